@@ -1,0 +1,239 @@
+"""The Architecture: a typed networkx graph, its workload, groups and source locations.
+
+Every front end (DSL, CloudFormation/SAM, Terraform) builds one of these; the engine,
+the estimates and the writers only ever read one. That is the one-way data flow of
+DESIGN.md: frontends know nothing of patterns, patterns nothing of file formats.
+
+Node attributes (graph.nodes[name]):
+    kind       catalog kind name (`lambda`, `sqs`, ...; `resource` for anything else)
+    props      dict of typed values in internal units (bytes, ms, requests/month)
+    loc        Location where it was declared, or None for nodes a rewrite added
+    group      tuple of group names, outermost first (() when not in a group)
+    ignore     frozenset of rule ids suppressed on this node
+    source_id  the template's own id (`MyFunction`, `aws_lambda_function.forward`)
+
+Edge attributes (graph.edges[a, b]):
+    mode       `sync` | `async` | `stream` | `poll` (defaulted from the catalog)
+    label      free text or None
+    props      dict: batch, fanout, filter, on_failure, bisect, retries, ...
+    loc        Location of the first statement of the edge
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+EDGE_MODES = ("sync", "async", "stream", "poll")
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where something was declared: 1-based line and column in `path`."""
+
+    path: str
+    line: int
+    column: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "column": self.column}
+
+
+@dataclass
+class Group:
+    """A named box of nodes (account, region, VPC, bounded context); may nest."""
+
+    path: tuple[str, ...]
+    loc: Location | None = None
+
+
+@dataclass
+class Architecture:
+    """A design: graph + workload + groups, with where each part came from."""
+
+    name: str = "architecture"
+    graph: nx.DiGraph = field(default_factory=nx.DiGraph)
+    workload: dict[str, Any] = field(default_factory=dict)
+    groups: list[Group] = field(default_factory=list)
+    source: str = "<memory>"
+    format: str = "dsl"
+    notes: list[Any] = field(default_factory=list)  # info diagnostics from importers
+
+    # ----------------------------------------------------------------- building
+    def add_node(
+        self,
+        name: str,
+        kind: str,
+        props: Mapping[str, Any] | None = None,
+        *,
+        loc: Location | None = None,
+        group: tuple[str, ...] = (),
+        ignore: frozenset[str] | set[str] | tuple[str, ...] = (),
+        source_id: str | None = None,
+    ) -> None:
+        """Add a node, or merge props into an existing node of the same name."""
+        if name in self.graph:
+            data = self.graph.nodes[name]
+            data["props"].update(props or {})
+            data["ignore"] = frozenset(data["ignore"]) | frozenset(ignore)
+            return
+        self.graph.add_node(
+            name,
+            kind=kind,
+            props=dict(props or {}),
+            loc=loc,
+            group=tuple(group),
+            ignore=frozenset(ignore),
+            source_id=source_id,
+        )
+
+    def add_edge(
+        self,
+        source: str,
+        target: str,
+        *,
+        mode: str | None = None,
+        label: str | None = None,
+        props: Mapping[str, Any] | None = None,
+        loc: Location | None = None,
+    ) -> None:
+        """Add an edge; an edge stated twice merges its attributes (later values win).
+
+        `mode=None` means "the catalog default"; `resolve_modes` fills it in.
+        """
+        if self.graph.has_edge(source, target):
+            data = self.graph.edges[source, target]
+            if mode is not None:
+                data["mode"] = mode
+            if label is not None:
+                data["label"] = label
+            data["props"].update(props or {})
+            return
+        self.graph.add_edge(
+            source, target, mode=mode, label=label, props=dict(props or {}), loc=loc
+        )
+
+    def resolve_modes(self) -> None:
+        """Fill every edge whose mode was not stated with the catalog's default."""
+        from advisor.catalog import default_edge_mode
+
+        for a, b, data in self.graph.edges(data=True):
+            if data.get("mode") is None:
+                data["mode"] = default_edge_mode(self.kind(a), self.kind(b))
+
+    # ----------------------------------------------------------------- reading
+    def kind(self, name: str) -> str:
+        return str(self.graph.nodes[name]["kind"])
+
+    def props(self, name: str) -> dict[str, Any]:
+        return dict(self.graph.nodes[name]["props"])
+
+    def node_names(self) -> list[str]:
+        """Names in a stable order (sorted), for deterministic output."""
+        return sorted(self.graph.nodes)
+
+    def edges_sorted(self) -> list[tuple[str, str, dict[str, Any]]]:
+        return sorted(self.graph.edges(data=True), key=lambda e: (e[0], e[1]))
+
+    def nodes_of_kind(self, *kinds: str) -> Iterator[str]:
+        wanted = set(kinds)
+        for name in self.node_names():
+            if self.kind(name) in wanted:
+                yield name
+
+    def entry_points(self) -> list[str]:
+        """Nodes where traffic starts: clients, schedules, and nodes with no callers."""
+        from advisor.catalog import category_of
+
+        entries = [
+            n
+            for n in self.node_names()
+            if category_of(self.kind(n)) == "client" or self.graph.in_degree(n) == 0
+        ]
+        return entries
+
+    def copy(self) -> Architecture:
+        """A deep copy: rewrites work on copies so `before` is never touched."""
+        return Architecture(
+            name=self.name,
+            graph=copy.deepcopy(self.graph),
+            workload=copy.deepcopy(self.workload),
+            groups=list(self.groups),
+            source=self.source,
+            format=self.format,
+            notes=list(self.notes),
+        )
+
+    # ----------------------------------------------------------------- output
+    def to_dict(self) -> dict[str, Any]:
+        """The `nodes` and `edges` of the JSON report's before/after objects."""
+        nodes = []
+        for name in self.node_names():
+            data = self.graph.nodes[name]
+            item: dict[str, Any] = {
+                "name": name,
+                "kind": data["kind"],
+                "props": _jsonable(data["props"]),
+                "source_id": data.get("source_id") or name,
+            }
+            if data.get("group"):
+                item["group"] = list(data["group"])
+            if data.get("loc") is not None:
+                item["location"] = data["loc"].to_dict()
+            nodes.append(item)
+        edges = [
+            {
+                "source": a,
+                "target": b,
+                "mode": d.get("mode"),
+                "props": _jsonable(d.get("props", {})),
+                **({"label": d["label"]} if d.get("label") else {}),
+            }
+            for a, b, d in self.edges_sorted()
+        ]
+        return {"nodes": nodes, "edges": edges}
+
+    def signature(self) -> tuple[Any, ...]:
+        """A hashable summary of everything semantic, for equality in tests and fixpoints."""
+        nodes = tuple(
+            (
+                n,
+                self.graph.nodes[n]["kind"],
+                _freeze(self.graph.nodes[n]["props"]),
+                tuple(self.graph.nodes[n].get("group", ())),
+                tuple(sorted(self.graph.nodes[n].get("ignore", ()))),
+            )
+            for n in self.node_names()
+        )
+        edges = tuple(
+            (a, b, d.get("mode"), d.get("label"), _freeze(d.get("props", {})))
+            for a, b, d in self.edges_sorted()
+        )
+        return (self.name, _freeze(self.workload), nodes, edges)
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_freeze(v) for v in value]
+        return tuple(items) if isinstance(value, list | tuple) else tuple(sorted(items))
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(value[k]) for k in sorted(value)}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(_jsonable(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -117,8 +117,12 @@ class Report:
 
 def load_architecture(path: str, text: str | None = None) -> Architecture:
     """Read a DSL file or a template (detected by content); raises AdvisorError."""
-    from advisor.importers import load_any
+    try:
+        from advisor.importers import load_any
+    except ImportError:  # importers not installed: DSL only
+        from advisor.dsl import parse_file, parse_text
 
+        return parse_text(text, path) if text is not None else parse_file(path)
     return load_any(path, text)
 
 

@@ -87,6 +87,9 @@ def format_quantity(value: float, dimension: str) -> str:
     if dimension == "size":
         for unit in ("TB", "GB", "MB", "KB"):
             step = SIZE_UNITS[unit]
+            # Lambda memory is written in MB (1024MB, 10240MB): keep MB up to 10 GB
+            if unit == "GB" and value <= 10 * step:
+                continue
             if value and value % step == 0:
                 return f"{format_number(value // step)}{unit}"
         return f"{format_number(value)}B"

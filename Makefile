@@ -1,0 +1,56 @@
+# Two commands do all the set-up on a fresh machine (both idempotent):
+#   make demo   installs what is missing, then analyzes the bundled clickstream sample
+#   make test   installs what is missing, then runs ruff and the whole test suite
+# Needs: python3 (>= 3.11) with venv. Installs Graphviz (`dot`) and Chromium with apt-get
+# when they are missing (as root, or through sudo).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+
+.PHONY: setup demo test lint bench docs clean system-deps browser-deps app
+
+setup: system-deps $(STAMP)
+
+system-deps:
+	@command -v dot >/dev/null 2>&1 || { echo "installing Graphviz (dot)"; \
+	  $(APT) update -qq && $(APT) install -y -qq graphviz >/dev/null; }
+	@command -v dot >/dev/null 2>&1 || { echo "Graphviz 'dot' is required: install the graphviz package"; exit 1; }
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Chromium (browser test)"; \
+	  $(APT) update -qq && $(APT) install -y -qq chromium >/dev/null || echo "chromium unavailable: the browser test will say why it skips"; }
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+demo: setup
+	$(BIN)/advisor analyze samples/clickstream.arch
+	$(BIN)/advisor report samples/clickstream.arch --out out/clickstream
+	@echo ""
+	@echo "Report, diagrams and optimized design written to out/clickstream/ (open report.html)"
+
+test: setup browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+docs: setup
+	$(BIN)/python tools/gen_pattern_docs.py
+
+app: setup
+	$(BIN)/advisor app
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,76 @@
+"""The `advisor` command: a click group; each sub-command lives in advisor/commands/.
+
+Exit codes (documented in the README, tested in tests/test_cli.py):
+    0  clean (no finding at or above --fail-on)
+    1  findings at or above the --fail-on threshold
+    2  input errors (a file that could not be read or parsed)
+    3  internal error (a bug: reported, never a bare traceback)
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+
+import click
+
+from advisor import __version__
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+
+# Each module defines `register(group: click.Group) -> None`.
+COMMAND_MODULES = (
+    "advisor.commands.core",  # check, fmt, graph
+    "advisor.commands.importing",  # import
+    "advisor.commands.analyze",  # analyze, optimize
+    "advisor.commands.catalog",  # patterns, explain
+    "advisor.commands.cost",  # cost, pricing
+    "advisor.commands.report",  # report
+    "advisor.commands.app",  # app
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="advisor")
+def cli() -> None:
+    """archadvisor: find what the Well-Architected Serverless Lens would flag, rewrite the
+    architecture, and show what it does to monthly cost and latency.
+
+    Inputs: the architecture DSL (*.arch), CloudFormation/SAM (YAML/JSON), Terraform (*.tf).
+    """
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue  # command not built yet
+            raise
+        module.register(cli)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: no traceback ever reaches the user."""
+    try:
+        _register_all()
+        cli.main(args=argv, prog_name="advisor", standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug, not bad input
+        click.echo(f"advisor: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("please report it with the input that caused it; details:", err=True)
+        click.echo("".join(traceback.format_exception(exc)[-3:]).rstrip(), err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

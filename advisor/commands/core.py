@@ -1,0 +1,116 @@
+"""`advisor check`, `advisor fmt`, `advisor graph`: read, validate, print back, export."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from advisor.errors import AdvisorError
+
+
+def _load(path: str):  # type: ignore[no-untyped-def]
+    from advisor.pipeline import load_architecture
+
+    return load_architecture(path)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+def check(files: tuple[str, ...]) -> None:
+    """Parse and validate FILES (DSL or templates); one summary line per file.
+
+    Exit 0 when every file is valid, 2 when any has an error (all errors are printed).
+    """
+    failed = 0
+    for path in files:
+        try:
+            arch = _load(path)
+        except AdvisorError as exc:
+            failed += 1
+            click.echo(exc.render(), err=True)
+            click.echo(f"{path}: {len(exc.diagnostics)} error(s)")
+            continue
+        g = arch.graph
+        click.echo(f"{path}: ok ({arch.format}, {g.number_of_nodes()} nodes, "
+                   f"{g.number_of_edges()} edges, {len(arch.groups)} groups)")
+    sys.exit(2 if failed else 0)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--check", "check_only", is_flag=True,
+              help="Do not write; exit 1 if any file is not in canonical form (for CI).")
+@click.option("--stdout", is_flag=True, help="Print the canonical text instead of rewriting.")
+def fmt(files: tuple[str, ...], check_only: bool, stdout: bool) -> None:
+    """Rewrite DSL FILES in canonical form (sorted, aligned, one edge per line)."""
+    from advisor.dsl import parse_file, to_text
+
+    status = 0
+    for path in files:
+        try:
+            arch = parse_file(path)
+        except AdvisorError as exc:
+            click.echo(exc.render(), err=True)
+            status = 2
+            continue
+        text = to_text(arch)
+        current = Path(path).read_text("utf-8")
+        if stdout:
+            click.echo(text, nl=False)
+        elif check_only:
+            if current != text:
+                click.echo(f"{path}: would reformat")
+                status = max(status, 1)
+        elif current != text:
+            Path(path).write_text(text, "utf-8")
+            click.echo(f"{path}: reformatted")
+    sys.exit(status)
+
+
+@click.command()
+@click.argument("file", type=click.Path())
+@click.option("--format", "fmt_", type=click.Choice(["dot", "json"]), default="dot",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(), help="Write here instead of stdout.")
+def graph(file: str, fmt_: str, output: str | None) -> None:
+    """Export the architecture graph of FILE as Graphviz DOT or JSON."""
+    try:
+        arch = _load(file)
+    except AdvisorError as exc:
+        click.echo(exc.render(), err=True)
+        sys.exit(2)
+    if fmt_ == "json":
+        text = json.dumps(
+            {"name": arch.name, "workload": arch.workload, **arch.to_dict()},
+            indent=2, sort_keys=True) + "\n"
+    else:
+        text = _dot(arch)
+    if output:
+        Path(output).write_text(text, "utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def _dot(arch) -> str:  # type: ignore[no-untyped-def]
+    """DOT for one architecture, through the diagram module (pydot)."""
+    import advisor.render as render
+
+    if hasattr(render, "architecture_dot"):
+        return str(render.architecture_dot(arch))
+    import pydot
+
+    dot = pydot.Dot(arch.name, graph_type="digraph", rankdir="LR")
+    for name in arch.node_names():
+        dot.add_node(pydot.Node(name, label=f"{name}\\n{arch.kind(name)}", shape="box"))
+    for a, b, data in arch.edges_sorted():
+        dot.add_edge(pydot.Edge(a, b, label=data.get("mode") or ""))
+    return str(dot.to_string())
+
+
+def register(group: click.Group) -> None:
+    group.add_command(check)
+    group.add_command(fmt)
+    group.add_command(graph)

@@ -47,12 +47,18 @@ def result_diagrams(result: Any) -> dict[str, Any]:
     return {
         "before": diagram(before, estimate=b_est, title=f"{before.name}: before"),
         "after": diagram(after, estimate=a_est, title=f"{after.name}: after"),
-        "diff": diff_diagram(before, after, before_estimate=b_est, after_estimate=a_est, title=title),
-        "compare": compare_diagram(before, after, before_estimate=b_est, after_estimate=a_est, title=title),
+        "diff": diff_diagram(
+            before, after, before_estimate=b_est, after_estimate=a_est, title=title
+        ),
+        "compare": compare_diagram(
+            before, after, before_estimate=b_est, after_estimate=a_est, title=title
+        ),
     }
 
 
-def render_result(result: Any, out_dir: Path | str, formats: tuple[str, ...] = ("svg",), stem: str = "") -> list[Path]:
+def render_result(
+    result: Any, out_dir: Path | str, formats: tuple[str, ...] = ("svg",), stem: str = ""
+) -> list[Path]:
     """Write before/after/diff/compare in each format to out_dir; returns the paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

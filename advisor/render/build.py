@@ -55,7 +55,10 @@ def _graph(name: str) -> pydot.Dot:
     )
     g.set_node_defaults(fontname=quote(font()), fontsize="11", margin=quote("0.14,0.05"))
     g.set_edge_defaults(
-        fontname=quote(font()), fontsize="9", color=quote(EDGE_COLOR), arrowsize="0.7",
+        fontname=quote(font()),
+        fontsize="9",
+        color=quote(EDGE_COLOR),
+        arrowsize="0.7",
         fontcolor=quote("#333333"),
     )
     return g
@@ -112,7 +115,13 @@ def _add_architecture(
 ) -> None:
     """Nodes into nested group clusters, entry points on the first rank, then edges."""
     clusters: dict[tuple[str, ...], pydot.Subgraph] = {(): root}
-    paths = sorted({tuple(d.get("group") or ())[:i] for _, d in nodes for i in range(1, len(d.get("group") or ()) + 1)})
+    paths = sorted(
+        {
+            tuple(d.get("group") or ())[:i]
+            for _, d in nodes
+            for i in range(1, len(d.get("group") or ()) + 1)
+        }
+    )
     for index, path in enumerate(paths):
         cluster = pydot.Cluster(
             f"{prefix.rstrip(':')}_g{index}" if prefix else f"g{index}",
@@ -151,10 +160,14 @@ def _union_entries(before: Architecture, after: Architecture) -> list[str]:
     """Entry points of the union: a node keeps its role from `before`; only added nodes
     take theirs from `after` (a table orphaned by a removal is not an entry point)."""
     b, a = set(before.entry_points()), set(after.entry_points())
-    return sorted(n for n in set(before.graph) | set(after.graph) if (n in b if n in before.graph else n in a))
+    return sorted(
+        n for n in set(before.graph) | set(after.graph) if (n in b if n in before.graph else n in a)
+    )
 
 
-def _arch_parts(arch: Architecture) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, str, dict[str, Any]]]]:
+def _arch_parts(
+    arch: Architecture,
+) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, str, dict[str, Any]]]]:
     nodes = [(n, arch.graph.nodes[n]) for n in arch.node_names()]
     return nodes, arch.edges_sorted()
 
@@ -166,7 +179,11 @@ def _html_title(title: str | None, lines: list[str]) -> str | None:
     rows += [f'<TR><TD ALIGN="LEFT">{escape(line)}</TD></TR>' for line in lines]
     if not rows:
         return None
-    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">' + "".join(rows) + "</TABLE>>"
+    return (
+        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
+        + "".join(rows)
+        + "</TABLE>>"
+    )
 
 
 def diagram(arch: Architecture, *, estimate: Any = None, title: str | None = None) -> pydot.Dot:
@@ -174,7 +191,9 @@ def diagram(arch: Architecture, *, estimate: Any = None, title: str | None = Non
     g = _graph(arch.name)
     nodes, edges = _arch_parts(arch)
     _add_architecture(g, nodes, edges, entries=_entries(arch))
-    label = _html_title(title or arch.name, [figures.one_line(estimate)] if estimate is not None else [])
+    label = _html_title(
+        title or arch.name, [figures.one_line(estimate)] if estimate is not None else []
+    )
     if label:
         g.set("label", label)
     return g
@@ -191,7 +210,8 @@ def _legend_rows(with_status: bool) -> str:
             outline = ", dashed" if st["dashed"] else ""
             cells.append(
                 f'<TD BGCOLOR="{st["fill"]}" BORDER="1" COLOR="{st["color"]}">'
-                f'<FONT COLOR="{st["color"]}"><B>{escape(st["mark"])}</B> {escape(st["word"])}{outline}</FONT></TD>'
+                f'<FONT COLOR="{st["color"]}"><B>{escape(st["mark"])}</B> '
+                f"{escape(st['word'])}{outline}</FONT></TD>"
             )
     for mode in ("sync", "async", "stream", "poll"):
         cells.append(f'<TD BORDER="0">{escape(style()["modes"][mode]["word"])}</TD>')
@@ -220,16 +240,28 @@ def _totals_table(before_est: Any, after_est: Any) -> str:
         + "".join(f'<TD ALIGN="RIGHT"><B>{escape(c)}</B></TD>' for c in cells)
         + "</TR>"
     )
-    return '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">' + "".join(rows) + "</TABLE>"
+    return (
+        '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">'
+        + "".join(rows)
+        + "</TABLE>"
+    )
 
 
 def _footer(title: str, before_est: Any, after_est: Any) -> str:
     parts = [f'<TR><TD ALIGN="LEFT"><B>{escape(title)}</B></TD></TR>']
     if before_est is not None or after_est is not None:
-        parts.append(f"<TR><TD ALIGN=\"LEFT\">{_totals_table(before_est, after_est)}</TD></TR>")
-    legend = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="4" CELLPADDING="3">' + _legend_rows(True) + "</TABLE>"
+        parts.append(f'<TR><TD ALIGN="LEFT">{_totals_table(before_est, after_est)}</TD></TR>')
+    legend = (
+        '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="4" CELLPADDING="3">'
+        + _legend_rows(True)
+        + "</TABLE>"
+    )
     parts.append(f'<TR><TD ALIGN="LEFT">{legend}</TD></TR>')
-    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">' + "".join(parts) + "</TABLE>>"
+    return (
+        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
+        + "".join(parts)
+        + "</TABLE>>"
+    )
 
 
 def diff_diagram(
@@ -256,7 +288,10 @@ def diff_diagram(
         src = before if st == "removed" else after
         edges.append((a, b, src.graph.edges[a, b]))
     _add_architecture(g, nodes, edges, entries=_union_entries(before, after), statuses=status)
-    g.set("label", _footer(title or f"{before.name}: before -> after", before_estimate, after_estimate))
+    g.set(
+        "label",
+        _footer(title or f"{before.name}: before -> after", before_estimate, after_estimate),
+    )
     return g
 
 

@@ -31,9 +31,15 @@ def render_bytes(graph: pydot.Dot, fmt: str = "svg") -> bytes:
         raise ValueError(f"unknown diagram format {fmt!r}; use one of {', '.join(FORMATS)}")
     if not dot_available():
         raise AdvisorError(
-            [Diagnostic(path="<graphviz>", line=0, column=0,
-                        message="Graphviz `dot` is not installed; diagrams need it",
-                        suggestion="install graphviz (apt-get install graphviz), or use --format dot")]
+            [
+                Diagnostic(
+                    path="<graphviz>",
+                    line=0,
+                    column=0,
+                    message="Graphviz `dot` is not installed; diagrams need it",
+                    suggestion="install graphviz (apt-get install graphviz), or use --format dot",
+                )
+            ]
         )
     data: bytes = graph.create(prog="dot", format=fmt)
     if fmt == "svg":

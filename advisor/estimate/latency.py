@@ -1,0 +1,287 @@
+"""Latency: what a client waits for, and how long until data reaches its final store.
+
+Response: from each client (or API entry point), the synchronous calls it waits for,
+each adding the called service's own time (latency.yaml `services`), a Lambda adding
+its duration plus a cold start when enough invocations are cold. Calls a node makes
+are taken as sequential, so a node's time is its own plus its sync callees' (an upper
+bound when calls run in parallel). Percentiles of hops are added, which makes the p99
+an upper bound too.
+
+Delivery: the earliest time the data is in every final store, following every edge:
+sync calls add the callee's own time, async/poll/stream hops add the measured delivery
+time of that hop (latency.yaml `hops`), and a Firehose adds its buffer wait (half the
+flush period at the median, the whole period at the p99; the flush period is the
+buffer interval or the time to fill the buffer size, whichever is shorter).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.catalog import category_of, prop_value
+from advisor.estimate.data import latency_data
+from advisor.estimate.propagate import MINUTES_PER_MONTH, Workload
+from advisor.model import Architecture
+from advisor.units import SECONDS_PER_MONTH
+
+MS_PER_MONTH = SECONDS_PER_MONTH * 1000.0
+API_ENTRY_CATEGORIES = frozenset({"client", "edge"})
+
+
+@dataclass
+class Timing:
+    p50: float
+    p99: float
+
+
+@dataclass
+class LatencyResult:
+    response_p50_ms: float = 0.0
+    response_p99_ms: float = 0.0
+    delivery_p50_ms: float = 0.0
+    delivery_p99_ms: float = 0.0
+    response_path: list[str] = field(default_factory=list)
+    delivery_path: list[str] = field(default_factory=list)
+    cold_start_share: float = 0.0
+    has_response: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "response_p50_ms": round(self.response_p50_ms, 1),
+            "response_p99_ms": round(self.response_p99_ms, 1),
+            "delivery_p50_ms": round(self.delivery_p50_ms, 1),
+            "delivery_p99_ms": round(self.delivery_p99_ms, 1),
+            "response_path": list(self.response_path),
+            "delivery_path": list(self.delivery_path),
+            "cold_start_share": round(self.cold_start_share, 4),
+        }
+
+
+def _service(key: str) -> Timing:
+    services = latency_data()["services"]
+    item = services.get(key) or services["default"]
+    return Timing(float(item["p50_ms"]), float(item["p99_ms"]))
+
+
+def runtime_family(runtime: str) -> str:
+    r = (runtime or "").lower()
+    for fam in ("python", "nodejs", "java", "dotnet", "ruby", "rust"):
+        if fam in r:
+            return fam
+    if r.startswith(("go", "provided")):
+        return "go"
+    return "default"
+
+
+def cold_share(arch: Architecture, wl: Workload, n: str) -> float:
+    """Share of a function's invocations that start a new execution environment."""
+    props = arch.graph.nodes[n]["props"]
+    if props.get("provisioned_concurrency"):
+        return 0.0
+    inv = wl.nodes[n].invocations
+    if inv <= 0:
+        return 1.0
+    model = latency_data()["cold_model"]
+    idle = float(model["idle_reclaim_minutes"]["value"])
+    lifetime = float(model["environment_lifetime_minutes"]["value"])
+    duration = float(prop_value(props, "lambda", "duration") or 100)
+    stated = props.get("concurrency")
+    busy = inv / SECONDS_PER_MONTH * duration / 1000.0
+    envs = max(1, int(stated) if stated else math.ceil(busy))
+    per_minute = inv / MINUTES_PER_MONTH
+    if envs / per_minute > idle:  # each environment sits idle long enough to be reclaimed
+        return 1.0
+    return min(1.0, envs * (MINUTES_PER_MONTH / lifetime) / inv)
+
+
+class _Model:
+    def __init__(self, arch: Architecture, wl: Workload) -> None:
+        self.arch = arch
+        self.wl = wl
+        self.g = arch.graph
+        model = latency_data()["cold_model"]
+        self.p50_cold = float(model["p50_threshold"]["value"])
+        self.p99_cold = float(model["p99_threshold"]["value"])
+        self.max_cold = 0.0
+        self._own: dict[tuple[str, bool], Timing] = {}
+
+    def prop(self, n: str, name: str) -> Any:
+        return prop_value(self.g.nodes[n]["props"], self.g.nodes[n]["kind"], name)
+
+    def own(self, n: str, response: bool) -> Timing:
+        """The node's own time: what a synchronous caller (or the data) waits at it."""
+        cached = self._own.get((n, response))
+        if cached is not None:
+            return cached
+        kind = self.g.nodes[n]["kind"]
+        if kind == "lambda":
+            duration = float(self.prop(n, "duration") or 0)
+            base = _service("lambda")
+            share = cold_share(self.arch, self.wl, n)
+            fam = runtime_family(str(self.prop(n, "runtime") or ""))
+            cold = latency_data()["cold_start"].get(fam) or latency_data()["cold_start"]["default"]
+            p50 = duration + base.p50 + (float(cold["p50_ms"]) if share >= self.p50_cold else 0.0)
+            p99 = duration + base.p99 + (float(cold["p99_ms"]) if share >= self.p99_cold else 0.0)
+            t = Timing(p50, p99)
+        elif kind == "sfn":
+            sub = str(self.prop(n, "type") or "standard")
+            if sub == "standard" and response:
+                t = _service("sfn.standard")  # StartExecution returns at once
+            else:
+                base = _service(f"sfn.{sub}")
+                d = float(self.prop(n, "duration") or 0)
+                t = Timing(base.p50 + d, base.p99 + d)
+        elif kind == "apigw":
+            t = _service(f"apigw.{self.prop(n, 'type') or 'rest'}")
+        else:
+            t = _service(kind)
+        self._own[(n, response)] = t
+        return t
+
+    def sync_children(self, n: str) -> list[str]:
+        return [
+            s
+            for s in sorted(self.g.successors(n))
+            if self.g.edges[n, s].get("mode", "sync") in (None, "sync")
+            and (n, s) not in self.wl.back_edges
+        ]
+
+    def response(self, entry: str) -> tuple[Timing, list[str]]:
+        """Time a caller of `entry` waits: own time plus sync callees, memoised."""
+        memo: dict[str, Timing] = {}
+        paths: dict[str, list[str]] = {}
+        # iterative post-order over the sync sub-graph (no recursion limit on big designs);
+        # a callee already on the current call chain (a cycle) is not followed
+        stack: list[tuple[str, list[str] | None]] = [(entry, None)]
+        onpath: set[str] = set()
+        while stack:
+            n, kids = stack.pop()
+            if kids is None:
+                if n in memo or n in onpath:
+                    continue
+                onpath.add(n)
+                kids = [k for k in self.sync_children(n) if k not in onpath]
+                stack.append((n, kids))
+                stack.extend((k, None) for k in reversed(kids) if k not in memo)
+                continue
+            onpath.discard(n)
+            own = self.own(n, response=True)
+            if self.g.nodes[n]["kind"] == "lambda":
+                self.max_cold = max(self.max_cold, cold_share(self.arch, self.wl, n))
+            kid_t = [memo[k] for k in kids if k in memo]
+            kid_p50 = sum(t.p50 for t in kid_t)
+            kid_p99 = sum(t.p99 for t in kid_t)
+            if self.g.nodes[n]["kind"] == "sfn" and str(self.prop(n, "type") or "") == "express":
+                # an Express execution's duration already covers its tasks
+                total = Timing(max(own.p50, kid_p50), max(own.p99, kid_p99))
+            else:
+                total = Timing(own.p50 + kid_p50, own.p99 + kid_p99)
+            memo[n] = total
+            path = [n]
+            for k in kids:
+                path += [p for p in paths.get(k, []) if p not in path]
+            paths[n] = path
+        return memo[entry], paths[entry]
+
+    def hop(self, a: str, b: str) -> Timing:
+        """Delivery time over a non-sync edge a -> b."""
+        ka, kb = self.g.nodes[a]["kind"], self.g.nodes[b]["kind"]
+        props_a = self.g.nodes[a]["props"]
+        for rule in latency_data()["hops"]:
+            if rule["source"] not in ("*", ka) or rule["target"] not in ("*", kb):
+                continue
+            if rule.get("fifo") and not prop_value(props_a, ka, "fifo"):
+                continue
+            if rule.get("efo") and not prop_value(props_a, ka, "efo"):
+                continue
+            t = Timing(float(rule["p50_ms"]), float(rule["p99_ms"]))
+            if rule.get("buffered"):
+                wait = self.buffer_period(a)
+                t = Timing(t.p50 + wait / 2.0, t.p99 + wait * 0.99)
+            return t
+        return Timing(0.0, 0.0)
+
+    def buffer_period(self, n: str) -> float:
+        """Time between buffer flushes: the interval, or sooner when the size fills."""
+        interval = float(self.prop(n, "buffer_interval") or 300_000)
+        size = float(self.prop(n, "buffer_size") or 5 * 1024**2)
+        rate = self.wl.nodes[n].bytes / MS_PER_MONTH  # bytes per ms
+        if rate <= 0:
+            return interval
+        return min(interval, size / rate)
+
+
+def _order(arch: Architecture, wl: Workload) -> list[str]:
+    from advisor.estimate.propagate import _topo
+
+    return _topo(arch, wl.back_edges)
+
+
+def compute_latency(arch: Architecture, wl: Workload) -> LatencyResult:
+    m = _Model(arch, wl)
+    g = arch.graph
+    out = LatencyResult()
+    entries = sorted(wl.entries)
+
+    # --- response: the slowest client-facing synchronous tree
+    best: tuple[float, float, list[str]] | None = None
+    for e in entries:
+        cat = category_of(arch.kind(e))
+        if cat not in API_ENTRY_CATEGORIES:
+            continue
+        if cat == "client" and not m.sync_children(e):
+            continue
+        t, path = m.response(e)
+        if best is None or (t.p50, t.p99) > (best[0], best[1]):
+            best = (t.p50, t.p99, path)
+    if best is not None:
+        out.has_response = True
+        out.response_p50_ms, out.response_p99_ms, out.response_path = best[0], best[1], best[2]
+        out.cold_start_share = m.max_cold
+
+    # --- delivery: arrival times in topological order
+    arr50: dict[str, float] = {}
+    arr99: dict[str, float] = {}
+    prev: dict[str, str | None] = {}
+    for n in _order(arch, wl):
+        cands50: list[tuple[float, str | None]] = []
+        cands99: list[float] = []
+        if n in wl.entries:
+            cands50.append((0.0, None))
+            cands99.append(0.0)
+        for p in sorted(g.predecessors(n)):
+            if p not in arr50 or (p, n) in wl.back_edges:
+                continue
+            if g.edges[p, n].get("mode", "sync") in (None, "sync"):
+                h = Timing(0.0, 0.0)
+            else:
+                h = m.hop(p, n)
+            cands50.append((arr50[p] + h.p50, p))
+            cands99.append(arr99[p] + h.p99)
+        if not cands50:
+            continue
+        own = m.own(n, response=False)
+        t50, via = max(cands50, key=lambda x: (x[0], x[1] or ""))
+        arr50[n] = t50 + own.p50
+        arr99[n] = max(cands99) + own.p99
+        prev[n] = via
+    sinks = [
+        n for n in arr50
+        if not any((n, s) not in wl.back_edges for s in g.successors(n))
+        and category_of(arch.kind(n)) != "client"
+    ]
+    stores = [n for n in sinks if category_of(arch.kind(n)) == "storage"] or sinks
+    if stores:
+        last = max(stores, key=lambda n: (arr50[n], n))
+        out.delivery_p50_ms = arr50[last]
+        out.delivery_p99_ms = max(arr99[n] for n in stores)
+        path: list[str] = []
+        cur: str | None = last
+        while cur is not None and cur not in path:
+            path.append(cur)
+            cur = prev.get(cur)
+        out.delivery_path = list(reversed(path))
+    return out

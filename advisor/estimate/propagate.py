@@ -1,0 +1,245 @@
+"""Workload propagation: how much traffic every node and edge carries per month.
+
+The design's workload (requests per month and payload size at the entry points) flows
+along the edges: each edge carries `records(source) x fanout x filter`; a batched edge
+into a compute node (`batch = 10` on SQS -> Lambda) turns N records into N / batch
+invocations; a node's own `requests` prop replaces what flows in, and its `payload`
+replaces the incoming payload size. Edges that close a cycle (back edges of a
+depth-first walk from the entry points) carry nothing, so a loop is counted once
+around and propagation always terminates.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from advisor.catalog import category_of, prop_value
+from advisor.model import Architecture
+from advisor.units import SECONDS_PER_MONTH
+
+DEFAULT_REQUESTS = 1_000_000.0  # per month, when the design states no workload
+DEFAULT_PAYLOAD = 1024.0  # bytes
+BATCHED_TARGETS = frozenset({"lambda"})  # kinds billed per invocation of a batch
+PASSIVE_CATEGORIES = frozenset({"identity", "security", "observability"})
+MINUTES_PER_MONTH = SECONDS_PER_MONTH / 60
+
+
+@dataclass
+class Load:
+    """Traffic at one node per month."""
+
+    records: float = 0.0  # items arriving (messages, requests, events)
+    invocations: float = 0.0  # executions of the node (records / batch on batched edges)
+    payload: float = DEFAULT_PAYLOAD  # bytes per record
+
+    @property
+    def bytes(self) -> float:
+        return self.records * self.payload
+
+
+@dataclass
+class Workload:
+    """Per-node loads, per-edge record flows, and what was assumed."""
+
+    nodes: dict[str, Load]
+    edges: dict[tuple[str, str], float]  # records per month on each edge
+    entries: dict[str, float]  # entry node -> records per month it starts
+    back_edges: set[tuple[str, str]] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    entry_rate: float = 0.0  # the workload rate shared by the entry points
+
+
+_RATE_RE = re.compile(r"rate\(\s*(\d+(?:\.\d+)?)\s+(minute|minutes|hour|hours|day|days)\s*\)", re.I)
+
+
+def schedule_rate(expr: str | None) -> float | None:
+    """Invocations per month of an EventBridge schedule expression (cron is approximate)."""
+    if not expr:
+        return None
+    m = _RATE_RE.search(str(expr))
+    if m:
+        n = float(m.group(1))
+        unit = m.group(2).lower()
+        minutes = n * (1 if unit.startswith("minute") else 60 if unit.startswith("hour") else 1440)
+        return MINUTES_PER_MONTH / minutes if minutes > 0 else None
+    if str(expr).strip().lower().startswith("cron("):
+        return _cron_rate(str(expr))
+    if str(expr).strip().lower().startswith("at("):
+        return 1.0
+    return None
+
+
+def _cron_rate(expr: str) -> float:
+    """Approximate runs per month of `cron(min hour dom month dow year)`."""
+    fields = expr.strip()[5:-1].split()
+    if len(fields) < 2:
+        return MINUTES_PER_MONTH / 1440
+
+    def count(field_text: str, span: int) -> float:
+        if field_text in ("*", "?"):
+            return float(span)
+        if "/" in field_text:
+            step = field_text.split("/", 1)[1]
+            return span / max(1.0, float(step)) if step.isdigit() else 1.0
+        return float(len(field_text.split(",")))
+
+    per_hour = count(fields[0], 60)
+    hours_per_day = count(fields[1], 24)
+    return per_hour * hours_per_day * 730 / 24
+
+
+def _schedule_of(arch: Architecture, name: str) -> float | None:
+    kind = arch.kind(name)
+    if kind not in ("scheduler", "eventbridge"):
+        return None
+    props = arch.graph.nodes[name]["props"]
+    expr = prop_value(props, kind, "schedule")
+    if kind == "eventbridge" and "schedule" not in props:
+        return None
+    return schedule_rate(expr)
+
+
+def _entries(arch: Architecture, rate: float) -> tuple[dict[str, float], list[str]]:
+    g = arch.graph
+    notes: list[str] = []
+    entries: dict[str, float] = {}
+    scheduled: dict[str, float] = {}
+    for n in arch.node_names():
+        if g.in_degree(n) == 0:
+            r = _schedule_of(arch, n)
+            if r is not None:
+                scheduled[n] = r
+    clients = [n for n in arch.node_names() if category_of(arch.kind(n)) == "client"]
+    if clients:
+        sharing = clients
+    else:
+        sharing = [
+            n
+            for n in arch.node_names()
+            if g.in_degree(n) == 0
+            and n not in scheduled
+            and category_of(arch.kind(n)) not in PASSIVE_CATEGORIES
+            and (g.out_degree(n) > 0 or len(g) == 1)
+        ]
+    if sharing:
+        share = rate / len(sharing)
+        for n in sharing:
+            entries[n] = share
+    entries.update(scheduled)
+    return entries, notes
+
+
+def _back_edges(arch: Architecture, roots: list[str]) -> set[tuple[str, str]]:
+    """Edges closing a cycle, found by an iterative DFS from the roots, then the rest."""
+    g = arch.graph
+    succ = {n: sorted(g.successors(n)) for n in g}
+    state: dict[str, int] = {}  # 1 on stack, 2 done
+    back: set[tuple[str, str]] = set()
+    order = list(roots) + [n for n in sorted(g) if n not in set(roots)]
+    for root in order:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(succ[root]))]
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                state[node] = 2
+                stack.pop()
+                continue
+            s = state.get(nxt)
+            if s == 1:
+                back.add((node, nxt))
+            elif s is None:
+                state[nxt] = 1
+                stack.append((nxt, iter(succ[nxt])))
+    return back
+
+
+def _topo(arch: Architecture, back: set[tuple[str, str]]) -> list[str]:
+    g = arch.graph
+    indeg = {n: 0 for n in g}
+    for a, b in g.edges():
+        if (a, b) not in back:
+            indeg[b] += 1
+    import heapq
+
+    ready = [n for n, d in indeg.items() if d == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        n = heapq.heappop(ready)
+        order.append(n)
+        for s in g.successors(n):
+            if (n, s) in back:
+                continue
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                heapq.heappush(ready, s)
+    return order
+
+
+def propagate(arch: Architecture, requests: float | None = None) -> Workload:
+    """Compute every node's monthly records, invocations and payload."""
+    g = arch.graph
+    notes: list[str] = []
+    wl = arch.workload or {}
+    rate = requests if requests is not None else wl.get("requests")
+    if rate is None:
+        rate = DEFAULT_REQUESTS
+        notes.append("the design states no workload: assumed 1M requests/month at the entry points")
+    base_payload = float(wl.get("payload") or DEFAULT_PAYLOAD)
+    if not wl.get("payload"):
+        notes.append("no payload size stated: assumed 1 KB per request")
+    entries, more = _entries(arch, float(rate))
+    notes += more
+    back = _back_edges(arch, sorted(entries))
+    order = _topo(arch, back)
+
+    records: dict[str, float] = {n: 0.0 for n in g}
+    invocations: dict[str, float] = {n: 0.0 for n in g}
+    weighted_payload: dict[str, float] = {n: 0.0 for n in g}
+    loads: dict[str, Load] = {}
+    flows: dict[tuple[str, str], float] = {}
+
+    for n, r in entries.items():
+        records[n] += r
+        invocations[n] += r
+        weighted_payload[n] += r * base_payload
+
+    for n in order:
+        data = g.nodes[n]
+        props = data["props"]
+        rec = records[n]
+        inv = invocations[n]
+        payload = weighted_payload[n] / rec if rec > 0 else base_payload
+        if props.get("requests") is not None:
+            rec = inv = float(props["requests"])
+        if props.get("payload"):
+            payload = float(props["payload"])
+        loads[n] = Load(records=rec, invocations=inv, payload=payload)
+        for s in sorted(g.successors(n)):
+            if (n, s) in back:
+                flows[(n, s)] = 0.0
+                continue
+            eprops = g.edges[n, s].get("props") or {}
+            fan = float(eprops["fanout"]) if eprops.get("fanout") is not None else 1.0
+            passed = float(eprops["filter"]) if eprops.get("filter") is not None else 1.0
+            flow = rec * fan * passed
+            flows[(n, s)] = flow
+            records[s] += flow
+            weighted_payload[s] += flow * payload
+            batch = eprops.get("batch")
+            if batch and g.nodes[s]["kind"] in BATCHED_TARGETS:
+                invocations[s] += flow / max(1.0, float(batch))
+            else:
+                invocations[s] += flow
+    if back:
+        pairs = ", ".join(f"{a} -> {b}" for a, b in sorted(back))
+        notes.append(f"cycle edges carry no traffic in the estimate (counted once): {pairs}")
+    return Workload(
+        nodes=loads, edges=flows, entries=entries, back_edges=back, notes=notes,
+        entry_rate=float(rate),
+    )

@@ -1,0 +1,269 @@
+"""Sensitivity: cost over traffic from 1K to 10B requests/month, and break-even points.
+
+A sweep re-runs the estimate at each traffic level (the entry rate is the only thing
+that changes) for the design, its optimized form, and the classic either/or choices the
+design contains: Step Functions Standard vs Express, API Gateway REST vs HTTP API,
+Lambda glue vs a direct integration, Kinesis on-demand vs provisioned. A break-even is a
+traffic level where two curves cross, found by bisection in log space between sample
+points whose cost difference changes sign. Curves that never cross in the range say so
+(`break_even_requests` is empty) and, for Standard vs Express, the execution duration
+at which the two would cost the same is given instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.catalog import default_edge_mode, integrates_natively
+from advisor.estimate.estimator import estimate
+from advisor.model import Architecture
+
+DECADES = tuple(10.0**k for k in range(3, 11))  # 1K .. 10B
+SAMPLES_PER_DECADE = 4
+MAX_EXPRESS_MS = 300_000.0  # Express workflows run at most five minutes
+
+
+def sample_points(
+    lo: float = 1e3, hi: float = 1e10, per_decade: int = SAMPLES_PER_DECADE
+) -> list[float]:
+    n = round(math.log10(hi / lo) * per_decade)
+    return [lo * 10 ** (i / per_decade) for i in range(n + 1)]
+
+
+@dataclass
+class Comparison:
+    """Two alternatives' monthly cost over traffic and where they cross."""
+
+    title: str
+    node: str
+    a_label: str
+    b_label: str
+    rows: list[tuple[float, float, float]]  # (requests/month, cost a, cost b)
+    break_even_requests: list[float]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def cheaper_at(self, requests: float) -> str:
+        for r, a, b in self.rows:
+            if math.isclose(r, requests, rel_tol=1e-9):
+                return self.a_label if a < b else self.b_label
+        raise KeyError(requests)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "node": self.node,
+            "a": self.a_label,
+            "b": self.b_label,
+            "rows": [
+                {"requests_month": r, "a_usd": round(a, 4), "b_usd": round(b, 4)}
+                for r, a, b in self.rows
+            ],
+            "break_even_requests_month": [round(x, 0) for x in self.break_even_requests],
+            **{k: v for k, v in sorted(self.extra.items())},
+        }
+
+
+Coster = Callable[[Architecture, float], float]
+
+
+def _coster(region: str, **kw: Any) -> Coster:
+    def cost(arch: Architecture, requests: float) -> float:
+        return estimate(arch, region=region, requests=requests, **kw).monthly_usd
+
+    return cost
+
+
+def crossings(
+    f: Callable[[float], float], points: list[float], values: list[float] | None = None
+) -> list[float]:
+    """Where f (a cost difference) changes sign between sample points, by bisection."""
+    vals = values if values is not None else [f(p) for p in points]
+    out: list[float] = []
+    pairs = list(zip(points, vals, strict=True))
+    for (lo, flo), (hi, fhi) in itertools.pairwise(pairs):
+        if flo == 0:
+            out.append(lo)
+            continue
+        if (flo < 0) == (fhi < 0) or fhi == 0:
+            continue
+        a, b, fa = math.log10(lo), math.log10(hi), flo
+        for _ in range(40):
+            mid = (a + b) / 2
+            fm = f(10**mid)
+            if (fm < 0) == (fa < 0):
+                a, fa = mid, fm
+            else:
+                b = mid
+        out.append(10 ** ((a + b) / 2))
+    return out
+
+
+def compare(
+    title: str, node: str, a_label: str, a: Architecture, b_label: str, b: Architecture,
+    cost: Coster, points: list[float],
+) -> Comparison:
+    ca = [cost(a, p) for p in points]
+    cb = [cost(b, p) for p in points]
+    diffs = [x - y for x, y in zip(ca, cb, strict=True)]
+    be = crossings(lambda r: cost(a, r) - cost(b, r), points, diffs)
+    return Comparison(title, node, a_label, b_label, list(zip(points, ca, cb, strict=True)), be)
+
+
+# ------------------------------------------------------------------ variants
+def _with_prop(arch: Architecture, node: str, **props: Any) -> Architecture:
+    out = arch.copy()
+    out.graph.nodes[node]["props"].update(props)
+    return out
+
+
+def _without_glue(arch: Architecture, node: str) -> Architecture | None:
+    g = arch.graph
+    preds, succs = sorted(g.predecessors(node)), sorted(g.successors(node))
+    if len(preds) != 1 or len(succs) != 1:
+        return None
+    p, s = preds[0], succs[0]
+    if not integrates_natively(arch.kind(p), arch.kind(s)) and arch.kind(p) != "client":
+        return None
+    out = arch.copy()
+    out.graph.remove_node(node)
+    out.add_edge(p, s, mode=default_edge_mode(arch.kind(p), arch.kind(s)))
+    return out
+
+
+def is_glue(arch: Architecture, node: str) -> bool:
+    """A Lambda the user marks `glue = true`, or one that only forwards (1 in, 1 out,
+    no code given) between services that integrate natively."""
+    props = arch.graph.nodes[node]["props"]
+    if props.get("glue") is False:
+        return False
+    if props.get("glue") is True:
+        return True
+    return "code" not in props and _without_glue(arch, node) is not None
+
+
+def variants(arch: Architecture) -> list[tuple[str, str, str, Architecture, str, Architecture]]:
+    """(title, node, label a, design a, label b, design b) for each either/or choice."""
+    out = []
+    for n in arch.nodes_of_kind("sfn"):
+        kind = str(arch.graph.nodes[n]["props"].get("type", "standard"))
+        other = "express" if kind == "standard" else "standard"
+        pair = {kind: arch, other: _with_prop(arch, n, type=other)}
+        out.append(("Step Functions Standard vs Express", n, "standard", pair["standard"],
+                    "express", pair["express"]))
+    for n in arch.nodes_of_kind("apigw"):
+        kind = str(arch.graph.nodes[n]["props"].get("type", "rest"))
+        if kind == "websocket":
+            continue
+        other = "http" if kind == "rest" else "rest"
+        pair = {kind: arch, other: _with_prop(arch, n, type=other)}
+        out.append(("API Gateway REST vs HTTP API", n, "rest", pair["rest"], "http", pair["http"]))
+    for n in arch.nodes_of_kind("lambda"):
+        if is_glue(arch, n):
+            direct = _without_glue(arch, n)
+            if direct is not None:
+                out.append(("Lambda glue vs direct integration", n, "lambda glue", arch,
+                            "direct", direct))
+    for n in arch.nodes_of_kind("kinesis"):
+        kind = str(arch.graph.nodes[n]["props"].get("mode", "on-demand"))
+        other = "provisioned" if kind == "on-demand" else "on-demand"
+        pair = {kind: arch, other: _with_prop(arch, n, mode=other)}
+        out.append(("Kinesis on-demand vs provisioned", n, "on-demand", pair["on-demand"],
+                    "provisioned", pair["provisioned"]))
+    return out
+
+
+def express_break_even_duration(
+    arch: Architecture, node: str, requests: float | None, region: str, **kw: Any
+) -> float | None:
+    """Execution duration (ms, 100 ms steps) at which Express costs what Standard does
+    for `node` at this traffic; None when Express is dearer even at 100 ms or cheaper
+    even at the five-minute Express limit."""
+    std = _with_prop(arch, node, type="standard")
+    std_cost = estimate(std, region=region, requests=requests, **kw).by_node[node]
+
+    def express_cost(ms: float) -> float:
+        exp = _with_prop(arch, node, type="express", duration=ms)
+        return estimate(exp, region=region, requests=requests, **kw).by_node[node]
+
+    lo, hi = 100.0, MAX_EXPRESS_MS
+    if express_cost(lo) >= std_cost or express_cost(hi) <= std_cost:
+        return None
+    while hi - lo > 100.0:
+        mid = math.floor((lo + hi) / 200.0) * 100.0
+        if mid <= lo:
+            break
+        if express_cost(mid) <= std_cost:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@dataclass
+class SweepResult:
+    points: list[float]
+    before: list[float]
+    after: list[float] | None
+    break_even_requests: list[float]
+    comparisons: list[Comparison]
+
+    def to_dict(self) -> dict[str, Any]:
+        rows = []
+        for i, p in enumerate(self.points):
+            row = {"requests_month": p, "before_usd": round(self.before[i], 4)}
+            if self.after is not None:
+                row["after_usd"] = round(self.after[i], 4)
+            rows.append(row)
+        return {
+            "rows": rows,
+            "break_even_requests_month": [round(x, 0) for x in self.break_even_requests],
+            "comparisons": [c.to_dict() for c in self.comparisons],
+        }
+
+
+def sweep(
+    arch: Architecture,
+    after: Architecture | None = None,
+    region: str = "us-east-1",
+    points: list[float] | None = None,
+    requests: float | None = None,
+    **kw: Any,
+) -> SweepResult:
+    """Cost of `arch` (and `after`) over traffic, with every comparison's break-even."""
+    pts = points or list(DECADES)
+    cost = _coster(region, **kw)
+    fine = sample_points(pts[0], pts[-1])
+    before = [cost(arch, p) for p in pts]
+    after_costs = [cost(after, p) for p in pts] if after is not None else None
+    be: list[float] = []
+    if after is not None:
+        be = crossings(lambda r: cost(arch, r) - cost(after, r), fine)
+    comps = []
+    for title, node, la, a, lb, b in variants(arch):
+        comp = compare(title, node, la, a, lb, b, cost, pts)
+        if comp.rows and len(pts) > 1:
+            comp.break_even_requests = crossings(
+                lambda r, a=a, b=b: cost(a, r) - cost(b, r), fine
+            )
+        if title.startswith("Step Functions"):
+            at = requests if requests is not None else None
+            comp.extra["break_even_duration_ms"] = express_break_even_duration(
+                arch, node, at, region, **kw
+            )
+            # Standard's 4,000 free transitions a month (a free tier that never expires)
+            # make it the cheaper choice below some traffic level: that level.
+            free_kw = {**kw, "free_tier": True}
+            free_cost = _coster(region, **free_kw)
+            comp.extra["break_even_requests_month_free_tier"] = [
+                round(x, 0)
+                for x in crossings(
+                    lambda r, a=a, b=b, fc=free_cost: fc(a, r) - fc(b, r),
+                    sample_points(1.0, pts[-1]),
+                )
+            ]
+        comps.append(comp)
+    return SweepResult(pts, before, after_costs, be, comps)

@@ -209,8 +209,12 @@ def _kinesis(c: _Ctx, n: str) -> list[Usage]:
         shards = kinesis_shards(c, n)
         units = chunks(load.payload, c.rule("kinesis.provisioned.put_unit_bytes", 25600))
         return [
-            Usage(n, f"Shard hours ({shards} shards)", "kinesis.provisioned.shard_hours",
-                  shards * HOURS_PER_MONTH),
+            Usage(
+                n,
+                f"Shard hours ({shards} shards)",
+                "kinesis.provisioned.shard_hours",
+                shards * HOURS_PER_MONTH,
+            ),
             Usage(n, "PUT payload units", "kinesis.provisioned.put_units", load.records * units),
         ]
     size = round_up(load.payload, c.rule("kinesis.ondemand.record_rounding_bytes", 1024))
@@ -267,10 +271,18 @@ def _dynamodb(c: _Ctx, n: str) -> list[Usage]:
         wcu = c.g.nodes[n]["props"].get("wcu") or max(1, math.ceil(wru / SECONDS_PER_MONTH))
         rcu = c.g.nodes[n]["props"].get("rcu") or max(1, math.ceil(rru / SECONDS_PER_MONTH))
         lines += [
-            Usage(n, f"Write capacity ({wcu} WCU)", "dynamodb.provisioned.wcu_hours",
-                  float(wcu) * HOURS_PER_MONTH),
-            Usage(n, f"Read capacity ({rcu} RCU)", "dynamodb.provisioned.rcu_hours",
-                  float(rcu) * HOURS_PER_MONTH),
+            Usage(
+                n,
+                f"Write capacity ({wcu} WCU)",
+                "dynamodb.provisioned.wcu_hours",
+                float(wcu) * HOURS_PER_MONTH,
+            ),
+            Usage(
+                n,
+                f"Read capacity ({rcu} RCU)",
+                "dynamodb.provisioned.rcu_hours",
+                float(rcu) * HOURS_PER_MONTH,
+            ),
         ]
     else:
         lines += [

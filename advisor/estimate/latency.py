@@ -269,7 +269,8 @@ def compute_latency(arch: Architecture, wl: Workload) -> LatencyResult:
         arr99[n] = max(cands99) + own.p99
         prev[n] = via
     sinks = [
-        n for n in arr50
+        n
+        for n in arr50
         if not any((n, s) not in wl.back_edges for s in g.successors(n))
         and category_of(arch.kind(n)) != "client"
     ]

@@ -240,6 +240,10 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
         pairs = ", ".join(f"{a} -> {b}" for a, b in sorted(back))
         notes.append(f"cycle edges carry no traffic in the estimate (counted once): {pairs}")
     return Workload(
-        nodes=loads, edges=flows, entries=entries, back_edges=back, notes=notes,
+        nodes=loads,
+        edges=flows,
+        entries=entries,
+        back_edges=back,
+        notes=notes,
         entry_rate=float(rate),
     )

@@ -103,8 +103,14 @@ def crossings(
 
 
 def compare(
-    title: str, node: str, a_label: str, a: Architecture, b_label: str, b: Architecture,
-    cost: Coster, points: list[float],
+    title: str,
+    node: str,
+    a_label: str,
+    a: Architecture,
+    b_label: str,
+    b: Architecture,
+    cost: Coster,
+    points: list[float],
 ) -> Comparison:
     ca = [cost(a, p) for p in points]
     cb = [cost(b, p) for p in points]
@@ -152,8 +158,16 @@ def variants(arch: Architecture) -> list[tuple[str, str, str, Architecture, str,
         kind = str(arch.graph.nodes[n]["props"].get("type", "standard"))
         other = "express" if kind == "standard" else "standard"
         pair = {kind: arch, other: _with_prop(arch, n, type=other)}
-        out.append(("Step Functions Standard vs Express", n, "standard", pair["standard"],
-                    "express", pair["express"]))
+        out.append(
+            (
+                "Step Functions Standard vs Express",
+                n,
+                "standard",
+                pair["standard"],
+                "express",
+                pair["express"],
+            )
+        )
     for n in arch.nodes_of_kind("apigw"):
         kind = str(arch.graph.nodes[n]["props"].get("type", "rest"))
         if kind == "websocket":
@@ -165,14 +179,23 @@ def variants(arch: Architecture) -> list[tuple[str, str, str, Architecture, str,
         if is_glue(arch, n):
             direct = _without_glue(arch, n)
             if direct is not None:
-                out.append(("Lambda glue vs direct integration", n, "lambda glue", arch,
-                            "direct", direct))
+                out.append(
+                    ("Lambda glue vs direct integration", n, "lambda glue", arch, "direct", direct)
+                )
     for n in arch.nodes_of_kind("kinesis"):
         kind = str(arch.graph.nodes[n]["props"].get("mode", "on-demand"))
         other = "provisioned" if kind == "on-demand" else "on-demand"
         pair = {kind: arch, other: _with_prop(arch, n, mode=other)}
-        out.append(("Kinesis on-demand vs provisioned", n, "on-demand", pair["on-demand"],
-                    "provisioned", pair["provisioned"]))
+        out.append(
+            (
+                "Kinesis on-demand vs provisioned",
+                n,
+                "on-demand",
+                pair["on-demand"],
+                "provisioned",
+                pair["provisioned"],
+            )
+        )
     return out
 
 
@@ -246,9 +269,7 @@ def sweep(
     for title, node, la, a, lb, b in variants(arch):
         comp = compare(title, node, la, a, lb, b, cost, pts)
         if comp.rows and len(pts) > 1:
-            comp.break_even_requests = crossings(
-                lambda r, a=a, b=b: cost(a, r) - cost(b, r), fine
-            )
+            comp.break_even_requests = crossings(lambda r, a=a, b=b: cost(a, r) - cost(b, r), fine)
         if title.startswith("Step Functions"):
             at = requests if requests is not None else None
             comp.extra["break_even_duration_ms"] = express_break_even_duration(

@@ -1,0 +1,159 @@
+"""What every writer needs from a Report: findings grouped by pillar, totals, rule docs.
+
+Writers only read a `Report` (docs/internals.md). Findings, changes and estimates are
+read by attribute with defaults, so a writer keeps working when the engine adds fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+from advisor.pipeline import PILLARS, SEVERITIES
+from advisor.render import figures
+
+PILLAR_TITLES = {
+    "operational-excellence": "Operational excellence",
+    "security": "Security",
+    "reliability": "Reliability",
+    "performance-efficiency": "Performance efficiency",
+    "cost-optimization": "Cost optimization",
+    "sustainability": "Sustainability",
+}
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+def pillar_title(pillar: str) -> str:
+    return PILLAR_TITLES.get(pillar, pillar.replace("-", " ").capitalize())
+
+
+def finding_key(f: Any) -> tuple[Any, ...]:
+    loc = getattr(f, "location", None)
+    where = (getattr(loc, "line", 0) or 0, getattr(loc, "column", 0) or 0) if loc else (1 << 30, 0)
+    return (
+        SEVERITY_RANK.get(getattr(f, "severity", "info"), 9),
+        *where,
+        str(getattr(f, "rule", "")),
+        tuple(getattr(f, "nodes", ()) or ()),
+    )
+
+
+def by_pillar(findings: Iterable[Any]) -> list[tuple[str, list[Any]]]:
+    """(pillar, findings) in the Well-Architected order; worst severity first within."""
+    groups: dict[str, list[Any]] = {}
+    for f in findings:
+        groups.setdefault(str(getattr(f, "pillar", "other")), []).append(f)
+    order = [p for p in PILLARS if p in groups] + sorted(p for p in groups if p not in PILLARS)
+    return [(p, sorted(groups[p], key=finding_key)) for p in order]
+
+
+def location_text(loc: Any) -> str:
+    if loc is None:
+        return ""
+    return f"{getattr(loc, 'path', '')}:{getattr(loc, 'line', 0)}:{getattr(loc, 'column', 0)}"
+
+
+def alt_delta_text(alt: Any) -> str:
+    """`cost -$12.30/month · latency -55.0 ms` (or `not estimated`)."""
+    cost = getattr(alt, "cost_delta_usd_month", None)
+    lat = getattr(alt, "latency_delta_ms", None)
+    if cost is None and lat is None:
+        return "not estimated"
+    return f"cost {figures.signed_money(cost)}/month · latency {figures.signed_ms(lat)}"
+
+
+def rows(result: Any) -> list[tuple[str, str, str, str, str]]:
+    """Before/after/delta rows (metric, before, after, delta, percent) of one result."""
+    b = figures.totals(getattr(result, "before_estimate", None))
+    a = figures.totals(getattr(result, "after_estimate", None))
+    out = [
+        (
+            "Monthly cost",
+            figures.money(b["monthly_usd"]),
+            figures.money(a["monthly_usd"]),
+            figures.signed_money(figures.delta(b["monthly_usd"], a["monthly_usd"])),
+            figures.percent(b["monthly_usd"], a["monthly_usd"]),
+        )
+    ]
+    for key in figures.LATENCY_KEYS:
+        out.append(
+            (
+                figures.LATENCY_WORDS[key].capitalize(),
+                figures.ms(b[key]),
+                figures.ms(a[key]),
+                figures.signed_ms(figures.delta(b[key], a[key])),
+                figures.percent(b[key], a[key]),
+            )
+        )
+    return out
+
+
+def has_estimates(result: Any) -> bool:
+    return getattr(result, "before_estimate", None) is not None
+
+
+def node_cost_rows(result: Any) -> list[tuple[str, str, float | None, float | None]]:
+    """(node, status, before usd, after usd) for every node with a cost on either side,
+    biggest change first: the `infracost diff`-style resource list."""
+    b = dict(getattr(getattr(result, "before_estimate", None), "by_node", None) or {})
+    a = dict(getattr(getattr(result, "after_estimate", None), "by_node", None) or {})
+    out = []
+    for name in sorted(set(b) | set(a)):
+        before, after = b.get(name), a.get(name)
+        status = (
+            "-"
+            if after is None
+            else "+"
+            if before is None
+            else "~"
+            if round(before - after, 4)
+            else " "
+        )
+        out.append((name, status, before, after))
+    out.sort(key=lambda r: (-abs((r[3] or 0.0) - (r[2] or 0.0)), r[0]))
+    return out
+
+
+def change_text(change: Any) -> str:
+    nodes = ", ".join(getattr(change, "nodes", ()) or ())
+    detail = getattr(change, "detail", "") or ""
+    text = f"{getattr(change, 'rule', '')}: {getattr(change, 'action', '')} {nodes}".strip()
+    return f"{text} ({detail})" if detail else text
+
+
+def arch_name(result: Any) -> str:
+    arch = getattr(result, "before", None)
+    return getattr(arch, "name", None) or str(getattr(result, "source", ""))
+
+
+@cache
+def _patterns() -> dict[str, Any]:
+    try:
+        from advisor.engine.loader import builtin_patterns
+
+        return {p.id: p for p in builtin_patterns()}
+    except Exception:  # no engine yet, or a broken pattern pack: rule docs are optional
+        return {}
+
+
+def rule_doc(rule: str, finding: Any = None) -> dict[str, Any]:
+    """Title, description, rationale, references and pillar/severity of a rule, from the
+    pattern catalog when it is loaded, else from the finding itself."""
+    p = _patterns().get(rule)
+    refs = list(getattr(p, "references", ()) or getattr(finding, "references", ()) or [])
+    return {
+        "id": rule,
+        "title": str(getattr(p, "title", None) or getattr(finding, "title", None) or rule),
+        "description": str(
+            getattr(p, "description", "") or getattr(finding, "description", "") or ""
+        ),
+        "rationale": str(getattr(p, "rationale", "") or ""),
+        "references": [str(r) for r in refs],
+        "pillar": str(getattr(p, "pillar", None) or getattr(finding, "pillar", "") or ""),
+        "severity": str(getattr(p, "severity", None) or getattr(finding, "severity", "warning")),
+    }
+
+
+def known_rules() -> list[str]:
+    return sorted(_patterns())

@@ -1,0 +1,165 @@
+"""SARIF 2.1.0 for code scanning (GitHub, Azure DevOps, VS Code's SARIF viewer).
+
+One run; the driver lists every rule that produced a finding, with the help text of its
+pattern (description, why it matters, references). Each result points at the line in the
+source file where the flagged node was declared; a finding without a location points at
+the file's first line, since code scanning needs a physical location. Input errors are
+tool execution notifications, so a file that did not parse is visible too.
+The output validates against schemas/sarif-schema-2.1.0.json (tests/test_report_sarif.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from advisor import __version__
+from advisor.report import common
+
+SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def uri_of(path: str) -> tuple[str, str | None]:
+    """(uri, uriBaseId): relative paths stay relative to %SRCROOT% (what code scanning
+    expects); absolute ones under the working directory are made relative too."""
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            p = p.relative_to(Path.cwd())
+        except ValueError:
+            return p.as_uri(), None
+    return PurePosixPath(*p.parts).as_posix(), "%SRCROOT%"
+
+
+def _artifact(path: str) -> dict[str, Any]:
+    uri, base = uri_of(path)
+    out: dict[str, Any] = {"uri": uri}
+    if base:
+        out["uriBaseId"] = base
+    return out
+
+
+def _rule(rule_id: str, finding: Any) -> dict[str, Any]:
+    doc = common.rule_doc(rule_id, finding)
+    text_parts = [doc["description"] or doc["title"]]
+    if doc["rationale"]:
+        text_parts.append("Why it matters: " + doc["rationale"])
+    md_parts = [f"**{doc['title']}**", "", doc["description"] or doc["title"]]
+    if doc["rationale"]:
+        md_parts += ["", "Why it matters: " + doc["rationale"]]
+    if doc["references"]:
+        text_parts.append("References: " + " ".join(doc["references"]))
+        md_parts += ["", "References:", *[f"- <{r}>" for r in doc["references"]]]
+    rule: dict[str, Any] = {
+        "id": rule_id,
+        "name": "".join(w.capitalize() for w in rule_id.replace("_", "-").split("-")),
+        "shortDescription": {"text": doc["title"]},
+        "fullDescription": {"text": doc["description"] or doc["title"]},
+        "help": {"text": "\n\n".join(text_parts), "markdown": "\n".join(md_parts)},
+        "defaultConfiguration": {"level": LEVEL.get(doc["severity"], "warning")},
+        "properties": {
+            "tags": sorted({"well-architected", "serverless", doc["pillar"]} - {""}),
+            "pillar": doc["pillar"],
+        },
+    }
+    if doc["references"]:
+        rule["helpUri"] = doc["references"][0]
+    return rule
+
+
+def _fingerprint(source: str, f: Any) -> str:
+    key = json.dumps([f.rule, source, sorted(f.nodes)], sort_keys=True)
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def _result(result: Any, f: Any, rule_index: int) -> dict[str, Any]:
+    loc = getattr(f, "location", None)
+    path = getattr(loc, "path", None) or result.source
+    region = {"startLine": max(1, int(getattr(loc, "line", 1) or 1))}
+    if loc is not None and getattr(loc, "column", 0):
+        region["startColumn"] = max(1, int(loc.column))
+    message = f.message
+    alts = getattr(f, "alternatives", []) or []
+    if alts:
+        message += " Fix: " + "; ".join(f"{a.title} ({common.alt_delta_text(a)})" for a in alts)
+    return {
+        "ruleId": f.rule,
+        "ruleIndex": rule_index,
+        "level": LEVEL.get(f.severity, "warning"),
+        "message": {"text": message},
+        "locations": [
+            {
+                "physicalLocation": {"artifactLocation": _artifact(path), "region": region},
+                "logicalLocations": [{"name": n, "kind": "resource"} for n in f.nodes],
+            }
+        ],
+        "partialFingerprints": {"archadvisorFinding/v1": _fingerprint(result.source, f)},
+        "properties": {
+            "pillar": f.pillar,
+            "nodes": list(f.nodes),
+            "likely": bool(getattr(f, "likely", False)),
+            "alternatives": [a.to_dict() for a in alts if hasattr(a, "to_dict")],
+        },
+    }
+
+
+def build(report: Any) -> dict[str, Any]:
+    """The SARIF log as a dict (tests validate this against the schema)."""
+    rule_ids: dict[str, Any] = {}
+    for r in report.results:
+        for f in r.findings:
+            rule_ids.setdefault(f.rule, f)
+    order = sorted(rule_ids)
+    index = {rid: i for i, rid in enumerate(order)}
+    results = [
+        _result(r, f, index[f.rule])
+        for r in report.results
+        for f in sorted(r.findings, key=common.finding_key)
+    ]
+    notifications = []
+    for r in report.results:
+        for e in r.errors:
+            notifications.append(
+                {
+                    "level": "error",
+                    "message": {
+                        "text": e.message + (f" (hint: {e.suggestion})" if e.suggestion else "")
+                    },
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": _artifact(e.path or r.source),
+                                "region": {
+                                    "startLine": max(1, e.line),
+                                    "startColumn": max(1, e.column),
+                                },
+                            }
+                        }
+                    ],
+                }
+            )
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "archadvisor",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": "https://docs.aws.amazon.com/wellarchitected/latest/serverless-applications-lens/welcome.html",
+                "rules": [_rule(rid, rule_ids[rid]) for rid in order],
+            }
+        },
+        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+        "artifacts": [{"location": _artifact(r.source)} for r in report.results],
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def write(report: Any, **_: Any) -> str:
+    return json.dumps(build(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -16,7 +16,9 @@ import yaml
 
 from advisor import units
 
-PROP_TYPES = ("size", "duration", "rate", "int", "number", "ratio", "bool", "string", "enum", "list", "ref", "any")
+PROP_TYPES = (
+    "size", "duration", "rate", "int", "number", "ratio", "bool", "string", "enum", "list", "ref", "any",
+)
 DIMENSION_OF_TYPE = {"size": "size", "duration": "duration", "rate": "rate"}
 
 

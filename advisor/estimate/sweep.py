@@ -82,19 +82,18 @@ def crossings(
 ) -> list[float]:
     """Where f (a cost difference) changes sign between sample points, by bisection."""
     vals = values if values is not None else [f(p) for p in points]
+    eps = 1e-9
+    # points where the curves differ, with the sign of the difference (equal points skipped)
+    signed = [(p, v) for p, v in zip(points, vals, strict=True) if abs(v) > eps]
     out: list[float] = []
-    pairs = list(zip(points, vals, strict=True))
-    for (lo, flo), (hi, fhi) in itertools.pairwise(pairs):
-        if flo == 0:
-            out.append(lo)
-            continue
-        if (flo < 0) == (fhi < 0) or fhi == 0:
+    for (lo, flo), (hi, fhi) in itertools.pairwise(signed):
+        if (flo < 0) == (fhi < 0):
             continue
         a, b, fa = math.log10(lo), math.log10(hi), flo
         for _ in range(40):
             mid = (a + b) / 2
             fm = f(10**mid)
-            if (fm < 0) == (fa < 0):
+            if abs(fm) > eps and (fm < 0) == (fa < 0):
                 a, fa = mid, fm
             else:
                 b = mid

@@ -1,0 +1,246 @@
+"""`advisor cost` (monthly cost and latency, optional traffic sweep) and
+`advisor pricing import` (AWS Price List offer file -> pricing YAML)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any
+
+import click
+
+from advisor.errors import AdvisorError, Diagnostic
+
+EXIT_INPUT = 2
+_RATE = re.compile(
+    r"^\s*([0-9]*\.?[0-9]+)\s*([KMB])?\s*(/\s*(?:s|min|h|hour|day|month))?\s*$", re.I
+)
+
+
+def parse_requests(text: str) -> float:
+    """`10M/month`, `50/s`, `2.5B`, `1000` -> requests per month."""
+    from advisor import units
+
+    m = _RATE.match(text or "")
+    if not m:
+        raise click.BadParameter(f"'{text}' is not a rate; write e.g. 10M/month or 50/s")
+    number, suffix, rate = m.group(1), m.group(2), m.group(3)
+    value, _dim = units.normalise(
+        float(number), suffix.upper() if suffix else None, (rate or "/month").replace(" ", "")
+    )
+    return float(value)
+
+
+def _money(x: float) -> str:
+    return f"${x:,.2f}" if abs(x) >= 0.01 or x == 0 else f"${x:,.4f}"
+
+
+def _print_text(path: str, est: Any, after_est: Any = None) -> None:
+    click.echo(f"{path}: {est.region}, {est.entry_requests:,.0f} requests/month at the entry")
+    click.echo("")
+    click.echo(f"  {'node':<22} {'component':<34} {'quantity':>16} {'unit':<22} {'monthly':>12}")
+    for c in est.components:
+        click.echo(
+            f"  {c['node'][:22]:<22} {c['name'][:34]:<34} {c['quantity']:>16,.4f} "
+            f"{c['unit'][:22]:<22} {_money(c['monthly_usd']):>12}"
+        )
+    click.echo("")
+    click.echo("  per node:")
+    for name, usd in est.by_node.items():
+        click.echo(f"    {name:<30} {_money(usd):>12}")
+    click.echo(f"  total                            {_money(est.monthly_usd):>12} / month")
+    lat = est.latency
+    click.echo("")
+    if est.has_response:
+        click.echo(
+            f"  response: p50 {lat['response_p50_ms']:.1f} ms, p99 {lat['response_p99_ms']:.1f} ms"
+            f"  ({' -> '.join(lat['response_path'])})"
+        )
+    else:
+        click.echo("  response: no client-facing synchronous path")
+    click.echo(
+        f"  delivery: p50 {lat['delivery_p50_ms'] / 1000:.1f} s, "
+        f"p99 {lat['delivery_p99_ms'] / 1000:.1f} s  ({' -> '.join(lat['delivery_path'])})"
+    )
+    if after_est is not None:
+        d = after_est.monthly_usd - est.monthly_usd
+        click.echo(
+            f"  optimized design: {_money(after_est.monthly_usd)} / month ({'+' if d >= 0 else '-'}"
+            f"{_money(abs(d))})"
+        )
+    for note in est.notes:
+        click.echo(f"  note: {note}")
+
+
+def _human(r: float) -> str:
+    for suffix, step in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if r >= step:
+            return f"{r / step:.3g}{suffix}"
+    return f"{r:.3g}"
+
+
+def _print_sweep(sw: Any) -> None:
+    click.echo("")
+    click.echo("  cost over traffic (requests/month):")
+    head = f"    {'traffic':>8} {'before':>14}"
+    if sw.after is not None:
+        head += f" {'after':>14}"
+    click.echo(head)
+    for i, p in enumerate(sw.points):
+        line = f"    {_human(p):>8} {_money(sw.before[i]):>14}"
+        if sw.after is not None:
+            line += f" {_money(sw.after[i]):>14}"
+        click.echo(line)
+    if sw.after is not None:
+        be = ", ".join(_human(x) for x in sw.break_even_requests) or "none in 1K..10B"
+        click.echo(f"    before/after break-even: {be}")
+    for c in sw.comparisons:
+        click.echo("")
+        click.echo(f"  {c.title} ({c.node}):")
+        click.echo(f"    {'traffic':>8} {c.a_label:>14} {c.b_label:>14}")
+        for r, a, b in c.rows:
+            click.echo(f"    {_human(r):>8} {_money(a):>14} {_money(b):>14}")
+        be = ", ".join(_human(x) for x in c.break_even_requests)
+        click.echo(f"    break-even: {be or 'none in 1K..10B (one is cheaper throughout)'}")
+        if "break_even_duration_ms" in c.extra:
+            d = c.extra["break_even_duration_ms"]
+            click.echo(
+                "    Express costs what Standard does at an execution duration of "
+                + (f"{d / 1000:.1f} s" if d is not None else "- (none within Express's 5 min)")
+            )
+        free = c.extra.get("break_even_requests_month_free_tier")
+        if free:
+            click.echo(
+                "    with the free tier, Standard is cheaper below "
+                + ", ".join(_human(x) for x in free)
+                + " executions/month"
+            )
+
+
+def _optimized(arch: Any) -> Any:
+    """The engine's optimized design, when the engine is available."""
+    try:
+        from advisor.engine import Engine
+    except ImportError:
+        return None
+    try:
+        return Engine.default().run(arch, apply="default").after
+    except AdvisorError:
+        raise
+    except Exception:  # the engine is developed separately; cost still works without it
+        return None
+
+
+@click.command("cost")
+@click.argument("file", type=click.Path())
+@click.option(
+    "--requests",
+    "requests_text",
+    default=None,
+    metavar="RATE",
+    help="Entry rate overriding the design's workload, e.g. 10M/month or 50/s.",
+)
+@click.option("--region", default="us-east-1", show_default=True, help="AWS region to price.")
+@click.option(
+    "--pricing",
+    "pricing_file",
+    default=None,
+    type=click.Path(),
+    help="A pricing YAML (from `advisor pricing import`) to use instead.",
+)
+@click.option("--free-tier", is_flag=True, help="Subtract the AWS free tier allowances.")
+@click.option(
+    "--sweep",
+    "do_sweep",
+    is_flag=True,
+    help="Cost over 1K..10B requests/month with break-even points.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def cost_cmd(
+    file: str,
+    requests_text: str | None,
+    region: str,
+    pricing_file: str | None,
+    free_tier: bool,
+    do_sweep: bool,
+    fmt: str,
+) -> None:
+    """Estimate the monthly cost and the latency of the design in FILE.
+
+    Costs are per node and per pricing dimension; latency is the client-facing response
+    path (p50/p99) and the time until data reaches its final store.
+    """
+    from advisor.estimate import estimate
+    from advisor.pipeline import load_architecture
+
+    requests = parse_requests(requests_text) if requests_text else None
+    kw = {"free_tier": free_tier, "pricing_file": pricing_file}
+    try:
+        arch = load_architecture(file)
+        est = estimate(arch, region=region, requests=requests, **kw)
+        after = _optimized(arch)
+        after_est = estimate(after, region=region, requests=requests, **kw) if after else None
+        sw = None
+        if do_sweep:
+            from advisor.estimate.sweep import sweep
+
+            sw = sweep(arch, after=after, region=region, requests=requests, **kw)
+    except AdvisorError as exc:
+        click.echo(exc.render(), err=True)
+        sys.exit(EXIT_INPUT)
+    if fmt == "json":
+        out: dict[str, Any] = {"source": file, **est.to_dict()}
+        if after_est is not None:
+            out["after"] = after_est.to_dict()
+        if sw is not None:
+            out["sweep"] = sw.to_dict()
+        click.echo(json.dumps(out, indent=2, sort_keys=True))
+        return
+    _print_text(file, est, after_est)
+    if sw is not None:
+        _print_sweep(sw)
+
+
+@click.group("pricing")
+def pricing_group() -> None:
+    """Pricing data: import AWS Price List offer files for any region."""
+
+
+@pricing_group.command("import")
+@click.argument("offer", type=click.Path())
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    type=click.Path(),
+    help="Pricing YAML to write (merged when it exists); default <region>.yaml.",
+)
+@click.option(
+    "--region", default=None, help="Region to take from the offer (needed when it holds several)."
+)
+def pricing_import(offer: str, output: str | None, region: str | None) -> None:
+    """Convert an AWS Price List bulk offer file (JSON) into a pricing YAML.
+
+    Use the result with `advisor cost --pricing FILE --region REGION`, or put it in a
+    directory listed in $ADVISOR_PRICING_PATH.
+    """
+    from advisor.estimate.priceimport import import_file
+
+    try:
+        target, doc = import_file(offer, output, region)
+    except AdvisorError as exc:
+        click.echo(exc.render(), err=True)
+        sys.exit(EXIT_INPUT)
+    keys = sorted(doc["prices"])
+    click.echo(f"{target}: {doc['region']}, {len(keys)} prices ({', '.join(keys)})")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(cost_cmd)
+    group.add_command(pricing_group)
+
+
+__all__ = ["Diagnostic", "parse_requests", "register"]

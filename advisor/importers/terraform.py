@@ -40,6 +40,7 @@ from advisor.importers.tf_module import (
 from advisor.model import Architecture, Location
 
 _IDENT_RE = re.compile(r"[^A-Za-z0-9_]")
+_NOT_BY_NAME = {"apigw", "logs", "cognito", "kms", "client", "cloudfront", "alb"}
 _RESERVED = {"architecture", "workload", "group", "true", "false", "client"}
 
 
@@ -124,13 +125,19 @@ class Context:
         return out
 
     def by_literal(self, text: str) -> list[str]:
-        """Nodes whose literal AWS name matches a name or an ARN/URL's last segment."""
+        """The node whose literal AWS name matches a name or an ARN/URL's last segment.
+
+        Only data-plane kinds count (an API or a log group sharing a table's name is not
+        what a literal `orders` means), and only an unambiguous match is returned.
+        """
         if not text or "${" in text:
             return []
-        if text in self.by_name:
-            return list(self.by_name[text])
-        tail = re.split(r"[:/]", text)[-1]
-        return list(self.by_name.get(tail, [])) if tail and tail != text else []
+        found = self.by_name.get(text)
+        if found is None:
+            tail = re.split(r"[:/]", text)[-1]
+            found = self.by_name.get(tail, []) if tail and tail != text else []
+        found = [n for n in found if self.arch.kind(n) not in _NOT_BY_NAME]
+        return list(found) if len(found) == 1 else []
 
     def only_of(self, kind: str) -> list[str]:
         found = list(self.arch.nodes_of_kind(kind))
@@ -212,9 +219,10 @@ def _assign_names(items: list[tuple[Resource, str]]) -> dict[str, str]:
         )
         candidates = [stem] if counts[stem.lower()] == 1 else []
         with_kind = stem if stem.lower().startswith(kind + "_") else f"{kind}_{stem}"
-        candidates += [with_kind]
         if mod:
-            candidates += [f"{mod}_{stem}", f"{mod}_{with_kind}"]
+            candidates += [f"{mod}_{stem}", with_kind, f"{mod}_{with_kind}"]
+        else:
+            candidates += [with_kind]
         name = next((c for c in candidates if c.lower() not in taken and not _is_reserved(c)), None)
         if name is None:
             base, i = candidates[-1], 2

@@ -14,6 +14,7 @@ child's `output "out"`, `var.v` inside a child follows the argument the parent p
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,7 +189,7 @@ def _read_module(
         source = call.get("source")
         if not isinstance(source, str) or not source.startswith(("./", "../")):
             continue
-        child_dir = (mod.dir / source).resolve()
+        child_dir = Path(os.path.normpath(mod.dir / source))  # relative stays relative
         if depth + 1 > MAX_MODULE_DEPTH:
             ws.note(
                 call.path,
@@ -196,7 +197,7 @@ def _read_module(
                 f"module '{name}' not followed: deeper than {MAX_MODULE_DEPTH} levels",
             )
             continue
-        if child_dir in seen:
+        if child_dir.resolve() in seen:
             ws.note(call.path, call.line, f"module '{name}' not followed: it calls itself (cycle)")
             continue
         if not child_dir.is_dir():
@@ -206,7 +207,7 @@ def _read_module(
         child = Module(dir=child_dir, prefix=f"{mod.prefix}module.{name}.", parent=mod, call=call)
         mod.children[name] = child
         del mod.remote[name]
-        _read_module(ws, child, child_files, depth + 1, (*seen, child_dir))
+        _read_module(ws, child, child_files, depth + 1, (*seen, child_dir.resolve()))
 
 
 def _take_block(ws: Workspace, mod: Module, block: Block) -> None:

@@ -72,7 +72,7 @@ def _esm(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
                 on_failure=on_failure,
                 window=int(window * 1000) if window else None,
                 max_age=int(max_age * 1000) if max_age and max_age > 0 else None,
-                filter_criteria=True if b.first("filter_criteria") is not None else None,
+                label="filtered" if b.first("filter_criteria") is not None else None,
             )
 
 
@@ -103,10 +103,7 @@ def _permission(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
 def _invoke_config(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
     functions = ctx.nodes(mod, b.get("function_name"), b, "function_name")
     dc = b.first("destination_config")
-    retries = num(b.get("maximum_retry_attempts"))
     for fn in functions:
-        if retries is not None:
-            ctx.set_props(fn, async_retries=int(retries))
         if dc is None:
             continue
         for which in ("on_failure", "on_success"):
@@ -167,7 +164,6 @@ def _subscription(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
                 block=b,
                 label="filter policy" if has_filter else None,
                 dlq=dlq,
-                raw=flag(b.get("raw_message_delivery")),
             )
 
 
@@ -851,7 +847,7 @@ def _pipes_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module
             name,
             block=b,
             batch=batch,
-            filter_criteria=True
+            label="filtered"
             if sp is not None and sp.first("filter_criteria") is not None
             else None,
         )

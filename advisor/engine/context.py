@@ -1,0 +1,139 @@
+"""A read view of one Architecture for matching: indexes and prop look-ups.
+
+Built once per matching round so every pattern shares the kind index and the set of
+nodes that serve as failure destinations (which a queue-needs-a-DLQ rule must exempt).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from advisor import catalog
+from advisor.model import Architecture
+
+# Node props that name another node which receives failed or finished work.
+SIDE_PROPS = ("dlq", "on_failure", "on_success")
+# Edge props that name a failure destination.
+EDGE_SIDE_PROPS = ("dlq", "on_failure", "on_success")
+# Neighbours that never make a function "do more than forward" (it always logs, may use a key).
+INCIDENTAL_CATEGORIES = frozenset({"observability", "security"})
+
+_MISSING = object()
+
+
+class Ctx:
+    """Indexes over an architecture; cheap to build (one pass over nodes)."""
+
+    def __init__(self, arch: Architecture) -> None:
+        self.arch = arch
+        self.g = arch.graph
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for n, data in self.g.nodes(data=True):
+            by_kind[data["kind"]].append(n)
+        for names in by_kind.values():
+            names.sort()
+        self.by_kind = dict(by_kind)
+        self._failure_refs: set[str] | None = None
+        self.order = {n: i for i, n in enumerate(sorted(self.g.nodes))}
+
+    # ------------------------------------------------------------------ nodes
+    def kind(self, n: str) -> str:
+        return str(self.g.nodes[n]["kind"])
+
+    def category(self, n: str) -> str:
+        return catalog.category_of(self.kind(n))
+
+    def props(self, n: str) -> dict[str, Any]:
+        props: dict[str, Any] = self.g.nodes[n]["props"]
+        return props
+
+    def prop(self, n: str, name: str, default: bool = True) -> Any:
+        """A node prop; with `default` the catalog default when it is not set."""
+        props = self.props(n)
+        if name in props:
+            return props[name]
+        return catalog.default_prop(self.kind(n), name) if default else None
+
+    def has(self, n: str, name: str) -> bool:
+        return self.props(n).get(name) is not None
+
+    def nodes_of(self, kinds: list[str] | None = None, categories: list[str] | None = None,
+                 ) -> list[str]:
+        if kinds:
+            out: list[str] = []
+            for k in kinds:
+                out.extend(self.by_kind.get(k, ()))
+            if categories:
+                out = [n for n in out if self.category(n) in categories]
+            return sorted(out) if len(kinds) > 1 else out
+        if categories:
+            out = []
+            for k, names in self.by_kind.items():
+                if catalog.category_of(k) in categories:
+                    out.extend(names)
+            return sorted(out)
+        return sorted(self.g.nodes)
+
+    # ------------------------------------------------------------------ edges
+    def edge(self, a: str, b: str) -> dict[str, Any]:
+        data: dict[str, Any] = self.g.edges[a, b]
+        return data
+
+    def eprop(self, a: str, b: str, name: str) -> Any:
+        return self.g.edges[a, b].get("props", {}).get(name)
+
+    def side_targets(self, n: str) -> set[str]:
+        """Nodes this node names as its DLQ or destinations, or that its event sources
+        name as their on-failure destination: not part of its work."""
+        props = self.props(n)
+        out = {str(props[p]) for p in SIDE_PROPS if props.get(p)}
+        for _p, _n, data in self.g.in_edges(n, data=True):
+            eprops = data.get("props") or {}
+            out.update(str(eprops[p]) for p in EDGE_SIDE_PROPS if eprops.get(p))
+        return out
+
+    def work_out(self, n: str) -> list[str]:
+        """Successors that are real work: not its failure/success destinations, logs or keys."""
+        side = self.side_targets(n)
+        return [
+            s for s in self.g.successors(n)
+            if s not in side and self.category(s) not in INCIDENTAL_CATEGORIES
+        ]
+
+    def failure_refs(self) -> set[str]:
+        """Every node named as a DLQ / failure destination anywhere, or marked `is_dlq`."""
+        if self._failure_refs is None:
+            refs: set[str] = set()
+            for n, data in self.g.nodes(data=True):
+                props = data["props"]
+                for p in ("dlq", "on_failure"):
+                    if props.get(p):
+                        refs.add(str(props[p]))
+                if props.get("is_dlq") is True:
+                    refs.add(n)
+            for _a, _b, data in self.g.edges(data=True):
+                eprops = data.get("props") or {}
+                for p in ("dlq", "on_failure"):
+                    if eprops.get(p):
+                        refs.add(str(eprops[p]))
+            self._failure_refs = refs
+        return self._failure_refs
+
+    def is_async_edge(self, a: str, b: str) -> bool:
+        data = self.edge(a, b)
+        inv = (data.get("props") or {}).get("invocation")
+        if inv is not None:
+            return bool(inv == "async")
+        return data.get("mode") == "async"
+
+    def requests(self, n: str) -> float | None:
+        """Stated load at a node, else the workload's entry rate (requests/month)."""
+        value = self.props(n).get("requests")
+        if value is None:
+            value = self.arch.workload.get("requests")
+        return float(value) if value is not None else None
+
+    def payload(self, n: str) -> float:
+        value = self.props(n).get("payload") or self.arch.workload.get("payload") or 1024
+        return float(value)

@@ -1,0 +1,117 @@
+"""What the engine hands back: findings, their alternative rewrites, and the change log.
+
+These are plain data objects; `to_dict` gives exactly the JSON shapes of DESIGN.md (plus
+a few extra fields the contract allows: id, likely, references, subject).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.model import Architecture, Location
+
+
+@dataclass
+class Alternative:
+    """One way to fix a finding, with the architecture it leads to.
+
+    `after` is computed lazily (a copy of the whole graph per alternative would make a
+    100k-node analysis quadratic); the estimates module reads it and fills the deltas.
+    """
+
+    title: str
+    _build: Callable[[], Architecture | None] | None = field(default=None, repr=False)
+    cost_delta_usd_month: float | None = None
+    latency_delta_ms: float | None = None
+    applies_by_default: bool = False
+    refused: str | None = None  # why the rewrite could not be made safely (None: it can)
+    _after: Architecture | None = field(default=None, repr=False)
+    _built: bool = field(default=False, repr=False)
+
+    @property
+    def after(self) -> Architecture | None:
+        """The before architecture with only this alternative applied (None: advisory)."""
+        if not self._built:
+            self._after = self._build() if self._build is not None else None
+            self._built = True
+        return self._after
+
+    @after.setter
+    def after(self, value: Architecture | None) -> None:
+        self._after = value
+        self._built = True
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "title": self.title,
+            "cost_delta_usd_month": self.cost_delta_usd_month,
+            "latency_delta_ms": self.latency_delta_ms,
+        }
+        if self.refused:
+            out["refused"] = self.refused
+        return out
+
+
+@dataclass
+class Finding:
+    """One match of one pattern on a set of nodes."""
+
+    id: str
+    rule: str
+    title: str
+    pillar: str
+    severity: str
+    nodes: list[str]
+    message: str
+    location: Location | None = None
+    likely: bool = False
+    alternatives: list[Alternative] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    subject: str | None = None
+    equivalents: list[str] = field(default_factory=list)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        loc = self.location
+        where = (0, loc.path, loc.line, loc.column) if loc else (1, "", 0, 0)
+        return (*where, self.rule, tuple(self.nodes))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "rule": self.rule,
+            "title": self.title,
+            "pillar": self.pillar,
+            "severity": self.severity,
+            "nodes": list(self.nodes),
+            "message": self.message,
+            "location": self.location.to_dict() if self.location else None,
+            "alternatives": [a.to_dict() for a in self.alternatives],
+            "likely": self.likely,
+            "references": list(self.references),
+            "equivalents": list(self.equivalents),
+        }
+
+
+@dataclass
+class Change:
+    """One rewrite step that was applied to produce `after`."""
+
+    rule: str
+    action: str
+    nodes: list[str]
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "action": self.action, "nodes": list(self.nodes),
+                "detail": self.detail}
+
+
+@dataclass
+class Outcome:
+    """The result of `Engine.run`."""
+
+    findings: list[Finding]
+    after: Architecture
+    changes: list[Change]

@@ -1,0 +1,298 @@
+"""Loading pattern files: YAML -> schema check -> semantic check -> `Pattern`.
+
+A broken pattern file is input, not a bug: every problem becomes a `Diagnostic` naming
+the file, the line, the key path (`match.chain[1].kind`) and what is wrong, and all of a
+pack's problems are raised together in one `AdvisorError`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from advisor import catalog
+from advisor.errors import AdvisorError, Diagnostic, did_you_mean
+
+APPLY_LEVELS = ("default", "opt-in", "manual")
+
+
+def builtin_dir() -> Path:
+    """The built-in catalog: <repo>/patterns, found relative to the package."""
+    import advisor
+
+    return Path(advisor.__file__).resolve().parent.parent / "patterns"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One validated pattern; `match` and `fix` stay as the (validated) YAML mappings."""
+
+    id: str
+    title: str
+    pillar: str
+    severity: str
+    description: str
+    rationale: str
+    match: dict[str, Any]
+    fix: dict[str, Any]
+    references: tuple[str, ...]
+    examples: dict[str, str]
+    message: str = ""
+    priority: int = 100
+    caveats: tuple[str, ...] = ()
+    equivalents: tuple[str, ...] = ()
+    supersedes: tuple[str, ...] = ()
+    path: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def chain(self) -> list[dict[str, Any]]:
+        return list(self.match["chain"])
+
+    @property
+    def subject(self) -> int:
+        return int(self.match.get("subject", 0))
+
+    @property
+    def apply(self) -> str:
+        return str(self.fix.get("apply", "manual"))
+
+    @property
+    def alternatives(self) -> list[dict[str, Any]]:
+        return list(self.fix["alternatives"])
+
+    @property
+    def rewrites(self) -> bool:
+        """True when the first alternative changes the graph (is not advice only)."""
+        return bool(self.alternatives[0].get("ops"))
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = json.loads((builtin_dir() / "schema.json").read_text("utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _key_path(parts: Any) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(top level)"
+
+
+def _line_index(text: str) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """Map each key path to its (line, column), 1-based, from the YAML node tree."""
+    index: dict[tuple[Any, ...], tuple[int, int]] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return index
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        index[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                key = (*path, k.value)
+                index[key] = (k.start_mark.line + 1, k.start_mark.column + 1)
+                walk(v, key)
+                index[key] = (k.start_mark.line + 1, k.start_mark.column + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, v in enumerate(node.value):
+                walk(v, (*path, i))
+
+    if root is not None:
+        walk(root, ())
+    return index
+
+
+def _where(index: dict[tuple[Any, ...], tuple[int, int]], path: tuple[Any, ...]) -> tuple[int, int]:
+    while path and path not in index:
+        path = path[:-1]
+    return index.get(path, (1, 1))
+
+
+def load_file(path: Path) -> Pattern:
+    """Read and check one pattern file; raises AdvisorError listing every problem."""
+    text = path.read_text("utf-8")
+    file = str(path)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise AdvisorError([Diagnostic(file, line, col, f"not valid YAML: {exc}")]) from None
+    index = _line_index(text)
+    if not isinstance(data, dict):
+        raise AdvisorError([Diagnostic(file, 1, 1, "a pattern file must be a mapping")])
+    diags: list[Diagnostic] = []
+    for err in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path))):
+        parts = tuple(err.absolute_path)
+        line, col = _where(index, parts)
+        diags.append(Diagnostic(file, line, col, f"{_key_path(parts)}: {_explain(err)}"))
+    if diags:
+        raise AdvisorError(diags)
+    for parts, message, hint in _semantic_problems(data):
+        line, col = _where(index, parts)
+        diags.append(Diagnostic(file, line, col, f"{_key_path(parts)}: {message}", hint))
+    if diags:
+        raise AdvisorError(diags)
+    return Pattern(
+        id=data["id"],
+        title=data["title"],
+        pillar=data["pillar"],
+        severity=data["severity"],
+        description=data["description"].strip(),
+        rationale=data["rationale"].strip(),
+        match=data["match"],
+        fix=data["fix"],
+        references=tuple(data["references"]),
+        examples=dict(data["examples"]),
+        message=str(data.get("message", "")).strip(),
+        priority=int(data.get("priority", 100)),
+        caveats=tuple(data.get("caveats", ())),
+        equivalents=tuple(data.get("equivalents", ())),
+        supersedes=tuple(data.get("supersedes", ())),
+        path=file,
+        raw=data,
+    )
+
+
+def _explain(err: Any) -> str:
+    """A short, human message for a schema error."""
+    if err.validator == "additionalProperties":
+        return err.message.replace("Additional properties are not allowed", "unknown key(s)")
+    if err.validator in ("oneOf", "anyOf"):
+        return f"value {err.instance!r} has the wrong shape"
+    return str(err.message)
+
+
+def _semantic_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str | None]]:
+    """What JSON Schema cannot check: kinds, predicate names, chain references."""
+    from advisor.engine import predicates
+
+    out: list[tuple[tuple[Any, ...], str, str | None]] = []
+    kinds = set(catalog.kind_names())
+    categories = {catalog.category_of(k) for k in kinds}
+    match = data["match"]
+    chain = match["chain"]
+
+    def check_names(value: Any, allowed: set[str], path: tuple[Any, ...], what: str) -> None:
+        for v in [value] if isinstance(value, str) else value:
+            if v not in allowed:
+                out.append((path, f"unknown {what} '{v}'", _hint(v, allowed)))
+
+    def check_preds(names: list[str], path: tuple[Any, ...], table: dict[str, Any]) -> None:
+        for i, name in enumerate(names):
+            if name not in table:
+                out.append(((*path, i), f"no predicate named '{name}' in "
+                            "advisor/engine/predicates.py", _hint(name, set(table))))
+
+    def check_neighbours(items: list[dict[str, Any]], path: tuple[Any, ...]) -> None:
+        for j, nb in enumerate(items):
+            if "kind" in nb:
+                check_names(nb["kind"], kinds, (*path, j, "kind"), "kind")
+            if "category" in nb:
+                check_names(nb["category"], categories, (*path, j, "category"), "category")
+            if "edge" in nb:
+                check_preds(nb["edge"].get("where", []), (*path, j, "edge", "where"),
+                            predicates.EDGE_PREDICATES)
+
+    for i, spec in enumerate(chain):
+        base = ("match", "chain", i)
+        if "kind" in spec:
+            check_names(spec["kind"], kinds, (*base, "kind"), "kind")
+        if "category" in spec:
+            check_names(spec["category"], categories, (*base, "category"), "category")
+        check_preds(spec.get("where", []), (*base, "where"), predicates.NODE_PREDICATES)
+        check_neighbours(spec.get("no_out", []), (*base, "no_out"))
+        check_neighbours(spec.get("no_in", []), (*base, "no_in"))
+        if spec.get("glue") and not 0 < i < len(chain) - 1:
+            out.append(((*base, "glue"), "glue needs a chain node before and after it", None))
+    edges = match.get("edges", [])
+    if len(edges) > max(0, len(chain) - 1):
+        out.append((("match", "edges"), f"{len(edges)} edge specs for a chain of {len(chain)}"
+                    f" nodes (at most {len(chain) - 1})", None))
+    for i, e in enumerate(edges):
+        if e:
+            check_preds(e.get("where", []), ("match", "edges", i, "where"),
+                        predicates.EDGE_PREDICATES)
+            if "mode" in e:
+                check_names(e["mode"], set(catalog_modes()), ("match", "edges", i, "mode"), "mode")
+    check_preds(match.get("where", []), ("match", "where"), predicates.MATCH_PREDICATES)
+    if int(match.get("subject", 0)) >= len(chain):
+        out.append((("match", "subject"), f"subject {match['subject']} is outside the chain"
+                    f" (0..{len(chain) - 1})", None))
+    for a, alt in enumerate(data["fix"]["alternatives"]):
+        for o, op in enumerate(alt.get("ops", [])):
+            path = ("fix", "alternatives", a, "ops", o)
+            for key in ("node", "from", "to", "group_of"):
+                ref = op.get(key)
+                if isinstance(ref, int) and ref >= len(chain):
+                    out.append(((*path, key), f"chain index {ref} is outside the chain"
+                                f" (0..{len(chain) - 1})", None))
+            if "kind" in op and op["kind"] not in kinds:
+                out.append(((*path, "kind"), f"unknown kind '{op['kind']}'",
+                            _hint(op["kind"], kinds)))
+            if op["op"] == "call" and op["fn"] not in predicates.REWRITERS:
+                out.append(((*path, "fn"), f"no rewriter named '{op['fn']}'",
+                            _hint(op["fn"], set(predicates.REWRITERS))))
+    return out
+
+
+def catalog_modes() -> tuple[str, ...]:
+    from advisor.model import EDGE_MODES
+
+    return EDGE_MODES
+
+
+def _hint(word: str, candidates: set[str]) -> str | None:
+    best = did_you_mean(word, candidates)
+    return f"did you mean '{best}'?" if best else None
+
+
+def load_dir(directory: Path | str) -> list[Pattern]:
+    """Every `*.yaml`/`*.yml` pattern in a directory, sorted by file name."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise AdvisorError([Diagnostic(str(directory), 0, 0, "pattern directory not found")])
+    diags: list[Diagnostic] = []
+    patterns: list[Pattern] = []
+    files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+    for path in files:
+        try:
+            patterns.append(load_file(path))
+        except AdvisorError as exc:
+            diags.extend(exc.diagnostics)
+    if diags:
+        raise AdvisorError(diags)
+    return patterns
+
+
+@cache
+def builtin_patterns() -> tuple[Pattern, ...]:
+    return tuple(load_dir(builtin_dir()))
+
+
+def load_all(extra_dirs: tuple[str, ...] | list[str] = ()) -> list[Pattern]:
+    """Built-in patterns plus user packs; a duplicate id is an error naming both files."""
+    patterns = list(builtin_patterns())
+    for d in extra_dirs:
+        patterns.extend(load_dir(d))
+    seen: dict[str, Pattern] = {}
+    diags = []
+    for p in patterns:
+        if p.id in seen:
+            diags.append(Diagnostic(p.path, 1, 1, f"duplicate pattern id '{p.id}'",
+                                    f"already defined in {seen[p.id].path}"))
+        else:
+            seen[p.id] = p
+    if diags:
+        raise AdvisorError(diags)
+    return sorted(seen.values(), key=lambda p: p.id)

@@ -1,0 +1,434 @@
+"""Named Python predicates and rewriters: what pattern YAML cannot say on its own.
+
+Patterns name these in `where:` lists. Every function is pure over a `Ctx` and returns
+False/None when it does not hold, True or a dict of message fields when it does (the
+dict's keys can be used as `{field}` in the pattern's message). Rewriters mutate the
+working architecture through a `Rewriter` and return a short description.
+
+Registering a new one: decorate it with @node, @edge, @match or @rewriter; the loader
+refuses pattern files that name a predicate that does not exist.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from advisor import catalog
+from advisor.engine.context import Ctx
+
+NodePred = Callable[[Ctx, str, dict[str, Any]], Any]
+EdgePred = Callable[[Ctx, str, str, dict[str, Any]], Any]
+MatchPred = Callable[[Ctx, tuple[str, ...], dict[str, Any]], Any]
+
+NODE_PREDICATES: dict[str, NodePred] = {}
+EDGE_PREDICATES: dict[str, EdgePred] = {}
+MATCH_PREDICATES: dict[str, MatchPred] = {}
+REWRITERS: dict[str, Callable[..., str]] = {}
+
+API_KINDS = ("apigw", "appsync", "alb")
+# Sources whose invocations of a function are asynchronous (Lambda resource-policy
+# principals that invoke with InvocationType=Event): SNS, S3, EventBridge, Scheduler.
+ASYNC_SOURCES = frozenset({"sns", "s3", "eventbridge", "scheduler"})
+# Push sources that each add a resource-policy principal to a function (WS1002).
+PUSH_SOURCES = frozenset({"apigw", "sns", "s3", "eventbridge", "scheduler", "alb", "cognito",
+                          "appsync", "logs", "client"})
+STATEFUL_CATEGORIES = frozenset({"storage", "messaging", "stream", "orchestration"})
+
+
+def node(fn: NodePred) -> NodePred:
+    NODE_PREDICATES[fn.__name__] = fn
+    return fn
+
+
+def edge(fn: EdgePred) -> EdgePred:
+    EDGE_PREDICATES[fn.__name__] = fn
+    return fn
+
+
+def match(fn: MatchPred) -> MatchPred:
+    MATCH_PREDICATES[fn.__name__] = fn
+    return fn
+
+
+def rewriter(fn: Callable[..., str]) -> Callable[..., str]:
+    REWRITERS[fn.__name__] = fn
+    return fn
+
+
+# ---------------------------------------------------------------------------- glue
+def glue_status(ctx: Ctx, pred: str, fn: str, succ: str, via: str | None = None) -> str | None:
+    """'confirmed', 'likely' or None: does `fn` only forward from `pred` to `succ`?
+
+    - `glue = false` (the user says it does real work) is final: never glue.
+    - it must have exactly one real outgoing target, `succ` (its DLQ/destinations, log
+      groups and keys do not count): a second target means it decides or fans out.
+    - `pred` must reach `succ` natively (the catalog's integration families), else there
+      is nothing to replace the function with; with `via` (e.g. `pipes`), through one
+      native hop of that kind instead.
+    - `glue = true` or handler evidence confirms it (then every trigger must reach `succ`
+      natively, since all of them are rewired); otherwise it is only likely, and only
+      with exactly one trigger.
+    """
+    props = ctx.props(fn)
+    if props.get("glue") is False:
+        return None
+    if ctx.work_out(fn) != [succ]:
+        return None
+    succ_kind = ctx.kind(succ)
+
+    def reaches(source_kind: str) -> bool:
+        if via:
+            return catalog.integrates_natively(source_kind, via) and \
+                catalog.integrates_natively(via, succ_kind)
+        return catalog.integrates_natively(source_kind, succ_kind)
+
+    if not reaches(ctx.kind(pred)):
+        return None
+    if props.get("glue") is True or props.get("glue_evidence"):
+        preds = list(ctx.g.predecessors(fn))
+        if all(reaches(ctx.kind(p)) for p in preds):
+            return "confirmed"
+        return None
+    if ctx.g.in_degree(fn) != 1:
+        return None
+    return "likely"
+
+
+# ---------------------------------------------------------------------------- nodes
+@node
+def async_invoked(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """Some caller invokes the function asynchronously (SNS, S3, EventBridge, Scheduler,
+    or an edge stated `mode = async` / `invocation = async`). Pollers (SQS, streams) and
+    API/ALB callers invoke synchronously: a DLQ on the function does nothing for them."""
+    callers = []
+    for p in ctx.g.predecessors(n):
+        data = ctx.edge(p, n)
+        inv = (data.get("props") or {}).get("invocation")
+        if inv == "async" or (inv is None and (
+                data.get("mode") == "async" or
+                (ctx.kind(p) in ASYNC_SOURCES and data.get("mode") not in ("sync", "poll",
+                                                                          "stream")))):
+            callers.append(p)
+    return {"callers": ", ".join(sorted(callers))} if callers else None
+
+
+@node
+def not_a_dlq(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
+    """The queue is not itself a dead-letter queue / failure destination of anything."""
+    return n not in ctx.failure_refs()
+
+
+@node
+def no_log_retention_any(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
+    """Logs that never expire. For a function: no `log_retention` and no connected `logs`
+    node with a `retention`. For a log group: no `retention`, unless it belongs to a
+    function (then the function's finding covers it)."""
+    neighbours = list(ctx.g.successors(n)) + list(ctx.g.predecessors(n))
+    if ctx.kind(n) == "logs":
+        if ctx.props(n).get("retention") is not None:
+            return False
+        return not any(ctx.kind(m) == "lambda" for m in neighbours)
+    if ctx.props(n).get("log_retention") is not None:
+        return False
+    return not any(ctx.kind(m) == "logs" and ctx.props(m).get("retention") is not None
+                   for m in neighbours)
+
+
+@node
+def wildcard_permissions(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """`iam_wildcard = true`, or a granted action that is '*' or 'service:*'."""
+    props = ctx.props(n)
+    stars = sorted(str(p) for p in props.get("permissions") or () if "*" in str(p))
+    if props.get("iam_wildcard") is True or stars:
+        return {"actions": ", ".join(stars) or "*"}
+    return None
+
+
+@node
+def too_broad(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """One function serves several kinds of callers (different resource-policy
+    principals, WS1002), too many event sources, or holds too many permissions."""
+    reasons = []
+    principals = sorted({ctx.kind(p) for p in ctx.g.predecessors(n)
+                         if ctx.kind(p) in PUSH_SOURCES and ctx.kind(p) != "client"})
+    if len(principals) >= int(params.get("max_principals", 2)):
+        reasons.append(f"invoked by {len(principals)} different services"
+                       f" ({', '.join(principals)})")
+    sources = ctx.g.in_degree(n)
+    if sources >= int(params.get("max_sources", 5)):
+        reasons.append(f"{sources} event sources")
+    perms = len(ctx.props(n).get("permissions") or ())
+    if perms >= int(params.get("max_permissions", 15)):
+        reasons.append(f"{perms} IAM actions")
+    return {"reasons": "; ".join(reasons)} if reasons else None
+
+
+@node
+def memory_mis_sized(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """Memory and duration both stated, and clearly mismatched: a large function that
+    finishes in a few ms (paying for idle memory), or a small one that runs for seconds
+    (CPU scales with memory, so more memory often costs the same and runs faster)."""
+    props = ctx.props(n)
+    mem, dur = props.get("memory"), props.get("duration")
+    if mem is None or dur is None:
+        return None
+    mb = float(mem) / 1024**2
+    large, short = float(params.get("large_mb", 2048)), float(params.get("short_ms", 50))
+    small, long_ = float(params.get("small_mb", 256)), float(params.get("long_ms", 1000))
+    if mb >= large and float(dur) <= short:
+        return {"advice": f"{mb:g} MB for a {float(dur):g} ms invocation is over-provisioned;"
+                          " try a smaller size"}
+    if mb <= small and float(dur) >= long_:
+        return {"advice": f"{mb:g} MB running {float(dur):g} ms is likely CPU-starved;"
+                          " more memory gives more CPU and may cost the same"}
+    return None
+
+
+@node
+def timeout_below_duration(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """The stated duration reaches the (stated or default 3 s) timeout."""
+    dur = ctx.props(n).get("duration")
+    timeout = ctx.prop(n, "timeout")
+    if dur is None or timeout is None:
+        return None
+    if float(dur) >= float(timeout):
+        return {"duration": f"{float(dur):g} ms", "timeout": f"{float(timeout):g} ms"}
+    return None
+
+
+@node
+def public_entry(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
+    """An API that callers outside the system reach: called by a client, or by nobody
+    in the design (its callers are outside it); not private/internal."""
+    kind = ctx.kind(n)
+    if kind == "apigw" and ctx.prop(n, "endpoint") == "private":
+        return False
+    if kind == "alb" and ctx.prop(n, "scheme") == "internal":
+        return False
+    preds = list(ctx.g.predecessors(n))
+    return not preds or any(ctx.category(p) in ("client", "edge") for p in preds)
+
+
+@node
+def http_api_would_serve(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
+    """A REST API that uses nothing REST-only: no WAF, caching, request validation,
+    API keys, edge/private endpoint, and only integrations HTTP APIs also have."""
+    if ctx.prop(n, "type") != "rest":
+        return False
+    for flag in ("waf", "caching", "validation"):
+        if ctx.prop(n, flag) is True:
+            return False
+    if ctx.prop(n, "auth") == "api_key" or ctx.prop(n, "endpoint") in ("edge", "private"):
+        return False
+    subtypes = set(_http_subtypes())
+    for s in ctx.g.successors(n):
+        kind = ctx.kind(s)
+        if kind in ("lambda", "http", "alb", "ecs") or kind in subtypes:
+            continue
+        if ctx.category(s) in ("observability", "security"):
+            continue
+        return False
+    return True
+
+
+def _http_subtypes() -> list[str]:
+    for integ in catalog.integrations():
+        if integ.id == "apigw_service_integration":
+            data = catalog._data()["integrations"][integ.id]
+            return list(data.get("http_api_subtypes", []))
+    return []
+
+
+@node
+def express_fits(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """A Standard workflow that runs at volume, finishes well under Express's 5-minute
+    limit, and waits on no callback, `.sync` job or polling loop (Express has none)."""
+    if ctx.prop(n, "type") != "standard" or ctx.prop(n, "polling") is True:
+        return None
+    if float(ctx.prop(n, "duration") or 0) > float(params.get("max_ms", 300_000)):
+        return None
+    for s in ctx.g.successors(n):
+        eprops = ctx.edge(n, s).get("props") or {}
+        if eprops.get("wait") in ("callback", "poll") or eprops.get("integration") == "callback":
+            return None
+    rate = ctx.requests(n)
+    if rate is None or rate < float(params.get("min_requests", 1_000_000)):
+        return None
+    return {"rate": f"{rate / 1e6:g}M executions/month"}
+
+
+@node
+def kinesis_capacity_mismatch(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """Provisioned shards far above the stated load, or on-demand at a known steady load
+    that a few provisioned shards carry for less (on-demand bills a per-stream hour plus
+    per-GB ingest; a shard takes 1,000 records/s or 1 MB/s)."""
+    rate = ctx.requests(n)
+    if rate is None:
+        return None
+    per_s = rate / 2_628_000
+    needed = max(1, math.ceil(max(per_s / 1000, per_s * ctx.payload(n) / 1024**2)))
+    if ctx.prop(n, "mode") == "provisioned":
+        shards = int(ctx.prop(n, "shards") or 1)
+        if shards > 2 * needed and shards > 1:
+            return {"advice": f"{shards} provisioned shards for a load that needs {needed};"
+                              " use fewer shards or on-demand"}
+        return None
+    if ctx.props(n).get("requests") is not None or params.get("workload_counts", True):
+        return {"advice": f"on-demand at a steady {per_s:,.0f} records/s; {needed} provisioned"
+                          f" shard(s) would carry it for less"}
+    return None
+
+
+@node
+def many_writes(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """A function that writes to several stores or services in one invocation: a
+    multi-step transaction with no orchestration, retries or compensation."""
+    targets = sorted(s for s in ctx.work_out(n)
+                     if ctx.category(s) in STATEFUL_CATEGORIES and not ctx.is_async_edge(n, s))
+    if len(targets) >= int(params.get("min_writes", 3)):
+        return {"targets": ", ".join(targets)}
+    return None
+
+
+# ---------------------------------------------------------------------------- edges
+@edge
+def sync_invocation(ctx: Ctx, a: str, b: str, params: dict[str, Any]) -> bool:
+    return not ctx.is_async_edge(a, b)
+
+
+@edge
+def async_invocation(ctx: Ctx, a: str, b: str, params: dict[str, Any]) -> bool:
+    return ctx.is_async_edge(a, b)
+
+
+@edge
+def stream_poison_gaps(ctx: Ctx, a: str, b: str, params: dict[str, Any]) -> Any:
+    """What a stream event source lacks against poison pills: an on-failure destination,
+    bisect on error, a retry limit (-1 or unset means retry until the record expires)."""
+    eprops = ctx.edge(a, b).get("props") or {}
+    gaps = []
+    if not eprops.get("on_failure") and not eprops.get("dlq"):
+        gaps.append("no on-failure destination")
+    if eprops.get("bisect") is not True:
+        gaps.append("no bisect on error")
+    retries = eprops.get("retries")
+    if retries is None or int(retries) < 0:
+        gaps.append("no retry limit")
+    return {"gaps": ", ".join(gaps)} if gaps else None
+
+
+# ---------------------------------------------------------------------------- matches
+@match
+def visibility_too_short(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]) -> Any:
+    """Queue visibility timeout under 6x the consuming function's timeout (AWS advice for
+    SQS event sources), so messages reappear while still being processed."""
+    queue, fn = nodes[0], nodes[1]
+    vis = ctx.prop(queue, "visibility")
+    timeout = ctx.prop(fn, "timeout")
+    if vis is None or timeout is None:
+        return None
+    factor = float(params.get("factor", 6))
+    if float(vis) < factor * float(timeout):
+        return {"visibility": f"{float(vis) / 1000:g} s",
+                "needed": f"{factor * float(timeout) / 1000:g} s"}
+    return None
+
+
+@match
+def destination_candidate(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]) -> bool:
+    """An asynchronously invoked function that hands its result to a queue, topic, bus or
+    another function in code, where a Lambda destination would do it; not a plain glue
+    function (the glue rules remove those) and not already a destination."""
+    fn, target = nodes[0], nodes[1]
+    if target in ctx.side_targets(fn) or target in ctx.failure_refs():
+        return False
+    if ctx.edge(fn, target).get("props", {}).get("integration") in ("native", "service"):
+        return False
+    if not async_invoked(ctx, fn, {}):
+        return False
+    if ctx.kind(target) == "lambda" and not ctx.is_async_edge(fn, target):
+        return False
+    return not any(glue_status(ctx, p, fn, target) for p in ctx.g.predecessors(fn))
+
+
+@match
+def direct_write_candidate(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]) -> bool:
+    """An API whose only job is to put client records into a stream: one route, a plain
+    service integration, no validation, WAF or custom authorizer in the way."""
+    _client, api, stream = nodes
+    if [s for s in ctx.g.successors(api) if ctx.category(s) not in ("observability",)] != [stream]:
+        return False
+    if any(ctx.category(p) != "client" for p in ctx.g.predecessors(api)):
+        return False
+    return all(ctx.prop(api, f) is not True for f in ("validation", "waf", "caching"))
+
+
+# ---------------------------------------------------------------------------- rewriters
+@rewriter
+def raise_visibility(rw: Any, nodes: tuple[str, ...], args: dict[str, Any]) -> str:
+    """Set the queue's visibility timeout to `factor` x the function timeout."""
+    queue, fn = nodes[0], nodes[1]
+    ctx = Ctx(rw.arch)
+    timeout = float(ctx.prop(fn, "timeout") or 3000)
+    value = int(float(args.get("factor", 6)) * timeout)
+    rw.set_props(queue, {"visibility": value})
+    return f"{queue}.visibility = {value / 1000:g}s (6 x {fn}.timeout)"
+
+
+@rewriter
+def require_rest_api(rw: Any, nodes: tuple[str, ...], args: dict[str, Any]) -> str:
+    """Service integrations with SNS, Firehose, DynamoDB and S3 exist on REST APIs only:
+    an HTTP API in front of them becomes a REST API."""
+    api = nodes[0]
+    props = rw.arch.graph.nodes[api]["props"]
+    if props.get("type") == "http":
+        rw.set_props(api, {"type": "rest"})
+        return f"{api}.type = rest (HTTP APIs have no service integration for {nodes[-1]})"
+    return ""  # nothing to change
+
+
+@rewriter
+def close_stream_gaps(rw: Any, nodes: tuple[str, ...], args: dict[str, Any]) -> str:
+    """Give a stream event source what it lacks: an on-failure queue, bisect on error,
+    and a retry limit (existing settings are kept)."""
+    source, fn = nodes[0], nodes[1]
+    g = rw.arch.graph
+    eprops = g.edges[source, fn].setdefault("props", {})
+    done = []
+    if not eprops.get("on_failure") and not eprops.get("dlq"):
+        name = rw._unique(f"{source}_{fn}_failures")
+        g.add_node(name, kind="sqs", props={"is_dlq": True}, loc=None,
+                   group=tuple(g.nodes[fn].get("group", ())), ignore=frozenset(), source_id=None)
+        rw._add_edge(fn, name, "async", {}, "on failure")
+        eprops["on_failure"] = name
+        done.append(f"on_failure = {name}")
+    if eprops.get("bisect") is not True:
+        eprops["bisect"] = True
+        done.append("bisect = true")
+    if eprops.get("retries") is None or int(eprops["retries"]) < 0:
+        eprops["retries"] = int(args.get("retries", 3))
+        done.append(f"retries = {eprops['retries']}")
+    rw.touched.update((source, fn))
+    return f"{source} -> {fn}: " + ", ".join(done)
+
+
+@rewriter
+def set_log_retention(rw: Any, nodes: tuple[str, ...], args: dict[str, Any]) -> str:
+    """Retention on the log group: the function's `log_retention`, or the `logs` node's
+    `retention` (and on any retention-less log group attached to the function)."""
+    n = nodes[0]
+    days = int(args.get("days", 30))
+    g = rw.arch.graph
+    if g.nodes[n]["kind"] == "logs":
+        rw.set_props(n, {"retention": days})
+        return f"{n}.retention = {days} days"
+    groups = [m for m in list(g.successors(n)) + list(g.predecessors(n))
+              if g.nodes[m]["kind"] == "logs"]
+    if groups:
+        for m in sorted(groups):
+            rw.set_props(m, {"retention": days})
+        return f"{', '.join(sorted(groups))}.retention = {days} days"
+    rw.set_props(n, {"log_retention": days})
+    return f"{n}.log_retention = {days} days"

@@ -9,17 +9,15 @@ is read by `advisor.importers.handlers` (the shared classifier), never imported 
 
 from __future__ import annotations
 
-import re
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.importers.tf_hcl import Expr, iter_refs
+from advisor.importers.tf_hcl import Expr, Ref, iter_refs
 from advisor.importers.tf_module import Resource
 
 if TYPE_CHECKING:
     from advisor.importers.terraform import Context
-
-_EXTENSIONS = (".py", ".mjs", ".js", ".ts", ".cjs", ".mts")
 
 
 def _local_path(raw: Any, base: Path) -> Path | None:
@@ -40,7 +38,13 @@ def code_location(res: Resource) -> Path | None:
     b, mod = res.block, res.module
     candidates: list[Path] = []
     filename = b.get("filename")
-    refs = list(iter_refs(filename)) + list(iter_refs(b.get("s3_key")))
+    refs = [
+        r for attr in ("filename", "s3_key", "source_code_hash") for r in iter_refs(b.get(attr))
+    ]
+    if isinstance(filename, str):  # a literal zip name that an archive_file writes
+        for (dtype, dname), data in sorted(mod.data.items()):
+            if dtype == "archive_file" and data.block.get("output_path") == filename:
+                refs.append(Ref(f"data.archive_file.{dname}.output_path"))
     for ref in list(refs):  # s3_key -> aws_s3_object.x whose `source` is the archive
         parts = ref.path.split(".")
         obj = mod.resources.get((parts[0], parts[1])) if len(parts) >= 2 else None
@@ -66,6 +70,17 @@ def code_location(res: Resource) -> Path | None:
         p = _local_path(b.get(attr), mod.dir)
         if p is not None:
             candidates.append(p)
+    # Terraform resolves relative paths (without path.module) from the root module's
+    # folder, the working directory of `terraform apply`; try that too for child modules.
+    root = mod
+    while root.parent is not None:
+        root = root.parent
+    if root is not mod:
+        candidates += [
+            root.dir / c.relative_to(mod.dir)
+            for c in list(candidates)
+            if c.is_relative_to(mod.dir)
+        ]
     for c in candidates:
         try:
             if c.exists():
@@ -75,66 +90,56 @@ def code_location(res: Resource) -> Path | None:
     return None
 
 
-def handler_file(location: Path, handler: Any) -> Path | None:
+def handler_file(location: Path, handler: Any, runtime: Any) -> Path | None:
     """`app.lambda_handler` in a folder -> app.py / app.js / ...; a file is itself."""
+    from advisor.importers.handlers import find_handler
+
     if location.is_file():
         return location
-    if not isinstance(handler, str) or "${" in handler:
+    if isinstance(handler, str) and "${" in handler:
         return None
-    module = handler.rsplit(".", 1)[0]
-    for ext in _EXTENSIONS:
-        candidate = location / (module + ext)
-        if candidate.is_file():
-            return candidate
-    return None
+    return find_handler(
+        location,
+        handler if isinstance(handler, str) else None,
+        runtime if isinstance(runtime, str) else None,
+    )
 
 
-def _classifier() -> Any:
-    """The shared handler classifier, when it exists (`advisor.importers.handlers`)."""
-    try:
-        from advisor.importers import handlers
-    except ImportError:
-        return None
-    for name in ("classify_handler", "inspect_handler", "classify_file", "classify"):
-        fn = getattr(handlers, name, None)
-        if callable(fn):
-            return fn
-    return None
+def _display(path: Path) -> str:
+    """The path as the user would write it: relative to the working directory when inside."""
+    text = os.path.normpath(str(path))
+    if os.path.isabs(text):
+        try:
+            rel = os.path.relpath(text)
+        except ValueError:
+            return text
+        return text if rel.startswith("..") else rel
+    return text
 
 
 def inspect_function(ctx: Context, name: str, res: Resource) -> None:
+    """Set `code` and, from the shared classifier, `glue` / `glue_evidence` / `glue_target`."""
+    from advisor.importers.handlers import inspect_file
+
     location = code_location(res)
     if location is None:
         return
-    source = handler_file(location, res.block.get("handler"))
+    source = handler_file(location, res.block.get("handler"), res.block.get("runtime"))
     if source is None:
         return
-    ctx.set_props(name, code=str(source))
-    classify = _classifier()
-    if classify is None:
+    ctx.set_props(name, code=_display(source))
+    report = inspect_file(source)
+    graph = ctx.arch.graph
+    callers = [
+        c for c in graph.predecessors(name) if graph.edges[c, name].get("label") != "authorizer"
+    ]
+    if any(graph.edges[c, name].get("label") == "authorizer" for c in graph.predecessors(name)):
+        ctx.set_props(name, glue=False)  # an authorizer decides; it never forwards
         return
-    handler = res.block.get("handler")
-    try:
-        result = classify(str(source), handler if isinstance(handler, str) else None)
-    except TypeError:
-        result = classify(str(source))
-    except Exception as exc:
-        ctx.note(res.block, f"handler of {res.address} not inspected: {exc}")
-        return
-    _apply(ctx, name, result)
-
-
-def _apply(ctx: Context, name: str, result: Any) -> None:
-    """Copy glue / glue_evidence / glue_target from the classifier's result (object or dict)."""
-    if result is None:
-        return
-    get = result.get if isinstance(result, dict) else (lambda k, d=None: getattr(result, k, d))
-    glue = get("glue", None)
-    evidence = get("evidence", None) or get("glue_evidence", None)
-    target = get("target", None) or get("glue_target", None) or get("service", None)
-    if isinstance(glue, bool):
-        ctx.set_props(name, glue=glue)
-    if evidence:
-        ctx.set_props(name, glue_evidence=re.sub(r"\s+", " ", str(evidence))[:200])
-    if target:
-        ctx.set_props(name, glue_target=str(target))
+    if report.evidence:
+        ctx.set_props(name, glue_evidence=report.evidence, glue_target=report.target)
+    if report.verdict == "logic":
+        ctx.set_props(name, glue=False)
+    elif report.verdict == "glue" and callers:
+        # glue needs an event source: a function nothing invokes is a producer, not glue
+        ctx.set_props(name, glue=True)

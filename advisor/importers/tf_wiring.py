@@ -715,6 +715,11 @@ def finish(ctx: Context) -> None:
     _log_retention(ctx)
     _finish_apis(ctx)
     _finish_buckets(ctx)
+    from advisor.importers.tf_code import inspect_function
+
+    for fn in list(ctx.arch.nodes_of_kind("lambda")):  # last: glue needs the callers known
+        if fn in ctx.res_of:
+            inspect_function(ctx, fn, ctx.res_of[fn])
 
 
 def _lambda_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
@@ -746,9 +751,6 @@ def _lambda_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Modul
             _mark_dlq(ctx, found[0])
     if res.registry:
         _registry_lambda(ctx, name, res, b, mod)
-    from advisor.importers.tf_code import inspect_function
-
-    inspect_function(ctx, name, res)
 
 
 def _registry_lambda(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:

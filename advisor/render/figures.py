@@ -72,7 +72,8 @@ def percent(before: float | None, after: float | None) -> str:
     """Relative change, or '' when it has no meaning (unknown or zero base)."""
     if before is None or after is None or before == 0:
         return ""
-    return f"{(after - before) / before * 100:+.0f}%"
+    pct = (after - before) / before * 100
+    return "0%" if round(pct) == 0 else f"{pct:+.0f}%"
 
 
 def one_line(est: Any) -> str:

@@ -17,6 +17,7 @@ from advisor.errors import AdvisorError, Diagnostic
 
 FORMATS = ("svg", "png", "dot")
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
+_DOCTYPE = re.compile(r"<!DOCTYPE[^>]*>\n?", re.S)
 
 
 def dot_available() -> bool:
@@ -48,8 +49,10 @@ def render_bytes(graph: pydot.Dot, fmt: str = "svg") -> bytes:
 
 
 def clean_svg(text: str) -> str:
-    """Drop dot's comments (version stamp, titles): stable bytes, nothing external."""
-    return _COMMENT.sub("", text)
+    """Drop dot's comments (version stamp, titles) and the DOCTYPE (a DTD URL): stable
+    bytes, nothing that points outside the file. The xmlns names stay: they are
+    namespace identifiers, not references, and a standalone SVG needs them."""
+    return _DOCTYPE.sub("", _COMMENT.sub("", text))
 
 
 def inline_svg(svg: str) -> str:

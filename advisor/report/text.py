@@ -73,7 +73,12 @@ def _result(console: Console, result: Any) -> None:
         table.add_column("where", no_wrap=True)
         table.add_column("finding", ratio=1)
         for f in items:
-            where = common.location_text(f.location) or ", ".join(f.nodes)
+            loc = f.location
+            if loc is not None and getattr(loc, "path", None) == result.source:
+                where = f"{loc.line}:{loc.column}"  # the file is in the heading
+            else:
+                where = common.location_text(loc)
+            where = f"{where} {', '.join(f.nodes)}".strip()
             msg = Text(f.message)
             if getattr(f, "likely", False):
                 msg.append(" (likely)", style="dim")

@@ -123,7 +123,7 @@ def test_import_then_estimate_in_that_region(tmp_path):
     # a service the imported file has no prices for is an error, not a guess
     arch.add_node("q", "sqs")
     arch.add_edge("f", "q")
-    with pytest.raises(AdvisorError, match="no price for 'sqs.standard.requests'"):
+    with pytest.raises(AdvisorError, match=r"no price for 'sqs\.standard\.requests'"):
         estimate(arch, region="eu-west-1", pricing_file=str(out))
 
 
@@ -144,9 +144,7 @@ def test_cost_command_json_and_sweep(tmp_path):
     from advisor.cli import _register_all, cli
 
     _register_all()
-    res = CliRunner().invoke(
-        cli, ["cost", str(f), "--requests", "10M/month", "--sweep", "--format", "json"]
-    )
+    res = CliRunner().invoke(cli, ["cost", str(f), "--requests", "10M/month", "--sweep", "--format", "json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert data["cost"]["by_node"]["ingest"] == pytest.approx(35.0)  # 10M x $3.50/M

@@ -13,9 +13,7 @@ import click
 from advisor.errors import AdvisorError, Diagnostic
 
 EXIT_INPUT = 2
-_RATE = re.compile(
-    r"^\s*([0-9]*\.?[0-9]+)\s*([KMB])?\s*(/\s*(?:s|min|h|hour|day|month))?\s*$", re.I
-)
+_RATE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([KMB])?\s*(/\s*(?:s|min|h|hour|day|month))?\s*$", re.I)
 
 
 def parse_requests(text: str) -> float:
@@ -156,9 +154,7 @@ def _optimized(arch: Any) -> Any:
     is_flag=True,
     help="Cost over 1K..10B requests/month with break-even points.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def cost_cmd(
     file: str,
     requests_text: str | None,
@@ -218,9 +214,7 @@ def pricing_group() -> None:
     type=click.Path(),
     help="Pricing YAML to write (merged when it exists); default <region>.yaml.",
 )
-@click.option(
-    "--region", default=None, help="Region to take from the offer (needed when it holds several)."
-)
+@click.option("--region", default=None, help="Region to take from the offer (needed when it holds several).")
 def pricing_import(offer: str, output: str | None, region: str | None) -> None:
     """Convert an AWS Price List bulk offer file (JSON) into a pricing YAML.
 

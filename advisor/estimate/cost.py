@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from advisor.catalog import prop_value
@@ -27,9 +28,12 @@ GIB = 1024.0**3
 HOURS_PER_MONTH = 730.0
 MS_PER_MONTH = SECONDS_PER_MONTH * 1000.0
 READ_ACTION = re.compile(r"get|query|scan|read|select|list|describe", re.I)
-UNPRICED = frozenset(
-    {"client", "http", "kms", "resource", "ecs", "alb", "rds", "opensearch", "cloudfront"}
-)
+UNPRICED = frozenset({"client", "http", "kms", "resource", "ecs", "alb", "rds", "opensearch", "cloudfront"})
+
+
+@cache
+def _default(kind: str, name: str) -> Any:
+    return prop_value({}, kind, name)
 
 
 @dataclass
@@ -57,24 +61,25 @@ class _Ctx:
         self.wl = wl
         self.pricing = pricing
         self.g = arch.graph
+        self.nodes: dict[str, dict[str, Any]] = dict(arch.graph.nodes(data=True))
 
     def prop(self, node: str, name: str) -> Any:
-        return prop_value(self.g.nodes[node]["props"], self.g.nodes[node]["kind"], name)
+        data = self.nodes[node]
+        props = data["props"]
+        if name in props:
+            return props[name]
+        return _default(data["kind"], name)
 
     def load(self, node: str) -> Load:
         return self.wl.nodes[node]
 
     def out_flows(self, node: str) -> list[tuple[str, float, dict[str, Any]]]:
-        return [
-            (s, self.wl.edges.get((node, s), 0.0), self.g.edges[node, s].get("props") or {})
-            for s in sorted(self.g.successors(node))
-        ]
+        adj = self.g.succ[node]
+        return [(s, self.wl.edges.get((node, s), 0.0), adj[s].get("props") or {}) for s in self.wl.succ[node]]
 
     def in_flows(self, node: str) -> list[tuple[str, float, dict[str, Any]]]:
-        return [
-            (p, self.wl.edges.get((p, node), 0.0), self.g.edges[p, node])
-            for p in sorted(self.g.predecessors(node))
-        ]
+        adj = self.g.pred[node]
+        return [(p, self.wl.edges.get((p, node), 0.0), adj[p]) for p in sorted(adj)]
 
     def rule(self, name: str, default: float) -> float:
         return self.pricing.rule(name, default)
@@ -130,7 +135,7 @@ def _sns(c: _Ctx, n: str) -> list[Usage]:
     per = chunks(load.payload, c.rule("sns.chunk_bytes", 65536))
     lines = [Usage(n, "Publish requests", "sns.publish", load.records * per)]
     for s, flow, _e in c.out_flows(n):
-        target = c.g.nodes[s]["kind"]
+        target = c.nodes[s]["kind"]
         key = {
             "http": "sns.delivery.http",
             "firehose": "sns.delivery.firehose",
@@ -147,16 +152,16 @@ AWS_EVENT_SOURCES = frozenset({"s3", "dynamodb", "cognito", "kms", "logs"})
 
 def _eventbridge(c: _Ctx, n: str) -> list[Usage]:
     load = c.load(n)
-    if c.g.in_degree(n) == 0 and "schedule" in c.g.nodes[n]["props"]:
+    if c.g.in_degree(n) == 0 and "schedule" in c.nodes[n]["props"]:
         return []  # a scheduled rule: no event charge
     custom = 0.0
     flows = c.in_flows(n)
     if not flows:
         custom = load.records
     for p, flow, _e in flows:
-        if c.g.nodes[p]["kind"] not in AWS_EVENT_SOURCES:
+        if c.nodes[p]["kind"] not in AWS_EVENT_SOURCES:
             custom += flow
-    if "requests" in c.g.nodes[n]["props"]:
+    if "requests" in c.nodes[n]["props"]:
         custom = load.records
     per = chunks(load.payload, c.rule("eventbridge.chunk_bytes", 65536))
     return [Usage(n, "Custom events", "eventbridge.events", custom * per)]
@@ -193,13 +198,11 @@ def kinesis_shards(c: _Ctx, n: str) -> int:
     load = c.load(n)
     per_s = load.records / SECONDS_PER_MONTH
     need = max(
-        math.ceil(
-            per_s * load.payload / c.rule("kinesis.provisioned.shard_in_bytes_per_s", 1048576)
-        ),
+        math.ceil(per_s * load.payload / c.rule("kinesis.provisioned.shard_in_bytes_per_s", 1048576)),
         math.ceil(per_s / c.rule("kinesis.provisioned.shard_in_records_per_s", 1000)),
         1,
     )
-    stated = c.g.nodes[n]["props"].get("shards")
+    stated = c.nodes[n]["props"].get("shards")
     return max(int(stated), need) if stated else need
 
 
@@ -259,7 +262,7 @@ def _dynamodb(c: _Ctx, n: str) -> list[Usage]:
             reads += flow
         else:
             writes += flow
-    if not flows or "requests" in c.g.nodes[n]["props"]:
+    if not flows or "requests" in c.nodes[n]["props"]:
         writes = load.records
     reads += writes * float(c.prop(n, "reads") or 0)
     wru = writes * chunks(load.payload, c.rule("dynamodb.write_unit_bytes", 1024))
@@ -268,8 +271,8 @@ def _dynamodb(c: _Ctx, n: str) -> list[Usage]:
     storage = float(c.prop(n, "storage") or 0) / GIB
     lines: list[Usage] = []
     if str(c.prop(n, "billing") or "on-demand") == "provisioned":
-        wcu = c.g.nodes[n]["props"].get("wcu") or max(1, math.ceil(wru / SECONDS_PER_MONTH))
-        rcu = c.g.nodes[n]["props"].get("rcu") or max(1, math.ceil(rru / SECONDS_PER_MONTH))
+        wcu = c.nodes[n]["props"].get("wcu") or max(1, math.ceil(wru / SECONDS_PER_MONTH))
+        rcu = c.nodes[n]["props"].get("rcu") or max(1, math.ceil(rru / SECONDS_PER_MONTH))
         lines += [
             Usage(
                 n,
@@ -297,13 +300,13 @@ def _s3(c: _Ctx, n: str) -> list[Usage]:
     puts = gets = 0.0
     flows = c.in_flows(n)
     for p, flow, edge in flows:
-        if c.g.nodes[p]["kind"] == "firehose":
+        if c.nodes[p]["kind"] == "firehose":
             puts += firehose_flushes(c, p) * (flow / c.load(p).records if c.load(p).records else 0)
         elif _is_read(edge):
             gets += flow
         else:
             puts += flow
-    if not flows or "requests" in c.g.nodes[n]["props"]:
+    if not flows or "requests" in c.nodes[n]["props"]:
         puts = c.load(n).records
     storage = float(c.prop(n, "storage") or 0) / GIB
     return [
@@ -373,16 +376,14 @@ def _free_allowance(pricing: Pricing, totals: dict[str, float]) -> dict[str, flo
     return out
 
 
-def compute_cost(
-    arch: Architecture, wl: Workload, pricing: Pricing, free_tier: bool = False
-) -> CostResult:
+def compute_cost(arch: Architecture, wl: Workload, pricing: Pricing, free_tier: bool = False) -> CostResult:
     """Every node's monthly cost and its components, tiers applied to account totals."""
     ctx = _Ctx(arch, wl, pricing)
     usages: list[Usage] = []
     notes: list[str] = []
     unpriced: dict[str, list[str]] = defaultdict(list)
     for n in arch.node_names():
-        kind = arch.kind(n)
+        kind = ctx.nodes[n]["kind"]
         fn = USAGE.get(kind)
         if fn is None:
             unpriced[kind].append(n)
@@ -403,9 +404,12 @@ def compute_cost(
 
     by_node = {n: 0.0 for n in arch.node_names()}
     components: list[dict[str, Any]] = []
+    prices = {k: pricing.price(k) for k in totals}
+    labels = {k: f"{_per_label(p.per)}{p.unit}" for k, p in prices.items()}
     for u in usages:
-        price = pricing.price(u.key)
-        share = charge[u.key] * (u.quantity / totals[u.key]) if totals[u.key] else 0.0
+        price = prices[u.key]
+        total = totals[u.key]
+        share = charge[u.key] * (u.quantity / total) if total else 0.0
         by_node[u.node] += share
         qty = u.quantity / price.per
         components.append(
@@ -413,7 +417,7 @@ def compute_cost(
                 "node": u.node,
                 "name": u.name,
                 "quantity": qty,
-                "unit": f"{_per_label(price.per)}{price.unit}",
+                "unit": labels[u.key],
                 "price_usd": share / qty if qty else price.first_price,
                 "monthly_usd": share,
                 "price_key": u.key,
@@ -421,9 +425,7 @@ def compute_cost(
         )
     if free_tier:
         notes.append("free tier applied")
-    weak = sorted({u.key for u in usages if pricing.price(u.key).weak})
+    weak = sorted(k for k, p in prices.items() if p.weak)
     if weak:
         notes.append("weakly sourced prices used: " + ", ".join(weak))
-    return CostResult(
-        monthly_usd=sum(by_node.values()), by_node=by_node, components=components, notes=notes
-    )
+    return CostResult(monthly_usd=sum(by_node.values()), by_node=by_node, components=components, notes=notes)

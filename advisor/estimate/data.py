@@ -125,10 +125,7 @@ def parse_pricing(data: Any, path: str) -> Pricing:
             read=str(raw.get("read", data.get("read", ""))),
             weak=bool(raw.get("weak", False)),
         )
-    rules = {
-        k: float(v["value"] if isinstance(v, dict) else v)
-        for k, v in (data.get("rules") or {}).items()
-    }
+    rules = {k: float(v["value"] if isinstance(v, dict) else v) for k, v in (data.get("rules") or {}).items()}
     free = {k: dict(v) for k, v in (data.get("free_tier") or {}).items()}
     return Pricing(region=region, prices=prices, free_tier=free, rules=rules, path=path)
 

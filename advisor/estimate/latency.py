@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from advisor.catalog import category_of, prop_value
@@ -60,10 +61,21 @@ class LatencyResult:
         }
 
 
+_SERVICE_CACHE: dict[str, Timing] = {}
+
+
+@cache
+def _default(kind: str, name: str) -> Any:
+    return prop_value({}, kind, name)
+
+
 def _service(key: str) -> Timing:
-    services = latency_data()["services"]
-    item = services.get(key) or services["default"]
-    return Timing(float(item["p50_ms"]), float(item["p99_ms"]))
+    t = _SERVICE_CACHE.get(key)
+    if t is None:
+        services = latency_data()["services"]
+        item = services.get(key) or services["default"]
+        t = _SERVICE_CACHE[key] = Timing(float(item["p50_ms"]), float(item["p99_ms"]))
+    return t
 
 
 def runtime_family(runtime: str) -> str:
@@ -87,7 +99,7 @@ def cold_share(arch: Architecture, wl: Workload, n: str) -> float:
     model = latency_data()["cold_model"]
     idle = float(model["idle_reclaim_minutes"]["value"])
     lifetime = float(model["environment_lifetime_minutes"]["value"])
-    duration = float(prop_value(props, "lambda", "duration") or 100)
+    duration = float(props["duration"] if "duration" in props else _default("lambda", "duration"))
     stated = props.get("concurrency")
     busy = inv / SECONDS_PER_MONTH * duration / 1000.0
     envs = max(1, int(stated) if stated else math.ceil(busy))
@@ -102,21 +114,30 @@ class _Model:
         self.arch = arch
         self.wl = wl
         self.g = arch.graph
+        self.nodes: dict[str, dict[str, Any]] = dict(arch.graph.nodes(data=True))
+        self.services = latency_data()["services"]
         model = latency_data()["cold_model"]
         self.p50_cold = float(model["p50_threshold"]["value"])
         self.p99_cold = float(model["p99_threshold"]["value"])
         self.max_cold = 0.0
         self._own: dict[tuple[str, bool], Timing] = {}
+        self._memo: dict[str, Timing] = {}  # response time of a node's sync tree
+        self._paths: dict[str, list[str]] = {}
+        self._hops: dict[tuple[str, str, bool, bool], dict[str, Any] | None] = {}
 
     def prop(self, n: str, name: str) -> Any:
-        return prop_value(self.g.nodes[n]["props"], self.g.nodes[n]["kind"], name)
+        data = self.nodes[n]
+        props = data["props"]
+        if name in props:
+            return props[name]
+        return _default(data["kind"], name)
 
     def own(self, n: str, response: bool) -> Timing:
         """The node's own time: what a synchronous caller (or the data) waits at it."""
         cached = self._own.get((n, response))
         if cached is not None:
             return cached
-        kind = self.g.nodes[n]["kind"]
+        kind = self.nodes[n]["kind"]
         if kind == "lambda":
             duration = float(self.prop(n, "duration") or 0)
             base = _service("lambda")
@@ -142,17 +163,17 @@ class _Model:
         return t
 
     def sync_children(self, n: str) -> list[str]:
+        adj = self.g.succ[n]
         return [
             s
-            for s in sorted(self.g.successors(n))
-            if self.g.edges[n, s].get("mode", "sync") in (None, "sync")
-            and (n, s) not in self.wl.back_edges
+            for s in self.wl.succ[n]
+            if adj[s].get("mode", "sync") in (None, "sync") and (n, s) not in self.wl.back_edges
         ]
 
     def response(self, entry: str) -> tuple[Timing, list[str]]:
         """Time a caller of `entry` waits: own time plus sync callees, memoised."""
-        memo: dict[str, Timing] = {}
-        paths: dict[str, list[str]] = {}
+        memo = self._memo
+        paths = self._paths
         # iterative post-order over the sync sub-graph (no recursion limit on big designs);
         # a callee already on the current call chain (a cycle) is not followed
         stack: list[tuple[str, list[str] | None]] = [(entry, None)]
@@ -169,12 +190,12 @@ class _Model:
                 continue
             onpath.discard(n)
             own = self.own(n, response=True)
-            if self.g.nodes[n]["kind"] == "lambda":
+            if self.nodes[n]["kind"] == "lambda":
                 self.max_cold = max(self.max_cold, cold_share(self.arch, self.wl, n))
             kid_t = [memo[k] for k in kids if k in memo]
             kid_p50 = sum(t.p50 for t in kid_t)
             kid_p99 = sum(t.p99 for t in kid_t)
-            if self.g.nodes[n]["kind"] == "sfn" and str(self.prop(n, "type") or "") == "express":
+            if self.nodes[n]["kind"] == "sfn" and str(self.prop(n, "type") or "") == "express":
                 # an Express execution's duration already covers its tasks
                 total = Timing(max(own.p50, kid_p50), max(own.p99, kid_p99))
             else:
@@ -188,21 +209,31 @@ class _Model:
 
     def hop(self, a: str, b: str) -> Timing:
         """Delivery time over a non-sync edge a -> b."""
-        ka, kb = self.g.nodes[a]["kind"], self.g.nodes[b]["kind"]
-        props_a = self.g.nodes[a]["props"]
-        for rule in latency_data()["hops"]:
-            if rule["source"] not in ("*", ka) or rule["target"] not in ("*", kb):
-                continue
-            if rule.get("fifo") and not prop_value(props_a, ka, "fifo"):
-                continue
-            if rule.get("efo") and not prop_value(props_a, ka, "efo"):
-                continue
-            t = Timing(float(rule["p50_ms"]), float(rule["p99_ms"]))
-            if rule.get("buffered"):
-                wait = self.buffer_period(a)
-                t = Timing(t.p50 + wait / 2.0, t.p99 + wait * 0.99)
-            return t
-        return Timing(0.0, 0.0)
+        ka, kb = self.nodes[a]["kind"], self.nodes[b]["kind"]
+        props_a = self.nodes[a]["props"]
+        fifo = bool(prop_value(props_a, ka, "fifo"))
+        efo = bool(prop_value(props_a, ka, "efo"))
+        key = (ka, kb, fifo, efo)
+        if key not in self._hops:
+            self._hops[key] = next(
+                (
+                    r
+                    for r in latency_data()["hops"]
+                    if r["source"] in ("*", ka)
+                    and r["target"] in ("*", kb)
+                    and (fifo or not r.get("fifo"))
+                    and (efo or not r.get("efo"))
+                ),
+                None,
+            )
+        rule = self._hops[key]
+        if rule is None:
+            return Timing(0.0, 0.0)
+        t = Timing(float(rule["p50_ms"]), float(rule["p99_ms"]))
+        if rule.get("buffered"):
+            wait = self.buffer_period(a)
+            t = Timing(t.p50 + wait / 2.0, t.p99 + wait * 0.99)
+        return t
 
     def buffer_period(self, n: str) -> float:
         """Time between buffer flushes: the interval, or sooner when the size fills."""
@@ -212,12 +243,6 @@ class _Model:
         if rate <= 0:
             return interval
         return min(interval, size / rate)
-
-
-def _order(arch: Architecture, wl: Workload) -> list[str]:
-    from advisor.estimate.propagate import _topo
-
-    return _topo(arch, wl.back_edges)
 
 
 def compute_latency(arch: Architecture, wl: Workload) -> LatencyResult:
@@ -246,19 +271,18 @@ def compute_latency(arch: Architecture, wl: Workload) -> LatencyResult:
     arr50: dict[str, float] = {}
     arr99: dict[str, float] = {}
     prev: dict[str, str | None] = {}
-    for n in _order(arch, wl):
+    pred = g.pred
+    for n in wl.order:
         cands50: list[tuple[float, str | None]] = []
         cands99: list[float] = []
         if n in wl.entries:
             cands50.append((0.0, None))
             cands99.append(0.0)
-        for p in sorted(g.predecessors(n)):
+        for p in pred[n]:
             if p not in arr50 or (p, n) in wl.back_edges:
                 continue
-            if g.edges[p, n].get("mode", "sync") in (None, "sync"):
-                h = Timing(0.0, 0.0)
-            else:
-                h = m.hop(p, n)
+            sync = pred[n][p].get("mode", "sync") in (None, "sync")
+            h = Timing(0.0, 0.0) if sync else m.hop(p, n)
             cands50.append((arr50[p] + h.p50, p))
             cands99.append(arr99[p] + h.p99)
         if not cands50:
@@ -271,8 +295,7 @@ def compute_latency(arch: Architecture, wl: Workload) -> LatencyResult:
     sinks = [
         n
         for n in arr50
-        if not any((n, s) not in wl.back_edges for s in g.successors(n))
-        and category_of(arch.kind(n)) != "client"
+        if not any((n, s) not in wl.back_edges for s in wl.succ[n]) and category_of(arch.kind(n)) != "client"
     ]
     stores = [n for n in sinks if category_of(arch.kind(n)) == "storage"] or sinks
     if stores:

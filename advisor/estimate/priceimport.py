@@ -51,9 +51,7 @@ def _err(path: str, message: str, suggestion: str | None = None) -> AdvisorError
 
 @cache
 def mapping() -> dict[str, Any]:
-    text = (
-        resources.files("advisor.estimate").joinpath("data", "priceimport.yaml").read_text("utf-8")
-    )
+    text = resources.files("advisor.estimate").joinpath("data", "priceimport.yaml").read_text("utf-8")
     return yaml.safe_load(text)  # type: ignore[no-any-return]
 
 
@@ -100,9 +98,7 @@ def _num(text: Any) -> float:
     return float(text)
 
 
-def _tiers(
-    dims: list[dict[str, Any]], per: float, scale: float
-) -> tuple[list[dict[str, Any]], float]:
+def _tiers(dims: list[dict[str, Any]], per: float, scale: float) -> tuple[list[dict[str, Any]], float]:
     """Our tiers from price dimensions, and the size of a leading free ($0) tier."""
     rows = sorted(
         (
@@ -128,9 +124,7 @@ def _tiers(
     return tiers, free
 
 
-def import_offer(
-    offer: dict[str, Any], region: str | None, path: str = "<offer>"
-) -> dict[str, Any]:
+def import_offer(offer: dict[str, Any], region: str | None, path: str = "<offer>") -> dict[str, Any]:
     """A pricing document (our YAML format) for `region` from one offer file."""
     regions = regions_in(offer)
     if region is None:
@@ -202,9 +196,7 @@ def import_offer(
 def _builtin_rules() -> dict[str, Any]:
     """Metering rules (chunk sizes, rounding) are the same in every region."""
     text = (
-        resources.files("advisor.estimate")
-        .joinpath("data", "pricing", "us-east-1.yaml")
-        .read_text("utf-8")
+        resources.files("advisor.estimate").joinpath("data", "pricing", "us-east-1.yaml").read_text("utf-8")
     )
     return dict(yaml.safe_load(text).get("rules") or {})
 
@@ -235,9 +227,7 @@ def write_pricing(doc: dict[str, Any], out_path: str) -> None:
     Path(out_path).write_text(header + text, "utf-8")
 
 
-def import_file(
-    offer_path: str, out_path: str | None, region: str | None
-) -> tuple[str, dict[str, Any]]:
+def import_file(offer_path: str, out_path: str | None, region: str | None) -> tuple[str, dict[str, Any]]:
     """Read an offer, convert it, merge into `out_path` (default <region>.yaml), write."""
     from advisor.estimate.data import parse_pricing
 

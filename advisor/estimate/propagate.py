@@ -48,6 +48,8 @@ class Workload:
     back_edges: set[tuple[str, str]] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
     entry_rate: float = 0.0  # the workload rate shared by the entry points
+    order: list[str] = field(default_factory=list)  # topological, back edges ignored
+    succ: dict[str, list[str]] = field(default_factory=dict)  # sorted successors
 
 
 _RATE_RE = re.compile(r"rate\(\s*(\d+(?:\.\d+)?)\s+(minute|minutes|hour|hours|day|days)\s*\)", re.I)
@@ -130,13 +132,13 @@ def _entries(arch: Architecture, rate: float) -> tuple[dict[str, float], list[st
     return entries, notes
 
 
-def _back_edges(arch: Architecture, roots: list[str]) -> set[tuple[str, str]]:
+def _back_edges(arch: Architecture, roots: list[str], succ: dict[str, list[str]]) -> set[tuple[str, str]]:
     """Edges closing a cycle, found by an iterative DFS from the roots, then the rest."""
     g = arch.graph
-    succ = {n: sorted(g.successors(n)) for n in g}
     state: dict[str, int] = {}  # 1 on stack, 2 done
     back: set[tuple[str, str]] = set()
-    order = list(roots) + [n for n in sorted(g) if n not in set(roots)]
+    rootset = set(roots)
+    order = list(roots) + [n for n in sorted(g) if n not in rootset]
     for root in order:
         if root in state:
             continue
@@ -159,20 +161,21 @@ def _back_edges(arch: Architecture, roots: list[str]) -> set[tuple[str, str]]:
 
 
 def _topo(arch: Architecture, back: set[tuple[str, str]]) -> list[str]:
+    import heapq
+
     g = arch.graph
     indeg = {n: 0 for n in g}
     for a, b in g.edges():
         if (a, b) not in back:
             indeg[b] += 1
-    import heapq
-
     ready = [n for n, d in indeg.items() if d == 0]
     heapq.heapify(ready)
     order: list[str] = []
+    adj = g.succ
     while ready:
         n = heapq.heappop(ready)
         order.append(n)
-        for s in g.successors(n):
+        for s in adj[n]:
             if (n, s) in back:
                 continue
             indeg[s] -= 1
@@ -195,7 +198,9 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
         notes.append("no payload size stated: assumed 1 KB per request")
     entries, more = _entries(arch, float(rate))
     notes += more
-    back = _back_edges(arch, sorted(entries))
+    adj = g.succ
+    succ = {n: sorted(adj[n]) for n in g}
+    back = _back_edges(arch, sorted(entries), succ)
     order = _topo(arch, back)
 
     records: dict[str, float] = {n: 0.0 for n in g}
@@ -209,9 +214,9 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
         invocations[n] += r
         weighted_payload[n] += r * base_payload
 
+    nodes = g.nodes
     for n in order:
-        data = g.nodes[n]
-        props = data["props"]
+        props = nodes[n]["props"]
         rec = records[n]
         inv = invocations[n]
         payload = weighted_payload[n] / rec if rec > 0 else base_payload
@@ -220,11 +225,11 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
         if props.get("payload"):
             payload = float(props["payload"])
         loads[n] = Load(records=rec, invocations=inv, payload=payload)
-        for s in sorted(g.successors(n)):
+        for s in succ[n]:
             if (n, s) in back:
                 flows[(n, s)] = 0.0
                 continue
-            eprops = g.edges[n, s].get("props") or {}
+            eprops = adj[n][s].get("props") or {}
             fan = float(eprops["fanout"]) if eprops.get("fanout") is not None else 1.0
             passed = float(eprops["filter"]) if eprops.get("filter") is not None else 1.0
             flow = rec * fan * passed
@@ -232,7 +237,7 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
             records[s] += flow
             weighted_payload[s] += flow * payload
             batch = eprops.get("batch")
-            if batch and g.nodes[s]["kind"] in BATCHED_TARGETS:
+            if batch and nodes[s]["kind"] in BATCHED_TARGETS:
                 invocations[s] += flow / max(1.0, float(batch))
             else:
                 invocations[s] += flow
@@ -246,4 +251,6 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
         back_edges=back,
         notes=notes,
         entry_rate=float(rate),
+        order=order,
+        succ=succ,
     )

@@ -27,9 +27,7 @@ SAMPLES_PER_DECADE = 4
 MAX_EXPRESS_MS = 300_000.0  # Express workflows run at most five minutes
 
 
-def sample_points(
-    lo: float = 1e3, hi: float = 1e10, per_decade: int = SAMPLES_PER_DECADE
-) -> list[float]:
+def sample_points(lo: float = 1e3, hi: float = 1e10, per_decade: int = SAMPLES_PER_DECADE) -> list[float]:
     n = round(math.log10(hi / lo) * per_decade)
     return [lo * 10 ** (i / per_decade) for i in range(n + 1)]
 
@@ -59,8 +57,7 @@ class Comparison:
             "a": self.a_label,
             "b": self.b_label,
             "rows": [
-                {"requests_month": r, "a_usd": round(a, 4), "b_usd": round(b, 4)}
-                for r, a, b in self.rows
+                {"requests_month": r, "a_usd": round(a, 4), "b_usd": round(b, 4)} for r, a, b in self.rows
             ],
             "break_even_requests_month": [round(x, 0) for x in self.break_even_requests],
             **{k: v for k, v in sorted(self.extra.items())},
@@ -178,9 +175,7 @@ def variants(arch: Architecture) -> list[tuple[str, str, str, Architecture, str,
         if is_glue(arch, n):
             direct = _without_glue(arch, n)
             if direct is not None:
-                out.append(
-                    ("Lambda glue vs direct integration", n, "lambda glue", arch, "direct", direct)
-                )
+                out.append(("Lambda glue vs direct integration", n, "lambda glue", arch, "direct", direct))
     for n in arch.nodes_of_kind("kinesis"):
         kind = str(arch.graph.nodes[n]["props"].get("mode", "on-demand"))
         other = "provisioned" if kind == "on-demand" else "on-demand"
@@ -271,9 +266,7 @@ def sweep(
             comp.break_even_requests = crossings(lambda r, a=a, b=b: cost(a, r) - cost(b, r), fine)
         if title.startswith("Step Functions"):
             at = requests if requests is not None else None
-            comp.extra["break_even_duration_ms"] = express_break_even_duration(
-                arch, node, at, region, **kw
-            )
+            comp.extra["break_even_duration_ms"] = express_break_even_duration(arch, node, at, region, **kw)
             # Standard's 4,000 free transitions a month (a free tier that never expires)
             # make it the cheaper choice below some traffic level: that level.
             free_kw = {**kw, "free_tier": True}

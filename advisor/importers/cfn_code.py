@@ -1,0 +1,121 @@
+"""Find and inspect the handler code of each function in a template.
+
+Reachable code: SAM `CodeUri` (a folder beside the template) + `Handler`, SAM
+`InlineCode`, `Code.ZipFile`, and esbuild `Metadata.BuildProperties.EntryPoints`. The
+verdict of `advisor.importers.handlers` lands on the node as `glue`, `glue_evidence`,
+`glue_target` and `code` (the path relative to the template's folder).
+
+A function is called glue only when the graph also shows it is triggered by something
+(an event source, an API, a workflow, an AppSync resolver): a function nothing invokes
+is a producer or a demo, not glue between two services. An authorizer is never glue.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from advisor.importers.cfn_context import Ctx
+from advisor.importers.handlers import (
+    HandlerReport,
+    find_handler,
+    inspect_file,
+    inspect_source,
+    language_of,
+)
+
+SYNC_FRONT_DOORS = ("apigw", "appsync", "alb", "client", "cloudfront", "sfn")
+MAX_SEARCH_FILES = 2000
+
+
+def locate(ctx: Ctx, lid: str) -> tuple[Path | None, str | None, str | None]:
+    """(file, inline source, language) of a function's handler, where reachable."""
+    p = ctx.props_of(lid)
+    runtime = ctx.scalar(p.get("Runtime"))
+    runtime = runtime if isinstance(runtime, str) else None
+    lang = language_of(runtime)
+    inline = ctx.scalar(p.get("InlineCode"))
+    code = p.get("Code")
+    if inline is None and isinstance(code, dict):
+        inline = code.get("ZipFile")
+        if isinstance(inline, dict):
+            inline = ctx.text_of(inline)
+    if isinstance(inline, str):
+        return None, inline, lang or "python"
+    uri = ctx.scalar(p.get("CodeUri"))
+    if not isinstance(uri, str) or uri.startswith("s3://") or ctx.path.startswith("<"):
+        return None, None, lang
+    base = ctx.base_dir.resolve()
+    code_dir = (ctx.base_dir / uri).resolve()
+    try:
+        code_dir.relative_to(base.parent)
+    except ValueError:
+        return None, None, lang  # never read outside the template's project
+    handler = ctx.scalar(p.get("Handler"))
+    meta = ctx.resources.get(lid, {}).get("Metadata")
+    entries: list[str] = []
+    if isinstance(meta, dict) and isinstance(meta.get("BuildProperties"), dict):
+        eps = meta["BuildProperties"].get("EntryPoints")
+        entries = [e for e in eps if isinstance(e, str)] if isinstance(eps, list) else []
+    handler = handler if isinstance(handler, str) else None
+    found = find_handler(code_dir, handler, runtime, entries)
+    if found is None and handler and not code_dir.exists():
+        found = _search(base, handler, lang)
+    return found, None, lang
+
+
+def _search(base: Path, handler: str, lang: str | None) -> Path | None:
+    """A CodeUri that does not exist (moved sources): the handler module, if exactly one
+    file of that name exists under the template's folder."""
+    from advisor.importers.handlers import JS_EXT, PY_EXT
+
+    module = Path(handler.rsplit(".", 1)[0]).name
+    exts = PY_EXT if lang == "python" else JS_EXT if lang == "javascript" else PY_EXT + JS_EXT
+    wanted = {f"{module}{e}" for e in exts}
+    hits: list[Path] = []
+    for i, p in enumerate(base.rglob("*")):
+        if i > MAX_SEARCH_FILES:
+            break
+        if p.name in wanted and "node_modules" not in p.parts and p.is_file():
+            hits.append(p)
+    return hits[0] if len(hits) == 1 else None
+
+
+def inspect_functions(ctx: Ctx) -> None:
+    for lid, node in sorted(ctx.names.items()):
+        if ctx.arch.kind(node) != "lambda" or ctx.rtype(lid) not in (
+            "AWS::Serverless::Function", "AWS::Lambda::Function"
+        ):
+            continue
+        path, inline, lang = locate(ctx, lid)
+        report: HandlerReport | None = None
+        if path is not None and language_of(path.name):
+            report = inspect_file(path)
+            rel = os.path.relpath(path, ctx.base_dir.resolve()).replace(os.sep, "/")
+            ctx.set_props(node, code=rel)
+        elif inline is not None and lang:
+            report = inspect_source(inline, lang)
+        if report is None:
+            continue
+        apply_verdict(ctx, node, report)
+
+
+def apply_verdict(ctx: Ctx, node: str, report: HandlerReport) -> None:
+    if node in ctx.authorizer_fns:
+        ctx.set_props(node, glue=False)
+        return
+    if report.evidence:
+        ctx.set_props(node, glue_evidence=report.evidence, glue_target=report.target)
+    if report.verdict == "logic":
+        ctx.set_props(node, glue=False)
+    elif report.verdict == "glue":
+        callers = [c for c in ctx.arch.graph.predecessors(node)
+                   if ctx.arch.graph.edges[c, node].get("label") != "on failure"]
+        if report.read_only:
+            # A fetch is forwarding only when a caller waits for the answer (a proxy).
+            callers = [c for c in callers if ctx.arch.kind(c) in SYNC_FRONT_DOORS]
+            if not callers:
+                ctx.set_props(node, glue=False)
+                return
+        if callers:
+            ctx.set_props(node, glue=True)

@@ -1,0 +1,422 @@
+"""Shared state of one CloudFormation/SAM import: the template, reference resolution,
+node names, edges and the notes the import produces.
+
+The wiring modules (cfn_sam, cfn_wiring, cfn_apigw, cfn_sfn) all work through a `Ctx`, so
+the rules of the import live in one place: a reference either resolves to a resource the
+template declares or is reported (never guessed), every resource either becomes a node or
+is counted as consumed wiring, and implicit nodes (SAM's generated API, an event source
+outside the template) are created the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from advisor.errors import Diagnostic
+from advisor.importers.cfn_yaml import LineDict
+from advisor.model import Architecture, Location
+
+PSEUDO_PREFIX = "AWS::"
+_ID_LIKE = re.compile(r"[0-9a-fA-F-]{8,}(-\d+)?|\d+|arn|aws|aws-[a-z-]+")
+_SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+RESERVED = frozenset(
+    {"architecture", "workload", "group", "true", "false", "none", "null", "import"}
+)
+# Ref/GetAtt names SAM generates for its own resources; not worth an "unresolved" note.
+SAM_GENERATED_SUFFIXES = ("Role", "Alias", "Version", "Stage", "Deployment", "Policy", "Url",
+                          "EventInvokeConfig", "ApiGatewayDefaultStage", "DomainName")
+
+
+@cache
+def data() -> dict[str, Any]:
+    """cfn_data.yaml: the mappings the importer reads (event types, policy templates, ...)."""
+    text = resources.files("advisor.importers").joinpath("cfn_data.yaml").read_text("utf-8")
+    return yaml.safe_load(text)  # type: ignore[no-any-return]
+
+
+def safe_name(raw: str, taken: set[str] | None = None) -> str:
+    """A valid, unique DSL identifier for a template id (logical IDs are already close)."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", raw).strip("_") or "resource"
+    if not _IDENT.fullmatch(name):
+        name = f"r_{name}"
+    if name.lower() in RESERVED:
+        name = f"{name}_"
+    if taken is not None:
+        base, i = name, 2
+        while name in taken:
+            name = f"{base}_{i}"
+            i += 1
+    return name
+
+
+def walk(value: Any) -> Iterator[Any]:
+    """Every value nested in `value` (dicts and lists), itself included; iterative."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        yield item
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+class Ctx:
+    """One import in progress."""
+
+    def __init__(self, template: dict[str, Any], path: str, text: str | None) -> None:
+        self.template = template
+        self.path = path
+        self.text = text
+        self.base_dir = Path(path).parent if path and not path.startswith("<") else Path(".")
+        res = template.get("Resources")
+        self.resources: dict[str, Any] = res if isinstance(res, dict) else {}
+        params = template.get("Parameters")
+        self.parameters: dict[str, Any] = params if isinstance(params, dict) else {}
+        conds = template.get("Conditions")
+        self.conditions: dict[str, Any] = conds if isinstance(conds, dict) else {}
+        self.arch = Architecture(format="cloudformation", source=path)
+        self.names: dict[str, str] = {}  # logical ID -> node name
+        self.notes: list[Diagnostic] = []
+        self.consumed: Counter[str] = Counter()
+        self.aliases: dict[str, str] = {}  # Lambda alias/version logical ID -> function ID
+        self.deferred: set[str] = set()  # resources that become nodes only when targeted
+        self.deferred_kind: dict[str, str] = {}
+        self.authorizer_fns: set[str] = set()  # functions API Gateway calls as authorizers
+        self.default_bus_rules: set[str] = set()  # rule nodes on the account's default bus
+        self._noted: set[tuple[int, str]] = set()
+
+    # ------------------------------------------------------------------ resources
+    def rtype(self, logical: str) -> str:
+        res = self.resources.get(logical)
+        return str(res.get("Type", "")) if isinstance(res, dict) else ""
+
+    def props_of(self, logical: str) -> dict[str, Any]:
+        res = self.resources.get(logical)
+        props = res.get("Properties") if isinstance(res, dict) else None
+        return props if isinstance(props, dict) else {}
+
+    def of_type(self, *types: str) -> list[str]:
+        wanted = set(types)
+        return [lid for lid in self.resources if self.rtype(lid) in wanted]
+
+    def loc_of(self, logical: str) -> Location | None:
+        if isinstance(self.resources, LineDict) and logical in self.resources:
+            line, col = self.resources.key_loc(logical)
+            return Location(self.path, line, col)
+        return None
+
+    def line_of(self, value: Any, fallback: str | None = None) -> tuple[int, int]:
+        if isinstance(value, LineDict) and value.line:
+            return value.line, value.col
+        if fallback is not None:
+            loc = self.loc_of(fallback)
+            if loc is not None:
+                return loc.line, loc.column
+        return 1, 1
+
+    # ------------------------------------------------------------------ notes
+    def info(self, message: str, line: int = 1, col: int = 1, suggestion: str | None = None) -> None:
+        key = (line, message)
+        if key in self._noted:
+            return
+        self._noted.add(key)
+        self.notes.append(
+            Diagnostic(self.path, line, col, message, suggestion, severity="info")
+        )
+
+    # ------------------------------------------------------------------ references
+    def ref_names(self, value: Any) -> list[str]:
+        """Logical IDs (or parameter names) that `value` refers to, in order of appearance."""
+        out: list[str] = []
+        stack = [value]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, dict):
+                if len(item) == 1:
+                    (key, inner), = item.items()
+                    if key == "Ref" and isinstance(inner, str):
+                        out.append(inner)
+                        continue
+                    if key == "Fn::GetAtt":
+                        name = _getatt_name(inner)
+                        if name:
+                            out.append(name)
+                        continue
+                    if key == "Fn::Sub":
+                        text, variables = _sub_parts(inner)
+                        for var in _SUB_VAR.findall(text):
+                            head = var.split(".", 1)[0].strip()
+                            if variables and head in variables:
+                                stack.append(variables[head])
+                            else:
+                                out.append(head)
+                        continue
+                    if key == "Fn::If" and isinstance(inner, list) and len(inner) == 3:
+                        stack.extend(inner[1:])
+                        continue
+                    if key in ("Fn::ImportValue", "Fn::FindInMap", "Condition"):
+                        continue
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, str) and "${" in item:
+                # DefinitionSubstitutions-style or OpenAPI strings are handled by callers
+                continue
+        seen: set[str] = set()
+        uniq = []
+        for name in out:
+            name = self._canonical(name)
+            if name not in seen and not name.startswith(PSEUDO_PREFIX):
+                seen.add(name)
+                uniq.append(name)
+        return uniq
+
+    def _canonical(self, name: str) -> str:
+        if name not in self.resources and "." in name:
+            head = name.split(".", 1)[0]
+            if head in self.resources:
+                name = head
+        return self.aliases.get(name, name)
+
+    def resource_refs(self, value: Any) -> list[str]:
+        """Logical IDs of resources (not parameters) that `value` names."""
+        return [n for n in self.ref_names(value) if n in self.resources]
+
+    def node_refs(self, value: Any) -> list[str]:
+        """Node names of the components `value` names (wiring resources skipped)."""
+        out = []
+        for lid in self.resource_refs(value):
+            name = self.node_for(lid)
+            if name is not None and name not in out:
+                out.append(name)
+        return out
+
+    def node_for(self, logical: str) -> str | None:
+        """The node of a logical ID, materialising a deferred resource when targeted."""
+        logical = self.aliases.get(logical, logical)
+        if logical in self.names:
+            return self.names[logical]
+        if logical in self.deferred:
+            self.deferred.discard(logical)
+            self.add_resource_node(logical, self.deferred_kind[logical], {})
+            return self.names[logical]
+        return None
+
+    def node_ref(self, value: Any, kind: str | None = None) -> str | None:
+        """The first node `value` names (of `kind` when given)."""
+        for name in self.node_refs(value):
+            if kind is None or self.arch.kind(name) == kind:
+                return name
+        return None
+
+    def scalar(self, value: Any) -> Any:
+        """A literal value: itself, or a parameter's Default through Ref; else None."""
+        if isinstance(value, dict):
+            if set(value) == {"Ref"} and value["Ref"] in self.parameters:
+                param = self.parameters[value["Ref"]]
+                return param.get("Default") if isinstance(param, dict) else None
+            if set(value) == {"Fn::If"} and isinstance(value["Fn::If"], list):
+                branches = value["Fn::If"][1:]
+                for branch in branches:
+                    got = self.scalar(branch)
+                    if got is not None:
+                        return got
+            return None
+        if isinstance(value, list):
+            return None
+        return value
+
+    def number(self, value: Any) -> float | None:
+        got = self.scalar(value)
+        if isinstance(got, bool):
+            return None
+        try:
+            return float(got) if got is not None else None
+        except (TypeError, ValueError):
+            return None
+
+    def flag(self, value: Any) -> bool | None:
+        got = self.scalar(value)
+        if isinstance(got, bool):
+            return got
+        if isinstance(got, str) and got.lower() in ("true", "false"):
+            return got.lower() == "true"
+        return None
+
+    def text_of(self, value: Any) -> str | None:
+        """A string with references written as `${Name}`: for ARNs, URIs and patterns."""
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict) and len(value) == 1:
+            (key, inner), = value.items()
+            if key == "Fn::Sub":
+                text, _ = _sub_parts(inner)
+                return text
+            if key == "Ref" and isinstance(inner, str):
+                return "${" + inner + "}"
+            if key == "Fn::GetAtt":
+                name = _getatt_name(inner)
+                return "${" + (name or "") + ".Arn}"
+            if key == "Fn::Join" and isinstance(inner, list) and len(inner) == 2:
+                sep, parts = inner
+                if isinstance(sep, str) and isinstance(parts, list):
+                    texts = [self.text_of(p) or "" for p in parts]
+                    return sep.join(texts)
+            if key == "Fn::If" and isinstance(inner, list) and len(inner) == 3:
+                return self.text_of(inner[1])
+        return None
+
+    # ------------------------------------------------------------------ building
+    def add_resource_node(
+        self, logical: str, kind: str, props: dict[str, Any]
+    ) -> str:
+        name = safe_name(logical, set(self.arch.graph.nodes))
+        self.names[logical] = name
+        res = self.resources.get(logical) or {}
+        self.arch.add_node(
+            name,
+            kind,
+            props,
+            loc=self.loc_of(logical),
+            ignore=ignored_rules(res.get("Metadata") if isinstance(res, dict) else None),
+            source_id=logical,
+        )
+        return name
+
+    def implicit_node(
+        self, name: str, kind: str, props: dict[str, Any] | None = None,
+        loc: Location | None = None, source_id: str | None = None,
+    ) -> str:
+        """A node the template implies but does not declare (SAM's API, an outside source)."""
+        name = safe_name(name)
+        if name in self.arch.graph:
+            if self.arch.kind(name) == kind:
+                return name
+            name = safe_name(name, set(self.arch.graph.nodes))
+        self.arch.add_node(name, kind, props or {}, loc=loc, source_id=source_id or name)
+        return name
+
+    def external_node(self, value: Any, kind: str, what: str, anchor: Any = None,
+                      owner: str | None = None, rtype: str | None = None) -> str | None:
+        """A node for a source/target outside the template (parameter, import, literal ARN).
+
+        The kind is known from the context (an SQS event names a queue); the name comes
+        from the parameter, export or ARN, so the same outside resource is one node.
+        """
+        label: str | None = None
+        if isinstance(value, dict) and set(value) == {"Ref"} and isinstance(value["Ref"], str):
+            label = value["Ref"]
+        elif isinstance(value, dict) and "Fn::ImportValue" in value:
+            label = self.text_of(value["Fn::ImportValue"]) or "imported"
+        else:
+            text = self.text_of(value)
+            if text:
+                parts = [re.sub(r"\$\{[^}]*\}", "", s) for s in re.split(r"[:/]", text)]
+                named = [s for s in parts if s and not _ID_LIKE.fullmatch(s)]
+                label = named[-1] if named else None
+        if not label:
+            return None
+        label = re.sub(r"\$\{[^}]*\}", "", label) or f"external_{kind}"
+        line, col = self.line_of(anchor if anchor is not None else value, owner)
+        self.info(f"{what} is outside this template ({label}); shown as an external {kind}",
+                  line, col)
+        props: dict[str, Any] = {"description": "outside this template"}
+        if kind == "resource" and rtype:
+            props["type"] = rtype
+        return self.implicit_node(label, kind, props)
+
+    def edge(self, a: str | None, b: str | None, *, mode: str | None = None,
+             label: str | None = None, props: dict[str, Any] | None = None,
+             anchor: str | None = None) -> None:
+        if a is None or b is None or a == b:
+            return
+        clean = {k: v for k, v in (props or {}).items() if v is not None}
+        self.arch.add_edge(a, b, mode=mode, label=label, props=clean,
+                           loc=self.loc_of(anchor) if anchor else None)
+
+    def set_props(self, node: str | None, **values: Any) -> None:
+        if node is None:
+            return
+        data = self.arch.graph.nodes[node]["props"]
+        for key, value in values.items():
+            if value is not None:
+                data[key] = value
+
+
+def _getatt_name(inner: Any) -> str | None:
+    if isinstance(inner, list) and inner and isinstance(inner[0], str):
+        return inner[0]
+    if isinstance(inner, str):
+        return inner.split(".", 1)[0]
+    return None
+
+
+def _sub_parts(inner: Any) -> tuple[str, dict[str, Any]]:
+    if isinstance(inner, str):
+        return inner, {}
+    if isinstance(inner, list) and inner and isinstance(inner[0], str):
+        variables = inner[1] if len(inner) > 1 and isinstance(inner[1], dict) else {}
+        return inner[0], variables
+    return "", {}
+
+
+def sub_vars(text: str) -> list[str]:
+    """`${X}` and `${X.Attr}` names in a Sub-style string (heads only, `${!x}` skipped)."""
+    return [v.split(".", 1)[0].strip() for v in _SUB_VAR.findall(text)]
+
+
+def ignored_rules(metadata: Any) -> frozenset[str]:
+    """Suppressions written in resource Metadata: ours, cfn-lint's and checkov's ids."""
+    out: set[str] = set()
+    if not isinstance(metadata, dict):
+        return frozenset()
+    ours = metadata.get("archadvisor")
+    if isinstance(ours, dict):
+        items = ours.get("ignore")
+        if isinstance(items, str):
+            items = [items]
+        out.update(str(i) for i in items or [] if isinstance(i, str | int))
+    lint = metadata.get("cfn-lint")
+    if isinstance(lint, dict) and isinstance(lint.get("config"), dict):
+        items = lint["config"].get("ignore_checks") or []
+        out.update(str(i) for i in items if isinstance(i, str))
+    checkov = metadata.get("checkov")
+    if isinstance(checkov, dict):
+        for item in checkov.get("skip") or []:
+            if isinstance(item, dict) and item.get("id"):
+                out.add(str(item["id"]))
+    nag = metadata.get("cdk_nag")
+    if isinstance(nag, dict):
+        for item in nag.get("rules_to_suppress") or []:
+            if isinstance(item, dict) and item.get("id"):
+                out.add(str(item["id"]))
+    return frozenset(out)
+
+
+def kind_from_arn(text: str | None) -> str | None:
+    """The catalog kind an ARN (or ARN-shaped Sub string) names, from its service part."""
+    if not text or not text.startswith("arn:"):
+        return None
+    parts = text.split(":")
+    if len(parts) < 3:
+        return None
+    service = parts[2]
+    table = {
+        "sqs": "sqs", "sns": "sns", "kinesis": "kinesis", "firehose": "firehose",
+        "dynamodb": "dynamodb", "lambda": "lambda", "states": "sfn", "events": "eventbridge",
+        "s3": "s3", "logs": "logs", "es": "opensearch", "aoss": "opensearch",
+        "scheduler": "scheduler", "pipes": "pipes", "execute-api": "apigw",
+        "apigateway": "apigw", "appsync": "appsync", "cognito-idp": "cognito",
+        "kms": "kms", "rds": "rds", "ecs": "ecs",
+    }
+    return table.get(service)

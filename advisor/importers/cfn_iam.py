@@ -1,0 +1,122 @@
+"""IAM: which statements apply to a function, whether they are wildcards, and which
+resources they let the function write to (edges).
+
+A function's permissions come from its SAM `Policies`, its `Role` (inline `Policies` and
+`ManagedPolicyArns`) and `AWS::IAM::Policy`/`ManagedPolicy` resources attached to that
+role. Write actions on a resource the template declares become an edge function ->
+resource: the template says the code may send there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.importers.cfn_context import Ctx, data
+
+# Actions that have no resource-level permissions, so `Resource: "*"` is the only option.
+_NO_RESOURCE_LEVEL = ("xray:", "logs:createloggroup", "cloudwatch:putmetricdata",
+                      "ec2:createnetworkinterface", "ec2:describenetworkinterfaces",
+                      "ec2:deletenetworkinterface", "ec2:assignprivateipaddresses",
+                      "ec2:unassignprivateipaddresses", "ec2:describe")
+_WIDE_MANAGED = ("AdministratorAccess", "PowerUserAccess", "FullAccess")
+
+
+def managed_policy_is_wide(name: str) -> bool:
+    return any(w in name for w in _WIDE_MANAGED)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def statements_of_document(doc: Any) -> list[dict[str, Any]]:
+    if not isinstance(doc, dict):
+        return []
+    return [s for s in _as_list(doc.get("Statement")) if isinstance(s, dict)]
+
+
+def role_statements(ctx: Ctx, role_lid: str) -> tuple[list[dict[str, Any]], bool]:
+    """Statements granted to a role, and whether a wide managed policy is attached."""
+    p = ctx.props_of(role_lid)
+    stmts: list[dict[str, Any]] = []
+    for pol in _as_list(p.get("Policies")):
+        if isinstance(pol, dict):
+            stmts.extend(statements_of_document(pol.get("PolicyDocument")))
+    wide = False
+    for arn in _as_list(p.get("ManagedPolicyArns")):
+        text = ctx.text_of(arn) or ""
+        if managed_policy_is_wide(text):
+            wide = True
+        for lid in ctx.resource_refs(arn):
+            if ctx.rtype(lid) == "AWS::IAM::ManagedPolicy":
+                stmts.extend(statements_of_document(ctx.props_of(lid).get("PolicyDocument")))
+    for lid in ctx.of_type("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        pp = ctx.props_of(lid)
+        if role_lid in ctx.resource_refs(pp.get("Roles")):
+            stmts.extend(statements_of_document(pp.get("PolicyDocument")))
+    return stmts, wide
+
+
+def is_wildcard(ctx: Ctx, stmt: dict[str, Any]) -> bool:
+    """An Allow statement with `*` in an action, or `Resource: "*"` where a resource could
+    have been named."""
+    if str(ctx.scalar(stmt.get("Effect")) or "Allow") != "Allow":
+        return False
+    actions = [str(ctx.scalar(a) or "") for a in _as_list(stmt.get("Action"))]
+    if any("*" in a for a in actions):
+        return True
+    resources = [ctx.scalar(r) for r in _as_list(stmt.get("Resource"))]
+    if "*" in resources:
+        return not all(a.lower().startswith(_NO_RESOURCE_LEVEL) for a in actions if a)
+    return False
+
+
+def write_targets(ctx: Ctx, stmts: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(node, action) for each write action on a resource the template declares."""
+    table = data()["iam_write_actions"]
+    out: list[tuple[str, str]] = []
+    for stmt in stmts:
+        if str(ctx.scalar(stmt.get("Effect")) or "Allow") != "Allow":
+            continue
+        for action in _as_list(stmt.get("Action")):
+            action = ctx.scalar(action)
+            if not isinstance(action, str) or ":" not in action:
+                continue
+            prefix, verb = action.lower().split(":", 1)
+            spec = table.get(prefix)
+            if spec is None or not _matches(verb, spec["actions"]):
+                continue
+            for node in ctx.node_refs(stmt.get("Resource")):
+                if ctx.arch.kind(node) == spec["kind"] and (node, action) not in out:
+                    out.append((node, action))
+    return out
+
+
+def _matches(verb: str, allowed: list[str]) -> bool:
+    if verb == "*" or (verb.endswith("*") and any(a.startswith(verb[:-1]) for a in allowed)):
+        return True
+    return any(verb == a or (a.endswith("*") and verb.startswith(a[:-1])) for a in allowed)
+
+
+def wire_function_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
+    """Wildcard flag and write edges for one function (role + SAM inline statements)."""
+    node = ctx.names.get(lid)
+    if node is None:
+        return
+    stmts = list(extra)
+    role = ctx.props_of(lid).get("Role")
+    wide = False
+    for role_lid in ctx.resource_refs(role):
+        if ctx.rtype(role_lid) == "AWS::IAM::Role":
+            got, w = role_statements(ctx, role_lid)
+            stmts.extend(got)
+            wide = wide or w
+    if wide or any(is_wildcard(ctx, s) for s in stmts):
+        ctx.set_props(node, iam_wildcard=True)
+    targets = {ev for ev in ctx.arch.graph.predecessors(node)}
+    for target, _action in write_targets(ctx, stmts):
+        if target in targets:
+            continue  # the function's own event source (e.g. deleting polled messages)
+        ctx.edge(node, target, anchor=lid)

@@ -1,0 +1,319 @@
+"""Step Functions: read the state machine definition and turn its tasks into edges.
+
+The definition can be inline (`Definition`), a JSON string (`DefinitionString`, often
+inside `Fn::Sub` or `Fn::Join`), or a file beside the template (`DefinitionUri`), with
+`${Var}` placeholders filled from `DefinitionSubstitutions`. References inside are
+resolved to logical IDs by replacing each `${X}` / `${X.Attr}` with a token first, so the
+JSON can be parsed and each Task's Resource and Parameters mapped back to the resources
+they name.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from advisor.errors import AdvisorError
+from advisor.importers.cfn_context import Ctx, data, walk
+from advisor.importers.cfn_yaml import load_template
+
+_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
+_TOKEN = re.compile(r"__cfnref(\d+)__")
+MAX_DEFINITION_BYTES = 5 * 1024 * 1024
+
+
+class _Refs:
+    """`${X}` placeholders replaced by tokens that remember what they named."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def token(self, value: Any) -> str:
+        self.values.append(value)
+        return f"__cfnref{len(self.values) - 1}__"
+
+    def targets(self, ctx: Ctx, text: str) -> list[Any]:
+        return [self.values[int(i)] for i in _TOKEN.findall(text)]
+
+
+def _substitute(text: str, refs: _Refs, variables: dict[str, Any]) -> str:
+    def repl(m: re.Match[str]) -> str:
+        name = m.group(1).strip()
+        head = name.split(".", 1)[0]
+        if head in variables:
+            return refs.token(variables[head])
+        if name.startswith("AWS::"):
+            return "pseudo"
+        return refs.token({"Ref": head})
+
+    return _VAR.sub(repl, text)
+
+
+def load_definition(ctx: Ctx, lid: str) -> tuple[Any, _Refs] | None:
+    p = ctx.props_of(lid)
+    refs = _Refs()
+    subs = p.get("DefinitionSubstitutions")
+    variables: dict[str, Any] = dict(subs) if isinstance(subs, dict) else {}
+    definition = p.get("Definition")
+    if isinstance(definition, dict):
+        text = json.dumps(_tokenise_tree(ctx, definition, refs), default=str)
+        return json.loads(_substitute(text, refs, variables)), refs
+    raw = p.get("DefinitionString")
+    if raw is not None:
+        text = _definition_text(ctx, raw, refs, variables)
+        if text is None:
+            return None
+        try:
+            return json.loads(text), refs
+        except (json.JSONDecodeError, RecursionError):
+            line, col = ctx.line_of(raw, lid)
+            ctx.info(f"DefinitionString of {lid} is not valid JSON; tasks not read", line, col)
+            return None
+    uri = ctx.scalar(p.get("DefinitionUri"))
+    if isinstance(uri, str) and not uri.startswith("s3://"):
+        return _load_file(ctx, lid, uri, refs, variables)
+    if p.get("DefinitionUri") is not None or p.get("DefinitionS3Location") is not None:
+        line, col = ctx.line_of(None, lid)
+        ctx.info(f"definition of {lid} is stored in S3; tasks not read", line, col)
+    return None
+
+
+def _tokenise_tree(ctx: Ctx, value: Any, refs: _Refs) -> Any:
+    """Replace intrinsic functions in an inline definition by tokens (Sub strings kept)."""
+    if isinstance(value, dict):
+        if len(value) == 1:
+            key = next(iter(value))
+            if key in ("Ref", "Fn::GetAtt", "Fn::ImportValue"):
+                return refs.token(value)
+            if key == "Fn::Sub":
+                text = ctx.text_of(value) or ""
+                inner = value[key]
+                variables = inner[1] if isinstance(inner, list) and len(inner) > 1 and \
+                    isinstance(inner[1], dict) else {}
+                return _substitute(text, refs, dict(variables))
+            if key in ("Fn::Join", "Fn::If"):
+                text = ctx.text_of(value)
+                if text is not None:
+                    return _substitute(text, refs, {})
+        return {str(k): _tokenise_tree(ctx, v, refs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tokenise_tree(ctx, v, refs) for v in value]
+    return value
+
+
+def _definition_text(ctx: Ctx, raw: Any, refs: _Refs, variables: dict[str, Any]) -> str | None:
+    if isinstance(raw, str):
+        return _substitute(raw, refs, variables)
+    if isinstance(raw, dict) and len(raw) == 1:
+        key, inner = next(iter(raw.items()))
+        if key == "Fn::Sub":
+            if isinstance(inner, list) and len(inner) > 1 and isinstance(inner[1], dict):
+                variables = {**variables, **inner[1]}
+            text = inner[0] if isinstance(inner, list) else inner
+            if isinstance(text, str):
+                return _substitute(text, refs, variables)
+            return _definition_text(ctx, text, refs, variables)
+        if key == "Fn::Join" and isinstance(inner, list) and len(inner) == 2:
+            sep, parts = inner
+            out = []
+            for part in parts if isinstance(parts, list) else []:
+                if isinstance(part, str):
+                    out.append(part)
+                else:
+                    sub = _definition_text(ctx, part, refs, variables)
+                    out.append(sub if sub is not None else refs.token(part))
+            return str(sep).join(out)
+        if key in ("Ref", "Fn::GetAtt"):
+            return refs.token(raw)
+    return None
+
+
+def _load_file(ctx: Ctx, lid: str, uri: str, refs: _Refs, variables: dict[str, Any]) -> Any:
+    path = (ctx.base_dir / uri).resolve()
+    line, col = ctx.line_of(None, lid)
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_DEFINITION_BYTES:
+            ctx.info(f"DefinitionUri {uri} of {lid} is not a readable file beside the template",
+                     line, col)
+            return None
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        ctx.info(f"DefinitionUri {uri} of {lid} could not be read", line, col)
+        return None
+    try:
+        tree = load_template(text, str(path))
+    except AdvisorError as exc:
+        ctx.info(f"DefinitionUri {uri} of {lid} could not be parsed: "
+                 f"{exc.diagnostics[0].message if exc.diagnostics else ''}", line, col)
+        return None
+    text = json.dumps(_tokenise_tree(ctx, tree, refs), default=str)
+    return json.loads(_substitute(text, refs, variables)), refs
+
+
+# ------------------------------------------------------------------------ wiring
+def wire_state_machine(ctx: Ctx, lid: str) -> None:
+    node = ctx.names.get(lid)
+    if node is None:
+        return
+    loaded = load_definition(ctx, lid)
+    if loaded is None:
+        return
+    definition, refs = loaded
+    if not isinstance(definition, dict):
+        return
+    states = _all_states(definition)
+    ctx.set_props(node, states=max(1, len(states)))
+    if _has_polling_loop(definition):
+        ctx.set_props(node, polling=True)
+    for state in states.values():
+        if isinstance(state, dict) and state.get("Type") == "Task":
+            _wire_task(ctx, node, lid, state, refs)
+
+
+def _all_states(definition: dict[str, Any]) -> dict[str, Any]:
+    """Every state, nested ones (Parallel branches, Map processors) included."""
+    out: dict[str, Any] = {}
+    stack = [definition]
+    while stack:
+        machine = stack.pop()
+        states = machine.get("States")
+        if not isinstance(states, dict):
+            continue
+        for name, state in states.items():
+            key = name if name not in out else f"{name}#{len(out)}"
+            out[key] = state
+            if not isinstance(state, dict):
+                continue
+            for branch in state.get("Branches") or []:
+                if isinstance(branch, dict):
+                    stack.append(branch)
+            for key2 in ("Iterator", "ItemProcessor"):
+                if isinstance(state.get(key2), dict):
+                    stack.append(state[key2])
+    return out
+
+
+def _has_polling_loop(definition: dict[str, Any]) -> bool:
+    """A cycle through both a Wait and a Choice state: the machine polls for a result."""
+    stack = [definition]
+    while stack:
+        machine = stack.pop()
+        states = machine.get("States")
+        if not isinstance(states, dict):
+            continue
+        g = nx.DiGraph()
+        for name, state in states.items():
+            if not isinstance(state, dict):
+                continue
+            g.add_node(name, type=state.get("Type"))
+            for nxt in _next_states(state):
+                g.add_edge(name, nxt)
+            for branch in state.get("Branches") or []:
+                if isinstance(branch, dict):
+                    stack.append(branch)
+            for key in ("Iterator", "ItemProcessor"):
+                if isinstance(state.get(key), dict):
+                    stack.append(state[key])
+        for comp in nx.strongly_connected_components(g):
+            if len(comp) < 2:
+                continue
+            types = {g.nodes[n].get("type") for n in comp}
+            if "Wait" in types and "Choice" in types:
+                return True
+    return False
+
+
+def _next_states(state: dict[str, Any]) -> list[str]:
+    out = []
+    if isinstance(state.get("Next"), str):
+        out.append(state["Next"])
+    if isinstance(state.get("Default"), str):
+        out.append(state["Default"])
+    for choice in state.get("Choices") or []:
+        if isinstance(choice, dict) and isinstance(choice.get("Next"), str):
+            out.append(choice["Next"])
+    for catch in state.get("Catch") or []:
+        if isinstance(catch, dict) and isinstance(catch.get("Next"), str):
+            out.append(catch["Next"])
+    return out
+
+
+_RESOURCE = re.compile(r"^arn:[^:]*:states:[^:]*:[^:]*:(aws-sdk:)?([a-zA-Z0-9-]+):([A-Za-z0-9]+)"
+                       r"(\.[A-Za-z0-9]+)?$")
+
+
+def _wire_task(ctx: Ctx, node: str, lid: str, state: dict[str, Any], refs: _Refs) -> None:
+    resource = state.get("Resource")
+    if not isinstance(resource, str):
+        return
+    params = state.get("Parameters", state.get("Arguments"))
+    m = _RESOURCE.match(resource)
+    if m is None:
+        # A direct Lambda ARN (or an activity): the Resource itself names the target.
+        for value in refs.targets(ctx, resource):
+            target = ctx.node_ref(value)
+            if target is not None:
+                ctx.edge(node, target, mode="sync", props={"action": "lambda:invoke"},
+                         anchor=lid)
+        return
+    sdk, service, action, suffix = m.group(1), m.group(2), m.group(3), m.group(4)
+    table = data()["sfn_sdk_services"] if sdk else {}
+    kind = table.get(service) or data()["sfn_services"].get(service)
+    props: dict[str, Any] = {
+        "integration": "sdk" if sdk else "optimized",
+        "action": f"{service}:{action}",
+    }
+    mode = "sync"
+    if suffix == ".waitForTaskToken":
+        props["wait"] = "callback"
+    elif suffix == ".sync":
+        props["wait"] = "poll"
+    param_text = json.dumps(params, default=str) if params is not None else ""
+    candidates = [ctx.node_ref(v) for v in refs.targets(ctx, param_text)]
+    candidates = [c for c in candidates if c is not None]
+    target = next((c for c in candidates if kind and ctx.arch.kind(c) == kind), None)
+    if target is None and kind == "eventbridge" and service == "events":
+        from advisor.importers.cfn_wiring import default_bus
+
+        entries = params.get("Entries") if isinstance(params, dict) else None
+        named = any(isinstance(e, dict) and e.get("EventBusName") for e in entries or [])
+        if not named:
+            target = default_bus(ctx)
+    if target is None and kind == "http":
+        target = ctx.implicit_node(f"{lid}HttpEndpoint", "http", {})
+    if target is None:
+        literal = _literal_target(ctx, params, kind)
+        target = literal
+    if target is None:
+        return
+    ctx.edge(node, target, mode=mode, props=props, anchor=lid)
+
+
+def _literal_target(ctx: Ctx, params: Any, kind: str | None) -> str | None:
+    """A target named by its physical name (e.g. TableName: "Orders") declared here."""
+    if kind is None or params is None:
+        return None
+    fields = {"sqs": ("QueueName", "QueueUrl"), "dynamodb": ("TableName",),
+              "sns": ("TopicArn",), "lambda": ("FunctionName",), "s3": ("Bucket",),
+              "kinesis": ("StreamName",), "firehose": ("DeliveryStreamName",)}.get(kind, ())
+    wanted = {str(v) for item in walk(params) if isinstance(item, dict)
+              for k, v in item.items() if k in fields and isinstance(v, str)}
+    if not wanted:
+        return None
+    for logical, name in ctx.names.items():
+        if ctx.arch.kind(name) != kind:
+            continue
+        for value in ctx.props_of(logical).values():
+            if isinstance(value, str) and any(w == value or w.endswith("/" + value)
+                                               or w.endswith(":" + value) for w in wanted):
+                return name
+    return None
+
+
+def definition_path(ctx: Ctx, lid: str) -> Path | None:
+    uri = ctx.scalar(ctx.props_of(lid).get("DefinitionUri"))
+    return (ctx.base_dir / uri) if isinstance(uri, str) else None

@@ -1,0 +1,270 @@
+"""CloudFormation / SAM (YAML or JSON) -> Architecture.
+
+Order of work:
+  1. parse safely with line marks (cfn_yaml), merge SAM Globals (cfn_sam)
+  2. one node per component resource, named after its logical ID; wiring resources
+     (IAM, permissions, mappings, subscriptions, API methods, ...) are consumed and
+     counted; unknown types become `resource` nodes with an info note
+  3. wiring -> edges: SAM events and policies, IAM, event source mappings, invoke configs,
+     subscriptions, notifications, rules, schedules, pipes, Step Functions definitions,
+     API Gateway integrations, environment variables, ...
+  4. handler inspection (cfn_code), entry points (a `clients` node), notes
+  5. `resolve_modes()` fills every edge mode left to the catalog default
+
+Public API: `import_template(path, text=None, data=None) -> Architecture`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from advisor.catalog import kind_for_cloudformation
+from advisor.errors import AdvisorError, Diagnostic
+from advisor.importers import cfn_apigw, cfn_code, cfn_iam, cfn_sam, cfn_sfn, cfn_wiring
+from advisor.importers.cfn_context import (
+    PSEUDO_PREFIX,
+    SAM_GENERATED_SUFFIXES,
+    Ctx,
+    data,
+    sub_vars,
+)
+from advisor.importers.cfn_props import props_for
+from advisor.importers.cfn_yaml import LineDict, load_template
+from advisor.model import Architecture
+
+NETWORK_TYPES = re.compile(
+    r"^AWS::EC2::(VPC|Subnet|SecurityGroup\w*|RouteTable|Route|InternetGateway|"
+    r"VPCGatewayAttachment|SubnetRouteTableAssociation|NatGateway|EIP|VPCEndpoint|"
+    r"NetworkAcl\w*|VPCCidrBlock|EgressOnlyInternetGateway|SubnetNetworkAclAssociation)$"
+    r"|^AWS::ElasticLoadBalancingV2::(TargetGroup|Listener|ListenerRule|ListenerCertificate)$"
+)
+DEFERRED_KINDS = {"AWS::Logs::LogGroup": "logs"}
+ENTRY_KINDS = ("apigw", "appsync", "alb", "cloudfront")
+
+
+def import_template(path: str, text: str | None = None, data_: Any = None) -> Architecture:
+    """Import one CloudFormation/SAM template; raises AdvisorError for unusable input."""
+    if data_ is None:
+        if text is None:
+            text = Path(path).read_text("utf-8")
+        data_ = load_template(text, path)
+    if not isinstance(data_, dict) or not isinstance(data_.get("Resources"), dict):
+        raise AdvisorError([Diagnostic(path, 1, 1, "not a CloudFormation template: "
+                                       "no `Resources` mapping",
+                                       "a template needs a top-level Resources section")])
+    ctx = Ctx(data_, path, text)
+    cfn_sam.merge_globals(ctx)
+    _aliases(ctx)
+    _nodes(ctx)
+    _wire(ctx)
+    cfn_code.inspect_functions(ctx)
+    _entry_points(ctx)
+    _unresolved_refs(ctx)
+    _summary_notes(ctx)
+    arch = ctx.arch
+    arch.name = _name(ctx)
+    arch.notes = sorted(ctx.notes)
+    arch.resolve_modes()
+    return arch
+
+
+# ---------------------------------------------------------------------- nodes
+def _aliases(ctx: Ctx) -> None:
+    for lid in ctx.of_type("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+        for target in ctx.resource_refs(ctx.props_of(lid).get("FunctionName")):
+            ctx.aliases[lid] = target
+
+
+def _nodes(ctx: Ctx) -> None:
+    wiring = set(data()["wiring_types"])
+    for lid, res in ctx.resources.items():
+        line, col = ctx.line_of(res, str(lid))
+        if not isinstance(res, dict) or not isinstance(res.get("Type"), str):
+            ctx.info(f"resource {lid} has no Type; kept as a generic resource", line, col)
+            ctx.add_resource_node(str(lid), "resource", {"type": "unknown"})
+            continue
+        rtype = res["Type"]
+        if rtype in wiring or NETWORK_TYPES.match(rtype) or rtype == "AWS::Events::Archive":
+            ctx.consumed[rtype] += 1
+            continue
+        if rtype in DEFERRED_KINDS:
+            ctx.deferred.add(str(lid))
+            ctx.deferred_kind[str(lid)] = DEFERRED_KINDS[rtype]
+            continue
+        kind = kind_for_cloudformation(rtype)
+        props_in = ctx.props_of(str(lid))
+        if kind is None:
+            ctx.add_resource_node(str(lid), "resource", {"type": rtype})
+            what = "custom resource" if rtype.startswith("Custom::") or \
+                rtype == "AWS::CloudFormation::CustomResource" else \
+                "nested stack" if rtype in ("AWS::Serverless::Application",
+                                            "AWS::CloudFormation::Stack") else "resource type"
+            ctx.info(f"{what} {rtype} ({lid}) has no catalog kind; kept as a generic resource",
+                     line, col)
+            continue
+        ctx.add_resource_node(str(lid), kind, props_for(ctx, str(lid), kind, props_in))
+
+
+def _wire(ctx: Ctx) -> None:
+    functions = ctx.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")
+    machines = ctx.of_type("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
+    # APIs first: SAM Api events attach to them and read their Auth.
+    for lid in ctx.of_type("AWS::Serverless::Api", "AWS::ApiGateway::RestApi",
+                           "AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Api"):
+        cfn_apigw.api_props(ctx, lid, ctx.names[lid])
+    cfn_apigw.wire_rest(ctx)
+    cfn_apigw.wire_v2(ctx)
+    for lid in functions + machines:
+        cfn_sam.wire_events(ctx, lid)
+    cfn_wiring.wire_event_source_mappings(ctx)
+    cfn_wiring.wire_sqs_redrive(ctx)
+    cfn_wiring.wire_sns(ctx)
+    cfn_wiring.wire_s3_notifications(ctx)
+    cfn_wiring.wire_rules(ctx)
+    cfn_wiring.wire_schedules(ctx)
+    cfn_wiring.wire_pipes(ctx)
+    cfn_wiring.wire_firehose(ctx)
+    cfn_wiring.wire_dynamodb_kinesis(ctx)
+    cfn_wiring.wire_appsync(ctx)
+    cfn_wiring.wire_alb(ctx)
+    cfn_wiring.wire_cloudfront(ctx)
+    cfn_wiring.wire_waf(ctx)
+    cfn_wiring.wire_iot_rules(ctx)
+    cfn_wiring.wire_ssm_documents(ctx)
+    for lid in machines:
+        cfn_sfn.wire_state_machine(ctx, lid)
+    for lid in functions:
+        statements = cfn_sam.wire_policies(ctx, lid)
+        cfn_sam.sam_function_extras(ctx, lid)
+        cfn_wiring.wire_lambda_dlq(ctx, lid)
+        cfn_iam.wire_function_iam(ctx, lid, statements)
+    cfn_wiring.wire_invoke_configs(ctx)
+    cfn_wiring.wire_function_urls(ctx)
+    for lid in functions:
+        _env_edges(ctx, lid)
+    cfn_wiring.connect_default_bus(ctx)
+    cfn_wiring.wire_permissions(ctx)
+    cfn_wiring.wire_log_groups(ctx)
+    for lid in sorted(ctx.deferred):
+        ctx.consumed[ctx.rtype(lid)] += 1
+
+
+def _env_edges(ctx: Ctx, lid: str) -> None:
+    """Environment variables naming a resource: the function talks to it (sync)."""
+    node = ctx.names.get(lid)
+    env = ctx.props_of(lid).get("Environment")
+    variables = env.get("Variables") if isinstance(env, dict) else None
+    if node is None or not isinstance(variables, dict):
+        return
+    sources = set(ctx.arch.graph.predecessors(node))
+    for value in variables.values():
+        for target in ctx.node_refs(value):
+            if target in sources or ctx.arch.kind(target) in ("logs", "kms"):
+                continue
+            ctx.edge(node, target, anchor=lid)
+
+
+# ---------------------------------------------------------------------- entry points
+def _entry_points(ctx: Ctx) -> None:
+    """A `clients` node where the template takes traffic from outside: APIs, function
+    URLs, public buckets, and topics no resource of the template publishes to."""
+    g = ctx.arch.graph
+    targets: list[str] = []
+    for name in sorted(g.nodes):
+        kind = ctx.arch.kind(name)
+        props = g.nodes[name]["props"]
+        fronted = any(ctx.arch.kind(p) in ("cloudfront", "alb", "apigw")
+                      for p in g.predecessors(name))
+        if (
+            (kind in ENTRY_KINDS and not fronted)
+            or (kind == "lambda" and props.get("url"))
+            or (kind == "s3" and props.get("public") and not fronted)
+            or (kind == "sns" and g.in_degree(name) == 0)
+        ):
+            targets.append(name)
+    if not targets:
+        return
+    client = ctx.implicit_node("clients", "client", {})
+    for t in targets:
+        ctx.edge(client, t)
+
+
+# ---------------------------------------------------------------------- notes
+def _unresolved_refs(ctx: Ctx) -> None:
+    """Every Ref/GetAtt/Sub name that is neither a resource, a parameter, a pseudo
+    parameter nor something SAM generates: reported with its line, never guessed."""
+    known = set(ctx.resources) | set(ctx.parameters)
+    stack: list[tuple[Any, tuple[int, int]]] = [(ctx.resources, (1, 1))]
+    seen: set[str] = set()
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, LineDict) and value.line:
+            where = (value.line, value.col)
+        names: list[str] = []
+        if isinstance(value, dict):
+            if len(value) == 1:
+                key, inner = next(iter(value.items()))
+                if key == "Ref" and isinstance(inner, str):
+                    names.append(inner)
+                elif key == "Fn::GetAtt":
+                    if isinstance(inner, list) and inner and isinstance(inner[0], str):
+                        names.append(inner[0])
+                    elif isinstance(inner, str):
+                        names.append(inner.split(".", 1)[0])
+                elif key == "Fn::Sub":
+                    text = inner if isinstance(inner, str) else inner[0] \
+                        if isinstance(inner, list) and inner and isinstance(inner[0], str) else ""
+                    local = set(inner[1]) if isinstance(inner, list) and len(inner) > 1 and \
+                        isinstance(inner[1], dict) else set()
+                    names.extend(v for v in sub_vars(text) if v not in local)
+            for k, v in value.items():
+                if k in ("DefinitionSubstitutions",):
+                    continue
+                stack.append((v, where))
+        elif isinstance(value, list):
+            stack.extend((v, where) for v in value)
+        for name in names:
+            base = name.split(".", 1)[0]
+            if base in known or base.startswith(PSEUDO_PREFIX) or name in seen:
+                continue
+            if base.endswith(SAM_GENERATED_SUFFIXES) or base in (
+                "ServerlessRestApi", "ServerlessHttpApi"
+            ) or _sam_generated(ctx, base):
+                continue
+            seen.add(name)
+            ctx.info(f"reference to {name!r} does not resolve to a resource or parameter of "
+                     "this template; no edge drawn for it", where[0], where[1])
+
+
+def _sam_generated(ctx: Ctx, name: str) -> bool:
+    """`<Function><Event>`, `<Api>Stage` and similar names SAM generates."""
+    return any(name.startswith(lid) and name != lid for lid in ctx.resources
+               if ctx.rtype(lid).startswith("AWS::Serverless::"))
+
+
+def _summary_notes(ctx: Ctx) -> None:
+    if ctx.consumed:
+        total = sum(ctx.consumed.values())
+        detail = ", ".join(f"{t} x{n}" for t, n in sorted(ctx.consumed.items()))
+        ctx.info(f"{total} wiring resource(s) turned into edges and props, not nodes: {detail}")
+    unknown = Counter(
+        data["props"].get("type") for _, data in ctx.arch.graph.nodes(data=True)
+        if data["kind"] == "resource" and data["props"].get("type")
+    )
+    if unknown:
+        detail = ", ".join(f"{t} x{n}" for t, n in sorted(unknown.items()))
+        ctx.info(f"{sum(unknown.values())} resource(s) of types without a catalog kind kept "
+                 f"as `resource` nodes: {detail}")
+
+
+def _name(ctx: Ctx) -> str:
+    desc = ctx.template.get("Description")
+    if isinstance(desc, str) and desc.strip():
+        first = desc.strip().splitlines()[0]
+        return first[:80].rstrip(" .-")
+    stem = Path(ctx.path).stem if not ctx.path.startswith("<") else "template"
+    parent = Path(ctx.path).parent.name
+    return f"{parent}/{stem}" if parent and stem in ("template", "main") else stem

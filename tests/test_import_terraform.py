@@ -229,7 +229,8 @@ resource "aws_sqs_queue" "q" {}
 
 def test_local_module_cycle_is_cut(tmp_path):
     write(tmp_path, 'module "a" {\n  source = "./mod"\n}\n')
-    write(tmp_path, 'module "again" {\n  source = "../mod"\n}\nresource "aws_sns_topic" "t" {}\n', "mod/main.tf")
+    inner = 'module "again" {\n  source = "../mod"\n}\nresource "aws_sns_topic" "t" {}\n'
+    write(tmp_path, inner, "mod/main.tf")
     arch = import_terraform(str(tmp_path))
     assert "t" in arch.graph
     assert any("cycle" in n.message for n in arch.notes)
@@ -295,3 +296,12 @@ def test_deep_nesting_is_an_error_not_a_crash(tmp_path):
         import_terraform(str(tmp_path))
     except AdvisorError as exc:
         assert exc.diagnostics
+
+
+def test_text_given_directly(tmp_path):
+    """Pasted HCL (the app, load_any with text) needs no file on disk."""
+    arch = import_terraform(
+        str(tmp_path / "pasted.tf"), text='resource "aws_sqs_queue" "q" {\n  fifo_queue = true\n}\n'
+    )
+    assert arch.props("q")["fifo"] is True
+    assert arch.graph.nodes["q"]["loc"].line == 1

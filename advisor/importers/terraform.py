@@ -236,11 +236,14 @@ def _assign_names(items: list[tuple[Resource, str]]) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------- entry point
-def import_terraform(path: str) -> Architecture:
-    """Import a `.tf` file or a module directory as one Architecture (AdvisorError on bad input)."""
+def import_terraform(path: str, text: str | None = None) -> Architecture:
+    """Import a `.tf` file or a module directory as one Architecture (AdvisorError on bad input).
+
+    `text`, when given, is the content of the single file `path` (pasted HCL).
+    """
     from advisor.importers import tf_props, tf_wiring
 
-    ws = load_workspace(path)
+    ws = load_workspace(path, text)
     arch = Architecture(name=_arch_name(path), source=path, format="terraform")
     ctx = Context(ws=ws, arch=arch)
     _collect_registry_modules(ctx)

@@ -145,9 +145,20 @@ def decode(raw: bytes, display: str) -> str:
     return text
 
 
-def load_workspace(path: str) -> Workspace:
-    """Read a .tf file or a module directory and every local module it calls."""
+def load_workspace(path: str, text: str | None = None) -> Workspace:
+    """Read a .tf file or a module directory and every local module it calls.
+
+    With `text`, that text is the one file `path` (nothing is read from disk for it).
+    """
     p = Path(path)
+    if text is not None:
+        if len(text) > MAX_FILE_BYTES:
+            raise AdvisorError([Diagnostic(path, 1, 1, "input is larger than the importer reads")])
+        root = Module(dir=p.parent)
+        ws = Workspace(root=root)
+        _read_module(ws, root, [p], depth=0, seen=(p.parent.resolve(),), given={str(p): text})
+        substitute_workspace(ws)
+        return ws
     if p.is_dir():
         files = sorted(f for f in p.iterdir() if f.suffix == ".tf" and f.is_file())
         if not files:
@@ -169,7 +180,12 @@ def _display(path: Path) -> str:
 
 
 def _read_module(
-    ws: Workspace, mod: Module, files: list[Path], depth: int, seen: tuple[Path, ...]
+    ws: Workspace,
+    mod: Module,
+    files: list[Path],
+    depth: int,
+    seen: tuple[Path, ...],
+    given: dict[str, str] | None = None,
 ) -> None:
     for f in files:
         ws.file_count += 1
@@ -178,7 +194,7 @@ def _read_module(
                 [Diagnostic(str(f), 1, 1, f"more than {MAX_FILES} .tf files across modules")]
             )
         display = _display(f)
-        text = read_text(f, display)
+        text = given[str(f)] if given and str(f) in given else read_text(f, display)
         ws.texts[display] = text
         mod.files.append(display)
         reader = _make_reader(ws, mod)

@@ -113,10 +113,19 @@ def parse_error(path: str, text: str, exc: Exception) -> AdvisorError:
         message = "unexpected end of file (an unclosed block, string or bracket?)"
     elif isinstance(exc, UnexpectedToken):
         tok = str(exc.token).strip().splitlines()[0][:40] if str(exc.token).strip() else "newline"
-        expected = sorted(exc.accepts or exc.expected)[:6]
-        message = f"unexpected '{tok}' in HCL" + (
-            f" (expected one of: {', '.join(expected)})" if expected else ""
-        )
+        expected = set(exc.accepts or exc.expected)
+        if (
+            expected & {"DBLQUOTE", "INT_LITERAL", "NAME", "LBRACE", "LSQB"}
+            and "RBRACE" not in expected
+        ):
+            want = "a value (string, number, reference, list or object)"
+        elif "RBRACE" in expected:
+            want = "'}' or another attribute"
+        elif expected & {"EQ", "LBRACE"}:
+            want = "'=' or a block"
+        else:
+            want = ", ".join(sorted(expected)[:6])
+        message = f"unexpected '{tok}' in HCL" + (f": expected {want}" if want else "")
     elif isinstance(exc, UnexpectedCharacters):
         ch = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"
         message = f"unexpected character {ch!r} in HCL"

@@ -108,7 +108,9 @@ def attach_alternative_deltas(
     for finding in findings or ():
         for alt in getattr(finding, "alternatives", None) or ():
             after_arch = getattr(alt, "after", None)
-            if after_arch is None:
+            if after_arch is None:  # advice without a graph change: nothing to estimate
+                alt.cost_delta_usd_month = 0.0
+                alt.latency_delta_ms = 0.0
                 continue
             key = id(after_arch)
             after = cache.get(key)

@@ -149,8 +149,13 @@ class _Model:
             t = Timing(p50, p99)
         elif kind == "sfn":
             sub = str(self.prop(n, "type") or "standard")
-            if sub == "standard" and response:
-                t = _service("sfn.standard")  # StartExecution returns at once
+            waited = sub == "express" and any(
+                (e.get("props") or {}).get("invocation") == "sync" for e in self.g.pred[n].values()
+            )
+            if response and not waited:
+                # StartExecution returns at once; only StartSyncExecution (an Express
+                # workflow called with `invocation = sync`) makes the caller wait
+                t = _service("sfn.standard")
             else:
                 base = _service(f"sfn.{sub}")
                 d = float(self.prop(n, "duration") or 0)

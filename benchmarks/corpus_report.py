@@ -54,11 +54,40 @@ def find_function(archs: list[Architecture], fid: str) -> tuple[Architecture, st
     return None
 
 
+KIND_OF = {"apigateway": "apigw", "apigatewayv2": "apigw", "stepfunctions": "sfn",
+           "http": "http", "api-destination": "http", "httpendpoint": "http",
+           "batch": "resource", "rekognition": "resource", "iot": "resource",
+           "amazonmq": "resource"}
+
+
+def expected_edges(entry: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(label, source kind, target kind) for the manifest's direct integrations."""
+    out = []
+    for item in entry.get("direct_integrations") or []:
+        text = item.split(" (")[0]
+        if "mock" in text:
+            continue
+        if text.startswith("pipes:"):
+            a, b = text[len("pipes:"):].split("->")
+            out.append((item, KIND_OF.get(a, a), "pipes"))
+            out.append((item, "pipes", KIND_OF.get(b, b)))
+        else:
+            a, b = text.split("->")
+            out.append((item, KIND_OF.get(a, a), KIND_OF.get(b, b)))
+    return out
+
+
+def has_edge(archs: list[Architecture], src: str, dst: str) -> bool:
+    return any(arch.kind(a) == src and arch.kind(b) == dst
+               for arch in archs for a, b in arch.graph.edges)
+
+
 def run(corpus: Path) -> dict[str, Any]:
     manifest = yaml.safe_load((corpus / "manifest.yaml").read_text("utf-8"))
     out: dict[str, Any] = {"templates": 0, "imported": 0, "input_errors": [], "crashes": [],
                            "nodes": 0, "edges": 0, "unknown_types": Counter(),
-                           "by_format": Counter()}
+                           "by_format": Counter(), "edges_expected": 0, "edges_found": 0,
+                           "edges_missing": []}
     glue_rows = []
     started = time.perf_counter()
     cfn_files: list[Path] = []
@@ -84,6 +113,12 @@ def run(corpus: Path) -> dict[str, Any]:
             for _, data in arch.graph.nodes(data=True):
                 if data["kind"] == "resource":
                     out["unknown_types"][str(data["props"].get("type", "?"))] += 1
+        for label, src, dst in expected_edges(entry):
+            out["edges_expected"] += 1
+            if has_edge(archs, src, dst):
+                out["edges_found"] += 1
+            else:
+                out["edges_missing"].append(f"{entry['folder']}: {label}")
         labels = {g["function"]: g for g in entry.get("lambda_glue") or []}
         seen: dict[tuple[int, str], dict[str, Any]] = {}
         for fn in entry.get("lambda_functions") or []:
@@ -182,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         "input_errors": res["input_errors"], "crashes": res["crashes"],
         "by_format": dict(res["by_format"]),
         "nodes": res["nodes"], "edges": res["edges"],
+        "direct_integration_edges": {"expected": res["edges_expected"],
+                                     "found": res["edges_found"],
+                                     "missing": res["edges_missing"]},
         "unknown_types": dict(sorted(res["unknown_types"].items())),
         "glue": scores, "throughput": speed,
     }
@@ -194,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     for line in res["input_errors"] + res["crashes"]:
         print("  ", line.splitlines()[0])
     print(f"nodes: {res['nodes']}  edges: {res['edges']}")
+    print(f"labelled native-integration edges found: {res['edges_found']}/"
+          f"{res['edges_expected']}")
+    for line in res["edges_missing"]:
+        print(f"  missing: {line}")
     print(f"types without a catalog kind ({sum(res['unknown_types'].values())} nodes): "
           + ", ".join(f"{t} x{n}" for t, n in sorted(res["unknown_types"].items())))
     s = scores

@@ -248,12 +248,16 @@ def wire_integration(ctx: Ctx, api: str | None, owner: str, *, itype: Any, uri: 
                                        {"url": url} if isinstance(url, str) else {})
         ctx.edge(api, target, props={"integration": "proxy"}, anchor=owner)
         return
-    m = _SERVICE_URI.search(text)
+    m = _SERVICE_URI.search(re.sub(r"\$\{AWS::[^}]*\}", "pseudo", text))
     if m and m.group(1) != "lambda":
         kind = data()["apigw_services"].get(m.group(1))
         action = m.group(3).split("/")[-1] if m.group(2) == "action" else m.group(3)
         action = re.sub(r"\$\{[^}]*\}|__cfnref\d+__", "", action).strip("/")
-        target = _pick(ctx, kind, [uri, templates, params], credentials, owner, m.group(1))
+        if kind is None:  # a service without a catalog kind (Batch, Comprehend, ...)
+            target = ctx.implicit_node(m.group(1), "resource",
+                                       {"type": f"AWS service {m.group(1)}"})
+        else:
+            target = _pick(ctx, kind, [uri, templates, params], credentials, owner, m.group(1))
         props: dict[str, Any] = {"integration": "service"}
         if m.group(2) == "action" and action:
             props["action"] = action
@@ -299,7 +303,10 @@ def _pick(ctx: Ctx, kind: str | None, places: list[Any], credentials: Any, owner
     if kind:
         line, col = ctx.line_of(None, owner)
         ctx.info(f"{what} integration of {owner}: the target {kind} is not named by a resource "
-                 "of this template; no edge drawn", line, col)
+                 "of this template (chosen per request or outside it); shown as an external "
+                 f"{kind}", line, col)
+        return ctx.implicit_node(f"external_{kind}", kind,
+                                 {"description": "named per request or outside this template"})
     return None
 
 
@@ -321,6 +328,11 @@ def _physical(ctx: Ctx, place: Any, kind: str | None) -> str | None:
     blob = "\n".join(texts)
     if not blob:
         return None
+    if isinstance(place, dict):
+        for value in place.values():
+            found = ctx.by_physical_name(value, kind)
+            if found is not None:
+                return found
     for logical, name in ctx.names.items():
         if ctx.arch.kind(name) != kind:
             continue

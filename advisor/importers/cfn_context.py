@@ -25,6 +25,12 @@ from advisor.importers.cfn_yaml import LineDict
 from advisor.model import Architecture, Location
 
 PSEUDO_PREFIX = "AWS::"
+NAME_PROPS = {
+    "sqs": ("QueueName",), "sns": ("TopicName",), "dynamodb": ("TableName",),
+    "s3": ("BucketName",), "kinesis": ("Name",), "firehose": ("DeliveryStreamName",),
+    "lambda": ("FunctionName",), "sfn": ("StateMachineName", "Name"),
+    "eventbridge": ("Name",), "logs": ("LogGroupName",),
+}
 _ID_LIKE = re.compile(r"[0-9a-fA-F-]{8,}(-\d+)?|\d+|arn|aws|aws-[a-z-]+")
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -189,8 +195,9 @@ class Ctx:
         return self.aliases.get(name, name)
 
     def resource_refs(self, value: Any) -> list[str]:
-        """Logical IDs of resources (not parameters) that `value` names."""
-        return [n for n in self.ref_names(value) if n in self.resources]
+        """Logical IDs of resources (not parameters) that `value` names; names SAM
+        generates (ServerlessRestApi) count once their node exists."""
+        return [n for n in self.ref_names(value) if n in self.resources or n in self.names]
 
     def node_refs(self, value: Any) -> list[str]:
         """Node names of the components `value` names (wiring resources skipped)."""
@@ -217,6 +224,36 @@ class Ctx:
         for name in self.node_refs(value):
             if kind is None or self.arch.kind(name) == kind:
                 return name
+        return None
+
+    def name_keys(self, value: Any) -> set[str]:
+        """Comparable forms of a physical name: the literal, its last ARN/URL segment, or
+        the parameter it comes from (`param:P`), so `TableName: !Ref P` in a task and in
+        the table match."""
+        keys: set[str] = set()
+        if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in self.parameters:
+            keys.add(f"param:{value['Ref']}")
+        literal = self.scalar(value)
+        text = literal if isinstance(literal, str) else self.text_of(value)
+        if isinstance(text, str) and text and not text.startswith("$"):
+            keys.add(text)
+            last = re.split(r"[:/]", text.rstrip("/"))[-1]
+            if last and "${" not in last and "$." not in last:
+                keys.add(last)
+        return {k for k in keys if len(k) > 2}
+
+    def by_physical_name(self, value: Any, kind: str | None) -> str | None:
+        """The node of `kind` whose declared physical name matches `value`."""
+        wanted = self.name_keys(value)
+        if not wanted or kind is None:
+            return None
+        for logical, name in self.names.items():
+            if self.arch.kind(name) != kind:
+                continue
+            p = self.props_of(logical)
+            for key in NAME_PROPS.get(kind, ()):
+                if key in p and wanted & self.name_keys(p[key]):
+                    return name
         return None
 
     def scalar(self, value: Any) -> Any:

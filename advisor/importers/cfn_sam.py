@@ -148,6 +148,7 @@ def _api_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
     if api is None:
         api = ctx.implicit_node(spec["implicit_api"], "apigw", {"type": spec["api_type"]},
                                 loc=ctx.loc_of(lid))
+        ctx.names.setdefault(spec["implicit_api"], api)
     sam_api_event(ctx, api, target, p, spec["api_type"], lid)
 
 

@@ -31,6 +31,7 @@ class _Refs:
 
     def __init__(self) -> None:
         self.values: list[Any] = []
+        self.literals: list[str] = []  # ARN-like strings in the definition
 
     def token(self, value: Any) -> str:
         self.values.append(value)
@@ -45,12 +46,24 @@ def _substitute(text: str, refs: _Refs, variables: dict[str, Any]) -> str:
         name = m.group(1).strip()
         head = name.split(".", 1)[0]
         if head in variables:
-            return refs.token(variables[head])
+            value = variables[head]
+            literal = _literal_text(value)
+            return literal if literal is not None else refs.token(value)
         if name.startswith("AWS::"):
             return "pseudo"
         return refs.token({"Ref": head})
 
     return _VAR.sub(repl, text)
+
+
+def _literal_text(value: Any) -> str | None:
+    """A substitution value that is plain text (pseudo parameters allowed), else None."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value) if "${" not in str(value) else None
+    if isinstance(value, dict) and set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        text = re.sub(r"\$\{AWS::[^}]*\}", "aws", value["Fn::Sub"])
+        return text if "${" not in text and '"' not in text else None
+    return None
 
 
 def load_definition(ctx: Ctx, lid: str) -> tuple[Any, _Refs] | None:
@@ -165,6 +178,7 @@ def wire_state_machine(ctx: Ctx, lid: str) -> None:
     definition, refs = loaded
     if not isinstance(definition, dict):
         return
+    refs.literals = [s for s in walk(definition) if isinstance(s, str) and s.startswith("arn:")]
     states = _all_states(definition)
     ctx.set_props(node, states=max(1, len(states)))
     if _has_polling_loop(definition):
@@ -286,32 +300,63 @@ def _wire_task(ctx: Ctx, node: str, lid: str, state: dict[str, Any], refs: _Refs
     if target is None and kind == "http":
         target = ctx.implicit_node(f"{lid}HttpEndpoint", "http", {})
     if target is None:
-        literal = _literal_target(ctx, params, kind)
-        target = literal
+        target = _literal_target(ctx, params, kind, refs)
+    if target is None and kind is None:
+        # a service without a catalog kind (Rekognition, Batch, Glue, ...): still an edge
+        target = ctx.implicit_node(service, "resource", {"type": f"AWS service {service}"})
+    if target is None and kind:
+        target = _only_candidate(ctx, kind, refs)
     if target is None:
+        line, col = ctx.line_of(None, lid)
+        ctx.info(f"task {state.get('Resource')} of {lid}: its {kind} target is chosen at run "
+                 "time; no edge drawn", line, col)
         return
     ctx.edge(node, target, mode=mode, props=props, anchor=lid)
 
 
-def _literal_target(ctx: Ctx, params: Any, kind: str | None) -> str | None:
+def _literal_target(ctx: Ctx, params: Any, kind: str | None, refs: _Refs) -> str | None:
     """A target named by its physical name (e.g. TableName: "Orders") declared here."""
     if kind is None or params is None:
         return None
     fields = {"sqs": ("QueueName", "QueueUrl"), "dynamodb": ("TableName",),
               "sns": ("TopicArn",), "lambda": ("FunctionName",), "s3": ("Bucket",),
               "kinesis": ("StreamName",), "firehose": ("DeliveryStreamName",)}.get(kind, ())
-    wanted = {str(v) for item in walk(params) if isinstance(item, dict)
-              for k, v in item.items() if k in fields and isinstance(v, str)}
-    if not wanted:
-        return None
-    for logical, name in ctx.names.items():
-        if ctx.arch.kind(name) != kind:
+    for item in walk(params):
+        if not isinstance(item, dict):
             continue
-        for value in ctx.props_of(logical).values():
-            if isinstance(value, str) and any(w == value or w.endswith("/" + value)
-                                               or w.endswith(":" + value) for w in wanted):
-                return name
+        for k, v in item.items():
+            if k in fields:
+                found = ctx.by_physical_name(_untoken(v, refs), kind)
+                if found is not None:
+                    return found
     return None
+
+
+def _only_candidate(ctx: Ctx, kind: str, refs: _Refs) -> str | None:
+    """When a task's target is dynamic, the one resource of that kind the definition
+    names anywhere (e.g. in a Pass state), if there is exactly one."""
+    found = set()
+    for value in refs.values:
+        for node in ctx.node_refs(value):
+            if ctx.arch.kind(node) == kind:
+                found.add(node)
+        named = ctx.by_physical_name(value, kind)
+        if named is not None:
+            found.add(named)
+    for text in refs.literals:
+        named = ctx.by_physical_name(text, kind)
+        if named is not None:
+            found.add(named)
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _untoken(value: Any, refs: _Refs) -> Any:
+    """A tokenised reference back to what it named (for physical-name matching)."""
+    if isinstance(value, str):
+        m = _TOKEN.fullmatch(value)
+        if m:
+            return refs.values[int(m.group(1))]
+    return value
 
 
 def definition_path(ctx: Ctx, lid: str) -> Path | None:

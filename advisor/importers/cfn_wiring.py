@@ -29,6 +29,9 @@ def _target(ctx: Ctx, value: Any, what: str, owner: str, kind: str | None = None
     if value is None:
         return None
     guess = kind or kind_from_arn(ctx.text_of(value))
+    named = ctx.by_physical_name(value, guess)
+    if named is not None:
+        return named
     if guess is None:
         line, col = ctx.line_of(value, owner)
         names = ctx.ref_names(value)
@@ -384,6 +387,9 @@ def wire_appsync(ctx: Ctx) -> None:
             service = ctx.scalar(iam.get("SigningServiceName")) if isinstance(iam, dict) else None
             if service == "states":
                 target = _resolver_ref(ctx, lid, "sfn")
+                for api_lid in ctx.resource_refs(p.get("ApiId")) if target is None else []:
+                    # SAM GraphQLApi: the resolver code lives in the API's Functions
+                    target = ctx.node_ref(ctx.props_of(api_lid).get("Functions"), "sfn")
                 props = {"integration": "service"}
                 ctx.edge(api, target, props=props, anchor=lid)
                 continue

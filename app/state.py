@@ -1,0 +1,529 @@
+"""Page logic of the Streamlit app as plain functions, so it can be tested without a browser.
+
+The app is a thin shell: every figure comes from the library (pipeline, engine, estimate,
+render, report, dsl). What lives here is only the glue a page needs:
+
+- `analyze` runs the pipeline once per input (cached by content hash) without estimates;
+  the estimates depend on the traffic slider and the chosen rewrites, so they are made
+  separately (`view`) and cached on (input, choice, traffic).
+- `after_for` applies the rewrites the user ticked. The engine offers `apply=` "default",
+  "all" or "none" only; a chosen subset is applied by running the engine's own fixpoint
+  with eligibility restricted to the chosen finding ids (see `_SelectiveEngine`).
+- uploads are checked (count, size, suffix, UTF-8) and written only inside a
+  `tempfile.TemporaryDirectory`; nothing from them is executed.
+
+Cached objects are shared between reruns and sessions: they are treated as read-only
+(deltas for a traffic level are put on copies of the findings, never on the originals).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import streamlit as st
+
+from advisor.errors import Diagnostic
+from advisor.model import Architecture
+from advisor.pipeline import PILLARS, FileResult, Options, Report, analyze_source
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES_DIR = REPO / "samples"
+
+MAX_FILES = 10
+MAX_BYTES = 2 * 1024 * 1024  # per file
+UPLOAD_SUFFIXES = (".arch", ".yaml", ".yml", ".json", ".template", ".tf")
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_COLOUR = {"error": "red", "warning": "orange", "info": "blue"}
+CACHE_ENTRIES = 32
+CURVE_PER_DECADE = 2  # traffic points per decade on the break-even chart (1K .. 10B)
+REGION = "us-east-1"
+
+
+# ---------------------------------------------------------------------- inputs
+def sample_paths() -> list[Path]:
+    """The bundled samples the picker offers (samples/*.arch), sorted by name."""
+    return sorted(SAMPLES_DIR.glob("*.arch"))
+
+
+def read_sample(name: str) -> str:
+    path = SAMPLES_DIR / Path(name).name  # a bare name: never a path out of samples/
+    return path.read_text("utf-8")
+
+
+def digest(*parts: str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@dataclass
+class Upload:
+    """One uploaded file after the checks: its bare name and text, or why it was refused."""
+
+    name: str
+    text: str | None = None
+    error: str | None = None
+
+
+def check_uploads(files: Iterable[tuple[str, bytes]]) -> list[Upload]:
+    """Bound the count and size, accept only known suffixes and UTF-8 text."""
+    out: list[Upload] = []
+    seen: set[str] = set()
+    for i, (raw_name, data) in enumerate(files):
+        name = Path(str(raw_name).replace("\\", "/")).name or f"upload-{i}"
+        if i >= MAX_FILES:
+            out.append(Upload(name, error=f"more than {MAX_FILES} files: ignored"))
+            continue
+        if name in seen:
+            out.append(Upload(name, error="a file of the same name was already uploaded"))
+            continue
+        seen.add(name)
+        if not name.lower().endswith(UPLOAD_SUFFIXES):
+            out.append(Upload(name, error="not an architecture file; use one of "
+                                         + ", ".join(UPLOAD_SUFFIXES)))
+            continue
+        if len(data) > MAX_BYTES:
+            out.append(Upload(name, error=f"{len(data):,} bytes is over the "
+                                         f"{MAX_BYTES // (1024 * 1024)} MB limit"))
+            continue
+        if not data.strip():
+            out.append(Upload(name, error="the file is empty"))
+            continue
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            out.append(Upload(name, error="not UTF-8 text (binary files are refused)"))
+            continue
+        if "\0" in text:
+            out.append(Upload(name, error="contains NUL bytes (binary files are refused)"))
+            continue
+        out.append(Upload(name, text=text))
+    return out
+
+
+# ---------------------------------------------------------------------- analysis
+@dataclass
+class Analysis:
+    """One input analysed by the pipeline (no estimates yet); read-only once cached."""
+
+    key: str
+    name: str
+    result: FileResult
+    applicable: dict[str, bool] = field(default_factory=dict)  # finding id -> can rewrite
+    default_selection: frozenset[str] = frozenset()
+    engine_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result.before is not None and not self.result.errors
+
+
+def _engine() -> Any:
+    from advisor.engine import Engine
+
+    return Engine.default()
+
+
+def _analysis_from(key: str, name: str, result: FileResult) -> Analysis:
+    a = Analysis(key=key, name=name, result=result)
+    if not a.ok:
+        return a
+    try:
+        by_id = _engine().by_id
+    except Exception as exc:  # engine missing or broken: show the design without findings
+        a.engine_error = f"{type(exc).__name__}: {exc}"
+        return a
+    for f in result.findings:
+        p = by_id.get(f.rule)
+        alt0 = f.alternatives[0] if f.alternatives else None
+        a.applicable[f.id] = bool(
+            p is not None and p.rewrites and p.apply != "manual"
+            and alt0 is not None and not getattr(alt0, "refused", None)
+        )
+    a.default_selection = frozenset(
+        f.id for f in result.findings
+        if f.alternatives and f.alternatives[0].applies_by_default and a.applicable[f.id]
+    )
+    return a
+
+
+def _run_pipeline(name: str, text: str, path: str | None = None) -> FileResult:
+    """The pipeline without estimates; an engine that is missing still leaves `before`."""
+    options = Options(apply="default", estimates=False)
+    try:
+        return analyze_source(path or name, options, text=text)
+    except ImportError:
+        from advisor.pipeline import load_architecture
+
+        result = FileResult(source=name)
+        arch = load_architecture(path or name, text)
+        result.format, result.before, result.after = arch.format, arch, arch
+        return result
+
+
+@st.cache_resource(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _analyze_cached(key: str, name: str, text: str) -> Analysis:
+    result = _run_pipeline(name, text)
+    result.source = name
+    return _analysis_from(key, name, result)
+
+
+def analyze(name: str, text: str) -> Analysis:
+    """Analyse one DSL text or template (format by content); cached by name + content."""
+    return _analyze_cached(digest("text", name, text), name, text)
+
+
+def analyze_uploads(uploads: list[Upload]) -> list[Analysis]:
+    """Write the accepted uploads into one temporary folder (Terraform may read its
+    siblings), analyse each, and delete the folder; results are cached by content."""
+    good = [u for u in uploads if u.text is not None]
+    if not good:
+        return []
+    bundle = digest("bundle", *(f"{u.name}\n{u.text}" for u in good))
+    return [_analyze_upload_cached(digest(bundle, u.name), u.name, bundle, tuple(
+        (g.name, g.text or "") for g in good)) for u in good]
+
+
+@st.cache_resource(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _analyze_upload_cached(key: str, name: str, _bundle: str,
+                           files: tuple[tuple[str, str], ...]) -> Analysis:
+    with tempfile.TemporaryDirectory(prefix="advisor-app-") as tmp:
+        root = Path(tmp)
+        for fname, text in files:
+            (root / fname).write_text(text, "utf-8")
+        text = dict(files)[name]
+        result = _run_pipeline(name, text, path=str(root / name))
+    result.source = name
+    result.errors = [_relabel(d, str(root), name) for d in result.errors]
+    result.notes = [_relabel(d, str(root), name) for d in result.notes]
+    return _analysis_from(key, name, result)
+
+
+def _relabel(d: Diagnostic, tmp: str, name: str) -> Diagnostic:
+    """Diagnostics point at the upload's name, not at the temporary folder."""
+    if d.path.startswith(tmp):
+        return replace(d, path=d.path[len(tmp):].lstrip("/\\") or name)
+    return d
+
+
+# ---------------------------------------------------------------------- rewrites
+def _finding_id(m: Any) -> str:
+    """The id the engine gives the finding of a match (advisor.engine.core._finding)."""
+    return f"{m.pattern.id}:{'/'.join(m.nodes)}"
+
+
+def _selective_engine(chosen: frozenset[str], known: frozenset[str]) -> Any:
+    from advisor.engine import Engine
+
+    class _SelectiveEngine(Engine):
+        """The engine's fixpoint, applying only the chosen findings. Matches that appear
+        only after a rewrite (not shown to the user) follow the default policy."""
+
+        def _eligible(self, m: Any, apply: str) -> bool:
+            p = m.pattern
+            if not p.rewrites or p.apply == "manual":
+                return False
+            fid = _finding_id(m)
+            if fid in known:
+                return fid in chosen
+            return super()._eligible(m, "default")
+
+    return _SelectiveEngine(_engine().patterns)
+
+
+@st.cache_resource(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _after_cached(key: str, selection: frozenset[str], _analysis: Analysis) -> tuple[Any, list]:
+    a = _analysis
+    before = a.result.before
+    if not selection:
+        return before, []
+    known = frozenset(f.id for f in a.result.findings)
+    outcome = _selective_engine(selection, known).run(before, apply="all")
+    return outcome.after, list(outcome.changes)
+
+
+def after_for(a: Analysis, selection: Iterable[str]) -> tuple[Architecture, list[Any]]:
+    """The architecture with exactly the chosen rewrites (finding ids) applied."""
+    chosen = frozenset(s for s in selection if a.applicable.get(s))
+    if chosen == a.default_selection and a.result.after is not None:
+        return a.result.after, list(a.result.changes)
+    if a.engine_error or a.result.before is None:
+        return a.result.before, []
+    return _after_cached(a.key, chosen, a)
+
+
+# ---------------------------------------------------------------------- estimates
+@dataclass
+class View:
+    """What the page shows for one (input, chosen rewrites, traffic)."""
+
+    analysis: Analysis
+    selection: frozenset[str]
+    requests: float | None
+    after: Architecture
+    changes: list[Any]
+    findings: list[Any]  # copies carrying the deltas at this traffic
+    before_estimate: Any = None
+    after_estimate: Any = None
+    estimate_error: str | None = None
+
+    @property
+    def key(self) -> str:
+        return digest(self.analysis.key, *sorted(self.selection), repr(self.requests))
+
+    def file_result(self) -> FileResult:
+        r = self.analysis.result
+        return FileResult(
+            source=r.source, format=r.format, errors=list(r.errors), findings=self.findings,
+            before=r.before, after=self.after, before_estimate=self.before_estimate,
+            after_estimate=self.after_estimate, changes=list(self.changes), notes=list(r.notes),
+        )
+
+    def report(self) -> Report:
+        return Report(results=[self.file_result()])
+
+
+def _with_deltas(findings: list[Any], before: Architecture, before_est: Any,
+                 requests: float | None) -> list[Any]:
+    """Copies of the findings whose alternatives carry cost/latency deltas at `requests`."""
+    from advisor.estimate import attach_alternative_deltas
+
+    proxies = [SimpleNamespace(alternatives=[SimpleNamespace(
+        after=alt.after, cost_delta_usd_month=None, latency_delta_ms=None)
+        for alt in f.alternatives]) for f in findings]
+    attach_alternative_deltas(before, proxies, before_est, region=REGION, requests=requests)
+    out = []
+    for f, pf in zip(findings, proxies, strict=True):
+        alts = [replace(alt, cost_delta_usd_month=p.cost_delta_usd_month,
+                        latency_delta_ms=p.latency_delta_ms)
+                for alt, p in zip(f.alternatives, pf.alternatives, strict=True)]
+        out.append(replace(f, alternatives=alts))
+    return out
+
+
+@st.cache_resource(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _view_cached(key: str, selection: frozenset[str], requests: float | None,
+                 _a: Analysis) -> View:
+    after, changes = after_for(_a, selection)
+    view = View(_a, selection, requests, after, changes, list(_a.result.findings))
+    try:
+        from advisor.estimate import estimate
+
+        view.before_estimate = estimate(_a.result.before, region=REGION, requests=requests)
+        view.after_estimate = estimate(after, region=REGION, requests=requests)
+        view.findings = _with_deltas(view.findings, _a.result.before, view.before_estimate,
+                                     requests)
+    except Exception as exc:  # estimates missing or failing: findings and diagrams still show
+        view.estimate_error = f"{type(exc).__name__}: {exc}"
+    return view
+
+
+def view(a: Analysis, selection: Iterable[str], requests: float | None) -> View:
+    chosen = frozenset(s for s in selection if a.applicable.get(s))
+    return _view_cached(a.key, chosen, requests, a)
+
+
+def entry_requests(a: Analysis) -> float | None:
+    """The design's own traffic at the entry (requests/month), when it states one."""
+    if a.result.before is None:
+        return None
+    rate = a.result.before.workload.get("requests")
+    return float(rate) if rate else None
+
+
+def traffic_points(design: float | None = None) -> list[float]:
+    """Slider stops: 4 per decade from 1K to 10B requests/month, plus the design's rate."""
+    pts = [round(1e3 * 10 ** (i / 4)) for i in range(29)]
+    if design and design > 0 and not any(math.isclose(design, p) for p in pts):
+        pts.append(float(design))
+    return sorted(float(p) for p in pts)
+
+
+def human_rate(r: float) -> str:
+    for suffix, step in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if r >= step:
+            return f"{r / step:.3g}{suffix}"
+    return f"{r:.3g}"
+
+
+# ---------------------------------------------------------------------- findings
+def grouped_findings(findings: list[Any]) -> list[tuple[str, list[Any]]]:
+    """(pillar, findings) in the Well-Architected order, most severe first in each."""
+    out = []
+    for pillar in PILLARS:
+        fs = [f for f in findings if f.pillar == pillar]
+        if fs:
+            fs.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.rule, f.id))
+            out.append((pillar, fs))
+    other = [f for f in findings if f.pillar not in PILLARS]
+    if other:
+        out.append(("other", other))
+    return out
+
+
+def alternative_rows(f: Any) -> list[dict[str, Any]]:
+    rows = []
+    for i, alt in enumerate(f.alternatives):
+        rows.append({
+            "alternative": alt.title + ("  (recommended)" if i == 0 else ""),
+            "cost Δ $/month": alt.cost_delta_usd_month,
+            "latency Δ ms": alt.latency_delta_ms,
+            "note": alt.refused or ("advice only" if alt.after is None else ""),
+        })
+    return rows
+
+
+def badge(severity: str) -> str:
+    """A Streamlit markdown badge for a severity."""
+    return f":{SEVERITY_COLOUR.get(severity, 'gray')}-badge[{severity.upper()}]"
+
+
+# ---------------------------------------------------------------------- figures
+LATENCY_ROWS = (
+    ("response p50 (ms)", "response_p50_ms"),
+    ("response p99 (ms)", "response_p99_ms"),
+    ("delivery p50 (ms)", "delivery_p50_ms"),
+)
+
+
+def totals_rows(v: View) -> list[dict[str, Any]]:
+    """Cost and latency before, after, delta (and % of before)."""
+    b, a = v.before_estimate, v.after_estimate
+    if b is None or a is None:
+        return []
+    rows = [("monthly cost (USD)", b.monthly_usd, a.monthly_usd)]
+    for label, key in LATENCY_ROWS:
+        bv, av = b.latency.get(key), a.latency.get(key)
+        if bv is None or av is None:
+            continue
+        if key.startswith("response") and not (b.has_response or a.has_response):
+            continue
+        rows.append((label, float(bv), float(av)))
+    out = []
+    for label, bv, av in rows:
+        d = av - bv
+        out.append({"figure": label, "before": round(bv, 2), "after": round(av, 2),
+                    "delta": round(d, 2),
+                    "delta %": round(100 * d / bv, 1) if bv else None})
+    return out
+
+
+def node_cost_rows(v: View) -> list[dict[str, Any]]:
+    b, a = v.before_estimate, v.after_estimate
+    if b is None or a is None:
+        return []
+    names = sorted(set(b.by_node) | set(a.by_node))
+    rows = []
+    for n in names:
+        bv, av = b.by_node.get(n), a.by_node.get(n)
+        rows.append({"node": n, "before $": None if bv is None else round(bv, 2),
+                     "after $": None if av is None else round(av, 2),
+                     "delta $": round((av or 0.0) - (bv or 0.0), 2)})
+    return rows
+
+
+@st.cache_resource(max_entries=CACHE_ENTRIES, show_spinner=False)
+def _curve_cached(key: str, _v: View) -> dict[str, Any]:
+    from advisor.estimate import estimate
+    from advisor.estimate.sweep import crossings, sample_points
+
+    before, after = _v.analysis.result.before, _v.after
+
+    def cost(arch: Architecture, r: float) -> float:
+        return estimate(arch, region=REGION, requests=r).monthly_usd
+
+    pts = sample_points(1e3, 1e10, per_decade=CURVE_PER_DECADE)
+    rows, diffs = [], []
+    for p in pts:
+        cb, ca = cost(before, p), cost(after, p)
+        rows.append({"requests_month": p, "design": "before", "usd_month": cb})
+        rows.append({"requests_month": p, "design": "after", "usd_month": ca})
+        diffs.append(cb - ca)
+    changed = after is not before
+    be = crossings(lambda r: cost(before, r) - cost(after, r), pts, diffs) if changed else []
+    return {"rows": rows, "break_even": be}
+
+
+def cost_curve(v: View) -> dict[str, Any]:
+    """Monthly cost of before and after over 1K..10B requests/month and where they cross
+    (advisor.estimate.sweep's crossing search on a coarse grid: fast enough per rerun)."""
+    return _curve_cached(digest(v.analysis.key, *sorted(v.selection)), v)
+
+
+# ---------------------------------------------------------------------- diagrams
+def diagram_graphs(v: View) -> dict[str, Any]:
+    from advisor.render import compare_diagram, diagram, diff_diagram
+
+    before, after = v.analysis.result.before, v.after
+    b_est, a_est = v.before_estimate, v.after_estimate
+    title = f"{before.name}: before -> after"
+    return {
+        "before": diagram(before, estimate=b_est, title=f"{before.name}: before"),
+        "after": diagram(after, estimate=a_est, title=f"{after.name}: after"),
+        "diff": diff_diagram(before, after, before_estimate=b_est, after_estimate=a_est,
+                             title=title),
+        "compare": compare_diagram(before, after, before_estimate=b_est,
+                                   after_estimate=a_est, title=title),
+    }
+
+
+@st.cache_resource(max_entries=CACHE_ENTRIES * 4, show_spinner=False)
+def _render_cached(key: str, name: str, fmt: str, _v: View) -> bytes:
+    from advisor.render import render_bytes
+
+    return render_bytes(diagram_graphs(_v)[name], fmt)
+
+
+def render(v: View, name: str, fmt: str = "svg") -> bytes:
+    """One diagram (before, after, diff, compare) as svg/png/dot bytes, via Graphviz."""
+    return _render_cached(v.key, name, fmt, v)
+
+
+def diagrams_zip(v: View) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in ("before", "after", "diff", "compare"):
+            for fmt in ("svg", "png"):
+                info = zipfile.ZipInfo(f"{name}.{fmt}", date_time=(1980, 1, 1, 0, 0, 0))
+                z.writestr(info, render(v, name, fmt))
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------- downloads
+DIAGRAM_LINKS = {"before": "before.svg", "after": "after.svg", "diff": "diff.svg",
+                 "compare": "compare.svg"}
+
+
+def report_markdown(v: View) -> str:
+    """report.md; its diagram links name the files of the diagrams download."""
+    from advisor.report import write
+
+    return write(v.report(), "markdown", diagrams=DIAGRAM_LINKS)
+
+
+def report_html(v: View) -> str:
+    from advisor.report import write
+
+    return write(v.report(), "html")
+
+
+def optimized_dsl(v: View) -> str:
+    from advisor.dsl import to_text
+
+    return to_text(v.after)
+
+
+def error_rows(errors: list[Diagnostic]) -> list[str]:
+    """Each diagnostic as `line L, column C: message`, the source line, a caret, the hint."""
+    return [d.render() for d in errors]

@@ -400,3 +400,25 @@ def test_every_corpus_template_renders() -> None:
             assert b"digraph" in out
             rendered += 1
     assert rendered >= 20, f"only {rendered} corpus templates could be rendered"
+
+
+def test_a_dlq_named_by_a_prop_is_drawn_connected_not_as_an_entry_point() -> None:
+    a = Architecture(name="dlq")
+    a.add_node("shop", "client")
+    a.add_node("orders", "sns")
+    a.add_node("fn", "lambda")
+    a.add_node("orders_dlq", "sqs")
+    a.add_edge("shop", "orders")
+    a.add_edge("orders", "fn", props={"dlq": "orders_dlq"})
+    a.resolve_modes()
+    root = svg_of(diagram(a))
+    edges = groups(root, "edge")
+    assert "orders->orders_dlq" in edges and "dlq" in texts(edges["orders->orders_dlq"])
+    boxes = {n: _bbox(shape_of(g)) for n, g in groups(root, "node").items()}
+    assert boxes["orders_dlq"][0] > boxes["orders"][2], "the DLQ sits after its owner"
+    # added by a rewrite: the reference is green in the diff
+    before = a.copy()
+    before.graph.edges["orders", "fn"]["props"].clear()
+    before.graph.remove_node("orders_dlq")
+    ref = groups(svg_of(diff_diagram(before, a)), "edge")["orders->orders_dlq"]
+    assert ref.find(f"{SVG}path").get("stroke").lower() == style()["status"]["added"]["color"].lower()

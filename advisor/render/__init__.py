@@ -47,12 +47,8 @@ def result_diagrams(result: Any) -> dict[str, Any]:
     return {
         "before": diagram(before, estimate=b_est, title=f"{before.name}: before"),
         "after": diagram(after, estimate=a_est, title=f"{after.name}: after"),
-        "diff": diff_diagram(
-            before, after, before_estimate=b_est, after_estimate=a_est, title=title
-        ),
-        "compare": compare_diagram(
-            before, after, before_estimate=b_est, after_estimate=a_est, title=title
-        ),
+        "diff": diff_diagram(before, after, before_estimate=b_est, after_estimate=a_est, title=title),
+        "compare": compare_diagram(before, after, before_estimate=b_est, after_estimate=a_est, title=title),
     }
 
 

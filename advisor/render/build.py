@@ -19,7 +19,7 @@ import pydot
 
 from advisor.model import Architecture
 from advisor.render import figures
-from advisor.render.diff import GraphDiff, diff
+from advisor.render.diff import GraphDiff, diff, ref_edges
 from advisor.render.style import (
     category_style,
     edge_text,
@@ -30,6 +30,7 @@ from advisor.render.style import (
 )
 
 EDGE_COLOR = "#545B64"
+REF_COLOR = "#8D99A6"
 GROUP_FILLS = ("#F7F8F8", "#EEF0F2", "#E4E7EA")
 
 
@@ -112,15 +113,12 @@ def _add_architecture(
     entries: list[str],
     statuses: GraphDiff | None = None,
     prefix: str = "",
+    refs: list[tuple[str, str, str]] = (),  # type: ignore[assignment]
 ) -> None:
     """Nodes into nested group clusters, entry points on the first rank, then edges."""
     clusters: dict[tuple[str, ...], pydot.Subgraph] = {(): root}
     paths = sorted(
-        {
-            tuple(d.get("group") or ())[:i]
-            for _, d in nodes
-            for i in range(1, len(d.get("group") or ()) + 1)
-        }
+        {tuple(d.get("group") or ())[:i] for _, d in nodes for i in range(1, len(d.get("group") or ()) + 1)}
     )
     for index, path in enumerate(paths):
         cluster = pydot.Cluster(
@@ -147,19 +145,50 @@ def _add_architecture(
     for a, b, data in edges:
         status = statuses.edges.get((a, b)) if statuses else None
         root.add_edge(pydot.Edge(quote(prefix + a), quote(prefix + b), **_edge_attrs(data, status)))
+    for a, b, prop in refs:
+        status = statuses.refs.get((a, b, prop)) if statuses else None
+        root.add_edge(pydot.Edge(quote(prefix + a), quote(prefix + b), **_ref_attrs(prop, status)))
+
+
+def _ref_attrs(prop: str, status: str | None) -> dict[str, str]:
+    """A reference (DLQ, on-failure destination): thin grey, hollow arrow, named."""
+    attrs = {
+        "style": "dashed",
+        "penwidth": "0.9",
+        "color": quote(REF_COLOR),
+        "fontcolor": quote(REF_COLOR),
+        "arrowhead": "onormal",
+        "label": quote(prop),
+    }
+    if status and status != "same":
+        st = status_style(status)
+        attrs.update(
+            color=quote(st["color"]),
+            fontcolor=quote(st["color"]),
+            penwidth="1.6",
+            label=quote(f"{st['mark']} {prop}"),
+        )
+    return attrs
 
 
 def _entries(*archs: Architecture) -> list[str]:
     names: set[str] = set()
     for arch in archs:
-        names.update(arch.entry_points())
+        names.update(_arch_entries(arch))
     return sorted(names)
+
+
+def _arch_entries(arch: Architecture) -> set[str]:
+    """Entry points, less nodes only referenced by a prop (a DLQ is not where traffic
+    starts, even with no edge into it)."""
+    referenced = {b for _, b, _ in ref_edges(arch)}
+    return {n for n in arch.entry_points() if n not in referenced or arch.graph.out_degree(n)}
 
 
 def _union_entries(before: Architecture, after: Architecture) -> list[str]:
     """Entry points of the union: a node keeps its role from `before`; only added nodes
     take theirs from `after` (a table orphaned by a removal is not an entry point)."""
-    b, a = set(before.entry_points()), set(after.entry_points())
+    b, a = _arch_entries(before), _arch_entries(after)
     return sorted(
         n for n in set(before.graph) | set(after.graph) if (n in b if n in before.graph else n in a)
     )
@@ -179,21 +208,15 @@ def _html_title(title: str | None, lines: list[str]) -> str | None:
     rows += [f'<TR><TD ALIGN="LEFT">{escape(line)}</TD></TR>' for line in lines]
     if not rows:
         return None
-    return (
-        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
-        + "".join(rows)
-        + "</TABLE>>"
-    )
+    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">' + "".join(rows) + "</TABLE>>"
 
 
 def diagram(arch: Architecture, *, estimate: Any = None, title: str | None = None) -> pydot.Dot:
     """One architecture in the category visual language, totals under it when estimated."""
     g = _graph(arch.name)
     nodes, edges = _arch_parts(arch)
-    _add_architecture(g, nodes, edges, entries=_entries(arch))
-    label = _html_title(
-        title or arch.name, [figures.one_line(estimate)] if estimate is not None else []
-    )
+    _add_architecture(g, nodes, edges, entries=_entries(arch), refs=ref_edges(arch))
+    label = _html_title(title or arch.name, [figures.one_line(estimate)] if estimate is not None else [])
     if label:
         g.set("label", label)
     return g
@@ -215,6 +238,9 @@ def _legend_rows(with_status: bool) -> str:
             )
     for mode in ("sync", "async", "stream", "poll"):
         cells.append(f'<TD BORDER="0">{escape(style()["modes"][mode]["word"])}</TD>')
+    cells.append(
+        f'<TD BORDER="0"><FONT COLOR="{REF_COLOR}">dlq / on_failure (grey, hollow arrow)</FONT></TD>'
+    )
     return "<TR>" + "".join(cells) + "</TR>"
 
 
@@ -240,11 +266,7 @@ def _totals_table(before_est: Any, after_est: Any) -> str:
         + "".join(f'<TD ALIGN="RIGHT"><B>{escape(c)}</B></TD>' for c in cells)
         + "</TR>"
     )
-    return (
-        '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">'
-        + "".join(rows)
-        + "</TABLE>"
-    )
+    return '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">' + "".join(rows) + "</TABLE>"
 
 
 def _footer(title: str, before_est: Any, after_est: Any) -> str:
@@ -252,16 +274,10 @@ def _footer(title: str, before_est: Any, after_est: Any) -> str:
     if before_est is not None or after_est is not None:
         parts.append(f'<TR><TD ALIGN="LEFT">{_totals_table(before_est, after_est)}</TD></TR>')
     legend = (
-        '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="4" CELLPADDING="3">'
-        + _legend_rows(True)
-        + "</TABLE>"
+        '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="4" CELLPADDING="3">' + _legend_rows(True) + "</TABLE>"
     )
     parts.append(f'<TR><TD ALIGN="LEFT">{legend}</TD></TR>')
-    return (
-        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
-        + "".join(parts)
-        + "</TABLE>>"
-    )
+    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">' + "".join(parts) + "</TABLE>>"
 
 
 def diff_diagram(
@@ -287,7 +303,14 @@ def diff_diagram(
     for (a, b), st in status.edges.items():
         src = before if st == "removed" else after
         edges.append((a, b, src.graph.edges[a, b]))
-    _add_architecture(g, nodes, edges, entries=_union_entries(before, after), statuses=status)
+    _add_architecture(
+        g,
+        nodes,
+        edges,
+        entries=_union_entries(before, after),
+        statuses=status,
+        refs=list(status.refs),
+    )
     g.set(
         "label",
         _footer(title or f"{before.name}: before -> after", before_estimate, after_estimate),
@@ -329,7 +352,16 @@ def compare_diagram(
             fontsize="12",
         )
         nodes, edges = _arch_parts(arch)
-        _add_architecture(cluster, nodes, edges, entries=[], statuses=marks, prefix=f"{side}:")
+        marks.refs = {r: (s if s in keep else "same") for r, s in status.refs.items()}
+        _add_architecture(
+            cluster,
+            nodes,
+            edges,
+            entries=[],
+            statuses=marks,
+            prefix=f"{side}:",
+            refs=ref_edges(arch),
+        )
         g.add_subgraph(cluster)
     entries = _entries(before, after)
     rank = pydot.Subgraph(rank="source")

@@ -20,6 +20,7 @@ class GraphDiff:
 
     nodes: dict[str, str] = field(default_factory=dict)
     edges: dict[tuple[str, str], str] = field(default_factory=dict)
+    refs: dict[tuple[str, str, str], str] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return sum(1 for s in self.nodes.values() if s == status) + sum(
@@ -47,6 +48,30 @@ def _norm(value: Any) -> Any:
     return value
 
 
+def ref_edges(arch: Architecture) -> list[tuple[str, str, str]]:
+    """(owner, target, prop) for props that name another node (a DLQ, an on-failure
+    destination, an enrichment): drawn as reference arrows so a DLQ is not left floating.
+    Skipped where a real edge already joins the two."""
+    from advisor import catalog
+
+    out: set[tuple[str, str, str]] = set()
+    for name in arch.node_names():
+        kind = arch.kind(name)
+        for prop, value in (arch.graph.nodes[name].get("props") or {}).items():
+            spec = catalog.prop_spec(kind, prop)
+            if spec is not None and spec.type == "ref" and isinstance(value, str):
+                out.add((name, value, prop))
+    edge_specs = catalog.edge_props()
+    for a, b, data in arch.edges_sorted():
+        for prop, value in (data.get("props") or {}).items():
+            spec = edge_specs.get(prop)
+            if spec is not None and spec.type == "ref" and isinstance(value, str):
+                out.add((b if prop in ("on_failure", "on_success") else a, value, prop))
+    return sorted(
+        (a, b, p) for a, b, p in out if b in arch.graph and a != b and not arch.graph.has_edge(a, b)
+    )
+
+
 def diff(before: Architecture, after: Architecture) -> GraphDiff:
     """Status of every node and edge of the union of `before` and `after`."""
     out = GraphDiff()
@@ -68,4 +93,7 @@ def diff(before: Architecture, after: Architecture) -> GraphDiff:
             out.edges[a, b] = "changed"
         else:
             out.edges[a, b] = "same"
+    b_refs, a_refs = set(ref_edges(before)), set(ref_edges(after))
+    for ref in sorted(b_refs | a_refs):
+        out.refs[ref] = "removed" if ref not in a_refs else "added" if ref not in b_refs else "same"
     return out

@@ -53,11 +53,7 @@ def format_value(kind: str | None, prop: str, value: Any) -> str | None:
     spec = catalog.prop_spec(kind, prop) if kind else catalog.edge_props().get(prop)
     if isinstance(value, bool):
         return prop if value else None
-    if (
-        isinstance(value, int | float)
-        and spec is not None
-        and spec.type in ("size", "duration", "rate")
-    ):
+    if isinstance(value, int | float) and spec is not None and spec.type in ("size", "duration", "rate"):
         return units.format_quantity(value, spec.type)
     if isinstance(value, float):
         return f"{value:g}"

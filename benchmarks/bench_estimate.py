@@ -37,14 +37,16 @@ def build(n_nodes: int = 10_000) -> Architecture:
 def main() -> None:
     arch = build()
     n, e = arch.graph.number_of_nodes(), arch.graph.number_of_edges()
-    times = []
+    times, cpu = [], []
     for _ in range(5):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         est = estimate(arch)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     best, worst = min(times), max(times)
     print(f"estimate: {n} nodes, {e} edges")
     print(f"  best {best * 1000:.0f} ms, worst {worst * 1000:.0f} ms over 5 runs (target < 500 ms)")
+    print(f"  CPU time best {min(cpu) * 1000:.0f} ms (wall time suffers on a loaded machine)")
     print(f"  monthly ${est.monthly_usd:,.2f}, {len(est.components)} components")
     print(f"  {'PASS' if best < 0.5 else 'FAIL'}")
 

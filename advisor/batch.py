@@ -331,8 +331,7 @@ def _one(path: str, walk: _Walk, hook: bool) -> Iterator[Input]:
         return
     if hook:
         name = os.path.basename(path)
-        rel = os.path.relpath(path).replace(os.sep, "/")
-        if is_ignored(walk.exclude, rel, False):
+        if _excluded_path(walk.exclude, os.path.relpath(path).replace(os.sep, "/")):
             return
         if name.endswith(".tf"):
             directory = os.path.dirname(path) or "."
@@ -350,6 +349,15 @@ def _one(path: str, walk: _Walk, hook: bool) -> Iterator[Input]:
         return
     walk.seen.add(real)
     yield Input(path)
+
+
+def _excluded_path(rules: Sequence[IgnoreRule], rel: str) -> bool:
+    """Is `rel` or one of its parent directories excluded (as a walk would have found)?"""
+    parts = rel.split("/")
+    for depth in range(1, len(parts)):
+        if is_ignored(rules, "/".join(parts[:depth]), True):
+            return True
+    return is_ignored(rules, rel, False)
 
 
 def _has_tf(directory: str) -> bool:
@@ -395,6 +403,9 @@ class Settings:
     workload_defaults: dict[str, float] = field(default_factory=dict)  # requests, payload
     timeout: float | None = 60.0  # per file, seconds; None: no limit
     memory_mb: int = 2048  # address-space cap per worker process; 0: none
+    # Replaces the pipeline for each file (tests, embedding); must be a module-level
+    # function so it pickles by reference into the workers.
+    analyzer: Callable[[str, Settings], FileResult] | None = None
 
 
 class _Timeout(BaseException):
@@ -412,7 +423,7 @@ def analyze_task(task: Task, settings: Settings) -> Outcome:
     if task.error:
         return Outcome(error_result(task.path, task.error), STATUS_INPUT)
     try:
-        result = _analyze(task.path, settings)
+        result = (settings.analyzer or _analyze)(task.path, settings)
         status = STATUS_INPUT if result.errors else STATUS_OK
     except MemoryError:
         result = error_result(task.path, "analysis ran out of memory",
@@ -539,7 +550,12 @@ def _worker_main(conn: Any, settings: Settings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     if settings.memory_mb > 0:
         _limit_memory(settings.memory_mb)
-    warm_up(settings)
+    if settings.analyzer is None:
+        warm_up(settings)
+    try:
+        conn.send_bytes(READY)
+    except (BrokenPipeError, OSError):
+        return
     while True:
         try:
             task = conn.recv()
@@ -591,15 +607,21 @@ def _limit_memory(megabytes: int) -> None:
         pass
 
 
+READY = b"ready"
+STARTUP_LIMIT = 120.0  # seconds a new worker may take to import and warm up
+MAX_START_FAILURES = 3  # workers that die before they are ready; then run in-process
+
+
 class _Worker:
     def __init__(self, ctx: Any, settings: Settings) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(target=_worker_main, args=(child, settings), daemon=True)
         self.proc.start()
         child.close()
+        self.ready = False  # it sends READY once imported and warm
         self.task: Task | None = None
-        self.deadline: float | None = None
-        self.started = 0.0
+        self.started = time.monotonic()  # of the worker until ready, then of its task
+        self.deadline: float | None = self.started + STARTUP_LIMIT
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -615,13 +637,19 @@ class _Worker:
 
 
 class _Pool:
-    """N workers, one task each at a time; a hung or dead worker is replaced."""
+    """N workers, one task each at a time; a hung or dead worker is replaced.
+
+    A task's clock starts when a warm worker receives it, so the import and warm-up of
+    a fresh worker never count against a file's timeout. Workers that cannot even start
+    (MAX_START_FAILURES of them) make the rest of the batch run in this process.
+    """
 
     def __init__(self, settings: Settings, size: int, progress: ProgressFn | None) -> None:
         self.settings = settings
         self.size = max(1, size)
         self.progress = progress
         self.ctx = _mp_context()
+        self.start_failures = 0
 
     def run(self, tasks: Sequence[Task]) -> list[Outcome]:
         results: list[Outcome | None] = [None] * len(tasks)
@@ -638,7 +666,11 @@ class _Pool:
             self._loop(workers, pending, results)
         finally:
             for w in workers:
-                w.stop(kill=w.task is not None)
+                w.stop(kill=w.task is not None or not w.ready)
+        if pending:  # the pool could not start: finish here rather than lose anything
+            for outcome, task in zip(_run_inline(list(pending), self.settings, None),
+                                     pending, strict=True):
+                self._done(results, task, outcome)
         return [r if r is not None else Outcome(error_result(
             t.path, "internal error: no result was produced"), STATUS_INTERNAL)
             for t, r in zip(tasks, results, strict=True)]
@@ -655,53 +687,73 @@ class _Pool:
         timeout = self.settings.timeout
         while True:
             for w in workers:
-                if w.task is None and pending:
+                if w.ready and w.task is None and pending:
                     w.task = pending.popleft()
                     w.started = time.monotonic()
                     w.deadline = w.started + timeout if timeout else None
                     with contextlib.suppress(OSError):  # dead: its sentinel tells below
                         w.conn.send(w.task)
-            busy = [w for w in workers if w.task is not None]
-            if not busy:
+            if not any(w.task is not None for w in workers) and not pending:
                 return
-            deadlines = [w.deadline for w in busy if w.deadline is not None]
+            if not workers:
+                return  # no worker could start; run() finishes the rest in-process
+            deadlines = [w.deadline for w in workers if w.deadline is not None]
             wait_for = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
-            ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy],
+            ready = set(wait([w.conn for w in workers] + [w.proc.sentinel for w in workers],
                              timeout=wait_for))
             now = time.monotonic()
-            replaced: list[int] = []
-            for i, w in enumerate(workers):
-                task = w.task
-                if task is None:
-                    continue
-                outcome: Outcome | None = None
-                replace = False
-                if w.conn in ready or w.proc.sentinel in ready:
-                    outcome = self._receive(w)
-                    if outcome is None:  # died without answering
-                        code = w.proc.exitcode
-                        outcome = Outcome(error_result(
-                            task.path, f"worker process died while analysing this file "
-                            f"({_exit_text(code)})",
-                            "this is a bug in archadvisor or a resource limit; please "
-                            "report it with this input"), STATUS_CRASH, now - w.started)
-                        replace = True
-                elif w.deadline is not None and now >= w.deadline:
-                    outcome = Outcome(timeout_result(task.path, timeout), STATUS_TIMEOUT,
-                                      now - w.started)
-                    replace = True
-                if outcome is None:
-                    continue
-                w.task = None
-                self._done(results, task, outcome)
-                if replace:
-                    w.stop(kill=True)
-                    replaced.append(i)
-            for i in reversed(replaced):
-                if pending:
-                    workers[i] = _Worker(self.ctx, self.settings)
+            keep: list[_Worker] = []
+            for w in workers:
+                if self._step(w, ready, now, results):
+                    keep.append(w)
                 else:
-                    del workers[i]
+                    w.stop(kill=True)
+                    if pending and self.start_failures < MAX_START_FAILURES:
+                        keep.append(_Worker(self.ctx, self.settings))
+            workers[:] = keep
+
+    def _step(self, w: _Worker, ready: set[Any], now: float,
+              results: list[Outcome | None]) -> bool:
+        """Handle what happened to one worker; False when it must be replaced."""
+        signalled = w.conn in ready or w.proc.sentinel in ready
+        if not w.ready:
+            if signalled and self._receive_ready(w):
+                w.ready, w.deadline = True, None
+                return True
+            if signalled or (w.deadline is not None and now >= w.deadline):
+                self.start_failures += 1
+                return False
+            return True
+        task = w.task
+        if task is None:
+            return not signalled  # an idle worker only signals by dying
+        if signalled:
+            outcome = self._receive(w)
+            if outcome is not None:
+                w.task, w.deadline = None, None
+                self._done(results, task, outcome)
+                return True
+            w.proc.join(timeout=2)  # reap it, so the exit status can be reported
+            outcome = Outcome(error_result(
+                task.path, "worker process died while analysing this file "
+                f"({_exit_text(w.proc.exitcode)})",
+                "this is a bug in archadvisor or a resource limit; please report it "
+                "with this input"), STATUS_CRASH, now - w.started)
+        elif w.deadline is not None and now >= w.deadline:
+            outcome = Outcome(timeout_result(task.path, self.settings.timeout),
+                              STATUS_TIMEOUT, now - w.started)
+        else:
+            return True
+        w.task = None
+        self._done(results, task, outcome)
+        return False
+
+    @staticmethod
+    def _receive_ready(w: _Worker) -> bool:
+        try:
+            return bool(w.conn.poll()) and w.conn.recv_bytes() == READY
+        except (EOFError, OSError):
+            return False
 
     @staticmethod
     def _receive(w: _Worker) -> Outcome | None:

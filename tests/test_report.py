@@ -226,7 +226,7 @@ def test_mermaid_draws_the_after_graph() -> None:
     assert "n_ingest --> n_delivery" in out
     assert "n_delivery -.-> n_lake" in out  # firehose -> s3 is async by default
     assert re.search(r'n_lake\[\("lake<br/>S3"\)\]', out)  # storage is a cylinder
-    assert "classDef storage" in out and "class n_lake storage" in out
+    assert "classDef cat_storage" in out and "class n_lake cat_storage" in out
     before = write(Report([seed_result()]), "mermaid", side="before")
     assert "n_ingest --> n_forward" in before
 

@@ -60,6 +60,8 @@ def alt_delta_text(alt: Any) -> str:
     lat = getattr(alt, "latency_delta_ms", None)
     if cost is None and lat is None:
         return "not estimated"
+    if round(cost or 0.0, 2) == 0 and round(lat or 0.0, 1) == 0:
+        return "no cost or latency change"
     return f"cost {figures.signed_money(cost)}/month · latency {figures.signed_ms(lat)}"
 
 

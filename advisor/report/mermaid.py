@@ -86,10 +86,10 @@ def diagram(arch: Any) -> str:
     used_cats = sorted({catalog.category_of(arch.kind(n)) for n in names})
     for cat in used_cats:
         s = style()["categories"].get(cat, style()["categories"]["other"])
-        lines.append(f"  classDef {cat} fill:{s['fill']},stroke:{s['color']},color:#000")
+        lines.append(f"  classDef cat_{cat} fill:{s['fill']},stroke:{s['color']},color:#000")
     for cat in used_cats:
         members = [ids[n] for n in names if catalog.category_of(arch.kind(n)) == cat]
-        lines.append(f"  class {','.join(members)} {cat}")
+        lines.append(f"  class {','.join(members)} cat_{cat}")
     return "\n".join(lines) + "\n"
 
 

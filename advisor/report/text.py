@@ -70,7 +70,7 @@ def _result(console: Console, result: Any) -> None:
         )
         table.add_column("severity", no_wrap=True)
         table.add_column("rule", no_wrap=True)
-        table.add_column("where", no_wrap=True)
+        table.add_column("line", no_wrap=True)
         table.add_column("finding", ratio=1)
         for f in items:
             loc = f.location
@@ -78,12 +78,12 @@ def _result(console: Console, result: Any) -> None:
                 where = f"{loc.line}:{loc.column}"  # the file is in the heading
             else:
                 where = common.location_text(loc)
-            where = f"{where} {', '.join(f.nodes)}".strip()
+            where = where or ", ".join(f.nodes)
             msg = Text(f.message)
             if getattr(f, "likely", False):
                 msg.append(" (likely)", style="dim")
             for alt in getattr(f, "alternatives", []) or []:
-                msg.append(f"\n  fix: {alt.title}: {common.alt_delta_text(alt)}", style="dim")
+                msg.append(f"\n- fix: {alt.title} ({common.alt_delta_text(alt)})", style="dim")
             table.add_row(
                 Text(f.severity, style=SEVERITY_STYLE.get(f.severity, "")), f.rule, where, msg
             )
@@ -106,7 +106,7 @@ def _result(console: Console, result: Any) -> None:
     if changes:
         console.print(Text("Changes applied", style="bold"))
         for c in changes:
-            console.print(f"  {common.change_text(c)}")
+            console.print(f"  {common.change_text(c)}", soft_wrap=True, highlight=False)
     console.print()
 
 

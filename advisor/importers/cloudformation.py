@@ -263,8 +263,13 @@ def _summary_notes(ctx: Ctx) -> None:
 def _name(ctx: Ctx) -> str:
     desc = ctx.template.get("Description")
     if isinstance(desc, str) and desc.strip():
-        first = desc.strip().splitlines()[0]
-        return first[:80].rstrip(" .-")
+        # drop tracking tags such as "(uksb-xxxx)" or "(tag:name)", keep the sentence
+        first = re.sub(r"\((?:uksb-|tag:|qs-|SO\d)[^)]*\)", "", desc.strip().splitlines()[0])
+        first = " ".join(first.split())
+        if len(first) > 80:
+            first = first[:80].rsplit(" ", 1)[0]
+        if first.strip(" .-"):
+            return first.rstrip(" .-")
     stem = Path(ctx.path).stem if not ctx.path.startswith("<") else "template"
     parent = Path(ctx.path).parent.name
     return f"{parent}/{stem}" if parent and stem in ("template", "main") else stem

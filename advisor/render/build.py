@@ -363,13 +363,13 @@ def compare_diagram(
             refs=ref_edges(arch),
         )
         g.add_subgraph(cluster)
-    entries = _entries(before, after)
+    # each side's own entry points, on one shared first rank: the two sides line up
     rank = pydot.Subgraph(rank="source")
-    for name in entries:
-        for side, arch in (("before", before), ("after", after)):
-            if name in arch.graph:
-                rank.add_node(pydot.Node(quote(f"{side}:{name}")))
-    if entries:
+    ranked = [f"{side}:{n}" for side, arch in (("before", before), ("after", after))
+              for n in sorted(_arch_entries(arch))]
+    for ident in ranked:
+        rank.add_node(pydot.Node(quote(ident)))
+    if ranked:
         g.add_subgraph(rank)
     legend = '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="4" CELLPADDING="3">'
     if title:

@@ -62,6 +62,10 @@ class Architecture:
     source: str = "<memory>"
     format: str = "dsl"
     notes: list[Any] = field(default_factory=list)  # info diagnostics from importers
+    # template resources folded into a node (a Stage, Permission, Role, event source mapping,
+    # subscription, log group...): resource id -> node name. Findings about the node are
+    # findings about these resources too (peer tools report them there).
+    aliases: dict[str, str] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- building
     def add_node(
@@ -166,6 +170,7 @@ class Architecture:
             source=self.source,
             format=self.format,
             notes=list(self.notes),
+            aliases=dict(self.aliases),
         )
 
     # ----------------------------------------------------------------- output

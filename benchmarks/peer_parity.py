@@ -1,0 +1,160 @@
+"""Parity with cfn-lint + cfn-lint-serverless (awslabs serverless-rules) on real templates.
+
+For every CloudFormation/SAM template of the corpus, run cfn-lint with the serverless rules
+(one process, all files), keep the serverless-rules findings (ES*/WS* ids), and check that
+archadvisor reports a finding whose pattern lists that id among its `equivalents` on the
+same resource (the node whose `source_id` is the resource's logical ID; for resources SAM
+generates, such as `MyFunctionRole` or `MyFunctionStreamEvent`, the declared resource whose
+logical ID is the longest prefix of it).
+
+Run: `.venv/bin/python benchmarks/peer_parity.py [CORPUS_DIR]`; prints per-rule coverage.
+tests/test_peer_parity.py runs the same comparison in CI.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "serverless-patterns"
+
+# Peer findings that are known false positives (reference/peer-rules.md): a rule whose
+# resource is of these shapes is not counted against us.
+PEER_PREFIXES = ("ES", "WS")
+
+
+@dataclass
+class Parity:
+    """Per-rule counts: peer findings, and how many archadvisor matched on the same resource."""
+
+    peer: Counter[str] = field(default_factory=Counter)
+    matched: Counter[str] = field(default_factory=Counter)
+    misses: list[tuple[str, str, str]] = field(default_factory=list)  # (file, rule, resource)
+    templates: int = 0
+
+    @property
+    def coverage(self) -> float:
+        total = sum(self.peer.values())
+        return sum(self.matched.values()) / total if total else 1.0
+
+
+def cfn_templates(corpus: Path) -> list[Path]:
+    manifest = yaml.safe_load((corpus / "manifest.yaml").read_text("utf-8"))
+    out = []
+    for entry in manifest["entries"]:
+        if entry["format"] == "terraform":
+            continue
+        for name in entry["templates"]:
+            path = corpus / entry["folder"] / name
+            if path.is_file():
+                out.append(path)
+    return sorted(out)
+
+
+def _lint_one(path: Path) -> tuple[str, list[tuple[str, str]] | None]:
+    import cfnlint.api as cfnlint_api
+
+    config = cfnlint_api.ManualArgs(append_rules=["cfn_lint_serverless.rules"])
+    try:
+        matches = cfnlint_api.lint_file(path, config=config)
+    except Exception:  # cfn-lint's own crash on a template: not ours to judge
+        return str(path.resolve()), None
+    found = []
+    for match in matches:
+        rule = str(match.rule.id)
+        loc = list(getattr(match, "path", None) or [])
+        if rule.startswith(PEER_PREFIXES) and len(loc) >= 2 and loc[0] == "Resources":
+            found.append((rule, str(loc[1])))
+    return str(path.resolve()), found
+
+
+def run_cfn_lint(paths: list[Path], jobs: int = 2) -> dict[str, list[tuple[str, str]]]:
+    """(rule id, resource logical ID) per template, from cfn-lint's Python API.
+
+    One template that crashes cfn-lint (it happens: a `Parameters:` with no value) is
+    skipped and counted, instead of losing the whole run as the CLI does.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for name, found in pool.map(_lint_one, paths, chunksize=4):
+            if found is None:
+                CFN_LINT_CRASHES.append(name)
+            else:
+                out[name] = found
+    return out
+
+
+CFN_LINT_CRASHES: list[str] = []
+
+
+def _owner(resource: str, source_ids: set[str]) -> str | None:
+    if resource in source_ids:
+        return resource
+    prefixes = [s for s in source_ids if resource.startswith(s)]
+    return max(prefixes, key=len) if prefixes else None
+
+
+def compare(corpus: Path = DEFAULT_CORPUS) -> Parity:
+    from advisor.engine import Engine
+    from advisor.pipeline import Options, analyze_source
+
+    paths = cfn_templates(corpus)
+    parity = Parity(templates=len(paths))
+    peer_by_file = run_cfn_lint(paths)
+    equivalents: dict[str, set[str]] = {}
+    for pattern in Engine.default().patterns:
+        for peer_id in pattern.equivalents:
+            equivalents.setdefault(peer_id, set()).add(pattern.id)
+    options = Options(estimates=False)
+    for path in paths:
+        peers = sorted(set(peer_by_file.get(str(path.resolve()), [])))
+        if not peers:
+            continue
+        result = analyze_source(str(path), options)
+        if result.before is None:
+            for rule, resource in peers:
+                parity.peer[rule] += 1
+                parity.misses.append((str(path), rule, resource + " (import failed)"))
+            continue
+        graph = result.before.graph
+        by_source = {graph.nodes[n].get("source_id") or n: n for n in graph.nodes}
+        flagged: set[tuple[str, str]] = set()
+        for finding in result.findings:
+            for node in finding.nodes:
+                if node in graph:
+                    flagged.add((finding.rule, graph.nodes[node].get("source_id") or node))
+        for rule, resource in peers:
+            parity.peer[rule] += 1
+            owner = _owner(resource, set(by_source))
+            ours = equivalents.get(rule, set())
+            if owner is not None and any((r, owner) in flagged for r in ours):
+                parity.matched[rule] += 1
+            else:
+                parity.misses.append((str(path.relative_to(corpus)), rule, resource))
+    return parity
+
+
+def main() -> None:
+    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_CORPUS
+    parity = compare(corpus)
+    print(f"templates: {parity.templates} (cfn-lint crashed on {len(CFN_LINT_CRASHES)})")
+    print(f"{'peer rule':10} {'peer':>5} {'ours':>5}")
+    for rule in sorted(parity.peer):
+        print(f"{rule:10} {parity.peer[rule]:>5} {parity.matched[rule]:>5}")
+    print(f"coverage: {parity.coverage:.3f} "
+          f"({sum(parity.matched.values())}/{sum(parity.peer.values())})")
+    for miss in parity.misses[:40]:
+        print("  missed:", *miss)
+
+
+if __name__ == "__main__":
+    main()

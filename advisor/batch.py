@@ -19,9 +19,10 @@ Two jobs, kept apart in this module:
   worker breaks every pending future and cannot say which file killed it, and cannot stop
   a running task at all; here each worker runs one file at a time, so a file that hangs
   past `timeout` is killed and reported as timed out, a worker that dies is reported for
-  the file it was running, and a fresh worker takes its place. Workers use the
-  `forkserver` start method (`spawn` where it is missing), never a bare `fork` of a
-  process that may run a progress-bar thread. With `jobs == 1` files run in this process
+  the file it was running, and a fresh worker takes its place. Workers are forked from
+  this process once it is warm when it runs a single thread (Linux), else started by the
+  `forkserver` (`spawn` where that is missing); see `_mp_context`. With `jobs == 1`
+  files run in this process
   (the timeout then uses SIGALRM, which cannot interrupt a long C call; use `jobs > 1`
   for hostile input).
 """
@@ -34,6 +35,7 @@ import os
 import pickle
 import re
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -532,13 +534,24 @@ def _with_alarm(task: Task, settings: Settings) -> Outcome:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _mp_context() -> Any:
+def _mp_context(settings: Settings) -> Any:
+    """How workers are started.
+
+    On Linux, when this process runs a single thread, workers are forked from it after it
+    has warmed up (imports, patterns, prices: ~1 s paid once, and needed here anyway by
+    the report writers), so each worker starts warm in milliseconds. With other threads
+    running, a fork could inherit a held lock, so the `forkserver` is used instead
+    (it imports the library once; each worker then warms itself); `spawn` elsewhere.
+    """
     import multiprocessing as mp
 
     methods = mp.get_all_start_methods()
+    if sys.platform == "linux" and "fork" in methods and threading.active_count() == 1:
+        if settings.analyzer is None:
+            warm_up(settings)
+        return mp.get_context("fork")
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
-        # The fork server imports the library once; every worker forks from it warm.
         ctx.set_forkserver_preload(["advisor.batch", "advisor.pipeline", "advisor.engine",
                                     "advisor.estimate", "advisor.dsl", "advisor.importers"])
         return ctx
@@ -648,7 +661,7 @@ class _Pool:
         self.settings = settings
         self.size = max(1, size)
         self.progress = progress
-        self.ctx = _mp_context()
+        self.ctx = _mp_context(settings)
         self.start_failures = 0
 
     def run(self, tasks: Sequence[Task]) -> list[Outcome]:

@@ -169,11 +169,13 @@ def _run(inputs: list[Any], settings: Any, jobs: int) -> list[Any]:
 
     with Progress(TextColumn("analysing"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("{task.fields[last]}"),
-                  console=Console(stderr=True), transient=True) as bar:
+                  console=Console(stderr=True), transient=True,
+                  auto_refresh=False) as bar:  # no refresh thread: workers may be forked
         task = bar.add_task("analyse", total=len(inputs), last="")
 
         def tick(index: int, outcome: Any) -> None:
             bar.update(task, advance=1, last=inputs[index].path[-50:])
+            bar.refresh()
 
         return batch.run(inputs, settings, jobs=jobs, progress=tick)
 

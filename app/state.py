@@ -22,8 +22,11 @@ import hashlib
 import io
 import math
 import tempfile
+import threading
 import zipfile
+from collections import OrderedDict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -273,7 +276,7 @@ class View:
     requests: float | None
     after: Architecture
     changes: list[Any]
-    findings: list[Any]  # copies carrying the deltas at this traffic
+    findings: list[Any]  # as the engine found them (deltas: `with_deltas`)
     before_estimate: Any = None
     after_estimate: Any = None
     estimate_error: str | None = None
@@ -283,9 +286,11 @@ class View:
         return digest(self.analysis.key, *sorted(self.selection), repr(self.requests))
 
     def file_result(self) -> FileResult:
+        """The pipeline's result shape for this choice and traffic (all deltas filled)."""
         r = self.analysis.result
+        findings = with_deltas(self, [f.id for f in self.findings])
         return FileResult(
-            source=r.source, format=r.format, errors=list(r.errors), findings=self.findings,
+            source=r.source, format=r.format, errors=list(r.errors), findings=findings,
             before=r.before, after=self.after, before_estimate=self.before_estimate,
             after_estimate=self.after_estimate, changes=list(self.changes), notes=list(r.notes),
         )
@@ -322,11 +327,36 @@ def _view_cached(key: str, selection: frozenset[str], requests: float | None,
 
         view.before_estimate = estimate(_a.result.before, region=REGION, requests=requests)
         view.after_estimate = estimate(after, region=REGION, requests=requests)
-        view.findings = _with_deltas(view.findings, _a.result.before, view.before_estimate,
-                                     requests)
     except Exception as exc:  # estimates missing or failing: findings and diagrams still show
         view.estimate_error = f"{type(exc).__name__}: {exc}"
     return view
+
+
+@st.cache_resource(max_entries=CACHE_ENTRIES * 4, show_spinner=False)
+def _deltas_cached(key: str, ids: tuple[str, ...], _v: View) -> list[Any]:
+    wanted = set(ids)
+    fs = [f for f in _v.findings if f.id in wanted]
+    if _v.before_estimate is None:
+        return fs
+    return _with_deltas(fs, _v.analysis.result.before, _v.before_estimate, _v.requests)
+
+
+def with_deltas(v: View, ids: Iterable[str]) -> list[Any]:
+    """Copies of the findings `ids` whose alternatives carry cost and latency deltas at the
+    view's traffic. Each alternative costs one whole-design estimate, so the page asks
+    only for the findings it shows (a 200-node design can have 500 alternatives)."""
+    key = tuple(sorted(set(ids)))
+    return _deltas_cached(digest(v.key, *key), key, v)
+
+
+def page_of(findings: list[Any], page: int, size: int) -> list[Any]:
+    """Findings in display order (pillar, then severity), page `page` (0-based)."""
+    ordered = [f for _, fs in grouped_findings(findings) for f in fs]
+    return ordered[page * size:(page + 1) * size]
+
+
+def pages(n: int, size: int) -> int:
+    return max(1, math.ceil(n / size))
 
 
 def view(a: Analysis, selection: Iterable[str], requests: float | None) -> View:
@@ -462,41 +492,67 @@ def cost_curve(v: View) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- diagrams
-def diagram_graphs(v: View) -> dict[str, Any]:
+DIAGRAMS = ("before", "after", "diff", "compare")
+
+
+def diagram_graphs(v: View, names: Iterable[str] = DIAGRAMS) -> dict[str, Any]:
+    """The pydot graphs (advisor.render) of the view's before and after designs."""
     from advisor.render import compare_diagram, diagram, diff_diagram
 
     before, after = v.analysis.result.before, v.after
     b_est, a_est = v.before_estimate, v.after_estimate
     title = f"{before.name}: before -> after"
-    return {
-        "before": diagram(before, estimate=b_est, title=f"{before.name}: before"),
-        "after": diagram(after, estimate=a_est, title=f"{after.name}: after"),
-        "diff": diff_diagram(before, after, before_estimate=b_est, after_estimate=a_est,
-                             title=title),
-        "compare": compare_diagram(before, after, before_estimate=b_est,
-                                   after_estimate=a_est, title=title),
+    build = {
+        "before": lambda: diagram(before, estimate=b_est, title=f"{before.name}: before"),
+        "after": lambda: diagram(after, estimate=a_est, title=f"{after.name}: after"),
+        "diff": lambda: diff_diagram(before, after, before_estimate=b_est,
+                                     after_estimate=a_est, title=title),
+        "compare": lambda: compare_diagram(before, after, before_estimate=b_est,
+                                           after_estimate=a_est, title=title),
     }
+    return {n: build[n]() for n in names}
 
 
-@st.cache_resource(max_entries=CACHE_ENTRIES * 4, show_spinner=False)
-def _render_cached(key: str, name: str, fmt: str, _v: View) -> bytes:
+_RENDERED: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
+_RENDER_LOCK = threading.Lock()
+RENDER_CACHE_ENTRIES = 64
+
+
+def render_many(v: View, names: Iterable[str], fmt: str = "svg") -> dict[str, bytes]:
+    """Several diagrams at once: each `dot` is its own process, so they run in parallel
+    threads (the page needs before, after and diff on every new design)."""
     from advisor.render import render_bytes
 
-    return render_bytes(diagram_graphs(_v)[name], fmt)
+    names = list(names)
+    with _RENDER_LOCK:
+        have = {n: _RENDERED.get((v.key, n, fmt)) for n in names}
+    todo = [n for n in names if have[n] is None]
+    if todo:
+        graphs = diagram_graphs(v, todo)
+        with ThreadPoolExecutor(max_workers=len(todo)) as pool:
+            done = dict(zip(todo, pool.map(lambda n: render_bytes(graphs[n], fmt), todo),
+                            strict=True))
+        with _RENDER_LOCK:
+            for n, data in done.items():
+                _RENDERED[(v.key, n, fmt)] = data
+            while len(_RENDERED) > RENDER_CACHE_ENTRIES:
+                _RENDERED.popitem(last=False)
+        have.update(done)
+    return {n: have[n] for n in names}  # type: ignore[misc]
 
 
 def render(v: View, name: str, fmt: str = "svg") -> bytes:
     """One diagram (before, after, diff, compare) as svg/png/dot bytes, via Graphviz."""
-    return _render_cached(v.key, name, fmt, v)
+    return render_many(v, [name], fmt)[name]
 
 
 def diagrams_zip(v: View) -> bytes:
     buf = io.BytesIO()
+    files = {(n, f): data for f in ("svg", "png")
+             for n, data in render_many(v, DIAGRAMS, f).items()}
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name in ("before", "after", "diff", "compare"):
-            for fmt in ("svg", "png"):
-                info = zipfile.ZipInfo(f"{name}.{fmt}", date_time=(1980, 1, 1, 0, 0, 0))
-                z.writestr(info, render(v, name, fmt))
+        for (name, fmt), data in sorted(files.items()):
+            z.writestr(zipfile.ZipInfo(f"{name}.{fmt}", date_time=(1980, 1, 1, 0, 0, 0)), data)
     return buf.getvalue()
 
 

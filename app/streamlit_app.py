@@ -61,7 +61,7 @@ def _show_errors(a: state.Analysis) -> None:
 
 
 def _editor_input() -> state.Analysis | None:
-    text = st.text_area("Architecture (DSL)", key="dsl", height=320,
+    text = st.text_area("Architecture (DSL)", key="dsl", height=260,
                         help="`kind name { key = value }` nodes and `a -> b -> c` edges")
     if not text.strip():
         st.info("Paste a design, or pick a sample in the sidebar.")
@@ -129,16 +129,34 @@ def _traffic(a: state.Analysis) -> float | None:
     return None if design and value == design else float(value)
 
 
-def _findings(a: state.Analysis) -> set[str]:
-    st.header(f"Findings ({len(a.result.findings)})")
+def _selection(a: state.Analysis) -> set[str]:
+    """The ticked rewrites. Kept in session state by finding id (not in the checkboxes'
+    own state, which Streamlit drops when a checkbox is on another page of findings)."""
+    chosen: dict[str, bool] = st.session_state.setdefault("chosen", {})
+    return {f.id for f in a.result.findings if a.applicable.get(f.id)
+            and chosen.get(f.id, f.id in a.default_selection)}
+
+
+def _remember(fid: str) -> None:
+    st.session_state.setdefault("chosen", {})[fid] = bool(st.session_state[f"apply::{fid}"])
+
+
+def _findings(a: state.Analysis, chosen: set[str]) -> None:
+    total = len(a.result.findings)
+    st.header(f"Findings ({total})")
     if a.engine_error:
         st.warning(f"The pattern engine is not available ({a.engine_error}); "
                    "showing the design and its estimates only.")
-    if not a.result.findings:
+    if not total:
         st.success("No findings: nothing the Serverless Lens patterns would flag.")
-        return set()
-    chosen: set[str] = set()
-    for pillar, fs in state.grouped_findings(a.result.findings):
+        return
+    n_pages = state.pages(total, PAGE_SIZE)
+    page = 0
+    if n_pages > 1:
+        page = st.number_input(f"Page (of {n_pages}, {PAGE_SIZE} findings each)", 1, n_pages,
+                               1, key=f"page::{a.key}") - 1
+    shown = state.page_of(a.result.findings, page, PAGE_SIZE)
+    for pillar, fs in state.grouped_findings(shown):
         st.subheader(pillar.replace("-", " ").capitalize())
         for f in fs:
             with st.container(border=True):
@@ -147,25 +165,25 @@ def _findings(a: state.Analysis) -> set[str]:
                 st.write(f.message)
                 _alternatives_placeholder[f.id] = st.empty()
                 if a.applicable.get(f.id):
-                    ticked = st.checkbox(
-                        f"Apply: {f.alternatives[0].title}", key=f"apply::{f.id}",
-                        value=f.id in a.default_selection,
-                    )
-                    if ticked:
-                        chosen.add(f.id)
+                    st.checkbox(f"Apply: {f.alternatives[0].title}", key=f"apply::{f.id}",
+                                value=f.id in chosen, on_change=_remember, args=(f.id,))
                 else:
                     st.caption("Advice only: not rewritten automatically.")
-    return chosen
 
 
 _alternatives_placeholder: dict[str, Any] = {}
+PAGE_SIZE = 10
 
 
 def _fill_alternatives(v: state.View) -> None:
-    for f in v.findings:
+    for f in state.with_deltas(v, _alternatives_placeholder):
         slot = _alternatives_placeholder.get(f.id)
         if slot is not None and f.alternatives:
             slot.dataframe(state.alternative_rows(f), hide_index=True, width="stretch")
+
+
+def _signed_usd(x: float) -> str:
+    return f"{'-' if x < 0 else '+'}${abs(x):,.2f}"
 
 
 def _headline(slot: Any, v: state.View) -> None:
@@ -176,7 +194,7 @@ def _headline(slot: Any, v: state.View) -> None:
         c2.metric("Rewrites applied", len(v.changes))
         if b is not None and a is not None:
             c3.metric("Monthly cost (after)", f"${a.monthly_usd:,.2f}",
-                      delta=f"{a.monthly_usd - b.monthly_usd:+,.2f} $", delta_color="inverse")
+                      delta=_signed_usd(a.monthly_usd - b.monthly_usd), delta_color="inverse")
             key = "response_p50_ms" if (b.has_response and a.has_response) else "delivery_p50_ms"
             word = "Response p50" if key.startswith("response") else "Delivery p50"
             c4.metric(f"{word} (after)", f"{a.latency[key]:,.0f} ms",
@@ -186,22 +204,25 @@ def _headline(slot: Any, v: state.View) -> None:
 def _diagrams(v: state.View) -> None:
     st.header("Diagrams")
     try:
-        before, after, diff = (state.render(v, n).decode("utf-8") for n in ("before", "after", "diff"))
+        svgs = state.render_many(v, ("before", "after", "diff"))
+        before, after, diff = (svgs[n].decode("utf-8") for n in ("before", "after", "diff"))
     except Exception as exc:  # Graphviz or the render module missing
         st.warning(f"Diagrams are not available: {exc}")
         return
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Before")
-        st.image(before, width="stretch")
-    with right:
-        st.subheader("After")
-        st.image(after, width="stretch")
-    st.subheader("What changed")
-    st.caption("Removed parts red and dashed, added parts green, changed parts orange.")
-    st.image(diff, width="stretch")
-    if v.changes:
-        st.dataframe([c.to_dict() for c in v.changes], hide_index=True, width="stretch")
+    side, changed = st.tabs(["Before and after", "What changed (diff)"])
+    with side:
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**Before**")
+            st.image(before, width="stretch")
+        with right:
+            st.markdown("**After** (the chosen rewrites applied)")
+            st.image(after, width="stretch")
+    with changed:
+        st.caption("Removed parts red and dashed, added parts green, changed parts orange.")
+        st.image(diff, width="stretch")
+        if v.changes:
+            st.dataframe([c.to_dict() for c in v.changes], hide_index=True, width="stretch")
 
 
 def _costs(v: state.View) -> None:
@@ -222,21 +243,36 @@ def _costs(v: state.View) -> None:
     _break_even(v, traffic)
 
 
+CURVE_AUTO_NODES = 60  # above this, the curve is computed when asked for
+
+
 def _break_even(v: state.View, traffic: float | None) -> None:
     import altair as alt
 
     st.subheader("Cost over traffic")
+    big = len(v.analysis.result.before.graph) > CURVE_AUTO_NODES
+    if not st.toggle("Show the cost curve and break-even", value=not big, key=f"curve::{big}",
+                     help="Re-estimates both designs at 15 traffic levels from 1K to 10B "
+                          "requests/month; off by default for large designs."):
+        return
     try:
         curve = state.cost_curve(v)
     except Exception as exc:
         st.warning(f"The traffic sweep is not available: {exc}")
         return
-    x = alt.X("requests_month:Q", scale=alt.Scale(type="log"), title="requests / month")
-    y = alt.Y("usd_month:Q", scale=alt.Scale(type="symlog"), title="USD / month")
-    chart = alt.Chart(alt.Data(values=curve["rows"])).mark_line(point=True).encode(
-        x=x, y=y, color=alt.Color("design:N", sort=["before", "after"]),
+    # log-log: costs span several decades; a log axis cannot show $0, so those points
+    # (free-tier-only traffic levels) are left out of the lines
+    rows = [r for r in curve["rows"] if r["usd_month"] > 0]
+    x = alt.X("requests_month:Q", scale=alt.Scale(type="log"), title="requests / month",
+              axis=alt.Axis(format="~s"))
+    y = alt.Y("usd_month:Q", scale=alt.Scale(type="log"), title="USD / month",
+              axis=alt.Axis(format="$~s"))
+    colour = alt.Color("design:N", scale=alt.Scale(domain=["before", "after"],
+                                                   range=["#c7141a", "#1b7a12"]))
+    chart = alt.Chart(alt.Data(values=rows)).mark_line(point=True).encode(
+        x=x, y=y, color=colour,
         tooltip=["design:N", alt.Tooltip("requests_month:Q", format=",.0f"),
-                 alt.Tooltip("usd_month:Q", format=",.2f")],
+                 alt.Tooltip("usd_month:Q", format="$,.2f")],
     )
     marks = [{"requests_month": traffic, "what": "current traffic"}] if traffic else []
     marks += [{"requests_month": r, "what": "break-even"} for r in curve["break_even"]]
@@ -253,8 +289,14 @@ def _break_even(v: state.View, traffic: float | None) -> None:
     elif v.after is v.analysis.result.before:
         st.caption("No rewrite chosen: before and after are the same design.")
     else:
-        st.caption("No break-even between 1K and 10B requests/month: one design is "
-                   "cheaper (or equal) at every traffic level.")
+        b = [r["usd_month"] for r in curve["rows"] if r["design"] == "before"]
+        a = [r["usd_month"] for r in curve["rows"] if r["design"] == "after"]
+        pairs = list(zip(a, b, strict=True))
+        which = ("the optimized design is cheaper or equal" if all(x <= y for x, y in pairs)
+                 else "the optimized design costs more (the controls it adds are priced)"
+                 if all(x >= y for x, y in pairs) else "the curves touch but do not cross")
+        st.caption(f"No break-even between 1K and 10B requests/month: {which} "
+                   "at every traffic level.")
 
 
 def _downloads(v: state.View) -> None:
@@ -286,13 +328,17 @@ def main() -> None:
     if a is None:
         return
     requests = _traffic(a)
-    headline = st.empty()
+    # the findings' checkboxes decide the "after" design, so they run first; the summary
+    # and the diagrams are drawn into slots placed above them
+    headline, diagrams = st.empty(), st.container()
     _alternatives_placeholder.clear()
-    chosen = _findings(a)
+    chosen = _selection(a)
+    _findings(a, chosen)
     v = state.view(a, chosen, requests)
     _headline(headline, v)
     _fill_alternatives(v)
-    _diagrams(v)
+    with diagrams:
+        _diagrams(v)
     _costs(v)
     _downloads(v)
 

@@ -29,6 +29,7 @@ def streamlit_command(port: int, host: str, script: Path | None = None) -> list[
         "--server.address", host,
         "--server.port", str(port),
         "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
     ]
 
 

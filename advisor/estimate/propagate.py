@@ -184,6 +184,31 @@ def _topo(arch: Architecture, back: set[tuple[str, str]]) -> list[str]:
     return order
 
 
+FAILURE_LABELS = frozenset({"redrive", "on failure", "on-failure", "dlq", "dead-letter", "on_failure"})
+FAILURE_PROPS = ("dlq", "on_failure")
+
+
+def _failure_targets(arch: Architecture) -> set[tuple[str, str]]:
+    """Edges that only carry failed records (to a DLQ or an on-failure destination).
+
+    The estimate is of the steady state, where failures are rare: such edges carry no
+    traffic, so adding a dead-letter queue does not double a queue's cost.
+    """
+    g = arch.graph
+    out: set[tuple[str, str]] = set()
+    for a, b, data in g.edges(data=True):
+        label = str(data.get("label") or "").lower()
+        eprops = data.get("props") or {}
+        named = {g.nodes[a]["props"].get(k) for k in FAILURE_PROPS}
+        named |= {eprops.get(k) for k in FAILURE_PROPS}
+        # stream -> fn [on_failure = q] with an fn -> q edge drawn
+        named |= {(d.get("props") or {}).get(k) for _, _, d in g.in_edges(a, data=True)
+                  for k in FAILURE_PROPS}
+        if label in FAILURE_LABELS or g.nodes[b]["props"].get("is_dlq") or b in named:
+            out.add((a, b))
+    return out
+
+
 def propagate(arch: Architecture, requests: float | None = None) -> Workload:
     """Compute every node's monthly records, invocations and payload."""
     g = arch.graph
@@ -202,6 +227,7 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
     succ = {n: sorted(adj[n]) for n in g}
     back = _back_edges(arch, sorted(entries), succ)
     order = _topo(arch, back)
+    failure_edges = _failure_targets(arch)
 
     records: dict[str, float] = {n: 0.0 for n in g}
     invocations: dict[str, float] = {n: 0.0 for n in g}
@@ -226,7 +252,7 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
             payload = float(props["payload"])
         loads[n] = Load(records=rec, invocations=inv, payload=payload)
         for s in succ[n]:
-            if (n, s) in back:
+            if (n, s) in back or (n, s) in failure_edges:
                 flows[(n, s)] = 0.0
                 continue
             eprops = adj[n][s].get("props") or {}
@@ -241,6 +267,9 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
                 invocations[s] += flow / max(1.0, float(batch))
             else:
                 invocations[s] += flow
+    if failure_edges:
+        notes.append("failure paths (dead-letter queues, on-failure destinations) carry no "
+                     "traffic in the steady-state estimate")
     if back:
         pairs = ", ".join(f"{a} -> {b}" for a, b in sorted(back))
         notes.append(f"cycle edges carry no traffic in the estimate (counted once): {pairs}")

@@ -455,24 +455,15 @@ def timeout_result(path: str, timeout: float | None) -> FileResult:
 
 
 def _analyze(path: str, settings: Settings) -> FileResult:
-    """`pipeline.analyze_source`, plus default workload values for designs without one."""
+    """`pipeline.analyze_source`, with the configuration's default workload."""
+    from dataclasses import replace
+
     from advisor import pipeline
 
-    if not settings.workload_defaults:
-        return pipeline.analyze_source(path, settings.options)
-    from advisor.errors import AdvisorError
-
-    result = FileResult(source=path)
-    try:
-        arch = pipeline.load_architecture(path)
-    except AdvisorError as exc:
-        result.errors = list(exc.diagnostics)
-        return result
-    for key, value in settings.workload_defaults.items():
-        arch.workload.setdefault(key, value)
-    result.format = arch.format
-    result.notes = [n for n in arch.notes if isinstance(n, Diagnostic)]
-    return pipeline.analyze_architecture(arch, settings.options, result)
+    options = settings.options
+    if settings.workload_defaults:
+        options = replace(options, workload_defaults=dict(settings.workload_defaults))
+    return pipeline.analyze_source(path, options)
 
 
 def _detach(result: FileResult) -> FileResult:

@@ -37,6 +37,8 @@ class Options:
     region: str = "us-east-1"
     requests: float | None = None  # overrides the workload's entry rate (per month)
     estimates: bool = True
+    # used only where a design states no workload of its own (configuration defaults)
+    workload_defaults: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -161,6 +163,8 @@ def analyze_source(path: str, options: Options | None = None, text: str | None =
     except AdvisorError as exc:
         result.errors = list(exc.diagnostics)
         return result
+    for key, value in options.workload_defaults.items():
+        arch.workload.setdefault(key, value)
     result.format = arch.format
     result.notes = [n for n in arch.notes if isinstance(n, Diagnostic)]
     return analyze_architecture(arch, options, result)

@@ -108,16 +108,17 @@ def test_paste_a_design_and_see_the_diagrams(server: str, tmp_path: Path) -> Non
             page.wait_for_selector('img[src^="data:image/svg+xml"]')
             editor.fill(DESIGN)
             editor.press("Control+Enter")  # a Streamlit text area commits on Ctrl+Enter
-            # the new design's finding appears, then its before/after/diff diagrams
-            page.get_by_text("GLUE-APIGW-SQS").first.wait_for()
+            # the new design's before/after/diff diagrams replace the sample's
             page.wait_for_function(
-                "document.querySelectorAll('img[src^=\"data:image/svg+xml\"]').length >= 3")
+                "[...document.querySelectorAll('img[src^=\"data:image/svg+xml\"]')]"
+                ".filter(i => atob(i.src.split(',')[1]).includes('enqueue')).length >= 2")
             page.wait_for_function(
                 "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
                 " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText"
                 ".includes('Running')")
             imgs = page.locator('img[src^="data:image/svg+xml"]')
             assert imgs.count() >= 3
+            assert page.get_by_text("Findings (").first.is_visible()
             srcs = [imgs.nth(i).get_attribute("src") or "" for i in range(imgs.count())]
             import base64
 

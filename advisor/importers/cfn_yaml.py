@@ -234,7 +234,14 @@ def _diag(path: str, text: str, err: _TemplateError) -> AdvisorError:
 
 def load_yaml(text: str, path: str = "<string>") -> Any:
     """Parse a YAML template into LineDict/LineList values; raise AdvisorError on bad input."""
-    loader = CfnLoader(text)
+    try:
+        loader = CfnLoader(text)
+    except yaml.reader.ReaderError as err:
+        before = text[: err.position]
+        line = before.count("\n") + 1
+        col = err.position - (before.rfind("\n") + 1) + 1
+        message = f"invalid YAML: character #x{err.character:04x} is not allowed in YAML"
+        raise _diag(path, text, _TemplateError(message, line, col)) from None
     try:
         node = loader.get_single_node()
         if node is None:

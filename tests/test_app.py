@@ -268,7 +268,7 @@ def test_advisor_app_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     assert argv[argv.index("--server.port") + 1] == "8600"
 
     seen: list[list[str]] = []
-    monkeypatch.setattr(app_cmd.subprocess, "call", lambda cmd: seen.append(cmd) or 0)
+    monkeypatch.setattr(app_cmd, "run_server", lambda cmd: seen.append(cmd) or 0)
     result = CliRunner().invoke(app_cmd.app_cmd, ["--port", "8611"])
     assert result.exit_code == 0 and seen and "8611" in seen[0]
 

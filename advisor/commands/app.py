@@ -7,6 +7,7 @@ checkout and says so plainly when it is not there (e.g. a wheel install without 
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -52,11 +53,21 @@ def app_cmd(port: int, host: str) -> None:
                    "pip install 'archadvisor[app]'", err=True)
         sys.exit(EXIT_INPUT)
     click.echo(f"archadvisor app on http://{host}:{port}  (Ctrl+C stops it)", err=True)
+    sys.exit(run_server(streamlit_command(port, host, script)))
+
+
+def run_server(cmd: list[str]) -> int:
+    """Run streamlit and pass a stop (SIGTERM, Ctrl+C) on to it, so no server is left."""
+    proc = subprocess.Popen(cmd)
+    previous = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
     try:
-        code = subprocess.call(streamlit_command(port, host, script))
+        return proc.wait()
     except KeyboardInterrupt:
-        code = 130
-    sys.exit(code)
+        proc.terminate()
+        proc.wait(timeout=15)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def register(group: click.Group) -> None:

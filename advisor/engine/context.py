@@ -7,6 +7,7 @@ nodes that serve as failure destinations (which a queue-needs-a-DLQ rule must ex
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 from typing import Any
 
 from advisor import catalog
@@ -22,30 +23,67 @@ INCIDENTAL_CATEGORIES = frozenset({"observability", "security"})
 _MISSING = object()
 
 
+@cache
+def category_of(kind: str) -> str:
+    return catalog.category_of(kind)
+
+
 class Ctx:
     """Indexes over an architecture; cheap to build (one pass over nodes)."""
 
     def __init__(self, arch: Architecture) -> None:
         self.arch = arch
         self.g = arch.graph
-        by_kind: dict[str, list[str]] = defaultdict(list)
-        for n, data in self.g.nodes(data=True):
-            by_kind[data["kind"]].append(n)
-        for names in by_kind.values():
-            names.sort()
-        self.by_kind = dict(by_kind)
+        # networkx's own node-attribute and successor dicts: the public views cost a
+        # wrapper object per look-up, which dominates matching on 100k-node graphs.
+        self.nd: dict[str, dict[str, Any]] = arch.graph._node
+        self.succ: dict[str, dict[str, Any]] = arch.graph._succ
+        self._by_kind: dict[str, list[str]] | None = None
         self._failure_refs: set[str] | None = None
-        self.order = {n: i for i, n in enumerate(sorted(self.g.nodes))}
+
+    @property
+    def by_kind(self) -> dict[str, list[str]]:
+        """Sorted node names per kind (built on first use: rewriters never need it)."""
+        if self._by_kind is None:
+            by_kind: dict[str, list[str]] = defaultdict(list)
+            for n, data in self.g.nodes(data=True):
+                by_kind[data["kind"]].append(n)
+            for names in by_kind.values():
+                names.sort()
+            self._by_kind = dict(by_kind)
+        return self._by_kind
+
+    def note_changed(self, names: set[str]) -> None:
+        """Keep the failure-destination set current after a rewrite touched `names`
+        (rewrites add destinations; a stale extra entry only defers a rewrite a round)."""
+        if self._failure_refs is None:
+            return
+        for n in names:
+            if n not in self.g:
+                continue
+            props = self.g.nodes[n]["props"]
+            for p in ("dlq", "on_failure"):
+                if props.get(p):
+                    self._failure_refs.add(str(props[p]))
+            if props.get("is_dlq") is True:
+                self._failure_refs.add(n)
+            for _a, _b, data in list(self.g.in_edges(n, data=True)) + \
+                    list(self.g.out_edges(n, data=True)):
+                eprops = data.get("props") or {}
+                for p in ("dlq", "on_failure"):
+                    if eprops.get(p):
+                        self._failure_refs.add(str(eprops[p]))
 
     # ------------------------------------------------------------------ nodes
     def kind(self, n: str) -> str:
-        return str(self.g.nodes[n]["kind"])
+        kind: str = self.nd[n]["kind"]
+        return kind
 
     def category(self, n: str) -> str:
-        return catalog.category_of(self.kind(n))
+        return category_of(self.nd[n]["kind"])
 
     def props(self, n: str) -> dict[str, Any]:
-        props: dict[str, Any] = self.g.nodes[n]["props"]
+        props: dict[str, Any] = self.nd[n]["props"]
         return props
 
     def prop(self, n: str, name: str, default: bool = True) -> Any:
@@ -77,7 +115,7 @@ class Ctx:
 
     # ------------------------------------------------------------------ edges
     def edge(self, a: str, b: str) -> dict[str, Any]:
-        data: dict[str, Any] = self.g.edges[a, b]
+        data: dict[str, Any] = self.succ[a][b]
         return data
 
     def eprop(self, a: str, b: str, name: str) -> Any:

@@ -10,15 +10,19 @@ Rewriting policy (documented in docs/patterns-authoring.md):
   changes nothing (at most MAX_ROUNDS). Each rewrite removes its own match, so the
   result is idempotent: optimizing the optimized architecture changes nothing.
 - Conflicts: in a round, candidates are ordered by (pattern priority, subject node name,
-  rule id, nodes); a candidate is applied only if none of its nodes was already touched
-  this round (one rewrite per node per round) and it still matches; the rest wait for
-  the next round, where they are matched afresh.
+  rule id, nodes) and each is re-verified against the current graph just before it is
+  applied (a stale match is skipped). A structural rewrite (bypass, remove, replace,
+  set_kind, named rewriters) is applied only if none of its nodes was touched by an
+  earlier rewrite this round (one structural rewrite per node per round); the rest wait
+  for the next round, where they are matched afresh. Prop-only rewrites (set, add a
+  DLQ) apply whenever they still match.
 - Suppression: a finding is dropped when any of its nodes carries the rule id, a prefix
   of it, or one of the pattern's peer `equivalents` in its `ignore` set.
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,6 +35,8 @@ from advisor.model import Architecture
 
 MAX_ROUNDS = 25
 APPLY_CHOICES = ("default", "all", "none")
+# ops that change which nodes and edges exist; the others only set props or add leaves
+STRUCTURAL_OPS = frozenset({"bypass", "remove", "replace", "set_kind", "call"})
 
 
 def _prefixed(rule: str, prefixes: Iterable[str]) -> bool:
@@ -43,7 +49,10 @@ class Engine:
     def __init__(self, patterns: Iterable[Pattern]) -> None:
         self.patterns = sorted(patterns, key=lambda p: p.id)
         self.by_id = {p.id: p for p in self.patterns}
-        self.radius = max((len(p.chain) for p in self.patterns), default=1) + 1
+        self.structural = {p.id for p in self.patterns if any(
+            op["op"] in STRUCTURAL_OPS for op in (p.alternatives[0].get("ops") or ()))}
+        # a match touching a changed node starts at most (chain length - 1) hops away
+        self.radius = max((len(p.chain) for p in self.patterns), default=1) - 1
 
     @classmethod
     def default(cls, extra_dirs: Iterable[str] = (), select: Iterable[str] = (),
@@ -89,13 +98,21 @@ class Engine:
     def run(self, arch: Architecture, apply: str = "default") -> Outcome:
         if apply not in APPLY_CHOICES:
             raise ValueError(f"apply must be one of {APPLY_CHOICES}, not {apply!r}")
-        base = arch
-        if any(d.get("mode") is None for _, _, d in arch.graph.edges(data=True)):
-            base = fast_copy(arch)
-            base.resolve_modes()
-        matches = self.match_all(base)
-        findings = sorted((self._finding(base, m) for m in matches), key=Finding.sort_key)
-        after, changes = self._rewrite(base, matches, apply)
+        # The engine allocates many small objects and creates no reference cycles; the
+        # cyclic collector rescanning a 100k-node graph would make the run superlinear.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            base = arch
+            if any(d.get("mode") is None for _, _, d in arch.graph.edges(data=True)):
+                base = fast_copy(arch)
+                base.resolve_modes()
+            matches = self.match_all(base)
+            findings = sorted((self._finding(base, m) for m in matches), key=Finding.sort_key)
+            after, changes = self._rewrite(base, matches, apply)
+        finally:
+            if was_enabled:
+                gc.enable()
         return Outcome(findings=findings, after=after, changes=changes)
 
     def _eligible(self, m: Match, apply: str) -> bool:
@@ -112,7 +129,8 @@ class Engine:
         changes: list[Change] = []
         if apply == "none":
             return work, changes
-        rewriting = [p for p in self.patterns if p.rewrites and p.apply != "manual"]
+        levels = ("default",) if apply == "default" else ("default", "opt-in")
+        rewriting = [p for p in self.patterns if p.rewrites and p.apply in levels]
         current = matches
         for _round in range(MAX_ROUNDS):
             candidates = sorted(
@@ -122,19 +140,23 @@ class Engine:
             if not candidates:
                 break
             rw = Rewriter(work)
+            ctx = Ctx(work)  # one view per round; kept current by note_changed
+            matcher = Matcher(ctx)
             used: set[str] = set()
             applied = False
             for m in candidates:
-                if used.intersection(m.nodes):
+                structural = m.pattern.id in self.structural
+                if structural and used.intersection(m.nodes):
                     continue
-                fresh = Matcher(Ctx(work)).verify(m)
-                if fresh is None or self._suppressed(Ctx(work), fresh):
+                fresh = matcher.verify(m)
+                if fresh is None or self._suppressed(ctx, fresh):
                     continue
                 try:
                     changes.extend(rw.apply(m.pattern, m.nodes, 0))
                 except Refused:
                     continue
-                used.update(m.nodes)
+                ctx.note_changed(rw.last_touched | set(m.nodes))
+                used.update(rw.last_touched if structural else m.nodes)
                 applied = True
             if not applied:
                 break

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -51,23 +51,23 @@ class Pattern:
     path: str = ""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @cached_property
     def chain(self) -> list[dict[str, Any]]:
         return list(self.match["chain"])
 
-    @property
+    @cached_property
     def subject(self) -> int:
         return int(self.match.get("subject", 0))
 
-    @property
+    @cached_property
     def apply(self) -> str:
         return str(self.fix.get("apply", "manual"))
 
-    @property
+    @cached_property
     def alternatives(self) -> list[dict[str, Any]]:
         return list(self.fix["alternatives"])
 
-    @property
+    @cached_property
     def rewrites(self) -> bool:
         """True when the first alternative changes the graph (is not advice only)."""
         return bool(self.alternatives[0].get("ops"))

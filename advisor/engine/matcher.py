@@ -17,7 +17,7 @@ from typing import Any
 
 from advisor import catalog
 from advisor.engine import predicates
-from advisor.engine.context import Ctx
+from advisor.engine.context import Ctx, category_of
 from advisor.engine.loader import Pattern
 
 _OPS = {
@@ -106,14 +106,15 @@ class Matcher:
     def node_ok(self, spec: dict[str, Any], n: str, params: dict[str, Any],
                 fields: dict[str, Any]) -> bool:
         ctx = self.ctx
-        kind = ctx.kind(n)
-        kinds = _names(spec.get("kind"))
-        if kinds and kind not in kinds:
+        data = ctx.nd[n]
+        kind = data["kind"]
+        kinds = spec.get("kind")
+        if kinds is not None and kind != kinds and kind not in kinds:
             return False
-        cats = _names(spec.get("category"))
-        if cats and catalog.category_of(kind) not in cats:
+        cats = spec.get("category")
+        if cats is not None and category_of(kind) not in _names(cats):
             return False
-        props = ctx.props(n)
+        props = data["props"]
         for cond in spec.get("props", ()):
             if not check_condition(props, kind, cond):
                 return False
@@ -180,7 +181,7 @@ class Matcher:
         edges = list(pattern.match.get("edges", [])) + [None] * len(chain)
         params = dict(pattern.match.get("params", {}))
         out: dict[tuple[str, ...], Match] = {}
-        g = self.ctx.g
+        succ = self.ctx.succ
 
         def extend(path: list[str], fields: dict[str, Any]) -> None:
             i = len(path)
@@ -188,7 +189,7 @@ class Matcher:
                 self._finish(pattern, tuple(path), fields, params, out)
                 return
             prev = path[-1]
-            for nxt in sorted(g.successors(prev)):
+            for nxt in sorted(succ[prev]):
                 if nxt in path:
                     continue
                 f = dict(fields)

@@ -398,9 +398,8 @@ def close_stream_gaps(rw: Any, nodes: tuple[str, ...], args: dict[str, Any]) -> 
     eprops = g.edges[source, fn].setdefault("props", {})
     done = []
     if not eprops.get("on_failure") and not eprops.get("dlq"):
-        name = rw._unique(f"{source}_{fn}_failures")
-        g.add_node(name, kind="sqs", props={"is_dlq": True}, loc=None,
-                   group=tuple(g.nodes[fn].get("group", ())), ignore=frozenset(), source_id=None)
+        name = rw.new_node(f"{source}_{fn}_failures", "sqs", {"is_dlq": True},
+                           tuple(g.nodes[fn].get("group", ())))
         rw._add_edge(fn, name, "async", {}, "on failure")
         eprops["on_failure"] = name
         done.append(f"on_failure = {name}")

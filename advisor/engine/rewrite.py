@@ -56,6 +56,17 @@ class Rewriter:
         self.arch = arch
         self.g = arch.graph
         self.touched: set[str] = set()
+        self.added: list[str] = []
+
+    def new_node(self, name: str, kind: str, props: dict[str, Any],
+                 group: tuple[str, ...] = ()) -> str:
+        """Add a node under a free name (name, name_2, ...); returns the name used."""
+        name = self._unique(name)
+        self.g.add_node(name, kind=kind, props=dict(props), loc=None, group=tuple(group),
+                        ignore=frozenset(), source_id=None)
+        self.added.append(name)
+        self.touched.add(name)
+        return name
 
     # ------------------------------------------------------------ primitives
     def set_props(self, n: str, props: dict[str, Any]) -> None:
@@ -87,35 +98,45 @@ class Rewriter:
         """Apply one alternative atomically; raises Refused (graph restored) when unsafe."""
         alt = pattern.alternatives[alt_index]
         region = set(nodes)
-        for n in nodes:
-            if n in self.g:
-                region.update(self.g.predecessors(n))
-                region.update(self.g.successors(n))
+        if any(op["op"] in ("bypass", "remove", "replace", "call") for op in alt.get("ops", ())):
+            for n in nodes:  # these rewire neighbours too
+                if n in self.g:
+                    region.update(self.g._pred[n])
+                    region.update(self.g._succ[n])
         snap = self._snapshot(region)
-        before_nodes = set(self.g.nodes)
+        mark = len(self.added)
+        outer = self.touched
+        self.touched = set()
         names: dict[str, str] = {}
         changes: list[Change] = []
         try:
             for op in alt.get("ops", []):
                 changes.extend(self._op(pattern, nodes, op, names))
         except Refused:
-            self._restore(snap, before_nodes)
+            self._restore(snap, self.added[mark:])
+            del self.added[mark:]
+            self.touched = outer
             raise
+        self.last_touched = self.touched
+        self.touched = outer | self.touched
         return changes
 
     def _snapshot(self, region: set[str]) -> dict[str, Any]:
+        """Node and edge attributes around a match (props copied; values are immutable)."""
         g = self.g
-        nodes = {n: copy.deepcopy(dict(g.nodes[n])) for n in region if n in g}
+        nodes = {n: {**g.nodes[n], "props": dict(g.nodes[n]["props"])}
+                 for n in region if n in g}
         edges = {}
         for n in nodes:
             for a, b, d in list(g.in_edges(n, data=True)) + list(g.out_edges(n, data=True)):
-                edges[(a, b)] = copy.deepcopy(dict(d))
+                edges[(a, b)] = {**d, "props": dict(d.get("props") or {})}
         return {"nodes": nodes, "edges": edges}
 
-    def _restore(self, snap: dict[str, Any], before_nodes: set[str]) -> None:
+    def _restore(self, snap: dict[str, Any], added: list[str]) -> None:
         g = self.g
-        for n in [n for n in g.nodes if n not in before_nodes]:
-            g.remove_node(n)
+        for n in added:
+            if n in g:
+                g.remove_node(n)
         for n in snap["nodes"]:
             if n in g:
                 g.remove_node(n)
@@ -194,16 +215,13 @@ class Rewriter:
                                  nodes, names)
         if kind == "add_node":
             template = self._fmt(op["name"], nodes)
-            name = self._unique(template)
-            names[template] = name
             group: tuple[str, ...] = ()
             if "group_of" in op:
                 group = tuple(self.g.nodes[self._name(op["group_of"], nodes, names)]
                               .get("group", ()))
             props = {k: self._value(v, nodes, names) for k, v in op.get("props", {}).items()}
-            self.g.add_node(name, kind=op["kind"], props=props, loc=None, group=group,
-                            ignore=frozenset(), source_id=None)
-            self.touched.add(name)
+            name = self.new_node(template, op["kind"], props, group)
+            names[template] = name
             return [Change(rule, "add_node", [name], f"added {op['kind']} {name}")]
         if kind == "add_edge":
             a = self._existing(self._name(op["from"], nodes, names))
@@ -282,10 +300,8 @@ class Rewriter:
         if cred:
             for p in preds:
                 self.g.nodes[p]["props"]["credentials"] = cred
-            identity = self._unique(f"{x}_identity")
-            self.g.add_node(identity, kind="cognito", props={"pool": "identity"}, loc=None,
-                            group=tuple(self.g.nodes[x].get("group", ())),
-                            ignore=frozenset(), source_id=None)
+            identity = self.new_node(f"{x}_identity", "cognito", {"pool": "identity"},
+                                     tuple(self.g.nodes[x].get("group", ())))
             changes.append(Change(rule, "add_node", [identity],
                                   f"added cognito {identity} (identity pool: {cred} credentials"
                                   f" for {', '.join(preds)})"))
@@ -302,12 +318,10 @@ class Rewriter:
                  names: dict[str, str]) -> list[Change]:
         """Put a new node of another kind in x's place, taking over its edges."""
         template = self._fmt(op["name"], nodes)
-        new = self._unique(template)
-        names[template] = new
         data = self.g.nodes[x]
         props = {k: self._value(v, nodes, names) for k, v in op.get("props", {}).items()}
-        self.g.add_node(new, kind=op["kind"], props=props, loc=None,
-                        group=tuple(data.get("group", ())), ignore=frozenset(), source_id=None)
+        new = self.new_node(template, op["kind"], props, tuple(data.get("group", ())))
+        names[template] = new
         side = Ctx(self.arch).side_targets(x)
         for p, _, d in list(self.g.in_edges(x, data=True)):
             self._add_edge(p, new, None, dict(d.get("props") or {}), d.get("label"))

@@ -70,7 +70,7 @@ def load_any(path: str, text: str | None = None) -> Architecture:
     if fmt == "terraform":
         from advisor.importers.terraform import import_terraform
 
-        return import_terraform(path)
+        return import_terraform(path, text)
     from advisor.dsl import parse_text
 
     return parse_text(text, path)

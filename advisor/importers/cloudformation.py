@@ -8,7 +8,8 @@ Order of work:
   3. wiring -> edges: SAM events and policies, IAM, event source mappings, invoke configs,
      subscriptions, notifications, rules, schedules, pipes, Step Functions definitions,
      API Gateway integrations, environment variables, ...
-  4. handler inspection (cfn_code), entry points (a `clients` node), notes
+  4. handler inspection (cfn_code), entry points (a `clients` node), notes, and
+     `arch.aliases`: every folded resource / SAM-generated id -> its node (cfn_aliases)
   5. `resolve_modes()` fills every edge mode left to the catalog default
 
 Public API: `import_template(path, text=None, data=None) -> Architecture`.
@@ -24,6 +25,7 @@ from typing import Any
 from advisor.catalog import kind_for_cloudformation
 from advisor.errors import AdvisorError, Diagnostic
 from advisor.importers import cfn_apigw, cfn_code, cfn_iam, cfn_sam, cfn_sfn, cfn_wiring
+from advisor.importers.cfn_aliases import build_aliases
 from advisor.importers.cfn_context import (
     PSEUDO_PREFIX,
     SAM_GENERATED_SUFFIXES,
@@ -65,6 +67,7 @@ def import_template(path: str, text: str | None = None, data_: Any = None) -> Ar
     _unresolved_refs(ctx)
     _summary_notes(ctx)
     arch = ctx.arch
+    arch.aliases = build_aliases(ctx)
     arch.name = _name(ctx)
     arch.notes = sorted(ctx.notes)
     arch.resolve_modes()

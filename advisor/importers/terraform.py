@@ -9,7 +9,8 @@ modules, and maps:
   (`aws_lambda_function.forward`, `module.m.aws_sqs_queue.q`) and the block's location;
 - wiring resources (event source mappings, subscriptions, notifications, rule targets,
   API Gateway integrations, IAM, ...) to edges and props, counted as consumed;
-- unknown `aws_*` types to `resource` nodes, reported as info notes.
+- unknown `aws_*` types to `resource` nodes, reported as info notes;
+- every consumed resource's address to the node it belongs to (`arch.aliases`, tf_aliases).
 
 Props are set only where the configuration states them; the catalog supplies defaults.
 The per-type readers live in `tf_props` (node props) and `tf_wiring` (edges); this module
@@ -241,7 +242,7 @@ def import_terraform(path: str, text: str | None = None) -> Architecture:
 
     `text`, when given, is the content of the single file `path` (pasted HCL).
     """
-    from advisor.importers import tf_props, tf_wiring
+    from advisor.importers import tf_aliases, tf_props, tf_wiring
 
     ws = load_workspace(path, text)
     arch = Architecture(name=_arch_name(path), source=path, format="terraform")
@@ -290,6 +291,7 @@ def import_terraform(path: str, text: str | None = None) -> Architecture:
             ctx.consume(res.type)
             tf_wiring.read_wiring(ctx, res)
     tf_wiring.finish(ctx)
+    arch.aliases = tf_aliases.build_aliases(ctx)  # before the registry list is dropped
     _entry_points(ctx)
     _remote_module_notes(ctx)
     if ctx.consumed:

@@ -211,7 +211,7 @@ class Matcher:
         for i, spec in enumerate(pattern.chain):
             if spec.get("glue"):
                 status = predicates.glue_status(self.ctx, nodes[i - 1], nodes[i], nodes[i + 1],
-                                                params.get("glue_via"))
+                                                params)
                 if status is None:
                     return
                 likely = likely or status == "likely"

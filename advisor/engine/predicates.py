@@ -11,6 +11,7 @@ refuses pattern files that name a predicate that does not exist.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -58,31 +59,90 @@ def rewriter(fn: Callable[..., str]) -> Callable[..., str]:
 
 
 # ---------------------------------------------------------------------------- glue
-def glue_status(ctx: Ctx, pred: str, fn: str, succ: str, via: str | None = None) -> str | None:
+# Kinds that are not an AWS service API a native integration could call.
+NOT_AWS_APIS = frozenset({"client", "http", "resource"})
+
+
+def forward_targets(ctx: Ctx, fn: str) -> list[str]:
+    """The successors `fn` really forwards to.
+
+    Its work successors (`Ctx.work_out`); when its handler was read and its single SDK
+    call targets a kind (`glue_target`) that exactly one of them has, only that one: the
+    others are reached through IAM policies or environment variables the code never uses.
+    """
+    work = ctx.work_out(fn)
+    props = ctx.props(fn)
+    target = props.get("glue_target")
+    if len(work) > 1 and target and props.get("glue_evidence"):
+        named = [s for s in work if ctx.kind(s) == target]
+        if len(named) == 1:
+            return named
+    return work
+
+
+def _routes(via: Any) -> list[list[str]]:
+    """`glue_via` as a list of hop sequences: None -> [[]] (direct), "pipes" -> [["pipes"]],
+    [[sfn], [pipes, sfn]] as given."""
+    if not via:
+        return [[]]
+    if isinstance(via, str):
+        return [[via]]
+    return [[v] if isinstance(v, str) else list(v) for v in via]
+
+
+def hop_ok(source_kind: str, target_kind: str, any_service: Any = ()) -> bool:
+    """One native hop: the catalog's integrations, or a source that calls any AWS API
+    (`any_service` kinds, e.g. a REST API's AWS integration, a Step Functions AWS SDK task)."""
+    if catalog.integrates_natively(source_kind, target_kind):
+        return True
+    return source_kind in (any_service or ()) and target_kind not in NOT_AWS_APIS
+
+
+def route_to(source_kind: str, target_kind: str, params: dict[str, Any]) -> list[str] | None:
+    """The first route (intermediate kinds) by which `source_kind` reaches `target_kind`
+    natively under the pattern's `glue_via` / `glue_any_service` params, or None."""
+    any_service = params.get("glue_any_service") or ()
+    for seq in _routes(params.get("glue_via")):
+        hops = [source_kind, *seq, target_kind]
+        if all(hop_ok(a, b, any_service) for a, b in itertools.pairwise(hops)):
+            return seq
+    return None
+
+
+def _one_hop(source_kind: str, target_kind: str) -> bool:
+    return route_to(source_kind, target_kind, {"glue_via": [[], ["pipes"]]}) is not None
+
+
+def glue_status(ctx: Ctx, pred: str, fn: str, succ: str,
+                params: dict[str, Any] | str | None = None) -> str | None:
     """'confirmed', 'likely' or None: does `fn` only forward from `pred` to `succ`?
 
     - `glue = false` (the user says it does real work) is final: never glue.
-    - it must have exactly one real outgoing target, `succ` (its DLQ/destinations, log
-      groups and keys do not count): a second target means it decides or fans out.
+    - it must have exactly one real outgoing target, `succ` (`forward_targets`: its
+      DLQ/destinations, log groups and keys do not count): a second target means it
+      decides or fans out.
     - `pred` must reach `succ` natively (the catalog's integration families), else there
-      is nothing to replace the function with; with `via` (e.g. `pipes`), through one
-      native hop of that kind instead.
+      is nothing to replace the function with; with `glue_via` (e.g. `pipes`, or
+      `[[sfn], [pipes, sfn]]`), through native hops of those kinds instead.
     - `glue = true` or handler evidence confirms it (then every trigger must reach `succ`
       natively, since all of them are rewired); otherwise it is only likely, and only
-      with exactly one trigger.
+      with exactly one trigger (never with `glue_confirmed_only`).
+    - `glue_indirect_only`: only when no one-hop route (direct or one pipe) exists, so a
+      two-hop rule never doubles a one-hop one.
     """
+    if not isinstance(params, dict):
+        params = {"glue_via": params} if params else {}
     props = ctx.props(fn)
     if props.get("glue") is False:
         return None
-    if ctx.work_out(fn) != [succ]:
+    if forward_targets(ctx, fn) != [succ]:
         return None
     succ_kind = ctx.kind(succ)
 
     def reaches(source_kind: str) -> bool:
-        if via:
-            return catalog.integrates_natively(source_kind, via) and \
-                catalog.integrates_natively(via, succ_kind)
-        return catalog.integrates_natively(source_kind, succ_kind)
+        if params.get("glue_indirect_only") and _one_hop(source_kind, succ_kind):
+            return False
+        return route_to(source_kind, succ_kind, params) is not None
 
     if not reaches(ctx.kind(pred)):
         return None
@@ -91,7 +151,7 @@ def glue_status(ctx: Ctx, pred: str, fn: str, succ: str, via: str | None = None)
         if all(reaches(ctx.kind(p)) for p in preds):
             return "confirmed"
         return None
-    if ctx.g.in_degree(fn) != 1:
+    if params.get("glue_confirmed_only") or ctx.g.in_degree(fn) != 1:
         return None
     return "likely"
 
@@ -365,6 +425,57 @@ def direct_write_candidate(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, A
     return all(ctx.prop(api, f) is not True for f in ("validation", "waf", "caching"))
 
 
+@match
+def glue_unshown_target(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]) -> Any:
+    """A function its handler shows to make one forwarding SDK call (`glue = true` and a
+    `glue_target`) to a service the design has no node for (the default event bus, a
+    table named only in an environment variable, Comprehend, Translate, SES, ...), where
+    every trigger reaches that service natively (`route_to`). Its only successors may be
+    unmodelled `resource` nodes (e.g. an SES configuration set); a modelled successor
+    means the three-node glue rules apply, or the function does more."""
+    pred, fn = nodes[0], nodes[1]
+    props = ctx.props(fn)
+    target = props.get("glue_target")
+    if props.get("glue") is not True or not target or target in NOT_AWS_APIS:
+        return None
+    if any(ctx.kind(s) != "resource" for s in ctx.work_out(fn)):
+        return None
+    route = None
+    for p in ctx.g.predecessors(fn):
+        r = route_to(ctx.kind(p), str(target), params)
+        if r is None:
+            return None
+        if p == pred:
+            route = r
+    if route is None:
+        return None
+    ev = props.get("glue_evidence")
+    return {"target": target, "evidence": f" (handler: {ev})" if ev else "",
+            "how": describe_route(ctx.kind(pred), route, str(target), params)}
+
+
+def describe_route(source_kind: str, route: list[str], target: str,
+                   params: dict[str, Any]) -> str:
+    """'an EventBridge Pipes source ... -> EventBridge Pipes target', from the catalog."""
+    hops = [source_kind, *route, target]
+    any_service = params.get("glue_any_service") or {}
+    parts = []
+    for a, b in itertools.pairwise(hops):
+        found = catalog.native_integrations(a, b)
+        if found:
+            parts.append(found[0].mechanism)
+        elif isinstance(any_service, dict) and a in any_service:
+            parts.append(str(any_service[a]))
+    return " then ".join(parts)
+
+
+@match
+def pipe_hint(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]) -> Any:
+    """Message field: name the EventBridge Pipe when the trigger needs one to start a workflow."""
+    route = route_to(ctx.kind(nodes[0]), ctx.kind(nodes[-1]), params) or []
+    return {"pipe_hint": " through an EventBridge Pipe" if "pipes" in route else ""}
+
+
 # ---------------------------------------------------------------------------- rewriters
 @rewriter
 def raise_visibility(rw: Any, nodes: tuple[str, ...], args: dict[str, Any]) -> str:
@@ -431,3 +542,59 @@ def set_log_retention(rw: Any, nodes: tuple[str, ...], args: dict[str, Any]) -> 
         return f"{', '.join(sorted(groups))}.retention = {days} days"
     rw.set_props(n, {"log_retention": days})
     return f"{n}.log_retention = {days} days"
+
+
+@rewriter
+def forward_natively(rw: Any, nodes: tuple[str, ...], args: dict[str, Any]) -> str:
+    """Remove glue function nodes[1]: each trigger reaches the target through the
+    native route (`route_to` with `args` as the pattern params), with a node added for
+    every hop kind on the way (a pipe, an Express workflow) and for the target itself
+    when the design had none (a `resource` node named after the service otherwise)."""
+    g = rw.arch.graph
+    fn = nodes[1]
+    ctx = Ctx(rw.arch)
+    props = ctx.props(fn)
+    if len(nodes) > 2:
+        target, tkind = nodes[2], ctx.kind(nodes[2])
+        extra: list[str] = []
+    else:
+        tkind = str(props.get("glue_target") or "")
+        target = ""
+        extra = [s for s in ctx.work_out(fn) if ctx.kind(s) == "resource"]
+    preds = sorted(g.predecessors(fn))
+    routes = {p: route_to(ctx.kind(p), tkind, args) for p in preds}
+    if not preds or any(r is None for r in routes.values()):
+        from advisor.engine.rewrite import Refused
+
+        raise Refused(f"not every trigger of {fn} reaches {tkind} natively")
+    group = tuple(g.nodes[fn].get("group", ()))
+    failure = props.get("on_failure") or props.get("dlq")
+    if not target:
+        known = tkind in catalog.kind_names()
+        target = rw.new_node(f"{tkind}_target", tkind if known else "resource",
+                             {} if known else {"service": tkind}, group)
+        for s in extra:
+            rw._add_edge(target, s, None, {})
+    subtypes = set(_http_subtypes())
+    made = []
+    for p in preds:
+        prev = p
+        for kind in routes[p] or []:
+            word = {"pipes": "pipe", "sfn": "workflow"}.get(kind, kind)
+            hop_props = {"type": "express"} if kind == "sfn" else {}
+            hop = rw.new_node(f"{fn}_{word}", kind, hop_props, group)
+            made.append(hop)
+            rw._add_edge(prev, hop, None, {"integration": "native"})
+            prev = hop
+        eprops: dict[str, Any] = {"integration": "service" if ctx.kind(prev) == "apigw"
+                                  else "native"}
+        if failure and failure in g and prev == p:
+            eprops["dlq"] = failure
+        rw._add_edge(prev, target, None, eprops)
+        if ctx.kind(p) == "apigw" and prev == p and ctx.prop(p, "type") == "http" and \
+                tkind not in subtypes:
+            rw.set_props(p, {"type": "rest"})
+    g.remove_node(fn)
+    rw.touched.update([*preds, target])
+    via = f" via {', '.join(made)}" if made else ""
+    return f"removed {fn}; {', '.join(preds)} -> {target}{via}"

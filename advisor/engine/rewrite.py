@@ -265,8 +265,10 @@ class Rewriter:
     def _bypass(self, rule: str, x: str, op: dict[str, Any], nodes: tuple[str, ...],
                 names: dict[str, str]) -> list[Change]:
         """Remove x and connect each predecessor to x's single real successor."""
+        from advisor.engine.predicates import forward_targets
+
         ctx = Ctx(self.arch)
-        succs = ctx.work_out(x)
+        succs = forward_targets(ctx, x)
         if len(succs) != 1:
             raise Refused(f"{x} has {len(succs)} targets; cannot bypass it")
         s = succs[0]

@@ -117,7 +117,7 @@ def attach_alternative_deltas(
             if after is None:
                 after = estimate(after_arch, region=region, requests=requests, **kwargs)
                 cache[key] = after
-            alt.cost_delta_usd_month = round(after.monthly_usd - before.monthly_usd, 2)
+            alt.cost_delta_usd_month = round(after.monthly_usd - before.monthly_usd, 2) + 0.0  # no -0.0
             if before.has_response and after.has_response:
                 delta = after.latency["response_p50_ms"] - before.latency["response_p50_ms"]
             elif before.has_response:
@@ -125,4 +125,4 @@ def attach_alternative_deltas(
                 delta = -before.latency["response_p50_ms"]
             else:
                 delta = after.latency["delivery_p50_ms"] - before.latency["delivery_p50_ms"]
-            alt.latency_delta_ms = round(delta, 1)
+            alt.latency_delta_ms = round(delta, 1) + 0.0

@@ -1,0 +1,41 @@
+"""Run every benchmark in turn and print its figures (`make bench`).
+
+Each benchmark is a script that prints its own figures and targets; this runs them in
+separate processes so one's imports and caches do not flatter another's numbers.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ORDER = [
+    "bench_dsl.py",  # issue 2: parse + validate per node
+    "bench_engine.py",  # issue 4: full analysis of generated designs
+    "bench_estimate.py",  # issue 5: estimating a 10k-node design
+    "bench_app.py",  # issue 7: page rerun after pasting a 200-node design
+    "corpus_report.py",  # issue 3: corpus import, glue agreement, throughput vs cfn-lint
+    "bench_batch.py",  # issue 8: analyze over the corpus, --jobs 1/2 vs cfn-lint
+    "peer_parity.py",  # findings vs cfn-lint + serverless-rules on the same resources
+]
+
+
+def main() -> int:
+    status = 0
+    for name in ORDER:
+        script = HERE / name
+        if not script.exists():
+            continue
+        print(f"\n=== {name}", flush=True)
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, str(script)], check=False)
+        print(f"=== {name}: exit {proc.returncode} in {time.perf_counter() - start:.1f} s", flush=True)
+        status = status or proc.returncode
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,9 +6,9 @@ render, report, dsl). What lives here is only the glue a page needs:
 - `analyze` runs the pipeline once per input (cached by content hash) without estimates;
   the estimates depend on the traffic slider and the chosen rewrites, so they are made
   separately (`view`) and cached on (input, choice, traffic).
-- `after_for` applies the rewrites the user ticked. The engine offers `apply=` "default",
-  "all" or "none" only; a chosen subset is applied by running the engine's own fixpoint
-  with eligibility restricted to the chosen finding ids (see `_SelectiveEngine`).
+- `after_for` applies the rewrites the user ticked, through the engine's public
+  `run(arch, apply={finding_id: alternative_index})`: exactly the chosen findings, each
+  with the chosen alternative (the first when a plain set of ids is given).
 - uploads are checked (count, size, suffix, UTF-8) and written only inside a
   `tempfile.TemporaryDirectory`; nothing from them is executed.
 
@@ -25,7 +25,7 @@ import tempfile
 import threading
 import zipfile
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -123,7 +123,9 @@ class Analysis:
     key: str
     name: str
     result: FileResult
-    applicable: dict[str, bool] = field(default_factory=dict)  # finding id -> can rewrite
+    applicable: dict[str, bool] = field(default_factory=dict)  # id -> first alt. can rewrite
+    # finding id -> indexes of the alternatives the engine can apply (any may be chosen)
+    choices: dict[str, tuple[int, ...]] = field(default_factory=dict)
     default_selection: frozenset[str] = frozenset()
     engine_error: str | None = None
 
@@ -143,20 +145,18 @@ def _analysis_from(key: str, name: str, result: FileResult) -> Analysis:
     if not a.ok:
         return a
     try:
-        by_id = _engine().by_id
+        _engine()
     except Exception as exc:  # engine missing or broken: show the design without findings
         a.engine_error = f"{type(exc).__name__}: {exc}"
         return a
     for f in result.findings:
-        p = by_id.get(f.rule)
-        alt0 = f.alternatives[0] if f.alternatives else None
-        a.applicable[f.id] = bool(
-            p is not None and p.rewrites and p.apply != "manual"
-            and alt0 is not None and not getattr(alt0, "refused", None)
-        )
+        a.choices[f.id] = tuple(i for i, alt in enumerate(f.alternatives)
+                                if getattr(alt, "applicable", False)
+                                and not getattr(alt, "refused", None))
+        a.applicable[f.id] = 0 in a.choices[f.id]
     a.default_selection = frozenset(
-        f.id for f in result.findings
-        if f.alternatives and f.alternatives[0].applies_by_default and a.applicable[f.id]
+        f.id for f in result.findings if getattr(f, "default_applied", False)
+        and a.applicable[f.id]
     )
     return a
 
@@ -221,49 +221,39 @@ def _relabel(d: Diagnostic, tmp: str, name: str) -> Diagnostic:
 
 
 # ---------------------------------------------------------------------- rewrites
-def _finding_id(m: Any) -> str:
-    """The id the engine gives the finding of a match (advisor.engine.core._finding)."""
-    return f"{m.pattern.id}:{'/'.join(m.nodes)}"
+Choice = tuple[tuple[str, int], ...]  # sorted (finding id, alternative index) pairs
 
 
-def _selective_engine(chosen: frozenset[str], known: frozenset[str]) -> Any:
-    from advisor.engine import Engine
+def choice_of(a: Analysis, selection: Iterable[str] | Mapping[str, int]) -> Choice:
+    """The applicable part of a selection: finding ids (their first alternative) or a
+    mapping {finding id: alternative index}; unknown ids and advice-only picks drop out."""
+    pairs = selection.items() if isinstance(selection, Mapping) else ((s, 0) for s in selection)
+    return tuple(sorted((fid, int(i)) for fid, i in pairs if i in a.choices.get(fid, ())))
 
-    class _SelectiveEngine(Engine):
-        """The engine's fixpoint, applying only the chosen findings. Matches that appear
-        only after a rewrite (not shown to the user) follow the default policy."""
 
-        def _eligible(self, m: Any, apply: str) -> bool:
-            p = m.pattern
-            if not p.rewrites or p.apply == "manual":
-                return False
-            fid = _finding_id(m)
-            if fid in known:
-                return fid in chosen
-            return super()._eligible(m, "default")
-
-    return _SelectiveEngine(_engine().patterns)
+def _default_choice(a: Analysis) -> Choice:
+    return tuple(sorted((fid, 0) for fid in a.default_selection))
 
 
 @st.cache_resource(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _after_cached(key: str, selection: frozenset[str], _analysis: Analysis) -> tuple[Any, list]:
-    a = _analysis
-    before = a.result.before
-    if not selection:
+def _after_cached(key: str, choice: Choice, _analysis: Analysis) -> tuple[Any, list]:
+    before = _analysis.result.before
+    if not choice:
         return before, []
-    known = frozenset(f.id for f in a.result.findings)
-    outcome = _selective_engine(selection, known).run(before, apply="all")
+    outcome = _engine().run(before, apply=dict(choice))
     return outcome.after, list(outcome.changes)
 
 
-def after_for(a: Analysis, selection: Iterable[str]) -> tuple[Architecture, list[Any]]:
-    """The architecture with exactly the chosen rewrites (finding ids) applied."""
-    chosen = frozenset(s for s in selection if a.applicable.get(s))
-    if chosen == a.default_selection and a.result.after is not None:
+def after_for(a: Analysis, selection: Iterable[str] | Mapping[str, int],
+              ) -> tuple[Architecture, list[Any]]:
+    """The architecture with exactly the chosen rewrites applied: finding ids (first
+    alternative) or {finding id: alternative index}."""
+    choice = choice_of(a, selection)
+    if choice == _default_choice(a) and a.result.after is not None:
         return a.result.after, list(a.result.changes)
     if a.engine_error or a.result.before is None:
         return a.result.before, []
-    return _after_cached(a.key, chosen, a)
+    return _after_cached(a.key, choice, a)
 
 
 # ---------------------------------------------------------------------- estimates
@@ -272,7 +262,7 @@ class View:
     """What the page shows for one (input, chosen rewrites, traffic)."""
 
     analysis: Analysis
-    selection: frozenset[str]
+    selection: Choice  # (finding id, alternative index) pairs applied to `after`
     requests: float | None
     after: Architecture
     changes: list[Any]
@@ -283,7 +273,11 @@ class View:
 
     @property
     def key(self) -> str:
-        return digest(self.analysis.key, *sorted(self.selection), repr(self.requests))
+        return digest(self.analysis.key, *self.choice_parts, repr(self.requests))
+
+    @property
+    def choice_parts(self) -> list[str]:
+        return [f"{fid}#{i}" for fid, i in self.selection]
 
     def file_result(self) -> FileResult:
         """The pipeline's result shape for this choice and traffic (all deltas filled)."""
@@ -318,9 +312,9 @@ def _with_deltas(findings: list[Any], before: Architecture, before_est: Any,
 
 
 @st.cache_resource(max_entries=CACHE_ENTRIES, show_spinner=False)
-def _view_cached(key: str, selection: frozenset[str], requests: float | None,
+def _view_cached(key: str, selection: Choice, requests: float | None,
                  _a: Analysis) -> View:
-    after, changes = after_for(_a, selection)
+    after, changes = after_for(_a, dict(selection))
     view = View(_a, selection, requests, after, changes, list(_a.result.findings))
     try:
         from advisor.estimate import estimate
@@ -359,9 +353,11 @@ def pages(n: int, size: int) -> int:
     return max(1, math.ceil(n / size))
 
 
-def view(a: Analysis, selection: Iterable[str], requests: float | None) -> View:
-    chosen = frozenset(s for s in selection if a.applicable.get(s))
-    return _view_cached(a.key, chosen, requests, a)
+def view(a: Analysis, selection: Iterable[str] | Mapping[str, int],
+         requests: float | None) -> View:
+    """The page for one choice of rewrites (finding ids, or {finding id: alternative
+    index} to pick a non-first alternative) at one traffic level."""
+    return _view_cached(a.key, choice_of(a, selection), requests, a)
 
 
 def entry_requests(a: Analysis) -> float | None:
@@ -488,7 +484,7 @@ def _curve_cached(key: str, _v: View) -> dict[str, Any]:
 def cost_curve(v: View) -> dict[str, Any]:
     """Monthly cost of before and after over 1K..10B requests/month and where they cross
     (advisor.estimate.sweep's crossing search on a coarse grid: fast enough per rerun)."""
-    return _curve_cached(digest(v.analysis.key, *sorted(v.selection)), v)
+    return _curve_cached(digest(v.analysis.key, *v.choice_parts), v)
 
 
 # ---------------------------------------------------------------------- diagrams

@@ -5,7 +5,12 @@ Rewriting policy (documented in docs/patterns-authoring.md):
 - Which findings are rewritten: `apply="none"` none; `"default"` the first alternative
   of findings whose pattern says `fix.apply: default` and that are not only *likely*
   (structure-inferred glue); `"all"` also likely findings and `opt-in` patterns.
-  `manual` patterns are never applied, only offered.
+  `manual` patterns are never applied by these levels, only offered.
+- A chosen set: `apply={finding_id: alternative_index}` applies exactly those findings
+  (any pattern level, any alternative whose `applicable` is true), by the ids of the
+  findings of the input; a finding that only appears after another rewrite is applied
+  only when its id is chosen too (otherwise it follows "none"). `Finding.auto` says
+  which level would apply a finding by itself.
 - Fixpoint: match, apply, re-match the region around what changed, until a round
   changes nothing (at most MAX_ROUNDS). Each rewrite removes its own match, so the
   result is idempotent: optimizing the optimized architecture changes nothing.
@@ -23,7 +28,7 @@ Rewriting policy (documented in docs/patterns-authoring.md):
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from advisor.engine.context import Ctx
@@ -49,8 +54,9 @@ class Engine:
     def __init__(self, patterns: Iterable[Pattern]) -> None:
         self.patterns = sorted(patterns, key=lambda p: p.id)
         self.by_id = {p.id: p for p in self.patterns}
-        self.structural = {p.id for p in self.patterns if any(
-            op["op"] in STRUCTURAL_OPS for op in (p.alternatives[0].get("ops") or ()))}
+        self.structural = {(p.id, i) for p in self.patterns
+                           for i, alt in enumerate(p.alternatives)
+                           if any(op["op"] in STRUCTURAL_OPS for op in (alt.get("ops") or ()))}
         # a match touching a changed node starts at most (chain length - 1) hops away
         self.radius = max((len(p.chain) for p in self.patterns), default=1) - 1
 
@@ -95,9 +101,10 @@ class Engine:
         return _drop_superseded(found)
 
     # ------------------------------------------------------------------ running
-    def run(self, arch: Architecture, apply: str = "default") -> Outcome:
-        if apply not in APPLY_CHOICES:
-            raise ValueError(f"apply must be one of {APPLY_CHOICES}, not {apply!r}")
+    def run(self, arch: Architecture, apply: str | Mapping[str, int] = "default") -> Outcome:
+        """Findings on `arch` and the architecture rewritten by `apply`: a level
+        ("default", "all", "none") or a mapping {finding id: alternative index}."""
+        chosen = _check_apply(apply)
         # The engine allocates many small objects and creates no reference cycles; the
         # cyclic collector rescanning a 100k-node graph would make the run superlinear.
         was_enabled = gc.isenabled()
@@ -109,33 +116,61 @@ class Engine:
                 base.resolve_modes()
             matches = self.match_all(base)
             findings = sorted((self._finding(base, m) for m in matches), key=Finding.sort_key)
-            after, changes = self._rewrite(base, matches, apply)
+            if chosen is not None:
+                by_id = {f.id: f for f in findings}
+                for fid, index in sorted(chosen.items()):
+                    f = by_id.get(fid)
+                    if f is not None and not (0 <= index < len(f.alternatives)
+                                              and f.alternatives[index].applicable):
+                        raise ValueError(f"finding {fid} has no applicable alternative {index}")
+            level = "chosen" if chosen is not None else str(apply)
+            after, changes = self._rewrite(base, matches, level, chosen or {})
         finally:
             if was_enabled:
                 gc.enable()
         return Outcome(findings=findings, after=after, changes=changes)
 
-    def _eligible(self, m: Match, apply: str) -> bool:
+    def auto_level(self, m: Match) -> str:
+        """Which `apply` level rewrites this match by itself: "default", "all",
+        "chosen" (only when picked by id) or "never" (advice only)."""
         p = m.pattern
-        if apply == "none" or not p.rewrites:
-            return False
-        if apply == "all":
-            return p.apply in ("default", "opt-in")
-        return p.apply == "default" and not m.likely
+        if not p.rewrites:
+            return "never"
+        if p.apply == "default" and not m.likely:
+            return "default"
+        if p.apply in ("default", "opt-in"):
+            return "all"
+        return "chosen"
 
-    def _rewrite(self, base: Architecture, matches: list[Match],
-                 apply: str) -> tuple[Architecture, list[Change]]:
+    def _choice(self, m: Match, apply: str, chosen: Mapping[str, int]) -> int | None:
+        """The alternative to apply to a match under `apply`, or None."""
+        if apply == "chosen":
+            return chosen.get(finding_id(m))
+        if apply == "none":
+            return None
+        level = self.auto_level(m)
+        if level == "default" or (apply == "all" and level == "all"):
+            return 0
+        return None
+
+    def _rewrite(self, base: Architecture, matches: list[Match], apply: str,
+                 chosen: Mapping[str, int]) -> tuple[Architecture, list[Change]]:
         work = fast_copy(base)
         changes: list[Change] = []
-        if apply == "none":
+        if apply == "none" or (apply == "chosen" and not chosen):
             return work, changes
-        levels = ("default",) if apply == "default" else ("default", "opt-in")
-        rewriting = [p for p in self.patterns if p.rewrites and p.apply in levels]
+        if apply == "chosen":
+            rules = {fid.split(":", 1)[0] for fid in chosen}
+            rewriting = [p for p in self.patterns if p.id in rules]
+        else:
+            levels = ("default",) if apply == "default" else ("default", "opt-in")
+            rewriting = [p for p in self.patterns if p.rewrites and p.apply in levels]
         current = matches
         for _round in range(MAX_ROUNDS):
             candidates = sorted(
-                (m for m in current if self._eligible(m, apply)),
-                key=lambda m: (m.pattern.priority, m.subject, m.pattern.id, m.nodes),
+                ((m, i) for m in current if (i := self._choice(m, apply, chosen)) is not None),
+                key=lambda mi: (mi[0].pattern.priority, mi[0].subject, mi[0].pattern.id,
+                                mi[0].nodes),
             )
             if not candidates:
                 break
@@ -144,15 +179,15 @@ class Engine:
             matcher = Matcher(ctx)
             used: set[str] = set()
             applied = False
-            for m in candidates:
-                structural = m.pattern.id in self.structural
+            for m, index in candidates:
+                structural = (m.pattern.id, index) in self.structural
                 if structural and used.intersection(m.nodes):
                     continue
                 fresh = matcher.verify(m)
                 if fresh is None or self._suppressed(ctx, fresh):
                     continue
                 try:
-                    changes.extend(rw.apply(m.pattern, m.nodes, 0))
+                    changes.extend(rw.apply(m.pattern, m.nodes, index))
                 except Refused:
                     continue
                 ctx.note_changed(rw.last_touched | set(m.nodes))
@@ -179,19 +214,43 @@ class Engine:
             loc = next((base.graph.nodes[n].get("loc") for n in m.nodes
                         if base.graph.nodes[n].get("loc") is not None), None)
         alts = []
+        auto = self.auto_level(m)
         for i, alt in enumerate(p.alternatives):
             alts.append(Alternative(
                 title=_format(alt["title"], values),
                 _build=_builder(base, p, m.nodes, i) if alt.get("ops") else None,
-                applies_by_default=(i == 0 and p.apply == "default" and not m.likely),
+                applies_by_default=(i == 0 and auto == "default"),
+                applicable=bool(alt.get("ops")),
             ))
         return Finding(
-            id=f"{p.id}:{'/'.join(m.nodes)}",
+            id=finding_id(m), auto=auto,
             rule=p.id, title=p.title, pillar=p.pillar, severity=p.severity,
             nodes=list(m.nodes), message=message, location=loc, likely=m.likely,
             alternatives=alts, references=list(p.references), subject=m.subject,
             equivalents=list(p.equivalents),
         )
+
+
+def finding_id(m: Match) -> str:
+    """The stable id of a match's finding: rule id and node names (`apply=` mapping key)."""
+    return f"{m.pattern.id}:{'/'.join(m.nodes)}"
+
+
+def _check_apply(apply: Any) -> Mapping[str, int] | None:
+    """None for a level name; the mapping (validated) for a chosen set."""
+    if isinstance(apply, str):
+        if apply not in APPLY_CHOICES:
+            raise ValueError(f"apply must be one of {APPLY_CHOICES} or a mapping"
+                             f" {{finding id: alternative index}}, not {apply!r}")
+        return None
+    if not isinstance(apply, Mapping):
+        raise ValueError(f"apply must be one of {APPLY_CHOICES} or a mapping, not {apply!r}")
+    for fid, index in apply.items():
+        if not isinstance(fid, str) or ":" not in fid:
+            raise ValueError(f"not a finding id: {fid!r}")
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise ValueError(f"alternative index for {fid} must be an int >= 0, not {index!r}")
+    return apply
 
 
 def _builder(base: Architecture, p: Pattern, nodes: tuple[str, ...], i: int) -> Any:

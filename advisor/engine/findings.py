@@ -26,6 +26,9 @@ class Alternative:
     cost_delta_usd_month: float | None = None
     latency_delta_ms: float | None = None
     applies_by_default: bool = False
+    # the engine can make this rewrite itself (`Engine.run(apply={finding_id: index})`);
+    # False: advice only, the change is the user's to make
+    applicable: bool = False
     refused: str | None = None  # why the rewrite could not be made safely (None: it can)
     _after: Architecture | None = field(default=None, repr=False)
     _built: bool = field(default=False, repr=False)
@@ -49,6 +52,7 @@ class Alternative:
             "cost_delta_usd_month": self.cost_delta_usd_month,
             "latency_delta_ms": self.latency_delta_ms,
         }
+        out["applicable"] = self.applicable
         if self.refused:
             out["refused"] = self.refused
         return out
@@ -71,6 +75,14 @@ class Finding:
     references: list[str] = field(default_factory=list)
     subject: str | None = None
     equivalents: list[str] = field(default_factory=list)
+    # which `apply` level rewrites it by itself: "default" (also "all"), "all" (likely
+    # glue, opt-in patterns), "chosen" (manual patterns: only when picked by id), "never"
+    auto: str = "never"
+
+    @property
+    def default_applied(self) -> bool:
+        """`apply="default"` rewrites this finding (with its first alternative)."""
+        return self.auto == "default"
 
     def sort_key(self) -> tuple[Any, ...]:
         loc = self.location
@@ -91,6 +103,8 @@ class Finding:
             "likely": self.likely,
             "references": list(self.references),
             "equivalents": list(self.equivalents),
+            "auto": self.auto,
+            "default_applied": self.default_applied,
         }
 
 

@@ -1,7 +1,8 @@
 """Corpus report: import every template of the labelled corpus and measure.
 
 Prints: templates imported (and failures), nodes/edges found, resource types without a
-catalog kind, agreement of the handler inspection with the manifest's `lambda_glue`
+catalog kind, how many folded template resources `arch.aliases` maps to a node, agreement
+of the handler inspection with the manifest's `lambda_glue`
 labels (precision/recall on high+medium confidence; low confidence reported apart), and
 import throughput in templates/s beside cfn-lint on the same CloudFormation files.
 
@@ -83,12 +84,44 @@ def has_edge(archs: list[Architecture], src: str, dst: str) -> bool:
                for arch in archs for a, b in arch.graph.edges)
 
 
+def alias_coverage(arch: Architecture, path: Path, out: dict[str, Any]) -> None:
+    """Count the template's resources that are not nodes, and those `arch.aliases` maps.
+
+    CloudFormation: the ids under `Resources`; Terraform: every managed `aws_*` resource
+    of the module tree. Ids in `aliases` that the template does not declare are the ones
+    SAM generates (`FnRole`, `ServerlessRestApiProdStage`).
+    """
+    nodes = {str(d.get("source_id") or n) for n, d in arch.graph.nodes(data=True)}
+    if arch.format == "terraform":
+        from advisor.importers.tf_module import load_workspace
+
+        declared = {r.address: r.type for r in load_workspace(str(path)).resources()
+                    if not r.data and r.type.startswith("aws_")}
+    else:
+        from advisor.importers.cfn_yaml import load_template
+
+        res = load_template(path.read_text("utf-8"), str(path)).get("Resources") or {}
+        declared = {str(k): str(v.get("Type")) for k, v in res.items() if isinstance(v, dict)}
+    fmt = "terraform" if arch.format == "terraform" else "cloudformation"
+    for rid, rtype in declared.items():
+        if rid in nodes:
+            continue
+        out["alias_folded"][fmt] += 1
+        if rid in arch.aliases:
+            out["alias_mapped"][fmt] += 1
+        else:
+            out["alias_unmapped_types"][rtype] += 1
+    out["alias_generated"] += sum(1 for k in arch.aliases if k not in declared)
+
+
 def run(corpus: Path) -> dict[str, Any]:
     manifest = yaml.safe_load((corpus / "manifest.yaml").read_text("utf-8"))
     out: dict[str, Any] = {"templates": 0, "imported": 0, "input_errors": [], "crashes": [],
                            "nodes": 0, "edges": 0, "unknown_types": Counter(),
                            "by_format": Counter(), "edges_expected": 0, "edges_found": 0,
-                           "edges_missing": []}
+                           "edges_missing": [], "alias_folded": Counter(),
+                           "alias_mapped": Counter(), "alias_unmapped_types": Counter(),
+                           "alias_generated": 0}
     glue_rows = []
     started = time.perf_counter()
     cfn_files: list[Path] = []
@@ -111,6 +144,7 @@ def run(corpus: Path) -> dict[str, Any]:
             archs.append(arch)
             out["nodes"] += arch.graph.number_of_nodes()
             out["edges"] += arch.graph.number_of_edges()
+            alias_coverage(arch, path, out)
             for _, data in arch.graph.nodes(data=True):
                 if data["kind"] == "resource":
                     out["unknown_types"][str(data["props"].get("type", "?"))] += 1
@@ -220,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
                                      "found": res["edges_found"],
                                      "missing": res["edges_missing"]},
         "unknown_types": dict(sorted(res["unknown_types"].items())),
+        "aliases": {"folded": dict(res["alias_folded"]), "mapped": dict(res["alias_mapped"]),
+                    "unmapped_types": dict(sorted(res["alias_unmapped_types"].items())),
+                    "sam_generated": res["alias_generated"]},
         "glue": scores, "throughput": speed,
     }
     if args.json:
@@ -237,6 +274,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  missing: {line}")
     print(f"types without a catalog kind ({sum(res['unknown_types'].values())} nodes): "
           + ", ".join(f"{t} x{n}" for t, n in sorted(res["unknown_types"].items())))
+    folded, mapped = res["alias_folded"], res["alias_mapped"]
+    print(f"aliases: {sum(mapped.values())}/{sum(folded.values())} folded template resources map "
+          f"to a node (CloudFormation {mapped['cloudformation']}/{folded['cloudformation']}, "
+          f"Terraform {mapped['terraform']}/{folded['terraform']}); "
+          f"{res['alias_generated']} SAM-generated ids")
+    if res["alias_unmapped_types"]:
+        print("  not mapped: " + ", ".join(
+            f"{t} x{n}" for t, n in sorted(res["alias_unmapped_types"].items())))
     s = scores
     print(f"glue (high+medium labels): precision {s['precision']:.2f}  recall {s['recall']:.2f}"
           f"  (tp {s['tp']}, fp {s['fp']}, fn {s['fn']})")

@@ -234,3 +234,15 @@ def test_json_key_lines_skip_strings_that_look_like_keys():
     assert data.key_lines["Resources"] == (3, 3)
     assert res.key_loc("Topic") == (4, 5) and res["Topic"].line == 4
     assert res.key_loc("Queue") == (5, 5) and (res["Queue"].line, res["Queue"].col) == (5, 5)
+
+
+@pytest.mark.parametrize("name", ["cfn_data.yaml", "tf_mapping.yaml", "handlers_data.yaml"])
+def test_package_data_reads_the_same_with_libyaml(name):
+    from importlib import resources
+
+    import yaml
+
+    from advisor.importers.reading import package_yaml
+
+    text = resources.files("advisor.importers").joinpath(name).read_text("utf-8")
+    assert package_yaml(name) == yaml.safe_load(text)

@@ -14,11 +14,8 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from advisor.errors import Diagnostic
 from advisor.importers.cfn_yaml import LineDict
@@ -45,8 +42,9 @@ SAM_GENERATED_SUFFIXES = ("Role", "Alias", "Version", "Stage", "Deployment", "Po
 @cache
 def data() -> dict[str, Any]:
     """cfn_data.yaml: the mappings the importer reads (event types, policy templates, ...)."""
-    text = resources.files("advisor.importers").joinpath("cfn_data.yaml").read_text("utf-8")
-    return yaml.safe_load(text)  # type: ignore[no-any-return]
+    from advisor.importers.reading import package_yaml
+
+    return package_yaml("cfn_data.yaml")  # type: ignore[no-any-return]
 
 
 def safe_name(raw: str, taken: set[str] | None = None) -> str:

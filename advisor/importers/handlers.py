@@ -24,11 +24,8 @@ import ast
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 PY_EXT = (".py",)
@@ -37,8 +34,9 @@ JS_EXT = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
 
 @cache
 def _data() -> dict[str, Any]:
-    text = resources.files("advisor.importers").joinpath("handlers_data.yaml").read_text("utf-8")
-    return yaml.safe_load(text)  # type: ignore[no-any-return]
+    from advisor.importers.reading import package_yaml
+
+    return package_yaml("handlers_data.yaml")  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, order=True)

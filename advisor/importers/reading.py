@@ -8,6 +8,8 @@ never a traceback or an unbounded read.
 from __future__ import annotations
 
 import os
+from importlib import resources
+from typing import Any
 
 from advisor.errors import AdvisorError, Diagnostic
 
@@ -52,3 +54,14 @@ def decode(data: bytes, path: str) -> str:
             path, line, column, f"invalid UTF-8 (byte 0x{data[exc.start]:02x})",
             "save the file as UTF-8")]) from None
     return text
+
+
+def package_yaml(name: str) -> Any:
+    """A data file shipped in `advisor.importers` (our own, trusted), parsed once per
+    process by libyaml when PyYAML has it (5-20x faster start-up), else the pure loader.
+    Safe either way: both are SafeLoaders (plain data, no Python objects)."""
+    import yaml
+
+    text = resources.files("advisor.importers").joinpath(name).read_text("utf-8")
+    loader = getattr(yaml, "CSafeLoader", None) if yaml.__with_libyaml__ else None
+    return yaml.load(text, Loader=loader or yaml.SafeLoader)

@@ -22,10 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from advisor import catalog
 from advisor.errors import Diagnostic
@@ -47,8 +44,9 @@ _RESERVED = {"architecture", "workload", "group", "true", "false", "client"}
 
 @cache
 def mapping() -> dict[str, Any]:
-    text = resources.files("advisor.importers").joinpath("tf_mapping.yaml").read_text("utf-8")
-    return yaml.safe_load(text)  # type: ignore[no-any-return]
+    from advisor.importers.reading import package_yaml
+
+    return package_yaml("tf_mapping.yaml")  # type: ignore[no-any-return]
 
 
 def is_consumed(rtype: str) -> bool:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from advisor.engine import Engine  # noqa: E402
-from advisor.model import Architecture  # noqa: E402
+from advisor.engine import Engine
+from advisor.model import Architecture
 
 CELL = 10  # nodes per cell
 
@@ -55,15 +55,22 @@ def main() -> None:
     args = parser.parse_args()
     engine = Engine.default()
     print(f"{len(engine.patterns)} patterns, apply={args.apply}")
-    print(f"{'nodes':>8} {'edges':>8} {'findings':>9} {'changes':>8} {'seconds':>8} {'us/node':>8}")
+    print(f"{'nodes':>8} {'edges':>8} {'findings':>9} {'changes':>8} {'seconds':>8}"
+          f" {'cpu s':>8} {'us/node':>8}")
+    first: tuple[int, float] | None = None
     for size in (int(s) for s in args.sizes.split(",")):
         arch = generate(size)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         out = engine.run(arch, apply=args.apply)
-        secs = time.perf_counter() - start
+        secs, cpu = time.perf_counter() - start, time.process_time() - cpu
         n = arch.graph.number_of_nodes()
         print(f"{n:>8} {arch.graph.number_of_edges():>8} {len(out.findings):>9}"
-              f" {len(out.changes):>8} {secs:>8.2f} {secs / n * 1e6:>8.1f}")
+              f" {len(out.changes):>8} {secs:>8.2f} {cpu:>8.2f} {cpu / n * 1e6:>8.1f}")
+        first = first or (n, cpu)
+    if first:
+        print(f"CPU time per node, largest vs smallest size: "
+              f"{cpu / n / (first[1] / first[0]):.2f}x (1.0 = linear); "
+              f"wall seconds depend on machine load, CPU seconds less so")
 
 
 if __name__ == "__main__":

@@ -58,21 +58,23 @@ class Ctx:
         (rewrites add destinations; a stale extra entry only defers a rewrite a round)."""
         if self._failure_refs is None:
             return
+        refs = self._failure_refs
+        pred, succ = self.g._pred, self.g._succ
         for n in names:
-            if n not in self.g:
+            if n not in self.nd:
                 continue
-            props = self.g.nodes[n]["props"]
+            props = self.nd[n]["props"]
             for p in ("dlq", "on_failure"):
                 if props.get(p):
-                    self._failure_refs.add(str(props[p]))
+                    refs.add(str(props[p]))
             if props.get("is_dlq") is True:
-                self._failure_refs.add(n)
-            for _a, _b, data in list(self.g.in_edges(n, data=True)) + \
-                    list(self.g.out_edges(n, data=True)):
-                eprops = data.get("props") or {}
-                for p in ("dlq", "on_failure"):
-                    if eprops.get(p):
-                        self._failure_refs.add(str(eprops[p]))
+                refs.add(n)
+            for data in [*pred[n].values(), *succ[n].values()]:
+                eprops = data.get("props")
+                if eprops:
+                    for p in ("dlq", "on_failure"):
+                        if eprops.get(p):
+                            refs.add(str(eprops[p]))
 
     # ------------------------------------------------------------------ nodes
     def kind(self, n: str) -> str:
@@ -126,17 +128,19 @@ class Ctx:
         name as their on-failure destination: not part of its work."""
         props = self.props(n)
         out = {str(props[p]) for p in SIDE_PROPS if props.get(p)}
-        for _p, _n, data in self.g.in_edges(n, data=True):
-            eprops = data.get("props") or {}
-            out.update(str(eprops[p]) for p in EDGE_SIDE_PROPS if eprops.get(p))
+        for data in self.g._pred[n].values():
+            eprops = data.get("props")
+            if eprops:
+                out.update(str(eprops[p]) for p in EDGE_SIDE_PROPS if eprops.get(p))
         return out
 
     def work_out(self, n: str) -> list[str]:
         """Successors that are real work: not its failure/success destinations, logs or keys."""
         side = self.side_targets(n)
+        nd = self.nd
         return [
-            s for s in self.g.successors(n)
-            if s not in side and self.category(s) not in INCIDENTAL_CATEGORIES
+            s for s in self.succ[n]
+            if s not in side and category_of(nd[s]["kind"]) not in INCIDENTAL_CATEGORIES
         ]
 
     def failure_refs(self) -> set[str]:

@@ -92,6 +92,30 @@ def _norm(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+# id(spec) -> (spec, its checks); the spec is kept so its id is never reused
+_COMPILED: dict[int, tuple[dict[str, Any], tuple[Any, ...]]] = {}
+
+
+def _compiled(spec: dict[str, Any]) -> tuple[Any, ...]:
+    """A node spec's checks, looked up once per spec rather than once per node."""
+    hit = _COMPILED.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    kinds = spec.get("kind")
+    cats = spec.get("category")
+    checks = (
+        None if kinds is None else frozenset(_names(kinds)),
+        None if cats is None else frozenset(_names(cats)),
+        tuple(spec.get("props", ())),
+        spec.get("degree") or None,
+        tuple(spec.get("no_out", ())),
+        tuple(spec.get("no_in", ())),
+        tuple(spec.get("where", ())),
+    )
+    _COMPILED[id(spec)] = (spec, checks)
+    return checks
+
+
 def _count_ok(n: int, spec: dict[str, int]) -> bool:
     return all(_OPS[op](n, v) for op, v in spec.items())
 
@@ -108,29 +132,28 @@ class Matcher:
         ctx = self.ctx
         data = ctx.nd[n]
         kind = data["kind"]
-        kinds = spec.get("kind")
-        if kinds is not None and kind != kinds and kind not in kinds:
+        kinds, cats, conds, degree, no_out, no_in, where = _compiled(spec)
+        if kinds is not None and kind not in kinds:
             return False
-        cats = spec.get("category")
-        if cats is not None and category_of(kind) not in _names(cats):
+        if cats is not None and category_of(kind) not in cats:
             return False
-        props = data["props"]
-        for cond in spec.get("props", ()):
-            if not check_condition(props, kind, cond):
-                return False
-        degree = spec.get("degree")
+        if conds:
+            props = data["props"]
+            for cond in conds:
+                if not check_condition(props, kind, cond):
+                    return False
         if degree:
-            if "in" in degree and not _count_ok(ctx.g.in_degree(n), degree["in"]):
+            if "in" in degree and not _count_ok(len(ctx.g._pred[n]), degree["in"]):
                 return False
-            if "out" in degree and not _count_ok(ctx.g.out_degree(n), degree["out"]):
+            if "out" in degree and not _count_ok(len(ctx.succ[n]), degree["out"]):
                 return False
-        for nb in spec.get("no_out", ()):
-            if any(self._neighbour_ok(nb, n, s, s, params) for s in ctx.g.successors(n)):
+        for nb in no_out:
+            if any(self._neighbour_ok(nb, n, s, s, params) for s in ctx.succ[n]):
                 return False
-        for nb in spec.get("no_in", ()):
-            if any(self._neighbour_ok(nb, p, n, p, params) for p in ctx.g.predecessors(n)):
+        for nb in no_in:
+            if any(self._neighbour_ok(nb, p, n, p, params) for p in ctx.g._pred[n]):
                 return False
-        for name in spec.get("where", ()):
+        for name in where:
             got = predicates.NODE_PREDICATES[name](ctx, n, params)
             if not got:
                 return False
@@ -182,6 +205,9 @@ class Matcher:
         params = dict(pattern.match.get("params", {}))
         out: dict[tuple[str, ...], Match] = {}
         succ = self.ctx.succ
+        nd = self.ctx.nd
+        # the kind test inline, before a call: most successors are of another kind
+        kindsets = [_compiled(spec)[0] for spec in chain]
 
         def extend(path: list[str], fields: dict[str, Any]) -> None:
             i = len(path)
@@ -189,8 +215,10 @@ class Matcher:
                 self._finish(pattern, tuple(path), fields, params, out)
                 return
             prev = path[-1]
-            for nxt in sorted(succ[prev]):
-                if nxt in path:
+            kinds = kindsets[i]
+            # any order: each path is checked on its own and results are sorted at the end
+            for nxt in succ[prev]:
+                if nxt in path or (kinds is not None and nd[nxt]["kind"] not in kinds):
                     continue
                 f = dict(fields)
                 if self.node_ok(chain[i], nxt, params, f) and \

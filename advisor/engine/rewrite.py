@@ -118,18 +118,20 @@ class Rewriter:
             self.touched = outer
             raise
         self.last_touched = self.touched
-        self.touched = outer | self.touched
+        outer.update(self.touched)  # in place: a union copy per rewrite is quadratic
+        self.touched = outer
         return changes
 
     def _snapshot(self, region: set[str]) -> dict[str, Any]:
         """Node and edge attributes around a match (props copied; values are immutable)."""
-        g = self.g
-        nodes = {n: {**g.nodes[n], "props": dict(g.nodes[n]["props"])}
-                 for n in region if n in g}
+        nd, pred, succ = self.g._node, self.g._pred, self.g._succ  # no view objects
+        nodes = {n: {**nd[n], "props": dict(nd[n]["props"])} for n in region if n in nd}
         edges = {}
         for n in nodes:
-            for a, b, d in list(g.in_edges(n, data=True)) + list(g.out_edges(n, data=True)):
-                edges[(a, b)] = {**d, "props": dict(d.get("props") or {})}
+            for a, d in pred[n].items():
+                edges[(a, n)] = {**d, "props": dict(d.get("props") or {})}
+            for b, d in succ[n].items():
+                edges[(n, b)] = {**d, "props": dict(d.get("props") or {})}
         return {"nodes": nodes, "edges": edges}
 
     def _restore(self, snap: dict[str, Any], added: list[str]) -> None:

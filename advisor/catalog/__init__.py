@@ -12,9 +12,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from advisor import units
+from advisor.datafiles import safe_load
 
 PROP_TYPES = (
     "size", "duration", "rate", "int", "number", "ratio", "bool", "string", "enum", "list", "ref", "any",
@@ -64,7 +63,7 @@ class Integration:
 @cache
 def _data() -> dict[str, Any]:
     text = resources.files("advisor.catalog").joinpath("services.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = safe_load(text)
     return data  # type: ignore[no-any-return]
 
 

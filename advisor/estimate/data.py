@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from advisor.datafiles import safe_load
 from advisor.errors import AdvisorError, Diagnostic
 
 PRICING_PATH_ENV = "ADVISOR_PRICING_PATH"  # extra directories holding <region>.yaml
@@ -142,7 +143,7 @@ def _load_file(path: str) -> Pricing:
     except OSError as exc:
         raise _bad(path, f"cannot read pricing file: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         raise _bad(path, f"pricing file is not valid YAML: {exc}") from None
     return parse_pricing(data, path)
@@ -153,7 +154,7 @@ def _load_builtin(region: str) -> Pricing | None:
     res = resources.files("advisor.estimate").joinpath("data", "pricing", f"{region}.yaml")
     if not res.is_file():
         return None
-    data = yaml.safe_load(res.read_text("utf-8"))
+    data = safe_load(res.read_text("utf-8"))
     return parse_pricing(data, f"advisor/estimate/data/pricing/{region}.yaml")
 
 
@@ -195,4 +196,4 @@ def load_pricing(region: str = "us-east-1", path: str | None = None) -> Pricing:
 @cache
 def latency_data() -> dict[str, Any]:
     text = resources.files("advisor.estimate").joinpath("data", "latency.yaml").read_text("utf-8")
-    return yaml.safe_load(text)  # type: ignore[no-any-return]
+    return safe_load(text)  # type: ignore[no-any-return]

@@ -10,15 +10,14 @@ from html import escape
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from advisor import catalog, units
+from advisor.datafiles import safe_load
 
 
 @cache
 def style() -> dict[str, Any]:
     text = resources.files("advisor.render").joinpath("style.yaml").read_text("utf-8")
-    return yaml.safe_load(text)  # type: ignore[no-any-return]
+    return safe_load(text)  # type: ignore[no-any-return]
 
 
 def font() -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from advisor.catalog import category_of, prop_value
 from advisor.model import Architecture
@@ -196,15 +197,24 @@ def _failure_targets(arch: Architecture) -> set[tuple[str, str]]:
     """
     g = arch.graph
     out: set[tuple[str, str]] = set()
+    # targets named as failure destinations by each node's edges in (stream -> fn with
+    # on_failure = q, drawn as fn -> q): computed once, so this stays linear
+    named_in: dict[str, set[Any]] = {}
+    for _, b, data in g.edges(data=True):
+        eprops = data.get("props") or {}
+        for k in FAILURE_PROPS:
+            if eprops.get(k) is not None:
+                named_in.setdefault(b, set()).add(eprops[k])
     for a, b, data in g.edges(data=True):
         label = str(data.get("label") or "").lower()
         eprops = data.get("props") or {}
-        named = {g.nodes[a]["props"].get(k) for k in FAILURE_PROPS}
-        named |= {eprops.get(k) for k in FAILURE_PROPS}
-        # stream -> fn [on_failure = q] with an fn -> q edge drawn
-        named |= {(d.get("props") or {}).get(k) for _, _, d in g.in_edges(a, data=True)
-                  for k in FAILURE_PROPS}
-        if label in FAILURE_LABELS or g.nodes[b]["props"].get("is_dlq") or b in named:
+        aprops = g.nodes[a]["props"]
+        if (
+            label in FAILURE_LABELS
+            or g.nodes[b]["props"].get("is_dlq")
+            or any(aprops.get(k) == b or eprops.get(k) == b for k in FAILURE_PROPS)
+            or b in named_in.get(a, ())
+        ):
             out.add((a, b))
     return out
 

@@ -30,23 +30,29 @@ def report():
     return corpus_report, corpus_report.run(CORPUS)
 
 
-def test_every_template_imports_without_crash(report):
+def test_every_template_imports_without_crash(report, record_figure):
     _, res = report
+    record_figure("corpus templates imported", f"{res['imported']}/{res['templates']}")
     assert res["crashes"] == []
     assert res["input_errors"] == []
     assert res["imported"] == res["templates"] > 0
 
 
-def test_glue_agreement_on_high_and_medium_labels(report):
+def test_glue_agreement_on_high_and_medium_labels(report, record_figure):
     mod, res = report
     scores = mod.glue_scores(res["glue"])
+    record_figure("corpus glue labels (importer, high+medium): precision",
+                  f"{scores['precision']:.2f}")
+    record_figure("corpus glue labels (importer, high+medium): recall", f"{scores['recall']:.2f}")
     assert scores["precision"] >= 0.9, scores["false_positives"]
     assert scores["recall"] >= 0.9, scores["false_negatives"]
     assert scores["false_glue_with_native"] == 0
 
 
-def test_native_integration_edges_are_found(report):
+def test_native_integration_edges_are_found(report, record_figure):
     _, res = report
+    record_figure("corpus native-integration edges found",
+                  f"{res['edges_found']}/{res['edges_expected']}")
     assert res["edges_found"] >= 0.9 * res["edges_expected"], res["edges_missing"]
 
 

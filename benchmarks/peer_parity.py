@@ -29,6 +29,7 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "serverless-patterns"
 # Peer findings that are known false positives (reference/peer-rules.md): a rule whose
 # resource is of these shapes is not counted against us.
 PEER_PREFIXES = ("ES", "WS")
+IMPLICIT_APIS = frozenset({"ServerlessRestApi", "ServerlessHttpApi"})
 
 
 @dataclass
@@ -170,7 +171,15 @@ def compare(corpus: Path = DEFAULT_CORPUS) -> Parity:
                 continue
             parity.peer[rule] += 1
             ours = equivalents.get(rule, set())
-            if owner is not None and any((r, owner) in flagged for r in ours):
+            # SAM builds an implicit API (ServerlessRestApi/ServerlessHttpApi) from a
+            # function's Api events, and cfn-lint reports that API's stage at the function
+            candidates = {owner} if owner is not None else set()
+            if owner is not None:
+                candidates |= {
+                    n for n in graph.predecessors(owner)
+                    if graph.nodes[n].get("source_id") in IMPLICIT_APIS
+                }
+            if any((r, c) in flagged for r in ours for c in candidates):
                 parity.matched[rule] += 1
             else:
                 parity.misses.append((str(path.relative_to(corpus)), rule, resource))

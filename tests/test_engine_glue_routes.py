@@ -64,8 +64,12 @@ def test_unshown_aws_api_needs_a_source_that_calls_any_api(engine: Engine) -> No
            ' glue_evidence = "comprehend.detect_sentiment" }')
     _, found = glue(engine, f"apigw api {{ type = rest, auth = iam }}\n{lam}\napi -> detect\n")
     assert found == {("GLUE-UNSHOWN-TARGET", "detect")}
-    # an SQS queue (or a pipe) cannot call Comprehend natively: not glue we can remove
+    # an SQS queue (or a pipe) cannot call Comprehend in one hop: only the two-hop
+    # advice (pipe -> Express workflow SDK task), never the one-hop rule
     _, found = glue(engine, f"sqs jobs\n{lam}\njobs -> detect\n")
+    assert found == {("GLUE-EXPRESS-SDK-TASK-UNSHOWN", "detect")}
+    # SNS reaches neither a workflow nor a pipe: nothing to replace the function with
+    _, found = glue(engine, f"sns news\n{lam}\nnews -> detect\n")
     assert not found
     # a modelled real target besides the call: the function does more than forward
     _, found = glue(engine, f"apigw api {{ type = rest }}\n{lam}\nsqs q\napi -> detect -> q\n")

@@ -442,6 +442,8 @@ def glue_unshown_target(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]
         return None
     route = None
     for p in ctx.g.predecessors(fn):
+        if params.get("glue_indirect_only") and _one_hop(ctx.kind(p), str(target)):
+            return None
         r = route_to(ctx.kind(p), str(target), params)
         if r is None:
             return None

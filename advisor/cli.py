@@ -65,6 +65,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:  # an output path that cannot be written, a full disk, ...
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"advisor: cannot write or read{where}: {exc.strerror or exc}", err=True)
+        click.echo("hint: check that the directory exists and is writable", err=True)
+        sys.exit(EXIT_INPUT)
     except Exception as exc:  # a bug, not bad input
         click.echo(f"advisor: internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("please report it with the input that caused it; details:", err=True)

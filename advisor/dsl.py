@@ -97,7 +97,7 @@ class _ToStatements(Transformer[Token, Any]):
         return ("edge", names, attrs)
 
     def group(self, kw: Token, name: Token, _lb: Token, *rest: Any) -> tuple[Any, ...]:
-        return ("group", kw, _unquote(name), list(rest[:-1]))
+        return ("group", kw, _unquote(name), list(rest[:-1]), rest[-1])
 
     def attr_block(self, *items: Any) -> list[Any]:
         return [i for i in items if isinstance(i, tuple)]
@@ -216,7 +216,8 @@ def _syntax_diag(exc: UnexpectedInput, path: str, scan: _Scan, line_offset: int 
         expected = sorted(TERMINAL_WORDS.get(t, t.lower()) for t in exc.expected)
         if got.type == "$END":
             what = "unexpected end of file"
-            line, column = _last_position(exc, line, column)
+            line, column = _last_position(exc, line - line_offset, column)
+            line += line_offset
         else:
             what = f"unexpected {GOT_WORDS.get(got.type, 'token')} '{got}'"
             if got.type not in GOT_WORDS:
@@ -324,7 +325,7 @@ def _parse_statements(text: str, path: str, scan: _Scan) -> list[Any]:
     try:
         statements: list[Any] = _lark().parse(text)  # type: ignore[assignment]
     except UnexpectedInput as exc:
-        diags = [_syntax_diag(exc, path, scan)]
+        diags = [_dangling_arrow_hint(_syntax_diag(exc, path, scan), text)]
         diags.extend(_more_syntax_errors(text, path, first=diags[0]))
         diags.extend(d for d in scan.diagnostics if d not in diags)
         raise AdvisorError([with_source(d, text) for d in _dedupe(diags)]) from None
@@ -335,12 +336,25 @@ def _parse_statements(text: str, path: str, scan: _Scan) -> list[Any]:
     return statements
 
 
+def _dangling_arrow_hint(diag: Diagnostic, text: str) -> Diagnostic:
+    """A chain ending in '->' swallows the next line's first word: say so."""
+    lines = text.split("\n")
+    for number in range(diag.line - 1, max(0, diag.line - 4), -1):
+        code = re.sub(r'"(?:[^"\\\n]|\\.)*"|#.*', "", lines[number - 1]).strip()
+        if code.endswith("->"):
+            return Diagnostic(diag.path, diag.line, diag.column, diag.message,
+                              f"line {number} ends with '->', so the chain continues on the "
+                              "next line; finish the edge on its own line", diag.severity)
+    return diag
+
+
 def _more_syntax_errors(text: str, path: str, first: Diagnostic, limit: int = 20) -> list[Diagnostic]:
     """Parse each top-level statement alone to report more than the first syntax error."""
     out: list[Diagnostic] = []
     for start_line, chunk in _top_level_chunks(text):
-        end_line = start_line + chunk.count("\n")
-        if start_line <= first.line <= end_line:
+        if start_line <= first.line:
+            # statements before the first error parsed in context; one that holds the
+            # error is already reported
             continue
         try:
             _lark().parse(chunk)
@@ -360,13 +374,17 @@ def _top_level_chunks(text: str) -> list[tuple[int, str]]:
     depth = 0
     current: list[str] = []
     start = 1
-    for number, line in enumerate(text.split("\n"), start=1):
-        code = re.sub(r'"(?:[^"\\\n]|\\.)*"|#.*', "", line)
+    lines = text.split("\n")
+    codes = [re.sub(r'"(?:[^"\\\n]|\\.)*"|#.*', "", line).strip() for line in lines]
+    for number, line in enumerate(lines, start=1):
+        code = codes[number - 1]
         if not current:
             start = number
         current.append(line)
         depth += code.count("{") + code.count("[") - code.count("}") - code.count("]")
-        if depth <= 0:
+        following = next((c for c in codes[number:] if c), "")
+        continues = code.endswith("->") or following.startswith(("->", "[", "{"))
+        if depth <= 0 and not continues:
             depth = 0
             if any(part.strip() for part in current):
                 chunks.append((start, "\n".join(current)))

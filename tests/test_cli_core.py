@@ -79,3 +79,12 @@ def test_real_process_shows_no_traceback_on_junk(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "junk.arch:1:1" in proc.stderr
+
+
+def test_unwritable_output_is_an_input_error_not_a_crash(tmp_path: Path) -> None:
+    sample = str(ROOT / "samples" / "clickstream.arch")
+    target = tmp_path / "missing-dir" / "out.json"
+    proc = subprocess.run([sys.executable, "-m", "advisor", "analyze", sample, "--format", "json",
+                           "-o", str(target)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "cannot write" in proc.stderr

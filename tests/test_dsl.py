@@ -232,3 +232,17 @@ def test_resource_kind_accepts_any_prop() -> None:
     arch = parse_text('resource thing { type = "AWS::IoT::TopicRule", retries = 3, size = 2KB }')
     assert arch.graph.nodes["thing"]["props"] == {
         "type": "AWS::IoT::TopicRule", "retries": 3, "size": 2048}
+
+
+def test_edge_chain_split_over_lines_is_fine_and_errors_keep_their_lines() -> None:
+    text = 'architecture "d"\nlambda g\nsqs q\ng ->\n  q\nsqs r\nlambda k { memory = }\n'
+    with pytest.raises(AdvisorError) as info:
+        parse_text(text, "t.arch")
+    assert [d.line for d in info.value.diagnostics] == [7]
+
+
+def test_dangling_arrow_is_named_in_the_hint() -> None:
+    text = 'lambda g\nsqs q\ng -> q ->\nsqs z\nlambda y { memory = 1GB }\n'
+    with pytest.raises(AdvisorError) as info:
+        parse_text(text, "t.arch")
+    assert "line 3 ends with '->'" in (info.value.diagnostics[0].suggestion or "")

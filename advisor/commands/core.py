@@ -45,19 +45,19 @@ def check(files: tuple[str, ...]) -> None:
               help="Do not write; exit 1 if any file is not in canonical form (for CI).")
 @click.option("--stdout", is_flag=True, help="Print the canonical text instead of rewriting.")
 def fmt(files: tuple[str, ...], check_only: bool, stdout: bool) -> None:
-    """Rewrite DSL FILES in canonical form (sorted, aligned, one edge per line)."""
-    from advisor.dsl import parse_file, to_text
+    """Reformat DSL FILES: statements and comments kept in order, layout normalised."""
+    from advisor.dslfmt import format_text
+    from advisor.importers.reading import read_text
 
     status = 0
     for path in files:
         try:
-            arch = parse_file(path)
+            current = read_text(path)
+            text = format_text(current, path)
         except AdvisorError as exc:
             click.echo(exc.render(), err=True)
             status = 2
             continue
-        text = to_text(arch)
-        current = Path(path).read_text("utf-8")
         if stdout:
             click.echo(text, nl=False)
         elif check_only:

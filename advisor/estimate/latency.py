@@ -172,7 +172,9 @@ class _Model:
         return [
             s
             for s in self.wl.succ[n]
-            if adj[s].get("mode", "sync") in (None, "sync") and (n, s) not in self.wl.back_edges
+            if adj[s].get("mode", "sync") in (None, "sync")
+            and (n, s) not in self.wl.back_edges
+            and (n, s) not in self.wl.failure_edges
         ]
 
     def response(self, entry: str) -> tuple[Timing, list[str]]:
@@ -284,8 +286,8 @@ def compute_latency(arch: Architecture, wl: Workload) -> LatencyResult:
             cands50.append((0.0, None))
             cands99.append(0.0)
         for p in pred[n]:
-            if p not in arr50 or (p, n) in wl.back_edges:
-                continue
+            if p not in arr50 or (p, n) in wl.back_edges or (p, n) in wl.failure_edges:
+                continue  # a loop, or the path only failed records take
             sync = pred[n][p].get("mode", "sync") in (None, "sync")
             h = Timing(0.0, 0.0) if sync else m.hop(p, n)
             cands50.append((arr50[p] + h.p50, p))
@@ -300,7 +302,8 @@ def compute_latency(arch: Architecture, wl: Workload) -> LatencyResult:
     sinks = [
         n
         for n in arr50
-        if not any((n, s) not in wl.back_edges for s in wl.succ[n]) and category_of(arch.kind(n)) != "client"
+        if not any((n, s) not in wl.back_edges and (n, s) not in wl.failure_edges for s in wl.succ[n])
+        and category_of(arch.kind(n)) != "client"
     ]
     stores = [n for n in sinks if category_of(arch.kind(n)) == "storage"] or sinks
     if stores:

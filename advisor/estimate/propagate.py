@@ -47,6 +47,7 @@ class Workload:
     edges: dict[tuple[str, str], float]  # records per month on each edge
     entries: dict[str, float]  # entry node -> records per month it starts
     back_edges: set[tuple[str, str]] = field(default_factory=set)
+    failure_edges: set[tuple[str, str]] = field(default_factory=set)  # DLQ / on-failure hops
     notes: list[str] = field(default_factory=list)
     entry_rate: float = 0.0  # the workload rate shared by the entry points
     order: list[str] = field(default_factory=list)  # topological, back edges ignored
@@ -288,6 +289,7 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
         edges=flows,
         entries=entries,
         back_edges=back,
+        failure_edges=failure_edges,
         notes=notes,
         entry_rate=float(rate),
         order=order,

@@ -99,21 +99,23 @@ class Ctx:
         return self.props(n).get(name) is not None
 
     def nodes_of(self, kinds: list[str] | None = None, categories: list[str] | None = None,
-                 ) -> list[str]:
+                 ordered: bool = True) -> list[str]:
+        """Nodes of these kinds / categories; sorted by name unless `ordered=False` (the
+        matcher sorts its results, so it skips an n log n sort per pattern)."""
         if kinds:
             out: list[str] = []
             for k in kinds:
                 out.extend(self.by_kind.get(k, ()))
             if categories:
                 out = [n for n in out if self.category(n) in categories]
-            return sorted(out) if len(kinds) > 1 else out
+            return sorted(out) if ordered and len(kinds) > 1 else out
         if categories:
             out = []
             for k, names in self.by_kind.items():
                 if catalog.category_of(k) in categories:
                     out.extend(names)
-            return sorted(out)
-        return sorted(self.g.nodes)
+            return sorted(out) if ordered else out
+        return sorted(self.g.nodes) if ordered else list(self.g.nodes)
 
     # ------------------------------------------------------------------ edges
     def edge(self, a: str, b: str) -> dict[str, Any]:

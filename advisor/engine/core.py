@@ -77,11 +77,13 @@ class Engine:
 
     # ------------------------------------------------------------------ matching
     def _suppressed(self, ctx: Ctx, m: Match) -> bool:
-        ids = (m.pattern.id, *m.pattern.equivalents)
+        nd = ctx.nd
+        ids: tuple[str, ...] = ()
         for n in m.nodes:
-            ignore = ctx.g.nodes[n].get("ignore") or ()
+            ignore = nd[n].get("ignore")
             if not ignore:
                 continue
+            ids = ids or (m.pattern.id, *m.pattern.equivalents)
             if "all" in ignore or "*" in ignore:
                 return True
             if any(_prefixed(i, ignore) for i in ids):
@@ -209,10 +211,10 @@ class Engine:
         if m.likely:
             message += (f" (likely: inferred from the structure alone; state"
                         f" `glue = true` or `glue = false` on {m.subject} to confirm)")
-        loc = base.graph.nodes[m.subject].get("loc")
+        nd = base.graph._node  # no view object per look-up (100k-node designs)
+        loc = nd[m.subject].get("loc")
         if loc is None:
-            loc = next((base.graph.nodes[n].get("loc") for n in m.nodes
-                        if base.graph.nodes[n].get("loc") is not None), None)
+            loc = next((nd[n]["loc"] for n in m.nodes if nd[n].get("loc") is not None), None)
         alts = []
         auto = self.auto_level(m)
         for i, alt in enumerate(p.alternatives):

@@ -194,7 +194,7 @@ class Matcher:
     # --------------------------------------------------------------- chains
     def candidates(self, spec: dict[str, Any], region: set[str] | None) -> Iterable[str]:
         names = self.ctx.nodes_of(_names(spec.get("kind")) or None,
-                                  _names(spec.get("category")) or None)
+                                  _names(spec.get("category")) or None, ordered=False)
         if region is None:
             return names
         return [n for n in names if n in region]

@@ -34,7 +34,7 @@ from advisor.errors import AdvisorError, Diagnostic, did_you_mean, with_source
 from advisor.model import EDGE_MODES, Architecture, Group, Location
 
 GRAMMAR_PATH = Path(__file__).resolve().parent.parent / "grammar" / "architecture.lark"
-MAX_BYTES = 10 * 1024 * 1024  # 10 MB of DSL is ~100k nodes; beyond that is a mistake
+MAX_BYTES = 20 * 1024 * 1024  # the same bound as templates; 10 MB of DSL is ~100k nodes
 MAX_DEPTH = 64  # nested groups/brackets; deeper is not a design, and would exhaust the stack
 KEYWORDS = ("architecture", "workload", "group")
 SELF_LOOP_OK = frozenset({"lambda", "sfn", "eventbridge", "resource"})

@@ -161,7 +161,10 @@ def analyze_source(path: str, options: Options | None = None, text: str | None =
     try:
         arch = load_architecture(path, text)
     except AdvisorError as exc:
+        from advisor.importers import guess_format
+
         result.errors = list(exc.diagnostics)
+        result.format = guess_format(path)
         return result
     for key, value in options.workload_defaults.items():
         arch.workload.setdefault(key, value)

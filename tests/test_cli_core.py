@@ -88,3 +88,18 @@ def test_unwritable_output_is_an_input_error_not_a_crash(tmp_path: Path) -> None
                            "-o", str(target)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "cannot write" in proc.stderr
+
+
+@pytest.mark.parametrize(("name", "content", "words"), [
+    ("k8s.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n", "YAML with no top-level"),
+    ("list.json", "[1, 2]\n", "JSON with no top-level"),
+    ("empty.yaml", "", "empty file"),
+])
+def test_data_files_that_are_not_templates_say_so(runner: CliRunner, tmp_path: Path,
+                                                   name: str, content: str, words: str) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    result = runner.invoke(cli, ["check", str(path)])
+    assert result.exit_code == 2
+    assert "not a CloudFormation/SAM template" in result.output or "empty file" in result.output
+    assert words in result.output

@@ -71,9 +71,45 @@ def load_any(path: str, text: str | None = None) -> Architecture:
         from advisor.importers.terraform import import_terraform
 
         return import_terraform(path, text)
+    _refuse_foreign_data(text, path)
     from advisor.dsl import parse_text
 
     return parse_text(text, path)
+
+
+DATA_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+_YAML_MAPPING = re.compile(r"^[A-Za-z_][\w.-]*\s*:(\s|$)", re.MULTILINE)
+
+
+def _refuse_foreign_data(text: str, path: str) -> None:
+    """YAML or JSON that is not a CloudFormation template (a Kubernetes manifest, a
+    package.json) would otherwise reach the DSL parser and get a baffling syntax error."""
+    if path.endswith(".arch"):
+        return
+    head = text.lstrip("\ufeff \t\r\n")
+    looks_json = head.startswith(("{", "["))
+    looks_yaml = bool(_YAML_MAPPING.search(text)) or head.startswith(("---", "- "))
+    if path.lower().endswith(DATA_SUFFIXES) or looks_json or (looks_yaml and "->" not in text):
+        what = "JSON" if looks_json or path.lower().endswith(".json") else "YAML"
+        message = f"not a CloudFormation/SAM template ({what} with no top-level 'Resources')"
+        if not head:
+            message = "empty file: not a CloudFormation/SAM template"
+        raise AdvisorError([Diagnostic(
+            path, 1, 1, message,
+            "archadvisor reads CloudFormation/SAM templates, Terraform (.tf) and the "
+            "architecture DSL (.arch)")])
+
+
+def guess_format(path: str) -> str:
+    """The format a file would be read as, from its name alone (for error reports)."""
+    lower = path.lower()
+    if lower.endswith((".tf", ".tf.json")) or os.path.isdir(path):
+        return "terraform" if lower.endswith((".tf", ".tf.json")) else "unknown"
+    if lower.endswith(DATA_SUFFIXES):
+        return "cloudformation"
+    if lower.endswith(".arch"):
+        return "dsl"
+    return "unknown"
 
 
 def _load_dir(path: str) -> Architecture:

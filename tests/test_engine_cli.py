@@ -51,3 +51,20 @@ def test_optimize_reports_input_errors_with_exit_2(tmp_path: Path) -> None:
     src.write_text("lambda f\nf -> nowhere\n")
     res = CliRunner().invoke(cli, ["optimize", str(src)])
     assert res.exit_code == 2 and "nowhere" in res.output
+
+
+def test_optimize_choose_applies_a_non_first_alternative(tmp_path: Path) -> None:
+    src = tmp_path / "seed.arch"
+    src.write_text(SEED)
+    out = tmp_path / "chosen.arch"
+    fid = "GLUE-APIGW-FIREHOSE:ingest/forward/delivery"
+    res = CliRunner().invoke(cli, ["optimize", str(src), "-o", str(out), "--choose", f"{fid}=1"])
+    assert res.exit_code == 0, res.output
+    after = parse_text(out.read_text())
+    # alternative 1: the clients write to Firehose directly; the API goes too
+    assert "ingest" not in after.graph and after.graph.has_edge("browser", "delivery")
+    only = CliRunner().invoke(cli, ["optimize", str(src), "--choose", "SEC-APIGW-AUTH:ingest=1"])
+    assert only.exit_code == 0, only.output
+    assert "auth = iam" in only.output and "forward" in only.output  # nothing else applied
+    bad = CliRunner().invoke(cli, ["optimize", str(src), "--choose", f"{fid}=7"])
+    assert bad.exit_code == 2 and "alternative 7" in bad.output

@@ -102,8 +102,12 @@ def explain_cmd(rule: str, pattern_dirs: tuple[str, ...]) -> None:
               help="Also load a pattern pack from this directory (repeatable).")
 @click.option("--select", multiple=True, help="Only rules with this id prefix (repeatable).")
 @click.option("--ignore", multiple=True, help="Skip rules with this id prefix (repeatable).")
+@click.option("--choose", "choose", multiple=True, metavar="FINDING_ID[=N]",
+              help="Apply exactly these findings (ids as in the JSON report), each with its"
+                   " alternative N (default 0); repeatable. Overrides --apply.")
 def optimize_cmd(file: str, output: str | None, apply: str, pattern_dirs: tuple[str, ...],
-                 select: tuple[str, ...], ignore: tuple[str, ...]) -> None:
+                 select: tuple[str, ...], ignore: tuple[str, ...],
+                 choose: tuple[str, ...]) -> None:
     """Rewrite FILE (DSL or template) into the optimized architecture, as DSL.
 
     The change log goes to stderr, one line per change.
@@ -118,7 +122,18 @@ def optimize_cmd(file: str, output: str | None, apply: str, pattern_dirs: tuple[
     except AdvisorError as exc:
         _fail(exc)
         return
-    outcome = engine.run(arch, apply=apply)
+    chosen: dict[str, int] = {}
+    for item in choose:
+        fid, _, index = item.rpartition("=") if "=" in item else (item, "", "0")
+        if not index.isdigit():
+            click.echo(f"--choose {item}: the alternative must be a number (ID=N)", err=True)
+            sys.exit(2)
+        chosen[fid] = int(index)
+    try:
+        outcome = engine.run(arch, apply=chosen if choose else apply)
+    except ValueError as exc:
+        click.echo(f"--choose: {exc}", err=True)
+        sys.exit(2)
     text = to_text(outcome.after)
     if output:
         Path(output).write_text(text, "utf-8")

@@ -11,6 +11,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -422,3 +423,97 @@ def test_a_dlq_named_by_a_prop_is_drawn_connected_not_as_an_entry_point() -> Non
     before.graph.remove_node("orders_dlq")
     ref = groups(svg_of(diff_diagram(before, a)), "edge")["orders->orders_dlq"]
     assert ref.find(f"{SVG}path").get("stroke").lower() == style()["status"]["added"]["color"].lower()
+
+
+# ----------------------------------------------------------------------------- labels fit
+def _inside_polygon(x: float, y: float, pts: list[tuple[float, float]]) -> bool:
+    inside = False
+    for (x1, y1), (x2, y2) in zip(pts, pts[1:] + pts[:1], strict=True):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", text)]
+
+
+def _interior(node: ET.Element) -> Any:
+    """A predicate (x, y, pad) -> bool: is the point at least `pad` inside the shape's
+    outline (all outlines holding the label, so a double octagon's inner one counts)?"""
+    ellipse = node.find(f"{SVG}ellipse")
+    if ellipse is not None:
+        cx, cy, rx, ry = (float(ellipse.get(k)) for k in ("cx", "cy", "rx", "ry"))
+        return lambda x, y, pad: ((x - cx) / (rx - pad)) ** 2 + ((y - cy) / (ry - pad)) ** 2 <= 1
+    paths = node.findall(f"{SVG}path")
+    if len(paths) == 1:  # a rounded box
+        nums = _numbers(paths[0].get("d"))
+        xs, ys = nums[0::2], nums[1::2]
+        return lambda x, y, pad: min(xs) + pad <= x <= max(xs) - pad and min(ys) + pad <= y <= max(ys) - pad
+    if paths:  # a cylinder: body outline, then the front arc of its top cap
+        body, arc = _numbers(paths[0].get("d")), _numbers(paths[1].get("d"))
+        xs, ys = body[0::2], body[1::2]
+        side_top = body[1]  # where the cap meets the sides
+        top = max(arc[1::2])  # lowest point of the cap's front arc
+        bottom = max(ys) - (top - side_top)  # the bottom cap's mirror
+        return lambda x, y, pad: min(xs) + pad <= x <= max(xs) - pad and top + pad <= y <= bottom - pad
+    polys = []
+    for p in node.findall(f"{SVG}polygon"):
+        nums = _numbers(p.get("points"))
+        polys.append(list(zip(nums[0::2], nums[1::2], strict=True))[:-1])
+    xs_all = [x for pts in polys for x, _ in pts]
+    ys_text = [float(t.get("y")) for t in node.findall(f"{SVG}text")]
+    x0, y0 = (min(xs_all) + max(xs_all)) / 2, sum(ys_text) / len(ys_text)
+    # the label's centre picks the outlines that hold it (not a component's notch)
+    holding = [pts for pts in polys if _inside_polygon(x0, y0, pts)]
+
+    def inside(x: float, y: float, pad: float) -> bool:
+        return bool(holding) and all(
+            _inside_polygon(x + dx, y + dy, pts)
+            for pts in holding
+            for dx, dy in ((pad, 0), (-pad, 0), (0, pad), (0, -pad))
+        )
+
+    return inside
+
+
+def test_every_category_shape_holds_its_label_with_long_names_and_diff_marks() -> None:
+    """A 34-character name in every kind, with the diff marks (thick outline, mark in
+    front): every text line, as wide as Graphviz measured it, sits inside its outline
+    with room for the stroke. (The SQS arrow box used to put the name on its border.)"""
+    from advisor import catalog
+
+    before, after = Architecture(name="long"), Architecture(name="long")
+    for i, kind in enumerate(sorted(catalog.kind_names())):
+        name = f"{kind}_with_a_really_long_name_{i:02d}"[:34].ljust(34, "x")
+        props = {"fifo": True} if kind in ("sqs", "sns") else {}
+        status = i % 3  # changed, added, removed in turn
+        if status != 1:
+            before.add_node(name, kind, props)
+        if status != 2:
+            after.add_node(name, kind, dict(props, note=1) if status == 0 else props)
+    root = svg_of(diff_diagram(before, after))  # no edges: one column, one shared centre
+    nodes = groups(root, "node")
+    assert len(nodes) == len(catalog.kind_names())
+    centres = []
+    for g in nodes.values():
+        shape = shape_of(g)
+        box = _bbox(shape) if shape.tag != f"{SVG}path" else (
+            min(_numbers(shape.get("d"))[0::2]), 0, max(_numbers(shape.get("d"))[0::2]), 0)
+        centres.append((box[0] + box[2]) / 2)
+    cx = sorted(centres)[len(centres) // 2]
+    crossing = []
+    for name, g in nodes.items():
+        inside = _interior(g)
+        stroke = max(float(e.get("stroke-width") or 1) for e in g if e.get("stroke-width"))
+        pad = stroke / 2 + 0.5
+        lines = g.findall(f"{SVG}text")
+        assert lines, name
+        for t in lines:
+            x, y, size = float(t.get("x")), float(t.get("y")), float(t.get("font-size"))
+            width = 2 * (cx - x) if t.get("text-anchor") == "start" else 0.0
+            left, right = (x, x + width) if width else (x, x)
+            top, bottom = y - 0.75 * size, y + 0.22 * size
+            if not all(inside(px, py, pad) for px in (left, right) for py in (top, bottom)):
+                crossing.append(f"{name}: {t.text!r}")
+    assert not crossing, "labels crossing their outline:\n" + "\n".join(crossing)

@@ -77,15 +77,18 @@ def _node_attrs(name: str, data: dict[str, Any], status: str | None) -> dict[str
         color, fill, mark, penwidth = st["color"], st["fill"], st["mark"], "2.6"
         if st["dashed"]:
             styles.append("dashed")
-    return {
+    attrs = {
         "shape": cat["shape"],
         "style": quote(",".join(styles)),
         "color": quote(color),
         "fillcolor": quote(fill),
         "penwidth": penwidth,
-        "label": node_label(name, kind, dict(data.get("props") or {}), mark),
+        "label": node_label(name, kind, dict(data.get("props") or {}), mark, int(cat.get("pad", 0))),
         **({"fontcolor": quote(color)} if status and status != "same" else {}),
     }
+    if cat.get("margin"):
+        attrs["margin"] = quote(str(cat["margin"]))
+    return attrs
 
 
 def _edge_attrs(data: dict[str, Any], status: str | None) -> dict[str, str]:

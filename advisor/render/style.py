@@ -88,11 +88,20 @@ def edge_text(data: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def node_label(name: str, kind: str, props: dict[str, Any], mark: str = "") -> str:
-    """An HTML-like label: bold name (with the diff mark), kind title, key props."""
+def node_label(name: str, kind: str, props: dict[str, Any], mark: str = "", pad: int = 0) -> str:
+    """An HTML-like label: bold name (with the diff mark), kind title, key props.
+
+    `pad` > 0 wraps the lines in a borderless cell with that padding (points), for shapes
+    Graphviz sizes too tightly to the bare text (style.yaml `pad`)."""
     head = f"{mark} {name}" if mark else name
     rows = [f"<B>{escape(head)}</B>", f'<FONT POINT-SIZE="10">{escape(short_title(kind))}</FONT>']
     extra = key_props_text(kind, props)
     if extra:
         rows.append(f'<FONT POINT-SIZE="9">{escape(extra)}</FONT>')
-    return "<" + "<BR/>".join(rows) + ">"
+    body = "<BR/>".join(rows)
+    if pad > 0:
+        body = (
+            f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{int(pad)}">'
+            f"<TR><TD>{body}</TD></TR></TABLE>"
+        )
+    return "<" + body + ">"

@@ -574,6 +574,13 @@ class _Builder:
                            "write 0.25 for 25%")
             if t in ("size", "duration", "rate") and number < 0:
                 return bad(f"'{key}' cannot be negative")
+            dim_name = catalog.DIMENSION_OF_TYPE.get(t, "count")
+            if spec.min is not None and number < spec.min:
+                return bad(f"'{key}' = {raw.text} is below the minimum "
+                           f"{units.format_quantity(spec.min, dim_name)}", spec.doc or None)
+            if spec.max is not None and number > spec.max:
+                return bad(f"'{key}' = {raw.text} is above the maximum "
+                           f"{units.format_quantity(spec.max, dim_name)}", spec.doc or None)
             return number
         if t == "bool":
             if raw.kind == "ident" and raw.value.lower() in ("true", "false", "yes", "no", "on", "off"):

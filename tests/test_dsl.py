@@ -246,3 +246,12 @@ def test_dangling_arrow_is_named_in_the_hint() -> None:
     with pytest.raises(AdvisorError) as info:
         parse_text(text, "t.arch")
     assert "line 3 ends with '->'" in (info.value.diagnostics[0].suggestion or "")
+
+
+def test_aws_limits_are_checked() -> None:
+    messages = errors_of("lambda h { memory = 99999GB, timeout = 20min }\nsqs q\nh -> q [batch = 0]")
+    assert messages == [
+        "'memory' = 99999GB is above the maximum 10240MB",
+        "'timeout' = 20min is above the maximum 15min",
+        "'batch' = 0 is below the minimum 1",
+    ]

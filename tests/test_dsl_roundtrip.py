@@ -24,6 +24,10 @@ NON_NEGATIVE = st.one_of(st.integers(0, 10**12), st.floats(0, 1e12, allow_nan=Fa
 
 def value_for(spec: catalog.PropSpec, names: list[str]) -> st.SearchStrategy[Any]:
     t = spec.type
+    if spec.min is not None or spec.max is not None:  # bounded by an AWS limit
+        low = spec.min if spec.min is not None else 0
+        high = spec.max if spec.max is not None else 10**9
+        return st.integers(int(low), int(high))
     if t in ("size", "duration", "rate"):
         return NON_NEGATIVE
     if t == "int":

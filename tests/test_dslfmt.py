@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
+from test_dsl_roundtrip import architectures
 
 from advisor.dsl import parse_text, to_text
 from advisor.dslfmt import format_text
-from tests.test_dsl_roundtrip import architectures
 
 ROOT = Path(__file__).resolve().parents[1]
 

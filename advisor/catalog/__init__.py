@@ -30,6 +30,8 @@ class PropSpec:
     default: Any = None
     values: tuple[str, ...] = ()
     doc: str = ""
+    min: float | None = None
+    max: float | None = None
 
     def describe(self) -> str:
         if self.type == "enum":
@@ -72,12 +74,16 @@ def _spec(name: str, raw: dict[str, Any]) -> PropSpec:
     kind = raw["type"]
     if kind in DIMENSION_OF_TYPE and isinstance(default, str):
         default = parse_unit_text(default)
+    bounds = [raw.get("min"), raw.get("max")]
+    bounds = [parse_unit_text(b) if isinstance(b, str) else b for b in bounds]
     return PropSpec(
         name=name,
         type=kind,
         default=default,
         values=tuple(str(v) for v in raw.get("values", ())),
         doc=str(raw.get("doc", "")),
+        min=bounds[0],
+        max=bounds[1],
     )
 
 

@@ -116,18 +116,29 @@ def _print_sweep(sw: Any) -> None:
             )
 
 
-def _optimized(arch: Any) -> Any:
-    """The engine's optimized design, when the engine is available."""
+def _optimized(arch: Any) -> tuple[Any, list[tuple[str, Any]]]:
+    """The engine's optimized design, and each glue finding's native rewrite (the same
+    designs `analyze` reports, so the sweep and the report agree)."""
     try:
         from advisor.engine import Engine
     except ImportError:
-        return None
+        return None, []
     try:
-        return Engine.default().run(arch, apply="default").after
+        engine = Engine.default()
+        after = engine.run(arch, apply="default").after
+        glue: list[tuple[str, Any]] = []
+        for finding in engine.run(arch, apply="none").findings:
+            if not finding.rule.startswith("GLUE-"):
+                continue
+            lambdas = [n for n in finding.nodes if n in arch.graph and arch.kind(n) == "lambda"]
+            rewrite = next((a.after for a in finding.alternatives if a.after is not None), None)
+            if lambdas and rewrite is not None:
+                glue.append((lambdas[0], rewrite))
+        return after, glue
     except AdvisorError:
         raise
     except Exception:  # the engine is developed separately; cost still works without it
-        return None
+        return None, []
 
 
 @click.command("cost")
@@ -177,13 +188,13 @@ def cost_cmd(
     try:
         arch = load_architecture(file)
         est = estimate(arch, region=region, requests=requests, **kw)
-        after = _optimized(arch)
+        after, glue = _optimized(arch)
         after_est = estimate(after, region=region, requests=requests, **kw) if after else None
         sw = None
         if do_sweep:
             from advisor.estimate.sweep import sweep
 
-            sw = sweep(arch, after=after, region=region, requests=requests, **kw)
+            sw = sweep(arch, after=after, region=region, requests=requests, glue_rewrites=glue, **kw)
     except AdvisorError as exc:
         click.echo(exc.render(), err=True)
         sys.exit(EXIT_INPUT)

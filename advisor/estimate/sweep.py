@@ -147,8 +147,14 @@ def is_glue(arch: Architecture, node: str) -> bool:
     return "code" not in props and _without_glue(arch, node) is not None
 
 
-def variants(arch: Architecture) -> list[tuple[str, str, str, Architecture, str, Architecture]]:
-    """(title, node, label a, design a, label b, design b) for each either/or choice."""
+def variants(
+    arch: Architecture, glue_rewrites: list[tuple[str, Architecture]] | None = None
+) -> list[tuple[str, str, str, Architecture, str, Architecture]]:
+    """(title, node, label a, design a, label b, design b) for each either/or choice.
+
+    `glue_rewrites` ((lambda node, design without it) pairs, from the engine's findings)
+    replace the simple bypass below, so the sweep prices exactly what `analyze` proposes
+    (e.g. a switch to a REST API that a service integration needs)."""
     out = []
     for n in arch.nodes_of_kind("sfn"):
         kind = str(arch.graph.nodes[n]["props"].get("type", "standard"))
@@ -171,7 +177,10 @@ def variants(arch: Architecture) -> list[tuple[str, str, str, Architecture, str,
         other = "http" if kind == "rest" else "rest"
         pair = {kind: arch, other: _with_prop(arch, n, type=other)}
         out.append(("API Gateway REST vs HTTP API", n, "rest", pair["rest"], "http", pair["http"]))
-    for n in arch.nodes_of_kind("lambda"):
+    if glue_rewrites is not None:
+        for n, direct in sorted(glue_rewrites, key=lambda pair: pair[0]):
+            out.append(("Lambda glue vs direct integration", n, "lambda glue", arch, "direct", direct))
+    for n in arch.nodes_of_kind("lambda") if glue_rewrites is None else ():
         if is_glue(arch, n):
             direct = _without_glue(arch, n)
             if direct is not None:
@@ -248,6 +257,7 @@ def sweep(
     region: str = "us-east-1",
     points: list[float] | None = None,
     requests: float | None = None,
+    glue_rewrites: list[tuple[str, Architecture]] | None = None,
     **kw: Any,
 ) -> SweepResult:
     """Cost of `arch` (and `after`) over traffic, with every comparison's break-even."""
@@ -260,7 +270,7 @@ def sweep(
     if after is not None:
         be = crossings(lambda r: cost(arch, r) - cost(after, r), fine)
     comps = []
-    for title, node, la, a, lb, b in variants(arch):
+    for title, node, la, a, lb, b in variants(arch, glue_rewrites):
         comp = compare(title, node, la, a, lb, b, cost, pts)
         if comp.rows and len(pts) > 1:
             comp.break_even_requests = crossings(lambda r, a=a, b=b: cost(a, r) - cost(b, r), fine)

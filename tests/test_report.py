@@ -260,3 +260,119 @@ def test_writers_on_the_real_pipeline() -> None:
     text = write(report, "text", color=False)
     assert all(f.rule in text for f in result.findings)
     json.loads(write(report, "json"))
+
+
+# ----------------------------------------------------------------------------- review fixes
+LONG_DIR = "/work/shared/corpus/serverless-patterns/a-rather-long-pattern-folder-name-terraform"
+
+
+def folder_result() -> FileResult:
+    """A Terraform module: the source is a folder, findings point at files inside it."""
+    r = seed_result()
+    r.source, r.format = LONG_DIR, "terraform"
+    r.findings[0].location = Location(f"{LONG_DIR}/main.tf", 12, 3)
+    r.findings[1].location = Location(f"{LONG_DIR}/modules/api/api.tf", 4, 1)
+    r.findings[2].location = Location("/elsewhere/entirely/shared.tf", 7, 5)
+    return r
+
+
+def test_text_shows_short_locations_and_readable_columns_for_a_folder(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    out = write(Report([folder_result()]), "text", color=False)
+    assert "main.tf:12:3" in out and "modules/api/api.tf:4:1" in out and "shared.tf:7:5" in out
+    rows = [line for line in out.splitlines() if "main.tf" in line or "api.tf" in line]
+    assert rows and all(LONG_DIR not in line for line in rows), rows  # not the full path
+    # severity, rule and the finding itself are readable, not squeezed to an ellipsis
+    assert "…" not in out
+    for word in ("warning", "GLUE-APIGW-FIREHOSE", "SEC-APIGW-AUTH", "error",
+                 "forward only forwards from", "ingest | accepts anonymous calls"):
+        assert word in out, word
+    assert max(len(line) for line in out.splitlines()) <= 100  # the default width
+
+
+def test_text_location_is_line_col_when_the_finding_is_in_the_source_file() -> None:
+    out = write(Report([seed_result("samples/seed.arch")]), "text", color=False, width=100)
+    row = next(line for line in out.splitlines() if "SEC-APIGW-AUTH" in line)
+    assert re.search(r"SEC-APIGW-AUTH\s+4:1\s", row), row
+    assert "samples/seed.arch:4:1" not in out
+
+
+@pytest.mark.parametrize("columns", [60, 80, 150])
+def test_text_honours_columns_when_not_a_terminal(monkeypatch: pytest.MonkeyPatch,
+                                                  columns: int) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    out = write(Report([folder_result()]), "text", color=False)
+    widest = max(len(line) for line in out.splitlines())
+    assert widest <= columns
+    assert widest > min(columns, 100) - 20  # it does use the room it has
+    assert "…" not in out
+    for word in ("GLUE-APIGW-FIREHOSE", "SEC-APIGW-AUTH", "main.tf:12:3"):
+        assert word in out, (columns, word)
+
+
+def test_likely_marker_is_shown_once_in_every_writer() -> None:
+    r = seed_result()
+    glue = r.findings[0]
+    glue.likely = True
+    glue.message += (" (likely: inferred from the structure alone; state `glue = true` or"
+                     " `glue = false` on forward to confirm)")
+    report = Report([r])
+    for fmt in ("text", "markdown", "html"):
+        opts: dict[str, Any] = {"color": False, "width": 200} if fmt == "text" else {}
+        if fmt == "html":
+            opts["diagrams"] = False
+        out = write(report, fmt, **opts)
+        assert out.count("likely") == 1, (fmt, [s for s in out.splitlines() if "likely" in s])
+    # a likely finding whose message does not say so still gets the marker, once
+    glue.message = "forward only forwards from ingest to delivery"
+    for fmt in ("text", "markdown"):
+        out = write(report, fmt, **({"color": False} if fmt == "text" else {}))
+        assert out.count("(likely)") == 1, fmt
+
+
+@dataclass
+class NoResponseEstimate(FakeEstimate):
+    """An estimate of a design no client waits on (queue -> function -> topic)."""
+
+    has_response: bool = False
+
+
+def no_response_result() -> FileResult:
+    r = seed_result()
+    lat = {"response_p50_ms": 0.0, "response_p99_ms": 0.0, "delivery_p50_ms": 156.0,
+           "response_path": [], "delivery_path": ["q", "f", "t"]}
+    r.before_estimate = NoResponseEstimate(2.11, {"f": 2.11}, dict(lat))
+    r.after_estimate = NoResponseEstimate(2.0, {"f": 2.0}, dict(lat, delivery_p50_ms=120.0))
+    return r
+
+
+def test_no_response_path_is_not_shown_as_zero_ms() -> None:
+    report = Report([no_response_result()])
+    text = write(report, "text", color=False, width=120)
+    md = write(report, "markdown")
+    html = write(report, "html", diagrams=False)
+    for out in (text, md, html):
+        rows = [line for line in out.splitlines() if "Response p" in line]
+        assert rows and all("0.0 ms" not in line and "n/a" in line for line in rows), rows
+        assert re.search(r"Delivery p50.*156 ms.*120 ms", out)
+    # the latency dict alone says so too (an estimate read back without has_response)
+    r = no_response_result()
+    for est in (r.before_estimate, r.after_estimate):
+        est.__class__ = FakeEstimate
+    md = write(Report([r]), "markdown")
+    assert "| Response p50 | n/a | n/a |" in md
+
+
+def test_diagram_totals_say_no_response_path() -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz dot not installed")
+    from advisor.render import figures, render_bytes, result_diagrams
+
+    r = no_response_result()
+    assert "response p50 0.0 ms" not in figures.one_line(r.before_estimate)
+    assert "delivery p50 156 ms" in figures.one_line(r.before_estimate)
+    graphs = result_diagrams(r)
+    for key in ("before", "diff", "compare"):
+        svg = render_bytes(graphs[key], "svg").decode()
+        assert "0.0 ms" not in svg, key

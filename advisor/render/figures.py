@@ -16,8 +16,26 @@ LATENCY_WORDS = {
 }
 
 
+def has_path(est: Any, which: str) -> bool:
+    """Whether the estimate has a `which` ("response" or "delivery") path at all.
+
+    A design no client waits on (queue -> function -> topic) has no response path; its
+    response p50 is then not 0 ms but not applicable. Read from `has_response` when the
+    estimate has it, else from the latency dict's `<which>_path` list when present;
+    an estimate that says neither is taken to have the path."""
+    if which == "response":
+        flag = getattr(est, "has_response", None)
+        if isinstance(flag, bool):
+            return flag
+    latency = getattr(est, "latency", None)
+    if isinstance(latency, dict) and f"{which}_path" in latency:
+        return bool(latency[f"{which}_path"])
+    return True
+
+
 def totals(est: Any) -> dict[str, float | None]:
-    """monthly_usd and the three latency figures of an estimate (None when unknown)."""
+    """monthly_usd and the three latency figures of an estimate (None when unknown or
+    not applicable: no response path, nothing delivered)."""
     out: dict[str, float | None] = {"monthly_usd": None}
     out.update(dict.fromkeys(LATENCY_KEYS))
     if est is None:
@@ -26,6 +44,8 @@ def totals(est: Any) -> dict[str, float | None]:
     out["monthly_usd"] = float(cost) if cost is not None else None
     latency = getattr(est, "latency", None) or {}
     for key in LATENCY_KEYS:
+        if not has_path(est, key.split("_", 1)[0]):
+            continue
         value = latency.get(key) if isinstance(latency, dict) else None
         out[key] = float(value) if value is not None else None
     return out
@@ -77,11 +97,18 @@ def percent(before: float | None, after: float | None) -> str:
 
 
 def one_line(est: Any) -> str:
-    """`$12.34/month · response p50 80 ms · p99 240 ms · delivery p50 60.1 s`."""
+    """`$12.34/month · response p50 80 ms · p99 240 ms · delivery p50 60.1 s`; a figure
+    that does not apply says so (`no response path`) instead of showing 0 ms."""
     t = totals(est)
     if est is None:
         return "no estimate"
-    return (
-        f"{money(t['monthly_usd'])}/month · response p50 {ms(t['response_p50_ms'])}"
-        f" · p99 {ms(t['response_p99_ms'])} · delivery p50 {ms(t['delivery_p50_ms'])}"
-    )
+    parts = [f"{money(t['monthly_usd'])}/month"]
+    if t["response_p50_ms"] is None and t["response_p99_ms"] is None:
+        parts.append("no response path")
+    else:
+        parts.append(f"response p50 {ms(t['response_p50_ms'])} · p99 {ms(t['response_p99_ms'])}")
+    if t["delivery_p50_ms"] is None:
+        parts.append("no delivery path")
+    else:
+        parts.append(f"delivery p50 {ms(t['delivery_p50_ms'])}")
+    return " · ".join(parts)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
+from pathlib import PurePath
 from typing import Any
 
 from advisor.pipeline import PILLARS, SEVERITIES
@@ -52,6 +53,40 @@ def location_text(loc: Any) -> str:
     if loc is None:
         return ""
     return f"{getattr(loc, 'path', '')}:{getattr(loc, 'line', 0)}:{getattr(loc, 'column', 0)}"
+
+
+def short_location(loc: Any, source: str) -> str:
+    """Where a finding is, as short as its result's heading allows.
+
+    `line:col` when it is in the source file itself (the heading names it); a path
+    relative to the source when the source is a folder (a Terraform module) or to the
+    source file's folder (a nested template); else the file's basename. Pure string
+    work: a writer never looks at the file system.
+    """
+    if loc is None:
+        return ""
+    where = f"{getattr(loc, 'line', 0)}:{getattr(loc, 'column', 0)}"
+    path = str(getattr(loc, "path", "") or "")
+    if not path or path == source:
+        return where
+    target = PurePath(path)
+    for base in (PurePath(source), PurePath(source).parent):
+        if str(base) in ("", "."):
+            continue
+        try:
+            rel = target.relative_to(base)
+        except ValueError:
+            continue
+        return f"{rel.as_posix()}:{where}"
+    return f"{target.name}:{where}"
+
+
+def likely_mark(finding: Any) -> bool:
+    """Whether a writer should add "(likely)": the finding is inferred from structure
+    alone and its message does not already say so (the engine's messages do)."""
+    if not getattr(finding, "likely", False):
+        return False
+    return "(likely" not in str(getattr(finding, "message", "") or "")
 
 
 def alt_delta_text(alt: Any) -> str:

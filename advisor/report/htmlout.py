@@ -142,7 +142,7 @@ def _result(result: Any, *, diagrams: bool, show_source: bool) -> str:
     for pillar, items in common.by_pillar(result.findings):
         out.append(f'<h3>{escape(common.pillar_title(pillar))}</h3><ul class="findings">')
         for f in items:
-            likely = " <em>(likely)</em>" if getattr(f, "likely", False) else ""
+            likely = " <em>(likely)</em>" if common.likely_mark(f) else ""
             where = common.location_text(f.location)
             li = [
                 f'<li><span class="sev sev-{escape(f.severity)}">{escape(f.severity)}</span> '

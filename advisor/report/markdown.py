@@ -144,7 +144,7 @@ def _result(result: Any, *, level: int, diagrams: Mapping[str, str]) -> list[str
         out += [f"{h}# {common.pillar_title(pillar)}", ""]
         for f in items:
             where = common.location_text(f.location)
-            likely = " (likely)" if getattr(f, "likely", False) else ""
+            likely = " (likely)" if common.likely_mark(f) else ""
             nodes = ", ".join(code(n) for n in f.nodes)
             out.append(f"- **{f.severity}** {code(f.rule)} {f.title}{likely}: {f.message}")
             detail = f"nodes {nodes}" + (f" at {code(where)}" if where else "")

@@ -13,12 +13,17 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from advisor.report import common
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+DEFAULT_WIDTH = 100  # when neither the caller, COLUMNS nor a terminal says
+MIN_WIDTH = 40
+WHERE_MAX = 28  # longer locations wrap inside their column
+MESSAGE_MIN = 30  # narrower than this, findings are printed as blocks, not a table
 
 
 def _color(color: bool | None) -> bool:
@@ -29,6 +34,22 @@ def _color(color: bool | None) -> bool:
     return sys.stdout.isatty()
 
 
+def _width(width: int | None) -> int:
+    """Explicit width, else `COLUMNS` (set by shells and CI runners that want a width),
+    else the terminal's width when stdout is one, else DEFAULT_WIDTH."""
+    if width:
+        return max(int(width), MIN_WIDTH)
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), MIN_WIDTH)
+    if sys.stdout.isatty():
+        try:
+            return max(os.get_terminal_size().columns, MIN_WIDTH)
+        except OSError:
+            pass
+    return DEFAULT_WIDTH
+
+
 def write(report: Any, *, color: bool | None = None, width: int | None = None, **_: Any) -> str:
     use_color = _color(color)
     buf = io.StringIO()
@@ -37,8 +58,7 @@ def write(report: Any, *, color: bool | None = None, width: int | None = None, *
         force_terminal=use_color,
         no_color=not use_color,
         color_system="standard" if use_color else None,
-        width=width
-        or (os.get_terminal_size().columns if use_color and sys.stdout.isatty() else 100),
+        width=_width(width),
         highlight=False,
         emoji=False,
     )
@@ -48,8 +68,65 @@ def write(report: Any, *, color: bool | None = None, width: int | None = None, *
     return buf.getvalue()
 
 
+def _message(f: Any) -> Text:
+    msg = Text(str(f.message))
+    if common.likely_mark(f):
+        msg.append(" (likely)", style="dim")
+    for alt in getattr(f, "alternatives", []) or []:
+        msg.append(f"\n- fix: {alt.title} ({common.alt_delta_text(alt)})", style="dim")
+    return msg
+
+
+def _findings(console: Console, result: Any, findings: list[Any]) -> None:
+    """One table per pillar, all with the same column widths (they line up), or, when
+    the terminal is too narrow for a readable message column, one block per finding."""
+    rows = [
+        (f, f.severity, str(f.rule), common.short_location(f.location, result.source)
+         or ", ".join(f.nodes))
+        for f in findings
+    ]
+    sev_w = max(len("severity"), *(len(r[1]) for r in rows))
+    rule_w = max(len("rule"), *(len(r[2]) for r in rows))
+    where_w = min(max(len("where"), *(len(r[3]) for r in rows)), WHERE_MAX)
+    # 4 columns: 1 space of padding each side, plus the header box's edges
+    message_w = console.width - (sev_w + rule_w + where_w) - 8
+    by_finding = {id(r[0]): r for r in rows}
+    for pillar, items in common.by_pillar(findings):
+        if message_w < MESSAGE_MIN:
+            console.print(Text(common.pillar_title(pillar), style="bold"))
+            for f in items:
+                _, sev, rule, where = by_finding[id(f)]
+                head = Text("  ")
+                head.append(sev, style=SEVERITY_STYLE.get(sev, ""))
+                head.append(f"  {rule}  {where}")
+                console.print(head, overflow="fold")
+                console.print(Padding(_message(f), (0, 0, 0, 4), expand=False), overflow="fold")
+            continue
+        table = Table(
+            title=common.pillar_title(pillar),
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            expand=True,
+            title_style="bold",
+        )
+        table.add_column("severity", no_wrap=True, width=sev_w)
+        table.add_column("rule", no_wrap=True, width=rule_w)
+        table.add_column("where", width=where_w, overflow="fold")
+        table.add_column("finding", ratio=1, min_width=MESSAGE_MIN, overflow="fold")
+        for f in items:
+            _, sev, rule, where = by_finding[id(f)]
+            table.add_row(Text(sev, style=SEVERITY_STYLE.get(sev, "")), rule, where, _message(f))
+        console.print(table)
+
+
 def _result(console: Console, result: Any) -> None:
-    console.rule(Text(f"{result.source} ({result.format})", style="bold"), align="left")
+    title = Text(f"{result.source} ({result.format})", style="bold")
+    if title.cell_len + 6 > console.width:  # a long path: whole, wrapped, then the rule
+        console.print(title, overflow="fold")
+        console.rule(style="dim")
+    else:
+        console.rule(title, align="left")
     for err in getattr(result, "errors", []):
         render = getattr(err, "render", None)
         console.print(Text(render() if render else str(err), style="red"))
@@ -59,35 +136,8 @@ def _result(console: Console, result: Any) -> None:
     findings = list(getattr(result, "findings", []))
     if not findings:
         console.print(Text("no findings", style="green"))
-    for pillar, items in common.by_pillar(findings):
-        table = Table(
-            title=common.pillar_title(pillar),
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            show_edge=False,
-            expand=False,
-            title_style="bold",
-        )
-        table.add_column("severity", no_wrap=True)
-        table.add_column("rule", no_wrap=True)
-        table.add_column("line", no_wrap=True)
-        table.add_column("finding", ratio=1)
-        for f in items:
-            loc = f.location
-            if loc is not None and getattr(loc, "path", None) == result.source:
-                where = f"{loc.line}:{loc.column}"  # the file is in the heading
-            else:
-                where = common.location_text(loc)
-            where = where or ", ".join(f.nodes)
-            msg = Text(f.message)
-            if getattr(f, "likely", False):
-                msg.append(" (likely)", style="dim")
-            for alt in getattr(f, "alternatives", []) or []:
-                msg.append(f"\n- fix: {alt.title} ({common.alt_delta_text(alt)})", style="dim")
-            table.add_row(
-                Text(f.severity, style=SEVERITY_STYLE.get(f.severity, "")), f.rule, where, msg
-            )
-        console.print(table)
+    else:
+        _findings(console, result, findings)
     if common.has_estimates(result):
         table = Table(
             title="Before / after",
@@ -106,7 +156,10 @@ def _result(console: Console, result: Any) -> None:
     if changes:
         console.print(Text("Changes applied", style="bold"))
         for c in changes:
-            console.print(f"  {common.change_text(c)}", soft_wrap=True, highlight=False)
+            console.print(
+                Padding(Text(common.change_text(c)), (0, 0, 0, 2), expand=False),
+                overflow="fold",
+            )
     console.print()
 
 

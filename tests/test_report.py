@@ -376,3 +376,53 @@ def test_diagram_totals_say_no_response_path() -> None:
     for key in ("before", "diff", "compare"):
         svg = render_bytes(graphs[key], "svg").decode()
         assert "0.0 ms" not in svg, key
+
+
+def _check_mermaid_document(text: str) -> tuple[set[str], list[tuple[str, str]]]:
+    """A structural check of one Mermaid flowchart document: one header, first; balanced
+    subgraph/end; every id declared once; every edge between declared ids."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    headers = [i for i, line in enumerate(lines) if re.match(r"(flowchart|graph)\b", line)]
+    assert headers == [0], f"one flowchart header, first: {headers}"
+    depth, declared, edges = 0, set(), []
+    for line in lines[1:]:
+        if line.startswith("%%") or line.startswith(("classDef ", "class ", "direction ")):
+            continue
+        if line.startswith("subgraph "):
+            ident = line.split()[1].split("[")[0]
+            assert ident not in declared, ident
+            declared.add(ident)
+            depth += 1
+            continue
+        if line == "end":
+            depth -= 1
+            assert depth >= 0
+            continue
+        edge = re.match(r"(\w+) (-->|-\.->|==>|~~~)(\|\"[^\"]*\"\|)? (\w+)$", line)
+        if edge:
+            edges.append((edge.group(1), edge.group(4)))
+            continue
+        node = re.match(r"(\w+)[\[\(\{>]", line)
+        assert node, f"unexpected line {line!r}"
+        assert node.group(1) not in declared, f"{node.group(1)} declared twice"
+        declared.add(node.group(1))
+    assert depth == 0, "unbalanced subgraph/end"
+    for a, b in edges:
+        assert a in declared and b in declared, (a, b)
+    return declared, edges
+
+
+def test_mermaid_several_files_make_one_valid_document() -> None:
+    report = Report([seed_result("a.arch"), broken_result(), seed_result("b.arch")])
+    out = write(report, "mermaid")
+    declared, edges = _check_mermaid_document(out)
+    # the two files share node names but not ids: each keeps its own graph
+    assert {"f1_n_ingest", "f3_n_ingest"} <= declared
+    assert ("f1_n_ingest", "f1_n_delivery") in edges and ("f3_n_ingest", "f3_n_delivery") in edges
+    assert 'subgraph f1["a.arch"]' in out and 'subgraph f3["b.arch"]' in out
+    assert "%% bad.arch: not parsed" in out
+    assert ("f1", "f3") in edges  # an invisible link keeps the files in input order
+    assert out.count("classDef cat_storage") == 1
+    # one file: the plain flowchart, still one document
+    _check_mermaid_document(write(Report([seed_result()]), "mermaid"))
+    _check_mermaid_document(write(Report([broken_result()]), "mermaid"))

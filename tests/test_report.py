@@ -426,3 +426,49 @@ def test_mermaid_several_files_make_one_valid_document() -> None:
     # one file: the plain flowchart, still one document
     _check_mermaid_document(write(Report([seed_result()]), "mermaid"))
     _check_mermaid_document(write(Report([broken_result()]), "mermaid"))
+
+
+def _headings(html: str) -> list[tuple[int, str]]:
+    return [(int(level), re.sub(r"<[^>]+>", "", text))
+            for level, text in re.findall(r"<h([1-6])[^>]*>(.*?)</h\1>", html)]
+
+
+def test_html_sections_nest_under_their_file_when_there_are_several() -> None:
+    out = write(Report([seed_result("a.arch"), broken_result()]), "html", diagrams=False)
+    heads = _headings(out)
+    files = [i for i, (level, _) in enumerate(heads) if level == 2]
+    assert [heads[i][1] for i in files] == ["a.arch", "bad.arch"], heads
+    for level, text in heads[files[0] + 1 : files[1]]:
+        assert level >= 3, (level, text)  # Summary, Findings, ... belong to a.arch
+    assert (3, "Input errors") in heads[files[1]:]
+    # one file: its sections are the page's h2s
+    single = _headings(write(Report([seed_result()]), "html", diagrams=False))
+    assert (2, "Summary") in single and (3, "Security") in single
+
+
+def test_html_reference_links_read_as_titles() -> None:
+    from advisor.report.htmlout import _short
+
+    url = ("https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/"
+           "Working-with-log-groups-and-streams.html#SettingLogRetention")
+    assert _short(url) == "Working with log groups and streams"
+    assert _short("https://docs.aws.amazon.com/lambda/latest/dg/foo_bar.html?x=1") == "foo bar"
+    assert _short("https://aws.amazon.com/") == "aws.amazon.com"
+
+
+def test_html_component_table_says_what_it_is() -> None:
+    out = write(Report([seed_result()]), "html", diagrams=False)
+    assert "Cost by component" in out
+    row = re.search(r"<tr><td[^>]*>([^<]*)</td><td>forward</td>", out)
+    assert row and row.group(1) == "removed", row  # a word, not a bare "-"
+
+
+def test_html_figures_scroll_on_screen_and_fit_the_page_in_print() -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz dot not installed")
+    out = write(Report([seed_result()]), "html")
+    assert re.search(r"figure\s*\{[^}]*overflow-x:\s*auto", out)
+    print_css = out[out.index("@media print"):]
+    assert "max-height" in print_css and "min-width: 0" in print_css
+    # each inline diagram keeps a legible minimum width on screen (scrolls instead)
+    assert len(re.findall(r'<svg[^>]*style="min-width:\s*\d+pt', out)) == 3

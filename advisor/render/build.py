@@ -236,7 +236,7 @@ def _legend_rows(with_status: bool) -> str:
             outline = ", dashed" if st["dashed"] else ""
             cells.append(
                 f'<TD BGCOLOR="{st["fill"]}" BORDER="1" COLOR="{st["color"]}">'
-                f'<FONT COLOR="{st["color"]}"><B>{escape(st["mark"])}</B> '
+                f'<FONT COLOR="{st["color"]}"><B>{escape(st["mark"])}</B>&#160;'
                 f"{escape(st['word'])}{outline}</FONT></TD>"
             )
     for mode in ("sync", "async", "stream", "poll"):

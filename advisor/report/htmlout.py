@@ -8,11 +8,14 @@ file are the `href`s of pattern references.
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
 from advisor.render import figures
 from advisor.report import common
+
+STATUS_WORDS = {"-": "removed", "+": "added", "~": "changed", " ": ""}
 
 CSS = """
 :root { --ink:#16191f; --muted:#545b64; --line:#d5dbdb; --bad:#c7141a; --good:#1b7a12;
@@ -34,19 +37,25 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
        font-size: .75rem; letter-spacing: .03em; }
 .sev-error { color: var(--bad); } .sev-warning { color: var(--warn); }
 .sev-info { color: var(--info); }
+.st-removed { color: var(--bad); } .st-added { color: var(--good); }
+.st-changed { color: var(--warn); }
 ul.findings { list-style: none; padding-left: 0; }
 ul.findings > li { margin: .6rem 0 .9rem; }
 .meta { color: var(--muted); font-size: .9em; }
 ul.alts { margin: .2rem 0 0 1.2rem; padding: 0; }
-figure { margin: 1rem 0; }
+figure { margin: 1rem 0; overflow-x: auto; }
 figcaption { color: var(--muted); font-size: .9em; margin-bottom: .3rem; }
 figure svg { max-width: 100%; height: auto; display: block; }
 .result { margin-bottom: 3rem; }
+caption { text-align: left; color: var(--muted); font-size: .9em; padding-bottom: .2rem; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11pt; }
-  h2 { break-after: avoid; } figure, table, li { break-inside: avoid; }
+  h2, h3, h4, figcaption { break-after: avoid; } figure, table, li { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
   .result { break-before: page; } .result:first-of-type { break-before: auto; }
+  figure { overflow: visible; }
+  /* a diagram fits one page: as wide as the page, never taller than it */
+  figure svg { min-width: 0 !important; max-width: 100%; max-height: 23cm; width: auto; }
 }
 """
 
@@ -88,6 +97,8 @@ def _delta_class(text: str) -> str:
 
 
 def _result(result: Any, *, diagrams: bool, show_source: bool) -> str:
+    # several files: each file is an h2, its sections h3 and pillars h4
+    h2, h3 = ("h3", "h4") if show_source else ("h2", "h3")
     out = ['<section class="result">']
     if show_source:
         out.append(f"<h2><code>{escape(result.source)}</code></h2>")
@@ -95,7 +106,7 @@ def _result(result: Any, *, diagrams: bool, show_source: bool) -> str:
         f'<p class="meta">Source <code>{escape(result.source)}</code> ({escape(result.format)})</p>'
     )
     if result.errors:
-        out.append("<h2>Input errors</h2><ul>")
+        out.append(f"<{h2}>Input errors</{h2}><ul>")
         for e in result.errors:
             out.append(
                 f"<li><code>{escape(f'{e.path}:{e.line}:{e.column}')}</code> "
@@ -103,7 +114,7 @@ def _result(result: Any, *, diagrams: bool, show_source: bool) -> str:
             )
         out.append("</ul></section>")
         return "\n".join(out)
-    out.append("<h2>Summary</h2>")
+    out.append(f"<{h2}>Summary</{h2}>")
     if common.has_estimates(result):
         out.append(
             '<table><thead><tr><th></th><th class="num">Before</th><th class="num">After</th>'
@@ -120,13 +131,15 @@ def _result(result: Any, *, diagrams: bool, show_source: bool) -> str:
         cost_rows = [r for r in common.node_cost_rows(result) if r[1] != " "]
         if cost_rows:
             out.append(
-                '<table><thead><tr><th></th><th>Component</th><th class="num">Before</th>'
+                "<table><caption>Cost by component (changed only)</caption>"
+                "<thead><tr><th>Change</th><th>Component</th><th class=\"num\">Before</th>"
                 '<th class="num">After</th><th class="num">Delta</th></tr></thead><tbody>'
             )
             for name, status, before, after in cost_rows:
                 d = figures.signed_money(figures.delta(before or 0.0, after or 0.0))
+                word = STATUS_WORDS.get(status, status)
                 out.append(
-                    f"<tr><td>{escape(status)}</td><td>{escape(name)}</td>"
+                    f'<tr><td class="st-{escape(word)}">{escape(word)}</td><td>{escape(name)}</td>'
                     f'<td class="num">{figures.money(before)}</td>'
                     f'<td class="num">{figures.money(after)}</td>'
                     f'<td class="num {_delta_class(d)}">{escape(d)}</td></tr>'
@@ -135,12 +148,12 @@ def _result(result: Any, *, diagrams: bool, show_source: bool) -> str:
     else:
         out.append("<p>No cost or latency estimate was made for this run.</p>")
     if diagrams:
-        out.append(_diagrams(result))
-    out.append("<h2>Findings</h2>")
+        out.append(_diagrams(result, h2))
+    out.append(f"<{h2}>Findings</{h2}>")
     if not result.findings:
         out.append("<p>No findings.</p>")
     for pillar, items in common.by_pillar(result.findings):
-        out.append(f'<h3>{escape(common.pillar_title(pillar))}</h3><ul class="findings">')
+        out.append(f'<{h3}>{escape(common.pillar_title(pillar))}</{h3}><ul class="findings">')
         for f in items:
             likely = " <em>(likely)</em>" if common.likely_mark(f) else ""
             where = common.location_text(f.location)
@@ -165,7 +178,7 @@ def _result(result: Any, *, diagrams: bool, show_source: bool) -> str:
             li.append("</li>")
             out.append("".join(li))
         out.append("</ul>")
-    out.append("<h2>Change log</h2>")
+    out.append(f"<{h2}>Change log</{h2}>")
     if result.changes:
         out.append(
             "<table><thead><tr><th>Rule</th><th>Action</th><th>Nodes</th><th>Detail</th></tr></thead><tbody>"
@@ -184,27 +197,40 @@ def _result(result: Any, *, diagrams: bool, show_source: bool) -> str:
 
 
 def _short(url: str) -> str:
-    """A reference's host-less tail, so the link text itself carries no URL."""
-    tail = url.split("://", 1)[-1]
+    """A reference's last path segment as words (no fragment, query or `.html`), so the
+    link text reads like a title and carries no URL; the host when there is no path."""
+    tail = url.split("://", 1)[-1].split("#", 1)[0].split("?", 1)[0]
     host, _, path = tail.partition("/")
-    name = path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".html") or host
-    return name.replace("-", " ")
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    for suffix in (".html", ".htm", ".md", ".pdf"):
+        name = name.removesuffix(suffix)
+    return re.sub(r"[-_]+", " ", name).strip() or host
 
 
-def _diagrams(result: Any) -> str:
+def _legible(svg: str) -> str:
+    """Give an inline diagram a minimum on-screen width (60% of its natural size): a
+    large design scrolls sideways instead of shrinking to unreadable text. Print CSS
+    lifts the minimum so the diagram fits the page."""
+    match = re.match(r'<svg\b[^>]*?\swidth="([\d.]+)pt"', svg)
+    if not match:
+        return svg
+    return svg.replace("<svg", f'<svg style="min-width: {round(float(match.group(1)) * 0.6)}pt"', 1)
+
+
+def _diagrams(result: Any, h: str = "h2") -> str:
     from advisor.render import dot_available, inline_svg, render_bytes, result_diagrams
 
     if result.before is None:
         return ""
     if not dot_available():
-        return "<h2>Diagrams</h2><p>Graphviz <code>dot</code> is not installed; no diagrams.</p>"
+        return f"<{h}>Diagrams</{h}><p>Graphviz <code>dot</code> is not installed; no diagrams.</p>"
     graphs = result_diagrams(result)
-    out = ["<h2>Diagrams</h2>"]
+    out = [f"<{h}>Diagrams</{h}>"]
     for key, caption in (
         ("diff", "What changed (removed -, added +, changed ~)"),
         ("before", "Before"),
         ("after", "After"),
     ):
-        svg = inline_svg(render_bytes(graphs[key], "svg").decode("utf-8"))
+        svg = _legible(inline_svg(render_bytes(graphs[key], "svg").decode("utf-8")))
         out.append(f"<figure><figcaption>{escape(caption)}</figcaption>{svg}</figure>")
     return "\n".join(out)

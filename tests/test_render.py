@@ -484,17 +484,19 @@ def test_every_category_shape_holds_its_label_with_long_names_and_diff_marks() -
     from advisor import catalog
 
     before, after = Architecture(name="long"), Architecture(name="long")
-    for i, kind in enumerate(sorted(catalog.kind_names())):
-        name = f"{kind}_with_a_really_long_name_{i:02d}"[:34].ljust(34, "x")
-        props = {"fifo": True} if kind in ("sqs", "sns") else {}
-        status = i % 3  # changed, added, removed in turn
-        if status != 1:
-            before.add_node(name, kind, props)
-        if status != 2:
-            after.add_node(name, kind, dict(props, note=1) if status == 0 else props)
+    kinds = sorted(catalog.kind_names())
+    for i, kind in enumerate(kinds):
+        long_name = f"{kind}_with_a_really_long_name_{i:02d}"[:34].ljust(34, "x")
+        for j, name in enumerate((long_name, f"{kind}_q")):  # and a short one ("~ fifo_queue")
+            props = {"fifo": True} if kind in ("sqs", "sns") else {}
+            status = (i + j) % 3  # changed, added, removed in turn
+            if status != 1:
+                before.add_node(name, kind, props)
+            if status != 2:
+                after.add_node(name, kind, dict(props, note=1) if status == 0 else props)
     root = svg_of(diff_diagram(before, after))  # no edges: one column, one shared centre
     nodes = groups(root, "node")
-    assert len(nodes) == len(catalog.kind_names())
+    assert len(nodes) == 2 * len(kinds)
     centres = []
     for g in nodes.values():
         shape = shape_of(g)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -259,7 +260,8 @@ def _summary_table(report: Any, outcomes: list[Any], hidden: int, color: bool) -
         table.add_row("cost change (USD/month)", f"{delta:+,.2f}")
     use_color = color and sys.stdout.isatty()
     buf = io.StringIO()
-    Console(file=buf, width=100, force_terminal=use_color, no_color=not use_color,
+    width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 100
+    Console(file=buf, width=width, force_terminal=use_color, no_color=not use_color,
             highlight=False, emoji=False).print(table)
     return buf.getvalue()
 

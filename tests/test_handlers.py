@@ -202,3 +202,22 @@ def test_find_handler_and_local_imports(tmp_path):
     report = inspect_file(found)
     assert report.verdict == "glue" and report.evidence == "sns.publish"
     assert find_handler(src, "missing.handler", "python3.12") is None
+
+
+def test_the_same_call_in_both_branches_is_one_forwarding_call() -> None:
+    from advisor.importers.handlers import inspect_source
+
+    code = '''
+import boto3, json, os
+ddb = boto3.client("dynamodb")
+def handler(event, context):
+    if event.get("body"):
+        ddb.put_item(TableName=os.environ["T"], Item=json.loads(event["body"]))
+    else:
+        ddb.put_item(TableName=os.environ["T"], Item={"id": {"S": "default"}})
+    return {"statusCode": 200}
+'''
+    report = inspect_source(code, "python")
+    assert report.verdict == "glue"
+    assert report.evidence == "dynamodb.put_item"
+    assert report.target == "dynamodb"

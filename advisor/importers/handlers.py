@@ -70,16 +70,23 @@ class HandlerReport:
         aux = set(_data()["aux_services"])
         return [c for c in self.calls if _norm(c.service) not in aux]
 
+    def _single(self) -> list[SdkCall]:
+        """The forwarding call when there is one API action, made at one or more call
+        sites (the same PutItem in both branches of an if is still one forwarding call)."""
+        fwd = self.forwarding
+        actions = {(_norm(c.service), c.method.lower()) for c in fwd}
+        return fwd[:1] if len(actions) == 1 else []
+
     @property
     def evidence(self) -> str | None:
-        fwd = self.forwarding
-        return fwd[0].text() if len(fwd) == 1 else None
+        fwd = self._single()
+        return fwd[0].text() if fwd else None
 
     @property
     def read_only(self) -> bool:
         """The single forwarding call fetches (get/list/query...) rather than sends."""
-        fwd = self.forwarding
-        if len(fwd) != 1:
+        fwd = self._single()
+        if not fwd:
             return False
         verb = re.sub(r"(?<!^)(?=[A-Z])", "_", fwd[0].method).lower()
         return any(verb == v or verb.startswith(v + "_") for v in _data()["read_verbs"])
@@ -87,8 +94,8 @@ class HandlerReport:
     @property
     def target(self) -> str | None:
         """Catalog kind (or service name) the single forwarding call reaches."""
-        fwd = self.forwarding
-        return service_kind(fwd[0].service) if len(fwd) == 1 else None
+        fwd = self._single()
+        return service_kind(fwd[0].service) if fwd else None
 
 
 def _norm(service: str) -> str:

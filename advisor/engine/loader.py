@@ -17,6 +17,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from advisor import catalog
+from advisor.datafiles import safe_load
 from advisor.errors import AdvisorError, Diagnostic, did_you_mean
 
 APPLY_LEVELS = ("default", "opt-in", "manual")
@@ -123,23 +124,30 @@ def load_file(path: Path) -> Pattern:
     text = path.read_text("utf-8")
     file = str(path)
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)  # libyaml when available: pattern loading is start-up time
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise AdvisorError([Diagnostic(file, line, col, f"not valid YAML: {exc}")]) from None
-    index = _line_index(text)
     if not isinstance(data, dict):
         raise AdvisorError([Diagnostic(file, 1, 1, "a pattern file must be a mapping")])
+    index_cache: list[dict[tuple[Any, ...], tuple[int, int]]] = []
+
+    def where(parts: tuple[Any, ...]) -> tuple[int, int]:
+        # the key -> line index needs a slow pure-Python compose: built only for errors
+        if not index_cache:
+            index_cache.append(_line_index(text))
+        return _where(index_cache[0], parts)
+
     diags: list[Diagnostic] = []
     for err in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path))):
         parts = tuple(err.absolute_path)
-        line, col = _where(index, parts)
+        line, col = where(parts)
         diags.append(Diagnostic(file, line, col, f"{_key_path(parts)}: {_explain(err)}"))
     if diags:
         raise AdvisorError(diags)
     for parts, message, hint in _semantic_problems(data):
-        line, col = _where(index, parts)
+        line, col = where(parts)
         diags.append(Diagnostic(file, line, col, f"{_key_path(parts)}: {message}", hint))
     if diags:
         raise AdvisorError(diags)

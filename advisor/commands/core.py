@@ -95,19 +95,10 @@ def graph(file: str, fmt_: str, output: str | None) -> None:
 
 
 def _dot(arch) -> str:  # type: ignore[no-untyped-def]
-    """DOT for one architecture, through the diagram module (pydot)."""
-    import advisor.render as render
+    """DOT for one architecture in the diagrams' visual language (pydot)."""
+    from advisor.render import diagram
 
-    if hasattr(render, "architecture_dot"):
-        return str(render.architecture_dot(arch))
-    import pydot
-
-    dot = pydot.Dot(arch.name, graph_type="digraph", rankdir="LR")
-    for name in arch.node_names():
-        dot.add_node(pydot.Node(name, label=f"{name}\\n{arch.kind(name)}", shape="box"))
-    for a, b, data in arch.edges_sorted():
-        dot.add_edge(pydot.Edge(a, b, label=data.get("mode") or ""))
-    return str(dot.to_string())
+    return str(diagram(arch).to_string())
 
 
 def register(group: click.Group) -> None:

@@ -127,6 +127,9 @@ class Analysis:
     # finding id -> indexes of the alternatives the engine can apply (any may be chosen)
     choices: dict[str, tuple[int, ...]] = field(default_factory=dict)
     default_selection: frozenset[str] = frozenset()
+    # finding id -> the alternative the engine applies by default (not always the first:
+    # a rewrite the estimates show to cost more and not be faster is skipped)
+    default_alternative: dict[str, int] = field(default_factory=dict)
     engine_error: str | None = None
 
     @property
@@ -154,10 +157,10 @@ def _analysis_from(key: str, name: str, result: FileResult) -> Analysis:
                                 if getattr(alt, "applicable", False)
                                 and not getattr(alt, "refused", None))
         a.applicable[f.id] = 0 in a.choices[f.id]
-    a.default_selection = frozenset(
-        f.id for f in result.findings if getattr(f, "default_applied", False)
-        and a.applicable[f.id]
-    )
+        index = getattr(f, "auto_alternative", 0)
+        if getattr(f, "default_applied", False) and index in a.choices[f.id]:
+            a.default_alternative[f.id] = index
+    a.default_selection = frozenset(a.default_alternative)
     return a
 
 
@@ -225,14 +228,20 @@ Choice = tuple[tuple[str, int], ...]  # sorted (finding id, alternative index) p
 
 
 def choice_of(a: Analysis, selection: Iterable[str] | Mapping[str, int]) -> Choice:
-    """The applicable part of a selection: finding ids (their first alternative) or a
-    mapping {finding id: alternative index}; unknown ids and advice-only picks drop out."""
-    pairs = selection.items() if isinstance(selection, Mapping) else ((s, 0) for s in selection)
-    return tuple(sorted((fid, int(i)) for fid, i in pairs if i in a.choices.get(fid, ())))
+    """The applicable part of a selection: finding ids (the engine's default alternative,
+    else the first applicable one) or a mapping {finding id: alternative index}; unknown
+    ids, advice-only picks and negative indexes ("none") drop out."""
+    if isinstance(selection, Mapping):
+        pairs = list(selection.items())
+    else:
+        pairs = [(s, a.default_alternative.get(s, (a.choices.get(s) or (0,))[0]))
+                 for s in selection]
+    return tuple(sorted((fid, int(i)) for fid, i in pairs
+                        if i is not None and i in a.choices.get(fid, ())))
 
 
 def _default_choice(a: Analysis) -> Choice:
-    return tuple(sorted((fid, 0) for fid in a.default_selection))
+    return tuple(sorted(a.default_alternative.items()))
 
 
 @st.cache_resource(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -399,13 +408,20 @@ def grouped_findings(findings: list[Any]) -> list[tuple[str, list[Any]]]:
 
 
 def alternative_rows(f: Any) -> list[dict[str, Any]]:
+    """One row per alternative; the engine's own pick (`auto_alternative`, the first when
+    it has none) is marked recommended unless the estimates rejected it."""
     rows = []
+    pick = getattr(f, "auto_alternative", None)
+    pick = 0 if pick is None else pick
     for i, alt in enumerate(f.alternatives):
+        rejected = getattr(alt, "rejected", None)
         rows.append({
-            "alternative": alt.title + ("  (recommended)" if i == 0 else ""),
+            "alternative": f"{i + 1}. {alt.title}"
+                           + ("  (recommended)" if i == pick and not rejected else ""),
             "cost Δ $/month": alt.cost_delta_usd_month,
             "latency Δ ms": alt.latency_delta_ms,
-            "note": alt.refused or ("advice only" if alt.after is None else ""),
+            "note": alt.refused or (f"not applied by default: {rejected}" if rejected else "")
+                    or ("advice only" if alt.after is None else ""),
         })
     return rows
 

@@ -129,19 +129,67 @@ def _traffic(a: state.Analysis) -> float | None:
     return None if design and value == design else float(value)
 
 
-def _selection(a: state.Analysis) -> set[str]:
-    """The ticked rewrites. Kept in session state by finding id (not in the checkboxes'
-    own state, which Streamlit drops when a checkbox is on another page of findings)."""
-    chosen: dict[str, bool] = st.session_state.setdefault("chosen", {})
-    return {f.id for f in a.result.findings if a.applicable.get(f.id)
-            and chosen.get(f.id, f.id in a.default_selection)}
+NONE = -1  # the "no rewrite" choice of a finding
 
 
-def _remember(fid: str) -> None:
-    st.session_state.setdefault("chosen", {})[fid] = bool(st.session_state[f"apply::{fid}"])
+def _pick(a: state.Analysis, fid: str) -> int:
+    """The chosen alternative of one finding (NONE: no rewrite). Kept in session state by
+    finding id (not in the widgets' own state, which Streamlit drops when a widget is on
+    another page of findings); True/False are accepted for "the default" / "none"."""
+    chosen: dict[str, Any] = st.session_state.setdefault("chosen", {})
+    options = a.choices.get(fid, ())
+    default = a.default_alternative.get(fid, NONE)
+    pick = chosen.get(fid, default)
+    if pick is True:
+        pick = default if default != NONE else (options[0] if options else NONE)
+    elif pick is False or pick is None:
+        pick = NONE
+    return int(pick) if pick in options else NONE
 
 
-def _findings(a: state.Analysis, chosen: set[str]) -> None:
+def _selection(a: state.Analysis) -> dict[str, int]:
+    """The chosen rewrites: {finding id: alternative index}."""
+    out = {}
+    for f in a.result.findings:
+        pick = _pick(a, f.id)
+        if pick != NONE:
+            out[f.id] = pick
+    return out
+
+
+def _remember(fid: str, index: int) -> None:
+    ticked = bool(st.session_state[f"apply::{fid}"])
+    st.session_state.setdefault("chosen", {})[fid] = index if ticked else NONE
+
+
+def _remember_alternative(fid: str) -> None:
+    st.session_state.setdefault("chosen", {})[fid] = int(st.session_state[f"alt::{fid}"])
+
+
+def _choice_widget(a: state.Analysis, f: Any) -> None:
+    """A radio (none / each applicable alternative) when there is more than one way to
+    rewrite the finding, a checkbox when there is one, a caption when there is none."""
+    options = a.choices.get(f.id, ())
+    note = getattr(f, "note", "")
+    if note and note not in f.message:
+        st.caption(note)
+    if len(options) > 1:
+        values = [NONE, *options]
+        st.radio(
+            "Rewrite", values, index=values.index(_pick(a, f.id)), key=f"alt::{f.id}",
+            format_func=lambda i, f=f: "none" if i == NONE else
+            f"{i + 1}. {f.alternatives[i].title}",
+            on_change=_remember_alternative, args=(f.id,),
+        )
+    elif options:
+        i = options[0]
+        st.checkbox(f"Apply: {f.alternatives[i].title}", key=f"apply::{f.id}",
+                    value=_pick(a, f.id) == i, on_change=_remember, args=(f.id, i))
+    else:
+        st.caption("Advice only: not rewritten automatically.")
+
+
+def _findings(a: state.Analysis) -> None:
     total = len(a.result.findings)
     st.header(f"Findings ({total})")
     if a.engine_error:
@@ -164,11 +212,7 @@ def _findings(a: state.Analysis, chosen: set[str]) -> None:
                 st.markdown(f"{state.badge(f.severity)} **{f.title}** `{f.rule}`{loc}")
                 st.write(f.message)
                 _alternatives_placeholder[f.id] = st.empty()
-                if a.applicable.get(f.id):
-                    st.checkbox(f"Apply: {f.alternatives[0].title}", key=f"apply::{f.id}",
-                                value=f.id in chosen, on_change=_remember, args=(f.id,))
-                else:
-                    st.caption("Advice only: not rewritten automatically.")
+                _choice_widget(a, f)
 
 
 _alternatives_placeholder: dict[str, Any] = {}
@@ -328,13 +372,12 @@ def main() -> None:
     if a is None:
         return
     requests = _traffic(a)
-    # the findings' checkboxes decide the "after" design, so they run first; the summary
+    # the findings' choices decide the "after" design, so they run first; the summary
     # and the diagrams are drawn into slots placed above them
     headline, diagrams = st.empty(), st.container()
     _alternatives_placeholder.clear()
-    chosen = _selection(a)
-    _findings(a, chosen)
-    v = state.view(a, chosen, requests)
+    _findings(a)  # the widgets' callbacks have already stored this run's choices
+    v = state.view(a, _selection(a), requests)
     _headline(headline, v)
     _fill_alternatives(v)
     with diagrams:

@@ -49,14 +49,20 @@ def _money(text: str) -> float:
     return float(text.replace("$", "").replace(",", "").strip())  # "-$110.00" -> -110.0
 
 
-def _only(at: AppTest, keep: set[str]) -> AppTest:
-    """Tick exactly `keep`: on this page through the checkboxes, on other pages of
-    findings through the choice the page keeps in session state."""
+def _only(at: AppTest, keep: set[str] | dict[str, int]) -> AppTest:
+    """Choose exactly `keep` (ids: their default alternative; or {id: alternative}): on
+    this page through the checkboxes and radios, on other pages of findings through the
+    choice the page keeps in session state."""
     a = state.analyze("design.arch", at.text_area(key="dsl").value)
-    at.session_state["chosen"] = {f.id: f.id in keep for f in a.result.findings}
+    picks = keep if isinstance(keep, dict) else {
+        fid: a.default_alternative.get(fid, (a.choices.get(fid) or (0,))[0]) for fid in keep}
+    at.session_state["chosen"] = {f.id: picks.get(f.id, -1) for f in a.result.findings}
     for cb in at.checkbox:
-        fid = cb.key.removeprefix("apply::")
-        cb.set_value(fid in keep)
+        if cb.key and cb.key.startswith("apply::"):
+            cb.set_value(cb.key.removeprefix("apply::") in picks)
+    for r in at.radio:
+        if r.key and r.key.startswith("alt::"):
+            r.set_value(picks.get(r.key.removeprefix("alt::"), -1))
     at.run()
     assert not at.exception, at.exception
     return at
@@ -67,9 +73,11 @@ def test_clickstream_shows_the_glue_finding_and_its_alternatives() -> None:
     at = _run()
     text = "\n".join(m.value for m in at.markdown)
     assert "GLUE-APIGW-FIREHOSE" in text
-    glue = at.checkbox(key=f"apply::{GLUE}")
-    assert glue.value is True  # confirmed glue (glue = true): rewritten by default
-    assert "Firehose" in glue.label
+    # two ways to rewrite it: a choice of none / alternative 1 / alternative 2
+    glue = at.radio(key=f"alt::{GLUE}")
+    assert glue.value == 0  # confirmed glue (glue = true): rewritten by default, first way
+    assert glue.options[0] == "none" and len(glue.options) == 3
+    assert "Firehose" in glue.options[1] and "Cognito" in glue.options[2]
     # the alternatives table of the glue finding: both ways out, with negative deltas
     tables = [df.value for df in at.dataframe if "alternative" in df.value.columns]
     glue_table = next(t for t in tables if t["alternative"].str.contains("PutRecord").any())
@@ -94,6 +102,29 @@ def test_after_totals_follow_the_chosen_rewrites() -> None:
     assert _money(delta2) == pytest.approx(0.0, abs=0.005)
     assert _money(value2) == pytest.approx(_money(value) + LAMBDA_COST, abs=0.05)
     assert _metric(at, "Rewrites applied")[0] == "0"
+
+
+def test_choosing_the_second_alternative_rewrites_with_it() -> None:
+    at = _run()
+    first = _money(_metric(at, "Monthly cost (after)")[1])  # the default: alternative 1
+    radio = at.radio(key=f"alt::{GLUE}")
+    radio.set_value(1)  # "2. Let the clients write to delivery directly ..."
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["chosen"][GLUE] == 1
+    assert at.radio(key=f"alt::{GLUE}").value == 1  # the choice survives the rerun
+    changes = next(df.value for df in at.dataframe if "action" in df.value.columns)
+    glue = changes[changes["rule"] == "GLUE-APIGW-FIREHOSE"]
+    # alternative 2 removes the API as well and gives the browser an identity pool
+    assert any("cognito" in d for d in glue["detail"])
+    assert any("ingest" in str(n) for n in glue["nodes"])
+    # so it also saves the REST API's 50M x $3.50/M = $175 a month on top of the Lambda
+    second = _money(_metric(at, "Monthly cost (after)")[1])
+    assert second < first - 100
+    radio = at.radio(key=f"alt::{GLUE}")
+    radio.set_value(-1)  # "none"
+    at.run()
+    assert _money(_metric(at, "Monthly cost (after)")[1]) > first  # the Lambda is back
 
 
 def test_traffic_slider_re_estimates() -> None:
@@ -176,6 +207,16 @@ def test_selection_applies_exactly_the_chosen_rewrites() -> None:
     assert changes0 == [] and set(after0.graph) == set(a.result.before.graph)
     # an unknown or advice-only id changes nothing
     assert state.after_for(a, {"NOPE:x"})[1] == []
+
+
+def test_view_takes_an_alternative_per_finding() -> None:
+    a = state.analyze("design.arch", CLICKSTREAM)
+    assert a.choices[GLUE] == (0, 1) and a.default_alternative[GLUE] == 0
+    second = state.view(a, {GLUE: 1}, None)
+    assert "ingest" not in second.after.graph and "forward" not in second.after.graph
+    first = state.view(a, {GLUE: 0}, None)
+    assert "ingest" in first.after.graph and "forward" not in first.after.graph
+    assert state.choice_of(a, {GLUE: -1}) == ()  # "none"
 
 
 def test_findings_are_grouped_by_pillar_in_lens_order() -> None:

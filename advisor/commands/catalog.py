@@ -130,7 +130,7 @@ def optimize_cmd(file: str, output: str | None, apply: str, pattern_dirs: tuple[
             sys.exit(2)
         chosen[fid] = int(index)
     try:
-        outcome = engine.run(arch, apply=chosen if choose else apply)
+        outcome = engine.run(arch, apply=chosen if choose else apply, judge=_judge())
     except ValueError as exc:
         click.echo(f"--choose: {exc}", err=True)
         sys.exit(2)
@@ -141,12 +141,27 @@ def optimize_cmd(file: str, output: str | None, apply: str, pattern_dirs: tuple[
         click.echo(text, nl=False)
     for c in outcome.changes:
         click.echo(f"{c.rule}: {c.detail or c.action + ' ' + ', '.join(c.nodes)}", err=True)
+    if not choose:
+        for f in outcome.findings:
+            if f.note:
+                click.echo(f"{f.rule} ({', '.join(f.nodes)}): {f.note}", err=True)
     skipped = [f for f in outcome.findings if f.likely and f.alternatives
                and f.alternatives[0].applies_by_default is False and apply == "default"
                and any(a.title for a in f.alternatives)]
     click.echo(f"{len(outcome.changes)} change(s)"
                + (f"; {len(skipped)} likely rewrite(s) not applied (use --apply all)"
                   if skipped else "") + (f"; wrote {output}" if output else ""), err=True)
+
+
+def _judge() -> Any:
+    """Keep rewrites that cost more and are not faster out of the default `after`, as the
+    report does (advisor.engine.judge); None when the estimates are not installed."""
+    try:
+        from advisor.engine.judge import estimate_judge
+        from advisor.estimate import estimate
+    except ImportError:
+        return None
+    return estimate_judge(estimate)
 
 
 def register(group: click.Group) -> None:

@@ -40,6 +40,8 @@ class Ctx:
         self.succ: dict[str, dict[str, Any]] = arch.graph._succ
         self._by_kind: dict[str, list[str]] | None = None
         self._failure_refs: set[str] | None = None
+        # results predicates compute once per view (cleared when a rewrite changes it)
+        self.memo: dict[str, Any] = {}
 
     @property
     def by_kind(self) -> dict[str, list[str]]:
@@ -56,6 +58,7 @@ class Ctx:
     def note_changed(self, names: set[str]) -> None:
         """Keep the failure-destination set current after a rewrite touched `names`
         (rewrites add destinations; a stale extra entry only defers a rewrite a round)."""
+        self.memo.clear()
         if self._failure_refs is None:
             return
         refs = self._failure_refs

@@ -23,12 +23,21 @@ Rewriting policy (documented in docs/patterns-authoring.md):
   DLQ) apply whenever they still match.
 - Suppression: a finding is dropped when any of its nodes carries the rule id, a prefix
   of it, or one of the pattern's peer `equivalents` in its `ignore` set.
+- Judging (optional `judge` callback, see `Judge`): the engine has no estimates (data
+  flows one way), so a caller that has them can pass `judge(before, after) ->
+  (cost_delta_usd_month, latency_delta_ms)`. For cost and performance patterns (GLUE-*,
+  COST-*, PERF-*, and the cost, performance and sustainability pillars) the levels
+  ("default", "all") then apply the first alternative that is not worse (`worse`): one
+  that costs more and is not faster, a cost rule's rewrite that costs more, or a
+  performance rule's rewrite that is slower and not cheaper, is skipped. A finding with
+  no acceptable alternative keeps `auto = "never"` and says why in `note` (and its
+  message); a chosen set (`apply={id: index}`) is never judged.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from advisor.engine.context import Ctx
@@ -36,22 +45,92 @@ from advisor.engine.findings import Alternative, Change, Finding, Outcome
 from advisor.engine.loader import Pattern, load_all
 from advisor.engine.matcher import Match, Matcher
 from advisor.engine.rewrite import Refused, Rewriter, fast_copy
+from advisor.errors import AdvisorError, Diagnostic, did_you_mean
 from advisor.model import Architecture
+
+# judge(before, after) -> (cost delta USD/month, latency delta ms), after minus before;
+# either may be None (unknown). See `Engine.run`.
+Judge = Callable[[Architecture, Architecture], tuple[float | None, float | None]]
 
 MAX_ROUNDS = 25
 APPLY_CHOICES = ("default", "all", "none")
 # ops that change which nodes and edges exist; the others only set props or add leaves
 STRUCTURAL_OPS = frozenset({"bypass", "remove", "replace", "set_kind", "call"})
+# patterns whose rewrites exist to save money or time: judged when a judge is given
+JUDGED_PREFIXES = ("GLUE-", "COST-", "PERF-")
+COST_PILLARS = frozenset({"cost-optimization", "sustainability"})
+JUDGED_PILLARS = COST_PILLARS | {"performance-efficiency"}
+EPS_USD = 0.005  # deltas below a cent or a tenth of a millisecond are no change
+EPS_MS = 0.05
+
+
+def judged(p: Pattern) -> bool:
+    """Cost and performance patterns: their default rewrite must not make things worse."""
+    return p.id.startswith(JUDGED_PREFIXES) or p.pillar in JUDGED_PILLARS
+
+
+def worse(p: Pattern, cost: float | None, latency: float | None) -> str | None:
+    """Why an alternative with these deltas must not be applied by a level, or None.
+
+    - costs more and is not faster (any judged pattern);
+    - a cost (or sustainability) rule whose rewrite costs more, even if it is faster:
+      the user may still choose it for the latency;
+    - a performance rule whose rewrite is slower and not cheaper.
+    Unknown deltas (None) are no evidence either way.
+    """
+    c = float(cost) if cost is not None else 0.0
+    lat = float(latency) if latency is not None else 0.0
+    if c > EPS_USD and lat >= -EPS_MS:
+        return f"costs more (+${c:,.2f}/month) and is not faster"
+    if c > EPS_USD and p.pillar in COST_PILLARS:
+        return (f"costs more (+${c:,.2f}/month) for a {-lat:,.1f} ms gain; choose it if the"
+                " latency matters more")
+    if lat > EPS_MS and c >= -EPS_USD and p.pillar == "performance-efficiency":
+        return f"is slower (+{lat:,.1f} ms) and not cheaper"
+    return None
 
 
 def _prefixed(rule: str, prefixes: Iterable[str]) -> bool:
     return any(rule == p or rule.startswith(p) for p in prefixes if p)
 
 
+def _selected(rule: str, prefixes: Iterable[str]) -> bool:
+    """`--select` / `--ignore` matching: by id prefix, case-insensitively."""
+    up = rule.upper()
+    return any(up.startswith(p.upper()) for p in prefixes if p)
+
+
+def check_prefixes(patterns: Iterable[Pattern], select: Iterable[str] = (),
+                   ignore: Iterable[str] = ()) -> None:
+    """Raise AdvisorError for a `--select`/`--ignore` prefix that names no rule.
+
+    A typo (`--select GLEU`) would otherwise silently turn every rule off (or none), and
+    CI would report "no findings". A prefix is known when it starts any pattern id or any
+    of the patterns' peer `equivalents` (case-insensitively).
+    """
+    pats = list(patterns)
+    ids = sorted({i for p in pats for i in (p.id, *p.equivalents)})
+    families = sorted({p.id.split("-", 1)[0] + "-" for p in pats})
+    diags = []
+    for option, prefixes in (("--select", select), ("--ignore", ignore)):
+        for prefix in prefixes:
+            if not prefix or any(_selected(i, (prefix,)) for i in ids):
+                continue
+            hint = did_you_mean(prefix, [*families, *ids])
+            diags.append(Diagnostic(
+                option, 0, 0,
+                f"unknown rule prefix '{prefix}'" + (f"; did you mean '{hint}'?" if hint else ""),
+                f"rule families: {', '.join(families)} (see `advisor patterns`)",
+            ))
+    if diags:
+        raise AdvisorError(diags)
+
+
 class Engine:
     """A set of patterns; `run` analyses and rewrites one architecture."""
 
-    def __init__(self, patterns: Iterable[Pattern]) -> None:
+    def __init__(self, patterns: Iterable[Pattern], judge: Judge | None = None) -> None:
+        self.judge = judge
         self.patterns = sorted(patterns, key=lambda p: p.id)
         self.by_id = {p.id: p for p in self.patterns}
         self.structural = {(p.id, i) for p in self.patterns
@@ -62,24 +141,29 @@ class Engine:
 
     @classmethod
     def default(cls, extra_dirs: Iterable[str] = (), select: Iterable[str] = (),
-                ignore: Iterable[str] = ()) -> Engine:
-        """Built-in patterns plus user packs, filtered by id prefix (like ruff)."""
+                ignore: Iterable[str] = (), judge: Judge | None = None) -> Engine:
+        """Built-in patterns plus user packs, filtered by id prefix (like ruff, but
+        case-insensitive). A prefix that matches no pattern id and no peer equivalent
+        raises AdvisorError (CLI: exit 2), so a typo cannot silently disable every rule.
+        `judge`: see `run`."""
         select, ignore = tuple(select), tuple(ignore)
+        patterns = load_all(tuple(str(d) for d in extra_dirs))
+        check_prefixes(patterns, select, ignore)
         chosen = []
-        for p in load_all(tuple(str(d) for d in extra_dirs)):
+        for p in patterns:
             ids = (p.id, *p.equivalents)
-            if select and not any(_prefixed(i, select) for i in ids):
+            if select and not any(_selected(i, select) for i in ids):
                 continue
-            if ignore and any(_prefixed(i, ignore) for i in ids):
+            if ignore and any(_selected(i, ignore) for i in ids):
                 continue
             chosen.append(p)
-        return cls(chosen)
+        return cls(chosen, judge=judge)
 
     # ------------------------------------------------------------------ matching
     def _suppressed(self, ctx: Ctx, m: Match) -> bool:
         nd = ctx.nd
         ids: tuple[str, ...] = ()
-        for n in m.nodes:
+        for n in m.all_nodes:
             ignore = nd[n].get("ignore")
             if not ignore:
                 continue
@@ -103,10 +187,20 @@ class Engine:
         return _drop_superseded(found)
 
     # ------------------------------------------------------------------ running
-    def run(self, arch: Architecture, apply: str | Mapping[str, int] = "default") -> Outcome:
+    def run(self, arch: Architecture, apply: str | Mapping[str, int] = "default",
+            judge: Judge | None = None) -> Outcome:
         """Findings on `arch` and the architecture rewritten by `apply`: a level
-        ("default", "all", "none") or a mapping {finding id: alternative index}."""
+        ("default", "all", "none") or a mapping {finding id: alternative index}.
+
+        `judge` (default: the engine's own, if any) is called as
+        `judge(before: Architecture, after: Architecture) -> (cost_delta_usd_month,
+        latency_delta_ms)` (after minus before; None when unknown) for each rewriting
+        alternative of a cost/performance finding that a level would apply; the levels
+        then apply the first alternative that `worse` does not reject (see the module
+        docstring). `before` and `after` must be treated as read-only.
+        """
         chosen = _check_apply(apply)
+        judge = judge if judge is not None else self.judge
         # The engine allocates many small objects and creates no reference cycles; the
         # cyclic collector rescanning a 100k-node graph would make the run superlinear.
         was_enabled = gc.isenabled()
@@ -118,6 +212,13 @@ class Engine:
                 base.resolve_modes()
             matches = self.match_all(base)
             findings = sorted((self._finding(base, m) for m in matches), key=Finding.sort_key)
+            decisions: dict[str, int | None] = {}
+            if judge is not None:
+                by_fid = {finding_id(m): m for m in matches}
+                for f in findings:
+                    m = by_fid[f.id]
+                    if f.auto in ("default", "all") and judged(m.pattern):
+                        decisions[f.id] = self._judge_finding(base, f, m.pattern, judge)
             if chosen is not None:
                 by_id = {f.id: f for f in findings}
                 for fid, index in sorted(chosen.items()):
@@ -126,7 +227,8 @@ class Engine:
                                               and f.alternatives[index].applicable):
                         raise ValueError(f"finding {fid} has no applicable alternative {index}")
             level = "chosen" if chosen is not None else str(apply)
-            after, changes = self._rewrite(base, matches, level, chosen or {})
+            after, changes = self._rewrite(base, matches, level, chosen or {}, decisions,
+                                           judge)
         finally:
             if was_enabled:
                 gc.enable()
@@ -144,20 +246,81 @@ class Engine:
             return "all"
         return "chosen"
 
-    def _choice(self, m: Match, apply: str, chosen: Mapping[str, int]) -> int | None:
-        """The alternative to apply to a match under `apply`, or None."""
+    def _choice(self, m: Match, apply: str, chosen: Mapping[str, int],
+                decisions: dict[str, int | None] | None = None,
+                judge_here: Callable[[Match], int | None] | None = None) -> int | None:
+        """The alternative to apply to a match under `apply`, or None. With a judge,
+        `decisions` holds the judged choice of the input's findings and `judge_here`
+        judges a match that appeared only after a rewrite."""
         if apply == "chosen":
             return chosen.get(finding_id(m))
         if apply == "none":
             return None
         level = self.auto_level(m)
-        if level == "default" or (apply == "all" and level == "all"):
+        if not (level == "default" or (apply == "all" and level == "all")):
+            return None
+        if judge_here is None or not judged(m.pattern):
             return 0
+        fid = finding_id(m)
+        if decisions is not None and fid in decisions:
+            return decisions[fid]
+        index = judge_here(m)
+        if decisions is not None:
+            decisions[fid] = index
+        return index
+
+    def _judge_finding(self, base: Architecture, f: Finding, p: Pattern,
+                       judge: Judge) -> int | None:
+        """The first alternative of `f` the judge accepts (None: none); records every
+        judged delta on the alternative and, when none is accepted, why on the finding."""
+        first_reason = None
+        for i, alt in enumerate(f.alternatives):
+            if not alt.applicable:
+                continue
+            after = alt.after
+            if after is None:  # refused on this design
+                continue
+            cost, latency = judge(base, after)
+            alt.cost_delta_usd_month = None if cost is None else round(float(cost), 2) + 0.0
+            alt.latency_delta_ms = None if latency is None else round(float(latency), 1) + 0.0
+            reason = worse(p, cost, latency)
+            if reason is None:
+                if i:
+                    f.note = (f"alternative {i + 1} applied: the first "
+                              f"{first_reason or 'cannot be applied'}")
+                _set_auto(f, f.auto, i)
+                return i
+            first_reason = first_reason or reason
+            alt.rejected = reason
+        f.note = f"not applied: {first_reason or 'no rewrite can be made'}"
+        f.message += f" ({f.note})"
+        _set_auto(f, "never", None)
+        return None
+
+    def _judge_match(self, work: Architecture, m: Match, judge: Judge) -> int | None:
+        """Judge a match found only after a rewrite, on the current working design."""
+        before = fast_copy(work)
+        for i, alt in enumerate(m.pattern.alternatives):
+            if not alt.get("ops"):
+                continue
+            after = fast_copy(work)
+            try:
+                Rewriter(after).apply(m.pattern, m.nodes, i)
+            except Refused:
+                continue
+            cost, latency = judge(before, after)
+            if worse(m.pattern, cost, latency) is None:
+                return i
         return None
 
     def _rewrite(self, base: Architecture, matches: list[Match], apply: str,
-                 chosen: Mapping[str, int]) -> tuple[Architecture, list[Change]]:
+                 chosen: Mapping[str, int], decisions: dict[str, int | None] | None = None,
+                 judge: Judge | None = None) -> tuple[Architecture, list[Change]]:
         work = fast_copy(base)
+        judge_here = None
+        if judge is not None and apply in ("default", "all"):
+            def judge_here(m: Match) -> int | None:
+                return self._judge_match(work, m, judge)
         changes: list[Change] = []
         if apply == "none" or (apply == "chosen" and not chosen):
             return work, changes
@@ -170,7 +333,8 @@ class Engine:
         current = matches
         for _round in range(MAX_ROUNDS):
             candidates = sorted(
-                ((m, i) for m in current if (i := self._choice(m, apply, chosen)) is not None),
+                ((m, i) for m in current
+                 if (i := self._choice(m, apply, chosen, decisions, judge_here)) is not None),
                 key=lambda mi: (mi[0].pattern.priority, mi[0].subject, mi[0].pattern.id,
                                 mi[0].nodes),
             )
@@ -226,16 +390,25 @@ class Engine:
             ))
         return Finding(
             id=finding_id(m), auto=auto,
+            auto_alternative=0 if auto in ("default", "all") else None,
             rule=p.id, title=p.title, pillar=p.pillar, severity=p.severity,
-            nodes=list(m.nodes), message=message, location=loc, likely=m.likely,
+            nodes=list(m.all_nodes), message=message, location=loc, likely=m.likely,
             alternatives=alts, references=list(p.references), subject=m.subject,
             equivalents=list(p.equivalents),
         )
 
 
+def _set_auto(f: Finding, auto: str, index: int | None) -> None:
+    """Record which level applies `f` and with which alternative."""
+    f.auto = auto
+    f.auto_alternative = index
+    for i, alt in enumerate(f.alternatives):
+        alt.applies_by_default = auto == "default" and i == index
+
+
 def finding_id(m: Match) -> str:
     """The stable id of a match's finding: rule id and node names (`apply=` mapping key)."""
-    return f"{m.pattern.id}:{'/'.join(m.nodes)}"
+    return f"{m.pattern.id}:{'/'.join(m.all_nodes)}"
 
 
 def _check_apply(apply: Any) -> Mapping[str, int] | None:

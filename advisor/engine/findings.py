@@ -30,6 +30,8 @@ class Alternative:
     # False: advice only, the change is the user's to make
     applicable: bool = False
     refused: str | None = None  # why the rewrite could not be made safely (None: it can)
+    # why a judge kept a level from applying it (costs more and is not faster, ...)
+    rejected: str | None = None
     _after: Architecture | None = field(default=None, repr=False)
     _built: bool = field(default=False, repr=False)
 
@@ -55,6 +57,8 @@ class Alternative:
         out["applicable"] = self.applicable
         if self.refused:
             out["refused"] = self.refused
+        if self.rejected:
+            out["rejected"] = self.rejected
         return out
 
 
@@ -77,11 +81,16 @@ class Finding:
     equivalents: list[str] = field(default_factory=list)
     # which `apply` level rewrites it by itself: "default" (also "all"), "all" (likely
     # glue, opt-in patterns), "chosen" (manual patterns: only when picked by id), "never"
+    # (advice only, or a judge found every rewrite worse: see `note`)
     auto: str = "never"
+    # the alternative that level applies (0 unless a judge rejected earlier ones; None
+    # when no level applies one)
+    auto_alternative: int | None = None
+    note: str = ""  # why the engine applies a later alternative, or none (judged)
 
     @property
     def default_applied(self) -> bool:
-        """`apply="default"` rewrites this finding (with its first alternative)."""
+        """`apply="default"` rewrites this finding (with `auto_alternative`)."""
         return self.auto == "default"
 
     def sort_key(self) -> tuple[Any, ...]:
@@ -105,6 +114,8 @@ class Finding:
             "equivalents": list(self.equivalents),
             "auto": self.auto,
             "default_applied": self.default_applied,
+            "auto_alternative": self.auto_alternative,
+            **({"note": self.note} if self.note else {}),
         }
 
 

@@ -35,10 +35,17 @@ class Match:
     nodes: tuple[str, ...]
     likely: bool = False
     fields: dict[str, Any] = field(default_factory=dict)
+    # more nodes the finding is about, beyond the chain (a predicate's `extra_nodes`
+    # field, e.g. the rest of a synchronous call chain); rewrites use `nodes` only
+    extra: tuple[str, ...] = ()
 
     @property
     def subject(self) -> str:
         return self.nodes[self.pattern.subject]
+
+    @property
+    def all_nodes(self) -> tuple[str, ...]:
+        return self.nodes + self.extra if self.extra else self.nodes
 
 
 def _names(value: Any) -> list[str]:
@@ -253,7 +260,8 @@ class Matcher:
                 return
             if isinstance(got, dict):
                 fields.update(got)
-        out[nodes] = Match(pattern, nodes, likely, fields)
+        extra = tuple(fields.pop("extra_nodes", ()) or ())
+        out[nodes] = Match(pattern, nodes, likely, fields, extra)
 
     def verify(self, m: Match) -> Match | None:
         """Re-check a match against the current graph (it may be stale after rewrites)."""

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from advisor import catalog
+from advisor.engine import limits
 from advisor.engine.context import Ctx
 
 NodePred = Callable[[Ctx, str, dict[str, Any]], Any]
@@ -90,27 +91,54 @@ def _routes(via: Any) -> list[list[str]]:
     return [[v] if isinstance(v, str) else list(v) for v in via]
 
 
-def hop_ok(source_kind: str, target_kind: str, any_service: Any = ()) -> bool:
+def hop_ok(source_kind: str, target_kind: str, any_service: Any = (),
+           source_props: dict[str, Any] | None = None,
+           target_props: dict[str, Any] | None = None) -> bool:
     """One native hop: the catalog's integrations, or a source that calls any AWS API
-    (`any_service` kinds, e.g. a REST API's AWS integration, a Step Functions AWS SDK task)."""
-    if catalog.integrates_natively(source_kind, target_kind):
-        return True
-    return source_kind in (any_service or ()) and target_kind not in NOT_AWS_APIS
+    (`any_service` kinds, e.g. a REST API's AWS integration, a Step Functions AWS SDK task),
+    within the sub-type limits of integration_limits.yaml (a pipe reaches a REST API, not
+    an HTTP or WebSocket API). Props of the two ends are checked when known (None: a node
+    the rewrite creates, judged by catalog defaults)."""
+    return hop_mechanism(source_kind, target_kind, any_service, source_props,
+                         target_props) is not None
 
 
-def route_to(source_kind: str, target_kind: str, params: dict[str, Any]) -> list[str] | None:
+def hop_mechanism(source_kind: str, target_kind: str, any_service: Any = (),
+                  source_props: dict[str, Any] | None = None,
+                  target_props: dict[str, Any] | None = None) -> str | None:
+    """The mechanism text of the first allowed native hop (see `hop_ok`), or None."""
+    for integ in catalog.native_integrations(source_kind, target_kind):
+        if limits.allows(integ.id, source_kind, target_kind, source_props, target_props):
+            return integ.mechanism
+    if source_kind in (any_service or ()) and target_kind not in NOT_AWS_APIS and \
+            limits.allows(limits.ANY_SERVICE, source_kind, target_kind, source_props,
+                          target_props):
+        return str(any_service[source_kind]) if isinstance(any_service, dict) else source_kind
+    return None
+
+
+def route_to(source_kind: str, target_kind: str, params: dict[str, Any],
+             source_props: dict[str, Any] | None = None,
+             target_props: dict[str, Any] | None = None) -> list[str] | None:
     """The first route (intermediate kinds) by which `source_kind` reaches `target_kind`
-    natively under the pattern's `glue_via` / `glue_any_service` params, or None."""
+    natively under the pattern's `glue_via` / `glue_any_service` params, or None. The
+    props of the source and the target (when known) are checked against the limits of
+    the first and the last hop."""
     any_service = params.get("glue_any_service") or ()
     for seq in _routes(params.get("glue_via")):
         hops = [source_kind, *seq, target_kind]
-        if all(hop_ok(a, b, any_service) for a, b in itertools.pairwise(hops)):
+        last = len(hops) - 2
+        if all(hop_ok(a, b, any_service, source_props if i == 0 else None,
+                      target_props if i == last else None)
+               for i, (a, b) in enumerate(itertools.pairwise(hops))):
             return seq
     return None
 
 
-def _one_hop(source_kind: str, target_kind: str) -> bool:
-    return route_to(source_kind, target_kind, {"glue_via": [[], ["pipes"]]}) is not None
+def _one_hop(source_kind: str, target_kind: str, source_props: dict[str, Any] | None = None,
+             target_props: dict[str, Any] | None = None) -> bool:
+    return route_to(source_kind, target_kind, {"glue_via": [[], ["pipes"]]}, source_props,
+                    target_props) is not None
 
 
 def glue_status(ctx: Ctx, pred: str, fn: str, succ: str,
@@ -121,8 +149,9 @@ def glue_status(ctx: Ctx, pred: str, fn: str, succ: str,
     - it must have exactly one real outgoing target, `succ` (`forward_targets`: its
       DLQ/destinations, log groups and keys do not count): a second target means it
       decides or fans out.
-    - `pred` must reach `succ` natively (the catalog's integration families), else there
-      is nothing to replace the function with; with `glue_via` (e.g. `pipes`, or
+    - `pred` must reach `succ` natively (the catalog's integration families, within the
+      sub-type limits of integration_limits.yaml), else there is nothing to replace the
+      function with; with `glue_via` (e.g. `pipes`, or
       `[[sfn], [pipes, sfn]]`), through native hops of those kinds instead.
     - `glue = true` or handler evidence confirms it (then every trigger must reach `succ`
       natively, since all of them are rewired); otherwise it is only likely, and only
@@ -138,17 +167,19 @@ def glue_status(ctx: Ctx, pred: str, fn: str, succ: str,
     if forward_targets(ctx, fn) != [succ]:
         return None
     succ_kind = ctx.kind(succ)
+    succ_props = ctx.props(succ)
 
-    def reaches(source_kind: str) -> bool:
-        if params.get("glue_indirect_only") and _one_hop(source_kind, succ_kind):
+    def reaches(source: str) -> bool:
+        kind, sprops = ctx.kind(source), ctx.props(source)
+        if params.get("glue_indirect_only") and _one_hop(kind, succ_kind, sprops, succ_props):
             return False
-        return route_to(source_kind, succ_kind, params) is not None
+        return route_to(kind, succ_kind, params, sprops, succ_props) is not None
 
-    if not reaches(ctx.kind(pred)):
+    if not reaches(pred):
         return None
     if props.get("glue") is True or props.get("glue_evidence"):
         preds = list(ctx.g.predecessors(fn))
-        if all(reaches(ctx.kind(p)) for p in preds):
+        if all(reaches(p) for p in preds):
             return "confirmed"
         return None
     if params.get("glue_confirmed_only") or ctx.g.in_degree(fn) != 1:
@@ -301,22 +332,62 @@ def _http_subtypes() -> list[str]:
     return []
 
 
+def invocations(ctx: Ctx, n: str) -> float | None:
+    """Executions of `n` per month: its own `requests`, else the traffic propagated along
+    the edges to it (advisor.estimate.propagate: upstream `requests`, schedules, fan-out,
+    filters and batches count). With no workload rate stated, entry points carry nothing
+    (not the estimator's assumed default): None when nothing reaches `n` then."""
+    own = ctx.props(n).get("requests")
+    if own is not None:
+        return float(own)
+    stated = ctx.arch.workload.get("requests")
+    wl = ctx.memo.get("propagate")
+    if wl is None:
+        from advisor.estimate.propagate import propagate
+
+        rate = float(stated) if stated is not None else 0.0
+        wl = ctx.memo["propagate"] = propagate(ctx.arch, requests=rate)
+    load = wl.nodes.get(n)
+    value = float(load.invocations) if load is not None else 0.0
+    if value <= 0 and stated is None:
+        return None
+    return value
+
+
+def _human_duration(ms: float) -> str:
+    if ms >= 60_000:
+        return f"{ms / 60_000:g} min"
+    if ms >= 1000:
+        return f"{ms / 1000:g} s"
+    return f"{ms:g} ms"
+
+
 @node
 def express_fits(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
-    """A Standard workflow that runs at volume, finishes well under Express's 5-minute
-    limit, and waits on no callback, `.sync` job or polling loop (Express has none)."""
+    """A Standard workflow that runs at volume (its own executions, not the design's
+    entry rate: a nightly job behind a busy API runs 30 times a month), does not exceed
+    Express's 5-minute limit, and waits on no callback, `.sync` job or polling loop
+    (Express has none). The message says what is known about its duration."""
     if ctx.prop(n, "type") != "standard" or ctx.prop(n, "polling") is True:
         return None
-    if float(ctx.prop(n, "duration") or 0) > float(params.get("max_ms", 300_000)):
+    limit = float(params.get("max_ms", 300_000))
+    duration = ctx.props(n).get("duration")
+    if duration is not None and float(duration) > limit:
         return None
     for s in ctx.g.successors(n):
         eprops = ctx.edge(n, s).get("props") or {}
         if eprops.get("wait") in ("callback", "poll") or eprops.get("integration") == "callback":
             return None
-    rate = ctx.requests(n)
+    rate = invocations(ctx, n)
     if rate is None or rate < float(params.get("min_requests", 1_000_000)):
         return None
-    return {"rate": f"{rate / 1e6:g}M executions/month"}
+    if duration is not None:
+        runtime = (f" that runs {_human_duration(float(duration))}, within Express's"
+                   f" {_human_duration(limit)} limit")
+    else:
+        runtime = (f" (no duration stated: Express suits it only if every execution ends"
+                   f" within {_human_duration(limit)})")
+    return {"rate": f"{rate / 1e6:,.3g}M executions/month", "runtime": runtime}
 
 
 @node
@@ -396,6 +467,81 @@ def visibility_too_short(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any
     return None
 
 
+def _sync_callees(ctx: Ctx, n: str) -> list[str]:
+    nd = ctx.nd
+    return sorted(s for s in ctx.succ[n]
+                  if s != n and nd[s]["kind"] == "lambda" and not ctx.is_async_edge(n, s))
+
+
+def _sync_callers(ctx: Ctx, n: str) -> list[str]:
+    nd = ctx.nd
+    return sorted(p for p in ctx.g._pred[n]
+                  if p != n and nd[p]["kind"] == "lambda" and not ctx.is_async_edge(p, n))
+
+
+def sync_call_group(ctx: Ctx, fn: str) -> tuple[str, tuple[str, ...]]:
+    """The functions connected to `fn` by synchronous function-to-function calls (either
+    direction): (its root, all of them in call order from the roots). The root is the
+    first function no function calls synchronously (the first by name in a pure cycle).
+    Computed once per group and view (`Ctx.memo`), so a long chain stays linear."""
+    memo = ctx.memo.setdefault("sync_call_group", {})
+    hit = memo.get(fn)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    seen = {fn}
+    todo = [fn]
+    while todo:
+        n = todo.pop()
+        for m in (*_sync_callees(ctx, n), *_sync_callers(ctx, n)):
+            if m not in seen:
+                seen.add(m)
+                todo.append(m)
+    roots = sorted(n for n in seen if not _sync_callers(ctx, n)) or [min(seen)]
+    order: list[str] = []
+    placed: set[str] = set()
+    queue = list(roots)
+    for r in roots:
+        placed.add(r)
+    while queue:  # breadth first from the roots, callees by name
+        n = queue.pop(0)
+        order.append(n)
+        for m in _sync_callees(ctx, n):
+            if m not in placed:
+                placed.add(m)
+                queue.append(m)
+    order += sorted(seen - placed)
+    result = (roots[0], tuple(order))
+    for n in seen:
+        memo[n] = result
+    return result
+
+
+@match
+def sync_call_chain(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]) -> Any:
+    """One finding per group of functions that call each other synchronously: only the
+    binding (root, its first synchronous callee) matches, and the finding names every
+    function of the chain or tree (`extra_nodes`)."""
+    root, order = sync_call_group(ctx, nodes[0])
+    if nodes[0] != root or _sync_callees(ctx, root)[:1] != [nodes[1]]:
+        return None
+    edges = {n: _sync_callees(ctx, n) for n in order}
+    linear = all(len(v) <= 1 for v in edges.values()) and \
+        all(len(_sync_callers(ctx, n)) <= 1 for n in order) and len(order) > 1
+    if linear:
+        path, n = [root], root
+        while edges[n] and edges[n][0] not in path:
+            n = edges[n][0]
+            path.append(n)
+        linear = len(path) == len(order)
+    if linear:
+        chain = " -> ".join(path)
+    else:
+        chain = "; ".join(f"{n} -> {', '.join(v)}" for n, v in edges.items() if v)
+    rest = tuple(n for n in order if n not in nodes)
+    return {"chain": chain, "count": len(order), "functions": ", ".join(order),
+            "extra_nodes": rest}
+
+
 @match
 def destination_candidate(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]) -> bool:
     """An asynchronously invoked function that hands its result to a queue, topic, bus or
@@ -442,9 +588,10 @@ def glue_unshown_target(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]
         return None
     route = None
     for p in ctx.g.predecessors(fn):
-        if params.get("glue_indirect_only") and _one_hop(ctx.kind(p), str(target)):
+        if params.get("glue_indirect_only") and _one_hop(ctx.kind(p), str(target),
+                                                         ctx.props(p)):
             return None
-        r = route_to(ctx.kind(p), str(target), params)
+        r = route_to(ctx.kind(p), str(target), params, ctx.props(p))
         if r is None:
             return None
         if p == pred:
@@ -453,28 +600,32 @@ def glue_unshown_target(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]
         return None
     ev = props.get("glue_evidence")
     return {"target": target, "evidence": f" (handler: {ev})" if ev else "",
-            "how": describe_route(ctx.kind(pred), route, str(target), params)}
+            "how": describe_route(ctx.kind(pred), route, str(target), params,
+                                  ctx.props(pred))}
 
 
 def describe_route(source_kind: str, route: list[str], target: str,
-                   params: dict[str, Any]) -> str:
-    """'an EventBridge Pipes source ... -> EventBridge Pipes target', from the catalog."""
+                   params: dict[str, Any], source_props: dict[str, Any] | None = None,
+                   target_props: dict[str, Any] | None = None) -> str:
+    """'an EventBridge Pipes source ... then EventBridge Pipes target', from the catalog:
+    the mechanism of each hop that the limits allow."""
     hops = [source_kind, *route, target]
     any_service = params.get("glue_any_service") or {}
     parts = []
-    for a, b in itertools.pairwise(hops):
-        found = catalog.native_integrations(a, b)
+    last = len(hops) - 2
+    for i, (a, b) in enumerate(itertools.pairwise(hops)):
+        found = hop_mechanism(a, b, any_service, source_props if i == 0 else None,
+                              target_props if i == last else None)
         if found:
-            parts.append(found[0].mechanism)
-        elif isinstance(any_service, dict) and a in any_service:
-            parts.append(str(any_service[a]))
+            parts.append(found)
     return " then ".join(parts)
 
 
 @match
 def pipe_hint(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]) -> Any:
     """Message field: name the EventBridge Pipe when the trigger needs one to start a workflow."""
-    route = route_to(ctx.kind(nodes[0]), ctx.kind(nodes[-1]), params) or []
+    route = route_to(ctx.kind(nodes[0]), ctx.kind(nodes[-1]), params, ctx.props(nodes[0]),
+                     ctx.props(nodes[-1])) or []
     return {"pipe_hint": " through an EventBridge Pipe" if "pipes" in route else ""}
 
 
@@ -564,7 +715,8 @@ def forward_natively(rw: Any, nodes: tuple[str, ...], args: dict[str, Any]) -> s
         target = ""
         extra = [s for s in ctx.work_out(fn) if ctx.kind(s) == "resource"]
     preds = sorted(g.predecessors(fn))
-    routes = {p: route_to(ctx.kind(p), tkind, args) for p in preds}
+    tprops = ctx.props(target) if target else None
+    routes = {p: route_to(ctx.kind(p), tkind, args, ctx.props(p), tprops) for p in preds}
     if not preds or any(r is None for r in routes.values()):
         from advisor.engine.rewrite import Refused
 

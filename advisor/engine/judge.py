@@ -1,0 +1,54 @@
+"""A `judge` for `Engine.run` built from an estimate function.
+
+The engine never imports the estimates (data flows one way: engine -> estimates), so
+the caller hands the estimate function in:
+
+    from advisor.estimate import estimate
+    from advisor.engine.judge import estimate_judge
+
+    outcome = engine.run(arch, apply="default",
+                         judge=estimate_judge(estimate, region="us-east-1", requests=None))
+
+The latency delta follows the report's rule (advisor.estimate.attach_alternative_deltas):
+the response p50 when both designs have a client-facing response path, minus the old
+response p50 when the rewrite removes that path, else the delivery p50.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from advisor.engine.core import Judge
+from advisor.model import Architecture
+
+
+def latency_delta(before: Any, after: Any) -> float | None:
+    """After minus before, in ms, from two estimates (duck-typed: `has_response` and a
+    `latency` mapping with `response_p50_ms` / `delivery_p50_ms`)."""
+    try:
+        b_resp, a_resp = bool(before.has_response), bool(after.has_response)
+        if b_resp and a_resp:
+            return float(after.latency["response_p50_ms"] - before.latency["response_p50_ms"])
+        if b_resp:
+            return -float(before.latency["response_p50_ms"])
+        return float(after.latency["delivery_p50_ms"] - before.latency["delivery_p50_ms"])
+    except (AttributeError, KeyError, TypeError):
+        return None
+
+
+def estimate_judge(estimate: Callable[..., Any], **kwargs: Any) -> Judge:
+    """`judge(before, after) -> (cost delta USD/month, latency delta ms)` that calls
+    `estimate(arch, **kwargs)` (an object with `monthly_usd`) on both designs. The last
+    `before` estimate is reused: the engine asks about many alternatives of one design."""
+    last: list[Any] = [None, None]  # [before architecture, its estimate]
+
+    def judge(before: Architecture, after: Architecture) -> tuple[float | None, float | None]:
+        if last[0] is not before:
+            last[0], last[1] = before, estimate(before, **kwargs)
+        b = last[1]
+        a = estimate(after, **kwargs)
+        cost = float(a.monthly_usd) - float(b.monthly_usd)
+        return cost, latency_delta(b, a)
+
+    return judge

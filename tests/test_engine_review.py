@@ -181,6 +181,15 @@ def test_a_rewrite_that_costs_more_and_is_not_faster_is_kept_out(engine: Engine)
     assert "relay" not in chosen.after.graph
 
 
+def test_a_failing_judge_is_no_evidence(engine: Engine) -> None:
+    def judge(before, after):  # type: ignore[no-untyped-def]
+        raise RuntimeError("cannot estimate")
+
+    out = engine.run(parse_text(HTTP_SNS), apply="default", judge=judge)
+    f = next(f for f in out.findings if f.rule == "GLUE-APIGW-SNS")
+    assert f.auto == "default" and "relay" not in out.after.graph
+
+
 def test_non_cost_rules_are_not_judged(engine: Engine) -> None:
     text = "sqs q\nlambda f { memory = 256MB, timeout = 5s }\nq -> f\n"
     out = engine.run(parse_text(text), apply="default", judge=fixed_judge(5.0, 5.0))

@@ -280,7 +280,7 @@ class Engine:
             after = alt.after
             if after is None:  # refused on this design
                 continue
-            cost, latency = judge(base, after)
+            cost, latency = _ask(judge, base, after)
             alt.cost_delta_usd_month = None if cost is None else round(float(cost), 2) + 0.0
             alt.latency_delta_ms = None if latency is None else round(float(latency), 1) + 0.0
             reason = worse(p, cost, latency)
@@ -308,7 +308,7 @@ class Engine:
                 Rewriter(after).apply(m.pattern, m.nodes, i)
             except Refused:
                 continue
-            cost, latency = judge(before, after)
+            cost, latency = _ask(judge, before, after)
             if worse(m.pattern, cost, latency) is None:
                 return i
         return None
@@ -396,6 +396,16 @@ class Engine:
             alternatives=alts, references=list(p.references), subject=m.subject,
             equivalents=list(p.equivalents),
         )
+
+
+def _ask(judge: Judge, before: Architecture, after: Architecture,
+         ) -> tuple[float | None, float | None]:
+    """The judge's deltas; a judge that fails (an estimate it cannot make) is no evidence,
+    so the engine's own policy stands rather than the whole analysis failing."""
+    try:
+        return judge(before, after)
+    except Exception:  # any failure of a caller's callback
+        return None, None
 
 
 def _set_auto(f: Finding, auto: str, index: int | None) -> None:

@@ -221,28 +221,30 @@ browser -> ingest -> forward -> delivery
     assert "ingest" not in g and "forward" not in g and g.has_edge("browser", "delivery")
 
 
-def test_estimate_judge_on_a_batched_stream(engine: Engine) -> None:
-    """DynamoDB stream -> glue -> SQS with batches of 100: the function runs 100x less
-    often than records arrive, a pipe bills every record: the pipe costs more and is not
-    faster, so it is not applied, while the stream's own fixes still are."""
+def test_estimate_judge_keeps_a_dearer_pipe_out(engine: Engine) -> None:
+    """SQS -> a 128 MB glue function running 1 ms -> SNS at 10M messages/month: the
+    function bills $0.20/M + 1 ms x 0.125 GB x $0.0000166667 = about $0.202/M, a pipe
+    $0.40/M (us-east-1 list prices), so the pipe costs about $2/month more: a cost rule
+    does not apply it by default, while the queue's own reliability fix still is."""
     from advisor.engine.judge import estimate_judge
     from advisor.estimate import estimate
 
     text = """
 workload { requests = 10M/month }
-dynamodb t
-lambda relay { glue = true, memory = 128MB, duration = 10ms }
-sqs out
-t -> relay [batch = 100]
-relay -> out
+sqs q
+lambda relay { glue = true, memory = 128MB, duration = 1ms }
+sns out
+q -> relay -> out
 """
     arch = parse_text(text)
     out = engine.run(arch, apply="default", judge=estimate_judge(estimate))
     f = next(f for f in out.findings if f.rule == "GLUE-STREAM-PIPES")
     cost = f.alternatives[0].cost_delta_usd_month
-    assert cost is not None and cost > 0 and f.auto == "never"
+    assert cost == pytest.approx(10 * (0.40 - 0.20 - 0.001 * 0.125 * 0.0000166667 * 1e6),
+                                 abs=0.3)
+    assert f.auto == "never" and "costs more" in f.note
     assert "relay" in out.after.graph and "pipes" not in kinds(out.after)
-    assert "REL-STREAM-POISON" in {c.rule for c in out.changes}
+    assert "REL-SQS-DLQ" in {c.rule for c in out.changes}
 
 
 def test_optimize_command_uses_the_estimates(tmp_path: Path) -> None:

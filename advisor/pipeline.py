@@ -130,10 +130,14 @@ def load_architecture(path: str, text: str | None = None) -> Architecture:
 
 def analyze_architecture(arch: Architecture, options: Options, result: FileResult) -> FileResult:
     """Engine and estimates on an already-built architecture."""
-    from advisor.engine import Engine
+    from advisor.engine import Engine, estimate_judge
+    from advisor.estimate import estimate as estimate_cost
 
+    # the judge keeps default rewrites of cost/performance rules that would cost more and
+    # not be faster from being applied (the finding stays, with a note)
     engine = Engine.default(
-        extra_dirs=options.pattern_dirs, select=options.select, ignore=options.ignore
+        extra_dirs=options.pattern_dirs, select=options.select, ignore=options.ignore,
+        judge=estimate_judge(estimate_cost, region=options.region, requests=options.requests),
     )
     outcome = engine.run(arch, apply=options.apply)
     result.before = arch

@@ -83,12 +83,21 @@ def test_exit_code_follows_fail_on(tmp_path: Path, threshold: str) -> None:
     assert code == expected
 
 
-def test_exit_0_when_no_rule_selected(tmp_path: Path) -> None:
+def test_exit_0_when_the_selected_rules_find_nothing(tmp_path: Path) -> None:
     design = tmp_path / "seed.arch"
     design.write_text(SEED)
     code, out, _ = run([str(design), "--format", "json", "-j", "1", "--fail-on", "info",
-                        "--select", "NO-SUCH-RULE"])
+                        "--select", "COST-SFN-EXPRESS"])
     assert code == 0 and severities(out) == []
+
+
+def test_unknown_rule_prefix_is_an_input_error_not_silence(tmp_path: Path) -> None:
+    # a typo in --select would otherwise turn every rule off and pass CI
+    design = tmp_path / "seed.arch"
+    design.write_text(SEED)
+    code, _, err = run([str(design), "--format", "json", "-j", "1", "--select", "NO-SUCH-RULE"])
+    assert code == 2
+    assert "unknown rule prefix" in err
 
 
 def test_exit_1_on_warning_threshold_for_seed(tmp_path: Path) -> None:
@@ -231,7 +240,7 @@ def test_pyproject_config_found_walking_up_and_flags_override(tmp_path: Path) ->
     assert rules and not any(r.startswith("SEC-") for r in rules)
     assert code == 1  # fail-on info from the config: any finding fails
     code, _, _ = run(["seed.arch", "--format", "json", "-j", "1", "--fail-on", "error",
-                      "--select", "NO-SUCH-RULE"], cwd=work)
+                      "--select", "COST-SFN-EXPRESS"], cwd=work)
     assert code == 0
 
 

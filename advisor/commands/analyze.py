@@ -128,7 +128,7 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     )
     threshold = fail_on or cfg.fail_on or "error"
     baseline = baseline or cfg.baseline
-    if options.pattern_dirs:
+    if options.pattern_dirs or options.select or options.ignore:
         _check_patterns(options)
 
     inputs = batch.discover(paths, exclude=tuple(cfg.exclude) + _split(exclude), hook=hook)

@@ -124,7 +124,10 @@ def _optimized(arch: Any) -> tuple[Any, list[tuple[str, Any]]]:
     except ImportError:
         return None, []
     try:
-        engine = Engine.default()
+        from advisor.engine import estimate_judge
+        from advisor.estimate import estimate as estimate_cost
+
+        engine = Engine.default(judge=estimate_judge(estimate_cost))
         after = engine.run(arch, apply="default").after
         glue: list[tuple[str, Any]] = []
         for finding in engine.run(arch, apply="none").findings:

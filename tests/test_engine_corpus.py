@@ -58,7 +58,7 @@ def _labelled(src: str, labels: dict[str, str]) -> str | None:
     return None
 
 
-def test_engine_glue_precision_recall(manifest: dict) -> None:
+def test_engine_glue_precision_recall(manifest: dict, record_figure) -> None:
     """GLUE findings against the hand labels: a labelled function counts as found when a
     GLUE finding is on a Lambda whose template id is (inside) the label. High and medium
     labels (one native hop) must be found with precision and recall >= 0.9; low labels
@@ -94,6 +94,9 @@ def test_engine_glue_precision_recall(manifest: dict) -> None:
     print(f"\nengine glue (high+medium): precision {precision:.3f} recall {recall:.3f}"
           f" ({len(wanted & found)}/{len(wanted)}); low: {len(low & found)}/{len(low)}"
           f" ({low_recall:.2f}); missed: {sorted(wanted - found)}")
+    record_figure("corpus glue labels (engine GLUE findings, high+medium)",
+                  f"precision {precision:.3f}, recall {recall:.3f} "
+                  f"({len(wanted & found)}/{len(wanted)}); low-confidence {len(low & found)}/{len(low)}")
     assert len(wanted) >= 10  # the manifest still labels what this test is about
     assert false_pos == []
     assert precision >= 0.9

@@ -221,14 +221,18 @@ def _sns_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
         batch = ctx.number(sqs_sub.get("BatchSize")) if isinstance(sqs_sub, dict) else None
         ctx.edge(queue, target, props={"batch": int(batch)} if batch else {}, anchor=lid)
         return
-    props: dict[str, Any] = {}
-    redrive = p.get("RedrivePolicy")
+    ctx.edge(topic, target, label=label, props=subscription_redrive(ctx, p), anchor=lid)
+
+
+def subscription_redrive(ctx: Ctx, props: dict[str, Any]) -> dict[str, Any]:
+    """Edge props for an SNS subscription's RedrivePolicy: its DLQ, marked as a DLQ."""
+    redrive = props.get("RedrivePolicy")
     if isinstance(redrive, dict):
         dlq = ctx.node_ref(redrive.get("deadLetterTargetArn"))
         if dlq is not None:
-            props["dlq"] = dlq
             ctx.set_props(dlq, is_dlq=True)
-    ctx.edge(topic, target, label=label, props=props, anchor=lid)
+            return {"dlq": dlq}
+    return {}
 
 
 def _s3_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from advisor.importers.cfn_context import Ctx, kind_from_arn
-from advisor.importers.cfn_sam import _stream_props, target_policies
+from advisor.importers.cfn_sam import _stream_props, subscription_redrive, target_policies
 
 
 def _list(value: Any) -> list[Any]:
@@ -167,15 +167,8 @@ def _subscribe(ctx: Ctx, topic: str | None, p: dict[str, Any], owner: str) -> No
         target = _target(ctx, endpoint, "subscription endpoint", owner, kind)
     if topic is None or target is None:
         return
-    props: dict[str, Any] = {}
-    redrive = p.get("RedrivePolicy")
-    if isinstance(redrive, dict):
-        dlq = ctx.node_ref(redrive.get("deadLetterTargetArn"))
-        if dlq is not None:
-            props["dlq"] = dlq
-            ctx.set_props(dlq, is_dlq=True)
     label = "filtered" if p.get("FilterPolicy") else None
-    ctx.edge(topic, target, label=label, props=props, anchor=owner)
+    ctx.edge(topic, target, label=label, props=subscription_redrive(ctx, p), anchor=owner)
 
 
 def wire_s3_notifications(ctx: Ctx) -> None:

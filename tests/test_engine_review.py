@@ -165,20 +165,31 @@ def test_worse_rules() -> None:
 
 
 def test_a_rewrite_that_costs_more_and_is_not_faster_is_kept_out(engine: Engine) -> None:
-    arch = parse_text(HTTP_SNS)
+    # likely glue (no `glue` prop) under --apply all: judged, and kept out when dearer
+    arch = parse_text(HTTP_SNS.replace("lambda relay { glue = true }", "lambda relay"))
     judge = fixed_judge(16.33, 0.0)
-    out = engine.run(arch, apply="default", judge=judge)
+    out = engine.run(arch, apply="all", judge=judge)
     f = next(f for f in out.findings if f.rule == "GLUE-APIGW-SNS")
+    assert f.likely
     assert f.auto == "never" and not f.default_applied and f.auto_alternative is None
     assert "not applied" in f.note and "+$16.33" in f.note and "+$16.33" in f.message
     assert f.alternatives[0].rejected and f.to_dict()["alternatives"][0]["rejected"]
     assert "relay" in out.after.graph  # not rewritten
     assert out.after.graph.nodes["api"]["props"]["type"] == "http"
     assert judge.calls and all(b is not a for b, a in judge.calls)
-    # without a judge the old default applies; a chosen set is never judged
-    assert "relay" not in engine.run(arch, apply="default").after.graph
+    # without a judge the --apply all level applies it; a chosen set is never judged
+    assert "relay" not in engine.run(arch, apply="all").after.graph
     chosen = engine.run(arch, apply={f.id: 0}, judge=judge)
     assert "relay" not in chosen.after.graph
+
+
+def test_confirmed_glue_is_rewritten_even_when_dearer_and_says_so(engine: Engine) -> None:
+    # `glue = true`: the user says the function only forwards; it goes, with the price
+    out = engine.run(parse_text(HTTP_SNS), apply="default", judge=fixed_judge(16.33, 0.0))
+    f = next(f for f in out.findings if f.rule == "GLUE-APIGW-SNS")
+    assert not f.likely and f.default_applied
+    assert "applied although" in f.note and "+$16.33" in f.note
+    assert "relay" not in out.after.graph
 
 
 def test_a_failing_judge_is_no_evidence(engine: Engine) -> None:
@@ -225,7 +236,8 @@ def test_estimate_judge_keeps_a_dearer_pipe_out(engine: Engine) -> None:
     """SQS -> a 128 MB glue function running 1 ms -> SNS at 10M messages/month: the
     function bills $0.20/M + 1 ms x 0.125 GB x $0.0000166667 = about $0.202/M, a pipe
     $0.40/M (us-east-1 list prices), so the pipe costs about $2/month more: a cost rule
-    does not apply it by default, while the queue's own reliability fix still is."""
+    would not apply it by default; the function is confirmed glue, so it is applied and
+    the finding says what it costs."""
     from advisor.engine.judge import estimate_judge
     from advisor.estimate import estimate
 
@@ -242,8 +254,8 @@ q -> relay -> out
     cost = f.alternatives[0].cost_delta_usd_month
     assert cost == pytest.approx(10 * (0.40 - 0.20 - 0.001 * 0.125 * 0.0000166667 * 1e6),
                                  abs=0.3)
-    assert f.auto == "never" and "costs more" in f.note
-    assert "relay" in out.after.graph and "pipes" not in kinds(out.after)
+    assert "costs more" in f.note and "applied although" in f.note  # confirmed glue
+    assert "relay" not in out.after.graph and "pipes" in kinds(out.after)
     assert "REL-SQS-DLQ" in {c.rule for c in out.changes}
 
 
@@ -256,8 +268,8 @@ def test_optimize_command_uses_the_estimates(tmp_path: Path) -> None:
     src.write_text(HTTP_SNS.replace("glue = true", "glue = true, memory = 128MB, duration = 20ms"))
     res = CliRunner().invoke(cli, ["optimize", str(src)])
     assert res.exit_code == 0, res.output
-    assert "lambda relay" in res.stdout  # HTTP -> REST costs more: not applied
-    assert "GLUE-APIGW-SNS" in res.stderr and "not applied" in res.stderr
+    assert "lambda relay" not in res.stdout  # confirmed glue goes, HTTP -> REST included
+    assert "GLUE-APIGW-SNS" in res.stderr
 
 
 # ------------------------------------------------------------------ 3. docs and explain

@@ -90,6 +90,16 @@ def worse(p: Pattern, cost: float | None, latency: float | None) -> str | None:
     return None
 
 
+def _confirmed_glue_fallback(p: Pattern, likely: bool, alternatives: list[Any]) -> int | None:
+    """Confirmed glue (`glue = true` or handler evidence) is rewritten by default even when
+    every native path costs a little more (a Pipe's per-request price against a tiny
+    function): the first applicable alternative, or None for likely glue and other rules."""
+    if not p.id.startswith("GLUE-") or likely:
+        return None
+    return next((i for i, a in enumerate(alternatives) if a.applicable and a.after is not None),
+                None)
+
+
 def _prefixed(rule: str, prefixes: Iterable[str]) -> bool:
     return any(rule == p or rule.startswith(p) for p in prefixes if p)
 
@@ -292,14 +302,26 @@ class Engine:
                 return i
             first_reason = first_reason or reason
             alt.rejected = reason
+        fallback = _confirmed_glue_fallback(p, f.likely, f.alternatives)
+        if fallback is not None:
+            # the user (or the handler's code) says the function only forwards: it goes,
+            # and the finding says what that costs
+            f.alternatives[fallback].rejected = None
+            f.note = (f"applied although the native path {first_reason}: the function is "
+                      "confirmed glue")
+            f.message += f" ({f.note})"
+            _set_auto(f, f.auto, fallback)
+            return fallback
         f.note = f"not applied: {first_reason or 'no rewrite can be made'}"
         f.message += f" ({f.note})"
         _set_auto(f, "never", None)
         return None
 
     def _judge_match(self, work: Architecture, m: Match, judge: Judge) -> int | None:
-        """Judge a match found only after a rewrite, on the current working design."""
+        """Judge a match found only after a rewrite, on the current working design
+        (confirmed glue falls back to its first rewrite, as in `_judge_finding`)."""
         before = fast_copy(work)
+        first: int | None = None
         for i, alt in enumerate(m.pattern.alternatives):
             if not alt.get("ops"):
                 continue
@@ -311,7 +333,8 @@ class Engine:
             cost, latency = _ask(judge, before, after)
             if worse(m.pattern, cost, latency) is None:
                 return i
-        return None
+            first = i if first is None else first
+        return first if m.pattern.id.startswith("GLUE-") and not m.likely else None
 
     def _rewrite(self, base: Architecture, matches: list[Match], apply: str,
                  chosen: Mapping[str, int], decisions: dict[str, int | None] | None = None,

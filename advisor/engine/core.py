@@ -52,7 +52,7 @@ from advisor.model import Architecture
 # either may be None (unknown). See `Engine.run`.
 Judge = Callable[[Architecture, Architecture], tuple[float | None, float | None]]
 
-MAX_ROUNDS = 25
+MAX_ROUNDS = 60  # rounds run one priority class at a time
 APPLY_CHOICES = ("default", "all", "none")
 # ops that change which nodes and edges exist; the others only set props or add leaves
 STRUCTURAL_OPS = frozenset({"bypass", "remove", "replace", "set_kind", "call"})
@@ -363,12 +363,19 @@ class Engine:
             )
             if not candidates:
                 break
+            # one priority class per round: glue removals (priority 10) reach their
+            # fixpoint before DLQs and settings are added, so a DLQ is never added to a
+            # function that is about to go, nor named after it
+            top = candidates[0][0].pattern.priority
+            deferred = [m for m, _ in candidates if m.pattern.priority != top]
             rw = Rewriter(work)
             ctx = Ctx(work)  # one view per round; kept current by note_changed
             matcher = Matcher(ctx)
             used: set[str] = set()
             applied = False
             for m, index in candidates:
+                if m.pattern.priority != top:
+                    break
                 structural = (m.pattern.id, index) in self.structural
                 if structural and used.intersection(m.nodes):
                     continue
@@ -382,10 +389,15 @@ class Engine:
                 ctx.note_changed(rw.last_touched | set(m.nodes))
                 used.update(rw.last_touched if structural else m.nodes)
                 applied = True
-            if not applied:
+            if not applied and not deferred:
                 break
-            region = _expand(work, rw.touched, self.radius)
-            current = self.match_all(work, rewriting, region)
+            g = work.graph
+            region = _expand(work, rw.touched, self.radius) if applied else set()
+            current = self.match_all(work, rewriting, region) if applied else []
+            # deferred matches away from what changed stay valid (verified when applied);
+            # those near it were matched afresh above
+            current += [m for m in deferred
+                        if all(n in g for n in m.nodes) and not region.intersection(m.nodes)]
         return work, changes
 
     # ------------------------------------------------------------------ findings

@@ -467,3 +467,16 @@ def test_a_suppression_anywhere_in_the_chain_silences_it(engine: Engine) -> None
                          "lambda three { memory = 256MB, timeout = 5s }"
                          "  # advisor: ignore REL-LAMBDA-SYNC-CHAIN")
     assert not sync_findings(engine.run(parse_text(text), apply="none"))
+
+
+def test_a_bus_routing_to_its_rule_is_not_a_target(engine: Engine) -> None:
+    text = """
+    eventbridge bus
+    eventbridge rule { pattern = "{\\"source\\": [\\"shop\\"]}" }
+    sqs q { dlq = q_dlq }
+    sqs q_dlq
+    bus -> rule -> q
+    """
+    findings = engine.run(parse_text(text), apply="none").findings
+    targets = [f.nodes for f in findings if f.rule == "REL-EB-TARGET-DLQ"]
+    assert targets == [["rule", "q"]]

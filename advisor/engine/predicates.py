@@ -425,6 +425,19 @@ def many_writes(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
 
 # ---------------------------------------------------------------------------- edges
 @edge
+def delivers_to_a_target(ctx: Ctx, a: str, b: str, params: dict[str, Any]) -> bool:
+    """An EventBridge edge that delivers events to a target, not a bus routing to one of
+    its own rules (a rule has a `pattern` or `schedule`; a bus has neither). A rule's
+    targets get dead-letter queues; a bus-to-rule edge has nothing to attach one to."""
+    if ctx.kind(b) != "eventbridge":
+        return True
+    def is_rule(n: str) -> bool:
+        props = ctx.props(n)
+        return bool(props.get("pattern") or props.get("schedule"))
+    return not (is_rule(b) and not is_rule(a))
+
+
+@edge
 def sync_invocation(ctx: Ctx, a: str, b: str, params: dict[str, Any]) -> bool:
     return not ctx.is_async_edge(a, b)
 

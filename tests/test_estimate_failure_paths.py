@@ -44,3 +44,27 @@ def test_stream_on_failure_destination_is_a_failure_path() -> None:
     est = estimate(parse_text(text))
     assert est.by_node["failed"] == 0
     assert est.latency["delivery_path"][-1] == "t"
+
+
+def test_api_routes_share_traffic_and_latency_is_the_slowest_route() -> None:
+    text = """
+    workload { requests = 3M/month }
+    client u
+    apigw a { type = http }
+    lambda get_order { memory = 256MB, duration = 50ms, timeout = 5s }
+    lambda put_order { memory = 256MB, duration = 80ms, timeout = 5s }
+    dynamodb t
+    u -> a
+    a -> get_order -> t
+    a -> put_order -> t
+    """
+    arch = parse_text(text)
+    est = estimate(arch)
+    one_route = parse_text(text.replace("a -> get_order -> t", ""))
+    slowest = estimate(one_route).latency["response_p50_ms"]
+    assert est.latency["response_p50_ms"] == slowest  # not the sum of both routes
+    from advisor.estimate.propagate import propagate
+
+    wl = propagate(arch)
+    assert wl.nodes["get_order"].invocations == wl.nodes["put_order"].invocations == 1_500_000
+    assert wl.nodes["t"].records == 3_000_000

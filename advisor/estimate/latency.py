@@ -109,6 +109,10 @@ def cold_share(arch: Architecture, wl: Workload, n: str) -> float:
     return min(1.0, envs * (MINUTES_PER_MONTH / lifetime) / inv)
 
 
+# nodes whose synchronous callees are alternative routes rather than a sequence of calls
+ROUTING_CATEGORIES = frozenset({"edge", "client"})
+
+
 class _Model:
     def __init__(self, arch: Architecture, wl: Workload) -> None:
         self.arch = arch
@@ -200,6 +204,12 @@ class _Model:
             if self.nodes[n]["kind"] == "lambda":
                 self.max_cold = max(self.max_cold, cold_share(self.arch, self.wl, n))
             kid_t = [memo[k] for k in kids if k in memo]
+            if category_of(self.nodes[n]["kind"]) in ROUTING_CATEGORIES:
+                # an API's routes (a client's endpoints) are alternatives: a request
+                # takes one, so the slowest one is the response time, not their sum
+                slowest = max(kid_t, key=lambda t: (t.p50, t.p99), default=Timing(0.0, 0.0))
+                kid_t = [slowest]
+                kids = [k for k in kids if k in memo and memo[k] is slowest][:1] or kids[:0]
             kid_p50 = sum(t.p50 for t in kid_t)
             kid_p99 = sum(t.p99 for t in kid_t)
             if self.nodes[n]["kind"] == "sfn" and str(self.prop(n, "type") or "") == "express":

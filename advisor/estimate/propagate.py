@@ -1,7 +1,8 @@
 """Workload propagation: how much traffic every node and edge carries per month.
 
 The design's workload (requests per month and payload size at the entry points) flows
-along the edges: each edge carries `records(source) x fanout x filter`; a batched edge
+along the edges: each edge carries `records(source) x fanout x filter`, where an API,
+load balancer or CDN shares its requests among its routes (a request takes one route); a batched edge
 into a compute node (`batch = 10` on SQS -> Lambda) turns N records into N / batch
 invocations; a node's own `requests` prop replaces what flows in, and its `payload`
 replaces the incoming payload size. Edges that close a cycle (back edges of a
@@ -262,12 +263,16 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
         if props.get("payload"):
             payload = float(props["payload"])
         loads[n] = Load(records=rec, invocations=inv, payload=payload)
+        # an API, load balancer or CDN sends each request down one of its routes: its
+        # traffic is shared among them (unless an edge states its own `fanout`)
+        live = [s for s in succ[n] if (n, s) not in back and (n, s) not in failure_edges]
+        share = 1.0 / len(live) if live and category_of(nodes[n]["kind"]) == "edge" else 1.0
         for s in succ[n]:
             if (n, s) in back or (n, s) in failure_edges:
                 flows[(n, s)] = 0.0
                 continue
             eprops = adj[n][s].get("props") or {}
-            fan = float(eprops["fanout"]) if eprops.get("fanout") is not None else 1.0
+            fan = float(eprops["fanout"]) if eprops.get("fanout") is not None else share
             passed = float(eprops["filter"]) if eprops.get("filter") is not None else 1.0
             flow = rec * fan * passed
             flows[(n, s)] = flow

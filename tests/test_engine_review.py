@@ -480,3 +480,15 @@ def test_a_bus_routing_to_its_rule_is_not_a_target(engine: Engine) -> None:
     findings = engine.run(parse_text(text), apply="none").findings
     targets = [f.nodes for f in findings if f.rule == "REL-EB-TARGET-DLQ"]
     assert targets == [["rule", "q"]]
+
+
+def test_the_dlq_of_a_fifo_queue_or_topic_is_fifo(engine: Engine) -> None:
+    text = """
+    sns orders { fifo = true }
+    sqs jobs { fifo = true }
+    lambda work { memory = 256MB, timeout = 10s }
+    orders -> jobs -> work
+    """
+    after = engine.run(parse_text(text), apply="default").after
+    dlqs = [n for n in after.graph if after.graph.nodes[n]["props"].get("is_dlq")]
+    assert dlqs and all(after.graph.nodes[n]["props"].get("fifo") for n in dlqs)

@@ -222,6 +222,10 @@ class Rewriter:
                 group = tuple(self.g.nodes[self._name(op["group_of"], nodes, names)]
                               .get("group", ()))
             props = {k: self._value(v, nodes, names) for k, v in op.get("props", {}).items()}
+            if op["kind"] == "sqs" and props.get("is_dlq") and any(
+                    n in self.g and self.g.nodes[n]["kind"] in ("sqs", "sns")
+                    and self.g.nodes[n]["props"].get("fifo") for n in nodes):
+                props["fifo"] = True  # a FIFO queue's or FIFO subscription's DLQ must be FIFO
             name = self.new_node(template, op["kind"], props, group)
             names[template] = name
             return [Change(rule, "add_node", [name], f"added {op['kind']} {name}")]

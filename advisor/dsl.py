@@ -600,6 +600,9 @@ class _Builder:
                 return str(raw.value)
             return bad(f"'{key}' takes a string")
         if t == "ref":
+            if raw.kind == "ident" and raw.value.lower() in ("true", "false", "yes", "no", "none"):
+                return bad(f"'{key}' takes the name of another node, not {raw.value}",
+                           f"declare the target (e.g. sqs {key}_target) and write {key} = its name")
             if raw.kind in ("ident", "string"):
                 return str(raw.value)
             return bad(f"'{key}' takes the name of another node")
@@ -611,7 +614,7 @@ class _Builder:
 
     def _check_refs(self) -> None:
         for name, raw, what in self.refs:
-            if name not in self.declared and name.lower() not in ("none", "true"):
+            if name not in self.declared:
                 guess = did_you_mean(name, self.declared)
                 hint = f"did you mean '{guess}'?" if guess else f"declare it: sqs {name}"
                 self.error(raw.line, raw.column, f"'{name}' ({what}) is not a node", hint)
@@ -749,7 +752,7 @@ def _value(value: Any, spec: catalog.PropSpec | None) -> str:
     text = str(value)
     if spec is not None and spec.type in ("enum", "ref", "string") \
             and spec.name not in ("label", "description") and NAME_RE.match(text) \
-            and text not in KEYWORDS and text.lower() not in ("true", "false"):
+            and text not in KEYWORDS and text.lower() not in ("true", "false", "yes", "no", "none"):
         return text
     return _quote(text)
 

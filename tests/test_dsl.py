@@ -255,3 +255,8 @@ def test_aws_limits_are_checked() -> None:
         "'timeout' = 20min is above the maximum 15min",
         "'batch' = 0 is below the minimum 1",
     ]
+
+
+def test_a_reference_prop_does_not_take_a_boolean() -> None:
+    messages = errors_of("sqs q { dlq = true }")
+    assert messages == ["'dlq' takes the name of another node, not true"]

@@ -245,6 +245,11 @@ class Rewriter:
             data["props"] = {**data.get("props", {}), **props}
             for p in op.get("unset", ()):
                 data["props"].pop(p, None)
+            if op.get("mode"):
+                data["mode"] = op["mode"]
+                props = {**props, "mode": op["mode"]}
+            if op.get("label"):
+                data["label"] = op["label"]
             self.touched.update((a, b))
             text = ", ".join(f"{k} = {_show(v)}" for k, v in sorted(props.items()))
             return [Change(rule, "set_edge", [a, b], f"{a} -> {b}: {text}")]

@@ -105,15 +105,21 @@ def handler_file(location: Path, handler: Any, runtime: Any) -> Path | None:
     )
 
 
-def _display(path: Path) -> str:
-    """The path as the user would write it: relative to the working directory when inside."""
+def _display(path: Path, base: Path | None = None) -> str:
+    """The path as the user would write it: relative to the module's folder (as SAM's
+    CodeUri is relative to the template), so no machine path leaks into a design."""
     text = os.path.normpath(str(path))
-    if os.path.isabs(text):
+    if not os.path.isabs(text):
+        return text
+    for root in (base, Path.cwd()):
+        if root is None:
+            continue
         try:
-            rel = os.path.relpath(text)
+            rel = os.path.relpath(text, str(root))
         except ValueError:
-            return text
-        return text if rel.startswith("..") else rel
+            continue
+        if not rel.startswith(".."):
+            return rel
     return text
 
 
@@ -127,7 +133,8 @@ def inspect_function(ctx: Context, name: str, res: Resource) -> None:
     source = handler_file(location, res.block.get("handler"), res.block.get("runtime"))
     if source is None:
         return
-    ctx.set_props(name, code=_display(source))
+    root = Path(ctx.arch.source)
+    ctx.set_props(name, code=_display(source, root if root.is_dir() else root.parent))
     report = inspect_file(source)
     graph = ctx.arch.graph
     callers = [

@@ -537,3 +537,27 @@ def test_names_are_valid_dsl_identifiers():
     (name,) = arch.node_names()
     assert name != "1Queue" and arch.graph.nodes[name]["source_id"] == "1Queue"
     parse_text(to_text(arch), "x.arch")
+
+
+def test_env_var_and_resource_named_by_the_same_parameter_are_linked(tmp_path) -> None:
+    from advisor.importers import load_any
+
+    template = tmp_path / "template.yaml"
+    template.write_text("""AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  StreamName: {Type: String, Default: clicks}
+Resources:
+  Stream:
+    Type: AWS::Kinesis::Stream
+    Properties: {Name: !Ref StreamName, ShardCount: 1}
+  Producer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      InlineCode: "def handler(e, c): pass"
+      Environment: {Variables: {STREAM: !Ref StreamName}}
+""")
+    arch = load_any(str(template))
+    assert arch.graph.has_edge("Producer", "Stream")

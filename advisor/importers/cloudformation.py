@@ -27,6 +27,7 @@ from advisor.errors import AdvisorError, Diagnostic
 from advisor.importers import cfn_apigw, cfn_code, cfn_iam, cfn_sam, cfn_sfn, cfn_wiring
 from advisor.importers.cfn_aliases import build_aliases
 from advisor.importers.cfn_context import (
+    NAME_PROPS,
     PSEUDO_PREFIX,
     SAM_GENERATED_SUFFIXES,
     Ctx,
@@ -164,10 +165,19 @@ def _env_edges(ctx: Ctx, lid: str) -> None:
         return
     sources = set(ctx.arch.graph.predecessors(node))
     for value in variables.values():
-        for target in ctx.node_refs(value):
-            if target in sources or ctx.arch.kind(target) in ("logs", "kms"):
+        targets = ctx.node_refs(value) or _by_shared_name(ctx, value)
+        for target in targets:
+            if target in sources or target == node or ctx.arch.kind(target) in ("logs", "kms"):
                 continue
             ctx.edge(node, target, anchor=lid)
+
+
+def _by_shared_name(ctx: Ctx, value: Any) -> list[str]:
+    """The one resource whose physical name is the same parameter or literal as an
+    environment variable (`STREAM: !Ref StreamName` beside `Name: !Ref StreamName`)."""
+    found = {ctx.by_physical_name(value, kind) for kind in NAME_PROPS}
+    found.discard(None)
+    return sorted(found) if len(found) == 1 else []  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------- entry points

@@ -218,6 +218,11 @@ def wire_rules(ctx: Ctx) -> None:
             if not isinstance(t, dict):
                 continue
             target = _target(ctx, t.get("Arn"), "rule target", lid)
+            if target is None and t.get("Arn") is not None:
+                # a target from another stack (Fn::ImportValue) or of an unknown kind:
+                # kept as an opaque node, so the rule's delivery settings are still checked
+                target = ctx.external_node(t.get("Arn"), "resource", f"rule target of {lid}",
+                                           None, lid)
             props = target_policies(ctx, t)
             if any(k in t for k in ("InputTransformer", "Input", "InputPath")):
                 props["transform"] = True

@@ -153,7 +153,7 @@ def analyze_architecture(arch: Architecture, options: Options, result: FileResul
         )
         attach_alternative_deltas(
             arch, result.findings, result.before_estimate, region=options.region,
-            requests=options.requests,
+            requests=options.requests, reuse_judged=True,
         )
     return result
 

@@ -98,6 +98,7 @@ def attach_alternative_deltas(
     before_est: Estimate | None = None,
     region: str = "us-east-1",
     requests: float | None = None,
+    reuse_judged: bool = False,
     **kwargs: Any,
 ) -> None:
     """Set `cost_delta_usd_month` and `latency_delta_ms` (after minus before) on every
@@ -107,6 +108,9 @@ def attach_alternative_deltas(
     cache: dict[int, Estimate] = {}
     for finding in findings or ():
         for alt in getattr(finding, "alternatives", None) or ():
+            if reuse_judged and alt.cost_delta_usd_month is not None \
+                    and alt.latency_delta_ms is not None:
+                continue  # set by the engine's estimate judge with the same region and traffic
             after_arch = getattr(alt, "after", None)
             if after_arch is None:  # advice without a graph change: nothing to estimate
                 alt.cost_delta_usd_month = 0.0

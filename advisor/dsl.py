@@ -752,7 +752,8 @@ def _value(value: Any, spec: catalog.PropSpec | None) -> str:
     text = str(value)
     if spec is not None and spec.type in ("enum", "ref", "string") \
             and spec.name not in ("label", "description") and NAME_RE.match(text) \
-            and text not in KEYWORDS and text.lower() not in ("true", "false", "yes", "no", "none"):
+            and text not in KEYWORDS and text.lower() not in ("true", "false") \
+            and not (spec.type == "ref" and text.lower() in ("yes", "no", "none")):
         return text
     return _quote(text)
 

@@ -225,6 +225,7 @@ def test_canonical_print_round_trips_the_seed() -> None:
     assert again.signature() == arch.signature()
     assert to_text(again) == text  # canonical form is a fixpoint
     assert "memory = 1024MB" in text
+    assert "auth = none" in text  # enum values stay bare words
     assert "# advisor: ignore REL-SQS-DLQ" in text
 
 

@@ -11,7 +11,7 @@ node tuple and sorted.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,13 +113,120 @@ def _compiled(spec: dict[str, Any]) -> tuple[Any, ...]:
     checks = (
         None if kinds is None else frozenset(_names(kinds)),
         None if cats is None else frozenset(_names(cats)),
-        tuple(spec.get("props", ())),
+        tuple(_compile_condition(c) for c in spec.get("props", ())),
         spec.get("degree") or None,
         tuple(spec.get("no_out", ())),
         tuple(spec.get("no_in", ())),
         tuple(spec.get("where", ())),
     )
     _COMPILED[id(spec)] = (spec, checks)
+    return checks
+
+
+Cond = Callable[[dict[str, Any], str | None], bool]
+
+
+def _compile_condition(cond: dict[str, Any]) -> Cond:
+    """`check_condition` for one condition with its constants (normalised lists, unit
+    thresholds) worked out once; the same answers, without re-reading the YAML mapping
+    for every node. A threshold that is not a number keeps the uncompiled path, so it
+    fails (as before) only when it is compared."""
+    try:
+        ops = tuple((_OPS[op], float(_quantity(cond[op])))
+                    for op in ("lt", "le", "gt", "ge") if op in cond)
+    except (TypeError, ValueError):
+        return lambda props, kind: check_condition(props, kind, cond)
+    name = cond["prop"]
+    use_default = bool(cond.get("default", True))
+    has_missing, want_missing = "missing" in cond, bool(cond.get("missing"))
+    has_truthy, want_truthy = "truthy" in cond, bool(cond.get("truthy"))
+    has_eq, eq = "equals" in cond, _norm(cond.get("equals"))
+    has_ne, ne = "not_equals" in cond, _norm(cond.get("not_equals"))
+    in_list = [_norm(v) for v in cond["in"]] if "in" in cond else None
+    not_in_list = [_norm(v) for v in cond["not_in"]] if "not_in" in cond else None
+    # only `missing` looks at presence alone: no catalog default is needed then
+    needs_value = bool(has_truthy or has_eq or has_ne or in_list is not None
+                       or not_in_list is not None or ops)
+    default_prop = catalog.default_prop
+
+    def check(props: dict[str, Any], kind: str | None) -> bool:
+        value = props.get(name)
+        present = value is not None
+        if has_missing and (not present) != want_missing:
+            return False
+        if not needs_value:
+            return True
+        if not present and kind is not None and use_default:
+            value = default_prop(kind, name)
+        if has_truthy and bool(value) != want_truthy:
+            return False
+        if has_eq or has_ne or in_list is not None or not_in_list is not None:
+            norm = value.lower() if isinstance(value, str) else value
+            if has_eq and norm != eq:
+                return False
+            if has_ne and norm == ne:
+                return False
+            if in_list is not None and norm not in in_list:
+                return False
+            if not_in_list is not None and norm in not_in_list:
+                return False
+        if ops:
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                return False
+            fv = float(value)
+            for op, limit in ops:
+                if not op(fv, limit):
+                    return False
+        return True
+
+    return check
+
+
+class _Plan:
+    """A pattern's chain, edge and match checks, worked out once per pattern."""
+
+    __slots__ = ("edges", "glue", "nodes", "pattern", "trivial", "where")
+
+    def __init__(self, pattern: Pattern) -> None:
+        self.pattern = pattern
+        chain = pattern.chain
+        self.nodes = [_compiled(spec) for spec in chain]
+        # a node spec that only names kinds: the inline kind test is the whole check
+        self.trivial = [c[1] is None and not any(c[2:]) for c in self.nodes]
+        edges = list(pattern.match.get("edges", [])) + [None] * len(chain)
+        self.edges = [_compiled_edge(e) if e else None for e in edges]
+        self.glue = tuple(i for i, spec in enumerate(chain) if spec.get("glue"))
+        self.where = tuple(pattern.match.get("where", ()))
+
+
+# id(pattern) -> (pattern, plan); the pattern is kept so its id is never reused
+_PLANS: dict[int, tuple[Pattern, _Plan]] = {}
+
+
+def _plan(pattern: Pattern) -> _Plan:
+    hit = _PLANS.get(id(pattern))
+    if hit is not None and hit[0] is pattern:
+        return hit[1]
+    plan = _Plan(pattern)
+    _PLANS[id(pattern)] = (pattern, plan)
+    return plan
+
+
+_EDGES: dict[int, tuple[dict[str, Any], tuple[Any, ...]]] = {}
+
+
+def _compiled_edge(spec: dict[str, Any]) -> tuple[Any, ...]:
+    """An edge spec's checks: (modes or None, compiled prop conditions, where names)."""
+    hit = _EDGES.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    modes = _names(spec.get("mode"))
+    checks = (
+        frozenset(modes) if modes else None,
+        tuple(_compile_condition(c) for c in spec.get("props", ())),
+        tuple(spec.get("where", ())),
+    )
+    _EDGES[id(spec)] = (spec, checks)
     return checks
 
 
@@ -136,10 +243,14 @@ class Matcher:
     # --------------------------------------------------------------- pieces
     def node_ok(self, spec: dict[str, Any], n: str, params: dict[str, Any],
                 fields: dict[str, Any]) -> bool:
+        return self._node_ok(_compiled(spec), n, params, fields)
+
+    def _node_ok(self, checks: tuple[Any, ...], n: str, params: dict[str, Any],
+                 fields: dict[str, Any]) -> bool:
         ctx = self.ctx
         data = ctx.nd[n]
         kind = data["kind"]
-        kinds, cats, conds, degree, no_out, no_in, where = _compiled(spec)
+        kinds, cats, conds, degree, no_out, no_in, where = checks
         if kinds is not None and kind not in kinds:
             return False
         if cats is not None and category_of(kind) not in cats:
@@ -147,7 +258,7 @@ class Matcher:
         if conds:
             props = data["props"]
             for cond in conds:
-                if not check_condition(props, kind, cond):
+                if not cond(props, kind):
                     return False
         if degree:
             if "in" in degree and not _count_ok(len(ctx.g._pred[n]), degree["in"]):
@@ -182,15 +293,20 @@ class Matcher:
                 fields: dict[str, Any]) -> bool:
         if not spec:
             return True
-        data = self.ctx.edge(a, b)
-        modes = _names(spec.get("mode"))
-        if modes and data.get("mode") not in modes:
+        return self._edge_ok(_compiled_edge(spec), a, b, params, fields)
+
+    def _edge_ok(self, checks: tuple[Any, ...], a: str, b: str, params: dict[str, Any],
+                 fields: dict[str, Any]) -> bool:
+        modes, conds, where = checks
+        data = self.ctx.succ[a][b]
+        if modes is not None and data.get("mode") not in modes:
             return False
-        props = data.get("props") or {}
-        for cond in spec.get("props", ()):
-            if not check_condition(props, None, cond):
-                return False
-        for name in spec.get("where", ()):
+        if conds:
+            props = data.get("props") or {}
+            for cond in conds:
+                if not cond(props, None):
+                    return False
+        for name in where:
             got = predicates.EDGE_PREDICATES[name](self.ctx, a, b, params)
             if not got:
                 return False
@@ -200,68 +316,98 @@ class Matcher:
 
     # --------------------------------------------------------------- chains
     def candidates(self, spec: dict[str, Any], region: set[str] | None) -> Iterable[str]:
-        names = self.ctx.nodes_of(_names(spec.get("kind")) or None,
-                                  _names(spec.get("category")) or None, ordered=False)
+        kinds = _names(spec.get("kind")) or None
+        cats = _names(spec.get("category")) or None
+        if region is not None and len(region) < self.ctx.g.number_of_nodes() // 4:
+            # a small region (a rewrite round): test its nodes, not every node of the kind
+            nd = self.ctx.nd
+            out = []
+            for n in region:
+                data = nd.get(n)
+                if data is None:
+                    continue
+                kind = data["kind"]
+                if kinds and kind not in kinds:
+                    continue
+                if cats and category_of(kind) not in cats:
+                    continue
+                out.append(n)
+            return out
+        names = self.ctx.nodes_of(kinds, cats, ordered=False)
         if region is None:
             return names
         return [n for n in names if n in region]
 
     def run(self, pattern: Pattern, region: set[str] | None = None) -> list[Match]:
+        plan = _plan(pattern)
         chain = pattern.chain
-        edges = list(pattern.match.get("edges", [])) + [None] * len(chain)
+        last = len(chain)
         params = dict(pattern.match.get("params", {}))
         out: dict[tuple[str, ...], Match] = {}
         succ = self.ctx.succ
         nd = self.ctx.nd
-        # the kind test inline, before a call: most successors are of another kind
-        kindsets = [_compiled(spec)[0] for spec in chain]
+        specs, trivial, edges = plan.nodes, plan.trivial, plan.edges
+        node_ok, edge_ok, finish = self._node_ok, self._edge_ok, self._finish
 
         def extend(path: list[str], fields: dict[str, Any]) -> None:
             i = len(path)
-            if i == len(chain):
-                self._finish(pattern, tuple(path), fields, params, out)
+            if i == last:
+                finish(plan, tuple(path), fields, params, out)
                 return
             prev = path[-1]
-            kinds = kindsets[i]
+            checks = specs[i]
+            # the kind test inline, before a call: most successors are of another kind
+            kinds = checks[0]
+            plain = trivial[i]
+            espec = edges[i - 1]
             # any order: each path is checked on its own and results are sorted at the end
             for nxt in succ[prev]:
                 if nxt in path or (kinds is not None and nd[nxt]["kind"] not in kinds):
                     continue
-                f = dict(fields)
-                if self.node_ok(chain[i], nxt, params, f) and \
-                        self.edge_ok(edges[i - 1], prev, nxt, params, f):
-                    path.append(nxt)
-                    extend(path, f)
-                    path.pop()
+                if plain and espec is None:
+                    f = fields  # nothing to add; `_finish` copies before it writes
+                else:
+                    f = dict(fields)
+                    if not plain and not node_ok(checks, nxt, params, f):
+                        continue
+                    if espec is not None and not edge_ok(espec, prev, nxt, params, f):
+                        continue
+                path.append(nxt)
+                extend(path, f)
+                path.pop()
 
+        first, first_plain = specs[0], trivial[0]
         for start in self.candidates(chain[0], region):
             f: dict[str, Any] = {}
-            if self.node_ok(chain[0], start, params, f):
-                extend([start], f)
+            # candidates already have the first spec's kind (and category)
+            if first_plain or node_ok(first, start, params, f):
+                if last == 1:
+                    finish(plan, (start,), f, params, out)
+                else:
+                    extend([start], f)
         return [out[k] for k in sorted(out)]
 
-    def _finish(self, pattern: Pattern, nodes: tuple[str, ...], fields: dict[str, Any],
+    def _finish(self, plan: _Plan, nodes: tuple[str, ...], fields: dict[str, Any],
                 params: dict[str, Any], out: dict[tuple[str, ...], Match]) -> None:
         likely = False
-        for i, spec in enumerate(pattern.chain):
-            if spec.get("glue"):
-                status = predicates.glue_status(self.ctx, nodes[i - 1], nodes[i], nodes[i + 1],
-                                                params)
-                if status is None:
-                    return
-                likely = likely or status == "likely"
-                if status == "confirmed":
-                    ev = self.ctx.props(nodes[i]).get("glue_evidence")
-                    fields.setdefault("evidence", f" (handler: {ev})" if ev else "")
-        fields = dict(fields)
-        for name in pattern.match.get("where", ()):
+        fields = dict(fields)  # callers may share their dict between paths
+        for i in plan.glue:
+            status = predicates.glue_status(self.ctx, nodes[i - 1], nodes[i], nodes[i + 1],
+                                            params)
+            if status is None:
+                return
+            likely = likely or status == "likely"
+            if status == "confirmed":
+                ev = self.ctx.props(nodes[i]).get("glue_evidence")
+                fields.setdefault("evidence", f" (handler: {ev})" if ev else "")
+        for name in plan.where:
             got = predicates.MATCH_PREDICATES[name](self.ctx, nodes, params)
             if not got:
                 return
             if isinstance(got, dict):
                 fields.update(got)
         extra = tuple(fields.pop("extra_nodes", ()) or ())
-        out[nodes] = Match(pattern, nodes, likely, fields, extra)
+        out[nodes] = Match(plan.pattern, nodes, likely, fields, extra)
 
     def verify(self, m: Match) -> Match | None:
         """Re-check a match against the current graph (it may be stale after rewrites)."""
@@ -272,14 +418,15 @@ class Matcher:
         if any(not g.has_edge(a, b) for a, b in itertools.pairwise(nodes)):
             return None
         pattern = m.pattern
+        plan = _plan(pattern)
         params = dict(pattern.match.get("params", {}))
-        edges = list(pattern.match.get("edges", [])) + [None] * len(nodes)
         fields: dict[str, Any] = {}
         for i, n in enumerate(nodes):
-            if not self.node_ok(pattern.chain[i], n, params, fields):
+            if not self._node_ok(plan.nodes[i], n, params, fields):
                 return None
-            if i and not self.edge_ok(edges[i - 1], nodes[i - 1], n, params, fields):
+            espec = plan.edges[i - 1] if i else None
+            if espec is not None and not self._edge_ok(espec, nodes[i - 1], n, params, fields):
                 return None
         out: dict[tuple[str, ...], Match] = {}
-        self._finish(pattern, nodes, fields, params, out)
+        self._finish(plan, nodes, fields, params, out)
         return out.get(nodes)

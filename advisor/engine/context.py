@@ -48,7 +48,7 @@ class Ctx:
         """Sorted node names per kind (built on first use: rewriters never need it)."""
         if self._by_kind is None:
             by_kind: dict[str, list[str]] = defaultdict(list)
-            for n, data in self.g.nodes(data=True):
+            for n, data in self.nd.items():
                 by_kind[data["kind"]].append(n)
             for names in by_kind.values():
                 names.sort()
@@ -151,19 +151,23 @@ class Ctx:
     def failure_refs(self) -> set[str]:
         """Every node named as a DLQ / failure destination anywhere, or marked `is_dlq`."""
         if self._failure_refs is None:
+            # networkx's own dicts, not its views: this runs once per matching round
             refs: set[str] = set()
-            for n, data in self.g.nodes(data=True):
+            for n, data in self.nd.items():
                 props = data["props"]
-                for p in ("dlq", "on_failure"):
-                    if props.get(p):
-                        refs.add(str(props[p]))
-                if props.get("is_dlq") is True:
-                    refs.add(n)
-            for _a, _b, data in self.g.edges(data=True):
-                eprops = data.get("props") or {}
-                for p in ("dlq", "on_failure"):
-                    if eprops.get(p):
-                        refs.add(str(eprops[p]))
+                if props:
+                    for p in ("dlq", "on_failure"):
+                        if props.get(p):
+                            refs.add(str(props[p]))
+                    if props.get("is_dlq") is True:
+                        refs.add(n)
+            for nbrs in self.succ.values():
+                for data in nbrs.values():
+                    eprops = data.get("props")
+                    if eprops:
+                        for p in ("dlq", "on_failure"):
+                            if eprops.get(p):
+                                refs.add(str(eprops[p]))
             self._failure_refs = refs
         return self._failure_refs
 

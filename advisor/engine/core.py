@@ -403,10 +403,11 @@ class Engine:
     # ------------------------------------------------------------------ findings
     def _finding(self, base: Architecture, m: Match) -> Finding:
         p = m.pattern
+        message_text, alt_info = _finding_texts(p)
         values: dict[str, Any] = {f"n{i}": n for i, n in enumerate(m.nodes)}
         values.update({"subject": m.subject, "evidence": ""})
         values.update(m.fields)
-        message = _format(p.message or f"{p.title}: {', '.join(m.nodes)}", values)
+        message = _format(message_text or f"{p.title}: {', '.join(m.nodes)}", values)
         if m.likely:
             message += (f" (likely: inferred from the structure alone; state"
                         f" `glue = true` or `glue = false` on {m.subject} to confirm)")
@@ -416,12 +417,13 @@ class Engine:
             loc = next((nd[n]["loc"] for n in m.nodes if nd[n].get("loc") is not None), None)
         alts = []
         auto = self.auto_level(m)
-        for i, alt in enumerate(p.alternatives):
+        by_default = auto == "default"
+        for i, (title, plain, ops) in enumerate(alt_info):
             alts.append(Alternative(
-                title=_format(alt["title"], values),
-                _build=_builder(base, p, m.nodes, i) if alt.get("ops") else None,
-                applies_by_default=(i == 0 and auto == "default"),
-                applicable=bool(alt.get("ops")),
+                title=title if plain else _format(title, values),
+                _build=_builder(base, p, m.nodes, i) if ops else None,
+                applies_by_default=(i == 0 and by_default),
+                applicable=ops,
             ))
         return Finding(
             id=finding_id(m), auto=auto,
@@ -431,6 +433,24 @@ class Engine:
             alternatives=alts, references=list(p.references), subject=m.subject,
             equivalents=list(p.equivalents),
         )
+
+
+# id(pattern) -> (pattern, (message, ((title, title has no fields, has ops), ...)));
+# the pattern is kept so its id is never reused
+_TEXTS: dict[int, tuple[Pattern, tuple[str, tuple[tuple[str, bool, bool], ...]]]] = {}
+
+
+def _finding_texts(p: Pattern) -> tuple[str, tuple[tuple[str, bool, bool], ...]]:
+    """A pattern's message and alternative titles, read once per pattern rather than once
+    per finding (a 100k-node design has tens of thousands of findings)."""
+    hit = _TEXTS.get(id(p))
+    if hit is not None and hit[0] is p:
+        return hit[1]
+    alts = tuple((alt["title"], "{" not in alt["title"] and "}" not in alt["title"],
+                  bool(alt.get("ops"))) for alt in p.alternatives)
+    texts = (p.message, alts)
+    _TEXTS[id(p)] = (p, texts)
+    return texts
 
 
 def _ask(judge: Judge, before: Architecture, after: Architecture,

@@ -185,7 +185,7 @@ def _compile_condition(cond: dict[str, Any]) -> Cond:
 class _Plan:
     """A pattern's chain, edge and match checks, worked out once per pattern."""
 
-    __slots__ = ("edges", "glue", "nodes", "pattern", "trivial", "where")
+    __slots__ = ("conds_only", "edges", "glue", "nodes", "pattern", "trivial", "where")
 
     def __init__(self, pattern: Pattern) -> None:
         self.pattern = pattern
@@ -193,6 +193,10 @@ class _Plan:
         self.nodes = [_compiled(spec) for spec in chain]
         # a node spec that only names kinds: the inline kind test is the whole check
         self.trivial = [c[1] is None and not any(c[2:]) for c in self.nodes]
+        # a spec with kinds and prop conditions only: conditions tested inline, and they
+        # add no fields
+        self.conds_only = [c[2] if c[1] is None and c[2] and not any(c[3:]) else None
+                           for c in self.nodes]
         edges = list(pattern.match.get("edges", [])) + [None] * len(chain)
         self.edges = [_compiled_edge(e) if e else None for e in edges]
         self.glue = tuple(i for i, spec in enumerate(chain) if spec.get("glue"))
@@ -346,45 +350,60 @@ class Matcher:
         out: dict[tuple[str, ...], Match] = {}
         succ = self.ctx.succ
         nd = self.ctx.nd
-        specs, trivial, edges = plan.nodes, plan.trivial, plan.edges
+        specs, trivial, only, edges = plan.nodes, plan.trivial, plan.conds_only, plan.edges
         node_ok, edge_ok, finish = self._node_ok, self._edge_ok, self._finish
+        end = last - 1
 
         def extend(path: list[str], fields: dict[str, Any]) -> None:
             i = len(path)
-            if i == last:
-                finish(plan, tuple(path), fields, params, out)
-                return
             prev = path[-1]
             checks = specs[i]
             # the kind test inline, before a call: most successors are of another kind
             kinds = checks[0]
             plain = trivial[i]
+            conds = only[i]
             espec = edges[i - 1]
             # any order: each path is checked on its own and results are sorted at the end
             for nxt in succ[prev]:
-                if nxt in path or (kinds is not None and nd[nxt]["kind"] not in kinds):
+                if nxt in path:
                     continue
-                if plain and espec is None:
+                data = nd[nxt]
+                if kinds is not None and data["kind"] not in kinds:
+                    continue
+                if conds is not None:
+                    props, kind = data["props"], data["kind"]
+                    if not all(cond(props, kind) for cond in conds):
+                        continue
+                if (plain or conds is not None) and espec is None:
                     f = fields  # nothing to add; `_finish` copies before it writes
                 else:
                     f = dict(fields)
-                    if not plain and not node_ok(checks, nxt, params, f):
+                    if not plain and conds is None and not node_ok(checks, nxt, params, f):
                         continue
                     if espec is not None and not edge_ok(espec, prev, nxt, params, f):
                         continue
-                path.append(nxt)
-                extend(path, f)
-                path.pop()
+                if i == end:
+                    finish(plan, (*path, nxt), f, params, out)
+                else:
+                    path.append(nxt)
+                    extend(path, f)
+                    path.pop()
 
-        first, first_plain = specs[0], trivial[0]
+        first, first_plain, first_conds = specs[0], trivial[0], only[0]
         for start in self.candidates(chain[0], region):
             f: dict[str, Any] = {}
             # candidates already have the first spec's kind (and category)
-            if first_plain or node_ok(first, start, params, f):
-                if last == 1:
-                    finish(plan, (start,), f, params, out)
-                else:
-                    extend([start], f)
+            if first_conds is not None:
+                data = nd[start]
+                props, kind = data["props"], data["kind"]
+                if not all(cond(props, kind) for cond in first_conds):
+                    continue
+            elif not (first_plain or node_ok(first, start, params, f)):
+                continue
+            if last == 1:
+                finish(plan, (start,), f, params, out)
+            else:
+                extend([start], f)
         return [out[k] for k in sorted(out)]
 
     def _finish(self, plan: _Plan, nodes: tuple[str, ...], fields: dict[str, Any],

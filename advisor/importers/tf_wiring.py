@@ -354,10 +354,14 @@ def _record_auth(ctx: Context, api: str, auth: str) -> None:
 
 def _rest_authorizer(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
     atype = str(b.get("type", "TOKEN")).upper()
-    for api in ctx.nodes(mod, b.get("rest_api_id"), b, "rest_api_id"):
-        ctx.arch.graph.nodes[api].setdefault("_authorizers", set()).add(
-            "cognito" if atype == "COGNITO_USER_POOLS" else "lambda"
-        )
+    _authorizer(ctx, b, mod, "rest_api_id", "cognito" if atype == "COGNITO_USER_POOLS" else "lambda")
+
+
+def _authorizer(ctx: Context, b: Block, mod: Module, api_key: str, auth: str) -> None:
+    """An authorizer block of either API flavour: the API's auth, and an edge to the
+    Lambda authorizer function when there is one."""
+    for api in ctx.nodes(mod, b.get(api_key), b, api_key):
+        ctx.arch.graph.nodes[api].setdefault("_authorizers", set()).add(auth)
         for fn in ctx.nodes(mod, b.get("authorizer_uri"), b, "authorizer_uri"):
             ctx.edge(api, fn, block=b, label="authorizer")
 
@@ -468,12 +472,7 @@ def _v2_route(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
 
 def _v2_authorizer(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
     atype = str(b.get("authorizer_type", "REQUEST")).upper()
-    for api in ctx.nodes(mod, b.get("api_id"), b, "api_id"):
-        ctx.arch.graph.nodes[api].setdefault("_authorizers", set()).add(
-            "jwt" if atype == "JWT" else "lambda"
-        )
-        for fn in ctx.nodes(mod, b.get("authorizer_uri"), b, "authorizer_uri"):
-            ctx.edge(api, fn, block=b, label="authorizer")
+    _authorizer(ctx, b, mod, "api_id", "jwt" if atype == "JWT" else "lambda")
 
 
 # ----------------------------------------------------------------- S3 / SQS side resources

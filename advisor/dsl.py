@@ -58,7 +58,9 @@ TERMINAL_WORDS = {
 
 GOT_WORDS = {"NAME": "name", "QUANTITY": "number", "STRING": "string"}
 
-_SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|[{}\[\]]|\n')
+# a string or a comment: what brackets, arrows and '#' inside them are not
+STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+_SCAN = re.compile(STRING_OR_COMMENT.pattern + r'|[{}\[\]]|\n')
 _IGNORE = re.compile(r"#\s*advisor\s*:\s*ignore\b[\s=:]*([A-Za-z0-9_,\- ]+)", re.IGNORECASE)
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[-.][A-Za-z0-9_]+)*\Z")
 
@@ -336,11 +338,16 @@ def _parse_statements(text: str, path: str, scan: _Scan) -> list[Any]:
     return statements
 
 
+def _code_of(line: str) -> str:
+    """A line without its strings and comment, stripped."""
+    return STRING_OR_COMMENT.sub("", line).strip()
+
+
 def _dangling_arrow_hint(diag: Diagnostic, text: str) -> Diagnostic:
     """A chain ending in '->' swallows the next line's first word: say so."""
     lines = text.split("\n")
     for number in range(diag.line - 1, max(0, diag.line - 4), -1):
-        code = re.sub(r'"(?:[^"\\\n]|\\.)*"|#.*', "", lines[number - 1]).strip()
+        code = _code_of(lines[number - 1])
         if code.endswith("->"):
             return Diagnostic(diag.path, diag.line, diag.column, diag.message,
                               f"line {number} ends with '->', so the chain continues on the "
@@ -375,7 +382,7 @@ def _top_level_chunks(text: str) -> list[tuple[int, str]]:
     current: list[str] = []
     start = 1
     lines = text.split("\n")
-    codes = [re.sub(r'"(?:[^"\\\n]|\\.)*"|#.*', "", line).strip() for line in lines]
+    codes = [_code_of(line) for line in lines]
     for number, line in enumerate(lines, start=1):
         code = codes[number - 1]
         if not current:

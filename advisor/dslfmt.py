@@ -12,13 +12,10 @@ run of node declarations. The result is a fixpoint: formatting it again changes 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from advisor import dsl
-
-_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
 
 
 @dataclass
@@ -45,7 +42,7 @@ def format_text(text: str, path: str = "<string>") -> str:
 
 def _comments(text: str) -> list[_Comment]:
     found: list[_Comment] = []
-    for m in _COMMENT.finditer(text):
+    for m in dsl.STRING_OR_COMMENT.finditer(text):
         if m.group(0).startswith("#"):
             line = text.count("\n", 0, m.start()) + 1
             found.append(_Comment(line, m.group(0).rstrip()))

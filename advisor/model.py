@@ -22,13 +22,15 @@ Edge attributes (graph.edges[a, b]):
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
 EDGE_MODES = ("sync", "async", "stream", "poll")
+# props (on a node or an edge) that name the node receiving failed records
+FAILURE_PROPS = ("dlq", "on_failure")
 
 
 @dataclass(frozen=True, order=True)
@@ -159,6 +161,27 @@ class Architecture:
             if category_of(self.kind(n)) == "client" or self.graph.in_degree(n) == 0
         ]
         return entries
+
+    def failure_destinations(self, around: Iterable[str] | None = None) -> set[str]:
+        """Nodes that receive failed records: named by a `dlq`/`on_failure` prop of a node
+        or an edge, or marked `is_dlq`. With `around`, only what those nodes and their
+        edges name (to keep a set current after a change). The engine exempts these from
+        needing their own DLQ; the estimates send them no steady-state traffic."""
+        nd, pred, succ = self.graph._node, self.graph._pred, self.graph._succ
+        names = nd.keys() if around is None else [n for n in around if n in nd]
+        refs: set[str] = set()
+        for n in names:
+            props = nd[n]["props"]
+            if props:
+                refs.update(str(props[p]) for p in FAILURE_PROPS if props.get(p))
+                if props.get("is_dlq") is True:
+                    refs.add(n)
+            edges = succ[n].values() if around is None else [*pred[n].values(), *succ[n].values()]
+            for data in edges:
+                eprops = data.get("props")
+                if eprops:
+                    refs.update(str(eprops[p]) for p in FAILURE_PROPS if eprops.get(p))
+        return refs
 
     def copy(self) -> Architecture:
         """A deep copy: rewrites work on copies so `before` is never touched."""

@@ -128,16 +128,16 @@ def _optimized(arch: Any) -> tuple[Any, list[tuple[str, Any]]]:
         from advisor.estimate import estimate as estimate_cost
 
         engine = Engine.default(judge=estimate_judge(estimate_cost))
-        after = engine.run(arch, apply="default").after
+        outcome = engine.run(arch, apply="default")
         glue: list[tuple[str, Any]] = []
-        for finding in engine.run(arch, apply="none").findings:
+        for finding in outcome.findings:  # found on the input design, whatever is applied
             if not finding.rule.startswith("GLUE-"):
                 continue
             lambdas = [n for n in finding.nodes if n in arch.graph and arch.kind(n) == "lambda"]
             rewrite = next((a.after for a in finding.alternatives if a.after is not None), None)
             if lambdas and rewrite is not None:
                 glue.append((lambdas[0], rewrite))
-        return after, glue
+        return outcome.after, glue
     except AdvisorError:
         raise
     except Exception:  # the engine is developed separately; cost still works without it

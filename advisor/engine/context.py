@@ -59,25 +59,8 @@ class Ctx:
         """Keep the failure-destination set current after a rewrite touched `names`
         (rewrites add destinations; a stale extra entry only defers a rewrite a round)."""
         self.memo.clear()
-        if self._failure_refs is None:
-            return
-        refs = self._failure_refs
-        pred, succ = self.g._pred, self.g._succ
-        for n in names:
-            if n not in self.nd:
-                continue
-            props = self.nd[n]["props"]
-            for p in ("dlq", "on_failure"):
-                if props.get(p):
-                    refs.add(str(props[p]))
-            if props.get("is_dlq") is True:
-                refs.add(n)
-            for data in [*pred[n].values(), *succ[n].values()]:
-                eprops = data.get("props")
-                if eprops:
-                    for p in ("dlq", "on_failure"):
-                        if eprops.get(p):
-                            refs.add(str(eprops[p]))
+        if self._failure_refs is not None:
+            self._failure_refs |= self.arch.failure_destinations(names)
 
     # ------------------------------------------------------------------ nodes
     def kind(self, n: str) -> str:
@@ -151,24 +134,7 @@ class Ctx:
     def failure_refs(self) -> set[str]:
         """Every node named as a DLQ / failure destination anywhere, or marked `is_dlq`."""
         if self._failure_refs is None:
-            # networkx's own dicts, not its views: this runs once per matching round
-            refs: set[str] = set()
-            for n, data in self.nd.items():
-                props = data["props"]
-                if props:
-                    for p in ("dlq", "on_failure"):
-                        if props.get(p):
-                            refs.add(str(props[p]))
-                    if props.get("is_dlq") is True:
-                        refs.add(n)
-            for nbrs in self.succ.values():
-                for data in nbrs.values():
-                    eprops = data.get("props")
-                    if eprops:
-                        for p in ("dlq", "on_failure"):
-                            if eprops.get(p):
-                                refs.add(str(eprops[p]))
-            self._failure_refs = refs
+            self._failure_refs = self.arch.failure_destinations()
         return self._failure_refs
 
     def is_async_edge(self, a: str, b: str) -> bool:

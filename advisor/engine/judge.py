@@ -24,15 +24,10 @@ from advisor.model import Architecture
 
 
 def latency_delta(before: Any, after: Any) -> float | None:
-    """After minus before, in ms, from two estimates (duck-typed: `has_response` and a
-    `latency` mapping with `response_p50_ms` / `delivery_p50_ms`)."""
+    """After minus before, in ms, by the estimates' own rule (`latency_delta_from` on the
+    estimate object, duck-typed so the engine never imports the estimates)."""
     try:
-        b_resp, a_resp = bool(before.has_response), bool(after.has_response)
-        if b_resp and a_resp:
-            return float(after.latency["response_p50_ms"] - before.latency["response_p50_ms"])
-        if b_resp:
-            return -float(before.latency["response_p50_ms"])
-        return float(after.latency["delivery_p50_ms"] - before.latency["delivery_p50_ms"])
+        return float(after.latency_delta_from(before))
     except (AttributeError, KeyError, TypeError):
         return None
 

@@ -38,6 +38,17 @@ class Estimate:
         key = "response_p50_ms" if self.has_response else "delivery_p50_ms"
         return float(self.latency[key])
 
+    def latency_delta_from(self, before: Estimate) -> float:
+        """This design's latency minus `before`'s, in ms: the response p50 when both have a
+        client-facing response path, minus the old response p50 when this design removed
+        it (the client now writes directly), else the delivery p50. Reports and the
+        engine's judge both use this one rule."""
+        if before.has_response and self.has_response:
+            return float(self.latency["response_p50_ms"] - before.latency["response_p50_ms"])
+        if before.has_response:
+            return -float(before.latency["response_p50_ms"])
+        return float(self.latency["delivery_p50_ms"] - before.latency["delivery_p50_ms"])
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "cost": {
@@ -122,11 +133,4 @@ def attach_alternative_deltas(
                 after = estimate(after_arch, region=region, requests=requests, **kwargs)
                 cache[key] = after
             alt.cost_delta_usd_month = round(after.monthly_usd - before.monthly_usd, 2) + 0.0  # no -0.0
-            if before.has_response and after.has_response:
-                delta = after.latency["response_p50_ms"] - before.latency["response_p50_ms"]
-            elif before.has_response:
-                # the response path went away (e.g. the client now writes directly)
-                delta = -before.latency["response_p50_ms"]
-            else:
-                delta = after.latency["delivery_p50_ms"] - before.latency["delivery_p50_ms"]
-            alt.latency_delta_ms = round(delta, 1) + 0.0
+            alt.latency_delta_ms = round(after.latency_delta_from(before), 1) + 0.0

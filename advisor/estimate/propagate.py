@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from advisor.catalog import category_of, prop_value
 from advisor.model import Architecture
@@ -188,37 +187,19 @@ def _topo(arch: Architecture, back: set[tuple[str, str]]) -> list[str]:
 
 
 FAILURE_LABELS = frozenset({"redrive", "on failure", "on-failure", "dlq", "dead-letter", "on_failure"})
-FAILURE_PROPS = ("dlq", "on_failure")
-
-
 def _failure_targets(arch: Architecture) -> set[tuple[str, str]]:
-    """Edges that only carry failed records (to a DLQ or an on-failure destination).
+    """Edges that only carry failed records: into a DLQ or on-failure destination
+    (`Architecture.failure_destinations`), or labelled as such ("redrive", "on failure").
 
     The estimate is of the steady state, where failures are rare: such edges carry no
     traffic, so adding a dead-letter queue does not double a queue's cost.
     """
-    g = arch.graph
-    out: set[tuple[str, str]] = set()
-    # targets named as failure destinations by each node's edges in (stream -> fn with
-    # on_failure = q, drawn as fn -> q): computed once, so this stays linear
-    named_in: dict[str, set[Any]] = {}
-    for _, b, data in g.edges(data=True):
-        eprops = data.get("props") or {}
-        for k in FAILURE_PROPS:
-            if eprops.get(k) is not None:
-                named_in.setdefault(b, set()).add(eprops[k])
-    for a, b, data in g.edges(data=True):
-        label = str(data.get("label") or "").lower()
-        eprops = data.get("props") or {}
-        aprops = g.nodes[a]["props"]
-        if (
-            label in FAILURE_LABELS
-            or g.nodes[b]["props"].get("is_dlq")
-            or any(aprops.get(k) == b or eprops.get(k) == b for k in FAILURE_PROPS)
-            or b in named_in.get(a, ())
-        ):
-            out.add((a, b))
-    return out
+    failed = arch.failure_destinations()
+    return {
+        (a, b)
+        for a, b, data in arch.graph.edges(data=True)
+        if b in failed or str(data.get("label") or "").lower() in FAILURE_LABELS
+    }
 
 
 def propagate(arch: Architecture, requests: float | None = None) -> Workload:

@@ -57,11 +57,8 @@ def decode(data: bytes, path: str) -> str:
 
 
 def package_yaml(name: str) -> Any:
-    """A data file shipped in `advisor.importers` (our own, trusted), parsed once per
-    process by libyaml when PyYAML has it (5-20x faster start-up), else the pure loader.
-    Safe either way: both are SafeLoaders (plain data, no Python objects)."""
-    import yaml
+    """A data file shipped in `advisor.importers` (our own, trusted), parsed with the
+    package's shared safe loader (libyaml when available)."""
+    from advisor.datafiles import safe_load
 
-    text = resources.files("advisor.importers").joinpath(name).read_text("utf-8")
-    loader = getattr(yaml, "CSafeLoader", None) if yaml.__with_libyaml__ else None
-    return yaml.load(text, Loader=loader or yaml.SafeLoader)
+    return safe_load(resources.files("advisor.importers").joinpath(name).read_text("utf-8"))

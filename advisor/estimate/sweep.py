@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from advisor.catalog import default_edge_mode, integrates_natively
 from advisor.estimate.estimator import estimate
 from advisor.model import Architecture
 
@@ -122,29 +121,27 @@ def _with_prop(arch: Architecture, node: str, **props: Any) -> Architecture:
     return out
 
 
-def _without_glue(arch: Architecture, node: str) -> Architecture | None:
-    g = arch.graph
-    preds, succs = sorted(g.predecessors(node)), sorted(g.successors(node))
-    if len(preds) != 1 or len(succs) != 1:
-        return None
-    p, s = preds[0], succs[0]
-    if not integrates_natively(arch.kind(p), arch.kind(s)) and arch.kind(p) != "client":
-        return None
-    out = arch.copy()
-    out.graph.remove_node(node)
-    out.add_edge(p, s, mode=default_edge_mode(arch.kind(p), arch.kind(s)))
+# Either/or choices a design makes with one prop: (kind, prop, default, a, b, title).
+PROP_CHOICES = (
+    ("sfn", "type", "standard", "standard", "express", "Step Functions Standard vs Express"),
+    ("apigw", "type", "rest", "rest", "http", "API Gateway REST vs HTTP API"),
+    ("kinesis", "mode", "on-demand", "on-demand", "provisioned", "Kinesis on-demand vs provisioned"),
+)
+
+
+def _prop_choices(arch: Architecture, kind: str, prop: str, default: str, a: str, b: str,
+                  title: str) -> list[tuple[str, str, str, Architecture, str, Architecture]]:
+    """The design as it is and with the other value, for each node of `kind` whose value
+    is one of the two (a WebSocket API is neither REST nor HTTP: no comparison)."""
+    out = []
+    for n in arch.nodes_of_kind(kind):
+        value = str(arch.graph.nodes[n]["props"].get(prop, default))
+        if value not in (a, b):
+            continue
+        other = b if value == a else a
+        pair = {value: arch, other: _with_prop(arch, n, **{prop: other})}
+        out.append((title, n, a, pair[a], b, pair[b]))
     return out
-
-
-def is_glue(arch: Architecture, node: str) -> bool:
-    """A Lambda the user marks `glue = true`, or one that only forwards (1 in, 1 out,
-    no code given) between services that integrate natively."""
-    props = arch.graph.nodes[node]["props"]
-    if props.get("glue") is False:
-        return False
-    if props.get("glue") is True:
-        return True
-    return "code" not in props and _without_glue(arch, node) is not None
 
 
 def variants(
@@ -152,54 +149,13 @@ def variants(
 ) -> list[tuple[str, str, str, Architecture, str, Architecture]]:
     """(title, node, label a, design a, label b, design b) for each either/or choice.
 
-    `glue_rewrites` ((lambda node, design without it) pairs, from the engine's findings)
-    replace the simple bypass below, so the sweep prices exactly what `analyze` proposes
-    (e.g. a switch to a REST API that a service integration needs)."""
-    out = []
-    for n in arch.nodes_of_kind("sfn"):
-        kind = str(arch.graph.nodes[n]["props"].get("type", "standard"))
-        other = "express" if kind == "standard" else "standard"
-        pair = {kind: arch, other: _with_prop(arch, n, type=other)}
-        out.append(
-            (
-                "Step Functions Standard vs Express",
-                n,
-                "standard",
-                pair["standard"],
-                "express",
-                pair["express"],
-            )
-        )
-    for n in arch.nodes_of_kind("apigw"):
-        kind = str(arch.graph.nodes[n]["props"].get("type", "rest"))
-        if kind == "websocket":
-            continue
-        other = "http" if kind == "rest" else "rest"
-        pair = {kind: arch, other: _with_prop(arch, n, type=other)}
-        out.append(("API Gateway REST vs HTTP API", n, "rest", pair["rest"], "http", pair["http"]))
-    if glue_rewrites is not None:
-        for n, direct in sorted(glue_rewrites, key=lambda pair: pair[0]):
-            out.append(("Lambda glue vs direct integration", n, "lambda glue", arch, "direct", direct))
-    for n in arch.nodes_of_kind("lambda") if glue_rewrites is None else ():
-        if is_glue(arch, n):
-            direct = _without_glue(arch, n)
-            if direct is not None:
-                out.append(("Lambda glue vs direct integration", n, "lambda glue", arch, "direct", direct))
-    for n in arch.nodes_of_kind("kinesis"):
-        kind = str(arch.graph.nodes[n]["props"].get("mode", "on-demand"))
-        other = "provisioned" if kind == "on-demand" else "on-demand"
-        pair = {kind: arch, other: _with_prop(arch, n, mode=other)}
-        out.append(
-            (
-                "Kinesis on-demand vs provisioned",
-                n,
-                "on-demand",
-                pair["on-demand"],
-                "provisioned",
-                pair["provisioned"],
-            )
-        )
-    return out
+    `glue_rewrites` are (lambda node, design without it) pairs from the engine's glue
+    findings, so the sweep prices exactly what `analyze` proposes (e.g. a switch to a REST
+    API that a service integration needs); the estimates do not decide what glue is."""
+    sfn, apigw, kinesis = (_prop_choices(arch, *choice) for choice in PROP_CHOICES)
+    glue = [("Lambda glue vs direct integration", n, "lambda glue", arch, "direct", direct)
+            for n, direct in sorted(glue_rewrites or (), key=lambda pair: pair[0])]
+    return [*sfn, *apigw, *glue, *kinesis]
 
 
 def express_break_even_duration(

@@ -7,6 +7,7 @@ read a `Report`; the JSON contract of DESIGN.md is `Report.to_dict()`.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,25 +129,30 @@ def load_architecture(path: str, text: str | None = None) -> Architecture:
     return load_any(path, text)
 
 
+@functools.cache
+def _engine(pattern_dirs: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...]) -> Any:
+    """One engine per pattern set for the whole run: a batch of many files reads the
+    user's pattern packs once, not once per file."""
+    from advisor.engine import Engine
+
+    return Engine.default(extra_dirs=pattern_dirs, select=select, ignore=ignore)
+
+
 def analyze_architecture(arch: Architecture, options: Options, result: FileResult) -> FileResult:
     """Engine and estimates on an already-built architecture."""
-    from advisor.engine import Engine, estimate_judge
-    from advisor.estimate import estimate as estimate_cost
+    from advisor.engine import estimate_judge
+    from advisor.estimate import attach_alternative_deltas, estimate
 
+    engine = _engine(tuple(options.pattern_dirs), tuple(options.select), tuple(options.ignore))
     # the judge keeps default rewrites of cost/performance rules that would cost more and
     # not be faster from being applied (the finding stays, with a note)
-    engine = Engine.default(
-        extra_dirs=options.pattern_dirs, select=options.select, ignore=options.ignore,
-        judge=estimate_judge(estimate_cost, region=options.region, requests=options.requests),
-    )
-    outcome = engine.run(arch, apply=options.apply)
+    judge = estimate_judge(estimate, region=options.region, requests=options.requests)
+    outcome = engine.run(arch, apply=options.apply, judge=judge)
     result.before = arch
     result.findings = list(outcome.findings)
     result.after = outcome.after
     result.changes = list(outcome.changes)
     if options.estimates:
-        from advisor.estimate import attach_alternative_deltas, estimate
-
         result.before_estimate = estimate(arch, region=options.region, requests=options.requests)
         result.after_estimate = estimate(
             outcome.after, region=options.region, requests=options.requests

@@ -224,13 +224,7 @@ def _default_bus(ctx: Context, b: Block) -> str:
 def _event_target(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
     rules = ctx.nodes(mod, b.get("rule"), b, "rule")
     targets = ctx.nodes(mod, b.get("arn"), b, "arn")
-    dlq = None
-    dc = b.first("dead_letter_config")
-    if dc is not None:
-        found = ctx.nodes(mod, dc.get("arn"), b, "dead_letter_config")
-        dlq = found[0] if found else None
-        if dlq:
-            _mark_dlq(ctx, dlq)
+    dlq = _target_dlq(ctx, b, b, mod)
     rp = b.first("retry_policy")
     retries = num(rp.get("maximum_retry_attempts")) if rp is not None else None
     max_age = num(rp.get("maximum_event_age_in_seconds")) if rp is not None else None
@@ -543,6 +537,18 @@ def _apply_redrive(ctx: Context, queue: str, policy: Any, b: Block, mod: Module)
     if dlqs:
         ctx.set_props(queue, dlq=dlqs[0], max_receives=receives)
         _mark_dlq(ctx, dlqs[0])
+
+
+def _target_dlq(ctx: Context, holder: Block, b: Block, mod: Module) -> str | None:
+    """The queue a rule or schedule target's `dead_letter_config` names (marked as a
+    DLQ), or None."""
+    dc = holder.first("dead_letter_config")
+    if dc is None:
+        return None
+    found = ctx.nodes(mod, dc.get("arn"), b, "dead_letter_config")
+    if found:
+        _mark_dlq(ctx, found[0])
+    return found[0] if found else None
 
 
 def _mark_dlq(ctx: Context, node: str) -> None:
@@ -888,13 +894,7 @@ def _scheduler_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Mo
                         ctx.note(
                             b, f"universal target {action}: target taken as the only {kind} here"
                         )
-        dlq = None
-        dc = target_block.first("dead_letter_config")
-        if dc is not None:
-            found = ctx.nodes(mod, dc.get("arn"), b, "dead_letter_config")
-            dlq = found[0] if found else None
-            if dlq:
-                _mark_dlq(ctx, dlq)
+        dlq = _target_dlq(ctx, target_block, b, mod)
         rp = target_block.first("retry_policy")
         for target in targets:
             ctx.edge(

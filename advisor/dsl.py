@@ -32,8 +32,9 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 from advisor import catalog, units
 from advisor.errors import AdvisorError, Diagnostic, did_you_mean, with_source
 from advisor.model import EDGE_MODES, Architecture, Group, Location
+from advisor.resources import bundled
 
-GRAMMAR_PATH = Path(__file__).resolve().parent.parent / "grammar" / "architecture.lark"
+GRAMMAR_PATH = bundled("grammar") / "architecture.lark"
 MAX_BYTES = 20 * 1024 * 1024  # the same bound as templates; 10 MB of DSL is ~100k nodes
 MAX_DEPTH = 64  # nested groups/brackets; deeper is not a design, and would exhaust the stack
 KEYWORDS = ("architecture", "workload", "group")

@@ -37,9 +37,9 @@ import streamlit as st
 from advisor.errors import Diagnostic
 from advisor.model import Architecture
 from advisor.pipeline import PILLARS, FileResult, Options, Report, analyze_source
+from advisor.resources import bundled
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES_DIR = REPO / "samples"
+SAMPLES_DIR = bundled("samples")
 
 MAX_FILES = 10
 MAX_BYTES = 2 * 1024 * 1024  # per file

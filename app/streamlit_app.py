@@ -11,13 +11,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-_ROOT = Path(__file__).resolve().parents[1]
-if str(_ROOT) not in sys.path:  # `streamlit run` puts app/ on the path, not the repo
-    sys.path.insert(0, str(_ROOT))
+try:
+    import advisor  # noqa: F401  (installed, or run from the repository's root)
+except ImportError:  # `streamlit run app/streamlit_app.py` in a checkout: app/ is on the path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from app import state  # noqa: E402
+from advisor.app import state
 
 EDITOR, UPLOAD = "Editor", "Upload files"
 DEFAULT_SAMPLE = "clickstream.arch"

@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from app import state  # noqa: E402
+from advisor.app import state  # noqa: E402
 
 TARGET_S = 1.0
 

@@ -7,7 +7,9 @@ appear in CI's log next to the pass/fail line.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,3 +31,23 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.section("figures")
     for name in sorted(_FIGURES):
         terminalreporter.write_line(f"{name}: {_FIGURES[name]}")
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def shared_path(*parts: str, marker: str | None = None) -> Path:
+    """A path under ../shared (the corpus and references that live beside the repository).
+
+    A fresh clone has nothing beside it: the test skips, saying what is missing. In CI
+    (CI=true) the shared folder is always there, so its absence fails the test instead of
+    hiding it behind a skip. `marker` names a file that must exist inside the path.
+    """
+    path = SHARED.joinpath(*parts)
+    probe = path / marker if marker else path
+    if not probe.exists():
+        message = f"needs {probe} (the shared corpus beside the repository)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{message}; CI is set, so it must be there")
+        pytest.skip(message)
+    return path

@@ -23,7 +23,7 @@ if str(REPO) not in sys.path:  # app/ is a folder of the repository, not of the 
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from app import state  # noqa: E402
+from advisor.app import state  # noqa: E402
 
 APP = REPO / "app" / "streamlit_app.py"
 CLICKSTREAM = (REPO / "samples" / "clickstream.arch").read_text("utf-8")
@@ -305,7 +305,7 @@ def test_advisor_app_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     from advisor.commands import app as app_cmd
 
     argv = app_cmd.streamlit_command(8600, "127.0.0.1")
-    assert argv[1:4] == ["-m", "streamlit", "run"] and Path(argv[4]) == APP
+    assert argv[1:4] == ["-m", "streamlit", "run"] and Path(argv[4]).resolve() == APP.resolve()
     assert argv[argv.index("--server.headless") + 1] == "true"
     assert argv[argv.index("--server.address") + 1] == "127.0.0.1"
     assert argv[argv.index("--server.port") + 1] == "8600"

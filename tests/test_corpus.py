@@ -6,28 +6,28 @@ except in CI (env CI set), where a missing corpus is a failure.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import shared_path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "serverless-patterns"
 
 
 @pytest.fixture(scope="module")
-def report():
-    if not (CORPUS / "manifest.yaml").is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"corpus missing at {CORPUS} (required in CI)")
-        pytest.skip(f"corpus not found at {CORPUS}")
+def corpus() -> Path:
+    return shared_path("corpus", "serverless-patterns", marker="manifest.yaml")
+
+
+@pytest.fixture(scope="module")
+def report(corpus: Path):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         import corpus_report
     finally:
         sys.path.pop(0)
-    return corpus_report, corpus_report.run(CORPUS)
+    return corpus_report, corpus_report.run(corpus)
 
 
 def test_every_template_imports_without_crash(report, record_figure):
@@ -56,7 +56,7 @@ def test_native_integration_edges_are_found(report, record_figure):
     assert res["edges_found"] >= 0.9 * res["edges_expected"], res["edges_missing"]
 
 
-def test_no_cloudformation_resource_is_silently_dropped(report):
+def test_no_cloudformation_resource_is_silently_dropped(report, corpus):
     """Each resource is a node or counted in the 'wiring' note of its template."""
     from advisor.importers import load_any
     from advisor.importers.cfn_yaml import load_template
@@ -64,11 +64,11 @@ def test_no_cloudformation_resource_is_silently_dropped(report):
     mod, _ = report
     import yaml
 
-    manifest = yaml.safe_load((CORPUS / "manifest.yaml").read_text("utf-8"))
+    manifest = yaml.safe_load((corpus / "manifest.yaml").read_text("utf-8"))
     for entry in manifest["entries"]:
         if entry["format"] == "terraform":
             continue
-        for path in mod.inputs_of(CORPUS, entry):
+        for path in mod.inputs_of(corpus, entry):
             template = load_template(path.read_text("utf-8"), str(path))
             resources = template.get("Resources") or {}
             arch = load_any(str(path))

@@ -4,25 +4,24 @@ natively, and none on functions with real logic)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import shared_path
 
 from advisor.engine import Engine
 from advisor.errors import AdvisorError
 from advisor.importers import load_any
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "serverless-patterns"
+
+def corpus() -> Path:
+    return shared_path("corpus", "serverless-patterns", marker="manifest.yaml")
 
 
 @pytest.fixture(scope="module")
 def manifest() -> dict:
-    if not (CORPUS / "manifest.yaml").exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"corpus missing at {CORPUS}")
-        pytest.skip(f"corpus not present at {CORPUS}")
+    CORPUS = corpus()
     return yaml.safe_load((CORPUS / "manifest.yaml").read_text())
 
 
@@ -34,7 +33,7 @@ def test_no_glue_false_positives(manifest: dict) -> None:
         labelled = {g["function"] for g in entry.get("lambda_glue") or []}
         for template in entry.get("templates") or []:
             try:
-                arch = load_any(str(CORPUS / entry["folder"] / template))
+                arch = load_any(str(corpus() / entry["folder"] / template))
             except AdvisorError:
                 continue
             checked += 1
@@ -73,7 +72,7 @@ def test_engine_glue_precision_recall(manifest: dict, record_figure) -> None:
         labels_all.update({(entry["folder"], f): c for f, c in labels.items()})
         for template in entry.get("templates") or []:
             try:
-                arch = load_any(str(CORPUS / entry["folder"] / template))
+                arch = load_any(str(corpus() / entry["folder"] / template))
             except AdvisorError:
                 continue
             for f in engine.run(arch, apply="none").findings:

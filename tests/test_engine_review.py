@@ -13,12 +13,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import shared_path
 
 from advisor.dsl import parse_text
 from advisor.engine import Engine
@@ -28,7 +28,6 @@ from advisor.engine.loader import builtin_patterns
 from advisor.engine.predicates import route_to
 from advisor.errors import AdvisorError
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "serverless-patterns"
 PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
@@ -113,12 +112,7 @@ def test_limits_name_real_integrations_targets_and_props() -> None:
 
 
 def _corpus_or_skip(name: str) -> Path:
-    path = CORPUS / name
-    if not path.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"corpus missing in CI: {path}")
-        pytest.skip(f"corpus not present at {path}")
-    return path
+    return shared_path("corpus", "serverless-patterns", name)
 
 
 def test_websocket_corpus_pattern_is_not_rewritten_to_a_pipe(engine: Engine) -> None:

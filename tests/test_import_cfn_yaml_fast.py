@@ -7,17 +7,16 @@ limits, merge keys, rare tags) must be handed back (`SLOW`) so the reference dec
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from conftest import shared_path
 
 from advisor.errors import AdvisorError
 from advisor.importers import cfn_yaml_fast
 from advisor.importers.cfn_yaml import MAX_ALIASES, MAX_DEPTH, load_yaml, load_yaml_pure
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 pytestmark = pytest.mark.skipif(not cfn_yaml_fast.AVAILABLE,
                                 reason="PyYAML built without libyaml: only the pure loader")
@@ -167,19 +166,10 @@ def test_without_libyaml_the_pure_loader_serves(monkeypatch):
     same(load_yaml(TRICKY["intrinsics"]), load_yaml_pure(TRICKY["intrinsics"]))
 
 
-def _templates() -> list[Path]:
-    found = sorted((REPO / "samples").rglob("*.y*ml"))
-    if CORPUS.is_dir():
-        found += sorted(p for p in (CORPUS / "serverless-patterns").rglob("*.y*ml")
-                        if p.name != "manifest.yaml")
-    elif os.environ.get("CI"):
-        pytest.fail(f"corpus missing at {CORPUS} (CI is set)")
-    return found
-
-
-def test_every_sample_and_corpus_template_reads_identically():
+def _compare_fast_and_pure(paths: list[Path]) -> int:
+    """Both loaders on each file; the number of files the fast loader took (not SLOW)."""
     checked = 0
-    for path in _templates():
+    for path in paths:
         text = path.read_text("utf-8")
         try:
             expected = load_yaml_pure(text, str(path))
@@ -191,7 +181,18 @@ def test_every_sample_and_corpus_template_reads_identically():
             continue
         same(fast, expected, str(path))
         checked += 1
-    assert checked >= 5
+    return checked
+
+
+def test_every_sample_template_reads_identically():
+    samples = sorted((REPO / "samples").rglob("*.y*ml"))
+    assert samples and _compare_fast_and_pure(samples) == len(samples)  # no rare tags there
+
+
+def test_every_corpus_template_reads_identically():
+    corpus = shared_path("corpus", "serverless-patterns")
+    found = sorted(p for p in corpus.rglob("*.y*ml") if p.name != "manifest.yaml")
+    assert len(found) > 50 and _compare_fast_and_pure(found) >= 0.9 * len(found)
 
 
 # ------------------------------------------------------------------ JSON templates

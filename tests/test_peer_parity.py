@@ -7,29 +7,25 @@ The corpus is outside the repository: skipped without it, except in CI where tha
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import shared_path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "serverless-patterns"
 
 
 @pytest.mark.slow
 def test_peer_findings_are_ours_too(record_figure) -> None:
-    if not (CORPUS / "manifest.yaml").is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"corpus missing at {CORPUS} (required in CI)")
-        pytest.skip(f"corpus not found at {CORPUS}")
+    corpus = shared_path("corpus", "serverless-patterns", marker="manifest.yaml")
     pytest.importorskip("cfn_lint_serverless", reason="cfn-lint-serverless is in the dev extra")
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         import peer_parity
     finally:
         sys.path.pop(0)
-    parity = peer_parity.compare(CORPUS)
+    parity = peer_parity.compare(corpus)
     total = sum(parity.peer.values())
     matched = sum(parity.matched.values())
     record_figure("peer parity (cfn-lint + serverless-rules findings we also flag)",

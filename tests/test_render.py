@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import shared_path
 
 from advisor.model import Architecture
 from advisor.render import (
@@ -360,24 +361,14 @@ def test_seed_case_through_the_real_pipeline() -> None:
     assert "forward" not in groups(svg_of(graphs["after"]), "node")
 
 
-def corpus_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
 def test_every_corpus_template_renders() -> None:
     """One loop over the corpus (not parametrized, to stay fast): import, then lay out the
     diagram with the real dot (-Tdot: layout without drawing)."""
-    import os
+    from advisor.importers import load_any
 
-    root = corpus_dir() / "serverless-patterns"
-    if not root.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"corpus missing at {root}")
-        pytest.skip(f"corpus not found at {root}")
-    try:
-        from advisor.importers import load_any
-    except ImportError:
-        pytest.skip("importers not built yet")
+    root = shared_path("corpus", "serverless-patterns")
     import yaml
 
     from advisor.errors import AdvisorError

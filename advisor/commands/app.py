@@ -18,8 +18,10 @@ EXIT_INPUT = 2
 
 
 def app_script() -> Path:
-    """<repo>/app/streamlit_app.py for the checkout this package was imported from."""
-    return Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py"
+    """app/streamlit_app.py, shipped with the package (advisor.resources)."""
+    from advisor.resources import bundled
+
+    return bundled("app") / "streamlit_app.py"
 
 
 def streamlit_command(port: int, host: str, script: Path | None = None) -> list[str]:

@@ -24,10 +24,10 @@ APPLY_LEVELS = ("default", "opt-in", "manual")
 
 
 def builtin_dir() -> Path:
-    """The built-in catalog: <repo>/patterns, found relative to the package."""
-    import advisor
+    """The built-in catalog: <repo>/patterns, shipped as package data (advisor.resources)."""
+    from advisor.resources import bundled
 
-    return Path(advisor.__file__).resolve().parent.parent / "patterns"
+    return bundled("patterns")
 
 
 @dataclass(frozen=True)

@@ -93,12 +93,12 @@ def alias_coverage(arch: Architecture, path: Path, out: dict[str, Any]) -> None:
     """
     nodes = {str(d.get("source_id") or n) for n, d in arch.graph.nodes(data=True)}
     if arch.format == "terraform":
-        from advisor.importers.tf_module import load_workspace
+        from advisor.importers.terraform.module import load_workspace
 
         declared = {r.address: r.type for r in load_workspace(str(path)).resources()
                     if not r.data and r.type.startswith("aws_")}
     else:
-        from advisor.importers.cfn_yaml import load_template
+        from advisor.importers.cloudformation.template import load_template
 
         res = load_template(path.read_text("utf-8"), str(path)).get("Resources") or {}
         declared = {str(k): str(v.get("Type")) for k, v in res.items() if isinstance(v, dict)}

@@ -59,7 +59,7 @@ def test_native_integration_edges_are_found(report, record_figure):
 def test_no_cloudformation_resource_is_silently_dropped(report, corpus):
     """Each resource is a node or counted in the 'wiring' note of its template."""
     from advisor.importers import load_any
-    from advisor.importers.cfn_yaml import load_template
+    from advisor.importers.cloudformation.template import load_template
 
     mod, _ = report
     import yaml

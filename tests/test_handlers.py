@@ -1,7 +1,7 @@
 """Handler inspection: glue (one forwarding SDK call) versus real logic.
 
 Each case is a small handler written for the test; the expectation follows from the
-definition of glue in advisor/importers/handlers.py, not from running the classifier.
+definition of glue in advisor/importers/handlers/, not from running the classifier.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from advisor.importers.handlers import (
     find_handler,
     inspect_file,
     inspect_source,
-    strip_js_comments,
 )
+from advisor.importers.handlers.javascript import strip_js_comments
 
 PY_GLUE = '''
 import json, os, boto3

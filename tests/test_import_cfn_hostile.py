@@ -12,7 +12,7 @@ import pytest
 
 from advisor.errors import AdvisorError
 from advisor.importers import MAX_BYTES, load_any
-from advisor.importers.cfn_yaml import MAX_DEPTH, load_yaml
+from advisor.importers.cloudformation.template import MAX_DEPTH, load_yaml
 
 
 def error_of(path: Path) -> str:

@@ -13,8 +13,8 @@ import pytest
 from conftest import shared_path
 
 from advisor.errors import AdvisorError
-from advisor.importers import cfn_yaml_fast
-from advisor.importers.cfn_yaml import MAX_ALIASES, MAX_DEPTH, load_yaml, load_yaml_pure
+from advisor.importers.cloudformation import template_fast as cfn_yaml_fast
+from advisor.importers.cloudformation.template import MAX_ALIASES, MAX_DEPTH, load_yaml, load_yaml_pure
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -201,7 +201,7 @@ def test_every_corpus_template_reads_identically():
     (99, "", False), (100, "", True),  # an empty innermost list is itself the deepest value
 ])
 def test_json_depth_limit_is_exact(levels, inner, refused):
-    from advisor.importers.cfn_yaml import load_json
+    from advisor.importers.cloudformation.template import load_json
 
     text = '{"Resources": {}, "x": ' + "[" * levels + inner + "]" * levels + "}"
     if refused:
@@ -212,14 +212,14 @@ def test_json_depth_limit_is_exact(levels, inner, refused):
 
 
 def test_json_brackets_inside_strings_do_not_count():
-    from advisor.importers.cfn_yaml import load_json
+    from advisor.importers.cloudformation.template import load_json
 
     text = '{"Resources": {"A": {"Type": "X", "P": "' + "[{" * 500 + '\\"["}}}'
     assert load_json(text)["Resources"]["A"]["Type"] == "X"
 
 
 def test_json_key_lines_skip_strings_that_look_like_keys():
-    from advisor.importers.cfn_yaml import load_json
+    from advisor.importers.cloudformation.template import load_json
 
     text = (
         '{\n'
@@ -237,7 +237,7 @@ def test_json_key_lines_skip_strings_that_look_like_keys():
     assert res.key_loc("Queue") == (5, 5) and (res["Queue"].line, res["Queue"].col) == (5, 5)
 
 
-@pytest.mark.parametrize("name", ["cfn_data.yaml", "tf_mapping.yaml", "handlers_data.yaml"])
+@pytest.mark.parametrize("name", ["cloudformation/data.yaml", "terraform/mapping.yaml", "handlers/data.yaml"])
 def test_package_data_reads_the_same_with_libyaml(name):
     from importlib import resources
 

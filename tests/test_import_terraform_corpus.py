@@ -137,8 +137,8 @@ def test_glue_labels_agree_with_handler_inspection():
 def test_every_component_resource_is_a_node_or_noted():
     """No silently dropped resource: each aws_* resource is a node, consumed, or noted."""
     from advisor import catalog
-    from advisor.importers.terraform import is_consumed
-    from advisor.importers.tf_module import load_workspace
+    from advisor.importers.terraform.importer import is_consumed
+    from advisor.importers.terraform.module import load_workspace
 
     for entry in _entries():
         path = str(_module_dir(entry))

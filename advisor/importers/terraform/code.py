@@ -13,11 +13,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.importers.tf_hcl import Expr, Ref, iter_refs
-from advisor.importers.tf_module import Resource
+from advisor.importers.terraform.hcl import Expr, Ref, iter_refs
+from advisor.importers.terraform.module import Resource
 
 if TYPE_CHECKING:
-    from advisor.importers.terraform import Context
+    from advisor.importers.terraform.importer import Context
 
 
 def _local_path(raw: Any, base: Path) -> Path | None:

@@ -18,8 +18,8 @@ from typing import Any
 import networkx as nx
 
 from advisor.errors import AdvisorError
-from advisor.importers.cfn_context import Ctx, data, walk
-from advisor.importers.cfn_yaml import load_template
+from advisor.importers.cloudformation.context import Ctx, data, walk
+from advisor.importers.cloudformation.template import load_template
 
 _VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 _TOKEN = re.compile(r"__cfnref(\d+)__")
@@ -291,7 +291,7 @@ def _wire_task(ctx: Ctx, node: str, lid: str, state: dict[str, Any], refs: _Refs
     candidates = [c for c in candidates if c is not None]
     target = next((c for c in candidates if kind and ctx.arch.kind(c) == kind), None)
     if target is None and kind == "eventbridge" and service == "events":
-        from advisor.importers.cfn_wiring import default_bus
+        from advisor.importers.cloudformation.wiring import default_bus
 
         entries = params.get("Entries") if isinstance(params, dict) else None
         named = any(isinstance(e, dict) and e.get("EventBusName") for e in entries or [])

@@ -13,20 +13,20 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from advisor.importers.tf_hcl import Block, Expr, Ref, iter_refs
-from advisor.importers.tf_module import Module, Resource
-from advisor.importers.tf_props import as_json, flag, num, sse_algorithm
-from advisor.importers.tf_sfn import read_definition
+from advisor.importers.terraform.hcl import Block, Expr, Ref, iter_refs
+from advisor.importers.terraform.module import Module, Resource
+from advisor.importers.terraform.props import as_json, flag, num, sse_algorithm
+from advisor.importers.terraform.sfn import read_definition
 
 if TYPE_CHECKING:
-    from advisor.importers.terraform import Context
+    from advisor.importers.terraform.importer import Context
 
 _APIGW_URI_RE = re.compile(r"arn:aws:apigateway:[^:]*:([a-z0-9.-]+):(path|action)/([^\s\"]*)")
 _AUTH_RANK = {"none": 0, "api_key": 1, "iam": 2, "lambda": 2, "cognito": 2, "jwt": 2}
 
 
 def _services() -> dict[str, str]:
-    from advisor.importers.terraform import mapping
+    from advisor.importers.terraform.importer import mapping
 
     return dict(mapping()["services"])
 
@@ -168,7 +168,7 @@ def _subscription(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
 
 
 def _http_node(ctx: Context, res: Resource, url: str) -> str:
-    from advisor.importers.terraform import _ident
+    from advisor.importers.terraform.importer import _ident
 
     name = _ident(f"{res.name}_endpoint")
     i = 2
@@ -416,7 +416,7 @@ def _waf_association(ctx: Context, res: Resource, b: Block, mod: Module) -> None
 
 # ----------------------------------------------------------------- API Gateway v2
 def _v2_integration(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
-    from advisor.importers.terraform import mapping
+    from advisor.importers.terraform.importer import mapping
 
     apis = ctx.nodes(mod, b.get("api_id"), b, "api_id")
     itype = str(b.get("integration_type", "")).upper()
@@ -635,7 +635,7 @@ def _role_policies(ctx: Context) -> dict[str, list[tuple[Module, dict[str, Any]]
             else:
                 arn = b.get("policy_arn")
                 for ref in iter_refs(arn):
-                    from advisor.importers.tf_module import resolve_ref
+                    from advisor.importers.terraform.module import resolve_ref
 
                     for pres, _attr in resolve_ref(ctx.ws, mod, ref.path):
                         if pres.address in policies:
@@ -659,7 +659,7 @@ def _role_policies(ctx: Context) -> dict[str, list[tuple[Module, dict[str, Any]]
 
 
 def _resolve_resources(ctx: Context, mod: Module, value: Any) -> list[Resource]:
-    from advisor.importers.tf_module import resolve_value
+    from advisor.importers.terraform.module import resolve_value
 
     found = [r for r, _a in resolve_value(ctx.ws, mod, value)]
     if not found and isinstance(value, str):
@@ -670,7 +670,7 @@ def _resolve_resources(ctx: Context, mod: Module, value: Any) -> list[Resource]:
 
 
 def _iam(ctx: Context) -> None:
-    from advisor.importers.terraform import mapping
+    from advisor.importers.terraform.importer import mapping
 
     write = {a.lower() for a in mapping()["write_actions"]}
     roles = _role_policies(ctx)
@@ -720,7 +720,7 @@ def finish(ctx: Context) -> None:
     _log_retention(ctx)
     _finish_apis(ctx)
     _finish_buckets(ctx)
-    from advisor.importers.tf_code import inspect_function
+    from advisor.importers.terraform.code import inspect_function
 
     for fn in list(ctx.arch.nodes_of_kind("lambda")):  # last: glue needs the callers known
         if fn in ctx.res_of:
@@ -728,7 +728,7 @@ def finish(ctx: Context) -> None:
 
 
 def _lambda_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
-    from advisor.importers.terraform import mapping
+    from advisor.importers.terraform.importer import mapping
 
     env = b.first("environment")
     variables = env.get("variables") if env is not None else b.get("environment_variables")

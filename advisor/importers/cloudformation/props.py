@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from advisor.importers.cfn_context import Ctx
+from advisor.importers.cloudformation.context import Ctx
 
 MB = 1024 * 1024
 SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)

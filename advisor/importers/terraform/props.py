@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from advisor.importers.tf_hcl import Block, Expr, Ref
+from advisor.importers.terraform.hcl import Block, Expr, Ref
 
 if TYPE_CHECKING:
-    from advisor.importers.terraform import Context
+    from advisor.importers.terraform.importer import Context
 
 MB = 1024 * 1024
 

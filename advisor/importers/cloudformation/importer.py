@@ -1,15 +1,15 @@
 """CloudFormation / SAM (YAML or JSON) -> Architecture.
 
 Order of work:
-  1. parse safely with line marks (cfn_yaml), merge SAM Globals (cfn_sam)
+  1. parse safely with line marks (template), merge SAM Globals (sam)
   2. one node per component resource, named after its logical ID; wiring resources
      (IAM, permissions, mappings, subscriptions, API methods, ...) are consumed and
      counted; unknown types become `resource` nodes with an info note
   3. wiring -> edges: SAM events and policies, IAM, event source mappings, invoke configs,
      subscriptions, notifications, rules, schedules, pipes, Step Functions definitions,
      API Gateway integrations, environment variables, ...
-  4. handler inspection (cfn_code), entry points (a `clients` node), notes, and
-     `arch.aliases`: every folded resource / SAM-generated id -> its node (cfn_aliases)
+  4. handler inspection (code), entry points (a `clients` node), notes, and
+     `arch.aliases`: every folded resource / SAM-generated id -> its node (aliases)
   5. `resolve_modes()` fills every edge mode left to the catalog default
 
 Public API: `import_template(path, text=None, data=None) -> Architecture`.
@@ -24,9 +24,9 @@ from typing import Any
 
 from advisor.catalog import kind_for_cloudformation
 from advisor.errors import AdvisorError, Diagnostic
-from advisor.importers import cfn_apigw, cfn_code, cfn_iam, cfn_sam, cfn_sfn, cfn_wiring
-from advisor.importers.cfn_aliases import build_aliases
-from advisor.importers.cfn_context import (
+from advisor.importers.cloudformation import apigw, code, iam, sam, sfn, wiring
+from advisor.importers.cloudformation.aliases import build_aliases
+from advisor.importers.cloudformation.context import (
     NAME_PROPS,
     PSEUDO_PREFIX,
     SAM_GENERATED_SUFFIXES,
@@ -34,8 +34,8 @@ from advisor.importers.cfn_context import (
     data,
     sub_vars,
 )
-from advisor.importers.cfn_props import props_for
-from advisor.importers.cfn_yaml import LineDict, load_template
+from advisor.importers.cloudformation.props import props_for
+from advisor.importers.cloudformation.template import LineDict, load_template
 from advisor.model import Architecture
 
 NETWORK_TYPES = re.compile(
@@ -59,11 +59,11 @@ def import_template(path: str, text: str | None = None, data_: Any = None) -> Ar
                                        "no `Resources` mapping",
                                        "a template needs a top-level Resources section")])
     ctx = Ctx(data_, path, text)
-    cfn_sam.merge_globals(ctx)
+    sam.merge_globals(ctx)
     _aliases(ctx)
     _nodes(ctx)
     _wire(ctx)
-    cfn_code.inspect_functions(ctx)
+    code.inspect_functions(ctx)
     _entry_points(ctx)
     _unresolved_refs(ctx)
     _summary_notes(ctx)
@@ -118,40 +118,40 @@ def _wire(ctx: Ctx) -> None:
     # APIs first: SAM Api events attach to them and read their Auth.
     for lid in ctx.of_type("AWS::Serverless::Api", "AWS::ApiGateway::RestApi",
                            "AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Api"):
-        cfn_apigw.api_props(ctx, lid, ctx.names[lid])
-    cfn_apigw.wire_rest(ctx)
-    cfn_apigw.wire_v2(ctx)
+        apigw.api_props(ctx, lid, ctx.names[lid])
+    apigw.wire_rest(ctx)
+    apigw.wire_v2(ctx)
     for lid in functions + machines:
-        cfn_sam.wire_events(ctx, lid)
-    cfn_wiring.wire_event_source_mappings(ctx)
-    cfn_wiring.wire_sqs_redrive(ctx)
-    cfn_wiring.wire_sns(ctx)
-    cfn_wiring.wire_s3_notifications(ctx)
-    cfn_wiring.wire_rules(ctx)
-    cfn_wiring.wire_schedules(ctx)
-    cfn_wiring.wire_pipes(ctx)
-    cfn_wiring.wire_firehose(ctx)
-    cfn_wiring.wire_dynamodb_kinesis(ctx)
-    cfn_wiring.wire_appsync(ctx)
-    cfn_wiring.wire_alb(ctx)
-    cfn_wiring.wire_cloudfront(ctx)
-    cfn_wiring.wire_waf(ctx)
-    cfn_wiring.wire_iot_rules(ctx)
-    cfn_wiring.wire_ssm_documents(ctx)
+        sam.wire_events(ctx, lid)
+    wiring.wire_event_source_mappings(ctx)
+    wiring.wire_sqs_redrive(ctx)
+    wiring.wire_sns(ctx)
+    wiring.wire_s3_notifications(ctx)
+    wiring.wire_rules(ctx)
+    wiring.wire_schedules(ctx)
+    wiring.wire_pipes(ctx)
+    wiring.wire_firehose(ctx)
+    wiring.wire_dynamodb_kinesis(ctx)
+    wiring.wire_appsync(ctx)
+    wiring.wire_alb(ctx)
+    wiring.wire_cloudfront(ctx)
+    wiring.wire_waf(ctx)
+    wiring.wire_iot_rules(ctx)
+    wiring.wire_ssm_documents(ctx)
     for lid in machines:
-        cfn_sfn.wire_state_machine(ctx, lid)
+        sfn.wire_state_machine(ctx, lid)
     for lid in functions:
-        statements = cfn_sam.wire_policies(ctx, lid)
-        cfn_sam.sam_function_extras(ctx, lid)
-        cfn_wiring.wire_lambda_dlq(ctx, lid)
-        cfn_iam.wire_function_iam(ctx, lid, statements)
-    cfn_wiring.wire_invoke_configs(ctx)
-    cfn_wiring.wire_function_urls(ctx)
+        statements = sam.wire_policies(ctx, lid)
+        sam.sam_function_extras(ctx, lid)
+        wiring.wire_lambda_dlq(ctx, lid)
+        iam.wire_function_iam(ctx, lid, statements)
+    wiring.wire_invoke_configs(ctx)
+    wiring.wire_function_urls(ctx)
     for lid in functions:
         _env_edges(ctx, lid)
-    cfn_wiring.connect_default_bus(ctx)
-    cfn_wiring.wire_permissions(ctx)
-    cfn_wiring.wire_log_groups(ctx)
+    wiring.connect_default_bus(ctx)
+    wiring.wire_permissions(ctx)
+    wiring.wire_log_groups(ctx)
     for lid in sorted(ctx.deferred):
         ctx.consumed[ctx.rtype(lid)] += 1
 

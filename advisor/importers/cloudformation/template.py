@@ -243,10 +243,10 @@ def load_yaml(text: str, path: str = "<string>") -> Any:
     every error and every limit reached to the pure-Python `CfnLoader` below, so values,
     marks and error messages are the same whichever path read the document.
     """
-    from advisor.importers import cfn_yaml_fast
+    from advisor.importers.cloudformation import template_fast
 
-    fast = cfn_yaml_fast.load(text)
-    if fast is not cfn_yaml_fast.SLOW:
+    fast = template_fast.load(text)
+    if fast is not template_fast.SLOW:
         return fast
     return load_yaml_pure(text, path)
 

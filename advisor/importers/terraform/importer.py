@@ -26,8 +26,8 @@ from typing import Any
 
 from advisor import catalog
 from advisor.errors import Diagnostic
-from advisor.importers.tf_hcl import Block, Expr, Ref, iter_refs
-from advisor.importers.tf_module import (
+from advisor.importers.terraform.hcl import Block, Expr, Ref, iter_refs
+from advisor.importers.terraform.module import (
     Module,
     Resource,
     Workspace,
@@ -46,7 +46,7 @@ _RESERVED = {"architecture", "workload", "group", "true", "false", "client"}
 def mapping() -> dict[str, Any]:
     from advisor.importers.reading import package_yaml
 
-    return package_yaml("tf_mapping.yaml")  # type: ignore[no-any-return]
+    return package_yaml("terraform/mapping.yaml")  # type: ignore[no-any-return]
 
 
 def is_consumed(rtype: str) -> bool:
@@ -240,7 +240,8 @@ def import_terraform(path: str, text: str | None = None) -> Architecture:
 
     `text`, when given, is the content of the single file `path` (pasted HCL).
     """
-    from advisor.importers import tf_aliases, tf_props, tf_wiring
+    from advisor.importers.terraform import aliases, wiring
+    from advisor.importers.terraform import props as node_props
 
     ws = load_workspace(path, text)
     arch = Architecture(name=_arch_name(path), source=path, format="terraform")
@@ -283,13 +284,13 @@ def import_terraform(path: str, text: str | None = None) -> Architecture:
             )
 
     for name in arch.node_names():
-        tf_props.read_node(ctx, name)
+        node_props.read_node(ctx, name)
     for res in ws.resources():
         if catalog.kind_for_terraform(res.type) is None and is_consumed(res.type):
             ctx.consume(res.type)
-            tf_wiring.read_wiring(ctx, res)
-    tf_wiring.finish(ctx)
-    arch.aliases = tf_aliases.build_aliases(ctx)  # before the registry list is dropped
+            wiring.read_wiring(ctx, res)
+    wiring.finish(ctx)
+    arch.aliases = aliases.build_aliases(ctx)  # before the registry list is dropped
     _entry_points(ctx)
     _remote_module_notes(ctx)
     if ctx.consumed:

@@ -7,7 +7,7 @@ folds those into nodes (they are wiring, not components), so without this map a 
 about `MyApiProdStage` would belong to nothing. Two sources:
 
 1. declared resources that did not become nodes: the owner is what their properties name
-   (`cfn_data.yaml` `alias_owner`: a Stage's `RestApiId`, a Permission's `FunctionName`),
+   (`cloudformation/data.yaml` `alias_owner`: a Stage's `RestApiId`, a Permission's `FunctionName`),
    following chains of folded resources (Policy -> Role -> function); failing that, the
    first node that references them (a Role belongs to the function whose `Role` names it);
 2. the ids SAM generates from a resource (`<Fn>Role`, `<Fn><Event>`,
@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from advisor.importers.cfn_context import Ctx, data
+from advisor.importers.cloudformation.context import Ctx, data
 
 _STAGE_ID = re.compile(r"[^A-Za-z0-9]")
 

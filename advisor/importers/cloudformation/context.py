@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import Diagnostic
-from advisor.importers.cfn_yaml import LineDict
+from advisor.importers.cloudformation.template import LineDict
 from advisor.model import Architecture, Location
 
 PSEUDO_PREFIX = "AWS::"
@@ -41,10 +41,10 @@ SAM_GENERATED_SUFFIXES = ("Role", "Alias", "Version", "Stage", "Deployment", "Po
 
 @cache
 def data() -> dict[str, Any]:
-    """cfn_data.yaml: the mappings the importer reads (event types, policy templates, ...)."""
+    """cloudformation/data.yaml: the mappings the importer reads (event types, policy templates, ...)."""
     from advisor.importers.reading import package_yaml
 
-    return package_yaml("cfn_data.yaml")  # type: ignore[no-any-return]
+    return package_yaml("cloudformation/data.yaml")  # type: ignore[no-any-return]
 
 
 def safe_name(raw: str, taken: set[str] | None = None) -> str:

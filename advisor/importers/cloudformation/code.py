@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from advisor.importers.cfn_context import Ctx
+from advisor.importers.cloudformation.context import Ctx
 from advisor.importers.handlers import (
     HandlerReport,
     find_handler,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from advisor.importers.cfn_context import Ctx, kind_from_arn
-from advisor.importers.cfn_sam import _stream_props, subscription_redrive, target_policies
+from advisor.importers.cloudformation.context import Ctx, kind_from_arn
+from advisor.importers.cloudformation.sam import _stream_props, subscription_redrive, target_policies
 
 
 def _list(value: Any) -> list[Any]:

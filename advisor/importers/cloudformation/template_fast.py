@@ -38,7 +38,7 @@ from yaml.events import (
 )
 from yaml.nodes import ScalarNode
 
-from advisor.importers.cfn_yaml import (
+from advisor.importers.cloudformation.template import (
     INTRINSIC_TAGS,
     MAX_ALIASES,
     MAX_DEPTH,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from advisor.importers.cfn_context import Ctx, data
-from advisor.importers.cfn_yaml import LineDict
+from advisor.importers.cloudformation.context import Ctx, data
+from advisor.importers.cloudformation.template import LineDict
 
 GLOBAL_SECTIONS = {
     "Function": "AWS::Serverless::Function",
@@ -141,7 +141,7 @@ def _on_failure(ctx: Ctx, p: dict[str, Any]) -> str | None:
 
 def _api_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
                spec: dict[str, Any]) -> None:
-    from advisor.importers.cfn_apigw import sam_api_event
+    from advisor.importers.cloudformation.apigw import sam_api_event
 
     api_ref = p.get("RestApiId") if spec["api_type"] == "rest" else p.get("ApiId")
     api = ctx.node_ref(api_ref) if api_ref is not None else None
@@ -155,7 +155,7 @@ def _api_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
 def _rule_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
                 spec: dict[str, Any]) -> None:
     """EventBridgeRule / CloudWatchEvent / Schedule: SAM generates a rule <Fn><Event>."""
-    from advisor.importers.cfn_props import eventbridge_props
+    from advisor.importers.cloudformation.props import eventbridge_props
 
     props = eventbridge_props(ctx, lid, {"EventPattern": p.get("Pattern"),
                                          "ScheduleExpression": p.get("Schedule")}
@@ -270,7 +270,7 @@ def policy_items(ctx: Ctx, lid: str) -> list[Any]:
 def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
     """SAM policy templates -> edges to what they let the function write; returns the
     inline IAM statements (for wildcard checks and action-based edges)."""
-    from advisor.importers.cfn_iam import managed_policy_is_wide
+    from advisor.importers.cloudformation.iam import managed_policy_is_wide
 
     node = ctx.names.get(lid)
     table = data()["sam_policies"]
@@ -315,6 +315,6 @@ def sam_function_extras(ctx: Ctx, lid: str) -> None:
             ctx.edge(node, target, mode="async", label="on failure", anchor=lid)
     eic = p.get("EventInvokeConfig")
     if isinstance(eic, dict):
-        from advisor.importers.cfn_wiring import apply_invoke_config
+        from advisor.importers.cloudformation.wiring import apply_invoke_config
 
         apply_invoke_config(ctx, node, eic, lid)

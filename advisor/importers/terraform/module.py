@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import AdvisorError, Diagnostic
-from advisor.importers.tf_hcl import Block, Expr, Ref, iter_refs, parse_hcl
+from advisor.importers.terraform.hcl import Block, Expr, Ref, iter_refs, parse_hcl
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # one .tf file; real ones are well under 1 MB
 MAX_FILES = 400  # .tf files across all modules of one import

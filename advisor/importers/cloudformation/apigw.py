@@ -14,8 +14,8 @@ import re
 from typing import Any
 
 from advisor.errors import AdvisorError
-from advisor.importers.cfn_context import Ctx, data, kind_from_arn
-from advisor.importers.cfn_yaml import load_template
+from advisor.importers.cloudformation.context import Ctx, data, kind_from_arn
+from advisor.importers.cloudformation.template import load_template
 
 _SERVICE_URI = re.compile(r"arn:[^:]*:apigateway:[^:]*:([a-z0-9-]+):(path|action)/(.*)")
 _AUTH = {"NONE": "none", "AWS_IAM": "iam", "COGNITO_USER_POOLS": "cognito", "CUSTOM": "lambda",
@@ -293,7 +293,7 @@ def _pick(ctx: Ctx, kind: str | None, places: list[Any], credentials: Any, owner
                 return node
     if credentials is not None and kind:
         for role in ctx.resource_refs(credentials):
-            from advisor.importers.cfn_iam import role_statements
+            from advisor.importers.cloudformation.iam import role_statements
 
             stmts, _ = role_statements(ctx, role)
             for stmt in stmts:

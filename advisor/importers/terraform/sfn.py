@@ -15,11 +15,11 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from advisor.importers.tf_hcl import Block, Expr, iter_refs
-from advisor.importers.tf_module import Module, Resource
+from advisor.importers.terraform.hcl import Block, Expr, iter_refs
+from advisor.importers.terraform.module import Module, Resource
 
 if TYPE_CHECKING:
-    from advisor.importers.terraform import Context
+    from advisor.importers.terraform.importer import Context
 
 _OPTIMIZED_RE = re.compile(
     r"arn:aws:states:::(aws-sdk:)?([a-z0-9-]+):([A-Za-z0-9]+)(\.sync(?::2)?|\.waitForTaskToken)?"
@@ -101,7 +101,7 @@ def _polls(states: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> bool:
 def read_definition(
     ctx: Context, name: str, res: Resource, value: Any, b: Block, mod: Module
 ) -> None:
-    from advisor.importers.terraform import mapping
+    from advisor.importers.terraform.importer import mapping
 
     definition = _definition_object(value)
     if definition is None:
@@ -153,7 +153,7 @@ def read_definition(
                     if isinstance(v, str):
                         targets += [n for n in ctx.by_literal(v) if ctx.arch.kind(n) == kind]
             if not targets and kind == "eventbridge":
-                from advisor.importers.tf_wiring import _default_bus
+                from advisor.importers.terraform.wiring import _default_bus
 
                 targets = [_default_bus(ctx, b)]
         if not targets:

@@ -3,7 +3,7 @@
 Why: checkov, tfsec and peers report findings on the resource carrying the setting
 (`aws_api_gateway_stage.prod`, `aws_lambda_permission.allow_sqs`, `aws_iam_role.lambda`),
 which the importer folds into a node instead of making it one. The owner is what the
-resource's own attributes name (`tf_mapping.yaml` `alias_owner`: a stage's `rest_api_id`,
+resource's own attributes name (`terraform/mapping.yaml` `alias_owner`: a stage's `rest_api_id`,
 a permission's `function_name`, a subscription's `endpoint`), following chains of consumed
 resources (role policy -> role -> function); failing that, the first node referencing it
 (a role belongs to the function whose `role` names it).
@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from advisor import catalog
-from advisor.importers.tf_hcl import Block, iter_refs
-from advisor.importers.tf_module import Resource, resolve_ref
+from advisor.importers.terraform.hcl import Block, iter_refs
+from advisor.importers.terraform.module import Resource, resolve_ref
 
 
 def build_aliases(ctx: Any) -> dict[str, str]:
     """Address -> node name for every consumed resource whose owner is known."""
-    from advisor.importers.terraform import is_consumed, mapping
+    from advisor.importers.terraform.importer import is_consumed, mapping
 
     table: dict[str, list[str]] = mapping()["alias_owner"]
     folded = {
@@ -126,7 +126,7 @@ def _users(ctx: Any, folded: dict[str, Resource]) -> dict[str, list[str]]:
 
 
 def _first_user(ctx: Any, nodes: list[str | None]) -> str | None:
-    from advisor.importers.terraform import mapping
+    from advisor.importers.terraform.importer import mapping
 
     found = {n for n in nodes if n is not None}
     if not found:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.importers.cfn_context import Ctx, data
+from advisor.importers.cloudformation.context import Ctx, data
 
 # Actions that have no resource-level permissions, so `Resource: "*"` is the only option.
 _NO_RESOURCE_LEVEL = ("xray:", "logs:createloggroup", "cloudwatch:putmetricdata",

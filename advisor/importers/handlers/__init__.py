@@ -1,0 +1,137 @@
+"""Handler inspection (this package): is a Lambda function glue, or does it do real work?
+
+"Glue" means: the function takes the event and makes one AWS SDK call that forwards it
+(maybe reshaped) to one service, the case a native integration replaces. The source is
+read, never imported or run: Python through `ast`, JavaScript/TypeScript through a small
+tokenizer that drops comments and then regular expressions over the code.
+
+The verdict is deliberately conservative (a false "glue" would advise deleting real
+work): `glue` only with one forwarding SDK call, no HTTP client, no configuration or
+telemetry calls, and little control flow; `logic` when the code shows several calls,
+external HTTP, or branching; `unknown` when the code cannot be read. The evidence (the
+call found and the service it targets) is kept so a report can show why.
+
+Public API:
+    inspect_source(text, language, *, path=None) -> HandlerReport
+    inspect_file(path) -> HandlerReport
+    find_handler(code_dir, handler, runtime) -> Path | None
+    language_of(path_or_runtime) -> "python" | "javascript" | None
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from advisor.importers.handlers.javascript import inspect_js
+from advisor.importers.handlers.python import inspect_python
+from advisor.importers.handlers.verdict import HandlerReport, SdkCall, decide, service_kind
+
+__all__ = ["JS_EXT", "PY_EXT", "HandlerReport", "SdkCall", "find_handler", "inspect_file",
+           "inspect_source", "language_of", "service_kind"]
+
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
+PY_EXT = (".py",)
+JS_EXT = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
+
+def language_of(hint: str | None) -> str | None:
+    """`python` / `javascript` from a file name or a Lambda runtime id."""
+    if not hint:
+        return None
+    h = hint.lower()
+    if h.endswith(PY_EXT) or h.startswith("python"):
+        return "python"
+    if h.endswith(JS_EXT) or h.startswith("nodejs"):
+        return "javascript"
+    return None
+
+
+def inspect_source(text: str, language: str, *, path: str | None = None,
+                   extra: list[str] | None = None) -> HandlerReport:
+    """Classify one handler source (plus sources it imports, given as `extra`)."""
+    inspect = inspect_python if language == "python" else inspect_js
+    report, functions = inspect(text)
+    for more in extra or []:
+        other, f2 = inspect(more)
+        report.calls = sorted(set(report.calls) | set(other.calls))
+        report.http_calls += other.http_calls
+        report.decisions += other.decisions
+        functions += f2
+    report.path = path
+    if report.verdict == "unknown" and report.reasons:
+        return report
+    return decide(report, functions)
+
+
+def inspect_file(path: str | Path) -> HandlerReport:
+    """Read a handler file (and local modules it imports) and classify it."""
+    p = Path(path)
+    language = language_of(p.name) or "python"
+    try:
+        if p.stat().st_size > MAX_SOURCE_BYTES:
+            return HandlerReport(language, "unknown", reasons=["source too large"], path=str(p))
+        text = p.read_text("utf-8", errors="replace")
+    except OSError as exc:
+        return HandlerReport(language, "unknown", reasons=[f"unreadable: {exc}"], path=str(p))
+    extra = [t for t in _local_imports(p, text, language)]
+    return inspect_source(text, language, path=str(p), extra=extra)
+
+
+def _local_imports(path: Path, text: str, language: str) -> list[str]:
+    """Sources of sibling modules the handler imports (one level), read as text."""
+    names: list[Path] = []
+    if language == "python":
+        for m in re.finditer(r"^\s*(?:from\s+\.?([\w.]+)\s+import|import\s+([\w.]+))", text, re.M):
+            mod = (m.group(1) or m.group(2) or "").split(".")[0]
+            cand = path.parent / f"{mod}.py"
+            if mod and cand.is_file() and cand != path:
+                names.append(cand)
+    else:
+        for m in re.finditer(r"(?:require\(\s*|from\s+)['\"](\.{1,2}/[^'\"]+)['\"]", text):
+            base = (path.parent / m.group(1))
+            for ext in ("", *JS_EXT):
+                cand = Path(str(base) + ext)
+                if cand.is_file() and cand != path:
+                    names.append(cand)
+                    break
+    out = []
+    for cand in sorted(set(names))[:10]:
+        try:
+            if cand.stat().st_size <= MAX_SOURCE_BYTES:
+                out.append(cand.read_text("utf-8", errors="replace"))
+        except OSError:
+            continue
+    return out
+
+
+def find_handler(code_dir: Path, handler: str | None, runtime: str | None,
+                 entry_points: list[str] | None = None) -> Path | None:
+    """The source file a Lambda `Handler` names inside its code folder.
+
+    `app.lambda_handler` -> app.py / app.js / app.mjs / app.ts (by runtime);
+    `src/handlers/app.handler` keeps the folders; esbuild `EntryPoints` win for Node.
+    """
+    if not code_dir.is_dir():
+        return code_dir if code_dir.is_file() else None
+    for entry in entry_points or []:
+        cand = code_dir / entry
+        if cand.is_file():
+            return cand
+    if not handler or "." not in handler:
+        return None
+    module = handler.rsplit(".", 1)[0]
+    lang = language_of(runtime) if runtime else None
+    exts = PY_EXT if lang == "python" else JS_EXT if lang == "javascript" else PY_EXT + JS_EXT
+    for base in (code_dir, code_dir / "src"):
+        for ext in exts:
+            cand = base / f"{module}{ext}"
+            if cand.is_file():
+                return cand
+    if lang == "javascript":
+        # a compiled path such as dist/app.handler whose source is app.ts or src/app.ts
+        stem = Path(module).name
+        for ext in JS_EXT:
+            for cand in (code_dir / f"{stem}{ext}", code_dir / "src" / f"{stem}{ext}"):
+                if cand.is_file():
+                    return cand
+    return None

@@ -8,6 +8,7 @@ never a traceback or an unbounded read.
 from __future__ import annotations
 
 import os
+import stat
 from importlib import resources
 from typing import Any
 
@@ -16,27 +17,72 @@ from advisor.errors import AdvisorError, Diagnostic
 DEFAULT_LIMIT = 20 * 1024 * 1024  # 20 MB: far above any real template (CFN's own cap is 1 MB)
 
 
-def read_text(path: str, limit: int = DEFAULT_LIMIT) -> str:
-    """The file's text, or AdvisorError saying exactly why it cannot be read."""
+def read_text(path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT, *,
+              display: str | None = None, lenient: bool = False) -> str:
+    """The file's text, or AdvisorError saying exactly why it cannot be read.
+
+    Only a regular file is opened (a symbolic link to one is fine): a FIFO, socket or
+    device would block or never end, so it is refused from its `stat` before any `open`,
+    and the descriptor is checked again after opening (non-blocking) in case the path
+    changed in between. At most `limit` bytes are read. `display` is the name errors
+    use (default: the path); `lenient` decodes invalid UTF-8 with replacement characters
+    (for handler sources, which are only scanned).
+    """
+    name = display or str(path)
     try:
-        size = os.path.getsize(path)
+        st = os.stat(path)
     except OSError as exc:
-        raise AdvisorError([Diagnostic(path, 1, 1, f"cannot read: {exc.strerror or exc}",
+        raise AdvisorError([Diagnostic(name, 1, 1, f"cannot read: {exc.strerror or exc}",
                                        "check the path and permissions")]) from None
-    if os.path.isdir(path):
-        raise AdvisorError([Diagnostic(path, 1, 1, "is a directory, not a file")])
-    if size > limit:
+    if stat.S_ISDIR(st.st_mode):
+        raise AdvisorError([Diagnostic(name, 1, 1, "is a directory, not a file")])
+    if not stat.S_ISREG(st.st_mode):
+        raise AdvisorError([Diagnostic(name, 1, 1, f"not a regular file ({file_type(st.st_mode)})",
+                                       "only regular files are read")])
+    if st.st_size > limit:
         raise AdvisorError([Diagnostic(
-            path, 1, 1,
-            f"file is too large ({size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB)",
+            name, 1, 1,
+            f"file is too large ({st.st_size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB)",
             "split it, or check that this is the file you meant")])
     try:
-        with open(path, "rb") as handle:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise AdvisorError([Diagnostic(name, 1, 1, f"cannot read: {exc.strerror or exc}",
+                                       "check the path and permissions")]) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise AdvisorError([Diagnostic(name, 1, 1, "not a regular file (changed while read)")])
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise AdvisorError([Diagnostic(path, 1, 1, f"cannot read: {exc.strerror or exc}",
+        raise AdvisorError([Diagnostic(name, 1, 1, f"cannot read: {exc.strerror or exc}",
                                        "check the path and permissions")]) from None
-    return decode(data, path)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise AdvisorError([Diagnostic(name, 1, 1, f"file grew past the limit ({limit / 1e6:.0f} MB)")])
+    if lenient:
+        return data.decode("utf-8-sig", errors="replace")
+    return decode(data, name)
+
+
+def file_type(mode: int) -> str:
+    """What a non-regular file is, in words (for the result line that says it was skipped)."""
+    for test, word in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return word
+    return "not a regular file"
+
+
+def read_beside(path: str | os.PathLike[str], limit: int) -> tuple[str | None, str | None]:
+    """A file a template points to (a definition, an OpenAPI body, handler code):
+    (text, None), or (None, why it was not read) for the importer's note."""
+    try:
+        return read_text(path, limit), None
+    except AdvisorError as exc:
+        return None, exc.diagnostics[0].message if exc.diagnostics else "could not be read"
 
 
 def decode(data: bytes, path: str) -> str:

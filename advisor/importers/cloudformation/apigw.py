@@ -16,6 +16,7 @@ from typing import Any
 from advisor.errors import AdvisorError
 from advisor.importers.cloudformation.context import Ctx, data, kind_from_arn
 from advisor.importers.cloudformation.template import load_template
+from advisor.importers.reading import read_beside
 
 _SERVICE_URI = re.compile(r"arn:[^:]*:apigateway:[^:]*:([a-z0-9-]+):(path|action)/(.*)")
 _AUTH = {"NONE": "none", "AWS_IAM": "iam", "COGNITO_USER_POOLS": "cognito", "CUSTOM": "lambda",
@@ -132,13 +133,14 @@ def _read_local(ctx: Ctx, lid: str, uri: str) -> Any:
         return None
     path = (ctx.base_dir / uri).resolve()
     line, col = ctx.line_of(None, lid)
+    text, why = read_beside(path, MAX_OPENAPI_BYTES)
+    if text is None:
+        ctx.info(f"DefinitionUri {uri} of {lid} is not a readable file beside the template "
+                 f"({why})", line, col)
+        return None
     try:
-        if not path.is_file() or path.stat().st_size > MAX_OPENAPI_BYTES:
-            ctx.info(f"DefinitionUri {uri} of {lid} is not a readable file beside the template",
-                     line, col)
-            return None
-        return load_template(path.read_text("utf-8"), str(path))
-    except (OSError, UnicodeDecodeError, AdvisorError):
+        return load_template(text, str(path))
+    except AdvisorError:
         ctx.info(f"DefinitionUri {uri} of {lid} could not be read", line, col)
         return None
 

@@ -52,7 +52,10 @@ def import_template(path: str, text: str | None = None, data_: Any = None) -> Ar
     """Import one CloudFormation/SAM template; raises AdvisorError for unusable input."""
     if data_ is None:
         if text is None:
-            text = Path(path).read_text("utf-8")
+            from advisor.importers import MAX_BYTES
+            from advisor.importers.reading import read_text
+
+            text = read_text(path, MAX_BYTES)
         data_ = load_template(text, path)
     if not isinstance(data_, dict) or not isinstance(data_.get("Resources"), dict):
         raise AdvisorError([Diagnostic(path, 1, 1, "not a CloudFormation template: "

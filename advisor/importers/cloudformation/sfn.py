@@ -15,11 +15,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from advisor.errors import AdvisorError
+from advisor.importers import asl
 from advisor.importers.cloudformation.context import Ctx, data, walk
 from advisor.importers.cloudformation.template import load_template
+from advisor.importers.reading import read_beside
 
 _VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 _TOKEN = re.compile(r"__cfnref(\d+)__")
@@ -148,14 +148,10 @@ def _definition_text(ctx: Ctx, raw: Any, refs: _Refs, variables: dict[str, Any])
 def _load_file(ctx: Ctx, lid: str, uri: str, refs: _Refs, variables: dict[str, Any]) -> Any:
     path = (ctx.base_dir / uri).resolve()
     line, col = ctx.line_of(None, lid)
-    try:
-        if not path.is_file() or path.stat().st_size > MAX_DEFINITION_BYTES:
-            ctx.info(f"DefinitionUri {uri} of {lid} is not a readable file beside the template",
-                     line, col)
-            return None
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        ctx.info(f"DefinitionUri {uri} of {lid} could not be read", line, col)
+    text, why = read_beside(path, MAX_DEFINITION_BYTES)
+    if text is None:
+        ctx.info(f"DefinitionUri {uri} of {lid} is not a readable file beside the template "
+                 f"({why})", line, col)
         return None
     try:
         tree = load_template(text, str(path))
@@ -179,113 +175,34 @@ def wire_state_machine(ctx: Ctx, lid: str) -> None:
     if not isinstance(definition, dict):
         return
     refs.literals = [s for s in walk(definition) if isinstance(s, str) and s.startswith("arn:")]
-    states = _all_states(definition)
-    ctx.set_props(node, states=max(1, len(states)))
-    if _has_polling_loop(definition):
+    ctx.set_props(node, states=max(1, asl.count_states(definition)))
+    if asl.has_polling_loop(definition):
         ctx.set_props(node, polling=True)
-    for state in states.values():
-        if isinstance(state, dict) and state.get("Type") == "Task":
-            _wire_task(ctx, node, lid, state, refs)
-
-
-def _all_states(definition: dict[str, Any]) -> dict[str, Any]:
-    """Every state, nested ones (Parallel branches, Map processors) included."""
-    out: dict[str, Any] = {}
-    stack = [definition]
-    while stack:
-        machine = stack.pop()
-        states = machine.get("States")
-        if not isinstance(states, dict):
-            continue
-        for name, state in states.items():
-            key = name if name not in out else f"{name}#{len(out)}"
-            out[key] = state
-            if not isinstance(state, dict):
-                continue
-            for branch in state.get("Branches") or []:
-                if isinstance(branch, dict):
-                    stack.append(branch)
-            for key2 in ("Iterator", "ItemProcessor"):
-                if isinstance(state.get(key2), dict):
-                    stack.append(state[key2])
-    return out
-
-
-def _has_polling_loop(definition: dict[str, Any]) -> bool:
-    """A cycle through both a Wait and a Choice state: the machine polls for a result."""
-    stack = [definition]
-    while stack:
-        machine = stack.pop()
-        states = machine.get("States")
-        if not isinstance(states, dict):
-            continue
-        g = nx.DiGraph()
-        for name, state in states.items():
-            if not isinstance(state, dict):
-                continue
-            g.add_node(name, type=state.get("Type"))
-            for nxt in _next_states(state):
-                g.add_edge(name, nxt)
-            for branch in state.get("Branches") or []:
-                if isinstance(branch, dict):
-                    stack.append(branch)
-            for key in ("Iterator", "ItemProcessor"):
-                if isinstance(state.get(key), dict):
-                    stack.append(state[key])
-        for comp in nx.strongly_connected_components(g):
-            if len(comp) < 2:
-                continue
-            types = {g.nodes[n].get("type") for n in comp}
-            if "Wait" in types and "Choice" in types:
-                return True
-    return False
-
-
-def _next_states(state: dict[str, Any]) -> list[str]:
-    out = []
-    if isinstance(state.get("Next"), str):
-        out.append(state["Next"])
-    if isinstance(state.get("Default"), str):
-        out.append(state["Default"])
-    for choice in state.get("Choices") or []:
-        if isinstance(choice, dict) and isinstance(choice.get("Next"), str):
-            out.append(choice["Next"])
-    for catch in state.get("Catch") or []:
-        if isinstance(catch, dict) and isinstance(catch.get("Next"), str):
-            out.append(catch["Next"])
-    return out
-
-
-_RESOURCE = re.compile(r"^arn:[^:]*:states:[^:]*:[^:]*:(aws-sdk:)?([a-zA-Z0-9-]+):([A-Za-z0-9]+)"
-                       r"(\.[A-Za-z0-9]+)?$")
+    for _name, state in asl.tasks(definition):
+        _wire_task(ctx, node, lid, state, refs)
 
 
 def _wire_task(ctx: Ctx, node: str, lid: str, state: dict[str, Any], refs: _Refs) -> None:
     resource = state.get("Resource")
     if not isinstance(resource, str):
         return
-    params = state.get("Parameters", state.get("Arguments"))
-    m = _RESOURCE.match(resource)
-    if m is None:
+    params = asl.task_parameters(state)
+    task = asl.parse_resource(resource)
+    if task is None:
         # A direct Lambda ARN (or an activity): the Resource itself names the target.
         for value in refs.targets(ctx, resource):
             target = ctx.node_ref(value)
             if target is not None:
-                ctx.edge(node, target, mode="sync", props={"action": "lambda:invoke"},
+                ctx.edge(node, target, mode="sync", props=asl.BARE_FUNCTION.edge_props(),
                          anchor=lid)
         return
-    sdk, service, action, suffix = m.group(1), m.group(2), m.group(3), m.group(4)
-    table = data()["sfn_sdk_services"] if sdk else {}
+    if task.answers_a_callback:  # replies to whichever workflow handed out the token
+        return
+    service = str(task.service)
+    table = data()["sfn_sdk_services"] if task.sdk else {}
     kind = table.get(service) or data()["sfn_services"].get(service)
-    props: dict[str, Any] = {
-        "integration": "sdk" if sdk else "optimized",
-        "action": f"{service}:{action}",
-    }
+    props = task.edge_props()
     mode = "sync"
-    if suffix == ".waitForTaskToken":
-        props["wait"] = "callback"
-    elif suffix == ".sync":
-        props["wait"] = "poll"
     param_text = json.dumps(params, default=str) if params is not None else ""
     candidates = [ctx.node_ref(v) for v in refs.targets(ctx, param_text)]
     candidates = [c for c in candidates if c is not None]

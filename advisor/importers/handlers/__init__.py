@@ -23,9 +23,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from advisor.errors import AdvisorError
 from advisor.importers.handlers.javascript import inspect_js
 from advisor.importers.handlers.python import inspect_python
 from advisor.importers.handlers.verdict import HandlerReport, SdkCall, decide, service_kind
+from advisor.importers.reading import read_text
 
 __all__ = ["JS_EXT", "PY_EXT", "HandlerReport", "SdkCall", "find_handler", "inspect_file",
            "inspect_source", "language_of", "service_kind"]
@@ -68,11 +70,10 @@ def inspect_file(path: str | Path) -> HandlerReport:
     p = Path(path)
     language = language_of(p.name) or "python"
     try:
-        if p.stat().st_size > MAX_SOURCE_BYTES:
-            return HandlerReport(language, "unknown", reasons=["source too large"], path=str(p))
-        text = p.read_text("utf-8", errors="replace")
-    except OSError as exc:
-        return HandlerReport(language, "unknown", reasons=[f"unreadable: {exc}"], path=str(p))
+        text = read_text(p, MAX_SOURCE_BYTES, lenient=True)
+    except AdvisorError as exc:
+        why = exc.diagnostics[0].message if exc.diagnostics else "unreadable"
+        return HandlerReport(language, "unknown", reasons=[f"not read: {why}"], path=str(p))
     extra = [t for t in _local_imports(p, text, language)]
     return inspect_source(text, language, path=str(p), extra=extra)
 
@@ -97,9 +98,8 @@ def _local_imports(path: Path, text: str, language: str) -> list[str]:
     out = []
     for cand in sorted(set(names))[:10]:
         try:
-            if cand.stat().st_size <= MAX_SOURCE_BYTES:
-                out.append(cand.read_text("utf-8", errors="replace"))
-        except OSError:
+            out.append(read_text(cand, MAX_SOURCE_BYTES, lenient=True))
+        except AdvisorError:
             continue
     return out
 

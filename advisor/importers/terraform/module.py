@@ -96,53 +96,10 @@ class Workspace:
 
 
 def read_text(path: Path, display: str, limit: int = MAX_FILE_BYTES) -> str:
-    """Read a file as UTF-8 with a size bound; clear errors instead of tracebacks."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise AdvisorError(
-            [Diagnostic(display, 1, 1, f"cannot read file: {exc.strerror or exc}")]
-        ) from exc
-    if size > limit:
-        raise AdvisorError(
-            [
-                Diagnostic(
-                    display,
-                    1,
-                    1,
-                    f"file is {size / 1048576:.1f} MB; the Terraform importer reads files up to "
-                    f"{limit // 1048576} MB",
-                    suggestion="split the configuration or import a smaller module",
-                )
-            ]
-        )
-    raw = path.read_bytes()
-    return decode(raw, display)
+    """A .tf file through the package's one reader (regular files only, bounded)."""
+    from advisor.importers.reading import read_text as read_file
 
-
-def decode(raw: bytes, display: str) -> str:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise AdvisorError(
-            [
-                Diagnostic(
-                    display,
-                    line,
-                    col,
-                    f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                    suggestion="Terraform files must be UTF-8; re-save the file as UTF-8",
-                )
-            ]
-        ) from exc
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise AdvisorError(
-            [Diagnostic(display, line, 1, "file contains NUL bytes; not a text .tf file")]
-        )
-    return text
+    return read_file(path, limit, display=display)
 
 
 def load_workspace(path: str, text: str | None = None) -> Workspace:
@@ -250,12 +207,10 @@ def _make_reader(ws: Workspace, mod: Module) -> Any:
         text_path = text_path.replace("${path.cwd}", ".")
         if "${" in text_path:
             return None
-        target = (mod.dir / text_path).resolve()
-        try:
-            if not target.is_file() or target.stat().st_size > MAX_READ_BYTES:
-                return None
-            content = target.read_text("utf-8")
-        except (OSError, UnicodeDecodeError):
+        from advisor.importers.reading import read_beside
+
+        content, _why = read_beside((mod.dir / text_path).resolve(), MAX_READ_BYTES)
+        if content is None:
             return None
         if variables:
             content = _render_template(content, variables)

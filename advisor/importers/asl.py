@@ -1,0 +1,169 @@
+"""Amazon States Language: the one reading of Step Functions definitions.
+
+Both template importers hand a decoded definition (a dict) to this module; it knows the
+state types, nesting (Parallel branches, Map iterators and item processors), the task
+resource ARNs of every partition, the integration patterns and the polling-loop rule.
+What a task's Parameters *name* (a logical id, a Terraform reference) stays with the
+importer, which alone knows its own references.
+
+Integration patterns
+(https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html):
+- request-response: `arn:PARTITION:states:::SERVICE:ACTION` (or `aws-sdk:SERVICE:ACTION`);
+- run a job: the `.sync` / `.sync:2` suffix; the workflow waits for the job to finish,
+  which Step Functions does by polling or events: edge prop `wait = poll`;
+- wait for a callback: `.waitForTaskToken`: edge prop `wait = callback`.
+A bare function ARN (`arn:aws:lambda:...:function:NAME`) in `Resource` is the older Lambda
+invocation, and an activity ARN a worker poll; both are still tasks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+MAX_STATES = 10_000
+NESTED_KEYS = ("Iterator", "ItemProcessor")
+
+# arn:aws:states:::sqs:sendMessage, arn:aws-cn:states:::aws-sdk:s3:putObject,
+# arn:${partition}:states:::ecs:runTask.sync:2 (a partition the importer could not read)
+_SERVICE_TASK = re.compile(
+    r"^arn:[^:]*:states:[^:]*:[^:]*:(?P<sdk>aws-sdk:)?(?P<service>[a-zA-Z0-9-]+):"
+    r"(?P<action>[A-Za-z0-9]+)(?P<suffix>\.sync(?::2)?|\.waitForTaskToken)?$"
+)
+# actions that answer a waiting task rather than reach a resource
+CALLBACK_ACTIONS = frozenset({"sendTaskSuccess", "sendTaskFailure", "sendTaskHeartbeat"})
+
+
+@dataclass(frozen=True)
+class TaskResource:
+    """What a Task's `Resource` says: the service integration and its pattern."""
+
+    service: str | None  # "sqs", "lambda", "dynamodb", ...; None for a bare ARN
+    action: str | None  # "sendMessage", "invoke", ...
+    sdk: bool  # an AWS SDK integration (aws-sdk:SERVICE:ACTION)
+    pattern: str  # "request" | "sync" | "callback"
+
+    @property
+    def answers_a_callback(self) -> bool:
+        """SendTaskSuccess/Failure/Heartbeat: replies to a waiting workflow, no new target."""
+        return self.service in ("sfn", "states") and self.action in CALLBACK_ACTIONS
+
+    def edge_props(self) -> dict[str, Any]:
+        """The edge props this task gives the state machine -> target edge."""
+        if self.service is None:
+            return {"integration": "optimized", "action": "lambda:invoke"}
+        props: dict[str, Any] = {
+            "integration": "sdk" if self.sdk else "optimized",
+            "action": f"{self.service}:{self.action}",
+        }
+        if self.pattern == "callback":
+            props["wait"] = "callback"
+        elif self.pattern == "sync":
+            props["wait"] = "poll"
+        return props
+
+
+def parse_resource(resource: str) -> TaskResource | None:
+    """The integration a service-task ARN names, or None when it is not one (a bare Lambda
+    function ARN, an activity, a reference the importer must resolve)."""
+    m = _SERVICE_TASK.match(resource.strip())
+    if m is None:
+        return None
+    suffix = m.group("suffix") or ""
+    pattern = "callback" if suffix == ".waitForTaskToken" else "sync" if suffix else "request"
+    return TaskResource(m.group("service"), m.group("action"), bool(m.group("sdk")), pattern)
+
+
+BARE_FUNCTION = TaskResource(None, None, False, "request")
+
+
+def iter_states(definition: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(name, state) for every state, nested ones (branches, iterators) included, in a
+    stable order; at most MAX_STATES."""
+    if not isinstance(definition, dict):
+        return
+    stack = [definition]
+    seen = 0
+    while stack:
+        machine = stack.pop(0)
+        states = machine.get("States")
+        if not isinstance(states, dict):
+            continue
+        for name in states:
+            state = states[name]
+            if not isinstance(state, dict):
+                continue
+            seen += 1
+            if seen > MAX_STATES:
+                return
+            yield str(name), state
+            stack.extend(_children(state))
+
+
+def _children(state: dict[str, Any]) -> list[dict[str, Any]]:
+    out = [b for b in state.get("Branches") or [] if isinstance(b, dict)] \
+        if isinstance(state.get("Branches"), list) else []
+    out += [state[k] for k in NESTED_KEYS if isinstance(state.get(k), dict)]
+    return out
+
+
+def count_states(definition: Any) -> int:
+    return sum(1 for _ in iter_states(definition))
+
+
+def tasks(definition: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(name, state) of every Task state."""
+    for name, state in iter_states(definition):
+        if state.get("Type") == "Task":
+            yield name, state
+
+
+def task_parameters(state: dict[str, Any]) -> Any:
+    """`Parameters` (JSONPath) or `Arguments` (JSONata) of a task."""
+    return state.get("Parameters", state.get("Arguments"))
+
+
+def next_states(state: dict[str, Any]) -> list[str]:
+    """Every state this one can go to: Next, Default, each Choice and each Catch."""
+    out = []
+    for key in ("Next", "Default"):
+        if isinstance(state.get(key), str):
+            out.append(state[key])
+    for key in ("Choices", "Catch"):
+        items = state.get(key)
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("Next"), str):
+                out.append(item["Next"])
+    return out
+
+
+def has_polling_loop(definition: Any) -> bool:
+    """A cycle that runs a Task and a Wait state: the workflow polls for a result
+    (check, wait, check again). Each States map (the top level, every branch and
+    iterator) is its own graph, since transitions never cross them."""
+    if not isinstance(definition, dict):
+        return False
+    stack = [definition]
+    while stack:
+        machine = stack.pop()
+        states = machine.get("States")
+        if not isinstance(states, dict):
+            continue
+        g = nx.DiGraph()
+        for name, state in states.items():
+            if not isinstance(state, dict):
+                continue
+            g.add_node(name, type=state.get("Type"))
+            g.add_edges_from((name, nxt) for nxt in next_states(state))
+            stack.extend(_children(state))
+        for comp in nx.strongly_connected_components(g):
+            if len(comp) < 2:
+                continue
+            types = {g.nodes[n].get("type") for n in comp}
+            if "Wait" in types and "Task" in types:
+                return True
+    return False

@@ -11,6 +11,11 @@ Node attributes (graph.nodes[name]):
     group      tuple of group names, outermost first (() when not in a group)
     ignore     frozenset of rule ids suppressed on this node
     source_id  the template's own id (`MyFunction`, `aws_lambda_function.forward`)
+    stack      the stack (template file, CDK stack, Terraform module) the node comes from,
+               when several are analyzed as one system; None for a single input
+    prop_locs  {prop: Location} where a prop's value is set when that is not the node's
+               own declaration (an API's access logs live on its Stage resource): a finding
+               about the prop points there, where the fix goes
 
 Edge attributes (graph.edges[a, b]):
     mode       `sync` | `async` | `stream` | `poll` (defaulted from the catalog)
@@ -80,12 +85,16 @@ class Architecture:
         group: tuple[str, ...] = (),
         ignore: frozenset[str] | set[str] | tuple[str, ...] = (),
         source_id: str | None = None,
+        stack: str | None = None,
+        prop_locs: Mapping[str, Location] | None = None,
     ) -> None:
         """Add a node, or merge props into an existing node of the same name."""
         if name in self.graph:
             data = self.graph.nodes[name]
             data["props"].update(props or {})
             data["ignore"] = frozenset(data["ignore"]) | frozenset(ignore)
+            if prop_locs:
+                data.setdefault("prop_locs", {}).update(prop_locs)
             return
         self.graph.add_node(
             name,
@@ -95,6 +104,8 @@ class Architecture:
             group=tuple(group),
             ignore=frozenset(ignore),
             source_id=source_id,
+            stack=stack,
+            prop_locs=dict(prop_locs or {}),
         )
 
     def add_edge(
@@ -137,6 +148,16 @@ class Architecture:
 
     def props(self, name: str) -> dict[str, Any]:
         return dict(self.graph.nodes[name]["props"])
+
+    def location_of(self, name: str, prop: str | None = None) -> Location | None:
+        """Where to fix `prop` of node `name`: the resource that sets it when it is not the
+        node's own declaration (`prop_locs`), else where the node was declared."""
+        data = self.graph.nodes[name]
+        if prop is not None:
+            loc = (data.get("prop_locs") or {}).get(prop)
+            if loc is not None:
+                return loc  # type: ignore[no-any-return]
+        return data.get("loc")  # type: ignore[no-any-return]
 
     def node_names(self) -> list[str]:
         """Names in a stable order (sorted), for deterministic output."""
@@ -210,6 +231,8 @@ class Architecture:
             }
             if data.get("group"):
                 item["group"] = list(data["group"])
+            if data.get("stack"):
+                item["stack"] = data["stack"]
             if data.get("loc") is not None:
                 item["location"] = data["loc"].to_dict()
             nodes.append(item)

@@ -203,7 +203,7 @@ class Linker:
         cands = exact or [e for e in self.exports if e.stack is not stack and
                           matches(e.name, name)]
         if not cands:
-            return None, (f"no stack of this system exports {name!r}; kept as a resource "
+            return None, (f"no stack of this system exports {name!r}; the reference stays "
                           "outside the system")
         if len({id(c.stack) for c in cands}) > 1:
             which = ", ".join(sorted({c.stack.name for c in cands}))

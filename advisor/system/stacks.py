@@ -34,6 +34,7 @@ MAX_NESTING = 8
 MAX_STACKS = 500
 STANDARD_NAMES = ("template", "template.cfn", "samconfig-template", "main", "root")
 _REMOTE = re.compile(r"^(https?|s3)://", re.I)
+_CDK_NESTED = re.compile(r"^(.+)\.NestedStack/[^/]+\.NestedStackResource$")
 _ASSET_KEY = re.compile(r"/?([0-9a-f]{64}\.json)$")
 
 
@@ -166,12 +167,20 @@ def _follow(stack: Stack, out: Collected, parsed: dict[str, tuple[str, str, Any]
             continue
         props = body.get("Properties") if isinstance(body.get("Properties"), dict) else {}
         passed = props.get("Parameters") if isinstance(props.get("Parameters"), dict) else {}
-        child = Stack(f"{stack.name}/{lid}", os.path.normpath(child_path), text, data,
+        child = Stack(_child_name(stack, lid, body), os.path.normpath(child_path), text, data,
                       parent=stack,
                       resource=lid, passed=dict(passed))
         stack.children[lid] = child
         out.stacks.append(child)
         _follow(child, out, parsed)
+
+
+def _child_name(parent: Stack, lid: str, body: dict[str, Any]) -> str:
+    """`parent/Lid`; a CDK nested stack by its construct path (`ServiceStack/Store`)."""
+    meta = body.get("Metadata") if isinstance(body.get("Metadata"), dict) else {}
+    cpath = meta.get("aws:cdk:path")
+    m = _CDK_NESTED.match(cpath) if isinstance(cpath, str) else None
+    return m.group(1) if m else f"{parent.name}/{lid}"
 
 
 def _ancestor_has(stack: Stack | None, real: str) -> bool:

@@ -1,4 +1,5 @@
 import os
+
 import boto3
 
 sqs = boto3.client("sqs")

@@ -1,10 +1,11 @@
-"""Diagrams of a 200-node, 13-stack system: how long they take and what they weigh.
+"""Diagrams of a 200-node, 14-stack system: how long they take and what they weigh.
 
 Run on demand: `.venv/bin/python benchmarks/bench_diagrams.py [OUT_DIR]` (default
-`out/bench-diagrams/`). Builds a microservice platform (a shared platform stack and
-twelve service stacks: API -> handlers -> table, events over a shared bus, queues with
-workers, table streams into a lake, a workflow, fan-out topics; a few glue functions and
-queues without DLQs so the rewrites have work), analyses it with the real pipeline, and
+`out/bench-diagrams/`). Builds a microservice platform (a shared platform stack, an
+edge stack and twelve service stacks, clients in none; per service: API -> handlers ->
+table, events over a shared bus, queues with workers, table streams into a lake, a
+workflow, fan-out topics; a few glue functions and queues without DLQs so the rewrites
+have work), analyses it with the real pipeline, and
 writes before/after/diff/compare as SVG and PNG, with icons and without. Prints the time
 per diagram and format, the file sizes and the PNG sizes in pixels.
 
@@ -110,7 +111,7 @@ def main() -> int:
     start = time.perf_counter()
     result = analyze_architecture(arch, Options(), FileResult(source="platform (generated)"))
     print(f"design: {arch.graph.number_of_nodes()} nodes, {arch.graph.number_of_edges()} edges, "
-          f"{len({d.get('stack') for _, d in arch.graph.nodes(data=True)})} stacks; "
+          f"{len({d['stack'] for _, d in arch.graph.nodes(data=True) if d.get('stack')})} stacks; "
           f"{len(result.findings)} findings, {len(result.changes)} changes; "
           f"analysis {time.perf_counter() - start:.2f} s")
     for icons in (True, False):

@@ -818,7 +818,7 @@ def test_a_node_a_rewrite_added_joins_its_owners_stack() -> None:
 
 
 def test_two_hundred_node_design_lays_out_in_stack_clusters() -> None:
-    """The benchmark's 203-node, 13-stack platform (benchmarks/bench_diagrams.py): every
+    """The benchmark's 203-node, 14-stack platform (benchmarks/bench_diagrams.py): every
     stack is a cluster holding its nodes, no two nodes overlap, and each service reads
     left to right (API, then its handlers, then its table)."""
     import importlib.util

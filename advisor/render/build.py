@@ -37,6 +37,7 @@ from advisor.render.style import (
     font,
     mode_style,
     node_label,
+    status_label,
     status_style,
     style,
 )
@@ -152,11 +153,10 @@ def _edge_attrs(data: dict[str, Any], status: str | None, changes: list[str] | N
         attrs["color"] = quote(st["color"])
         attrs["fontcolor"] = quote(st["color"])
         attrs["penwidth"] = str(max(float(ms["penwidth"]), 2.0))
-        head = f"{st['mark']} {st['word']}"
         if status == "changed" and changes:
             lines = [f"{st['mark']} {changes[0]}", *changes[1:]]
         else:
-            lines = [f"{head} · {text}" if text else head]
+            lines = [status_label(status, text)]
     if lines:
         attrs["label"] = _label_html(lines)
     return attrs
@@ -178,7 +178,7 @@ def _ref_attrs(prop: str, status: str | None) -> dict[str, str]:
             color=quote(st["color"]),
             fontcolor=quote(st["color"]),
             penwidth="1.6",
-            label=quote(f"{st['mark']} {st['word']} · {prop}"),
+            label=quote(status_label(status, prop)),
         )
     return attrs
 

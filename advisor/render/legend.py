@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
-from advisor.render.style import style
+from advisor.render.style import badge_cell, style
 
 STATUS_ORDER = ("removed", "added", "changed")
 MODE_ORDER = ("sync", "async", "stream", "poll")
@@ -73,10 +73,7 @@ def table(drawn: Drawn) -> str | None:
             st = style()["status"][status]
             marks.append(_entry(_swatch(st["mark"], st["fill"], st["color"]), st["legend"], st["color"]))
     if drawn.badges:
-        b = style()["badge"]
-        badge = (f'<TD BGCOLOR="{b["fill"]}" BORDER="0"><FONT COLOR="{b["color"]}" POINT-SIZE="8">'
-                 f'<B>{escape(b["mark"])}&#160;N errors</B></FONT></TD>')
-        marks.append(_entry(badge, b["legend"]))
+        marks.append(_entry(badge_cell(None, "N errors"), style()["badge"]["legend"]))
     for mode in MODE_ORDER:
         if mode in drawn.modes:
             m = style()["modes"][mode]

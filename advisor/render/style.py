@@ -110,14 +110,38 @@ def _table(rows: list[str], padding: int = 0) -> str:
     )
 
 
-def badge_cell(count: int | None) -> str:
-    """`⚠ 2 errors` on the badge colour; `⚠ error` when only the node is known."""
-    b = style()["badge"]
+def badge_words(count: int | None) -> str:
+    """`⚠ 2 errors`; `⚠ error` when only the node is known, not how many."""
     words = "error" if count is None else f"{count} error{'s' if count != 1 else ''}"
+    return f"{style()['badge']['mark']} {words}"
+
+
+def status_label(status: str, text: str = "") -> str:
+    """`✕ removed · PutRecord`, `+ added`: an edge's (or reference's) text with its status."""
+    st = style()["status"][status]
+    head = f"{st['mark']} {st['word']}"
+    return f"{head} · {text}" if text else head
+
+
+def shown_changes(changes: list[str] | tuple[str, ...]) -> list[str]:
+    """The change lines drawn: the first `changed_lines`, then `+N more`."""
+    limit = int(style().get("changed_lines", 4))
+    shown = list(changes[:limit])
+    if len(changes) > limit:
+        shown.append(f"+{len(changes) - limit} more")
+    return shown
+
+
+def badge_cell(count: int | None, text: str | None = None) -> str:
+    """The badge as a table cell on the badge colour (`text` instead of the count words:
+    the legend's `⚠ N errors`)."""
+    b = style()["badge"]
+    mark, _, words = badge_words(count).partition(" ")
+    words = text or words
     return (
         f'<TD BGCOLOR="{b["fill"]}" VALIGN="MIDDLE" CELLPADDING="2">'
         f'<FONT COLOR="{b["color"]}" POINT-SIZE="8">'
-        f'<B>{escape(b["mark"])}&#160;{escape(words)}</B></FONT></TD>'
+        f'<B>{escape(mark)}&#160;{escape(words)}</B></FONT></TD>'
     )
 
 
@@ -149,12 +173,8 @@ def node_label(
     extra = key_props_text(kind, props)
     if extra:
         lines.append(f'<FONT POINT-SIZE="9">{escape(extra)}</FONT>')
-    limit = int(style().get("changed_lines", 4))
-    shown = list(changes[:limit])
-    if len(changes) > limit:
-        shown.append(f"+{len(changes) - limit} more")
     colour = f' COLOR="{change_color}"' if change_color else ""
-    lines += [f'<FONT POINT-SIZE="9"{colour}>{escape(line)}</FONT>' for line in shown]
+    lines += [f'<FONT POINT-SIZE="9"{colour}>{escape(line)}</FONT>' for line in shown_changes(changes)]
     has_badge = badge is not False
     rows = []
     for i, line in enumerate(lines):

@@ -26,7 +26,14 @@ from typing import Any
 from advisor import catalog
 from advisor.render import badges
 from advisor.render.diff import GraphDiff, diff, ref_edges
-from advisor.render.style import edge_text, short_title, style
+from advisor.render.style import (
+    badge_words,
+    edge_text,
+    short_title,
+    shown_changes,
+    status_label,
+    style,
+)
 
 SHAPES = {
     "client": ("([", "])"),
@@ -118,14 +125,9 @@ def _node_label(v: _View, n: str) -> str:
     head = f"{_text(spec['mark'])} {name}" if spec["mark"] else name
     lines = [head, _text(short_title(kind)) + (f" · {spec['word']}" if st != "same" else "")]
     changes = v.status.node_changes.get(n, []) if v.status else []
-    limit = int(style().get("changed_lines", 4))
-    lines += [_text(c) for c in changes[:limit]]
-    if len(changes) > limit:
-        lines.append(f"+{len(changes) - limit} more")
+    lines += [_text(c) for c in shown_changes(changes)]
     if n in v.errors and st != "removed":
-        count = v.errors[n]
-        words = "error" if count is None else f"{count} error{'s' if count != 1 else ''}"
-        lines.append(f"{style()['badge']['mark']} {words}")
+        lines.append(badge_words(v.errors[n]))
     return "<br/>".join(lines)
 
 
@@ -137,11 +139,10 @@ def _edge_label(data: dict[str, Any], status: str, changes: list[str]) -> tuple[
         label = f"poll {label}".strip()
     if status == "same":
         return label, None
-    spec = style()["status"][status]
     if status == "changed" and changes:
-        text = f"{spec['mark']} " + "; ".join(changes)
+        text = f"{style()['status'][status]['mark']} " + "; ".join(changes)
     else:
-        text = f"{spec['mark']} {spec['word']}" + (f" · {label}" if label else "")
+        text = status_label(status, label)
     return text, f"st_{status}"
 
 
@@ -185,8 +186,7 @@ def _body(v: _View, prefix: str, depth: int, doc: _Doc) -> list[str]:
         if a not in ids or b not in ids:
             continue
         status = v.status.refs.get((a, b, prop), "same") if v.status else "same"
-        spec = style()["status"][status]
-        label = f"{spec['mark']} {spec['word']} · {prop}" if status != "same" else prop
+        label = status_label(status, prop) if status != "same" else prop
         lines.append(f'{indent}{ids[a]} {REF_ARROW}|"{_text(label)}"| {ids[b]}')
         doc.link(f"st_{status}" if status != "same" else "ref")
     for n in names:

@@ -23,10 +23,12 @@ from collections.abc import Callable
 
 from advisor.catalog import category_of
 from advisor.estimate.cost import GIB, Ctx, Usage
+from advisor.estimate.semantics import operation
 from advisor.estimate.services import s3_requests
 from advisor.units import SECONDS_PER_MONTH
 
 REQUEST_RESPONSE_KINDS = frozenset({"apigw", "appsync", "alb", "lambda", "ecs", "s3", "dynamodb"})
+READ_ONLY_RESPONSES = frozenset({"s3", "dynamodb"})  # a write is answered with a few headers
 TRACED_KINDS = frozenset({"lambda", "apigw", "sfn", "appsync"})
 KEY_REUSE_KINDS = frozenset({"sns", "kinesis", "firehose", "dynamodb"})
 
@@ -95,8 +97,9 @@ def function_logs(c: Ctx) -> list[Usage]:
 def data_transfer_out(c: Ctx) -> list[Usage]:
     """Responses to clients (callers outside AWS) and requests to external endpoints,
     billed as data transfer out to the internet on the AWS node that sends them. Writes
-    into ingestion services (a queue, stream or bus) answer with a small acknowledgement
-    and are not counted; CloudFront bills its own transfer (not priced here)."""
+    into ingestion services (a queue, stream or bus) and writes to S3 or DynamoDB answer
+    with a small acknowledgement and are not counted; CloudFront bills its own transfer
+    (not priced here)."""
     stated_response = (c.arch.workload or {}).get("response")
     lines = []
     for client in c.arch.nodes_of_kind("client"):
@@ -104,6 +107,8 @@ def data_transfer_out(c: Ctx) -> list[Usage]:
             if flow <= 0 or c.kind(s) not in REQUEST_RESPONSE_KINDS:
                 continue
             if c.g.edges[client, s].get("mode") not in (None, "sync"):
+                continue
+            if c.kind(s) in READ_ONLY_RESPONSES and operation(c.g.edges[client, s]).kind != "read":
                 continue
             if c.stated(s, "requests") is not None:
                 # the node states its own requests: this client's share of them
@@ -137,8 +142,11 @@ def _producers_consumers(c: Ctx, n: str) -> tuple[int, int]:
 
 
 def kms_requests(c: Ctx, n: str) -> float:
-    """KMS requests per month that SSE-KMS on `n` makes."""
+    """KMS requests per month that SSE-KMS on `n` makes (none while nothing flows: an idle
+    dead-letter queue asks KMS for no data key)."""
     kind = c.kind(n)
+    if c.load(n).records <= 0 and kind != "s3":
+        return 0.0
     if kind == "sqs":
         reuse_ms = c.stated(n, "data_key_reuse")
         reuse = float(reuse_ms) / 1000.0 if reuse_ms else float(c.default(

@@ -106,6 +106,9 @@ c -> api -> f
     small = estimate(parse_text(text.replace("payload = 10KB", "payload = 10KB, response = 1KB")))
     assert usd(small, "api", "Data transfer out") == pytest.approx(gb / 10 * 0.09)
     assert "workload.response" not in ids(small)
+    assert "workload.response_share_out" in ids(est)
+    half = estimate(parse_text(text.replace("payload = 10KB", "payload = 10KB, internet_share = 0.5")))
+    assert usd(half, "api", "Data transfer out") == pytest.approx(gb / 2 * 0.09)
     # the always-free 100 GB a month covers it
     assert usd(estimate(parse_text(text), free_tier=True), "api", "Data transfer out") == 0.0
 

@@ -100,7 +100,9 @@ def data_transfer_out(c: Ctx) -> list[Usage]:
     into ingestion services (a queue, stream or bus) and writes to S3 or DynamoDB answer
     with a small acknowledgement and are not counted; CloudFront bills its own transfer
     (not priced here)."""
-    stated_response = (c.arch.workload or {}).get("response")
+    workload = c.arch.workload or {}
+    stated_response = workload.get("response")
+    share = workload.get("internet_share")
     lines = []
     for client in c.arch.nodes_of_kind("client"):
         for s, flow, _e in c.out_flows(client):
@@ -117,20 +119,22 @@ def data_transfer_out(c: Ctx) -> list[Usage]:
             size = float(stated_response) if stated_response else c.load(s).payload
             if not stated_response:
                 c.notes.add("workload.response",
-                            "responses to clients are the size of the request payload and all "
-                            "leave AWS (data transfer out to the internet)", nodes=(s,),
-                            source="https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer",
+                            "responses to clients are the size of the request payload",
+                            nodes=(s,), source="engineering estimate", weak=True,
                             state="`workload { response = ... }` (response size)")
+            out = float(share) if share is not None else float(c.default(
+                "workload", "response_share_out",
+                "every response to a client leaves AWS (data transfer out to the internet)", s,
+                state="`workload { internet_share = ... }` (0-1)"))
             lines.append(Usage(s, f"Data transfer out (responses to {client})", "data_transfer.out",
-                               flow * size / GIB, optional=True))
-    for n in c.arch.node_names():
-        if category_of(c.kind(n)) in ("client", "external"):
-            continue
-        for s, flow, _e in c.out_flows(n):
-            if flow > 0 and c.kind(s) == "http":
-                lines.append(Usage(n, f"Data transfer out (requests to {s})", "data_transfer.out",
+                               flow * size * out / GIB, optional=True))
+    for endpoint in c.arch.nodes_of_kind("http"):
+        for n in sorted(c.g.predecessors(endpoint)):
+            flow = c.wl.edges.get((n, endpoint), 0.0)
+            if flow > 0 and category_of(c.kind(n)) not in ("client", "external"):
+                lines.append(Usage(n, f"Data transfer out (requests to {endpoint})", "data_transfer.out",
                                    flow * c.load(n).payload / GIB, optional=True))
-    return lines
+    return sorted(lines, key=lambda u: (u.node, u.name))
 
 
 # ----------------------------------------------------------------------------- KMS

@@ -204,7 +204,7 @@ def _assumptions(result: Any) -> str:
     told = assumptions_for(result)
     out = [f'<p class="meta">{escape(told["workload"])}</p>']
     if told["rows"]:
-        out.append('<details class="assumptions"><summary>Assumptions behind these figures '
+        out.append('<details class="assumptions" open><summary>Assumptions behind these figures '
                    f'({len(told["rows"])})</summary><ul>')
         for row in told["rows"]:
             how = (f' <span class="meta">State it with {escape(row["state"])}.</span>'

@@ -69,7 +69,6 @@ class Workload:
     succ: dict[str, list[str]] = field(default_factory=dict)  # sorted successors
     assumptions: Assumptions = field(default_factory=Assumptions)
     batches: dict[tuple[str, str], float] = field(default_factory=dict)  # records per batch
-    payload_stated: bool = True
 
 
 _RATE_RE = re.compile(r"rate\(\s*(\d+(?:\.\d+)?)\s+(minute|minutes|hour|hours|day|days)\s*\)", re.I)
@@ -394,5 +393,4 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
         succ=succ,
         assumptions=stated,
         batches=batches,
-        payload_stated=bool(wl.get("payload")),
     )

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "advisor.commands.analyze",  # analyze, optimize
     "advisor.commands.catalog",  # patterns, explain
     "advisor.commands.cost",  # cost, pricing
+    "advisor.commands.usage",  # usage
     "advisor.commands.report",  # report
     "advisor.commands.app",  # app
 )

@@ -12,7 +12,8 @@ rate for designs that state none, e.g. "10M/month"), `payload` (default payload,
 "2KB"), `patterns` (pattern pack directories, relative to the config file), `exclude`
 (gitwildmatch patterns), `region`, `apply`, `jobs`, `timeout`, `baseline` (relative to the
 config file), `system` (true: the CloudFormation/SAM templates of a run are one system,
-as `--system`). Command-line flags override every one of them.
+as `--system`), `usage-file` (an Infracost-format usage file, relative to the config file;
+default: the nearest infracost-usage.yml). Command-line flags override every one of them.
 
 A mistake in the file (unknown key, wrong type, bad rate) is an `AdvisorError` pointing
 at the config file, with a did-you-mean for misspelt keys.
@@ -58,6 +59,7 @@ class Config:
     timeout: float | None = None
     baseline: str | None = None
     system: bool = False  # analyze a run's templates as one system (`--system`)
+    usage_file: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -72,7 +74,7 @@ class Config:
 
 
 KEYS = ("select", "ignore", "fail-on", "requests", "payload", "patterns", "exclude",
-        "region", "apply", "jobs", "timeout", "baseline", "system")
+        "region", "apply", "jobs", "timeout", "baseline", "system", "usage-file")
 
 
 def parse_rate(text: str | float | int) -> float:
@@ -252,6 +254,10 @@ def _set(cfg: Config, key: str, value: Any, base: Path) -> None:
         if not isinstance(value, str):
             raise ValueError("expected a file name")
         cfg.baseline = str((base / value).resolve())
+    elif key == "usage-file":
+        if not isinstance(value, str):
+            raise ValueError("expected a file name")
+        cfg.usage_file = str((base / value).resolve())
 
 
 def discover_config(explicit: str | None = None, start: Path | None = None) -> Config:

@@ -40,6 +40,7 @@ class Options:
     estimates: bool = True
     # used only where a design states no workload of its own (configuration defaults)
     workload_defaults: dict[str, float] = field(default_factory=dict)
+    usage_file: str | None = None  # an Infracost-format usage file (advisor.estimate.usage)
 
 
 @dataclass
@@ -150,7 +151,8 @@ def analyze_architecture(arch: Architecture, options: Options, result: FileResul
     engine = _engine(tuple(options.pattern_dirs), tuple(options.select), tuple(options.ignore))
     # the judge keeps default rewrites of cost/performance rules that would cost more and
     # not be faster from being applied (the finding stays, with a note)
-    judge = estimate_judge(estimate, region=options.region, requests=options.requests)
+    judge = estimate_judge(estimate, region=options.region, requests=options.requests,
+                           usage=options.usage_file)
     outcome = engine.run(arch, apply=options.apply, judge=judge)
     result.before = arch
     result.findings = list(outcome.findings)
@@ -158,13 +160,15 @@ def analyze_architecture(arch: Architecture, options: Options, result: FileResul
     result.after = outcome.after
     result.changes = list(outcome.changes)
     if options.estimates:
-        result.before_estimate = estimate(arch, region=options.region, requests=options.requests)
+        result.before_estimate = estimate(arch, region=options.region, requests=options.requests,
+                                          usage=options.usage_file)
         result.after_estimate = estimate(
-            outcome.after, region=options.region, requests=options.requests
+            outcome.after, region=options.region, requests=options.requests,
+            usage=options.usage_file,
         )
         attach_alternative_deltas(
             arch, result.findings, result.before_estimate, region=options.region,
-            requests=options.requests, reuse_judged=True,
+            requests=options.requests, reuse_judged=True, usage=options.usage_file,
         )
     return result
 

@@ -4,7 +4,9 @@ app/state.py tested as plain functions.
 The clickstream sample is the seed case of DESIGN.md: a REST API whose Lambda only
 forwards to Firehose. Removing the Lambda must remove its whole cost: at 50M requests a
 month, 1024 MB and 120 ms, that is 50M x 0.12 s x 1 GB x $0.0000166667/GB-s = $100 of
-compute plus 50M x $0.20/M = $10 of requests (us-east-1 x86 list prices), $110 in all.
+compute plus 50M x $0.20/M = $10 of requests (us-east-1 x86 list prices), plus its log
+lines in CloudWatch Logs (Lambda's START/END/REPORT lines, about 350 bytes per
+invocation, at $0.50/GB: $8.15), $118.15 in all.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from advisor.app import state  # noqa: E402
 APP = REPO / "app" / "streamlit_app.py"
 CLICKSTREAM = (REPO / "samples" / "clickstream.arch").read_text("utf-8")
 GLUE = "GLUE-APIGW-FIREHOSE:ingest/forward/delivery"
-LAMBDA_COST = 50e6 * 0.12 * 1.0 * 0.0000166667 + 50 * 0.20  # see the module docstring
+LAMBDA_COST = (50e6 * 0.12 * 1.0 * 0.0000166667 + 50 * 0.20  # see the module docstring
+               + 50e6 * 350 / 1024**3 * 0.50)
 
 
 def _run(text: str = CLICKSTREAM) -> AppTest:

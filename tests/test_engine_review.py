@@ -228,10 +228,12 @@ browser -> ingest -> forward -> delivery
 
 def test_estimate_judge_keeps_a_dearer_pipe_out(engine: Engine) -> None:
     """SQS -> a 128 MB glue function running 1 ms -> SNS at 10M messages/month: the
-    function bills $0.20/M + 1 ms x 0.125 GB x $0.0000166667 = about $0.202/M, a pipe
-    $0.40/M (us-east-1 list prices), so the pipe costs about $2/month more: a cost rule
-    would not apply it by default; the function is confirmed glue, so it is applied and
-    the finding says what it costs."""
+    function runs once per batch of 10 (the SQS event source mapping's default), so it
+    bills 1M x ($0.20/M + 1 ms x 0.125 GB x $0.0000166667) plus its 350 bytes of log lines
+    per invocation at $0.50/GB; a pipe bills every message at $0.40/M (us-east-1 list
+    prices), so the pipe costs about $3.60/month more: a cost rule would not apply it by
+    default; the function is confirmed glue, so it is applied and the finding says what
+    it costs."""
     from advisor.engine.judge import estimate_judge
     from advisor.estimate import estimate
 
@@ -246,8 +248,8 @@ q -> relay -> out
     out = engine.run(arch, apply="default", judge=estimate_judge(estimate))
     f = next(f for f in out.findings if f.rule == "GLUE-STREAM-PIPES")
     cost = f.alternatives[0].cost_delta_usd_month
-    assert cost == pytest.approx(10 * (0.40 - 0.20 - 0.001 * 0.125 * 0.0000166667 * 1e6),
-                                 abs=0.3)
+    function = 1 * (0.20 + 0.001 * 0.125 * 0.0000166667 * 1e6) + 1e6 * 350 / 1024**3 * 0.50
+    assert cost == pytest.approx(10 * 0.40 - function, abs=0.01)
     assert "costs more" in f.note and "applied although" in f.note  # confirmed glue
     assert "relay" not in out.after.graph and "pipes" in kinds(out.after)
     assert "REL-SQS-DLQ" in {c.rule for c in out.changes}

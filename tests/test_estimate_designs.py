@@ -46,12 +46,22 @@ browser -> ingest -> delivery -> lake
 """
 
 
+def line(est, node: str, name: str) -> float:
+    """Monthly USD of the one component of `node` whose name starts with `name`."""
+    found = [c["monthly_usd"] for c in est.components if c["node"] == node and c["name"].startswith(name)]
+    assert len(found) == 1, [c["name"] for c in est.components if c["node"] == node]
+    return found[0]
+
+
 def test_seed_optimized_drops_api_gateway_and_lambda_cost_and_hop():
     before = estimate(parse_text(SEED))
     after = estimate(parse_text(SEED_DIRECT))
-    # REST: 50M x $3.50/M; Lambda: 50M x $0.20/M + 50M x 0.12 s x 1 GB x $0.0000166667
-    assert before.by_node["ingest"] == pytest.approx(175.00)
-    assert before.by_node["forward"] == pytest.approx(10.00 + 6e6 * 0.0000166667)
+    # REST: 50M x $3.50/M; Lambda: 50M x $0.20/M + 50M x 0.12 s x 1 GB x $0.0000166667,
+    # plus its log lines: 50M x 350 B / 2^30 x $0.50/GB
+    assert line(before, "ingest", "REST API requests") == pytest.approx(175.00)
+    assert line(before, "forward", "Requests") + line(before, "forward", "Duration (x86)") == \
+        pytest.approx(10.00 + 6e6 * 0.0000166667)
+    assert line(before, "forward", "Log ingestion") == pytest.approx(50e6 * 350 / 1024**3 * 0.50)
     assert "ingest" not in after.by_node and "forward" not in after.by_node
     # what stays (Firehose, S3) costs the same; the saving is exactly the removed nodes
     saving = before.monthly_usd - after.monthly_usd
@@ -92,7 +102,7 @@ def test_every_node_in_by_node_sorted():
 def test_requests_override_scales_request_costs():
     arch = parse_text(SEED)
     low = estimate(arch, requests=5e6)
-    assert low.by_node["ingest"] == pytest.approx(17.50)
+    assert line(low, "ingest", "REST API requests") == pytest.approx(17.50)
     assert low.entry_requests == 5e6
 
 
@@ -264,7 +274,7 @@ def test_to_dict_is_deterministic_and_has_contract_keys():
     a = estimate(parse_text(SEED)).to_dict()
     b = estimate(parse_text(SEED)).to_dict()
     assert a == b
-    assert set(a) == {"cost", "latency"}
+    assert set(a) == {"cost", "latency", "workload", "assumptions"}
     assert {"monthly_usd", "by_node", "components"} <= set(a["cost"])
     assert {"response_p50_ms", "response_p99_ms", "delivery_p50_ms"} <= set(a["latency"])
     for c in a["cost"]["components"]:

@@ -147,7 +147,9 @@ def test_cost_command_json_and_sweep(tmp_path):
     res = CliRunner().invoke(cli, ["cost", str(f), "--requests", "10M/month", "--sweep", "--format", "json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
-    assert data["cost"]["by_node"]["ingest"] == pytest.approx(35.0)  # 10M x $3.50/M
+    rest = [c for c in data["cost"]["components"]
+            if c["node"] == "ingest" and c["name"] == "REST API requests"]
+    assert rest[0]["monthly_usd"] == pytest.approx(35.0)  # 10M x $3.50/M
     assert len(data["sweep"]["rows"]) == 8
     titles = {c["title"] for c in data["sweep"]["comparisons"]}
     assert "API Gateway REST vs HTTP API" in titles

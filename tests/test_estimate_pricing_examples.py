@@ -19,6 +19,10 @@ KB = 1024
 
 
 def single(kind: str, props: dict, requests: float, payload: float = 1024) -> Architecture:
+    """One node fed by the workload. The Lambda pages' examples price requests and
+    duration only, so their functions state that they log nothing (`log_bytes = 0`)."""
+    if kind == "lambda":
+        props = {"log_bytes": 0, **props}
     arch = Architecture(name=kind)
     arch.workload = {"requests": requests, "payload": payload}
     arch.add_node("n", kind, props)

@@ -85,6 +85,9 @@ def _fail(diags: AdvisorError) -> None:
                    "exports, SSM parameters and nested stacks linked across stacks "
                    "[default: off, or the config's `system`]. A CDK cdk.out is always "
                    "one system.")
+@click.option("--usage-file", type=click.Path(dir_okay=False),
+              help="Infracost-format usage file (default: the config's usage-file, else the "
+                   "nearest infracost-usage.yml).")
 @click.option("--hook", is_flag=True,
               help="pre-commit mode: skip named files that are not architecture inputs, "
                    "apply excludes to them, analyse a .tf file as its module directory.")
@@ -95,7 +98,7 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
                 pattern_dirs: tuple[str, ...], apply_: str | None, requests_text: str | None,
                 region: str | None, exclude: tuple[str, ...], timeout: float | None,
                 baseline: str | None, write_baseline: str | None, config_path: str | None,
-                no_estimates: bool, system: bool | None, hook: bool,
+                no_estimates: bool, system: bool | None, usage_file: str | None, hook: bool,
                 memory_limit: int | None) -> None:
     """Analyse architectures: .arch files, CloudFormation/SAM templates, Terraform modules.
 
@@ -117,6 +120,14 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
             requests = parse_rate(requests_text)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--requests") from None
+    usage = None
+    if not no_estimates:
+        from advisor.estimate.usage import discover_usage_file
+
+        try:
+            usage = discover_usage_file(usage_file, cfg.usage_file)
+        except AdvisorError as exc:
+            _fail(exc)
     options = Options(
         select=_split(select) or cfg.select,
         ignore=_split(ignore) or cfg.ignore,
@@ -125,6 +136,7 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
         region=region or cfg.region or "us-east-1",
         requests=requests,
         estimates=not no_estimates,
+        usage_file=usage,
     )
     settings = batch.Settings(
         options=options,

@@ -34,6 +34,28 @@ def _money(x: float) -> str:
     return f"${x:,.2f}" if abs(x) >= 0.01 or x == 0 else f"${x:,.4f}"
 
 
+def workload_line(est: Any) -> str:
+    """`workload: 50M requests/month at browser, 2 KB per request (stated in the design)`."""
+    from advisor.estimate.assumptions import workload_text
+
+    return workload_text(getattr(est, "workload_summary", None) or {})
+
+
+def _print_assumptions(est: Any, after_est: Any = None) -> None:
+    from advisor.estimate.assumptions import assumption_line, assumption_rows
+
+    rows = assumption_rows(est, after_est)
+    click.echo(f"  {workload_line(est)}")
+    if not rows:
+        click.echo("  assumptions: none (every figure is stated)")
+        return
+    click.echo("  assumptions (defaults used where nothing was stated):")
+    for row in rows:
+        click.echo(f"    - {assumption_line(row)}")
+        if row.get("state"):
+            click.echo(f"      state it with: {row['state']}")
+
+
 def _print_text(path: str, est: Any, after_est: Any = None) -> None:
     click.echo(f"{path}: {est.region}, {est.entry_requests:,.0f} requests/month at the entry")
     click.echo("")
@@ -67,6 +89,8 @@ def _print_text(path: str, est: Any, after_est: Any = None) -> None:
             f"  optimized design: {_money(after_est.monthly_usd)} / month ({'+' if d >= 0 else '-'}"
             f"{_money(abs(d))})"
         )
+    click.echo("")
+    _print_assumptions(est, after_est)
     for note in est.notes:
         click.echo(f"  note: {note}")
 
@@ -116,7 +140,7 @@ def _print_sweep(sw: Any) -> None:
             )
 
 
-def _optimized(arch: Any) -> tuple[Any, list[tuple[str, Any]]]:
+def _optimized(arch: Any, **kw: Any) -> tuple[Any, list[tuple[str, Any]]]:
     """The engine's optimized design, and each glue finding's native rewrite (the same
     designs `analyze` reports, so the sweep and the report agree)."""
     try:
@@ -127,7 +151,7 @@ def _optimized(arch: Any) -> tuple[Any, list[tuple[str, Any]]]:
         from advisor.engine import estimate_judge
         from advisor.estimate import estimate as estimate_cost
 
-        engine = Engine.default(judge=estimate_judge(estimate_cost))
+        engine = Engine.default(judge=estimate_judge(estimate_cost, **kw))
         outcome = engine.run(arch, apply="default")
         glue: list[tuple[str, Any]] = []
         for finding in outcome.findings:  # found on the input design, whatever is applied
@@ -161,7 +185,12 @@ def _optimized(arch: Any) -> tuple[Any, list[tuple[str, Any]]]:
     type=click.Path(),
     help="A pricing YAML (from `advisor pricing import`) to use instead.",
 )
-@click.option("--free-tier", is_flag=True, help="Subtract the AWS free tier allowances.")
+@click.option("--free-tier", is_flag=True, help="Subtract the always-free AWS allowances.")
+@click.option("--free-tier-12-month", "free_tier_12", is_flag=True,
+              help="Also subtract the 12-month free tier of new accounts (created before 2025-07-15).")
+@click.option("--usage-file", type=click.Path(dir_okay=False),
+              help="Infracost-format usage file (default: the config's usage-file, else the "
+                   "nearest infracost-usage.yml).")
 @click.option(
     "--sweep",
     "do_sweep",
@@ -175,6 +204,8 @@ def cost_cmd(
     region: str,
     pricing_file: str | None,
     free_tier: bool,
+    free_tier_12: bool,
+    usage_file: str | None,
     do_sweep: bool,
     fmt: str,
 ) -> None:
@@ -183,15 +214,19 @@ def cost_cmd(
     Costs are per node and per pricing dimension; latency is the client-facing response
     path (p50/p99) and the time until data reaches its final store.
     """
+    from advisor.config import discover_config
     from advisor.estimate import estimate
+    from advisor.estimate.usage import discover_usage_file
     from advisor.pipeline import load_architecture
 
     requests = parse_requests(requests_text) if requests_text else None
-    kw = {"free_tier": free_tier, "pricing_file": pricing_file}
+    tier: Any = "12-month" if free_tier_12 else bool(free_tier)
     try:
+        usage = discover_usage_file(usage_file, discover_config().usage_file)
+        kw = {"free_tier": tier, "pricing_file": pricing_file, "usage": usage}
         arch = load_architecture(file)
         est = estimate(arch, region=region, requests=requests, **kw)
-        after, glue = _optimized(arch)
+        after, glue = _optimized(arch, region=region, requests=requests, **kw)
         after_est = estimate(after, region=region, requests=requests, **kw) if after else None
         sw = None
         if do_sweep:

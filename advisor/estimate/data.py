@@ -88,6 +88,9 @@ class Pricing:
     def rule(self, name: str, default: float) -> float:
         return float(self.rules.get(name, default))
 
+    def has(self, key: str) -> bool:
+        return key in self.prices
+
 
 def _tiers(raw: Any, key: str, path: str) -> tuple[tuple[float, float], ...]:
     out = []
@@ -197,3 +200,18 @@ def load_pricing(region: str = "us-east-1", path: str | None = None) -> Pricing:
 def latency_data() -> dict[str, Any]:
     text = resources.files("advisor.estimate").joinpath("data", "latency.yaml").read_text("utf-8")
     return safe_load(text)  # type: ignore[no-any-return]
+
+
+@cache
+def _model_defaults() -> dict[str, Any]:
+    text = resources.files("advisor.estimate").joinpath("data", "defaults.yaml").read_text("utf-8")
+    return safe_load(text)  # type: ignore[no-any-return]
+
+
+def model_default(section: str, name: str) -> dict[str, Any]:
+    """A modelling default of data/defaults.yaml: {value, unit, source, read, weak, note}."""
+    return dict(_model_defaults()[section][name])
+
+
+def default_value(section: str, name: str) -> Any:
+    return _model_defaults()[section][name]["value"]

@@ -1,14 +1,25 @@
-"""`estimate(arch)`: workload -> cost and latency, as one deterministic `Estimate`."""
+"""`estimate(arch)`: workload -> cost and latency, as one deterministic `Estimate`.
+
+Before the workload is propagated, the design is completed into the one that is priced:
+usage-file values become node props (advisor/estimate/usage.py), and services the
+design's functions call without declaring them (a state machine started by ARN, the
+default event bus) are added as nodes (advisor/estimate/semantics.implicit_services), so
+a rewrite that makes such a service explicit is not charged for a service that was there
+all along. The design passed in is never changed.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.estimate.assumptions import Assumption, Assumptions
 from advisor.estimate.cost import compute_cost
 from advisor.estimate.data import load_pricing
 from advisor.estimate.latency import LatencyResult, compute_latency
 from advisor.estimate.propagate import Workload, propagate
+from advisor.estimate.semantics import implicit_services
+from advisor.estimate.usage import UsageFile, apply_usage, resolve_usage
 from advisor.model import Architecture
 
 COST_DECIMALS = 4
@@ -28,6 +39,9 @@ class Estimate:
     notes: list[str] = field(default_factory=list)
     workload: Workload | None = field(default=None, repr=False)
     latency_result: LatencyResult | None = field(default=None, repr=False)
+    assumptions: list[Assumption] = field(default_factory=list)
+    workload_summary: dict[str, Any] = field(default_factory=dict)
+    priced: Architecture | None = field(default=None, repr=False)  # the design as priced
 
     @property
     def has_response(self) -> bool:
@@ -62,6 +76,7 @@ class Estimate:
                         "unit": c["unit"],
                         "price_usd": round(c["price_usd"], PRICE_DECIMALS),
                         "monthly_usd": round(c["monthly_usd"], COST_DECIMALS),
+                        **({"free_source": c["free_source"]} if c.get("free_source") else {}),
                     }
                     for c in self.components
                 ],
@@ -70,7 +85,49 @@ class Estimate:
                 "notes": list(self.notes),
             },
             "latency": dict(self.latency),
+            "workload": dict(self.workload_summary),
+            "assumptions": [a.to_dict() for a in self.assumptions],
         }
+
+
+def priced_design(arch: Architecture, usage: UsageFile | None = None
+                  ) -> tuple[Architecture, list[str], Assumptions]:
+    """The design that is priced: usage-file values applied, undeclared services the
+    functions call added (with the assumptions and notes that says)."""
+    out, notes, _stated = apply_usage(arch, usage)
+    stated = Assumptions()
+    implicit = implicit_services(out)
+    if implicit:
+        out = out.copy() if out is arch else out
+        for svc in implicit:
+            group = tuple(out.graph.nodes[svc.caller].get("group", ()))
+            out.add_node(svc.name, svc.kind, {}, group=group)
+            out.add_edge(svc.caller, svc.name, mode="sync", label="handler call")
+            stated.add("design.implicit_service",
+                       "services the functions call but the design does not declare are priced "
+                       "with default settings (they exist either way)",
+                       nodes=(svc.name,), source="handler inspection (glue_target)",
+                       state="declare the service as a node")
+            notes.append(f"{svc.caller} calls {svc.kind}, which the design does not declare: "
+                         f"priced as {svc.name} with default settings")
+    return out, notes, stated
+
+
+def _workload_summary(arch: Architecture, wl: Workload, requests: float | None) -> dict[str, Any]:
+    stated = arch.workload or {}
+    source = ("--requests" if requests is not None
+              else "design" if stated.get("requests") is not None else "default")
+    out: dict[str, Any] = {
+        "requests_month": round(wl.entry_rate, 3),
+        "requests_source": source,
+        "payload_bytes": float(stated.get("payload") or 1024.0),
+        "payload_source": "design" if stated.get("payload") else "default",
+        "entries": sorted(wl.entries),
+    }
+    for key in ("peak", "users", "response"):
+        if stated.get(key) is not None:
+            out[key] = stated[key]
+    return out
 
 
 def estimate(
@@ -78,17 +135,23 @@ def estimate(
     region: str = "us-east-1",
     requests: float | None = None,
     *,
-    free_tier: bool = False,
+    free_tier: Any = False,
     pricing_file: str | None = None,
+    usage: UsageFile | str | None = None,
 ) -> Estimate:
     """Cost and latency of `arch` per month; `requests` overrides the entry rate.
 
-    Raises AdvisorError when the region has no pricing data (never guesses prices).
+    `free_tier`: False (default), True / "always" (the always-free allowances) or
+    "12-month" (those and the 12-month offers). `usage`: an Infracost-format usage file
+    (path or `UsageFile`). Raises AdvisorError when the region has no pricing data (never
+    guesses prices) or the usage file is invalid.
     """
     pricing = load_pricing(region, pricing_file)
-    wl = propagate(arch, requests)
-    cost = compute_cost(arch, wl, pricing, free_tier=free_tier)
-    lat = compute_latency(arch, wl)
+    priced, design_notes, implicit_notes = priced_design(arch, resolve_usage(usage))
+    wl = propagate(priced, requests)
+    wl.assumptions.items.update(implicit_notes.items)
+    cost = compute_cost(priced, wl, pricing, free_tier=free_tier, notes=wl.assumptions)
+    lat = compute_latency(priced, wl)
     components = sorted(cost.components, key=lambda c: (c["node"], c["name"]))
     return Estimate(
         monthly_usd=cost.monthly_usd,
@@ -97,9 +160,12 @@ def estimate(
         latency=lat.to_dict(),
         region=region,
         entry_requests=wl.entry_rate,
-        notes=wl.notes + cost.notes + lat.notes,
+        notes=design_notes + wl.notes + cost.notes + lat.notes,
         workload=wl,
         latency_result=lat,
+        assumptions=wl.assumptions.to_list(),
+        workload_summary=_workload_summary(priced, wl, requests),
+        priced=priced,
     )
 
 

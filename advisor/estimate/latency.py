@@ -24,6 +24,7 @@ from typing import Any
 from advisor.catalog import category_of, prop_value
 from advisor.estimate.data import latency_data
 from advisor.estimate.propagate import MINUTES_PER_MONTH, Workload
+from advisor.estimate.semantics import is_side_call
 from advisor.model import Architecture
 from advisor.units import SECONDS_PER_MONTH
 
@@ -206,10 +207,14 @@ class _Model:
             kid_t = [memo[k] for k in kids if k in memo]
             if category_of(self.nodes[n]["kind"]) in ROUTING_CATEGORIES:
                 # an API's routes (a client's endpoints) are alternatives: a request
-                # takes one, so the slowest one is the response time, not their sum
-                slowest = max(kid_t, key=lambda t: (t.p50, t.p99), default=Timing(0.0, 0.0))
-                kid_t = [slowest]
-                kids = [k for k in kids if k in memo and memo[k] is slowest][:1] or kids[:0]
+                # takes one, so the slowest one is the response time, not their sum; its
+                # authorizer is called before the route, by every request
+                side = [k for k in kids if k in memo and is_side_call(self.arch, n, k)]
+                routes = [k for k in kids if k in memo and k not in side]
+                slowest = max((memo[k] for k in routes), key=lambda t: (t.p50, t.p99),
+                              default=Timing(0.0, 0.0))
+                kid_t = [slowest, *(memo[k] for k in side)]
+                kids = [*side, *[k for k in routes if memo[k] is slowest][:1]]
             kid_p50 = sum(t.p50 for t in kid_t)
             kid_p99 = sum(t.p99 for t in kid_t)
             if self.nodes[n]["kind"] == "sfn" and str(self.prop(n, "type") or "") == "express":

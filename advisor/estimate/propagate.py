@@ -2,26 +2,41 @@
 
 The design's workload (requests per month and payload size at the entry points) flows
 along the edges: each edge carries `records(source) x fanout x filter`, where an API,
-load balancer or CDN shares its requests among its routes (a request takes one route); a batched edge
-into a compute node (`batch = 10` on SQS -> Lambda) turns N records into N / batch
-invocations; a node's own `requests` prop replaces what flows in, and its `payload`
-replaces the incoming payload size. Edges that close a cycle (back edges of a
-depth-first walk from the entry points) carry nothing, so a loop is counted once
-around and propagation always terminates.
+load balancer or CDN shares its requests among its routes (a request takes one route).
+Calls every request makes besides its route (an authorizer, a KMS key, a log group) are
+not routes: they carry every request and take nothing from the routes, so adding an
+authorizer never makes the function behind the API cheaper.
+
+An event source mapping into a Lambda (SQS, Kinesis, DynamoDB Streams) invokes it once per
+batch: the edge's `batch`, else the mapping's default (10 for SQS, 100 for streams). A
+stream batch holds what arrives on a shard between polls (Lambda polls a Kinesis shard
+once a second, a DynamoDB stream shard four times a second, or waits the edge's batching
+`window`), so at low traffic batches are small; SQS batches are taken as full unless a
+`window` is stated (an assumption the output states). A stated `batch` on any other edge
+into a Lambda divides too. A node's own `requests` prop replaces what flows in, and its
+`payload` replaces the incoming payload size. Edges that close a cycle (back edges of a
+depth-first walk from the entry points) carry nothing, so a loop is counted once around
+and propagation always terminates.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
 from advisor.catalog import category_of, prop_value
+from advisor.estimate.assumptions import Assumptions
+from advisor.estimate.data import default_value
+from advisor.estimate.semantics import is_side_call
 from advisor.model import Architecture
 from advisor.units import SECONDS_PER_MONTH
 
 DEFAULT_REQUESTS = 1_000_000.0  # per month, when the design states no workload
 DEFAULT_PAYLOAD = 1024.0  # bytes
 BATCHED_TARGETS = frozenset({"lambda"})  # kinds billed per invocation of a batch
+POLLING_TARGETS = frozenset({"lambda", "pipes"})  # read their source in batches
+ESM_SOURCES = frozenset({"sqs", "kinesis", "dynamodb"})  # Lambda event source mappings, pipe sources
 PASSIVE_CATEGORIES = frozenset({"identity", "security", "observability"})
 MINUTES_PER_MONTH = SECONDS_PER_MONTH / 60
 
@@ -52,6 +67,8 @@ class Workload:
     entry_rate: float = 0.0  # the workload rate shared by the entry points
     order: list[str] = field(default_factory=list)  # topological, back edges ignored
     succ: dict[str, list[str]] = field(default_factory=dict)  # sorted successors
+    assumptions: Assumptions = field(default_factory=Assumptions)
+    batches: dict[tuple[str, str], float] = field(default_factory=dict)  # records per batch
 
 
 _RATE_RE = re.compile(r"rate\(\s*(\d+(?:\.\d+)?)\s+(minute|minutes|hour|hours|day|days)\s*\)", re.I)
@@ -202,18 +219,104 @@ def _failure_targets(arch: Architecture) -> set[tuple[str, str]]:
     }
 
 
+def peak_factor(arch: Architecture, notes: Assumptions, nodes: tuple[str, ...]) -> float:
+    """Peak rate over the monthly average that provisioned capacity is sized for: the
+    workload's `peak`, else the default (an assumption the output states)."""
+    stated = (arch.workload or {}).get("peak")
+    if stated:
+        return max(1.0, float(stated))
+    return float(notes.default(
+        "workload", "peak_factor",
+        "provisioned capacity is sized for a peak of 2x the monthly average rate",
+        nodes=nodes, state="`workload { peak = ... }`"))
+
+
+def stream_shards(arch: Architecture, n: str, records: float, payload: float,
+                  peak: float = 1.0) -> int:
+    """Shards of a Kinesis stream: the stated count, or what the write rate at the peak
+    needs (1 MB/s and 1,000 records/s per shard) for a provisioned stream; an on-demand
+    stream starts with the capacity of four shards."""
+    props = arch.graph.nodes[n]["props"]
+    if str(prop_value(props, "kinesis", "mode") or "on-demand") != "provisioned":
+        return int(default_value("event_source_mapping", "kinesis_ondemand_shards"))
+    per_s = records / SECONDS_PER_MONTH * peak
+    need = max(math.ceil(per_s * payload / 1048576), math.ceil(per_s / 1000), 1)
+    stated = props.get("shards")
+    return max(int(stated), need) if stated else need
+
+
+def _batch_size(arch: Architecture, a: str, b: str, eprops: dict, notes: Assumptions) -> float | None:
+    """Records per invocation on a -> b before traffic is considered: the stated `batch`,
+    else the event source mapping's default; None when the edge does not batch."""
+    kind_a, kind_b = arch.kind(a), arch.kind(b)
+    if kind_b not in POLLING_TARGETS:
+        return None
+    if eprops.get("batch"):
+        return max(1.0, float(eprops["batch"]))
+    if kind_a not in ESM_SOURCES:
+        return None
+    if kind_a == "sqs":
+        return float(notes.default(
+            "event_source_mapping", "sqs_batch",
+            "an SQS event source mapping with no batch size stated uses the default BatchSize "
+            "of 10", nodes=(b,), state="`batch` on the edge"))
+    return float(notes.default(
+        "event_source_mapping", "stream_batch",
+        "a stream event source mapping with no batch size stated uses the default BatchSize "
+        "of 100", nodes=(b,), state="`batch` on the edge"))
+
+
+def _records_per_batch(arch: Architecture, a: str, b: str, eprops: dict, batch: float,
+                       flow: float, load: Load, notes: Assumptions) -> float:
+    """How full a batch is: a stream batch holds what reaches one shard between polls
+    (or within the batching `window`); an SQS batch is full unless a `window` is stated."""
+    kind_a = arch.kind(a)
+    window_s = float(eprops.get("window") or 0) / 1000.0
+    per_s = flow / SECONDS_PER_MONTH
+    if kind_a == "kinesis":
+        mode = str(prop_value(arch.graph.nodes[a]["props"], "kinesis", "mode") or "on-demand")
+        peak = peak_factor(arch, notes, (a,)) if mode == "provisioned" and \
+            not arch.graph.nodes[a]["props"].get("shards") else 1.0
+        shards = stream_shards(arch, a, load.records, load.payload, peak)
+        polls = float(default_value("event_source_mapping", "kinesis_polls_per_second"))
+        gathered = per_s / shards * max(1.0 / polls, window_s)
+    elif kind_a == "dynamodb":
+        shards = float(notes.default(
+            "event_source_mapping", "dynamodb_stream_shards",
+            "the DynamoDB stream has one shard (stream batches hold what one shard gathers "
+            "between polls)", nodes=(a,)))
+        polls = float(default_value("event_source_mapping", "dynamodb_polls_per_second"))
+        gathered = per_s / shards * max(1.0 / polls, window_s)
+    elif kind_a == "sqs" and window_s <= 0:
+        notes.add("event_source_mapping.sqs_full_batches",
+                  "SQS batches are taken as full (below about one batch per poll of traffic "
+                  "they are smaller and cost more invocations and requests)", nodes=(b,),
+                  source="https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html",
+                  weak=True, state="`window` (batching window) or `requests` on the function")
+        return batch
+    else:
+        gathered = per_s * window_s
+    return max(1.0, min(batch, gathered))
+
+
 def propagate(arch: Architecture, requests: float | None = None) -> Workload:
     """Compute every node's monthly records, invocations and payload."""
     g = arch.graph
     notes: list[str] = []
+    stated = Assumptions()
     wl = arch.workload or {}
     rate = requests if requests is not None else wl.get("requests")
     if rate is None:
         rate = DEFAULT_REQUESTS
         notes.append("the design states no workload: assumed 1M requests/month at the entry points")
+        stated.default("workload", "requests",
+                       "the design states no workload: 1M requests/month at the entry points",
+                       state="`workload { requests = ... }`, --requests, or a usage file")
     base_payload = float(wl.get("payload") or DEFAULT_PAYLOAD)
     if not wl.get("payload"):
         notes.append("no payload size stated: assumed 1 KB per request")
+        stated.default("workload", "payload", "no payload size stated: 1 KB per request",
+                       state="`workload { payload = ... }` or `payload` on a node")
     entries, more = _entries(arch, float(rate))
     notes += more
     adj = g.succ
@@ -227,6 +330,7 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
     weighted_payload: dict[str, float] = {n: 0.0 for n in g}
     loads: dict[str, Load] = {}
     flows: dict[tuple[str, str], float] = {}
+    batches: dict[tuple[str, str], float] = {}
 
     for n, r in entries.items():
         records[n] += r
@@ -245,23 +349,30 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
             payload = float(props["payload"])
         loads[n] = Load(records=rec, invocations=inv, payload=payload)
         # an API, load balancer or CDN sends each request down one of its routes: its
-        # traffic is shared among them (unless an edge states its own `fanout`)
+        # traffic is shared among them (unless an edge states its own `fanout`); its
+        # authorizer, keys and log groups see every request and are not routes
         live = [s for s in succ[n] if (n, s) not in back and (n, s) not in failure_edges]
-        share = 1.0 / len(live) if live and category_of(nodes[n]["kind"]) == "edge" else 1.0
+        routing = category_of(nodes[n]["kind"]) == "edge"
+        routes = [s for s in live if not is_side_call(arch, n, s)] if routing else live
+        share = 1.0 / len(routes) if routing and routes else 1.0
         for s in succ[n]:
             if (n, s) in back or (n, s) in failure_edges:
                 flows[(n, s)] = 0.0
                 continue
             eprops = adj[n][s].get("props") or {}
-            fan = float(eprops["fanout"]) if eprops.get("fanout") is not None else share
+            default_fan = share if s in routes else 1.0
+            fan = float(eprops["fanout"]) if eprops.get("fanout") is not None else default_fan
             passed = float(eprops["filter"]) if eprops.get("filter") is not None else 1.0
             flow = rec * fan * passed
             flows[(n, s)] = flow
             records[s] += flow
             weighted_payload[s] += flow * payload
-            batch = eprops.get("batch")
-            if batch and nodes[s]["kind"] in BATCHED_TARGETS:
-                invocations[s] += flow / max(1.0, float(batch))
+            batch = _batch_size(arch, n, s, eprops, stated)
+            if batch is not None and flow > 0:
+                per = _records_per_batch(arch, n, s, eprops, batch, flow, loads[n], stated)
+                batches[(n, s)] = per
+                # a function runs once per batch; a pipe bills every event it passes
+                invocations[s] += flow / per if nodes[s]["kind"] in BATCHED_TARGETS else flow
             else:
                 invocations[s] += flow
     if failure_edges:
@@ -280,4 +391,6 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
         entry_rate=float(rate),
         order=order,
         succ=succ,
+        assumptions=stated,
+        batches=batches,
     )

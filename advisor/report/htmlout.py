@@ -146,6 +146,7 @@ def _result(result: Any, *, diagrams: bool, show_source: bool, icons: bool = Tru
                     f'<td class="num {_delta_class(d)}">{escape(d)}</td></tr>'
                 )
             out.append("</tbody></table>")
+        out.append(_assumptions(result))
     else:
         out.append("<p>No cost or latency estimate was made for this run.</p>")
     if diagrams:
@@ -195,6 +196,23 @@ def _result(result: Any, *, diagrams: bool, show_source: bool, icons: bool = Tru
         out.append("<p>No changes were applied.</p>")
     out.append("</section>")
     return "\n".join(out)
+
+
+def _assumptions(result: Any) -> str:
+    """The workload the estimate priced and every default it assumed, under the totals."""
+    from advisor.estimate.assumptions import assumption_line, assumptions_for
+
+    told = assumptions_for(result)
+    out = [f'<p class="meta">{escape(told["workload"])}</p>']
+    if told["rows"]:
+        out.append('<details class="assumptions" open><summary>Assumptions behind these figures '
+                   f'({len(told["rows"])})</summary><ul>')
+        for row in told["rows"]:
+            how = (f' <span class="meta">State it with {escape(row["state"])}.</span>'
+                   if row.get("state") else "")
+            out.append(f"<li>{escape(assumption_line(row))}{how}</li>")
+        out.append("</ul></details>")
+    return "".join(out)
 
 
 def _short(url: str) -> str:

@@ -88,6 +88,21 @@ def _overview(report: Any) -> list[str]:
     return out
 
 
+def _assumptions(result: Any) -> list[str]:
+    """The workload the estimate priced and every default it assumed, under the totals."""
+    from advisor.estimate.assumptions import assumption_line, assumptions_for
+
+    told = assumptions_for(result)
+    out = [f"{told['workload'][:1].upper()}{told['workload'][1:]}.", ""]
+    if told["rows"]:
+        out += ["Assumptions behind these figures:", ""]
+        for row in told["rows"]:
+            how = f" (state it with {row['state']})" if row.get("state") else ""
+            out.append(f"- {assumption_line(row)}{how}")
+        out.append("")
+    return out
+
+
 def _result(result: Any, *, level: int, diagrams: Mapping[str, str]) -> list[str]:
     h = "#" * level
     out: list[str] = []
@@ -126,6 +141,7 @@ def _result(result: Any, *, level: int, diagrams: Mapping[str, str]) -> list[str
                     f"{figures.money(after)} | {figures.signed_money(d)} |"
                 )
             out.append("")
+        out += _assumptions(result)
     else:
         out += ["No cost or latency estimate was made for this run.", ""]
     if diagrams:

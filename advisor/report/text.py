@@ -157,6 +157,7 @@ def _result(console: Console, result: Any) -> None:
             style = "green" if delta.startswith("-") else "red" if delta.startswith("+") else ""
             table.add_row(metric, before, after, Text(delta, style=style), pct)
         console.print(table)
+        _assumptions(console, result)
     changes = list(getattr(result, "changes", []))
     if changes:
         console.print(Text("Changes applied", style="bold"))
@@ -166,6 +167,19 @@ def _result(console: Console, result: Any) -> None:
                 overflow="fold",
             )
     console.print()
+
+
+def _assumptions(console: Console, result: Any) -> None:
+    """The workload the estimate priced and every default it assumed, under the totals."""
+    from advisor.estimate.assumptions import assumption_line, assumptions_for
+
+    told = assumptions_for(result)
+    console.print(Text(told["workload"], style="dim"), overflow="fold")
+    if told["rows"]:
+        console.print(Text("Assumptions", style="bold"))
+        for row in told["rows"]:
+            console.print(Padding(Text(f"- {assumption_line(row)}"), (0, 0, 0, 2), expand=False),
+                          overflow="fold")
 
 
 def _summary(console: Console, report: Any) -> None:

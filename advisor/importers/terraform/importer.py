@@ -13,7 +13,7 @@ modules, and maps:
 - every consumed resource's address to the node it belongs to (`arch.aliases`, tf_aliases).
 
 Props are set only where the configuration states them; the catalog supplies defaults.
-The per-type readers live in `tf_props` (node props) and `tf_wiring` (edges); this module
+The per-type readers live in `props` (node props) and `wiring/` (edges, one module per service family); this module
 owns naming, reference resolution to node names, entry points and the final assembly.
 """
 

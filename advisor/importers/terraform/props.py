@@ -3,7 +3,7 @@
 One reader per kind. Units follow advisor.units: sizes in bytes, durations in ms.
 Edges that a component's own arguments imply (a Lambda's environment naming a queue,
 Firehose's destination, a pipe's source and target, a state machine's tasks) are added
-by `tf_wiring`, which also reads these blocks; props stay here.
+by `wiring/`, which also reads these blocks; props stay here.
 """
 
 from __future__ import annotations

@@ -1,0 +1,90 @@
+"""SNS and SQS wiring: topic subscriptions (with their redrive DLQ and filter policy) and
+queue redrive policies, inline or as `aws_sqs_queue_redrive_policy`."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from advisor.importers.terraform.hcl import Block, Expr
+from advisor.importers.terraform.module import Module, Resource
+from advisor.importers.terraform.props import as_json, flag, num
+from advisor.importers.terraform.wiring.common import http_node, mark_dlq
+
+if TYPE_CHECKING:
+    from advisor.importers.terraform.importer import Context
+
+
+def _subscription(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    topics = ctx.nodes(mod, b.get("topic_arn"), b, "topic_arn")
+    protocol = str(b.get("protocol", ""))
+    endpoint = b.get("endpoint")
+    targets = ctx.nodes(mod, endpoint, b, "endpoint")
+    if not targets and protocol in ("http", "https") and isinstance(endpoint, str):
+        targets = [http_node(ctx, res, endpoint)]
+    if not targets:
+        if protocol in ("email", "email-json", "sms"):
+            ctx.note(b, f"{protocol} subscription of {res.address}: delivered outside AWS, no edge")
+        return
+    dlq = None
+    redrive = as_json(b.get("redrive_policy"))
+    redrive_val = redrive if isinstance(redrive, dict) else b.get("redrive_policy")
+    if isinstance(redrive_val, dict):
+        found = ctx.nodes(mod, redrive_val.get("deadLetterTargetArn"), b, "redrive_policy")
+        dlq = found[0] if found else None
+    elif redrive_val is not None:
+        found = ctx.nodes(mod, redrive_val, b, "redrive_policy")
+        dlq = found[0] if found else None
+    if dlq:
+        mark_dlq(ctx, dlq)
+    has_filter = b.get("filter_policy") is not None
+    for topic in topics:
+        for target in targets:
+            ctx.edge(
+                topic,
+                target,
+                block=b,
+                label="filter policy" if has_filter else None,
+                dlq=dlq,
+            )
+
+
+def _queue_redrive(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    for queue in ctx.nodes(mod, b.get("queue_url"), b, "queue_url"):
+        _apply_redrive(ctx, queue, b.get("redrive_policy"), b, mod)
+
+
+def _apply_redrive(ctx: Context, queue: str, policy: Any, b: Block, mod: Module) -> None:
+    if policy is None:
+        return
+    doc = as_json(policy)
+    target_value: Any = policy
+    receives = None
+    if isinstance(doc, dict):
+        target_value = doc.get("deadLetterTargetArn")
+        receives = num(doc.get("maxReceiveCount"))
+    elif isinstance(policy, Expr):
+        found = re.search(r"maxReceiveCount\"?\s*[:=]\s*\"?(\d+)", policy.text)
+        receives = int(found.group(1)) if found else None
+    dlqs = [n for n in ctx.nodes(mod, target_value, b, "redrive_policy") if n != queue]
+    if dlqs:
+        ctx.set_props(queue, dlq=dlqs[0], max_receives=receives)
+        mark_dlq(ctx, dlqs[0])
+
+
+def _sqs_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
+    _apply_redrive(ctx, name, b.get("redrive_policy"), b, mod)
+    if res.registry and flag(b.get("create_dlq")):
+        ctx.set_props(name, max_receives=None)
+        ctx.note(
+            b, f"registry SQS module {res.address} creates a DLQ (not modelled as its own node)"
+        )
+
+
+WIRING = {
+    "aws_sns_topic_subscription": _subscription,
+    "aws_sqs_queue_redrive_policy": _queue_redrive,
+}
+IMPLIED = {
+    "sqs": _sqs_implied,
+}

@@ -138,6 +138,7 @@ def _result(console: Console, result: Any) -> None:
         console.print(Text("no findings", style="green"))
     else:
         _findings(console, result, findings)
+    _notes(console, result)
     if common.has_estimates(result):
         table = Table(
             title="Before / after",
@@ -161,6 +162,22 @@ def _result(console: Console, result: Any) -> None:
                 overflow="fold",
             )
     console.print()
+
+
+def _notes(console: Console, result: Any) -> None:
+    """What the importer could not read or decided (a module not followed, a count not
+    known): an empty result must never look like a clean one."""
+    notes = list(getattr(result, "notes", None) or [])
+    if not notes:
+        return
+    console.print(Text(f"Notes ({len(notes)})", style="bold"))
+    for note in notes:
+        line = Text()
+        where = common.short_location(note, result.source)
+        if where:
+            line.append(where + "  ", style="dim")
+        line.append(str(getattr(note, "message", note)))
+        console.print(Padding(line, (0, 0, 0, 2), expand=False), overflow="fold")
 
 
 def _summary(console: Console, report: Any) -> None:

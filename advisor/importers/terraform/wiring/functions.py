@@ -142,7 +142,16 @@ def _lambda_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Modul
 
 
 def _registry_lambda(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
-    """terraform-aws-modules/lambda: `event_source_mapping` and `allowed_triggers` maps."""
+    """terraform-aws-modules/lambda: `event_source_mapping` and `allowed_triggers` maps,
+    and the function URL it creates with `create_lambda_function_url = true`."""
+    from advisor.importers.terraform.importer import registry_default
+
+    if flag(registry_default(res, "create_lambda_function_url")):
+        auth = registry_default(res, "authorization_type")
+        ctx.set_props(
+            name, url=True,
+            url_auth="none" if auth == "NONE" else ("iam" if auth == "AWS_IAM" else None),
+        )
     esm = b.get("event_source_mapping")
     if isinstance(esm, dict):
         for conf in esm.values():

@@ -34,9 +34,12 @@ def policy_document(ctx: Context, mod: Module, value: Any) -> dict[str, Any] | N
     doc = as_json(value)
     if isinstance(doc, dict):
         return doc
+    from advisor.importers.terraform.module import home_of, strip_indexes
+
     for ref in iter_refs(value):
-        parts = ref.path.split(".")
+        parts = strip_indexes(ref.path).split(".")
         if parts[0] == "data" and len(parts) >= 3 and parts[1] == "aws_iam_policy_document":
+            mod = home_of(ref, mod)
             data = mod.data.get((parts[1], parts[2]))
             if data is None:
                 continue
@@ -92,9 +95,9 @@ def _role_policies(ctx: Context) -> dict[str, list[tuple[Module, dict[str, Any]]
             else:
                 arn = b.get("policy_arn")
                 for ref in iter_refs(arn):
-                    from advisor.importers.terraform.module import resolve_ref
+                    from advisor.importers.terraform.module import home_of, resolve_ref
 
-                    for pres, _attr in resolve_ref(ctx.ws, mod, ref.path):
+                    for pres, _attr in resolve_ref(ctx.ws, home_of(ref, mod), ref.path):
                         if pres.address in policies:
                             docs.append(policies[pres.address])
                 if isinstance(arn, str) and (
@@ -126,6 +129,18 @@ def _resolve_resources(ctx: Context, mod: Module, value: Any) -> list[Resource]:
     return found
 
 
+def _failure_targets(ctx: Context, fn: str) -> set[str]:
+    """Where Lambda delivers the function's failed events (its DLQ, async destinations,
+    event source mappings' on-failure destinations). The execution role must be allowed
+    to write there, but that permission is the delivery's, not a call the code makes:
+    it draws no `iam` edge."""
+    props = ctx.arch.props(fn)
+    out = {props.get(k) for k in ("dlq", "on_failure", "on_success")}
+    graph = ctx.arch.graph
+    out |= {graph.edges[src, fn].get("props", {}).get("on_failure") for src in graph.predecessors(fn)}
+    return {t for t in out if isinstance(t, str)}
+
+
 def read_roles(ctx: Context) -> None:
     from advisor.importers.terraform.importer import mapping
 
@@ -137,6 +152,7 @@ def read_roles(ctx: Context) -> None:
             continue
         actions: set[str] = set()
         wildcard = False
+        failure_targets = _failure_targets(ctx, fn)
         for role in _resolve_resources(ctx, res.module, res.block.get("role")):
             for pmod, doc in roles.get(role.address, []):
                 pmod = doc.get("_module", pmod)
@@ -154,9 +170,12 @@ def read_roles(ctx: Context) -> None:
                         )
                     if any(a.lower() in write or a.endswith(":*") for a in acts):
                         for target in ctx.nodes(pmod, resources, None):
-                            if target != fn and ctx.arch.kind(target) not in ("logs", "kms"):
-                                known = ctx.arch.graph.has_edge(fn, target)
-                                ctx.edge(fn, target, label=None if known else "iam")
+                            if target == fn or ctx.arch.kind(target) in ("logs", "kms"):
+                                continue
+                            known = ctx.arch.graph.has_edge(fn, target)
+                            if not known and target in failure_targets:
+                                continue  # Lambda itself delivers there, not the code
+                            ctx.edge(fn, target, label=None if known else "iam")
         if wildcard:
             ctx.set_props(fn, iam_wildcard=True)
         if actions:

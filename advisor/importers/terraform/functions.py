@@ -268,7 +268,13 @@ def _format(spec: Any, *args: Any) -> str:
         else:
             raise Unknown("format verb")
         if width:
-            out = out.ljust(int(width)) if "-" in m.group(2) else out.rjust(int(width))
+            flags = m.group(2)
+            if "-" in flags:
+                out = out.ljust(int(width))
+            elif "0" in flags and verb in "df":
+                out = out.zfill(int(width))
+            else:
+                out = out.rjust(int(width))
         return out
 
     return _FORMAT_RE.sub(repl, text)

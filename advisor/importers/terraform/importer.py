@@ -218,7 +218,8 @@ def _assign_names(items: list[tuple[Resource, str]]) -> dict[str, str]:
     counts: dict[str, int] = {}
     for res, _kind in items:
         stem = _ident(res.label).lower()
-        counts[stem] = counts.get(stem, 0) + 1
+        if not (res.module.parent and stem in _GENERIC_NAMES):  # those never take the stem
+            counts[stem] = counts.get(stem, 0) + 1
     taken: set[str] = set()
     out: dict[str, str] = {}
     for res, kind in sorted(items, key=lambda it: (len(it[0].module.chain()), it[0].address)):
@@ -226,7 +227,7 @@ def _assign_names(items: list[tuple[Resource, str]]) -> dict[str, str]:
         mod = _ident("_".join(m.label for m in res.module.chain())) if res.module.parent else ""
         # `this`/`main` says nothing outside its module: there the module names it
         generic = bool(mod) and stem.lower() in _GENERIC_NAMES
-        candidates = [stem] if counts[stem.lower()] == 1 and not generic else []
+        candidates = [stem] if not generic and counts[stem.lower()] == 1 else []
         with_kind = stem if stem.lower().startswith(kind + "_") else f"{kind}_{stem}"
         if mod:
             candidates += [f"{mod}_{stem}", with_kind, f"{mod}_{with_kind}"]

@@ -416,9 +416,26 @@ def _build_call(ws: Workspace, mod: Module, name: str) -> None:
             key=key_value, indexed=exp.indexed,
         )
         read_module_files(ws, child, module_files(folder))
+        if remote.label == name or key == exp.keys[0]:  # once per call, not per instance
+            _undeclared_arguments(ws, call, child)
         child.env = ModuleEnv(ws, child, names)
         mod.children[remote.label] = child
         _build_module(ws, child, depth + 1, (*seen, folder.resolve()))
+
+
+_META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on"}
+
+
+def _undeclared_arguments(ws: Workspace, call: Block, child: Module) -> None:
+    """Arguments the module does not declare: Terraform refuses them; here they are
+    ignored, said once (often an example written for another version of the module)."""
+    extra = sorted(k for k in call.attrs if k not in _META_ARGUMENTS and k not in child.var_blocks)
+    if extra:
+        ws.note(
+            call.path, call.attr_lines.get(extra[0], call.line),
+            f"module '{call.labels[0]}': {', '.join(extra)} not declared by the module "
+            "(ignored here; Terraform refuses undeclared arguments)",
+        )
 
 
 def _not_followed(folder: Any, call: Block, depth: int, seen: tuple[Any, ...]) -> str | None:

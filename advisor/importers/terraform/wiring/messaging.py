@@ -73,12 +73,37 @@ def _apply_redrive(ctx: Context, queue: str, policy: Any, b: Block, mod: Module)
 
 
 def _sqs_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
+    if res.registry and _registry_dlq(ctx, name, res, b):
+        return
     _apply_redrive(ctx, name, b.get("redrive_policy"), b, mod)
-    if res.registry and flag(b.get("create_dlq")):
-        ctx.set_props(name, max_receives=None)
-        ctx.note(
-            b, f"registry SQS module {res.address} creates a DLQ (not modelled as its own node)"
-        )
+
+
+def _registry_dlq(ctx: Context, name: str, res: Resource, b: Block) -> bool:
+    """terraform-aws-modules/sqs with `create_dlq = true` creates a second queue, the DLQ,
+    and a redrive policy to it (`maxReceiveCount` from `redrive_policy`, else the module's
+    own 5): the queue has a DLQ, modelled as a node of its own."""
+    from advisor.importers.terraform.importer import registry_default
+
+    if not flag(registry_default(res, "create_dlq")):
+        return False
+    dlq, i = f"{name}_dlq", 2
+    while dlq in ctx.arch.graph:
+        dlq, i = f"{name}_dlq_{i}", i + 1
+    props = {"is_dlq": True}
+    if flag(b.get("fifo_queue")):
+        props["fifo"] = True
+    node = ctx.arch.graph.nodes[name]
+    ctx.arch.add_node(
+        dlq, "sqs", props, loc=node.get("loc"), group=node.get("group", ()),
+        source_id=f"{res.address}.aws_sqs_queue.dlq",
+    )
+    policy = b.get("redrive_policy")
+    receives = num(policy.get("maxReceiveCount")) if isinstance(policy, dict) else None
+    ctx.set_props(
+        name, dlq=dlq,
+        max_receives=receives or registry_default(res, "dlq_max_receive_count"),
+    )
+    return True
 
 
 WIRING = {

@@ -442,3 +442,97 @@ def test_same_input_same_output():
     first = analyze_source(str(CONDITIONAL), Options(estimates=False)).to_dict()
     second = analyze_source(str(CONDITIONAL), Options(estimates=False)).to_dict()
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+
+
+# ----------------------------------------------------------------- registry modules' maps
+def test_registry_module_maps_become_wiring(tmp_path):
+    """The argument shapes of terraform-aws-modules' sqs (create_dlq), apigateway-v2
+    (routes), eventbridge (rules, targets) and sns (subscriptions), as their READMEs show."""
+    root = write(tmp_path, {"main.tf": """
+resource "aws_sqs_queue" "dlq" {
+  name = "orders-dlq"
+}
+module "jobs" {
+  source     = "terraform-aws-modules/sqs/aws"
+  name       = "jobs"
+  create_dlq = true
+}
+module "retried" {
+  source         = "terraform-aws-modules/sqs/aws"
+  name           = "retried"
+  create_dlq     = true
+  redrive_policy = { maxReceiveCount = 10 }
+}
+module "orders_fn" {
+  source        = "terraform-aws-modules/lambda/aws"
+  function_name = "orders"
+}
+module "api" {
+  source        = "terraform-aws-modules/apigateway-v2/aws"
+  name          = "shop"
+  protocol_type = "HTTP"
+  routes = {
+    "POST /orders" = {
+      authorization_type = "JWT"
+      integration = {
+        uri = module.orders_fn.lambda_function_arn
+      }
+    }
+    "POST /jobs" = {
+      integration = {
+        subtype = "SQS-SendMessage"
+        request_parameters = {
+          QueueUrl    = module.jobs.queue_url
+          MessageBody = "$request.body"
+        }
+      }
+    }
+  }
+}
+module "bus" {
+  source   = "terraform-aws-modules/eventbridge/aws"
+  bus_name = "shop"
+  rules = {
+    orders = {
+      event_pattern = jsonencode({ source = ["shop.orders"] })
+    }
+  }
+  targets = {
+    orders = [{
+      name            = "to-jobs"
+      arn             = module.jobs.queue_arn
+      dead_letter_arn = aws_sqs_queue.dlq.arn
+      retry_policy    = { maximum_retry_attempts = 2 }
+    }]
+  }
+}
+module "topic" {
+  source = "terraform-aws-modules/sns/aws"
+  name   = "events"
+  subscriptions = {
+    fn = {
+      protocol      = "lambda"
+      endpoint      = module.orders_fn.lambda_function_arn
+      filter_policy = jsonencode({ kind = ["order"] })
+    }
+  }
+}
+"""})
+    arch = import_terraform(str(root))
+    g = arch.graph
+    # sqs: the module's DLQ is a queue of its own; 5 receives unless redrive_policy says
+    assert arch.props("jobs")["dlq"] == "jobs_dlq" and arch.props("jobs")["max_receives"] == 5
+    assert arch.props("jobs_dlq")["is_dlq"] is True
+    assert arch.props("retried")["max_receives"] == 10
+    # apigateway-v2: one route with JWT, one open: the API is as open as its weakest route
+    assert g.edges["api", "orders_fn"]["props"]["integration"] == "proxy"
+    assert g.edges["api", "jobs"]["props"]["action"] == "SQS-SendMessage"
+    assert arch.props("api")["auth"] == "none"
+    # eventbridge: the rule is a node on the bus, its target keeps DLQ and retries
+    assert g.nodes["bus_orders"]["source_id"] == 'module.bus.aws_cloudwatch_event_rule.this["orders"]'
+    assert '"shop.orders"' in arch.props("bus_orders")["pattern"]
+    assert g.has_edge("bus", "bus_orders")
+    edge = g.edges["bus_orders", "jobs"]["props"]
+    assert edge["dlq"] == "dlq" and edge["retries"] == 2
+    # sns: the subscription with its filter
+    assert g.edges["topic", "orders_fn"]["label"] == "filter policy"

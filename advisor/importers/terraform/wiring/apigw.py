@@ -196,46 +196,85 @@ def _waf_association(ctx: Context, res: Resource, b: Block, mod: Module) -> None
 
 
 def _v2_integration(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
-    from advisor.importers.terraform.importer import mapping
-
     apis = ctx.nodes(mod, b.get("api_id"), b, "api_id")
-    itype = str(b.get("integration_type", "")).upper()
-    subtype = b.get("integration_subtype")
-    if isinstance(subtype, str) and subtype in mapping()["apigwv2_subtypes"]:
-        spec = mapping()["apigwv2_subtypes"][subtype]
-        params = b.get("request_parameters") or {}
-        targets: list[str] = []
-        if isinstance(params, dict):
-            for key in spec["params"]:
-                targets += [
-                    n
-                    for n in ctx.nodes(mod, params.get(key), b, "request_parameters")
-                    if ctx.arch.kind(n) == spec["kind"]
-                ]
-        if not targets and spec["kind"] == "eventbridge":
-            targets = [default_bus(ctx, b)]
-        if not targets:
-            targets = ctx.only_of(spec["kind"])
-            if targets:
-                ctx.note(
-                    b,
-                    f"{subtype} target not named; "
-                    f"taken as the only {spec['kind']} here ({targets[0]})",
-                )
-        props: dict[str, Any] = {"integration": "service", "action": subtype}
-    else:
-        targets, props = _integration_targets(
-            ctx, res, mod, itype, b.get("integration_uri"), b.get("request_templates"), b
-        )
+    targets, props = _v2_targets(
+        ctx, res, mod, b, str(b.get("integration_type", "")).upper(),
+        b.get("integration_subtype"), b.get("integration_uri"), b.get("request_parameters"),
+        b.get("request_templates"),
+    )
     for api in apis:
         for target in targets:
             ctx.edge(api, target, block=b, **props)
 
 
+def _v2_targets(
+    ctx: Context, res: Resource, mod: Module, b: Block, itype: str, subtype: Any, uri: Any,
+    params: Any, templates: Any,
+) -> tuple[list[str], dict[str, Any]]:
+    """Targets and edge props of one HTTP/WebSocket API integration (a resource or a
+    registry module's route)."""
+    from advisor.importers.terraform.importer import mapping
+
+    if not (isinstance(subtype, str) and subtype in mapping()["apigwv2_subtypes"]):
+        return _integration_targets(ctx, res, mod, itype, uri, templates, b)
+    spec = mapping()["apigwv2_subtypes"][subtype]
+    targets: list[str] = []
+    if isinstance(params, dict):
+        for key in spec["params"]:
+            targets += [
+                n
+                for n in ctx.nodes(mod, params.get(key), b, "request_parameters")
+                if ctx.arch.kind(n) == spec["kind"]
+            ]
+    if not targets and spec["kind"] == "eventbridge":
+        targets = [default_bus(ctx, b)]
+    if not targets:
+        targets = ctx.only_of(spec["kind"])
+        if targets:
+            ctx.note(
+                b,
+                f"{subtype} target not named; "
+                f"taken as the only {spec['kind']} here ({targets[0]})",
+            )
+    return targets, {"integration": "service", "action": subtype}
+
+
+def _registry_routes(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
+    """terraform-aws-modules/apigateway-v2: `routes` (v5: route key -> {authorization_type,
+    integration = {uri, type, subtype, request_parameters}}) and the older `integrations`
+    (route key -> {lambda_arn | integration_uri, integration_type, authorization_type}).
+    Unset attributes take the module's defaults (`registry_defaults` in mapping.yaml)."""
+    from advisor.importers.terraform.importer import registry_default
+
+    auth_default = registry_default(res, "route_authorization_type")
+    type_default = registry_default(res, "route_integration_type")
+    for attr in ("routes", "integrations"):
+        routes = b.get(attr)
+        if not isinstance(routes, dict):
+            continue
+        for _key, route in sorted(routes.items()):
+            if not isinstance(route, dict):
+                continue
+            integ = route.get("integration") if attr == "routes" else route
+            integ = integ if isinstance(integ, dict) else {}
+            uri = integ.get("uri", integ.get("lambda_arn", integ.get("integration_uri")))
+            itype = integ.get("type", integ.get("integration_type", type_default))
+            targets, props = _v2_targets(
+                ctx, res, mod, b, str(itype or "").upper(),
+                integ.get("subtype", integ.get("integration_subtype")), uri,
+                integ.get("request_parameters"), integ.get("request_templates"),
+            )
+            for target in targets:
+                ctx.edge(name, target, block=b, **props)
+            auth = str(route.get("authorization_type", auth_default) or "NONE").upper()
+            _record_auth(ctx, name, _V2_AUTH.get(auth, "none"))
+
+
+_V2_AUTH = {"NONE": "none", "JWT": "jwt", "AWS_IAM": "iam", "CUSTOM": "lambda"}
+
+
 def _v2_route(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
-    auth = {"NONE": "none", "JWT": "jwt", "AWS_IAM": "iam", "CUSTOM": "lambda"}.get(
-        str(b.get("authorization_type", "NONE")).upper(), "none"
-    )
+    auth = _V2_AUTH.get(str(b.get("authorization_type", "NONE")).upper(), "none")
     if auth == "none" and flag(b.get("api_key_required")):
         auth = "api_key"
     for api in ctx.nodes(mod, b.get("api_id"), b, "api_id"):
@@ -251,6 +290,8 @@ def _v2_authorizer(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
 
 def _apigw_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
     """An OpenAPI `body` on the API: integrations, authorizers, validators."""
+    if res.registry:
+        _registry_routes(ctx, name, res, b, mod)
     body = as_json(b.get("body"))
     if not isinstance(body, dict):
         if b.get("target") is not None:  # HTTP API quick create

@@ -19,6 +19,13 @@ def services() -> dict[str, str]:
     return dict(mapping()["services"])
 
 
+def ident(text: str) -> str:
+    """A valid DSL identifier made from any text (the importer's naming rule)."""
+    from advisor.importers.terraform.importer import _ident
+
+    return _ident(text)
+
+
 def http_node(ctx: Context, res: Resource, url: str) -> str:
     from advisor.importers.terraform.importer import _ident
 

@@ -4,13 +4,14 @@ including universal (`aws-sdk`) targets."""
 
 from __future__ import annotations
 
+import json
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from advisor.importers.terraform.hcl import Block
 from advisor.importers.terraform.module import Module, Resource
 from advisor.importers.terraform.props import num
-from advisor.importers.terraform.wiring.common import mark_dlq, services
+from advisor.importers.terraform.wiring.common import ident, mark_dlq, services
 
 if TYPE_CHECKING:
     from advisor.importers.terraform.importer import Context
@@ -18,12 +19,21 @@ if TYPE_CHECKING:
 
 def _event_target(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
     rules = ctx.nodes(mod, b.get("rule"), b, "rule")
-    targets = ctx.nodes(mod, b.get("arn"), b, "arn")
-    dlq = _target_dlq(ctx, b, b, mod)
     rp = b.first("retry_policy")
-    retries = num(rp.get("maximum_retry_attempts")) if rp is not None else None
-    max_age = num(rp.get("maximum_event_age_in_seconds")) if rp is not None else None
-    transform = True if b.first("input_transformer") is not None else None
+    _target_edges(
+        ctx, b, mod, rules, b.get("arn"), _target_dlq(ctx, b, b, mod),
+        rp.attrs if rp is not None else None, b.first("input_transformer") is not None,
+    )
+
+
+def _target_edges(
+    ctx: Context, b: Block, mod: Module, rules: list[str], arn: Any, dlq: str | None,
+    retry: dict[str, Any] | None, transform: bool,
+) -> None:
+    """Rule -> target edges of one target (a resource, or a registry module's entry)."""
+    targets = ctx.nodes(mod, arn, b, "arn")
+    retries = num(retry.get("maximum_retry_attempts")) if isinstance(retry, dict) else None
+    max_age = num(retry.get("maximum_event_age_in_seconds")) if isinstance(retry, dict) else None
     for rule in rules:
         for target in targets:
             ctx.edge(
@@ -33,7 +43,50 @@ def _event_target(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
                 dlq=dlq,
                 retries=retries,
                 max_age=int(max_age * 1000) if max_age else None,
-                transform=transform,
+                transform=True if transform else None,
+            )
+
+
+def _registry_rules(ctx: Context, bus: str, res: Resource, b: Block, mod: Module) -> None:
+    """terraform-aws-modules/eventbridge: `rules` (key -> {event_pattern,
+    schedule_expression}) become rule nodes on the module's bus, `targets` (rule key ->
+    [{arn, dead_letter_arn, retry_policy, input_transformer}]) their edges."""
+    from advisor.importers.terraform.props import as_json
+
+    rules, targets = b.get("rules"), b.get("targets")
+    if not isinstance(rules, dict):
+        return
+    node = ctx.arch.graph.nodes[bus]
+    for key in sorted(rules):
+        rule = rules[key] if isinstance(rules[key], dict) else {}
+        name, i = f"{bus}_{ident(key)}", 2
+        while name in ctx.arch.graph:
+            name, i = f"{bus}_{ident(key)}_{i}", i + 1
+        pattern = rule.get("event_pattern")
+        decoded = as_json(pattern)
+        props = {
+            "pattern": json.dumps(decoded, sort_keys=True) if decoded is not None else None,
+            "schedule": rule.get("schedule_expression")
+            if isinstance(rule.get("schedule_expression"), str) else None,
+        }
+        ctx.arch.add_node(
+            name, "eventbridge", {k: v for k, v in props.items() if v is not None},
+            loc=node.get("loc"), group=node.get("group", ()),
+            source_id=f"{res.address}.aws_cloudwatch_event_rule.this[{json.dumps(key)}]",
+        )
+        ctx.edge(bus, name, block=b)
+        entries = targets.get(key) if isinstance(targets, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, dict):
+                continue
+            dlq = None
+            found = ctx.nodes(mod, entry.get("dead_letter_arn"), b, "targets")
+            if found:
+                dlq = found[0]
+                mark_dlq(ctx, dlq)
+            _target_edges(
+                ctx, b, mod, [name], entry.get("arn"), dlq, entry.get("retry_policy"),
+                entry.get("input_transformer") is not None,
             )
 
 
@@ -50,6 +103,8 @@ def _target_dlq(ctx: Context, holder: Block, b: Block, mod: Module) -> str | Non
 
 
 def _rule_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
+    if res.registry:
+        _registry_rules(ctx, name, res, b, mod)
     if res.type != "aws_cloudwatch_event_rule":
         return
     for bus in ctx.nodes(mod, b.get("event_bus_name"), b, "event_bus_name"):

@@ -17,8 +17,18 @@ if TYPE_CHECKING:
 
 def _subscription(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
     topics = ctx.nodes(mod, b.get("topic_arn"), b, "topic_arn")
-    protocol = str(b.get("protocol", ""))
-    endpoint = b.get("endpoint")
+    subscribe(
+        ctx, res, mod, b, topics, str(b.get("protocol", "")), b.get("endpoint"),
+        b.get("redrive_policy"), b.get("filter_policy"),
+    )
+
+
+def subscribe(
+    ctx: Context, res: Resource, mod: Module, b: Block, topics: list[str], protocol: str,
+    endpoint: Any, redrive_policy: Any, filter_policy: Any,
+) -> None:
+    """Topic -> endpoint edges of one subscription (a resource, or a registry module's
+    `subscriptions` entry), with its redrive DLQ and filter policy."""
     targets = ctx.nodes(mod, endpoint, b, "endpoint")
     if not targets and protocol in ("http", "https") and isinstance(endpoint, str):
         targets = [http_node(ctx, res, endpoint)]
@@ -27,8 +37,8 @@ def _subscription(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
             ctx.note(b, f"{protocol} subscription of {res.address}: delivered outside AWS, no edge")
         return
     dlq = None
-    redrive = as_json(b.get("redrive_policy"))
-    redrive_val = redrive if isinstance(redrive, dict) else b.get("redrive_policy")
+    redrive = as_json(redrive_policy)
+    redrive_val = redrive if isinstance(redrive, dict) else redrive_policy
     if isinstance(redrive_val, dict):
         found = ctx.nodes(mod, redrive_val.get("deadLetterTargetArn"), b, "redrive_policy")
         dlq = found[0] if found else None
@@ -37,15 +47,28 @@ def _subscription(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
         dlq = found[0] if found else None
     if dlq:
         mark_dlq(ctx, dlq)
-    has_filter = b.get("filter_policy") is not None
     for topic in topics:
         for target in targets:
             ctx.edge(
                 topic,
                 target,
                 block=b,
-                label="filter policy" if has_filter else None,
+                label="filter policy" if filter_policy is not None else None,
                 dlq=dlq,
+            )
+
+
+def _sns_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
+    """terraform-aws-modules/sns: the `subscriptions` map (key -> {protocol, endpoint,
+    filter_policy, redrive_policy})."""
+    subs = b.get("subscriptions") if res.registry else None
+    if not isinstance(subs, dict):
+        return
+    for _key, sub in sorted(subs.items()):
+        if isinstance(sub, dict):
+            subscribe(
+                ctx, res, mod, b, [name], str(sub.get("protocol", "")), sub.get("endpoint"),
+                sub.get("redrive_policy"), sub.get("filter_policy"),
             )
 
 
@@ -112,4 +135,5 @@ WIRING = {
 }
 IMPLIED = {
     "sqs": _sqs_implied,
+    "sns": _sns_implied,
 }

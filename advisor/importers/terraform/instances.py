@@ -303,15 +303,17 @@ def _build_module(ws: Workspace, mod: Module, depth: int, seen: tuple[Any, ...])
         instances = _instances(ws, env, rtype, name, block, data=True)
         if instances:
             mod.data[(rtype, name)] = instances[0]
-    _absent_note(ws, mod)
+    if not mod.indexed:  # instances of one call are noted together by _build_call
+        _absent_note(ws, mod)
 
 
-def _absent_note(ws: Workspace, mod: Module) -> None:
-    """One note per module instance naming what its variable values leave out."""
+def _absent_note(ws: Workspace, mod: Module, where: str | None = None) -> None:
+    """One note per module (or per group of a call's instances that leave out the same
+    declarations) naming what its variable values leave out."""
     if not mod.absent:
         return
     declared = len(mod.resource_blocks) + len(mod.calls)
-    where = mod.prefix.rstrip(".")
+    where = mod.prefix.rstrip(".") if where is None else where
     names = [a[len(mod.prefix):] for a in mod.absent]
     if mod.call is not None:
         path, line = mod.call.path, mod.call.line
@@ -421,6 +423,24 @@ def _build_call(ws: Workspace, mod: Module, name: str) -> None:
         child.env = ModuleEnv(ws, child, names)
         mod.children[remote.label] = child
         _build_module(ws, child, depth + 1, (*seen, folder.resolve()))
+    if exp.indexed:
+        _absent_notes_of_call(ws, mod, name)
+
+
+def _absent_notes_of_call(ws: Workspace, mod: Module, name: str) -> None:
+    """Instances leaving out the same declarations share one note."""
+    groups: dict[tuple[str, ...], list[Module]] = {}
+    for child in mod.instances(name):
+        key = tuple(a[len(child.prefix):] for a in child.absent)
+        groups.setdefault(key, []).append(child)
+    for key, children in sorted(groups.items()):
+        if not key:
+            continue
+        first = children[0]
+        where = first.prefix.rstrip(".")
+        if len(children) > 1:
+            where = f"{mod.prefix}module.{name} ({len(children)} instances)"
+        _absent_note(ws, first, where)
 
 
 _META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on"}

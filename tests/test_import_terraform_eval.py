@@ -434,7 +434,7 @@ def test_cli_check_explains_an_empty_result(tmp_path, runner):
     root = write(tmp_path, {"main.tf": 'module "m" {\n  source = "../../nothing-here"\n}\n'})
     result = runner.invoke(cli, ["check", str(root)])
     assert result.exit_code == 0
-    assert "0 nodes" in result.output and "1 notes" in result.output
+    assert "0 nodes" in result.output and "1 note)" in result.output
     assert "local source '../../nothing-here'" in result.output
 
 
@@ -536,3 +536,42 @@ module "topic" {
     assert edge["dlq"] == "dlq" and edge["retries"] == 2
     # sns: the subscription with its filter
     assert g.edges["topic", "orders_fn"]["label"] == "filter policy"
+
+
+def test_text_passed_to_a_module_keeps_the_callers_references(tmp_path):
+    """A heredoc policy given as a module argument names the caller's table: the IAM
+    edge goes to that table (the lambda module's `policy_json`, as public code uses it)."""
+    root = write(tmp_path, {
+        "m/main.tf": """
+variable "policy_json" {}
+resource "aws_iam_role" "r" {
+  name = "r"
+}
+resource "aws_iam_role_policy" "p" {
+  role   = aws_iam_role.r.name
+  policy = var.policy_json
+}
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  role          = aws_iam_role.r.arn
+}
+""",
+        "main.tf": """
+resource "aws_dynamodb_table" "self" {
+  name = "t"
+}
+module "m" {
+  source      = "./m"
+  policy_json = <<-EOT
+    {
+      "Version": "2012-10-17",
+      "Statement": [{"Effect": "Allow", "Action": ["dynamodb:PutItem"],
+                     "Resource": "${aws_dynamodb_table.self.arn}"}]
+    }
+  EOT
+}
+""",
+    })
+    arch = import_terraform(str(root))
+    assert arch.graph.edges["fn", "self"]["label"] == "iam"
+    assert arch.props("fn")["permissions"] == ["dynamodb:PutItem"]

@@ -39,7 +39,7 @@ def check(files: tuple[str, ...], var_files: tuple[str, ...] = (),
             continue
         g = arch.graph
         notes = [n for n in arch.notes if hasattr(n, "render")]
-        more = f", {len(notes)} notes" if notes else ""
+        more = f", {len(notes)} note{'s' if len(notes) > 1 else ''}" if notes else ""
         click.echo(f"{path}: ok ({arch.format}, {g.number_of_nodes()} nodes, "
                    f"{g.number_of_edges()} edges, {len(arch.groups)} groups{more})")
         if notes and not g.number_of_nodes():  # an empty result says why

@@ -114,6 +114,23 @@ def tag(value: Any, home: Any) -> Any:
     return value
 
 
+def carry(value: Any, home: Any) -> Any:
+    """A value leaving the module instance `home` (an argument read by a child, an output
+    read by the parent): its references stay `home`'s, those inside text too (a heredoc
+    policy naming `${aws_dynamodb_table.t.arn}` becomes a string Expr whose parts are
+    that module's references)."""
+    from advisor.importers.terraform.hcl import iter_refs
+
+    if isinstance(value, str) and "${" in value:
+        refs = tuple(Ref(r.path, r.line, home) for r in iter_refs(value))
+        return Expr(value, refs, "string") if refs else value
+    if isinstance(value, dict):
+        return {k: carry(v, home) for k, v in value.items()}
+    if isinstance(value, list):
+        return [carry(v, home) for v in value]
+    return tag(value, home)
+
+
 def evaluate(value: Any, scope: Scope) -> Any:
     """The value with everything the configuration tells computed; the rest symbolic."""
     try:
@@ -598,7 +615,8 @@ def _call(e: Expr, scope: Scope) -> Any:
         return fn(*values)
     except Unknown:
         return _symbolic(e, scope, *zip(args, values, strict=False))
-    except TypeError as exc:
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError) as exc:
+        # wrong argument types or values: what Terraform reports as a call error
         raise EvalError(f"{name}(): {exc}") from exc
 
 

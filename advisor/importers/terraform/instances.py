@@ -30,6 +30,7 @@ from advisor.importers.terraform.evaluate import (
     Scope,
     as_number,
     as_string,
+    carry,
     evaluate,
     evaluate_strict,
     is_known,
@@ -120,7 +121,8 @@ class ModuleEnv:
         block = mod.var_blocks.get(name)
         type_expr = block.get("type") if block is not None else None
         if mod.parent is not None and mod.call is not None and name in mod.call.attrs:
-            value = mod.call.attrs[name]  # evaluated in the parent when the call was
+            # evaluated in the parent when the call was; its references stay the parent's
+            value = carry(mod.call.attrs[name], mod.parent)
             if value is None and block is not None and block.get("nullable") is False:
                 value = declared_default(self, block)
         elif mod.parent is None and name in mod.inputs:
@@ -144,7 +146,7 @@ class ModuleEnv:
         if name not in mod.outputs:
             raise EvalError(f"module {mod.label} has no output {name!r}")
         return self._remember(
-            "output", name, lambda: evaluate(mod.outputs[name], self.scope()), line,
+            "output", name, lambda: carry(evaluate(mod.outputs[name], self.scope()), mod), line,
             f"module.{mod.name}.{name}",
         )
 
@@ -344,7 +346,7 @@ def _instances(
     mod = env.mod
     address = f"data.{rtype}.{name}" if data else f"{rtype}.{name}"
     exp = env.expansion("data" if data else "resource", address, block)
-    if exp.kind == "unknown":
+    if exp.kind == "unknown" and not data:
         what = "count" if "count" in block.attrs else "for_each"
         ws.note(
             block.path, block.line,

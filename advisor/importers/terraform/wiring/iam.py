@@ -33,6 +33,9 @@ def policy_document(ctx: Context, mod: Module, value: Any) -> dict[str, Any] | N
     """A policy given as JSON text/object or as `data.aws_iam_policy_document.x.json`."""
     doc = as_json(value)
     if isinstance(doc, dict):
+        homes = {id(r.home): r.home for r in iter_refs(value) if r.home is not None}
+        if len(homes) == 1 and "_module" not in doc:  # text carried in from another module
+            doc = {**doc, "_module": next(iter(homes.values()))}
         return doc
     from advisor.importers.terraform.module import home_of, strip_indexes
 

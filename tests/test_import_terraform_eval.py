@@ -575,3 +575,20 @@ module "m" {
     arch = import_terraform(str(root))
     assert arch.graph.edges["fn", "self"]["label"] == "iam"
     assert arch.props("fn")["permissions"] == ["dynamodb:PutItem"]
+
+
+def test_a_registry_submodule_is_not_the_module(tmp_path):
+    root = write(tmp_path, {"main.tf": """
+module "fn" {
+  source        = "terraform-aws-modules/lambda/aws"
+  function_name = "f"
+}
+module "alias" {
+  source        = "registry.terraform.io/terraform-aws-modules/lambda/aws//modules/alias"
+  name          = "live"
+  function_name = module.fn.lambda_function_name
+}
+"""})
+    arch = import_terraform(str(root))
+    assert source_ids(arch) == {"module.fn"}
+    assert any("module 'alias'" in m and "not followed" in m for m in notes(arch))

@@ -359,6 +359,14 @@ def _ignores(block: Block) -> frozenset[str]:
 
 
 # ----------------------------------------------------------------- registry modules
+def registry_key(source: str) -> str:
+    """`registry.terraform.io/terraform-aws-modules/lambda/aws` ->
+    `terraform-aws-modules/lambda/aws`: the key of mapping.yaml's registry tables. A
+    submodule (`.../lambda/aws//modules/alias`) keeps its path: it is another module (an
+    alias, a deployment), not the module's function."""
+    return re.sub(r"^registry\.terraform\.io/", "", source)
+
+
 def _collect_registry_modules(ctx: Context) -> None:
     reg = mapping()["registry_modules"]
     ctx.arch.graph.graph["tf_registry"] = []
@@ -366,7 +374,7 @@ def _collect_registry_modules(ctx: Context) -> None:
         for label, remote in sorted(mod.remote.items()):
             call = remote.block
             source = str(call.get("source", ""))
-            key = re.sub(r"^registry\.terraform\.io/", "", source).split("//")[0]
+            key = registry_key(source)
             rtype = reg.get(key)
             if rtype and not _registry_creates(ctx, key, call, rtype, remote.label):
                 continue
@@ -402,7 +410,7 @@ def registry_default(res: Resource, arg: str) -> Any:
     if arg in res.block.attrs:
         return res.block.attrs[arg]
     source = str(res.block.get("source", ""))
-    key = re.sub(r"^registry\.terraform\.io/", "", source).split("//")[0]
+    key = registry_key(source)
     return (mapping().get("registry_defaults", {}).get(key) or {}).get(arg)
 
 
@@ -417,7 +425,7 @@ def _remote_module_notes(ctx: Context) -> None:
     for mod in ctx.ws.modules():
         for _label, remote in sorted(mod.remote.items()):
             source = str(remote.block.get("source", ""))
-            key = re.sub(r"^registry\.terraform\.io/", "", source).split("//")[0]
+            key = registry_key(source)
             if key not in reg and local_source(mod, remote.block) is None:
                 ctx.note(
                     remote.block,

@@ -41,6 +41,9 @@ class Options:
     # used only where a design states no workload of its own (configuration defaults)
     workload_defaults: dict[str, float] = field(default_factory=dict)
     usage_file: str | None = None  # an Infracost-format usage file (advisor.estimate.usage)
+    # Terraform root variables: `--var-file FILE` paths and `--var NAME=VALUE` texts
+    tf_var_files: tuple[str, ...] = ()
+    tf_vars: tuple[str, ...] = ()
 
 
 @dataclass
@@ -123,14 +126,20 @@ class Report:
         }
 
 
-def load_architecture(path: str, text: str | None = None) -> Architecture:
-    """Read a DSL file or a template (detected by content); raises AdvisorError."""
+def load_architecture(
+    path: str, text: str | None = None, *, var_files: tuple[str, ...] = (),
+    var_values: tuple[str, ...] = (),
+) -> Architecture:
+    """Read a DSL file or a template (detected by content); raises AdvisorError.
+    `var_files` / `var_values` are Terraform's `--var-file` / `--var NAME=VALUE`."""
     try:
         from advisor.importers import load_any
     except ImportError:  # importers not installed: DSL only
         from advisor.dsl import parse_file, parse_text
 
         return parse_text(text, path) if text is not None else parse_file(path)
+    if var_files or var_values:
+        return load_any(path, text, var_files=var_files, var_values=var_values)
     return load_any(path, text)
 
 
@@ -214,7 +223,9 @@ def analyze_source(path: str, options: Options | None = None, text: str | None =
     options = options or Options()
     result = FileResult(source=path)
     try:
-        arch = load_architecture(path, text)
+        arch = load_architecture(
+            path, text, var_files=options.tf_var_files, var_values=options.tf_vars
+        )
     except AdvisorError as exc:
         from advisor.importers import guess_format
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import click
 
+from advisor.commands.tfvars import terraform_variables
 from advisor.errors import AdvisorError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -93,13 +94,15 @@ def _fail(diags: AdvisorError) -> None:
                    "apply excludes to them, analyse a .tf file as its module directory.")
 @click.option("--memory-limit", type=click.IntRange(min=0), default=None, hidden=True,
               help="Address-space cap per worker in MB (0: none) [default: 2048].")
+@terraform_variables
 def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None,
                 fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
                 pattern_dirs: tuple[str, ...], apply_: str | None, requests_text: str | None,
                 region: str | None, exclude: tuple[str, ...], timeout: float | None,
                 baseline: str | None, write_baseline: str | None, config_path: str | None,
                 no_estimates: bool, system: bool | None, usage_file: str | None, hook: bool,
-                memory_limit: int | None) -> None:
+                memory_limit: int | None,
+                var_files: tuple[str, ...] = (), tf_vars: tuple[str, ...] = ()) -> None:
     """Analyse architectures: .arch files, CloudFormation/SAM templates, Terraform modules.
 
     PATH may be a file, a directory (searched recursively; .gitignore and
@@ -137,6 +140,8 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
         requests=requests,
         estimates=not no_estimates,
         usage_file=usage,
+        tf_var_files=tuple(var_files),
+        tf_vars=tuple(tf_vars),
     )
     settings = batch.Settings(
         options=options,

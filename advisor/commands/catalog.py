@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from advisor.commands.tfvars import terraform_variables
 from advisor.errors import AdvisorError, did_you_mean
 
 
@@ -105,9 +106,11 @@ def explain_cmd(rule: str, pattern_dirs: tuple[str, ...]) -> None:
 @click.option("--choose", "choose", multiple=True, metavar="FINDING_ID[=N]",
               help="Apply exactly these findings (ids as in the JSON report), each with its"
                    " alternative N (default 0); repeatable. Overrides --apply.")
+@terraform_variables
 def optimize_cmd(file: str, output: str | None, apply: str, pattern_dirs: tuple[str, ...],
                  select: tuple[str, ...], ignore: tuple[str, ...],
-                 choose: tuple[str, ...]) -> None:
+                 choose: tuple[str, ...], var_files: tuple[str, ...] = (),
+                 tf_vars: tuple[str, ...] = ()) -> None:
     """Rewrite FILE (DSL or template) into the optimized architecture, as DSL.
 
     The change log goes to stderr, one line per change.
@@ -117,7 +120,7 @@ def optimize_cmd(file: str, output: str | None, apply: str, pattern_dirs: tuple[
     from advisor.pipeline import load_architecture
 
     try:
-        arch = load_architecture(file)
+        arch = load_architecture(file, var_files=var_files, var_values=tf_vars)
         engine = Engine.default(extra_dirs=pattern_dirs, select=select, ignore=ignore)
     except AdvisorError as exc:
         _fail(exc)

@@ -8,18 +8,22 @@ from pathlib import Path
 
 import click
 
+from advisor.commands.tfvars import terraform_variables
 from advisor.errors import AdvisorError
 
 
-def _load(path: str):  # type: ignore[no-untyped-def]
+def _load(path: str, var_files: tuple[str, ...] = (),  # type: ignore[no-untyped-def]
+          tf_vars: tuple[str, ...] = ()):
     from advisor.pipeline import load_architecture
 
-    return load_architecture(path)
+    return load_architecture(path, var_files=var_files, var_values=tf_vars)
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-def check(files: tuple[str, ...]) -> None:
+@terraform_variables
+def check(files: tuple[str, ...], var_files: tuple[str, ...] = (),
+          tf_vars: tuple[str, ...] = ()) -> None:
     """Parse and validate FILES (DSL or templates); one summary line per file.
 
     Exit 0 when every file is valid, 2 when any has an error (all errors are printed).
@@ -27,15 +31,20 @@ def check(files: tuple[str, ...]) -> None:
     failed = 0
     for path in files:
         try:
-            arch = _load(path)
+            arch = _load(path, var_files, tf_vars)
         except AdvisorError as exc:
             failed += 1
             click.echo(exc.render(), err=True)
             click.echo(f"{path}: {len(exc.diagnostics)} error(s)")
             continue
         g = arch.graph
+        notes = [n for n in arch.notes if hasattr(n, "render")]
+        more = f", {len(notes)} note{'s' if len(notes) > 1 else ''}" if notes else ""
         click.echo(f"{path}: ok ({arch.format}, {g.number_of_nodes()} nodes, "
-                   f"{g.number_of_edges()} edges, {len(arch.groups)} groups)")
+                   f"{g.number_of_edges()} edges, {len(arch.groups)} groups{more})")
+        if notes and not g.number_of_nodes():  # an empty result says why
+            for note in notes:
+                click.echo(note.render(), err=True)
     sys.exit(2 if failed else 0)
 
 
@@ -75,10 +84,12 @@ def fmt(files: tuple[str, ...], check_only: bool, stdout: bool) -> None:
 @click.option("--format", "fmt_", type=click.Choice(["dot", "json"]), default="dot",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(), help="Write here instead of stdout.")
-def graph(file: str, fmt_: str, output: str | None) -> None:
+@terraform_variables
+def graph(file: str, fmt_: str, output: str | None, var_files: tuple[str, ...] = (),
+          tf_vars: tuple[str, ...] = ()) -> None:
     """Export the architecture graph of FILE as Graphviz DOT or JSON."""
     try:
-        arch = _load(file)
+        arch = _load(file, var_files, tf_vars)
     except AdvisorError as exc:
         click.echo(exc.render(), err=True)
         sys.exit(2)

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from advisor.commands.tfvars import terraform_variables
 from advisor.errors import AdvisorError, Diagnostic
 
 EXIT_INPUT = 2
@@ -198,6 +199,7 @@ def _optimized(arch: Any, **kw: Any) -> tuple[Any, list[tuple[str, Any]]]:
     help="Cost over 1K..10B requests/month with break-even points.",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@terraform_variables
 def cost_cmd(
     file: str,
     requests_text: str | None,
@@ -208,6 +210,8 @@ def cost_cmd(
     usage_file: str | None,
     do_sweep: bool,
     fmt: str,
+    var_files: tuple[str, ...] = (),
+    tf_vars: tuple[str, ...] = (),
 ) -> None:
     """Estimate the monthly cost and the latency of the design in FILE.
 
@@ -224,7 +228,7 @@ def cost_cmd(
     try:
         usage = discover_usage_file(usage_file, discover_config().usage_file)
         kw = {"free_tier": tier, "pricing_file": pricing_file, "usage": usage}
-        arch = load_architecture(file)
+        arch = load_architecture(file, var_files=var_files, var_values=tf_vars)
         est = estimate(arch, region=region, requests=requests, **kw)
         after, glue = _optimized(arch, region=region, requests=requests, **kw)
         after_est = estimate(after, region=region, requests=requests, **kw) if after else None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from advisor.commands.tfvars import terraform_variables
 from advisor.errors import AdvisorError, Diagnostic
 
 
@@ -20,7 +21,9 @@ from advisor.errors import AdvisorError, Diagnostic
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the DSL here instead of stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the import notes.")
-def import_(source: str, output: str | None, quiet: bool) -> None:
+@terraform_variables
+def import_(source: str, output: str | None, quiet: bool, var_files: tuple[str, ...] = (),
+            tf_vars: tuple[str, ...] = ()) -> None:
     """Import SOURCE (CloudFormation/SAM YAML or JSON, a .tf file, or a directory of .tf
     files = one Terraform module) and print it as architecture DSL.
 
@@ -30,7 +33,7 @@ def import_(source: str, output: str | None, quiet: bool) -> None:
     from advisor.importers import load_any
 
     try:
-        arch = load_any(source)
+        arch = load_any(source, var_files=var_files, var_values=tf_vars)
     except AdvisorError as exc:
         click.echo(exc.render(), err=True)
         sys.exit(2)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import click
 
+from advisor.commands.tfvars import terraform_variables
+
 
 @click.command("report")
 @click.argument("file", type=click.Path())
@@ -32,14 +34,17 @@ import click
 @click.option("--apply", "apply_", type=click.Choice(["default", "all", "none"]),
               default="default", show_default=True,
               help="Which rewrites make the 'after' architecture.")
+@terraform_variables
 def report_cmd(file: str, out_dir: str, png: bool, dot_: bool, no_icons: bool, dpi: float | None,
-               region: str, apply_: str) -> None:
+               region: str, apply_: str,
+               var_files: tuple[str, ...] = (), tf_vars: tuple[str, ...] = ()) -> None:
     """Write before/after/diff diagrams and Markdown + HTML reports for FILE into DIR."""
     from advisor.pipeline import Options, Report, analyze_source
     from advisor.render import dot_available, icons, render_result
     from advisor.report import write
 
-    result = analyze_source(file, Options(region=region, apply=apply_))
+    result = analyze_source(file, Options(region=region, apply=apply_,
+                                          tf_var_files=var_files, tf_vars=tf_vars))
     if result.errors:
         for e in result.errors:
             click.echo(e.render(), err=True)

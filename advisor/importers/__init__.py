@@ -53,10 +53,18 @@ def _read(path: str) -> str:
     return read_text(path, MAX_BYTES)
 
 
-def load_any(path: str, text: str | None = None) -> Architecture:
-    """Read any supported input into an Architecture; AdvisorError on bad input."""
+def load_any(
+    path: str, text: str | None = None, *, var_files: tuple[str, ...] = (),
+    var_values: tuple[str, ...] = (),
+) -> Architecture:
+    """Read any supported input into an Architecture; AdvisorError on bad input.
+
+    `var_files` / `var_values` (`--var-file FILE`, `--var NAME=VALUE`) set Terraform root
+    variables; other formats ignore them.
+    """
+    tf_vars = _tf_variables(var_files, var_values)
     if text is None and os.path.isdir(path):
-        return _load_dir(path)
+        return _load_dir(path, tf_vars)
     if text is None:
         text = _read(path)
     elif len(text) > MAX_BYTES:
@@ -70,7 +78,7 @@ def load_any(path: str, text: str | None = None) -> Architecture:
     if fmt == "terraform":
         from advisor.importers.terraform import import_terraform
 
-        return import_terraform(path, text)
+        return import_terraform(path, text, tf_vars)
     _refuse_foreign_data(text, path)
     from advisor.dsl import parse_text
 
@@ -112,7 +120,15 @@ def guess_format(path: str) -> str:
     return "unknown"
 
 
-def _load_dir(path: str) -> Architecture:
+def _tf_variables(var_files: tuple[str, ...], var_values: tuple[str, ...]) -> object:
+    if not var_files and not var_values:
+        return None
+    from advisor.importers.terraform.variables import VarInputs
+
+    return VarInputs(tuple(var_files), tuple(var_values))
+
+
+def _load_dir(path: str, tf_vars: object = None) -> Architecture:
     """A CDK cloud assembly (`cdk.out`, or an app folder holding one) is one system; a
     directory of .tf files is one Terraform module; otherwise its template file."""
     from advisor.system import cdk
@@ -126,7 +142,7 @@ def _load_dir(path: str) -> Architecture:
     if any(p.suffix == ".tf" for p in d.iterdir() if p.is_file()):
         from advisor.importers.terraform import import_terraform
 
-        return import_terraform(path)
+        return import_terraform(path, variables=tf_vars)
     for name in TEMPLATE_NAMES:
         cand = d / name
         if cand.is_file():

@@ -143,6 +143,7 @@ def _result(console: Console, result: Any) -> None:
         console.print(Text("no findings", style="green"))
     else:
         _findings(console, result, findings)
+    _notes(console, result)
     if common.has_estimates(result):
         table = Table(
             title="Before / after",
@@ -180,6 +181,20 @@ def _assumptions(console: Console, result: Any) -> None:
         for row in told["rows"]:
             console.print(Padding(Text(f"- {assumption_line(row)}"), (0, 0, 0, 2), expand=False),
                           overflow="fold")
+def _notes(console: Console, result: Any) -> None:
+    """What the importer could not read or decided (a module not followed, a count not
+    known): an empty result must never look like a clean one."""
+    notes = list(getattr(result, "notes", None) or [])
+    if not notes:
+        return
+    console.print(Text(f"Notes ({len(notes)})", style="bold"))
+    for note in notes:
+        line = Text()
+        where = common.short_location(note, result.source)
+        if where:
+            line.append(where + "  ", style="dim")
+        line.append(str(getattr(note, "message", note)))
+        console.print(Padding(line, (0, 0, 0, 2), expand=False), overflow="fold")
 
 
 def _summary(console: Console, report: Any) -> None:

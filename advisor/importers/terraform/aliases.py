@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from advisor import catalog
-from advisor.importers.terraform.hcl import Block, iter_refs
-from advisor.importers.terraform.module import Resource, resolve_ref
+from advisor.importers.terraform.hcl import Block, Ref, iter_refs
+from advisor.importers.terraform.module import Resource, home_of, resolve_ref
 
 
 def build_aliases(ctx: Any) -> dict[str, str]:
@@ -32,8 +32,8 @@ def build_aliases(ctx: Any) -> dict[str, str]:
     users = _users(ctx, folded)
     memo: dict[str, str | None] = {}
 
-    def owner_of_ref(res: Resource, path: str, trail: frozenset[str]) -> str | None:
-        for target, _attr in resolve_ref(ctx.ws, res.module, path):
+    def owner_of_ref(res: Resource, ref: Ref, trail: frozenset[str]) -> str | None:
+        for target, _attr in resolve_ref(ctx.ws, home_of(ref, res.module), ref.path):
             found = owner(target.address, trail)
             if found is not None:
                 return found
@@ -53,7 +53,7 @@ def build_aliases(ctx: Any) -> dict[str, str]:
             for value in _values(res.block, attr.split(".")):
                 refs = list(iter_refs(value))
                 for ref in refs:
-                    found = owner_of_ref(res, ref.path, trail)
+                    found = owner_of_ref(res, ref, trail)
                     if found is not None:
                         break
                 if found is None and not refs:
@@ -117,7 +117,7 @@ def _users(ctx: Any, folded: dict[str, Resource]) -> dict[str, list[str]]:
     for res in sorted(everything, key=lambda r: r.address):
         for value in _all_values(res.block):
             for ref in iter_refs(value):
-                for target, _attr in resolve_ref(ctx.ws, res.module, ref.path):
+                for target, _attr in resolve_ref(ctx.ws, home_of(ref, res.module), ref.path):
                     if target.address in folded and target.address != res.address:
                         bucket = out.setdefault(target.address, [])
                         if res.address not in bucket:

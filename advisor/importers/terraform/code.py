@@ -47,7 +47,8 @@ def code_location(res: Resource) -> Path | None:
                 refs.append(Ref(f"data.archive_file.{dname}.output_path"))
     for ref in list(refs):  # s3_key -> aws_s3_object.x whose `source` is the archive
         parts = ref.path.split(".")
-        obj = mod.resources.get((parts[0], parts[1])) if len(parts) >= 2 else None
+        objs = mod.resources.get((parts[0], parts[1]), []) if len(parts) >= 2 else []
+        obj = objs[0] if objs else None
         if obj is not None and obj.type in ("aws_s3_object", "aws_s3_bucket_object"):
             refs += list(iter_refs(obj.block.get("source")))
     for ref in refs:

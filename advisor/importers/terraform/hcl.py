@@ -18,6 +18,7 @@ Nothing is executed; the walk is bounded by the tree the parser built.
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from collections.abc import Callable, Iterator
@@ -32,10 +33,16 @@ from advisor.errors import AdvisorError, Diagnostic, with_source
 
 @dataclass(frozen=True)
 class Ref:
-    """A traversal such as `aws_sqs_queue.q.arn` (indexes kept as written: `x.y[0].z`)."""
+    """A traversal such as `aws_sqs_queue.q.arn` (indexes kept as written: `x.y[0].z`).
+
+    `home` is the module instance the reference must be resolved in, set when evaluation
+    moves a value out of the module that wrote it (a parent's argument inlined into a
+    child's resource, a child's output read by the parent); None means "where it sits".
+    """
 
     path: str
     line: int = 0
+    home: Any = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return "${" + self.path + "}"
@@ -49,6 +56,11 @@ class Expr:
     parts: tuple[Any, ...] = ()
     func: str = ""
     line: int = 0
+    # what advisor.importers.terraform.evaluate needs to compute it: ("cond", c, a, b),
+    # ("binop", op, a, b), ("unop", op, x), ("call", name, args, expand), ("template",
+    # pieces), ("for", key_var, value_var, collection, key, value, cond, grouping),
+    # ("get", base, step); () when it cannot be evaluated (template directives)
+    form: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     def __str__(self) -> str:
         return "${" + self.text + "}"
@@ -147,6 +159,19 @@ def parse_error(path: str, text: str, exc: Exception) -> AdvisorError:
 
 def parse_hcl(text: str, path: str, reader: FileReader | None = None) -> list[Block]:
     """Parse one .tf file into its top-level blocks; raises AdvisorError on bad HCL."""
+    return parse_body(text, path, reader)[1]
+
+
+def parse_values(text: str, path: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """A `.tfvars` file: its top-level attributes and the line of each."""
+    attrs, _blocks, lines = parse_body(text, path, None, with_lines=True)
+    return attrs, lines
+
+
+def parse_body(
+    text: str, path: str, reader: FileReader | None = None, *, with_lines: bool = False
+) -> Any:
+    """Top-level attributes and blocks of one HCL file (and attribute lines if asked)."""
     import hcl2
 
     if not text.endswith("\n"):
@@ -164,10 +189,17 @@ def parse_hcl(text: str, path: str, reader: FileReader | None = None) -> list[Bl
     ev = _Evaluator(text, path, reader)
     try:
         body = tree.children[0] if tree.children else Tree("body", [])
-        _attrs, blocks = ev.body(body)
+        attrs, blocks = ev.body(body)
     except RecursionError as exc:
         raise AdvisorError([Diagnostic(path, 1, 1, "HCL nested too deeply to read")]) from exc
-    return blocks
+    if not with_lines:
+        return attrs, blocks
+    lines = {
+        ev.name_of(c.children[0]): _line(c)
+        for c in body.children
+        if isinstance(c, Tree) and c.data == "attribute"
+    }
+    return attrs, blocks, lines
 
 
 class _Evaluator:
@@ -275,6 +307,50 @@ class _Evaluator:
             return self.expr(kids[0])
         return Expr(self.source(node), tuple(self.expr(k) for k in kids), line=_line(node))
 
+    def e_conditional(self, node: Tree) -> Expr:
+        cond, then, other = (self.expr(c) for c in _subtrees(node))
+        return Expr(
+            self.source(node), (cond, then, other), line=_line(node),
+            form=("cond", cond, then, other),
+        )
+
+    def e_binary_op(self, node: Tree) -> Expr:
+        lhs_node, term = _subtrees(node)[:2]
+        op_node, rhs_node = _subtrees(term)[:2]
+        lhs, rhs = self.expr(lhs_node), self.expr(rhs_node)
+        op = "".join(str(t) for t in op_node.scan_values(lambda v: isinstance(v, Token)))
+        return Expr(self.source(node), (lhs, rhs), line=_line(node), form=("binop", op, lhs, rhs))
+
+    def e_unary_op(self, node: Tree) -> Expr:
+        op = next(str(t) for t in node.children if isinstance(t, Token))
+        value = self.expr(_subtrees(node)[0])
+        return Expr(self.source(node), (value,), line=_line(node), form=("unop", op, value))
+
+    def _for(self, node: Tree, *, is_object: bool) -> Expr:
+        kids = _subtrees(node)
+        intro, body = kids[0], kids[1:]
+        intro_kids = _subtrees(intro)
+        names = [self.name_of(k) for k in intro_kids[:-1]]
+        collection = self.expr(intro_kids[-1])
+        cond = None
+        if body and body[-1].data == "for_cond":
+            cond = self.expr(_subtrees(body[-1])[0])
+            body = body[:-1]
+        exprs = [self.expr(b) for b in body]
+        key_expr = exprs[0] if is_object else None
+        value_expr = exprs[-1]
+        grouping = any(isinstance(t, Token) and str(t) == "..." for t in node.children)
+        key_var, value_var = (names[0], names[1]) if len(names) > 1 else (None, names[0])
+        parts = tuple(p for p in (collection, key_expr, value_expr, cond) if p is not None)
+        form = ("for", key_var, value_var, collection, key_expr, value_expr, cond, grouping)
+        return Expr(self.source(node), parts, line=_line(node), form=form)
+
+    def e_for_tuple_expr(self, node: Tree) -> Expr:
+        return self._for(node, is_object=False)
+
+    def e_for_object_expr(self, node: Tree) -> Expr:
+        return self._for(node, is_object=True)
+
     def e_int_lit(self, node: Tree) -> int:
         return int(str(node.children[0]))
 
@@ -315,6 +391,7 @@ class _Evaluator:
 
     def string(self, node: Tree) -> Any:
         pieces: list[Any] = []
+        directives = False
         for part in node.children:
             if not isinstance(part, Tree) or part.data != "string_part":
                 continue
@@ -326,12 +403,16 @@ class _Evaluator:
                     pieces.append(self.expr(inner[0]) if inner else "")
                 else:  # template directives: keep their text
                     pieces.append(self.source(sub))
+                    directives = True
         if len(pieces) == 1 and not isinstance(pieces[0], str):
             return pieces[0]  # "${x}" is x
         if all(isinstance(p, str) for p in pieces):
             return "".join(pieces)
         refs = tuple(p for p in pieces if not isinstance(p, str))
-        return Expr("".join(str(p) for p in pieces), refs, func="string", line=_line(node))
+        form = () if directives else ("template", tuple(pieces))
+        return Expr(
+            "".join(str(p) for p in pieces), refs, func="string", line=_line(node), form=form
+        )
 
     def e_template_string(self, node: Tree) -> str:
         return _unescape(str(node.children[0]).strip('\\"'))
@@ -342,39 +423,58 @@ class _Evaluator:
     def e_heredoc_template_trim(self, node: Tree) -> str:
         return _heredoc(str(node.children[0]), trim=True)
 
-    def _traversal(self, node: Tree, suffix: str) -> Any:
+    def _traversal(self, node: Tree, suffix: str, step: Any = None) -> Any:
         base = self.expr(node.children[0])
         if isinstance(base, Ref):
             return Ref(base.path + suffix, base.line)
-        return Expr(self.source(node), (base,), line=_line(node))
+        form = ("get", base, step) if step is not None else ()
+        return Expr(self.source(node), (base,), line=_line(node), form=form)
 
     def e_get_attr_expr_term(self, node: Tree) -> Any:
         attr = node.children[1]
         name = self.name_of(attr.children[-1])
-        return self._traversal(node, "." + name)
+        return self._traversal(node, "." + name, ("attr", name))
 
     def e_index_expr_term(self, node: Tree) -> Any:
         index = node.children[1]
         inner = [
             c for c in index.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
         ]
+        value: Any
         if inner:
             value = self.expr(inner[0])
             key = value if isinstance(value, int | str) else "*"
+            if isinstance(value, Ref) and "[" not in value.path:
+                key = value  # x[each.key], x[count.index]: evaluated per instance
         else:
             key = "".join(str(t) for t in index.children if isinstance(t, Token)).lstrip(".")
-        text = (
-            f'["{key}"]'
-            if isinstance(key, str) and key != "*" and not key.isdigit()
-            else f"[{key}]"
-        )
-        return self._traversal(node, text)
+            value = int(key) if key.isdigit() else key
+        if isinstance(key, Ref):
+            text = f"[{key.path}]"
+        elif isinstance(key, str) and key != "*" and not key.isdigit():
+            text = "[" + json.dumps(key, ensure_ascii=False) + "]"
+        else:
+            text = f"[{key}]"
+        return self._traversal(node, text, ("index", value))
+
+    def _splat_steps(self, splat: Tree) -> tuple[Any, ...]:
+        steps: list[Any] = []
+        for sub in _subtrees(splat):
+            if sub.data == "get_attr":
+                steps.append(("attr", self.name_of(sub.children[-1])))
+            elif sub.data == "short_index":
+                steps.append(("index", int(str(sub.children[-1]))))
+            elif sub.data == "braces_index":
+                steps.append(("index", self.expr(_subtrees(sub)[0])))
+        return ("splat", tuple(steps))
 
     def e_attr_splat_expr_term(self, node: Tree) -> Any:
-        return self._traversal(node, "[*]" + self.source(node.children[1])[2:])
+        steps = self._splat_steps(node.children[1])
+        return self._traversal(node, "[*]" + self.source(node.children[1])[2:], steps)
 
     def e_full_splat_expr_term(self, node: Tree) -> Any:
-        return self._traversal(node, "[*]" + self.source(node.children[1])[3:])
+        steps = self._splat_steps(node.children[1])
+        return self._traversal(node, "[*]" + self.source(node.children[1])[3:], steps)
 
     def e_function_call(self, node: Tree) -> Any:
         name = self.name_of(node.children[0])
@@ -382,6 +482,9 @@ class _Evaluator:
             (c for c in node.children if isinstance(c, Tree) and c.data == "arguments"), None
         )
         args = [self.expr(c) for c in _subtrees(args_node)] if args_node is not None else []
+        expand = args_node is not None and any(
+            isinstance(t, Token) and str(t) == "..." for t in args_node.children
+        )
         if (
             name
             in (
@@ -406,7 +509,10 @@ class _Evaluator:
             loaded = self.reader(as_text(args[0]), variables)
             if loaded is not None:
                 return loaded
-        return Expr(self.source(node), tuple(args), func=name, line=_line(node))
+        return Expr(
+            self.source(node), tuple(args), func=name, line=_line(node),
+            form=("call", name, tuple(args), expand),
+        )
 
 
 def _subtrees(node: Tree | None) -> list[Tree]:

@@ -13,8 +13,9 @@ modules, and maps:
 - every consumed resource's address to the node it belongs to (`arch.aliases`, tf_aliases).
 
 Props are set only where the configuration states them; the catalog supplies defaults.
-The per-type readers live in `tf_props` (node props) and `tf_wiring` (edges); this module
-owns naming, reference resolution to node names, entry points and the final assembly.
+The per-type readers live in `props` (node props) and `wiring/` (edges, one module per
+service family); this module owns naming, reference resolution to node names, entry
+points and the final assembly.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from advisor.importers.terraform.module import (
     Module,
     Resource,
     Workspace,
+    home_of,
+    is_absent,
     is_config_ref,
     load_workspace,
     resolve_ref,
@@ -40,6 +43,7 @@ from advisor.model import Architecture, Location
 _IDENT_RE = re.compile(r"[^A-Za-z0-9_]")
 _NOT_BY_NAME = {"apigw", "logs", "cognito", "kms", "client", "cloudfront", "alb"}
 _RESERVED = {"architecture", "workload", "group", "true", "false", "client"}
+_GENERIC_NAMES = {"this", "main", "default", "self"}
 
 
 @cache
@@ -89,8 +93,14 @@ class Context:
         if value is None:
             return out
         for ref in iter_refs(value):
-            found = self.ref_nodes(mod, ref.path, 0)
-            if not found and is_config_ref(ref.path) and block is not None:
+            home = home_of(ref, mod)
+            found = self.ref_nodes(home, ref.path, 0)
+            if (
+                not found
+                and is_config_ref(ref.path)
+                and block is not None
+                and not is_absent(home, ref.path)
+            ):
                 line = ref.line or block.attr_lines.get(attr, block.line)
                 key = (block.path, line, ref.path)
                 if key not in self.unresolved and not _is_benign(ref.path):
@@ -118,7 +128,7 @@ class Context:
             follow = mapping()["passthrough"].get(res.type)
             if follow and follow in res.block.attrs:
                 for ref in iter_refs(res.block.attrs[follow]):
-                    out.extend(self.ref_nodes(res.module, ref.path, depth + 1))
+                    out.extend(self.ref_nodes(home_of(ref, res.module), ref.path, depth + 1))
                 if not list(iter_refs(res.block.attrs[follow])):
                     out.extend(self.by_literal(str(res.block.attrs[follow])))
         return out
@@ -207,16 +217,17 @@ def _assign_names(items: list[tuple[Resource, str]]) -> dict[str, str]:
     """
     counts: dict[str, int] = {}
     for res, _kind in items:
-        stem = _ident(res.name).lower()
-        counts[stem] = counts.get(stem, 0) + 1
+        stem = _ident(res.label).lower()
+        if not (res.module.parent and stem in _GENERIC_NAMES):  # those never take the stem
+            counts[stem] = counts.get(stem, 0) + 1
     taken: set[str] = set()
     out: dict[str, str] = {}
-    for res, kind in sorted(items, key=lambda it: (it[0].module.prefix.count("."), it[0].address)):
-        stem = _ident(res.name)
-        mod = (
-            _ident(res.module.prefix.replace("module.", "").strip(".")) if res.module.prefix else ""
-        )
-        candidates = [stem] if counts[stem.lower()] == 1 else []
+    for res, kind in sorted(items, key=lambda it: (len(it[0].module.chain()), it[0].address)):
+        stem = _ident(res.label)
+        mod = _ident("_".join(m.label for m in res.module.chain())) if res.module.parent else ""
+        # `this`/`main` says nothing outside its module: there the module names it
+        generic = bool(mod) and stem.lower() in _GENERIC_NAMES
+        candidates = [stem] if not generic and counts[stem.lower()] == 1 else []
         with_kind = stem if stem.lower().startswith(kind + "_") else f"{kind}_{stem}"
         if mod:
             candidates += [f"{mod}_{stem}", with_kind, f"{mod}_{with_kind}"]
@@ -235,15 +246,19 @@ def _assign_names(items: list[tuple[Resource, str]]) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------- entry point
-def import_terraform(path: str, text: str | None = None) -> Architecture:
+def import_terraform(
+    path: str, text: str | None = None, variables: Any = None
+) -> Architecture:
     """Import a `.tf` file or a module directory as one Architecture (AdvisorError on bad input).
 
     `text`, when given, is the content of the single file `path` (pasted HCL).
+    `variables` (`advisor.importers.terraform.variables.VarInputs`) carries `--var-file`
+    and `--var` values for the root module.
     """
     from advisor.importers.terraform import aliases, wiring
     from advisor.importers.terraform import props as node_props
 
-    ws = load_workspace(path, text)
+    ws = load_workspace(path, text, variables)
     arch = Architecture(name=_arch_name(path), source=path, format="terraform")
     ctx = Context(ws=ws, arch=arch)
     _collect_registry_modules(ctx)
@@ -318,8 +333,11 @@ def _arch_name(path: str) -> str:
 
 
 def _group(mod: Module) -> tuple[str, ...]:
-    parts = [p for p in mod.prefix.split(".") if p and p != "module"]
-    return tuple(f"module.{p}" for p in parts)
+    from advisor.importers.terraform.module import render_key
+
+    return tuple(
+        f"module.{m.name}" + (render_key(m.key) if m.indexed else "") for m in mod.chain()
+    )
 
 
 _CHECKOV_RE = re.compile(r"checkov:skip=\s*([A-Za-z0-9_.-]+)")
@@ -341,17 +359,31 @@ def _ignores(block: Block) -> frozenset[str]:
 
 
 # ----------------------------------------------------------------- registry modules
+def registry_key(source: str) -> str:
+    """`registry.terraform.io/terraform-aws-modules/lambda/aws` ->
+    `terraform-aws-modules/lambda/aws`: the key of mapping.yaml's registry tables. A
+    submodule (`.../lambda/aws//modules/alias`) keeps its path: it is another module (an
+    alias, a deployment), not the module's function."""
+    return re.sub(r"^registry\.terraform\.io/", "", source)
+
+
 def _collect_registry_modules(ctx: Context) -> None:
     reg = mapping()["registry_modules"]
     ctx.arch.graph.graph["tf_registry"] = []
     for mod in ctx.ws.modules():
-        for name, call in sorted(mod.remote.items()):
+        for label, remote in sorted(mod.remote.items()):
+            call = remote.block
             source = str(call.get("source", ""))
-            key = re.sub(r"^registry\.terraform\.io/", "", source).split("//")[0]
+            key = registry_key(source)
             rtype = reg.get(key)
+            if rtype and not _registry_creates(ctx, key, call, rtype, remote.label):
+                continue
             if rtype:
-                res = Resource(rtype, name, call, mod, registry=True)
-                mod.registry[name] = res
+                res = Resource(
+                    rtype, remote.name, call, mod, registry=True, key=remote.key,
+                    indexed=remote.indexed,
+                )
+                mod.registry[label] = res
                 ctx.arch.graph.graph["tf_registry"].append(res)
                 ctx.note(
                     call,
@@ -360,20 +392,44 @@ def _collect_registry_modules(ctx: Context) -> None:
                 )
 
 
+def _registry_creates(ctx: Context, key: str, call: Block, rtype: str, label: str) -> bool:
+    """False (with a note) when the call's own switches turn the module's resource off."""
+    from advisor.importers.terraform.evaluate import is_known
+
+    for arg, on in (mapping().get("registry_creates", {}).get(key) or {}).items():
+        value = call.attrs.get(arg)
+        if value is not None and is_known(value) and value != on:
+            ctx.note(call, f"registry module '{label}' creates no {rtype} here ({arg} = "
+                           f"{str(value).lower() if isinstance(value, bool) else value})")
+            return False
+    return True
+
+
+def registry_default(res: Resource, arg: str) -> Any:
+    """An argument of a registry module call, or the module's documented default."""
+    if arg in res.block.attrs:
+        return res.block.attrs[arg]
+    source = str(res.block.get("source", ""))
+    key = registry_key(source)
+    return (mapping().get("registry_defaults", {}).get(key) or {}).get(arg)
+
+
 def ctx_registry(ctx: Context) -> list[Resource]:
     return list(ctx.arch.graph.graph.get("tf_registry", []))
 
 
 def _remote_module_notes(ctx: Context) -> None:
     reg = mapping()["registry_modules"]
+    from advisor.importers.terraform.module import local_source
+
     for mod in ctx.ws.modules():
-        for name, call in sorted(mod.remote.items()):
-            source = str(call.get("source", ""))
-            key = re.sub(r"^registry\.terraform\.io/", "", source).split("//")[0]
-            if key not in reg:
+        for _label, remote in sorted(mod.remote.items()):
+            source = str(remote.block.get("source", ""))
+            key = registry_key(source)
+            if key not in reg and local_source(mod, remote.block) is None:
                 ctx.note(
-                    call,
-                    f"module '{name}' (source '{source}') not followed: "
+                    remote.block,
+                    f"module '{remote.name}' (source '{source}') not followed: "
                     "only local modules are read",
                 )
     ctx.arch.graph.graph.pop("tf_registry", None)

@@ -3,12 +3,19 @@
 A directory of `.tf` files is one module. A single file is read alone (its siblings are
 not, so `advisor import main.tf` means exactly that file; give the directory to import
 the whole module). `module` blocks whose `source` is a local path (`./x`, `../x`) are
-read as child modules, with a depth limit and a cycle check; registry and git sources
-are recorded as notes and their known shapes are handled by the importer.
+read as child modules, with a depth limit and a cycle check; registry, git and http
+sources are recorded (`Module.remote`) and their known shapes are handled by the importer.
 
-References resolve to resource addresses across modules: `module.m.out` follows the
+What a configuration creates is decided here, by `advisor.importers.terraform.instances`:
+`count` and `for_each` of resources, data sources and module calls are evaluated from
+variable values (defaults, `.tfvars` files, `--var`) and locals, so each declaration
+becomes zero, one or several instances (`aws_sqs_queue.q["orders"]`), each with its
+arguments evaluated for that instance.
+
+References resolve to resource instances across modules: `module.m.out` follows the
 child's `output "out"`, `var.v` inside a child follows the argument the parent passed,
-`local.l` follows the module's `locals`.
+`local.l` follows the module's `locals`; a reference moved out of its module by evaluation
+carries the module it belongs to (`Ref.home`).
 """
 
 from __future__ import annotations
@@ -32,9 +39,21 @@ MAX_READ_BYTES = 2 * 1024 * 1024  # file()/templatefile() targets
 _INDEX_RE = re.compile(r"\[[^\]]*\]")
 
 
+def render_key(key: Any) -> str:
+    """An instance key as Terraform writes it in an address: `[0]`, `["orders"]`."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        return f"[{key}]"
+    return "[" + json.dumps(str(key), ensure_ascii=False) + "]"
+
+
 @dataclass
 class Resource:
-    """One resource (or data source) block with its module-qualified address."""
+    """One instance of a resource (or data source) block, with its module-qualified address.
+
+    `key` is the instance key (a `count` index or a `for_each` key); `indexed` says whether
+    the address shows it (a resource with `count = 1` is `aws_x.y`, as it reads, though
+    Terraform's state calls it `aws_x.y[0]`).
+    """
 
     type: str
     name: str
@@ -42,32 +61,88 @@ class Resource:
     module: Module
     data: bool = False
     registry: bool = False  # a registry module call read as if it were `type`
+    key: Any = None
+    indexed: bool = False
 
     @property
     def address(self) -> str:
         if self.registry:
-            return f"{self.module.prefix}module.{self.name}"
-        head = f"data.{self.type}.{self.name}" if self.data else f"{self.type}.{self.name}"
-        return self.module.prefix + head
+            head = f"module.{self.name}"
+        else:
+            head = f"data.{self.type}.{self.name}" if self.data else f"{self.type}.{self.name}"
+        return self.module.prefix + head + (render_key(self.key) if self.indexed else "")
+
+    @property
+    def label(self) -> str:
+        """The name a node is made from: the resource name, with the key when indexed."""
+        return f"{self.name}_{self.key}" if self.indexed else self.name
+
+
+@dataclass
+class RemoteCall:
+    """A module call that is not followed (registry, git, http, or a missing folder)."""
+
+    name: str
+    block: Block  # evaluated for this instance
+    key: Any = None
+    indexed: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.name + (render_key(self.key) if self.indexed else "")
 
 
 @dataclass
 class Module:
-    """One module instance: its directory, blocks, and how it was called."""
+    """One module instance: its directory, declarations, instances and how it was called."""
 
     dir: Path
-    prefix: str = ""  # "" for the root, "module.a.module.b." for nested ones
+    prefix: str = ""  # "" for the root, 'module.a.module.b["k"].' for nested ones
     parent: Module | None = None
-    call: Block | None = None  # the `module` block in the parent
-    resources: dict[tuple[str, str], Resource] = field(default_factory=dict)
-    data: dict[tuple[str, str], Resource] = field(default_factory=dict)
+    call: Block | None = None  # this instance's `module` block, evaluated in the parent
+    name: str = ""  # the call's name in the parent
+    key: Any = None
+    indexed: bool = False
+    # declarations, as written
+    resource_blocks: dict[tuple[str, str], Block] = field(default_factory=dict)
+    data_blocks: dict[tuple[str, str], Block] = field(default_factory=dict)
     locals: dict[str, Any] = field(default_factory=dict)
-    variables: dict[str, Any] = field(default_factory=dict)  # defaults
+    variables: dict[str, Any] = field(default_factory=dict)  # defaults (None when absent)
+    var_blocks: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
-    children: dict[str, Module] = field(default_factory=dict)
-    remote: dict[str, Block] = field(default_factory=dict)  # module calls not followed
+    calls: dict[str, Block] = field(default_factory=dict)  # every `module` block
+    # instances (filled by advisor.importers.terraform.instances)
+    resources: dict[tuple[str, str], list[Resource]] = field(default_factory=dict)
+    data: dict[tuple[str, str], Resource] = field(default_factory=dict)
+    children: dict[str, Module] = field(default_factory=dict)  # instance label -> module
+    remote: dict[str, RemoteCall] = field(default_factory=dict)  # label -> call not followed
     registry: dict[str, Resource] = field(default_factory=dict)  # registry calls read as resources
+    absent: list[str] = field(default_factory=list)  # addresses created 0 times
+    absent_blocks: list[Block] = field(default_factory=list)
+    inputs: dict[str, Any] = field(default_factory=dict)  # root only: .tfvars / --var values
     files: list[str] = field(default_factory=list)
+    env: Any = None  # advisor.importers.terraform.instances.ModuleEnv
+
+    @property
+    def label(self) -> str:
+        """`name` or `name_key`: how node names show the module."""
+        return f"{self.name}_{self.key}" if self.indexed else self.name
+
+    def chain(self) -> list[Module]:
+        """The module instances from the root's child down to this one."""
+        out: list[Module] = []
+        mod: Module | None = self
+        while mod is not None and mod.parent is not None:
+            out.insert(0, mod)
+            mod = mod.parent
+        return out
+
+    def instances(self, name: str) -> list[Module]:
+        """The followed instances of the call `name` (none when it creates nothing)."""
+        return [c for c in self.children.values() if c.name == name]
+
+    def all_resources(self) -> list[Resource]:
+        return [r for key in sorted(self.resources) for r in self.resources[key]]
 
 
 @dataclass
@@ -78,6 +153,7 @@ class Workspace:
     notes: list[Diagnostic] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
     file_count: int = 0
+    parsed: dict[Path, list[Block]] = field(default_factory=dict)
 
     def modules(self) -> list[Module]:
         out: list[Module] = []
@@ -89,7 +165,7 @@ class Workspace:
         return out
 
     def resources(self) -> list[Resource]:
-        return [r for m in self.modules() for _k, r in sorted(m.resources.items())]
+        return [r for m in self.modules() for r in m.all_resources()]
 
     def note(self, path: str, line: int, message: str) -> None:
         self.notes.append(Diagnostic(path, max(line, 1), 1, message, severity="info"))
@@ -102,33 +178,40 @@ def read_text(path: Path, display: str, limit: int = MAX_FILE_BYTES) -> str:
     return read_file(path, limit, display=display)
 
 
-def load_workspace(path: str, text: str | None = None) -> Workspace:
-    """Read a .tf file or a module directory and every local module it calls.
+def load_workspace(
+    path: str, text: str | None = None, variables: Any = None
+) -> Workspace:
+    """Read a .tf file or a module directory and every local module it calls, and decide
+    what it creates. `variables` (a `variables.VarInputs`) gives `--var-file`/`--var`.
 
     With `text`, that text is the one file `path` (nothing is read from disk for it).
+    `terraform.tfvars` and `*.auto.tfvars` are read when `path` is a directory (a single
+    file is read alone, as its siblings are).
     """
+    from advisor.importers.terraform import instances
+    from advisor.importers.terraform.variables import VarInputs, root_inputs
+
     p = Path(path)
+    given: dict[str, str] | None = None
     if text is not None:
         if len(text) > MAX_FILE_BYTES:
             raise AdvisorError([Diagnostic(path, 1, 1, "input is larger than the importer reads")])
-        root = Module(dir=p.parent)
-        ws = Workspace(root=root)
-        _read_module(ws, root, [p], depth=0, seen=(p.parent.resolve(),), given={str(p): text})
-        substitute_workspace(ws)
-        return ws
-    if p.is_dir():
+        files, root, given = [p], Module(dir=p.parent), {str(p): text}
+    elif p.is_dir():
         files = sorted(f for f in p.iterdir() if f.suffix == ".tf" and f.is_file())
         if not files:
             raise AdvisorError([Diagnostic(path, 1, 1, "no .tf files in this directory")])
         root = Module(dir=p)
     elif p.is_file():
-        files = [p]
-        root = Module(dir=p.parent)
+        files, root = [p], Module(dir=p.parent)
     else:
         raise AdvisorError([Diagnostic(path, 1, 1, "no such file or directory")])
     ws = Workspace(root=root)
-    _read_module(ws, root, files, depth=0, seen=(p.resolve(),))
-    substitute_workspace(ws)
+    read_module_files(ws, root, files, given)
+    root.inputs = root_inputs(
+        ws, root, variables or VarInputs(), auto_dir=p if text is None and p.is_dir() else None
+    )
+    instances.build(ws)
     return ws
 
 
@@ -136,70 +219,59 @@ def _display(path: Path) -> str:
     return str(path)
 
 
-def _read_module(
-    ws: Workspace,
-    mod: Module,
-    files: list[Path],
-    depth: int,
-    seen: tuple[Path, ...],
-    given: dict[str, str] | None = None,
+def read_module_files(
+    ws: Workspace, mod: Module, files: list[Path], given: dict[str, str] | None = None
 ) -> None:
+    """Parse the module's files (each directory once per import) and take its blocks."""
     for f in files:
-        ws.file_count += 1
-        if ws.file_count > MAX_FILES:
-            raise AdvisorError(
-                [Diagnostic(str(f), 1, 1, f"more than {MAX_FILES} .tf files across modules")]
-            )
         display = _display(f)
-        text = given[str(f)] if given and str(f) in given else read_text(f, display)
-        ws.texts[display] = text
+        key = f.resolve() if given is None or str(f) not in given else Path("<given>") / str(f)
+        blocks = ws.parsed.get(key)
+        if blocks is None:
+            ws.file_count += 1
+            if ws.file_count > MAX_FILES:
+                raise AdvisorError(
+                    [Diagnostic(str(f), 1, 1, f"more than {MAX_FILES} .tf files across modules")]
+                )
+            text = given[str(f)] if given and str(f) in given else read_text(f, display)
+            ws.texts[display] = text
+            blocks = parse_hcl(text, display, _make_reader(mod.dir))
+            ws.parsed[key] = blocks
         mod.files.append(display)
-        reader = _make_reader(ws, mod)
-        for block in parse_hcl(text, display, reader):
-            _take_block(ws, mod, block)
-    for name in sorted(list(mod.remote)):
-        call = mod.remote[name]
-        source = call.get("source")
-        if not isinstance(source, str) or not source.startswith(("./", "../")):
-            continue
-        child_dir = Path(os.path.normpath(mod.dir / source))  # relative stays relative
-        if depth + 1 > MAX_MODULE_DEPTH:
-            ws.note(
-                call.path,
-                call.line,
-                f"module '{name}' not followed: deeper than {MAX_MODULE_DEPTH} levels",
-            )
-            continue
-        if child_dir.resolve() in seen:
-            ws.note(call.path, call.line, f"module '{name}' not followed: it calls itself (cycle)")
-            continue
-        if not child_dir.is_dir():
-            ws.note(call.path, call.line, f"module '{name}': local source '{source}' not found")
-            continue
-        child_files = sorted(f for f in child_dir.iterdir() if f.suffix == ".tf" and f.is_file())
-        child = Module(dir=child_dir, prefix=f"{mod.prefix}module.{name}.", parent=mod, call=call)
-        mod.children[name] = child
-        del mod.remote[name]
-        _read_module(ws, child, child_files, depth + 1, (*seen, child_dir.resolve()))
+        for block in blocks:
+            _take_block(mod, block)
 
 
-def _take_block(ws: Workspace, mod: Module, block: Block) -> None:
+def local_source(mod: Module, call: Block) -> Path | None:
+    """The folder a local `source` (`./x`, `../x`) names, else None (remote or computed)."""
+    source = call.get("source")
+    if not isinstance(source, str) or not source.startswith(("./", "../")):
+        return None
+    return Path(os.path.normpath(mod.dir / source))  # relative stays relative
+
+
+def module_files(folder: Path) -> list[Path]:
+    return sorted(f for f in folder.iterdir() if f.suffix == ".tf" and f.is_file())
+
+
+def _take_block(mod: Module, block: Block) -> None:
     kind, labels = block.type, block.labels
     if kind == "resource" and len(labels) == 2:
-        mod.resources[(labels[0], labels[1])] = Resource(labels[0], labels[1], block, mod)
+        mod.resource_blocks[(labels[0], labels[1])] = block
     elif kind == "data" and len(labels) == 2:
-        mod.data[(labels[0], labels[1])] = Resource(labels[0], labels[1], block, mod, data=True)
+        mod.data_blocks[(labels[0], labels[1])] = block
     elif kind == "locals":
         mod.locals.update(block.attrs)
     elif kind == "variable" and labels:
         mod.variables[labels[0]] = block.attrs.get("default")
+        mod.var_blocks[labels[0]] = block
     elif kind == "output" and labels:
         mod.outputs[labels[0]] = block.attrs.get("value")
     elif kind == "module" and labels:
-        mod.remote[labels[0]] = block
+        mod.calls[labels[0]] = block
 
 
-def _make_reader(ws: Workspace, mod: Module) -> Any:
+def _make_reader(folder: Path) -> Any:
     """`file()` / `templatefile()`: read a file beside the module (never outside reach)."""
 
     def reader(raw_path: str, variables: dict[str, Any] | None) -> Any:
@@ -209,7 +281,7 @@ def _make_reader(ws: Workspace, mod: Module) -> Any:
             return None
         from advisor.importers.reading import read_beside
 
-        content, _why = read_beside((mod.dir / text_path).resolve(), MAX_READ_BYTES)
+        content, _why = read_beside((folder / text_path).resolve(), MAX_READ_BYTES)
         if content is None:
             return None
         if variables:
@@ -253,42 +325,93 @@ def strip_indexes(path: str) -> str:
     return _INDEX_RE.sub("", path)
 
 
+def home_of(ref: Ref, mod: Module) -> Module:
+    """The module instance a reference is resolved in."""
+    return ref.home if isinstance(ref.home, Module) else mod
+
+
 def resolve_ref(
     ws: Workspace, mod: Module, path: str, depth: int = 0
 ) -> list[tuple[Resource, str]]:
-    """The resources a reference names, with the attribute used (`arn`, `url`, ...).
+    """The resource instances a reference names, with the attribute used (`arn`, ...).
 
-    Follows module outputs, variables passed by a parent, and locals. Returns [] for
-    references to things outside the configuration (`data.aws_region...`, unset vars).
+    Follows module outputs, variables passed by a parent, and locals, through their
+    evaluated values. Returns [] for references to things outside the configuration
+    (`data.aws_region...`, unset variables) and to resources that are not created.
     """
+    from advisor.importers.terraform.evaluate import EvalError, parse_path, render_step
+
     if depth > MAX_RESOLVE_DEPTH:
         return []
-    parts = strip_indexes(path).split(".")
-    head = parts[0]
-    if head == "module" and len(parts) >= 2:
-        registry = mod.registry.get(parts[1])
-        if registry is not None:
-            return [(registry, ".".join(parts[2:]))]
-        child = mod.children.get(parts[1])
-        if child is None:
+    try:
+        root, steps = parse_path(path)
+    except EvalError:
+        return []
+    names = [s[1] for s in steps[:1] if s[0] == "attr"]
+    if not names:
+        return []
+    name, rest = names[0], steps[1:]
+    if root == "module":
+        key, rest = _key_step(rest)
+        registry = [r for r in mod.registry.values() if r.name == name and _matches(r, key)]
+        if registry:
+            attr = "".join(render_step(s) for s in rest).lstrip(".")
+            return [(r, attr) for r in registry]
+        out: list[tuple[Resource, str]] = []
+        for child in mod.instances(name):
+            if not _matches(child, key):
+                continue
+            if not rest or rest[0][0] != "attr":
+                out.extend((r, "") for r in child.all_resources())
+                continue
+            try:
+                value = child.env.output(rest[0][1], 0)
+            except EvalError:
+                continue
+            out.extend(resolve_value(ws, child, value, depth + 1))
+        return out
+    if root in ("var", "local"):
+        env = mod.env
+        if env is None:
             return []
-        if len(parts) < 3:
-            return [(r, "") for r in child.resources.values()]
-        value = child.outputs.get(parts[2])
-        return resolve_value(ws, child, value, depth + 1)
-    if head == "var" and len(parts) >= 2:
-        if mod.call is not None and mod.parent is not None and parts[1] in mod.call.attrs:
-            return resolve_value(ws, mod.parent, mod.call.attrs[parts[1]], depth + 1)
-        return resolve_value(ws, mod, mod.variables.get(parts[1]), depth + 1)
-    if head == "local" and len(parts) >= 2:
-        return resolve_value(ws, mod, mod.locals.get(parts[1]), depth + 1)
-    if head == "data" and len(parts) >= 3:
-        res = mod.data.get((parts[1], parts[2]))
-        return [(res, ".".join(parts[3:]))] if res is not None else []
-    if len(parts) >= 2 and head.startswith("aws_"):
-        res = mod.resources.get((head, parts[1]))
-        return [(res, ".".join(parts[2:]))] if res is not None else []
+        try:
+            value = env.var(name, 0) if root == "var" else env.local(name, 0)
+        except EvalError:
+            return []
+        if isinstance(value, Ref) and value.path.split(".")[:2] == [root, name]:
+            return []  # no value: nothing to follow
+        return resolve_value(ws, mod, value, depth + 1)
+    if root == "data":
+        if not rest or rest[0][0] != "attr":
+            return []
+        data = mod.data.get((name, rest[0][1]))
+        attr = "".join(render_step(s) for s in rest[1:]).lstrip(".")
+        return [(data, attr)] if data is not None else []
+    if root.startswith("aws_"):
+        key, rest = _key_step(rest)
+        found = [r for r in mod.resources.get((root, name), []) if _matches(r, key)]
+        attr = "".join(render_step(s) for s in rest).lstrip(".")
+        return [(r, attr) for r in found]
     return []
+
+
+_ANY = object()
+
+
+def _key_step(steps: list[tuple[str, Any]]) -> tuple[Any, list[tuple[str, Any]]]:
+    """The instance key a reference selects (`_ANY` for none, `[*]` or an unknown key)."""
+    if steps and steps[0][0] in ("index", "splat"):
+        key = steps[0][1]
+        if steps[0][0] == "splat" or isinstance(key, Ref | Expr):
+            return _ANY, steps[1:]
+        return key, steps[1:]
+    return _ANY, steps
+
+
+def _matches(item: Resource | Module, key: Any) -> bool:
+    if key is _ANY or item.key is None:
+        return True  # one instance answers any key (count = 1, or not known)
+    return bool(item.key == key or str(item.key) == str(key))
 
 
 def resolve_value(
@@ -300,7 +423,7 @@ def resolve_value(
     if value is None or depth > MAX_RESOLVE_DEPTH:
         return out
     for ref in iter_refs(value):
-        for res, attr in resolve_ref(ws, mod, ref.path, depth):
+        for res, attr in resolve_ref(ws, home_of(ref, mod), ref.path, depth):
             key = (res.address, attr)
             if key not in seen:
                 seen.add(key)
@@ -314,88 +437,16 @@ def is_config_ref(path: str) -> bool:
     return head in ("module", "var", "local") or head.startswith("aws_")
 
 
-# ----------------------------------------------------------------- literal variables
-_MISSING = object()
-_VAR_IN_STRING_RE = re.compile(r"\$\{\s*((?:var|local)\.[A-Za-z_][\w-]*)\s*\}")
-
-
-def _is_literal(value: Any) -> bool:
-    if isinstance(value, Ref | Expr):
-        return False
-    if isinstance(value, str):
-        return "${" not in value
-    if isinstance(value, dict):
-        return all(_is_literal(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_is_literal(v) for v in value)
-    return True
-
-
-def literal_of(mod: Module, path: str, depth: int = 0) -> Any:
-    """The literal value of `var.x` / `local.y` in a module, or _MISSING."""
-    parts = path.split(".")
-    if depth > MAX_RESOLVE_DEPTH or len(parts) != 2:
-        return _MISSING
-    if parts[0] == "var":
-        if mod.call is not None and mod.parent is not None and parts[1] in mod.call.attrs:
-            value, owner = mod.call.attrs[parts[1]], mod.parent
-        else:
-            value, owner = mod.variables.get(parts[1], _MISSING), mod
-    elif parts[0] == "local":
-        value, owner = mod.locals.get(parts[1], _MISSING), mod
-    else:
-        return _MISSING
-    if value is _MISSING or value is None:
-        return _MISSING
-    if isinstance(value, Ref):
-        return literal_of(owner, value.path, depth + 1)
-    value = substitute(owner, value, depth + 1)
-    return value if _is_literal(value) else _MISSING
-
-
-def substitute(mod: Module, value: Any, depth: int = 0) -> Any:
-    """Replace `var.x` / `local.y` that hold literals by their values (strings too)."""
-    if depth > MAX_RESOLVE_DEPTH:
-        return value
-    if isinstance(value, Ref):
-        found = literal_of(mod, value.path, depth)
-        return value if found is _MISSING else found
-    if isinstance(value, Expr) and value.func == "string":
-        text = _VAR_IN_STRING_RE.sub(lambda m: _text_of(mod, m, depth), value.text)
-        parts = tuple(
-            p
-            for p in value.parts
-            if not (isinstance(p, Ref) and literal_of(mod, p.path, depth) is not _MISSING)
+def is_absent(mod: Module, path: str) -> bool:
+    """A reference to something the configuration declares but does not create here
+    (`count = 0`, an empty `for_each`): nothing to report, nothing to resolve."""
+    head = strip_indexes(path).split(".")
+    if head[0] == "module" and len(head) >= 2:
+        return head[1] in mod.calls and not mod.instances(head[1]) and not any(
+            r.name == head[1] for r in mod.remote.values()
         )
-        return text if not parts and "${" not in text else Expr(text, parts, value.func, value.line)
-    if isinstance(value, str) and "${" in value:
-        return _VAR_IN_STRING_RE.sub(lambda m: _text_of(mod, m, depth), value)
-    if isinstance(value, dict):
-        return {k: substitute(mod, v, depth) for k, v in value.items()}
-    if isinstance(value, list):
-        return [substitute(mod, v, depth) for v in value]
-    return value
-
-
-def _text_of(mod: Module, m: re.Match[str], depth: int) -> str:
-    found = literal_of(mod, m.group(1), depth + 1)
-    if found is _MISSING or isinstance(found, dict | list):
-        return m.group(0)
-    if isinstance(found, bool):
-        return "true" if found else "false"
-    return str(found)
-
-
-def substitute_block(mod: Module, block: Block) -> None:
-    block.attrs = {k: substitute(mod, v) for k, v in block.attrs.items()}
-    for sub in block.blocks:
-        substitute_block(mod, sub)
-
-
-def substitute_workspace(ws: Workspace) -> None:
-    """Inline literal variables and locals into every resource and data block."""
-    for mod in ws.modules():
-        for res in list(mod.resources.values()) + list(mod.data.values()):
-            substitute_block(mod, res.block)
-        for call in mod.remote.values():
-            substitute_block(mod, call)
+    if len(head) >= 2 and head[0].startswith("aws_"):
+        return (head[0], head[1]) in mod.resource_blocks and not mod.resources.get(
+            (head[0], head[1])
+        )
+    return False

@@ -3,7 +3,7 @@
 One reader per kind. Units follow advisor.units: sizes in bytes, durations in ms.
 Edges that a component's own arguments imply (a Lambda's environment naming a queue,
 Firehose's destination, a pipe's source and target, a state machine's tasks) are added
-by `tf_wiring`, which also reads these blocks; props stay here.
+by `wiring/`, which also reads these blocks; props stay here.
 """
 
 from __future__ import annotations
@@ -93,14 +93,20 @@ def _lambda(ctx: Context, name: str, b: Block) -> None:
         runtime=text(b.get("runtime")),
         arch=arch,
         tracing=tracing,
-        reserved_concurrency=num(b.get("reserved_concurrent_executions")),
+        reserved_concurrency=_reserved(b.get("reserved_concurrent_executions")),
         layers=len(layers) if isinstance(layers, list) and layers else None,
         vpc=True if b.first("vpc_config") is not None or b.get("vpc_subnet_ids") else None,
-        description=text(b.get("description")),
+        description=text(b.get("description")) or None,
     )
     retention = num(b.get("cloudwatch_logs_retention_in_days"))  # registry lambda module
     if retention is not None:
         ctx.set_props(name, log_retention=int(retention))
+
+
+def _reserved(value: Any) -> float | int | None:
+    """`reserved_concurrent_executions`: -1 (the provider's default) means none reserved."""
+    n = num(value)
+    return None if n is None or n < 0 else n
 
 
 def _sqs(ctx: Context, name: str, b: Block) -> None:
@@ -257,7 +263,9 @@ def _apigw(ctx: Context, name: str, b: Block) -> None:
             if isinstance(first, str) and first.lower() in ("edge", "regional", "private")
             else None
         )
-    ctx.set_props(name, type=api_type, endpoint=endpoint, description=text(b.get("description")))
+    ctx.set_props(
+        name, type=api_type, endpoint=endpoint, description=text(b.get("description")) or None
+    )
 
 
 def _eventbridge(ctx: Context, name: str, b: Block) -> None:

@@ -80,9 +80,9 @@ def read_definition(
                     if isinstance(v, str):
                         targets += [n for n in ctx.by_literal(v) if ctx.arch.kind(n) == kind]
             if not targets and kind == "eventbridge":
-                from advisor.importers.terraform.wiring import _default_bus
+                from advisor.importers.terraform.wiring.common import default_bus
 
-                targets = [_default_bus(ctx, b)]
+                targets = [default_bus(ctx, b)]
         if not targets:
             if kind is not None and kind not in ("sfn",):
                 ctx.note(

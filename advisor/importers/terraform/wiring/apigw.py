@@ -1,0 +1,389 @@
+"""API Gateway wiring, REST and HTTP/WebSocket (v2): integrations (proxy, AWS service,
+HTTP, v2 subtypes), methods and routes (auth), authorizers, validators, stages, method
+settings, usage plans, WAF, and OpenAPI `body` documents. An API's auth is its weakest
+method's; it is settled in `finish_apis` once every method and route is read."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from advisor.importers.terraform.hcl import Block
+from advisor.importers.terraform.module import Module, Resource
+from advisor.importers.terraform.props import as_json, flag, num
+from advisor.importers.terraform.wiring.common import default_bus, http_node, services
+
+if TYPE_CHECKING:
+    from advisor.importers.terraform.importer import Context
+
+
+_APIGW_URI_RE = re.compile(r"arn:aws:apigateway:[^:]*:([a-z0-9.-]+):(path|action)/([^\s\"]*)")
+
+
+_AUTH_RANK = {"none": 0, "api_key": 1, "iam": 2, "lambda": 2, "cognito": 2, "jwt": 2}
+
+
+def _rest_integration(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    apis = ctx.nodes(mod, b.get("rest_api_id"), b, "rest_api_id")
+    itype = str(b.get("type", "")).upper()
+    targets, props = _integration_targets(
+        ctx, res, mod, itype, b.get("uri"), b.get("request_templates"), b
+    )
+    for api in apis:
+        for target in targets:
+            ctx.edge(api, target, block=b, **props)
+
+
+def _integration_targets(
+    ctx: Context, res: Resource, mod: Module, itype: str, uri: Any, templates: Any, b: Block
+) -> tuple[list[str], dict[str, Any]]:
+    """Targets and edge props of one API Gateway integration (REST, v2 or OpenAPI)."""
+    if itype == "MOCK":
+        return [], {}
+    if itype in ("HTTP", "HTTP_PROXY"):
+        nodes = ctx.nodes(mod, uri, b, "uri")
+        if nodes:
+            return nodes, {"integration": "proxy"}
+        if isinstance(uri, str) and uri:
+            return [http_node(ctx, res, uri)], {"integration": "proxy"}
+        return [], {}
+    if itype == "AWS_PROXY":
+        return ctx.nodes(mod, uri, b, "uri"), {"integration": "proxy"}
+    uri_text = str(uri) if uri is not None else ""
+    m = _APIGW_URI_RE.search(uri_text)
+    if not m:
+        return ctx.nodes(mod, uri, b, "uri"), {"integration": "service"}
+    service, style, rest = m.group(1), m.group(2), m.group(3)
+    kind = services().get(service)
+    action = rest.split("/")[0] if style == "action" else None
+    if style == "action" and "Action=" in rest:
+        action = rest.split("Action=")[1].split("&")[0]
+    if action is None and isinstance(templates, dict):
+        for tmpl in templates.values():
+            found = re.search(r"Action=([A-Za-z]+)", str(tmpl))
+            if found:
+                action = found.group(1)
+    props = {
+        "integration": "service",
+        "action": f"{service}:{action}" if action else None,
+        "transform": True if templates else None,
+    }
+    if kind is None:
+        return [], props
+    if kind == "lambda":
+        return ctx.nodes(mod, uri, b, "uri"), {
+            "integration": "proxy" if itype == "AWS_PROXY" else "service"
+        }
+    targets = [n for n in ctx.nodes(mod, uri, None) if ctx.arch.kind(n) == kind]
+    if not targets and templates is not None:
+        targets = [n for n in ctx.nodes(mod, templates, None) if ctx.arch.kind(n) == kind]
+    if not targets:
+        words = re.findall(r"[\w.-]+", rest + " " + json.dumps(_plain_strings(templates)))
+        targets = [n for word in words for n in ctx.by_literal(word) if ctx.arch.kind(n) == kind]
+    if not targets and kind == "eventbridge":
+        targets = [default_bus(ctx, b)]
+    if not targets:
+        targets = ctx.only_of(kind)
+        if targets:
+            ctx.note(
+                b,
+                f"{service} integration target not named; "
+                f"taken as the only {kind} here ({targets[0]})",
+            )
+        else:
+            ctx.note(b, f"{service} integration target could not be resolved")
+    return sorted(set(targets)), props
+
+
+def _plain_strings(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_strings(v) for v in value]
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
+
+
+def _rest_method(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    if str(b.get("http_method", "")).upper() == "OPTIONS":
+        return
+    auth = {
+        "NONE": "none",
+        "CUSTOM": "lambda",
+        "COGNITO_USER_POOLS": "cognito",
+        "AWS_IAM": "iam",
+    }.get(str(b.get("authorization", "NONE")).upper(), "none")
+    if auth == "none" and flag(b.get("api_key_required")):
+        auth = "api_key"
+    for api in ctx.nodes(mod, b.get("rest_api_id"), b, "rest_api_id"):
+        _record_auth(ctx, api, auth)
+        if b.get("request_validator_id") is not None:
+            ctx.set_props(api, validation=True)
+
+
+def _record_auth(ctx: Context, api: str, auth: str) -> None:
+    """An API's auth is its weakest method's: one open route makes the API open."""
+    seen = ctx.arch.graph.nodes[api].setdefault("_auths", set())
+    seen.add(auth)
+
+
+def _rest_authorizer(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    atype = str(b.get("type", "TOKEN")).upper()
+    _authorizer(ctx, b, mod, "rest_api_id", "cognito" if atype == "COGNITO_USER_POOLS" else "lambda")
+
+
+def _authorizer(ctx: Context, b: Block, mod: Module, api_key: str, auth: str) -> None:
+    """An authorizer block of either API flavour: the API's auth, and an edge to the
+    Lambda authorizer function when there is one."""
+    for api in ctx.nodes(mod, b.get(api_key), b, api_key):
+        ctx.arch.graph.nodes[api].setdefault("_authorizers", set()).add(auth)
+        for fn in ctx.nodes(mod, b.get("authorizer_uri"), b, "authorizer_uri"):
+            ctx.edge(api, fn, block=b, label="authorizer")
+
+
+def _rest_validator(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    if flag(b.get("validate_request_body")) or flag(b.get("validate_request_parameters")):
+        for api in ctx.nodes(mod, b.get("rest_api_id"), b, "rest_api_id"):
+            ctx.set_props(api, validation=True)
+
+
+def _rest_method_settings(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    settings = b.first("settings")
+    if settings is None:
+        return
+    apis = ctx.nodes(mod, b.get("rest_api_id"), b, "rest_api_id")
+    if (
+        num(settings.get("throttling_burst_limit")) is not None
+        or num(settings.get("throttling_rate_limit")) is not None
+    ):
+        for api in apis:
+            ctx.set_props(api, throttling=True)
+    if flag(settings.get("caching_enabled")):
+        for api in apis:
+            ctx.set_props(api, caching=True)
+
+
+def _rest_stage(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    key = "rest_api_id" if res.type == "aws_api_gateway_stage" else "api_id"
+    apis = ctx.nodes(mod, b.get(key), b, key)
+    for api in apis:
+        if b.first("access_log_settings") is not None:
+            ctx.set_props(api, access_logging=True)
+        if flag(b.get("xray_tracing_enabled")):
+            ctx.set_props(api, tracing=True)
+        if flag(b.get("cache_cluster_enabled")):
+            ctx.set_props(api, caching=True)
+        drs = b.first("default_route_settings")
+        if drs is not None and (
+            num(drs.get("throttling_burst_limit")) is not None
+            or num(drs.get("throttling_rate_limit")) is not None
+        ):
+            ctx.set_props(api, throttling=True)
+
+
+def _usage_plan(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    if b.first("throttle_settings") is None:
+        return
+    for stage in b.sub("api_stages"):
+        for api in ctx.nodes(mod, stage.get("api_id"), b, "api_stages"):
+            ctx.set_props(api, throttling=True)
+
+
+def _waf_association(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    for node in ctx.nodes(mod, b.get("resource_arn"), b, "resource_arn"):
+        if ctx.arch.kind(node) == "apigw":
+            ctx.set_props(node, waf=True)
+
+
+def _v2_integration(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    apis = ctx.nodes(mod, b.get("api_id"), b, "api_id")
+    targets, props = _v2_targets(
+        ctx, res, mod, b, str(b.get("integration_type", "")).upper(),
+        b.get("integration_subtype"), b.get("integration_uri"), b.get("request_parameters"),
+        b.get("request_templates"),
+    )
+    for api in apis:
+        for target in targets:
+            ctx.edge(api, target, block=b, **props)
+
+
+def _v2_targets(
+    ctx: Context, res: Resource, mod: Module, b: Block, itype: str, subtype: Any, uri: Any,
+    params: Any, templates: Any,
+) -> tuple[list[str], dict[str, Any]]:
+    """Targets and edge props of one HTTP/WebSocket API integration (a resource or a
+    registry module's route)."""
+    from advisor.importers.terraform.importer import mapping
+
+    if not (isinstance(subtype, str) and subtype in mapping()["apigwv2_subtypes"]):
+        return _integration_targets(ctx, res, mod, itype, uri, templates, b)
+    spec = mapping()["apigwv2_subtypes"][subtype]
+    targets: list[str] = []
+    if isinstance(params, dict):
+        for key in spec["params"]:
+            targets += [
+                n
+                for n in ctx.nodes(mod, params.get(key), b, "request_parameters")
+                if ctx.arch.kind(n) == spec["kind"]
+            ]
+    if not targets and spec["kind"] == "eventbridge":
+        targets = [default_bus(ctx, b)]
+    if not targets:
+        targets = ctx.only_of(spec["kind"])
+        if targets:
+            ctx.note(
+                b,
+                f"{subtype} target not named; "
+                f"taken as the only {spec['kind']} here ({targets[0]})",
+            )
+    return targets, {"integration": "service", "action": subtype}
+
+
+def _registry_routes(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
+    """terraform-aws-modules/apigateway-v2: `routes` (v5: route key -> {authorization_type,
+    integration = {uri, type, subtype, request_parameters}}) and the older `integrations`
+    (route key -> {lambda_arn | integration_uri, integration_type, authorization_type}).
+    Unset attributes take the module's defaults (`registry_defaults` in mapping.yaml)."""
+    from advisor.importers.terraform.importer import registry_default
+
+    auth_default = registry_default(res, "route_authorization_type")
+    type_default = registry_default(res, "route_integration_type")
+    for attr in ("routes", "integrations"):
+        routes = b.get(attr)
+        if not isinstance(routes, dict):
+            continue
+        for _key, route in sorted(routes.items()):
+            if not isinstance(route, dict):
+                continue
+            integ = route.get("integration") if attr == "routes" else route
+            integ = integ if isinstance(integ, dict) else {}
+            uri = integ.get("uri", integ.get("lambda_arn", integ.get("integration_uri")))
+            itype = integ.get("type", integ.get("integration_type", type_default))
+            targets, props = _v2_targets(
+                ctx, res, mod, b, str(itype or "").upper(),
+                integ.get("subtype", integ.get("integration_subtype")), uri,
+                integ.get("request_parameters"), integ.get("request_templates"),
+            )
+            for target in targets:
+                ctx.edge(name, target, block=b, **props)
+            auth = str(route.get("authorization_type", auth_default) or "NONE").upper()
+            _record_auth(ctx, name, _V2_AUTH.get(auth, "none"))
+
+
+_V2_AUTH = {"NONE": "none", "JWT": "jwt", "AWS_IAM": "iam", "CUSTOM": "lambda"}
+
+
+def _v2_route(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    auth = _V2_AUTH.get(str(b.get("authorization_type", "NONE")).upper(), "none")
+    if auth == "none" and flag(b.get("api_key_required")):
+        auth = "api_key"
+    for api in ctx.nodes(mod, b.get("api_id"), b, "api_id"):
+        _record_auth(ctx, api, auth)
+        if b.get("request_models") is not None or b.get("model_selection_expression") is not None:
+            ctx.set_props(api, validation=True)
+
+
+def _v2_authorizer(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    atype = str(b.get("authorizer_type", "REQUEST")).upper()
+    _authorizer(ctx, b, mod, "api_id", "jwt" if atype == "JWT" else "lambda")
+
+
+def _apigw_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
+    """An OpenAPI `body` on the API: integrations, authorizers, validators."""
+    if res.registry:
+        _registry_routes(ctx, name, res, b, mod)
+    body = as_json(b.get("body"))
+    if not isinstance(body, dict):
+        if b.get("target") is not None:  # HTTP API quick create
+            for target in ctx.nodes(mod, b.get("target"), b, "target"):
+                ctx.edge(name, target, block=b, integration="proxy")
+        return
+    paths = body.get("paths") if isinstance(body.get("paths"), dict) else {}
+    for path_key in sorted(paths):
+        item = paths[path_key]
+        if not isinstance(item, dict):
+            continue
+        for method in sorted(item):
+            op = item[method]
+            if not isinstance(op, dict):
+                continue
+            integ = op.get("x-amazon-apigateway-integration")
+            if isinstance(integ, dict):
+                itype = str(integ.get("type", "")).upper()
+                subtype = integ.get("integrationSubtype")
+                if isinstance(subtype, str):
+                    targets = ctx.nodes(mod, integ.get("requestParameters"), b, "body")
+                    props: dict[str, Any] = {"integration": "service", "action": subtype}
+                else:
+                    targets, props = _integration_targets(
+                        ctx, res, mod, itype, integ.get("uri"), integ.get("requestTemplates"), b
+                    )
+                for target in targets:
+                    ctx.edge(name, target, block=b, **props)
+            if method.lower() != "options":
+                security = op.get("security", body.get("security"))
+                _record_auth(ctx, name, _openapi_auth(body, security))
+            if op.get("x-amazon-apigateway-request-validator") or body.get(
+                "x-amazon-apigateway-request-validator"
+            ):
+                ctx.set_props(name, validation=True)
+
+
+def _openapi_auth(body: dict[str, Any], security: Any) -> str:
+    if not security:
+        return "none"
+    schemes = (
+        (body.get("components") or {}).get("securitySchemes")
+        or body.get("securityDefinitions")
+        or {}
+    )
+    for req in security if isinstance(security, list) else []:
+        for scheme_name in req if isinstance(req, dict) else []:
+            scheme = schemes.get(scheme_name, {}) if isinstance(schemes, dict) else {}
+            auth = (
+                scheme.get("x-amazon-apigateway-authorizer", {}) if isinstance(scheme, dict) else {}
+            )
+            atype = str(auth.get("type", "")).lower() if isinstance(auth, dict) else ""
+            if atype == "cognito_user_pools":
+                return "cognito"
+            if atype in ("token", "request"):
+                return "lambda"
+            if atype == "jwt":
+                return "jwt"
+            if scheme.get("x-amazon-apigateway-authtype") == "awsSigv4":
+                return "iam"
+            if scheme.get("in") == "header" and str(scheme.get("name", "")).lower() == "x-api-key":
+                return "api_key"
+            return "lambda"
+    return "none"
+
+
+def finish_apis(ctx: Context) -> None:
+    for api in list(ctx.arch.nodes_of_kind("apigw")):
+        data = ctx.arch.graph.nodes[api]
+        auths: set[str] = data.pop("_auths", set())
+        authorizers: set[str] = data.pop("_authorizers", set())
+        if auths:
+            weakest = min(auths, key=lambda a: (_AUTH_RANK.get(a, 2), a))
+            ctx.set_props(api, auth=weakest)
+        elif authorizers:
+            ctx.set_props(api, auth=sorted(authorizers)[0])
+
+
+WIRING = {
+    "aws_api_gateway_integration": _rest_integration,
+    "aws_api_gateway_method": _rest_method,
+    "aws_api_gateway_authorizer": _rest_authorizer,
+    "aws_api_gateway_request_validator": _rest_validator,
+    "aws_api_gateway_method_settings": _rest_method_settings,
+    "aws_api_gateway_stage": _rest_stage,
+    "aws_api_gateway_usage_plan": _usage_plan,
+    "aws_apigatewayv2_integration": _v2_integration,
+    "aws_apigatewayv2_route": _v2_route,
+    "aws_apigatewayv2_authorizer": _v2_authorizer,
+    "aws_apigatewayv2_stage": _rest_stage,
+    "aws_wafv2_web_acl_association": _waf_association,
+}
+IMPLIED = {
+    "apigw": _apigw_implied,
+}

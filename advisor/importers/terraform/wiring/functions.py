@@ -1,0 +1,215 @@
+"""Lambda wiring: event source mappings, permissions, async destinations, function URLs,
+environment variables and DLQs, the registry lambda module's maps, and log retention
+from a `/aws/lambda/<name>` log group."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from advisor.importers.terraform.hcl import Block
+from advisor.importers.terraform.module import Module, Resource
+from advisor.importers.terraform.props import flag, num
+from advisor.importers.terraform.wiring.common import mark_dlq
+
+if TYPE_CHECKING:
+    from advisor.importers.terraform.importer import Context
+
+
+def _esm(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    sources = ctx.nodes(mod, b.get("event_source_arn"), b, "event_source_arn")
+    functions = ctx.nodes(mod, b.get("function_name"), b, "function_name")
+    if not sources:
+        for sub in ("self_managed_event_source", "amazon_managed_kafka_event_source_config"):
+            if b.first(sub) is not None:
+                ctx.note(
+                    b,
+                    f"event source of {res.address} is outside AWS-managed "
+                    "queues/streams; not modelled",
+                )
+    on_failure = None
+    dc = b.first("destination_config")
+    if dc is not None and dc.first("on_failure") is not None:
+        dest = ctx.nodes(
+            mod, dc.first("on_failure").get("destination_arn"), b, "destination_config"
+        )
+        on_failure = dest[0] if dest else None
+        if on_failure:
+            mark_dlq(ctx, on_failure)
+    window = num(b.get("maximum_batching_window_in_seconds"))
+    max_age = num(b.get("maximum_record_age_in_seconds"))
+    for src in sources:
+        for fn in functions:
+            ctx.edge(
+                src,
+                fn,
+                block=b,
+                batch=num(b.get("batch_size")),
+                bisect=flag(b.get("bisect_batch_on_function_error")),
+                retries=num(b.get("maximum_retry_attempts")),
+                on_failure=on_failure,
+                window=int(window * 1000) if window else None,
+                max_age=int(max_age * 1000) if max_age and max_age > 0 else None,
+                label="filtered" if b.first("filter_criteria") is not None else None,
+            )
+
+
+def _permission(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    """`aws_lambda_permission` with a source ARN: the named service invokes the function."""
+    functions = ctx.nodes(mod, b.get("function_name"), b, "function_name")
+    source = b.get("source_arn")
+    if source is None:
+        return
+    for src in ctx.nodes(mod, source, b, "source_arn"):
+        for fn in functions:
+            if not ctx.arch.graph.has_edge(src, fn) and ctx.arch.kind(src) in (
+                "apigw",
+                "s3",
+                "sns",
+                "eventbridge",
+                "scheduler",
+                "sqs",
+                "cognito",
+                "logs",
+                "iot",
+                "resource",
+                "alb",
+            ):
+                ctx.edge(src, fn, block=b)
+
+
+def _invoke_config(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    functions = ctx.nodes(mod, b.get("function_name"), b, "function_name")
+    dc = b.first("destination_config")
+    for fn in functions:
+        if dc is None:
+            continue
+        for which in ("on_failure", "on_success"):
+            sub = dc.first(which)
+            if sub is None:
+                continue
+            dest = ctx.nodes(mod, sub.get("destination"), b, "destination_config")
+            if not dest:
+                continue
+            ctx.set_props(fn, **{which: dest[0]})
+            if which == "on_failure":
+                mark_dlq(ctx, dest[0])
+            else:
+                ctx.edge(
+                    fn, dest[0], block=b, mode="async", label="on success", integration="native"
+                )
+
+
+def _function_url(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    auth = b.get("authorization_type")
+    for fn in ctx.nodes(mod, b.get("function_name"), b, "function_name"):
+        ctx.set_props(
+            fn,
+            url=True,
+            url_auth="none" if auth == "NONE" else ("iam" if auth == "AWS_IAM" else None),
+        )
+
+
+def _lambda_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
+    from advisor.importers.terraform.importer import mapping
+
+    env = b.first("environment")
+    variables = env.get("variables") if env is not None else b.get("environment_variables")
+    if isinstance(variables, dict):
+        secrets = []
+        for key in sorted(variables):
+            value = variables[key]
+            for target in ctx.nodes(mod, value, b, "environment"):
+                if target != name:
+                    ctx.edge(name, target, block=b, label=f"env {key}")
+            if (
+                isinstance(value, str)
+                and value
+                and "${" not in value
+                and re.search(mapping()["secret_env_pattern"], key)
+            ):
+                secrets.append(key)
+        if secrets:
+            ctx.set_props(name, env_secrets=secrets)
+    dlc = b.first("dead_letter_config")
+    if dlc is not None:
+        found = ctx.nodes(mod, dlc.get("target_arn"), b, "dead_letter_config")
+        if found:
+            ctx.set_props(name, dlq=found[0])
+            mark_dlq(ctx, found[0])
+    if res.registry:
+        _registry_lambda(ctx, name, res, b, mod)
+
+
+def _registry_lambda(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
+    """terraform-aws-modules/lambda: `event_source_mapping` and `allowed_triggers` maps,
+    and the function URL it creates with `create_lambda_function_url = true`."""
+    from advisor.importers.terraform.importer import registry_default
+
+    if flag(registry_default(res, "create_lambda_function_url")):
+        auth = registry_default(res, "authorization_type")
+        ctx.set_props(
+            name, url=True,
+            url_auth="none" if auth == "NONE" else ("iam" if auth == "AWS_IAM" else None),
+        )
+    esm = b.get("event_source_mapping")
+    if isinstance(esm, dict):
+        for conf in esm.values():
+            if not isinstance(conf, dict):
+                continue
+            for src in ctx.nodes(mod, conf.get("event_source_arn"), b, "event_source_mapping"):
+                ctx.edge(
+                    src,
+                    name,
+                    block=b,
+                    batch=num(conf.get("batch_size")),
+                    bisect=flag(conf.get("bisect_batch_on_function_error")),
+                    retries=num(conf.get("maximum_retry_attempts")),
+                )
+    triggers = b.get("allowed_triggers")
+    if isinstance(triggers, dict):
+        for conf in triggers.values():
+            if isinstance(conf, dict):
+                for src in ctx.nodes(mod, conf.get("source_arn"), b, "allowed_triggers"):
+                    if not ctx.arch.graph.has_edge(src, name):
+                        ctx.edge(src, name, block=b)
+    dlq = b.get("dead_letter_target_arn")
+    if dlq is not None:
+        found = ctx.nodes(mod, dlq, b, "dead_letter_target_arn")
+        if found:
+            ctx.set_props(name, dlq=found[0])
+
+
+def log_retention(ctx: Context) -> None:
+    """A log group named `/aws/lambda/<function>` gives that function its retention."""
+    for group in list(ctx.arch.nodes_of_kind("logs")):
+        res = ctx.res_of.get(group)
+        if res is None:
+            continue
+        name_value = res.block.get("name")
+        retention = ctx.arch.props(group).get("retention")
+        targets = []
+        if "/aws/lambda/" in str(name_value):
+            targets = [
+                n for n in ctx.nodes(res.module, name_value, None) if ctx.arch.kind(n) == "lambda"
+            ]
+            if not targets and isinstance(name_value, str):
+                targets = [
+                    n
+                    for n in ctx.by_literal(name_value.split("/aws/lambda/")[-1])
+                    if ctx.arch.kind(n) == "lambda"
+                ]
+        for fn in targets:
+            if retention is not None:
+                ctx.set_props(fn, log_retention=retention)
+
+
+WIRING = {
+    "aws_lambda_event_source_mapping": _esm,
+    "aws_lambda_permission": _permission,
+    "aws_lambda_function_event_invoke_config": _invoke_config,
+    "aws_lambda_function_url": _function_url,
+}
+IMPLIED = {
+    "lambda": _lambda_implied,
+}

@@ -1,0 +1,185 @@
+"""IAM: the policies attached to each function's role (inline, role policies, attachments,
+`aws_iam_policy_document` data sources, AWS managed *FullAccess policies). Write actions
+on a named resource become function -> resource edges; wildcards set `iam_wildcard`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from advisor.importers.terraform.hcl import iter_refs
+from advisor.importers.terraform.module import Module, Resource
+from advisor.importers.terraform.props import as_json
+
+if TYPE_CHECKING:
+    from advisor.importers.terraform.importer import Context
+
+
+def statements(doc: Any) -> list[dict[str, Any]]:
+    if not isinstance(doc, dict):
+        return []
+    stmts = doc.get("Statement", [])
+    if isinstance(stmts, dict):
+        stmts = [stmts]
+    return [s for s in stmts if isinstance(s, dict)] if isinstance(stmts, list) else []
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def policy_document(ctx: Context, mod: Module, value: Any) -> dict[str, Any] | None:
+    """A policy given as JSON text/object or as `data.aws_iam_policy_document.x.json`."""
+    doc = as_json(value)
+    if isinstance(doc, dict):
+        homes = {id(r.home): r.home for r in iter_refs(value) if r.home is not None}
+        if len(homes) == 1 and "_module" not in doc:  # text carried in from another module
+            doc = {**doc, "_module": next(iter(homes.values()))}
+        return doc
+    from advisor.importers.terraform.module import home_of, strip_indexes
+
+    for ref in iter_refs(value):
+        parts = strip_indexes(ref.path).split(".")
+        if parts[0] == "data" and len(parts) >= 3 and parts[1] == "aws_iam_policy_document":
+            mod = home_of(ref, mod)
+            data = mod.data.get((parts[1], parts[2]))
+            if data is None:
+                continue
+            stmts = []
+            for st in data.block.sub("statement"):
+                stmts.append(
+                    {
+                        "Effect": st.get("effect", "Allow"),
+                        "Action": st.get("actions", []),
+                        "Resource": st.get("resources", []),
+                        "Principal": {
+                            p.get("type"): p.get("identifiers") for p in st.sub("principals")
+                        },
+                    }
+                )
+            return {"Statement": stmts, "_module": mod}
+    return None
+
+
+def _role_policies(ctx: Context) -> dict[str, list[tuple[Module, dict[str, Any]]]]:
+    """Role address -> policy documents attached to it (inline, role_policy, attachments)."""
+    out: dict[str, list[tuple[Module, dict[str, Any]]]] = {}
+    policies: dict[str, tuple[Module, Any]] = {}
+    for res in ctx.ws.resources():
+        if res.type == "aws_iam_policy":
+            policies[res.address] = (res.module, res.block.get("policy"))
+    for res in ctx.ws.resources():
+        b, mod = res.block, res.module
+        if res.type == "aws_iam_role":
+            for inline in b.sub("inline_policy"):
+                doc = policy_document(ctx, mod, inline.get("policy"))
+                if doc:
+                    out.setdefault(res.address, []).append((mod, doc))
+            for arn in as_list(b.get("managed_policy_arns")):
+                if isinstance(arn, str) and (
+                    arn.endswith("FullAccess") or arn.endswith("AdministratorAccess")
+                ):
+                    out.setdefault(res.address, []).append(
+                        (
+                            mod,
+                            {"Statement": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}]},
+                        )
+                    )
+        elif res.type in (
+            "aws_iam_role_policy",
+            "aws_iam_role_policy_attachment",
+            "aws_iam_policy_attachment",
+        ):
+            roles = as_list(b.get("role")) + as_list(b.get("roles"))
+            docs: list[tuple[Module, Any]] = []
+            if res.type == "aws_iam_role_policy":
+                docs.append((mod, b.get("policy")))
+            else:
+                arn = b.get("policy_arn")
+                for ref in iter_refs(arn):
+                    from advisor.importers.terraform.module import home_of, resolve_ref
+
+                    for pres, _attr in resolve_ref(ctx.ws, home_of(ref, mod), ref.path):
+                        if pres.address in policies:
+                            docs.append(policies[pres.address])
+                if isinstance(arn, str) and (
+                    arn.endswith("FullAccess") or arn.endswith("AdministratorAccess")
+                ):
+                    docs.append(
+                        (
+                            mod,
+                            {"Statement": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}]},
+                        )
+                    )
+            for role_value in roles:
+                for role_res in _resolve_resources(ctx, mod, role_value):
+                    for dmod, d in docs:
+                        doc = policy_document(ctx, dmod, d)
+                        if doc:
+                            out.setdefault(role_res.address, []).append((dmod, doc))
+    return out
+
+
+def _resolve_resources(ctx: Context, mod: Module, value: Any) -> list[Resource]:
+    from advisor.importers.terraform.module import resolve_value
+
+    found = [r for r, _a in resolve_value(ctx.ws, mod, value)]
+    if not found and isinstance(value, str):
+        for res in ctx.ws.resources():
+            if res.type == "aws_iam_role" and res.block.get("name") == value:
+                found.append(res)
+    return found
+
+
+def _failure_targets(ctx: Context, fn: str) -> set[str]:
+    """Where Lambda delivers the function's failed events (its DLQ, async destinations,
+    event source mappings' on-failure destinations). The execution role must be allowed
+    to write there, but that permission is the delivery's, not a call the code makes:
+    it draws no `iam` edge."""
+    props = ctx.arch.props(fn)
+    out = {props.get(k) for k in ("dlq", "on_failure", "on_success")}
+    graph = ctx.arch.graph
+    out |= {graph.edges[src, fn].get("props", {}).get("on_failure") for src in graph.predecessors(fn)}
+    return {t for t in out if isinstance(t, str)}
+
+
+def read_roles(ctx: Context) -> None:
+    from advisor.importers.terraform.importer import mapping
+
+    write = {a.lower() for a in mapping()["write_actions"]}
+    roles = _role_policies(ctx)
+    for fn in list(ctx.arch.nodes_of_kind("lambda")):
+        res = ctx.res_of.get(fn)
+        if res is None:
+            continue
+        actions: set[str] = set()
+        wildcard = False
+        failure_targets = _failure_targets(ctx, fn)
+        for role in _resolve_resources(ctx, res.module, res.block.get("role")):
+            for pmod, doc in roles.get(role.address, []):
+                pmod = doc.get("_module", pmod)
+                for stmt in statements(doc):
+                    if stmt.get("Effect", "Allow") != "Allow":
+                        continue
+                    acts = [a for a in as_list(stmt.get("Action")) if isinstance(a, str)]
+                    actions.update(acts)
+                    resources = as_list(stmt.get("Resource"))
+                    if any(a == "*" or a.endswith(":*") for a in acts) or "*" in resources:
+                        wildcard = (
+                            wildcard
+                            or any(a == "*" or a.endswith(":*") for a in acts)
+                            or ("*" in resources and any(a.lower() in write for a in acts))
+                        )
+                    if any(a.lower() in write or a.endswith(":*") for a in acts):
+                        for target in ctx.nodes(pmod, resources, None):
+                            if target == fn or ctx.arch.kind(target) in ("logs", "kms"):
+                                continue
+                            known = ctx.arch.graph.has_edge(fn, target)
+                            if not known and target in failure_targets:
+                                continue  # Lambda itself delivers there, not the code
+                            ctx.edge(fn, target, label=None if known else "iam")
+        if wildcard:
+            ctx.set_props(fn, iam_wildcard=True)
+        if actions:
+            ctx.set_props(fn, permissions=sorted(actions))

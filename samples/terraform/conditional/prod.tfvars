@@ -1,0 +1,4 @@
+# terraform plan -var-file=prod.tfvars
+queues     = ["orders", "refunds", "returns"]
+public_url = true
+alerts     = true

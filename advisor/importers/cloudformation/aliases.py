@@ -189,16 +189,12 @@ def _sam_generated(ctx: Ctx, out: dict[str, str]) -> None:
         _api_ids(ctx, lid, ctx.names.get(lid), add, http=False)
     for lid in ctx.of_type("AWS::Serverless::HttpApi"):
         _api_ids(ctx, lid, ctx.names.get(lid), add, http=True)
-    for implicit, http in (("ServerlessRestApi", False), ("ServerlessHttpApi", True)):
-        node = ctx.names.get(implicit)
-        if node is not None and implicit not in ctx.resources:
-            _api_ids(ctx, implicit, node, add, http=http)
 
 
 def _event_stages(ctx: Ctx, ev_props: dict[str, Any]) -> list[str]:
     """Stage names an Api event's permission ids carry: its API's StageName, else Prod."""
-    api = ctx.resource_refs(ev_props.get("RestApiId")) if ev_props.get("RestApiId") else []
-    stages = [_stage_name(ctx, lid, http=False) for lid in api if lid in ctx.resources]
+    api = ctx.sam_ref(ev_props.get("RestApiId")) if ev_props.get("RestApiId") else None
+    stages = [_stage_name(ctx, api, http=False)] if api is not None else []
     return [s for s in stages if s] or ["Prod"]
 
 

@@ -97,6 +97,8 @@ class Ctx:
         self.deferred_kind: dict[str, str] = {}
         self.authorizer_fns: set[str] = set()  # functions API Gateway calls as authorizers
         self.default_bus_rules: set[str] = set()  # rule nodes on the account's default bus
+        self.implicit_apis: set[str] = set()  # API ids SAM generates, added to `resources`
+        self.route_defaults: dict[str, Any] = {}  # SAM API node -> apigw_sam.RouteDefaults
         self._noted: set[tuple[int, str]] = set()
 
     # ------------------------------------------------------------------ resources
@@ -216,6 +218,14 @@ class Ctx:
             self.add_resource_node(logical, self.deferred_kind[logical], {})
             return self.names[logical]
         return None
+
+    def sam_ref(self, value: Any) -> str | None:
+        """The logical ID a SAM property names: a `Ref`/`GetAtt`, or the plain logical-ID
+        string SAM also accepts (`RestApiId: MyApi`, a connector's `Id: MyQueue`)."""
+        if isinstance(value, str):
+            return value if value in self.resources else None
+        refs = self.resource_refs(value)
+        return refs[0] if refs else None
 
     def node_ref(self, value: Any, kind: str | None = None) -> str | None:
         """The first node `value` names (of `kind` when given)."""

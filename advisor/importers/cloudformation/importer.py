@@ -24,7 +24,7 @@ from typing import Any
 
 from advisor.catalog import kind_for_cloudformation
 from advisor.errors import AdvisorError, Diagnostic
-from advisor.importers.cloudformation import apigw, code, iam, sam, sfn, wiring
+from advisor.importers.cloudformation import apigw, code, iam, sam, sam_globals, sfn, wiring
 from advisor.importers.cloudformation.aliases import build_aliases
 from advisor.importers.cloudformation.context import (
     NAME_PROPS,
@@ -46,6 +46,8 @@ NETWORK_TYPES = re.compile(
 )
 DEFERRED_KINDS = {"AWS::Logs::LogGroup": "logs"}
 ENTRY_KINDS = ("apigw", "appsync", "alb", "cloudfront")
+API_TYPES = ("AWS::Serverless::Api", "AWS::ApiGateway::RestApi", "AWS::Serverless::HttpApi",
+             "AWS::ApiGatewayV2::Api", "AWS::Serverless::WebSocketApi")
 
 
 def import_template(path: str, text: str | None = None, data_: Any = None) -> Architecture:
@@ -62,7 +64,8 @@ def import_template(path: str, text: str | None = None, data_: Any = None) -> Ar
                                        "no `Resources` mapping",
                                        "a template needs a top-level Resources section")])
     ctx = Ctx(data_, path, text)
-    sam.merge_globals(ctx)
+    sam.add_implicit_apis(ctx)
+    sam_globals.merge_globals(ctx)
     _aliases(ctx)
     _nodes(ctx)
     _wire(ctx)
@@ -119,8 +122,7 @@ def _wire(ctx: Ctx) -> None:
     functions = ctx.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")
     machines = ctx.of_type("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
     # APIs first: SAM Api events attach to them and read their Auth.
-    for lid in ctx.of_type("AWS::Serverless::Api", "AWS::ApiGateway::RestApi",
-                           "AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Api"):
+    for lid in ctx.of_type(*API_TYPES):
         apigw.api_props(ctx, lid, ctx.names[lid])
     apigw.wire_rest(ctx)
     apigw.wire_v2(ctx)

@@ -1,4 +1,5 @@
-"""SAM: Globals, function/state machine `Events`, `Policies` templates, SAM-only props.
+"""SAM: function/state machine `Events`, `Policies` templates, SAM-only props (Globals are
+`sam_globals`).
 
 SAM is a transform: the resources it would generate (the implicit REST/HTTP API, the
 rules behind Schedule events, the queue behind an SNS event with SqsSubscription) are
@@ -7,50 +8,41 @@ created here as nodes named the way SAM names them, so the graph matches what de
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from advisor.importers.cloudformation.context import Ctx, data
 from advisor.importers.cloudformation.template import LineDict
 
-GLOBAL_SECTIONS = {
-    "Function": "AWS::Serverless::Function",
-    "Api": "AWS::Serverless::Api",
-    "HttpApi": "AWS::Serverless::HttpApi",
-    "SimpleTable": "AWS::Serverless::SimpleTable",
-    "StateMachine": "AWS::Serverless::StateMachine",
+# ------------------------------------------------------------------------ implicit APIs
+IMPLICIT_APIS = {  # event type -> (API id SAM generates, its type, the event's API property)
+    "Api": ("ServerlessRestApi", "AWS::Serverless::Api", "RestApiId"),
+    "HttpApi": ("ServerlessHttpApi", "AWS::Serverless::HttpApi", "ApiId"),
 }
 
 
-def merge_globals(ctx: Ctx) -> None:
-    """Merge `Globals` into each SAM resource: maps merge, lists add, scalars the resource's."""
-    glob = ctx.template.get("Globals")
-    if not isinstance(glob, dict):
-        return
-    for section, rtype in GLOBAL_SECTIONS.items():
-        defaults = glob.get(section)
-        if not isinstance(defaults, dict):
-            continue
-        for lid in ctx.of_type(rtype):
-            res = ctx.resources[lid]
-            props = res.get("Properties")
-            if not isinstance(props, dict):
-                props = LineDict()
-                res["Properties"] = props
-            merged = _merge(copy.deepcopy(dict(defaults)), props)
-            for key, value in merged.items():
-                props[key] = value
-
-
-def _merge(base: Any, over: Any) -> Any:
-    if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(base)
-        for key, value in over.items():
-            out[key] = _merge(base[key], value) if key in base else value
-        return out
-    if isinstance(base, list) and isinstance(over, list):
-        return list(base) + [v for v in over if v not in base]
-    return over
+def add_implicit_apis(ctx: Ctx) -> None:
+    """The APIs SAM generates for Api/HttpApi events that name no API, added as resources
+    of their SAM type before Globals are merged: SAM applies `Globals.Api`/`HttpApi` to
+    them too (their Auth, caching, access logs), and they are read like declared APIs.
+    Located at the first function/state machine whose event needs them."""
+    owners = ctx.of_type("AWS::Serverless::Function") + ctx.of_type(
+        "AWS::Serverless::StateMachine")
+    for lid in owners:
+        events = ctx.props_of(lid).get("Events")
+        for ev in events.values() if isinstance(events, dict) else []:
+            if not isinstance(ev, dict):
+                continue
+            spec = IMPLICIT_APIS.get(str(ctx.scalar(ev.get("Type"))))
+            p = ev.get("Properties") if isinstance(ev.get("Properties"), dict) else {}
+            if spec is None or p.get(spec[2]) is not None or spec[0] in ctx.resources:
+                continue
+            api_id, rtype, _ = spec
+            props = LineDict({"StageName": "Prod"} if rtype == "AWS::Serverless::Api" else {})
+            ctx.resources[api_id] = LineDict({"Type": rtype, "Properties": props})
+            ctx.implicit_apis.add(api_id)
+            loc = ctx.loc_of(lid)
+            if loc is not None and isinstance(ctx.resources, LineDict):
+                ctx.resources.key_lines[api_id] = (loc.line, loc.column)
 
 
 # ------------------------------------------------------------------------ events
@@ -141,14 +133,21 @@ def _on_failure(ctx: Ctx, p: dict[str, Any]) -> str | None:
 
 def _api_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
                spec: dict[str, Any]) -> None:
-    from advisor.importers.cloudformation.apigw import sam_api_event
+    from advisor.importers.cloudformation.apigw_sam import sam_api_event
 
     api_ref = p.get("RestApiId") if spec["api_type"] == "rest" else p.get("ApiId")
-    api = ctx.node_ref(api_ref) if api_ref is not None else None
+    if api_ref is None:
+        api = ctx.names.get(spec["implicit_api"]) if spec["implicit_api"] in \
+            ctx.implicit_apis else None
+        if api is None:  # the id is taken by a resource of another type
+            api = ctx.implicit_node(spec["implicit_api"], "apigw", {"type": spec["api_type"]},
+                                    loc=ctx.loc_of(lid))
+    else:
+        named = ctx.sam_ref(api_ref)
+        api = ctx.node_for(named) if named is not None else ctx.external_node(
+            api_ref, "apigw", f"{ev_name} event API of {lid}", ev_name_anchor(p), lid)
     if api is None:
-        api = ctx.implicit_node(spec["implicit_api"], "apigw", {"type": spec["api_type"]},
-                                loc=ctx.loc_of(lid))
-        ctx.names.setdefault(spec["implicit_api"], api)
+        return
     sam_api_event(ctx, api, target, p, spec["api_type"], lid)
 
 

@@ -178,6 +178,8 @@ def _sam_generated(ctx: Ctx, out: dict[str, str]) -> None:
         alias = ctx.scalar(p.get("AutoPublishAlias"))
         if isinstance(alias, str) and alias:
             add(f"{lid}Alias{_STAGE_ID.sub('', alias)}", node)
+            if machine:  # a state machine's version id has no hash
+                add(f"{lid}Version", node)
         url = p.get("FunctionUrlConfig")
         if isinstance(url, dict):
             add(f"{lid}Url", node)

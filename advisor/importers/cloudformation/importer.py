@@ -83,9 +83,20 @@ def import_template(path: str, text: str | None = None, data_: Any = None) -> Ar
 
 # ---------------------------------------------------------------------- nodes
 def _aliases(ctx: Ctx) -> None:
+    """Versions and aliases stand for their function or state machine: whatever invokes
+    an alias invokes it (an alias names a version, which names the state machine)."""
     for lid in ctx.of_type("AWS::Lambda::Alias", "AWS::Lambda::Version"):
         for target in ctx.resource_refs(ctx.props_of(lid).get("FunctionName")):
             ctx.aliases[lid] = target
+    for lid in ctx.of_type("AWS::StepFunctions::StateMachineVersion"):
+        for target in ctx.resource_refs(ctx.props_of(lid).get("StateMachineArn")):
+            ctx.aliases[lid] = target
+    for lid in ctx.of_type("AWS::StepFunctions::StateMachineAlias"):
+        p = ctx.props_of(lid)
+        for target in ctx.resource_refs([p.get("DeploymentPreference"),
+                                         p.get("RoutingConfiguration")]):
+            ctx.aliases[lid] = target  # the version's state machine (refs resolve aliases)
+            break
 
 
 def _nodes(ctx: Ctx) -> None:
@@ -107,7 +118,8 @@ def _nodes(ctx: Ctx) -> None:
         kind = kind_for_cloudformation(rtype)
         props_in = ctx.props_of(str(lid))
         if kind is None:
-            ctx.add_resource_node(str(lid), "resource", {"type": rtype})
+            deployed = data()["sam_deployed_types"].get(rtype, rtype)
+            ctx.add_resource_node(str(lid), "resource", {"type": deployed})
             what = "custom resource" if rtype.startswith("Custom::") or \
                 rtype == "AWS::CloudFormation::CustomResource" else \
                 "nested stack" if rtype in ("AWS::Serverless::Application",
@@ -142,6 +154,7 @@ def _wire(ctx: Ctx) -> None:
     wiring.wire_cloudfront(ctx)
     wiring.wire_waf(ctx)
     wiring.wire_iot_rules(ctx)
+    wiring.wire_log_subscriptions(ctx)
     wiring.wire_ssm_documents(ctx)
     for lid in machines:
         sfn.wire_state_machine(ctx, lid)

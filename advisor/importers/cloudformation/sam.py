@@ -74,7 +74,8 @@ def wire_events(ctx: Ctx, lid: str) -> None:
             continue
         src = _event_source(ctx, lid, str(ev_name), p, spec, kind)
         props = _stream_props(ctx, p)
-        label = "filtered" if p.get("FilterCriteria") or p.get("FilterPolicy") else None
+        label = "filtered" if p.get("FilterCriteria") or p.get("FilterPolicy") or \
+            ctx.scalar(p.get("FilterPattern")) not in (None, "") else None
         ctx.edge(src, target, mode=spec.get("mode"), label=label, props=props, anchor=lid)
         on_failure = _on_failure(ctx, p)
         if on_failure is not None:
@@ -166,12 +167,15 @@ def _rule_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any]
         ctx.edge(bus, rule, anchor=lid)
     elif p.get("Pattern") is not None:
         ctx.default_bus_rules.add(rule)
-    edge_props = target_policies(ctx, p)
+    edge_props = event_target_policies(ctx, lid, ev_name, p)
     transform = any(k in p for k in ("InputTransformer", "Input", "InputPath"))
     if transform:
         edge_props["transform"] = True
     ctx.edge(rule, target, props=edge_props, anchor=lid)
-    if ctx.flag(p.get("Enabled")) is False or str(ctx.scalar(p.get("State"))) == "DISABLED":
+    desc = ctx.scalar(p.get("Description"))
+    if isinstance(desc, str) and desc:
+        ctx.set_props(rule, description=desc[:200])
+    elif ctx.flag(p.get("Enabled")) is False or str(ctx.scalar(p.get("State"))) == "DISABLED":
         ctx.set_props(rule, description="disabled")
 
 
@@ -196,13 +200,28 @@ def target_policies(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def event_target_policies(ctx: Ctx, lid: str, ev_name: str, p: dict[str, Any]) -> dict[str, Any]:
+    """`target_policies` of a SAM event, with the dead-letter queue SAM creates when the
+    event's `DeadLetterConfig` says `Type: SQS` and names no `Arn`: a queue named
+    `QueueLogicalId`, else `<Function><Event>Queue` (SAM's EventBridgeRuleUtils and
+    scheduler event source)."""
+    props = target_policies(ctx, p)
+    dlc = p.get("DeadLetterConfig")
+    if isinstance(dlc, dict) and dlc.get("Arn") is None and \
+            str(ctx.scalar(dlc.get("Type")) or "").upper() == "SQS":
+        qid = ctx.scalar(dlc.get("QueueLogicalId"))
+        name = qid if isinstance(qid, str) and qid else f"{lid}{ev_name}Queue"
+        props["dlq"] = ctx.implicit_node(name, "sqs", {"is_dlq": True}, loc=ctx.loc_of(lid))
+    return props
+
+
 def _schedule_v2(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
                  spec: dict[str, Any]) -> None:
     expr = ctx.scalar(p.get("ScheduleExpression"))
     node = ctx.implicit_node(f"{lid}{ev_name}", "scheduler",
                              {"schedule": expr} if isinstance(expr, str) else {},
                              loc=ctx.loc_of(lid))
-    ctx.edge(node, target, props=target_policies(ctx, p), anchor=lid)
+    ctx.edge(node, target, props=event_target_policies(ctx, lid, ev_name, p), anchor=lid)
 
 
 def _sns_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
@@ -218,7 +237,8 @@ def _sns_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
             queue = ctx.implicit_node(f"{lid}{ev_name}Queue", "sqs", {}, loc=ctx.loc_of(lid))
         ctx.edge(topic, queue, label=label, anchor=lid)
         batch = ctx.number(sqs_sub.get("BatchSize")) if isinstance(sqs_sub, dict) else None
-        ctx.edge(queue, target, props={"batch": int(batch)} if batch else {}, anchor=lid)
+        # SAM writes BatchSize 10 (SqsSubscriptionObject's default) into the mapping it makes
+        ctx.edge(queue, target, props={"batch": int(batch) if batch else 10}, anchor=lid)
         return
     ctx.edge(topic, target, label=label, props=subscription_redrive(ctx, p), anchor=lid)
 
@@ -316,4 +336,4 @@ def sam_function_extras(ctx: Ctx, lid: str) -> None:
     if isinstance(eic, dict):
         from advisor.importers.cloudformation.wiring import apply_invoke_config
 
-        apply_invoke_config(ctx, node, eic, lid)
+        apply_invoke_config(ctx, node, eic, lid, sam_function=lid)

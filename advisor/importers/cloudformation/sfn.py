@@ -139,7 +139,8 @@ def _definition_text(ctx: Ctx, raw: Any, refs: _Refs, variables: dict[str, Any])
                 else:
                     sub = _definition_text(ctx, part, refs, variables)
                     out.append(sub if sub is not None else refs.token(part))
-            return str(sep).join(out)
+            # Step Functions fills `${name}` from DefinitionSubstitutions in the joined text
+            return _substitute(str(sep).join(out), refs, variables)
         if key in ("Ref", "Fn::GetAtt"):
             return refs.token(raw)
     return None

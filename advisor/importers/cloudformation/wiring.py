@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from advisor.importers.cloudformation.context import Ctx, kind_from_arn
+from advisor.importers.cloudformation.context import Ctx, data, kind_from_arn
 from advisor.importers.cloudformation.sam import _stream_props, subscription_redrive, target_policies
 
 
@@ -44,12 +44,24 @@ def _target(ctx: Ctx, value: Any, what: str, owner: str, kind: str | None = None
 
 # ---------------------------------------------------------------- Lambda
 def wire_event_source_mappings(ctx: Ctx) -> None:
+    modes = data()["event_source_modes"]
     for lid in ctx.of_type("AWS::Lambda::EventSourceMapping"):
         p = ctx.props_of(lid)
         fn = ctx.node_ref(p.get("FunctionName"))
-        src = _target(ctx, p.get("EventSourceArn"), "event source", lid)
+        arn = p.get("EventSourceArn")
+        src = ctx.node_ref(arn) or _outside_stream(ctx, arn, p, lid) or _target(
+            ctx, arn, "event source", lid)
         if fn is None:
             continue
+        if src is None and isinstance(p.get("SelfManagedEventSource"), dict):
+            # a Kafka cluster outside AWS: the mapping stands for it (SAM names the
+            # mapping <Function><Event>, as it names the source on the SAM side)
+            src = ctx.implicit_node(lid, "resource", {"type": "SelfManagedKafka"},
+                                    loc=ctx.loc_of(lid))
+            ctx.consumed[ctx.rtype(lid)] -= 1
+        mode = None
+        if src is not None and ctx.arch.kind(src) == "resource":
+            mode = modes.get(str(ctx.arch.graph.nodes[src]["props"].get("type")), "poll")
         props = _stream_props(ctx, p)
         label = "filtered" if p.get("FilterCriteria") else None
         dest = p.get("DestinationConfig")
@@ -58,12 +70,48 @@ def wire_event_source_mappings(ctx: Ctx) -> None:
         if failure is not None:
             props["on_failure"] = failure
         if src is not None:
-            ctx.edge(src, fn, label=label, props=props, anchor=lid)
+            ctx.edge(src, fn, mode=mode, label=label, props=props, anchor=lid)
         if failure is not None:
             ctx.edge(fn, failure, mode="async", label="on failure", anchor=lid)
 
 
-def apply_invoke_config(ctx: Ctx, fn: str | None, cfg: dict[str, Any], owner: str) -> None:
+_ESM_SOURCE_TYPES = {"kafka": "AWS::MSK::Cluster", "mq": "AWS::AmazonMQ::Broker",
+                     "rds": "AWS::DocDB::DBCluster", "docdb": "AWS::DocDB::DBCluster"}
+
+
+def _outside_stream(ctx: Ctx, value: Any, p: dict[str, Any], owner: str) -> str | None:
+    """An MSK cluster, MQ broker or DocumentDB cluster from outside the template (an ARN,
+    a parameter): an external `resource` node of that type, as a SAM event names it. The
+    type comes from the ARN's service, else from the mapping's own settings (Kafka
+    `Topics`, MQ `Queues`, `DocumentDBEventSourceConfig`)."""
+    if value is None:
+        return None
+    text = ctx.text_of(value)
+    parts = (text or "").split(":")
+    rtype = _ESM_SOURCE_TYPES.get(parts[2]) if parts[0] == "arn" and len(parts) > 2 else None
+    if rtype is None and kind_from_arn(text) is None:
+        rtype = "AWS::DocDB::DBCluster" if p.get("DocumentDBEventSourceConfig") is not None \
+            else "AWS::AmazonMQ::Broker" if p.get("Queues") is not None \
+            else "AWS::MSK::Cluster" if p.get("Topics") is not None else None
+    if rtype is None:
+        return None
+    return ctx.external_node(value, "resource", f"event source of {owner}", None, owner, rtype)
+
+
+_CREATED_DESTINATIONS = {"SQS": ("Queue", "sqs"), "SNS": ("Topic", "sns")}
+
+
+def _no_value(value: Any) -> bool:
+    return isinstance(value, dict) and value == {"Ref": "AWS::NoValue"}
+
+
+def apply_invoke_config(ctx: Ctx, fn: str | None, cfg: dict[str, Any], owner: str,
+                        sam_function: str | None = None) -> None:
+    """Destinations of an invoke config. For SAM's `EventInvokeConfig` (`sam_function`),
+    a destination of `Type: SQS|SNS` with no `Destination` (or `AWS::NoValue` in a branch
+    of its `Fn::If`) is a queue/topic SAM creates, named
+    `<Function>EventInvokeConfig<OnSuccess|OnFailure><Queue|Topic>` (SAM's
+    `_validate_and_inject_resource`)."""
     if fn is None:
         return
     dest = cfg.get("DestinationConfig")
@@ -74,7 +122,16 @@ def apply_invoke_config(ctx: Ctx, fn: str | None, cfg: dict[str, Any], owner: st
         item = dest.get(key)
         if not isinstance(item, dict):
             continue
-        target = _target(ctx, item.get("Destination"), f"{key} destination", owner)
+        target = None
+        created = _CREATED_DESTINATIONS.get(str(ctx.scalar(item.get("Type")) or "").upper())
+        value = item.get("Destination")
+        branches = value["Fn::If"][1:] if isinstance(value, dict) and isinstance(
+            value.get("Fn::If"), list) and len(value["Fn::If"]) == 3 else []
+        if sam_function and created and (value is None or any(map(_no_value, branches))):
+            target = ctx.implicit_node(f"{sam_function}EventInvokeConfig{key}{created[0]}",
+                                       created[1], {}, loc=ctx.loc_of(sam_function))
+        if target is None:
+            target = _target(ctx, value, f"{key} destination", owner)
         if target is None:
             continue
         ctx.set_props(fn, **{prop: target})
@@ -203,6 +260,8 @@ def wire_rules(ctx: Ctx) -> None:
     for lid in ctx.of_type("AWS::Events::Rule"):
         rule = ctx.names.get(lid)
         p = ctx.props_of(lid)
+        if str(ctx.scalar(p.get("State"))) == "DISABLED" and p.get("Description") is None:
+            ctx.set_props(rule, description="disabled")
         bus = p.get("EventBusName")
         if bus is not None:
             bus_node = ctx.node_ref(bus, "eventbridge")
@@ -468,6 +527,8 @@ def wire_waf(ctx: Ctx) -> None:
 
 
 def wire_iot_rules(ctx: Ctx) -> None:
+    """IoT rule actions -> their targets. The Lambda action invokes the function
+    asynchronously (https://docs.aws.amazon.com/iot/latest/developerguide/lambda-rule-action.html)."""
     for lid in ctx.of_type("AWS::IoT::TopicRule"):
         node = ctx.names.get(lid)
         payload = ctx.props_of(lid).get("TopicRulePayload")
@@ -475,7 +536,22 @@ def wire_iot_rules(ctx: Ctx) -> None:
         for action in _list(actions):
             if isinstance(action, dict):
                 for target in ctx.node_refs(action):
-                    ctx.edge(node, target, anchor=lid)
+                    mode = "async" if ctx.arch.kind(target) == "lambda" else None
+                    ctx.edge(node, target, mode=mode, anchor=lid)
+
+
+def wire_log_subscriptions(ctx: Ctx) -> None:
+    """`AWS::Logs::SubscriptionFilter`: log group -> destination. CloudWatch Logs invokes
+    a Lambda destination asynchronously (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html)."""
+    for lid in ctx.of_type("AWS::Logs::SubscriptionFilter"):
+        p = ctx.props_of(lid)
+        group = _target(ctx, p.get("LogGroupName"), "log group", lid, "logs")
+        dest = _target(ctx, p.get("DestinationArn"), "subscription destination", lid)
+        if group is None or dest is None:
+            continue
+        mode = "async" if ctx.arch.kind(dest) == "lambda" else None
+        label = "filtered" if ctx.scalar(p.get("FilterPattern")) not in (None, "") else None
+        ctx.edge(group, dest, mode=mode, label=label, anchor=lid)
 
 
 _SSM_ACTIONS = {

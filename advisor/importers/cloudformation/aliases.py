@@ -81,6 +81,11 @@ def _declared(ctx: Ctx, out: dict[str, str]) -> None:
             out[lid] = node
 
 
+def values_at(value: Any, path: str) -> list[Any]:
+    """The values at a dotted property path (`Targets.*.RoleArn`; `*` walks a list)."""
+    return _at(value, path.split("."))
+
+
 def _at(value: Any, keys: list[str]) -> list[Any]:
     """The values at a dotted path; `*` walks every item of a list."""
     if not keys:

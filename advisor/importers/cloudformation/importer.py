@@ -24,7 +24,16 @@ from typing import Any
 
 from advisor.catalog import kind_for_cloudformation
 from advisor.errors import AdvisorError, Diagnostic
-from advisor.importers.cloudformation import apigw, code, iam, sam, sam_globals, sfn, wiring
+from advisor.importers.cloudformation import (
+    apigw,
+    code,
+    iam,
+    sam,
+    sam_connectors,
+    sam_globals,
+    sfn,
+    wiring,
+)
 from advisor.importers.cloudformation.aliases import build_aliases
 from advisor.importers.cloudformation.context import (
     NAME_PROPS,
@@ -158,6 +167,9 @@ def _wire(ctx: Ctx) -> None:
     wiring.wire_ssm_documents(ctx)
     for lid in machines:
         sfn.wire_state_machine(ctx, lid)
+        iam.wire_iam(ctx, lid, sam.wire_policies(ctx, lid))
+    for lid in ctx.of_type("AWS::Events::Rule", "AWS::Pipes::Pipe", "AWS::Scheduler::Schedule"):
+        iam.wire_iam(ctx, lid, [])
     for lid in functions:
         statements = sam.wire_policies(ctx, lid)
         sam.sam_function_extras(ctx, lid)
@@ -168,6 +180,8 @@ def _wire(ctx: Ctx) -> None:
     for lid in functions:
         _env_edges(ctx, lid)
     wiring.connect_default_bus(ctx)
+    sam_connectors.wire_connectors(ctx)
+    wiring.wire_resource_policies(ctx)
     wiring.wire_permissions(ctx)
     wiring.wire_log_groups(ctx)
     for lid in sorted(ctx.deferred):

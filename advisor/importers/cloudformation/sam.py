@@ -280,10 +280,21 @@ _EVENT_WIRING = {
 
 # ------------------------------------------------------------------------ policies
 def policy_items(ctx: Ctx, lid: str) -> list[Any]:
+    """The entries of a SAM `Policies` list; both branches of an `Fn::If` count."""
+    from advisor.importers.cloudformation.openapi import resolve_conditionals
+
     policies = ctx.props_of(lid).get("Policies")
     if policies is None:
         return []
-    return list(policies) if isinstance(policies, list) else [policies]
+    items = list(policies) if isinstance(policies, list) else [policies]
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, dict) and set(item) == {"Fn::If"} and \
+                isinstance(item["Fn::If"], list) and len(item["Fn::If"]) == 3:
+            out.extend(b for b in item["Fn::If"][1:] if b != {"Ref": "AWS::NoValue"})
+        else:
+            out.append(item)
+    return [resolve_conditionals(item) for item in out]
 
 
 def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
@@ -295,8 +306,10 @@ def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
     table = data()["sam_policies"]
     statements: list[dict[str, Any]] = []
     for item in policy_items(ctx, lid):
-        if isinstance(item, str):
-            if managed_policy_is_wide(item):
+        name = item if isinstance(item, str) else ctx.text_of(item) if isinstance(
+            item, dict) and len(item) == 1 and next(iter(item)) in ("Fn::Sub", "Ref") else None
+        if name is not None:  # a managed policy name or ARN
+            if managed_policy_is_wide(name) and ctx.arch.kind(node) == "lambda":
                 ctx.set_props(node, iam_wildcard=True)
             continue
         if not isinstance(item, dict):

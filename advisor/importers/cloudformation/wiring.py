@@ -181,6 +181,50 @@ def wire_permissions(ctx: Ctx) -> None:
         ctx.edge(src, fn, anchor=lid)
 
 
+_POLICY_TARGETS = {  # resource policy type -> (property naming what it guards, write actions)
+    "AWS::SQS::QueuePolicy": ("Queues", ("sqs:sendmessage", "sqs:*")),
+    "AWS::SQS::QueueInlinePolicy": ("Queue", ("sqs:sendmessage", "sqs:*")),
+    "AWS::SNS::TopicPolicy": ("Topics", ("sns:publish", "sns:*")),
+    "AWS::SNS::TopicInlinePolicy": ("TopicArn", ("sns:publish", "sns:*")),
+}
+_SOURCE_KEYS = ("aws:sourcearn",)
+
+
+def wire_resource_policies(ctx: Ctx) -> None:
+    """A queue or topic policy that lets a service send on behalf of one resource
+    (`Condition: {ArnEquals: {aws:SourceArn: <resource>}}`) is evidence that the resource
+    sends there, like a Lambda permission's `SourceArn`; used where no other wiring drew
+    that edge (a SAM connector's queue policy, a rule whose target is set elsewhere)."""
+    for lid in ctx.of_type(*_POLICY_TARGETS):
+        field, actions = _POLICY_TARGETS[ctx.rtype(lid)]
+        p = ctx.props_of(lid)
+        guarded = ctx.node_refs(p.get(field))
+        doc = p.get("PolicyDocument")
+        statements = doc.get("Statement") if isinstance(doc, dict) else None
+        for stmt in _list(statements):
+            if not isinstance(stmt, dict) or str(ctx.scalar(stmt.get("Effect"))) != "Allow":
+                continue
+            granted = [str(ctx.scalar(a) or "").lower() for a in _list(stmt.get("Action"))]
+            if not any(a in actions for a in granted):
+                continue
+            for src in _condition_sources(ctx, stmt.get("Condition")):
+                failures = ctx.arch.failure_destinations([src])
+                for target in guarded:
+                    if src == target or target in failures or \
+                            ctx.arch.graph.has_edge(src, target):
+                        continue  # a dead-letter queue's policy is not a delivery
+                    ctx.edge(src, target, anchor=lid)
+
+
+def _condition_sources(ctx: Ctx, condition: Any) -> list[str]:
+    out: list[str] = []
+    for op in condition.values() if isinstance(condition, dict) else []:
+        for key, value in op.items() if isinstance(op, dict) else []:
+            if str(key).lower() in _SOURCE_KEYS:
+                out.extend(n for n in ctx.node_refs(value) if n not in out)
+    return out
+
+
 # ---------------------------------------------------------------- SQS, SNS, S3
 def wire_sqs_redrive(ctx: Ctx) -> None:
     for lid in ctx.of_type("AWS::SQS::Queue"):
@@ -426,7 +470,28 @@ _DS_FIELDS = {
 }
 
 
+def _appsync_authorizers(ctx: Ctx, lid: str) -> None:
+    """AppSync Lambda authorizers: `LambdaAuthorizerConfig` (and in each of the
+    `AdditionalAuthenticationProviders`), SAM's `Auth.LambdaAuthorizer` (and `Additional`)."""
+    p = ctx.props_of(lid)
+    auth = p.get("Auth") if isinstance(p.get("Auth"), dict) else {}
+    configs = [p.get("LambdaAuthorizerConfig"), auth.get("LambdaAuthorizer")]
+    for extra in _list(p.get("AdditionalAuthenticationProviders")):
+        configs.append(extra.get("LambdaAuthorizerConfig") if isinstance(extra, dict) else None)
+    for extra in _list(auth.get("Additional")):
+        configs.append(extra.get("LambdaAuthorizer") if isinstance(extra, dict) else None)
+    api = ctx.names.get(lid)
+    for cfg in configs:
+        if isinstance(cfg, dict):
+            fn = ctx.node_ref(cfg.get("AuthorizerUri"), "lambda")
+            if fn is not None:
+                ctx.edge(api, fn, label="authorizer", anchor=lid)
+                ctx.authorizer_fns.add(fn)
+
+
 def wire_appsync(ctx: Ctx) -> None:
+    for lid in ctx.of_type("AWS::AppSync::GraphQLApi", "AWS::Serverless::GraphQLApi"):
+        _appsync_authorizers(ctx, lid)
     for lid in ctx.of_type("AWS::AppSync::DataSource"):
         p = ctx.props_of(lid)
         api = ctx.node_ref(p.get("ApiId"), "appsync")

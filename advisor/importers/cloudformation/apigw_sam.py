@@ -96,9 +96,14 @@ def manages_definition(ctx: Ctx, api_lid: str | None, event_type: str) -> bool:
     if not ctx.rtype(api_lid).startswith("AWS::Serverless::"):
         return False
     p = ctx.props_of(api_lid)
-    if not p.get("DefinitionBody"):
+    body = p.get("DefinitionBody")
+    if not body:
         return not p.get("DefinitionUri")
-    return event_type == "http" or bool(ctx.flag(p.get("MergeDefinitions")))
+    if event_type == "http":
+        return True
+    # SAM merges only into what its SwaggerEditor takes for a document: a `paths` mapping
+    return bool(ctx.flag(p.get("MergeDefinitions"))) and isinstance(body, dict) and \
+        isinstance(body.get("paths"), dict)
 
 
 def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: str,

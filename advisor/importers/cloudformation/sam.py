@@ -34,9 +34,16 @@ def add_implicit_apis(ctx: Ctx) -> None:
                 continue
             spec = IMPLICIT_APIS.get(str(ctx.scalar(ev.get("Type"))))
             p = ev.get("Properties") if isinstance(ev.get("Properties"), dict) else {}
-            if spec is None or p.get(spec[2]) is not None or spec[0] in ctx.resources:
+            if spec is None or p.get(spec[2]) is not None or spec[0] in ctx.implicit_apis:
                 continue
             api_id, rtype, _ = spec
+            if api_id in ctx.resources:
+                if ctx.rtype(api_id) == rtype:
+                    continue  # the user declared SAM's implicit API themselves
+                line, col = ctx.line_of(None, api_id)
+                ctx.info(f"{api_id} ({ctx.rtype(api_id)}) has the id of the API SAM "
+                         f"generates for {lid}'s events: SAM replaces it with that API",
+                         line, col, "rename the resource")
             props = LineDict({"StageName": "Prod"} if rtype == "AWS::Serverless::Api" else {})
             ctx.resources[api_id] = LineDict({"Type": rtype, "Properties": props})
             ctx.implicit_apis.add(api_id)

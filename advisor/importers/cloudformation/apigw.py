@@ -3,9 +3,10 @@
 Integrations are read from every place a template can put them: `AWS::ApiGateway::Method`,
 `AWS::ApiGatewayV2::Integration` (+ Route), SAM `Api`/`HttpApi` events, and OpenAPI
 bodies (`Body`, `DefinitionBody`, a local `DefinitionUri` or `AWS::Include`) with
-`x-amazon-apigateway-integration`. The API's `auth`, `validation`, `throttling`,
-`access_logging`, `tracing` and `caching` props come from methods/routes, authorizers,
-validators, stages, usage plans and SAM's `Auth`/`MethodSettings`.
+`x-amazon-apigateway-integration`. The API's `auth` and `validation` come from
+methods/routes, authorizers and validators; `throttling`, `access_logging`, `tracing` and
+`caching` from its stages (`apigw_stages`); SAM's own API resources are `apigw_sam`,
+OpenAPI bodies `openapi`.
 """
 
 from __future__ import annotations
@@ -59,16 +60,6 @@ def api_props(ctx: Ctx, lid: str, node: str) -> None:
         etype = ctx.scalar(ep)
     if isinstance(etype, str) and etype.lower() in ("edge", "regional", "private"):
         ctx.set_props(node, endpoint=etype.lower())
-    if ctx.flag(p.get("TracingEnabled")):
-        ctx.set_props(node, tracing=True)
-    if ctx.flag(p.get("CacheClusterEnabled")):
-        ctx.set_props(node, caching=True)
-    if p.get("AccessLogSetting") is not None or p.get("AccessLogSettings") is not None:
-        ctx.set_props(node, access_logging=True)
-    if _has_throttling(ctx, p.get("MethodSettings")) or _has_throttling(
-        ctx, p.get("DefaultRouteSettings")
-    ):
-        ctx.set_props(node, throttling=True)
     defaults = apigw_sam.api_auth(ctx, lid, node) if rtype.startswith("AWS::Serverless::") \
         else apigw_sam.RouteDefaults()
     if rtype == "AWS::Serverless::WebSocketApi":
@@ -78,16 +69,6 @@ def api_props(ctx: Ctx, lid: str, node: str) -> None:
         if p.get("DefinitionBody") is None:  # a file SAM uploads as it is
             defaults = apigw_sam.RouteDefaults()
         openapi.wire_openapi(ctx, node, body, lid, defaults.auth, defaults.api_key)
-
-
-def _has_throttling(ctx: Ctx, settings: Any) -> bool:
-    items = settings if isinstance(settings, list) else [settings]
-    for item in items:
-        if isinstance(item, dict) and any(
-            k in item for k in ("ThrottlingBurstLimit", "ThrottlingRateLimit")
-        ):
-            return True
-    return False
 
 
 # ------------------------------------------------------------------ integrations
@@ -250,37 +231,6 @@ def wire_rest(ctx: Ctx) -> None:
         p = ctx.props_of(lid)
         if ctx.flag(p.get("ValidateRequestBody")) or ctx.flag(p.get("ValidateRequestParameters")):
             ctx.set_props(ctx.node_ref(p.get("RestApiId"), "apigw"), validation=True)
-    for lid in ctx.of_type("AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage"):
-        p = ctx.props_of(lid)
-        api = ctx.node_ref(p.get("RestApiId", p.get("ApiId")), "apigw")
-        _stage(ctx, api, p)
-    for lid in ctx.of_type("AWS::ApiGateway::Deployment"):
-        p = ctx.props_of(lid)
-        desc = p.get("StageDescription")
-        if isinstance(desc, dict):
-            _stage(ctx, ctx.node_ref(p.get("RestApiId"), "apigw"), desc)
-    for lid in ctx.of_type("AWS::ApiGateway::UsagePlan"):
-        p = ctx.props_of(lid)
-        throttle = p.get("Throttle")
-        if isinstance(throttle, dict) and throttle:
-            for stage in p.get("ApiStages") or []:
-                if isinstance(stage, dict):
-                    ctx.set_props(ctx.node_ref(stage.get("ApiId"), "apigw"), throttling=True)
-
-
-def _stage(ctx: Ctx, api: str | None, p: dict[str, Any]) -> None:
-    if api is None:
-        return
-    if _has_throttling(ctx, p.get("MethodSettings")) or _has_throttling(
-        ctx, p.get("DefaultRouteSettings")
-    ) or _has_throttling(ctx, p):
-        ctx.set_props(api, throttling=True)
-    if p.get("AccessLogSetting") is not None or p.get("AccessLogSettings") is not None:
-        ctx.set_props(api, access_logging=True)
-    if ctx.flag(p.get("TracingEnabled")):
-        ctx.set_props(api, tracing=True)
-    if ctx.flag(p.get("CacheClusterEnabled")):
-        ctx.set_props(api, caching=True)
 
 
 def wire_v2(ctx: Ctx) -> None:

@@ -76,13 +76,6 @@ def api_auth(ctx: Ctx, lid: str, node: str) -> RouteDefaults:
         kind = authorizer_kind(authorizers[default])
     defaults = RouteDefaults(kind, bool(ctx.flag(auth.get("ApiKeyRequired"))))
     ctx.route_defaults[node] = defaults
-    usage = auth.get("UsagePlan")
-    if isinstance(usage, dict) and str(ctx.scalar(usage.get("CreateUsagePlan"))).upper() in (
-        "PER_API", "SHARED"
-    ):
-        throttle = usage.get("Throttle")
-        if isinstance(throttle, dict) and throttle:
-            ctx.set_props(node, throttling=True)
     return defaults
 
 

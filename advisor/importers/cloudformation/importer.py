@@ -26,6 +26,7 @@ from advisor.catalog import kind_for_cloudformation
 from advisor.errors import AdvisorError, Diagnostic
 from advisor.importers.cloudformation import (
     apigw,
+    apigw_stages,
     code,
     iam,
     sam,
@@ -147,6 +148,7 @@ def _wire(ctx: Ctx) -> None:
         apigw.api_props(ctx, lid, ctx.names[lid])
     apigw.wire_rest(ctx)
     apigw.wire_v2(ctx)
+    apigw_stages.wire_stages(ctx)
     for lid in functions + machines:
         sam.wire_events(ctx, lid)
     wiring.wire_event_source_mappings(ctx)

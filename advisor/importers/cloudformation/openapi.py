@@ -10,8 +10,7 @@ A body comes inline (`Body`, SAM `DefinitionBody`), from a local file (`Definiti
 - request validators -> `validation`.
 
 `Fn::If` may sit where a mapping belongs (SAM writes one around every path and method of
-a function that has a `Condition`): conditions are not evaluated, so both branches count
-and `AWS::NoValue` drops out (`resolve_conditionals`).
+a function that has a `Condition`): both branches count (`conditions.resolve_conditionals`).
 """
 
 from __future__ import annotations
@@ -19,67 +18,12 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.errors import AdvisorError
+from advisor.importers.cloudformation.conditions import resolve_conditionals
 from advisor.importers.cloudformation.context import Ctx
-from advisor.importers.cloudformation.template import LineDict, LineList, load_template
+from advisor.importers.cloudformation.template import load_template
 from advisor.importers.reading import read_beside
 
 MAX_OPENAPI_BYTES = 10 * 1024 * 1024
-_DROP = object()  # a value that is `AWS::NoValue` in every branch
-
-
-def _no_value(value: Any) -> bool:
-    return isinstance(value, dict) and value == {"Ref": "AWS::NoValue"}
-
-
-def _plain_mapping(value: Any) -> bool:
-    return isinstance(value, dict) and not (
-        len(value) == 1 and isinstance(next(iter(value)), str)
-        and (next(iter(value)) == "Ref" or str(next(iter(value))).startswith("Fn::")))
-
-
-def resolve_conditionals(value: Any) -> Any:
-    """`value` with each `Fn::If` between mappings (or lists) replaced by both branches
-    merged, and `AWS::NoValue` branches dropped. An `Fn::If` between other values (two
-    URIs) stays: reference resolution already reads both of its branches."""
-    got = _resolve(value, 0)
-    return LineDict() if got is _DROP else got
-
-
-def _resolve(value: Any, depth: int) -> Any:
-    if depth > 200:  # bounded by the template's own depth limit; never reached in practice
-        return value
-    if isinstance(value, dict):
-        if len(value) == 1 and "Fn::If" in value and isinstance(value["Fn::If"], list) \
-                and len(value["Fn::If"]) == 3:
-            branches = [_resolve(b, depth + 1) for b in value["Fn::If"][1:]]
-            branches = [b for b in branches if b is not _DROP and not _no_value(b)]
-            if not branches:
-                return _DROP
-            if len(branches) == 1:
-                return branches[0]
-            if all(_plain_mapping(b) for b in branches):
-                merged = LineDict()
-                for branch in branches:
-                    for key, item in branch.items():
-                        merged.setdefault(key, item)
-                return merged
-            if all(isinstance(b, list) for b in branches):
-                return LineList([item for b in branches for item in b])
-            return value
-        out = LineDict()
-        if isinstance(value, LineDict):
-            out.line, out.col, out.key_lines = value.line, value.col, dict(value.key_lines)
-        for key, item in value.items():
-            got = _resolve(item, depth + 1)
-            if got is not _DROP:
-                out[key] = got
-        return out
-    if isinstance(value, list):
-        items = [_resolve(item, depth + 1) for item in value]
-        return LineList([item for item in items if item is not _DROP])
-    return value
-
-
 # ------------------------------------------------------------------ reading a body
 def read_local(ctx: Ctx, lid: str, uri: str) -> Any:
     """A definition file beside the template (S3 locations are not fetched)."""

@@ -288,7 +288,7 @@ _EVENT_WIRING = {
 # ------------------------------------------------------------------------ policies
 def policy_items(ctx: Ctx, lid: str) -> list[Any]:
     """The entries of a SAM `Policies` list; both branches of an `Fn::If` count."""
-    from advisor.importers.cloudformation.openapi import resolve_conditionals
+    from advisor.importers.cloudformation.conditions import no_value, resolve_conditionals
 
     policies = ctx.props_of(lid).get("Policies")
     if policies is None:
@@ -298,7 +298,7 @@ def policy_items(ctx: Ctx, lid: str) -> list[Any]:
     for item in items:
         if isinstance(item, dict) and set(item) == {"Fn::If"} and \
                 isinstance(item["Fn::If"], list) and len(item["Fn::If"]) == 3:
-            out.extend(b for b in item["Fn::If"][1:] if b != {"Ref": "AWS::NoValue"})
+            out.extend(b for b in item["Fn::If"][1:] if not no_value(b))
         else:
             out.append(item)
     return [resolve_conditionals(item) for item in out]

@@ -23,18 +23,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from advisor.importers.cloudformation.conditions import is_intrinsic
 from advisor.importers.cloudformation.context import Ctx, data
 from advisor.importers.cloudformation.template import LineDict, LineList
 
 _PRIMITIVE, _DICT, _LIST = "primitive", "dict", "list"
-
-
-def is_intrinsic(value: Any) -> bool:
-    """SAM's test: a one-key mapping whose key is `Ref`, `Condition` or `Fn::...`."""
-    if not isinstance(value, dict) or len(value) != 1:
-        return False
-    key = next(iter(value))
-    return isinstance(key, str) and (key in ("Ref", "Condition") or key.startswith("Fn::"))
 
 
 def _token(value: Any) -> str:

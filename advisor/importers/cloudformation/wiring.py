@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from advisor.importers.cloudformation.conditions import no_value
 from advisor.importers.cloudformation.context import Ctx, data, kind_from_arn
 from advisor.importers.cloudformation.sam import _stream_props, subscription_redrive, target_policies
 
@@ -101,10 +102,6 @@ def _outside_stream(ctx: Ctx, value: Any, p: dict[str, Any], owner: str) -> str 
 _CREATED_DESTINATIONS = {"SQS": ("Queue", "sqs"), "SNS": ("Topic", "sns")}
 
 
-def _no_value(value: Any) -> bool:
-    return isinstance(value, dict) and value == {"Ref": "AWS::NoValue"}
-
-
 def apply_invoke_config(ctx: Ctx, fn: str | None, cfg: dict[str, Any], owner: str,
                         sam_function: str | None = None) -> None:
     """Destinations of an invoke config. For SAM's `EventInvokeConfig` (`sam_function`),
@@ -127,7 +124,7 @@ def apply_invoke_config(ctx: Ctx, fn: str | None, cfg: dict[str, Any], owner: st
         value = item.get("Destination")
         branches = value["Fn::If"][1:] if isinstance(value, dict) and isinstance(
             value.get("Fn::If"), list) and len(value["Fn::If"]) == 3 else []
-        if sam_function and created and (value is None or any(map(_no_value, branches))):
+        if sam_function and created and (value is None or any(map(no_value, branches))):
             target = ctx.implicit_node(f"{sam_function}EventInvokeConfig{key}{created[0]}",
                                        created[1], {}, loc=ctx.loc_of(sam_function))
         if target is None:

@@ -264,12 +264,15 @@ class Ctx:
                     return name
         return None
 
-    def scalar(self, value: Any) -> Any:
-        """A literal value: itself, or a parameter's Default through Ref; else None."""
+    def scalar(self, value: Any, _depth: int = 0) -> Any:
+        """A literal value: itself, a parameter's Default through Ref, a `Fn::FindInMap`
+        entry (or its `DefaultValue`); else None."""
         if isinstance(value, dict):
             if set(value) == {"Ref"} and value["Ref"] in self.parameters:
                 param = self.parameters[value["Ref"]]
                 return param.get("Default") if isinstance(param, dict) else None
+            if set(value) == {"Fn::FindInMap"} and _depth < 8:
+                return self._find_in_map(value["Fn::FindInMap"], _depth + 1)
             if set(value) == {"Fn::If"} and isinstance(value["Fn::If"], list):
                 branches = value["Fn::If"][1:]
                 for branch in branches:
@@ -280,6 +283,22 @@ class Ctx:
         if isinstance(value, list):
             return None
         return value
+
+    def _find_in_map(self, args: Any, depth: int) -> Any:
+        """`[Map, TopKey, SecondKey]` (+ `{DefaultValue: x}`, LanguageExtensions)."""
+        if not isinstance(args, list) or len(args) not in (3, 4):
+            return None
+        default = args[3].get("DefaultValue") if len(args) == 4 and isinstance(
+            args[3], dict) else None
+        keys = [self.scalar(a, depth) for a in args[:3]]
+        mappings = self.template.get("Mappings")
+        node: Any = mappings if isinstance(mappings, dict) else {}
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) and isinstance(key, str | int) \
+                else None
+        if node is None:
+            return self.scalar(default, depth) if default is not None else None
+        return self.scalar(node, depth)
 
     def number(self, value: Any) -> float | None:
         got = self.scalar(value)

@@ -44,6 +44,7 @@ from advisor.importers.cloudformation.context import (
     data,
     sub_vars,
 )
+from advisor.importers.cloudformation.language_extensions import expand_for_each
 from advisor.importers.cloudformation.props import props_for
 from advisor.importers.cloudformation.template import LineDict, load_template
 from advisor.model import Architecture
@@ -73,7 +74,9 @@ def import_template(path: str, text: str | None = None, data_: Any = None) -> Ar
         raise AdvisorError([Diagnostic(path, 1, 1, "not a CloudFormation template: "
                                        "no `Resources` mapping",
                                        "a template needs a top-level Resources section")])
+    loop_notes = expand_for_each(data_, path)
     ctx = Ctx(data_, path, text)
+    ctx.notes.extend(loop_notes)
     sam.add_implicit_apis(ctx)
     sam_globals.merge_globals(ctx)
     _aliases(ctx)

@@ -117,8 +117,8 @@ def wire_integration(ctx: Ctx, api: str | None, owner: str, *, itype: Any, uri: 
         return
     target = ctx.node_ref(uri, "lambda") or ctx.node_ref(uri)
     if target is None and text:
-        target = _pick(ctx, kind_from_arn(_lambda_arn(text)) or "lambda", [uri], None, owner,
-                       "lambda")
+        target = ctx.function_named_in(_lambda_arn(text)) or _pick(
+            ctx, kind_from_arn(_lambda_arn(text)) or "lambda", [uri], None, owner, "lambda")
     if target is not None:
         props = {"integration": "proxy" if itype in ("AWS_PROXY", "") else "service"}
         ctx.edge(api, target, props=props, anchor=owner)

@@ -30,6 +30,7 @@ NAME_PROPS = {
 }
 _ID_LIKE = re.compile(r"[0-9a-fA-F-]{8,}(-\d+)?|\d+|arn|aws|aws-[a-z-]+")
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
+_FUNCTION_ARN = re.compile(r":function:((?:\$\{[^}]*\}|[^:/$])+)")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 RESERVED = frozenset(
     {"architecture", "workload", "group", "true", "false", "none", "null", "import"}
@@ -263,6 +264,13 @@ class Ctx:
                 if key in p and wanted & self.name_keys(p[key]):
                     return name
         return None
+
+    def function_named_in(self, arn_text: str | None) -> str | None:
+        """The declared function a Lambda ARN names by its physical name
+        (`...:function:orders-handler`, `...:function:pay-${Stage}:live` from a `!Sub`),
+        matched against each function's `FunctionName` (literal, parameter or Sub text)."""
+        m = _FUNCTION_ARN.search(arn_text or "")
+        return self.by_physical_name(m.group(1), "lambda") if m else None
 
     def scalar(self, value: Any, _depth: int = 0) -> Any:
         """A literal value: itself, a parameter's Default through Ref, a `Fn::FindInMap`

@@ -190,12 +190,13 @@ def _wire_task(ctx: Ctx, node: str, lid: str, state: dict[str, Any], refs: _Refs
     params = asl.task_parameters(state)
     task = asl.parse_resource(resource)
     if task is None:
-        # A direct Lambda ARN (or an activity): the Resource itself names the target.
-        for value in refs.targets(ctx, resource):
-            target = ctx.node_ref(value)
-            if target is not None:
-                ctx.edge(node, target, mode="sync", props=asl.BARE_FUNCTION.edge_props(),
-                         anchor=lid)
+        # A direct Lambda ARN (or an activity): the Resource itself names the target,
+        # by reference or by the function's physical name.
+        targets = [ctx.node_ref(value) for value in refs.targets(ctx, resource)]
+        targets.append(ctx.function_named_in(resource))
+        for target in dict.fromkeys(t for t in targets if t is not None):
+            ctx.edge(node, target, mode="sync", props=asl.BARE_FUNCTION.edge_props(),
+                     anchor=lid)
         return
     if task.answers_a_callback:  # replies to whichever workflow handed out the token
         return

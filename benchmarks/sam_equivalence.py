@@ -20,6 +20,10 @@ Prints pairs compared, pairs agreeing, and each difference category with its cou
 two examples. Usage:
 
     .venv/bin/python benchmarks/sam_equivalence.py [--corpus DIR] [--json] [--pair NAME]
+    .venv/bin/python benchmarks/sam_equivalence.py --expand my/template.yaml ...
+
+`--expand` runs the same comparison on any SAM templates, expanding each with the AWS SAM
+translator (`aws-sam-translator`, in the dev extra) as the oracle.
 """
 
 from __future__ import annotations
@@ -166,11 +170,16 @@ def _load(path: Path) -> Architecture | str:
 
 def compare_pair(corpus: Path, name: str) -> PairResult | None:
     """The differences between the two imports of pair `name`; None when SAM rejects it."""
-    out_path = corpus / "output" / f"{name}.json"
+    return compare_files(name, corpus / "input" / f"{name}.yaml",
+                         corpus / "output" / f"{name}.json")
+
+
+def compare_files(name: str, in_path: Path, out_path: Path) -> PairResult | None:
+    """The differences between a SAM template and its expansion (a JSON file); None when
+    the expansion has no Resources (SAM rejected the input)."""
     expanded = json.loads(out_path.read_text("utf-8"))
     if not isinstance(expanded.get("Resources"), dict):
         return None
-    in_path = corpus / "input" / f"{name}.yaml"
     result = PairResult(name)
     sam_arch, cfn_arch = _load(in_path), _load(out_path)
     for label, got in (("SAM", sam_arch), ("CFN", cfn_arch)):
@@ -280,6 +289,50 @@ def load_limits(path: Path = LIMITS_FILE) -> dict[str, dict[str, Any]]:
     return {str(item["pair"]): item for item in raw.get("limits") or []}
 
 
+def expand_with_sam(template: Path, out_path: Path) -> str | None:
+    """Expand a SAM template with the AWS SAM translator (`aws-sam-translator`, the
+    library behind `sam build`/CloudFormation's transform) into `out_path`; the reason
+    when it cannot. Region us-east-1 and an empty managed-policy map (policy names stay
+    names), as SAM's own tests do."""
+    import os
+
+    try:
+        from samtranslator.translator.transform import transform
+        from samtranslator.yaml_helper import yaml_parse
+    except ImportError:
+        return "aws-sam-translator is not installed"
+
+    class _NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    import logging
+
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)  # its metrics chatter
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")  # never look for credentials
+    try:
+        expanded = transform(yaml_parse(template.read_text("utf-8")), {}, _NoManagedPolicies())
+    except Exception as exc:  # SAM rejects the template: its own message says why
+        return f"SAM rejects it: {exc}"
+    out_path.write_text(json.dumps(expanded, indent=1, default=str), "utf-8")
+    return None
+
+
+def run_templates(paths: list[Path], workdir: Path) -> Report:
+    """Expand each SAM template with SAM's translator and compare it with its expansion."""
+    results = []
+    for path in paths:
+        out = workdir / f"{path.stem}.json"
+        why = expand_with_sam(path, out)
+        if why is not None:
+            raise RuntimeError(f"{path}: {why}")
+        got = compare_files(path.stem, path, out)
+        if got is not None:
+            results.append(got)
+    return Report(results, {})
+
+
 def pair_names(corpus: Path) -> list[str]:
     return sorted(p.stem for p in (corpus / "input").glob("*.yaml")
                   if (corpus / "output" / f"{p.stem}.json").exists())
@@ -327,8 +380,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pair", help="compare one pair and print all its differences")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--examples", type=int, default=2)
+    ap.add_argument("--expand", nargs="+", type=Path, metavar="TEMPLATE",
+                    help="your own SAM templates: expand each with aws-sam-translator and "
+                         "compare (instead of the corpus pairs)")
     args = ap.parse_args(argv)
-    report = run(args.corpus, args.pair)
+    if args.expand:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            report = run_templates(args.expand, Path(tmp))
+    else:
+        report = run(args.corpus, args.pair)
     if args.json:
         print(json.dumps({
             "compared": report.compared, "agreeing": report.agreeing,

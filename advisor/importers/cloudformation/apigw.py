@@ -20,7 +20,9 @@ from advisor.importers.cloudformation.context import Ctx, data, kind_from_arn
 _SERVICE_URI = re.compile(r"arn:[^:]*:apigateway:[^:]*:([a-z0-9-]+):(path|action)/(.*)")
 _AUTH = {"NONE": "none", "AWS_IAM": "iam", "COGNITO_USER_POOLS": "cognito", "CUSTOM": "lambda",
          "JWT": "jwt"}
-_RANK = {"none": 0, "api_key": 1, "lambda": 2, "iam": 3, "cognito": 3, "jwt": 3}
+# strongest last; jwt, cognito and iam all authenticate the caller, and their fixed order
+# only makes the one shown independent of the order routes are read in
+_RANK = {"none": 0, "api_key": 1, "lambda": 2, "jwt": 3, "cognito": 4, "iam": 5}
 
 
 # ------------------------------------------------------------------ props

@@ -148,8 +148,9 @@ def wire_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
         wide = wide or w
     if ctx.arch.kind(node) == "lambda" and (wide or any(is_wildcard(ctx, s) for s in stmts)):
         ctx.set_props(node, iam_wildcard=True)
-    targets = {ev for ev in ctx.arch.graph.predecessors(node)}
+    sources = set(ctx.arch.graph.predecessors(node))
+    failures = ctx.arch.failure_destinations([node])
     for target, _action in write_targets(ctx, stmts):
-        if target in targets:
-            continue  # the node's own event source (e.g. deleting polled messages)
+        if target in sources or target in failures:
+            continue  # its own event source (deleting polled messages), its dead letters
         ctx.edge(node, target, anchor=lid)

@@ -181,6 +181,7 @@ def _wire(ctx: Ctx) -> None:
         wiring.wire_lambda_dlq(ctx, lid)
         iam.wire_function_iam(ctx, lid, statements)
     wiring.wire_invoke_configs(ctx)
+    wiring.wire_alias_settings(ctx)
     wiring.wire_function_urls(ctx)
     for lid in functions:
         _env_edges(ctx, lid)

@@ -311,6 +311,8 @@ def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
 
     node = ctx.names.get(lid)
     table = data()["sam_policies"]
+    # as for role policies (iam.wire_iam): access to its own event source is not a write
+    own_sources = set(ctx.arch.graph.predecessors(node)) if node is not None else set()
     statements: list[dict[str, Any]] = []
     for item in policy_items(ctx, lid):
         name = item if isinstance(item, str) else ctx.text_of(item) if isinstance(
@@ -335,7 +337,7 @@ def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
             value = params.get(spec["param"]) if isinstance(params, dict) and spec.get("param") \
                 else params
             target = ctx.node_ref(value, spec["kind"])
-            if target is not None:
+            if target is not None and target not in own_sources:
                 ctx.edge(node, target, label=None, anchor=lid)
     return statements
 

@@ -156,6 +156,18 @@ def wire_lambda_dlq(ctx: Ctx, lid: str) -> None:
     ctx.edge(fn, target, mode="async", label="on failure", anchor=lid)
 
 
+def wire_alias_settings(ctx: Ctx) -> None:
+    """Provisioned concurrency set on a function's alias or version (where SAM's
+    `AutoPublishAlias` puts the function's `ProvisionedConcurrencyConfig`)."""
+    for lid in ctx.of_type("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+        cfg = ctx.props_of(lid).get("ProvisionedConcurrencyConfig")
+        n = ctx.number(cfg.get("ProvisionedConcurrentExecutions")) if isinstance(
+            cfg, dict) else None
+        fn = ctx.node_for(lid) if lid in ctx.aliases else None
+        if n is not None and fn is not None and ctx.arch.kind(fn) == "lambda":
+            ctx.set_props(fn, provisioned_concurrency=int(n))
+
+
 def wire_function_urls(ctx: Ctx) -> None:
     for lid in ctx.of_type("AWS::Lambda::Url"):
         p = ctx.props_of(lid)

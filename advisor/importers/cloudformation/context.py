@@ -100,6 +100,8 @@ class Ctx:
         self.default_bus_rules: set[str] = set()  # rule nodes on the account's default bus
         self.implicit_apis: set[str] = set()  # API ids SAM generates, added to `resources`
         self.route_defaults: dict[str, Any] = {}  # SAM API node -> apigw_sam.RouteDefaults
+        # state machine node -> the nodes its (readable) definition names anywhere
+        self.definition_refs: dict[str, set[str]] = {}
         self._noted: set[tuple[int, str]] = set()
 
     # ------------------------------------------------------------------ resources
@@ -415,6 +417,14 @@ class Ctx:
         clean = {k: v for k, v in (props or {}).items() if v is not None}
         self.arch.add_edge(a, b, mode=mode, label=label, props=clean,
                            loc=self.loc_of(anchor) if anchor else None)
+
+    def permission_is_use(self, node: str, target: str) -> bool:
+        """Whether a permission `node` holds to write to `target` stands for an edge: for a
+        state machine whose definition was read, only when the definition names the
+        target (a role often grants more than the workflow calls, or reaches it through
+        an API); for anything else, yes."""
+        named = self.definition_refs.get(node)
+        return named is None or target in named
 
     def set_props(self, node: str | None, **values: Any) -> None:
         if node is None:

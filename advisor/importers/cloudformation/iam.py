@@ -103,15 +103,12 @@ def _matches(verb: str, allowed: list[str]) -> bool:
     return any(verb == a or (a.endswith("*") and verb.startswith(a[:-1])) for a in allowed)
 
 
-# where a resource names the role it acts with: (property path, ...) per resource type
+# where a function or state machine names the role it acts with
 ROLE_PATHS = {
     "AWS::Lambda::Function": ("Role",),
     "AWS::Serverless::Function": ("Role",),
     "AWS::StepFunctions::StateMachine": ("RoleArn",),
     "AWS::Serverless::StateMachine": ("Role",),
-    "AWS::Events::Rule": ("Targets.*.RoleArn",),
-    "AWS::Pipes::Pipe": ("RoleArn",),
-    "AWS::Scheduler::Schedule": ("Target.RoleArn",),
 }
 
 
@@ -134,9 +131,9 @@ def wire_function_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
 
 
 def wire_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
-    """Write edges from what a resource's role (and SAM inline statements) lets it write:
-    functions, state machines, rules, pipes and schedules; for a function also the
-    wildcard flag."""
+    """Write edges from what the role of a function or state machine (and SAM inline
+    statements) lets it write; for a function also the wildcard flag. Rules, pipes and
+    schedules name their targets, and often share one role: their roles draw no edge."""
     node = ctx.names.get(lid)
     if node is None:
         return
@@ -151,6 +148,6 @@ def wire_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
     sources = set(ctx.arch.graph.predecessors(node))
     failures = ctx.arch.failure_destinations([node])
     for target, _action in write_targets(ctx, stmts):
-        if target in sources or target in failures:
+        if target in sources or target in failures or not ctx.permission_is_use(node, target):
             continue  # its own event source (deleting polled messages), its dead letters
         ctx.edge(node, target, anchor=lid)

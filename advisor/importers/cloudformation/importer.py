@@ -173,8 +173,6 @@ def _wire(ctx: Ctx) -> None:
     for lid in machines:
         sfn.wire_state_machine(ctx, lid)
         iam.wire_iam(ctx, lid, sam.wire_policies(ctx, lid))
-    for lid in ctx.of_type("AWS::Events::Rule", "AWS::Pipes::Pipe", "AWS::Scheduler::Schedule"):
-        iam.wire_iam(ctx, lid, [])
     for lid in functions:
         statements = sam.wire_policies(ctx, lid)
         sam.sam_function_extras(ctx, lid)

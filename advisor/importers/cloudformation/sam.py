@@ -337,7 +337,8 @@ def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
             value = params.get(spec["param"]) if isinstance(params, dict) and spec.get("param") \
                 else params
             target = ctx.node_ref(value, spec["kind"])
-            if target is not None and target not in own_sources:
+            if target is not None and target not in own_sources and \
+                    ctx.permission_is_use(node, target):
                 ctx.edge(node, target, label=None, anchor=lid)
     return statements
 

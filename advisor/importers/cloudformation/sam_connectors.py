@@ -6,8 +6,9 @@ a policy on the source's role, a Lambda permission, or a queue/topic policy nami
 source. Here a connector with `Write` is an edge source -> destination, the edge the
 expanded template's policy shows (`iam.wire_iam`, `wiring.wire_permissions`,
 `wiring.wire_resource_policies`). `Read` alone draws no edge, as a read-only role policy
-draws none. A connector from a queue or stream to a function only lets the function poll
-it; the event source mapping is the edge.
+draws none; nor does a write SAM grants on the role of a rule (its targets are the
+edges). A connector from a queue or stream to a function only lets the function poll it;
+the event source mapping is the edge.
 
 Endpoints are `Id: LogicalId` or, for resources outside SAM's reach, `Arn` / `ResourceId`
 / `Name` / `QueueUrl` with a `Type`, and `RoleName` for the role SAM attaches a source's
@@ -27,6 +28,10 @@ CONNECTOR = "AWS::Serverless::Connector"
 POLLED_SOURCES = ("sqs", "kinesis", "dynamodb")
 _NAMING_KEYS = ("Arn", "ResourceId", "Name", "QueueUrl")
 QUEUE_POLICY_SOURCES = ("sns", "eventbridge")  # SAM grants them a queue policy
+# a write is an edge where the expanded template shows it as one: a role policy of a
+# function or state machine (iam.wire_iam), or a resource policy of the destination
+ROLE_SOURCES = ("lambda", "sfn")
+RESOURCE_POLICY_TARGETS = ("lambda", "sqs", "sns")
 
 
 def wire_connectors(ctx: Ctx) -> None:
@@ -59,6 +64,11 @@ def _connect(ctx: Ctx, owner: str, source: Any, destination: Any, permissions: A
             continue
         if ctx.arch.kind(target) == "lambda" and ctx.arch.kind(src) in POLLED_SOURCES:
             continue
+        if ctx.arch.kind(src) not in ROLE_SOURCES and ctx.arch.kind(target) not in \
+                RESOURCE_POLICY_TARGETS:
+            continue  # SAM grants it on the source's role, as a rule's for its targets
+        if ctx.arch.kind(src) in ROLE_SOURCES and not ctx.permission_is_use(src, target):
+            continue  # as for the role policy it becomes (iam.wire_iam)
         ctx.edge(src, target, anchor=owner)
 
 

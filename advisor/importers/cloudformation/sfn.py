@@ -176,6 +176,9 @@ def wire_state_machine(ctx: Ctx, lid: str) -> None:
     if not isinstance(definition, dict):
         return
     refs.literals = [s for s in walk(definition) if isinstance(s, str) and s.startswith("arn:")]
+    named = {n for value in refs.values for n in ctx.node_refs(value)}
+    named |= {n for n in (ctx.function_named_in(t) for t in refs.literals) if n is not None}
+    ctx.definition_refs[node] = named
     ctx.set_props(node, states=max(1, asl.count_states(definition)))
     if asl.has_polling_loop(definition):
         ctx.set_props(node, polling=True)

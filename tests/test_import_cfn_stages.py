@@ -63,12 +63,25 @@ def test_a_usage_plan_throttles_the_stages_it_names() -> None:
       - ApiId: !Ref Api
         Stage: !Ref prodStage
 """
-    text = REST + _stage("prod") + _stage("dev") + plan
+    keyed = """  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: root
+      HttpMethod: GET
+      AuthorizationType: NONE
+      ApiKeyRequired: true
+      Integration: {Type: MOCK}
+"""
+    text = REST + _stage("prod") + _stage("dev") + plan + keyed
     arch = load_any("t.yaml", text)
     assert "throttling" not in arch.props("Api")
     assert arch.location_of("Api", "throttling").line == _line_of(text, "  devStage:")
-    text = REST + _stage("prod") + plan
+    text = REST + _stage("prod") + plan + keyed
     assert load_any("t.yaml", text).props("Api")["throttling"] is True
+    # a plan meters requests by API key: it throttles nothing where no route needs one
+    text = REST + _stage("prod") + plan
+    assert "throttling" not in load_any("t.yaml", text).props("Api")
 
 
 def test_a_deployment_stage_counts_when_it_is_the_only_one() -> None:

@@ -31,6 +31,8 @@ def set_auth(ctx: Ctx, api: str | None, auth: str | None) -> None:
     overrides a real one (an API is 'authorized' when its routes use an authorizer)."""
     if api is None or auth is None:
         return
+    if auth == "api_key":
+        ctx.api_keys_required.add(api)
     props = ctx.arch.graph.nodes[api]["props"]
     current = props.get("auth")
     if current is None or _RANK.get(auth, 0) > _RANK.get(current, 0):

@@ -12,7 +12,8 @@ fix goes. When every stage sets it, `prop_locs[prop]` is the first stage setting
 A Deployment's `StageName` creates a stage with default settings; it counts when the API
 has no other stage (SAM's extra `Stage` stage, created beside the configured one unless
 `OpenApiVersion` is set, is SAM's artifact and is not counted). Usage plans throttle the
-stages they list (all of the API's stages when the stage is not resolvable).
+stages they list (all of the API's stages when the stage is not resolvable), of an API
+that requires API keys (a plan meters requests by key).
 """
 
 from __future__ import annotations
@@ -101,7 +102,9 @@ def collect(ctx: Ctx) -> dict[str, list[Stage]]:
 
 def _usage_plans(ctx: Ctx, stages: dict[str, list[Stage]]) -> None:
     """A usage plan with a Throttle throttles the stages it lists; a SAM API's
-    `Auth.UsagePlan` throttles the API's own stage."""
+    `Auth.UsagePlan` throttles the API's own stage. A plan meters requests by API key,
+    so it throttles only an API whose routes require one."""
+    stages = {api: found for api, found in stages.items() if api in ctx.api_keys_required}
     for lid in ctx.of_type("AWS::ApiGateway::UsagePlan"):
         p = ctx.props_of(lid)
         throttle = p.get("Throttle")

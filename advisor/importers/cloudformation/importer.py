@@ -151,9 +151,9 @@ def _wire(ctx: Ctx) -> None:
         apigw.api_props(ctx, lid, ctx.names[lid])
     apigw.wire_rest(ctx)
     apigw.wire_v2(ctx)
-    apigw_stages.wire_stages(ctx)
     for lid in functions + machines:
         sam.wire_events(ctx, lid)
+    apigw_stages.wire_stages(ctx)  # after every route's auth is known (usage plans)
     wiring.wire_event_source_mappings(ctx)
     wiring.wire_sqs_redrive(ctx)
     wiring.wire_sns(ctx)

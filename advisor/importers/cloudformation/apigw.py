@@ -93,7 +93,8 @@ def wire_integration(ctx: Ctx, api: str | None, owner: str, *, itype: Any, uri: 
     text = ctx.text_of(uri) or ""
     if itype in ("MOCK", "") and not text:
         return
-    if itype in ("HTTP", "HTTP_PROXY"):
+    if itype in ("HTTP", "HTTP_PROXY") or re.match(r"https?://", text):
+        # a URL is an HTTP endpoint, whatever type the integration claims
         url = ctx.scalar(uri)
         target = ctx.node_ref(uri)
         if target is None:

@@ -50,11 +50,7 @@ def _resolve(value: Any, depth: int) -> Any:
             if len(branches) == 1:
                 return branches[0]
             if all(isinstance(b, dict) and not is_intrinsic(b) for b in branches):
-                merged = LineDict()
-                for branch in branches:
-                    for key, item in branch.items():
-                        merged.setdefault(key, item)
-                return merged
+                return _union(branches[0], branches[1])
             if all(isinstance(b, list) for b in branches):
                 return LineList([item for b in branches for item in b])
             return value
@@ -70,3 +66,19 @@ def _resolve(value: Any, depth: int) -> Any:
         items = [_resolve(item, depth + 1) for item in value]
         return LineList([item for item in items if item is not _DROP])
     return value
+
+
+def _union(first: dict[str, Any], second: dict[str, Any]) -> LineDict:
+    """Both mappings' entries; a key in both keeps both of its mappings' entries too (the
+    first branch's value where the two are not both mappings)."""
+    out = LineDict(first)
+    if isinstance(first, LineDict):
+        out.line, out.col, out.key_lines = first.line, first.col, dict(first.key_lines)
+    for key, item in second.items():
+        mine = out.get(key)
+        if key not in out:
+            out[key] = item
+        elif isinstance(mine, dict) and isinstance(item, dict) and not is_intrinsic(mine) \
+                and not is_intrinsic(item):
+            out[key] = _union(mine, item)
+    return out

@@ -155,6 +155,9 @@ def _api_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
         api = ctx.node_for(named) if named is not None else ctx.external_node(
             api_ref, "apigw", f"{ev_name} event API of {lid}", ev_name_anchor(p), lid)
     if api is None:
+        line, col = ctx.line_of(ev_name_anchor(p), lid)
+        ctx.info(f"the API of {lid}'s {ev_name} event is not a resource or parameter named "
+                 "here; no edge drawn for the event", line, col)
         return
     sam_api_event(ctx, api, target, p, spec["api_type"], lid)
 

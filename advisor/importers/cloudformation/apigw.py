@@ -228,10 +228,7 @@ def wire_rest(ctx: Ctx) -> None:
         atype = str(ctx.scalar(p.get("Type")) or "").upper()
         if atype == "COGNITO_USER_POOLS":
             continue
-        fn = ctx.node_ref(p.get("AuthorizerUri"), "lambda")
-        ctx.edge(api, fn, label="authorizer", anchor=lid)
-        if fn is not None:
-            ctx.authorizer_fns.add(fn)
+        ctx.authorizer_edge(api, p.get("AuthorizerUri"), lid)
     for lid in ctx.of_type("AWS::ApiGateway::RequestValidator"):
         p = ctx.props_of(lid)
         if ctx.flag(p.get("ValidateRequestBody")) or ctx.flag(p.get("ValidateRequestParameters")):
@@ -255,11 +252,8 @@ def wire_v2(ctx: Ctx) -> None:
         atype = str(ctx.scalar(p.get("AuthorizerType")) or "").upper()
         authorizers[lid] = "jwt" if atype == "JWT" else "lambda"
         if atype != "JWT":
-            api = ctx.node_ref(p.get("ApiId"), "apigw")
-            fn = ctx.node_ref(p.get("AuthorizerUri"), "lambda")
-            ctx.edge(api, fn, label="authorizer", anchor=lid)
-            if fn is not None:
-                ctx.authorizer_fns.add(fn)
+            ctx.authorizer_edge(ctx.node_ref(p.get("ApiId"), "apigw"), p.get("AuthorizerUri"),
+                                lid)
     for lid in ctx.of_type("AWS::ApiGatewayV2::Route"):
         p = ctx.props_of(lid)
         api = ctx.node_ref(p.get("ApiId"), "apigw")

@@ -64,10 +64,7 @@ def api_auth(ctx: Ctx, lid: str, node: str) -> RouteDefaults:
     authorizers = _authorizers(auth)
     for spec in authorizers.values():
         if isinstance(spec, dict):
-            fn = ctx.node_ref(spec.get("FunctionArn"), "lambda")
-            ctx.edge(node, fn, label="authorizer", anchor=lid)
-            if fn is not None:
-                ctx.authorizer_fns.add(fn)
+            ctx.authorizer_edge(node, spec.get("FunctionArn"), lid)
     default = ctx.scalar(auth.get("DefaultAuthorizer"))
     kind = None
     if default == "AWS_IAM":
@@ -148,10 +145,7 @@ def wire_websocket(ctx: Ctx, lid: str, node: str) -> None:
     auth_type = str(ctx.scalar(auth.get("AuthType")) or "NONE").upper()
     connect_kind = _WEBSOCKET_AUTH.get(auth_type, "lambda")
     if auth_type == "CUSTOM":
-        fn = ctx.node_ref(auth.get("AuthArn"), "lambda")
-        ctx.edge(node, fn, label="authorizer", anchor=lid)
-        if fn is not None:
-            ctx.authorizer_fns.add(fn)
+        ctx.authorizer_edge(node, auth.get("AuthArn"), lid)
     routes = p.get("Routes")
     for key, route in routes.items() if isinstance(routes, dict) else []:
         if not isinstance(route, dict):

@@ -427,6 +427,14 @@ class Ctx:
         named = self.definition_refs.get(node)
         return named is None or target in named
 
+    def authorizer_edge(self, api: str | None, value: Any, anchor: str | None) -> None:
+        """`api` calls the Lambda function `value` names before the requests it guards: an
+        `authorizer` edge, and the function is never glue."""
+        fn = self.node_ref(value, "lambda")
+        if api is not None and fn is not None:
+            self.edge(api, fn, label="authorizer", anchor=anchor)
+            self.authorizer_fns.add(fn)
+
     def set_props(self, node: str | None, **values: Any) -> None:
         if node is None:
             return

@@ -150,10 +150,7 @@ def _authorizer_edges(ctx: Ctx, api: str, body: dict[str, Any], lid: str) -> Non
         az = spec.get("x-amazon-apigateway-authorizer") if isinstance(spec, dict) else None
         if not isinstance(az, dict) or az.get("authorizerUri") is None:
             continue
-        fn = ctx.node_ref(az.get("authorizerUri"), "lambda")
-        if fn is not None:
-            ctx.edge(api, fn, label="authorizer", anchor=lid)
-            ctx.authorizer_fns.add(fn)
+        ctx.authorizer_edge(api, az.get("authorizerUri"), lid)
 
 
 def _apply_security(ctx: Ctx, api: str, security: list[Any], schemes: dict[str, str]) -> None:

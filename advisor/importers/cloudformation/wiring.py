@@ -492,10 +492,7 @@ def _appsync_authorizers(ctx: Ctx, lid: str) -> None:
     api = ctx.names.get(lid)
     for cfg in configs:
         if isinstance(cfg, dict):
-            fn = ctx.node_ref(cfg.get("AuthorizerUri"), "lambda")
-            if fn is not None:
-                ctx.edge(api, fn, label="authorizer", anchor=lid)
-                ctx.authorizer_fns.add(fn)
+            ctx.authorizer_edge(api, cfg.get("AuthorizerUri"), lid)
 
 
 def wire_appsync(ctx: Ctx) -> None:

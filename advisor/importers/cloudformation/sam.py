@@ -172,11 +172,9 @@ def _rule_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any]
                               if p.get("Pattern") is not None or p.get("Schedule") is not None
                               else {})
     rule = ctx.implicit_node(f"{lid}{ev_name}", "eventbridge", props, loc=ctx.loc_of(lid))
-    bus = ctx.node_ref(p.get("EventBusName"), "eventbridge")
-    if bus is not None:
-        ctx.edge(bus, rule, anchor=lid)
-    elif p.get("Pattern") is not None:
-        ctx.default_bus_rules.add(rule)
+    from advisor.importers.cloudformation.wiring import attach_rule
+
+    attach_rule(ctx, rule, p.get("EventBusName"), p.get("Pattern") is not None, lid)
     edge_props = event_target_policies(ctx, lid, ev_name, p)
     transform = any(k in p for k in ("InputTransformer", "Input", "InputPath"))
     if transform:

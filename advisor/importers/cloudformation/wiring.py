@@ -309,23 +309,27 @@ def default_bus(ctx: Ctx) -> str:
 
 
 # ---------------------------------------------------------------- EventBridge
+def attach_rule(ctx: Ctx, rule: str | None, bus: Any, has_pattern: bool, owner: str) -> None:
+    """A rule listens on the bus `EventBusName` names (a bus outside the template is an
+    external node), else on the account's default bus (when it matches a pattern)."""
+    if bus is not None:
+        bus_node = ctx.node_ref(bus, "eventbridge")
+        if bus_node is None and str(ctx.scalar(bus)) != "default":
+            bus_node = _target(ctx, bus, "event bus", owner, "eventbridge")
+        if bus_node is not None:
+            ctx.edge(bus_node, rule, anchor=owner)
+            return
+    if has_pattern and rule is not None:
+        ctx.default_bus_rules.add(rule)
+
+
 def wire_rules(ctx: Ctx) -> None:
     for lid in ctx.of_type("AWS::Events::Rule"):
         rule = ctx.names.get(lid)
         p = ctx.props_of(lid)
         if str(ctx.scalar(p.get("State"))) == "DISABLED" and p.get("Description") is None:
             ctx.set_props(rule, description="disabled")
-        bus = p.get("EventBusName")
-        if bus is not None:
-            bus_node = ctx.node_ref(bus, "eventbridge")
-            if bus_node is None and str(ctx.scalar(bus)) != "default":
-                bus_node = _target(ctx, bus, "event bus", lid, "eventbridge")
-            if bus_node is not None:
-                ctx.edge(bus_node, rule, anchor=lid)
-            elif p.get("EventPattern") is not None:
-                ctx.default_bus_rules.add(rule)
-        elif p.get("EventPattern") is not None:
-            ctx.default_bus_rules.add(rule)
+        attach_rule(ctx, rule, p.get("EventBusName"), p.get("EventPattern") is not None, lid)
         for t in _list(p.get("Targets")):
             if not isinstance(t, dict):
                 continue

@@ -264,14 +264,12 @@ def subscription_redrive(ctx: Ctx, props: dict[str, Any]) -> dict[str, Any]:
 
 def _s3_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
               spec: dict[str, Any]) -> None:
+    from advisor.importers.cloudformation.wiring import bucket_edge
+
     bucket = _event_source(ctx, lid, ev_name, p, spec, "s3")
     events = p.get("Events")
-    label = None
-    if isinstance(events, str):
-        label = events
-    elif isinstance(events, list) and events and all(isinstance(e, str) for e in events):
-        label = ", ".join(sorted(events))
-    ctx.edge(bucket, target, label=label, anchor=lid)
+    bucket_edge(ctx, bucket, target, [ctx.scalar(e) for e in (
+        events if isinstance(events, list) else [events])], lid)
 
 
 _EVENT_WIRING = {

@@ -294,12 +294,23 @@ def wire_s3_notifications(ctx: Ctx) -> None:
                 if not isinstance(item, dict):
                     continue
                 target = _target(ctx, item.get(field), key, lid)
-                event = ctx.scalar(item.get("Event"))
-                ctx.edge(bucket, target, label=event if isinstance(event, str) else None,
-                         anchor=lid)
+                bucket_edge(ctx, bucket, target, [ctx.scalar(item.get("Event"))], lid)
         ebc = cfg.get("EventBridgeConfiguration")
         if isinstance(ebc, dict) and ctx.flag(ebc.get("EventBridgeEnabled")) is not False:
             ctx.edge(bucket, default_bus(ctx), anchor=lid)
+
+
+def bucket_edge(ctx: Ctx, bucket: str | None, target: str | None, events: list[Any],
+                owner: str) -> None:
+    """bucket -> target, labelled with every event type it is notified of (sorted), however
+    many notification entries or SAM events name the pair."""
+    if bucket is None or target is None:
+        return
+    names = {e for e in events if isinstance(e, str)}
+    if ctx.arch.graph.has_edge(bucket, target):
+        old = ctx.arch.graph.edges[bucket, target].get("label")
+        names |= set(old.split(", ")) if old else set()
+    ctx.edge(bucket, target, label=", ".join(sorted(names)) or None, anchor=owner)
 
 
 def default_bus(ctx: Ctx) -> str:

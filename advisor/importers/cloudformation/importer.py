@@ -36,6 +36,7 @@ from advisor.importers.cloudformation import (
     wiring,
 )
 from advisor.importers.cloudformation.aliases import build_aliases
+from advisor.importers.cloudformation.conditions import resolve_conditionals
 from advisor.importers.cloudformation.context import (
     NAME_PROPS,
     PSEUDO_PREFIX,
@@ -195,7 +196,7 @@ def _wire(ctx: Ctx) -> None:
 def _env_edges(ctx: Ctx, lid: str) -> None:
     """Environment variables naming a resource: the function talks to it (sync)."""
     node = ctx.names.get(lid)
-    env = ctx.props_of(lid).get("Environment")
+    env = resolve_conditionals(ctx.props_of(lid).get("Environment"))  # both branches count
     variables = env.get("Variables") if isinstance(env, dict) else None
     if node is None or not isinstance(variables, dict):
         return

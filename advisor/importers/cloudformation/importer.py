@@ -1,13 +1,16 @@
 """CloudFormation / SAM (YAML or JSON) -> Architecture.
 
 Order of work:
-  1. parse safely with line marks (template), merge SAM Globals (sam)
+  1. parse safely with line marks (template), expand `Fn::ForEach`
+     (language_extensions), add the APIs SAM generates (sam), merge SAM Globals
+     (sam_globals)
   2. one node per component resource, named after its logical ID; wiring resources
-     (IAM, permissions, mappings, subscriptions, API methods, ...) are consumed and
-     counted; unknown types become `resource` nodes with an info note
-  3. wiring -> edges: SAM events and policies, IAM, event source mappings, invoke configs,
+     (IAM, permissions, mappings, subscriptions, API methods, connectors, ...) are
+     consumed and counted; unknown types become `resource` nodes with an info note
+  3. wiring -> edges: APIs and their bodies, SAM events, stages, event source mappings,
      subscriptions, notifications, rules, schedules, pipes, Step Functions definitions,
-     API Gateway integrations, environment variables, ...
+     SAM and IAM policies, invoke configs, environment variables, connectors, resource
+     policies, permissions, ...
   4. handler inspection (code), entry points (a `clients` node), notes, and
      `arch.aliases`: every folded resource / SAM-generated id -> its node (aliases)
   5. `resolve_modes()` fills every edge mode left to the catalog default

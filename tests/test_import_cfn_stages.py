@@ -128,3 +128,32 @@ Resources:
         "GET /x": !If [C, {ThrottlingBurstLimit: 10}, !Ref AWS::NoValue]
 """
     assert load_any("t.yaml", text).props("Api")["throttling"] is True
+
+
+def test_props_set_in_other_folded_resources_point_there() -> None:
+    text = """Resources:
+  F:
+    Type: AWS::Lambda::Function
+    Properties: {Handler: a.h, Runtime: python3.12, Role: arn:aws:iam::1:role/r, Code: {ZipFile: x}}
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Sub /aws/lambda/${F}
+  Url:
+    Type: AWS::Lambda::Url
+    Properties: {TargetFunctionArn: !GetAtt F.Arn, AuthType: NONE}
+  Live:
+    Type: AWS::Lambda::Alias
+    Properties:
+      FunctionName: !Ref F
+      FunctionVersion: "1"
+      Name: live
+      ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: 2}
+"""
+    arch = load_any("t.yaml", text)
+    assert "log_retention" not in arch.props("F")  # the log group sets none: the fix goes there
+    assert arch.location_of("F", "log_retention").line == _line_of(text, "  Logs:")
+    assert arch.location_of("F", "url_auth").line == _line_of(text, "  Url:")
+    assert arch.props("F")["provisioned_concurrency"] == 2
+    assert arch.location_of("F", "provisioned_concurrency").line == _line_of(text, "  Live:")
+    assert arch.location_of("F", "memory").line == _line_of(text, "  F:")

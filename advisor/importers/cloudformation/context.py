@@ -435,6 +435,15 @@ class Ctx:
             self.edge(api, fn, label="authorizer", anchor=anchor)
             self.authorizer_fns.add(fn)
 
+    def set_prop_locs(self, node: str | None, logical: str, *props: str) -> None:
+        """`props` of `node` are set (or would be fixed) in the folded resource `logical`:
+        a finding about them points at its line (`Architecture.location_of`)."""
+        loc = self.loc_of(logical)
+        if node is None or loc is None:
+            return
+        self.arch.graph.nodes[node].setdefault("prop_locs", {}).update(
+            {prop: loc for prop in props})
+
     def set_props(self, node: str | None, **values: Any) -> None:
         if node is None:
             return

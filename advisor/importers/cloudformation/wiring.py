@@ -166,6 +166,7 @@ def wire_alias_settings(ctx: Ctx) -> None:
         fn = ctx.node_for(lid) if lid in ctx.aliases else None
         if n is not None and fn is not None and ctx.arch.kind(fn) == "lambda":
             ctx.set_props(fn, provisioned_concurrency=int(n))
+            ctx.set_prop_locs(fn, lid, "provisioned_concurrency")
 
 
 def wire_function_urls(ctx: Ctx) -> None:
@@ -174,6 +175,7 @@ def wire_function_urls(ctx: Ctx) -> None:
         fn = ctx.node_ref(p.get("TargetFunctionArn"), "lambda")
         auth = str(ctx.scalar(p.get("AuthType")) or "").upper()
         ctx.set_props(fn, url=True, url_auth="none" if auth == "NONE" else "iam")
+        ctx.set_prop_locs(fn, lid, "url", "url_auth")
 
 
 def wire_permissions(ctx: Ctx) -> None:
@@ -470,14 +472,17 @@ def wire_log_groups(ctx: Ctx) -> None:
         p = ctx.props_of(lid)
         days = ctx.number(p.get("RetentionInDays"))
         for fn in ctx.node_refs(p.get("LogGroupName")):
-            if ctx.arch.kind(fn) == "lambda" and days is not None:
-                ctx.set_props(fn, log_retention=int(days))
+            if ctx.arch.kind(fn) == "lambda":
+                ctx.set_prop_locs(fn, lid, "log_retention")  # where retention is (or goes)
+                if days is not None:
+                    ctx.set_props(fn, log_retention=int(days))
     for fn_lid, fn in list(ctx.names.items()):
         if ctx.arch.kind(fn) != "lambda":
             continue
         cfg = ctx.props_of(fn_lid).get("LoggingConfig")
         if isinstance(cfg, dict):
             for lg in ctx.resource_refs(cfg.get("LogGroup")):
+                ctx.set_prop_locs(fn, lg, "log_retention")
                 days = ctx.number(ctx.props_of(lg).get("RetentionInDays"))
                 if days is not None:
                     ctx.set_props(fn, log_retention=int(days))

@@ -126,6 +126,10 @@ def _peer_false_positive(rule: str, node: str | None, arch: Any) -> str | None:
         )
         if graph.nodes[node]["props"].get("is_dlq") or referenced:
             return "queue is itself a dead-letter queue (serverless-rules issues 79, 153)"
+    if rule == "ES2003" and kind == "apigw" and graph.nodes[node]["props"].get("throttling"):
+        # serverless-rules reads only the stage's MethodSettings; a usage plan with a
+        # Throttle limits every request of a stage whose routes require API keys
+        return "the stage is throttled by a usage plan (every route requires an API key)"
     if rule == "ES1001" and kind == "lambda":
         sources = {graph.nodes[p]["kind"] for p in graph.predecessors(node)}
         if "sqs" in sources and not sources & {"kinesis", "dynamodb"}:

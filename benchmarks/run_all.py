@@ -21,6 +21,7 @@ ORDER = [
     "corpus_report.py",  # issue 3: corpus import, glue agreement, throughput vs cfn-lint
     "bench_batch.py",  # issue 8: analyze over the corpus, --jobs 1/2 vs cfn-lint
     "peer_parity.py",  # findings vs cfn-lint + serverless-rules on the same resources
+    "sam_equivalence.py",  # issue 11: SAM template vs SAM's own expansion, same graph
 ]
 
 

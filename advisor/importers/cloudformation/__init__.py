@@ -1,12 +1,17 @@
 """CloudFormation and SAM templates (YAML or JSON) -> Architecture.
 
 One module per job: `template` (safe YAML/JSON loading with line marks; `template_fast`
-is its libyaml event reader), `context` (the shared import context: names, references,
-notes), `sam` (SAM resources, events, Globals), `props` (node props per resource type),
-`wiring` (edges: event sources, subscriptions, rules, pipes, destinations), `apigw`
-(API Gateway integrations, OpenAPI bodies, authorizers), `iam` (policies), `sfn`
-(state machines, through the shared `advisor.importers.asl`), `code` (handler source),
-`aliases` (folded resources -> nodes) and `importer`, which runs them in order.
+is its libyaml event reader), `language_extensions` (`Fn::ForEach` expanded before
+import), `context` (the shared import context: names, references, notes), `conditions`
+(both branches of an `Fn::If` count), `sam` (SAM resources, events, policies, implicit
+APIs), `sam_globals` (Globals, merged as SAM merges them), `sam_connectors` (connectors as
+data-flow edges), `props` (node props per resource type), `wiring` (edges: event sources,
+subscriptions, rules, pipes, destinations, resource policies), `apigw` (API Gateway
+resources and integrations), `apigw_sam` (SAM APIs: auth, events, WebSocket routes),
+`apigw_stages` (every stage's settings, with where to fix them), `openapi` (OpenAPI
+bodies), `iam` (policies), `sfn` (state machines, through the shared
+`advisor.importers.asl`), `code` (handler source), `aliases` (folded resources -> nodes)
+and `importer`, which runs them in order.
 """
 
 from advisor.importers.cloudformation.importer import import_template

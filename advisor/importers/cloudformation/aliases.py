@@ -81,6 +81,11 @@ def _declared(ctx: Ctx, out: dict[str, str]) -> None:
             out[lid] = node
 
 
+def values_at(value: Any, path: str) -> list[Any]:
+    """The values at a dotted property path (`Targets.*.RoleArn`; `*` walks a list)."""
+    return _at(value, path.split("."))
+
+
 def _at(value: Any, keys: list[str]) -> list[Any]:
     """The values at a dotted path; `*` walks every item of a list."""
     if not keys:
@@ -178,6 +183,8 @@ def _sam_generated(ctx: Ctx, out: dict[str, str]) -> None:
         alias = ctx.scalar(p.get("AutoPublishAlias"))
         if isinstance(alias, str) and alias:
             add(f"{lid}Alias{_STAGE_ID.sub('', alias)}", node)
+            if machine:  # a state machine's version id has no hash
+                add(f"{lid}Version", node)
         url = p.get("FunctionUrlConfig")
         if isinstance(url, dict):
             add(f"{lid}Url", node)
@@ -189,16 +196,12 @@ def _sam_generated(ctx: Ctx, out: dict[str, str]) -> None:
         _api_ids(ctx, lid, ctx.names.get(lid), add, http=False)
     for lid in ctx.of_type("AWS::Serverless::HttpApi"):
         _api_ids(ctx, lid, ctx.names.get(lid), add, http=True)
-    for implicit, http in (("ServerlessRestApi", False), ("ServerlessHttpApi", True)):
-        node = ctx.names.get(implicit)
-        if node is not None and implicit not in ctx.resources:
-            _api_ids(ctx, implicit, node, add, http=http)
 
 
 def _event_stages(ctx: Ctx, ev_props: dict[str, Any]) -> list[str]:
     """Stage names an Api event's permission ids carry: its API's StageName, else Prod."""
-    api = ctx.resource_refs(ev_props.get("RestApiId")) if ev_props.get("RestApiId") else []
-    stages = [_stage_name(ctx, lid, http=False) for lid in api if lid in ctx.resources]
+    api = ctx.sam_ref(ev_props.get("RestApiId")) if ev_props.get("RestApiId") else None
+    stages = [_stage_name(ctx, api, http=False)] if api is not None else []
     return [s for s in stages if s] or ["Prod"]
 
 

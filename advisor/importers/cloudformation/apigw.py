@@ -3,9 +3,10 @@
 Integrations are read from every place a template can put them: `AWS::ApiGateway::Method`,
 `AWS::ApiGatewayV2::Integration` (+ Route), SAM `Api`/`HttpApi` events, and OpenAPI
 bodies (`Body`, `DefinitionBody`, a local `DefinitionUri` or `AWS::Include`) with
-`x-amazon-apigateway-integration`. The API's `auth`, `validation`, `throttling`,
-`access_logging`, `tracing` and `caching` props come from methods/routes, authorizers,
-validators, stages, usage plans and SAM's `Auth`/`MethodSettings`.
+`x-amazon-apigateway-integration`. The API's `auth` and `validation` come from
+methods/routes, authorizers and validators; `throttling`, `access_logging`, `tracing` and
+`caching` from its stages (`apigw_stages`); SAM's own API resources are `apigw_sam`,
+OpenAPI bodies `openapi`.
 """
 
 from __future__ import annotations
@@ -13,16 +14,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from advisor.errors import AdvisorError
+from advisor.importers.cloudformation import apigw_sam, openapi
 from advisor.importers.cloudformation.context import Ctx, data, kind_from_arn
-from advisor.importers.cloudformation.template import load_template
-from advisor.importers.reading import read_beside
 
 _SERVICE_URI = re.compile(r"arn:[^:]*:apigateway:[^:]*:([a-z0-9-]+):(path|action)/(.*)")
 _AUTH = {"NONE": "none", "AWS_IAM": "iam", "COGNITO_USER_POOLS": "cognito", "CUSTOM": "lambda",
          "JWT": "jwt"}
-_RANK = {"none": 0, "api_key": 1, "lambda": 2, "iam": 3, "cognito": 3, "jwt": 3}
-MAX_OPENAPI_BYTES = 10 * 1024 * 1024
+# strongest last; jwt, cognito and iam all authenticate the caller, and their fixed order
+# only makes the one shown independent of the order routes are read in
+_RANK = {"none": 0, "api_key": 1, "lambda": 2, "jwt": 3, "cognito": 4, "iam": 5}
 
 
 # ------------------------------------------------------------------ props
@@ -31,6 +31,8 @@ def set_auth(ctx: Ctx, api: str | None, auth: str | None) -> None:
     overrides a real one (an API is 'authorized' when its routes use an authorizer)."""
     if api is None or auth is None:
         return
+    if auth == "api_key":
+        ctx.api_keys_required.add(api)
     props = ctx.arch.graph.nodes[api]["props"]
     current = props.get("auth")
     if current is None or _RANK.get(auth, 0) > _RANK.get(current, 0):
@@ -42,6 +44,8 @@ def api_props(ctx: Ctx, lid: str, node: str) -> None:
     p = ctx.props_of(lid)
     if rtype == "AWS::Serverless::HttpApi":
         ctx.set_props(node, type="http")
+    elif rtype == "AWS::Serverless::WebSocketApi":
+        ctx.set_props(node, type="websocket")
     elif rtype == "AWS::ApiGatewayV2::Api":
         proto = str(ctx.scalar(p.get("ProtocolType")) or "HTTP").upper()
         ctx.set_props(node, type="websocket" if proto == "WEBSOCKET" else "http")
@@ -60,167 +64,15 @@ def api_props(ctx: Ctx, lid: str, node: str) -> None:
         etype = ctx.scalar(ep)
     if isinstance(etype, str) and etype.lower() in ("edge", "regional", "private"):
         ctx.set_props(node, endpoint=etype.lower())
-    if ctx.flag(p.get("TracingEnabled")):
-        ctx.set_props(node, tracing=True)
-    if ctx.flag(p.get("CacheClusterEnabled")):
-        ctx.set_props(node, caching=True)
-    if p.get("AccessLogSetting") is not None or p.get("AccessLogSettings") is not None:
-        ctx.set_props(node, access_logging=True)
-    if _has_throttling(ctx, p.get("MethodSettings")) or _has_throttling(
-        ctx, p.get("DefaultRouteSettings")
-    ):
-        ctx.set_props(node, throttling=True)
-    auth = p.get("Auth")
-    if isinstance(auth, dict):
-        _sam_auth(ctx, node, auth)
-    if ctx.flag(p.get("ApiKeyRequired")):
-        set_auth(ctx, node, "api_key")
-    body = p.get("DefinitionBody", p.get("Body"))
-    if body is None and isinstance(ctx.scalar(p.get("DefinitionUri")), str):
-        body = _read_local(ctx, lid, str(ctx.scalar(p.get("DefinitionUri"))))
-    if body is None and isinstance(p.get("BodyS3Location"), dict | str):
-        line, col = ctx.line_of(None, lid)
-        ctx.info(f"OpenAPI body of {lid} is stored in S3; its integrations are not read",
-                 line, col)
+    defaults = apigw_sam.api_auth(ctx, lid, node) if rtype.startswith("AWS::Serverless::") \
+        else apigw_sam.RouteDefaults()
+    if rtype == "AWS::Serverless::WebSocketApi":
+        apigw_sam.wire_websocket(ctx, lid, node)
+    body = openapi.body_of(ctx, lid, p)
     if body is not None:
-        body = _include(ctx, lid, body)
-        if isinstance(body, dict):
-            wire_openapi(ctx, node, body, lid)
-
-
-def _has_throttling(ctx: Ctx, settings: Any) -> bool:
-    items = settings if isinstance(settings, list) else [settings]
-    for item in items:
-        if isinstance(item, dict) and any(
-            k in item for k in ("ThrottlingBurstLimit", "ThrottlingRateLimit")
-        ):
-            return True
-    return False
-
-
-def _sam_auth(ctx: Ctx, node: str, auth: dict[str, Any]) -> None:
-    authorizers = auth.get("Authorizers") if isinstance(auth.get("Authorizers"), dict) else {}
-    default = ctx.scalar(auth.get("DefaultAuthorizer"))
-    if isinstance(default, str):
-        if default == "AWS_IAM":
-            set_auth(ctx, node, "iam")
-        elif default in authorizers:
-            set_auth(ctx, node, _authorizer_kind(ctx, authorizers[default]))
-    if ctx.flag(auth.get("ApiKeyRequired")):
-        set_auth(ctx, node, "api_key")
-    for spec in authorizers.values():
-        if isinstance(spec, dict):
-            fn = ctx.node_ref(spec.get("FunctionArn"), "lambda")
-            ctx.edge(node, fn, label="authorizer")
-            if fn is not None:
-                ctx.authorizer_fns.add(fn)
-    if ctx.flag(auth.get("EnableIamAuthorizer")):
-        pass  # only applies where a route names AWS_IAM
-
-
-def _authorizer_kind(ctx: Ctx, spec: Any) -> str:
-    if not isinstance(spec, dict):
-        return "lambda"
-    if "UserPoolArn" in spec:
-        return "cognito"
-    if "JwtConfiguration" in spec:
-        return "jwt"
-    return "lambda"
-
-
-def _read_local(ctx: Ctx, lid: str, uri: str) -> Any:
-    if uri.startswith("s3://"):
-        return None
-    path = (ctx.base_dir / uri).resolve()
-    line, col = ctx.line_of(None, lid)
-    text, why = read_beside(path, MAX_OPENAPI_BYTES)
-    if text is None:
-        ctx.info(f"DefinitionUri {uri} of {lid} is not a readable file beside the template "
-                 f"({why})", line, col)
-        return None
-    try:
-        return load_template(text, str(path))
-    except AdvisorError:
-        ctx.info(f"DefinitionUri {uri} of {lid} could not be read", line, col)
-        return None
-
-
-def _include(ctx: Ctx, lid: str, body: Any) -> Any:
-    """`Fn::Transform: {Name: AWS::Include, Parameters: {Location: file}}` -> the file."""
-    if isinstance(body, dict) and set(body) == {"Fn::Transform"}:
-        spec = body["Fn::Transform"]
-        if isinstance(spec, dict) and spec.get("Name") == "AWS::Include":
-            params = spec.get("Parameters") if isinstance(spec.get("Parameters"), dict) else {}
-            loc = ctx.scalar(params.get("Location"))
-            if isinstance(loc, str):
-                return _read_local(ctx, lid, loc)
-    return body
-
-
-# ------------------------------------------------------------------ OpenAPI
-def wire_openapi(ctx: Ctx, api: str, body: dict[str, Any], lid: str) -> None:
-    paths = body.get("paths")
-    schemes = _security_schemes(body)
-    if body.get("x-amazon-apigateway-request-validators") or body.get(
-        "x-amazon-apigateway-request-validator"
-    ):
-        ctx.set_props(api, validation=True)
-    top_security = body.get("security")
-    if isinstance(top_security, list) and top_security:
-        _apply_security(ctx, api, top_security, schemes)
-    if not isinstance(paths, dict):
-        return
-    for ops in paths.values():
-        if not isinstance(ops, dict):
-            continue
-        for _method, op in ops.items():
-            if not isinstance(op, dict):
-                continue
-            integ = op.get("x-amazon-apigateway-integration")
-            if isinstance(integ, dict):
-                wire_integration(
-                    ctx, api, lid,
-                    itype=integ.get("type"), uri=integ.get("uri"),
-                    subtype=integ.get("integrationSubtype"),
-                    params=integ.get("requestParameters"),
-                    templates=integ.get("requestTemplates"),
-                    credentials=integ.get("credentials"),
-                )
-            security = op.get("security")
-            if isinstance(security, list) and security:
-                _apply_security(ctx, api, security, schemes)
-            if op.get("x-amazon-apigateway-request-validator"):
-                ctx.set_props(api, validation=True)
-
-
-def _security_schemes(body: dict[str, Any]) -> dict[str, str]:
-    comps = body.get("components") if isinstance(body.get("components"), dict) else {}
-    schemes = comps.get("securitySchemes") or body.get("securityDefinitions") or {}
-    out: dict[str, str] = {}
-    if not isinstance(schemes, dict):
-        return out
-    for name, spec in schemes.items():
-        if not isinstance(spec, dict):
-            continue
-        az = spec.get("x-amazon-apigateway-authorizer")
-        atype = str(spec.get("x-amazon-apigateway-authtype", "")).lower()
-        if isinstance(az, dict):
-            t = str(az.get("type", "")).lower()
-            out[name] = {"cognito_user_pools": "cognito", "jwt": "jwt"}.get(t, "lambda")
-        elif atype == "awssigv4":
-            out[name] = "iam"
-        elif spec.get("type") == "apiKey":
-            out[name] = "api_key"
-        elif spec.get("type") in ("oauth2", "openIdConnect"):
-            out[name] = "jwt"
-    return out
-
-
-def _apply_security(ctx: Ctx, api: str, security: list[Any], schemes: dict[str, str]) -> None:
-    for req in security:
-        if isinstance(req, dict):
-            for name in req:
-                set_auth(ctx, api, schemes.get(str(name)))
+        if p.get("DefinitionBody") is None:  # a file SAM uploads as it is
+            defaults = apigw_sam.RouteDefaults()
+        openapi.wire_openapi(ctx, node, body, lid, defaults.auth, defaults.api_key)
 
 
 # ------------------------------------------------------------------ integrations
@@ -241,7 +93,8 @@ def wire_integration(ctx: Ctx, api: str | None, owner: str, *, itype: Any, uri: 
     text = ctx.text_of(uri) or ""
     if itype in ("MOCK", "") and not text:
         return
-    if itype in ("HTTP", "HTTP_PROXY"):
+    if itype in ("HTTP", "HTTP_PROXY") or re.match(r"https?://", text):
+        # a URL is an HTTP endpoint, whatever type the integration claims
         url = ctx.scalar(uri)
         target = ctx.node_ref(uri)
         if target is None:
@@ -269,8 +122,8 @@ def wire_integration(ctx: Ctx, api: str | None, owner: str, *, itype: Any, uri: 
         return
     target = ctx.node_ref(uri, "lambda") or ctx.node_ref(uri)
     if target is None and text:
-        target = _pick(ctx, kind_from_arn(_lambda_arn(text)) or "lambda", [uri], None, owner,
-                       "lambda")
+        target = ctx.function_named_in(_lambda_arn(text)) or _pick(
+            ctx, kind_from_arn(_lambda_arn(text)) or "lambda", [uri], None, owner, "lambda")
     if target is not None:
         props = {"integration": "proxy" if itype in ("AWS_PROXY", "") else "service"}
         ctx.edge(api, target, props=props, anchor=owner)
@@ -375,45 +228,11 @@ def wire_rest(ctx: Ctx) -> None:
         atype = str(ctx.scalar(p.get("Type")) or "").upper()
         if atype == "COGNITO_USER_POOLS":
             continue
-        fn = ctx.node_ref(p.get("AuthorizerUri"), "lambda")
-        ctx.edge(api, fn, label="authorizer", anchor=lid)
-        if fn is not None:
-            ctx.authorizer_fns.add(fn)
+        ctx.authorizer_edge(api, p.get("AuthorizerUri"), lid)
     for lid in ctx.of_type("AWS::ApiGateway::RequestValidator"):
         p = ctx.props_of(lid)
         if ctx.flag(p.get("ValidateRequestBody")) or ctx.flag(p.get("ValidateRequestParameters")):
             ctx.set_props(ctx.node_ref(p.get("RestApiId"), "apigw"), validation=True)
-    for lid in ctx.of_type("AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage"):
-        p = ctx.props_of(lid)
-        api = ctx.node_ref(p.get("RestApiId", p.get("ApiId")), "apigw")
-        _stage(ctx, api, p)
-    for lid in ctx.of_type("AWS::ApiGateway::Deployment"):
-        p = ctx.props_of(lid)
-        desc = p.get("StageDescription")
-        if isinstance(desc, dict):
-            _stage(ctx, ctx.node_ref(p.get("RestApiId"), "apigw"), desc)
-    for lid in ctx.of_type("AWS::ApiGateway::UsagePlan"):
-        p = ctx.props_of(lid)
-        throttle = p.get("Throttle")
-        if isinstance(throttle, dict) and throttle:
-            for stage in p.get("ApiStages") or []:
-                if isinstance(stage, dict):
-                    ctx.set_props(ctx.node_ref(stage.get("ApiId"), "apigw"), throttling=True)
-
-
-def _stage(ctx: Ctx, api: str | None, p: dict[str, Any]) -> None:
-    if api is None:
-        return
-    if _has_throttling(ctx, p.get("MethodSettings")) or _has_throttling(
-        ctx, p.get("DefaultRouteSettings")
-    ) or _has_throttling(ctx, p):
-        ctx.set_props(api, throttling=True)
-    if p.get("AccessLogSetting") is not None or p.get("AccessLogSettings") is not None:
-        ctx.set_props(api, access_logging=True)
-    if ctx.flag(p.get("TracingEnabled")):
-        ctx.set_props(api, tracing=True)
-    if ctx.flag(p.get("CacheClusterEnabled")):
-        ctx.set_props(api, caching=True)
 
 
 def wire_v2(ctx: Ctx) -> None:
@@ -433,11 +252,8 @@ def wire_v2(ctx: Ctx) -> None:
         atype = str(ctx.scalar(p.get("AuthorizerType")) or "").upper()
         authorizers[lid] = "jwt" if atype == "JWT" else "lambda"
         if atype != "JWT":
-            api = ctx.node_ref(p.get("ApiId"), "apigw")
-            fn = ctx.node_ref(p.get("AuthorizerUri"), "lambda")
-            ctx.edge(api, fn, label="authorizer", anchor=lid)
-            if fn is not None:
-                ctx.authorizer_fns.add(fn)
+            ctx.authorizer_edge(ctx.node_ref(p.get("ApiId"), "apigw"), p.get("AuthorizerUri"),
+                                lid)
     for lid in ctx.of_type("AWS::ApiGatewayV2::Route"):
         p = ctx.props_of(lid)
         api = ctx.node_ref(p.get("ApiId"), "apigw")
@@ -450,35 +266,3 @@ def wire_v2(ctx: Ctx) -> None:
             set_auth(ctx, api, kind)
         if ctx.flag(p.get("ApiKeyRequired")):
             set_auth(ctx, api, "api_key")
-
-
-def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: str,
-                  owner: str) -> None:
-    """A SAM Api/HttpApi event: proxy integration api -> function, per-route auth."""
-    ctx.edge(api, target, props={"integration": "proxy"}, anchor=owner)
-    auth = p.get("Auth")
-    if isinstance(auth, dict):
-        name = ctx.scalar(auth.get("Authorizer"))
-        if name == "AWS_IAM":
-            set_auth(ctx, api, "iam")
-        elif isinstance(name, str) and name != "NONE":
-            set_auth(ctx, api, _named_authorizer(ctx, api, name))
-        if ctx.flag(auth.get("ApiKeyRequired")):
-            set_auth(ctx, api, "api_key")
-    model = p.get("RequestModel")
-    if isinstance(model, dict) and ctx.flag(model.get("ValidateBody")) is not False:
-        ctx.set_props(api, validation=True)
-    params = p.get("RequestParameters")
-    if isinstance(params, list) and any(
-        isinstance(x, dict) and any(isinstance(v, dict) and v.get("Required") for v in x.values())
-        for x in params
-    ):
-        ctx.set_props(api, validation=True)
-
-
-def _named_authorizer(ctx: Ctx, api: str, name: str) -> str:
-    source = ctx.arch.graph.nodes[api].get("source_id")
-    auth = ctx.props_of(source).get("Auth") if source in ctx.resources else None
-    if isinstance(auth, dict) and isinstance(auth.get("Authorizers"), dict):
-        return _authorizer_kind(ctx, auth["Authorizers"].get(name))
-    return "lambda"

@@ -32,6 +32,7 @@ NAME_PROPS = {
 }
 _ID_LIKE = re.compile(r"[0-9a-fA-F-]{8,}(-\d+)?|\d+|arn|aws|aws-[a-z-]+")
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
+_FUNCTION_ARN = re.compile(r":function:((?:\$\{[^}]*\}|[^:/$])+)")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 RESERVED = frozenset(
     {"architecture", "workload", "group", "true", "false", "none", "null", "import"}
@@ -111,6 +112,11 @@ class Ctx:
         self.deferred_kind: dict[str, str] = {}
         self.authorizer_fns: set[str] = set()  # functions API Gateway calls as authorizers
         self.default_bus_rules: set[str] = set()  # rule nodes on the account's default bus
+        self.implicit_apis: set[str] = set()  # API ids SAM generates, added to `resources`
+        self.route_defaults: dict[str, Any] = {}  # SAM API node -> apigw_sam.RouteDefaults
+        self.api_keys_required: set[str] = set()  # APIs with a route that requires a key
+        # state machine node -> the nodes its (readable) definition names anywhere
+        self.definition_refs: dict[str, set[str]] = {}
         self._noted: set[tuple[int, str]] = set()
 
     # ------------------------------------------------------------------ resources
@@ -247,6 +253,13 @@ class Ctx:
             self.arch.graph.nodes[name]["imported"] = imported
             self.link_nodes[imported] = name
         return self.link_nodes[imported]
+    def sam_ref(self, value: Any) -> str | None:
+        """The logical ID a SAM property names: a `Ref`/`GetAtt`, or the plain logical-ID
+        string SAM also accepts (`RestApiId: MyApi`, a connector's `Id: MyQueue`)."""
+        if isinstance(value, str):
+            return value if value in self.resources else None
+        refs = self.resource_refs(value)
+        return refs[0] if refs else None
 
     def node_ref(self, value: Any, kind: str | None = None) -> str | None:
         """The first node `value` names (of `kind` when given)."""
@@ -285,12 +298,22 @@ class Ctx:
                     return name
         return None
 
-    def scalar(self, value: Any) -> Any:
-        """A literal value: itself, or a parameter's Default through Ref; else None."""
+    def function_named_in(self, arn_text: str | None) -> str | None:
+        """The declared function a Lambda ARN names by its physical name
+        (`...:function:orders-handler`, `...:function:pay-${Stage}:live` from a `!Sub`),
+        matched against each function's `FunctionName` (literal, parameter or Sub text)."""
+        m = _FUNCTION_ARN.search(arn_text or "")
+        return self.by_physical_name(m.group(1), "lambda") if m else None
+
+    def scalar(self, value: Any, _depth: int = 0) -> Any:
+        """A literal value: itself, a parameter's Default through Ref, a `Fn::FindInMap`
+        entry (or its `DefaultValue`); else None."""
         if isinstance(value, dict):
             if set(value) == {"Ref"} and value["Ref"] in self.parameters:
                 param = self.parameters[value["Ref"]]
                 return param.get("Default") if isinstance(param, dict) else None
+            if set(value) == {"Fn::FindInMap"} and _depth < 8:
+                return self._find_in_map(value["Fn::FindInMap"], _depth + 1)
             if set(value) == {"Fn::If"} and isinstance(value["Fn::If"], list):
                 branches = value["Fn::If"][1:]
                 for branch in branches:
@@ -301,6 +324,22 @@ class Ctx:
         if isinstance(value, list):
             return None
         return value
+
+    def _find_in_map(self, args: Any, depth: int) -> Any:
+        """`[Map, TopKey, SecondKey]` (+ `{DefaultValue: x}`, LanguageExtensions)."""
+        if not isinstance(args, list) or len(args) not in (3, 4):
+            return None
+        default = args[3].get("DefaultValue") if len(args) == 4 and isinstance(
+            args[3], dict) else None
+        keys = [self.scalar(a, depth) for a in args[:3]]
+        mappings = self.template.get("Mappings")
+        node: Any = mappings if isinstance(mappings, dict) else {}
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) and isinstance(key, str | int) \
+                else None
+        if node is None:
+            return self.scalar(default, depth) if default is not None else None
+        return self.scalar(node, depth)
 
     def number(self, value: Any) -> float | None:
         got = self.scalar(value)
@@ -413,6 +452,31 @@ class Ctx:
         clean = {k: v for k, v in (props or {}).items() if v is not None}
         self.arch.add_edge(a, b, mode=mode, label=label, props=clean,
                            loc=self.loc_of(anchor) if anchor else None)
+
+    def permission_is_use(self, node: str, target: str) -> bool:
+        """Whether a permission `node` holds to write to `target` stands for an edge: for a
+        state machine whose definition was read, only when the definition names the
+        target (a role often grants more than the workflow calls, or reaches it through
+        an API); for anything else, yes."""
+        named = self.definition_refs.get(node)
+        return named is None or target in named
+
+    def authorizer_edge(self, api: str | None, value: Any, anchor: str | None) -> None:
+        """`api` calls the Lambda function `value` names before the requests it guards: an
+        `authorizer` edge, and the function is never glue."""
+        fn = self.node_ref(value, "lambda")
+        if api is not None and fn is not None:
+            self.edge(api, fn, label="authorizer", anchor=anchor)
+            self.authorizer_fns.add(fn)
+
+    def set_prop_locs(self, node: str | None, logical: str, *props: str) -> None:
+        """`props` of `node` are set (or would be fixed) in the folded resource `logical`:
+        a finding about them points at its line (`Architecture.location_of`)."""
+        loc = self.loc_of(logical)
+        if node is None or loc is None:
+            return
+        self.arch.graph.nodes[node].setdefault("prop_locs", {}).update(
+            {prop: loc for prop in props})
 
     def set_props(self, node: str | None, **values: Any) -> None:
         if node is None:

@@ -60,12 +60,15 @@ def role_statements(ctx: Ctx, role_lid: str) -> tuple[list[dict[str, Any]], bool
 
 
 def is_wildcard(ctx: Ctx, stmt: dict[str, Any]) -> bool:
-    """An Allow statement with `*` in an action, or `Resource: "*"` where a resource could
-    have been named."""
+    """An Allow statement granting every action (`*`) or every action of a service
+    (`sqs:*`), or `Resource: "*"` where a resource could have been named. A wildcard that
+    only completes one action name (`sqs:SendMessage*`, SAM's SQSSendMessagePolicy) is
+    not one: it grants that action's variants, not the service (the serverless-rules
+    reading of Lambda star permissions, WS1003)."""
     if str(ctx.scalar(stmt.get("Effect")) or "Allow") != "Allow":
         return False
     actions = [str(ctx.scalar(a) or "") for a in _as_list(stmt.get("Action"))]
-    if any("*" in a for a in actions):
+    if any(a == "*" or ":*" in a for a in actions):
         return True
     resources = [ctx.scalar(r) for r in _as_list(stmt.get("Resource"))]
     if "*" in resources:
@@ -100,23 +103,51 @@ def _matches(verb: str, allowed: list[str]) -> bool:
     return any(verb == a or (a.endswith("*") and verb.startswith(a[:-1])) for a in allowed)
 
 
+# where a function or state machine names the role it acts with
+ROLE_PATHS = {
+    "AWS::Lambda::Function": ("Role",),
+    "AWS::Serverless::Function": ("Role",),
+    "AWS::StepFunctions::StateMachine": ("RoleArn",),
+    "AWS::Serverless::StateMachine": ("Role",),
+}
+
+
+def role_ids(ctx: Ctx, lid: str) -> list[str]:
+    """The `AWS::IAM::Role` logical IDs a resource acts with."""
+    from advisor.importers.cloudformation.aliases import values_at
+
+    out: list[str] = []
+    for path in ROLE_PATHS.get(ctx.rtype(lid), ()):
+        for value in values_at(ctx.props_of(lid), path):
+            for role in ctx.resource_refs(value):
+                if ctx.rtype(role) == "AWS::IAM::Role" and role not in out:
+                    out.append(role)
+    return out
+
+
 def wire_function_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
     """Wildcard flag and write edges for one function (role + SAM inline statements)."""
+    wire_iam(ctx, lid, extra)
+
+
+def wire_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
+    """Write edges from what the role of a function or state machine (and SAM inline
+    statements) lets it write; for a function also the wildcard flag. Rules, pipes and
+    schedules name their targets, and often share one role: their roles draw no edge."""
     node = ctx.names.get(lid)
     if node is None:
         return
     stmts = list(extra)
-    role = ctx.props_of(lid).get("Role")
     wide = False
-    for role_lid in ctx.resource_refs(role):
-        if ctx.rtype(role_lid) == "AWS::IAM::Role":
-            got, w = role_statements(ctx, role_lid)
-            stmts.extend(got)
-            wide = wide or w
-    if wide or any(is_wildcard(ctx, s) for s in stmts):
+    for role_lid in role_ids(ctx, lid):
+        got, w = role_statements(ctx, role_lid)
+        stmts.extend(got)
+        wide = wide or w
+    if ctx.arch.kind(node) == "lambda" and (wide or any(is_wildcard(ctx, s) for s in stmts)):
         ctx.set_props(node, iam_wildcard=True)
-    targets = {ev for ev in ctx.arch.graph.predecessors(node)}
+    sources = set(ctx.arch.graph.predecessors(node))
+    failures = ctx.arch.failure_destinations([node])
     for target, _action in write_targets(ctx, stmts):
-        if target in targets:
-            continue  # the function's own event source (e.g. deleting polled messages)
+        if target in sources or target in failures or not ctx.permission_is_use(node, target):
+            continue  # its own event source (deleting polled messages), its dead letters
         ctx.edge(node, target, anchor=lid)

@@ -1,13 +1,16 @@
 """CloudFormation / SAM (YAML or JSON) -> Architecture.
 
 Order of work:
-  1. parse safely with line marks (template), merge SAM Globals (sam)
+  1. parse safely with line marks (template), expand `Fn::ForEach`
+     (language_extensions), add the APIs SAM generates (sam), merge SAM Globals
+     (sam_globals)
   2. one node per component resource, named after its logical ID; wiring resources
-     (IAM, permissions, mappings, subscriptions, API methods, ...) are consumed and
-     counted; unknown types become `resource` nodes with an info note
-  3. wiring -> edges: SAM events and policies, IAM, event source mappings, invoke configs,
+     (IAM, permissions, mappings, subscriptions, API methods, connectors, ...) are
+     consumed and counted; unknown types become `resource` nodes with an info note
+  3. wiring -> edges: APIs and their bodies, SAM events, stages, event source mappings,
      subscriptions, notifications, rules, schedules, pipes, Step Functions definitions,
-     API Gateway integrations, environment variables, ...
+     SAM and IAM policies, invoke configs, environment variables, connectors, resource
+     policies, permissions, ...
   4. handler inspection (code), entry points (a `clients` node), notes, and
      `arch.aliases`: every folded resource / SAM-generated id -> its node (aliases)
   5. `resolve_modes()` fills every edge mode left to the catalog default
@@ -26,8 +29,19 @@ from typing import Any
 
 from advisor.catalog import kind_for_cloudformation
 from advisor.errors import AdvisorError, Diagnostic
-from advisor.importers.cloudformation import apigw, code, iam, sam, sfn, wiring
+from advisor.importers.cloudformation import (
+    apigw,
+    apigw_stages,
+    code,
+    iam,
+    sam,
+    sam_connectors,
+    sam_globals,
+    sfn,
+    wiring,
+)
 from advisor.importers.cloudformation.aliases import build_aliases
+from advisor.importers.cloudformation.conditions import resolve_conditionals
 from advisor.importers.cloudformation.context import (
     NAME_PROPS,
     PSEUDO_PREFIX,
@@ -36,6 +50,7 @@ from advisor.importers.cloudformation.context import (
     data,
     sub_vars,
 )
+from advisor.importers.cloudformation.language_extensions import expand_for_each
 from advisor.importers.cloudformation.props import props_for
 from advisor.importers.cloudformation.template import LineDict, load_template
 from advisor.model import Architecture
@@ -48,6 +63,8 @@ NETWORK_TYPES = re.compile(
 )
 DEFERRED_KINDS = {"AWS::Logs::LogGroup": "logs"}
 ENTRY_KINDS = ("apigw", "appsync", "alb", "cloudfront")
+API_TYPES = ("AWS::Serverless::Api", "AWS::ApiGateway::RestApi", "AWS::Serverless::HttpApi",
+             "AWS::ApiGatewayV2::Api", "AWS::Serverless::WebSocketApi")
 
 
 def import_template(path: str, text: str | None = None, data_: Any = None, *,
@@ -65,8 +82,11 @@ def import_template(path: str, text: str | None = None, data_: Any = None, *,
         raise AdvisorError([Diagnostic(path, 1, 1, "not a CloudFormation template: "
                                        "no `Resources` mapping",
                                        "a template needs a top-level Resources section")])
+    loop_notes = expand_for_each(data_, path)
     ctx = Ctx(data_, path, text, links=links, parameters=parameters)
-    sam.merge_globals(ctx)
+    ctx.notes.extend(loop_notes)
+    sam.add_implicit_apis(ctx)
+    sam_globals.merge_globals(ctx)
     _aliases(ctx)
     _nodes(ctx)
     _wire(ctx)
@@ -84,9 +104,20 @@ def import_template(path: str, text: str | None = None, data_: Any = None, *,
 
 # ---------------------------------------------------------------------- nodes
 def _aliases(ctx: Ctx) -> None:
+    """Versions and aliases stand for their function or state machine: whatever invokes
+    an alias invokes it (an alias names a version, which names the state machine)."""
     for lid in ctx.of_type("AWS::Lambda::Alias", "AWS::Lambda::Version"):
         for target in ctx.resource_refs(ctx.props_of(lid).get("FunctionName")):
             ctx.aliases[lid] = target
+    for lid in ctx.of_type("AWS::StepFunctions::StateMachineVersion"):
+        for target in ctx.resource_refs(ctx.props_of(lid).get("StateMachineArn")):
+            ctx.aliases[lid] = target
+    for lid in ctx.of_type("AWS::StepFunctions::StateMachineAlias"):
+        p = ctx.props_of(lid)
+        for target in ctx.resource_refs([p.get("DeploymentPreference"),
+                                         p.get("RoutingConfiguration")]):
+            ctx.aliases[lid] = target  # the version's state machine (refs resolve aliases)
+            break
 
 
 def _nodes(ctx: Ctx) -> None:
@@ -108,7 +139,8 @@ def _nodes(ctx: Ctx) -> None:
         kind = kind_for_cloudformation(rtype)
         props_in = ctx.props_of(str(lid))
         if kind is None:
-            ctx.add_resource_node(str(lid), "resource", {"type": rtype})
+            deployed = data()["sam_deployed_types"].get(rtype, rtype)
+            ctx.add_resource_node(str(lid), "resource", {"type": deployed})
             what = "custom resource" if rtype.startswith("Custom::") or \
                 rtype == "AWS::CloudFormation::CustomResource" else \
                 "nested stack" if rtype in ("AWS::Serverless::Application",
@@ -123,13 +155,13 @@ def _wire(ctx: Ctx) -> None:
     functions = ctx.of_type("AWS::Serverless::Function", "AWS::Lambda::Function")
     machines = ctx.of_type("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
     # APIs first: SAM Api events attach to them and read their Auth.
-    for lid in ctx.of_type("AWS::Serverless::Api", "AWS::ApiGateway::RestApi",
-                           "AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Api"):
+    for lid in ctx.of_type(*API_TYPES):
         apigw.api_props(ctx, lid, ctx.names[lid])
     apigw.wire_rest(ctx)
     apigw.wire_v2(ctx)
     for lid in functions + machines:
         sam.wire_events(ctx, lid)
+    apigw_stages.wire_stages(ctx)  # after every route's auth is known (usage plans)
     wiring.wire_event_source_mappings(ctx)
     wiring.wire_sqs_redrive(ctx)
     wiring.wire_sns(ctx)
@@ -144,19 +176,24 @@ def _wire(ctx: Ctx) -> None:
     wiring.wire_cloudfront(ctx)
     wiring.wire_waf(ctx)
     wiring.wire_iot_rules(ctx)
+    wiring.wire_log_subscriptions(ctx)
     wiring.wire_ssm_documents(ctx)
     for lid in machines:
         sfn.wire_state_machine(ctx, lid)
+        iam.wire_iam(ctx, lid, sam.wire_policies(ctx, lid))
     for lid in functions:
         statements = sam.wire_policies(ctx, lid)
         sam.sam_function_extras(ctx, lid)
         wiring.wire_lambda_dlq(ctx, lid)
         iam.wire_function_iam(ctx, lid, statements)
     wiring.wire_invoke_configs(ctx)
+    wiring.wire_alias_settings(ctx)
     wiring.wire_function_urls(ctx)
     for lid in functions:
         _env_edges(ctx, lid)
     wiring.connect_default_bus(ctx)
+    sam_connectors.wire_connectors(ctx)
+    wiring.wire_resource_policies(ctx)
     wiring.wire_permissions(ctx)
     wiring.wire_log_groups(ctx)
     for lid in sorted(ctx.deferred):
@@ -166,7 +203,7 @@ def _wire(ctx: Ctx) -> None:
 def _env_edges(ctx: Ctx, lid: str) -> None:
     """Environment variables naming a resource: the function talks to it (sync)."""
     node = ctx.names.get(lid)
-    env = ctx.props_of(lid).get("Environment")
+    env = resolve_conditionals(ctx.props_of(lid).get("Environment"))  # both branches count
     variables = env.get("Variables") if isinstance(env, dict) else None
     if node is None or not isinstance(variables, dict):
         return

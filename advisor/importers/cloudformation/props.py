@@ -51,7 +51,8 @@ def lambda_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any]:
     if tracing is None and isinstance(p.get("TracingConfig"), dict):
         tracing = p["TracingConfig"].get("Mode")
     tracing = ctx.scalar(tracing)
-    if isinstance(tracing, str):
+    # SAM's `Tracing: Disabled` deploys no TracingConfig at all: the same as leaving it unset
+    if isinstance(tracing, str) and not (p.get("Tracing") is not None and tracing == "Disabled"):
         out["tracing"] = tracing.lower() == "active"
     rc = ctx.number(p.get("ReservedConcurrentExecutions"))
     if rc is not None:
@@ -163,6 +164,8 @@ def dynamodb_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any]:
         out["billing"] = "provisioned"
     elif ctx.rtype(logical) == "AWS::DynamoDB::Table":
         out["billing"] = "provisioned"  # CloudFormation's default BillingMode
+    elif ctx.rtype(logical) == "AWS::Serverless::SimpleTable":
+        out["billing"] = "on-demand"  # SAM: PAY_PER_REQUEST unless ProvisionedThroughput
     if isinstance(throughput, dict):
         rcu = ctx.number(throughput.get("ReadCapacityUnits"))
         wcu = ctx.number(throughput.get("WriteCapacityUnits"))

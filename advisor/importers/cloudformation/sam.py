@@ -1,4 +1,5 @@
-"""SAM: Globals, function/state machine `Events`, `Policies` templates, SAM-only props.
+"""SAM: function/state machine `Events`, `Policies` templates, SAM-only props (Globals are
+`sam_globals`).
 
 SAM is a transform: the resources it would generate (the implicit REST/HTTP API, the
 rules behind Schedule events, the queue behind an SNS event with SqsSubscription) are
@@ -7,50 +8,48 @@ created here as nodes named the way SAM names them, so the graph matches what de
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from advisor.importers.cloudformation.context import Ctx, data
 from advisor.importers.cloudformation.template import LineDict
 
-GLOBAL_SECTIONS = {
-    "Function": "AWS::Serverless::Function",
-    "Api": "AWS::Serverless::Api",
-    "HttpApi": "AWS::Serverless::HttpApi",
-    "SimpleTable": "AWS::Serverless::SimpleTable",
-    "StateMachine": "AWS::Serverless::StateMachine",
+# ------------------------------------------------------------------------ implicit APIs
+IMPLICIT_APIS = {  # event type -> (API id SAM generates, its type, the event's API property)
+    "Api": ("ServerlessRestApi", "AWS::Serverless::Api", "RestApiId"),
+    "HttpApi": ("ServerlessHttpApi", "AWS::Serverless::HttpApi", "ApiId"),
 }
 
 
-def merge_globals(ctx: Ctx) -> None:
-    """Merge `Globals` into each SAM resource: maps merge, lists add, scalars the resource's."""
-    glob = ctx.template.get("Globals")
-    if not isinstance(glob, dict):
-        return
-    for section, rtype in GLOBAL_SECTIONS.items():
-        defaults = glob.get(section)
-        if not isinstance(defaults, dict):
-            continue
-        for lid in ctx.of_type(rtype):
-            res = ctx.resources[lid]
-            props = res.get("Properties")
-            if not isinstance(props, dict):
-                props = LineDict()
-                res["Properties"] = props
-            merged = _merge(copy.deepcopy(dict(defaults)), props)
-            for key, value in merged.items():
-                props[key] = value
-
-
-def _merge(base: Any, over: Any) -> Any:
-    if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(base)
-        for key, value in over.items():
-            out[key] = _merge(base[key], value) if key in base else value
-        return out
-    if isinstance(base, list) and isinstance(over, list):
-        return list(base) + [v for v in over if v not in base]
-    return over
+def add_implicit_apis(ctx: Ctx) -> None:
+    """The APIs SAM generates for Api/HttpApi events that name no API, added as resources
+    of their SAM type before Globals are merged: SAM applies `Globals.Api`/`HttpApi` to
+    them too (their Auth, caching, access logs), and they are read like declared APIs.
+    Located at the first function/state machine whose event needs them."""
+    owners = ctx.of_type("AWS::Serverless::Function") + ctx.of_type(
+        "AWS::Serverless::StateMachine")
+    for lid in owners:
+        events = ctx.props_of(lid).get("Events")
+        for ev in events.values() if isinstance(events, dict) else []:
+            if not isinstance(ev, dict):
+                continue
+            spec = IMPLICIT_APIS.get(str(ctx.scalar(ev.get("Type"))))
+            p = ev.get("Properties") if isinstance(ev.get("Properties"), dict) else {}
+            if spec is None or p.get(spec[2]) is not None or spec[0] in ctx.implicit_apis:
+                continue
+            api_id, rtype, _ = spec
+            if api_id in ctx.resources:
+                if ctx.rtype(api_id) == rtype:
+                    continue  # the user declared SAM's implicit API themselves
+                line, col = ctx.line_of(None, api_id)
+                ctx.info(f"{api_id} ({ctx.rtype(api_id)}) has the id of the API SAM "
+                         f"generates for {lid}'s events: SAM replaces it with that API",
+                         line, col, "rename the resource")
+            props = LineDict({"StageName": "Prod"} if rtype == "AWS::Serverless::Api" else {})
+            ctx.resources[api_id] = LineDict({"Type": rtype, "Properties": props})
+            ctx.implicit_apis.add(api_id)
+            loc = ctx.loc_of(lid)
+            if loc is not None and isinstance(ctx.resources, LineDict):
+                ctx.resources.key_lines[api_id] = (loc.line, loc.column)
 
 
 # ------------------------------------------------------------------------ events
@@ -82,7 +81,8 @@ def wire_events(ctx: Ctx, lid: str) -> None:
             continue
         src = _event_source(ctx, lid, str(ev_name), p, spec, kind)
         props = _stream_props(ctx, p)
-        label = "filtered" if p.get("FilterCriteria") or p.get("FilterPolicy") else None
+        label = "filtered" if p.get("FilterCriteria") or p.get("FilterPolicy") or \
+            ctx.scalar(p.get("FilterPattern")) not in (None, "") else None
         ctx.edge(src, target, mode=spec.get("mode"), label=label, props=props, anchor=lid)
         on_failure = _on_failure(ctx, p)
         if on_failure is not None:
@@ -141,14 +141,24 @@ def _on_failure(ctx: Ctx, p: dict[str, Any]) -> str | None:
 
 def _api_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
                spec: dict[str, Any]) -> None:
-    from advisor.importers.cloudformation.apigw import sam_api_event
+    from advisor.importers.cloudformation.apigw_sam import sam_api_event
 
     api_ref = p.get("RestApiId") if spec["api_type"] == "rest" else p.get("ApiId")
-    api = ctx.node_ref(api_ref) if api_ref is not None else None
+    if api_ref is None:
+        api = ctx.names.get(spec["implicit_api"]) if spec["implicit_api"] in \
+            ctx.implicit_apis else None
+        if api is None:  # the id is taken by a resource of another type
+            api = ctx.implicit_node(spec["implicit_api"], "apigw", {"type": spec["api_type"]},
+                                    loc=ctx.loc_of(lid))
+    else:
+        named = ctx.sam_ref(api_ref)
+        api = ctx.node_for(named) if named is not None else ctx.external_node(
+            api_ref, "apigw", f"{ev_name} event API of {lid}", ev_name_anchor(p), lid)
     if api is None:
-        api = ctx.implicit_node(spec["implicit_api"], "apigw", {"type": spec["api_type"]},
-                                loc=ctx.loc_of(lid))
-        ctx.names.setdefault(spec["implicit_api"], api)
+        line, col = ctx.line_of(ev_name_anchor(p), lid)
+        ctx.info(f"the API of {lid}'s {ev_name} event is not a resource or parameter named "
+                 "here; no edge drawn for the event", line, col)
+        return
     sam_api_event(ctx, api, target, p, spec["api_type"], lid)
 
 
@@ -162,17 +172,18 @@ def _rule_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any]
                               if p.get("Pattern") is not None or p.get("Schedule") is not None
                               else {})
     rule = ctx.implicit_node(f"{lid}{ev_name}", "eventbridge", props, loc=ctx.loc_of(lid))
-    bus = ctx.node_ref(p.get("EventBusName"), "eventbridge")
-    if bus is not None:
-        ctx.edge(bus, rule, anchor=lid)
-    elif p.get("Pattern") is not None:
-        ctx.default_bus_rules.add(rule)
-    edge_props = target_policies(ctx, p)
+    from advisor.importers.cloudformation.wiring import attach_rule
+
+    attach_rule(ctx, rule, p.get("EventBusName"), p.get("Pattern") is not None, lid)
+    edge_props = event_target_policies(ctx, lid, ev_name, p)
     transform = any(k in p for k in ("InputTransformer", "Input", "InputPath"))
     if transform:
         edge_props["transform"] = True
     ctx.edge(rule, target, props=edge_props, anchor=lid)
-    if ctx.flag(p.get("Enabled")) is False or str(ctx.scalar(p.get("State"))) == "DISABLED":
+    desc = ctx.scalar(p.get("Description"))
+    if isinstance(desc, str) and desc:
+        ctx.set_props(rule, description=desc[:200])
+    elif ctx.flag(p.get("Enabled")) is False or str(ctx.scalar(p.get("State"))) == "DISABLED":
         ctx.set_props(rule, description="disabled")
 
 
@@ -197,13 +208,28 @@ def target_policies(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def event_target_policies(ctx: Ctx, lid: str, ev_name: str, p: dict[str, Any]) -> dict[str, Any]:
+    """`target_policies` of a SAM event, with the dead-letter queue SAM creates when the
+    event's `DeadLetterConfig` says `Type: SQS` and names no `Arn`: a queue named
+    `QueueLogicalId`, else `<Function><Event>Queue` (SAM's EventBridgeRuleUtils and
+    scheduler event source)."""
+    props = target_policies(ctx, p)
+    dlc = p.get("DeadLetterConfig")
+    if isinstance(dlc, dict) and dlc.get("Arn") is None and \
+            str(ctx.scalar(dlc.get("Type")) or "").upper() == "SQS":
+        qid = ctx.scalar(dlc.get("QueueLogicalId"))
+        name = qid if isinstance(qid, str) and qid else f"{lid}{ev_name}Queue"
+        props["dlq"] = ctx.implicit_node(name, "sqs", {"is_dlq": True}, loc=ctx.loc_of(lid))
+    return props
+
+
 def _schedule_v2(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
                  spec: dict[str, Any]) -> None:
     expr = ctx.scalar(p.get("ScheduleExpression"))
     node = ctx.implicit_node(f"{lid}{ev_name}", "scheduler",
                              {"schedule": expr} if isinstance(expr, str) else {},
                              loc=ctx.loc_of(lid))
-    ctx.edge(node, target, props=target_policies(ctx, p), anchor=lid)
+    ctx.edge(node, target, props=event_target_policies(ctx, lid, ev_name, p), anchor=lid)
 
 
 def _sns_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
@@ -219,7 +245,8 @@ def _sns_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
             queue = ctx.implicit_node(f"{lid}{ev_name}Queue", "sqs", {}, loc=ctx.loc_of(lid))
         ctx.edge(topic, queue, label=label, anchor=lid)
         batch = ctx.number(sqs_sub.get("BatchSize")) if isinstance(sqs_sub, dict) else None
-        ctx.edge(queue, target, props={"batch": int(batch)} if batch else {}, anchor=lid)
+        # SAM writes BatchSize 10 (SqsSubscriptionObject's default) into the mapping it makes
+        ctx.edge(queue, target, props={"batch": int(batch) if batch else 10}, anchor=lid)
         return
     ctx.edge(topic, target, label=label, props=subscription_redrive(ctx, p), anchor=lid)
 
@@ -237,14 +264,12 @@ def subscription_redrive(ctx: Ctx, props: dict[str, Any]) -> dict[str, Any]:
 
 def _s3_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
               spec: dict[str, Any]) -> None:
+    from advisor.importers.cloudformation.wiring import bucket_edge
+
     bucket = _event_source(ctx, lid, ev_name, p, spec, "s3")
     events = p.get("Events")
-    label = None
-    if isinstance(events, str):
-        label = events
-    elif isinstance(events, list) and events and all(isinstance(e, str) for e in events):
-        label = ", ".join(sorted(events))
-    ctx.edge(bucket, target, label=label, anchor=lid)
+    bucket_edge(ctx, bucket, target, [ctx.scalar(e) for e in (
+        events if isinstance(events, list) else [events])], lid)
 
 
 _EVENT_WIRING = {
@@ -261,10 +286,21 @@ _EVENT_WIRING = {
 
 # ------------------------------------------------------------------------ policies
 def policy_items(ctx: Ctx, lid: str) -> list[Any]:
+    """The entries of a SAM `Policies` list; both branches of an `Fn::If` count."""
+    from advisor.importers.cloudformation.conditions import no_value, resolve_conditionals
+
     policies = ctx.props_of(lid).get("Policies")
     if policies is None:
         return []
-    return list(policies) if isinstance(policies, list) else [policies]
+    items = list(policies) if isinstance(policies, list) else [policies]
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, dict) and set(item) == {"Fn::If"} and \
+                isinstance(item["Fn::If"], list) and len(item["Fn::If"]) == 3:
+            out.extend(b for b in item["Fn::If"][1:] if not no_value(b))
+        else:
+            out.append(item)
+    return [resolve_conditionals(item) for item in out]
 
 
 def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
@@ -274,10 +310,14 @@ def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
 
     node = ctx.names.get(lid)
     table = data()["sam_policies"]
+    # as for role policies (iam.wire_iam): access to its own event source is not a write
+    own_sources = set(ctx.arch.graph.predecessors(node)) if node is not None else set()
     statements: list[dict[str, Any]] = []
     for item in policy_items(ctx, lid):
-        if isinstance(item, str):
-            if managed_policy_is_wide(item):
+        name = item if isinstance(item, str) else ctx.text_of(item) if isinstance(
+            item, dict) and len(item) == 1 and next(iter(item)) in ("Fn::Sub", "Ref") else None
+        if name is not None:  # a managed policy name or ARN
+            if managed_policy_is_wide(name) and ctx.arch.kind(node) == "lambda":
                 ctx.set_props(node, iam_wildcard=True)
             continue
         if not isinstance(item, dict):
@@ -296,7 +336,8 @@ def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
             value = params.get(spec["param"]) if isinstance(params, dict) and spec.get("param") \
                 else params
             target = ctx.node_ref(value, spec["kind"])
-            if target is not None:
+            if target is not None and target not in own_sources and \
+                    ctx.permission_is_use(node, target):
                 ctx.edge(node, target, label=None, anchor=lid)
     return statements
 
@@ -317,4 +358,4 @@ def sam_function_extras(ctx: Ctx, lid: str) -> None:
     if isinstance(eic, dict):
         from advisor.importers.cloudformation.wiring import apply_invoke_config
 
-        apply_invoke_config(ctx, node, eic, lid)
+        apply_invoke_config(ctx, node, eic, lid, sam_function=lid)

@@ -139,7 +139,8 @@ def _definition_text(ctx: Ctx, raw: Any, refs: _Refs, variables: dict[str, Any])
                 else:
                     sub = _definition_text(ctx, part, refs, variables)
                     out.append(sub if sub is not None else refs.token(part))
-            return str(sep).join(out)
+            # Step Functions fills `${name}` from DefinitionSubstitutions in the joined text
+            return _substitute(str(sep).join(out), refs, variables)
         if key in ("Ref", "Fn::GetAtt"):
             return refs.token(raw)
     return None
@@ -175,6 +176,9 @@ def wire_state_machine(ctx: Ctx, lid: str) -> None:
     if not isinstance(definition, dict):
         return
     refs.literals = [s for s in walk(definition) if isinstance(s, str) and s.startswith("arn:")]
+    named = {n for value in refs.values for n in ctx.node_refs(value)}
+    named |= {n for n in (ctx.function_named_in(t) for t in refs.literals) if n is not None}
+    ctx.definition_refs[node] = named
     ctx.set_props(node, states=max(1, asl.count_states(definition)))
     if asl.has_polling_loop(definition):
         ctx.set_props(node, polling=True)
@@ -189,12 +193,13 @@ def _wire_task(ctx: Ctx, node: str, lid: str, state: dict[str, Any], refs: _Refs
     params = asl.task_parameters(state)
     task = asl.parse_resource(resource)
     if task is None:
-        # A direct Lambda ARN (or an activity): the Resource itself names the target.
-        for value in refs.targets(ctx, resource):
-            target = ctx.node_ref(value)
-            if target is not None:
-                ctx.edge(node, target, mode="sync", props=asl.BARE_FUNCTION.edge_props(),
-                         anchor=lid)
+        # A direct Lambda ARN (or an activity): the Resource itself names the target,
+        # by reference or by the function's physical name.
+        targets = [ctx.node_ref(value) for value in refs.targets(ctx, resource)]
+        targets.append(ctx.function_named_in(resource))
+        for target in dict.fromkeys(t for t in targets if t is not None):
+            ctx.edge(node, target, mode="sync", props=asl.BARE_FUNCTION.edge_props(),
+                     anchor=lid)
         return
     if task.answers_a_callback:  # replies to whichever workflow handed out the token
         return

@@ -34,7 +34,9 @@ MAX_DEPTH = 100  # nesting levels; real templates (with inline state machines) s
 MAX_ALIASES = 1000  # alias uses in one document
 MAX_EXPANDED_NODES = 1_000_000  # nodes after expanding every alias
 
-# Short-form tag -> long-form key. `!GetAtt` and `!Ref`/`!Condition` are special-cased.
+# Short-form tag -> long-form key: every intrinsic and condition function CloudFormation
+# accepts (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html,
+# rules: .../rules-section-structure.html). `!GetAtt` and `!Ref`/`!Condition` are special-cased.
 INTRINSIC_TAGS: dict[str, str] = {
     "Ref": "Ref",
     "Condition": "Condition",
@@ -54,9 +56,18 @@ INTRINSIC_TAGS: dict[str, str] = {
     "And": "Fn::And",
     "Or": "Fn::Or",
     "Transform": "Fn::Transform",
+    # AWS::LanguageExtensions transform
     "ToJsonString": "Fn::ToJsonString",
     "Length": "Fn::Length",
     "ForEach": "Fn::ForEach",
+    # rule-specific intrinsics, valid in the `Rules` section
+    "Contains": "Fn::Contains",
+    "EachMemberEquals": "Fn::EachMemberEquals",
+    "EachMemberIn": "Fn::EachMemberIn",
+    "RefAll": "Fn::RefAll",
+    "ValueOf": "Fn::ValueOf",
+    "ValueOfAll": "Fn::ValueOfAll",
+    "GetParam": "Fn::GetParam",  # CodePipeline parameter overrides
 }
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from advisor.importers.cloudformation.context import Ctx, kind_from_arn
+from advisor.importers.cloudformation.conditions import no_value
+from advisor.importers.cloudformation.context import Ctx, data, kind_from_arn
 from advisor.importers.cloudformation.sam import _stream_props, subscription_redrive, target_policies
 
 
@@ -44,12 +45,24 @@ def _target(ctx: Ctx, value: Any, what: str, owner: str, kind: str | None = None
 
 # ---------------------------------------------------------------- Lambda
 def wire_event_source_mappings(ctx: Ctx) -> None:
+    modes = data()["event_source_modes"]
     for lid in ctx.of_type("AWS::Lambda::EventSourceMapping"):
         p = ctx.props_of(lid)
         fn = ctx.node_ref(p.get("FunctionName"))
-        src = _target(ctx, p.get("EventSourceArn"), "event source", lid)
+        arn = p.get("EventSourceArn")
+        src = ctx.node_ref(arn) or _outside_stream(ctx, arn, p, lid) or _target(
+            ctx, arn, "event source", lid)
         if fn is None:
             continue
+        if src is None and isinstance(p.get("SelfManagedEventSource"), dict):
+            # a Kafka cluster outside AWS: the mapping stands for it (SAM names the
+            # mapping <Function><Event>, as it names the source on the SAM side)
+            src = ctx.implicit_node(lid, "resource", {"type": "SelfManagedKafka"},
+                                    loc=ctx.loc_of(lid))
+            ctx.consumed[ctx.rtype(lid)] -= 1
+        mode = None
+        if src is not None and ctx.arch.kind(src) == "resource":
+            mode = modes.get(str(ctx.arch.graph.nodes[src]["props"].get("type")), "poll")
         props = _stream_props(ctx, p)
         label = "filtered" if p.get("FilterCriteria") else None
         dest = p.get("DestinationConfig")
@@ -58,12 +71,44 @@ def wire_event_source_mappings(ctx: Ctx) -> None:
         if failure is not None:
             props["on_failure"] = failure
         if src is not None:
-            ctx.edge(src, fn, label=label, props=props, anchor=lid)
+            ctx.edge(src, fn, mode=mode, label=label, props=props, anchor=lid)
         if failure is not None:
             ctx.edge(fn, failure, mode="async", label="on failure", anchor=lid)
 
 
-def apply_invoke_config(ctx: Ctx, fn: str | None, cfg: dict[str, Any], owner: str) -> None:
+_ESM_SOURCE_TYPES = {"kafka": "AWS::MSK::Cluster", "mq": "AWS::AmazonMQ::Broker",
+                     "rds": "AWS::DocDB::DBCluster", "docdb": "AWS::DocDB::DBCluster"}
+
+
+def _outside_stream(ctx: Ctx, value: Any, p: dict[str, Any], owner: str) -> str | None:
+    """An MSK cluster, MQ broker or DocumentDB cluster from outside the template (an ARN,
+    a parameter): an external `resource` node of that type, as a SAM event names it. The
+    type comes from the ARN's service, else from the mapping's own settings (Kafka
+    `Topics`, MQ `Queues`, `DocumentDBEventSourceConfig`)."""
+    if value is None:
+        return None
+    text = ctx.text_of(value)
+    parts = (text or "").split(":")
+    rtype = _ESM_SOURCE_TYPES.get(parts[2]) if parts[0] == "arn" and len(parts) > 2 else None
+    if rtype is None and kind_from_arn(text) is None:
+        rtype = "AWS::DocDB::DBCluster" if p.get("DocumentDBEventSourceConfig") is not None \
+            else "AWS::AmazonMQ::Broker" if p.get("Queues") is not None \
+            else "AWS::MSK::Cluster" if p.get("Topics") is not None else None
+    if rtype is None:
+        return None
+    return ctx.external_node(value, "resource", f"event source of {owner}", None, owner, rtype)
+
+
+_CREATED_DESTINATIONS = {"SQS": ("Queue", "sqs"), "SNS": ("Topic", "sns")}
+
+
+def apply_invoke_config(ctx: Ctx, fn: str | None, cfg: dict[str, Any], owner: str,
+                        sam_function: str | None = None) -> None:
+    """Destinations of an invoke config. For SAM's `EventInvokeConfig` (`sam_function`),
+    a destination of `Type: SQS|SNS` with no `Destination` (or `AWS::NoValue` in a branch
+    of its `Fn::If`) is a queue/topic SAM creates, named
+    `<Function>EventInvokeConfig<OnSuccess|OnFailure><Queue|Topic>` (SAM's
+    `_validate_and_inject_resource`)."""
     if fn is None:
         return
     dest = cfg.get("DestinationConfig")
@@ -74,7 +119,16 @@ def apply_invoke_config(ctx: Ctx, fn: str | None, cfg: dict[str, Any], owner: st
         item = dest.get(key)
         if not isinstance(item, dict):
             continue
-        target = _target(ctx, item.get("Destination"), f"{key} destination", owner)
+        target = None
+        created = _CREATED_DESTINATIONS.get(str(ctx.scalar(item.get("Type")) or "").upper())
+        value = item.get("Destination")
+        branches = value["Fn::If"][1:] if isinstance(value, dict) and isinstance(
+            value.get("Fn::If"), list) and len(value["Fn::If"]) == 3 else []
+        if sam_function and created and (value is None or any(map(no_value, branches))):
+            target = ctx.implicit_node(f"{sam_function}EventInvokeConfig{key}{created[0]}",
+                                       created[1], {}, loc=ctx.loc_of(sam_function))
+        if target is None:
+            target = _target(ctx, value, f"{key} destination", owner)
         if target is None:
             continue
         ctx.set_props(fn, **{prop: target})
@@ -102,12 +156,26 @@ def wire_lambda_dlq(ctx: Ctx, lid: str) -> None:
     ctx.edge(fn, target, mode="async", label="on failure", anchor=lid)
 
 
+def wire_alias_settings(ctx: Ctx) -> None:
+    """Provisioned concurrency set on a function's alias or version (where SAM's
+    `AutoPublishAlias` puts the function's `ProvisionedConcurrencyConfig`)."""
+    for lid in ctx.of_type("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+        cfg = ctx.props_of(lid).get("ProvisionedConcurrencyConfig")
+        n = ctx.number(cfg.get("ProvisionedConcurrentExecutions")) if isinstance(
+            cfg, dict) else None
+        fn = ctx.node_for(lid) if lid in ctx.aliases else None
+        if n is not None and fn is not None and ctx.arch.kind(fn) == "lambda":
+            ctx.set_props(fn, provisioned_concurrency=int(n))
+            ctx.set_prop_locs(fn, lid, "provisioned_concurrency")
+
+
 def wire_function_urls(ctx: Ctx) -> None:
     for lid in ctx.of_type("AWS::Lambda::Url"):
         p = ctx.props_of(lid)
         fn = ctx.node_ref(p.get("TargetFunctionArn"), "lambda")
         auth = str(ctx.scalar(p.get("AuthType")) or "").upper()
         ctx.set_props(fn, url=True, url_auth="none" if auth == "NONE" else "iam")
+        ctx.set_prop_locs(fn, lid, "url", "url_auth")
 
 
 def wire_permissions(ctx: Ctx) -> None:
@@ -122,6 +190,50 @@ def wire_permissions(ctx: Ctx) -> None:
         if ctx.arch.kind(src) in ("lambda",):
             continue
         ctx.edge(src, fn, anchor=lid)
+
+
+_POLICY_TARGETS = {  # resource policy type -> (property naming what it guards, write actions)
+    "AWS::SQS::QueuePolicy": ("Queues", ("sqs:sendmessage", "sqs:*")),
+    "AWS::SQS::QueueInlinePolicy": ("Queue", ("sqs:sendmessage", "sqs:*")),
+    "AWS::SNS::TopicPolicy": ("Topics", ("sns:publish", "sns:*")),
+    "AWS::SNS::TopicInlinePolicy": ("TopicArn", ("sns:publish", "sns:*")),
+}
+_SOURCE_KEYS = ("aws:sourcearn",)
+
+
+def wire_resource_policies(ctx: Ctx) -> None:
+    """A queue or topic policy that lets a service send on behalf of one resource
+    (`Condition: {ArnEquals: {aws:SourceArn: <resource>}}`) is evidence that the resource
+    sends there, like a Lambda permission's `SourceArn`; used where no other wiring drew
+    that edge (a SAM connector's queue policy, a rule whose target is set elsewhere)."""
+    for lid in ctx.of_type(*_POLICY_TARGETS):
+        field, actions = _POLICY_TARGETS[ctx.rtype(lid)]
+        p = ctx.props_of(lid)
+        guarded = ctx.node_refs(p.get(field))
+        doc = p.get("PolicyDocument")
+        statements = doc.get("Statement") if isinstance(doc, dict) else None
+        for stmt in _list(statements):
+            if not isinstance(stmt, dict) or str(ctx.scalar(stmt.get("Effect"))) != "Allow":
+                continue
+            granted = [str(ctx.scalar(a) or "").lower() for a in _list(stmt.get("Action"))]
+            if not any(a in actions for a in granted):
+                continue
+            for src in _condition_sources(ctx, stmt.get("Condition")):
+                failures = ctx.arch.failure_destinations([src])
+                for target in guarded:
+                    if src == target or target in failures or \
+                            ctx.arch.graph.has_edge(src, target):
+                        continue  # a dead-letter queue's policy is not a delivery
+                    ctx.edge(src, target, anchor=lid)
+
+
+def _condition_sources(ctx: Ctx, condition: Any) -> list[str]:
+    out: list[str] = []
+    for op in condition.values() if isinstance(condition, dict) else []:
+        for key, value in op.items() if isinstance(op, dict) else []:
+            if str(key).lower() in _SOURCE_KEYS:
+                out.extend(n for n in ctx.node_refs(value) if n not in out)
+    return out
 
 
 # ---------------------------------------------------------------- SQS, SNS, S3
@@ -184,12 +296,23 @@ def wire_s3_notifications(ctx: Ctx) -> None:
                 if not isinstance(item, dict):
                     continue
                 target = _target(ctx, item.get(field), key, lid)
-                event = ctx.scalar(item.get("Event"))
-                ctx.edge(bucket, target, label=event if isinstance(event, str) else None,
-                         anchor=lid)
+                bucket_edge(ctx, bucket, target, [ctx.scalar(item.get("Event"))], lid)
         ebc = cfg.get("EventBridgeConfiguration")
         if isinstance(ebc, dict) and ctx.flag(ebc.get("EventBridgeEnabled")) is not False:
             ctx.edge(bucket, default_bus(ctx), anchor=lid)
+
+
+def bucket_edge(ctx: Ctx, bucket: str | None, target: str | None, events: list[Any],
+                owner: str) -> None:
+    """bucket -> target, labelled with every event type it is notified of (sorted), however
+    many notification entries or SAM events name the pair."""
+    if bucket is None or target is None:
+        return
+    names = {e for e in events if isinstance(e, str)}
+    if ctx.arch.graph.has_edge(bucket, target):
+        old = ctx.arch.graph.edges[bucket, target].get("label")
+        names |= set(old.split(", ")) if old else set()
+    ctx.edge(bucket, target, label=", ".join(sorted(names)) or None, anchor=owner)
 
 
 def default_bus(ctx: Ctx) -> str:
@@ -199,21 +322,27 @@ def default_bus(ctx: Ctx) -> str:
 
 
 # ---------------------------------------------------------------- EventBridge
+def attach_rule(ctx: Ctx, rule: str | None, bus: Any, has_pattern: bool, owner: str) -> None:
+    """A rule listens on the bus `EventBusName` names (a bus outside the template is an
+    external node), else on the account's default bus (when it matches a pattern)."""
+    if bus is not None:
+        bus_node = ctx.node_ref(bus, "eventbridge")
+        if bus_node is None and str(ctx.scalar(bus)) != "default":
+            bus_node = _target(ctx, bus, "event bus", owner, "eventbridge")
+        if bus_node is not None:
+            ctx.edge(bus_node, rule, anchor=owner)
+            return
+    if has_pattern and rule is not None:
+        ctx.default_bus_rules.add(rule)
+
+
 def wire_rules(ctx: Ctx) -> None:
     for lid in ctx.of_type("AWS::Events::Rule"):
         rule = ctx.names.get(lid)
         p = ctx.props_of(lid)
-        bus = p.get("EventBusName")
-        if bus is not None:
-            bus_node = ctx.node_ref(bus, "eventbridge")
-            if bus_node is None and str(ctx.scalar(bus)) != "default":
-                bus_node = _target(ctx, bus, "event bus", lid, "eventbridge")
-            if bus_node is not None:
-                ctx.edge(bus_node, rule, anchor=lid)
-            elif p.get("EventPattern") is not None:
-                ctx.default_bus_rules.add(rule)
-        elif p.get("EventPattern") is not None:
-            ctx.default_bus_rules.add(rule)
+        if str(ctx.scalar(p.get("State"))) == "DISABLED" and p.get("Description") is None:
+            ctx.set_props(rule, description="disabled")
+        attach_rule(ctx, rule, p.get("EventBusName"), p.get("EventPattern") is not None, lid)
         for t in _list(p.get("Targets")):
             if not isinstance(t, dict):
                 continue
@@ -343,14 +472,17 @@ def wire_log_groups(ctx: Ctx) -> None:
         p = ctx.props_of(lid)
         days = ctx.number(p.get("RetentionInDays"))
         for fn in ctx.node_refs(p.get("LogGroupName")):
-            if ctx.arch.kind(fn) == "lambda" and days is not None:
-                ctx.set_props(fn, log_retention=int(days))
+            if ctx.arch.kind(fn) == "lambda":
+                ctx.set_prop_locs(fn, lid, "log_retention")  # where retention is (or goes)
+                if days is not None:
+                    ctx.set_props(fn, log_retention=int(days))
     for fn_lid, fn in list(ctx.names.items()):
         if ctx.arch.kind(fn) != "lambda":
             continue
         cfg = ctx.props_of(fn_lid).get("LoggingConfig")
         if isinstance(cfg, dict):
             for lg in ctx.resource_refs(cfg.get("LogGroup")):
+                ctx.set_prop_locs(fn, lg, "log_retention")
                 days = ctx.number(ctx.props_of(lg).get("RetentionInDays"))
                 if days is not None:
                     ctx.set_props(fn, log_retention=int(days))
@@ -367,7 +499,25 @@ _DS_FIELDS = {
 }
 
 
+def _appsync_authorizers(ctx: Ctx, lid: str) -> None:
+    """AppSync Lambda authorizers: `LambdaAuthorizerConfig` (and in each of the
+    `AdditionalAuthenticationProviders`), SAM's `Auth.LambdaAuthorizer` (and `Additional`)."""
+    p = ctx.props_of(lid)
+    auth = p.get("Auth") if isinstance(p.get("Auth"), dict) else {}
+    configs = [p.get("LambdaAuthorizerConfig"), auth.get("LambdaAuthorizer")]
+    for extra in _list(p.get("AdditionalAuthenticationProviders")):
+        configs.append(extra.get("LambdaAuthorizerConfig") if isinstance(extra, dict) else None)
+    for extra in _list(auth.get("Additional")):
+        configs.append(extra.get("LambdaAuthorizer") if isinstance(extra, dict) else None)
+    api = ctx.names.get(lid)
+    for cfg in configs:
+        if isinstance(cfg, dict):
+            ctx.authorizer_edge(api, cfg.get("AuthorizerUri"), lid)
+
+
 def wire_appsync(ctx: Ctx) -> None:
+    for lid in ctx.of_type("AWS::AppSync::GraphQLApi", "AWS::Serverless::GraphQLApi"):
+        _appsync_authorizers(ctx, lid)
     for lid in ctx.of_type("AWS::AppSync::DataSource"):
         p = ctx.props_of(lid)
         api = ctx.node_ref(p.get("ApiId"), "appsync")
@@ -468,6 +618,8 @@ def wire_waf(ctx: Ctx) -> None:
 
 
 def wire_iot_rules(ctx: Ctx) -> None:
+    """IoT rule actions -> their targets. The Lambda action invokes the function
+    asynchronously (https://docs.aws.amazon.com/iot/latest/developerguide/lambda-rule-action.html)."""
     for lid in ctx.of_type("AWS::IoT::TopicRule"):
         node = ctx.names.get(lid)
         payload = ctx.props_of(lid).get("TopicRulePayload")
@@ -475,7 +627,22 @@ def wire_iot_rules(ctx: Ctx) -> None:
         for action in _list(actions):
             if isinstance(action, dict):
                 for target in ctx.node_refs(action):
-                    ctx.edge(node, target, anchor=lid)
+                    mode = "async" if ctx.arch.kind(target) == "lambda" else None
+                    ctx.edge(node, target, mode=mode, anchor=lid)
+
+
+def wire_log_subscriptions(ctx: Ctx) -> None:
+    """`AWS::Logs::SubscriptionFilter`: log group -> destination. CloudWatch Logs invokes
+    a Lambda destination asynchronously (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html)."""
+    for lid in ctx.of_type("AWS::Logs::SubscriptionFilter"):
+        p = ctx.props_of(lid)
+        group = _target(ctx, p.get("LogGroupName"), "log group", lid, "logs")
+        dest = _target(ctx, p.get("DestinationArn"), "subscription destination", lid)
+        if group is None or dest is None:
+            continue
+        mode = "async" if ctx.arch.kind(dest) == "lambda" else None
+        label = "filtered" if ctx.scalar(p.get("FilterPattern")) not in (None, "") else None
+        ctx.edge(group, dest, mode=mode, label=label, anchor=lid)
 
 
 _SSM_ACTIONS = {

@@ -1,0 +1,157 @@
+"""SAM APIs (`AWS::Serverless::Api`, `HttpApi`, `WebSocketApi`): what SAM generates from
+their `Auth`, their functions' and state machines' `Api`/`HttpApi` events and WebSocket
+`Routes`, read so that the graph is the one SAM's expansion deploys.
+
+- Auth (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-api-apiauth.html):
+  each authorizer with a `FunctionArn` is an `authorizer` edge; `DefaultAuthorizer` and
+  `ApiKeyRequired` apply to every route that states nothing else (SAM writes them into
+  each method of the definition, its own and the user's), `Authorizer: NONE` on an event
+  removes it for that route. An API's `auth` is the strongest one its routes use, as on
+  the expanded side, so an API with no route has none.
+- Events: SAM adds an event's integration to the API's definition only where it edits
+  that definition (`manages_definition`); otherwise the event only gives API Gateway
+  permission to invoke the function, and the user's definition says how. A state machine behind a REST
+  event is a service integration (`StartExecution`, with a request template).
+- WebSocket `Routes` (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-websocketapi.html):
+  each route's `FunctionArn` is a proxy integration; `Auth` guards the `$connect` route.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from advisor.importers.cloudformation.context import Ctx
+
+_WEBSOCKET_AUTH = {"NONE": "none", "AWS_IAM": "iam", "CUSTOM": "lambda"}
+CONNECT_ROUTE = "$connect"
+
+
+@dataclass(frozen=True)
+class RouteDefaults:
+    """What a route of a SAM API gets when its event states no auth of its own."""
+
+    auth: str | None = None  # the DefaultAuthorizer's kind
+    api_key: bool = False  # Auth.ApiKeyRequired
+
+
+def _auth_of(ctx: Ctx, lid: str | None) -> dict[str, Any]:
+    if lid is None or lid not in ctx.resources:
+        return {}
+    auth = ctx.props_of(lid).get("Auth")
+    return auth if isinstance(auth, dict) else {}
+
+
+def _authorizers(auth: dict[str, Any]) -> dict[str, Any]:
+    found = auth.get("Authorizers")
+    return found if isinstance(found, dict) else {}
+
+
+def authorizer_kind(spec: Any) -> str:
+    """cognito (a user pool), jwt (HTTP API JWT configuration) or lambda."""
+    if not isinstance(spec, dict):
+        return "lambda"
+    if "UserPoolArn" in spec:
+        return "cognito"
+    if "JwtConfiguration" in spec:
+        return "jwt"
+    return "lambda"
+
+
+def api_auth(ctx: Ctx, lid: str, node: str) -> RouteDefaults:
+    """Authorizer edges of a SAM API, and the defaults its routes get."""
+    auth = _auth_of(ctx, lid)
+    authorizers = _authorizers(auth)
+    for spec in authorizers.values():
+        if isinstance(spec, dict):
+            ctx.authorizer_edge(node, spec.get("FunctionArn"), lid)
+    default = ctx.scalar(auth.get("DefaultAuthorizer"))
+    kind = None
+    if default == "AWS_IAM":
+        kind = "iam"
+    elif isinstance(default, str) and default in authorizers:
+        kind = authorizer_kind(authorizers[default])
+    defaults = RouteDefaults(kind, bool(ctx.flag(auth.get("ApiKeyRequired"))))
+    ctx.route_defaults[node] = defaults
+    return defaults
+
+
+def manages_definition(ctx: Ctx, api_lid: str | None, event_type: str) -> bool:
+    """True when SAM writes an event's route into the API's definition: one SAM generates
+    (no `DefinitionBody`/`DefinitionUri`); for an `Api` event also the user's inline body
+    with `MergeDefinitions: true`, for an `HttpApi` event any inline body (SAM's push
+    event sources). A `DefinitionUri` file is deployed as it is."""
+    if api_lid is None or api_lid not in ctx.resources:
+        return False
+    if not ctx.rtype(api_lid).startswith("AWS::Serverless::"):
+        return False
+    p = ctx.props_of(api_lid)
+    body = p.get("DefinitionBody")
+    if not body:
+        return not p.get("DefinitionUri")
+    if event_type == "http":
+        return True
+    # SAM merges only into what its SwaggerEditor takes for a document: a `paths` mapping
+    return bool(ctx.flag(p.get("MergeDefinitions"))) and isinstance(body, dict) and \
+        isinstance(body.get("paths"), dict)
+
+
+def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: str,
+                  owner: str) -> None:
+    """A SAM Api/HttpApi event of a function or state machine: the API -> target edge,
+    the route's auth and validation."""
+    from advisor.importers.cloudformation.apigw import set_auth
+
+    api_lid = ctx.arch.graph.nodes[api].get("source_id")
+    managed = manages_definition(ctx, api_lid, api_type)
+    machine = ctx.arch.kind(target) == "sfn"
+    if managed:
+        props = {"integration": "service", "action": "StartExecution", "transform": True} \
+            if machine else {"integration": "proxy"}
+        ctx.edge(api, target, props=props, anchor=owner)
+    elif not machine:  # SAM adds the function's invoke permission; the definition says how
+        ctx.edge(api, target, anchor=owner)
+    defaults = ctx.route_defaults.get(api, RouteDefaults())
+    kind, api_key = defaults.auth, defaults.api_key
+    auth = p.get("Auth")
+    if isinstance(auth, dict):
+        name = ctx.scalar(auth.get("Authorizer"))
+        if name == "AWS_IAM":
+            kind = "iam"
+        elif name == "NONE":
+            kind = None
+        elif isinstance(name, str):
+            kind = authorizer_kind(_authorizers(_auth_of(ctx, api_lid)).get(name))
+        required = ctx.flag(auth.get("ApiKeyRequired"))
+        if required is not None:
+            api_key = required
+    if managed:
+        set_auth(ctx, api, kind)
+        if api_key:
+            set_auth(ctx, api, "api_key")
+    model = p.get("RequestModel")
+    if managed and isinstance(model, dict) and (
+        ctx.flag(model.get("ValidateBody")) or ctx.flag(model.get("ValidateParameters"))
+    ):
+        ctx.set_props(api, validation=True)
+
+
+def wire_websocket(ctx: Ctx, lid: str, node: str) -> None:
+    """`AWS::Serverless::WebSocketApi` Routes -> proxy edges; Auth on `$connect`."""
+    p = ctx.props_of(lid)
+    from advisor.importers.cloudformation.apigw import set_auth
+
+    auth = p.get("Auth") if isinstance(p.get("Auth"), dict) else {}
+    auth_type = str(ctx.scalar(auth.get("AuthType")) or "NONE").upper()
+    connect_kind = _WEBSOCKET_AUTH.get(auth_type, "lambda")
+    if auth_type == "CUSTOM":
+        ctx.authorizer_edge(node, auth.get("AuthArn"), lid)
+    routes = p.get("Routes")
+    for key, route in routes.items() if isinstance(routes, dict) else []:
+        if not isinstance(route, dict):
+            continue
+        fn = ctx.node_ref(route.get("FunctionArn"), "lambda")
+        ctx.edge(node, fn, props={"integration": "proxy"}, anchor=lid)
+        set_auth(ctx, node, connect_kind if key == CONNECT_ROUTE else "none")
+        if ctx.flag(route.get("ApiKeyRequired")):
+            set_auth(ctx, node, "api_key")

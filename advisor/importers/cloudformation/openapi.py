@@ -1,0 +1,162 @@
+"""OpenAPI bodies of API Gateway APIs: integrations, authorizers, validators.
+
+A body comes inline (`Body`, SAM `DefinitionBody`), from a local file (`DefinitionUri`,
+`AWS::Include`), or -- in S3 -- not at all (reported). What it says:
+- each method's `x-amazon-apigateway-integration` -> an edge from the API
+  (`apigw.wire_integration`);
+- `security` on the body or a method -> the API's `auth`, through the security schemes
+  (`x-amazon-apigateway-authorizer` types, `awsSigv4`, API keys, OAuth2/OIDC);
+- a Lambda authorizer's `authorizerUri` -> an `authorizer` edge to the function;
+- request validators -> `validation`.
+
+`Fn::If` may sit where a mapping belongs (SAM writes one around every path and method of
+a function that has a `Condition`): both branches count (`conditions.resolve_conditionals`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.errors import AdvisorError
+from advisor.importers.cloudformation.conditions import resolve_conditionals
+from advisor.importers.cloudformation.context import Ctx
+from advisor.importers.cloudformation.template import load_template
+from advisor.importers.reading import read_beside
+
+MAX_OPENAPI_BYTES = 10 * 1024 * 1024
+# ------------------------------------------------------------------ reading a body
+def read_local(ctx: Ctx, lid: str, uri: str) -> Any:
+    """A definition file beside the template (S3 locations are not fetched)."""
+    if uri.startswith("s3://"):
+        return None
+    path = (ctx.base_dir / uri).resolve()
+    line, col = ctx.line_of(None, lid)
+    text, why = read_beside(path, MAX_OPENAPI_BYTES)
+    if text is None:
+        ctx.info(f"DefinitionUri {uri} of {lid} is not a readable file beside the template "
+                 f"({why})", line, col)
+        return None
+    try:
+        return load_template(text, str(path))
+    except AdvisorError:
+        ctx.info(f"DefinitionUri {uri} of {lid} could not be read", line, col)
+        return None
+
+
+def include(ctx: Ctx, lid: str, body: Any) -> Any:
+    """`Fn::Transform: {Name: AWS::Include, Parameters: {Location: file}}` -> the file."""
+    if isinstance(body, dict) and set(body) == {"Fn::Transform"}:
+        spec = body["Fn::Transform"]
+        if isinstance(spec, dict) and spec.get("Name") == "AWS::Include":
+            params = spec.get("Parameters") if isinstance(spec.get("Parameters"), dict) else {}
+            loc = ctx.scalar(params.get("Location"))
+            if isinstance(loc, str):
+                return read_local(ctx, lid, loc)
+    return body
+
+
+def body_of(ctx: Ctx, lid: str, p: dict[str, Any]) -> dict[str, Any] | None:
+    """The API's OpenAPI body, conditionals resolved; None when it is not readable here."""
+    body = p.get("DefinitionBody", p.get("Body"))
+    if body is None and isinstance(ctx.scalar(p.get("DefinitionUri")), str):
+        body = read_local(ctx, lid, str(ctx.scalar(p.get("DefinitionUri"))))
+    if body is None and isinstance(p.get("BodyS3Location"), dict | str):
+        line, col = ctx.line_of(None, lid)
+        ctx.info(f"OpenAPI body of {lid} is stored in S3; its integrations are not read",
+                 line, col)
+    if body is None:
+        return None
+    body = resolve_conditionals(include(ctx, lid, body))
+    return body if isinstance(body, dict) else None
+
+
+# ------------------------------------------------------------------ wiring a body
+def wire_openapi(ctx: Ctx, api: str, body: dict[str, Any], lid: str,
+                 default_auth: str | None = None, default_api_key: bool = False) -> None:
+    """Integrations, auth and validation of one body. `default_auth`/`default_api_key`:
+    what SAM's `DefaultAuthorizer` / `Auth.ApiKeyRequired` give a method that states no
+    security of its own."""
+    from advisor.importers.cloudformation.apigw import set_auth, wire_integration
+
+    paths = body.get("paths")
+    schemes = security_schemes(body)
+    _authorizer_edges(ctx, api, body, lid)
+    if body.get("x-amazon-apigateway-request-validators") or body.get(
+        "x-amazon-apigateway-request-validator"
+    ):
+        ctx.set_props(api, validation=True)
+    top_security = body.get("security")
+    if isinstance(top_security, list) and top_security:
+        _apply_security(ctx, api, top_security, schemes)
+    if not isinstance(paths, dict):
+        return
+    for ops in paths.values():
+        if not isinstance(ops, dict):
+            continue
+        for method, op in ops.items():
+            if not isinstance(op, dict):
+                continue
+            integ = op.get("x-amazon-apigateway-integration")
+            if isinstance(integ, dict):
+                wire_integration(
+                    ctx, api, lid,
+                    itype=integ.get("type"), uri=integ.get("uri"),
+                    subtype=integ.get("integrationSubtype"),
+                    params=integ.get("requestParameters"),
+                    templates=integ.get("requestTemplates"),
+                    credentials=integ.get("credentials"),
+                )
+            security = op.get("security")
+            if isinstance(security, list) and security:
+                _apply_security(ctx, api, security, schemes)
+            elif str(method).lower() != "options":
+                set_auth(ctx, api, default_auth)
+                if default_api_key:
+                    set_auth(ctx, api, "api_key")
+            if op.get("x-amazon-apigateway-request-validator"):
+                ctx.set_props(api, validation=True)
+
+
+def _schemes_of(body: dict[str, Any]) -> dict[str, Any]:
+    comps = body.get("components") if isinstance(body.get("components"), dict) else {}
+    schemes = comps.get("securitySchemes") or body.get("securityDefinitions") or {}
+    return schemes if isinstance(schemes, dict) else {}
+
+
+def security_schemes(body: dict[str, Any]) -> dict[str, str]:
+    """Security scheme name -> the auth kind it stands for."""
+    out: dict[str, str] = {}
+    for name, spec in _schemes_of(body).items():
+        if not isinstance(spec, dict):
+            continue
+        az = spec.get("x-amazon-apigateway-authorizer")
+        atype = str(spec.get("x-amazon-apigateway-authtype", "")).lower()
+        if isinstance(az, dict):
+            t = str(az.get("type", "")).lower()
+            out[name] = {"cognito_user_pools": "cognito", "jwt": "jwt"}.get(t, "lambda")
+        elif atype == "awssigv4":
+            out[name] = "iam"
+        elif spec.get("type") == "apiKey":
+            out[name] = "api_key"
+        elif spec.get("type") in ("oauth2", "openIdConnect"):
+            out[name] = "jwt"
+    return out
+
+
+def _authorizer_edges(ctx: Ctx, api: str, body: dict[str, Any], lid: str) -> None:
+    """A Lambda authorizer (`x-amazon-apigateway-authorizer.authorizerUri`) is a function
+    the API calls before each request it guards."""
+    for spec in _schemes_of(body).values():
+        az = spec.get("x-amazon-apigateway-authorizer") if isinstance(spec, dict) else None
+        if not isinstance(az, dict) or az.get("authorizerUri") is None:
+            continue
+        ctx.authorizer_edge(api, az.get("authorizerUri"), lid)
+
+
+def _apply_security(ctx: Ctx, api: str, security: list[Any], schemes: dict[str, str]) -> None:
+    from advisor.importers.cloudformation.apigw import set_auth
+
+    for req in security:
+        if isinstance(req, dict):
+            for name in req:
+                set_auth(ctx, api, schemes.get(str(name)))

@@ -522,8 +522,16 @@ def _cognito(c: Ctx, n: str) -> list[Usage]:
     if mau is None:
         mau = (c.arch.workload or {}).get("users")
     if mau is None:
-        mau = c.default("cognito", "mau", "user-pool monthly active users not stated: 10,000 MAU", n,
-                        state="`mau` on the pool or `workload { users = ... }`")
+        # No page gives a typical user count and it does not follow from the request
+        # rate: an invented figure would dominate small designs ($150 a pool at 10,000
+        # users). Like WebSocket connection-minutes, it is left out and said so.
+        c.notes.add("cognito.mau",
+                    "user-pool monthly active users not stated: the per-MAU charge "
+                    "is not included", nodes=(n,),
+                    source="https://aws.amazon.com/cognito/pricing/",
+                    state="`mau` on the pool, `workload { users = ... }`, Infracost "
+                          "`monthly_active_users`")
+        return []
     return [Usage(n, "Monthly active users", "cognito.mau", float(mau))]
 
 

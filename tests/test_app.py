@@ -223,12 +223,12 @@ def test_findings_are_grouped_by_pillar_in_lens_order() -> None:
     a = state.analyze("design.arch", CLICKSTREAM)
     groups = state.grouped_findings(list(a.result.findings))
     pillars = [p for p, _ in groups]
-    from advisor.pipeline import PILLARS
+    from advisor.vocabulary import PILLARS, severity_rank
 
     assert pillars == [p for p in PILLARS if p in pillars]
     assert sum(len(fs) for _, fs in groups) == len(a.result.findings)
     for _, fs in groups:
-        ranks = [state.SEVERITY_ORDER[f.severity] for f in fs]
+        ranks = [severity_rank(f.severity) for f in fs]
         assert ranks == sorted(ranks)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from advisor.errors import AdvisorError
+from advisor.errors import AdvisorError, ExitCode
 
 
 def _load(path: str):  # type: ignore[no-untyped-def]
@@ -36,7 +36,7 @@ def check(files: tuple[str, ...]) -> None:
         g = arch.graph
         click.echo(f"{path}: ok ({arch.format}, {g.number_of_nodes()} nodes, "
                    f"{g.number_of_edges()} edges, {len(arch.groups)} groups)")
-    sys.exit(2 if failed else 0)
+    sys.exit(ExitCode.INPUT if failed else ExitCode.CLEAN)
 
 
 @click.command()
@@ -49,21 +49,21 @@ def fmt(files: tuple[str, ...], check_only: bool, stdout: bool) -> None:
     from advisor.dslfmt import format_text
     from advisor.importers.reading import read_text
 
-    status = 0
+    status: int = ExitCode.CLEAN
     for path in files:
         try:
             current = read_text(path)
             text = format_text(current, path)
         except AdvisorError as exc:
             click.echo(exc.render(), err=True)
-            status = 2
+            status = ExitCode.INPUT
             continue
         if stdout:
             click.echo(text, nl=False)
         elif check_only:
             if current != text:
                 click.echo(f"{path}: would reformat")
-                status = max(status, 1)
+                status = max(status, ExitCode.FINDINGS)
         elif current != text:
             Path(path).write_text(text, "utf-8")
             click.echo(f"{path}: reformatted")
@@ -81,7 +81,7 @@ def graph(file: str, fmt_: str, output: str | None) -> None:
         arch = _load(file)
     except AdvisorError as exc:
         click.echo(exc.render(), err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.INPUT)
     if fmt_ == "json":
         text = json.dumps(
             {"name": arch.name, "workload": arch.workload, **arch.to_dict()},

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from advisor.errors import AdvisorError, Diagnostic
+from advisor.errors import AdvisorError, Diagnostic, ExitCode
 
 
 @click.command("import")
@@ -33,7 +33,7 @@ def import_(source: str, output: str | None, quiet: bool) -> None:
         arch = load_any(source)
     except AdvisorError as exc:
         click.echo(exc.render(), err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.INPUT)
     if not quiet:
         for note in arch.notes:
             if isinstance(note, Diagnostic):

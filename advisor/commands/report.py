@@ -14,6 +14,8 @@ from pathlib import Path
 
 import click
 
+from advisor.errors import ExitCode
+
 
 @click.command("report")
 @click.argument("file", type=click.Path())
@@ -35,11 +37,11 @@ def report_cmd(file: str, out_dir: str, png: bool, dot_: bool, region: str, appl
     if result.errors:
         for e in result.errors:
             click.echo(e.render(), err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.INPUT)
     if not dot_available():
         click.echo("advisor: Graphviz `dot` is not installed; it is needed for diagrams "
                    "(apt-get install graphviz)", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.INPUT)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     formats = ("svg",) + (("png",) if png else ()) + (("dot",) if dot_ else ())

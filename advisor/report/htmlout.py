@@ -81,7 +81,8 @@ def write(report: Any, *, diagrams: bool = True, title: str | None = None, **_: 
         f'<p class="meta">{escape(_summary_line(report))}</p>',
     ]
     for r in results:
-        parts.append(_result(r, diagrams=diagrams, show_source=len(results) > 1))
+        parts.append(_result(r, diagrams=diagrams, show_source=len(results) > 1,
+                             report=report))
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"
 
@@ -96,7 +97,8 @@ def _delta_class(text: str) -> str:
     return "delta-down" if text.startswith("-") else "delta-up" if text.startswith("+") else ""
 
 
-def _result(result: Any, *, diagrams: bool, show_source: bool) -> str:
+def _result(result: Any, *, diagrams: bool, show_source: bool, report: Any = None) -> str:
+    """One result's section; `report`: for its rule docs (references)."""
     # several files: each file is an h2, its sections h3 and pillars h4
     h2, h3 = ("h3", "h4") if show_source else ("h2", "h3")
     out = ['<section class="result">']
@@ -171,7 +173,7 @@ def _result(result: Any, *, diagrams: bool, show_source: bool) -> str:
                 for a in alts:
                     li.append(f"<li>{escape(a.title)}: {escape(common.alt_delta_text(a))}</li>")
                 li.append("</ul>")
-            refs = common.rule_doc(f.rule, f)["references"][:3]
+            refs = common.rule_doc(report, f.rule, f)["references"][:3]
             if refs:
                 links = ", ".join(f'<a href="{escape(r)}">{escape(_short(r))}</a>' for r in refs)
                 li.append(f'<span class="meta">See {links}</span>')

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from advisor.report import common
+from advisor.vocabulary import SEVERITIES
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 DEFAULT_WIDTH = 100  # when neither the caller, COLUMNS nor a terminal says
@@ -167,7 +168,7 @@ def _summary(console: Console, report: Any) -> None:
     s = report.summary()
     sev = s["by_severity"]
     line = Text(f"{s['files']} file(s), {s['findings']} finding(s): ")
-    parts = [(f"{sev.get(k, 0)} {k}", SEVERITY_STYLE[k]) for k in ("error", "warning", "info")]
+    parts = [(f"{sev.get(k, 0)} {k}", SEVERITY_STYLE[k]) for k in SEVERITIES]
     for i, (word, style) in enumerate(parts):
         line.append(word, style=style if sev.get(word.split()[1], 0) else "")
         if i < len(parts) - 1:

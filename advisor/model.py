@@ -2,7 +2,7 @@
 
 Every front end (DSL, CloudFormation/SAM, Terraform) builds one of these; the engine,
 the estimates and the writers only ever read one. That is the one-way data flow of
-DESIGN.md: frontends know nothing of patterns, patterns nothing of file formats.
+docs/internals.md: frontends know nothing of patterns, patterns nothing of file formats.
 
 Node attributes (graph.nodes[name]):
     kind       catalog kind name (`lambda`, `sqs`, ...; `resource` for anything else)

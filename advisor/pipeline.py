@@ -170,8 +170,8 @@ class Estimates:
     figures are the same numbers. Made per analysis and dropped with it."""
 
     def __init__(self, options: Options) -> None:
-        from advisor.engine.memo import by_identity
         from advisor.estimate import estimate
+        from advisor.memo import by_identity
 
         kwargs = options.estimate_kwargs()
         self.of = by_identity(lambda arch: estimate(arch, **kwargs))
@@ -192,19 +192,13 @@ class Estimates:
 
 def attach_deltas(before: Architecture, findings: Iterable[Any], estimates: Estimates) -> None:
     """Set `cost_delta_usd_month` and `latency_delta_ms` (after minus before) on every
-    alternative of every finding: the one place deltas are attached. An alternative
-    that is advice only (no `after`) changes nothing: 0 and 0."""
-    b = estimates.of(before)
-    for finding in findings or ():
-        for alt in getattr(finding, "alternatives", None) or ():
-            after = getattr(alt, "after", None)
-            if after is None:
-                alt.cost_delta_usd_month = 0.0
-                alt.latency_delta_ms = 0.0
-                continue
-            a = estimates.of(after)
-            alt.cost_delta_usd_month = round(a.monthly_usd - b.monthly_usd, 2) + 0.0  # no -0.0
-            alt.latency_delta_ms = round(a.latency_delta_from(b), 1) + 0.0
+    alternative of every finding, by the estimates' one rule
+    (`advisor.estimate.attach_alternative_deltas`) and from the analysis's estimates: the
+    one place deltas are attached. Advice (no `after`) changes nothing: 0 and 0."""
+    from advisor.estimate import attach_alternative_deltas
+
+    attach_alternative_deltas(before, findings, estimates.of(before),
+                              estimate_of=estimates.of)
 
 
 def node_traffic(arch: Architecture) -> dict[str, float]:

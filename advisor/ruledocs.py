@@ -23,8 +23,8 @@ from advisor.dsl import parse_text, to_text
 from advisor.engine import Engine, Finding, Pattern
 from advisor.engine.choose import judged
 from advisor.engine.limits import limits
-from advisor.engine.memo import by_identity
 from advisor.errors import AdvisorError
+from advisor.memo import by_identity
 from advisor.pipeline import node_traffic
 
 # the catalog page's own order, most urgent first (not the framework's order,

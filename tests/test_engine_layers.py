@@ -21,7 +21,7 @@ ENGINE = ADVISOR / "engine"
 # module -> layer; a module may import only modules of the layers ALLOWED lists
 LAYER = {
     # the pattern model, the read view and the shared vocabulary of patterns
-    "memo": "data", "pattern": "data", "findings": "data", "conditions": "data",
+    "pattern": "data", "findings": "data", "conditions": "data",
     "context": "data", "limits": "data", "routes": "data",
     "predicates": "match", "matcher": "match",
     # the op interpreter: what one alternative does to a working copy

@@ -27,9 +27,9 @@ from typing import Any
 from advisor.engine.edit import Refused, fast_copy
 from advisor.engine.findings import Alternative, Finding
 from advisor.engine.matcher import Match
-from advisor.engine.memo import by_identity
 from advisor.engine.ops import Rewriter
 from advisor.engine.pattern import Pattern
+from advisor.memo import by_identity
 from advisor.model import Architecture
 
 # judge(before, after) -> (cost delta USD/month, latency delta ms), after minus before;

@@ -22,8 +22,8 @@ from advisor.engine import predicates
 from advisor.engine.conditions import OPS, compile_condition
 from advisor.engine.conditions import names as _names
 from advisor.engine.context import Ctx, Traffic, category_of
-from advisor.engine.memo import by_identity
 from advisor.engine.pattern import Pattern
+from advisor.memo import by_identity
 from advisor.model import Architecture
 
 

@@ -2,9 +2,11 @@
 
 Patterns, node specs and edge specs are plain (unhashable) dicts and dataclasses that live
 for the whole run; what the engine works out from them (compiled checks, a match plan,
-message texts) is computed once per object rather than once per node. The cache keeps
-each key object alive, so its `id` can never be reused by another object while the
-entry exists.
+message texts) is computed once per object rather than once per node. Architectures are
+unhashable too; an analysis estimates each design once (advisor.pipeline.Estimates).
+The cache keeps each key object alive, so its `id` can never be reused by another
+object while the entry exists: make a per-run cache (`IdentityMemo(fn)`) for objects
+that should die with the run.
 """
 
 from __future__ import annotations

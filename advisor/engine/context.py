@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from advisor import catalog
-from advisor.model import Architecture
+from advisor.model import Architecture, EdgeAttrs, NodeAttrs, Props
 
 # Node props that name another node which receives failed or finished work.
 SIDE_PROPS = ("dlq", "on_failure", "on_success")
@@ -44,8 +44,8 @@ class Ctx:
         self.g = arch.graph
         # networkx's own node-attribute and successor dicts: the public views cost a
         # wrapper object per look-up, which dominates matching on 100k-node graphs.
-        self.nd: dict[str, dict[str, Any]] = arch.graph._node
-        self.succ: dict[str, dict[str, Any]] = arch.graph._succ
+        self.nd: dict[str, NodeAttrs] = arch.graph._node
+        self.succ: dict[str, dict[str, EdgeAttrs]] = arch.graph._succ
         self._by_kind: dict[str, list[str]] | None = None
         self._failure_refs: set[str] | None = None
         # results predicates compute once per view (cleared when a rewrite changes it)
@@ -78,8 +78,8 @@ class Ctx:
     def category(self, n: str) -> str:
         return category_of(self.nd[n]["kind"])
 
-    def props(self, n: str) -> dict[str, Any]:
-        props: dict[str, Any] = self.nd[n]["props"]
+    def props(self, n: str) -> Props:
+        props: Props = self.nd[n]["props"]
         return props
 
     def prop(self, n: str, name: str, default: bool = True) -> Any:
@@ -112,8 +112,8 @@ class Ctx:
         return sorted(self.g.nodes) if ordered else list(self.g.nodes)
 
     # ------------------------------------------------------------------ edges
-    def edge(self, a: str, b: str) -> dict[str, Any]:
-        data: dict[str, Any] = self.succ[a][b]
+    def edge(self, a: str, b: str) -> EdgeAttrs:
+        data: EdgeAttrs = self.succ[a][b]
         return data
 
     def eprop(self, a: str, b: str, name: str) -> Any:

@@ -11,7 +11,10 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: setup demo test lint bench docs clean system-deps browser-deps app
+CDK_APP := tests/cdk/app
+CDK_STAMP := $(CDK_APP)/node_modules/.installed
+
+.PHONY: setup demo test lint bench docs clean system-deps browser-deps cdk-deps app
 
 setup: system-deps $(STAMP)
 
@@ -23,6 +26,18 @@ system-deps:
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { echo "installing Chromium (browser test)"; \
 	  $(APT) update -qq && $(APT) install -y -qq chromium >/dev/null || echo "chromium unavailable: the browser test will say why it skips"; }
+
+# The CDK test app (tests/test_cdk.py synthesizes it): Node.js from apt when missing, then
+# aws-cdk-lib and constructs from the npm registry into tests/cdk/app/node_modules, once
+# per change of its package-lock.json (npm's own cache makes a reinstall fast).
+cdk-deps:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { echo "installing Node.js (CDK test)"; \
+	  $(APT) update -qq && $(APT) install -y -qq nodejs npm >/dev/null || echo "nodejs unavailable: the CDK synthesis test will say why it skips"; }
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(CDK_STAMP); fi
+
+$(CDK_STAMP): $(CDK_APP)/package.json $(CDK_APP)/package-lock.json
+	cd $(CDK_APP) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(CDK_STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,7 +54,7 @@ demo: setup
 	@echo "Report (report.html, report.md), diagrams (diff.svg/.png, compare.svg/.png) and the"
 	@echo "optimized design (optimized.arch) are in out/clickstream/"
 
-test: setup browser-deps
+test: setup browser-deps cdk-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

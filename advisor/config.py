@@ -11,7 +11,8 @@ Keys (dashes or underscores): `select`, `ignore`, `fail-on`, `requests` (default
 rate for designs that state none, e.g. "10M/month"), `payload` (default payload, e.g.
 "2KB"), `patterns` (pattern pack directories, relative to the config file), `exclude`
 (gitwildmatch patterns), `region`, `apply`, `jobs`, `timeout`, `baseline` (relative to the
-config file). Command-line flags override every one of them.
+config file), `system` (true: the CloudFormation/SAM templates of a run are one system,
+as `--system`). Command-line flags override every one of them.
 
 A mistake in the file (unknown key, wrong type, bad rate) is an `AdvisorError` pointing
 at the config file, with a did-you-mean for misspelt keys.
@@ -57,6 +58,7 @@ class Config:
     jobs: int | None = None
     timeout: float | None = None
     baseline: str | None = None
+    system: bool = False  # analyze a run's templates as one system (`--system`)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -71,7 +73,7 @@ class Config:
 
 
 KEYS = ("select", "ignore", "fail-on", "requests", "payload", "patterns", "exclude",
-        "region", "apply", "jobs", "timeout", "baseline")
+        "region", "apply", "jobs", "timeout", "baseline", "system")
 
 
 def parse_rate(text: str | float | int) -> float:
@@ -243,6 +245,10 @@ def _set(cfg: Config, key: str, value: Any, base: Path) -> None:
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise ValueError("expected a number of seconds above 0")
         cfg.timeout = float(value)
+    elif key == "system":
+        if not isinstance(value, bool):
+            raise ValueError("expected true or false")
+        cfg.system = value
     elif key == "baseline":
         if not isinstance(value, str):
             raise ValueError("expected a file name")

@@ -71,6 +71,8 @@ class FileResult:
     after_estimate: Any = None
     changes: list[Any] = field(default_factory=list)  # advisor.engine.Change
     notes: list[Diagnostic] = field(default_factory=list)  # info from importers
+    # several stacks analyzed as one (advisor.system): {"kind", "stacks", "links"}
+    system: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -88,6 +90,8 @@ class FileResult:
         }
         if self.notes:
             out["notes"] = [n.to_dict() for n in self.notes]
+        if self.system:
+            out["system"] = self.system
         return out
 
 
@@ -247,6 +251,7 @@ def analyze_architecture(arch: Architecture, options: Options, result: FileResul
     outcome = run_engine(arch, options, estimates=estimates)
     result.before = arch
     result.findings = list(outcome.findings)
+    _construct_paths(result.findings, arch)
     result.after = outcome.after
     result.changes = list(outcome.changes)
     if options.estimates:
@@ -254,6 +259,42 @@ def analyze_architecture(arch: Architecture, options: Options, result: FileResul
         result.after_estimate = estimates.of(outcome.after)
         attach_deltas(arch, result.findings, estimates)
     return result
+
+
+def _construct_paths(findings: list[Any], arch: Architecture) -> None:
+    """CDK: each finding gets the construct path of the resource at its location (else
+    of its first node), so it is reported beside the template line."""
+    paths = arch.graph.graph.get("construct_paths")
+    if not paths:
+        return
+    for f in findings:
+        loc = f.location
+        found = paths.get(f"{loc.path}:{loc.line}") if loc is not None else None
+        if found is None and f.nodes and f.nodes[0] in arch.graph:
+            found = arch.graph.nodes[f.nodes[0]].get("construct_path")
+        if found:
+            f.construct_path = found
+
+
+def analyze_system(paths: list[str], options: Options | None = None,
+                   source: str | None = None) -> list[FileResult]:
+    """Templates analyzed as one system (advisor.system): one result for the system, plus
+    one with the errors of each template that could not be read."""
+    from advisor.system import load_system
+
+    options = options or Options()
+    system = load_system(paths, source=source)
+    failed = [FileResult(source=e.diagnostics[0].path if e.diagnostics else "<system>",
+                         format="cloudformation", errors=list(e.diagnostics))
+              for e in system.errors]
+    if system.arch is None:
+        return failed
+    arch = system.arch
+    for key, value in options.workload_defaults.items():
+        arch.workload.setdefault(key, value)
+    result = FileResult(source=arch.source, format=arch.format, system=system.to_dict())
+    result.notes = [n for n in arch.notes if isinstance(n, Diagnostic)]
+    return [analyze_architecture(arch, options, result), *failed]
 
 
 def analyze_source(path: str, options: Options | None = None, text: str | None = None) -> FileResult:
@@ -272,4 +313,5 @@ def analyze_source(path: str, options: Options | None = None, text: str | None =
         arch.workload.setdefault(key, value)
     result.format = arch.format
     result.notes = [n for n in arch.notes if isinstance(n, Diagnostic)]
+    result.system = arch.graph.graph.get("system")
     return analyze_architecture(arch, options, result)

@@ -70,6 +70,11 @@ def _fail(diags: AdvisorError) -> None:
               help="Config file (default: the nearest .archadvisor.yaml or pyproject.toml "
                    "with [tool.archadvisor]).")
 @click.option("--no-estimates", is_flag=True, help="Skip cost and latency estimates.")
+@click.option("--system/--no-system", "system", default=None,
+              help="Analyze the CloudFormation/SAM templates found as one system: "
+                   "exports, SSM parameters and nested stacks linked across stacks "
+                   "[default: off, or the config's `system`]. A CDK cdk.out is always "
+                   "one system.")
 @click.option("--hook", is_flag=True,
               help="pre-commit mode: skip named files that are not architecture inputs, "
                    "apply excludes to them, analyse a .tf file as its module directory.")
@@ -80,7 +85,8 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
                 pattern_dirs: tuple[str, ...], apply_: str | None, requests_text: str | None,
                 region: str | None, exclude: tuple[str, ...], timeout: float | None,
                 baseline: str | None, write_baseline: str | None, config_path: str | None,
-                no_estimates: bool, hook: bool, memory_limit: int | None) -> None:
+                no_estimates: bool, system: bool | None, hook: bool,
+                memory_limit: int | None) -> None:
     """Analyse architectures: .arch files, CloudFormation/SAM templates, Terraform modules.
 
     PATH may be a file, a directory (searched recursively; .gitignore and
@@ -121,10 +127,12 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     if options.pattern_dirs or options.select or options.ignore:
         _check_patterns(options)
 
-    inputs = batch.discover(paths, exclude=tuple(cfg.exclude) + _split(exclude), hook=hook)
+    inputs = _discover(paths, tuple(cfg.exclude) + _split(exclude), hook)
     if not inputs:
         click.echo("advisor: no architecture inputs found in the given paths", err=True)
-    outcomes = _run(inputs, settings, jobs or cfg.jobs or batch.default_jobs())
+    as_system = cfg.system if system is None else system
+    outcomes = _run_all(inputs, settings, jobs or cfg.jobs or batch.default_jobs(),
+                        as_system, paths)
     report = Report(results=[o.result for o in outcomes])
 
     hidden = _baselines(report, baseline, write_baseline)
@@ -136,6 +144,63 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     else:
         click.echo(text, nl=not text.endswith("\n"))
     sys.exit(exit_code(outcomes, report, threshold))
+
+
+def _discover(paths: tuple[str, ...], exclude: tuple[str, ...], hook: bool) -> list[Any]:
+    """batch.discover, except that a CDK cloud assembly (cdk.out, or an app folder with
+    one) named on the command line is one input, like a Terraform module."""
+    from advisor import batch
+    from advisor.system.cdk import find_assembly, is_unsynthesized_app
+
+    out: list[Any] = []
+    plain: list[str] = []
+    for raw in paths:
+        if os.path.isdir(raw) and (find_assembly(raw) or is_unsynthesized_app(raw)):
+            if plain:
+                out.extend(batch.discover(plain, exclude=exclude, hook=hook))
+                plain = []
+            out.append(batch.Input(raw, kind="module"))
+        else:
+            plain.append(raw)
+    if plain:
+        out.extend(batch.discover(plain, exclude=exclude, hook=hook))
+    return out
+
+
+def _run_all(inputs: list[Any], settings: Any, jobs: int, as_system: bool,
+             paths: tuple[str, ...]) -> list[Any]:
+    """Per-input results; with `as_system`, the CloudFormation/SAM templates among the
+    inputs are one system (one result, placed where its first template was)."""
+    from advisor import batch
+
+    members = [i for i in inputs if as_system and _is_template(i)]
+    if not members:
+        return _run(inputs, settings, jobs)
+    from dataclasses import replace
+
+    from advisor.pipeline import analyze_system
+
+    rest = [i for i in inputs if i not in members]
+    done = iter(_run(rest, settings, jobs)) if rest else iter(())
+    options = replace(settings.options, workload_defaults=dict(settings.workload_defaults))
+    source = paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else None
+    system = [batch.Outcome(r, batch.STATUS_INPUT if r.errors else batch.STATUS_OK)
+              for r in analyze_system([m.path for m in members], options, source=source)]
+    out: list[Any] = []
+    for item in inputs:
+        if item is members[0]:
+            out.extend(system)
+        elif item not in members:
+            out.append(next(done))
+    return out
+
+
+def _is_template(item: Any) -> bool:
+    from advisor import batch
+
+    return (item.error is None and item.kind == "file"
+            and item.path.lower().endswith(batch.TEMPLATE_SUFFIXES)
+            and batch.looks_like_template(item.path))
 
 
 def _check_patterns(options: Any) -> None:

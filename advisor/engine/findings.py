@@ -89,6 +89,8 @@ class Finding:
     # when no level applies one)
     auto_alternative: int | None = None
     note: str = ""  # why the engine applies a later alternative, or none (judged)
+    # CDK: the construct path of the resource the finding is about (set by the pipeline)
+    construct_path: str | None = None
 
     @property
     def default_applied(self) -> bool:
@@ -118,6 +120,7 @@ class Finding:
             "default_applied": self.default_applied,
             "auto_alternative": self.auto_alternative,
             **({"note": self.note} if self.note else {}),
+            **({"construct_path": self.construct_path} if self.construct_path else {}),
         }
 
 

@@ -113,7 +113,15 @@ def guess_format(path: str) -> str:
 
 
 def _load_dir(path: str) -> Architecture:
-    """A directory of .tf files is one Terraform module; otherwise its template file."""
+    """A CDK cloud assembly (`cdk.out`, or an app folder holding one) is one system; a
+    directory of .tf files is one Terraform module; otherwise its template file."""
+    from advisor.system import cdk
+
+    assembly = cdk.find_assembly(path)
+    if assembly is not None:
+        return cdk.load_assembly_arch(assembly)
+    if cdk.is_unsynthesized_app(path):
+        raise cdk.unsynthesized_error(path)
     d = Path(path)
     if any(p.suffix == ".tf" for p in d.iterdir() if p.is_file()):
         from advisor.importers.terraform import import_terraform

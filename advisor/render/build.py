@@ -120,6 +120,9 @@ def _add_architecture(
 ) -> None:
     """Nodes into nested group clusters, entry points on the first rank, then edges."""
     clusters: dict[tuple[str, ...], pydot.Subgraph] = {(): root}
+    # a system's stacks are clusters too, around their nodes' groups
+    nodes = [(n, {**d, "group": (f"stack {d['stack']}", *(d.get("group") or ()))})
+             if d.get("stack") else (n, d) for n, d in nodes]
     paths = sorted(
         {tuple(d.get("group") or ())[:i] for _, d in nodes for i in range(1, len(d.get("group") or ()) + 1)}
     )

@@ -24,6 +24,7 @@ SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 DEFAULT_WIDTH = 100  # when neither the caller, COLUMNS nor a terminal says
 MIN_WIDTH = 40
 WHERE_MAX = 28  # longer locations wrap inside their column
+WHERE_MAX_SYSTEM = 44  # a system's locations name their template, CDK's a construct path
 MESSAGE_MIN = 30  # narrower than this, findings are printed as blocks, not a table
 
 
@@ -81,14 +82,11 @@ def _message(f: Any) -> Text:
 def _findings(console: Console, result: Any, findings: list[Any]) -> None:
     """One table per pillar, all with the same column widths (they line up), or, when
     the terminal is too narrow for a readable message column, one block per finding."""
-    rows = [
-        (f, f.severity, str(f.rule), common.short_location(f.location, result.source)
-         or ", ".join(f.nodes))
-        for f in findings
-    ]
+    rows = [(f, f.severity, str(f.rule), _where(f, result)) for f in findings]
     sev_w = max(len("severity"), *(len(r[1]) for r in rows))
     rule_w = max(len("rule"), *(len(r[2]) for r in rows))
-    where_w = min(max(len("where"), *(len(r[3]) for r in rows)), WHERE_MAX)
+    where_w = min(max(len("where"), *(len(line) for r in rows for line in r[3].split("\n"))),
+                  WHERE_MAX_SYSTEM if getattr(result, "system", None) else WHERE_MAX)
     # 4 columns: 1 space of padding each side, plus the header box's edges
     message_w = console.width - (sev_w + rule_w + where_w) - 8
     by_finding = {id(r[0]): r for r in rows}
@@ -119,6 +117,13 @@ def _findings(console: Console, result: Any, findings: list[Any]) -> None:
             _, sev, rule, where = by_finding[id(f)]
             table.add_row(Text(sev, style=SEVERITY_STYLE.get(sev, "")), rule, where, _message(f))
         console.print(table)
+
+
+def _where(f: Any, result: Any) -> str:
+    """The template location, and below it the CDK construct path when there is one."""
+    where = common.short_location(f.location, result.source) or ", ".join(f.nodes)
+    construct = getattr(f, "construct_path", None)
+    return f"{where}\n{construct}" if construct else where
 
 
 def _result(console: Console, result: Any) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,8 @@ from advisor.importers.cloudformation.template import LineDict
 from advisor.model import Architecture, Location
 
 PSEUDO_PREFIX = "AWS::"
+# ref_names() prefix of an `Fn::ImportValue` the system layer links to another stack
+LINK_PREFIX = "Fn::ImportValue:"
 NAME_PROPS = {
     "sqs": ("QueueName",), "sns": ("TopicName",), "dynamodb": ("TableName",),
     "s3": ("BucketName",), "kinesis": ("Name",), "firehose": ("DeliveryStreamName",),
@@ -77,7 +79,9 @@ def walk(value: Any) -> Iterator[Any]:
 class Ctx:
     """One import in progress."""
 
-    def __init__(self, template: dict[str, Any], path: str, text: str | None) -> None:
+    def __init__(self, template: dict[str, Any], path: str, text: str | None, *,
+                 links: Mapping[str, str] | None = None,
+                 parameters: Mapping[str, Any] | None = None) -> None:
         self.template = template
         self.path = path
         self.text = text
@@ -86,6 +90,16 @@ class Ctx:
         self.resources: dict[str, Any] = res if isinstance(res, dict) else {}
         params = template.get("Parameters")
         self.parameters: dict[str, Any] = params if isinstance(params, dict) else {}
+        if parameters:  # values passed in (a parent stack's Parameters) replace defaults
+            self.parameters = {**self.parameters, **{
+                k: {**(self.parameters[k] if isinstance(self.parameters[k], dict) else {}),
+                    "Default": v}
+                for k, v in parameters.items() if k in self.parameters}}
+        # system mode (advisor.system): `Fn::ImportValue` names that another stack of the
+        # analyzed system provides -> the kind of the component there. Each becomes a
+        # placeholder node (attribute `imported` = the name) the system layer replaces.
+        self.links: dict[str, str] = dict(links or {})
+        self.link_nodes: dict[str, str] = {}
         conds = template.get("Conditions")
         self.conditions: dict[str, Any] = conds if isinstance(conds, dict) else {}
         self.arch = Architecture(format="cloudformation", source=path)
@@ -168,6 +182,9 @@ class Ctx:
                     if key == "Fn::If" and isinstance(inner, list) and len(inner) == 3:
                         stack.extend(inner[1:])
                         continue
+                    if key == "Fn::ImportValue" and isinstance(inner, str) and inner in self.links:
+                        out.append(LINK_PREFIX + inner)
+                        continue
                     if key in ("Fn::ImportValue", "Fn::FindInMap", "Condition"):
                         continue
                 stack.extend(item.values())
@@ -195,7 +212,8 @@ class Ctx:
     def resource_refs(self, value: Any) -> list[str]:
         """Logical IDs of resources (not parameters) that `value` names; names SAM
         generates (ServerlessRestApi) count once their node exists."""
-        return [n for n in self.ref_names(value) if n in self.resources or n in self.names]
+        return [n for n in self.ref_names(value)
+                if n in self.resources or n in self.names or n.startswith(LINK_PREFIX)]
 
     def node_refs(self, value: Any) -> list[str]:
         """Node names of the components `value` names (wiring resources skipped)."""
@@ -211,11 +229,24 @@ class Ctx:
         logical = self.aliases.get(logical, logical)
         if logical in self.names:
             return self.names[logical]
+        if logical.startswith(LINK_PREFIX):
+            return self.link_node(logical[len(LINK_PREFIX):])
         if logical in self.deferred:
             self.deferred.discard(logical)
             self.add_resource_node(logical, self.deferred_kind[logical], {})
             return self.names[logical]
         return None
+
+    def link_node(self, imported: str) -> str | None:
+        """The placeholder node of an import another stack of the system provides."""
+        if imported not in self.links:
+            return None
+        if imported not in self.link_nodes:
+            name = safe_name(imported, set(self.arch.graph.nodes))
+            self.arch.add_node(name, self.links[imported], {}, source_id=imported)
+            self.arch.graph.nodes[name]["imported"] = imported
+            self.link_nodes[imported] = name
+        return self.link_nodes[imported]
 
     def node_ref(self, value: Any, kind: str | None = None) -> str | None:
         """The first node `value` names (of `kind` when given)."""
@@ -368,7 +399,11 @@ class Ctx:
         props: dict[str, Any] = {"description": "outside this template"}
         if kind == "resource" and rtype:
             props["type"] = rtype
-        return self.implicit_node(label, kind, props)
+        node = self.implicit_node(label, kind, props)
+        if isinstance(value, dict) and "Fn::ImportValue" in value:
+            # the export it names, as written (`${Env}-Bus`): the system layer reports it
+            self.arch.graph.nodes[node]["imported"] = self.text_of(value["Fn::ImportValue"])
+        return node
 
     def edge(self, a: str | None, b: str | None, *, mode: str | None = None,
              label: str | None = None, props: dict[str, Any] | None = None,

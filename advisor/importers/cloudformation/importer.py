@@ -12,7 +12,9 @@ Order of work:
      `arch.aliases`: every folded resource / SAM-generated id -> its node (aliases)
   5. `resolve_modes()` fills every edge mode left to the catalog default
 
-Public API: `import_template(path, text=None, data=None) -> Architecture`.
+Public API: `import_template(path, text=None, data=None, *, parameters=None, links=None)
+-> Architecture`; `parameters` replace parameter defaults (what a parent stack passes),
+`links` name the `Fn::ImportValue`s another stack of a system provides (advisor.system).
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ DEFERRED_KINDS = {"AWS::Logs::LogGroup": "logs"}
 ENTRY_KINDS = ("apigw", "appsync", "alb", "cloudfront")
 
 
-def import_template(path: str, text: str | None = None, data_: Any = None) -> Architecture:
+def import_template(path: str, text: str | None = None, data_: Any = None, *,
+                    parameters: dict[str, Any] | None = None,
+                    links: dict[str, str] | None = None) -> Architecture:
     """Import one CloudFormation/SAM template; raises AdvisorError for unusable input."""
     if data_ is None:
         if text is None:
@@ -61,7 +65,7 @@ def import_template(path: str, text: str | None = None, data_: Any = None) -> Ar
         raise AdvisorError([Diagnostic(path, 1, 1, "not a CloudFormation template: "
                                        "no `Resources` mapping",
                                        "a template needs a top-level Resources section")])
-    ctx = Ctx(data_, path, text)
+    ctx = Ctx(data_, path, text, links=links, parameters=parameters)
     sam.merge_globals(ctx)
     _aliases(ctx)
     _nodes(ctx)

@@ -17,6 +17,7 @@ ORDER = [
     "bench_engine.py",  # issue 4: full analysis of generated designs
     "bench_estimate.py",  # issue 5: estimating a 10k-node design
     "bench_app.py",  # issue 7: page rerun after pasting a 200-node design
+    "bench_diagrams.py",  # issue 18: the four diagrams of a 200-node, 13-stack design
     "corpus_report.py",  # issue 3: corpus import, glue agreement, throughput vs cfn-lint
     "bench_batch.py",  # issue 8: analyze over the corpus, --jobs 1/2 vs cfn-lint
     "peer_parity.py",  # findings vs cfn-lint + serverless-rules on the same resources

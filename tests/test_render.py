@@ -82,34 +82,69 @@ def shape_of(g: ET.Element) -> ET.Element:
 
 
 def texts(g: ET.Element) -> str:
-    return " ".join((t.text or "") for t in g.iter(f"{SVG}text"))
+    """The text of an element, non-breaking spaces as spaces."""
+    return " ".join((t.text or "") for t in g.iter(f"{SVG}text")).replace("\xa0", " ")
 
 
 
 # ----------------------------------------------------------------------------- seed diff
-def test_seed_diff_marks_the_removed_lambda_red_and_dashed() -> None:
+RED = style()["status"]["removed"]["color"].lower()
+GREEN = style()["status"]["added"]["color"].lower()
+AMBER = style()["status"]["changed"]["color"].lower()
+
+
+def struck(g: ET.Element) -> list[str]:
+    return [t.text or "" for t in g.iter(f"{SVG}text") if t.get("text-decoration") == "line-through"]
+
+
+@pytest.mark.parametrize("icons", [True, False], ids=["icons", "plain"])
+def test_seed_diff_marks_the_removed_lambda_red_crossed_and_struck(icons: bool) -> None:
     before, after = seed_pair()
-    root = svg_of(diff_diagram(before, after))
+    root = svg_of(diff_diagram(before, after, icons=icons))
     node = groups(root, "node")["forward"]
     outline = shape_of(node)
-    assert outline.get("stroke").lower() == style()["status"]["removed"]["color"].lower()
-    assert outline.get("stroke-dasharray"), "removed node must be dashed"
-    assert texts(node).startswith("- forward"), "greyscale mark '-' in front of the name"
-    # the edges into and out of the removed Lambda are removed too: red, dashed, marked
+    assert outline.get("stroke").lower() == RED
+    assert outline.get("stroke-dasharray") is None, "dashed is for async edges, not for status"
+    assert texts(node).startswith("✕"), "greyscale mark in front of the name"
+    assert struck(node) == ["forward"], "the removed name is struck through"
+    # the edges into and out of the removed Lambda: red, worded, and still sync (solid)
     for title in ("ingest->forward", "forward->delivery"):
         edge = groups(root, "edge")[title]
         path = edge.find(f"{SVG}path")
-        assert path.get("stroke").lower() == style()["status"]["removed"]["color"].lower()
-        assert path.get("stroke-dasharray")
-        assert "-" in texts(edge)
+        assert path.get("stroke").lower() == RED
+        assert path.get("stroke-dasharray") is None, "a removed sync edge stays solid"
+        assert texts(edge).startswith("✕ removed")
+
+
+def test_removed_edges_keep_their_mode_line_style() -> None:
+    """Status is colour + mark; the line style is the mode on every edge, removed or not."""
+    before = Architecture(name="modes")
+    for n, k in (("api", "apigw"), ("fn", "lambda"), ("topic", "sns"), ("q", "sqs"),
+                 ("worker", "lambda"), ("s", "kinesis"), ("c", "lambda")):
+        before.add_node(n, k)
+    before.add_edge("api", "fn", mode="sync")
+    before.add_edge("fn", "topic", mode="async")
+    before.add_edge("q", "worker", mode="poll")
+    before.add_edge("s", "c", mode="stream")
+    after = before.copy()
+    for a, b in (("api", "fn"), ("fn", "topic"), ("q", "worker"), ("s", "c")):
+        after.graph.remove_edge(a, b)
+    edges = groups(svg_of(diff_diagram(before, after)), "edge")
+    dash = {t: edges[t].find(f"{SVG}path").get("stroke-dasharray") for t in edges}
+    assert dash == {"api->fn": None, "fn->topic": "5,2", "q->worker": "1,5", "s->c": None}
+    for title, edge in edges.items():
+        assert edge.find(f"{SVG}path").get("stroke").lower() == RED, title
+        assert "✕ removed" in texts(edge), title
+    stream = edges["s->c"].find(f"{SVG}path")
+    assert float(stream.get("stroke-width")) > float(edges["api->fn"].find(f"{SVG}path").get("stroke-width"))
 
 
 def test_seed_diff_marks_the_new_direct_integration_green() -> None:
     before, after = seed_pair()
     root = svg_of(diff_diagram(before, after))
     edge = groups(root, "edge")["ingest->delivery"]
-    assert edge.find(f"{SVG}path").get("stroke").lower() == style()["status"]["added"]["color"].lower()
-    assert texts(edge).startswith("+")
+    assert edge.find(f"{SVG}path").get("stroke").lower() == GREEN
+    assert texts(edge).startswith("+ added")
     # unchanged nodes keep their category colour, not a status colour
     lake = shape_of(groups(root, "node")["lake"])
     assert lake.get("stroke").lower() == style()["categories"]["storage"]["color"].lower()
@@ -124,40 +159,128 @@ def test_after_diagram_has_no_lambda() -> None:
     assert "forward" in before_nodes
 
 
-def test_changed_props_are_orange_with_tilde() -> None:
+def test_changed_node_is_amber_with_tilde_and_lists_what_changed() -> None:
     before, after = seed_pair()
     after.graph.nodes["ingest"]["props"]["type"] = "http"
+    after.graph.nodes["ingest"]["props"]["throttling"] = True
     status = diff(before, after)
     assert status.nodes["ingest"] == "changed"
     assert status.nodes["browser"] == "same"
+    assert status.node_changes["ingest"] == ["throttling: off -> on", "type: rest -> http"]
     node = groups(svg_of(diff_diagram(before, after)), "node")["ingest"]
-    assert shape_of(node).get("stroke").lower() == style()["status"]["changed"]["color"].lower()
+    assert shape_of(node).get("stroke").lower() == AMBER
     assert texts(node).startswith("~ ingest")
+    assert "throttling: off -> on" in texts(node) and "type: rest -> http" in texts(node)
     assert "type=http" in texts(node), "a changed node is drawn as it is after the rewrite"
+
+
+def test_changed_edge_lists_what_changed() -> None:
+    before, after = seed_pair()
+    after.add_edge("browser", "ingest", mode="async", props={"batch": 10})
+    edge = groups(svg_of(diff_diagram(before, after)), "edge")["browser->ingest"]
+    assert edge.find(f"{SVG}path").get("stroke").lower() == AMBER
+    assert edge.find(f"{SVG}path").get("stroke-dasharray") == "5,2", "now async: dashed"
+    assert "~ mode: sync -> async" in texts(edge) and "batch: unset -> 10" in texts(edge)
+
+
+def test_many_changes_are_cut_with_a_count() -> None:
+    before, after = seed_pair()
+    for i in range(7):
+        after.graph.nodes["lake"]["props"][f"extra{i}"] = i + 1
+    lines = diff(before, after).node_changes["lake"]
+    assert len(lines) == 7
+    text = texts(groups(svg_of(diff_diagram(before, after)), "node")["lake"])
+    limit = style()["changed_lines"]
+    assert f"+{7 - limit} more" in text and "extra6" not in text
+
+
+def legend_texts(root: ET.Element) -> str:
+    """Text of the graph's own label (title, totals, legend), not of nodes or edges."""
+    return " ".join(t.text or "" for t in root.find(f"{SVG}g").findall(f"{SVG}text"))
 
 
 def test_diff_totals_and_legend_under_the_graph() -> None:
     before, after = seed_pair()
     b = FakeEstimate(292.03, {"response_p50_ms": 165, "response_p99_ms": 250, "delivery_p50_ms": 68500})
     a = FakeEstimate(182.03, {"response_p50_ms": 40, "response_p99_ms": 110, "delivery_p50_ms": 68375})
-    root = svg_of(diff_diagram(before, after, before_estimate=b, after_estimate=a))
-    graph_texts = [t.text for t in root.find(f"{SVG}g").findall(f"{SVG}text")]
-    joined = " ".join(t or "" for t in graph_texts)
-    for expected in ("$292.03", "$182.03", "-$110.00", "-125 ms", "-140 ms", "removed", "added",
-                     "changed", "async (dashed)"):
+    joined = legend_texts(svg_of(diff_diagram(before, after, before_estimate=b, after_estimate=a)))
+    for expected in ("$292.03", "$182.03", "-$110.00", "-125 ms", "-140 ms", "removed (red",
+                     "added (green", "sync (solid)", "async (dashed)", "line style = mode"):
         assert expected in joined, expected
 
 
-def test_compare_has_both_sides_with_totals() -> None:
+def entries(graph: Any) -> set[str]:
+    return set(graph.drawn.entries())
+
+
+def test_the_legend_lists_exactly_what_is_drawn() -> None:
+    words = {k: v["legend"] for k, v in style()["status"].items()}
+    modes = {k: v["word"] for k, v in style()["modes"].items()}
     before, after = seed_pair()
-    b, a = FakeEstimate(300.0, {"response_p50_ms": 165}), FakeEstimate(180.0, {"response_p50_ms": 40})
-    root = svg_of(compare_diagram(before, after, before_estimate=b, after_estimate=a))
-    nodes = groups(root, "node")
-    assert "before:forward" in nodes and "after:forward" not in nodes
-    assert shape_of(nodes["before:forward"]).get("stroke-dasharray")
-    clusters = groups(root, "cluster")
-    assert "$300.00/month" in texts(clusters["cluster_before"])
-    assert "$180.00/month" in texts(clusters["cluster_after"])
+    # seed: one Lambda removed, one edge added, sync and async edges; nothing changed
+    graph = diff_diagram(before, after)
+    assert entries(graph) == {words["removed"], words["added"], modes["sync"], modes["async"]}
+    joined = legend_texts(svg_of(graph))
+    assert words["removed"] in joined and words["added"] in joined
+    for absent in (words["changed"], modes["stream"], modes["poll"], style()["badge"]["legend"]):
+        assert absent not in joined, absent
+    # nothing removed: no "removed" entry; a stream edge: its entry; errors: the badge
+    after2 = before.copy()
+    after2.add_node("archive", "kinesis")
+    after2.add_edge("lake", "archive", mode="stream")
+    graph = diff_diagram(before, after2, errors={"ingest": 2})
+    assert words["removed"] not in entries(graph) and words["added"] in entries(graph)
+    assert modes["stream"] in entries(graph) and style()["badge"]["legend"] in entries(graph)
+    assert modes["poll"] not in legend_texts(svg_of(graph))
+    # a single diagram: modes only, no status entries
+    assert entries(diagram(before)) == {modes["sync"], modes["async"]}
+
+
+def test_error_badge_from_findings_counts_or_names() -> None:
+    @dataclass
+    class F:
+        rule: str
+        severity: str
+        nodes: list[str]
+        subject: str | None = None
+
+    before, after = seed_pair()
+    findings = [F("SEC-APIGW-AUTH", "error", ["ingest"]), F("X", "error", ["ingest"]),
+                F("Y", "warning", ["lake"])]
+    for errors, words in ((findings, "2 errors"), ({"ingest": 1}, "1 error"), (["ingest"], "error")):
+        nodes = groups(svg_of(diagram(before, errors=errors)), "node")
+        badge = style()["badge"]["mark"]
+        assert f"{badge} {words}" in texts(nodes["ingest"]), errors
+        assert badge not in texts(nodes["lake"]), "a warning gets no badge"
+    # the diff: no badge on a removed node (it is gone), badges on what is left
+    graph = diff_diagram(before, after, errors=["forward", "ingest"])
+    nodes = groups(svg_of(graph), "node")
+    assert style()["badge"]["mark"] not in texts(nodes["forward"])
+    assert style()["badge"]["mark"] in texts(nodes["ingest"])
+
+
+def test_remaining_errors_leave_out_what_a_rewrite_resolved() -> None:
+    from advisor.render import badges
+
+    @dataclass
+    class F:
+        rule: str
+        severity: str
+        nodes: list[str]
+        subject: str | None = None
+
+    @dataclass
+    class C:
+        rule: str
+        nodes: list[str]
+
+    _, after = seed_pair()
+    findings = [F("AUTH", "error", ["ingest"]), F("DLQ", "error", ["ingest", "forward"]),
+                F("THROTTLE", "error", ["ingest"]), F("INFO", "info", ["lake"])]
+    changes = [C("THROTTLE", ["ingest"]), C("GLUE", ["forward"])]
+    assert badges.found(findings) == {"ingest": 3}
+    # AUTH stays; DLQ's node `forward` is gone; THROTTLE was rewritten on its node
+    assert badges.remaining(findings, changes, after) == {"ingest": 1}
 
 
 # ----------------------------------------------------------------------------- language
@@ -297,21 +420,100 @@ def test_sixty_node_design_is_laid_out_left_to_right_without_overlaps() -> None:
 
 
 # ----------------------------------------------------------------------------- output
-def test_output_is_deterministic_and_self_contained() -> None:
+@pytest.mark.parametrize("icons", [True, False], ids=["icons", "plain"])
+def test_output_is_deterministic_and_self_contained(icons: bool) -> None:
     before, after = seed_pair()
-    svg1 = render_bytes(diff_diagram(before, after), "svg")
-    svg2 = render_bytes(diff_diagram(before.copy(), after.copy()), "svg")
+    svg1 = render_bytes(diff_diagram(before, after, icons=icons), "svg")
+    svg2 = render_bytes(diff_diagram(before.copy(), after.copy(), icons=icons), "svg")
     assert svg1 == svg2
-    assert render_bytes(diagram(before), "png") == render_bytes(diagram(before.copy()), "png")
-    assert render_bytes(diagram(before), "dot") == render_bytes(diagram(before.copy()), "dot")
+    png = render_bytes(diagram(before, icons=icons), "png")
+    assert png == render_bytes(diagram(before.copy(), icons=icons), "png")
+    assert png.startswith(b"\x89PNG")
+    dot = render_bytes(diagram(before, icons=icons), "dot")
+    assert dot == render_bytes(diagram(before.copy(), icons=icons), "dot")
     text = svg1.decode()
     assert "<!--" not in text and "DOCTYPE" not in text
-    assert "<image" not in text and "href" not in text
     assert "url(" not in text and "@import" not in text
     assert re.findall(r"https?://[^\"']+", text) == ["http://www.w3.org/2000/svg",
                                                     "http://www.w3.org/1999/xlink"]
     assert 'font-family="Helvetica,Arial,sans-serif"' in text
-    assert render_bytes(diagram(before), "png").startswith(b"\x89PNG")
+    # every reference is inside the file: a data URI or a fragment of this document
+    refs = re.findall(r'href="([^"]*)"', text)
+    assert all(r.startswith(("data:image/png;base64,", "#")) for r in refs), refs
+    assert bool(refs) == icons
+
+
+def test_icons_are_embedded_once_each_as_data_uris() -> None:
+    import base64
+
+    from advisor.render import icons
+
+    before, _ = seed_pair()
+    root = svg_of(diagram(before))
+    symbols = {s.get("id"): s for s in root.iter(f"{SVG}symbol")}
+    kinds = {before.kind(n) for n in before.graph}
+    assert len(symbols) == len({icons.icon_for(k) for k in kinds}) == 5
+    for sym in symbols.values():
+        image = sym.find(f"{SVG}image")
+        href = image.get("{http://www.w3.org/1999/xlink}href")
+        assert base64.b64decode(href.split(",", 1)[1]).startswith(b"\x89PNG")
+    nodes = groups(root, "node")
+    for name, node in nodes.items():
+        uses = node.findall(f"{SVG}use")
+        assert len(uses) == 1, name
+        ref = uses[0].get("{http://www.w3.org/1999/xlink}href")
+        assert ref == "#" + icons.symbol_id(icons.icon_for(before.kind(name)))
+        assert ref[1:] in symbols
+        assert float(uses[0].get("width")) > 20
+    # the name and the kind stay as the label, beside the icon
+    assert "forward" in texts(nodes["forward"]) and "Lambda" in texts(nodes["forward"])
+    # the icon is a rounded card; --no-icons keeps the category shape (S3: a cylinder)
+    plain = groups(svg_of(diagram(before, icons=False)), "node")
+    assert not list(plain["lake"].iter(f"{SVG}use"))
+    assert len(plain["lake"].findall(f"{SVG}path")) == 2, "cylinder: body and cap"
+
+
+def test_missing_icon_set_falls_back_to_plain_shapes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from advisor.render import icons
+
+    before, after = seed_pair()
+    monkeypatch.setattr(icons, "icon_root", lambda: None)
+    icons.icon_for.cache_clear()
+    try:
+        assert not icons.available() and "not installed" in icons.unavailable_note()
+        for graph in (diagram(before), diff_diagram(before, after), compare_diagram(before, after)):
+            text = render_bytes(graph, "svg").decode()
+            assert "<use" not in text and "<image" not in text and "href=" not in text
+            assert "imagepath" not in render_bytes(graph, "dot").decode()
+        nodes = groups(svg_of(diagram(before)), "node")
+        assert len(nodes["lake"].findall(f"{SVG}path")) == 2, "the plain cylinder"
+    finally:
+        icons.icon_for.cache_clear()
+
+
+def test_png_resolution_follows_dpi() -> None:
+    from advisor.render.output import png_args
+
+    before, _ = seed_pair()
+    low = render_bytes(diagram(before), "png", dpi=72)
+    high = render_bytes(diagram(before), "png", dpi=144)
+    width = lambda data: int.from_bytes(data[16:20], "big")  # noqa: E731
+    assert 1.9 < width(high) / width(low) < 2.1
+    default = render_bytes(diagram(before), "png")
+    assert width(default) == width(render_bytes(diagram(before), "png", dpi=style()["png_dpi"]))
+    assert png_args(100) == ["-Gdpi=100", f"-Gsize={style()['png_max_pixels'] / 100:.2f},"
+                                          f"{style()['png_max_pixels'] / 100:.2f}"]
+    with pytest.raises(ValueError):
+        png_args(5000)
+
+
+def test_scalable_svg_fills_its_container() -> None:
+    from advisor.render import scalable_svg
+
+    before, _ = seed_pair()
+    svg = scalable_svg(render_bytes(diagram(before), "svg").decode())
+    root = ET.fromstring(svg)
+    assert root.get("width") == "100%" and root.get("height") is None and root.get("viewBox")
 
 
 def test_odd_names_survive_quoting() -> None:
@@ -356,9 +558,14 @@ def test_seed_case_through_the_real_pipeline() -> None:
         pytest.fail("the engine must remove the glue Lambda of the seed case")
     graphs = result_diagrams(result)
     node = groups(svg_of(graphs["diff"]), "node")["forward"]
-    assert shape_of(node).get("stroke").lower() == style()["status"]["removed"]["color"].lower()
-    assert shape_of(node).get("stroke-dasharray")
+    assert shape_of(node).get("stroke").lower() == RED
+    assert struck(node) == ["forward"]
     assert "forward" not in groups(svg_of(graphs["after"]), "node")
+    # SEC-APIGW-AUTH (an error no rewrite applies by default) stays: its badge is on the
+    # API in before, after and diff
+    mark = style()["badge"]["mark"]
+    for key in ("before", "after", "diff"):
+        assert mark in texts(groups(svg_of(graphs[key]), "node")["ingest"]), key
 
 
 
@@ -485,7 +692,8 @@ def test_every_category_shape_holds_its_label_with_long_names_and_diff_marks() -
                 before.add_node(name, kind, props)
             if status != 2:
                 after.add_node(name, kind, dict(props, note=1) if status == 0 else props)
-    root = svg_of(diff_diagram(before, after))  # no edges: one column, one shared centre
+    # plain category shapes (the icon cards are checked below); no edges: one column
+    root = svg_of(diff_diagram(before, after, icons=False))
     nodes = groups(root, "node")
     assert len(nodes) == 2 * len(kinds)
     centres = []
@@ -510,3 +718,162 @@ def test_every_category_shape_holds_its_label_with_long_names_and_diff_marks() -
             if not all(inside(px, py, pad) for px in (left, right) for py in (top, bottom)):
                 crossing.append(f"{name}: {t.text!r}")
     assert not crossing, "labels crossing their outline:\n" + "\n".join(crossing)
+
+
+def test_icon_cards_hold_icon_label_changes_and_badge() -> None:
+    """With icons, every text line (as wide as Graphviz measured it) sits right of the
+    icon and inside the card, for long names, diff marks, change lines and badges."""
+    import json
+
+    from advisor import catalog
+
+    before, after = Architecture(name="cards"), Architecture(name="cards")
+    errors = {}
+    for i, kind in enumerate(sorted(catalog.kind_names())):
+        name = f"{kind}_with_a_really_long_name_{i:02d}"[:34].ljust(34, "x")
+        status = i % 3
+        if status != 1:
+            before.add_node(name, kind, {})
+        if status != 2:
+            after.add_node(name, kind, {"note": 1, "other_prop": 2} if status == 0 else {})
+        errors[name] = i % 4 or None
+    layout = json.loads(diff_diagram(before, after, errors=errors).create(prog="dot", format="json"))
+    size = style()["icons"]["size"]
+    checked = 0
+    for obj in layout["objects"]:
+        if "_ldraw_" not in obj or "_draw_" not in obj or obj.get("name") in (None, "cards"):
+            continue
+        points = [p for op in obj["_draw_"] if "points" in op for p in op["points"]]
+        x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
+        y0, y1 = min(p[1] for p in points), max(p[1] for p in points)
+        for op in obj["_ldraw_"]:
+            if op.get("op") != "T":
+                continue
+            x, y = op["pt"]
+            left = x if op["align"] == "l" else x - op["width"] / 2
+            right = left + op["width"]
+            assert left >= x0 + size, (obj["name"], op["text"], "overlaps the icon")
+            assert right <= x1 - 1 and y0 < y < y1, (obj["name"], op["text"], "outside the card")
+            checked += 1
+    assert checked >= 3 * len(catalog.kind_names())  # name, kind, changes, badges
+
+
+# ----------------------------------------------------------------------------- clusters
+def _cluster_boxes(root: ET.Element) -> dict[str, tuple[float, float, float, float]]:
+    return {" ".join(texts(g).split()): _bbox(shape_of(g)) for g in groups(root, "cluster").values()}
+
+
+def _inside(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
+
+
+def test_stacks_accounts_and_regions_are_nested_clusters() -> None:
+    a = Architecture(name="multi")
+    a.add_node("web", "client")
+    a.add_node("api", "apigw", stack="orders", group=("edge",))
+    a.add_node("fn", "lambda", stack="orders")
+    a.add_node("table", "dynamodb", stack="data")
+    a.add_edge("web", "api")
+    a.add_edge("api", "fn")
+    a.add_edge("fn", "table")
+    for n in ("api", "fn", "table"):  # as an importer would set them, when it knows them
+        a.graph.nodes[n]["account"] = "prod"
+        a.graph.nodes[n]["region"] = "eu-west-1"
+    root = svg_of(diagram(a))
+    boxes = _cluster_boxes(root)
+    assert set(boxes) == {"prod account", "eu-west-1 region", "orders stack", "data stack", "edge"}
+    assert _inside(boxes["eu-west-1 region"], boxes["prod account"])
+    assert _inside(boxes["orders stack"], boxes["eu-west-1 region"])
+    assert _inside(boxes["edge"], boxes["orders stack"])
+    nodes = {n: _bbox(shape_of(g)) for n, g in groups(root, "node").items()}
+    assert _inside(nodes["api"], boxes["edge"]) and _inside(nodes["fn"], boxes["orders stack"])
+    assert not _inside(nodes["fn"], boxes["edge"]) and _inside(nodes["table"], boxes["data stack"])
+    assert not _inside(nodes["web"], boxes["prod account"]), "a client is in no stack"
+    # left to right: the client, then the API, the function, the table
+    assert nodes["web"][2] < nodes["api"][0] < nodes["fn"][0] < nodes["table"][0]
+    # a single-stack design has no stack cluster
+    plain = Architecture(name="one")
+    plain.add_node("fn", "lambda")
+    assert not groups(svg_of(diagram(plain)), "cluster")
+
+
+def test_a_node_a_rewrite_added_joins_its_owners_stack() -> None:
+    before = Architecture(name="dlq")
+    before.add_node("orders", "sns", stack="orders")
+    before.add_node("fn", "lambda", stack="orders")
+    before.add_node("other", "lambda", stack="billing")
+    before.add_edge("orders", "fn")
+    before.add_edge("orders", "other")
+    after = before.copy()
+    after.add_node("orders_dlq", "sqs", {"is_dlq": True})  # no stack: the engine's add_node
+    after.graph.edges["orders", "fn"]["props"]["dlq"] = "orders_dlq"
+    after.add_node("loose", "sqs")  # neighbours in two stacks: left outside, not guessed
+    after.add_edge("fn", "loose")
+    after.add_edge("other", "loose")
+    root = svg_of(diff_diagram(before, after))
+    boxes = _cluster_boxes(root)
+    nodes = {n: _bbox(shape_of(g)) for n, g in groups(root, "node").items()}
+    assert _inside(nodes["orders_dlq"], boxes["orders stack"])
+    assert not any(_inside(nodes["loose"], box) for box in boxes.values())
+
+
+def test_two_hundred_node_design_lays_out_in_stack_clusters() -> None:
+    """The benchmark's 203-node, 14-stack platform (benchmarks/bench_diagrams.py): every
+    stack is a cluster holding its nodes, no two nodes overlap, and each service reads
+    left to right (API, then its handlers, then its table)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_diagrams", REPO / "benchmarks" / "bench_diagrams.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    arch = bench.platform()
+    assert arch.graph.number_of_nodes() >= 200
+    root = svg_of(diagram(arch))
+    boxes = _cluster_boxes(root)
+    nodes = {n: _bbox(shape_of(g)) for n, g in groups(root, "node").items()}
+    assert len(nodes) == arch.graph.number_of_nodes()
+    for name, data in arch.graph.nodes(data=True):
+        if data.get("stack"):
+            assert _inside(nodes[name], boxes[f"{data['stack']} stack"]), name
+    names = sorted(nodes)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            assert not _overlap(nodes[a], nodes[b]), f"{a} overlaps {b}"
+    for s in bench.SERVICES:
+        assert nodes[f"{s}_api"][2] < nodes[f"{s}_read"][0] < nodes[f"{s}_table"][0], s
+
+
+# ----------------------------------------------------------------------------- mermaid
+def test_mermaid_diff_has_the_same_marks() -> None:
+    from advisor.report.mermaid import diff_diagram as mermaid_diff
+
+    before, after = seed_pair()
+    after.graph.nodes["ingest"]["props"]["throttling"] = True
+    out = mermaid_diff(before, after, errors={"ingest": 1})
+    assert 'n_forward("✕ <s>forward</s><br/>Lambda · removed")' in out
+    assert "~ ingest<br/>API Gateway · changed<br/>throttling: off -#gt; on<br/>⚠ 1 error" in out
+    assert 'n_ingest -->|"+ added"| n_delivery' in out
+    # removed edges keep their mode's arrow (sync -->), coloured by linkStyle
+    lines = [line.strip() for line in out.splitlines()]
+    links = [line for line in lines if re.match(r"n_\w+ (-->|-\.->|==>|-\.-o)", line)]
+    red = style()["status"]["removed"]["color"]
+    removed = [i for i, line in enumerate(links) if "✕ removed" in line]
+    assert removed and all(links[i].split()[1].startswith("-->") for i in removed)
+    assert f"linkStyle {','.join(map(str, removed))} stroke:{red}" in out
+    assert "classDef st_removed" in out and "class n_forward st_removed" in out
+    assert "classDef st_added" not in out, "no added node: no class for it"
+
+
+def test_mermaid_draws_dlq_references_and_badges() -> None:
+    from advisor.report.mermaid import diagram as mermaid
+
+    a = Architecture(name="dlq")
+    a.add_node("orders", "sns")
+    a.add_node("fn", "lambda")
+    a.add_node("orders_dlq", "sqs")
+    a.add_edge("orders", "fn", props={"dlq": "orders_dlq"})
+    a.resolve_modes()
+    out = mermaid(a, errors=["fn"])
+    assert 'n_orders -.-o|"dlq"| n_orders_dlq' in out
+    assert "linkStyle 1 stroke:#8D99A6" in out
+    assert "Lambda<br/>⚠ error" in out

@@ -31,16 +31,19 @@ def test_report_writes_diagrams_and_reports(cli: click.Group, tmp_path: Path,
     res = CliRunner().invoke(cli, ["report", "samples/clickstream.arch", "--out", str(out)])
     assert res.exit_code == 0, res.output
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(["before.svg", "after.svg", "diff.svg", "compare.svg", "report.md",
-                            "report.html", "report.json"])
+    assert names == sorted(["before.svg", "after.svg", "diff.svg", "compare.svg", "diff.mmd",
+                            "report.md", "report.html", "report.json"])
     for svg in out.glob("*.svg"):
         ET.parse(svg)
+        assert "<use" in svg.read_text("utf-8"), f"{svg.name}: icons by default"
+    mmd = (out / "diff.mmd").read_text("utf-8")
+    assert mmd.startswith("flowchart LR") and "✕ <s>forward</s>" in mmd
     md = (out / "report.md").read_text("utf-8")
     for link in ("diff.svg", "before.svg", "after.svg"):
         assert f"]({link})" in md
     assert "## Summary" in md and "## Change log" in md
     html = (out / "report.html").read_text("utf-8")
-    assert html.count("<svg") == 3
+    assert html.count("<svg") == 3 and "data:image/png;base64," in html
     assert not re.search(r"https?://", re.sub(r'<a href="https?://[^"]*">', "", html))
 
 
@@ -63,3 +66,38 @@ def test_report_bad_input_exits_2_without_traceback(cli: click.Group, tmp_path: 
     assert "Traceback" not in res.output
     assert "bad.arch:2" in res.output
     assert not (tmp_path / "o").exists()
+
+
+def test_report_no_icons_and_dpi(cli: click.Group, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    plain, sharp = tmp_path / "plain", tmp_path / "sharp"
+    res = CliRunner().invoke(cli, ["report", "samples/clickstream.arch", "--out", str(plain),
+                                   "--no-icons", "--png", "--dpi", "72"])
+    assert res.exit_code == 0, res.output
+    for name in ("before.svg", "after.svg", "diff.svg", "compare.svg", "report.html"):
+        text = (plain / name).read_text("utf-8")
+        assert "<use" not in text and "data:image" not in text, name
+    res = CliRunner().invoke(cli, ["report", "samples/clickstream.arch", "--out", str(sharp),
+                                   "--no-icons", "--png", "--dpi", "144"])
+    assert res.exit_code == 0, res.output
+    width = lambda p: int.from_bytes(p.read_bytes()[16:20], "big")  # noqa: E731
+    assert 1.9 < width(sharp / "diff.png") / width(plain / "diff.png") < 2.1
+    res = CliRunner().invoke(cli, ["report", "samples/clickstream.arch", "--out", str(plain),
+                                   "--dpi", "5"])
+    assert res.exit_code == 2 and "--dpi" in res.output
+
+
+def test_report_without_the_icon_set_says_so_and_draws_plain(
+        cli: click.Group, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from advisor.render import icons
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(icons, "icon_root", lambda: None)
+    icons.icon_for.cache_clear()
+    try:
+        res = CliRunner().invoke(cli, ["report", "samples/clickstream.arch", "--out", str(tmp_path)])
+    finally:
+        icons.icon_for.cache_clear()
+    assert res.exit_code == 0, res.output
+    assert "AWS icons not found" in res.output and "Traceback" not in res.output
+    assert "<use" not in (tmp_path / "diff.svg").read_text("utf-8")

@@ -264,4 +264,5 @@ def test_diagram_draws_a_cluster_per_stack():
     arch = load_system(shop_paths()).arch
     dot = diagram(arch).to_string()
     for name in ("bus", "data", "orders", "orders/Dlq"):
-        assert f"stack {name}" in dot
+        # a cluster labelled with the stack's name and the word "stack"
+        assert f"label=<<B>{name}</B>&#160;<FONT POINT-SIZE=\"9\" COLOR=\"#545B64\">stack</FONT>>" in dot

@@ -92,6 +92,18 @@ def test_check_analyze_and_patterns_from_the_wheel(installed: Path, outside: Pat
     assert listed == shipped
 
 
+def test_report_from_the_wheel_draws_the_aws_icons(installed: Path, outside: Path) -> None:
+    """The icon set (a dependency's package data) is found from the installed wheel: the
+    diagrams embed the icons instead of falling back to the plain shapes."""
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz dot not installed")
+    report = _run([str(installed / "advisor"), "report", SAMPLE.name, "--out", "review"], cwd=outside)
+    assert report.returncode == 0, report.stderr
+    assert "icons not found" not in report.stderr, report.stderr
+    svg = (outside / "review" / "diff.svg").read_text("utf-8")
+    assert "<use" in svg and "data:image/png;base64," in svg
+
+
 def test_the_app_starts_headless_from_the_wheel(installed: Path, outside: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -2,12 +2,21 @@
 
 Layout choices, and why:
 - rankdir=LR with entry points (`arch.entry_points()`) pinned to the first rank: the
-  diagram reads like the request path, left to right, even at 50+ nodes;
-- newrank=true, so rank constraints still hold for nodes inside group clusters;
+  diagram reads like the request path, left to right, even at 200 nodes;
+- newrank=true, so rank constraints still hold for nodes inside clusters;
+- clusters, outermost first: account, region, stack (node attributes, when an importer
+  knows them; style.yaml `cluster_levels`), then the DSL's nested groups;
+- large graphs (style.yaml `large_graph_edges`) get tighter spacing; no edge bundling
+  (style.yaml says why: dot's `concentrate` would merge edges of different modes);
 - edge labels are real `label`s (not xlabels): dot reserves room for them, so they never
   sit on top of a line;
 - every node and edge is emitted in sorted order and ids are the node names, so the same
   input gives the same DOT, SVG and PNG byte for byte.
+
+Visual language: with icons (default) a node is a rounded card with its service's AWS
+icon, name and kind; without (`icons=False`, or the icon set is not installed) the
+category shapes of style.yaml. Status (diff) is colour + mark (+ strike-through for a
+removed name), never line style: line style is the edge's mode on every edge.
 """
 
 from __future__ import annotations
@@ -17,21 +26,28 @@ from typing import Any
 
 import pydot
 
+from advisor import catalog
 from advisor.model import Architecture
-from advisor.render import figures
+from advisor.render import badges, figures, icons, legend
 from advisor.render.diff import GraphDiff, diff, ref_edges
+from advisor.render.legend import REF_COLOR, Drawn
 from advisor.render.style import (
     category_style,
     edge_text,
     font,
     mode_style,
     node_label,
+    status_label,
     status_style,
+    style,
 )
 
 EDGE_COLOR = "#545B64"
-REF_COLOR = "#8D99A6"
 GROUP_FILLS = ("#F7F8F8", "#EEF0F2", "#E4E7EA")
+ICON_CARD_FILL = "#FFFFFF"
+
+Node = tuple[str, dict[str, Any]]
+Edge = tuple[str, str, dict[str, Any]]
 
 
 def quote(text: str) -> str:
@@ -39,13 +55,14 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _graph(name: str) -> pydot.Dot:
+def _graph(name: str, *, edges: int = 0, use_icons: bool = False) -> pydot.Dot:
+    large = edges >= int(style().get("large_graph_edges", 120))
     g = pydot.Dot(quote(name), graph_type="digraph", strict=False)
     g.set_graph_defaults(
         rankdir="LR",
         newrank="true",
-        nodesep="0.3",
-        ranksep="0.55",
+        nodesep="0.22" if large else "0.3",
+        ranksep="0.5" if large else "0.55",
         fontname=quote(font()),
         fontsize="11",
         pad="0.25",
@@ -53,6 +70,7 @@ def _graph(name: str) -> pydot.Dot:
         labeljust="l",
         labelloc="b",
         compound="true",
+        **({"imagepath": quote(str(icons.icon_root()))} if use_icons else {}),
     )
     g.set_node_defaults(fontname=quote(font()), fontsize="11", margin=quote("0.14,0.05"))
     g.set_edge_defaults(
@@ -65,95 +83,83 @@ def _graph(name: str) -> pydot.Dot:
     return g
 
 
-def _node_attrs(name: str, data: dict[str, Any], status: str | None) -> dict[str, str]:
+def _use_icons(requested: bool) -> bool:
+    """Icons when asked for and installed; otherwise the plain style (the caller that
+    asked is told by `icons.unavailable_note`)."""
+    return bool(requested) and icons.available()
+
+
+def _node_attrs(
+    name: str,
+    data: dict[str, Any],
+    status: str | None,
+    *,
+    use_icons: bool,
+    changes: list[str] | None = None,
+    badge: int | bool | None = False,
+) -> dict[str, str]:
     kind = str(data.get("kind", "resource"))
     cat = category_style(kind)
-    styles = ["filled"]
-    if cat.get("rounded"):
-        styles.append("rounded")
-    color, fill, mark, penwidth = cat["color"], cat["fill"], "", "1.4"
-    if status and status != "same":
-        st = status_style(status)
+    icon = icons.icon_for(kind) if use_icons else None
+    st = status_style(status) if status and status != "same" else None
+    if icon:
+        shape, styles, fill, penwidth = "box", ["rounded", "filled"], ICON_CARD_FILL, "1.2"
+    else:
+        shape, styles, fill, penwidth = cat["shape"], ["filled"], cat["fill"], "1.4"
+        if cat.get("rounded"):
+            styles.append("rounded")
+    color, mark = cat["color"], ""
+    if st:
         color, fill, mark, penwidth = st["color"], st["fill"], st["mark"], "2.6"
-        if st["dashed"]:
-            styles.append("dashed")
     attrs = {
-        "shape": cat["shape"],
+        "shape": shape,
         "style": quote(",".join(styles)),
         "color": quote(color),
         "fillcolor": quote(fill),
         "penwidth": penwidth,
-        "label": node_label(name, kind, dict(data.get("props") or {}), mark, int(cat.get("pad", 0))),
-        **({"fontcolor": quote(color)} if status and status != "same" else {}),
+        "label": node_label(
+            name,
+            kind,
+            dict(data.get("props") or {}),
+            mark,
+            0 if icon else int(cat.get("pad", 0)),
+            icon=icon,
+            strike=bool(st and st.get("strike")),
+            changes=changes or (),
+            change_color=st["color"] if st else "",
+            badge=badge,
+        ),
+        **({"fontcolor": quote(color)} if st else {}),
     }
-    if cat.get("margin"):
+    if icon:
+        attrs["margin"] = quote("0.08,0.05")
+    elif cat.get("margin"):
         attrs["margin"] = quote(str(cat["margin"]))
     return attrs
 
 
-def _edge_attrs(data: dict[str, Any], status: str | None) -> dict[str, str]:
+def _label_html(lines: list[str]) -> str:
+    return "<" + "<BR/>".join(escape(line) for line in lines) + ">"
+
+
+def _edge_attrs(data: dict[str, Any], status: str | None, changes: list[str] | None = None) -> dict[str, str]:
+    """Line style from the mode, always; status adds colour and a worded mark."""
     ms = mode_style(data.get("mode"))
     attrs = {"style": ms["style"], "penwidth": str(ms["penwidth"])}
     text = edge_text(data)
+    lines = [text] if text else []
     if status and status != "same":
         st = status_style(status)
         attrs["color"] = quote(st["color"])
         attrs["fontcolor"] = quote(st["color"])
         attrs["penwidth"] = str(max(float(ms["penwidth"]), 2.0))
-        if st["dashed"]:
-            attrs["style"] = "dashed"
-        text = f"{st['mark']} {text}".strip()
-    if text:
-        attrs["label"] = quote(text)
+        if status == "changed" and changes:
+            lines = [f"{st['mark']} {changes[0]}", *changes[1:]]
+        else:
+            lines = [status_label(status, text)]
+    if lines:
+        attrs["label"] = _label_html(lines)
     return attrs
-
-
-def _add_architecture(
-    root: pydot.Dot | pydot.Subgraph,
-    nodes: list[tuple[str, dict[str, Any]]],
-    edges: list[tuple[str, str, dict[str, Any]]],
-    *,
-    entries: list[str],
-    statuses: GraphDiff | None = None,
-    prefix: str = "",
-    refs: list[tuple[str, str, str]] = (),  # type: ignore[assignment]
-) -> None:
-    """Nodes into nested group clusters, entry points on the first rank, then edges."""
-    clusters: dict[tuple[str, ...], pydot.Subgraph] = {(): root}
-    # a system's stacks are clusters too, around their nodes' groups
-    nodes = [(n, {**d, "group": (f"stack {d['stack']}", *(d.get("group") or ()))})
-             if d.get("stack") else (n, d) for n, d in nodes]
-    paths = sorted(
-        {tuple(d.get("group") or ())[:i] for _, d in nodes for i in range(1, len(d.get("group") or ()) + 1)}
-    )
-    for index, path in enumerate(paths):
-        cluster = pydot.Cluster(
-            f"{prefix.rstrip(':')}_g{index}" if prefix else f"g{index}",
-            label=quote(path[-1]),
-            style=quote("rounded,filled"),
-            color=quote("#8D99A6"),
-            fillcolor=quote(GROUP_FILLS[(len(path) - 1) % len(GROUP_FILLS)]),
-            fontcolor=quote("#232F3E"),
-            labelloc="t",
-            fontsize="11",
-        )
-        clusters[path[:-1]].add_subgraph(cluster)
-        clusters[path] = cluster
-    for name, data in nodes:
-        status = statuses.nodes.get(name) if statuses else None
-        node = pydot.Node(quote(prefix + name), **_node_attrs(name, data, status))
-        clusters[tuple(data.get("group") or ())].add_node(node)
-    if entries:
-        rank = pydot.Subgraph(rank="source")
-        for name in entries:
-            rank.add_node(pydot.Node(quote(prefix + name)))
-        root.add_subgraph(rank)
-    for a, b, data in edges:
-        status = statuses.edges.get((a, b)) if statuses else None
-        root.add_edge(pydot.Edge(quote(prefix + a), quote(prefix + b), **_edge_attrs(data, status)))
-    for a, b, prop in refs:
-        status = statuses.refs.get((a, b, prop)) if statuses else None
-        root.add_edge(pydot.Edge(quote(prefix + a), quote(prefix + b), **_ref_attrs(prop, status)))
 
 
 def _ref_attrs(prop: str, status: str | None) -> dict[str, str]:
@@ -172,9 +178,134 @@ def _ref_attrs(prop: str, status: str | None) -> dict[str, str]:
             color=quote(st["color"]),
             fontcolor=quote(st["color"]),
             penwidth="1.6",
-            label=quote(f"{st['mark']} {prop}"),
+            label=quote(status_label(status, prop)),
         )
     return attrs
+
+
+def _cluster_path(
+    data: dict[str, Any], inherited: dict[str, str] | None = None
+) -> tuple[tuple[str, str], ...]:
+    """(level, name) from the outermost cluster in: account, region, stack, then groups."""
+    inherited = inherited or {}
+    levels = tuple(
+        (str(level["attr"]), str(data.get(level["attr"]) or inherited[level["attr"]]))
+        for level in style().get("cluster_levels") or ()
+        if data.get(level["attr"]) or inherited.get(level["attr"])
+    )
+    return levels + tuple(("group", str(g)) for g in data.get("group") or ())
+
+
+def _inherited_levels(
+    nodes: list[Node], edges: list[Edge], refs: list[tuple[str, str, str]]
+) -> dict[str, dict[str, str]]:
+    """Account/region/stack for the nodes a rewrite added (no source location: a DLQ, an
+    authorizer), in a design where other nodes have them: the one value shared by the
+    nodes that reference it (its DLQ owner), else by its neighbours. Without a single
+    such value it stays outside (nothing is guessed); declared nodes and clients keep
+    what their source says."""
+    levels = [str(level["attr"]) for level in style().get("cluster_levels") or ()]
+    data = dict(nodes)
+    used = [lv for lv in levels if any(d.get(lv) for d in data.values())]
+    if not used:
+        return {}
+    owners: dict[str, set[str]] = {}
+    for a, b, _ in refs:
+        owners.setdefault(b, set()).add(a)
+    neighbours: dict[str, set[str]] = {}
+    for a, b, _ in edges:
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    out: dict[str, dict[str, str]] = {}
+    for name, d in nodes:
+        if d.get("loc") is not None or catalog.category_of(str(d.get("kind"))) == "client":
+            continue
+        for level in used:
+            if d.get(level):
+                continue
+            for around in (owners.get(name, set()), neighbours.get(name, set())):
+                values = {str(data[n][level]) for n in around if n in data and data[n].get(level)}
+                if len(values) == 1:
+                    out.setdefault(name, {})[level] = values.pop()
+                    break
+    return out
+
+
+def _cluster(ident: str, path: tuple[tuple[str, str], ...]) -> pydot.Cluster:
+    level, name = path[-1]
+    spec = next((c for c in style().get("cluster_levels") or () if c["attr"] == level), None)
+    if spec is None:  # a DSL group: grey, darker with depth
+        depth = sum(1 for lv, _ in path if lv == "group")
+        fill, color, line = GROUP_FILLS[(depth - 1) % len(GROUP_FILLS)], "#8D99A6", "solid"
+        label = f"<<B>{escape(name)}</B>>"
+    else:
+        fill, color, line = spec["fill"], spec["color"], spec["style"]
+        word = f'<FONT POINT-SIZE="9" COLOR="#545B64">{escape(spec["word"])}</FONT>'
+        label = f"<<B>{escape(name)}</B>&#160;{word}>"
+    return pydot.Cluster(
+        ident,
+        label=label,
+        style=quote(f"rounded,filled,{line}" if line != "solid" else "rounded,filled"),
+        color=quote(color),
+        fillcolor=quote(fill),
+        fontcolor=quote("#232F3E"),
+        labelloc="t",
+        fontsize="11",
+    )
+
+
+def _add_architecture(
+    root: pydot.Dot | pydot.Subgraph,
+    nodes: list[Node],
+    edges: list[Edge],
+    *,
+    entries: list[str],
+    statuses: GraphDiff | None = None,
+    prefix: str = "",
+    refs: list[tuple[str, str, str]] = (),  # type: ignore[assignment]
+    use_icons: bool = False,
+    errors: dict[str, int | None] | None = None,
+) -> Drawn:
+    """Nodes into nested clusters, entry points on the first rank, then edges; returns
+    what was drawn, for the legend."""
+    drawn = Drawn()
+    errors = errors or {}
+    clusters: dict[tuple[tuple[str, str], ...], pydot.Dot | pydot.Subgraph] = {(): root}
+    inherited = _inherited_levels(nodes, edges, list(refs))
+    where = {name: _cluster_path(d, inherited.get(name)) for name, d in nodes}
+    paths = sorted({p[:i] for p in where.values() for i in range(1, len(p) + 1)})
+    for index, path in enumerate(paths):
+        cluster = _cluster(f"{prefix.rstrip(':')}_g{index}" if prefix else f"g{index}", path)
+        clusters[path[:-1]].add_subgraph(cluster)
+        clusters[path] = cluster
+    for name, data in nodes:
+        status = statuses.nodes.get(name) if statuses else None
+        changes = statuses.node_changes.get(name) if statuses else None
+        badge: int | bool | None = errors[name] if name in errors and status != "removed" else False
+        if status and status != "same":
+            drawn.statuses.add(status)
+        drawn.badges |= badge is not False
+        attrs = _node_attrs(name, data, status, use_icons=use_icons, changes=changes, badge=badge)
+        clusters[where[name]].add_node(pydot.Node(quote(prefix + name), **attrs))
+    if entries:
+        rank = pydot.Subgraph(rank="source")
+        for name in entries:
+            rank.add_node(pydot.Node(quote(prefix + name)))
+        root.add_subgraph(rank)
+    for a, b, data in edges:
+        status = statuses.edges.get((a, b)) if statuses else None
+        changes = statuses.edge_changes.get((a, b)) if statuses else None
+        if status and status != "same":
+            drawn.statuses.add(status)
+        drawn.modes.add(str(data.get("mode") or "sync"))
+        root.add_edge(pydot.Edge(quote(prefix + a), quote(prefix + b), **_edge_attrs(data, status, changes)))
+    for a, b, prop in refs:
+        status = statuses.refs.get((a, b, prop)) if statuses else None
+        if status and status != "same":
+            drawn.statuses.add(status)
+        drawn.refs = True
+        root.add_edge(pydot.Edge(quote(prefix + a), quote(prefix + b), **_ref_attrs(prop, status)))
+    return drawn
 
 
 def _entries(*archs: Architecture) -> list[str]:
@@ -200,54 +331,55 @@ def _union_entries(before: Architecture, after: Architecture) -> list[str]:
     )
 
 
-def _arch_parts(
-    arch: Architecture,
-) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, str, dict[str, Any]]]]:
+def _arch_parts(arch: Architecture) -> tuple[list[Node], list[Edge]]:
     nodes = [(n, arch.graph.nodes[n]) for n in arch.node_names()]
     return nodes, arch.edges_sorted()
 
 
-def _html_title(title: str | None, lines: list[str]) -> str | None:
-    rows = []
-    if title:
-        rows.append(f'<TR><TD ALIGN="LEFT"><B>{escape(title)}</B></TD></TR>')
-    rows += [f'<TR><TD ALIGN="LEFT">{escape(line)}</TD></TR>' for line in lines]
-    if not rows:
+def _footer(parts: list[str], key: str | None = None) -> str | None:
+    """The graph label: the title, then the totals with the legend to their right (side
+    by side, so neither is stretched to the other's width: Graphviz widens a nested table
+    to its cell)."""
+    head, body = (parts[0] if parts else ""), [p for p in parts[1:] if p]
+    if not (head or body or key):
         return None
-    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">' + "".join(rows) + "</TABLE>>"
+    rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="3">{head}</TD></TR>'] if head else []
+    if body or key:
+        left = "<BR/>".join(body) if all("<TABLE" not in b for b in body) else "".join(body)
+        right = f'<TD WIDTH="30"></TD><TD ALIGN="LEFT" VALIGN="TOP">{key}</TD>' if key else ""
+        rows.append(f'<TR><TD ALIGN="LEFT" VALIGN="TOP" BALIGN="LEFT">{left}</TD>{right}</TR>')
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
+            + "".join(rows) + "</TABLE>>")
 
 
-def diagram(arch: Architecture, *, estimate: Any = None, title: str | None = None) -> pydot.Dot:
-    """One architecture in the category visual language, totals under it when estimated."""
-    g = _graph(arch.name)
+def _bold(text: str | None) -> str:
+    return f"<B>{escape(text)}</B>" if text else ""
+
+
+def diagram(
+    arch: Architecture,
+    *,
+    estimate: Any = None,
+    title: str | None = None,
+    icons: bool = True,
+    errors: Any = None,
+) -> pydot.Dot:
+    """One architecture in the diagrams' visual language, totals and legend under it.
+
+    `errors`: findings, {node: count} or node names whose nodes get the error badge."""
+    use_icons = _use_icons(icons)
     nodes, edges = _arch_parts(arch)
-    _add_architecture(g, nodes, edges, entries=_entries(arch), refs=ref_edges(arch))
-    label = _html_title(title or arch.name, [figures.one_line(estimate)] if estimate is not None else [])
+    g = _graph(arch.name, edges=len(edges), use_icons=use_icons)
+    drawn = _add_architecture(g, nodes, edges, entries=_entries(arch), refs=ref_edges(arch),
+                              use_icons=use_icons, errors=badges.normalize(errors))
+    label = _footer(
+        [_bold(title or arch.name), escape(figures.one_line(estimate)) if estimate is not None else ""],
+        legend.table(drawn),
+    )
     if label:
         g.set("label", label)
+    g.drawn = drawn  # type: ignore[attr-defined]
     return g
-
-
-def _legend_rows(with_status: bool) -> str:
-    """Legend cells: diff statuses (colour, mark, outline) and the edge modes."""
-    from advisor.render.style import style
-
-    cells = []
-    if with_status:
-        for status in ("removed", "added", "changed"):
-            st = style()["status"][status]
-            outline = ", dashed" if st["dashed"] else ""
-            cells.append(
-                f'<TD BGCOLOR="{st["fill"]}" BORDER="1" COLOR="{st["color"]}">'
-                f'<FONT COLOR="{st["color"]}"><B>{escape(st["mark"])}</B>&#160;'
-                f"{escape(st['word'])}{outline}</FONT></TD>"
-            )
-    for mode in ("sync", "async", "stream", "poll"):
-        cells.append(f'<TD BORDER="0">{escape(style()["modes"][mode]["word"])}</TD>')
-    cells.append(
-        f'<TD BORDER="0"><FONT COLOR="{REF_COLOR}">dlq / on_failure (grey, hollow arrow)</FONT></TD>'
-    )
-    return "<TR>" + "".join(cells) + "</TR>"
 
 
 def _totals_table(before_est: Any, after_est: Any) -> str:
@@ -275,17 +407,6 @@ def _totals_table(before_est: Any, after_est: Any) -> str:
     return '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">' + "".join(rows) + "</TABLE>"
 
 
-def _footer(title: str, before_est: Any, after_est: Any) -> str:
-    parts = [f'<TR><TD ALIGN="LEFT"><B>{escape(title)}</B></TD></TR>']
-    if before_est is not None or after_est is not None:
-        parts.append(f'<TR><TD ALIGN="LEFT">{_totals_table(before_est, after_est)}</TD></TR>')
-    legend = (
-        '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="4" CELLPADDING="3">' + _legend_rows(True) + "</TABLE>"
-    )
-    parts.append(f'<TR><TD ALIGN="LEFT">{legend}</TD></TR>')
-    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">' + "".join(parts) + "</TABLE>>"
-
-
 def diff_diagram(
     before: Architecture,
     after: Architecture,
@@ -293,14 +414,18 @@ def diff_diagram(
     before_estimate: Any = None,
     after_estimate: Any = None,
     title: str | None = None,
+    icons: bool = True,
+    errors: Any = None,
 ) -> pydot.Dot:
     """The union of before and after, each element marked removed/added/changed.
 
-    A changed or added element is drawn as it is after the rewrite; a removed one as it
-    was before. The legend and the before/after/delta totals sit under the graph.
-    """
+    A changed or added element is drawn as it is after the rewrite (a changed one lists
+    what changed); a removed one as it was before, with its mode's line style. `errors`
+    (findings, {node: count} or names) are the error findings left after the rewrite:
+    badges on the nodes that still exist. The before/after/delta totals and a legend of
+    what is drawn sit under the graph."""
+    use_icons = _use_icons(icons)
     status = diff(before, after)
-    g = _graph(after.name or before.name)
     nodes = []
     for name, st in status.nodes.items():
         src = before if st == "removed" else after
@@ -309,18 +434,26 @@ def diff_diagram(
     for (a, b), st in status.edges.items():
         src = before if st == "removed" else after
         edges.append((a, b, src.graph.edges[a, b]))
-    _add_architecture(
+    g = _graph(after.name or before.name, edges=len(edges), use_icons=use_icons)
+    drawn = _add_architecture(
         g,
         nodes,
         edges,
         entries=_union_entries(before, after),
         statuses=status,
         refs=list(status.refs),
+        use_icons=use_icons,
+        errors=badges.normalize(errors),
     )
-    g.set(
-        "label",
-        _footer(title or f"{before.name}: before -> after", before_estimate, after_estimate),
+    totals = (
+        _totals_table(before_estimate, after_estimate)
+        if before_estimate is not None or after_estimate is not None
+        else ""
     )
+    g.set("label", _footer([_bold(title or f"{before.name}: before -> after"), totals],
+                           legend.table(drawn)))
+    g.drawn = drawn  # type: ignore[attr-defined]
+    g.diff = status  # type: ignore[attr-defined]
     return g
 
 
@@ -331,26 +464,35 @@ def compare_diagram(
     before_estimate: Any = None,
     after_estimate: Any = None,
     title: str | None = None,
+    icons: bool = True,
+    errors: Any = None,
+    before_errors: Any = None,
 ) -> pydot.Dot:
-    """Before and after side by side in one image: removed parts marked on the left,
-    added and changed parts on the right, each side's totals under it."""
+    """Before and after in one image, before on top: removed parts marked on the before
+    side, added and changed parts on the after side, each side's totals under it.
+    `before_errors` badge the before side (found), `errors` the after side (remaining)."""
+    use_icons = _use_icons(icons)
     status = diff(before, after)
-    g = _graph(after.name or before.name)
+    g = _graph(after.name or before.name,
+               edges=before.graph.number_of_edges() + after.graph.number_of_edges(),
+               use_icons=use_icons)
+    drawn = Drawn()
     # dot stacks LR clusters bottom-up in the order they are given: after first puts
     # "before" on top, so the eye reads top (before) to bottom (after).
-    for side, arch, est in (("after", after, after_estimate), ("before", before, before_estimate)):
-        keep = {"removed", "changed"} if side == "before" else {"added", "changed"}
+    for side, arch, est, errs in (("after", after, after_estimate, errors),
+                                  ("before", before, before_estimate, before_errors)):
+        keep = {"removed"} if side == "before" else {"added", "changed"}
         marks = GraphDiff(
             nodes={n: (s if s in keep else "same") for n, s in status.nodes.items()},
             edges={e: (s if s in keep else "same") for e, s in status.edges.items()},
+            refs={r: (s if s in keep else "same") for r, s in status.refs.items()},
+            node_changes=status.node_changes if side == "after" else {},
+            edge_changes=status.edge_changes if side == "after" else {},
         )
-        if side == "before":  # on the left, "changed" shows what it was: no mark needed twice
-            marks.nodes = {n: ("same" if s == "changed" else s) for n, s in marks.nodes.items()}
-            marks.edges = {e: ("same" if s == "changed" else s) for e, s in marks.edges.items()}
         totals = figures.one_line(est) if est is not None else ""
         cluster = pydot.Cluster(
             side,
-            label=_html_title(side.capitalize(), [totals] if totals else []),
+            label=_footer([_bold(side.capitalize()), escape(totals)]),
             style=quote("rounded"),
             color=quote("#8D99A6"),
             labelloc="b",
@@ -358,8 +500,7 @@ def compare_diagram(
             fontsize="12",
         )
         nodes, edges = _arch_parts(arch)
-        marks.refs = {r: (s if s in keep else "same") for r, s in status.refs.items()}
-        _add_architecture(
+        drawn.update(_add_architecture(
             cluster,
             nodes,
             edges,
@@ -367,7 +508,9 @@ def compare_diagram(
             statuses=marks,
             prefix=f"{side}:",
             refs=ref_edges(arch),
-        )
+            use_icons=use_icons,
+            errors=badges.normalize(errs),
+        ))
         g.add_subgraph(cluster)
     # each side's own entry points, on one shared first rank: the two sides line up
     rank = pydot.Subgraph(rank="source")
@@ -377,9 +520,8 @@ def compare_diagram(
         rank.add_node(pydot.Node(quote(ident)))
     if ranked:
         g.add_subgraph(rank)
-    legend = '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="4" CELLPADDING="3">'
-    if title:
-        legend += f'<TR><TD ALIGN="LEFT" COLSPAN="7"><B>{escape(title)}</B></TD></TR>'
-    legend += _legend_rows(True) + "</TABLE>>"
-    g.set("label", legend)
+    label = _footer([_bold(title)], legend.table(drawn))
+    if label:
+        g.set("label", label)
+    g.drawn = drawn  # type: ignore[attr-defined]
     return g

@@ -1,8 +1,12 @@
-"""Running the real Graphviz `dot` on a pydot graph, and making its output reproducible.
+"""Running the real Graphviz `dot` on a pydot graph, and making its output reproducible
+and self-contained.
 
 `dot` writes a version comment into SVG; it is removed so the bytes do not change with
-the Graphviz build. DOT output is pydot's source text (what was laid out), which is
-stable because the builders sort everything.
+the Graphviz build, and the icon files it references are embedded (advisor.render.icons),
+so an SVG needs nothing beside it. PNG is drawn at a document resolution (style.yaml
+`png_dpi`, or `dpi=`), scaled down to stay under `png_max_pixels` on its longest side.
+DOT output is pydot's source text (what was laid out), which is stable because the
+builders sort everything.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from pathlib import Path
 import pydot
 
 from advisor.errors import AdvisorError, Diagnostic
+from advisor.render import icons
+from advisor.render.style import style
 
 FORMATS = ("svg", "png", "dot")
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
@@ -24,8 +30,18 @@ def dot_available() -> bool:
     return shutil.which("dot") is not None
 
 
-def render_bytes(graph: pydot.Dot, fmt: str = "svg") -> bytes:
-    """The graph as svg / png (through `dot`) or dot (its source)."""
+def png_args(dpi: float | None = None) -> list[str]:
+    """`dot` flags for a PNG at `dpi` (style.yaml `png_dpi` by default) whose longest side
+    stays under `png_max_pixels` (dot scales a larger drawing down to that size)."""
+    dpi = float(dpi or style().get("png_dpi", 96))
+    if not 24 <= dpi <= 1200:
+        raise ValueError(f"dpi {dpi:g} is out of range; use 24 to 1200")
+    inches = float(style().get("png_max_pixels", 16000)) / dpi
+    return [f"-Gdpi={dpi:g}", f"-Gsize={inches:.2f},{inches:.2f}"]
+
+
+def render_bytes(graph: pydot.Dot, fmt: str = "svg", *, dpi: float | None = None) -> bytes:
+    """The graph as svg / png (through `dot`) or dot (its source); `dpi` for PNG."""
     if fmt == "dot":
         return graph.to_string().encode("utf-8")
     if fmt not in FORMATS:
@@ -42,9 +58,10 @@ def render_bytes(graph: pydot.Dot, fmt: str = "svg") -> bytes:
                 )
             ]
         )
-    data: bytes = graph.create(prog="dot", format=fmt)
+    prog = ["dot", *png_args(dpi)] if fmt == "png" else "dot"
+    data: bytes = graph.create(prog=prog, format=fmt)
     if fmt == "svg":
-        data = clean_svg(data.decode("utf-8")).encode("utf-8")
+        data = icons.embed(clean_svg(data.decode("utf-8"))).encode("utf-8")
     return data
 
 
@@ -64,9 +81,16 @@ def inline_svg(svg: str) -> str:
     return body.replace("xlink:", "")
 
 
-def write(graph: pydot.Dot, path: Path | str, fmt: str | None = None) -> Path:
+def scalable_svg(svg: str) -> str:
+    """The SVG sized by its container (width 100%, height from the viewBox) instead of
+    its natural size in points: for a page that shows a large diagram in a zoomable or
+    full-width view."""
+    return re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg width="100%"', svg, count=1)
+
+
+def write(graph: pydot.Dot, path: Path | str, fmt: str | None = None, *, dpi: float | None = None) -> Path:
     """Render to a file; the format comes from the suffix when not given."""
     path = Path(path)
     fmt = fmt or path.suffix.lstrip(".")
-    path.write_bytes(render_bytes(graph, fmt))
+    path.write_bytes(render_bytes(graph, fmt, dpi=dpi))
     return path

@@ -12,8 +12,8 @@ Writers only read a `Report` (advisor.pipeline); they never run the engine.
 | markdown | markdown  | diagrams (name -> href, or callable result -> dict), title |
 | sarif    | sarif     | — |
 | junit    | junit     | fail_on (error, warning, info; default warning) |
-| html     | htmlout   | diagrams (bool, default True: inline SVG via Graphviz), title |
-| mermaid  | mermaid   | side ("after" default, or "before") |
+| html     | htmlout   | diagrams (bool, default True: inline SVG via Graphviz), title, icons (bool) |
+| mermaid  | mermaid   | side ("after" default, "before", or "diff": the union with the diff marks) |
 """
 
 from __future__ import annotations

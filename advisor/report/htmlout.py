@@ -60,7 +60,8 @@ caption { text-align: left; color: var(--muted); font-size: .9em; padding-bottom
 """
 
 
-def write(report: Any, *, diagrams: bool = True, title: str | None = None, **_: Any) -> str:
+def write(report: Any, *, diagrams: bool = True, title: str | None = None, icons: bool = True,
+          **_: Any) -> str:
     results = list(report.results)
     head_title = title or (
         f"Architecture review: {common.arch_name(results[0])}"
@@ -81,7 +82,7 @@ def write(report: Any, *, diagrams: bool = True, title: str | None = None, **_: 
         f'<p class="meta">{escape(_summary_line(report))}</p>',
     ]
     for r in results:
-        parts.append(_result(r, diagrams=diagrams, show_source=len(results) > 1,
+        parts.append(_result(r, diagrams=diagrams, show_source=len(results) > 1, icons=icons,
                              report=report))
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"
@@ -97,7 +98,8 @@ def _delta_class(text: str) -> str:
     return "delta-down" if text.startswith("-") else "delta-up" if text.startswith("+") else ""
 
 
-def _result(result: Any, *, diagrams: bool, show_source: bool, report: Any = None) -> str:
+def _result(result: Any, *, diagrams: bool, show_source: bool, icons: bool = True,
+            report: Any = None) -> str:
     """One result's section; `report`: for its rule docs (references)."""
     # several files: each file is an h2, its sections h3 and pillars h4
     h2, h3 = ("h3", "h4") if show_source else ("h2", "h3")
@@ -150,7 +152,7 @@ def _result(result: Any, *, diagrams: bool, show_source: bool, report: Any = Non
     else:
         out.append("<p>No cost or latency estimate was made for this run.</p>")
     if diagrams:
-        out.append(_diagrams(result, h2))
+        out.append(_diagrams(result, h2, icons=icons))
     out.append(f"<{h2}>Findings</{h2}>")
     if not result.findings:
         out.append("<p>No findings.</p>")
@@ -219,17 +221,17 @@ def _legible(svg: str) -> str:
     return svg.replace("<svg", f'<svg style="min-width: {round(float(match.group(1)) * 0.6)}pt"', 1)
 
 
-def _diagrams(result: Any, h: str = "h2") -> str:
+def _diagrams(result: Any, h: str = "h2", *, icons: bool = True) -> str:
     from advisor.render import dot_available, inline_svg, render_bytes, result_diagrams
 
     if result.before is None:
         return ""
     if not dot_available():
         return f"<{h}>Diagrams</{h}><p>Graphviz <code>dot</code> is not installed; no diagrams.</p>"
-    graphs = result_diagrams(result)
+    graphs = result_diagrams(result, icons=icons)
     out = [f"<{h}>Diagrams</{h}>"]
     for key, caption in (
-        ("diff", "What changed (removed -, added +, changed ~)"),
+        ("diff", "What changed (removed ✕, added +, changed ~)"),
         ("before", "Before"),
         ("after", "After"),
     ):

@@ -183,9 +183,9 @@ def cost_cmd(
         if do_sweep:
             from advisor.estimate.sweep import sweep
 
-            sw = sweep(arch, after=result.after, region=region, requests=requests,
+            sw = sweep(arch, after=result.after,
                        glue_rewrites=_glue_rewrites(arch, result.findings),
-                       free_tier=free_tier, pricing_file=pricing_file)
+                       **options.estimate_kwargs())
     except AdvisorError as exc:
         click.echo(exc.render(), err=True)
         sys.exit(ExitCode.INPUT)

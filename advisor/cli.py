@@ -1,10 +1,8 @@
 """The `advisor` command: a click group; each sub-command lives in advisor/commands/.
 
-Exit codes (documented in the README, tested in tests/test_cli.py):
-    0  clean (no finding at or above --fail-on)
-    1  findings at or above the --fail-on threshold
-    2  input errors (a file that could not be read or parsed)
-    3  internal error (a bug: reported, never a bare traceback)
+Exit codes: `advisor.errors.ExitCode` (documented in the README, tested in
+tests/test_cli_analyze.py): 0 clean, 1 findings at or above --fail-on, 2 input errors,
+3 internal error (a bug: reported, never a bare traceback).
 """
 
 from __future__ import annotations
@@ -16,18 +14,14 @@ import traceback
 import click
 
 from advisor import __version__
-
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_INPUT = 2
-EXIT_INTERNAL = 3
+from advisor.errors import ExitCode
 
 # Each module defines `register(group: click.Group) -> None`.
 COMMAND_MODULES = (
     "advisor.commands.core",  # check, fmt, graph
     "advisor.commands.importing",  # import
-    "advisor.commands.analyze",  # analyze, optimize
-    "advisor.commands.catalog",  # patterns, explain
+    "advisor.commands.analyze",  # analyze
+    "advisor.commands.catalog",  # patterns, explain, optimize
     "advisor.commands.cost",  # cost, pricing
     "advisor.commands.usage",  # usage
     "advisor.commands.report",  # report
@@ -47,13 +41,7 @@ def cli() -> None:
 
 def _register_all() -> None:
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue  # command not built yet
-            raise
-        module.register(cli)
+        importlib.import_module(name).register(cli)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -65,17 +53,17 @@ def main(argv: list[str] | None = None) -> None:
         raise
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     except OSError as exc:  # an output path that cannot be written, a full disk, ...
         where = f": {exc.filename}" if exc.filename else ""
         click.echo(f"advisor: cannot write or read{where}: {exc.strerror or exc}", err=True)
         click.echo("hint: check that the directory exists and is writable", err=True)
-        sys.exit(EXIT_INPUT)
+        sys.exit(ExitCode.INPUT)
     except Exception as exc:  # a bug, not bad input
         click.echo(f"advisor: internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("please report it with the input that caused it; details:", err=True)
         click.echo("".join(traceback.format_exception(exc)[-3:]).rstrip(), err=True)
-        sys.exit(EXIT_INTERNAL)
+        sys.exit(ExitCode.INTERNAL)
 
 
 if __name__ == "__main__":

@@ -30,9 +30,10 @@ from typing import Any
 import yaml
 
 from advisor.errors import AdvisorError, Diagnostic, did_you_mean
+from advisor.vocabulary import SEVERITIES
 
 YAML_NAMES = (".archadvisor.yaml", ".archadvisor.yml")
-SEVERITY_CHOICES = ("error", "warning", "info")
+SEVERITY_CHOICES = SEVERITIES
 APPLY_CHOICES = ("default", "all", "none")
 
 _RATE = re.compile(

@@ -3,7 +3,8 @@
 Every front end (DSL, CloudFormation, Terraform) reports problems as `Diagnostic`s: a
 path, a 1-based line and column, a message, and a suggestion where one exists. They are
 collected (several per file where the parser can go on) and raised together in one
-`AdvisorError`, so the CLI can print them all and exit 2 without a traceback.
+`AdvisorError`, so the CLI can print them all and exit `ExitCode.INPUT` (2) without a
+traceback. `ExitCode` is the one table of the command's exit codes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,17 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The exit codes of every `advisor` command (README, "Exit codes"); the worst wins."""
+
+    CLEAN = 0  # no finding at or above --fail-on
+    FINDINGS = 1  # findings at or above the --fail-on threshold (fmt --check: would change)
+    INPUT = 2  # input errors: a file could not be read, parsed or analysed in time
+    INTERNAL = 3  # internal error: a bug (an unexpected exception, a worker that died)
+    INTERRUPTED = 130  # Ctrl+C (128 + SIGINT, the shell's convention)
 
 
 @dataclass(frozen=True, order=True)

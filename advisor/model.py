@@ -2,7 +2,7 @@
 
 Every front end (DSL, CloudFormation/SAM, Terraform) builds one of these; the engine,
 the estimates and the writers only ever read one. That is the one-way data flow of
-DESIGN.md: frontends know nothing of patterns, patterns nothing of file formats.
+docs/internals.md: frontends know nothing of patterns, patterns nothing of file formats.
 
 Node attributes (graph.nodes[name]):
     kind       catalog kind name (`lambda`, `sqs`, ...; `resource` for anything else)
@@ -29,7 +29,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import networkx as nx
 
@@ -48,6 +48,31 @@ class Location:
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "line": self.line, "column": self.column}
+
+
+Props = dict[str, Any]  # prop name -> typed value in internal units (heterogeneous)
+
+
+class NodeAttrs(TypedDict, total=False):
+    """The attribute dict of a node (`graph.nodes[name]`); see the module docstring."""
+
+    kind: str
+    props: Props
+    loc: Location | None
+    group: tuple[str, ...]
+    ignore: frozenset[str]
+    source_id: str | None
+    stack: str | None
+    prop_locs: dict[str, Location]
+
+
+class EdgeAttrs(TypedDict, total=False):
+    """The attribute dict of an edge (`graph.edges[a, b]`); see the module docstring."""
+
+    mode: str | None
+    label: str | None
+    props: Props
+    loc: Location | None
 
 
 @dataclass
@@ -146,7 +171,7 @@ class Architecture:
     def kind(self, name: str) -> str:
         return str(self.graph.nodes[name]["kind"])
 
-    def props(self, name: str) -> dict[str, Any]:
+    def props(self, name: str) -> Props:
         return dict(self.graph.nodes[name]["props"])
 
     def location_of(self, name: str, prop: str | None = None) -> Location | None:
@@ -163,7 +188,7 @@ class Architecture:
         """Names in a stable order (sorted), for deterministic output."""
         return sorted(self.graph.nodes)
 
-    def edges_sorted(self) -> list[tuple[str, str, dict[str, Any]]]:
+    def edges_sorted(self) -> list[tuple[str, str, EdgeAttrs]]:
         return sorted(self.graph.edges(data=True), key=lambda e: (e[0], e[1]))
 
     def nodes_of_kind(self, *kinds: str) -> Iterator[str]:

@@ -2,29 +2,37 @@
 
 `analyze_source` runs one input end to end and never raises for bad input: problems
 become `errors` on the FileResult, so a batch can go on. Writers (advisor.report) only
-read a `Report`; the JSON contract of DESIGN.md is `Report.to_dict()`.
+read a `Report`; the JSON contract (docs/internals.md, "The JSON report") is
+`Report.to_dict()`.
+
+`run_engine` is the one engine entry of every command (analyze, optimize, cost, the app):
+the run's engine for the options' pattern set (built once), fed with the estimates'
+per-node traffic (`node_traffic`, for the rules that depend on load) and judged by the
+estimates at the options' region, traffic and pricing (`Estimates.judge`). The flow is
+one way: the engine hands back findings and the rewritten design, then the pipeline
+estimates both sides and attaches every alternative's deltas in one place
+(`attach_deltas`), from the same estimates the judge used.
 """
 
 from __future__ import annotations
 
 import functools
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.errors import AdvisorError, Diagnostic
 from advisor.model import Architecture
+from advisor.vocabulary import PILLARS, SEVERITIES
 
 SCHEMA_VERSION = 1
-SEVERITIES = ("error", "warning", "info")
-PILLARS = (
-    "operational-excellence",
-    "security",
-    "reliability",
-    "performance-efficiency",
-    "cost-optimization",
-    "sustainability",
-)
+
+__all__ = [
+    "PILLARS", "SCHEMA_VERSION", "SEVERITIES", "Estimates", "FileResult", "Options",
+    "Report", "analyze_architecture", "analyze_source", "attach_deltas", "builtin_rule_docs",
+    "engine_for", "load_architecture", "node_traffic", "rule_docs", "run_engine",
+]
 
 
 @dataclass
@@ -44,6 +52,14 @@ class Options:
     # Terraform root variables: `--var-file FILE` paths and `--var NAME=VALUE` texts
     tf_var_files: tuple[str, ...] = ()
     tf_vars: tuple[str, ...] = ()
+    pricing_file: str | None = None  # a pricing YAML instead of the bundled region's
+    free_tier: bool | str = False  # subtract the AWS free tier allowances ("12-month": those too)
+
+    def estimate_kwargs(self) -> dict[str, Any]:
+        """The arguments of `advisor.estimate.estimate` these options ask for."""
+        return {"region": self.region, "requests": self.requests,
+                "free_tier": self.free_tier, "pricing_file": self.pricing_file,
+                "usage": self.usage_file}
 
 
 @dataclass
@@ -66,6 +82,17 @@ class FileResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def assumptions(self) -> dict[str, Any]:
+        """What this result's estimates rest on, for the writers and the app:
+        {"workload": text, "rows": [...]}, each row with its one-line rendering `line`."""
+        from advisor.estimate.assumptions import assumption_line, assumptions_for
+
+        told = assumptions_for(self)
+        for row in told["rows"]:
+            row["line"] = assumption_line(row)
+        return told
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -93,11 +120,34 @@ def _side(arch: Architecture | None, est: Any) -> dict[str, Any] | None:
     return side
 
 
+def rule_docs(patterns: Iterable[Any]) -> dict[str, dict[str, Any]]:
+    """What a writer shows about each rule (title, description, rationale, references,
+    pillar, severity), by rule id."""
+    return {p.id: {"title": p.title, "description": p.description, "rationale": p.rationale,
+                   "references": list(p.references), "pillar": p.pillar,
+                   "severity": p.severity} for p in patterns}
+
+
+@functools.cache
+def _builtin_rule_docs() -> dict[str, dict[str, Any]]:
+    from advisor.engine.loader import builtin_patterns
+
+    return rule_docs(builtin_patterns())
+
+
+def builtin_rule_docs() -> dict[str, dict[str, Any]]:
+    """The rule docs of the built-in catalog (a Report's default `rules`)."""
+    return dict(_builtin_rule_docs())
+
+
 @dataclass
 class Report:
-    """Results of a run, in input order, with a summary."""
+    """Results of a run, in input order, with a summary; `rules` documents the catalog's
+    rules for the writers (SARIF rule metadata, JUnit test cases, references), so a
+    writer needs nothing but the Report."""
 
     results: list[FileResult] = field(default_factory=list)
+    rules: dict[str, dict[str, Any]] = field(default_factory=builtin_rule_docs)
 
     def summary(self) -> dict[str, Any]:
         by_sev: Counter[str] = Counter()
@@ -132,53 +182,104 @@ def load_architecture(
 ) -> Architecture:
     """Read a DSL file or a template (detected by content); raises AdvisorError.
     `var_files` / `var_values` are Terraform's `--var-file` / `--var NAME=VALUE`."""
-    try:
-        from advisor.importers import load_any
-    except ImportError:  # importers not installed: DSL only
-        from advisor.dsl import parse_file, parse_text
+    from advisor.importers import load_any
 
-        return parse_text(text, path) if text is not None else parse_file(path)
     if var_files or var_values:
         return load_any(path, text, var_files=var_files, var_values=var_values)
     return load_any(path, text)
 
 
+# ---------------------------------------------------------------------- estimates
+class Estimates:
+    """The estimates of one analysis at the options' region, traffic and pricing: each
+    design is estimated once (by identity), so the engine's judge and the report's
+    figures are the same numbers. Made per analysis and dropped with it."""
+
+    def __init__(self, options: Options) -> None:
+        from advisor.estimate import estimate
+        from advisor.memo import by_identity
+
+        kwargs = options.estimate_kwargs()
+        self.of = by_identity(lambda arch: estimate(arch, **kwargs))
+
+    def judge(self, before: Architecture, after: Architecture,
+              ) -> tuple[float | None, float | None]:
+        """The engine's judge (advisor.engine.Judge): (cost delta USD/month, latency delta
+        ms), after minus before; the latency by the estimates' one rule
+        (`Estimate.latency_delta_from`), None when it cannot be told."""
+        b, a = self.of(before), self.of(after)
+        cost = float(a.monthly_usd) - float(b.monthly_usd)
+        try:
+            latency: float | None = float(a.latency_delta_from(b))
+        except (AttributeError, KeyError, TypeError):
+            latency = None
+        return cost, latency
+
+
+def attach_deltas(before: Architecture, findings: Iterable[Any], estimates: Estimates) -> None:
+    """Set `cost_delta_usd_month` and `latency_delta_ms` (after minus before) on every
+    alternative of every finding, by the estimates' one rule
+    (`advisor.estimate.attach_alternative_deltas`) and from the analysis's estimates: the
+    one place deltas are attached. Advice (no `after`) changes nothing: 0 and 0."""
+    from advisor.estimate import attach_alternative_deltas
+
+    attach_alternative_deltas(before, findings, estimates.of(before),
+                              estimate_of=estimates.of)
+
+
+def node_traffic(arch: Architecture) -> dict[str, float]:
+    """Executions per month of every node, from the design's own stated traffic (entry
+    rate, node `requests`, schedules, fan-out, filters, batches: the estimates'
+    propagation) and no assumed default rate: what the engine's traffic-dependent rules
+    read (`Engine(traffic=...)`)."""
+    from advisor.estimate.propagate import propagate
+
+    stated = arch.workload.get("requests")
+    wl = propagate(arch, requests=float(stated) if stated is not None else 0.0)
+    return {n: float(load.invocations) for n, load in wl.nodes.items()}
+
+
+# ---------------------------------------------------------------------- the engine
 @functools.cache
 def _engine(pattern_dirs: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...]) -> Any:
-    """One engine per pattern set for the whole run: a batch of many files reads the
-    user's pattern packs once, not once per file."""
     from advisor.engine import Engine
 
-    return Engine.default(extra_dirs=pattern_dirs, select=select, ignore=ignore)
+    return Engine.default(extra_dirs=pattern_dirs, select=select, ignore=ignore,
+                          traffic=node_traffic)
+
+
+def engine_for(options: Options) -> Any:
+    """The engine of the options' pattern set, one for the whole run: a batch of many
+    files reads the user's pattern packs once, not once per file. Raises AdvisorError
+    for a broken pack or an unknown --select/--ignore prefix."""
+    return _engine(tuple(options.pattern_dirs), tuple(options.select), tuple(options.ignore))
+
+
+def run_engine(arch: Architecture, options: Options,
+               apply: str | Mapping[str, int] | None = None,
+               estimates: Estimates | None = None) -> Any:
+    """The engine's outcome (advisor.engine.Outcome) on `arch`: rewritten by `apply`
+    (default: `options.apply`; a level or {finding id: alternative index}), with default
+    rewrites of cost/performance rules that would cost more and not be faster kept out
+    by the estimates' judge (the finding stays, with a note)."""
+    estimates = estimates or Estimates(options)
+    return engine_for(options).run(arch, apply=options.apply if apply is None else apply,
+                                   judge=estimates.judge)
 
 
 def analyze_architecture(arch: Architecture, options: Options, result: FileResult) -> FileResult:
     """Engine and estimates on an already-built architecture."""
-    from advisor.engine import estimate_judge
-    from advisor.estimate import attach_alternative_deltas, estimate
-
-    engine = _engine(tuple(options.pattern_dirs), tuple(options.select), tuple(options.ignore))
-    # the judge keeps default rewrites of cost/performance rules that would cost more and
-    # not be faster from being applied (the finding stays, with a note)
-    judge = estimate_judge(estimate, region=options.region, requests=options.requests,
-                           usage=options.usage_file)
-    outcome = engine.run(arch, apply=options.apply, judge=judge)
+    estimates = Estimates(options)
+    outcome = run_engine(arch, options, estimates=estimates)
     result.before = arch
     result.findings = list(outcome.findings)
     _construct_paths(result.findings, arch)
     result.after = outcome.after
     result.changes = list(outcome.changes)
     if options.estimates:
-        result.before_estimate = estimate(arch, region=options.region, requests=options.requests,
-                                          usage=options.usage_file)
-        result.after_estimate = estimate(
-            outcome.after, region=options.region, requests=options.requests,
-            usage=options.usage_file,
-        )
-        attach_alternative_deltas(
-            arch, result.findings, result.before_estimate, region=options.region,
-            requests=options.requests, reuse_judged=True, usage=options.usage_file,
-        )
+        result.before_estimate = estimates.of(arch)
+        result.after_estimate = estimates.of(outcome.after)
+        attach_deltas(arch, result.findings, estimates)
     return result
 
 

@@ -6,9 +6,10 @@ render, report, dsl). What lives here is only the glue a page needs:
 - `analyze` runs the pipeline once per input (cached by content hash) without estimates;
   the estimates depend on the traffic slider and the chosen rewrites, so they are made
   separately (`view`) and cached on (input, choice, traffic).
-- `after_for` applies the rewrites the user ticked, through the engine's public
-  `run(arch, apply={finding_id: alternative_index})`: exactly the chosen findings, each
-  with the chosen alternative (the first when a plain set of ids is given).
+- `after_for` applies the rewrites the user ticked, through the pipeline's one engine
+  entry (`advisor.pipeline.run_engine(arch, options, apply={finding_id: index})`):
+  exactly the chosen findings, each with the chosen alternative (the first when a plain
+  set of ids is given).
 - uploads are checked (count, size, suffix, UTF-8) and written only inside a
   `tempfile.TemporaryDirectory`; nothing from them is executed.
 
@@ -36,15 +37,24 @@ import streamlit as st
 
 from advisor.errors import Diagnostic
 from advisor.model import Architecture
-from advisor.pipeline import PILLARS, FileResult, Options, Report, analyze_source
+from advisor.pipeline import (
+    PILLARS,
+    Estimates,
+    FileResult,
+    Options,
+    Report,
+    analyze_source,
+    attach_deltas,
+    run_engine,
+)
 from advisor.resources import bundled
+from advisor.vocabulary import severity_rank
 
 SAMPLES_DIR = bundled("samples")
 
 MAX_FILES = 10
 MAX_BYTES = 2 * 1024 * 1024  # per file
 UPLOAD_SUFFIXES = (".arch", ".yaml", ".yml", ".json", ".template", ".tf")
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_COLOUR = {"error": "red", "warning": "orange", "info": "blue"}
 CACHE_ENTRIES = 32
 CURVE_PER_DECADE = 2  # traffic points per decade on the break-even chart (1K .. 10B)
@@ -130,27 +140,20 @@ class Analysis:
     # finding id -> the alternative the engine applies by default (not always the first:
     # a rewrite the estimates show to cost more and not be faster is skipped)
     default_alternative: dict[str, int] = field(default_factory=dict)
-    engine_error: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.result.before is not None and not self.result.errors
 
 
-def _engine() -> Any:
-    from advisor.engine import Engine
-
-    return Engine.default()
+def _options(requests: float | None = None, estimates: bool = False) -> Options:
+    """The page's pipeline options: default rewrites, the page's region and traffic."""
+    return Options(apply="default", region=REGION, requests=requests, estimates=estimates)
 
 
 def _analysis_from(key: str, name: str, result: FileResult) -> Analysis:
     a = Analysis(key=key, name=name, result=result)
     if not a.ok:
-        return a
-    try:
-        _engine()
-    except Exception as exc:  # engine missing or broken: show the design without findings
-        a.engine_error = f"{type(exc).__name__}: {exc}"
         return a
     for f in result.findings:
         a.choices[f.id] = tuple(i for i, alt in enumerate(f.alternatives)
@@ -165,17 +168,8 @@ def _analysis_from(key: str, name: str, result: FileResult) -> Analysis:
 
 
 def _run_pipeline(name: str, text: str, path: str | None = None) -> FileResult:
-    """The pipeline without estimates; an engine that is missing still leaves `before`."""
-    options = Options(apply="default", estimates=False)
-    try:
-        return analyze_source(path or name, options, text=text)
-    except ImportError:
-        from advisor.pipeline import load_architecture
-
-        result = FileResult(source=name)
-        arch = load_architecture(path or name, text)
-        result.format, result.before, result.after = arch.format, arch, arch
-        return result
+    """The pipeline without estimates (they depend on the traffic slider: `view`)."""
+    return analyze_source(path or name, _options(), text=text)
 
 
 @st.cache_resource(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -249,7 +243,7 @@ def _after_cached(key: str, choice: Choice, _analysis: Analysis) -> tuple[Any, l
     before = _analysis.result.before
     if not choice:
         return before, []
-    outcome = _engine().run(before, apply=dict(choice))
+    outcome = run_engine(before, _options(), apply=dict(choice))
     return outcome.after, list(outcome.changes)
 
 
@@ -260,7 +254,7 @@ def after_for(a: Analysis, selection: Iterable[str] | Mapping[str, int],
     choice = choice_of(a, selection)
     if choice == _default_choice(a) and a.result.after is not None:
         return a.result.after, list(a.result.changes)
-    if a.engine_error or a.result.before is None:
+    if a.result.before is None:
         return a.result.before, []
     return _after_cached(a.key, choice, a)
 
@@ -279,6 +273,8 @@ class View:
     before_estimate: Any = None
     after_estimate: Any = None
     estimate_error: str | None = None
+    # the estimates at this traffic: every design estimated once (alternatives included)
+    estimates: Estimates | None = None
 
     @property
     def key(self) -> str:
@@ -302,15 +298,14 @@ class View:
         return Report(results=[self.file_result()])
 
 
-def _with_deltas(findings: list[Any], before: Architecture, before_est: Any,
-                 requests: float | None) -> list[Any]:
-    """Copies of the findings whose alternatives carry cost/latency deltas at `requests`."""
-    from advisor.estimate import attach_alternative_deltas
-
+def _with_deltas(findings: list[Any], before: Architecture, estimates: Estimates,
+                 ) -> list[Any]:
+    """Copies of the findings whose alternatives carry cost/latency deltas by `estimates`
+    (the view's traffic), attached by the pipeline's one rule."""
     proxies = [SimpleNamespace(alternatives=[SimpleNamespace(
         after=alt.after, cost_delta_usd_month=None, latency_delta_ms=None)
         for alt in f.alternatives]) for f in findings]
-    attach_alternative_deltas(before, proxies, before_est, region=REGION, requests=requests)
+    attach_deltas(before, proxies, estimates)
     out = []
     for f, pf in zip(findings, proxies, strict=True):
         alts = [replace(alt, cost_delta_usd_month=p.cost_delta_usd_month,
@@ -326,10 +321,10 @@ def _view_cached(key: str, selection: Choice, requests: float | None,
     after, changes = after_for(_a, dict(selection))
     view = View(_a, selection, requests, after, changes, list(_a.result.findings))
     try:
-        from advisor.estimate import estimate
-
-        view.before_estimate = estimate(_a.result.before, region=REGION, requests=requests)
-        view.after_estimate = estimate(after, region=REGION, requests=requests)
+        estimates = Estimates(_options(requests, estimates=True))
+        view.before_estimate = estimates.of(_a.result.before)
+        view.estimates = estimates  # the deltas need only the before estimate
+        view.after_estimate = estimates.of(after)
     except Exception as exc:  # estimates missing or failing: findings and diagrams still show
         view.estimate_error = f"{type(exc).__name__}: {exc}"
     return view
@@ -339,9 +334,9 @@ def _view_cached(key: str, selection: Choice, requests: float | None,
 def _deltas_cached(key: str, ids: tuple[str, ...], _v: View) -> list[Any]:
     wanted = set(ids)
     fs = [f for f in _v.findings if f.id in wanted]
-    if _v.before_estimate is None:
+    if _v.estimates is None:
         return fs
-    return _with_deltas(fs, _v.analysis.result.before, _v.before_estimate, _v.requests)
+    return _with_deltas(fs, _v.analysis.result.before, _v.estimates)
 
 
 def with_deltas(v: View, ids: Iterable[str]) -> list[Any]:
@@ -399,7 +394,7 @@ def grouped_findings(findings: list[Any]) -> list[tuple[str, list[Any]]]:
     for pillar in PILLARS:
         fs = [f for f in findings if f.pillar == pillar]
         if fs:
-            fs.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.rule, f.id))
+            fs.sort(key=lambda f: (severity_rank(f.severity), f.rule, f.id))
             out.append((pillar, fs))
     other = [f for f in findings if f.pillar not in PILLARS]
     if other:

@@ -193,9 +193,6 @@ def _choice_widget(a: state.Analysis, f: Any) -> None:
 def _findings(a: state.Analysis) -> None:
     total = len(a.result.findings)
     st.header(f"Findings ({total})")
-    if a.engine_error:
-        st.warning(f"The pattern engine is not available ({a.engine_error}); "
-                   "showing the design and its estimates only.")
     if not total:
         st.success("No findings: nothing the Serverless Lens patterns would flag.")
         return

@@ -1,8 +1,8 @@
 """The Streamlit page driven through streamlit.testing.v1.AppTest, and its logic in
 app/state.py tested as plain functions.
 
-The clickstream sample is the seed case of DESIGN.md: a REST API whose Lambda only
-forwards to Firehose. Removing the Lambda must remove its whole cost: at 50M requests a
+The clickstream sample is the seed case (docs/internals.md, "The seed example"): a REST
+API whose Lambda only forwards to Firehose. Removing the Lambda must remove its whole cost: at 50M requests a
 month, 1024 MB and 120 ms, that is 50M x 0.12 s x 1 GB x $0.0000166667/GB-s = $100 of
 compute plus 50M x $0.20/M = $10 of requests (us-east-1 x86 list prices), plus its log
 lines in CloudWatch Logs (Lambda's START/END/REPORT lines, about 350 bytes per
@@ -226,12 +226,12 @@ def test_findings_are_grouped_by_pillar_in_lens_order() -> None:
     a = state.analyze("design.arch", CLICKSTREAM)
     groups = state.grouped_findings(list(a.result.findings))
     pillars = [p for p, _ in groups]
-    from advisor.pipeline import PILLARS
+    from advisor.vocabulary import PILLARS, severity_rank
 
     assert pillars == [p for p in PILLARS if p in pillars]
     assert sum(len(fs) for _, fs in groups) == len(a.result.findings)
     for _, fs in groups:
-        ranks = [state.SEVERITY_ORDER[f.severity] for f in fs]
+        ranks = [severity_rank(f.severity) for f in fs]
         assert ranks == sorted(ranks)
 
 

@@ -1,4 +1,5 @@
-"""The DSL contract of DESIGN.md: syntax, units, groups, suppression, validation, errors."""
+"""The DSL contract (README "The DSL", docs/internals.md "The DSL contract"): syntax,
+units, groups, suppression, validation, errors."""
 
 from __future__ import annotations
 

@@ -68,3 +68,59 @@ def test_optimize_choose_applies_a_non_first_alternative(tmp_path: Path) -> None
     assert "auth = iam" in only.output and "forward" in only.output  # nothing else applied
     bad = CliRunner().invoke(cli, ["optimize", str(src), "--choose", f"{fid}=7"])
     assert bad.exit_code == 2 and "alternative 7" in bad.output
+
+
+# `advisor cost` builds its optimized design through the pipeline's one engine entry, so
+# the judge weighs rewrites at the region, traffic and pricing the command was given.
+# An HTTP API whose function only forwards to Firehose: the first rewrite keeps the API
+# but must make it a REST API (the service integration exists on REST APIs only), which
+# costs more per request than the tiny function it removes; the second lets the clients
+# write to Firehose directly. At the design's 50M requests/month the judge rejects the
+# dearer first rewrite and applies the second; at a few requests the difference is below
+# a cent, so the first (the API stays) is applied.
+HTTP_TO_FIREHOSE = """workload { requests = 50M/month }
+client browser
+apigw ingest { type = http, auth = none }
+lambda forward { glue = true, memory = 128MB, duration = 1ms }
+firehose delivery
+browser -> ingest -> forward -> delivery
+"""
+
+
+def _cost_after_nodes(path: Path, *flags: str) -> set[str]:
+    res = CliRunner().invoke(cli, ["cost", str(path), "--format", "json", *flags])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    return set(out["after"]["cost"]["by_node"])
+
+
+def test_cost_judges_the_rewrites_at_its_requests(tmp_path: Path) -> None:
+    src = tmp_path / "d.arch"
+    src.write_text(HTTP_TO_FIREHOSE)
+    assert "ingest" not in _cost_after_nodes(src)  # 50M/month: clients write directly
+    assert "ingest" in _cost_after_nodes(src, "--requests", "1K/month")  # the API stays
+
+
+def test_cost_judges_the_rewrites_at_its_region_and_pricing(tmp_path: Path) -> None:
+    """A pricing file for another region where a REST API request costs what an HTTP API
+    request does: keeping the API is then cheaper, and the judge must see those prices."""
+    from importlib import resources
+
+    import yaml
+
+    from advisor.estimate.data import builtin_regions
+
+    bundled = resources.files("advisor.estimate").joinpath("data", "pricing", "us-east-1.yaml")
+    data = yaml.safe_load(bundled.read_text("utf-8"))
+    region = "xx-test-1"
+    assert region not in builtin_regions()
+    data["region"] = region
+    for price in data["prices"].values():
+        price["region"] = region
+    data["prices"]["apigw.rest.requests"]["tiers"] = data["prices"]["apigw.http.requests"]["tiers"]
+    pricing = tmp_path / f"{region}.yaml"
+    pricing.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    src = tmp_path / "d.arch"
+    src.write_text(HTTP_TO_FIREHOSE)
+    assert "ingest" not in _cost_after_nodes(src)
+    assert "ingest" in _cost_after_nodes(src, "--region", region, "--pricing", str(pricing))

@@ -22,18 +22,19 @@ from conftest import shared_path
 
 from advisor.dsl import parse_text
 from advisor.engine import Engine
-from advisor.engine.core import judged, worse
-from advisor.engine.docs import render_markdown, render_text
+from advisor.engine.choose import judged, worse
 from advisor.engine.loader import builtin_patterns
-from advisor.engine.predicates import route_to
+from advisor.engine.routes import route_to
 from advisor.errors import AdvisorError
+from advisor.pipeline import node_traffic
+from advisor.ruledocs import render_markdown, render_text
 
 PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
-    return Engine.default()
+    return Engine.default(traffic=node_traffic)
 
 
 def rules(outcome) -> set[str]:  # type: ignore[no-untyped-def]
@@ -226,7 +227,7 @@ browser -> ingest -> forward -> delivery
     assert "ingest" not in g and "forward" not in g and g.has_edge("browser", "delivery")
 
 
-def test_estimate_judge_keeps_a_dearer_pipe_out(engine: Engine) -> None:
+def test_estimate_judge_keeps_a_dearer_pipe_out() -> None:
     """SQS -> a 128 MB glue function running 1 ms -> SNS at 10M messages/month: the
     function runs once per batch of 10 (the SQS event source mapping's default), so it
     bills 1M x ($0.20/M + 1 ms x 0.125 GB x $0.0000166667) plus its 350 bytes of log lines
@@ -234,8 +235,7 @@ def test_estimate_judge_keeps_a_dearer_pipe_out(engine: Engine) -> None:
     prices), so the pipe costs about $3.60/month more: a cost rule would not apply it by
     default; the function is confirmed glue, so it is applied and the finding says what
     it costs."""
-    from advisor.engine.judge import estimate_judge
-    from advisor.estimate import estimate
+    from advisor.pipeline import FileResult, Options, analyze_architecture
 
     text = """
 workload { requests = 10M/month }
@@ -244,8 +244,7 @@ lambda relay { glue = true, memory = 128MB, duration = 1ms }
 sns out
 q -> relay -> out
 """
-    arch = parse_text(text)
-    out = engine.run(arch, apply="default", judge=estimate_judge(estimate))
+    out = analyze_architecture(parse_text(text), Options(), FileResult(source="d.arch"))
     f = next(f for f in out.findings if f.rule == "GLUE-STREAM-PIPES")
     cost = f.alternatives[0].cost_delta_usd_month
     function = 1 * (0.20 + 0.001 * 0.125 * 0.0000166667 * 1e6) + 1e6 * 350 / 1024**3 * 0.50
@@ -290,7 +289,7 @@ def test_explain_names_the_example_nodes() -> None:
 
 def test_explain_describes_every_matched_source() -> None:
     """The generated 'What it matches' line names every kind of every chain node."""
-    from advisor.engine.docs import _short, describe_match
+    from advisor.ruledocs import _short, describe_match
 
     for p in builtin_patterns():
         line = describe_match(p)
@@ -488,3 +487,36 @@ def test_the_dlq_of_a_fifo_queue_or_topic_is_fifo(engine: Engine) -> None:
     after = engine.run(parse_text(text), apply="default").after
     dlqs = [n for n in after.graph if after.graph.nodes[n]["props"].get("is_dlq")]
     assert dlqs and all(after.graph.nodes[n]["props"].get("fifo") for n in dlqs)
+
+
+# ------------------------------------------------------------------ one-way flow
+def test_the_engine_leaves_the_deltas_to_the_pipeline(engine: Engine) -> None:
+    """The judge's figures only decide; the engine writes no deltas. The pipeline attaches
+    every alternative's deltas in one place, from the estimates the judge used: no
+    design is estimated twice."""
+    from advisor import estimate as estimate_pkg
+    from advisor.pipeline import FileResult, Options, analyze_architecture
+
+    out = engine.run(parse_text(HTTP_SNS), apply="default", judge=fixed_judge(16.33, 0.0))
+    assert all(a.cost_delta_usd_month is None and a.latency_delta_ms is None
+               for f in out.findings for a in f.alternatives)
+
+    seen: list[int] = []
+    real = estimate_pkg.estimate
+
+    def counting(arch, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(id(arch))
+        return real(arch, *args, **kwargs)
+
+    estimate_pkg.estimate = counting
+    try:
+        arch = parse_text(HTTP_SNS)
+        result = analyze_architecture(arch, Options(), FileResult(source="d.arch"))
+    finally:
+        estimate_pkg.estimate = real
+    glue = next(f for f in result.findings if f.rule == "GLUE-APIGW-SNS")
+    assert glue.note  # judged (a note says what the native path costs)
+    assert all(a.cost_delta_usd_month is not None and a.latency_delta_ms is not None
+               for f in result.findings for a in f.alternatives)
+    assert len(seen) == len(set(seen)), "a design was estimated twice"
+    assert seen.count(id(arch)) == 1

@@ -11,9 +11,10 @@ import pytest
 
 from advisor.dsl import parse_text, to_text
 from advisor.engine import Engine, load_all
+from advisor.pipeline import node_traffic
 
 PATTERNS = load_all()
-ENGINE = Engine(PATTERNS)
+ENGINE = Engine(PATTERNS, traffic=node_traffic)  # traffic as the pipeline hands it in
 ROOT = Path(__file__).resolve().parents[1]
 PILLARS = {"operational-excellence", "security", "reliability", "performance-efficiency",
            "cost-optimization", "sustainability"}
@@ -59,11 +60,11 @@ def test_good_example_is_clean(pattern) -> None:  # type: ignore[no-untyped-def]
                          ids=lambda p: p.id)
 def test_rewrite_removes_the_problem_and_is_idempotent(pattern) -> None:  # type: ignore[no-untyped-def]
     arch = parse_text(pattern.examples["bad"], "bad.arch")
-    out = Engine([pattern]).run(arch, apply="all")
+    out = Engine([pattern], traffic=node_traffic).run(arch, apply="all")
     assert out.changes, f"{pattern.id} made no change"
     printed = to_text(out.after)
     again = parse_text(printed, "after.arch")  # the rewrite prints as valid DSL
-    second = Engine([pattern]).run(again, apply="all")
+    second = Engine([pattern], traffic=node_traffic).run(again, apply="all")
     assert not [f for f in second.findings if f.rule == pattern.id]
     assert second.changes == []
     assert to_text(second.after) == printed

@@ -12,8 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from advisor.engine.docs import render_markdown  # noqa: E402
 from advisor.engine.loader import load_dir  # noqa: E402
+from advisor.ruledocs import render_markdown  # noqa: E402
 
 TARGET = ROOT / "docs" / "patterns.md"
 

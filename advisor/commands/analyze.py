@@ -2,7 +2,8 @@
 
 Every input gets its result, in input order, whatever happened to the others (see
 advisor/batch.py for discovery and the worker pool). Settings come from the nearest
-config file (advisor/config.py) and are overridden by flags. Exit codes, worst wins:
+config file (advisor/config.py) and are overridden by flags. Exit codes
+(advisor.errors.ExitCode), worst wins:
 
     0  clean: no finding at or above --fail-on
     1  findings at or above --fail-on
@@ -13,7 +14,6 @@ config file (advisor/config.py) and are overridden by flags. Exit codes, worst w
 from __future__ import annotations
 
 import io
-import json
 import os
 import sys
 from collections import Counter
@@ -23,19 +23,9 @@ from typing import Any
 import click
 
 from advisor.commands.tfvars import terraform_variables
-from advisor.errors import AdvisorError
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
-FALLBACK_FORMATS = ("text", "json", "markdown", "sarif", "junit", "html", "mermaid")
-
-
-def _formats() -> tuple[str, ...]:
-    try:
-        from advisor.report import FORMATS
-    except ImportError:
-        return FALLBACK_FORMATS
-    return tuple(FORMATS)
+from advisor.errors import AdvisorError, ExitCode
+from advisor.report import FORMATS
+from advisor.vocabulary import SEVERITIES, at_or_above
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -45,18 +35,18 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 
 def _fail(diags: AdvisorError) -> None:
     click.echo(diags.render(), err=True)
-    sys.exit(EXIT_INPUT)
+    sys.exit(ExitCode.INPUT)
 
 
 @click.command("analyze")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option("--format", "fmt", type=click.Choice(_formats()), default="text",
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True, help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report to FILE instead of standard output.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1),
               help="Worker processes (default: the number of cores; 1 runs in-process).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+@click.option("--fail-on", type=click.Choice(SEVERITIES),
               help="Lowest finding severity that makes the exit code 1 [default: error].")
 @click.option("--select", multiple=True, metavar="RULE,...",
               help="Only these rules (id or id prefix); repeatable.")
@@ -232,11 +222,10 @@ def _is_template(item: Any) -> bool:
 
 def _check_patterns(options: Any) -> None:
     """A broken pattern pack is one error up front, not the same error on every file."""
-    try:
-        from advisor.engine import Engine
+    from advisor.pipeline import engine_for
 
-        Engine.default(extra_dirs=options.pattern_dirs, select=options.select,
-                       ignore=options.ignore)
+    try:
+        engine_for(options)
     except AdvisorError as exc:
         _fail(exc)
 
@@ -287,28 +276,15 @@ def _baselines(report: Any, baseline: str | None, write_to: str | None) -> int:
 
 
 def _render(report: Any, fmt: str, threshold: str, color: bool | None) -> str:
-    """The report in `fmt`, through advisor.report when it is installed."""
-    try:
-        from advisor.report import write
-    except ImportError:
-        write = None
-    if write is not None:
-        opts: dict[str, Any] = {}
-        if fmt == "text":
-            opts["color"] = color
-        elif fmt == "junit":
-            opts["fail_on"] = threshold
-        return write(report, fmt, **opts)
-    if fmt == "json":
-        return json.dumps(report.to_dict(), sort_keys=True, indent=2) + "\n"
-    lines = []
-    for r in report.results:
-        state = f"{len(r.errors)} error(s)" if r.errors else f"{len(r.findings)} finding(s)"
-        lines.append(f"{r.source}: {r.format}: {state}")
-        lines.extend(f"  {d.render()}" for d in r.errors)
-        lines.extend(f"  {f.severity} {f.rule} {', '.join(f.nodes)}: {f.message}"
-                     for f in r.findings)
-    return "\n".join(lines) + "\n"
+    """The report in `fmt` (advisor.report)."""
+    from advisor.report import write
+
+    opts: dict[str, Any] = {}
+    if fmt == "text":
+        opts["color"] = color
+    elif fmt == "junit":
+        opts["fail_on"] = threshold
+    return write(report, fmt, **opts)
 
 
 def _summary_table(report: Any, outcomes: list[Any], hidden: int, color: bool) -> str:
@@ -331,7 +307,7 @@ def _summary_table(report: Any, outcomes: list[Any], hidden: int, color: bool) -
         if statuses.get(status):
             table.add_row(label, str(statuses[status]))
     table.add_row("findings", str(s["findings"]))
-    for sev in ("error", "warning", "info"):
+    for sev in SEVERITIES:
         table.add_row(f"  {sev}", str(s["by_severity"].get(sev, 0)))
     for pillar, n in sorted(s.get("by_pillar", {}).items()):
         table.add_row(f"  {pillar}", str(n))
@@ -353,14 +329,13 @@ def exit_code(outcomes: list[Any], report: Any, threshold: str) -> int:
     from advisor import batch
 
     if any(o.status in (batch.STATUS_INTERNAL, batch.STATUS_CRASH) for o in outcomes):
-        return EXIT_INTERNAL
+        return ExitCode.INTERNAL
     if any(r.errors for r in report.results):
-        return EXIT_INPUT
-    floor = SEVERITY_RANK[threshold]
+        return ExitCode.INPUT
     for r in report.results:
-        if any(SEVERITY_RANK.get(f.severity, 0) >= floor for f in r.findings):
-            return EXIT_FINDINGS
-    return EXIT_CLEAN
+        if any(at_or_above(f.severity, threshold) for f in r.findings):
+            return ExitCode.FINDINGS
+    return ExitCode.CLEAN
 
 
 def register(group: click.Group) -> None:

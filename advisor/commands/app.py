@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-EXIT_INPUT = 2
+from advisor.errors import ExitCode
 
 
 def app_script() -> Path:
@@ -47,13 +47,13 @@ def app_cmd(port: int, host: str) -> None:
     if not script.is_file():
         click.echo(f"advisor: the app is not installed here ({script} is missing); run it "
                    "from a checkout of the repository", err=True)
-        sys.exit(EXIT_INPUT)
+        sys.exit(ExitCode.INPUT)
     try:
         import streamlit  # noqa: F401
     except ImportError:
         click.echo("advisor: the app needs streamlit; install it with "
                    "pip install 'archadvisor[app]'", err=True)
-        sys.exit(EXIT_INPUT)
+        sys.exit(ExitCode.INPUT)
     click.echo(f"archadvisor app on http://{host}:{port}  (Ctrl+C stops it)", err=True)
     sys.exit(run_server(streamlit_command(port, host, script)))
 

@@ -1,8 +1,5 @@
 """`advisor patterns`, `advisor explain RULE`, `advisor optimize FILE`: the rule catalog
-and the rewritten architecture.
-
-`optimize` is registered here only when no other command module already registered it.
-"""
+and the rewritten architecture."""
 
 from __future__ import annotations
 
@@ -14,7 +11,7 @@ from typing import Any
 import click
 
 from advisor.commands.tfvars import terraform_variables
-from advisor.errors import AdvisorError, did_you_mean
+from advisor.errors import AdvisorError, ExitCode, did_you_mean
 
 
 def _patterns(dirs: tuple[str, ...]) -> list[Any]:
@@ -25,7 +22,7 @@ def _patterns(dirs: tuple[str, ...]) -> list[Any]:
 
 def _fail(exc: AdvisorError) -> None:
     click.echo(exc.render(), err=True)
-    sys.exit(2)
+    sys.exit(ExitCode.INPUT)
 
 
 @click.command("patterns")
@@ -63,9 +60,7 @@ def patterns_cmd(fmt_: str, pattern_dirs: tuple[str, ...]) -> None:
 def explain_cmd(rule: str, pattern_dirs: tuple[str, ...]) -> None:
     """Explain RULE (our id, or a peer id such as ES6000 or CKV_AWS_116): what it finds,
     why it matters, before/after, the fix, caveats and references."""
-    from advisor.dsl import parse_text, to_text
-    from advisor.engine import Engine
-    from advisor.engine.docs import render_text
+    from advisor.ruledocs import example_after, render_text
 
     try:
         pats = _patterns(pattern_dirs)
@@ -79,18 +74,11 @@ def explain_cmd(rule: str, pattern_dirs: tuple[str, ...]) -> None:
         hint = did_you_mean(rule, [p.id for p in pats])
         click.echo(f"advisor: no rule '{rule}'" + (f"; did you mean {hint}?" if hint else "")
                    + " (see `advisor patterns`)", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.INPUT)
     for i, p in enumerate(hits):
-        after = None
-        if p.rewrites and p.apply != "manual":
-            try:
-                arch = parse_text(p.examples["bad"], f"{p.id}.arch")
-                after = to_text(Engine([p]).run(arch, apply="all").after)
-            except AdvisorError:
-                after = None
         if i:
             click.echo("-" * 72)
-        click.echo(render_text(p, after), nl=False)
+        click.echo(render_text(p, example_after(p)), nl=False)
 
 
 @click.command("optimize")
@@ -116,12 +104,12 @@ def optimize_cmd(file: str, output: str | None, apply: str, pattern_dirs: tuple[
     The change log goes to stderr, one line per change.
     """
     from advisor.dsl import to_text
-    from advisor.engine import Engine
-    from advisor.pipeline import load_architecture
+    from advisor.pipeline import Options, engine_for, load_architecture, run_engine
 
+    options = Options(select=select, ignore=ignore, apply=apply, pattern_dirs=pattern_dirs)
     try:
         arch = load_architecture(file, var_files=var_files, var_values=tf_vars)
-        engine = Engine.default(extra_dirs=pattern_dirs, select=select, ignore=ignore)
+        engine_for(options)  # a broken pack or an unknown prefix: exit 2 before anything
     except AdvisorError as exc:
         _fail(exc)
         return
@@ -130,13 +118,13 @@ def optimize_cmd(file: str, output: str | None, apply: str, pattern_dirs: tuple[
         fid, _, index = item.rpartition("=") if "=" in item else (item, "", "0")
         if not index.isdigit():
             click.echo(f"--choose {item}: the alternative must be a number (ID=N)", err=True)
-            sys.exit(2)
+            sys.exit(ExitCode.INPUT)
         chosen[fid] = int(index)
     try:
-        outcome = engine.run(arch, apply=chosen if choose else apply, judge=_judge())
+        outcome = run_engine(arch, options, apply=chosen if choose else None)
     except ValueError as exc:
         click.echo(f"--choose: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.INPUT)
     text = to_text(outcome.after)
     if output:
         Path(output).write_text(text, "utf-8")
@@ -156,19 +144,7 @@ def optimize_cmd(file: str, output: str | None, apply: str, pattern_dirs: tuple[
                   if skipped else "") + (f"; wrote {output}" if output else ""), err=True)
 
 
-def _judge() -> Any:
-    """Keep rewrites that cost more and are not faster out of the default `after`, as the
-    report does (advisor.engine.judge); None when the estimates are not installed."""
-    try:
-        from advisor.engine.judge import estimate_judge
-        from advisor.estimate import estimate
-    except ImportError:
-        return None
-    return estimate_judge(estimate)
-
-
 def register(group: click.Group) -> None:
     group.add_command(patterns_cmd)
     group.add_command(explain_cmd)
-    if "optimize" not in group.commands:
-        group.add_command(optimize_cmd)
+    group.add_command(optimize_cmd)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from advisor.commands.tfvars import terraform_variables
-from advisor.errors import AdvisorError
+from advisor.errors import AdvisorError, ExitCode
 
 
 def _load(path: str, var_files: tuple[str, ...] = (),  # type: ignore[no-untyped-def]
@@ -45,7 +45,7 @@ def check(files: tuple[str, ...], var_files: tuple[str, ...] = (),
         if notes and not g.number_of_nodes():  # an empty result says why
             for note in notes:
                 click.echo(note.render(), err=True)
-    sys.exit(2 if failed else 0)
+    sys.exit(ExitCode.INPUT if failed else ExitCode.CLEAN)
 
 
 @click.command()
@@ -58,21 +58,21 @@ def fmt(files: tuple[str, ...], check_only: bool, stdout: bool) -> None:
     from advisor.dslfmt import format_text
     from advisor.importers.reading import read_text
 
-    status = 0
+    status: int = ExitCode.CLEAN
     for path in files:
         try:
             current = read_text(path)
             text = format_text(current, path)
         except AdvisorError as exc:
             click.echo(exc.render(), err=True)
-            status = 2
+            status = ExitCode.INPUT
             continue
         if stdout:
             click.echo(text, nl=False)
         elif check_only:
             if current != text:
                 click.echo(f"{path}: would reformat")
-                status = max(status, 1)
+                status = max(status, ExitCode.FINDINGS)
         elif current != text:
             Path(path).write_text(text, "utf-8")
             click.echo(f"{path}: reformatted")
@@ -92,7 +92,7 @@ def graph(file: str, fmt_: str, output: str | None, var_files: tuple[str, ...] =
         arch = _load(file, var_files, tf_vars)
     except AdvisorError as exc:
         click.echo(exc.render(), err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.INPUT)
     if fmt_ == "json":
         text = json.dumps(
             {"name": arch.name, "workload": arch.workload, **arch.to_dict()},

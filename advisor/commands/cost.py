@@ -11,9 +11,8 @@ from typing import Any
 import click
 
 from advisor.commands.tfvars import terraform_variables
-from advisor.errors import AdvisorError, Diagnostic
+from advisor.errors import AdvisorError, Diagnostic, ExitCode
 
-EXIT_INPUT = 2
 _RATE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([KMB])?\s*(/\s*(?:s|min|h|hour|day|month))?\s*$", re.I)
 
 
@@ -141,32 +140,18 @@ def _print_sweep(sw: Any) -> None:
             )
 
 
-def _optimized(arch: Any, **kw: Any) -> tuple[Any, list[tuple[str, Any]]]:
-    """The engine's optimized design, and each glue finding's native rewrite (the same
-    designs `analyze` reports, so the sweep and the report agree)."""
-    try:
-        from advisor.engine import Engine
-    except ImportError:
-        return None, []
-    try:
-        from advisor.engine import estimate_judge
-        from advisor.estimate import estimate as estimate_cost
-
-        engine = Engine.default(judge=estimate_judge(estimate_cost, **kw))
-        outcome = engine.run(arch, apply="default")
-        glue: list[tuple[str, Any]] = []
-        for finding in outcome.findings:  # found on the input design, whatever is applied
-            if not finding.rule.startswith("GLUE-"):
-                continue
-            lambdas = [n for n in finding.nodes if n in arch.graph and arch.kind(n) == "lambda"]
-            rewrite = next((a.after for a in finding.alternatives if a.after is not None), None)
-            if lambdas and rewrite is not None:
-                glue.append((lambdas[0], rewrite))
-        return outcome.after, glue
-    except AdvisorError:
-        raise
-    except Exception:  # the engine is developed separately; cost still works without it
-        return None, []
+def _glue_rewrites(arch: Any, findings: list[Any]) -> list[tuple[str, Any]]:
+    """Each glue finding's native rewrite (found on the input design, whatever is
+    applied): the same designs `analyze` reports, so the sweep and the report agree."""
+    glue: list[tuple[str, Any]] = []
+    for finding in findings:
+        if not finding.rule.startswith("GLUE-"):
+            continue
+        lambdas = [n for n in finding.nodes if n in arch.graph and arch.kind(n) == "lambda"]
+        rewrite = next((a.after for a in finding.alternatives if a.after is not None), None)
+        if lambdas and rewrite is not None:
+            glue.append((lambdas[0], rewrite))
+    return glue
 
 
 @click.command("cost")
@@ -219,27 +204,30 @@ def cost_cmd(
     path (p50/p99) and the time until data reaches its final store.
     """
     from advisor.config import discover_config
-    from advisor.estimate import estimate
     from advisor.estimate.usage import discover_usage_file
-    from advisor.pipeline import load_architecture
+    from advisor.pipeline import FileResult, Options, analyze_architecture, load_architecture
 
     requests = parse_requests(requests_text) if requests_text else None
     tier: Any = "12-month" if free_tier_12 else bool(free_tier)
     try:
         usage = discover_usage_file(usage_file, discover_config().usage_file)
-        kw = {"free_tier": tier, "pricing_file": pricing_file, "usage": usage}
+        options = Options(region=region, requests=requests, free_tier=tier,
+                          pricing_file=pricing_file, usage_file=usage)
         arch = load_architecture(file, var_files=var_files, var_values=tf_vars)
-        est = estimate(arch, region=region, requests=requests, **kw)
-        after, glue = _optimized(arch, region=region, requests=requests, **kw)
-        after_est = estimate(after, region=region, requests=requests, **kw) if after else None
+        # the optimized design is the one `analyze` makes with the same region, traffic
+        # and pricing: its judge weighs rewrites at the figures printed here
+        result = analyze_architecture(arch, options, FileResult(source=file))
+        est, after_est = result.before_estimate, result.after_estimate
         sw = None
         if do_sweep:
             from advisor.estimate.sweep import sweep
 
-            sw = sweep(arch, after=after, region=region, requests=requests, glue_rewrites=glue, **kw)
+            sw = sweep(arch, after=result.after,
+                       glue_rewrites=_glue_rewrites(arch, result.findings),
+                       **options.estimate_kwargs())
     except AdvisorError as exc:
         click.echo(exc.render(), err=True)
-        sys.exit(EXIT_INPUT)
+        sys.exit(ExitCode.INPUT)
     if fmt == "json":
         out: dict[str, Any] = {"source": file, **est.to_dict()}
         if after_est is not None:
@@ -280,7 +268,7 @@ def pricing_import(offer: str, output: str | None, region: str | None) -> None:
         target, doc = import_file(offer, output, region)
     except AdvisorError as exc:
         click.echo(exc.render(), err=True)
-        sys.exit(EXIT_INPUT)
+        sys.exit(ExitCode.INPUT)
     keys = sorted(doc["prices"])
     click.echo(f"{target}: {doc['region']}, {len(keys)} prices ({', '.join(keys)})")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from advisor.commands.tfvars import terraform_variables
-from advisor.errors import AdvisorError, Diagnostic
+from advisor.errors import AdvisorError, Diagnostic, ExitCode
 
 
 @click.command("import")
@@ -36,7 +36,7 @@ def import_(source: str, output: str | None, quiet: bool, var_files: tuple[str, 
         arch = load_any(source, var_files=var_files, var_values=tf_vars)
     except AdvisorError as exc:
         click.echo(exc.render(), err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.INPUT)
     if not quiet:
         for note in arch.notes:
             if isinstance(note, Diagnostic):

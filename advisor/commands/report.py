@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from advisor.commands.tfvars import terraform_variables
+from advisor.errors import ExitCode
 
 
 @click.command("report")
@@ -48,11 +49,11 @@ def report_cmd(file: str, out_dir: str, png: bool, dot_: bool, no_icons: bool, d
     if result.errors:
         for e in result.errors:
             click.echo(e.render(), err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.INPUT)
     if not dot_available():
         click.echo("advisor: Graphviz `dot` is not installed; it is needed for diagrams "
                    "(apt-get install graphviz)", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.INPUT)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     formats = ("svg",) + (("png",) if png else ()) + (("dot",) if dot_ else ())

@@ -3,17 +3,23 @@
     engine = Engine.default(extra_dirs=(), select=(), ignore=())
     outcome = engine.run(arch, apply="default")   # "default" | "all" | "none"
     outcome = engine.run(arch, apply={finding.id: 1})   # exactly these, by alternative
-    outcome = engine.run(arch, judge=estimate_judge(estimate))  # skip rewrites that cost
-                                                    # more and are not faster (core.worse)
+    outcome = engine.run(arch, judge=judge)   # skip rewrites that cost more and are not
+                                              # faster (advisor/engine/choose.py)
 
-See advisor/engine/core.py for the rewrite policy and docs/patterns-authoring.md for the
-pattern file format.
+The engine imports no estimates, no DSL and no writer: a judge and a traffic function
+are handed in (advisor.pipeline wires them from the estimates). Layers, each reading
+only those below: match (matcher.py, predicates.py) -> choose (choose.py) -> rewrite
+(rewrite.py), over the pattern model (pattern.py, loader.py), the read view
+(context.py) and the op interpreter (edit.py, rewriters.py, ops.py). See
+docs/internals.md and docs/patterns-authoring.md.
 """
 
-from advisor.engine.core import APPLY_CHOICES, Engine, Judge, finding_id
+from advisor.engine.choose import Judge, finding_id
+from advisor.engine.context import Traffic
+from advisor.engine.core import APPLY_CHOICES, Engine
 from advisor.engine.findings import Alternative, Change, Finding, Outcome
-from advisor.engine.judge import estimate_judge
-from advisor.engine.loader import Pattern, builtin_dir, load_all, load_dir, load_file
+from advisor.engine.loader import builtin_dir, load_all, load_dir, load_file
+from advisor.engine.pattern import Pattern
 
 __all__ = [
     "APPLY_CHOICES",
@@ -24,8 +30,8 @@ __all__ = [
     "Judge",
     "Outcome",
     "Pattern",
+    "Traffic",
     "builtin_dir",
-    "estimate_judge",
     "finding_id",
     "load_all",
     "load_dir",

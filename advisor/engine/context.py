@@ -2,16 +2,22 @@
 
 Built once per matching round so every pattern shares the kind index and the set of
 nodes that serve as failure destinations (which a queue-needs-a-DLQ rule must exempt).
+
+Traffic: the engine has no estimates (data flows one way). Rules that depend on how often
+a node runs read `Ctx.loads()`, the result of the `traffic` function the caller handed to
+the engine (the pipeline hands in the estimates' workload propagation); with none,
+no per-node traffic is known and those rules do not fire.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
 from advisor import catalog
-from advisor.model import Architecture
+from advisor.model import Architecture, EdgeAttrs, NodeAttrs, Props
 
 # Node props that name another node which receives failed or finished work.
 SIDE_PROPS = ("dlq", "on_failure", "on_success")
@@ -20,7 +26,8 @@ EDGE_SIDE_PROPS = ("dlq", "on_failure", "on_success")
 # Neighbours that never make a function "do more than forward" (it always logs, may use a key).
 INCIDENTAL_CATEGORIES = frozenset({"observability", "security"})
 
-_MISSING = object()
+# traffic(arch) -> {node: executions per month}, from the design's own stated traffic
+Traffic = Callable[[Architecture], Mapping[str, float]]
 
 
 @cache
@@ -31,13 +38,14 @@ def category_of(kind: str) -> str:
 class Ctx:
     """Indexes over an architecture; cheap to build (one pass over nodes)."""
 
-    def __init__(self, arch: Architecture) -> None:
+    def __init__(self, arch: Architecture, traffic: Traffic | None = None) -> None:
         self.arch = arch
+        self.traffic = traffic
         self.g = arch.graph
         # networkx's own node-attribute and successor dicts: the public views cost a
         # wrapper object per look-up, which dominates matching on 100k-node graphs.
-        self.nd: dict[str, dict[str, Any]] = arch.graph._node
-        self.succ: dict[str, dict[str, Any]] = arch.graph._succ
+        self.nd: dict[str, NodeAttrs] = arch.graph._node
+        self.succ: dict[str, dict[str, EdgeAttrs]] = arch.graph._succ
         self._by_kind: dict[str, list[str]] | None = None
         self._failure_refs: set[str] | None = None
         # results predicates compute once per view (cleared when a rewrite changes it)
@@ -70,8 +78,8 @@ class Ctx:
     def category(self, n: str) -> str:
         return category_of(self.nd[n]["kind"])
 
-    def props(self, n: str) -> dict[str, Any]:
-        props: dict[str, Any] = self.nd[n]["props"]
+    def props(self, n: str) -> Props:
+        props: Props = self.nd[n]["props"]
         return props
 
     def prop(self, n: str, name: str, default: bool = True) -> Any:
@@ -104,8 +112,8 @@ class Ctx:
         return sorted(self.g.nodes) if ordered else list(self.g.nodes)
 
     # ------------------------------------------------------------------ edges
-    def edge(self, a: str, b: str) -> dict[str, Any]:
-        data: dict[str, Any] = self.succ[a][b]
+    def edge(self, a: str, b: str) -> EdgeAttrs:
+        data: EdgeAttrs = self.succ[a][b]
         return data
 
     def eprop(self, a: str, b: str, name: str) -> Any:
@@ -150,6 +158,16 @@ class Ctx:
         if value is None:
             value = self.arch.workload.get("requests")
         return float(value) if value is not None else None
+
+    def loads(self) -> Mapping[str, float] | None:
+        """Executions per month of every node by the caller's `traffic` function (None:
+        no traffic function, nothing known); worked out once per view."""
+        if self.traffic is None:
+            return None
+        loads: Mapping[str, float] | None = self.memo.get("traffic")
+        if loads is None:
+            loads = self.memo["traffic"] = self.traffic(self.arch)
+        return loads
 
     def payload(self, n: str) -> float:
         value = self.props(n).get("payload") or self.arch.workload.get("payload") or 1024

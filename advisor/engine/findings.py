@@ -1,7 +1,8 @@
 """What the engine hands back: findings, their alternative rewrites, and the change log.
 
-These are plain data objects; `to_dict` gives exactly the JSON shapes of DESIGN.md (plus
-a few extra fields the contract allows: id, likely, references, subject).
+These are plain data objects; `to_dict` gives exactly the JSON shapes of the report
+contract (docs/internals.md, "The JSON report"; plus a few extra fields the contract
+allows: id, likely, references, equivalents, auto, ...).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ class Alternative:
     """One way to fix a finding, with the architecture it leads to.
 
     `after` is computed lazily (a copy of the whole graph per alternative would make a
-    100k-node analysis quadratic); the estimates module reads it and fills the deltas.
+    100k-node analysis quadratic). The engine leaves the deltas unset; the pipeline
+    estimates `after` and fills them (advisor.pipeline.attach_deltas).
     """
 
     title: str

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.datafiles import safe_load
+from advisor.engine.conditions import check_condition
 
 ANY_SERVICE = "any_service"  # the `glue_any_service` mechanisms (SDK tasks, universal targets)
 
@@ -66,8 +67,6 @@ def blocking(integration: str, source_kind: str, target_kind: str,
 
     Unknown props (None: a node the rewrite will create) are judged by catalog defaults.
     """
-    from advisor.engine.matcher import check_condition
-
     for lim in _by_hop().get((integration, target_kind), ()):
         if lim.never:
             return lim

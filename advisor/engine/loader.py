@@ -8,8 +8,7 @@ pack's problems are raised together in one `AdvisorError`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,60 +17,20 @@ from jsonschema import Draft202012Validator
 
 from advisor import catalog
 from advisor.datafiles import safe_load
+from advisor.engine import predicates
+from advisor.engine.pattern import APPLY_LEVELS, Pattern
+from advisor.engine.rewriters import REWRITERS
 from advisor.errors import AdvisorError, Diagnostic, did_you_mean
+from advisor.model import EDGE_MODES
+from advisor.resources import bundled
 
-APPLY_LEVELS = ("default", "opt-in", "manual")
+__all__ = ["APPLY_LEVELS", "Pattern", "builtin_dir", "builtin_patterns", "load_all",
+           "load_dir", "load_file"]
 
 
 def builtin_dir() -> Path:
     """The built-in catalog: <repo>/patterns, shipped as package data (advisor.resources)."""
-    from advisor.resources import bundled
-
     return bundled("patterns")
-
-
-@dataclass(frozen=True)
-class Pattern:
-    """One validated pattern; `match` and `fix` stay as the (validated) YAML mappings."""
-
-    id: str
-    title: str
-    pillar: str
-    severity: str
-    description: str
-    rationale: str
-    match: dict[str, Any]
-    fix: dict[str, Any]
-    references: tuple[str, ...]
-    examples: dict[str, str]
-    message: str = ""
-    priority: int = 100
-    caveats: tuple[str, ...] = ()
-    equivalents: tuple[str, ...] = ()
-    supersedes: tuple[str, ...] = ()
-    path: str = ""
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @cached_property
-    def chain(self) -> list[dict[str, Any]]:
-        return list(self.match["chain"])
-
-    @cached_property
-    def subject(self) -> int:
-        return int(self.match.get("subject", 0))
-
-    @cached_property
-    def apply(self) -> str:
-        return str(self.fix.get("apply", "manual"))
-
-    @cached_property
-    def alternatives(self) -> list[dict[str, Any]]:
-        return list(self.fix["alternatives"])
-
-    @cached_property
-    def rewrites(self) -> bool:
-        """True when the first alternative changes the graph (is not advice only)."""
-        return bool(self.alternatives[0].get("ops"))
 
 
 @cache
@@ -183,8 +142,6 @@ def _explain(err: Any) -> str:
 
 def _semantic_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str, str | None]]:
     """What JSON Schema cannot check: kinds, predicate names, chain references."""
-    from advisor.engine import predicates
-
     out: list[tuple[tuple[Any, ...], str, str | None]] = []
     kinds = set(catalog.kind_names())
     categories = {catalog.category_of(k) for k in kinds}
@@ -248,15 +205,13 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str,
             if "kind" in op and op["kind"] not in kinds:
                 out.append(((*path, "kind"), f"unknown kind '{op['kind']}'",
                             _hint(op["kind"], kinds)))
-            if op["op"] == "call" and op["fn"] not in predicates.REWRITERS:
+            if op["op"] == "call" and op["fn"] not in REWRITERS:
                 out.append(((*path, "fn"), f"no rewriter named '{op['fn']}'",
-                            _hint(op["fn"], set(predicates.REWRITERS))))
+                            _hint(op["fn"], set(REWRITERS))))
     return out
 
 
 def catalog_modes() -> tuple[str, ...]:
-    from advisor.model import EDGE_MODES
-
     return EDGE_MODES
 
 

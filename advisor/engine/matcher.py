@@ -1,4 +1,7 @@
-"""Matching one pattern's chain on the graph.
+"""The match layer: architecture -> matches, pure (nothing is changed, nothing estimated).
+
+`find(arch, patterns)` runs every pattern and drops suppressed and superseded matches;
+`Matcher` matches one pattern's chain on one read view (`Ctx`).
 
 A chain `[A, B, C]` with edge specs `[e0, e1]` matches every path a -> b -> c whose
 nodes satisfy the node specs and whose edges satisfy the edge specs. The search starts
@@ -11,20 +14,17 @@ node tuple and sorted.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from advisor import catalog
 from advisor.engine import predicates
-from advisor.engine.context import Ctx, category_of
-from advisor.engine.loader import Pattern
-
-_OPS = {
-    "eq": lambda a, b: a == b, "ne": lambda a, b: a != b,
-    "lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
-    "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
-}
+from advisor.engine.conditions import OPS, compile_condition
+from advisor.engine.conditions import names as _names
+from advisor.engine.context import Ctx, Traffic, category_of
+from advisor.engine.pattern import Pattern
+from advisor.memo import by_identity
+from advisor.model import Architecture
 
 
 @dataclass
@@ -48,138 +48,31 @@ class Match:
         return self.nodes + self.extra if self.extra else self.nodes
 
 
-def _names(value: Any) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
-
-
-def _quantity(value: Any) -> Any:
-    """YAML thresholds may carry units ('5min', '128MB'); compare in internal units."""
-    if isinstance(value, str):
-        try:
-            return catalog.parse_unit_text(value)
-        except ValueError:
-            return value
-    return value
-
-
-def check_condition(props: dict[str, Any], kind: str | None, cond: dict[str, Any]) -> bool:
-    """One attribute predicate (equals/in/missing/lt/...) on a props mapping."""
-    name = cond["prop"]
-    present = props.get(name) is not None
-    if present:
-        value = props[name]
-    elif kind is not None and cond.get("default", True):
-        value = catalog.default_prop(kind, name)
-    else:
-        value = None
-    if "missing" in cond and (not present) != bool(cond["missing"]):
-        return False
-    if "truthy" in cond and bool(value) != bool(cond["truthy"]):
-        return False
-    if "equals" in cond and _norm(value) != _norm(cond["equals"]):
-        return False
-    if "not_equals" in cond and _norm(value) == _norm(cond["not_equals"]):
-        return False
-    if "in" in cond and _norm(value) not in [_norm(v) for v in cond["in"]]:
-        return False
-    if "not_in" in cond and _norm(value) in [_norm(v) for v in cond["not_in"]]:
-        return False
-    for op in ("lt", "le", "gt", "ge"):
-        if op in cond:
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                return False
-            if not _OPS[op](float(value), float(_quantity(cond[op]))):
-                return False
-    return True
-
-
-def _norm(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
-
-
-# id(spec) -> (spec, its checks); the spec is kept so its id is never reused
-_COMPILED: dict[int, tuple[dict[str, Any], tuple[Any, ...]]] = {}
-
-
+@by_identity
 def _compiled(spec: dict[str, Any]) -> tuple[Any, ...]:
     """A node spec's checks, looked up once per spec rather than once per node."""
-    hit = _COMPILED.get(id(spec))
-    if hit is not None and hit[0] is spec:
-        return hit[1]
     kinds = spec.get("kind")
     cats = spec.get("category")
-    checks = (
+    return (
         None if kinds is None else frozenset(_names(kinds)),
         None if cats is None else frozenset(_names(cats)),
-        tuple(_compile_condition(c) for c in spec.get("props", ())),
+        tuple(compile_condition(c) for c in spec.get("props", ())),
         spec.get("degree") or None,
         tuple(spec.get("no_out", ())),
         tuple(spec.get("no_in", ())),
         tuple(spec.get("where", ())),
     )
-    _COMPILED[id(spec)] = (spec, checks)
-    return checks
 
 
-Cond = Callable[[dict[str, Any], str | None], bool]
-
-
-def _compile_condition(cond: dict[str, Any]) -> Cond:
-    """`check_condition` for one condition with its constants (normalised lists, unit
-    thresholds) worked out once; the same answers, without re-reading the YAML mapping
-    for every node. A threshold that is not a number keeps the uncompiled path, so it
-    fails (as before) only when it is compared."""
-    try:
-        ops = tuple((_OPS[op], float(_quantity(cond[op])))
-                    for op in ("lt", "le", "gt", "ge") if op in cond)
-    except (TypeError, ValueError):
-        return lambda props, kind: check_condition(props, kind, cond)
-    name = cond["prop"]
-    use_default = bool(cond.get("default", True))
-    has_missing, want_missing = "missing" in cond, bool(cond.get("missing"))
-    has_truthy, want_truthy = "truthy" in cond, bool(cond.get("truthy"))
-    has_eq, eq = "equals" in cond, _norm(cond.get("equals"))
-    has_ne, ne = "not_equals" in cond, _norm(cond.get("not_equals"))
-    in_list = [_norm(v) for v in cond["in"]] if "in" in cond else None
-    not_in_list = [_norm(v) for v in cond["not_in"]] if "not_in" in cond else None
-    # only `missing` looks at presence alone: no catalog default is needed then
-    needs_value = bool(has_truthy or has_eq or has_ne or in_list is not None
-                       or not_in_list is not None or ops)
-    default_prop = catalog.default_prop
-
-    def check(props: dict[str, Any], kind: str | None) -> bool:
-        value = props.get(name)
-        present = value is not None
-        if has_missing and (not present) != want_missing:
-            return False
-        if not needs_value:
-            return True
-        if not present and kind is not None and use_default:
-            value = default_prop(kind, name)
-        if has_truthy and bool(value) != want_truthy:
-            return False
-        if has_eq or has_ne or in_list is not None or not_in_list is not None:
-            norm = value.lower() if isinstance(value, str) else value
-            if has_eq and norm != eq:
-                return False
-            if has_ne and norm == ne:
-                return False
-            if in_list is not None and norm not in in_list:
-                return False
-            if not_in_list is not None and norm in not_in_list:
-                return False
-        if ops:
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                return False
-            fv = float(value)
-            for op, limit in ops:
-                if not op(fv, limit):
-                    return False
-        return True
-
-    return check
+@by_identity
+def _compiled_edge(spec: dict[str, Any]) -> tuple[Any, ...]:
+    """An edge spec's checks: (modes or None, compiled prop conditions, where names)."""
+    modes = _names(spec.get("mode"))
+    return (
+        frozenset(modes) if modes else None,
+        tuple(compile_condition(c) for c in spec.get("props", ())),
+        tuple(spec.get("where", ())),
+    )
 
 
 class _Plan:
@@ -203,39 +96,11 @@ class _Plan:
         self.where = tuple(pattern.match.get("where", ()))
 
 
-# id(pattern) -> (pattern, plan); the pattern is kept so its id is never reused
-_PLANS: dict[int, tuple[Pattern, _Plan]] = {}
-
-
-def _plan(pattern: Pattern) -> _Plan:
-    hit = _PLANS.get(id(pattern))
-    if hit is not None and hit[0] is pattern:
-        return hit[1]
-    plan = _Plan(pattern)
-    _PLANS[id(pattern)] = (pattern, plan)
-    return plan
-
-
-_EDGES: dict[int, tuple[dict[str, Any], tuple[Any, ...]]] = {}
-
-
-def _compiled_edge(spec: dict[str, Any]) -> tuple[Any, ...]:
-    """An edge spec's checks: (modes or None, compiled prop conditions, where names)."""
-    hit = _EDGES.get(id(spec))
-    if hit is not None and hit[0] is spec:
-        return hit[1]
-    modes = _names(spec.get("mode"))
-    checks = (
-        frozenset(modes) if modes else None,
-        tuple(_compile_condition(c) for c in spec.get("props", ())),
-        tuple(spec.get("where", ())),
-    )
-    _EDGES[id(spec)] = (spec, checks)
-    return checks
+_plan = by_identity(_Plan)
 
 
 def _count_ok(n: int, spec: dict[str, int]) -> bool:
-    return all(_OPS[op](n, v) for op, v in spec.items())
+    return all(OPS[op](n, v) for op, v in spec.items())
 
 
 class Matcher:
@@ -449,3 +314,51 @@ class Matcher:
         out: dict[tuple[str, ...], Match] = {}
         self._finish(plan, nodes, fields, params, out)
         return out.get(nodes)
+
+
+# ---------------------------------------------------------------------- all patterns
+def _prefixed(rule: str, prefixes: Iterable[str]) -> bool:
+    return any(rule == p or rule.startswith(p) for p in prefixes if p)
+
+
+def suppressed(ctx: Ctx, m: Match) -> bool:
+    """A node of the match carries the rule id, a prefix of it, one of the pattern's peer
+    `equivalents` (or `all` / `*`) in its `ignore` set."""
+    nd = ctx.nd
+    ids: tuple[str, ...] = ()
+    for n in m.all_nodes:
+        ignore = nd[n].get("ignore")
+        if not ignore:
+            continue
+        ids = ids or (m.pattern.id, *m.pattern.equivalents)
+        if "all" in ignore or "*" in ignore:
+            return True
+        if any(_prefixed(i, ignore) for i in ids):
+            return True
+    return False
+
+
+def drop_superseded(found: list[Match]) -> list[Match]:
+    """Drop matches of a rule that another matched rule on the same subject supersedes."""
+    covered: set[tuple[str, str]] = set()
+    for m in found:
+        for rule in m.pattern.supersedes:
+            for n in m.nodes:
+                covered.add((rule, n))
+    if not covered:
+        return found
+    return [m for m in found if (m.pattern.id, m.subject) not in covered]
+
+
+def find(arch: Architecture, patterns: Iterable[Pattern], region: set[str] | None = None,
+         traffic: Traffic | None = None) -> list[Match]:
+    """Unsuppressed, non-superseded matches of `patterns` on `arch` (only those touching
+    `region` when given); `traffic` feeds the rules that depend on per-node load."""
+    ctx = Ctx(arch, traffic)
+    matcher = Matcher(ctx)
+    found: list[Match] = []
+    for p in patterns:
+        for m in matcher.run(p, region):
+            if not suppressed(ctx, m):
+                found.append(m)
+    return drop_superseded(found)

@@ -1,24 +1,30 @@
-"""Named Python predicates and rewriters: what pattern YAML cannot say on its own.
+"""Named Python predicates: what pattern YAML cannot say on its own (the match layer).
 
 Patterns name these in `where:` lists. Every function is pure over a `Ctx` and returns
 False/None when it does not hold, True or a dict of message fields when it does (the
-dict's keys can be used as `{field}` in the pattern's message). Rewriters mutate the
-working architecture through a `Rewriter` and return a short description.
+dict's keys can be used as `{field}` in the pattern's message). The named rewriters of
+`call` ops are in advisor/engine/rewriters.py; native routes, which both use, in
+advisor/engine/routes.py.
 
-Registering a new one: decorate it with @node, @edge, @match or @rewriter; the loader
-refuses pattern files that name a predicate that does not exist.
+Registering a new one: decorate it with @node, @edge or @match; the loader refuses
+pattern files that name a predicate that does not exist.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable
 from typing import Any
 
-from advisor import catalog
-from advisor.engine import limits
 from advisor.engine.context import Ctx
+from advisor.engine.routes import (
+    NOT_AWS_APIS,
+    describe_route,
+    forward_targets,
+    http_api_subtypes,
+    one_hop,
+    route_to,
+)
 
 NodePred = Callable[[Ctx, str, dict[str, Any]], Any]
 EdgePred = Callable[[Ctx, str, str, dict[str, Any]], Any]
@@ -27,9 +33,7 @@ MatchPred = Callable[[Ctx, tuple[str, ...], dict[str, Any]], Any]
 NODE_PREDICATES: dict[str, NodePred] = {}
 EDGE_PREDICATES: dict[str, EdgePred] = {}
 MATCH_PREDICATES: dict[str, MatchPred] = {}
-REWRITERS: dict[str, Callable[..., str]] = {}
 
-API_KINDS = ("apigw", "appsync", "alb")
 # Sources whose invocations of a function are asynchronous (Lambda resource-policy
 # principals that invoke with InvocationType=Event): SNS, S3, EventBridge, Scheduler.
 ASYNC_SOURCES = frozenset({"sns", "s3", "eventbridge", "scheduler"})
@@ -54,93 +58,7 @@ def match(fn: MatchPred) -> MatchPred:
     return fn
 
 
-def rewriter(fn: Callable[..., str]) -> Callable[..., str]:
-    REWRITERS[fn.__name__] = fn
-    return fn
-
-
 # ---------------------------------------------------------------------------- glue
-# Kinds that are not an AWS service API a native integration could call.
-NOT_AWS_APIS = frozenset({"client", "http", "resource"})
-
-
-def forward_targets(ctx: Ctx, fn: str) -> list[str]:
-    """The successors `fn` really forwards to.
-
-    Its work successors (`Ctx.work_out`); when its handler was read and its single SDK
-    call targets a kind (`glue_target`) that exactly one of them has, only that one: the
-    others are reached through IAM policies or environment variables the code never uses.
-    """
-    work = ctx.work_out(fn)
-    props = ctx.props(fn)
-    target = props.get("glue_target")
-    if len(work) > 1 and target and props.get("glue_evidence"):
-        named = [s for s in work if ctx.kind(s) == target]
-        if len(named) == 1:
-            return named
-    return work
-
-
-def _routes(via: Any) -> list[list[str]]:
-    """`glue_via` as a list of hop sequences: None -> [[]] (direct), "pipes" -> [["pipes"]],
-    [[sfn], [pipes, sfn]] as given."""
-    if not via:
-        return [[]]
-    if isinstance(via, str):
-        return [[via]]
-    return [[v] if isinstance(v, str) else list(v) for v in via]
-
-
-def hop_ok(source_kind: str, target_kind: str, any_service: Any = (),
-           source_props: dict[str, Any] | None = None,
-           target_props: dict[str, Any] | None = None) -> bool:
-    """One native hop: the catalog's integrations, or a source that calls any AWS API
-    (`any_service` kinds, e.g. a REST API's AWS integration, a Step Functions AWS SDK task),
-    within the sub-type limits of integration_limits.yaml (a pipe reaches a REST API, not
-    an HTTP or WebSocket API). Props of the two ends are checked when known (None: a node
-    the rewrite creates, judged by catalog defaults)."""
-    return hop_mechanism(source_kind, target_kind, any_service, source_props,
-                         target_props) is not None
-
-
-def hop_mechanism(source_kind: str, target_kind: str, any_service: Any = (),
-                  source_props: dict[str, Any] | None = None,
-                  target_props: dict[str, Any] | None = None) -> str | None:
-    """The mechanism text of the first allowed native hop (see `hop_ok`), or None."""
-    for integ in catalog.native_integrations(source_kind, target_kind):
-        if limits.allows(integ.id, source_kind, target_kind, source_props, target_props):
-            return integ.mechanism
-    if source_kind in (any_service or ()) and target_kind not in NOT_AWS_APIS and \
-            limits.allows(limits.ANY_SERVICE, source_kind, target_kind, source_props,
-                          target_props):
-        return str(any_service[source_kind]) if isinstance(any_service, dict) else source_kind
-    return None
-
-
-def route_to(source_kind: str, target_kind: str, params: dict[str, Any],
-             source_props: dict[str, Any] | None = None,
-             target_props: dict[str, Any] | None = None) -> list[str] | None:
-    """The first route (intermediate kinds) by which `source_kind` reaches `target_kind`
-    natively under the pattern's `glue_via` / `glue_any_service` params, or None. The
-    props of the source and the target (when known) are checked against the limits of
-    the first and the last hop."""
-    any_service = params.get("glue_any_service") or ()
-    for seq in _routes(params.get("glue_via")):
-        hops = [source_kind, *seq, target_kind]
-        last = len(hops) - 2
-        if all(hop_ok(a, b, any_service, source_props if i == 0 else None,
-                      target_props if i == last else None)
-               for i, (a, b) in enumerate(itertools.pairwise(hops))):
-            return seq
-    return None
-
-
-def _one_hop(source_kind: str, target_kind: str, source_props: dict[str, Any] | None = None,
-             target_props: dict[str, Any] | None = None) -> bool:
-    return route_to(source_kind, target_kind, {"glue_via": [[], ["pipes"]]}, source_props,
-                    target_props) is not None
-
-
 def glue_status(ctx: Ctx, pred: str, fn: str, succ: str,
                 params: dict[str, Any] | str | None = None) -> str | None:
     """'confirmed', 'likely' or None: does `fn` only forward from `pred` to `succ`?
@@ -171,7 +89,7 @@ def glue_status(ctx: Ctx, pred: str, fn: str, succ: str,
 
     def reaches(source: str) -> bool:
         kind, sprops = ctx.kind(source), ctx.props(source)
-        if params.get("glue_indirect_only") and _one_hop(kind, succ_kind, sprops, succ_props):
+        if params.get("glue_indirect_only") and one_hop(kind, succ_kind, sprops, succ_props):
             return False
         return route_to(kind, succ_kind, params, sprops, succ_props) is not None
 
@@ -313,7 +231,7 @@ def http_api_would_serve(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
             return False
     if ctx.prop(n, "auth") == "api_key" or ctx.prop(n, "endpoint") in ("edge", "private"):
         return False
-    subtypes = set(_http_subtypes())
+    subtypes = set(http_api_subtypes())
     for s in ctx.g.successors(n):
         kind = ctx.kind(s)
         if kind in ("lambda", "http", "alb", "ecs") or kind in subtypes:
@@ -324,32 +242,20 @@ def http_api_would_serve(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
     return True
 
 
-def _http_subtypes() -> list[str]:
-    for integ in catalog.integrations():
-        if integ.id == "apigw_service_integration":
-            data = catalog._data()["integrations"][integ.id]
-            return list(data.get("http_api_subtypes", []))
-    return []
-
-
 def invocations(ctx: Ctx, n: str) -> float | None:
-    """Executions of `n` per month: its own `requests`, else the traffic propagated along
-    the edges to it (advisor.estimate.propagate: upstream `requests`, schedules, fan-out,
-    filters and batches count). With no workload rate stated, entry points carry nothing
-    (not the estimator's assumed default): None when nothing reaches `n` then."""
+    """Executions of `n` per month: its own `requests`, else the traffic the caller's
+    `traffic` function gives it (`Ctx.loads`; the pipeline hands in the estimates'
+    propagation: upstream `requests`, schedules, fan-out, filters and batches count).
+    With no workload rate stated, entry points carry nothing (not the estimator's assumed
+    default): None when nothing reaches `n` then, or when no traffic is known at all."""
     own = ctx.props(n).get("requests")
     if own is not None:
         return float(own)
-    stated = ctx.arch.workload.get("requests")
-    wl = ctx.memo.get("propagate")
-    if wl is None:
-        from advisor.estimate.propagate import propagate
-
-        rate = float(stated) if stated is not None else 0.0
-        wl = ctx.memo["propagate"] = propagate(ctx.arch, requests=rate)
-    load = wl.nodes.get(n)
-    value = float(load.invocations) if load is not None else 0.0
-    if value <= 0 and stated is None:
+    loads = ctx.loads()
+    if loads is None:
+        return None
+    value = float(loads.get(n, 0.0))
+    if value <= 0 and ctx.arch.workload.get("requests") is None:
         return None
     return value
 
@@ -601,7 +507,7 @@ def glue_unshown_target(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]
         return None
     route = None
     for p in ctx.g.predecessors(fn):
-        if params.get("glue_indirect_only") and _one_hop(ctx.kind(p), str(target),
+        if params.get("glue_indirect_only") and one_hop(ctx.kind(p), str(target),
                                                          ctx.props(p)):
             return None
         r = route_to(ctx.kind(p), str(target), params, ctx.props(p))
@@ -617,151 +523,9 @@ def glue_unshown_target(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]
                                   ctx.props(pred))}
 
 
-def describe_route(source_kind: str, route: list[str], target: str,
-                   params: dict[str, Any], source_props: dict[str, Any] | None = None,
-                   target_props: dict[str, Any] | None = None) -> str:
-    """'an EventBridge Pipes source ... then EventBridge Pipes target', from the catalog:
-    the mechanism of each hop that the limits allow."""
-    hops = [source_kind, *route, target]
-    any_service = params.get("glue_any_service") or {}
-    parts = []
-    last = len(hops) - 2
-    for i, (a, b) in enumerate(itertools.pairwise(hops)):
-        found = hop_mechanism(a, b, any_service, source_props if i == 0 else None,
-                              target_props if i == last else None)
-        if found:
-            parts.append(found)
-    return " then ".join(parts)
-
-
 @match
 def pipe_hint(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]) -> Any:
     """Message field: name the EventBridge Pipe when the trigger needs one to start a workflow."""
     route = route_to(ctx.kind(nodes[0]), ctx.kind(nodes[-1]), params, ctx.props(nodes[0]),
                      ctx.props(nodes[-1])) or []
     return {"pipe_hint": " through an EventBridge Pipe" if "pipes" in route else ""}
-
-
-# ---------------------------------------------------------------------------- rewriters
-@rewriter
-def raise_visibility(rw: Any, nodes: tuple[str, ...], args: dict[str, Any]) -> str:
-    """Set the queue's visibility timeout to `factor` x the function timeout."""
-    queue, fn = nodes[0], nodes[1]
-    ctx = Ctx(rw.arch)
-    timeout = float(ctx.prop(fn, "timeout") or 3000)
-    value = int(float(args.get("factor", 6)) * timeout)
-    rw.set_props(queue, {"visibility": value})
-    return f"{queue}.visibility = {value / 1000:g}s (6 x {fn}.timeout)"
-
-
-@rewriter
-def require_rest_api(rw: Any, nodes: tuple[str, ...], args: dict[str, Any]) -> str:
-    """Service integrations with SNS, Firehose, DynamoDB and S3 exist on REST APIs only:
-    an HTTP API in front of them becomes a REST API."""
-    api = nodes[0]
-    props = rw.arch.graph.nodes[api]["props"]
-    if props.get("type") == "http":
-        rw.set_props(api, {"type": "rest"})
-        return f"{api}.type = rest (HTTP APIs have no service integration for {nodes[-1]})"
-    return ""  # nothing to change
-
-
-@rewriter
-def close_stream_gaps(rw: Any, nodes: tuple[str, ...], args: dict[str, Any]) -> str:
-    """Give a stream event source what it lacks: an on-failure queue, bisect on error,
-    and a retry limit (existing settings are kept)."""
-    source, fn = nodes[0], nodes[1]
-    g = rw.arch.graph
-    eprops = g.edges[source, fn].setdefault("props", {})
-    done = []
-    if not eprops.get("on_failure") and not eprops.get("dlq"):
-        name = rw.new_node(f"{source}_{fn}_failures", "sqs", {"is_dlq": True},
-                           tuple(g.nodes[fn].get("group", ())))
-        rw._add_edge(fn, name, "async", {}, "on failure")
-        eprops["on_failure"] = name
-        done.append(f"on_failure = {name}")
-    if eprops.get("bisect") is not True:
-        eprops["bisect"] = True
-        done.append("bisect = true")
-    if eprops.get("retries") is None or int(eprops["retries"]) < 0:
-        eprops["retries"] = int(args.get("retries", 3))
-        done.append(f"retries = {eprops['retries']}")
-    rw.touched.update((source, fn))
-    return f"{source} -> {fn}: " + ", ".join(done)
-
-
-@rewriter
-def set_log_retention(rw: Any, nodes: tuple[str, ...], args: dict[str, Any]) -> str:
-    """Retention on the log group: the function's `log_retention`, or the `logs` node's
-    `retention` (and on any retention-less log group attached to the function)."""
-    n = nodes[0]
-    days = int(args.get("days", 30))
-    g = rw.arch.graph
-    if g.nodes[n]["kind"] == "logs":
-        rw.set_props(n, {"retention": days})
-        return f"{n}.retention = {days} days"
-    groups = [m for m in list(g.successors(n)) + list(g.predecessors(n))
-              if g.nodes[m]["kind"] == "logs"]
-    if groups:
-        for m in sorted(groups):
-            rw.set_props(m, {"retention": days})
-        return f"{', '.join(sorted(groups))}.retention = {days} days"
-    rw.set_props(n, {"log_retention": days})
-    return f"{n}.log_retention = {days} days"
-
-
-@rewriter
-def forward_natively(rw: Any, nodes: tuple[str, ...], args: dict[str, Any]) -> str:
-    """Remove glue function nodes[1]: each trigger reaches the target through the
-    native route (`route_to` with `args` as the pattern params), with a node added for
-    every hop kind on the way (a pipe, an Express workflow) and for the target itself
-    when the design had none (a `resource` node named after the service otherwise)."""
-    g = rw.arch.graph
-    fn = nodes[1]
-    ctx = Ctx(rw.arch)
-    props = ctx.props(fn)
-    if len(nodes) > 2:
-        target, tkind = nodes[2], ctx.kind(nodes[2])
-        extra: list[str] = []
-    else:
-        tkind = str(props.get("glue_target") or "")
-        target = ""
-        extra = [s for s in ctx.work_out(fn) if ctx.kind(s) == "resource"]
-    preds = sorted(g.predecessors(fn))
-    tprops = ctx.props(target) if target else None
-    routes = {p: route_to(ctx.kind(p), tkind, args, ctx.props(p), tprops) for p in preds}
-    if not preds or any(r is None for r in routes.values()):
-        from advisor.engine.rewrite import Refused
-
-        raise Refused(f"not every trigger of {fn} reaches {tkind} natively")
-    group = tuple(g.nodes[fn].get("group", ()))
-    failure = props.get("on_failure") or props.get("dlq")
-    if not target:
-        known = tkind in catalog.kind_names()
-        target = rw.new_node(f"{tkind}_target", tkind if known else "resource",
-                             {} if known else {"service": tkind}, group)
-        for s in extra:
-            rw._add_edge(target, s, None, {})
-    subtypes = set(_http_subtypes())
-    made = []
-    for p in preds:
-        prev = p
-        for kind in routes[p] or []:
-            word = {"pipes": "pipe", "sfn": "workflow"}.get(kind, kind)
-            hop_props = {"type": "express"} if kind == "sfn" else {}
-            hop = rw.new_node(f"{fn}_{word}", kind, hop_props, group)
-            made.append(hop)
-            rw._add_edge(prev, hop, None, {"integration": "native"})
-            prev = hop
-        eprops: dict[str, Any] = {"integration": "service" if ctx.kind(prev) == "apigw"
-                                  else "native"}
-        if failure and failure in g and prev == p:
-            eprops["dlq"] = failure
-        rw._add_edge(prev, target, None, eprops)
-        if ctx.kind(p) == "apigw" and prev == p and ctx.prop(p, "type") == "http" and \
-                tkind not in subtypes:
-            rw.set_props(p, {"type": "rest"})
-    g.remove_node(fn)
-    rw.touched.update([*preds, target])
-    via = f" via {', '.join(made)}" if made else ""
-    return f"removed {fn}; {', '.join(preds)} -> {target}{via}"

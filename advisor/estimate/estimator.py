@@ -10,6 +10,7 @@ all along. The design passed in is never changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from advisor.estimate.latency import LatencyResult, compute_latency
 from advisor.estimate.propagate import Workload, propagate
 from advisor.estimate.semantics import implicit_services
 from advisor.estimate.usage import UsageFile, apply_usage, resolve_usage
+from advisor.memo import by_identity
 from advisor.model import Architecture
 
 COST_DECIMALS = 4
@@ -175,28 +177,27 @@ def attach_alternative_deltas(
     before_est: Estimate | None = None,
     region: str = "us-east-1",
     requests: float | None = None,
-    reuse_judged: bool = False,
+    estimate_of: Callable[[Architecture], Estimate] | None = None,
     **kwargs: Any,
 ) -> None:
     """Set `cost_delta_usd_month` and `latency_delta_ms` (after minus before) on every
     alternative of every finding. The latency delta is on the response p50, or on the
-    delivery p50 when the design has no client-facing response path."""
-    before = before_est or estimate(before_arch, region=region, requests=requests, **kwargs)
-    cache: dict[int, Estimate] = {}
+    delivery p50 when the design has no client-facing response path
+    (`Estimate.latency_delta_from`). `estimate_of(arch)`: how to estimate a design (the
+    pipeline passes its per-analysis cache, so a design its judge already estimated is
+    not estimated again); default `estimate(arch, region=, requests=, **kwargs)`."""
+    if estimate_of is None:
+        estimate_of = by_identity(
+            lambda arch: estimate(arch, region=region, requests=requests, **kwargs))
+
+    before = before_est or estimate_of(before_arch)
     for finding in findings or ():
         for alt in getattr(finding, "alternatives", None) or ():
-            if reuse_judged and alt.cost_delta_usd_month is not None \
-                    and alt.latency_delta_ms is not None:
-                continue  # set by the engine's estimate judge with the same region and traffic
             after_arch = getattr(alt, "after", None)
             if after_arch is None:  # advice without a graph change: nothing to estimate
                 alt.cost_delta_usd_month = 0.0
                 alt.latency_delta_ms = 0.0
                 continue
-            key = id(after_arch)
-            after = cache.get(key)
-            if after is None:
-                after = estimate(after_arch, region=region, requests=requests, **kwargs)
-                cache[key] = after
+            after = estimate_of(after_arch)
             alt.cost_delta_usd_month = round(after.monthly_usd - before.monthly_usd, 2) + 0.0  # no -0.0
             alt.latency_delta_ms = round(after.latency_delta_from(before), 1) + 0.0

@@ -1,18 +1,18 @@
 """What every writer needs from a Report: findings grouped by pillar, totals, rule docs.
 
-Writers only read a `Report` (docs/internals.md). Findings, changes and estimates are
-read by attribute with defaults, so a writer keeps working when the engine adds fields.
+Writers only read a `Report` (docs/internals.md): its results, and its `rules` for rule
+documentation. Findings, changes and estimates are read by attribute with defaults, so a
+writer keeps working when the engine adds fields.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
 from pathlib import PurePath
 from typing import Any
 
-from advisor.pipeline import PILLARS, SEVERITIES
 from advisor.render import figures
+from advisor.vocabulary import PILLARS, severity_rank
 
 PILLAR_TITLES = {
     "operational-excellence": "Operational excellence",
@@ -22,7 +22,6 @@ PILLAR_TITLES = {
     "cost-optimization": "Cost optimization",
     "sustainability": "Sustainability",
 }
-SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
 def pillar_title(pillar: str) -> str:
@@ -33,7 +32,7 @@ def finding_key(f: Any) -> tuple[Any, ...]:
     loc = getattr(f, "location", None)
     where = (getattr(loc, "line", 0) or 0, getattr(loc, "column", 0) or 0) if loc else (1 << 30, 0)
     return (
-        SEVERITY_RANK.get(getattr(f, "severity", "info"), 9),
+        severity_rank(getattr(f, "severity", "info")),
         *where,
         str(getattr(f, "rule", "")),
         tuple(getattr(f, "nodes", ()) or ()),
@@ -164,33 +163,24 @@ def arch_name(result: Any) -> str:
     return getattr(arch, "name", None) or str(getattr(result, "source", ""))
 
 
-@cache
-def _patterns() -> dict[str, Any]:
-    try:
-        from advisor.engine.loader import builtin_patterns
-
-        return {p.id: p for p in builtin_patterns()}
-    except Exception:  # no engine yet, or a broken pattern pack: rule docs are optional
-        return {}
-
-
-def rule_doc(rule: str, finding: Any = None) -> dict[str, Any]:
+def rule_doc(report: Any, rule: str, finding: Any = None) -> dict[str, Any]:
     """Title, description, rationale, references and pillar/severity of a rule, from the
-    pattern catalog when it is loaded, else from the finding itself."""
-    p = _patterns().get(rule)
-    refs = list(getattr(p, "references", ()) or getattr(finding, "references", ()) or [])
+    report's rule docs (`Report.rules`) when it documents the rule, else from the finding."""
+    p = (getattr(report, "rules", None) or {}).get(rule) or {}
+    refs = list(p.get("references") or getattr(finding, "references", ()) or [])
     return {
         "id": rule,
-        "title": str(getattr(p, "title", None) or getattr(finding, "title", None) or rule),
+        "title": str(p.get("title") or getattr(finding, "title", None) or rule),
         "description": str(
-            getattr(p, "description", "") or getattr(finding, "description", "") or ""
+            p.get("description") or getattr(finding, "description", "") or ""
         ),
-        "rationale": str(getattr(p, "rationale", "") or ""),
+        "rationale": str(p.get("rationale") or ""),
         "references": [str(r) for r in refs],
-        "pillar": str(getattr(p, "pillar", None) or getattr(finding, "pillar", "") or ""),
-        "severity": str(getattr(p, "severity", None) or getattr(finding, "severity", "warning")),
+        "pillar": str(p.get("pillar") or getattr(finding, "pillar", "") or ""),
+        "severity": str(p.get("severity") or getattr(finding, "severity", "warning")),
     }
 
 
-def known_rules() -> list[str]:
-    return sorted(_patterns())
+def known_rules(report: Any) -> list[str]:
+    """Every rule the report documents, sorted."""
+    return sorted(getattr(report, "rules", None) or {})

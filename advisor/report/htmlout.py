@@ -82,7 +82,8 @@ def write(report: Any, *, diagrams: bool = True, title: str | None = None, icons
         f'<p class="meta">{escape(_summary_line(report))}</p>',
     ]
     for r in results:
-        parts.append(_result(r, diagrams=diagrams, show_source=len(results) > 1, icons=icons))
+        parts.append(_result(r, diagrams=diagrams, show_source=len(results) > 1, icons=icons,
+                             report=report))
     parts += ["</body>", "</html>"]
     return "\n".join(parts) + "\n"
 
@@ -97,7 +98,9 @@ def _delta_class(text: str) -> str:
     return "delta-down" if text.startswith("-") else "delta-up" if text.startswith("+") else ""
 
 
-def _result(result: Any, *, diagrams: bool, show_source: bool, icons: bool = True) -> str:
+def _result(result: Any, *, diagrams: bool, show_source: bool, icons: bool = True,
+            report: Any = None) -> str:
+    """One result's section; `report`: for its rule docs (references)."""
     # several files: each file is an h2, its sections h3 and pillars h4
     h2, h3 = ("h3", "h4") if show_source else ("h2", "h3")
     out = ['<section class="result">']
@@ -173,7 +176,7 @@ def _result(result: Any, *, diagrams: bool, show_source: bool, icons: bool = Tru
                 for a in alts:
                     li.append(f"<li>{escape(a.title)}: {escape(common.alt_delta_text(a))}</li>")
                 li.append("</ul>")
-            refs = common.rule_doc(f.rule, f)["references"][:3]
+            refs = common.rule_doc(report, f.rule, f)["references"][:3]
             if refs:
                 links = ", ".join(f'<a href="{escape(r)}">{escape(_short(r))}</a>' for r in refs)
                 li.append(f'<span class="meta">See {links}</span>')
@@ -200,9 +203,7 @@ def _result(result: Any, *, diagrams: bool, show_source: bool, icons: bool = Tru
 
 def _assumptions(result: Any) -> str:
     """The workload the estimate priced and every default it assumed, under the totals."""
-    from advisor.estimate.assumptions import assumption_line, assumptions_for
-
-    told = assumptions_for(result)
+    told = result.assumptions
     out = [f'<p class="meta">{escape(told["workload"])}</p>']
     if told["rows"]:
         out.append('<details class="assumptions" open><summary>Assumptions behind these figures '
@@ -210,7 +211,7 @@ def _assumptions(result: Any) -> str:
         for row in told["rows"]:
             how = (f' <span class="meta">State it with {escape(row["state"])}.</span>'
                    if row.get("state") else "")
-            out.append(f"<li>{escape(assumption_line(row))}{how}</li>")
+            out.append(f"<li>{escape(row['line'])}{how}</li>")
         out.append("</ul></details>")
     return "".join(out)
 

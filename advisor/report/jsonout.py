@@ -1,4 +1,5 @@
-"""The JSON report: `Report.to_dict()` (DESIGN.md contract), sorted keys, stable bytes."""
+"""The JSON report: `Report.to_dict()` (contract: docs/internals.md, "The JSON report"),
+sorted keys, stable bytes."""
 
 from __future__ import annotations
 

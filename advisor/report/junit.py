@@ -12,13 +12,14 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from advisor.report import common
+from advisor.vocabulary import SEVERITIES, at_or_above
 
 
 def write(report: Any, *, fail_on: str = "warning", **_: Any) -> str:
-    threshold = common.SEVERITY_RANK.get(fail_on, 1)
+    threshold = fail_on if fail_on in SEVERITIES else "warning"
     root = ET.Element("testsuites", name="archadvisor")
     totals = {"tests": 0, "failures": 0, "errors": 0}
-    all_rules = common.known_rules()
+    all_rules = common.known_rules(report)
     for result in report.results:
         suite = ET.SubElement(root, "testsuite", name=str(result.source))
         counts = {"tests": 0, "failures": 0, "errors": 0}
@@ -36,14 +37,12 @@ def write(report: Any, *, fail_on: str = "warning", **_: Any) -> str:
                 by_rule.setdefault(f.rule, []).append(f)
             for rule in sorted(set(all_rules) | set(by_rule)):
                 findings = sorted(by_rule.get(rule, []), key=common.finding_key)
-                doc = common.rule_doc(rule, findings[0] if findings else None)
+                doc = common.rule_doc(report, rule, findings[0] if findings else None)
                 case = ET.SubElement(
                     suite, "testcase", classname=str(result.source), name=f"{rule}: {doc['title']}"
                 )
                 counts["tests"] += 1
-                failing = [
-                    f for f in findings if common.SEVERITY_RANK.get(f.severity, 9) <= threshold
-                ]
+                failing = [f for f in findings if at_or_above(f.severity, threshold)]
                 text = "\n".join(
                     f"[{f.severity}] {common.location_text(f.location) or result.source}: "
                     f"{f.message} (nodes: {', '.join(f.nodes)})"

@@ -15,6 +15,7 @@ from typing import Any
 
 from advisor.render import figures
 from advisor.report import common
+from advisor.vocabulary import SEVERITIES
 
 DIAGRAM_TITLES = {
     "before": "Before",
@@ -47,7 +48,8 @@ def write(
     if single:
         lines.append(f"# {title or 'Architecture review: ' + common.arch_name(results[0])}")
         lines.append("")
-        lines += _result(results[0], level=2, diagrams=_links(diagrams, results[0]))
+        lines += _result(results[0], level=2, diagrams=_links(diagrams, results[0]),
+                         report=report)
     else:
         lines.append(f"# {title or 'Architecture review'}")
         lines.append("")
@@ -55,7 +57,7 @@ def write(
         for r in results:
             lines.append(f"## {code(r.source)}")
             lines.append("")
-            lines += _result(r, level=3, diagrams=_links(diagrams, r))
+            lines += _result(r, level=3, diagrams=_links(diagrams, r), report=report)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -90,20 +92,20 @@ def _overview(report: Any) -> list[str]:
 
 def _assumptions(result: Any) -> list[str]:
     """The workload the estimate priced and every default it assumed, under the totals."""
-    from advisor.estimate.assumptions import assumption_line, assumptions_for
-
-    told = assumptions_for(result)
+    told = result.assumptions
     out = [f"{told['workload'][:1].upper()}{told['workload'][1:]}.", ""]
     if told["rows"]:
         out += ["Assumptions behind these figures:", ""]
         for row in told["rows"]:
             how = f" (state it with {row['state']})" if row.get("state") else ""
-            out.append(f"- {assumption_line(row)}{how}")
+            out.append(f"- {row['line']}{how}")
         out.append("")
     return out
 
 
-def _result(result: Any, *, level: int, diagrams: Mapping[str, str]) -> list[str]:
+def _result(result: Any, *, level: int, diagrams: Mapping[str, str],
+            report: Any = None) -> list[str]:
+    """One result's section; `report`: for its rule docs (references)."""
     h = "#" * level
     out: list[str] = []
     if result.errors:
@@ -114,7 +116,7 @@ def _result(result: Any, *, level: int, diagrams: Mapping[str, str]) -> list[str
         out.append("")
         return out
     findings = list(result.findings)
-    sev = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
+    sev = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
     out += [f"{h} Summary", ""]
     out.append(
         f"Source: {code(result.source)} ({result.format}). "
@@ -169,7 +171,7 @@ def _result(result: Any, *, level: int, diagrams: Mapping[str, str]) -> list[str
                 refused = getattr(alt, "refused", None)
                 extra = f" (not applied: {refused})" if refused else ""
                 out.append(f"  - Alternative: {alt.title}: {common.alt_delta_text(alt)}{extra}")
-            refs = common.rule_doc(f.rule, f)["references"]
+            refs = common.rule_doc(report, f.rule, f)["references"]
             if refs:
                 out.append("  - See: " + ", ".join(f"<{r}>" for r in refs[:3]))
         out.append("")

@@ -44,8 +44,8 @@ def _artifact(path: str) -> dict[str, Any]:
     return out
 
 
-def _rule(rule_id: str, finding: Any) -> dict[str, Any]:
-    doc = common.rule_doc(rule_id, finding)
+def _rule(report: Any, rule_id: str, finding: Any) -> dict[str, Any]:
+    doc = common.rule_doc(report, rule_id, finding)
     text_parts = [doc["description"] or doc["title"]]
     if doc["rationale"]:
         text_parts.append("Why it matters: " + doc["rationale"])
@@ -150,7 +150,7 @@ def build(report: Any) -> dict[str, Any]:
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": "https://docs.aws.amazon.com/wellarchitected/latest/serverless-applications-lens/welcome.html",
-                "rules": [_rule(rid, rule_ids[rid]) for rid in order],
+                "rules": [_rule(report, rid, rule_ids[rid]) for rid in order],
             }
         },
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],

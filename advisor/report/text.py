@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from advisor.report import common
+from advisor.vocabulary import SEVERITIES
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 DEFAULT_WIDTH = 100  # when neither the caller, COLUMNS nor a terminal says
@@ -172,15 +173,15 @@ def _result(console: Console, result: Any) -> None:
 
 def _assumptions(console: Console, result: Any) -> None:
     """The workload the estimate priced and every default it assumed, under the totals."""
-    from advisor.estimate.assumptions import assumption_line, assumptions_for
-
-    told = assumptions_for(result)
+    told = result.assumptions
     console.print(Text(told["workload"], style="dim"), overflow="fold")
     if told["rows"]:
         console.print(Text("Assumptions", style="bold"))
         for row in told["rows"]:
-            console.print(Padding(Text(f"- {assumption_line(row)}"), (0, 0, 0, 2), expand=False),
+            console.print(Padding(Text(f"- {row['line']}"), (0, 0, 0, 2), expand=False),
                           overflow="fold")
+
+
 def _notes(console: Console, result: Any) -> None:
     """What the importer could not read or decided (a module not followed, a count not
     known): an empty result must never look like a clean one."""
@@ -201,7 +202,7 @@ def _summary(console: Console, report: Any) -> None:
     s = report.summary()
     sev = s["by_severity"]
     line = Text(f"{s['files']} file(s), {s['findings']} finding(s): ")
-    parts = [(f"{sev.get(k, 0)} {k}", SEVERITY_STYLE[k]) for k in ("error", "warning", "info")]
+    parts = [(f"{sev.get(k, 0)} {k}", SEVERITY_STYLE[k]) for k in SEVERITIES]
     for i, (word, style) in enumerate(parts):
         line.append(word, style=style if sev.get(word.split()[1], 0) else "")
         if i < len(parts) - 1:

@@ -1,5 +1,8 @@
-"""Pattern documentation from the YAML: one Markdown page (docs/patterns.md) and the text
-of `advisor explain`. The YAML is the single source; nothing here is hand-written per rule.
+"""Rule documentation from the pattern YAML: one Markdown page (docs/patterns.md, written
+by tools/gen_pattern_docs.py) and the text of `advisor explain`. The YAML is the single
+source; nothing here is hand-written per rule. It sits above the engine (it reads DSL
+examples and runs them through an engine fed as the pipeline feeds it); the engine
+renders no documentation.
 
 Placeholders (`{n0}`, `{functions}`, ...) in alternative titles and the message are
 filled from the pattern's own `bad` example, run through the engine, so a reader sees
@@ -16,16 +19,22 @@ from collections.abc import Iterable
 from typing import Any
 
 from advisor import catalog
-from advisor.engine.core import judged
+from advisor.dsl import parse_text, to_text
+from advisor.engine import Engine, Finding, Pattern
+from advisor.engine.choose import judged
 from advisor.engine.limits import limits
-from advisor.engine.loader import Pattern
+from advisor.errors import AdvisorError
+from advisor.memo import by_identity
+from advisor.pipeline import node_traffic
 
+# the catalog page's own order, most urgent first (not the framework's order,
+# advisor.vocabulary.PILLARS, which reports use)
 PILLAR_ORDER = ("security", "reliability", "cost-optimization", "performance-efficiency",
                 "operational-excellence", "sustainability")
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 WHEN = {"default": "applied by `optimize`", "opt-in": "applied with `--apply all`",
         "manual": "offered, never applied automatically"}
-JUDGED_WHEN = {  # see advisor.engine.core.worse
+JUDGED_WHEN = {  # see advisor.engine.choose.worse
     "cost-optimization": "it costs more", "sustainability": "it costs more",
     "performance-efficiency": "it costs more and is not faster, or is slower and not cheaper",
 }
@@ -40,30 +49,32 @@ def _anchor(pid: str) -> str:
 
 
 # ---------------------------------------------------------------- filled-in text
-_EXAMPLES: dict[int, tuple[Pattern, Any]] = {}  # id(pattern) -> (pattern, its finding)
+def _example_engine(p: Pattern) -> Engine:
+    """An engine of this one pattern, with the traffic the pipeline hands in."""
+    return Engine([p], traffic=node_traffic)
 
 
-def _example_finding(p: Pattern) -> Any:
-    """The pattern's finding on its own `bad` example (None if it gives none); cached."""
-    hit = _EXAMPLES.get(id(p))
-    if hit is not None and hit[0] is p:
-        return hit[1]
-    found = _run_example(p)
-    _EXAMPLES[id(p)] = (p, found)
-    return found
-
-
-def _run_example(p: Pattern) -> Any:
-    from advisor.dsl import parse_text
-    from advisor.engine.core import Engine
-    from advisor.errors import AdvisorError
-
+@by_identity
+def _example_finding(p: Pattern) -> Finding | None:
+    """The pattern's finding on its own `bad` example (None if it gives none)."""
     try:
         arch = parse_text(p.examples["bad"], f"{p.id}.arch")
-        found = Engine([p]).run(arch, apply="none").findings
+        found = _example_engine(p).run(arch, apply="none").findings
     except (AdvisorError, ValueError):
         return None
     return next((f for f in found if f.rule == p.id), None)
+
+
+def example_after(p: Pattern) -> str | None:
+    """What `advisor optimize --apply all` makes of the `bad` example, as DSL (None for
+    advice-only and manual rules, or an example that does not parse)."""
+    if not p.rewrites or p.apply == "manual":
+        return None
+    try:
+        arch = parse_text(p.examples["bad"], f"{p.id}.arch")
+        return to_text(_example_engine(p).run(arch, apply="all").after)
+    except AdvisorError:
+        return None
 
 
 def _role(p: Pattern, i: int) -> str:

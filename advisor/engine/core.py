@@ -383,9 +383,13 @@ class Engine:
                 if fresh is None or self._suppressed(ctx, fresh):
                     continue
                 try:
-                    changes.extend(rw.apply(m.pattern, m.nodes, index))
+                    made = rw.apply(m.pattern, m.nodes, index)
                 except Refused:
                     continue
+                fid = finding_id(m)
+                for c in made:
+                    c.finding, c.alternative, c.match = fid, index, tuple(m.nodes)
+                changes.extend(made)
                 ctx.note_changed(rw.last_touched | set(m.nodes))
                 used.update(rw.last_touched if structural else m.nodes)
                 applied = True

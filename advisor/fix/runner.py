@@ -97,9 +97,11 @@ class FileFix:
         }
 
 
-def fix_result(result: Any, *, verify: bool = False, options: Any = None) -> FileFix:
+def fix_result(result: Any, *, verify: bool = False, options: Any = None,
+               texts: dict[str, str] | None = None) -> FileFix:
     """Patches for an analyzed input (`advisor.pipeline.FileResult`, or anything with its
-    `source`, `format`, `before`, `after`, `changes`). Never raises for the input."""
+    `source`, `format`, `before`, `after`, `changes`). Never raises for the input.
+    `texts`: file contents to use instead of reading them (path -> text)."""
     fix = FileFix(source=result.source, format=result.format)
     if getattr(result, "errors", None):
         fix.errors = [getattr(e, "message", str(e)) for e in result.errors]
@@ -110,7 +112,7 @@ def fix_result(result: Any, *, verify: bool = False, options: Any = None) -> Fil
     rewrites = group_changes(list(result.changes))
     if not rewrites:
         return fix
-    target = _open_target(result, fix)
+    target = _open_target(result, fix, texts or {})
     if target is None:
         for rw in rewrites:
             fix.rewrites.append(RewriteFix(rw.finding, rw.rule, UNPATCHED,
@@ -133,11 +135,11 @@ def fix_result(result: Any, *, verify: bool = False, options: Any = None) -> Fil
     return fix
 
 
-def _open_target(result: Any, fix: FileFix) -> Any:
+def _open_target(result: Any, fix: FileFix, texts: dict[str, str]) -> Any:
     from advisor.fix.targets import open_target
 
     try:
-        return open_target(result)
+        return open_target(result, texts)
     except Unpatchable as exc:
         fix.errors.append(str(exc))
         return None

@@ -23,9 +23,9 @@ def read(path: str) -> str:
 class CfnTarget:
     format = "cloudformation"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, text: str | None = None) -> None:
         self.path = path
-        self.text = read(path)
+        self.text = read(path) if text is None else text
         from ruamel.yaml import YAMLError
 
         try:
@@ -49,19 +49,20 @@ class CfnTarget:
         return [PatchedFile(self.path, self.text, self.template.render())]
 
 
-def open_target(result: Any) -> Any:
+def open_target(result: Any, texts: dict[str, str] | None = None) -> Any:
+    texts = texts or {}
     fmt = result.format
     path = result.source
     if fmt == "cloudformation":
-        if not os.path.isfile(path):
+        if path not in texts and not os.path.isfile(path):
             raise Unpatchable(f"{path} is not a file that can be patched")
-        return CfnTarget(path)
+        return CfnTarget(path, texts.get(path))
     if fmt == "terraform":
         from advisor.fix.terraform.target import TerraformTarget
 
-        return TerraformTarget(path, result)
+        return TerraformTarget(path, result, texts)
     if fmt == "dsl":
         from advisor.fix.dslfix import DslTarget
 
-        return DslTarget(path)
+        return DslTarget(path, texts.get(path))
     raise Unpatchable(f"no patches for {fmt} inputs")

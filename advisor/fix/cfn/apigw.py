@@ -103,6 +103,12 @@ def _globals_append(tpl: Template, section: str, key: str, item: dict[str, Any])
     if current is None:
         tpl.doc.set(("Globals", section, key), [item])
     elif isinstance(current, list):
+        for i, existing in enumerate(current):
+            if isinstance(existing, dict) and existing.get("ResourcePath") == "/*" and \
+                    existing.get("HttpMethod") == "*":
+                for k in ("ThrottlingBurstLimit", "ThrottlingRateLimit"):
+                    tpl.doc.set(("Globals", section, key, i, k), item[k])
+                return
         tpl.doc.append(("Globals", section, key), item)
     else:
         raise Unpatchable(f"Globals.{section}.{key} is not a list")

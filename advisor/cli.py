@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "advisor.commands.core",  # check, fmt, graph
     "advisor.commands.importing",  # import
     "advisor.commands.analyze",  # analyze, optimize
+    "advisor.commands.fix",  # fix
     "advisor.commands.catalog",  # patterns, explain
     "advisor.commands.cost",  # cost, pricing
     "advisor.commands.report",  # report

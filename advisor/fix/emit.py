@@ -48,6 +48,21 @@ class Style:
     json: bool = False
 
 
+def from_plain(value: Any) -> Any:
+    """A long-form intrinsic read from the template (`{"Ref": "X"}`) as its object, so
+    it is written back in the file's own style."""
+    if isinstance(value, dict) and len(value) == 1:
+        k, v = next(iter(value.items()))
+        if k == "Ref" and isinstance(v, str):
+            return Ref(v)
+        if k == "Fn::GetAtt" and isinstance(v, list) and len(v) == 2 and \
+                all(isinstance(x, str) for x in v):
+            return GetAtt(v[0], v[1])
+        if k == "Fn::Sub" and isinstance(v, str):
+            return Sub(v)
+    return value
+
+
 def long_form(value: Any) -> Any:
     """The JSON shape of a value: intrinsics as their `Ref`/`Fn::...` mappings."""
     if isinstance(value, Ref):
@@ -116,6 +131,7 @@ def _long_intrinsic(value: Any) -> dict[str, Any] | None:
 def yaml_entry(key: str, value: Any, indent: int, style: Style) -> list[str]:
     """Lines of `key: value` at `indent` spaces (no trailing newlines)."""
     pad = " " * indent
+    value = from_plain(value)
     long = _long_intrinsic(value) if not style.short_tags else None
     if long is not None:
         value = long
@@ -153,6 +169,7 @@ def yaml_items(items: list[Any], dash: int, style: Style) -> list[str]:
 
 def yaml_item(item: Any, dash: int, style: Style) -> list[str]:
     pad = " " * dash
+    item = from_plain(item)
     long = _long_intrinsic(item) if not style.short_tags else None
     if long is not None:
         item = long
@@ -169,6 +186,7 @@ def yaml_item(item: Any, dash: int, style: Style) -> list[str]:
 def yaml_flow(value: Any, style: Style) -> str:
     """A value in YAML flow style (inside `{...}` / `[...]`), short tags when the file
     uses them."""
+    value = from_plain(value)
     if isinstance(value, Ref | GetAtt | Sub):
         if style.short_tags:
             return str(_inline(value, style))

@@ -157,6 +157,21 @@ class TextDoc:
             return
         raise EditError(f"cannot set {'/'.join(map(str, path))}: parent is a scalar")
 
+    def insert_before(self, anchor: Any, key: Any, value: Any) -> bool:
+        """Insert a new top-level `key` before the top-level `anchor` key (with the comment
+        lines above it), in a block document; False when that is not possible."""
+        root = self.root
+        if self.is_json or not isinstance(root, dict) or anchor not in root or key in root \
+                or self._flow(root):
+            return False
+        line, col = root.lc.key(anchor)
+        while line > 0 and self.lines[line - 1].strip().startswith("#"):
+            line -= 1
+        lines = emit.yaml_entry(str(key), value, col, self.style)
+        self._splice(self._starts[line], self._starts[line],
+                     self.newline.join(lines) + self.newline + self.newline)
+        return True
+
     def append(self, path: Path, value: Any) -> None:
         pending = self._pending(path)
         if pending is not None:

@@ -101,7 +101,7 @@ def _merge(tpl: Template, lid: str, keys: tuple[Any, ...], values: dict[str, Any
 def _globals_append(tpl: Template, section: str, key: str, item: dict[str, Any]) -> None:
     current = tpl.globals(section).get(key)
     if current is None:
-        tpl.doc.set(("Globals", section, key), [item])
+        _new_globals(tpl, section, key, [item])
     elif isinstance(current, list):
         for i, existing in enumerate(current):
             if isinstance(existing, dict) and existing.get("ResourcePath") == "/*" and \
@@ -117,9 +117,17 @@ def _globals_append(tpl: Template, section: str, key: str, item: dict[str, Any])
 def _globals_set(tpl: Template, section: str, key: str, values: dict[str, Any]) -> None:
     current = tpl.globals(section).get(key)
     if current is None:
-        tpl.doc.set(("Globals", section, key), values)
+        _new_globals(tpl, section, key, values)
     elif isinstance(current, dict):
         for k, v in values.items():
             tpl.doc.set(("Globals", section, key, k), v)
     else:
         raise Unpatchable(f"Globals.{section}.{key} is not a mapping")
+
+
+def _new_globals(tpl: Template, section: str, key: str, value: Any) -> None:
+    """A Globals section goes before Resources, where SAM templates keep it."""
+    if "Globals" not in tpl.doc.root and tpl.doc.insert_before(
+            "Resources", "Globals", {section: {key: value}}):
+        return
+    tpl.doc.set(("Globals", section, key), value)

@@ -50,7 +50,10 @@ class _Splice:
 def load_roundtrip(text: str) -> Any:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = True
-    return yaml.load(text)
+    # whitespace-only lines read as empty lines: YAML forbids a blank line with more spaces
+    # than the block scalar after it, which PyYAML (and CloudFormation) accept; line and
+    # column numbers stay those of the original text
+    return yaml.load(re.sub(r"(?m)^[ \t]+(?=\r?$)", "", text))
 
 
 class TextDoc:

@@ -231,3 +231,41 @@ def test_yaml_emitter_quotes_what_needs_it() -> None:
 
     assert yaml.safe_load("\n".join(lines)) == {"k": {"a": "*", "b": "yes", "c": "2012-10-17",
                                                        "d": "x: y", "e": ["p", {"q": 1}]}}
+
+
+# ---------------------------------------------------------------- the DSL
+def test_dsl_fix_keeps_comments_chains_and_columns(tmp_path: Path) -> None:
+    src = ROOT / "samples" / "clickstream.arch"
+    path = tmp_path / "clickstream.arch"
+    shutil.copy(src, path)
+    fix = fix_source(str(path), verify=True)
+    assert fix.rewrites and all(r.status == "patched" for r in fix.rewrites)
+    assert fix.verified, fix.checks
+    old, new = fix.changed[0].old, fix.changed[0].new
+    for line in old.splitlines():
+        if line.startswith("#"):
+            assert line in new  # every comment stays
+    assert "browser -> ingest -> delivery -> lake" in new  # the chain is kept, joined
+    assert "lambda   forward" not in new
+    assert "s3       lake      { encryption = sse-kms }" in new  # untouched columns
+    from advisor.dsl import parse_text
+
+    again = parse_text(new, str(path))
+    assert "forward" not in again.graph and again.graph.has_edge("ingest", "delivery")
+
+
+# ---------------------------------------------------------------- the PR comment
+def test_github_comment(tmp_path: Path) -> None:
+    from advisor.pipeline import Report
+    from advisor.report import write
+
+    path = _copy(tmp_path, "cfn-streams.yaml")
+    result = analyze_source(str(path), Options())
+    text = write(Report([result]), "github")
+    assert text.startswith("<!-- archadvisor -->")
+    assert "| :red_circle: | `REL-STREAM-POISON`" in text
+    assert "```mermaid\nflowchart LR" in text
+    assert "Added: `Clicks_Consumer_failures`" in text
+    details = text[text.index("<details>"):text.index("</details>")]
+    assert "```diff\ndiff --git" in details and "+      BisectBatchOnFunctionError: true" in details
+    assert "| Monthly cost |" in text

@@ -26,7 +26,7 @@ from advisor.errors import AdvisorError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
-FALLBACK_FORMATS = ("text", "json", "markdown", "sarif", "junit", "html", "mermaid")
+FALLBACK_FORMATS = ("text", "json", "markdown", "sarif", "junit", "html", "mermaid", "github")
 
 
 def _formats() -> tuple[str, ...]:

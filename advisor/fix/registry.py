@@ -30,7 +30,9 @@ def generator(fmt: str, rule: str) -> Generator | None:
     # a family entry (`GLUE-`) covers every rule of the family without its own entry
     fam = next((k for k in sorted(table, key=len, reverse=True)
                 if k.endswith("-") and rule.startswith(k)), None)
-    return table[fam] if fam else None
+    if fam:
+        return table[fam]
+    return table.get("*")  # a target that writes every rewrite itself
 
 
 def table() -> dict[str, dict[str, str]]:

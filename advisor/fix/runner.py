@@ -118,8 +118,17 @@ def fix_result(result: Any, *, verify: bool = False, options: Any = None,
             fix.rewrites.append(RewriteFix(rw.finding, rw.rule, UNPATCHED,
                                            fix.errors[-1] if fix.errors else "cannot patch"))
         return fix
+    missing: dict[str, str] = {}  # node added by a rewrite that was not patched -> its id
     for rw in rewrites:
-        fix.rewrites.append(_apply_one(result, rw, target, fix))
+        dep = next((missing[n] for n in rw.match if n in missing), None)
+        if dep is not None:
+            done = RewriteFix(rw.finding, rw.rule, UNPATCHED,
+                              f"it applies to what {dep} adds, and that is not patched")
+        else:
+            done = _apply_one(result, rw, target, fix)
+        if done.status != PATCHED:
+            missing.update((n, rw.finding) for n in rw.added)
+        fix.rewrites.append(done)
     try:
         fix.files = target.files()
     except EditError as exc:  # a combination of edits that cannot be written

@@ -131,6 +131,9 @@ def load_patched(source: str, texts: dict[str, str], before: Any = None) -> Any:
             loc = data.get("loc")
             if loc is not None and os.path.isfile(loc.path):
                 dirs.add(Path(loc.path).resolve().parent)
+            code = (data.get("props") or {}).get("code")  # handler sources read by path
+            if isinstance(code, str) and os.path.isfile(code):
+                dirs.add(Path(code).resolve().parent)
     common = Path(os.path.commonpath([str(d) for d in dirs]))
     with tempfile.TemporaryDirectory(prefix="fix-tf-") as tmp:
         dest = Path(tmp) / "w"
@@ -155,6 +158,9 @@ def _relocate(arch: Any, old: str, new: str) -> None:
 
     for _, data in arch.graph.nodes(data=True):
         data["loc"] = move(data.get("loc"))
+        code = (data.get("props") or {}).get("code")
+        if isinstance(code, str) and code.startswith(old):
+            data["props"]["code"] = os.path.relpath(new + code[len(old):])
         if data.get("prop_locs"):
             data["prop_locs"] = {k: move(v) for k, v in data["prop_locs"].items()}
     for _, _, data in arch.graph.edges(data=True):

@@ -389,6 +389,7 @@ class Engine:
                 fid = finding_id(m)
                 for c in made:
                     c.finding, c.alternative, c.match = fid, index, tuple(m.nodes)
+                    c.added = rw.last_added
                 changes.extend(made)
                 ctx.note_changed(rw.last_touched | set(m.nodes))
                 used.update(rw.last_touched if structural else m.nodes)

@@ -133,6 +133,7 @@ class Change:
     finding: str = ""
     alternative: int = 0
     match: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()  # every node the rewrite added (also by named rewriters)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "action": self.action, "nodes": list(self.nodes),

@@ -34,6 +34,8 @@ class Rewrite:
         """Nodes this rewrite added (in the order the engine added them)."""
         out = [c.nodes[0] for c in self.changes if c.action == "add_node"]
         out += [c.nodes[1] for c in self.changes if c.action == "replace"]
+        for c in self.changes:  # named rewriters (close_stream_gaps, forward_natively)
+            out += [n for n in getattr(c, "added", ()) if n not in out]
         return out
 
     @property

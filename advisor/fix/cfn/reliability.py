@@ -167,6 +167,13 @@ def rule_target_dlq(ctx: FixContext, tpl: Template) -> None:
         raise Unpatchable(f"rule {lid} has no Targets list")
     hits = [i for i, t in enumerate(targets) if isinstance(t, dict)
             and refs(t.get("Arn")) & target_ids]
+    if not hits:  # a target outside the template: named in its ARN, or the only one
+        import json
+
+        hits = [i for i, t in enumerate(targets) if isinstance(t, dict)
+                and target_node in json.dumps(t.get("Arn"))]
+        if not hits and len(targets) == 1:
+            hits = [0]
     if len(hits) != 1:
         raise Unpatchable(f"rule {lid} has {len(hits)} targets naming {target_node}")
     dlq = new_queue(ctx, tpl, engine_dlq, None)
@@ -229,6 +236,10 @@ def stream_on_failure(ctx: FixContext, tpl: Template) -> None:
     src_node, fn_node = ctx.match[0], ctx.match[1]
     before = ctx.before_edge(src_node, fn_node)
     after = ctx.after_edge(src_node, fn_node)
+    if node_site(ctx, tpl, fn_node).what == "resource" and \
+            tpl.rtype(ctx.source_id(fn_node)) == "AWS::Pipes::Pipe":
+        _pipe_on_failure(ctx, tpl, ctx.source_id(fn_node), before, after)
+        return
     fn = resource_of(ctx, tpl, fn_node, *FUNCTION_TYPES)
     anchor = edge_anchor(ctx, tpl, src_node, fn_node)
     settings: dict[str, Any] = {}
@@ -263,3 +274,31 @@ def stream_on_failure(ctx: FixContext, tpl: Template) -> None:
         if not (sam and generated):
             tpl.grant(fn if sam else None, _role_or_fail(tpl, fn, role),
                       f"{fn}StreamFailures", [send_statement(dlq)])
+
+
+PIPE_STREAM_PARAMS = ("KinesisStreamParameters", "DynamoDBStreamParameters")
+
+
+def _pipe_on_failure(ctx: FixContext, tpl: Template, pipe: str, before: dict[str, Any],
+                     after: dict[str, Any]) -> None:
+    """A pipe reading a stream: DeadLetterConfig, a retry limit and AUTOMATIC_BISECT on
+    its stream source parameters; the pipe's role may send to the new queue."""
+    sp = tpl.props(pipe).get("SourceParameters")
+    keys = [k for k in PIPE_STREAM_PARAMS if isinstance(sp, dict) and isinstance(sp.get(k),
+                                                                               dict)]
+    if len(keys) != 1:
+        raise Unpatchable(f"pipe {pipe} has no stream source parameters to extend")
+    base = ("SourceParameters", keys[0])
+    if after.get("bisect") and not before.get("bisect"):
+        tpl.set(pipe, (*base, "OnPartialBatchItemFailure"), "AUTOMATIC_BISECT")
+    if after.get("retries") is not None and after.get("retries") != before.get("retries"):
+        tpl.set(pipe, (*base, "MaximumRetryAttempts"), int(after["retries"]))
+    failure = after.get("on_failure") if after.get("on_failure") != before.get(
+        "on_failure") else None
+    if failure:
+        role = ref_target(tpl.props(pipe).get("RoleArn"))
+        if role is None or tpl.rtype(role) != "AWS::IAM::Role":
+            raise Unpatchable(f"the role of pipe {pipe} is not declared in this template")
+        dlq = new_queue(ctx, tpl, str(failure), None)
+        tpl.set(pipe, (*base, "DeadLetterConfig"), {"Arn": GetAtt(dlq, "Arn")})
+        tpl.grant(None, role, f"{pipe}Failures", [send_statement(dlq)])

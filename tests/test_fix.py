@@ -269,3 +269,60 @@ def test_github_comment(tmp_path: Path) -> None:
     details = text[text.index("<details>"):text.index("</details>")]
     assert "```diff\ndiff --git" in details and "+      BisectBatchOnFunctionError: true" in details
     assert "| Monthly cost |" in text
+
+
+# ---------------------------------------------------------------- glue removal
+def test_glue_sns_to_sqs_removes_the_function_and_what_only_it_used(tmp_path: Path) -> None:
+    path = _copy(tmp_path, "sam-glue-sns-sqs.yaml")
+    fix = fix_source(str(path), verify=True)
+    (rw,) = fix.rewrites
+    assert rw.rule == "GLUE-SNS-SQS" and rw.status == "patched" and rw.verified, fix.checks
+    from advisor.importers.cloudformation.template import load_template
+
+    data = load_template(fix.changed[0].new, str(path))
+    res = data["Resources"]
+    assert "Forward" not in res and "Outputs" not in data  # the output named the function
+    sub = res["OrdersToJobs"]["Properties"]
+    assert sub["Protocol"] == "sqs" and sub["RawMessageDelivery"] is True
+    assert sub["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": ["JobsDLQ", "Arn"]}}
+    stmt = res["JobsPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert stmt["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert stmt["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Ref": "Orders"}}}
+    assert fix.changed[0].new.startswith("# A function that only forwards")
+
+
+def test_glue_rule_target_keeps_the_rule_and_its_dlq(tmp_path: Path) -> None:
+    path = _copy(tmp_path, "cfn-glue-rule.yaml")
+    fix = fix_source(str(path), verify=True)
+    by_rule = {r.rule: r for r in fix.rewrites}
+    glue = by_rule["GLUE-EVENTBRIDGE-SQS"]
+    assert glue.status == "patched" and glue.verified, fix.checks
+    new = fix.changed[0].new
+    assert "- Arn: !GetAtt Jobs.Arn\n          Id: forwarder\n          DeadLetterConfig:" in new
+    for gone in ("Forwarder:", "ForwarderRole:", "RulePermission:"):
+        assert f"  {gone}" not in new  # the function, its own role and permission
+    assert "aws:SourceArn: !GetAtt OrderRule.Arn" in new
+    # the engine drops the target's DLQ in the bypass and adds one back; the patch kept it
+    assert "keeps the dead-letter queue" in by_rule["REL-EB-TARGET-DLQ"].reason
+
+
+def test_glue_needing_a_mapping_says_so(tmp_path: Path) -> None:
+    fix = fix_source(str(ROOT / "samples" / "clickstream.arch"))
+    assert all(r.status == "patched" for r in fix.rewrites)  # the DSL has no mapping to write
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Table:\n    Type: AWS::DynamoDB::Table\n    Properties:\n"
+        "      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]\n"
+        "      KeySchema: [{AttributeName: id, KeyType: HASH}]\n"
+        "      BillingMode: PAY_PER_REQUEST\n"
+        "  Put:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      Handler: a.b\n      Runtime: python3.12\n      CodeUri: .\n"
+        "      Environment: {Variables: {TABLE: !Ref Table}}\n"
+        "      Policies: [{DynamoDBWritePolicy: {TableName: !Ref Table}}]\n"
+        "      Events:\n        Post:\n          Type: Api\n"
+        "          Properties: {Path: /items, Method: post}\n")
+    result = analyze_source(str(path), Options(estimates=False, apply="all"))
+    fix = fix_result(result)
+    glue = [r for r in fix.rewrites if r.rule.startswith("GLUE-")]
+    assert glue and all(r.status == "not patched" and r.reason for r in glue)

@@ -18,6 +18,7 @@ difference); each rewrite is reported patched when the whole edit renders.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from advisor import catalog, dsl
@@ -120,7 +121,7 @@ def rewrite_text(text: str, path: str, before: Any, after: Any) -> str:
     def _edge(st: Any, indent: str) -> None:
         names = [str(t) for t in st[1]]
         line = int(st[1][0].line) - 1
-        pairs = list(zip(names, names[1:], strict=False))
+        pairs = list(itertools.pairwise(names))
         for p in pairs:
             stated_edges.add(p)
             edge_line.setdefault(p, line)

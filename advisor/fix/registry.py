@@ -51,12 +51,6 @@ def _load() -> None:
     if _LOADED:
         return
     _LOADED = True
+    from advisor.fix import dslfix as _dsl  # noqa: F401
     from advisor.fix.cfn import families as _cfn  # noqa: F401
-    try:
-        from advisor.fix.terraform import families as _tf  # noqa: F401
-    except ImportError:
-        pass
-    try:
-        from advisor.fix import dslfix as _dsl  # noqa: F401
-    except ImportError:
-        pass
+    from advisor.fix.terraform import families as _tf  # noqa: F401

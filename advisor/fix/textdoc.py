@@ -74,6 +74,7 @@ class TextDoc:
         # inserts into existing containers, in call order: container path -> [(key, value)]
         self._inserts: dict[Path, list[tuple[Any, Any]]] = {}
         self._deleted: list[Path] = []
+        self.replaced: dict[Path, Any] = {}  # values set by path, for later generators
 
     # ------------------------------------------------------------------ reading
     def get(self, path: Path) -> Any:
@@ -149,6 +150,7 @@ class TextDoc:
         except KeyError:
             self.set(parent, {key: value})
             return
+        self.replaced[tuple(path)] = value
         if isinstance(container, dict):
             if key in container:
                 self._replace(container, key, value)
@@ -225,10 +227,11 @@ class TextDoc:
     def snapshot(self) -> Any:
         import copy
 
-        return copy.deepcopy((self._splices, self._inserts, self._deleted, self._order))
+        return copy.deepcopy((self._splices, self._inserts, self._deleted, self._order,
+                              self.replaced))
 
     def restore(self, snap: Any) -> None:
-        self._splices, self._inserts, self._deleted, self._order = snap
+        self._splices, self._inserts, self._deleted, self._order, self.replaced = snap
 
     # ------------------------------------------------------------------ internals
     def _pending(self, path: Path) -> Any:
@@ -387,11 +390,10 @@ class TextDoc:
                 first -= 1
             else:
                 break
-        if _indent(self.lines[line]) != col:
-            # `- Key: v` where the entry shares its line with a dash: remove from the key
-            if isinstance(container, dict) and len(container) > 1 and \
-                    list(container).index(key) == 0:
-                raise EditError("cannot delete the first key of a sequence item")
+        # `- Key: v` where the entry shares its line with a dash: the item's first key
+        if _indent(self.lines[line]) != col and isinstance(container, dict) and \
+                len(container) > 1 and list(container).index(key) == 0:
+            raise EditError("cannot delete the first key of a sequence item")
         return self.offset(first, 0), self._starts[last + 1]
 
     # --- replacing
@@ -436,7 +438,6 @@ class TextDoc:
     def _flow_value(self, value: Any, line: int) -> str:
         if self.is_json:
             return emit.json_text(value, _indent(self.lines[line]), self.style.unit)
-        import json
 
         return emit.yaml_flow(value, self.style)
 

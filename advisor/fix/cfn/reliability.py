@@ -176,6 +176,10 @@ def rule_target_dlq(ctx: FixContext, tpl: Template) -> None:
             hits = [0]
     if len(hits) != 1:
         raise Unpatchable(f"rule {lid} has {len(hits)} targets naming {target_node}")
+    written = tpl.doc.replaced.get(tpl.prop_path(lid, "Targets", hits[0]))
+    if isinstance(written, dict) and written.get("DeadLetterConfig"):
+        raise Unpatchable(f"the target of {lid} keeps the dead-letter queue it had before "
+                          "the rewrite (the engine's rewrite dropped it, then added one)")
     dlq = new_queue(ctx, tpl, engine_dlq, None)
     tpl.set(lid, ("Targets", hits[0], "DeadLetterConfig"), {"Arn": GetAtt(dlq, "Arn")})
     queue_policy(tpl, dlq, "events.amazonaws.com", GetAtt(lid, "Arn"))

@@ -208,12 +208,13 @@ class Template:
         import copy
 
         d = self.doc
-        return copy.deepcopy((d._splices, d._inserts, d._deleted, d._order, self.added,
-                              self.removed))
+        return copy.deepcopy((d._splices, d._inserts, d._deleted, d._order, d.replaced,
+                              self.added, self.removed))
 
     def restore(self, snap: Any) -> None:
         d = self.doc
-        d._splices, d._inserts, d._deleted, d._order, self.added, self.removed = snap
+        (d._splices, d._inserts, d._deleted, d._order, d.replaced, self.added,
+         self.removed) = snap
 
     # ------------------------------------------------------------------ IAM helpers
     def grant(self, principal_fn: str | None, role: str | None, base: str,

@@ -96,3 +96,26 @@ def test_registry_module_is_listed_with_a_reason(tmp_path: Path) -> None:
     assert "terraform-aws-modules/sqs/aws" in reasons["REL-SQS-DLQ"]
     assert "inputs" in reasons["REL-SQS-DLQ"]
     assert not fix.changed
+
+
+def test_a_failed_check_is_named(tmp_path: Path) -> None:
+    """Two functions share a role: granting it sqs:SendMessage on each function's failure
+    queue lets both functions write to both queues, which the re-import shows; the patch
+    is offered, not as verified, and says which check failed."""
+    streams = "".join(
+        f'resource "aws_kinesis_stream" "s{i}" {{\n  name = "s{i}"\n  shard_count = 1\n}}\n'
+        f'resource "aws_lambda_function" "f{i}" {{\n  function_name = "f{i}"\n'
+        f'  role = aws_iam_role.shared.arn\n  runtime = "python3.12"\n  handler = "a.b"\n'
+        f'  filename = "f.zip"\n}}\n'
+        f'resource "aws_lambda_event_source_mapping" "m{i}" {{\n'
+        f'  event_source_arn = aws_kinesis_stream.s{i}.arn\n'
+        f'  function_name = aws_lambda_function.f{i}.arn\n  starting_position = "LATEST"\n}}\n'
+        for i in (1, 2))
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_role" "shared" {\n  name = "shared"\n'
+        '  assume_role_policy = "{}"\n}\n' + streams)
+    fix = fix_source(str(tmp_path), verify=True)
+    poison = [r for r in fix.rewrites if r.rule == "REL-STREAM-POISON"]
+    assert len(poison) == 2 and all(r.status == "patched" for r in poison)
+    assert fix.checks["after"] != "ok" and "unexpected edge" in fix.checks["after"]
+    assert all(r.verified is False and r.failed_check == "after" for r in poison)

@@ -149,7 +149,19 @@ def _api_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
         api = ctx.implicit_node(spec["implicit_api"], "apigw", {"type": spec["api_type"]},
                                 loc=ctx.loc_of(lid))
         ctx.names.setdefault(spec["implicit_api"], api)
+        _implicit_api_globals(ctx, api, "Api" if spec["api_type"] == "rest" else "HttpApi")
     sam_api_event(ctx, api, target, p, spec["api_type"], lid)
+
+
+def _implicit_api_globals(ctx: Ctx, api: str, section: str) -> None:
+    """SAM applies `Globals.Api` / `Globals.HttpApi` to the API it generates from
+    function events too: its stage settings (throttling, tracing, access logs)."""
+    from advisor.importers.cloudformation.apigw import _stage
+
+    glob = ctx.template.get("Globals")
+    settings = glob.get(section) if isinstance(glob, dict) else None
+    if isinstance(settings, dict):
+        _stage(ctx, api, settings)
 
 
 def _rule_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.errors import AdvisorError
 from advisor.fix import registry
 from advisor.fix.context import FixContext, Rewrite, Unpatchable, group_changes
 from advisor.fix.diff import unified
@@ -154,6 +155,9 @@ def _open_target(result: Any, fix: FileFix, texts: dict[str, str]) -> Any:
         return None
     except (OSError, UnicodeDecodeError) as exc:
         fix.errors.append(f"cannot read {result.source}: {exc}")
+        return None
+    except AdvisorError as exc:  # the file is gone, unreadable or no longer parses
+        fix.errors.append(exc.diagnostics[0].message if exc.diagnostics else str(exc))
         return None
 
 

@@ -106,6 +106,9 @@ def _patch(r: Any, verify: bool) -> list[str]:
                 if result != "ok":
                     out.append(f"- check `{name}` failed: {cell(result)}")
         out += ["</details>", ""]
+    if fix.errors and not diff:
+        out += [f"No patch: {cell(fix.errors[0])}", ""]
+        return out
     missing = [x for x in fix.rewrites if x.status != "patched"]
     if missing:
         out.append("Not patched (change these by hand):")

@@ -1,7 +1,7 @@
 """Which generator writes which rewrite, per input format.
 
 A rule with no generator for a format is reported as not patched, with that reason;
-`advisor fix --list` (and docs/fix.md) show this table.
+`table()` lists the generators (docs/fix.md has the same table in prose).
 """
 
 from __future__ import annotations

@@ -72,57 +72,54 @@ def api_throttling(ctx: FixContext, tpl: Template) -> None:
 
 
 def _append(tpl: Template, lid: str, keys: tuple[Any, ...], item: dict[str, Any]) -> None:
-    current = tpl.props(lid).get(keys[0])
-    if isinstance(current, list):
-        for i, existing in enumerate(current):
-            if isinstance(existing, dict) and existing.get("ResourcePath") == "/*" and \
-                    existing.get("HttpMethod") == "*":
-                for k in ("ThrottlingBurstLimit", "ThrottlingRateLimit"):
-                    tpl.set(lid, (*keys, i, k), item[k])
-                return
-        tpl.append(lid, keys, item)
-    elif current is None:
-        tpl.set(lid, keys, [item])
-    else:
-        raise Unpatchable(f"{keys[0]} of {lid} is not a list")
+    _append_at(tpl, tpl.prop_path(lid, *keys), tpl.props(lid).get(keys[0]), item)
 
 
 def _merge(tpl: Template, lid: str, keys: tuple[Any, ...], values: dict[str, Any]) -> None:
-    current = tpl.props(lid).get(keys[0])
-    if isinstance(current, dict):
-        for k, v in values.items():
-            tpl.set(lid, (*keys, k), v)
-    elif current is None:
-        tpl.set(lid, keys, values)
-    else:
-        raise Unpatchable(f"{keys[0]} of {lid} is not a mapping")
+    _merge_at(tpl, tpl.prop_path(lid, *keys), tpl.props(lid).get(keys[0]), values)
 
 
 def _globals_append(tpl: Template, section: str, key: str, item: dict[str, Any]) -> None:
-    current = tpl.globals(section).get(key)
-    if current is None:
-        _new_globals(tpl, section, key, [item])
-    elif isinstance(current, list):
-        for i, existing in enumerate(current):
-            if isinstance(existing, dict) and existing.get("ResourcePath") == "/*" and \
-                    existing.get("HttpMethod") == "*":
-                for k in ("ThrottlingBurstLimit", "ThrottlingRateLimit"):
-                    tpl.doc.set(("Globals", section, key, i, k), item[k])
-                return
-        tpl.doc.append(("Globals", section, key), item)
-    else:
-        raise Unpatchable(f"Globals.{section}.{key} is not a list")
+    _append_at(tpl, ("Globals", section, key), tpl.globals(section).get(key), item)
 
 
 def _globals_set(tpl: Template, section: str, key: str, values: dict[str, Any]) -> None:
-    current = tpl.globals(section).get(key)
+    _merge_at(tpl, ("Globals", section, key), tpl.globals(section).get(key), values)
+
+
+def _append_at(tpl: Template, path: tuple[Any, ...], current: Any,
+               item: dict[str, Any]) -> None:
+    """Add a `/*` `*` method setting, or update the one there (so a second fix is a
+    no-op)."""
     if current is None:
-        _new_globals(tpl, section, key, values)
-    elif isinstance(current, dict):
-        for k, v in values.items():
-            tpl.doc.set(("Globals", section, key, k), v)
-    else:
-        raise Unpatchable(f"Globals.{section}.{key} is not a mapping")
+        if path[0] == "Globals":
+            _new_globals(tpl, path[1], path[2], [item])
+        else:
+            tpl.doc.set(path, [item])
+        return
+    if not isinstance(current, list):
+        raise Unpatchable(f"{path[-1]} is not a list")
+    for i, existing in enumerate(current):
+        if isinstance(existing, dict) and existing.get("ResourcePath") == "/*" and \
+                existing.get("HttpMethod") == "*":
+            for k in ("ThrottlingBurstLimit", "ThrottlingRateLimit"):
+                tpl.doc.set((*path, i, k), item[k])
+            return
+    tpl.doc.append(path, item)
+
+
+def _merge_at(tpl: Template, path: tuple[Any, ...], current: Any,
+              values: dict[str, Any]) -> None:
+    if current is None:
+        if path[0] == "Globals":
+            _new_globals(tpl, path[1], path[2], values)
+        else:
+            tpl.doc.set(path, values)
+        return
+    if not isinstance(current, dict):
+        raise Unpatchable(f"{path[-1]} is not a mapping")
+    for k, v in values.items():
+        tpl.doc.set((*path, k), v)
 
 
 def _new_globals(tpl: Template, section: str, key: str, value: Any) -> None:

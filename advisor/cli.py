@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "advisor.commands.core",  # check, fmt, graph
     "advisor.commands.importing",  # import
     "advisor.commands.analyze",  # analyze
+    "advisor.commands.fix",  # fix
     "advisor.commands.catalog",  # patterns, explain, optimize
     "advisor.commands.cost",  # cost, pricing
     "advisor.commands.usage",  # usage

@@ -90,7 +90,8 @@ def broken_result() -> FileResult:
 
 # ----------------------------------------------------------------------------- dispatcher
 def test_dispatcher_knows_every_format_and_rejects_others() -> None:
-    assert set(FORMATS) == {"text", "json", "markdown", "sarif", "junit", "html", "mermaid"}
+    assert set(FORMATS) == {"text", "json", "markdown", "sarif", "junit", "html", "mermaid",
+                            "github"}
     report = Report([seed_result()])
     for fmt in FORMATS:
         out = write(report, fmt, diagrams=False) if fmt == "html" else write(report, fmt)

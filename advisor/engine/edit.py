@@ -50,6 +50,7 @@ class Editor:
         self.touched: set[str] = set()
         self.last_touched: set[str] = set()  # what the last alternative applied touched
         self.added: list[str] = []
+        self.last_added: tuple[str, ...] = ()  # what the last alternative applied added
 
     def new_node(self, name: str, kind: str, props: dict[str, Any],
                  group: tuple[str, ...] = ()) -> str:

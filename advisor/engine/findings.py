@@ -132,6 +132,13 @@ class Change:
     action: str
     nodes: list[str]
     detail: str = ""
+    # which rewrite made this step (set by the engine; read by advisor.fix to patch the
+    # user's templates): the finding id in the design it was applied to, the alternative
+    # index, and the pattern's match nodes (n0, n1, ...)
+    finding: str = ""
+    alternative: int = 0
+    match: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()  # every node the rewrite added (also by named rewriters)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "action": self.action, "nodes": list(self.nodes),

@@ -55,6 +55,7 @@ class Rewriter(Editor):
             self.touched = outer
             raise
         self.last_touched = self.touched
+        self.last_added = tuple(self.added[mark:])
         outer.update(self.touched)  # in place: a union copy per rewrite is quadratic
         self.touched = outer
         return changes

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from advisor.engine.choose import Chooser
+from advisor.engine.choose import Chooser, finding_id
 from advisor.engine.context import Ctx, Traffic
 from advisor.engine.edit import Refused, fast_copy
 from advisor.engine.findings import Change
@@ -89,9 +89,14 @@ def rewrite(base: Architecture, matches: list[Match], chooser: Chooser,
             if fresh is None or suppressed(ctx, fresh):
                 continue
             try:
-                changes.extend(rw.apply(m.pattern, m.nodes, index))
+                made = rw.apply(m.pattern, m.nodes, index)
             except Refused:
                 continue
+            fid = finding_id(m)
+            for c in made:  # which rewrite made each step: advisor.fix patches by it
+                c.finding, c.alternative, c.match = fid, index, tuple(m.nodes)
+                c.added = rw.last_added
+            changes.extend(made)
             ctx.note_changed(rw.last_touched | set(m.nodes))
             used.update(rw.last_touched if structural_rewrite else m.nodes)
             applied = True

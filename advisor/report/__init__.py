@@ -14,6 +14,7 @@ Writers only read a `Report` (advisor.pipeline); they never run the engine.
 | junit    | junit     | fail_on (error, warning, info; default warning) |
 | html     | htmlout   | diagrams (bool, default True: inline SVG via Graphviz), title, icons (bool) |
 | mermaid  | mermaid   | side ("after" default, "before", or "diff": the union with the diff marks) |
+| github   | github    | verify (run the fix checks), title: a pull-request comment |
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ WRITERS = {
     "junit": "advisor.report.junit",
     "html": "advisor.report.htmlout",
     "mermaid": "advisor.report.mermaid",
+    "github": "advisor.report.github",
 }
 FORMATS = tuple(WRITERS)
 ALIASES = {"md": "markdown", "xml": "junit", "txt": "text", "htm": "html", "mmd": "mermaid"}

@@ -408,6 +408,8 @@ def wire_pipes(ctx: Ctx) -> None:
         for value in sp.values():
             if isinstance(value, dict):
                 props.update(_stream_props(ctx, value))
+                if ctx.scalar(value.get("OnPartialBatchItemFailure")) == "AUTOMATIC_BISECT":
+                    props["bisect"] = True  # a pipe's bisect on error
                 dlc = value.get("DeadLetterConfig")
                 if isinstance(dlc, dict):
                     dlq = ctx.node_ref(dlc.get("Arn"))

@@ -1,0 +1,171 @@
+"""`advisor fix PATH...`: patches to the user's own templates for the applied rewrites.
+
+The diff goes to standard output (so `advisor fix t.yaml > fix.patch && git apply
+fix.patch` works), the account of what was patched, what was not and why, and which
+verification check failed, to standard error. Exit codes: 0 every applied rewrite was
+patched (and verified), 1 some were not (each one says why), 2 input errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from advisor.errors import AdvisorError
+
+EXIT_CLEAN, EXIT_PARTIAL, EXIT_INPUT = 0, 1, 2
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.strip() for raw in values for v in raw.split(",") if v.strip())
+
+
+def _parse_choices(values: tuple[str, ...]) -> dict[str, int]:
+    """`RULE:nodes` (first alternative) or `RULE:nodes=N` (1-based, as listed)."""
+    out: dict[str, int] = {}
+    for raw in values:
+        fid, _, n = raw.partition("=")
+        if ":" not in fid:
+            raise click.BadParameter(f"{raw!r} is not a finding id (RULE:node[/node])",
+                                     param_hint="--choose")
+        try:
+            index = int(n) - 1 if n else 0
+        except ValueError:
+            raise click.BadParameter(f"{raw!r}: the alternative must be a number",
+                                     param_hint="--choose") from None
+        if index < 0:
+            raise click.BadParameter(f"{raw!r}: alternatives count from 1",
+                                     param_hint="--choose")
+        out[fid.strip()] = index
+    return out
+
+
+@click.command("fix")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--diff", "mode", flag_value="diff", default=True,
+              help="Print a unified diff (git apply / patch -p1) [default].")
+@click.option("--write", "mode", flag_value="write", help="Change the files in place.")
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False),
+              help="Write patched copies under DIR (same relative paths).")
+@click.option("--apply", "apply_", type=click.Choice(["default", "all"]),
+              help="Which rewrites to patch [default: default].")
+@click.option("--choose", multiple=True, metavar="FINDING_ID[=N]",
+              help="Also patch this finding (with its N-th alternative); repeatable.")
+@click.option("--select", multiple=True, metavar="RULE,...", help="Only these rules.")
+@click.option("--ignore", multiple=True, metavar="RULE,...", help="Skip these rules.")
+@click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Extra pattern pack directory; repeatable.")
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="Check each patched file (parses, cfn-lint, re-import = after, findings "
+                   "gone, idempotent).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object (patches, what was not patched and why, checks).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (default: the nearest one).")
+def fix_cmd(paths: tuple[str, ...], mode: str, output_dir: str | None, apply_: str | None,
+            choose: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
+            pattern_dirs: tuple[str, ...], verify: bool, as_json: bool,
+            config_path: str | None) -> None:
+    """Patch SAM/CloudFormation, Terraform and .arch files so the deployed system matches
+    the rewritten architecture. Only the lines a rewrite needs change; what cannot be
+    patched safely is listed with the reason."""
+    from advisor import batch
+    from advisor.config import discover_config
+    from advisor.engine import Engine
+    from advisor.fix import write_files
+    from advisor.pipeline import Options
+
+    try:
+        cfg = discover_config(config_path)
+        options = Options(
+            select=_split(select) or cfg.select, ignore=_split(ignore) or cfg.ignore,
+            pattern_dirs=tuple(str(Path(d).resolve()) for d in pattern_dirs) or cfg.patterns,
+            apply=apply_ or (cfg.apply if cfg.apply in ("default", "all") else "default"),
+            region=cfg.region or "us-east-1", estimates=False,
+            workload_defaults=dict(cfg.workload_defaults),
+        )
+        Engine.default(extra_dirs=options.pattern_dirs, select=options.select,
+                       ignore=options.ignore)
+    except AdvisorError as exc:
+        click.echo(exc.render(), err=True)
+        sys.exit(EXIT_INPUT)
+    choices = _parse_choices(choose)
+    inputs = batch.discover(paths, exclude=tuple(cfg.exclude))
+    if not inputs:
+        click.echo("advisor: no architecture inputs found in the given paths", err=True)
+        sys.exit(EXIT_INPUT)
+    fixes = [_fix_one(item.path, options, choices, verify) for item in inputs]
+    code = EXIT_CLEAN
+    for f in fixes:
+        if f.errors and not f.rewrites:
+            code = EXIT_INPUT
+        elif any(r.status != "patched" or r.verified is False for r in f.rewrites):
+            code = max(code, EXIT_PARTIAL)
+    if as_json:
+        click.echo(json.dumps({"results": [f.to_dict() for f in fixes]}, indent=2))
+        sys.exit(code)
+    if mode == "write" or output_dir:
+        for f in fixes:
+            for dest in write_files(f, output_dir):
+                click.echo(f"wrote {dest}")
+    else:
+        text = "".join(f.diff() for f in fixes)
+        if text:
+            click.echo(text, nl=False)
+    for f in fixes:
+        click.echo(_summary(f), err=True)
+    sys.exit(code)
+
+
+def _fix_one(path: str, options: Any, choices: dict[str, int], verify: bool) -> Any:
+    from advisor.fix import fix_result
+    from advisor.fix.context import group_changes
+    from advisor.pipeline import analyze_source
+
+    result = analyze_source(path, options)
+    if choices and not result.errors:
+        wanted = {rw.finding: rw.alternative for rw in group_changes(result.changes)}
+        known = {f.id for f in result.findings}
+        wanted.update({fid: n for fid, n in choices.items() if fid in known})
+        try:
+            import dataclasses
+
+            result = analyze_source(path, dataclasses.replace(options, apply=wanted))
+        except ValueError as exc:  # an alternative the finding does not have
+            raise click.BadParameter(str(exc), param_hint="--choose") from None
+    return fix_result(result, verify=verify, options=options)
+
+
+def _summary(f: Any) -> str:
+    from advisor.fix.diff import display_path
+
+    lines = []
+    src = display_path(f.source)
+    for err in f.errors:
+        lines.append(f"{src}: error: {err}")
+    if not f.rewrites and not f.errors:
+        lines.append(f"{src}: nothing to patch (no rewrite applied)")
+        return "\n".join(lines)
+    patched = [r for r in f.rewrites if r.status == "patched"]
+    verdict = ""
+    if f.verified is True:
+        verdict = ", verified"
+    elif f.verified is False:
+        failed = next(k for k, v in f.checks.items() if v != "ok")
+        verdict = f", NOT verified ({failed}: {f.checks[failed]})"
+    lines.append(f"{src}: {len(patched)} of {len(f.rewrites)} rewrite(s) patched{verdict}")
+    for r in f.rewrites:
+        if r.status == "patched":
+            lines.append(f"  patched      {r.finding}")
+            lines.extend(f"    note: {n}" for n in r.notes)
+        else:
+            lines.append(f"  not patched  {r.finding}: {r.reason}")
+    return "\n".join(lines)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(fix_cmd)

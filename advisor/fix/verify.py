@@ -1,0 +1,256 @@
+"""Checks a patch must pass before it is offered as verified (`advisor fix --verify`).
+
+1. `parses`: the patched input imports without error;
+2. `cfn-lint` (templates): no error the original did not have (errors compared by rule
+   and message, line numbers aside, since the patch moves lines);
+3. `after`: re-importing the patched input gives the engine's "after" architecture:
+   the same nodes and kinds, edges and modes, and props, nodes the patch added compared
+   by what the engine gave them (the importer may read more, such as their retention),
+   and new nodes matched by the names the patch gave them;
+4. `findings`: re-analyzing it raises none of the findings the patch fixed;
+5. `idempotent`: fixing the patched input again changes nothing.
+
+A check that fails names what differs; every patched rewrite of the input then carries
+`verified = False` and the check's name.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from advisor.model import Architecture
+
+CHECKS = ("parses", "cfn-lint", "after", "findings", "idempotent")
+_LINE = re.compile(r"\b(line|lines) \d+(:\d+)?|\d+:\d+")
+
+
+def verify_fix(result: Any, fix: Any, options: Any = None) -> None:
+    from advisor.fix.runner import PATCHED
+
+    texts = {f.path: f.new for f in fix.changed}
+    checks: dict[str, str] = {}
+    try:
+        checks.update(_run_checks(result, fix, texts, options))
+    except Exception as exc:  # a check that cannot run is a failed check, never a crash
+        checks.setdefault("parses", f"could not check: {type(exc).__name__}: {exc}")
+    fix.checks = checks
+    failed = next((name for name in CHECKS if checks.get(name, "ok") != "ok"), "")
+    for r in fix.rewrites:
+        if r.status == PATCHED:
+            r.verified = not failed
+            r.failed_check = failed
+
+
+def _run_checks(result: Any, fix: Any, texts: dict[str, str],
+                options: Any) -> dict[str, str]:
+    from advisor.errors import AdvisorError
+    from advisor.pipeline import FileResult, Options, analyze_architecture
+
+    options = options or Options()
+    checks: dict[str, str] = {}
+    try:
+        arch = _reimport(result, texts)
+    except AdvisorError as exc:
+        checks["parses"] = exc.render().splitlines()[0] if exc.diagnostics else str(exc)
+        return checks
+    checks["parses"] = "ok"
+    if result.format == "cloudformation":
+        checks["cfn-lint"] = _cfn_lint(fix)
+    problems = compare(_expected_after(result, fix, options), arch, fix.names)
+    checks["after"] = "ok" if not problems else "; ".join(problems[:6]) + (
+        f" (+{len(problems) - 6} more)" if len(problems) > 6 else "")
+    again = analyze_architecture(arch, _no_estimates(options),
+                                 FileResult(source=result.source, format=result.format))
+    fixed = {r.finding for r in fix.rewrites if r.status == "patched"}
+    still = sorted(f.id for f in again.findings if f.id in fixed)
+    checks["findings"] = "ok" if not still else "still raised: " + ", ".join(still)
+    from advisor.fix.runner import fix_result
+
+    second = fix_result(again, texts=texts)
+    diff = second.diff()
+    checks["idempotent"] = "ok" if not diff else (
+        f"a second fix changes {len(second.changed)} file(s) again")
+    return checks
+
+
+def _expected_after(result: Any, fix: Any, options: Any) -> Architecture:
+    """The engine's after with only the rewrites that were patched applied."""
+    from advisor.fix.runner import PATCHED
+
+    if all(r.status == PATCHED for r in fix.rewrites):
+        return result.after  # type: ignore[no-any-return]
+    from advisor.fix.context import group_changes
+    from advisor.pipeline import _engine
+
+    chosen = {}
+    status = {r.finding: r.status for r in fix.rewrites}
+    for rw in group_changes(list(result.changes)):
+        if status.get(rw.finding) == PATCHED:
+            chosen[rw.finding] = rw.alternative
+    engine = _engine(tuple(options.pattern_dirs), tuple(options.select), tuple(options.ignore))
+    return engine.run(result.before, apply=chosen).after  # type: ignore[no-any-return]
+
+
+def _no_estimates(options: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(options, estimates=False)
+
+
+def _reimport(result: Any, texts: dict[str, str]) -> Architecture:
+    from advisor.importers import load_any
+
+    if result.format == "terraform":
+        from advisor.fix.terraform.target import load_patched
+
+        return load_patched(result.source, texts, result.before)
+    text = texts.get(result.source)
+    return load_any(result.source, text)
+
+
+# ------------------------------------------------------------------ cfn-lint
+def _cfn_lint(fix: Any) -> str:
+    try:
+        from cfnlint.api import ManualArgs, lint
+    except ImportError:
+        return "ok"  # not installed (it is a dev dependency): nothing to compare
+    problems = []
+    for f in fix.changed:
+        config = ManualArgs(regions=["us-east-1"])
+        before = {_key(m) for m in lint(f.old, config=config) if _is_error(m)}
+        after = [m for m in lint(f.new, config=config) if _is_error(m)]
+        new = sorted({_key(m) for m in after} - before)
+        problems.extend(f"{rule} {msg}" for rule, msg in new)
+    return "ok" if not problems else "new cfn-lint errors: " + "; ".join(problems[:4])
+
+
+def _is_error(m: Any) -> bool:
+    return str(m.rule.id).startswith("E")
+
+
+def _key(m: Any) -> tuple[str, str]:
+    return str(m.rule.id), _LINE.sub("", str(m.message))
+
+
+# ------------------------------------------------------------------ after
+def compare(after: Architecture, got: Architecture, names: dict[str, str]) -> list[str]:
+    """What differs between the engine's after and the re-imported design."""
+    by_sid = {str(d.get("source_id") or n): n for n, d in got.graph.nodes(data=True)}
+
+    def m(n: str) -> str:
+        lid = names.get(n)
+        return by_sid.get(lid, lid) if lid else n
+
+    def mv(v: Any) -> Any:
+        if isinstance(v, str) and v in names:
+            return m(v)
+        return v
+
+    problems: list[str] = []
+    skip_after, skip_got = _failure_edges(after), _failure_edges(got)
+    expected = {m(n): n for n in after.graph.nodes}
+    new_nodes = {m(n) for n in names}
+    got_nodes = set(got.graph.nodes)
+    missing = sorted(set(expected) - got_nodes)
+    extra = sorted(got_nodes - set(expected))
+    if missing:
+        problems.append("missing nodes: " + ", ".join(missing))
+    if extra:
+        problems.append("unexpected nodes: " + ", ".join(extra))
+    for name in sorted(set(expected) & got_nodes):
+        a = after.graph.nodes[expected[name]]
+        b = got.graph.nodes[name]
+        if a["kind"] != b["kind"]:
+            problems.append(f"{name}: kind {b['kind']} instead of {a['kind']}")
+        got_props = {k: v for k, v in b["props"].items() if k != "is_dlq"}
+        strip, granted = _granted(a["props"].get("permissions"), got_props.get("permissions"))
+        if strip:
+            got_props["permissions"] = granted
+        diff = _prop_diff({k: mv(v) for k, v in a["props"].items() if k != "is_dlq"},
+                          got_props, subset=name in new_nodes)
+        if diff:
+            problems.append(f"{name}: {diff}")
+    exp_edges = {(m(a), m(b)): d for a, b, d in after.graph.edges(data=True)
+                 if (a, b) not in skip_after}
+    got_edges = {(a, b): d for a, b, d in got.graph.edges(data=True)
+                 if (a, b) not in skip_got}
+    for e in sorted(set(exp_edges) - set(got_edges)):
+        problems.append(f"missing edge {e[0]} -> {e[1]}")
+    for e in sorted(set(got_edges) - set(exp_edges)):
+        problems.append(f"unexpected edge {e[0]} -> {e[1]}")
+    for e in sorted(set(exp_edges) & set(got_edges)):
+        a, b = exp_edges[e], got_edges[e]
+        new_edge = a.get("loc") is None  # drawn by a rewrite: its details come from the
+        # concrete integration the patch wrote (an API action, a transform)
+        if a.get("mode") != b.get("mode"):
+            problems.append(f"edge {e[0]} -> {e[1]}: mode {b.get('mode')} instead of "
+                            f"{a.get('mode')}")
+        want = {k: mv(v) for k, v in (a.get("props") or {}).items()}
+        got_p = dict(b.get("props") or {})
+        if want.get("integration") == "native" and "integration" not in got_p:
+            want.pop("integration")  # the importers say native only where it is not plain
+        diff = _prop_diff(want, got_p, subset=new_edge or bool(new_nodes & set(e)))
+        if diff:
+            problems.append(f"edge {e[0]} -> {e[1]}: {diff}")
+    return problems
+
+
+def _granted(want: Any, got: Any) -> tuple[bool, Any]:
+    """`permissions` read back without the `sqs:SendMessage` a patch grants a role for a
+    new failure queue (the engine's design implies that grant; it does not list it):
+    (whether to replace, the value to compare)."""
+    if not isinstance(got, list | tuple) or "sqs:SendMessage" not in got:
+        return False, None
+    if isinstance(want, list | tuple) and "sqs:SendMessage" in want:
+        return False, None
+    rest = [p for p in got if p != "sqs:SendMessage"]
+    return True, (rest or (None if want is None else rest))
+
+
+def _failure_edges(arch: Architecture) -> set[tuple[str, str]]:
+    """Edges that only restate a node's own `dlq` / `on_failure` prop. The engine draws
+    one for every DLQ it adds; the importers draw one for some sources (a function's
+    DeadLetterConfig) and not others (a queue's RedrivePolicy). The prop is compared; the
+    edge is representation. `is_dlq` is skipped for the same reason: it follows from the
+    props that name the queue."""
+    out = set()
+    g = arch.graph
+    for a, b, _ in g.edges(data=True):
+        props = g.nodes[a]["props"]
+        named = {props.get("dlq"), props.get("on_failure")}
+        # a stream or queue event source's failure destination, named on the edge into a
+        named |= {(d.get("props") or {}).get(k) for _, _, d in g.in_edges(a, data=True)
+                  for k in ("dlq", "on_failure")}
+        if b in named:
+            out.add((a, b))
+    return out
+
+
+def _prop_diff(want: dict[str, Any], got: dict[str, Any], subset: bool) -> str:
+    keys = set(want) if subset else set(want) | set(got)
+    out = []
+    for k in sorted(keys):
+        a, b = _norm(want.get(k)), _norm(got.get(k))
+        if k == "code" and isinstance(a, str) and isinstance(b, str) and _same_file(a, b):
+            continue
+        if a != b:
+            out.append(f"{k} = {b!r} instead of {a!r}")
+    return ", ".join(out)
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Handler paths are shown relative to where the input was read from: the patched copy
+    is read elsewhere, so the shorter path must be the end of the longer one."""
+    pa, pb = Path(a).parts, Path(b).parts
+    n = min(len(pa), len(pb))
+    return n > 0 and pa[-n:] == pb[-n:]
+
+
+def _norm(v: Any) -> Any:
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, list | tuple | set | frozenset):
+        return sorted(map(str, v))
+    return v

@@ -14,7 +14,11 @@ APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 CDK_APP := tests/cdk/app
 CDK_STAMP := $(CDK_APP)/node_modules/.installed
 
-.PHONY: setup demo test lint bench docs clean system-deps browser-deps cdk-deps app
+PEER_VENV  := .venv-peers
+PEER_REQS  := benchmarks/peer-requirements.txt
+PEER_STAMP := $(PEER_VENV)/.installed
+
+.PHONY: setup demo test lint bench docs clean system-deps browser-deps cdk-deps peer-deps app
 
 setup: system-deps $(STAMP)
 
@@ -39,6 +43,18 @@ $(CDK_STAMP): $(CDK_APP)/package.json $(CDK_APP)/package-lock.json
 	cd $(CDK_APP) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $(CDK_STAMP)
 
+# checkov for the peer-parity test and benchmark, in its own venv (its pins conflict with
+# ours: see benchmarks/peer-requirements.txt), once per change of that file. When the
+# registry cannot be reached the test says why it skips (and fails under CI=true).
+peer-deps:
+	@$(MAKE) --no-print-directory $(PEER_STAMP) || echo "checkov unavailable: the checkov parity test will say why it skips"
+
+$(PEER_STAMP): $(PEER_REQS)
+	@test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install -q --upgrade pip
+	$(PEER_VENV)/bin/python -m pip install -q -r $(PEER_REQS)
+	@touch $(PEER_STAMP)
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -54,14 +70,14 @@ demo: setup
 	@echo "Report (report.html, report.md), diagrams (diff.svg/.png, compare.svg/.png) and the"
 	@echo "optimized design (optimized.arch) are in out/clickstream/"
 
-test: setup browser-deps cdk-deps
+test: setup browser-deps cdk-deps peer-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 lint: setup
 	$(BIN)/ruff check .
 
-bench: setup
+bench: setup peer-deps
 	$(BIN)/python benchmarks/run_all.py
 
 docs: setup

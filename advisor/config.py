@@ -11,7 +11,9 @@ Keys (dashes or underscores): `select`, `ignore`, `fail-on`, `requests` (default
 rate for designs that state none, e.g. "10M/month"), `payload` (default payload, e.g.
 "2KB"), `patterns` (pattern pack directories, relative to the config file), `exclude`
 (gitwildmatch patterns), `region`, `apply`, `jobs`, `timeout`, `baseline` (relative to the
-config file). Command-line flags override every one of them.
+config file), `cache` (true/false: keep the result cache, default true), `cache-dir`
+(where, relative to the config file; default `.archadvisor_cache` beside it).
+Command-line flags override every one of them.
 
 A mistake in the file (unknown key, wrong type, bad rate) is an `AdvisorError` pointing
 at the config file, with a did-you-mean for misspelt keys.
@@ -24,8 +26,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from advisor.errors import AdvisorError, Diagnostic, did_you_mean
 
@@ -56,6 +56,8 @@ class Config:
     jobs: int | None = None
     timeout: float | None = None
     baseline: str | None = None
+    cache: bool | None = None
+    cache_dir: str | None = None  # absolute
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -70,7 +72,7 @@ class Config:
 
 
 KEYS = ("select", "ignore", "fail-on", "requests", "payload", "patterns", "exclude",
-        "region", "apply", "jobs", "timeout", "baseline")
+        "region", "apply", "jobs", "timeout", "baseline", "cache", "cache-dir")
 
 
 def parse_rate(text: str | float | int) -> float:
@@ -146,6 +148,8 @@ def load_config(path: Path | str) -> Config:
         else:  # a dedicated TOML file: the table, or the settings at the top level
             table = tool.get("archadvisor", data) if isinstance(tool, dict) else data
     else:
+        import yaml  # only for a YAML config file: a run without one does not load it
+
         try:
             table = yaml.safe_load(text)
         except yaml.YAMLError as exc:
@@ -246,6 +250,14 @@ def _set(cfg: Config, key: str, value: Any, base: Path) -> None:
         if not isinstance(value, str):
             raise ValueError("expected a file name")
         cfg.baseline = str((base / value).resolve())
+    elif key == "cache":
+        if not isinstance(value, bool):
+            raise ValueError("expected true or false")
+        cfg.cache = value
+    elif key == "cache-dir":
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("expected a directory name")
+        cfg.cache_dir = str((base / value).resolve())
 
 
 def discover_config(explicit: str | None = None, start: Path | None = None) -> Config:

@@ -8,7 +8,6 @@ collected (several per file where the parser can go on) and raised together in o
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -69,6 +68,8 @@ def did_you_mean(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -
     lowered = {c.lower(): c for c in pool}
     if word.lower() in lowered:
         return lowered[word.lower()]
+    import difflib  # only when a suggestion is wanted: keeps every command's start-up light
+
     match = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=cutoff)
     return lowered[match[0]] if match else None
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor.errors import AdvisorError, Diagnostic
-from advisor.model import Architecture
+
+if TYPE_CHECKING:  # imported lazily: a rerun served from the result cache never needs it
+    from advisor.model import Architecture
 
 SCHEMA_VERSION = 1
 SEVERITIES = ("error", "warning", "info")
@@ -56,6 +58,9 @@ class FileResult:
     after_estimate: Any = None
     changes: list[Any] = field(default_factory=list)  # advisor.engine.Change
     notes: list[Diagnostic] = field(default_factory=list)  # info from importers
+    # why the input was looked at but not analysed ("not a template (...)", "not a
+    # regular file (a named pipe)"); a skipped input is neither an error nor clean
+    skipped: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -73,6 +78,8 @@ class FileResult:
         }
         if self.notes:
             out["notes"] = [n.to_dict() for n in self.notes]
+        if self.skipped:
+            out["skipped"] = self.skipped
         return out
 
 
@@ -104,6 +111,7 @@ class Report:
         return {
             "files": len(self.results),
             "errors": sum(1 for r in self.results if r.errors),
+            "skipped": sum(1 for r in self.results if getattr(r, "skipped", None)),
             "findings": sum(len(r.findings) for r in self.results),
             "by_severity": {s: by_sev.get(s, 0) for s in SEVERITIES},
             "by_pillar": {p: by_pillar[p] for p in PILLARS if by_pillar.get(p)},

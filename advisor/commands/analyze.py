@@ -1,8 +1,11 @@
 """`advisor analyze PATH...`: batch analysis for people and for CI.
 
 Every input gets its result, in input order, whatever happened to the others (see
-advisor/batch.py for discovery and the worker pool). Settings come from the nearest
-config file (advisor/config.py) and are overridden by flags. Exit codes, worst wins:
+advisor/batch/ for discovery, the worker pool, Dask and the result cache). Settings come
+from the nearest config file (advisor/config.py) and are overridden by flags. Results
+come from the cache (`.archadvisor_cache/`) when the input and everything it depends on
+are unchanged. `--format jsonl` writes each result as soon as it and all before it are
+done, so a batch of any size holds only small summaries. Exit codes, worst wins:
 
     0  clean: no finding at or above --fail-on
     1  findings at or above --fail-on
@@ -12,11 +15,13 @@ config file (advisor/config.py) and are overridden by flags. Exit codes, worst w
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +39,7 @@ def _formats() -> tuple[str, ...]:
         from advisor.report import FORMATS
     except ImportError:
         return FALLBACK_FORMATS
-    return tuple(FORMATS)
+    return tuple(dict.fromkeys((*FORMATS, "jsonl")))
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -85,21 +90,35 @@ def _fail(diags: AdvisorError) -> None:
                    "apply excludes to them, analyse a .tf file as its module directory.")
 @click.option("--memory-limit", type=click.IntRange(min=0), default=None, hidden=True,
               help="Address-space cap per worker in MB (0: none) [default: 2048].")
+@click.option("--no-cache", is_flag=True,
+              help="Analyse every input afresh; do not read or write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help="Result cache directory [default: .archadvisor_cache beside the config "
+                   "file, else in the working directory].")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True,
+              help="Where files are analysed: this machine's worker processes, or Dask "
+                   "(dask.distributed) workers.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler to use with --executor dask, e.g. tcp://10.0.0.5:8786 "
+                   "[default: a LocalCluster of --jobs workers].")
 def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None,
                 fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
                 pattern_dirs: tuple[str, ...], apply_: str | None, requests_text: str | None,
                 region: str | None, exclude: tuple[str, ...], timeout: float | None,
                 baseline: str | None, write_baseline: str | None, config_path: str | None,
-                no_estimates: bool, hook: bool, memory_limit: int | None) -> None:
+                no_estimates: bool, hook: bool, memory_limit: int | None, no_cache: bool,
+                cache_dir: str | None, executor: str, scheduler: str | None) -> None:
     """Analyse architectures: .arch files, CloudFormation/SAM templates, Terraform modules.
 
     PATH may be a file, a directory (searched recursively; .gitignore and
-    .archadvisorignore files are honoured) or a glob. Exit codes: 0 clean, 1 findings at
-    or above --fail-on, 2 input errors, 3 internal error.
+    .archadvisorignore files are honoured) or a glob. Every YAML/JSON file a directory
+    holds gets a result line: analysed, an error, or skipped (not a template). Exit codes:
+    0 clean, 1 findings at or above --fail-on, 2 input errors, 3 internal error.
     """
     from advisor import batch
     from advisor.config import discover_config, parse_rate
-    from advisor.pipeline import Options, Report
+    from advisor.pipeline import Options
 
     try:
         cfg = discover_config(config_path)
@@ -130,15 +149,31 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     baseline = baseline or cfg.baseline
     if options.pattern_dirs or options.select or options.ignore:
         _check_patterns(options)
+    if executor == "dask":
+        _check_dask()
 
     inputs = batch.discover(paths, exclude=tuple(cfg.exclude) + _split(exclude), hook=hook)
     if not inputs:
         click.echo("advisor: no architecture inputs found in the given paths", err=True)
-    outcomes = _run(inputs, settings, jobs or cfg.jobs or batch.default_jobs())
-    report = Report(results=[o.result for o in outcomes])
+    cache = None
+    use_cache = not no_cache and (cfg.cache is None or cfg.cache)
+    if use_cache and inputs:
+        from advisor.batch.cache import ResultCache, default_directory
 
+        where = cache_dir or cfg.cache_dir or default_directory(cfg.path)
+        cache = ResultCache.for_settings(where, settings)
+    stream = _run(inputs, settings, jobs or cfg.jobs or batch.default_jobs(), cache=cache,
+                  executor=executor, scheduler=scheduler)
+    if fmt == "jsonl" and not write_baseline:
+        outcomes, report, hidden = _stream_lines(stream, output, baseline)
+        sys.exit(exit_code(outcomes, report, threshold))
+    outcomes = list(stream)
+    full = fmt not in ("json", "jsonl") or bool(baseline or write_baseline)
+    report = _report(outcomes, full)
     hidden = _baselines(report, baseline, write_baseline)
-    text = _render(report, fmt, threshold, color=None if output is None else False)
+    fragments = None if full else [o.fragment for o in outcomes]
+    text = _render(report, fmt, threshold, color=None if output is None else False,
+                   fragments=fragments)
     if fmt == "text":
         text += _summary_table(report, outcomes, hidden, color=output is None)
     if output:
@@ -146,6 +181,77 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     else:
         click.echo(text, nl=not text.endswith("\n"))
     sys.exit(exit_code(outcomes, report, threshold))
+
+
+def _report(outcomes: list[Any], full: bool) -> Any:
+    """The Report of the run; cached results stay plain data unless a writer or a
+    baseline needs the objects (`full`)."""
+    from advisor.pipeline import Report
+
+    return Report(results=[o.result.load() if full and o.cached else o.result
+                           for o in outcomes])
+
+
+def _stream_lines(stream: Iterator[Any], output: str | None,
+                  baseline: str | None) -> tuple[list[Any], Any, int]:
+    """`--format jsonl`: write each result as it comes; keep only its plain-data summary
+    (`cache.light_result`) for the summary line and the exit code."""
+    from advisor.baseline import apply_baseline, load_baseline
+    from advisor.batch.cache import light_result
+    from advisor.pipeline import Report
+    from advisor.report.jsonout import encode_result, result_line, summary_line
+
+    accepted = None
+    if baseline:
+        try:
+            accepted = load_baseline(baseline)
+        except AdvisorError as exc:
+            _fail(exc)
+    hidden = 0
+    kept: list[Any] = []
+    with _binary_output(output) as out:
+        for outcome in stream:
+            result, fragment = outcome.result, outcome.fragment
+            if accepted is not None:
+                result = result.load() if outcome.cached else result
+                hidden += apply_baseline(Report(results=[result]), accepted,
+                                         Path(baseline or ".").resolve().parent)
+                fragment = None
+            if fragment is None:
+                fragment = encode_result(result)
+            out.write(result_line(fragment))
+            out.flush()
+            outcome.result = result if outcome.cached and accepted is None \
+                else light_result(result)
+            outcome.fragment = None
+            kept.append(outcome)
+        report = Report(results=[o.result for o in kept])
+        out.write(summary_line(report))
+    if baseline:
+        click.echo(f"advisor: {hidden} finding(s) hidden by the baseline {baseline}", err=True)
+    return kept, report, hidden
+
+
+@contextlib.contextmanager
+def _binary_output(output: str | None) -> Iterator[Any]:
+    """Standard output or the -o file, as bytes."""
+    if not output:
+        yield sys.stdout.buffer
+        sys.stdout.flush()
+        return
+    with open(output, "wb") as handle:
+        yield handle
+
+
+def _check_dask() -> None:
+    """`--executor dask` without dask installed: say how to install it, once."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        click.echo("advisor: --executor dask needs dask.distributed, which is not installed",
+                   err=True)
+        click.echo("hint: pip install 'archadvisor[dask]'", err=True)
+        sys.exit(EXIT_INPUT)
 
 
 def _check_patterns(options: Any) -> None:
@@ -159,12 +265,14 @@ def _check_patterns(options: Any) -> None:
         _fail(exc)
 
 
-def _run(inputs: list[Any], settings: Any, jobs: int) -> list[Any]:
-    """Run the batch, with a progress bar on stderr only when it is a terminal."""
+def _run(inputs: list[Any], settings: Any, jobs: int, **kwargs: Any) -> Iterator[Any]:
+    """The batch's outcomes in input order, with a progress bar on stderr only when it is
+    a terminal."""
     from advisor import batch
 
     if not (sys.stderr.isatty() and len(inputs) > 1):
-        return batch.run(inputs, settings, jobs=jobs)
+        yield from batch.run_iter(inputs, settings, jobs=jobs, **kwargs)
+        return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -178,7 +286,7 @@ def _run(inputs: list[Any], settings: Any, jobs: int) -> list[Any]:
             bar.update(task, advance=1, last=inputs[index].path[-50:])
             bar.refresh()
 
-        return batch.run(inputs, settings, jobs=jobs, progress=tick)
+        yield from batch.run_iter(inputs, settings, jobs=jobs, progress=tick, **kwargs)
 
 
 def _baselines(report: Any, baseline: str | None, write_to: str | None) -> int:
@@ -204,8 +312,14 @@ def _baselines(report: Any, baseline: str | None, write_to: str | None) -> int:
     return hidden
 
 
-def _render(report: Any, fmt: str, threshold: str, color: bool | None) -> str:
+def _render(report: Any, fmt: str, threshold: str, color: bool | None,
+            fragments: list[bytes | None] | None = None) -> str:
     """The report in `fmt`, through advisor.report when it is installed."""
+    if fmt in ("json", "jsonl"):
+        from advisor.report import jsonout
+
+        writer = jsonout.write if fmt == "json" else jsonout.write_lines
+        return writer(report, fragments=fragments)
     try:
         from advisor.report import write
     except ImportError:
@@ -243,6 +357,8 @@ def _summary_table(report: Any, outcomes: list[Any], hidden: int, color: bool) -
     table.add_column("count", justify="right")
     table.add_row("files", str(s["files"]))
     table.add_row("files with errors", str(s["errors"]))
+    if s.get("skipped"):
+        table.add_row("skipped (not templates, not regular files)", str(s["skipped"]))
     for status, label in ((batch.STATUS_TIMEOUT, "  of which timed out"),
                           (batch.STATUS_CRASH, "  of which crashed a worker"),
                           (batch.STATUS_INTERNAL, "  of which hit an internal error")):
@@ -255,6 +371,9 @@ def _summary_table(report: Any, outcomes: list[Any], hidden: int, color: bool) -
         table.add_row(f"  {pillar}", str(n))
     if hidden:
         table.add_row("hidden by baseline", str(hidden))
+    cached = sum(1 for o in outcomes if getattr(o, "cached", False))
+    if cached:
+        table.add_row("results from the cache", str(cached))
     if any(r.before_estimate is not None for r in report.results):
         delta = s.get("cost_delta_usd_month", 0.0) or 0.0
         table.add_row("cost change (USD/month)", f"{delta:+,.2f}")

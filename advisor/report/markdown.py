@@ -79,7 +79,8 @@ def _overview(report: Any) -> list[str]:
     for r in report.results:
         b = figures.totals(r.before_estimate)["monthly_usd"]
         a = figures.totals(r.after_estimate)["monthly_usd"]
-        status = "input errors" if r.errors else str(len(r.findings))
+        status = "input errors" if r.errors else "skipped" if getattr(r, "skipped", None) \
+            else str(len(r.findings))
         out.append(
             f"| {cell(r.source)} | {status} | {figures.money(b)} | {figures.money(a)} | "
             f"{figures.signed_money(figures.delta(b, a))} |"
@@ -91,6 +92,8 @@ def _overview(report: Any) -> list[str]:
 def _result(result: Any, *, level: int, diagrams: Mapping[str, str]) -> list[str]:
     h = "#" * level
     out: list[str] = []
+    if getattr(result, "skipped", None):
+        return [f"Skipped: {result.skipped}.", ""]
     if result.errors:
         out += [f"{h} Input errors", ""]
         for e in result.errors:

@@ -181,6 +181,12 @@ class LightResult:
 
 
 def light_result(result: Any) -> LightResult:
+    """The plain-data summary of a result (of a cached one: without its JSON and objects)."""
+    if isinstance(result, LightResult):
+        light = LightResult.__new__(LightResult)
+        light.__dict__.update({k: v for k, v in vars(result).items()
+                               if k not in ("json_fragment", "_blob")})
+        return light
     return LightResult(_light(result))
 
 

@@ -22,10 +22,12 @@ ProgressFn = Callable[[int, Outcome], None]
 
 def run_iter(inputs: Sequence[Input], settings: Settings, jobs: int = 1, *,
              cache: Any = None, executor: str = "local", scheduler: str | None = None,
-             dask_workers: int | None = None,
+             dask_workers: int | None = None, materialize: bool = True,
              progress: ProgressFn | None = None) -> Iterator[Outcome]:
     """One Outcome per input, in input order; `progress(index, outcome)` as each is
-    yielded. `cache` is a `cache.ResultCache` or None."""
+    yielded. `cache` is a `cache.ResultCache` or None. With `materialize`, a result from
+    the cache is the full FileResult (what every writer reads); without it, a
+    `cache.CachedResult` (plain data and its JSON: enough for the JSON formats)."""
     tasks = [Task(i, inp.path, inp.error, inp.kind, inp.scanned)
              for i, inp in enumerate(inputs)]
     keys: dict[int, str] = {}
@@ -46,12 +48,11 @@ def run_iter(inputs: Sequence[Input], settings: Settings, jobs: int = 1, *,
         for task in tasks:
             outcome = None
             if task.index in hits:
-                result = cache.load(keys[task.index])
-                if result is not None:
-                    outcome = Outcome(result, hits[task.index], cached=True,
-                                      fragment=result.json_fragment)
-                else:  # the entry vanished since it was checked: analyse it here
+                outcome = _from_cache(cache, keys[task.index], hits[task.index], materialize)
+                if outcome is None:  # the entry vanished or does not load: analyse here
                     outcome = analyze_task(task, settings)
+                    if outcome.entry is not None:
+                        cache.put(keys[task.index], outcome.entry)
             else:
                 outcome = next(stream, None) or Outcome(error_result(
                     task.path, "internal error: no result was produced"), STATUS_INTERNAL)
@@ -67,6 +68,19 @@ def run_iter(inputs: Sequence[Input], settings: Settings, jobs: int = 1, *,
         close = getattr(stream, "close", None)
         if close:
             close()
+
+
+def _from_cache(cache: Any, key: str, status: str, materialize: bool) -> Outcome | None:
+    result = cache.load(key)
+    if result is None:
+        return None
+    fragment = result.json_fragment
+    if materialize:
+        try:
+            result = result.load()
+        except Exception:  # a damaged or foreign entry: never trusted, analysed afresh
+            return None
+    return Outcome(result, status, cached=True, fragment=fragment)
 
 
 def run(inputs: Sequence[Input], settings: Settings, jobs: int = 1,

@@ -118,7 +118,7 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     """
     from advisor import batch
     from advisor.config import discover_config, parse_rate
-    from advisor.pipeline import Options
+    from advisor.pipeline import Options, Report
 
     try:
         cfg = discover_config(config_path)
@@ -162,14 +162,16 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
 
         where = cache_dir or cfg.cache_dir or default_directory(cfg.path)
         cache = ResultCache.for_settings(where, settings)
+    # the JSON formats read cached results as plain data and their JSON; every other
+    # writer, and a baseline, needs the result objects
+    full = fmt not in ("json", "jsonl") or bool(baseline or write_baseline)
     stream = _run(inputs, settings, jobs or cfg.jobs or batch.default_jobs(), cache=cache,
-                  executor=executor, scheduler=scheduler)
+                  executor=executor, scheduler=scheduler, materialize=full)
     if fmt == "jsonl" and not write_baseline:
         outcomes, report, hidden = _stream_lines(stream, output, baseline)
         sys.exit(exit_code(outcomes, report, threshold))
     outcomes = list(stream)
-    full = fmt not in ("json", "jsonl") or bool(baseline or write_baseline)
-    report = _report(outcomes, full)
+    report = Report(results=[o.result for o in outcomes])
     hidden = _baselines(report, baseline, write_baseline)
     fragments = None if full else [o.fragment for o in outcomes]
     text = _render(report, fmt, threshold, color=None if output is None else False,
@@ -181,15 +183,6 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     else:
         click.echo(text, nl=not text.endswith("\n"))
     sys.exit(exit_code(outcomes, report, threshold))
-
-
-def _report(outcomes: list[Any], full: bool) -> Any:
-    """The Report of the run; cached results stay plain data unless a writer or a
-    baseline needs the objects (`full`)."""
-    from advisor.pipeline import Report
-
-    return Report(results=[o.result.load() if full and o.cached else o.result
-                           for o in outcomes])
 
 
 def _stream_lines(stream: Iterator[Any], output: str | None,
@@ -213,7 +206,6 @@ def _stream_lines(stream: Iterator[Any], output: str | None,
         for outcome in stream:
             result, fragment = outcome.result, outcome.fragment
             if accepted is not None:
-                result = result.load() if outcome.cached else result
                 hidden += apply_baseline(Report(results=[result]), accepted,
                                          Path(baseline or ".").resolve().parent)
                 fragment = None
@@ -221,8 +213,7 @@ def _stream_lines(stream: Iterator[Any], output: str | None,
                 fragment = encode_result(result)
             out.write(result_line(fragment))
             out.flush()
-            outcome.result = result if outcome.cached and accepted is None \
-                else light_result(result)
+            outcome.result = light_result(result)  # what the summary and exit code read
             outcome.fragment = None
             kept.append(outcome)
         report = Report(results=[o.result for o in kept])

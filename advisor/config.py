@@ -22,7 +22,6 @@ at the config file, with a did-you-mean for misspelt keys.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,6 +120,8 @@ def find_config(start: Path | None = None) -> Path | None:
 
 
 def _has_tool_table(path: Path) -> bool:
+    import tomllib  # only where a pyproject.toml exists
+
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -138,6 +139,8 @@ def load_config(path: Path | str) -> Config:
         raise AdvisorError([Diagnostic(shown, 1, 1, f"cannot read config file: {exc}")]) \
             from None
     if path.name == "pyproject.toml" or path.suffix == ".toml":
+        import tomllib
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

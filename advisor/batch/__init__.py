@@ -19,62 +19,36 @@ batch; batch.discover(...); batch.run(...)`).
 
 from __future__ import annotations
 
-from advisor.batch.discovery import (
-    CONSIDERED_SUFFIXES,
-    DATA_SUFFIXES,
-    DEFAULT_EXCLUDES,
-    DSL_SUFFIXES,
-    TEMPLATE_SUFFIXES,
-    Input,
-    discover,
-)
-from advisor.batch.execution import default_jobs, execute
-from advisor.batch.ignore import IgnoreRules
-from advisor.batch.runner import run, run_iter
-from advisor.batch.unit import (
-    CACHEABLE,
-    STATUS_CRASH,
-    STATUS_INPUT,
-    STATUS_INTERNAL,
-    STATUS_OK,
-    STATUS_SKIPPED,
-    STATUS_TIMEOUT,
-    Outcome,
-    Settings,
-    Task,
-    analyze_task,
-    error_result,
-    skipped_result,
-    timeout_result,
-    warm_up,
-)
+import importlib
+from typing import Any
 
-__all__ = [
-    "CACHEABLE",
-    "CONSIDERED_SUFFIXES",
-    "DATA_SUFFIXES",
-    "DEFAULT_EXCLUDES",
-    "DSL_SUFFIXES",
-    "STATUS_CRASH",
-    "STATUS_INPUT",
-    "STATUS_INTERNAL",
-    "STATUS_OK",
-    "STATUS_SKIPPED",
-    "STATUS_TIMEOUT",
-    "TEMPLATE_SUFFIXES",
-    "IgnoreRules",
-    "Input",
-    "Outcome",
-    "Settings",
-    "Task",
-    "analyze_task",
-    "default_jobs",
-    "discover",
-    "error_result",
-    "execute",
-    "run",
-    "run_iter",
-    "skipped_result",
-    "timeout_result",
-    "warm_up",
-]
+# name -> the module that owns it; each module is imported on first use, so a rerun
+# served from the cache never loads the worker pool, and `from advisor.batch import X`
+# works as it always did
+_HOMES = {
+    **dict.fromkeys(("CONSIDERED_SUFFIXES", "DATA_SUFFIXES", "DEFAULT_EXCLUDES",
+                     "DSL_SUFFIXES", "TEMPLATE_SUFFIXES", "Input", "discover"), "discovery"),
+    **dict.fromkeys(("default_jobs", "execute", "LocalPool"), "execution"),
+    "IgnoreRules": "ignore",
+    **dict.fromkeys(("run", "run_iter"), "runner"),
+    **dict.fromkeys(("CACHEABLE", "STATUS_CRASH", "STATUS_INPUT", "STATUS_INTERNAL",
+                     "STATUS_OK", "STATUS_SKIPPED", "STATUS_TIMEOUT", "Outcome", "Settings",
+                     "Task", "analyze_task", "error_result", "skipped_result",
+                     "timeout_result", "warm_up"), "unit"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'advisor.batch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"advisor.batch.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
+
+
+__all__ = sorted(_HOMES)

@@ -35,16 +35,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import io
-import json
 import os
-import pickle
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from advisor.batch.files import NotReadable, read_bytes
 
@@ -56,6 +52,8 @@ TREE_LIMIT = 2000  # names recorded under a template's folder (the handler searc
 TREE_SKIP = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__",
                        ".terraform", ".aws-sam", "cdk.out", CACHE_DIR_NAME})
 HEADER_LIMIT = 16 * 1024 * 1024
+PICKLE_PROTOCOL = 5  # pickle.HIGHEST_PROTOCOL of the Pythons we support
+ENTRY_LIMIT = 1 << 30
 KEEP_RUNS = 8  # run directories kept (older configurations and versions are pruned)
 GITIGNORE = "# Created by archadvisor: the result cache, never committed.\n*\n"
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -63,8 +61,29 @@ CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
 
 
+try:  # the same function; importing it alone skips OpenSSL's start-up in hashlib
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - another Python implementation
+    from hashlib import blake2b
+
+
+try:
+    from orjson import OPT_SORT_KEYS
+    from orjson import dumps as _orjson_dumps
+    from orjson import loads as _loads
+
+    def _dumps(data: Any) -> bytes:
+        return _orjson_dumps(data, option=OPT_SORT_KEYS, default=str)
+except ImportError:  # pragma: no cover - orjson is a dependency
+    import json
+    from json import loads as _loads
+
+    def _dumps(data: Any) -> bytes:
+        return json.dumps(data, sort_keys=True, default=str).encode()
+
+
 def _digest(*parts: bytes) -> str:
-    h = hashlib.blake2b(digest_size=20)
+    h = blake2b(digest_size=20)
     for part in parts:
         h.update(len(part).to_bytes(8, "little"))
         h.update(part)
@@ -73,13 +92,14 @@ def _digest(*parts: bytes) -> str:
 
 def file_state(path: str) -> str:
     """What a dependency looks like now: its content hash and size, or why there is none."""
-    if not os.path.lexists(path):
-        return "absent"
     try:
         data = read_bytes(path, INPUT_LIMIT)
-        size = os.stat(path).st_size
-    except (NotReadable, OSError) as exc:
-        return f"unreadable: {exc}"
+    except NotReadable as exc:
+        return "absent" if not os.path.lexists(path) else f"unreadable: {exc}"
+    size = len(data)
+    if size >= INPUT_LIMIT:  # only the start is hashed; the size still tells growth
+        with contextlib.suppress(OSError):
+            size = os.stat(path).st_size
     return f"{_digest(data)}:{size}"
 
 
@@ -87,12 +107,20 @@ def tree_state(directory: str) -> str:
     """The names of the files under `directory` (sorted walk, bounded, tool folders left
     out): a file appearing or vanishing there changes it, an edit does not."""
     names: list[str] = []
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if d not in TREE_SKIP)
-        rel = os.path.relpath(root, directory)
-        names.extend(f"{rel}/{f}" for f in sorted(files))
-        if len(names) >= TREE_LIMIT:
-            break
+    stack = [""]
+    while stack and len(names) < TREE_LIMIT:
+        rel = stack.pop()
+        try:
+            with os.scandir(os.path.join(directory, rel) if rel else directory) as it:
+                entries = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in it)
+        except OSError:
+            continue
+        for name, is_dir in entries:
+            path = f"{rel}/{name}" if rel else name
+            if not is_dir:
+                names.append(path)
+            elif name not in TREE_SKIP:
+                stack.append(path)
     return _digest("\n".join(names[:TREE_LIMIT]).encode("utf-8", "surrogateescape"))
 
 
@@ -101,10 +129,12 @@ def tree_state(directory: str) -> str:
 
 def encode_entry(task: Any, result: Any, status: str, reads: Sequence[str]) -> bytes:
     """A result as the cache stores it (built in the worker that analysed it)."""
+    import pickle
+
     from advisor.report.jsonout import encode_result
 
     fragment = encode_result(result)
-    blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    blob = pickle.dumps(result, protocol=PICKLE_PROTOCOL)
     deps = [[p, file_state(p)] for p in dict.fromkeys(reads)]
     tree = None
     if _has_function(result):
@@ -118,7 +148,7 @@ def encode_entry(task: Any, result: Any, status: str, reads: Sequence[str]) -> b
         "light": _light(result),
         "sizes": [len(fragment), len(blob)],
     }
-    return MAGIC + json.dumps(header, sort_keys=True).encode() + b"\n" + fragment + blob
+    return MAGIC + _dumps(header) + b"\n" + fragment + blob
 
 
 def _has_function(result: Any) -> bool:
@@ -146,21 +176,18 @@ def _light(result: Any) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class LightFinding:
+class LightFinding(NamedTuple):
     severity: str
     pillar: str
     rule: str
     nodes: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class LightError:
+class LightError(NamedTuple):
     message: str
 
 
-@dataclass(frozen=True)
-class LightEstimate:
+class LightEstimate(NamedTuple):
     monthly_usd: float
 
 
@@ -173,7 +200,7 @@ class LightResult:
         self.format: str = light["format"]
         self.skipped: str | None = light["skipped"]
         self.errors = [LightError(m) for m in light["errors"]]
-        self.findings = [LightFinding(s, p, r, tuple(n)) for s, p, r, n in light["findings"]]
+        self.findings = list(map(LightFinding._make, light["findings"]))
         self.before_estimate = (None if light["before_usd"] is None
                                 else LightEstimate(light["before_usd"]))
         self.after_estimate = (None if light["after_usd"] is None
@@ -200,29 +227,35 @@ class CachedResult(LightResult):
         self._blob = blob
 
     def load(self) -> Any:
-        return _SafeUnpickler(io.BytesIO(self._blob)).load()
+        return safe_unpickle(self._blob)
 
 
-class _SafeUnpickler(pickle.Unpickler):
-    """Unpickles only this package's data classes, networkx graphs and plain builtins."""
+_SAFE_BUILTINS = frozenset({"set", "frozenset", "complex", "slice"})
 
-    BUILTINS = frozenset({"set", "frozenset", "complex", "slice"})
 
-    def find_class(self, module: str, name: str) -> Any:
-        if module == "builtins" and name in self.BUILTINS:
-            return super().find_class(module, name)
-        if module.startswith(("advisor.", "networkx.classes.")) and "." not in name:
-            obj = super().find_class(module, name)
-            if isinstance(obj, type) and (module.startswith("networkx.classes.")
-                                          or dataclasses.is_dataclass(obj)):
-                return obj
-        raise pickle.UnpicklingError(f"not allowed in a cache entry: {module}.{name}")
+def safe_unpickle(data: bytes) -> Any:
+    """Unpickle allowing only this package's data classes, networkx's graph classes and
+    plain builtins (pickle.UnpicklingError for anything else: nothing can be called)."""
+    import pickle
+
+    class SafeUnpickler(pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> Any:
+            if module == "builtins" and name in _SAFE_BUILTINS:
+                return super().find_class(module, name)
+            if module.startswith(("advisor.", "networkx.classes.")) and "." not in name:
+                obj = super().find_class(module, name)
+                if isinstance(obj, type) and (module.startswith("networkx.classes.")
+                                              or dataclasses.is_dataclass(obj)):
+                    return obj
+            raise pickle.UnpicklingError(f"not allowed in a cache entry: {module}.{name}")
+
+    return SafeUnpickler(io.BytesIO(data)).load()
 
 
 def entry_fragment(data: bytes) -> bytes:
     """The result's JSON inside an entry (what the JSON writer needs), cheaply."""
     end = data.index(b"\n", len(MAGIC))
-    n_json = json.loads(data[len(MAGIC):end])["sizes"][0]
+    n_json = _loads(data[len(MAGIC):end])["sizes"][0]
     return data[end + 1:end + 1 + n_json]
 
 
@@ -231,7 +264,7 @@ def decode_entry(data: bytes) -> tuple[dict[str, Any], CachedResult]:
     if not data.startswith(MAGIC):
         raise ValueError("not a cache entry")
     end = data.index(b"\n", len(MAGIC))
-    header = json.loads(data[len(MAGIC):end])
+    header = _loads(data[len(MAGIC):end])
     n_json, n_blob = header["sizes"]
     body = data[end + 1:]
     if len(body) != n_json + n_blob:
@@ -245,7 +278,6 @@ def decode_entry(data: bytes) -> tuple[dict[str, Any], CachedResult]:
 def run_key(settings: Any) -> str:
     """Everything a run's results depend on besides the inputs themselves."""
     import advisor
-    from advisor.resources import bundled
 
     options = settings.options
     config = {
@@ -255,12 +287,14 @@ def run_key(settings: Any) -> str:
         "analyzer": getattr(settings.analyzer, "__qualname__", None),
     }
     package = Path(advisor.__file__).resolve().parent
-    patterns = [bundled("patterns"), *(Path(d) for d in options.pattern_dirs)]
+    # the built-in pack, as `advisor.resources.bundled("patterns")` finds it in a checkout
+    # and in a wheel (importlib.resources itself costs more than the rest of a rerun)
+    patterns = [package / "patterns", *(Path(d) for d in options.pattern_dirs)]
     parts = [
-        json.dumps(config, sort_keys=True, default=str).encode(),
+        _dumps(config),
         _tree_content(patterns),
         _tree_content([package / "estimate" / "data"]),
-        f"{advisor.__version__} {sys.version_info[:2]} {pickle.HIGHEST_PROTOCOL}".encode(),
+        f"{advisor.__version__} {sys.version_info[:2]} {PICKLE_PROTOCOL}".encode(),
         _code_stamp(package),
     ]
     return _digest(*parts)
@@ -268,7 +302,7 @@ def run_key(settings: Any) -> str:
 
 def _tree_content(roots: Iterable[Path]) -> bytes:
     """The content of every file under `roots` (pattern packs, pricing data)."""
-    h = hashlib.blake2b(digest_size=20)
+    h = blake2b(digest_size=20)
     for root in roots:
         h.update(str(root).encode() + b"\0")
         for dirpath, dirs, files in os.walk(root, followlinks=True):
@@ -284,15 +318,23 @@ def _tree_content(roots: Iterable[Path]) -> bytes:
 def _code_stamp(package: Path) -> bytes:
     """Path, size and mtime of the package's code and data (an edit in a checkout, an
     upgrade or a reinstall changes it); the grammar is reached through its link."""
-    h = hashlib.blake2b(digest_size=20)
-    for root in (package, package / "grammar"):
-        for dirpath, dirs, files in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for name in sorted(files):
-                path = os.path.join(dirpath, name)
+    h = blake2b(digest_size=20)
+    stack = [str(package / "grammar"), str(package)]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        for e in entries:
+            if e.is_dir(follow_symlinks=False):
+                if e.name != "__pycache__":
+                    stack.append(e.path)
+            elif not e.is_symlink():
                 with contextlib.suppress(OSError):
-                    st = os.stat(path)
-                    h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+                    st = e.stat(follow_symlinks=False)
+                    h.update(f"{e.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.digest()
 
 
@@ -302,6 +344,7 @@ class ResultCache:
     def __init__(self, directory: str | os.PathLike[str], key: str) -> None:
         self.directory = Path(directory)
         self.root = self.directory / f"v{ENTRY_FORMAT}" / key[:24]
+        self._root_text = str(self.root)
         self._states: dict[str, str] = {}
         self._trees: dict[str, str] = {}
         self.hits = 0
@@ -343,8 +386,8 @@ class ResultCache:
                        where.encode("utf-8", "surrogateescape"),
                        f"{inp.kind} {int(bool(inp.scanned))}".encode(), content)
 
-    def _entry_path(self, key: str) -> Path:
-        return self.root / key[:2] / key
+    def _entry_path(self, key: str) -> str:
+        return os.path.join(self._root_text, key[:2], key)
 
     # --------------------------------------------------------------- read
     def check(self, key: str) -> str | None:
@@ -356,7 +399,7 @@ class ResultCache:
                 line = handle.readline(HEADER_LIMIT)
             if magic != MAGIC or not line.endswith(b"\n"):
                 raise ValueError("not a cache entry")
-            header = json.loads(line)
+            header = _loads(line)
             status, deps, tree = header["status"], header["deps"], header.get("tree")
         except (OSError, ValueError, KeyError, TypeError):
             self.misses += 1
@@ -371,8 +414,8 @@ class ResultCache:
     def load(self, key: str) -> CachedResult | None:
         """The result of an entry `check` accepted (None if it vanished since)."""
         try:
-            return decode_entry(self._entry_path(key).read_bytes())[1]
-        except (OSError, ValueError, KeyError, TypeError):
+            return decode_entry(read_bytes(self._entry_path(key), ENTRY_LIMIT))[1]
+        except (NotReadable, ValueError, KeyError, TypeError):
             return None
 
     def _tree(self, folder: str) -> str:
@@ -386,7 +429,7 @@ class ResultCache:
         """Store an entry atomically; a cache that cannot be written is left alone."""
         if not self.writable:
             return
-        target = self._entry_path(key)
+        target = Path(self._entry_path(key))
         try:
             self._prepare(target.parent)
             import tempfile

@@ -21,7 +21,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -69,7 +68,8 @@ class Input:
 @dataclass
 class _Walk:
     exclude: IgnoreRules
-    seen: set[str] = field(default_factory=set)  # real paths of inputs already emitted
+    seen: set[str] = field(default_factory=set)  # real paths of modules already emitted
+    files: set[object] = field(default_factory=set)  # (device, inode) of files emitted
     tf_modules: set[str] = field(default_factory=set)  # real paths of called local modules
 
 
@@ -103,6 +103,8 @@ def _expand(raw: str) -> list[tuple[str, bool]]:
     """(path, came from a glob) for one argument."""
     if os.path.lexists(raw) or not _GLOB_CHARS.search(raw):
         return [(raw, False)]
+    import glob
+
     matches = sorted(glob.glob(raw, recursive=True))
     return [(m, True) for m in matches] or [(raw, False)]
 
@@ -131,10 +133,14 @@ def _one(path: str, walk: _Walk, hook: bool, from_glob: bool) -> Iterator[Input]
 
 
 def _file(path: str, walk: _Walk, scanned: bool) -> Iterator[Input]:
-    real = os.path.realpath(path)
-    if real in walk.seen:
+    try:  # the file itself, however it is reached (links, ../): one stat, not realpath's
+        st = os.stat(path)
+        identity: object = (st.st_dev, st.st_ino)
+    except OSError:  # a broken link or a loop: reported once by its own path
+        identity = os.path.abspath(path)
+    if identity in walk.files:
         return
-    walk.seen.add(real)
+    walk.files.add(identity)
     yield Input(path, scanned=scanned)
 
 

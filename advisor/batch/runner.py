@@ -43,7 +43,8 @@ def run_iter(inputs: Sequence[Input], settings: Settings, jobs: int = 1, *,
             if status is not None:
                 hits[task.index] = status
     misses = [t for t in tasks if t.index not in hits]
-    stream = _execute(misses, settings, jobs, executor, scheduler, dask_workers)
+    stream = _execute(misses, settings, jobs, executor, scheduler, dask_workers) if misses \
+        else iter(())
     try:
         for task in tasks:
             outcome = None

@@ -21,7 +21,6 @@ import errno
 import os
 import stat
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -128,6 +127,8 @@ def analyze_task(task: Task, settings: Settings) -> Outcome:
         result = timeout_result(task.path, settings.timeout)
         status = STATUS_TIMEOUT
     except Exception as exc:  # a bug in the library: say so, keep going
+        import traceback
+
         tb = traceback.extract_tb(exc.__traceback__)
         where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
         result = error_result(

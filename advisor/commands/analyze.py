@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import sys
 from collections import Counter
@@ -174,6 +173,12 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     report = Report(results=[o.result for o in outcomes])
     hidden = _baselines(report, baseline, write_baseline)
     fragments = None if full else [o.fragment for o in outcomes]
+    if fmt == "json":  # bytes straight to the output: a large report is not copied twice
+        from advisor.report.jsonout import report_bytes
+
+        with _binary_output(output) as out:
+            out.write(report_bytes(report, fragments))
+        sys.exit(exit_code(outcomes, report, threshold))
     text = _render(report, fmt, threshold, color=None if output is None else False,
                    fragments=fragments)
     if fmt == "text":
@@ -282,6 +287,8 @@ def _run(inputs: list[Any], settings: Any, jobs: int, **kwargs: Any) -> Iterator
 
 def _baselines(report: Any, baseline: str | None, write_to: str | None) -> int:
     """Write and/or apply baselines; returns how many findings were hidden."""
+    if not (baseline or write_to):
+        return 0
     from advisor.baseline import apply_baseline, load_baseline, write_baseline
 
     hidden = 0
@@ -323,6 +330,8 @@ def _render(report: Any, fmt: str, threshold: str, color: bool | None,
             opts["fail_on"] = threshold
         return write(report, fmt, **opts)
     if fmt == "json":
+        import json
+
         return json.dumps(report.to_dict(), sort_keys=True, indent=2) + "\n"
     lines = []
     for r in report.results:

@@ -21,6 +21,7 @@ SIGALRM, which cannot interrupt a long C call; use `jobs > 1` for hostile input)
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
@@ -106,6 +107,9 @@ def _mp_context(settings: Settings) -> Any:
     if sys.platform == "linux" and "fork" in methods and threading.active_count() == 1:
         if settings.analyzer is None:
             warm_up(settings)
+        # what exists now is shared with the forked workers: keep the collector from
+        # touching it there (each touch copies a page; gc.freeze is meant for this)
+        gc.freeze()
         return mp.get_context("fork")
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")

@@ -25,13 +25,16 @@ def run_iter(inputs: Sequence[Input], settings: Settings, jobs: int = 1, *,
              dask_workers: int | None = None, materialize: bool = True,
              progress: ProgressFn | None = None) -> Iterator[Outcome]:
     """One Outcome per input, in input order; `progress(index, outcome)` as each is
-    yielded. `cache` is a `cache.ResultCache` or None. With `materialize`, a result from
-    the cache is the full FileResult (what every writer reads); without it, a
-    `cache.CachedResult` (plain data and its JSON: enough for the JSON formats)."""
+    yielded. `cache` is a `cache.ResultCache` or None. With `materialize`, every
+    result is the full FileResult (what every writer reads); without it, plain data and
+    its JSON (`cache.LightResult` and `Outcome.fragment`: enough for the JSON formats),
+    for results from the cache and from the workers alike."""
     tasks = [Task(i, inp.path, inp.error, inp.kind, inp.scanned)
              for i, inp in enumerate(inputs)]
     keys: dict[int, str] = {}
     hits: dict[int, str] = {}  # index -> cached status; the entry is read when yielded
+    if not materialize:
+        settings = replace(settings, light_results=True)
     if cache is not None:
         settings = replace(settings, encode_for_cache=True)
         for task, inp in zip(tasks, inputs, strict=True):
@@ -60,7 +63,8 @@ def run_iter(inputs: Sequence[Input], settings: Settings, jobs: int = 1, *,
                 if cache is not None and outcome.entry is not None:
                     if task.index in keys:
                         cache.put(keys[task.index], outcome.entry)
-                    outcome.fragment = entry_fragment(outcome.entry)
+                    if outcome.fragment is None:
+                        outcome.fragment = entry_fragment(outcome.entry)
             outcome.entry = None  # stored: no need to keep it
             if progress:
                 progress(task.index, outcome)

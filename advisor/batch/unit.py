@@ -79,6 +79,9 @@ class Settings:
     # function so it pickles by reference into the workers.
     analyzer: Callable[[str, Settings], FileResult] | None = None
     encode_for_cache: bool = False  # workers encode each result for the result cache
+    # workers send back only the result's JSON and its plain-data summary (enough for the
+    # JSON formats): nothing to unpickle or encode in the main process
+    light_results: bool = False
 
 
 class Timeout(BaseException):
@@ -136,13 +139,19 @@ def analyze_task(task: Task, settings: Settings) -> Outcome:
             "this is a bug in archadvisor; please report it with this input")
         status = STATUS_INTERNAL
     result = detach(result)
-    entry = None
+    entry = fragment = None
     if settings.encode_for_cache and status in CACHEABLE:
         from advisor.batch import cache
 
         with contextlib.suppress(Exception):  # a result that cannot be stored is not cached
             entry = cache.encode_entry(task, result, status, reads)
-    return Outcome(result, status, time.perf_counter() - start, entry)
+    if settings.light_results:
+        from advisor.batch.cache import entry_fragment, light_result
+        from advisor.report.jsonout import encode_result
+
+        fragment = entry_fragment(entry) if entry is not None else encode_result(result)
+        result = light_result(result)
+    return Outcome(result, status, time.perf_counter() - start, entry, fragment=fragment)
 
 
 def _analyze(task: Task, settings: Settings) -> tuple[FileResult, list[str]]:

@@ -69,7 +69,7 @@ class Input:
 class _Walk:
     exclude: IgnoreRules
     seen: set[str] = field(default_factory=set)  # real paths of modules already emitted
-    files: set[object] = field(default_factory=set)  # (device, inode) of files emitted
+    files: set[str] = field(default_factory=set)  # real paths of files emitted
     tf_modules: set[str] = field(default_factory=set)  # real paths of called local modules
 
 
@@ -133,14 +133,10 @@ def _one(path: str, walk: _Walk, hook: bool, from_glob: bool) -> Iterator[Input]
 
 
 def _file(path: str, walk: _Walk, scanned: bool) -> Iterator[Input]:
-    try:  # the file itself, however it is reached (links, ../): one stat, not realpath's
-        st = os.stat(path)
-        identity: object = (st.st_dev, st.st_ino)
-    except OSError:  # a broken link or a loop: reported once by its own path
-        identity = os.path.abspath(path)
-    if identity in walk.files:
+    real = os.path.realpath(path)  # the same file reached through links counts once
+    if real in walk.files:
         return
-    walk.files.add(identity)
+    walk.files.add(real)
     yield Input(path, scanned=scanned)
 
 

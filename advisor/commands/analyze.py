@@ -371,9 +371,6 @@ def _summary_table(report: Any, outcomes: list[Any], hidden: int, color: bool) -
         table.add_row(f"  {pillar}", str(n))
     if hidden:
         table.add_row("hidden by baseline", str(hidden))
-    cached = sum(1 for o in outcomes if getattr(o, "cached", False))
-    if cached:
-        table.add_row("results from the cache", str(cached))
     if any(r.before_estimate is not None for r in report.results):
         delta = s.get("cost_delta_usd_month", 0.0) or 0.0
         table.add_row("cost change (USD/month)", f"{delta:+,.2f}")

@@ -181,3 +181,22 @@ def test_hostile_directory_finishes_with_a_result_for_every_file(tmp_path: Path)
     assert report["summary"]["skipped"] == 5
     assert not by_name["cycle.yaml"]["errors"]  # a Ref cycle is a template like any other
     print(f"hostile directory: {len(expected)} inputs in {elapsed:.1f} s")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
+def test_named_fifo_and_device_are_skipped_not_opened(tmp_path: Path) -> None:
+    # Bound: a FIFO opened for reading would block forever; the subprocess is killed
+    # after 60 s (the test then fails) instead of hanging CI.
+    os.mkfifo(tmp_path / "pipe.yaml")
+    os.symlink("/dev/zero", tmp_path / "zero.json")
+    (tmp_path / "good.yaml").write_text(GOOD)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "advisor", "analyze", "pipe.yaml", "zero.json", "good.yaml",
+         "--format", "json", "--jobs", "1", "--no-cache"],
+        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60, check=False)
+    results = json.loads(proc.stdout)["results"]
+    assert [r.get("skipped") for r in results] == [
+        "not a regular file (a named pipe)", "not a regular file (a character device)", None]
+    assert not results[2]["errors"] and results[2]["findings"]
+    assert proc.returncode in (0, 1)  # skipped files are not input errors

@@ -207,6 +207,22 @@ class LightResult:
                                else LightEstimate(light["after_usd"]))
 
 
+_SHARED: dict[tuple[str, str], LightFinding] = {}
+_AN_ERROR = LightError("input error")
+
+
+def summary_only(result: Any) -> LightResult:
+    """What the summary and the exit code read, and nothing else: each finding is a shared
+    (severity, pillar) record, errors one shared marker (a streamed scan of any size
+    keeps a few bytes per finding)."""
+    light = light_result(result)
+    light.findings = [_SHARED.setdefault((f.severity, f.pillar),
+                                         LightFinding(f.severity, f.pillar, "", ()))
+                      for f in light.findings]
+    light.errors = [_AN_ERROR] if light.errors else []
+    return light
+
+
 def light_result(result: Any) -> LightResult:
     """The plain-data summary of a result (of a cached one: without its JSON and objects)."""
     if isinstance(result, LightResult):
@@ -485,4 +501,4 @@ def default_directory(config_path: str | None) -> Path:
 
 __all__ = ["CACHE_DIR_NAME", "CachedResult", "LightResult", "ResultCache", "decode_entry",
            "default_directory", "encode_entry", "entry_fragment", "file_state",
-           "light_result", "run_key", "tree_state"]
+           "light_result", "run_key", "summary_only", "tree_state"]

@@ -192,10 +192,10 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
 
 def _stream_lines(stream: Iterator[Any], output: str | None,
                   baseline: str | None) -> tuple[list[Any], Any, int]:
-    """`--format jsonl`: write each result as it comes; keep only its plain-data summary
-    (`cache.light_result`) for the summary line and the exit code."""
+    """`--format jsonl`: write each result as it comes; keep only what the summary line
+    and the exit code read (`cache.summary_only`)."""
     from advisor.baseline import apply_baseline, load_baseline
-    from advisor.batch.cache import light_result
+    from advisor.batch.cache import summary_only
     from advisor.pipeline import Report
     from advisor.report.jsonout import encode_result, result_line, summary_line
 
@@ -218,7 +218,7 @@ def _stream_lines(stream: Iterator[Any], output: str | None,
                 fragment = encode_result(result)
             out.write(result_line(fragment))
             out.flush()
-            outcome.result = light_result(result)  # what the summary and exit code read
+            outcome.result = summary_only(result)  # what the summary and exit code read
             outcome.fragment = None
             kept.append(outcome)
         report = Report(results=[o.result for o in kept])

@@ -13,7 +13,9 @@ rate for designs that state none, e.g. "10M/month"), `payload` (default payload,
 (gitwildmatch patterns), `region`, `apply`, `jobs`, `timeout`, `baseline` (relative to the
 config file), `system` (true: the CloudFormation/SAM templates of a run are one system,
 as `--system`), `usage-file` (an Infracost-format usage file, relative to the config file;
-default: the nearest infracost-usage.yml). Command-line flags override every one of them.
+default: the nearest infracost-usage.yml), `cache` (true/false: keep the result cache,
+default true), `cache-dir` (where, relative to the config file; default
+`.archadvisor_cache` beside it). Command-line flags override every one of them.
 
 A mistake in the file (unknown key, wrong type, bad rate) is an `AdvisorError` pointing
 at the config file, with a did-you-mean for misspelt keys.
@@ -22,12 +24,9 @@ at the config file, with a did-you-mean for misspelt keys.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from advisor.errors import AdvisorError, Diagnostic, did_you_mean
 from advisor.vocabulary import SEVERITIES
@@ -61,6 +60,8 @@ class Config:
     baseline: str | None = None
     system: bool = False  # analyze a run's templates as one system (`--system`)
     usage_file: str | None = None
+    cache: bool | None = None
+    cache_dir: str | None = None  # absolute
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -75,7 +76,8 @@ class Config:
 
 
 KEYS = ("select", "ignore", "fail-on", "requests", "payload", "patterns", "exclude",
-        "region", "apply", "jobs", "timeout", "baseline", "system", "usage-file")
+        "region", "apply", "jobs", "timeout", "baseline", "system", "usage-file", "cache",
+        "cache-dir")
 
 
 def parse_rate(text: str | float | int) -> float:
@@ -124,6 +126,8 @@ def find_config(start: Path | None = None) -> Path | None:
 
 
 def _has_tool_table(path: Path) -> bool:
+    import tomllib  # only where a pyproject.toml exists
+
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -141,6 +145,8 @@ def load_config(path: Path | str) -> Config:
         raise AdvisorError([Diagnostic(shown, 1, 1, f"cannot read config file: {exc}")]) \
             from None
     if path.name == "pyproject.toml" or path.suffix == ".toml":
+        import tomllib
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -151,6 +157,8 @@ def load_config(path: Path | str) -> Config:
         else:  # a dedicated TOML file: the table, or the settings at the top level
             table = tool.get("archadvisor", data) if isinstance(tool, dict) else data
     else:
+        import yaml  # only for a YAML config file: a run without one does not load it
+
         try:
             table = yaml.safe_load(text)
         except yaml.YAMLError as exc:
@@ -259,6 +267,14 @@ def _set(cfg: Config, key: str, value: Any, base: Path) -> None:
         if not isinstance(value, str):
             raise ValueError("expected a file name")
         cfg.usage_file = str((base / value).resolve())
+    elif key == "cache":
+        if not isinstance(value, bool):
+            raise ValueError("expected true or false")
+        cfg.cache = value
+    elif key == "cache-dir":
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("expected a directory name")
+        cfg.cache_dir = str((base / value).resolve())
 
 
 def discover_config(explicit: str | None = None, start: Path | None = None) -> Config:

@@ -9,7 +9,6 @@ traceback. `ExitCode` is the one table of the command's exit codes.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -81,6 +80,8 @@ def did_you_mean(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -
     lowered = {c.lower(): c for c in pool}
     if word.lower() in lowered:
         return lowered[word.lower()]
+    import difflib  # only when a suggestion is wanted: keeps every command's start-up light
+
     match = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=cutoff)
     return lowered[match[0]] if match else None
 

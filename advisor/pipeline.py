@@ -20,11 +20,13 @@ import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor.errors import AdvisorError, Diagnostic
-from advisor.model import Architecture
 from advisor.vocabulary import PILLARS, SEVERITIES
+
+if TYPE_CHECKING:  # imported lazily: a rerun served from the result cache never needs it
+    from advisor.model import Architecture
 
 SCHEMA_VERSION = 1
 
@@ -78,6 +80,9 @@ class FileResult:
     notes: list[Diagnostic] = field(default_factory=list)  # info from importers
     # several stacks analyzed as one (advisor.system): {"kind", "stacks", "links"}
     system: dict[str, Any] | None = None
+    # why the input was looked at but not analysed ("not a template (...)", "not a
+    # regular file (a named pipe)"); a skipped input is neither an error nor clean
+    skipped: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -108,6 +113,8 @@ class FileResult:
             out["notes"] = [n.to_dict() for n in self.notes]
         if self.system:
             out["system"] = self.system
+        if self.skipped:
+            out["skipped"] = self.skipped
         return out
 
 
@@ -162,6 +169,7 @@ class Report:
         return {
             "files": len(self.results),
             "errors": sum(1 for r in self.results if r.errors),
+            "skipped": sum(1 for r in self.results if getattr(r, "skipped", None)),
             "findings": sum(len(r.findings) for r in self.results),
             "by_severity": {s: by_sev.get(s, 0) for s in SEVERITIES},
             "by_pillar": {p: by_pillar[p] for p in PILLARS if by_pillar.get(p)},

@@ -19,7 +19,9 @@ ORDER = [
     "bench_app.py",  # issue 7: page rerun after pasting a 200-node design
     "bench_diagrams.py",  # issue 18: the four diagrams of a 200-node, 13-stack design
     "corpus_report.py",  # issue 3: corpus import, glue agreement, throughput vs cfn-lint
-    "bench_batch.py",  # issue 8: analyze over the corpus, --jobs 1/2 vs cfn-lint
+    "bench_batch.py",  # issues 8, 17: analyze over the corpus vs cfn-lint and bare libyaml
+    "bench_cache.py",  # issue 17: warm rerun from the result cache vs a cold run
+    "bench_tree.py",  # issue 17: 20,000-template tree, --jobs 1/2 and Dask, client memory
     "peer_parity.py",  # findings vs cfn-lint + serverless-rules on the same resources
     "sam_equivalence.py",  # issue 11: SAM template vs SAM's own expansion, same graph
 ]

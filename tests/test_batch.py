@@ -1,4 +1,4 @@
-"""Batch discovery and the worker pool (advisor/batch.py).
+"""Batch discovery and the worker pool (advisor/batch/).
 
 Discovery tests build small trees in tmp_path and check exactly which inputs come out,
 in which order. Pool tests replace the pipeline with the module-level analyzers below
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from advisor import batch
-from advisor.batch import IgnoreRule, Input, discover, is_ignored, parse_ignore_lines
+from advisor.batch import IgnoreRules, Input, discover
 from advisor.pipeline import FileResult
 
 CFN_YAML = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n"
@@ -40,6 +40,8 @@ def rels(inputs: list[Input], root: Path) -> list[str]:
 
 
 # ------------------------------------------------------------------ gitwildmatch rules
+# pathspec implements the syntax; these check our use of it (directories, base folders,
+# precedence between ignore files).
 
 @pytest.mark.parametrize(("pattern", "path", "is_dir", "expected"), [
     ("*.json", "a/b/c.json", False, True),       # no slash: matches at any depth
@@ -64,38 +66,59 @@ def rels(inputs: list[Input], root: Path) -> list[str]:
     ("\\#lit.yaml", "#lit.yaml", False, True),
 ])
 def test_gitwildmatch_rule(pattern: str, path: str, is_dir: bool, expected: bool) -> None:
-    assert IgnoreRule(pattern).matches(path, is_dir) is expected
+    assert IgnoreRules.from_lines([pattern]).ignored(path, is_dir) is expected
 
 
 def test_ignore_rules_last_match_wins_and_negation() -> None:
-    rules = parse_ignore_lines(["# comment", "", "*.yaml", "!keep.yaml", "  "])
-    assert is_ignored(rules, "drop.yaml", False)
-    assert not is_ignored(rules, "sub/keep.yaml", False)
-    assert not is_ignored(rules, "a.arch", False)
+    rules = IgnoreRules.from_lines(["# comment", "", "*.yaml", "!keep.yaml", "  "])
+    assert rules.ignored("drop.yaml", False)
+    assert not rules.ignored("sub/keep.yaml", False)
+    assert not rules.ignored("a.arch", False)
 
 
 def test_rule_with_base_only_applies_below_it() -> None:
-    rule = IgnoreRule("*.yaml", base="sub")
-    assert rule.matches("sub/x.yaml", False)
-    assert not rule.matches("other/x.yaml", False)
+    rules = IgnoreRules.from_lines(["*.yaml"], base="sub")
+    assert rules.ignored("sub/x.yaml", False)
+    assert not rules.ignored("other/x.yaml", False)
+
+
+def test_deeper_ignore_file_overrides_shallower() -> None:
+    # git: patterns in a deeper .gitignore take precedence over those above it
+    rules = IgnoreRules.from_lines(["*.yaml"]).with_lines(["!keep.yaml"], base="sub")
+    assert rules.ignored("sub/drop.yaml", False)
+    assert not rules.ignored("sub/keep.yaml", False)
+    assert rules.ignored("keep.yaml", False)  # the sub/ rule does not reach the root
+    assert IgnoreRules.from_lines(["# only a comment", ""]).layers == ()
 
 
 # ------------------------------------------------------------------ discovery
 
-def test_directory_walk_picks_inputs_by_content_sorted(tmp_path: Path) -> None:
+def test_directory_walk_lists_every_input_by_name_sorted(tmp_path: Path) -> None:
     write(tmp_path, {
         "b/template.yaml": CFN_YAML,
         "a/design.arch": DSL,
-        "a/config.yaml": "name: not a template\nitems: [1, 2]\n",  # sniff says no
+        "a/config.yaml": "name: not a template\nitems: [1, 2]\n",
         "a/package.json": '{"name": "x", "dependencies": {}}',
         "a/stack.json": CFN_JSON,
         "a/sam.yml": SAM_YAML,
-        "a/notes.md": "# Resources:\n",
+        "a/notes.md": "# Resources:\n",  # not an input by name
         "c/main.tf": TF,
         "c/vars.tf": 'variable "x" {}\n',
     })
-    got = rels(discover([str(tmp_path)]), tmp_path)
-    assert got == ["a/design.arch", "a/sam.yml", "a/stack.json", "b/template.yaml", "c/"]
+    inputs = discover([str(tmp_path)])
+    assert rels(inputs, tmp_path) == ["a/config.yaml", "a/design.arch", "a/package.json",
+                                      "a/sam.yml", "a/stack.json", "b/template.yaml", "c/"]
+    # data files found by the walk are decided by content when run: not templates are
+    # skipped (a result line each, no error), templates analysed
+    out = batch.run(inputs, batch.Settings(timeout=60), jobs=1)
+    status = {os.path.relpath(o.result.source, tmp_path): o.status for o in out}
+    assert status == {"a/config.yaml": "skipped", "a/design.arch": "ok",
+                      "a/package.json": "skipped", "a/sam.yml": "ok", "a/stack.json": "ok",
+                      "b/template.yaml": "ok", "c": "ok"}
+    skipped = {os.path.basename(o.result.source): o.result.skipped for o in out
+               if o.result.skipped}
+    assert skipped == {"config.yaml": "not a template (YAML with no top-level Resources)",
+                       "package.json": "not a template (JSON with no top-level Resources)"}
 
 
 def test_terraform_local_module_is_part_of_its_caller(tmp_path: Path) -> None:
@@ -188,10 +211,16 @@ def test_symlink_loop_terminates_and_files_counted_once(tmp_path: Path) -> None:
                             str((tmp_path / "b/y.arch").resolve())])
 
 
-def test_broken_symlink_is_reported(tmp_path: Path) -> None:
+def test_broken_symlink_and_link_loop_are_reported(tmp_path: Path) -> None:
     os.symlink(tmp_path / "gone.yaml", tmp_path / "link.yaml")
-    (inp,) = discover([str(tmp_path)])
-    assert inp.error == "broken symbolic link"
+    os.symlink(tmp_path / "b.arch", tmp_path / "a.arch")
+    os.symlink(tmp_path / "a.arch", tmp_path / "b.arch")
+    inputs = discover([str(tmp_path)])
+    assert rels(inputs, tmp_path) == ["a.arch", "b.arch", "link.yaml"]
+    out = batch.run(inputs, batch.Settings(), jobs=1)
+    assert [(o.status, o.result.errors[0].message) for o in out] == [
+        ("input-error", "symbolic link loop"), ("input-error", "symbolic link loop"),
+        ("input-error", "broken symbolic link")]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any directory; see "
@@ -213,9 +242,15 @@ def test_hook_mode_skips_non_inputs_and_applies_excludes(
     monkeypatch.chdir(tmp_path)
     got = discover(["package.json", "t.yaml", "vendor/t.yaml", "readme.md"],
                    exclude=["vendor/"], hook=True)
-    assert [i.path for i in got] == ["t.yaml"]
-    # without hook mode an explicitly named file is always analysed
-    assert [i.path for i in discover(["package.json"])] == ["package.json"]
+    assert [(i.path, i.scanned) for i in got] == [("package.json", True), ("t.yaml", True)]
+    out = batch.run(got, batch.Settings(), jobs=1)
+    assert [o.status for o in out] == ["skipped", "ok"]
+    # without hook mode an explicitly named file is always analysed: not being a
+    # template is then an error
+    (named,) = discover(["package.json"])
+    assert (named.path, named.scanned) == ("package.json", False)
+    (res,) = batch.run([named], batch.Settings(), jobs=1)
+    assert res.status == "input-error" and "not a CloudFormation" in res.result.errors[0].message
 
 
 # ------------------------------------------------------------------ pool

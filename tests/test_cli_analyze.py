@@ -267,10 +267,13 @@ def test_explicit_config_and_exclude(tmp_path: Path) -> None:
     cfg = tmp_path / "ci.yaml"
     cfg.write_text("exclude: [skip/]\n")
     code, out, _ = run([str(tmp_path), "--config", str(cfg), "--format", "json", "-j", "1"])
-    assert [Path(r["source"]).name for r in json.loads(out)["results"]] == ["keep.arch"]
+    results = json.loads(out)["results"]
+    # the config file is YAML found by the walk: listed as skipped (not a template)
+    assert [(Path(r["source"]).name, r.get("skipped")) for r in results] == [
+        ("ci.yaml", "not a template (YAML with no top-level Resources)"), ("keep.arch", None)]
     assert code in (0, 1)
-    code, out, _ = run([str(tmp_path), "--exclude", "keep.arch", "--format", "json",
-                        "-j", "1"])
+    code, out, _ = run([str(tmp_path), "--exclude", "keep.arch", "--exclude", "*.yaml",
+                        "--format", "json", "-j", "1"])
     assert [Path(r["source"]).name for r in json.loads(out)["results"]] == ["broken.arch"]
 
 

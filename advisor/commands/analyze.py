@@ -1,8 +1,11 @@
 """`advisor analyze PATH...`: batch analysis for people and for CI.
 
 Every input gets its result, in input order, whatever happened to the others (see
-advisor/batch.py for discovery and the worker pool). Settings come from the nearest
-config file (advisor/config.py) and are overridden by flags. Exit codes
+advisor/batch/ for discovery, the worker pool, Dask and the result cache). Settings come
+from the nearest config file (advisor/config.py) and are overridden by flags. Results
+come from the cache (`.archadvisor_cache/`) when the input and everything it depends on
+are unchanged. `--format jsonl` writes each result as soon as it and all before it are
+done, so a batch of any size holds only small summaries. Exit codes
 (advisor.errors.ExitCode), worst wins:
 
     0  clean: no finding at or above --fail-on
@@ -13,10 +16,12 @@ config file (advisor/config.py) and are overridden by flags. Exit codes
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +31,9 @@ from advisor.commands.tfvars import terraform_variables
 from advisor.errors import AdvisorError, ExitCode
 from advisor.report import FORMATS
 from advisor.vocabulary import SEVERITIES, at_or_above
+
+# jsonl streams one result per line: a format of `analyze` only (advisor.report.jsonout)
+ANALYZE_FORMATS = tuple(dict.fromkeys((*FORMATS, "jsonl")))
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -40,7 +48,7 @@ def _fail(diags: AdvisorError) -> None:
 
 @click.command("analyze")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+@click.option("--format", "fmt", type=click.Choice(ANALYZE_FORMATS), default="text",
               show_default=True, help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report to FILE instead of standard output.")
@@ -84,6 +92,18 @@ def _fail(diags: AdvisorError) -> None:
                    "apply excludes to them, analyse a .tf file as its module directory.")
 @click.option("--memory-limit", type=click.IntRange(min=0), default=None, hidden=True,
               help="Address-space cap per worker in MB (0: none) [default: 2048].")
+@click.option("--no-cache", is_flag=True,
+              help="Analyse every input afresh; do not read or write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help="Result cache directory [default: .archadvisor_cache beside the config "
+                   "file, else in the working directory].")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True,
+              help="Where files are analysed: this machine's worker processes, or Dask "
+                   "(dask.distributed) workers.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler to use with --executor dask, e.g. tcp://10.0.0.5:8786 "
+                   "[default: a LocalCluster of --jobs workers].")
 @terraform_variables
 def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int | None,
                 fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
@@ -91,13 +111,15 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
                 region: str | None, exclude: tuple[str, ...], timeout: float | None,
                 baseline: str | None, write_baseline: str | None, config_path: str | None,
                 no_estimates: bool, system: bool | None, usage_file: str | None, hook: bool,
-                memory_limit: int | None,
+                memory_limit: int | None, no_cache: bool, cache_dir: str | None, executor: str,
+                scheduler: str | None,
                 var_files: tuple[str, ...] = (), tf_vars: tuple[str, ...] = ()) -> None:
     """Analyse architectures: .arch files, CloudFormation/SAM templates, Terraform modules.
 
     PATH may be a file, a directory (searched recursively; .gitignore and
-    .archadvisorignore files are honoured) or a glob. Exit codes: 0 clean, 1 findings at
-    or above --fail-on, 2 input errors, 3 internal error.
+    .archadvisorignore files are honoured) or a glob. Every YAML/JSON file a directory
+    holds gets a result line: analysed, an error, or skipped (not a template). Exit codes:
+    0 clean, 1 findings at or above --fail-on, 2 input errors, 3 internal error.
     """
     from advisor import batch
     from advisor.config import discover_config, parse_rate
@@ -143,17 +165,41 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     baseline = baseline or cfg.baseline
     if options.pattern_dirs or options.select or options.ignore:
         _check_patterns(options)
+    if executor == "dask":
+        _check_dask()
 
     inputs = _discover(paths, tuple(cfg.exclude) + _split(exclude), hook)
     if not inputs:
         click.echo("advisor: no architecture inputs found in the given paths", err=True)
     as_system = cfg.system if system is None else system
-    outcomes = _run_all(inputs, settings, jobs or cfg.jobs or batch.default_jobs(),
-                        as_system, paths)
-    report = Report(results=[o.result for o in outcomes])
+    cache = None
+    use_cache = not no_cache and (cfg.cache is None or cfg.cache)
+    if use_cache and inputs:
+        from advisor.batch.cache import ResultCache, default_directory
 
+        where = cache_dir or cfg.cache_dir or default_directory(cfg.path)
+        cache = ResultCache.for_settings(where, settings)
+    # the JSON formats read cached results as plain data and their JSON; every other
+    # writer, and a baseline, needs the result objects
+    full = fmt not in ("json", "jsonl") or bool(baseline or write_baseline) or as_system
+    stream = _run_all(inputs, settings, jobs or cfg.jobs or batch.default_jobs(), as_system,
+                      paths, cache=cache, executor=executor, scheduler=scheduler,
+                      materialize=full)
+    if fmt == "jsonl" and not write_baseline:
+        outcomes, report, hidden = _stream_lines(stream, output, baseline)
+        sys.exit(exit_code(outcomes, report, threshold))
+    outcomes = list(stream)
+    report = Report(results=[o.result for o in outcomes])
     hidden = _baselines(report, baseline, write_baseline)
-    text = _render(report, fmt, threshold, color=None if output is None else False)
+    fragments = None if full else [o.fragment for o in outcomes]
+    if fmt == "json":  # bytes straight to the output: a large report is not copied twice
+        from advisor.report.jsonout import report_bytes
+
+        with _binary_output(output) as out:
+            out.write(report_bytes(report, fragments))
+        sys.exit(exit_code(outcomes, report, threshold))
+    text = _render(report, fmt, threshold, color=None if output is None else False,
+                   fragments=fragments)
     if fmt == "text":
         text += _summary_table(report, outcomes, hidden, color=output is None)
     if output:
@@ -185,39 +231,106 @@ def _discover(paths: tuple[str, ...], exclude: tuple[str, ...], hook: bool) -> l
 
 
 def _run_all(inputs: list[Any], settings: Any, jobs: int, as_system: bool,
-             paths: tuple[str, ...]) -> list[Any]:
+             paths: tuple[str, ...], **kwargs: Any) -> Iterator[Any]:
     """Per-input results; with `as_system`, the CloudFormation/SAM templates among the
     inputs are one system (one result, placed where its first template was)."""
     from advisor import batch
 
     members = [i for i in inputs if as_system and _is_template(i)]
     if not members:
-        return _run(inputs, settings, jobs)
+        yield from _run(inputs, settings, jobs, **kwargs)
+        return
     from dataclasses import replace
 
     from advisor.pipeline import analyze_system
 
     rest = [i for i in inputs if i not in members]
-    done = iter(_run(rest, settings, jobs)) if rest else iter(())
+    done = iter(_run(rest, settings, jobs, **kwargs)) if rest else iter(())
     options = replace(settings.options, workload_defaults=dict(settings.workload_defaults))
     source = paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else None
     system = [batch.Outcome(r, batch.STATUS_INPUT if r.errors else batch.STATUS_OK)
               for r in analyze_system([m.path for m in members], options, source=source)]
-    out: list[Any] = []
     for item in inputs:
         if item is members[0]:
-            out.extend(system)
+            yield from system
         elif item not in members:
-            out.append(next(done))
-    return out
+            yield next(done)
 
 
 def _is_template(item: Any) -> bool:
+    """A CloudFormation/SAM template, by content (a file that cannot be read is not: it
+    gets its own error result from the batch)."""
     from advisor import batch
+    from advisor.importers import MAX_BYTES, detect_format
+    from advisor.importers.reading import read_text
 
-    return (item.error is None and item.kind == "file"
-            and item.path.lower().endswith(batch.TEMPLATE_SUFFIXES)
-            and batch.looks_like_template(item.path))
+    if item.error is not None or item.kind != "file" \
+            or not item.path.lower().endswith(batch.TEMPLATE_SUFFIXES):
+        return False
+    try:
+        return detect_format(read_text(item.path, MAX_BYTES), item.path) == "cloudformation"
+    except AdvisorError:
+        return False
+
+
+def _stream_lines(stream: Iterator[Any], output: str | None,
+                  baseline: str | None) -> tuple[list[Any], Any, int]:
+    """`--format jsonl`: write each result as it comes; keep only what the summary line
+    and the exit code read (`cache.summary_only`)."""
+    from advisor.baseline import apply_baseline, load_baseline
+    from advisor.batch.cache import summary_only
+    from advisor.pipeline import Report
+    from advisor.report.jsonout import encode_result, result_line, summary_line
+
+    accepted = None
+    if baseline:
+        try:
+            accepted = load_baseline(baseline)
+        except AdvisorError as exc:
+            _fail(exc)
+    hidden = 0
+    kept: list[Any] = []
+    with _binary_output(output) as out:
+        for outcome in stream:
+            result, fragment = outcome.result, outcome.fragment
+            if accepted is not None:
+                hidden += apply_baseline(Report(results=[result]), accepted,
+                                         Path(baseline or ".").resolve().parent)
+                fragment = None
+            if fragment is None:
+                fragment = encode_result(result)
+            out.write(result_line(fragment))
+            out.flush()
+            outcome.result = summary_only(result)  # what the summary and exit code read
+            outcome.fragment = None
+            kept.append(outcome)
+        report = Report(results=[o.result for o in kept])
+        out.write(summary_line(report))
+    if baseline:
+        click.echo(f"advisor: {hidden} finding(s) hidden by the baseline {baseline}", err=True)
+    return kept, report, hidden
+
+
+@contextlib.contextmanager
+def _binary_output(output: str | None) -> Iterator[Any]:
+    """Standard output or the -o file, as bytes."""
+    if not output:
+        yield sys.stdout.buffer
+        sys.stdout.flush()
+        return
+    with open(output, "wb") as handle:
+        yield handle
+
+
+def _check_dask() -> None:
+    """`--executor dask` without dask installed: say how to install it, once."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        click.echo("advisor: --executor dask needs dask.distributed, which is not installed",
+                   err=True)
+        click.echo("hint: pip install 'archadvisor[dask]'", err=True)
+        sys.exit(ExitCode.INPUT)
 
 
 def _check_patterns(options: Any) -> None:
@@ -230,12 +343,14 @@ def _check_patterns(options: Any) -> None:
         _fail(exc)
 
 
-def _run(inputs: list[Any], settings: Any, jobs: int) -> list[Any]:
-    """Run the batch, with a progress bar on stderr only when it is a terminal."""
+def _run(inputs: list[Any], settings: Any, jobs: int, **kwargs: Any) -> Iterator[Any]:
+    """The batch's outcomes in input order, with a progress bar on stderr only when it is
+    a terminal."""
     from advisor import batch
 
     if not (sys.stderr.isatty() and len(inputs) > 1):
-        return batch.run(inputs, settings, jobs=jobs)
+        yield from batch.run_iter(inputs, settings, jobs=jobs, **kwargs)
+        return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -249,11 +364,13 @@ def _run(inputs: list[Any], settings: Any, jobs: int) -> list[Any]:
             bar.update(task, advance=1, last=inputs[index].path[-50:])
             bar.refresh()
 
-        return batch.run(inputs, settings, jobs=jobs, progress=tick)
+        yield from batch.run_iter(inputs, settings, jobs=jobs, progress=tick, **kwargs)
 
 
 def _baselines(report: Any, baseline: str | None, write_to: str | None) -> int:
     """Write and/or apply baselines; returns how many findings were hidden."""
+    if not (baseline or write_to):
+        return 0
     from advisor.baseline import apply_baseline, load_baseline, write_baseline
 
     hidden = 0
@@ -275,10 +392,14 @@ def _baselines(report: Any, baseline: str | None, write_to: str | None) -> int:
     return hidden
 
 
-def _render(report: Any, fmt: str, threshold: str, color: bool | None) -> str:
-    """The report in `fmt` (advisor.report)."""
-    from advisor.report import write
+def _render(report: Any, fmt: str, threshold: str, color: bool | None,
+            fragments: list[bytes | None] | None = None) -> str:
+    """The report in `fmt` (advisor.report; jsonl from its JSON writer)."""
+    from advisor.report import jsonout, write
 
+    if fmt in ("json", "jsonl"):
+        writer = jsonout.write if fmt == "json" else jsonout.write_lines
+        return writer(report, fragments=fragments)
     opts: dict[str, Any] = {}
     if fmt == "text":
         opts["color"] = color
@@ -301,6 +422,8 @@ def _summary_table(report: Any, outcomes: list[Any], hidden: int, color: bool) -
     table.add_column("count", justify="right")
     table.add_row("files", str(s["files"]))
     table.add_row("files with errors", str(s["errors"]))
+    if s.get("skipped"):
+        table.add_row("skipped (not templates, not regular files)", str(s["skipped"]))
     for status, label in ((batch.STATUS_TIMEOUT, "  of which timed out"),
                           (batch.STATUS_CRASH, "  of which crashed a worker"),
                           (batch.STATUS_INTERNAL, "  of which hit an internal error")):

@@ -7,14 +7,31 @@ never a traceback or an unbounded read.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+from collections.abc import Iterator
+from contextvars import ContextVar
 from importlib import resources
 from typing import Any
 
 from advisor.errors import AdvisorError, Diagnostic
 
 DEFAULT_LIMIT = 20 * 1024 * 1024  # 20 MB: far above any real template (CFN's own cap is 1 MB)
+_READ_LOG: ContextVar[list[str] | None] = ContextVar("archadvisor_read_log", default=None)
+
+
+@contextlib.contextmanager
+def logging_reads() -> Iterator[list[str]]:
+    """While active, the absolute path of every file `read_text` is asked for, read or
+    not (a template's handler code, definitions, OpenAPI bodies, Terraform files): the
+    result cache checks them before it reuses a result (advisor/batch/cache.py)."""
+    log: list[str] = []
+    token = _READ_LOG.set(log)
+    try:
+        yield log
+    finally:
+        _READ_LOG.reset(token)
 
 
 def read_text(path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT, *,
@@ -29,6 +46,9 @@ def read_text(path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT, *,
     (for handler sources, which are only scanned).
     """
     name = display or str(path)
+    log = _READ_LOG.get()
+    if log is not None:
+        log.append(os.path.abspath(path))
     try:
         st = os.stat(path)
     except OSError as exc:

@@ -109,6 +109,9 @@ def _result(result: Any, *, diagrams: bool, show_source: bool, icons: bool = Tru
     out.append(
         f'<p class="meta">Source <code>{escape(result.source)}</code> ({escape(result.format)})</p>'
     )
+    if getattr(result, "skipped", None):
+        out.append(f"<p>Skipped: {escape(str(result.skipped))}.</p></section>")
+        return "\n".join(out)
     if result.errors:
         out.append(f"<{h2}>Input errors</{h2}><ul>")
         for e in result.errors:

@@ -25,7 +25,9 @@ def write(report: Any, *, fail_on: str = "warning", **_: Any) -> str:
         counts = {"tests": 0, "failures": 0, "errors": 0}
         case = ET.SubElement(suite, "testcase", classname=str(result.source), name="parse")
         counts["tests"] += 1
-        if result.errors:
+        if getattr(result, "skipped", None):
+            ET.SubElement(case, "skipped", message=str(result.skipped))
+        elif result.errors:
             counts["errors"] += 1
             err = ET.SubElement(case, "error", type="input-error", message=result.errors[0].message)
             err.text = "\n".join(

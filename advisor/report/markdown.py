@@ -81,7 +81,8 @@ def _overview(report: Any) -> list[str]:
     for r in report.results:
         b = figures.totals(r.before_estimate)["monthly_usd"]
         a = figures.totals(r.after_estimate)["monthly_usd"]
-        status = "input errors" if r.errors else str(len(r.findings))
+        status = "input errors" if r.errors else "skipped" if getattr(r, "skipped", None) \
+            else str(len(r.findings))
         out.append(
             f"| {cell(r.source)} | {status} | {figures.money(b)} | {figures.money(a)} | "
             f"{figures.signed_money(figures.delta(b, a))} |"
@@ -108,6 +109,8 @@ def _result(result: Any, *, level: int, diagrams: Mapping[str, str],
     """One result's section; `report`: for its rule docs (references)."""
     h = "#" * level
     out: list[str] = []
+    if getattr(result, "skipped", None):
+        return [f"Skipped: {result.skipped}.", ""]
     if result.errors:
         out += [f"{h} Input errors", ""]
         for e in result.errors:

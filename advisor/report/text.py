@@ -133,6 +133,10 @@ def _result(console: Console, result: Any) -> None:
         console.rule(style="dim")
     else:
         console.rule(title, align="left")
+    if getattr(result, "skipped", None):
+        console.print(Text(f"skipped: {result.skipped}", style="dim"))
+        console.print()
+        return
     for err in getattr(result, "errors", []):
         render = getattr(err, "render", None)
         console.print(Text(render() if render else str(err), style="red"))
@@ -209,6 +213,8 @@ def _summary(console: Console, report: Any) -> None:
             line.append(", ")
     if s.get("errors"):
         line.append(f"; {s['errors']} file(s) with input errors", style="red")
+    if s.get("skipped"):
+        line.append(f"; {s['skipped']} skipped")
     if any(common.has_estimates(r) for r in report.results):
         line.append(
             f"; cost change {common.figures.signed_money(s.get('cost_delta_usd_month'))}/month"

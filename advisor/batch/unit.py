@@ -1,0 +1,244 @@
+"""One input end to end, wherever it runs (this process, a pool worker, a Dask worker).
+
+`analyze_task` never raises: whatever happens to the input becomes a `FileResult` with a
+status. Before the pipeline (`advisor.pipeline.analyze_source`, the per-file unit of the
+whole tool) it settles what the pipeline should not have to:
+
+- a path that is not a regular file is not opened: a FIFO, a socket or a device is
+  *skipped* with the reason; a broken link or a link loop is an input error;
+- a YAML/JSON file found by a walk (`Input.scanned`) that is not a template by content is
+  *skipped* ("not a template"), or an input error when it does not even parse
+  (`sniff.py`).
+
+When the run keeps a result cache, the worker also encodes what the cache stores
+(`cache.encode_entry`), so the main process only writes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from advisor.errors import AdvisorError, Diagnostic
+from advisor.pipeline import FileResult, Options
+
+STATUS_OK = "ok"
+STATUS_SKIPPED = "skipped"  # looked at, not analysed: not a template, not a regular file
+STATUS_INPUT = "input-error"  # the file could not be read, parsed or analysed
+STATUS_TIMEOUT = "timeout"
+STATUS_CRASH = "crashed"  # the worker process died while running this file
+STATUS_INTERNAL = "internal-error"  # a bug: an unexpected exception
+# Results worth keeping in the cache: the same input gives them again. A timeout, a
+# crash or an internal error may not happen next time.
+CACHEABLE = (STATUS_OK, STATUS_SKIPPED, STATUS_INPUT)
+
+
+@dataclass
+class Task:
+    """What a worker needs for one input (small and picklable)."""
+
+    index: int
+    path: str
+    error: str | None = None
+    kind: str = "file"  # "file" | "module"
+    scanned: bool = False  # found by a walk: a data file that is no template is skipped
+
+
+@dataclass
+class Outcome:
+    """One input's result plus how its analysis ended (see the STATUS_* values).
+
+    `entry` is the result encoded for the cache (`cache.encode_entry`), when the run keeps
+    one; `fragment` its JSON (`jsonout.encode_result`), so the JSON writer need not
+    encode it again; `result` is a `cache.CachedResult` when it came from the cache.
+    """
+
+    result: Any  # FileResult | cache.CachedResult
+    status: str = STATUS_OK
+    seconds: float = 0.0
+    entry: bytes | None = None
+    cached: bool = False
+    fragment: bytes | None = None
+
+
+@dataclass
+class Settings:
+    """Run-wide settings shared by every worker."""
+
+    options: Options = field(default_factory=Options)
+    workload_defaults: dict[str, float] = field(default_factory=dict)  # requests, payload
+    timeout: float | None = 60.0  # per file, seconds; None: no limit
+    memory_mb: int = 2048  # address-space cap per worker process; 0: none
+    # Replaces the pipeline for each file (tests, embedding); must be a module-level
+    # function so it pickles by reference into the workers.
+    analyzer: Callable[[str, Settings], FileResult] | None = None
+    encode_for_cache: bool = False  # workers encode each result for the result cache
+    # workers send back only the result's JSON and its plain-data summary (enough for the
+    # JSON formats): nothing to unpickle or encode in the main process
+    light_results: bool = False
+
+
+class Timeout(BaseException):
+    """Raised by SIGALRM in-process; a BaseException so library code cannot swallow it."""
+
+
+def error_result(path: str, message: str, suggestion: str | None = None,
+                 fmt: str = "unknown") -> FileResult:
+    """A FileResult that only carries one error at the start of the file."""
+    return FileResult(source=path, format=fmt,
+                      errors=[Diagnostic(path, 1, 1, message, suggestion)])
+
+
+def timeout_result(path: str, timeout: float | None) -> FileResult:
+    return error_result(path, f"analysis timed out after {timeout:g} s",
+                        "raise --timeout, or check the input is not pathological")
+
+
+def skipped_result(path: str, why: str) -> FileResult:
+    return FileResult(source=path, skipped=why)
+
+
+def analyze_task(task: Task, settings: Settings) -> Outcome:
+    """Analyse one input; every failure becomes an error result with a status."""
+    start = time.perf_counter()
+    if task.error:
+        return Outcome(error_result(task.path, task.error), STATUS_INPUT)
+    reads: list[str] = []
+    try:
+        if settings.analyzer is not None:
+            result = settings.analyzer(task.path, settings)
+        else:
+            result, reads = _analyze(task, settings)
+        status = (STATUS_SKIPPED if getattr(result, "skipped", None)
+                  else STATUS_INPUT if result.errors else STATUS_OK)
+    except MemoryError:
+        result = error_result(task.path, "analysis ran out of memory",
+                              "the input is far larger or more deeply nested than a real "
+                              "template; check it is the file you meant")
+        status = STATUS_INPUT
+    except RecursionError:
+        result = error_result(task.path, "input is too deeply nested to analyse",
+                              "flatten the structure; real templates nest a few levels")
+        status = STATUS_INPUT
+    except Timeout:
+        result = timeout_result(task.path, settings.timeout)
+        status = STATUS_TIMEOUT
+    except Exception as exc:  # a bug in the library: say so, keep going
+        import traceback
+
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
+        result = error_result(
+            task.path, f"internal error: {type(exc).__name__}: {exc}{where}",
+            "this is a bug in archadvisor; please report it with this input")
+        status = STATUS_INTERNAL
+    result = detach(result)
+    entry = fragment = None
+    if settings.encode_for_cache and status in CACHEABLE:
+        from advisor.batch import cache
+
+        with contextlib.suppress(Exception):  # a result that cannot be stored is not cached
+            entry = cache.encode_entry(task, result, status, reads)
+    if settings.light_results:
+        from advisor.batch.cache import entry_fragment, light_result
+        from advisor.report.jsonout import encode_result
+
+        fragment = entry_fragment(entry) if entry is not None else encode_result(result)
+        result = light_result(result)
+    return Outcome(result, status, time.perf_counter() - start, entry, fragment=fragment)
+
+
+def _analyze(task: Task, settings: Settings) -> tuple[FileResult, list[str]]:
+    """The checks before the pipeline, then `pipeline.analyze_source` with the
+    configuration's default workload; also the files the importers asked to read."""
+    from advisor import pipeline
+    from advisor.importers.reading import logging_reads
+
+    options = settings.options
+    if settings.workload_defaults:
+        options = replace(options, workload_defaults=dict(settings.workload_defaults))
+    with logging_reads() as reads:
+        if task.kind == "module":
+            return pipeline.analyze_source(task.path, options), reads
+        unusable = _not_a_file(task.path)
+        if unusable is not None:
+            return unusable, reads
+        if not task.scanned:
+            return pipeline.analyze_source(task.path, options), reads
+        return _scanned(task.path, options), reads
+
+
+def _not_a_file(path: str) -> FileResult | None:
+    """A skipped or error result for a path that is not a regular file (never opened)."""
+    from advisor.importers.reading import file_type
+
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if os.path.islink(path):
+            why = "symbolic link loop" if exc.errno == errno.ELOOP else "broken symbolic link"
+            return error_result(path, why, "fix or remove the link")
+        return error_result(path, f"cannot read: {exc.strerror or exc}",
+                            "check the path and permissions")
+    if stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode):
+        return None
+    return skipped_result(path, f"not a regular file ({file_type(st.st_mode)})")
+
+
+def _scanned(path: str, options: Options) -> FileResult:
+    """A data file a walk found: a template is analysed; anything else is skipped, or an
+    input error when it does not parse."""
+    from advisor import pipeline
+    from advisor.batch.sniff import not_a_template
+    from advisor.importers import MAX_BYTES, detect_format, guess_format
+    from advisor.importers.reading import read_text
+
+    try:
+        text = read_text(path, MAX_BYTES)
+        if detect_format(text, path) != "dsl":  # CloudFormation (or Terraform) by content
+            return pipeline.analyze_source(path, options, text=text)
+        return skipped_result(path, not_a_template(path, text))
+    except AdvisorError as exc:
+        return FileResult(source=path, format=guess_format(path), errors=list(exc.diagnostics))
+
+
+def detach(result: Any) -> Any:
+    """Drop what cannot cross a process boundary: alternatives' lazy rewrite closures.
+
+    Writers read an alternative's title and deltas, never its `after` graph.
+    """
+    for finding in getattr(result, "findings", ()) or ():
+        for alt in getattr(finding, "alternatives", ()) or ():
+            if hasattr(alt, "_build"):
+                alt._build = None
+                alt._after = None
+                alt._built = True
+    return result
+
+
+WARM_UP_DESIGN = "architecture \"warm-up\"\nclient c\nlambda f\nsqs q\nc -> f -> q\n"
+
+
+def warm_up(settings: Settings) -> None:
+    """Load patterns, prices and parsers once per worker, before the first file.
+
+    Every worker pays this once, in parallel, instead of the first file of each worker
+    looking slow; a failure here is ignored, as the same failure will be reported for
+    the files themselves.
+    """
+    from advisor import pipeline
+
+    with contextlib.suppress(Exception):
+        pipeline.analyze_source("<warm-up>", settings.options, text=WARM_UP_DESIGN)
+
+
+__all__ = ["CACHEABLE", "STATUS_CRASH", "STATUS_INPUT", "STATUS_INTERNAL", "STATUS_OK",
+           "STATUS_SKIPPED", "STATUS_TIMEOUT", "Outcome", "Settings", "Task", "Timeout",
+           "analyze_task", "detach", "error_result", "skipped_result", "timeout_result",
+           "warm_up"]

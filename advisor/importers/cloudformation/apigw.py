@@ -128,20 +128,20 @@ def _authorizer_kind(ctx: Ctx, spec: Any) -> str:
     return "lambda"
 
 
-def _read_local(ctx: Ctx, lid: str, uri: str) -> Any:
+def _read_local(ctx: Ctx, lid: str, uri: str, what: str = "DefinitionUri") -> Any:
     if uri.startswith("s3://"):
         return None
     path = (ctx.base_dir / uri).resolve()
     line, col = ctx.line_of(None, lid)
     text, why = read_beside(path, MAX_OPENAPI_BYTES)
     if text is None:
-        ctx.info(f"DefinitionUri {uri} of {lid} is not a readable file beside the template "
+        ctx.info(f"{what} {uri} of {lid} is not a readable file beside the template "
                  f"({why})", line, col)
         return None
     try:
         return load_template(text, str(path))
     except AdvisorError:
-        ctx.info(f"DefinitionUri {uri} of {lid} could not be read", line, col)
+        ctx.info(f"{what} {uri} of {lid} could not be read", line, col)
         return None
 
 
@@ -153,7 +153,7 @@ def _include(ctx: Ctx, lid: str, body: Any) -> Any:
             params = spec.get("Parameters") if isinstance(spec.get("Parameters"), dict) else {}
             loc = ctx.scalar(params.get("Location"))
             if isinstance(loc, str):
-                return _read_local(ctx, lid, loc)
+                return _read_local(ctx, lid, loc, "AWS::Include file")
     return body
 
 

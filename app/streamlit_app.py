@@ -185,8 +185,10 @@ def _assumptions(slot: Any, v: state.View) -> None:
     with slot.container():
         _table(state.workload_rows(v))
         rows = state.assumption_table(v)
-        with st.expander(f"Assumptions behind the estimates ({len(rows)})",
-                         expanded=bool(rows) and len(rows) <= 6):
+        st.markdown(f"**Assumptions behind the estimates** ({len(rows)}): defaults used "
+                    "where nothing was stated")
+        with st.container(height=min(360, 90 + 70 * len(rows)) if rows else None,
+                          border=True):
             if not rows:
                 st.caption("None: every figure the estimates use is stated.")
             for r in rows:
@@ -334,6 +336,7 @@ def _headline(slot: Any, v: state.View) -> None:
             c1.metric("Monthly cost", "n/a", help=v.estimate_error)
         c3.metric("Findings", len(v.findings), help=state.severity_counts(v.findings) or None)
         _savings(v)
+        _totals_table(v)
 
 
 def _note(text: str) -> dict[str, Any]:
@@ -351,24 +354,24 @@ def _savings(v: state.View) -> None:
                    "until you change it)")
     if s.applied_usd is not None:
         if state.verdict(s.applied_usd, 2) == "same":
-            _metric(c2, "Savings applied /month", "$0.00", _note("no cost change"))
+            _metric(c2, "Savings applied", "$0.00", _note("per month: none"))
         elif s.applied_usd < 0:
-            _metric(c2, "Savings applied /month", state.money(s.applied_usd),
-                    _note("before − after"))
+            _metric(c2, "Savings applied", state.money(s.applied_usd),
+                    _note("per month, before − after"))
         else:
-            _metric(c2, "Cost the rewrites add /month", f"+{state.money(s.applied_usd)}",
-                    _note("controls are priced"),
+            _metric(c2, "Cost the rewrites add", f"+{state.money(s.applied_usd)}",
+                    _note("per month: controls cost"),
                     help="security, tracing and failure handling cost money; the findings "
                          "list what each one adds")
     if s.available_usd is None and s.pending:
-        _metric(c3, "Savings available /month", "?", _note(f"{s.pending} to estimate"),
+        _metric(c3, "Savings available", "?", _note(f"{s.pending} to estimate"),
                 help=f"more than {big} alternatives: computed when asked for")
         c3.toggle("Compute", key=f"avail::{v.analysis.key}",
                   help="estimates every rewrite offered but not applied, one by one")
     elif s.available_usd is not None:
         n = len(s.available)
-        _metric(c3, "Savings available /month", state.money(s.available_usd) if n else "$0.00",
-                _note(f"up to; {n} not applied" if n else "none offered"),
+        _metric(c3, "Savings available", state.money(s.available_usd) if n else "$0.00",
+                _note(f"per month, {n} not applied" if n else "per month: none offered"),
                 help="rewrites offered in the findings below but not applied, each measured "
                      "alone against the original design; they can overlap, so together "
                      "they may save less")
@@ -404,7 +407,7 @@ def _show_diagram(svg: bytes, title: str, columns: int = 1) -> None:
 def _diagrams(v: state.View) -> None:
     st.header("Diagrams")
     try:
-        svgs = state.render_many(v, state.DIAGRAMS)
+        svgs = state.render_many(v, ("diff", "before", "after"))
     except Exception as exc:  # Graphviz or the render module missing
         st.warning(f"Diagrams are not available: {exc}")
         return
@@ -436,8 +439,11 @@ def _diagrams(v: state.View) -> None:
     with tabs[3]:
         width, height = state.svg_size(svgs["before"])
         if width >= height:  # left-to-right data flow: before above after reads best
-            st.caption("Before above after, entry points aligned (compare.svg).")
-            _show_diagram(svgs["compare"], f"{name}: before and after")
+            st.markdown("**Before**")
+            _show_diagram(svgs["before"], f"{name}: before")
+            st.markdown("**After** (the chosen rewrites applied)")
+            _show_diagram(svgs["after"], f"{name}: after")
+            st.caption("`compare.svg` in the downloads draws both in one image.")
         else:
             left, right = st.columns(2)
             with left:
@@ -453,16 +459,12 @@ CHANGE_COLOURS = {"better": "color: #1b7a12; font-weight: 600",
                   "worse": "color: #c7141a; font-weight: 600", "same": "color: #808495"}
 
 
-def _costs(v: state.View) -> None:
-    st.header("Cost and latency")
-    if v.estimate_error:
-        st.warning(f"Estimates are not available: {v.estimate_error}")
-        return
-    traffic = v.before_estimate.entry_requests if v.before_estimate else None
-    if traffic is not None:
-        st.caption(f"At {state.human_rate(traffic)} requests/month, region {state.REGION} "
-                   "(edit the workload in the summary). Lower is better for every figure.")
+def _totals_table(v: state.View) -> None:
+    """Before / after / delta of cost and every latency, the change marked better (green),
+    worse (red) or the same (grey): lower is better for each."""
     rows = state.totals_rows(v)
+    if not rows:
+        return
     try:
         import pandas as pd
 
@@ -473,6 +475,17 @@ def _costs(v: state.View) -> None:
     except Exception:  # pandas styling unavailable: the plain table
         table = rows
     st.dataframe(table, hide_index=True, width="stretch")
+
+
+def _costs(v: state.View) -> None:
+    st.header("Cost and latency")
+    if v.estimate_error:
+        st.warning(f"Estimates are not available: {v.estimate_error}")
+        return
+    traffic = v.before_estimate.entry_requests if v.before_estimate else None
+    if traffic is not None:
+        st.caption(f"At {state.human_rate(traffic)} requests/month, region {state.REGION} "
+                   "(edit the workload in the summary).")
     with st.expander("Cost per node"):
         st.dataframe(state.node_cost_rows(v), hide_index=True, width="stretch")
     notes = sorted(set((v.before_estimate.notes if v.before_estimate else [])

@@ -14,7 +14,7 @@ import base64
 from html import escape
 
 TOOLBAR_PX = 40
-MIN_VIEW_PX, MAX_VIEW_PX = 260, 760
+MIN_VIEW_PX, MAX_VIEW_PX = 160, 760
 ASSUMED_WIDTH_PX = 1000  # the main column of the wide layout; the iframe's height follows
 MAX_FIT = 1.6  # a small diagram is enlarged at most this much to fill the width
 
@@ -31,8 +31,8 @@ _TEMPLATE = """<!doctype html>
   .bar button:hover {{ border-color: #ff4b4b; color: #ff4b4b; }}
   .bar .pct {{ min-width: 48px; text-align: right; font-variant-numeric: tabular-nums; }}
   .bar .hint {{ color: #808495; margin-left: 8px; }}
-  .view {{ height: {view}px; overflow: auto; border: 1px solid #e6e8ee; border-radius: 8px;
-           background: #fff; cursor: grab; }}
+  .view {{ height: {view}px; overflow: auto; box-sizing: border-box; background: #fff;
+           border: 1px solid #e6e8ee; border-radius: 8px; cursor: grab; }}
   .view.dragging {{ cursor: grabbing; user-select: none; }}
   .view img {{ display: block; margin: 0 auto; max-width: none; }}
   @media (max-width: 720px) {{ .bar .hint {{ display: none; }} }}
@@ -93,10 +93,28 @@ _TEMPLATE = """<!doctype html>
   }});
   const end = () => {{ drag = null; view.classList.remove("dragging"); }};
   view.addEventListener("pointerup", end); view.addEventListener("pointercancel", end);
-  // the view is as tall as the diagram at the width of the page, within limits
-  view.style.height = Math.round(Math.min(MAX_VIEW, Math.max(MIN_VIEW, H * fitWidth() + 4))) + "px";
-  set(fitWidth(), 0, 0);
-  window.addEventListener("resize", () => set(fitWidth(), 0, 0));
+  // the view is as tall as the diagram at the width of the page, within limits; a view
+  // drawn in a hidden tab has no width yet, so this runs again whenever the width changes
+  // (until the user zooms)
+  let zoomed = false, lastWidth = 0;
+  function layout() {{
+    const w = view.clientWidth;
+    if (!w || w === lastWidth || zoomed) return;
+    lastWidth = w;
+    view.style.height = Math.round(Math.min(MAX_VIEW, Math.max(MIN_VIEW, H * fitWidth() + 4))) + "px";
+    set(fitWidth(), 0, 0);
+  }}
+  ["in", "out", "one", "all"].forEach(a => {{
+    const b = document.querySelector(`button[data-act="${{a}}"]`);
+    b.addEventListener("click", () => {{ zoomed = true; }});
+  }});
+  document.querySelector('button[data-act="width"]').addEventListener("click", () => {{
+    zoomed = false; lastWidth = 0; layout();
+  }});
+  view.addEventListener("wheel", e => {{ if (e.ctrlKey || e.metaKey) zoomed = true; }});
+  view.addEventListener("dblclick", () => {{ zoomed = true; }});
+  new ResizeObserver(layout).observe(document.body);
+  layout();
 }})();
 </script>
 </body></html>

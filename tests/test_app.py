@@ -150,12 +150,12 @@ def test_clickstream_shows_the_glue_finding_and_its_alternatives() -> None:
     glue_table = next(t for t in tables if t["alternative"].str.contains("PutRecord").any())
     assert len(glue_table) >= 2
     assert (glue_table["cost Δ $/month"] < 0).all()
-    # full-width zoomable views: diff, before, after, and before above after (the
-    # clickstream flows left to right)
-    diff, before, after, compare = _viewer_svgs(at)
+    # full-width zoomable views: diff, before, after, and side by side: before above
+    # after (the clickstream flows left to right, so they are stacked, each full width)
+    diff, before, after, side_before, side_after = _viewer_svgs(at)
     assert "forward" in before and "forward" not in after
     assert "✕" in diff and "forward" in diff  # the removed Lambda, marked
-    assert compare.count("<svg") == 1 and "forward" in compare and "before" in compare
+    assert (side_before, side_after) == (before, after)
     # the legend entries of the diff, and what changed, beside it
     legend = next(c.value for c in at.caption if c.value.startswith("Legend:"))
     assert "removed" in legend and "added" in legend
@@ -256,14 +256,14 @@ def test_assumed_workload_is_marked_and_listed() -> None:
     assert _workload(at, "Payload per request").value == "1KB"
     table = next(t for t in at.table if "source" in t.value.columns).value
     assert list(table["source"][:2]) == ["assumed: nothing stated"] * 2
-    expander = next(e for e in at.expander if e.label.startswith("Assumptions behind"))
-    text = "\n".join(m.value for m in expander.markdown)
-    assert "1M requests/month" in text and "state it with" in text
+    assert any(m.value.startswith("**Assumptions behind the estimates** (") for m in at.markdown)
+    text = "\n".join(m.value for m in at.markdown if "state it with" in m.value)
+    assert "1M requests/month" in text and "workload { requests" in text
     # stating the traffic here replaces the assumption
     _workload(at, "Requests per month").set_value("30M/month")
     at.run()
-    expander = next(e for e in at.expander if e.label.startswith("Assumptions behind"))
-    assert "1M requests/month at the entry" not in "\n".join(m.value for m in expander.markdown)
+    text = "\n".join(m.value for m in at.markdown if "state it with" in m.value)
+    assert "1M requests/month at the entry" not in text and "1 KB per request" in text
 
 
 def test_download_buttons_and_payloads() -> None:
@@ -308,7 +308,7 @@ def test_parse_error_is_inline_and_the_last_good_result_stays() -> None:
     assert any("last design that parsed" in w.value for w in at.warning)
     # the rest of the page still shows the clickstream result
     assert any("GLUE-APIGW-FIREHOSE" in m.value for m in at.markdown)
-    assert len(_viewer_svgs(at)) == 4
+    assert len(_viewer_svgs(at)) == 5
     assert any(c.label.startswith("Monthly cost") for c in at.metric)
 
 

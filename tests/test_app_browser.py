@@ -203,9 +203,10 @@ def _viewer_svgs(page: Any) -> list[str]:
 
 
 def _shot(page: Any, out: Path, name: str, heading: str | None = None) -> Path:
-    """Streamlit scrolls its main block, not the page: scroll the heading to the top."""
+    """Streamlit scrolls its main block, not the page: scroll the heading (h1-h3) to the
+    top first."""
     if heading:
-        page.get_by_text(heading, exact=False).first.evaluate(
+        page.get_by_role("heading", name=heading).first.evaluate(
             "e => e.scrollIntoView({block: 'start'})")
         page.wait_for_timeout(500)
     path = out / name
@@ -225,11 +226,20 @@ def _rgb(css: str) -> tuple[int, int, int]:
     return r, g, b
 
 
-def _paste(page: Any, text: str, marker: str) -> None:
+def _paste(page: Any, text: str, marker: str | None = None) -> None:
+    """Paste a design and wait for its page: `marker` in the page's text, or (without
+    one) the Findings heading changed."""
+    heading = page.get_by_role("heading", name="Findings (").first.inner_text()
     editor = page.locator("textarea").first
     editor.fill(text)
     editor.press("Control+Enter")  # a Streamlit text area commits on Ctrl+Enter
-    page.wait_for_function(f"document.body.innerText.includes({marker!r})")
+    if marker:
+        page.wait_for_function("m => document.body.innerText.includes(m)", arg=marker)
+    else:
+        page.wait_for_function(
+            """h => [...document.querySelectorAll('h2')].some(
+                   e => e.innerText.startsWith('Findings (') && e.innerText !== h)""",
+            arg=heading)
     _settled(page)
 
 
@@ -353,5 +363,32 @@ def test_upload_without_its_included_file_shows_the_notes(
         body = page.locator("body").inner_text()
         assert "not analysed" in body and "did you mean" in body.lower()
         _shot(page, shots, "app-upload-errors.png")
+    finally:
+        page.close()
+
+
+def test_a_200_node_design_is_readable_in_the_viewer(
+        server: str, browser: Any, shots: Path) -> None:
+    """The viewer shows a large design at the width of the page, in a bounded view that
+    scrolls, and zooms to natural size where the labels read as in the SVG."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_app import design
+
+    page = _page(browser, server)
+    try:
+        page.get_by_text("Findings (").first.wait_for()
+        _paste(page, design(200, "big"))
+        page.wait_for_timeout(1500)
+        frame = page.locator("iframe").first
+        box = frame.bounding_box()
+        assert box is not None and box["width"] > 900
+        assert 500 < box["height"] < 900  # bounded: the view scrolls, the page does not grow
+        inner = page.frame_locator("iframe").first
+        inner.locator('button[data-act="one"]').click()
+        assert inner.locator("#pct").inner_text() == "100%"
+        _shot(page, shots, "app-200-nodes-100pct.png", "Diagrams")
+        inner.locator('button[data-act="width"]').click()
+        _shot(page, shots, "app-200-nodes.png", "Diagrams")
+        _shot(page, shots, "app-200-nodes-summary.png", "Summary")
     finally:
         page.close()

@@ -4,8 +4,8 @@ The app is a thin shell: every figure comes from the library (pipeline, engine, 
 render, report, dsl). What lives here is only the glue a page needs:
 
 - `analyze` runs the pipeline once per input (cached by content hash) without estimates;
-  the estimates depend on the traffic slider and the chosen rewrites, so they are made
-  separately (`view`) and cached on (input, choice, traffic).
+  the estimates depend on the workload editor and the chosen rewrites, so they are made
+  separately (`view`) and cached on (input, choice, workload).
 - `after_for` applies the rewrites the user ticked, through the engine's public
   `run(arch, apply={finding_id: alternative_index})`: exactly the chosen findings, each
   with the chosen alternative (the first when a plain set of ids is given).
@@ -40,6 +40,7 @@ from typing import Any
 import streamlit as st
 
 from advisor.errors import Diagnostic
+from advisor.importers import DATA_SUFFIXES
 from advisor.model import Architecture
 from advisor.pipeline import PILLARS, FileResult, Options, Report, analyze_source
 from advisor.resources import bundled
@@ -623,8 +624,6 @@ def companions(uploads: list[Upload], analyses: list[Analysis]) -> dict[str, str
                 out[u.name] = "included file, read by " + ", ".join(users)
     return out
 
-
-DATA_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 
 
 def designs(uploads: list[Upload], analyses: list[Analysis]) -> list[Analysis]:

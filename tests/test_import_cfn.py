@@ -561,3 +561,38 @@ Resources:
 """)
     arch = load_any(str(template))
     assert arch.graph.has_edge("Producer", "Stream")
+
+
+def test_missing_include_file_and_handler_code_are_noted(tmp_path):
+    """A template copied or uploaded without the files beside it: each unread file is a
+    note at its resource's line, naming what was not read."""
+    text = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        Fn::Transform:
+          Name: AWS::Include
+          Parameters: {Location: openapi.yaml}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.12}
+  Compiled:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: target/, Handler: com.example.App::handle, Runtime: java21}
+  Remote:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: s3://bucket/fn.zip, Handler: app.handler, Runtime: python3.12}
+"""
+    arch = load(text, tmp_path)
+    by_line = {n.line: n.message for n in arch.notes}
+    assert "AWS::Include file openapi.yaml of Api is not a readable file" in by_line[3]
+    assert "code of Fn (handler app.handler in CodeUri src/) is not beside" in by_line[11]
+    assert not any("Compiled" in m or "Remote" in m for m in by_line.values())
+    # with the code beside the template there is nothing to note
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    assert not any("code of Fn" in n.message for n in load(text, tmp_path).notes)

@@ -96,8 +96,27 @@ def inspect_functions(ctx: Ctx) -> None:
         elif inline is not None and lang:
             report = inspect_source(inline, lang)
         if report is None:
+            if path is None and inline is None:
+                _note_unread(ctx, lid)
             continue
         apply_verdict(ctx, node, report)
+
+
+def _note_unread(ctx: Ctx, lid: str) -> None:
+    """A function whose local CodeUri names handler code that is not there (a template
+    uploaded or copied without its sources): say so, since whether it only forwards
+    between services (glue) is then judged from the template alone."""
+    p = ctx.props_of(lid)
+    uri, handler = ctx.scalar(p.get("CodeUri")), ctx.scalar(p.get("Handler"))
+    runtime = ctx.scalar(p.get("Runtime"))
+    if (not isinstance(uri, str) or uri.startswith("s3://") or ctx.path.startswith("<")
+            or (isinstance(runtime, str) and language_of(runtime) is None)):
+        return  # nothing local to read, or a compiled runtime whose code is never read
+    line, col = ctx.line_of(None, lid)
+    what = f"handler {handler} in " if isinstance(handler, str) else ""
+    ctx.info(f"the code of {lid} ({what}CodeUri {uri}) is not beside the template, so it "
+             "was not read: what the function calls is taken from the template alone",
+             line, col)
 
 
 def apply_verdict(ctx: Ctx, node: str, report: HandlerReport) -> None:

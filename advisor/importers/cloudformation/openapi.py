@@ -25,21 +25,22 @@ from advisor.importers.reading import read_beside
 
 MAX_OPENAPI_BYTES = 10 * 1024 * 1024
 # ------------------------------------------------------------------ reading a body
-def read_local(ctx: Ctx, lid: str, uri: str) -> Any:
-    """A definition file beside the template (S3 locations are not fetched)."""
+def read_local(ctx: Ctx, lid: str, uri: str, what: str = "DefinitionUri") -> Any:
+    """A definition file beside the template (S3 locations are not fetched); `what`
+    names the property in the note when it cannot be read."""
     if uri.startswith("s3://"):
         return None
     path = (ctx.base_dir / uri).resolve()
     line, col = ctx.line_of(None, lid)
     text, why = read_beside(path, MAX_OPENAPI_BYTES)
     if text is None:
-        ctx.info(f"DefinitionUri {uri} of {lid} is not a readable file beside the template "
+        ctx.info(f"{what} {uri} of {lid} is not a readable file beside the template "
                  f"({why})", line, col)
         return None
     try:
         return load_template(text, str(path))
     except AdvisorError:
-        ctx.info(f"DefinitionUri {uri} of {lid} could not be read", line, col)
+        ctx.info(f"{what} {uri} of {lid} could not be read", line, col)
         return None
 
 
@@ -51,7 +52,7 @@ def include(ctx: Ctx, lid: str, body: Any) -> Any:
             params = spec.get("Parameters") if isinstance(spec.get("Parameters"), dict) else {}
             loc = ctx.scalar(params.get("Location"))
             if isinstance(loc, str):
-                return read_local(ctx, lid, loc)
+                return read_local(ctx, lid, loc, "AWS::Include file")
     return body
 
 

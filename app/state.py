@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import os
 import tempfile
 import threading
 import zipfile
@@ -156,6 +157,10 @@ class Analysis:
     # finding id -> the alternative the engine applies by default (not always the first:
     # a rewrite the estimates show to cost more and not be faster is skipped)
     default_alternative: dict[str, int] = field(default_factory=dict)
+    # the texts it was read from, and the temporary folder they were read in (node
+    # locations point there): what `advisor fix` patches for the download
+    files: tuple[tuple[str, str], ...] = ()
+    folder: str = ""
 
     @property
     def ok(self) -> bool:
@@ -218,7 +223,9 @@ def _analyze_upload_cached(key: str, name: str, _bundle: str,
     result.source = name
     result.errors = [_relabel(d, str(root), name) for d in result.errors]
     result.notes = [_relabel(d, str(root), name) for d in result.notes]
-    return _analysis_from(key, name, result)
+    analysis = _analysis_from(key, name, result)
+    analysis.files, analysis.folder = files, str(root)
+    return analysis
 
 
 def _relabel(d: Diagnostic, tmp: str, name: str) -> Diagnostic:
@@ -974,3 +981,43 @@ def optimized_dsl(v: View) -> str:
 def error_rows(errors: list[Diagnostic]) -> list[str]:
     """Each diagnostic as `line L, column C: message`, the source line, a caret, the hint."""
     return [d.render() for d in errors]
+
+
+# ---------------------------------------------------------------------- the patch
+@dataclass
+class PatchOffer:
+    """What `advisor fix` makes of the view's chosen rewrites: a unified diff of the input
+    files (paths as uploaded) and, per rewrite, whether it is patched or why not."""
+
+    diff: str
+    rewrites: list[dict[str, Any]]
+    errors: list[str]
+
+    @property
+    def patched(self) -> int:
+        return sum(1 for r in self.rewrites if r["status"] == "patched")
+
+
+def patch_for(v: View) -> PatchOffer:
+    """The patch for this view's rewrites (`advisor.fix.fix_result`), made from the texts
+    the input was read from: nothing beside the server is opened, and the diff names the
+    uploaded files. Not verified here (that runs cfn-lint): `advisor fix --verify` does."""
+    from advisor.fix import fix_result
+
+    a = v.analysis
+    r = a.result
+    folder = a.folder.rstrip("/\\")
+    texts = {f"{folder}/{name}": text for name, text in a.files} if folder else {}
+    result = SimpleNamespace(source=f"{folder}/{r.source}" if folder else r.source,
+                             format=r.format, errors=list(r.errors), before=r.before,
+                             after=v.after, changes=list(v.changes))
+    fix = fix_result(result, verify=False, texts=texts)
+    if folder:  # the diff names the uploaded files, not the server's temporary folder
+        from advisor.fix.diff import unified
+
+        diff = "".join(unified(os.path.relpath(f.path, folder), f.old, f.new)
+                       for f in fix.changed)
+    else:
+        diff = fix.diff()
+    return PatchOffer(diff=diff, rewrites=[rw.to_dict() for rw in fix.rewrites],
+                      errors=[e.replace(f"{folder}/", "") for e in fix.errors])

@@ -570,8 +570,23 @@ def _downloads(v: state.View) -> None:
 
 
 def _patch_download(v: state.View) -> None:
-    """The spot for the patch of `advisor fix` (the template edits for the chosen
-    rewrites), added once that command lands; nothing is drawn until then."""
+    """The patch of `advisor fix` for the ticked rewrites: the edits to the input file
+    itself, beside the optimized design; what cannot be patched is listed with the reason."""
+    if not v.changes:
+        return
+    offer = state.patch_for(v)
+    st.subheader("Patch to your file")
+    if offer.diff:
+        st.download_button(f"fix.patch ({offer.patched} of {len(offer.rewrites)} rewrites)",
+                           offer.diff, "fix.patch", "text/x-diff", key="dl_patch",
+                           on_click="ignore")
+        st.caption("Apply with `git apply fix.patch`; check it with "
+                   "`advisor fix --verify` (parse, cfn-lint, re-import) before you deploy.")
+    for rw in offer.rewrites:
+        if rw["status"] != "patched":
+            st.caption(f"{rw['finding']}: not patched: {rw.get('reason', '')}")
+    for err in offer.errors:
+        st.caption(f"No patch: {err}")
 
 
 def main() -> None:

@@ -624,3 +624,35 @@ def test_legend_and_changes_come_from_the_two_graphs() -> None:
     same = state.view(a, set())
     assert state.change_rows(same) == []
     assert not any("removed" in e for e in state.legend(same, "diff"))
+
+
+PATCHABLE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  # orders waiting for the worker
+  Orders:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 60
+"""
+
+
+def test_the_patch_download_edits_the_uploaded_file_itself(tmp_path: Path) -> None:
+    """The download is `advisor fix`'s diff of the uploaded text: it names the upload (not
+    the server's temporary folder), applies with `git apply`, and keeps the comment."""
+    import subprocess
+
+    (a,) = state.analyze_uploads([state.Upload("queue.yaml", PATCHABLE)])
+    v = state.view(a, a.default_selection)
+    assert any(c.rule == "REL-SQS-DLQ" for c in v.changes)
+    offer = state.patch_for(v)
+    assert offer.patched >= 1 and not offer.errors
+    assert "a/queue.yaml" in offer.diff and "advisor-app-" not in offer.diff
+    (tmp_path / "queue.yaml").write_text(PATCHABLE)
+    (tmp_path / "fix.patch").write_text(offer.diff)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    applied = subprocess.run(["git", "apply", "fix.patch"], cwd=tmp_path, capture_output=True,
+                             text=True)
+    assert applied.returncode == 0, applied.stderr
+    patched = (tmp_path / "queue.yaml").read_text()
+    assert "# orders waiting for the worker" in patched and "RedrivePolicy" in patched

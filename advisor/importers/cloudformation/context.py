@@ -238,10 +238,18 @@ class Ctx:
         if logical.startswith(LINK_PREFIX):
             return self.link_node(logical[len(LINK_PREFIX):])
         if logical in self.deferred:
-            self.deferred.discard(logical)
-            self.add_resource_node(logical, self.deferred_kind[logical], {})
-            return self.names[logical]
+            return self.materialise(logical)
         return None
+
+    def materialise(self, logical: str) -> str:
+        """A deferred resource (a log group) becomes a node, with the props its own
+        Properties give it (a targeted log group keeps its `RetentionInDays`)."""
+        from advisor.importers.cloudformation.props import props_for
+
+        self.deferred.discard(logical)
+        kind = self.deferred_kind[logical]
+        return self.add_resource_node(logical, kind,
+                                      props_for(self, logical, kind, self.props_of(logical)))
 
     def link_node(self, imported: str) -> str | None:
         """The placeholder node of an import another stack of the system provides."""

@@ -467,12 +467,18 @@ def wire_dynamodb_kinesis(ctx: Ctx) -> None:
 
 
 def wire_log_groups(ctx: Ctx) -> None:
-    """A log group for a function (`/aws/lambda/<fn>` or LoggingConfig) sets its retention."""
+    """A function's own log group (`/aws/lambda/<fn>`, or its LoggingConfig's) is part of
+    the function: it sets `log_retention` and is not a node. Every other log group (an
+    API's access logs, a workflow's execution logs, one nothing names) is a `logs` node
+    with its `retention`, as in the Terraform importer, so a log group kept forever is
+    seen whatever the format."""
+    owned: set[str] = set()
     for lid in list(ctx.deferred):
         p = ctx.props_of(lid)
         days = ctx.number(p.get("RetentionInDays"))
         for fn in ctx.node_refs(p.get("LogGroupName")):
             if ctx.arch.kind(fn) == "lambda":
+                owned.add(lid)
                 ctx.set_prop_locs(fn, lid, "log_retention")  # where retention is (or goes)
                 if days is not None:
                     ctx.set_props(fn, log_retention=int(days))
@@ -482,10 +488,14 @@ def wire_log_groups(ctx: Ctx) -> None:
         cfg = ctx.props_of(fn_lid).get("LoggingConfig")
         if isinstance(cfg, dict):
             for lg in ctx.resource_refs(cfg.get("LogGroup")):
+                owned.add(lg)
                 ctx.set_prop_locs(fn, lg, "log_retention")
                 days = ctx.number(ctx.props_of(lg).get("RetentionInDays"))
                 if days is not None:
                     ctx.set_props(fn, log_retention=int(days))
+    for lid in sorted(ctx.deferred - owned):
+        if ctx.deferred_kind.get(lid) == "logs":
+            ctx.materialise(lid)
 
 
 # ---------------------------------------------------------------- AppSync, ALB, CloudFront

@@ -136,13 +136,13 @@ resource "aws_sfn_state_machine" "fulfil_order" {
     CustomerNoticesArn = aws_sns_topic.customer_notices.arn
   })
   logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.fulfil_order.arn}:*"
+    log_destination        = "${aws_cloudwatch_log_group.fulfil_order_logs.arn}:*"
     include_execution_data = false
     level                  = "ERROR"
   }
 }
 
-resource "aws_cloudwatch_log_group" "fulfil_order" {
+resource "aws_cloudwatch_log_group" "fulfil_order_logs" {
   name              = "/aws/vendedlogs/states/fulfil-order"
   retention_in_days = 90
 }

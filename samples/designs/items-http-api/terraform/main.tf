@@ -83,7 +83,7 @@ resource "aws_apigatewayv2_stage" "default" {
   name        = "$default"
   auto_deploy = true
   access_log_settings {
-    destination_arn = aws_cloudwatch_log_group.api_access.arn
+    destination_arn = aws_cloudwatch_log_group.items_api_access_logs.arn
     format          = jsonencode({ requestId = "$context.requestId", routeKey = "$context.routeKey", status = "$context.status" })
   }
   default_route_settings {
@@ -92,7 +92,7 @@ resource "aws_apigatewayv2_stage" "default" {
   }
 }
 
-resource "aws_cloudwatch_log_group" "api_access" {
+resource "aws_cloudwatch_log_group" "items_api_access_logs" {
   name              = "/aws/apigateway/items"
   retention_in_days = 90
 }

@@ -133,7 +133,7 @@ resource "aws_sfn_state_machine" "record_order" {
     enabled = true
   }
   logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.record_order.arn}:*"
+    log_destination        = "${aws_cloudwatch_log_group.record_order_logs.arn}:*"
     include_execution_data = true
     level                  = "ALL"
   }
@@ -184,7 +184,7 @@ resource "aws_sfn_state_machine" "record_order" {
   })
 }
 
-resource "aws_cloudwatch_log_group" "record_order" {
+resource "aws_cloudwatch_log_group" "record_order_logs" {
   name              = "/aws/vendedlogs/states/record-order"
   retention_in_days = 30
 }

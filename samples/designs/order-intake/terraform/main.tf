@@ -105,7 +105,7 @@ resource "aws_api_gateway_stage" "prod" {
   stage_name           = "prod"
   xray_tracing_enabled = true
   access_log_settings {
-    destination_arn = aws_cloudwatch_log_group.api_access.arn
+    destination_arn = aws_cloudwatch_log_group.orders_api_access_logs.arn
     format          = jsonencode({ requestId = "$context.requestId", status = "$context.status" })
   }
 }
@@ -120,7 +120,7 @@ resource "aws_api_gateway_method_settings" "all" {
   }
 }
 
-resource "aws_cloudwatch_log_group" "api_access" {
+resource "aws_cloudwatch_log_group" "orders_api_access_logs" {
   name              = "/aws/apigateway/orders"
   retention_in_days = 90
 }

@@ -124,3 +124,126 @@ def test_the_entry_node_is_clients_in_both(tmp_path: Path) -> None:
     t = tf(tmp_path, 'resource "aws_sns_topic" "t" {}\n')
     assert c.kind("clients") == "client" and edge(c, "clients", "T")
     assert t.kind("clients") == "client" and edge(t, "clients", "t")
+
+
+# ---------------------------------------------------------------- failure paths
+FAILURE_CFN = '''
+  Stream:
+    Type: AWS::Kinesis::Stream
+    Properties: {ShardCount: 1}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: a.b
+      Role: arn:aws:iam::1:role/r
+      Code: {ZipFile: x}
+      DeadLetterConfig: {TargetArn: !GetAtt Dlq.Arn}
+  Config:
+    Type: AWS::Lambda::EventInvokeConfig
+    Properties:
+      FunctionName: !Ref Fn
+      Qualifier: $LATEST
+      DestinationConfig:
+        OnFailure: {Destination: !Ref Failures}
+        OnSuccess: {Destination: !GetAtt Done.Arn}
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt Stream.Arn
+      FunctionName: !Ref Fn
+      StartingPosition: LATEST
+      DestinationConfig:
+        OnFailure: {Destination: !GetAtt Bad.Arn}
+  Dlq: {Type: AWS::SQS::Queue}
+  Failures: {Type: AWS::SNS::Topic}
+  Done: {Type: AWS::SQS::Queue}
+  Bad: {Type: AWS::SQS::Queue}
+'''
+FAILURE_TF = '''
+resource "aws_kinesis_stream" "stream" {
+  name        = "s"
+  shard_count = 1
+}
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  role          = aws_iam_role.fn.arn
+  runtime       = "python3.12"
+  handler       = "a.b"
+  filename      = "x.zip"
+  dead_letter_config {
+    target_arn = aws_sqs_queue.dlq.arn
+  }
+}
+resource "aws_lambda_function_event_invoke_config" "config" {
+  function_name = aws_lambda_function.fn.function_name
+  destination_config {
+    on_failure {
+      destination = aws_sns_topic.failures.arn
+    }
+    on_success {
+      destination = aws_sqs_queue.done.arn
+    }
+  }
+}
+resource "aws_lambda_event_source_mapping" "mapping" {
+  event_source_arn  = aws_kinesis_stream.stream.arn
+  function_name     = aws_lambda_function.fn.arn
+  starting_position = "LATEST"
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.bad.arn
+    }
+  }
+}
+resource "aws_sqs_queue" "dlq" {}
+resource "aws_sns_topic" "failures" {}
+resource "aws_sqs_queue" "done" {}
+resource "aws_sqs_queue" "bad" {}
+'''
+
+
+def test_dead_letter_queues_and_destinations_are_async_edges_in_both(tmp_path: Path) -> None:
+    c, t = cfn(FAILURE_CFN), tf(tmp_path, FAILURE_TF)
+    for arch, n in ((c, {"fn": "Fn", "dlq": "Dlq", "failures": "Failures", "done": "Done",
+                         "bad": "Bad", "stream": "Stream"}),
+                    (t, {k: k for k in ("fn", "dlq", "failures", "done", "bad", "stream")})):
+        props = arch.props(n["fn"])
+        assert (props["dlq"], props["on_failure"], props["on_success"]) == (
+            n["dlq"], n["failures"], n["done"])
+        for target, label in (("dlq", "on failure"), ("failures", "on failure"),
+                              ("done", "on success"), ("bad", "on failure")):
+            e = edge(arch, n["fn"], n[target])
+            assert (e["mode"], e["label"], e["props"]) == ("async", label, {}), (target, e)
+        assert edge(arch, n["stream"], n["fn"])["props"]["on_failure"] == n["bad"]
+        # only the function's DLQ is a dead-letter queue; destinations are failure paths
+        assert arch.props(n["dlq"])["is_dlq"] is True
+        assert "is_dlq" not in arch.props(n["bad"]) and "is_dlq" not in arch.props(n["done"])
+        assert {n["dlq"], n["failures"], n["bad"]} <= arch.failure_destinations()
+        # the topic is published to by Lambda: not an entry point
+        assert not arch.graph.has_edge("clients", n["failures"])
+
+
+def test_a_subscription_filter_policy_is_a_filtered_delivery_in_both(tmp_path: Path) -> None:
+    c = cfn('''
+  T: {Type: AWS::SNS::Topic}
+  Q: {Type: AWS::SQS::Queue}
+  S:
+    Type: AWS::SNS::Subscription
+    Properties:
+      TopicArn: !Ref T
+      Protocol: sqs
+      Endpoint: !GetAtt Q.Arn
+      FilterPolicy: {type: [a]}
+''')
+    t = tf(tmp_path, '''
+resource "aws_sns_topic" "t" {}
+resource "aws_sqs_queue" "q" {}
+resource "aws_sns_topic_subscription" "s" {
+  topic_arn     = aws_sns_topic.t.arn
+  protocol      = "sqs"
+  endpoint      = aws_sqs_queue.q.arn
+  filter_policy = jsonencode({ type = ["a"] })
+}
+''')
+    assert edge(c, "T", "Q")["label"] == edge(t, "t", "q")["label"] == "filtered"

@@ -112,7 +112,9 @@ def test_events_sample_integrations_auth_and_entries():
     esm = edge(arch, "kinesis_telemetry", "consumer")
     assert esm["mode"] == "stream"
     assert esm["props"] == {"batch": 100, "bisect": True, "retries": 3, "on_failure": "failed"}
-    assert arch.props("failed")["is_dlq"] is True
+    # Lambda sends the failed batch there: a failure path, not a queue's dead-letter queue
+    assert edge(arch, "consumer", "failed")["label"] == "on failure"
+    assert "failed" in arch.failure_destinations() and "is_dlq" not in arch.props("failed")
     assert arch.props("kinesis_telemetry") == {"mode": "on-demand", "encryption": "sse-kms"}
     assert arch.props("uploads")["public"] is True  # bucket policy with Principal "*"
     assert edge(arch, "clients", "uploads") and edge(arch, "clients", "apigw_telemetry")

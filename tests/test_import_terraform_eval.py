@@ -535,7 +535,7 @@ module "topic" {
     edge = g.edges["bus_orders", "jobs"]["props"]
     assert edge["dlq"] == "dlq" and edge["retries"] == 2
     # sns: the subscription with its filter
-    assert g.edges["topic", "orders_fn"]["label"] == "filter policy"
+    assert g.edges["topic", "orders_fn"]["label"] == "filtered"
 
 
 def test_text_passed_to_a_module_keeps_the_callers_references(tmp_path):

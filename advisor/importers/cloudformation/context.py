@@ -19,6 +19,7 @@ from typing import Any
 
 from advisor.errors import Diagnostic
 from advisor.importers.cloudformation.template import LineDict
+from advisor.importers.edge_labels import AUTHORIZER
 from advisor.model import Architecture, Location
 
 PSEUDO_PREFIX = "AWS::"
@@ -474,7 +475,7 @@ class Ctx:
         `authorizer` edge, and the function is never glue."""
         fn = self.node_ref(value, "lambda")
         if api is not None and fn is not None:
-            self.edge(api, fn, label="authorizer", anchor=anchor)
+            self.edge(api, fn, label=AUTHORIZER, anchor=anchor)
             self.authorizer_fns.add(fn)
 
     def set_prop_locs(self, node: str | None, logical: str, *props: str) -> None:

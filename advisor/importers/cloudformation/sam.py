@@ -12,6 +12,7 @@ from typing import Any
 
 from advisor.importers.cloudformation.context import Ctx, data
 from advisor.importers.cloudformation.template import LineDict
+from advisor.importers.edge_labels import FILTERED, ON_FAILURE
 
 # ------------------------------------------------------------------------ implicit APIs
 IMPLICIT_APIS = {  # event type -> (API id SAM generates, its type, the event's API property)
@@ -81,13 +82,13 @@ def wire_events(ctx: Ctx, lid: str) -> None:
             continue
         src = _event_source(ctx, lid, str(ev_name), p, spec, kind)
         props = _stream_props(ctx, p)
-        label = "filtered" if p.get("FilterCriteria") or p.get("FilterPolicy") or \
+        label = FILTERED if p.get("FilterCriteria") or p.get("FilterPolicy") or \
             ctx.scalar(p.get("FilterPattern")) not in (None, "") else None
         ctx.edge(src, target, mode=spec.get("mode"), label=label, props=props, anchor=lid)
         on_failure = _on_failure(ctx, p)
         if on_failure is not None:
             ctx.edge(src, target, props={"on_failure": on_failure})
-            ctx.edge(target, on_failure, mode="async", label="on failure", anchor=lid)
+            ctx.edge(target, on_failure, mode="async", label=ON_FAILURE, anchor=lid)
 
 
 def _event_source(ctx: Ctx, lid: str, ev_name: str, p: dict[str, Any], spec: dict[str, Any],
@@ -235,7 +236,7 @@ def _schedule_v2(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any
 def _sns_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
                spec: dict[str, Any]) -> None:
     topic = _event_source(ctx, lid, ev_name, p, spec, "sns")
-    label = "filtered" if p.get("FilterPolicy") else None
+    label = FILTERED if p.get("FilterPolicy") else None
     sqs_sub = p.get("SqsSubscription")
     if sqs_sub:
         queue = None
@@ -353,7 +354,7 @@ def sam_function_extras(ctx: Ctx, lid: str) -> None:
             ctx.set_props(node, dlq=target)
             if ctx.arch.kind(target) == "sqs":
                 ctx.set_props(target, is_dlq=True)
-            ctx.edge(node, target, mode="async", label="on failure", anchor=lid)
+            ctx.edge(node, target, mode="async", label=ON_FAILURE, anchor=lid)
     eic = p.get("EventInvokeConfig")
     if isinstance(eic, dict):
         from advisor.importers.cloudformation.wiring import apply_invoke_config

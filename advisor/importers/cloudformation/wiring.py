@@ -14,6 +14,7 @@ from typing import Any
 from advisor.importers.cloudformation.conditions import no_value
 from advisor.importers.cloudformation.context import Ctx, data, kind_from_arn
 from advisor.importers.cloudformation.sam import _stream_props, subscription_redrive, target_policies
+from advisor.importers.edge_labels import ENRICHMENT, FILTERED, ON_FAILURE, ON_SUCCESS
 
 
 def _list(value: Any) -> list[Any]:
@@ -64,7 +65,7 @@ def wire_event_source_mappings(ctx: Ctx) -> None:
         if src is not None and ctx.arch.kind(src) == "resource":
             mode = modes.get(str(ctx.arch.graph.nodes[src]["props"].get("type")), "poll")
         props = _stream_props(ctx, p)
-        label = "filtered" if p.get("FilterCriteria") else None
+        label = FILTERED if p.get("FilterCriteria") else None
         dest = p.get("DestinationConfig")
         onf = dest.get("OnFailure") if isinstance(dest, dict) else None
         failure = ctx.node_ref(onf.get("Destination")) if isinstance(onf, dict) else None
@@ -73,7 +74,7 @@ def wire_event_source_mappings(ctx: Ctx) -> None:
         if src is not None:
             ctx.edge(src, fn, mode=mode, label=label, props=props, anchor=lid)
         if failure is not None:
-            ctx.edge(fn, failure, mode="async", label="on failure", anchor=lid)
+            ctx.edge(fn, failure, mode="async", label=ON_FAILURE, anchor=lid)
 
 
 _ESM_SOURCE_TYPES = {"kafka": "AWS::MSK::Cluster", "mq": "AWS::AmazonMQ::Broker",
@@ -114,8 +115,8 @@ def apply_invoke_config(ctx: Ctx, fn: str | None, cfg: dict[str, Any], owner: st
     dest = cfg.get("DestinationConfig")
     if not isinstance(dest, dict):
         return
-    for key, prop, label in (("OnFailure", "on_failure", "on failure"),
-                             ("OnSuccess", "on_success", "on success")):
+    for key, prop, label in (("OnFailure", "on_failure", ON_FAILURE),
+                             ("OnSuccess", "on_success", ON_SUCCESS)):
         item = dest.get(key)
         if not isinstance(item, dict):
             continue
@@ -153,7 +154,7 @@ def wire_lambda_dlq(ctx: Ctx, lid: str) -> None:
     ctx.set_props(fn, dlq=target)
     if ctx.arch.kind(target) == "sqs":
         ctx.set_props(target, is_dlq=True)
-    ctx.edge(fn, target, mode="async", label="on failure", anchor=lid)
+    ctx.edge(fn, target, mode="async", label=ON_FAILURE, anchor=lid)
 
 
 def wire_alias_settings(ctx: Ctx) -> None:
@@ -279,7 +280,7 @@ def _subscribe(ctx: Ctx, topic: str | None, p: dict[str, Any], owner: str) -> No
         target = _target(ctx, endpoint, "subscription endpoint", owner, kind)
     if topic is None or target is None:
         return
-    label = "filtered" if p.get("FilterPolicy") else None
+    label = FILTERED if p.get("FilterPolicy") else None
     ctx.edge(topic, target, label=label, props=subscription_redrive(ctx, p), anchor=owner)
 
 
@@ -404,7 +405,7 @@ def wire_pipes(ctx: Ctx) -> None:
             if p.get("Enrichment") is not None else None
         sp = p.get("SourceParameters") if isinstance(p.get("SourceParameters"), dict) else {}
         props: dict[str, Any] = {}
-        label = "filtered" if sp.get("FilterCriteria") else None
+        label = FILTERED if sp.get("FilterCriteria") else None
         for value in sp.values():
             if isinstance(value, dict):
                 props.update(_stream_props(ctx, value))
@@ -416,7 +417,7 @@ def wire_pipes(ctx: Ctx) -> None:
         ctx.edge(src, pipe, label=label, props=props, anchor=lid)
         if enrich is not None:
             ctx.set_props(pipe, enrichment=enrich)
-            ctx.edge(pipe, enrich, mode="sync", label="enrichment", anchor=lid)
+            ctx.edge(pipe, enrich, mode="sync", label=ENRICHMENT, anchor=lid)
         tp = p.get("TargetParameters") if isinstance(p.get("TargetParameters"), dict) else {}
         tprops: dict[str, Any] = {}
         if tp.get("InputTemplate") is not None:
@@ -651,7 +652,7 @@ def wire_log_subscriptions(ctx: Ctx) -> None:
         if group is None or dest is None:
             continue
         mode = "async" if ctx.arch.kind(dest) == "lambda" else None
-        label = "filtered" if ctx.scalar(p.get("FilterPattern")) not in (None, "") else None
+        label = FILTERED if ctx.scalar(p.get("FilterPattern")) not in (None, "") else None
         ctx.edge(group, dest, mode=mode, label=label, anchor=lid)
 
 

@@ -9,6 +9,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from advisor.importers.edge_labels import AUTHORIZER
 from advisor.importers.terraform.hcl import Block
 from advisor.importers.terraform.module import Module, Resource
 from advisor.importers.terraform.props import as_json, flag, num
@@ -138,7 +139,7 @@ def _authorizer(ctx: Context, b: Block, mod: Module, api_key: str, auth: str) ->
     for api in ctx.nodes(mod, b.get(api_key), b, api_key):
         ctx.arch.graph.nodes[api].setdefault("_authorizers", set()).add(auth)
         for fn in ctx.nodes(mod, b.get("authorizer_uri"), b, "authorizer_uri"):
-            ctx.edge(api, fn, block=b, label="authorizer")
+            ctx.edge(api, fn, block=b, label=AUTHORIZER)
 
 
 def _rest_validator(ctx: Context, res: Resource, b: Block, mod: Module) -> None:

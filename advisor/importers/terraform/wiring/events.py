@@ -8,6 +8,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from advisor.importers.edge_labels import ENRICHMENT, FILTERED
 from advisor.importers.terraform.hcl import Block
 from advisor.importers.terraform.module import Module, Resource
 from advisor.importers.terraform.props import num
@@ -124,13 +125,13 @@ def _pipes_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module
             name,
             block=b,
             batch=batch,
-            label="filtered"
+            label=FILTERED
             if sp is not None and sp.first("filter_criteria") is not None
             else None,
         )
     enrichment = ctx.nodes(mod, b.get("enrichment"), b, "enrichment")
     for e in enrichment:
-        ctx.edge(name, e, block=b, label="enrichment", mode="sync")
+        ctx.edge(name, e, block=b, label=ENRICHMENT, mode="sync")
         ctx.set_props(name, enrichment=e)
     invocation = None
     tp = b.first("target_parameters")

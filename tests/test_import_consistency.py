@@ -247,3 +247,111 @@ resource "aws_sns_topic_subscription" "s" {
 }
 ''')
     assert edge(c, "T", "Q")["label"] == edge(t, "t", "q")["label"] == "filtered"
+
+
+# ---------------------------------------------------------------- API actions
+ACTIONS_CFN = '''
+  Rest:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: r}
+  Send:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Rest
+      ResourceId: !GetAtt Rest.RootResourceId
+      HttpMethod: POST
+      AuthorizationType: AWS_IAM
+      Integration:
+        Type: AWS
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:${AWS::Partition}:apigateway:${AWS::Region}:sqs:path/${AWS::AccountId}/${Queue.QueueName}
+        RequestTemplates: {application/json: "Action=SendMessage&MessageBody=$input.body"}
+  Put:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Rest
+      ResourceId: !GetAtt Rest.RootResourceId
+      HttpMethod: PUT
+      AuthorizationType: AWS_IAM
+      Integration:
+        Type: AWS
+        IntegrationHttpMethod: POST
+        Uri: arn:aws-cn:apigateway:cn-north-1:kinesis:action/PutRecord
+        RequestTemplates: {application/json: !Sub '{"StreamName": "${Stream}"}'}
+  Http:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: h, ProtocolType: HTTP}
+  Start:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Http
+      IntegrationType: AWS_PROXY
+      IntegrationSubtype: StepFunctions-StartExecution
+      PayloadFormatVersion: "1.0"
+      RequestParameters: {StateMachineArn: !Ref Machine}
+  Queue: {Type: AWS::SQS::Queue}
+  Stream:
+    Type: AWS::Kinesis::Stream
+    Properties: {ShardCount: 1}
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties: {RoleArn: arn:aws:iam::1:role/r, DefinitionString: '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}'}
+'''
+ACTIONS_TF = '''
+resource "aws_api_gateway_rest_api" "rest" {
+  name = "r"
+}
+resource "aws_api_gateway_integration" "send" {
+  rest_api_id             = aws_api_gateway_rest_api.rest.id
+  resource_id             = aws_api_gateway_rest_api.rest.root_resource_id
+  http_method             = "POST"
+  type                    = "AWS"
+  integration_http_method = "POST"
+  uri                     = "arn:aws:apigateway:us-east-1:sqs:path/123456789012/${aws_sqs_queue.queue.name}"
+  request_templates       = { "application/json" = "Action=SendMessage&MessageBody=$input.body" }
+}
+resource "aws_api_gateway_integration" "put" {
+  rest_api_id             = aws_api_gateway_rest_api.rest.id
+  resource_id             = aws_api_gateway_rest_api.rest.root_resource_id
+  http_method             = "PUT"
+  type                    = "AWS"
+  integration_http_method = "POST"
+  uri                     = "arn:aws-cn:apigateway:cn-north-1:kinesis:action/PutRecord"
+  request_templates       = { "application/json" = "{\\"StreamName\\": \\"${aws_kinesis_stream.stream.name}\\"}" }
+}
+resource "aws_apigatewayv2_api" "http" {
+  name          = "h"
+  protocol_type = "HTTP"
+}
+resource "aws_apigatewayv2_integration" "start" {
+  api_id              = aws_apigatewayv2_api.http.id
+  integration_type    = "AWS_PROXY"
+  integration_subtype = "StepFunctions-StartExecution"
+  request_parameters  = { StateMachineArn = aws_sfn_state_machine.machine.arn }
+}
+resource "aws_sqs_queue" "queue" {}
+resource "aws_kinesis_stream" "stream" {
+  name        = "s"
+  shard_count = 1
+}
+resource "aws_sfn_state_machine" "machine" {
+  name       = "m"
+  role_arn   = aws_iam_role.fn.arn
+  definition = jsonencode({ StartAt = "A", States = { A = { Type = "Pass", End = true } } })
+}
+'''
+
+
+def test_service_integration_actions_are_iam_actions_in_both(tmp_path: Path) -> None:
+    """A path-style SQS integration's mapping template, a Kinesis `action/` URI (in the
+    China partition) and an HTTP API subtype all name their action as IAM does."""
+    c, t = cfn(ACTIONS_CFN), tf(tmp_path, ACTIONS_TF)
+    for arch, n in ((c, ("Rest", "Queue", "Stream", "Http", "Machine")),
+                    (t, ("rest", "queue", "stream", "http", "machine"))):
+        rest, queue, stream, http, machine = n
+        assert edge(arch, rest, queue)["props"] == {
+            "integration": "service", "action": "sqs:SendMessage", "transform": True}
+        assert edge(arch, rest, stream)["props"] == {
+            "integration": "service", "action": "kinesis:PutRecord", "transform": True}
+        assert edge(arch, http, machine)["props"] == {
+            "integration": "service", "action": "states:StartExecution"}

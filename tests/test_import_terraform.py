@@ -71,7 +71,7 @@ def test_orders_modules_redrive_and_naming():
     assert arch.props(intake)["encryption"] == "sse-sqs"
     # HTTP API subtype straight to the queue, auth and throttling from route and stage
     e = edge(arch, "apigw_orders", intake)
-    assert e["props"]["action"] == "SQS-SendMessage"
+    assert e["props"]["action"] == "sqs:SendMessage"  # subtype SQS-SendMessage, as IAM names it
     api = arch.props("apigw_orders")
     assert api["type"] == "http" and api["auth"] == "jwt" and api["throttling"] is True
     # event source mapping and the worker's props

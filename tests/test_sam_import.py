@@ -108,7 +108,7 @@ def test_state_machine_api_event_is_a_service_integration() -> None:
           Properties: {Path: /, Method: post}
 """)
     props = _edge(arch, "ServerlessRestApi", "Flow")["props"]
-    assert props == {"integration": "service", "action": "StartExecution", "transform": True}
+    assert props == {"integration": "service", "action": "states:StartExecution", "transform": True}
 
 
 def test_an_event_on_a_user_definition_adds_no_integration_type() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from advisor.importers.apigw_actions import subtype_action, uri_action
 from advisor.importers.cloudformation import apigw_sam, openapi
 from advisor.importers.cloudformation.context import Ctx, data, kind_from_arn
 
@@ -86,9 +87,9 @@ def wire_integration(ctx: Ctx, api: str | None, owner: str, *, itype: Any, uri: 
     if isinstance(subtype, str) and subtype:
         service = subtype.split("-", 1)[0]
         kind = data()["http_api_subtypes"].get(service)
-        action = subtype.split("-", 1)[1] if "-" in subtype else subtype
         target = _pick(ctx, kind, [params, uri], credentials, owner, subtype)
-        ctx.edge(api, target, props={"integration": "service", "action": action}, anchor=owner)
+        ctx.edge(api, target, props={"integration": "service",
+                                     "action": subtype_action(subtype)}, anchor=owner)
         return
     text = ctx.text_of(uri) or ""
     if itype in ("MOCK", "") and not text:
@@ -106,15 +107,15 @@ def wire_integration(ctx: Ctx, api: str | None, owner: str, *, itype: Any, uri: 
     m = _SERVICE_URI.search(re.sub(r"\$\{AWS::[^}]*\}", "pseudo", text))
     if m and m.group(1) != "lambda":
         kind = data()["apigw_services"].get(m.group(1))
-        action = m.group(3).split("/")[-1] if m.group(2) == "action" else m.group(3)
-        action = re.sub(r"\$\{[^}]*\}|__cfnref\d+__", "", action).strip("/")
+        rest = re.sub(r"\$\{[^}]*\}|__cfnref\d+__", "", m.group(3)).strip("/")
+        action = uri_action(m.group(1), m.group(2), rest, templates)
         if kind is None:  # a service without a catalog kind (Batch, Comprehend, ...)
             target = ctx.implicit_node(m.group(1), "resource",
                                        {"type": f"AWS service {m.group(1)}"})
         else:
             target = _pick(ctx, kind, [uri, templates, params], credentials, owner, m.group(1))
         props: dict[str, Any] = {"integration": "service"}
-        if m.group(2) == "action" and action:
+        if action:
             props["action"] = action
         if templates:
             props["transform"] = True

@@ -106,7 +106,7 @@ def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: 
     managed = manages_definition(ctx, api_lid, api_type)
     machine = ctx.arch.kind(target) == "sfn"
     if managed:
-        props = {"integration": "service", "action": "StartExecution", "transform": True} \
+        props = {"integration": "service", "action": "states:StartExecution", "transform": True} \
             if machine else {"integration": "proxy"}
         ctx.edge(api, target, props=props, anchor=owner)
     elif not machine:  # SAM adds the function's invoke permission; the definition says how

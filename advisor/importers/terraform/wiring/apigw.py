@@ -9,6 +9,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from advisor.importers.apigw_actions import subtype_action, uri_action
 from advisor.importers.edge_labels import AUTHORIZER
 from advisor.importers.terraform.hcl import Block
 from advisor.importers.terraform.module import Module, Resource
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from advisor.importers.terraform.importer import Context
 
 
-_APIGW_URI_RE = re.compile(r"arn:aws:apigateway:[^:]*:([a-z0-9.-]+):(path|action)/([^\s\"]*)")
+_APIGW_URI_RE = re.compile(r"arn:[^:]*:apigateway:[^:]*:([a-z0-9.-]+):(path|action)/([^\s\"]*)")
 
 
 _AUTH_RANK = {"none": 0, "api_key": 1, "iam": 2, "lambda": 2, "cognito": 2, "jwt": 2}
@@ -57,17 +58,9 @@ def _integration_targets(
         return ctx.nodes(mod, uri, b, "uri"), {"integration": "service"}
     service, style, rest = m.group(1), m.group(2), m.group(3)
     kind = services().get(service)
-    action = rest.split("/")[0] if style == "action" else None
-    if style == "action" and "Action=" in rest:
-        action = rest.split("Action=")[1].split("&")[0]
-    if action is None and isinstance(templates, dict):
-        for tmpl in templates.values():
-            found = re.search(r"Action=([A-Za-z]+)", str(tmpl))
-            if found:
-                action = found.group(1)
     props = {
         "integration": "service",
-        "action": f"{service}:{action}" if action else None,
+        "action": uri_action(service, style, rest, _plain_strings(templates)),
         "transform": True if templates else None,
     }
     if kind is None:
@@ -237,7 +230,7 @@ def _v2_targets(
                 f"{subtype} target not named; "
                 f"taken as the only {spec['kind']} here ({targets[0]})",
             )
-    return targets, {"integration": "service", "action": subtype}
+    return targets, {"integration": "service", "action": subtype_action(subtype)}
 
 
 def _registry_routes(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
@@ -314,7 +307,8 @@ def _apigw_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module
                 subtype = integ.get("integrationSubtype")
                 if isinstance(subtype, str):
                     targets = ctx.nodes(mod, integ.get("requestParameters"), b, "body")
-                    props: dict[str, Any] = {"integration": "service", "action": subtype}
+                    props: dict[str, Any] = {"integration": "service",
+                                             "action": subtype_action(subtype)}
                 else:
                     targets, props = _integration_targets(
                         ctx, res, mod, itype, integ.get("uri"), integ.get("requestTemplates"), b

@@ -264,7 +264,8 @@ ACTIONS_CFN = '''
       Integration:
         Type: AWS
         IntegrationHttpMethod: POST
-        Uri: !Sub arn:${AWS::Partition}:apigateway:${AWS::Region}:sqs:path/${AWS::AccountId}/${Queue.QueueName}
+        Uri: !Sub "arn:${AWS::Partition}:apigateway:${AWS::Region}:sqs:path/\
+          ${AWS::AccountId}/${Queue.QueueName}"
         RequestTemplates: {application/json: "Action=SendMessage&MessageBody=$input.body"}
   Put:
     Type: AWS::ApiGateway::Method
@@ -295,7 +296,9 @@ ACTIONS_CFN = '''
     Properties: {ShardCount: 1}
   Machine:
     Type: AWS::StepFunctions::StateMachine
-    Properties: {RoleArn: arn:aws:iam::1:role/r, DefinitionString: '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}'}
+    Properties:
+      RoleArn: arn:aws:iam::1:role/r
+      DefinitionString: '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}'
 '''
 ACTIONS_TF = '''
 resource "aws_api_gateway_rest_api" "rest" {
@@ -317,7 +320,9 @@ resource "aws_api_gateway_integration" "put" {
   type                    = "AWS"
   integration_http_method = "POST"
   uri                     = "arn:aws-cn:apigateway:cn-north-1:kinesis:action/PutRecord"
-  request_templates       = { "application/json" = "{\\"StreamName\\": \\"${aws_kinesis_stream.stream.name}\\"}" }
+  request_templates = {
+    "application/json" = "{\\"StreamName\\": \\"${aws_kinesis_stream.stream.name}\\"}"
+  }
 }
 resource "aws_apigatewayv2_api" "http" {
   name          = "h"
@@ -355,3 +360,228 @@ def test_service_integration_actions_are_iam_actions_in_both(tmp_path: Path) -> 
             "integration": "service", "action": "kinesis:PutRecord", "transform": True}
         assert edge(arch, http, machine)["props"] == {
             "integration": "service", "action": "states:StartExecution"}
+
+
+# ---------------------------------------------------------------- EventBridge
+def test_s3_notifications_reach_the_default_bus_and_its_rules_in_both(tmp_path: Path) -> None:
+    """A bucket with EventBridge notifications sends to the default bus, which feeds every
+    rule on it with a pattern; a rule on a custom bus is not fed. The pattern reads the
+    same whether written as YAML or as jsonencode()."""
+    c = cfn('''
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      NotificationConfiguration: {EventBridgeConfiguration: {EventBridgeEnabled: true}}
+  OnCreate:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: {source: [aws.s3], detail-type: [Object Created]}
+      Targets: [{Id: t, Arn: !GetAtt Q.Arn}]
+  Other:
+    Type: AWS::Events::Rule
+    Properties:
+      EventBusName: !Ref Bus
+      EventPattern: {source: [shop]}
+  Bus: {Type: AWS::Events::EventBus, Properties: {Name: b}}
+  Q: {Type: AWS::SQS::Queue}
+''')
+    t = tf(tmp_path, '''
+resource "aws_s3_bucket" "bucket" {}
+resource "aws_s3_bucket_notification" "n" {
+  bucket      = aws_s3_bucket.bucket.id
+  eventbridge = true
+}
+resource "aws_cloudwatch_event_rule" "on_create" {
+  event_pattern = jsonencode({ "detail-type" = ["Object Created"], source = ["aws.s3"] })
+}
+resource "aws_cloudwatch_event_target" "t" {
+  rule = aws_cloudwatch_event_rule.on_create.name
+  arn  = aws_sqs_queue.q.arn
+}
+resource "aws_cloudwatch_event_rule" "other" {
+  event_bus_name = aws_cloudwatch_event_bus.bus.name
+  event_pattern  = "{\\"source\\": [\\"shop\\"]}"
+}
+resource "aws_cloudwatch_event_bus" "bus" {
+  name = "b"
+}
+resource "aws_sqs_queue" "q" {}
+''')
+    for arch, (bucket, bus, rule, other, q) in (
+            (c, ("Bucket", "DefaultEventBus", "OnCreate", "Other", "Q")),
+            (t, ("bucket", "default_bus", "on_create", "other", "q"))):
+        edge(arch, bucket, bus)
+        edge(arch, bus, rule)
+        edge(arch, rule, q)
+        assert not arch.graph.has_edge(bucket, rule) and not arch.graph.has_edge(bus, other)
+        assert arch.props(rule)["pattern"] == '{"detail-type":["Object Created"],"source":["aws.s3"]}'
+        assert arch.props(other)["pattern"] == '{"source":["shop"]}'
+
+
+def test_rule_target_input_and_pipe_settings_read_alike(tmp_path: Path) -> None:
+    c = cfn('''
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 hour)
+      Targets: [{Id: t, Arn: !GetAtt Fn.Arn, Input: '{"job": "sweep"}'}]
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: arn:aws:iam::1:role/r, Code: {ZipFile: x}}
+  Pipe:
+    Type: AWS::Pipes::Pipe
+    Properties:
+      RoleArn: arn:aws:iam::1:role/r
+      Source: !GetAtt Stream.Arn
+      SourceParameters:
+        KinesisStreamParameters:
+          StartingPosition: LATEST
+          BatchSize: 50
+          MaximumBatchingWindowInSeconds: 5
+          MaximumRetryAttempts: 2
+          OnPartialBatchItemFailure: AUTOMATIC_BISECT
+          DeadLetterConfig: {Arn: !GetAtt Dlq.Arn}
+      Target: !GetAtt Fn.Arn
+      TargetParameters:
+        LambdaFunctionParameters: {InvocationType: FIRE_AND_FORGET}
+        InputTemplate: '{"id": <$.data.id>}'
+  Stream:
+    Type: AWS::Kinesis::Stream
+    Properties: {ShardCount: 1}
+  Dlq: {Type: AWS::SQS::Queue}
+''')
+    t = tf(tmp_path, '''
+resource "aws_cloudwatch_event_rule" "rule" {
+  schedule_expression = "rate(1 hour)"
+}
+resource "aws_cloudwatch_event_target" "t" {
+  rule  = aws_cloudwatch_event_rule.rule.name
+  arn   = aws_lambda_function.fn.arn
+  input = jsonencode({ job = "sweep" })
+}
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  role          = aws_iam_role.fn.arn
+  runtime       = "python3.12"
+  handler       = "a.b"
+  filename      = "x.zip"
+}
+resource "aws_pipes_pipe" "pipe" {
+  role_arn = aws_iam_role.fn.arn
+  source   = aws_kinesis_stream.stream.arn
+  target   = aws_lambda_function.fn.arn
+  source_parameters {
+    kinesis_stream_parameters {
+      starting_position                  = "LATEST"
+      batch_size                         = 50
+      maximum_batching_window_in_seconds = 5
+      maximum_retry_attempts             = 2
+      on_partial_batch_item_failure      = "AUTOMATIC_BISECT"
+      dead_letter_config {
+        arn = aws_sqs_queue.dlq.arn
+      }
+    }
+  }
+  target_parameters {
+    input_template = "{\\"id\\": <$.data.id>}"
+    lambda_function_parameters {
+      invocation_type = "FIRE_AND_FORGET"
+    }
+  }
+}
+resource "aws_kinesis_stream" "stream" {
+  name        = "s"
+  shard_count = 1
+}
+resource "aws_sqs_queue" "dlq" {}
+''')
+    for arch, (rule, fn, pipe, stream, dlq) in ((c, ("Rule", "Fn", "Pipe", "Stream", "Dlq")),
+                                                (t, ("rule", "fn", "pipe", "stream", "dlq"))):
+        assert edge(arch, rule, fn)["props"] == {"transform": True}
+        assert edge(arch, stream, pipe)["props"] == {
+            "batch": 50, "window": 5000, "retries": 2, "bisect": True, "on_failure": dlq}
+        assert edge(arch, pipe, fn)["props"] == {"transform": True, "invocation": "async"}
+
+
+# ---------------------------------------------------------------- IAM
+IAM_CFN = '''
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: !GetAtt WorkerRole.Arn, Code: {ZipFile: x}}
+  WorkerRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {}
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: [sqs:SendMessage, dynamodb:GetItem]
+                Resource: [!GetAtt Out.Arn, !GetAtt Table.Arn]
+              - Effect: Allow
+                Action: [states:SendTaskSuccess, states:SendTaskFailure]
+                Resource: !Ref Flow
+              - Effect: Allow
+                Action: dynamodb:Query
+                Resource: "*"
+  Out: {Type: AWS::SQS::Queue}
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{AttributeName: k, AttributeType: S}]
+      KeySchema: [{AttributeName: k, KeyType: HASH}]
+  Flow:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: arn:aws:iam::1:role/r
+      DefinitionString: '{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}'
+'''
+IAM_TF = '''
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  role          = aws_iam_role.fn.arn
+  runtime       = "python3.12"
+  handler       = "a.b"
+  filename      = "x.zip"
+}
+resource "aws_iam_role_policy" "p" {
+  role = aws_iam_role.fn.id
+  policy = jsonencode({
+    Statement = [
+      { Effect = "Allow", Action = ["sqs:SendMessage", "dynamodb:GetItem"],
+        Resource = [aws_sqs_queue.out.arn, aws_dynamodb_table.table.arn] },
+      { Effect = "Allow", Action = ["states:SendTaskSuccess", "states:SendTaskFailure"],
+        Resource = aws_sfn_state_machine.flow.arn },
+      { Effect = "Allow", Action = "dynamodb:Query", Resource = "*" },
+    ]
+  })
+}
+resource "aws_sqs_queue" "out" {}
+resource "aws_dynamodb_table" "table" {
+  name     = "t"
+  hash_key = "k"
+  attribute {
+    name = "k"
+    type = "S"
+  }
+}
+resource "aws_sfn_state_machine" "flow" {
+  name       = "f"
+  role_arn   = aws_iam_role.fn.arn
+  definition = jsonencode({ StartAt = "A", States = { A = { Type = "Pass", End = true } } })
+}
+'''
+
+
+def test_a_roles_write_actions_draw_edges_to_their_own_kind_in_both(tmp_path: Path) -> None:
+    """SendMessage writes to the queue, not to the table named in the same statement (a
+    read there); answering a task token writes back to the workflow; a read on `*` is a
+    wildcard (the resource could have been named)."""
+    c, t = cfn(IAM_CFN), tf(tmp_path, IAM_TF)
+    for arch, (fn, out, table, flow) in ((c, ("Worker", "Out", "Table", "Flow")),
+                                         (t, ("worker", "out", "table", "flow"))):
+        edge(arch, fn, out)
+        edge(arch, fn, flow)
+        assert not arch.graph.has_edge(fn, table)
+        assert arch.props(fn)["iam_wildcard"] is True

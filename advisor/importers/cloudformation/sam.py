@@ -307,7 +307,7 @@ def policy_items(ctx: Ctx, lid: str) -> list[Any]:
 def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
     """SAM policy templates -> edges to what they let the function write; returns the
     inline IAM statements (for wildcard checks and action-based edges)."""
-    from advisor.importers.cloudformation.iam import managed_policy_is_wide
+    from advisor.importers.iam_policies import managed_policy_is_wide
 
     node = ctx.names.get(lid)
     table = data()["sam_policies"]

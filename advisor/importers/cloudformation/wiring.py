@@ -395,6 +395,10 @@ def _ref_in_input(ctx: Ctx, value: Any) -> str | None:
     return nodes[0] if nodes else None
 
 
+# a pipe target's InvocationType (https://docs.aws.amazon.com/eventbridge/latest/pipes-reference/API_PipeTargetLambdaFunctionParameters.html)
+PIPE_INVOCATIONS = {"FIRE_AND_FORGET": "async", "REQUEST_RESPONSE": "sync"}
+
+
 def wire_pipes(ctx: Ctx) -> None:
     for lid in ctx.of_type("AWS::Pipes::Pipe"):
         pipe = ctx.names.get(lid)
@@ -409,6 +413,8 @@ def wire_pipes(ctx: Ctx) -> None:
         for value in sp.values():
             if isinstance(value, dict):
                 props.update(_stream_props(ctx, value))
+                if str(ctx.scalar(value.get("OnPartialBatchItemFailure"))) == "AUTOMATIC_BISECT":
+                    props["bisect"] = True
                 dlc = value.get("DeadLetterConfig")
                 if isinstance(dlc, dict):
                     dlq = ctx.node_ref(dlc.get("Arn"))
@@ -422,6 +428,10 @@ def wire_pipes(ctx: Ctx) -> None:
         tprops: dict[str, Any] = {}
         if tp.get("InputTemplate") is not None:
             tprops["transform"] = True
+        for params in tp.values():  # Lambda and Step Functions targets say how they are called
+            inv = ctx.scalar(params.get("InvocationType")) if isinstance(params, dict) else None
+            if inv in PIPE_INVOCATIONS:
+                tprops["invocation"] = PIPE_INVOCATIONS[inv]
         ctx.edge(pipe, target, props=tprops, anchor=lid)
 
 

@@ -49,6 +49,7 @@ def finish(ctx: Context) -> None:
         reader = _IMPLIED.get(kind)
         if reader is not None:
             reader(ctx, name, res, res.block, res.module)
+    events.connect_default_bus(ctx)
     iam.read_roles(ctx)
     functions.log_retention(ctx)
     apigw.finish_apis(ctx)

@@ -585,3 +585,128 @@ def test_a_roles_write_actions_draw_edges_to_their_own_kind_in_both(tmp_path: Pa
         edge(arch, fn, flow)
         assert not arch.graph.has_edge(fn, table)
         assert arch.props(fn)["iam_wildcard"] is True
+
+
+# ---------------------------------------------------------------- API auth
+AUTH_CFN = '''
+  Rest:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: r}
+  Post:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Rest
+      ResourceId: !GetAtt Rest.RootResourceId
+      HttpMethod: POST
+      AuthorizationType: AWS_IAM
+      Integration: {Type: MOCK}
+  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Rest
+      ResourceId: !GetAtt Rest.RootResourceId
+      HttpMethod: GET
+      AuthorizationType: NONE
+      ApiKeyRequired: true
+      Integration: {Type: MOCK}
+  Preflight:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Rest
+      ResourceId: !GetAtt Rest.RootResourceId
+      HttpMethod: OPTIONS
+      AuthorizationType: NONE
+      Integration: {Type: MOCK}
+  Ws:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: w, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
+  Connect:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Ws, RouteKey: $connect, AuthorizationType: AWS_IAM}
+  Send:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Ws, RouteKey: send, AuthorizationType: NONE}
+  Body:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body:
+        openapi: 3.0.1
+        paths:
+          /a:
+            get:
+              security: [{pool: []}, {key: []}]
+        components:
+          securitySchemes:
+            pool:
+              type: apiKey
+              name: Authorization
+              in: header
+              x-amazon-apigateway-authtype: cognito_user_pools
+              x-amazon-apigateway-authorizer: {type: cognito_user_pools, providerARNs: [arn]}
+            key: {type: apiKey, name: x-api-key, in: header}
+'''
+AUTH_TF = '''
+resource "aws_api_gateway_rest_api" "rest" {
+  name = "r"
+}
+resource "aws_api_gateway_method" "post" {
+  rest_api_id   = aws_api_gateway_rest_api.rest.id
+  resource_id   = aws_api_gateway_rest_api.rest.root_resource_id
+  http_method   = "POST"
+  authorization = "AWS_IAM"
+}
+resource "aws_api_gateway_method" "get" {
+  rest_api_id      = aws_api_gateway_rest_api.rest.id
+  resource_id      = aws_api_gateway_rest_api.rest.root_resource_id
+  http_method      = "GET"
+  authorization    = "NONE"
+  api_key_required = true
+}
+resource "aws_api_gateway_method" "preflight" {
+  rest_api_id   = aws_api_gateway_rest_api.rest.id
+  resource_id   = aws_api_gateway_rest_api.rest.root_resource_id
+  http_method   = "OPTIONS"
+  authorization = "NONE"
+}
+resource "aws_apigatewayv2_api" "ws" {
+  name                       = "w"
+  protocol_type              = "WEBSOCKET"
+  route_selection_expression = "$request.body.action"
+}
+resource "aws_apigatewayv2_route" "connect" {
+  api_id             = aws_apigatewayv2_api.ws.id
+  route_key          = "$connect"
+  authorization_type = "AWS_IAM"
+}
+resource "aws_apigatewayv2_route" "send" {
+  api_id             = aws_apigatewayv2_api.ws.id
+  route_key          = "send"
+  authorization_type = "NONE"
+}
+resource "aws_api_gateway_rest_api" "body" {
+  name = "b"
+  body = jsonencode({
+    openapi = "3.0.1"
+    paths   = { "/a" = { get = { security = [{ pool = [] }, { key = [] }] } } }
+    components = { securitySchemes = {
+      pool = {
+        type = "apiKey", name = "Authorization", in = "header"
+        "x-amazon-apigateway-authtype"  = "cognito_user_pools"
+        "x-amazon-apigateway-authorizer" = { type = "cognito_user_pools", providerARNs = ["arn"] }
+      }
+      key = { type = "apiKey", name = "x-api-key", in = "header" }
+    } }
+  })
+}
+'''
+
+
+def test_an_apis_auth_is_its_weakest_routes_in_both(tmp_path: Path) -> None:
+    """An IAM method beside a key-only one: the API is only as guarded as the key
+    (preflight `OPTIONS` aside); a WebSocket API is authorized at `$connect` only; an
+    OpenAPI operation listing an authorizer and an API key requires both."""
+    c, t = cfn(AUTH_CFN), tf(tmp_path, AUTH_TF)
+    for arch, (rest, ws, body) in ((c, ("Rest", "Ws", "Body")), (t, ("rest", "ws", "body"))):
+        assert arch.props(rest)["auth"] == "api_key"
+        assert arch.props(ws)["auth"] == "iam"
+        assert arch.props(body)["auth"] == "cognito"

@@ -116,6 +116,7 @@ class Ctx:
         self.implicit_apis: set[str] = set()  # API ids SAM generates, added to `resources`
         self.route_defaults: dict[str, Any] = {}  # SAM API node -> apigw_sam.RouteDefaults
         self.api_keys_required: set[str] = set()  # APIs with a route that requires a key
+        self.route_auths: dict[str, dict[Any, str]] = {}  # API node -> route -> its auth
         # state machine node -> the nodes its (readable) definition names anywhere
         self.definition_refs: dict[str, set[str]] = {}
         self._noted: set[tuple[int, str]] = set()

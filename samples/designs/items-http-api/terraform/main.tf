@@ -1,6 +1,6 @@
 # Items service: an HTTP API authenticates callers with Cognito-issued JWTs and proxies
 # every route to one function, which stores items in DynamoDB and announces changes on a
-# custom event bus.
+# custom event bus. GET /health is left open, which makes the API's auth `none`.
 
 terraform {
   required_version = ">= 1.5"
@@ -75,6 +75,13 @@ resource "aws_apigatewayv2_route" "put_item" {
   route_key          = "POST /items"
   authorization_type = "JWT"
   authorizer_id      = aws_apigatewayv2_authorizer.cognito_jwt.id
+  target             = "integrations/${aws_apigatewayv2_integration.items.id}"
+}
+
+resource "aws_apigatewayv2_route" "health" {
+  api_id             = aws_apigatewayv2_api.items_api.id
+  route_key          = "GET /health"
+  authorization_type = "NONE"
   target             = "integrations/${aws_apigatewayv2_integration.items.id}"
 }
 

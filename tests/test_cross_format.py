@@ -50,6 +50,8 @@ from typing import Any
 
 import pytest
 
+from advisor.importers import edge_labels
+
 ROOT = Path(__file__).resolve().parents[1]
 DESIGNS = ROOT / "samples" / "designs"
 FORMATS = ("dsl", "sam", "cloudformation", "terraform")
@@ -61,8 +63,7 @@ NOT_COMPARED_NODE_PROPS = frozenset({
 })
 NODE_VALUED_PROPS = frozenset({"dlq", "on_failure", "on_success", "enrichment"})
 # labels with a meaning downstream (failure paths, authorizer calls, enrichment, filters)
-MEANINGFUL_LABELS = frozenset({"on failure", "on success", "authorizer", "enrichment",
-                               "filtered"})
+MEANINGFUL_LABELS = edge_labels.MEANINGFUL
 _TF_ADDRESS = re.compile(r"^(?:module\.[^.]+(?:\[[^\]]*\])?\.)*(?:data\.)?[a-z0-9_]+\.([A-Za-z0-9_-]+)"
                          r"(?:\[\"?([^\]\"]*)\"?\])?$")
 
@@ -133,7 +134,7 @@ def canonical(arch: Any) -> Graph:
     return Graph(nodes, edges, clashes)
 
 
-def load(fmt: str, path: Path) -> Graph:
+def load(path: Path) -> Graph:
     from advisor.importers import load_any
 
     return canonical(load_any(str(path)))
@@ -174,7 +175,7 @@ def differences(reference: Graph, other: Graph, ref_label: str, label: str) -> l
 
 def compare_design(folder: Path) -> list[str]:
     files = design_files(folder)
-    graphs = {fmt: load(fmt, files[fmt]) for fmt in FORMATS}
+    graphs = {fmt: load(files[fmt]) for fmt in FORMATS}
     out = [f"dsl: {c}" for c in graphs["dsl"].clashes]
     for fmt in FORMATS[1:]:
         out.extend(differences(graphs["dsl"], graphs[fmt], "dsl", fmt))
@@ -193,7 +194,7 @@ def test_designs_cover_the_issue() -> None:
         files = design_files(folder)
         assert all(p.exists() for p in files.values()), folder
         assert (files["terraform"] / "main.tf").is_file(), folder
-        kinds |= {n["kind"] for n in load("dsl", files["dsl"]).nodes.values()}
+        kinds |= {n["kind"] for n in load(files["dsl"]).nodes.values()}
     assert {"apigw", "sqs", "sns", "eventbridge", "kinesis", "sfn"} <= kinds
 
 
@@ -204,10 +205,61 @@ def test_four_formats_give_one_graph(folder: Path) -> None:
 
 @pytest.mark.parametrize("folder", DESIGN_DIRS, ids=[p.name for p in DESIGN_DIRS])
 def test_design_is_not_trivial(folder: Path) -> None:
-    """A comparison of empty graphs would pass: each design has edges with props."""
-    graph = load("dsl", design_files(folder)["dsl"])
-    assert len(graph.nodes) >= 5
-    assert sum(1 for e in graph.edges.values() if e["props"]) >= 2
+    """A comparison of empty graphs would pass: each design has nodes with props and
+    edges, some of them with props."""
+    graph = load(design_files(folder)["dsl"])
+    assert len(graph.nodes) >= 5 and len(graph.edges) >= 4
+    assert sum(1 for n in graph.nodes.values() if n["props"]) >= 4
+    assert any(e["props"] for e in graph.edges.values())
+
+
+def _sam_templates() -> list[Path]:
+    return [design_files(d)["sam"] for d in DESIGN_DIRS]
+
+
+def _cfn_templates() -> list[Path]:
+    return [design_files(d)[fmt] for d in DESIGN_DIRS for fmt in ("sam", "cloudformation")]
+
+
+@pytest.mark.parametrize("template", _cfn_templates(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_cloudformation_and_sam_samples_pass_cfn_lint(template: Path) -> None:
+    """The samples are templates CloudFormation would take: cfn-lint (in the dev extra)
+    reports no error on them."""
+    api = pytest.importorskip("cfnlint.api", reason="cfn-lint is in the dev extra")
+    errors = [f"{m.rule.id} {m.message} ({m.linenumber}:{m.columnnumber})"
+              for m in api.lint_file(template) if m.rule.id.startswith("E")]
+    assert errors == []
+
+
+@pytest.mark.parametrize("template", _sam_templates(), ids=lambda p: p.parent.name)
+def test_sam_sample_agrees_with_sams_own_expansion(template: Path, tmp_path: Path) -> None:
+    """SAM's translator (`aws-sam-translator`, dev extra) is the oracle for what the SAM
+    sample deploys. A state machine's local `DefinitionUri` is inlined first, which is
+    what `sam package` makes of it (the translator itself accepts only S3 URIs)."""
+    pytest.importorskip("samtranslator", reason="aws-sam-translator is in the dev extra")
+    import json
+
+    from samtranslator.yaml_helper import yaml_parse
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import sam_equivalence
+    finally:
+        sys.path.pop(0)
+    data = yaml_parse(template.read_text("utf-8"))
+    for res in data["Resources"].values():
+        props = res.get("Properties") or {}
+        uri = props.get("DefinitionUri")
+        if res["Type"] == "AWS::Serverless::StateMachine" and isinstance(uri, str) \
+                and not uri.startswith("s3://"):
+            props["Definition"] = json.loads((template.parent / props.pop("DefinitionUri"))
+                                             .read_text("utf-8"))
+    packaged, expanded = tmp_path / "packaged.json", tmp_path / "expanded.json"
+    packaged.write_text(json.dumps(data), "utf-8")
+    assert sam_equivalence.expand_with_sam(packaged, expanded) is None  # SAM accepts it
+    result = sam_equivalence.compare_files(template.parent.name, template, expanded)
+    assert result is not None
+    assert [f"{d.category}: {d.detail}" for d in result.differences] == []
 
 
 if __name__ == "__main__":  # print the differences of the designs named (or all)

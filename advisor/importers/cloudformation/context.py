@@ -1,7 +1,7 @@
 """Shared state of one CloudFormation/SAM import: the template, reference resolution,
 node names, edges and the notes the import produces.
 
-The wiring modules (cfn_sam, cfn_wiring, cfn_apigw, cfn_sfn) all work through a `Ctx`, so
+The wiring modules (`sam`, `wiring/`, `apigw`, `sfn`, ...) all work through a `Ctx`, so
 the rules of the import live in one place: a reference either resolves to a resource the
 template declares or is reported (never guessed), every resource either becomes a node or
 is counted as consumed wiring, and implicit nodes (SAM's generated API, an event source

@@ -173,7 +173,7 @@ def _rule_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any]
                               if p.get("Pattern") is not None or p.get("Schedule") is not None
                               else {})
     rule = ctx.implicit_node(f"{lid}{ev_name}", "eventbridge", props, loc=ctx.loc_of(lid))
-    from advisor.importers.cloudformation.wiring import attach_rule
+    from advisor.importers.cloudformation.wiring.events import attach_rule
 
     attach_rule(ctx, rule, p.get("EventBusName"), p.get("Pattern") is not None, lid)
     edge_props = event_target_policies(ctx, lid, ev_name, p)
@@ -265,7 +265,7 @@ def subscription_redrive(ctx: Ctx, props: dict[str, Any]) -> dict[str, Any]:
 
 def _s3_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
               spec: dict[str, Any]) -> None:
-    from advisor.importers.cloudformation.wiring import bucket_edge
+    from advisor.importers.cloudformation.wiring.s3 import bucket_edge
 
     bucket = _event_source(ctx, lid, ev_name, p, spec, "s3")
     events = p.get("Events")
@@ -357,6 +357,6 @@ def sam_function_extras(ctx: Ctx, lid: str) -> None:
             ctx.edge(node, target, mode="async", label=ON_FAILURE, anchor=lid)
     eic = p.get("EventInvokeConfig")
     if isinstance(eic, dict):
-        from advisor.importers.cloudformation.wiring import apply_invoke_config
+        from advisor.importers.cloudformation.wiring.functions import apply_invoke_config
 
         apply_invoke_config(ctx, node, eic, lid, sam_function=lid)

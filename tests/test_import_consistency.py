@@ -710,3 +710,122 @@ def test_an_apis_auth_is_its_weakest_routes_in_both(tmp_path: Path) -> None:
         assert arch.props(rest)["auth"] == "api_key"
         assert arch.props(ws)["auth"] == "iam"
         assert arch.props(body)["auth"] == "cognito"
+
+
+# ---------------------------------------------------------------- log subscriptions
+def test_a_log_subscription_is_an_async_filtered_delivery_in_both(tmp_path: Path) -> None:
+    """A subscription filter on a function's own log group: the group stays a node (it
+    is the source of a delivery), the function keeps its log retention, and CloudWatch
+    Logs invokes the destination function asynchronously."""
+    c = cfn('''
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: arn:aws:iam::1:role/r, Code: {ZipFile: x}}
+  FnLogs:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: !Sub "/aws/lambda/${Fn}", RetentionInDays: 14}
+  Errors:
+    Type: AWS::Logs::SubscriptionFilter
+    Properties: {LogGroupName: !Ref FnLogs, FilterPattern: ERROR, DestinationArn: !GetAtt Alarm.Arn}
+  Alarm:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: arn:aws:iam::1:role/r, Code: {ZipFile: x}}
+''')
+    t = tf(tmp_path, '''
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  role          = aws_iam_role.fn.arn
+  runtime       = "python3.12"
+  handler       = "a.b"
+  filename      = "x.zip"
+}
+resource "aws_cloudwatch_log_group" "fn_logs" {
+  name              = "/aws/lambda/${aws_lambda_function.fn.function_name}"
+  retention_in_days = 14
+}
+resource "aws_cloudwatch_log_subscription_filter" "errors" {
+  name            = "errors"
+  log_group_name  = aws_cloudwatch_log_group.fn_logs.name
+  filter_pattern  = "ERROR"
+  destination_arn = aws_lambda_function.alarm.arn
+}
+resource "aws_lambda_function" "alarm" {
+  function_name = "alarm"
+  role          = aws_iam_role.fn.arn
+  runtime       = "python3.12"
+  handler       = "a.b"
+  filename      = "x.zip"
+}
+''')
+    for arch, (fn, logs, alarm) in ((c, ("Fn", "FnLogs", "Alarm")), (t, ("fn", "fn_logs", "alarm"))):
+        e = edge(arch, logs, alarm)
+        assert (e["mode"], e["label"]) == ("async", "filtered")
+        assert arch.props(logs)["retention"] == 14 and arch.props(fn)["log_retention"] == 14
+
+
+# ---------------------------------------------------------------- function and stream settings
+def test_provisioned_concurrency_and_firehose_keys_read_alike(tmp_path: Path) -> None:
+    """Provisioned concurrency set on an alias belongs to its function; a delivery stream
+    encrypted with an AWS-owned key is `default`, with the customer's key `sse-kms`."""
+    c = cfn('''
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: arn:aws:iam::1:role/r, Code: {ZipFile: x}}
+  Live:
+    Type: AWS::Lambda::Alias
+    Properties:
+      FunctionName: !Ref Fn
+      FunctionVersion: "1"
+      Name: live
+      ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: 5}
+  Owned:
+    Type: AWS::KinesisFirehose::DeliveryStream
+    Properties:
+      DeliveryStreamEncryptionConfigurationInput: {KeyType: AWS_OWNED_CMK}
+  Mine:
+    Type: AWS::KinesisFirehose::DeliveryStream
+    Properties:
+      DeliveryStreamEncryptionConfigurationInput:
+        KeyType: CUSTOMER_MANAGED_CMK
+        KeyARN: arn:aws:kms:us-east-1:1:key/k
+''')
+    t = tf(tmp_path, '''
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  role          = aws_iam_role.fn.arn
+  runtime       = "python3.12"
+  handler       = "a.b"
+  filename      = "x.zip"
+}
+resource "aws_lambda_alias" "live" {
+  function_name    = aws_lambda_function.fn.function_name
+  function_version = "1"
+  name             = "live"
+}
+resource "aws_lambda_provisioned_concurrency_config" "live" {
+  function_name                     = aws_lambda_alias.live.function_name
+  qualifier                         = aws_lambda_alias.live.name
+  provisioned_concurrent_executions = 5
+}
+resource "aws_kinesis_firehose_delivery_stream" "owned" {
+  name        = "o"
+  destination = "extended_s3"
+  server_side_encryption {
+    enabled  = true
+    key_type = "AWS_OWNED_CMK"
+  }
+}
+resource "aws_kinesis_firehose_delivery_stream" "mine" {
+  name        = "m"
+  destination = "extended_s3"
+  server_side_encryption {
+    enabled  = true
+    key_type = "CUSTOMER_MANAGED_CMK"
+    key_arn  = "arn:aws:kms:us-east-1:1:key/k"
+  }
+}
+''')
+    for arch, (fn, owned, mine) in ((c, ("Fn", "Owned", "Mine")), (t, ("fn", "owned", "mine"))):
+        assert arch.props(fn)["provisioned_concurrency"] == 5
+        assert arch.props(owned)["encryption"] == "default"
+        assert arch.props(mine)["encryption"] == "sse-kms"

@@ -138,8 +138,9 @@ def kinesis_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any]:
 def firehose_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     enc = p.get("DeliveryStreamEncryptionConfigurationInput")
-    if isinstance(enc, dict):
-        out["encryption"] = "sse-kms"
+    if isinstance(enc, dict):  # an AWS-owned key unless the key is the customer's
+        customer = str(ctx.scalar(enc.get("KeyType")) or "").upper() == "CUSTOMER_MANAGED_CMK"
+        out["encryption"] = "sse-kms" if customer else "default"
     for key in ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration"):
         dest = p.get(key)
         hints = dest.get("BufferingHints") if isinstance(dest, dict) else None

@@ -446,10 +446,15 @@ def _function_log_groups(ws: Workspace) -> dict[str, Resource]:
     `/aws/lambda/<function>` naming a declared function (by reference or by its literal
     `function_name`), or a function's `logging_config.log_group` names it. Such a log
     group is part of its function (its `log_retention`), not a node, as CloudFormation's
-    importer reads `/aws/lambda/${Fn}` log groups; every other log group is a node."""
+    importer reads `/aws/lambda/${Fn}` log groups; every other log group, and one a
+    subscription filter reads, is a node."""
     functions = [r for r in ws.resources() if r.type == "aws_lambda_function" and not r.data]
     by_name = {str(f.block.get("function_name")): f for f in functions
                if isinstance(f.block.get("function_name"), str)}
+    subscribed = {t.address for r in ws.resources()
+                  if r.type == "aws_cloudwatch_log_subscription_filter"
+                  for ref in iter_refs(r.block.get("log_group_name"))
+                  for t, _attr in resolve_ref(ws, home_of(ref, r.module), ref.path)}
     out: dict[str, Resource] = {}
     for fn in functions:
         cfg = fn.block.first("logging_config")
@@ -458,7 +463,8 @@ def _function_log_groups(ws: Workspace) -> dict[str, Resource]:
                 if target.type == "aws_cloudwatch_log_group":
                     out[target.address] = fn
     for group in ws.resources():
-        if group.type != "aws_cloudwatch_log_group" or group.data or group.address in out:
+        if group.type != "aws_cloudwatch_log_group" or group.data or group.address in out \
+                or group.address in subscribed:  # a source of a subscription: a node
             continue
         name = group.block.get("name")
         if "/aws/lambda/" not in str(name):

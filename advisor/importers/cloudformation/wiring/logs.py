@@ -15,7 +15,7 @@ def wire_log_groups(ctx: Ctx) -> None:
     with its `retention`, as in the Terraform importer, so a log group kept forever is
     seen whatever the format."""
     owned: set[str] = set()
-    for lid in list(ctx.deferred):
+    for lid in ctx.of_type("AWS::Logs::LogGroup"):  # a node already if a subscription reads it
         p = ctx.props_of(lid)
         days = ctx.number(p.get("RetentionInDays"))
         for fn in ctx.node_refs(p.get("LogGroupName")):

@@ -97,6 +97,16 @@ def _invoke_config(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
                      label=ON_FAILURE if which == "on_failure" else ON_SUCCESS)
 
 
+def _provisioned_concurrency(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    """`aws_lambda_provisioned_concurrency_config` on an alias or version of a function."""
+    count = num(b.get("provisioned_concurrent_executions"))
+    for fn in ctx.nodes(mod, b.get("function_name"), b, "function_name"):
+        if count is not None and ctx.arch.kind(fn) == "lambda":
+            ctx.set_props(fn, provisioned_concurrency=int(count))
+            ctx.arch.graph.nodes[fn].setdefault("prop_locs", {})["provisioned_concurrency"] = \
+                ctx.loc(b)
+
+
 def _function_url(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
     auth = b.get("authorization_type")
     for fn in ctx.nodes(mod, b.get("function_name"), b, "function_name"):
@@ -210,6 +220,7 @@ WIRING = {
     "aws_lambda_permission": _permission,
     "aws_lambda_function_event_invoke_config": _invoke_config,
     "aws_lambda_function_url": _function_url,
+    "aws_lambda_provisioned_concurrency_config": _provisioned_concurrency,
 }
 IMPLIED = {
     "lambda": _lambda_implied,

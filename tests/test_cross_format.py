@@ -13,9 +13,9 @@ lower-cased with everything but letters and digits removed. The DSL and Terrafor
 snake_case (`order_queue`, the Terraform resource name, not its address), CloudFormation
 and SAM the PascalCase logical id (`OrderQueue`); all three give `orderqueue`. A
 resource that SAM generates keeps the name SAM gives it and the other formats use that
-name (a state machine `Fulfilment` with an `EventBridgeRule` event `OrderPlaced` creates
-the rule `FulfilmentOrderPlaced`, `fulfilment_order_placed` in Terraform). The entry
-node is `clients` everywhere. Two nodes of one format with the same key fail the test.
+name (the state machine `RecordOrder` with an `EventBridgeRule` event `Placed` creates the
+rule `RecordOrderPlaced`, `record_order_placed` in Terraform and the DSL). The entry node
+is `clients` everywhere. Two nodes of one format with the same key fail the test.
 
 **What is compared**, on every node and edge:
 - the nodes (by key) and their kind;
@@ -38,6 +38,10 @@ What a format cannot say is not compared, and which one is stated here:
 - `description` is free text.
 - `code`, `glue`, `glue_evidence`, `glue_target` come from handler inspection, which
   depends on the code beside the template, not on the format (the samples ship none).
+
+Each SAM and CloudFormation sample must also pass cfn-lint (no error), and each SAM sample
+must agree with SAM's own expansion of it (aws-sam-translator): the samples are templates
+the tools would deploy, not shapes written to please the importers.
 """
 
 from __future__ import annotations

@@ -675,7 +675,7 @@ def _parse_quantity(text: str, bytes_unit: bool = False) -> tuple[float, str]:
 def _unit_hint(prop_type: str, text: str | None = None) -> str:
     return {
         "size": f"sizes take KB, MB or GB, e.g. {text or 512}MB",
-        "duration": f"durations take ms, s or min, e.g. {text or 200}ms",
+        "duration": f"durations take ms, s, min or h, e.g. {text or 200}ms",
         "rate": "rates look like 10M/month or 50/s",
     }.get(prop_type, "a plain number")
 

@@ -39,7 +39,7 @@ def test_clickstream_seed_shape():
     arch = import_terraform(str(SAMPLES / "clickstream"))
     assert arch.format == "terraform"
     assert arch.kind("ingest") == "apigw" and arch.kind("forward") == "lambda"
-    assert edge(arch, "client", "ingest")
+    assert edge(arch, "clients", "ingest")
     assert edge(arch, "ingest", "forward")["props"]["integration"] == "proxy"
     assert edge(arch, "forward", "delivery")["mode"] == "sync"  # environment names the stream
     assert edge(arch, "delivery", "lake")["mode"] == "async"
@@ -71,19 +71,21 @@ def test_orders_modules_redrive_and_naming():
     assert arch.props(intake)["encryption"] == "sse-sqs"
     # HTTP API subtype straight to the queue, auth and throttling from route and stage
     e = edge(arch, "apigw_orders", intake)
-    assert e["props"]["action"] == "SQS-SendMessage"
+    assert e["props"]["action"] == "sqs:SendMessage"  # subtype SQS-SendMessage, as IAM names it
     api = arch.props("apigw_orders")
     assert api["type"] == "http" and api["auth"] == "jwt" and api["throttling"] is True
     # event source mapping and the worker's props
-    esm = edge(arch, intake, "lambda_worker")
+    # the worker's log group is part of it (log_retention), so no name collision
+    assert "logs_worker" not in arch.graph and arch.aliases["aws_cloudwatch_log_group.worker"] == "worker"
+    esm = edge(arch, intake, "worker")
     assert esm["mode"] == "poll" and esm["props"]["batch"] == 10
-    worker = arch.props("lambda_worker")
+    worker = arch.props("worker")
     assert worker["arch"] == "arm64" and worker["tracing"] is True
     assert worker["iam_wildcard"] is True  # dynamodb:* on "*"
     assert worker["log_retention"] == 14
-    assert edge(arch, "lambda_worker", "dynamodb_orders")  # env TABLE = local.table_name
-    assert not arch.graph.has_edge("lambda_worker", "apigw_orders")  # name shared, not meant
-    ignore = arch.graph.nodes["lambda_worker"]["ignore"]
+    assert edge(arch, "worker", "dynamodb_orders")  # env TABLE = local.table_name
+    assert not arch.graph.has_edge("worker", "apigw_orders")  # name shared, not meant
+    ignore = arch.graph.nodes["worker"]["ignore"]
     assert {"CKV_AWS_117", "PERF-LAMBDA-MEMORY"} <= set(ignore)
     # pipe from the table's stream to the workflow
     assert edge(arch, "dynamodb_orders", "pipes_fulfil")["mode"] == "stream"
@@ -110,10 +112,12 @@ def test_events_sample_integrations_auth_and_entries():
     esm = edge(arch, "kinesis_telemetry", "consumer")
     assert esm["mode"] == "stream"
     assert esm["props"] == {"batch": 100, "bisect": True, "retries": 3, "on_failure": "failed"}
-    assert arch.props("failed")["is_dlq"] is True
+    # Lambda sends the failed batch there: a failure path, not a queue's dead-letter queue
+    assert edge(arch, "consumer", "failed")["label"] == "on failure"
+    assert "failed" in arch.failure_destinations() and "is_dlq" not in arch.props("failed")
     assert arch.props("kinesis_telemetry") == {"mode": "on-demand", "encryption": "sse-kms"}
     assert arch.props("uploads")["public"] is True  # bucket policy with Principal "*"
-    assert edge(arch, "client", "uploads") and edge(arch, "client", "apigw_telemetry")
+    assert edge(arch, "clients", "uploads") and edge(arch, "clients", "apigw_telemetry")
     assert edge(arch, "uploads", "thumbnail")["mode"] == "async"
     assert arch.props("thumbnail")["on_failure"] == "failed"
     assert arch.props("consumer")["iam_wildcard"] is True  # *FullAccess managed policy
@@ -253,7 +257,7 @@ resource "aws_sns_topic_subscription" "s" {
     arch = import_terraform(str(tmp_path))
     assert arch.graph.edges["t", "f"]["props"]["dlq"] == "dlq"
     assert arch.graph.edges["t", "f"]["mode"] == "async"
-    assert arch.graph.has_edge("client", "t")  # a topic nobody in the config publishes to
+    assert arch.graph.has_edge("clients", "t")  # a topic nobody in the config publishes to
 
 
 # ----------------------------------------------------------------- hostile input

@@ -526,7 +526,7 @@ module "topic" {
     assert arch.props("retried")["max_receives"] == 10
     # apigateway-v2: one route with JWT, one open: the API is as open as its weakest route
     assert g.edges["api", "orders_fn"]["props"]["integration"] == "proxy"
-    assert g.edges["api", "jobs"]["props"]["action"] == "SQS-SendMessage"
+    assert g.edges["api", "jobs"]["props"]["action"] == "sqs:SendMessage"
     assert arch.props("api")["auth"] == "none"
     # eventbridge: the rule is a node on the bus, its target keeps DLQ and retries
     assert g.nodes["bus_orders"]["source_id"] == 'module.bus.aws_cloudwatch_event_rule.this["orders"]'
@@ -535,7 +535,7 @@ module "topic" {
     edge = g.edges["bus_orders", "jobs"]["props"]
     assert edge["dlq"] == "dlq" and edge["retries"] == 2
     # sns: the subscription with its filter
-    assert g.edges["topic", "orders_fn"]["label"] == "filter policy"
+    assert g.edges["topic", "orders_fn"]["label"] == "filtered"
 
 
 def test_text_passed_to_a_module_keeps_the_callers_references(tmp_path):

@@ -64,11 +64,12 @@ def test_default_authorizer_and_authorizer_none_per_route() -> None:
           Type: Api
           Properties: {RestApiId: !Ref Api, Path: /, Method: get, Auth: {Authorizer: NONE}}
 """
+    guarded = open_route.replace(", Auth: {Authorizer: NONE}", "").replace("Path: /", "Path: /g")
     arch = _arch(api + _fn("F", open_route))
-    assert arch.props("Api").get("auth") is None  # its only route opts out
-    arch = _arch(api + _fn("F", open_route) + _fn("G", open_route.replace(
-        ", Auth: {Authorizer: NONE}", "").replace("Path: /", "Path: /g")))
-    assert arch.props("Api")["auth"] == "cognito"
+    assert arch.props("Api")["auth"] == "none"  # its only route opts out
+    # one open route makes the API callable by anyone: the weakest route's auth
+    assert _arch(api + _fn("F", open_route) + _fn("G", guarded)).props("Api")["auth"] == "none"
+    assert _arch(api + _fn("G", guarded)).props("Api")["auth"] == "cognito"
     # an API with no route has no auth to speak of, default authorizer or not
     assert _arch(api).props("Api").get("auth") is None
 
@@ -108,7 +109,7 @@ def test_state_machine_api_event_is_a_service_integration() -> None:
           Properties: {Path: /, Method: post}
 """)
     props = _edge(arch, "ServerlessRestApi", "Flow")["props"]
-    assert props == {"integration": "service", "action": "StartExecution", "transform": True}
+    assert props == {"integration": "service", "action": "states:StartExecution", "transform": True}
 
 
 def test_an_event_on_a_user_definition_adds_no_integration_type() -> None:

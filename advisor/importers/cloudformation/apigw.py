@@ -14,29 +14,35 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from advisor.importers import api_auth
+from advisor.importers.apigw_actions import subtype_action, uri_action
 from advisor.importers.cloudformation import apigw_sam, openapi
 from advisor.importers.cloudformation.context import Ctx, data, kind_from_arn
 
 _SERVICE_URI = re.compile(r"arn:[^:]*:apigateway:[^:]*:([a-z0-9-]+):(path|action)/(.*)")
 _AUTH = {"NONE": "none", "AWS_IAM": "iam", "COGNITO_USER_POOLS": "cognito", "CUSTOM": "lambda",
          "JWT": "jwt"}
-# strongest last; jwt, cognito and iam all authenticate the caller, and their fixed order
-# only makes the one shown independent of the order routes are read in
-_RANK = {"none": 0, "api_key": 1, "lambda": 2, "jwt": 3, "cognito": 4, "iam": 5}
 
 
 # ------------------------------------------------------------------ props
-def set_auth(ctx: Ctx, api: str | None, auth: str | None) -> None:
-    """Record an auth mode seen on the API; the strongest one seen wins, `none` never
-    overrides a real one (an API is 'authorized' when its routes use an authorizer)."""
-    if api is None or auth is None:
+def record_route(ctx: Ctx, api: str | None, authorizer: str | None, api_key: bool = False,
+                 route_key: str | None = None, path: str | None = None) -> None:
+    """One route of the API and how it is authorized (`advisor.importers.api_auth`);
+    `settle_auth` gives the API the weakest route's auth once every route is read. A
+    route stated again for the same path and method (a SAM event merged into the user's
+    definition) replaces the first statement."""
+    if api is None or not api_auth.counts(ctx.arch.props(api).get("type"), route_key):
         return
-    if auth == "api_key":
+    if api_key:
         ctx.api_keys_required.add(api)
-    props = ctx.arch.graph.nodes[api]["props"]
-    current = props.get("auth")
-    if current is None or _RANK.get(auth, 0) > _RANK.get(current, 0):
-        props["auth"] = auth
+    routes = ctx.route_auths.setdefault(api, {})
+    key = (path, api_auth.method_key(route_key)) if path is not None else len(routes)
+    routes[key] = api_auth.route_auth(authorizer, api_key)
+
+
+def settle_auth(ctx: Ctx) -> None:
+    for api, routes in sorted(ctx.route_auths.items()):
+        ctx.set_props(api, auth=api_auth.weakest(routes.values()))
 
 
 def api_props(ctx: Ctx, lid: str, node: str) -> None:
@@ -86,9 +92,9 @@ def wire_integration(ctx: Ctx, api: str | None, owner: str, *, itype: Any, uri: 
     if isinstance(subtype, str) and subtype:
         service = subtype.split("-", 1)[0]
         kind = data()["http_api_subtypes"].get(service)
-        action = subtype.split("-", 1)[1] if "-" in subtype else subtype
         target = _pick(ctx, kind, [params, uri], credentials, owner, subtype)
-        ctx.edge(api, target, props={"integration": "service", "action": action}, anchor=owner)
+        ctx.edge(api, target, props={"integration": "service",
+                                     "action": subtype_action(subtype)}, anchor=owner)
         return
     text = ctx.text_of(uri) or ""
     if itype in ("MOCK", "") and not text:
@@ -106,15 +112,15 @@ def wire_integration(ctx: Ctx, api: str | None, owner: str, *, itype: Any, uri: 
     m = _SERVICE_URI.search(re.sub(r"\$\{AWS::[^}]*\}", "pseudo", text))
     if m and m.group(1) != "lambda":
         kind = data()["apigw_services"].get(m.group(1))
-        action = m.group(3).split("/")[-1] if m.group(2) == "action" else m.group(3)
-        action = re.sub(r"\$\{[^}]*\}|__cfnref\d+__", "", action).strip("/")
+        rest = re.sub(r"\$\{[^}]*\}|__cfnref\d+__", "", m.group(3)).strip("/")
+        action = uri_action(m.group(1), m.group(2), rest, templates)
         if kind is None:  # a service without a catalog kind (Batch, Comprehend, ...)
             target = ctx.implicit_node(m.group(1), "resource",
                                        {"type": f"AWS service {m.group(1)}"})
         else:
             target = _pick(ctx, kind, [uri, templates, params], credentials, owner, m.group(1))
         props: dict[str, Any] = {"integration": "service"}
-        if m.group(2) == "action" and action:
+        if action:
             props["action"] = action
         if templates:
             props["transform"] = True
@@ -209,10 +215,8 @@ def wire_rest(ctx: Ctx) -> None:
         api = ctx.node_ref(p.get("RestApiId"), "apigw")
         method = str(ctx.scalar(p.get("HttpMethod")) or "").upper()
         authz = str(ctx.scalar(p.get("AuthorizationType")) or "NONE").upper()
-        if method != "OPTIONS":
-            set_auth(ctx, api, _AUTH.get(authz, "lambda"))
-            if ctx.flag(p.get("ApiKeyRequired")):
-                set_auth(ctx, api, "api_key")
+        record_route(ctx, api, _AUTH.get(authz, "lambda"), bool(ctx.flag(p.get("ApiKeyRequired"))),
+                     method)
         if p.get("RequestValidatorId") is not None:
             ctx.set_props(api, validation=True)
         integ = p.get("Integration")
@@ -262,7 +266,4 @@ def wire_v2(ctx: Ctx) -> None:
         for az in ctx.resource_refs(p.get("AuthorizerId")):
             kind = authorizers.get(az, kind)
         route_key = str(ctx.scalar(p.get("RouteKey")) or "")
-        if not route_key.startswith("OPTIONS"):
-            set_auth(ctx, api, kind)
-        if ctx.flag(p.get("ApiKeyRequired")):
-            set_auth(ctx, api, "api_key")
+        record_route(ctx, api, kind, bool(ctx.flag(p.get("ApiKeyRequired"))), route_key)

@@ -6,8 +6,8 @@ their `Auth`, their functions' and state machines' `Api`/`HttpApi` events and We
   each authorizer with a `FunctionArn` is an `authorizer` edge; `DefaultAuthorizer` and
   `ApiKeyRequired` apply to every route that states nothing else (SAM writes them into
   each method of the definition, its own and the user's), `Authorizer: NONE` on an event
-  removes it for that route. An API's `auth` is the strongest one its routes use, as on
-  the expanded side, so an API with no route has none.
+  removes it for that route. An API's `auth` is the weakest one its routes use
+  (`advisor.importers.api_auth`), as on the expanded side; an API with no route has none.
 - Events: SAM adds an event's integration to the API's definition only where it edits
   that definition (`manages_definition`); otherwise the event only gives API Gateway
   permission to invoke the function, and the user's definition says how. A state machine behind a REST
@@ -100,13 +100,13 @@ def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: 
                   owner: str) -> None:
     """A SAM Api/HttpApi event of a function or state machine: the API -> target edge,
     the route's auth and validation."""
-    from advisor.importers.cloudformation.apigw import set_auth
+    from advisor.importers.cloudformation.apigw import record_route
 
     api_lid = ctx.arch.graph.nodes[api].get("source_id")
     managed = manages_definition(ctx, api_lid, api_type)
     machine = ctx.arch.kind(target) == "sfn"
     if managed:
-        props = {"integration": "service", "action": "StartExecution", "transform": True} \
+        props = {"integration": "service", "action": "states:StartExecution", "transform": True} \
             if machine else {"integration": "proxy"}
         ctx.edge(api, target, props=props, anchor=owner)
     elif not machine:  # SAM adds the function's invoke permission; the definition says how
@@ -126,9 +126,8 @@ def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: 
         if required is not None:
             api_key = required
     if managed:
-        set_auth(ctx, api, kind)
-        if api_key:
-            set_auth(ctx, api, "api_key")
+        record_route(ctx, api, kind, bool(api_key), str(ctx.scalar(p.get("Method")) or ""),
+                     path=str(ctx.scalar(p.get("Path")) or ""))
     model = p.get("RequestModel")
     if managed and isinstance(model, dict) and (
         ctx.flag(model.get("ValidateBody")) or ctx.flag(model.get("ValidateParameters"))
@@ -139,7 +138,7 @@ def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: 
 def wire_websocket(ctx: Ctx, lid: str, node: str) -> None:
     """`AWS::Serverless::WebSocketApi` Routes -> proxy edges; Auth on `$connect`."""
     p = ctx.props_of(lid)
-    from advisor.importers.cloudformation.apigw import set_auth
+    from advisor.importers.cloudformation.apigw import record_route
 
     auth = p.get("Auth") if isinstance(p.get("Auth"), dict) else {}
     auth_type = str(ctx.scalar(auth.get("AuthType")) or "NONE").upper()
@@ -152,6 +151,5 @@ def wire_websocket(ctx: Ctx, lid: str, node: str) -> None:
             continue
         fn = ctx.node_ref(route.get("FunctionArn"), "lambda")
         ctx.edge(node, fn, props={"integration": "proxy"}, anchor=lid)
-        set_auth(ctx, node, connect_kind if key == CONNECT_ROUTE else "none")
-        if ctx.flag(route.get("ApiKeyRequired")):
-            set_auth(ctx, node, "api_key")
+        record_route(ctx, node, connect_kind if key == CONNECT_ROUTE else "none",
+                     bool(ctx.flag(route.get("ApiKeyRequired"))), str(key))

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from advisor.importers.cloudformation.context import Ctx
+from advisor.importers.edge_labels import ON_FAILURE
 from advisor.importers.handlers import (
     HandlerReport,
     find_handler,
@@ -129,7 +130,7 @@ def apply_verdict(ctx: Ctx, node: str, report: HandlerReport) -> None:
         ctx.set_props(node, glue=False)
     elif report.verdict == "glue":
         callers = [c for c in ctx.arch.graph.predecessors(node)
-                   if ctx.arch.graph.edges[c, node].get("label") != "on failure"]
+                   if ctx.arch.graph.edges[c, node].get("label") != ON_FAILURE]
         if report.read_only:
             # A fetch is forwarding only when a caller waits for the answer (a proxy).
             callers = [c for c in callers if ctx.arch.kind(c) in SYNC_FRONT_DOORS]

@@ -1,7 +1,7 @@
 """Shared state of one CloudFormation/SAM import: the template, reference resolution,
 node names, edges and the notes the import produces.
 
-The wiring modules (cfn_sam, cfn_wiring, cfn_apigw, cfn_sfn) all work through a `Ctx`, so
+The wiring modules (`sam`, `wiring/`, `apigw`, `sfn`, ...) all work through a `Ctx`, so
 the rules of the import live in one place: a reference either resolves to a resource the
 template declares or is reported (never guessed), every resource either becomes a node or
 is counted as consumed wiring, and implicit nodes (SAM's generated API, an event source
@@ -19,6 +19,7 @@ from typing import Any
 
 from advisor.errors import Diagnostic
 from advisor.importers.cloudformation.template import LineDict
+from advisor.importers.edge_labels import AUTHORIZER
 from advisor.model import Architecture, Location
 
 PSEUDO_PREFIX = "AWS::"
@@ -115,6 +116,7 @@ class Ctx:
         self.implicit_apis: set[str] = set()  # API ids SAM generates, added to `resources`
         self.route_defaults: dict[str, Any] = {}  # SAM API node -> apigw_sam.RouteDefaults
         self.api_keys_required: set[str] = set()  # APIs with a route that requires a key
+        self.route_auths: dict[str, dict[Any, str]] = {}  # API node -> route -> its auth
         # state machine node -> the nodes its (readable) definition names anywhere
         self.definition_refs: dict[str, set[str]] = {}
         self._noted: set[tuple[int, str]] = set()
@@ -238,10 +240,18 @@ class Ctx:
         if logical.startswith(LINK_PREFIX):
             return self.link_node(logical[len(LINK_PREFIX):])
         if logical in self.deferred:
-            self.deferred.discard(logical)
-            self.add_resource_node(logical, self.deferred_kind[logical], {})
-            return self.names[logical]
+            return self.materialise(logical)
         return None
+
+    def materialise(self, logical: str) -> str:
+        """A deferred resource (a log group) becomes a node, with the props its own
+        Properties give it (a targeted log group keeps its `RetentionInDays`)."""
+        from advisor.importers.cloudformation.props import props_for
+
+        self.deferred.discard(logical)
+        kind = self.deferred_kind[logical]
+        return self.add_resource_node(logical, kind,
+                                      props_for(self, logical, kind, self.props_of(logical)))
 
     def link_node(self, imported: str) -> str | None:
         """The placeholder node of an import another stack of the system provides."""
@@ -466,7 +476,7 @@ class Ctx:
         `authorizer` edge, and the function is never glue."""
         fn = self.node_ref(value, "lambda")
         if api is not None and fn is not None:
-            self.edge(api, fn, label="authorizer", anchor=anchor)
+            self.edge(api, fn, label=AUTHORIZER, anchor=anchor)
             self.authorizer_fns.add(fn)
 
     def set_prop_locs(self, node: str | None, logical: str, *props: str) -> None:

@@ -11,18 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.importers.cloudformation.context import Ctx, data
-
-# Actions that have no resource-level permissions, so `Resource: "*"` is the only option.
-_NO_RESOURCE_LEVEL = ("xray:", "logs:createloggroup", "cloudwatch:putmetricdata",
-                      "ec2:createnetworkinterface", "ec2:describenetworkinterfaces",
-                      "ec2:deletenetworkinterface", "ec2:assignprivateipaddresses",
-                      "ec2:unassignprivateipaddresses", "ec2:describe")
-_WIDE_MANAGED = ("AdministratorAccess", "PowerUserAccess", "FullAccess")
-
-
-def managed_policy_is_wide(name: str) -> bool:
-    return any(w in name for w in _WIDE_MANAGED)
+from advisor.importers.cloudformation.context import Ctx
+from advisor.importers.iam_policies import is_wildcard as statement_is_wildcard
+from advisor.importers.iam_policies import managed_policy_is_wide, write_kind
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -60,47 +51,28 @@ def role_statements(ctx: Ctx, role_lid: str) -> tuple[list[dict[str, Any]], bool
 
 
 def is_wildcard(ctx: Ctx, stmt: dict[str, Any]) -> bool:
-    """An Allow statement granting every action (`*`) or every action of a service
-    (`sqs:*`), or `Resource: "*"` where a resource could have been named. A wildcard that
-    only completes one action name (`sqs:SendMessage*`, SAM's SQSSendMessagePolicy) is
-    not one: it grants that action's variants, not the service (the serverless-rules
-    reading of Lambda star permissions, WS1003)."""
+    """An Allow statement that is a wildcard (`iam_policies.is_wildcard`)."""
     if str(ctx.scalar(stmt.get("Effect")) or "Allow") != "Allow":
         return False
-    actions = [str(ctx.scalar(a) or "") for a in _as_list(stmt.get("Action"))]
-    if any(a == "*" or ":*" in a for a in actions):
-        return True
-    resources = [ctx.scalar(r) for r in _as_list(stmt.get("Resource"))]
-    if "*" in resources:
-        return not all(a.lower().startswith(_NO_RESOURCE_LEVEL) for a in actions if a)
-    return False
+    return statement_is_wildcard([str(ctx.scalar(a) or "") for a in _as_list(stmt.get("Action"))],
+                                 [ctx.scalar(r) for r in _as_list(stmt.get("Resource"))])
 
 
 def write_targets(ctx: Ctx, stmts: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """(node, action) for each write action on a resource the template declares."""
-    table = data()["iam_write_actions"]
     out: list[tuple[str, str]] = []
     for stmt in stmts:
         if str(ctx.scalar(stmt.get("Effect")) or "Allow") != "Allow":
             continue
         for action in _as_list(stmt.get("Action")):
             action = ctx.scalar(action)
-            if not isinstance(action, str) or ":" not in action:
-                continue
-            prefix, verb = action.lower().split(":", 1)
-            spec = table.get(prefix)
-            if spec is None or not _matches(verb, spec["actions"]):
+            kind = write_kind(action) if isinstance(action, str) else None
+            if kind is None:
                 continue
             for node in ctx.node_refs(stmt.get("Resource")):
-                if ctx.arch.kind(node) == spec["kind"] and (node, action) not in out:
+                if ctx.arch.kind(node) == kind and (node, action) not in out:
                     out.append((node, action))
     return out
-
-
-def _matches(verb: str, allowed: list[str]) -> bool:
-    if verb == "*" or (verb.endswith("*") and any(a.startswith(verb[:-1]) for a in allowed)):
-        return True
-    return any(verb == a or (a.endswith("*") and verb.startswith(a[:-1])) for a in allowed)
 
 
 # where a function or state machine names the role it acts with

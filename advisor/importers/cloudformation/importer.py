@@ -161,6 +161,7 @@ def _wire(ctx: Ctx) -> None:
     apigw.wire_v2(ctx)
     for lid in functions + machines:
         sam.wire_events(ctx, lid)
+    apigw.settle_auth(ctx)  # every route is read: the API's auth is the weakest route's
     apigw_stages.wire_stages(ctx)  # after every route's auth is known (usage plans)
     wiring.wire_event_source_mappings(ctx)
     wiring.wire_sqs_redrive(ctx)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.errors import AdvisorError
+from advisor.importers.api_auth import openapi_schemes, operation_auth, schemes_of, security_auth
 from advisor.importers.cloudformation.conditions import resolve_conditionals
 from advisor.importers.cloudformation.context import Ctx
 from advisor.importers.cloudformation.template import load_template
@@ -77,21 +78,23 @@ def wire_openapi(ctx: Ctx, api: str, body: dict[str, Any], lid: str,
     """Integrations, auth and validation of one body. `default_auth`/`default_api_key`:
     what SAM's `DefaultAuthorizer` / `Auth.ApiKeyRequired` give a method that states no
     security of its own."""
-    from advisor.importers.cloudformation.apigw import set_auth, wire_integration
+    from advisor.importers.cloudformation.apigw import record_route, wire_integration
 
     paths = body.get("paths")
-    schemes = security_schemes(body)
+    schemes = openapi_schemes(body)
     _authorizer_edges(ctx, api, body, lid)
     if body.get("x-amazon-apigateway-request-validators") or body.get(
         "x-amazon-apigateway-request-validator"
     ):
         ctx.set_props(api, validation=True)
     top_security = body.get("security")
-    if isinstance(top_security, list) and top_security:
-        _apply_security(ctx, api, top_security, schemes)
+    if not (default_auth or default_api_key) and isinstance(top_security, list) and top_security:
+        # the body's own default, for operations without `security` (SAM's wins: it
+        # writes its DefaultAuthorizer into each operation)
+        default_auth, default_api_key = security_auth(top_security, schemes)
     if not isinstance(paths, dict):
         return
-    for ops in paths.values():
+    for path, ops in paths.items():
         if not isinstance(ops, dict):
             continue
         for method, op in ops.items():
@@ -107,57 +110,19 @@ def wire_openapi(ctx: Ctx, api: str, body: dict[str, Any], lid: str,
                     templates=integ.get("requestTemplates"),
                     credentials=integ.get("credentials"),
                 )
-            security = op.get("security")
-            if isinstance(security, list) and security:
-                _apply_security(ctx, api, security, schemes)
-            elif str(method).lower() != "options":
-                set_auth(ctx, api, default_auth)
-                if default_api_key:
-                    set_auth(ctx, api, "api_key")
+            auth, api_key = operation_auth(op, schemes, (default_auth, default_api_key))
+            record_route(ctx, api, auth, bool(api_key), str(method), path=str(path))
             if op.get("x-amazon-apigateway-request-validator"):
                 ctx.set_props(api, validation=True)
-
-
-def _schemes_of(body: dict[str, Any]) -> dict[str, Any]:
-    comps = body.get("components") if isinstance(body.get("components"), dict) else {}
-    schemes = comps.get("securitySchemes") or body.get("securityDefinitions") or {}
-    return schemes if isinstance(schemes, dict) else {}
-
-
-def security_schemes(body: dict[str, Any]) -> dict[str, str]:
-    """Security scheme name -> the auth kind it stands for."""
-    out: dict[str, str] = {}
-    for name, spec in _schemes_of(body).items():
-        if not isinstance(spec, dict):
-            continue
-        az = spec.get("x-amazon-apigateway-authorizer")
-        atype = str(spec.get("x-amazon-apigateway-authtype", "")).lower()
-        if isinstance(az, dict):
-            t = str(az.get("type", "")).lower()
-            out[name] = {"cognito_user_pools": "cognito", "jwt": "jwt"}.get(t, "lambda")
-        elif atype == "awssigv4":
-            out[name] = "iam"
-        elif spec.get("type") == "apiKey":
-            out[name] = "api_key"
-        elif spec.get("type") in ("oauth2", "openIdConnect"):
-            out[name] = "jwt"
-    return out
 
 
 def _authorizer_edges(ctx: Ctx, api: str, body: dict[str, Any], lid: str) -> None:
     """A Lambda authorizer (`x-amazon-apigateway-authorizer.authorizerUri`) is a function
     the API calls before each request it guards."""
-    for spec in _schemes_of(body).values():
+    for spec in schemes_of(body).values():
         az = spec.get("x-amazon-apigateway-authorizer") if isinstance(spec, dict) else None
         if not isinstance(az, dict) or az.get("authorizerUri") is None:
             continue
         ctx.authorizer_edge(api, az.get("authorizerUri"), lid)
 
 
-def _apply_security(ctx: Ctx, api: str, security: list[Any], schemes: dict[str, str]) -> None:
-    from advisor.importers.cloudformation.apigw import set_auth
-
-    for req in security:
-        if isinstance(req, dict):
-            for name in req:
-                set_auth(ctx, api, schemes.get(str(name)))

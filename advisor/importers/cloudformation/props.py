@@ -7,11 +7,11 @@ parameters use the parameter's Default when it has one.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from advisor.importers.cloudformation.context import Ctx
+from advisor.importers.event_patterns import pattern_text
 
 MB = 1024 * 1024
 SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.I)
@@ -138,8 +138,9 @@ def kinesis_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any]:
 def firehose_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     enc = p.get("DeliveryStreamEncryptionConfigurationInput")
-    if isinstance(enc, dict):
-        out["encryption"] = "sse-kms"
+    if isinstance(enc, dict):  # an AWS-owned key unless the key is the customer's
+        customer = str(ctx.scalar(enc.get("KeyType")) or "").upper() == "CUSTOMER_MANAGED_CMK"
+        out["encryption"] = "sse-kms" if customer else "default"
     for key in ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration"):
         dest = p.get(key)
         hints = dest.get("BufferingHints") if isinstance(dest, dict) else None
@@ -221,7 +222,7 @@ def eventbridge_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, An
     out: dict[str, Any] = {}
     pattern = p.get("EventPattern")
     if pattern is not None:
-        out["pattern"] = _compact(pattern)
+        out["pattern"] = pattern_text(pattern)
     schedule = ctx.scalar(p.get("ScheduleExpression"))
     if isinstance(schedule, str):
         out["schedule"] = schedule
@@ -280,13 +281,6 @@ def store_encryption(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any
 def alb_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any]:
     scheme = ctx.scalar(p.get("Scheme"))
     return {"scheme": scheme} if scheme in ("internet-facing", "internal") else {}
-
-
-def _compact(value: Any) -> str:
-    try:
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)[:500]
-    except (TypeError, ValueError):
-        return str(value)[:500]
 
 
 _BUILDERS = {

@@ -12,6 +12,7 @@ from typing import Any
 
 from advisor.importers.cloudformation.context import Ctx, data
 from advisor.importers.cloudformation.template import LineDict
+from advisor.importers.edge_labels import FILTERED, ON_FAILURE
 
 # ------------------------------------------------------------------------ implicit APIs
 IMPLICIT_APIS = {  # event type -> (API id SAM generates, its type, the event's API property)
@@ -81,13 +82,13 @@ def wire_events(ctx: Ctx, lid: str) -> None:
             continue
         src = _event_source(ctx, lid, str(ev_name), p, spec, kind)
         props = _stream_props(ctx, p)
-        label = "filtered" if p.get("FilterCriteria") or p.get("FilterPolicy") or \
+        label = FILTERED if p.get("FilterCriteria") or p.get("FilterPolicy") or \
             ctx.scalar(p.get("FilterPattern")) not in (None, "") else None
         ctx.edge(src, target, mode=spec.get("mode"), label=label, props=props, anchor=lid)
         on_failure = _on_failure(ctx, p)
         if on_failure is not None:
             ctx.edge(src, target, props={"on_failure": on_failure})
-            ctx.edge(target, on_failure, mode="async", label="on failure", anchor=lid)
+            ctx.edge(target, on_failure, mode="async", label=ON_FAILURE, anchor=lid)
 
 
 def _event_source(ctx: Ctx, lid: str, ev_name: str, p: dict[str, Any], spec: dict[str, Any],
@@ -172,7 +173,7 @@ def _rule_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any]
                               if p.get("Pattern") is not None or p.get("Schedule") is not None
                               else {})
     rule = ctx.implicit_node(f"{lid}{ev_name}", "eventbridge", props, loc=ctx.loc_of(lid))
-    from advisor.importers.cloudformation.wiring import attach_rule
+    from advisor.importers.cloudformation.wiring.events import attach_rule
 
     attach_rule(ctx, rule, p.get("EventBusName"), p.get("Pattern") is not None, lid)
     edge_props = event_target_policies(ctx, lid, ev_name, p)
@@ -235,7 +236,7 @@ def _schedule_v2(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any
 def _sns_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
                spec: dict[str, Any]) -> None:
     topic = _event_source(ctx, lid, ev_name, p, spec, "sns")
-    label = "filtered" if p.get("FilterPolicy") else None
+    label = FILTERED if p.get("FilterPolicy") else None
     sqs_sub = p.get("SqsSubscription")
     if sqs_sub:
         queue = None
@@ -264,7 +265,7 @@ def subscription_redrive(ctx: Ctx, props: dict[str, Any]) -> dict[str, Any]:
 
 def _s3_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
               spec: dict[str, Any]) -> None:
-    from advisor.importers.cloudformation.wiring import bucket_edge
+    from advisor.importers.cloudformation.wiring.s3 import bucket_edge
 
     bucket = _event_source(ctx, lid, ev_name, p, spec, "s3")
     events = p.get("Events")
@@ -306,7 +307,7 @@ def policy_items(ctx: Ctx, lid: str) -> list[Any]:
 def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
     """SAM policy templates -> edges to what they let the function write; returns the
     inline IAM statements (for wildcard checks and action-based edges)."""
-    from advisor.importers.cloudformation.iam import managed_policy_is_wide
+    from advisor.importers.iam_policies import managed_policy_is_wide
 
     node = ctx.names.get(lid)
     table = data()["sam_policies"]
@@ -353,9 +354,9 @@ def sam_function_extras(ctx: Ctx, lid: str) -> None:
             ctx.set_props(node, dlq=target)
             if ctx.arch.kind(target) == "sqs":
                 ctx.set_props(target, is_dlq=True)
-            ctx.edge(node, target, mode="async", label="on failure", anchor=lid)
+            ctx.edge(node, target, mode="async", label=ON_FAILURE, anchor=lid)
     eic = p.get("EventInvokeConfig")
     if isinstance(eic, dict):
-        from advisor.importers.cloudformation.wiring import apply_invoke_config
+        from advisor.importers.cloudformation.wiring.functions import apply_invoke_config
 
         apply_invoke_config(ctx, node, eic, lid, sam_function=lid)

@@ -213,7 +213,7 @@ def _wire_task(ctx: Ctx, node: str, lid: str, state: dict[str, Any], refs: _Refs
     candidates = [c for c in candidates if c is not None]
     target = next((c for c in candidates if kind and ctx.arch.kind(c) == kind), None)
     if target is None and kind == "eventbridge" and service == "events":
-        from advisor.importers.cloudformation.wiring import default_bus
+        from advisor.importers.cloudformation.wiring.common import default_bus
 
         entries = params.get("Entries") if isinstance(params, dict) else None
         named = any(isinstance(e, dict) and e.get("EventBusName") for e in entries or [])

@@ -69,12 +69,12 @@ def build_aliases(ctx: Any) -> dict[str, str]:
             memo[address] = found
         return found
 
-    out = {}
+    out = dict(getattr(ctx, "folded", {}))  # components folded into another (log groups)
     for address in sorted(folded):
         node = owner(address, frozenset())
         if node is not None:
             out[address] = node
-    return out
+    return dict(sorted(out.items()))
 
 
 def _attrs_for(table: dict[str, list[str]], rtype: str) -> list[str]:

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from advisor.importers.edge_labels import AUTHORIZER
 from advisor.importers.terraform.hcl import Expr, Ref, iter_refs
 from advisor.importers.terraform.module import Resource
 
@@ -139,9 +140,9 @@ def inspect_function(ctx: Context, name: str, res: Resource) -> None:
     report = inspect_file(source)
     graph = ctx.arch.graph
     callers = [
-        c for c in graph.predecessors(name) if graph.edges[c, name].get("label") != "authorizer"
+        c for c in graph.predecessors(name) if graph.edges[c, name].get("label") != AUTHORIZER
     ]
-    if any(graph.edges[c, name].get("label") == "authorizer" for c in graph.predecessors(name)):
+    if any(graph.edges[c, name].get("label") == AUTHORIZER for c in graph.predecessors(name)):
         ctx.set_props(name, glue=False)  # an authorizer decides; it never forwards
         return
     if report.evidence:

@@ -70,6 +70,7 @@ class Context:
     res_of: dict[str, Resource] = field(default_factory=dict)  # node name -> resource
     by_name: dict[str, list[str]] = field(default_factory=dict)  # literal AWS name -> nodes
     consumed: dict[str, int] = field(default_factory=dict)
+    folded: dict[str, str] = field(default_factory=dict)  # address of a component folded -> node
     unresolved: set[tuple[str, int, str]] = field(default_factory=set)
 
     # ------------------------------------------------------------- look-ups
@@ -263,9 +264,12 @@ def import_terraform(
     ctx = Context(ws=ws, arch=arch)
     _collect_registry_modules(ctx)
 
+    function_logs = _function_log_groups(ws)
     items: list[tuple[Resource, str]] = []
     for res in ws.resources() + ctx_registry(ctx):
         kind = catalog.kind_for_terraform(res.type)
+        if res.address in function_logs:
+            continue  # part of its function (`_fold_function_logs`)
         if kind is not None:
             items.append((res, kind))
         elif not res.type.startswith("aws_"):
@@ -300,6 +304,7 @@ def import_terraform(
 
     for name in arch.node_names():
         node_props.read_node(ctx, name)
+    _fold_function_logs(ctx, function_logs)
     for res in ws.resources():
         if catalog.kind_for_terraform(res.type) is None and is_consumed(res.type):
             ctx.consume(res.type)
@@ -435,9 +440,68 @@ def _remote_module_notes(ctx: Context) -> None:
     ctx.arch.graph.graph.pop("tf_registry", None)
 
 
+# ----------------------------------------------------------------- function log groups
+def _function_log_groups(ws: Workspace) -> dict[str, Resource]:
+    """Log group address -> the function it is the log group of: `name` is
+    `/aws/lambda/<function>` naming a declared function (by reference or by its literal
+    `function_name`), or a function's `logging_config.log_group` names it. Such a log
+    group is part of its function (its `log_retention`), not a node, as CloudFormation's
+    importer reads `/aws/lambda/${Fn}` log groups; every other log group, and one a
+    subscription filter reads, is a node."""
+    functions = [r for r in ws.resources() if r.type == "aws_lambda_function" and not r.data]
+    by_name = {str(f.block.get("function_name")): f for f in functions
+               if isinstance(f.block.get("function_name"), str)}
+    subscribed = {t.address for r in ws.resources()
+                  if r.type == "aws_cloudwatch_log_subscription_filter"
+                  for ref in iter_refs(r.block.get("log_group_name"))
+                  for t, _attr in resolve_ref(ws, home_of(ref, r.module), ref.path)}
+    out: dict[str, Resource] = {}
+    for fn in functions:
+        cfg = fn.block.first("logging_config")
+        for ref in iter_refs(cfg.get("log_group") if cfg is not None else None):
+            for target, _attr in resolve_ref(ws, home_of(ref, fn.module), ref.path):
+                if target.type == "aws_cloudwatch_log_group":
+                    out[target.address] = fn
+    for group in ws.resources():
+        if group.type != "aws_cloudwatch_log_group" or group.data or group.address in out \
+                or group.address in subscribed:  # a source of a subscription: a node
+            continue
+        name = group.block.get("name")
+        if "/aws/lambda/" not in str(name):
+            continue
+        owners = [t for ref in iter_refs(name)
+                  for t, _attr in resolve_ref(ws, home_of(ref, group.module), ref.path)
+                  if t.type == "aws_lambda_function"]
+        if not owners and isinstance(name, str):
+            owner = by_name.get(name.split("/aws/lambda/", 1)[1])
+            owners = [owner] if owner is not None else []
+        if len(owners) == 1:
+            out[group.address] = owners[0]
+    return out
+
+
+def _fold_function_logs(ctx: Context, owned: dict[str, Resource]) -> None:
+    """Each function's log group gives the function `log_retention`; a finding about it
+    points at the log group block (`prop_locs`); the group's address aliases the function."""
+    from advisor.importers.terraform.props import num
+
+    for address in sorted(owned):
+        fn = ctx.node_of.get(owned[address].address)
+        group = next((r for r in ctx.ws.resources() if r.address == address), None)
+        if fn is None or group is None:
+            continue
+        ctx.consume(group.type)
+        ctx.folded[address] = fn
+        ctx.arch.graph.nodes[fn].setdefault("prop_locs", {})["log_retention"] = ctx.loc(group.block)
+        days = num(group.block.get("retention_in_days"))
+        if days is not None:
+            ctx.set_props(fn, log_retention=int(days))
+
+
 # ----------------------------------------------------------------- entry points
 def _entry_points(ctx: Context) -> None:
-    """Add one `client` node calling every API, function URL, public bucket and open topic."""
+    """Add one `client` node, `clients` (the CloudFormation importer's name for it too),
+    calling every API, function URL, public bucket and open topic."""
     arch = ctx.arch
     targets: list[str] = []
     for name in arch.node_names():
@@ -456,10 +520,10 @@ def _entry_points(ctx: Context) -> None:
     targets = [t for t in targets if t not in fronted]
     if not targets:
         return
-    client = "client"
+    client = "clients"
     i = 2
     while client in arch.graph:
-        client, i = f"client_{i}", i + 1
+        client, i = f"clients_{i}", i + 1
     arch.add_node(client, "client", {}, source_id=None)
     for t in targets:
         arch.add_edge(client, t)

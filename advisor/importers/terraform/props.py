@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from advisor.importers.event_patterns import pattern_text
 from advisor.importers.terraform.hcl import Block, Expr, Ref
 
 if TYPE_CHECKING:
@@ -270,11 +271,10 @@ def _apigw(ctx: Context, name: str, b: Block) -> None:
 
 def _eventbridge(ctx: Context, name: str, b: Block) -> None:
     pattern = b.get("event_pattern")
-    if isinstance(pattern, dict | list):
-        pattern = json.dumps(_plain(pattern), sort_keys=True)
+    pattern = pattern_text(_plain(pattern)) if isinstance(pattern, dict | list | str) else None
     ctx.set_props(
         name,
-        pattern=pattern if isinstance(pattern, str) else None,
+        pattern=pattern,
         schedule=text(b.get("schedule_expression")),
         encryption="sse-kms" if b.get("kms_key_identifier") is not None else None,
     )

@@ -8,7 +8,8 @@ machine definitions, OpenAPI bodies, schedules) and the cross-resource props (IA
 functions that assume a role, log retention, API auth, public buckets, code inspection).
 
 Families: `functions` (Lambda), `apigw` (REST and HTTP/WebSocket APIs), `messaging`
-(SNS, SQS), `events` (EventBridge, Pipes, Scheduler), `s3`, `streams` (Firehose), `iam`;
+(SNS, SQS), `events` (EventBridge, Pipes, Scheduler), `s3`, `streams` (Firehose), `logs`
+(subscription filters), `iam`;
 Step Functions definitions go through `advisor.importers.terraform.sfn` (shared ASL).
 `common` holds what several families use.
 """
@@ -26,6 +27,7 @@ from advisor.importers.terraform.wiring import (
     events,
     functions,
     iam,
+    logs,
     messaging,
     s3,
     streams,
@@ -49,6 +51,7 @@ def finish(ctx: Context) -> None:
         reader = _IMPLIED.get(kind)
         if reader is not None:
             reader(ctx, name, res, res.block, res.module)
+    events.connect_default_bus(ctx)
     iam.read_roles(ctx)
     functions.log_retention(ctx)
     apigw.finish_apis(ctx)
@@ -66,7 +69,7 @@ def _sfn_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) 
 
 
 
-_FAMILIES = (functions, messaging, events, apigw, s3, streams)
+_FAMILIES = (functions, messaging, events, apigw, s3, streams, logs)
 _WIRING: dict[str, Callable[..., None]] = {
     t: h for fam in _FAMILIES for t, h in fam.WIRING.items()  # type: ignore[attr-defined]
 }

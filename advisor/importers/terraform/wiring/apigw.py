@@ -9,6 +9,9 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from advisor.importers import api_auth
+from advisor.importers.apigw_actions import subtype_action, uri_action
+from advisor.importers.edge_labels import AUTHORIZER
 from advisor.importers.terraform.hcl import Block
 from advisor.importers.terraform.module import Module, Resource
 from advisor.importers.terraform.props import as_json, flag, num
@@ -18,10 +21,9 @@ if TYPE_CHECKING:
     from advisor.importers.terraform.importer import Context
 
 
-_APIGW_URI_RE = re.compile(r"arn:aws:apigateway:[^:]*:([a-z0-9.-]+):(path|action)/([^\s\"]*)")
+_APIGW_URI_RE = re.compile(r"arn:[^:]*:apigateway:[^:]*:([a-z0-9.-]+):(path|action)/([^\s\"]*)")
 
 
-_AUTH_RANK = {"none": 0, "api_key": 1, "iam": 2, "lambda": 2, "cognito": 2, "jwt": 2}
 
 
 def _rest_integration(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
@@ -56,17 +58,9 @@ def _integration_targets(
         return ctx.nodes(mod, uri, b, "uri"), {"integration": "service"}
     service, style, rest = m.group(1), m.group(2), m.group(3)
     kind = services().get(service)
-    action = rest.split("/")[0] if style == "action" else None
-    if style == "action" and "Action=" in rest:
-        action = rest.split("Action=")[1].split("&")[0]
-    if action is None and isinstance(templates, dict):
-        for tmpl in templates.values():
-            found = re.search(r"Action=([A-Za-z]+)", str(tmpl))
-            if found:
-                action = found.group(1)
     props = {
         "integration": "service",
-        "action": f"{service}:{action}" if action else None,
+        "action": uri_action(service, style, rest, _plain_strings(templates)),
         "transform": True if templates else None,
     }
     if kind is None:
@@ -105,24 +99,24 @@ def _plain_strings(value: Any) -> Any:
 
 
 def _rest_method(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
-    if str(b.get("http_method", "")).upper() == "OPTIONS":
-        return
-    auth = {
+    authorizer = {
         "NONE": "none",
         "CUSTOM": "lambda",
         "COGNITO_USER_POOLS": "cognito",
         "AWS_IAM": "iam",
     }.get(str(b.get("authorization", "NONE")).upper(), "none")
-    if auth == "none" and flag(b.get("api_key_required")):
-        auth = "api_key"
+    auth = api_auth.route_auth(authorizer, bool(flag(b.get("api_key_required"))))
     for api in ctx.nodes(mod, b.get("rest_api_id"), b, "rest_api_id"):
-        _record_auth(ctx, api, auth)
+        _record_auth(ctx, api, auth, str(b.get("http_method", "")))
         if b.get("request_validator_id") is not None:
             ctx.set_props(api, validation=True)
 
 
-def _record_auth(ctx: Context, api: str, auth: str) -> None:
-    """An API's auth is its weakest method's: one open route makes the API open."""
+def _record_auth(ctx: Context, api: str, auth: str, route_key: str | None = None) -> None:
+    """One route's auth (a CORS preflight, or a WebSocket route other than `$connect`,
+    does not count); the API gets the weakest in `finish_apis`."""
+    if not api_auth.counts(ctx.arch.props(api).get("type"), route_key):
+        return
     seen = ctx.arch.graph.nodes[api].setdefault("_auths", set())
     seen.add(auth)
 
@@ -138,7 +132,7 @@ def _authorizer(ctx: Context, b: Block, mod: Module, api_key: str, auth: str) ->
     for api in ctx.nodes(mod, b.get(api_key), b, api_key):
         ctx.arch.graph.nodes[api].setdefault("_authorizers", set()).add(auth)
         for fn in ctx.nodes(mod, b.get("authorizer_uri"), b, "authorizer_uri"):
-            ctx.edge(api, fn, block=b, label="authorizer")
+            ctx.edge(api, fn, block=b, label=AUTHORIZER)
 
 
 def _rest_validator(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
@@ -236,7 +230,7 @@ def _v2_targets(
                 f"{subtype} target not named; "
                 f"taken as the only {spec['kind']} here ({targets[0]})",
             )
-    return targets, {"integration": "service", "action": subtype}
+    return targets, {"integration": "service", "action": subtype_action(subtype)}
 
 
 def _registry_routes(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
@@ -267,18 +261,17 @@ def _registry_routes(ctx: Context, name: str, res: Resource, b: Block, mod: Modu
             for target in targets:
                 ctx.edge(name, target, block=b, **props)
             auth = str(route.get("authorization_type", auth_default) or "NONE").upper()
-            _record_auth(ctx, name, _V2_AUTH.get(auth, "none"))
+            _record_auth(ctx, name, _V2_AUTH.get(auth, "none"), str(_key))
 
 
 _V2_AUTH = {"NONE": "none", "JWT": "jwt", "AWS_IAM": "iam", "CUSTOM": "lambda"}
 
 
 def _v2_route(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
-    auth = _V2_AUTH.get(str(b.get("authorization_type", "NONE")).upper(), "none")
-    if auth == "none" and flag(b.get("api_key_required")):
-        auth = "api_key"
+    auth = api_auth.route_auth(_V2_AUTH.get(str(b.get("authorization_type", "NONE")).upper()),
+                               bool(flag(b.get("api_key_required"))))
     for api in ctx.nodes(mod, b.get("api_id"), b, "api_id"):
-        _record_auth(ctx, api, auth)
+        _record_auth(ctx, api, auth, str(b.get("route_key", "")))
         if b.get("request_models") is not None or b.get("model_selection_expression") is not None:
             ctx.set_props(api, validation=True)
 
@@ -299,6 +292,9 @@ def _apigw_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module
                 ctx.edge(name, target, block=b, integration="proxy")
         return
     paths = body.get("paths") if isinstance(body.get("paths"), dict) else {}
+    schemes = api_auth.openapi_schemes(body)
+    top = body.get("security")
+    default = api_auth.security_auth(top, schemes) if isinstance(top, list) and top else (None, False)
     for path_key in sorted(paths):
         item = paths[path_key]
         if not isinstance(item, dict):
@@ -313,61 +309,30 @@ def _apigw_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module
                 subtype = integ.get("integrationSubtype")
                 if isinstance(subtype, str):
                     targets = ctx.nodes(mod, integ.get("requestParameters"), b, "body")
-                    props: dict[str, Any] = {"integration": "service", "action": subtype}
+                    props: dict[str, Any] = {"integration": "service",
+                                             "action": subtype_action(subtype)}
                 else:
                     targets, props = _integration_targets(
                         ctx, res, mod, itype, integ.get("uri"), integ.get("requestTemplates"), b
                     )
                 for target in targets:
                     ctx.edge(name, target, block=b, **props)
-            if method.lower() != "options":
-                security = op.get("security", body.get("security"))
-                _record_auth(ctx, name, _openapi_auth(body, security))
+            authorizer, api_key = api_auth.operation_auth(op, schemes, default)
+            _record_auth(ctx, name, api_auth.route_auth(authorizer, api_key), method)
             if op.get("x-amazon-apigateway-request-validator") or body.get(
                 "x-amazon-apigateway-request-validator"
             ):
                 ctx.set_props(name, validation=True)
 
 
-def _openapi_auth(body: dict[str, Any], security: Any) -> str:
-    if not security:
-        return "none"
-    schemes = (
-        (body.get("components") or {}).get("securitySchemes")
-        or body.get("securityDefinitions")
-        or {}
-    )
-    for req in security if isinstance(security, list) else []:
-        for scheme_name in req if isinstance(req, dict) else []:
-            scheme = schemes.get(scheme_name, {}) if isinstance(schemes, dict) else {}
-            auth = (
-                scheme.get("x-amazon-apigateway-authorizer", {}) if isinstance(scheme, dict) else {}
-            )
-            atype = str(auth.get("type", "")).lower() if isinstance(auth, dict) else ""
-            if atype == "cognito_user_pools":
-                return "cognito"
-            if atype in ("token", "request"):
-                return "lambda"
-            if atype == "jwt":
-                return "jwt"
-            if scheme.get("x-amazon-apigateway-authtype") == "awsSigv4":
-                return "iam"
-            if scheme.get("in") == "header" and str(scheme.get("name", "")).lower() == "x-api-key":
-                return "api_key"
-            return "lambda"
-    return "none"
-
-
 def finish_apis(ctx: Context) -> None:
+    """Each API's `auth`: its weakest route's (`advisor.importers.api_auth`)."""
     for api in list(ctx.arch.nodes_of_kind("apigw")):
         data = ctx.arch.graph.nodes[api]
         auths: set[str] = data.pop("_auths", set())
-        authorizers: set[str] = data.pop("_authorizers", set())
+        data.pop("_authorizers", None)
         if auths:
-            weakest = min(auths, key=lambda a: (_AUTH_RANK.get(a, 2), a))
-            ctx.set_props(api, auth=weakest)
-        elif authorizers:
-            ctx.set_props(api, auth=sorted(authorizers)[0])
+            ctx.set_props(api, auth=api_auth.weakest(auths))
 
 
 WIRING = {

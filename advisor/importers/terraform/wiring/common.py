@@ -43,8 +43,13 @@ def http_node(ctx: Context, res: Resource, url: str) -> str:
     return name
 
 
+DEFAULT_BUS = "default_bus"
+
+
 def default_bus(ctx: Context, b: Block) -> str:
-    name = "default_bus"
+    """The account's default event bus, as a node, created the first time something in
+    the configuration puts events there."""
+    name = DEFAULT_BUS
     if name not in ctx.arch.graph:
         ctx.arch.add_node(name, "eventbridge", {}, loc=ctx.loc(b), source_id="default event bus")
     return name

@@ -8,6 +8,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from advisor.importers.edge_labels import ENRICHMENT, FILTERED
+from advisor.importers.event_patterns import pattern_text
 from advisor.importers.terraform.hcl import Block
 from advisor.importers.terraform.module import Module, Resource
 from advisor.importers.terraform.props import num
@@ -20,9 +22,12 @@ if TYPE_CHECKING:
 def _event_target(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
     rules = ctx.nodes(mod, b.get("rule"), b, "rule")
     rp = b.first("retry_policy")
+    # an input transformer, a constant `input` or an `input_path` reshape what is sent
+    transform = b.first("input_transformer") is not None or b.get("input") is not None \
+        or b.get("input_path") is not None
     _target_edges(
         ctx, b, mod, rules, b.get("arn"), _target_dlq(ctx, b, b, mod),
-        rp.attrs if rp is not None else None, b.first("input_transformer") is not None,
+        rp.attrs if rp is not None else None, transform,
     )
 
 
@@ -65,7 +70,7 @@ def _registry_rules(ctx: Context, bus: str, res: Resource, b: Block, mod: Module
         pattern = rule.get("event_pattern")
         decoded = as_json(pattern)
         props = {
-            "pattern": json.dumps(decoded, sort_keys=True) if decoded is not None else None,
+            "pattern": pattern_text(decoded),
             "schedule": rule.get("schedule_expression")
             if isinstance(rule.get("schedule_expression"), str) else None,
         }
@@ -107,30 +112,56 @@ def _rule_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module)
         _registry_rules(ctx, name, res, b, mod)
     if res.type != "aws_cloudwatch_event_rule":
         return
-    for bus in ctx.nodes(mod, b.get("event_bus_name"), b, "event_bus_name"):
+    bus_name = b.get("event_bus_name")
+    for bus in ctx.nodes(mod, bus_name, b, "event_bus_name"):
         if bus != name:
             ctx.edge(bus, name, block=b)
+    if (bus_name is None or bus_name == "default") and b.get("event_pattern") is not None:
+        ctx.arch.graph.nodes[name]["_default_bus_rule"] = True
+
+
+def connect_default_bus(ctx: Context) -> None:
+    """Rules on the account's default bus (no `event_bus_name`, or "default") with an
+    event pattern receive what the configuration puts there (S3 EventBridge
+    notifications, an API or workflow calling PutEvents without a bus): default bus ->
+    rule, as the CloudFormation importer draws it. The marks are removed."""
+    from advisor.importers.terraform.wiring.common import DEFAULT_BUS
+
+    rules = sorted(n for n, d in ctx.arch.graph.nodes(data=True) if d.pop("_default_bus_rule", None))
+    if DEFAULT_BUS in ctx.arch.graph:
+        for rule in rules:
+            ctx.edge(DEFAULT_BUS, rule)
 
 
 def _pipes_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
+    sp = b.first("source_parameters")
+    props: dict[str, Any] = {}
+    for sub in sp.blocks if sp is not None else []:  # sqs_queue_parameters, kinesis_..., ...
+        if sub.type == "filter_criteria":
+            continue
+        props.setdefault("batch", num(sub.get("batch_size")))
+        props.setdefault("window", _ms(sub.get("maximum_batching_window_in_seconds")))
+        props.setdefault("retries", num(sub.get("maximum_retry_attempts")))
+        age = num(sub.get("maximum_record_age_in_seconds"))
+        props.setdefault("max_age", int(age * 1000) if age and age > 0 else None)
+        if sub.get("on_partial_batch_item_failure") == "AUTOMATIC_BISECT":
+            props["bisect"] = True
+        dlc = sub.first("dead_letter_config")
+        found = ctx.nodes(mod, dlc.get("arn"), b, "dead_letter_config") if dlc else []
+        props.setdefault("on_failure", found[0] if found else None)
     for src in ctx.nodes(mod, b.get("source"), b, "source"):
-        batch = None
-        sp = b.first("source_parameters")
-        if sp is not None:
-            for sub in sp.blocks:
-                batch = batch or num(sub.get("batch_size"))
         ctx.edge(
             src,
             name,
             block=b,
-            batch=batch,
-            label="filtered"
+            label=FILTERED
             if sp is not None and sp.first("filter_criteria") is not None
             else None,
+            **{k: v for k, v in props.items() if v is not None},
         )
     enrichment = ctx.nodes(mod, b.get("enrichment"), b, "enrichment")
     for e in enrichment:
-        ctx.edge(name, e, block=b, label="enrichment", mode="sync")
+        ctx.edge(name, e, block=b, label=ENRICHMENT, mode="sync")
         ctx.set_props(name, enrichment=e)
     invocation = None
     tp = b.first("target_parameters")
@@ -139,8 +170,9 @@ def _pipes_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module
             inv = sub.get("invocation_type")
             if isinstance(inv, str):
                 invocation = "async" if inv == "FIRE_AND_FORGET" else "sync"
+    transform = True if tp is not None and tp.get("input_template") is not None else None
     for target in ctx.nodes(mod, b.get("target"), b, "target"):
-        ctx.edge(name, target, block=b, invocation=invocation)
+        ctx.edge(name, target, block=b, invocation=invocation, transform=transform)
 
 
 def _scheduler_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
@@ -149,7 +181,7 @@ def _scheduler_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Mo
         targets = [n for n in ctx.nodes(mod, arn, b, "target") if n != name]
         action = None
         if isinstance(arn, str):
-            m = re.match(r"arn:aws:scheduler:::aws-sdk:([a-z0-9-]+):(\w+)", arn)
+            m = re.match(r"arn:[^:]*:scheduler:::aws-sdk:([a-z0-9-]+):(\w+)", arn)
             if m:
                 action = f"{m.group(1)}:{m.group(2)}"
                 kind = services().get(m.group(1))
@@ -175,7 +207,13 @@ def _scheduler_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Mo
                 dlq=dlq,
                 integration="sdk" if action else None,
                 retries=num(rp.get("maximum_retry_attempts")) if rp is not None else None,
+                max_age=_ms(rp.get("maximum_event_age_in_seconds")) if rp is not None else None,
             )
+
+
+def _ms(seconds: Any) -> int | None:
+    value = num(seconds)
+    return int(value * 1000) if value else None
 
 
 WIRING = {

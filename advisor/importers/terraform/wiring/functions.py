@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from advisor.importers.edge_labels import FILTERED, ON_FAILURE, ON_SUCCESS
 from advisor.importers.terraform.hcl import Block
 from advisor.importers.terraform.module import Module, Resource
 from advisor.importers.terraform.props import flag, num
@@ -34,8 +35,6 @@ def _esm(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
             mod, dc.first("on_failure").get("destination_arn"), b, "destination_config"
         )
         on_failure = dest[0] if dest else None
-        if on_failure:
-            mark_dlq(ctx, on_failure)
     window = num(b.get("maximum_batching_window_in_seconds"))
     max_age = num(b.get("maximum_record_age_in_seconds"))
     for src in sources:
@@ -50,8 +49,10 @@ def _esm(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
                 on_failure=on_failure,
                 window=int(window * 1000) if window else None,
                 max_age=int(max_age * 1000) if max_age and max_age > 0 else None,
-                label="filtered" if b.first("filter_criteria") is not None else None,
+                label=FILTERED if b.first("filter_criteria") is not None else None,
             )
+    for fn in functions if on_failure else []:  # Lambda sends the failed batch's record
+        ctx.edge(fn, on_failure, block=b, mode="async", label=ON_FAILURE)
 
 
 def _permission(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
@@ -92,12 +93,18 @@ def _invoke_config(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
             if not dest:
                 continue
             ctx.set_props(fn, **{which: dest[0]})
-            if which == "on_failure":
-                mark_dlq(ctx, dest[0])
-            else:
-                ctx.edge(
-                    fn, dest[0], block=b, mode="async", label="on success", integration="native"
-                )
+            ctx.edge(fn, dest[0], block=b, mode="async",
+                     label=ON_FAILURE if which == "on_failure" else ON_SUCCESS)
+
+
+def _provisioned_concurrency(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    """`aws_lambda_provisioned_concurrency_config` on an alias or version of a function."""
+    count = num(b.get("provisioned_concurrent_executions"))
+    for fn in ctx.nodes(mod, b.get("function_name"), b, "function_name"):
+        if count is not None and ctx.arch.kind(fn) == "lambda":
+            ctx.set_props(fn, provisioned_concurrency=int(count))
+            ctx.arch.graph.nodes[fn].setdefault("prop_locs", {})["provisioned_concurrency"] = \
+                ctx.loc(b)
 
 
 def _function_url(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
@@ -113,6 +120,9 @@ def _function_url(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
 def _lambda_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
     from advisor.importers.terraform.importer import mapping
 
+    dlc = b.first("dead_letter_config")
+    if dlc is not None:
+        _dead_letter(ctx, name, ctx.nodes(mod, dlc.get("target_arn"), b, "dead_letter_config"), b)
     env = b.first("environment")
     variables = env.get("variables") if env is not None else b.get("environment_variables")
     if isinstance(variables, dict):
@@ -131,12 +141,6 @@ def _lambda_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Modul
                 secrets.append(key)
         if secrets:
             ctx.set_props(name, env_secrets=secrets)
-    dlc = b.first("dead_letter_config")
-    if dlc is not None:
-        found = ctx.nodes(mod, dlc.get("target_arn"), b, "dead_letter_config")
-        if found:
-            ctx.set_props(name, dlq=found[0])
-            mark_dlq(ctx, found[0])
     if res.registry:
         _registry_lambda(ctx, name, res, b, mod)
 
@@ -175,9 +179,16 @@ def _registry_lambda(ctx: Context, name: str, res: Resource, b: Block, mod: Modu
                         ctx.edge(src, name, block=b)
     dlq = b.get("dead_letter_target_arn")
     if dlq is not None:
-        found = ctx.nodes(mod, dlq, b, "dead_letter_target_arn")
-        if found:
-            ctx.set_props(name, dlq=found[0])
+        _dead_letter(ctx, name, ctx.nodes(mod, dlq, b, "dead_letter_target_arn"), b)
+
+
+def _dead_letter(ctx: Context, fn: str, found: list[str], b: Block) -> None:
+    """The function's DLQ (`dead_letter_config`): prop `dlq` and the async edge Lambda
+    sends failed events on, as the CloudFormation importer draws `DeadLetterConfig`."""
+    if found:
+        ctx.set_props(fn, dlq=found[0])
+        mark_dlq(ctx, found[0])
+        ctx.edge(fn, found[0], block=b, mode="async", label=ON_FAILURE)
 
 
 def log_retention(ctx: Context) -> None:
@@ -209,6 +220,7 @@ WIRING = {
     "aws_lambda_permission": _permission,
     "aws_lambda_function_event_invoke_config": _invoke_config,
     "aws_lambda_function_url": _function_url,
+    "aws_lambda_provisioned_concurrency_config": _provisioned_concurrency,
 }
 IMPLIED = {
     "lambda": _lambda_implied,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from advisor.importers.iam_policies import is_wildcard, managed_policy_is_wide, write_kind
 from advisor.importers.terraform.hcl import iter_refs
 from advisor.importers.terraform.module import Module, Resource
 from advisor.importers.terraform.props import as_json
@@ -77,9 +78,7 @@ def _role_policies(ctx: Context) -> dict[str, list[tuple[Module, dict[str, Any]]
                 if doc:
                     out.setdefault(res.address, []).append((mod, doc))
             for arn in as_list(b.get("managed_policy_arns")):
-                if isinstance(arn, str) and (
-                    arn.endswith("FullAccess") or arn.endswith("AdministratorAccess")
-                ):
+                if isinstance(arn, str) and managed_policy_is_wide(arn):
                     out.setdefault(res.address, []).append(
                         (
                             mod,
@@ -103,9 +102,7 @@ def _role_policies(ctx: Context) -> dict[str, list[tuple[Module, dict[str, Any]]
                     for pres, _attr in resolve_ref(ctx.ws, home_of(ref, mod), ref.path):
                         if pres.address in policies:
                             docs.append(policies[pres.address])
-                if isinstance(arn, str) and (
-                    arn.endswith("FullAccess") or arn.endswith("AdministratorAccess")
-                ):
+                if isinstance(arn, str) and managed_policy_is_wide(arn):
                     docs.append(
                         (
                             mod,
@@ -145,9 +142,10 @@ def _failure_targets(ctx: Context, fn: str) -> set[str]:
 
 
 def read_roles(ctx: Context) -> None:
-    from advisor.importers.terraform.importer import mapping
-
-    write = {a.lower() for a in mapping()["write_actions"]}
+    """Each function's role: the actions it grants (`permissions`), whether a statement
+    is a wildcard, and an edge to each declared resource of the kind a write action of
+    the statement writes to (`advisor.importers.iam_policies`, the rules the
+    CloudFormation importer applies)."""
     roles = _role_policies(ctx)
     for fn in list(ctx.arch.nodes_of_kind("lambda")):
         res = ctx.res_of.get(fn)
@@ -156,6 +154,7 @@ def read_roles(ctx: Context) -> None:
         actions: set[str] = set()
         wildcard = False
         failure_targets = _failure_targets(ctx, fn)
+        sources = set(ctx.arch.graph.predecessors(fn))
         for role in _resolve_resources(ctx, res.module, res.block.get("role")):
             for pmod, doc in roles.get(role.address, []):
                 pmod = doc.get("_module", pmod)
@@ -165,20 +164,17 @@ def read_roles(ctx: Context) -> None:
                     acts = [a for a in as_list(stmt.get("Action")) if isinstance(a, str)]
                     actions.update(acts)
                     resources = as_list(stmt.get("Resource"))
-                    if any(a == "*" or a.endswith(":*") for a in acts) or "*" in resources:
-                        wildcard = (
-                            wildcard
-                            or any(a == "*" or a.endswith(":*") for a in acts)
-                            or ("*" in resources and any(a.lower() in write for a in acts))
-                        )
-                    if any(a.lower() in write or a.endswith(":*") for a in acts):
-                        for target in ctx.nodes(pmod, resources, None):
-                            if target == fn or ctx.arch.kind(target) in ("logs", "kms"):
-                                continue
-                            known = ctx.arch.graph.has_edge(fn, target)
-                            if not known and target in failure_targets:
-                                continue  # Lambda itself delivers there, not the code
-                            ctx.edge(fn, target, label=None if known else "iam")
+                    wildcard = wildcard or is_wildcard(acts, resources)
+                    kinds = {write_kind(a) for a in acts} - {None}
+                    for target in ctx.nodes(pmod, resources, None) if kinds else []:
+                        if target == fn or ctx.arch.kind(target) not in kinds:
+                            continue
+                        if target in sources:
+                            continue  # its own event source (deleting polled messages)
+                        known = ctx.arch.graph.has_edge(fn, target)
+                        if not known and target in failure_targets:
+                            continue  # Lambda itself delivers there, not the code
+                        ctx.edge(fn, target, label=None if known else "iam")
         if wildcard:
             ctx.set_props(fn, iam_wildcard=True)
         if actions:

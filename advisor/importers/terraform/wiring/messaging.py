@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from advisor.importers.edge_labels import FILTERED
 from advisor.importers.terraform.hcl import Block, Expr
 from advisor.importers.terraform.module import Module, Resource
 from advisor.importers.terraform.props import as_json, flag, num
@@ -53,7 +54,7 @@ def subscribe(
                 topic,
                 target,
                 block=b,
-                label="filter policy" if filter_policy is not None else None,
+                label=FILTERED if filter_policy is not None else None,
                 dlq=dlq,
             )
 

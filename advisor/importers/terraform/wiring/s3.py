@@ -28,17 +28,9 @@ def _bucket_notification(ctx: Context, res: Resource, b: Block, mod: Module) -> 
             for target in ctx.nodes(mod, sub.get(attr), b, kind_block):
                 for bucket in buckets:
                     ctx.edge(bucket, target, block=b, label=_events_label(sub.get("events")))
-    if flag(b.get("eventbridge")):
-        rules = [
-            n
-            for n in ctx.arch.nodes_of_kind("eventbridge")
-            if "aws.s3" in str(ctx.arch.props(n).get("pattern", ""))
-        ]
-        if not rules:
-            rules = [default_bus(ctx, b)]
+    if flag(b.get("eventbridge")):  # to the default bus, which feeds its rules
         for bucket in buckets:
-            for rule in rules:
-                ctx.edge(bucket, rule, block=b, label="EventBridge notifications")
+            ctx.edge(bucket, default_bus(ctx, b), block=b)
 
 
 def _events_label(events: Any) -> str | None:

@@ -43,6 +43,8 @@ Resources:
       MemorySize: 1024
 """
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def cli():
     from advisor.cli import _register_all, cli
@@ -245,3 +247,19 @@ def test_the_config_file_can_name_the_usage_file(tmp_path, monkeypatch):
     fn = [c for c in data["cost"]["components"] if c["node"] == "f" and c["name"] == "Requests"]
     assert fn[0]["monthly_usd"] == pytest.approx(4.00)
     assert os.path.basename(str(Path("usage/mine.yml"))) == "mine.yml"
+
+
+def test_the_file_usage_writes_changes_nothing_until_a_key_is_uncommented(tmp_path):
+    """Every sample's generated usage file (nested groups such as S3's `standard:` with
+    only commented keys under them included) reads as stating nothing: the estimate with
+    it is the estimate without it."""
+    from advisor.dsl import parse_file
+
+    for sample in sorted((ROOT / "samples").glob("*.arch")):
+        out = tmp_path / f"{sample.stem}.yml"
+        res = CliRunner().invoke(cli(), ["usage", "--template", str(sample), "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        usage = load_usage(out)
+        assert all(not keys for keys in usage.resources.values()), sample.name
+        arch = parse_file(str(sample))
+        assert estimate(arch, usage=usage).to_dict() == estimate(arch).to_dict(), sample.name

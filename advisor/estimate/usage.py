@@ -178,6 +178,8 @@ def parse_usage(text: str, path: str) -> UsageFile:
             target[address] = {}
             for key, (v, (kline, kcol)) in flat.items():
                 usage.locations[(section, address, key)] = (kline, kcol)
+                if v is None:  # `key:` with nothing (or only commented-out keys) below it:
+                    continue   # not stated, as in Infracost and the file `advisor usage` writes
                 if isinstance(v, str):
                     target[address][key] = v  # e.g. Infracost's `architecture: arm64`: kept, not used
                     continue

@@ -184,7 +184,10 @@ def test_hostile_directory_finishes_with_a_result_for_every_file(tmp_path: Path)
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
-def test_named_fifo_and_device_are_skipped_not_opened(tmp_path: Path) -> None:
+def test_named_fifo_and_device_are_input_errors_never_opened(tmp_path: Path) -> None:
+    """Named on the command line, a FIFO (`advisor analyze <(...)`) or a device is an
+    input error (exit 2), not a quiet skip: a CI job must not pass having analysed
+    nothing. A directory walk skips them instead (test_hostile_directory above)."""
     # Bound: a FIFO opened for reading would block forever; the subprocess is killed
     # after 60 s (the test then fails) instead of hanging CI.
     os.mkfifo(tmp_path / "pipe.yaml")
@@ -196,7 +199,26 @@ def test_named_fifo_and_device_are_skipped_not_opened(tmp_path: Path) -> None:
          "--format", "json", "--jobs", "1", "--no-cache"],
         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60, check=False)
     results = json.loads(proc.stdout)["results"]
-    assert [r.get("skipped") for r in results] == [
+    assert [r["errors"][0]["message"] if r["errors"] else None for r in results] == [
         "not a regular file (a named pipe)", "not a regular file (a character device)", None]
-    assert not results[2]["errors"] and results[2]["findings"]
-    assert proc.returncode in (0, 1)  # skipped files are not input errors
+    assert "advisor analyze -" in results[0]["errors"][0]["suggestion"]
+    assert results[2]["findings"]
+    assert proc.returncode == 2
+
+
+def test_standard_input_is_one_input(tmp_path: Path) -> None:
+    """`advisor analyze -` reads the design from standard input, named by
+    --stdin-filename (the format from its content, or the name's suffix)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "advisor", "analyze", "-", "--stdin-filename", "t.yaml",
+         "--format", "json", "--no-cache"],
+        cwd=tmp_path, input=GOOD, capture_output=True, text=True, env=env, timeout=60,
+        check=False)
+    (result,) = json.loads(proc.stdout)["results"]
+    assert result["source"] == "t.yaml" and result["format"] == "cloudformation"
+    assert result["findings"] and proc.returncode in (0, 1)
+    empty = subprocess.run([sys.executable, "-m", "advisor", "analyze", "-", "--no-cache"],
+                           cwd=tmp_path, input="", capture_output=True, text=True, env=env,
+                           timeout=60, check=False)
+    assert empty.returncode == 2 and "<stdin>" in empty.stdout

@@ -166,7 +166,7 @@ def _analyze(task: Task, settings: Settings) -> tuple[FileResult, list[str]]:
     with logging_reads() as reads:
         if task.kind == "module":
             return pipeline.analyze_source(task.path, options), reads
-        unusable = _not_a_file(task.path)
+        unusable = _not_a_file(task.path, named=not task.scanned)
         if unusable is not None:
             return unusable, reads
         if not task.scanned:
@@ -174,8 +174,12 @@ def _analyze(task: Task, settings: Settings) -> tuple[FileResult, list[str]]:
         return _scanned(task.path, options), reads
 
 
-def _not_a_file(path: str) -> FileResult | None:
-    """A skipped or error result for a path that is not a regular file (never opened)."""
+def _not_a_file(path: str, named: bool = False) -> FileResult | None:
+    """A skipped or error result for a path that is not a regular file (never opened).
+
+    Found by a walk, a FIFO or a device is skipped (said on its result line); named on
+    the command line (`advisor analyze <(...)`) it is an input error, so a CI job that
+    meant to analyse something never passes on having analysed nothing."""
     from advisor.importers.reading import file_type
 
     try:
@@ -188,7 +192,11 @@ def _not_a_file(path: str) -> FileResult | None:
                             "check the path and permissions")
     if stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode):
         return None
-    return skipped_result(path, f"not a regular file ({file_type(st.st_mode)})")
+    why = f"not a regular file ({file_type(st.st_mode)})"
+    if named:
+        return error_result(path, why, "only regular files are read; to analyse text from "
+                            "a pipe, give it on standard input: `advisor analyze -`")
+    return skipped_result(path, why)
 
 
 def _scanned(path: str, options: Options) -> FileResult:

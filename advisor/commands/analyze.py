@@ -92,6 +92,9 @@ def _fail(diags: AdvisorError) -> None:
                    "apply excludes to them, analyse a .tf file as its module directory.")
 @click.option("--memory-limit", type=click.IntRange(min=0), default=None, hidden=True,
               help="Address-space cap per worker in MB (0: none) [default: 2048].")
+@click.option("--stdin-filename", metavar="NAME",
+              help="With PATH '-' (standard input): the name results and findings use; "
+                   "its suffix decides the format where the content does not (.tf).")
 @click.option("--no-cache", is_flag=True,
               help="Analyse every input afresh; do not read or write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False),
@@ -111,7 +114,8 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
                 region: str | None, exclude: tuple[str, ...], timeout: float | None,
                 baseline: str | None, write_baseline: str | None, config_path: str | None,
                 no_estimates: bool, system: bool | None, usage_file: str | None, hook: bool,
-                memory_limit: int | None, no_cache: bool, cache_dir: str | None, executor: str,
+                memory_limit: int | None, stdin_filename: str | None, no_cache: bool,
+                cache_dir: str | None, executor: str,
                 scheduler: str | None,
                 var_files: tuple[str, ...] = (), tf_vars: tuple[str, ...] = ()) -> None:
     """Analyse architectures: .arch files, CloudFormation/SAM templates, Terraform modules.
@@ -168,12 +172,15 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     if executor == "dask":
         _check_dask()
 
-    inputs = _discover(paths, tuple(cfg.exclude) + _split(exclude), hook)
-    if not inputs:
+    if "-" in paths and paths != ("-",):
+        raise click.UsageError("'-' (standard input) is analysed alone, not with other paths")
+    stdin = paths == ("-",)
+    inputs = [] if stdin else _discover(paths, tuple(cfg.exclude) + _split(exclude), hook)
+    if not inputs and not stdin:
         click.echo("advisor: no architecture inputs found in the given paths", err=True)
-    as_system = cfg.system if system is None else system
+    as_system = (cfg.system if system is None else system) and not stdin
     cache = None
-    use_cache = not no_cache and (cfg.cache is None or cfg.cache)
+    use_cache = not no_cache and (cfg.cache is None or cfg.cache) and not stdin
     if use_cache and inputs:
         from advisor.batch.cache import ResultCache, default_directory
 
@@ -182,9 +189,13 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     # the JSON formats read cached results as plain data and their JSON; every other
     # writer, and a baseline, needs the result objects
     full = fmt not in ("json", "jsonl") or bool(baseline or write_baseline) or as_system
-    stream = _run_all(inputs, settings, jobs or cfg.jobs or batch.default_jobs(), as_system,
-                      paths, cache=cache, executor=executor, scheduler=scheduler,
-                      materialize=full)
+    if stdin:
+        full = True
+        stream: Iterator[Any] = iter([_stdin_outcome(stdin_filename or "<stdin>", settings)])
+    else:
+        stream = _run_all(inputs, settings, jobs or cfg.jobs or batch.default_jobs(),
+                          as_system, paths, cache=cache, executor=executor,
+                          scheduler=scheduler, materialize=full)
     if fmt == "jsonl" and not write_baseline:
         outcomes, report, hidden = _stream_lines(stream, output, baseline)
         sys.exit(exit_code(outcomes, report, threshold))
@@ -255,6 +266,29 @@ def _run_all(inputs: list[Any], settings: Any, jobs: int, as_system: bool,
             yield from system
         elif item not in members:
             yield next(done)
+
+
+def _stdin_outcome(name: str, settings: Any) -> Any:
+    """`advisor analyze -`: standard input as one input named `name` (read in this
+    process, bounded like a file; never a hang on an empty pipe: EOF ends it)."""
+    from dataclasses import replace
+
+    from advisor import batch
+    from advisor.importers import MAX_BYTES
+    from advisor.importers.reading import decode
+    from advisor.pipeline import FileResult, analyze_source
+
+    data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        result = batch.error_result(name, f"standard input is larger than "
+                                    f"{MAX_BYTES // (1024 * 1024)} MB", "give the file itself")
+        return batch.Outcome(result, batch.STATUS_INPUT)
+    options = replace(settings.options, workload_defaults=dict(settings.workload_defaults))
+    try:
+        result = analyze_source(name, options, text=decode(data, name))
+    except AdvisorError as exc:
+        result = FileResult(source=name, errors=list(exc.diagnostics))
+    return batch.Outcome(result, batch.STATUS_INPUT if result.errors else batch.STATUS_OK)
 
 
 def _is_template(item: Any) -> bool:

@@ -95,3 +95,20 @@ def test_yaml_syntax_error_has_position(tmp_path):
 
 def test_empty_directory_is_a_clear_error(tmp_path):
     assert "no .tf files" in error_of(tmp_path)
+
+
+@pytest.mark.parametrize(("text", "name", "where", "hint"), [
+    # the parser notices an unclosed bracket at the end of the file: report its opening
+    ("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: [unclosed\n", "t.yaml",
+     (4, 17), "add the missing ']'"),
+    ("Resources:\n\tQ: 1\n", "t.yaml", (2, 1), "indent with spaces"),
+    ('{"Resources": {"Q": {"Type": "AWS::SQS::Queue",}}}\n', "t.json", (1, 48),
+     "trailing ','"),
+    ('{"Resources": {} // none\n}\n', "t.json", (1, 18), "no comments"),
+])
+def test_syntax_errors_point_where_to_look_and_say_why(text, name, where, hint):
+    with pytest.raises(AdvisorError) as err:
+        load_any(name, text)
+    d = err.value.diagnostics[0]
+    assert (d.line, d.column) == where
+    assert d.suggestion and hint in d.suggestion

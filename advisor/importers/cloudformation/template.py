@@ -287,16 +287,44 @@ def load_yaml_pure(text: str, path: str = "<string>") -> Any:
     except _TemplateError as err:
         raise _diag(path, text, err) from None
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = f"invalid YAML: {err.problem or err.context or 'syntax error'}"
-        raise _diag(path, text, _TemplateError(message, line, col)) from None
+        raise _diag(path, text, _yaml_error(err)) from None
     except yaml.YAMLError as err:
         raise _diag(path, text, _TemplateError(f"invalid YAML: {err}", 1, 1)) from None
     except RecursionError:
-        raise _diag(path, text, _TemplateError("nesting too deep", 1, 1)) from None
+        raise _diag(path, text, _TemplateError(
+            f"nesting too deep (more than {MAX_DEPTH} levels)", 1, 1,
+            "real templates nest a few levels; check that this is the file you meant")) from None
     finally:
         loader.dispose()
+
+
+def _yaml_error(err: yaml.MarkedYAMLError) -> _TemplateError:
+    """PyYAML's error with the place to look and a hint. An unclosed bracket is reported
+    where it was opened (the parser only notices at the end of the file)."""
+    problem = str(err.problem or err.context or "syntax error")
+    mark, context = err.problem_mark, err.context_mark
+    hint = None
+    at_end = mark is not None and "<stream end>" in problem
+    if context is not None and at_end and "flow" in str(err.context or ""):
+        opener = "[" if "sequence" in str(err.context) else "{"
+        closer = "]" if opener == "[" else "}"
+        return _TemplateError(
+            f"invalid YAML: the '{opener}' opened here is not closed", context.line + 1,
+            context.column + 1, f"add the missing '{closer}' (or a missing ',' between items)")
+    if "'\\t'" in problem or "\t" in problem:
+        hint = "YAML does not allow tabs for indentation: indent with spaces"
+    elif "mapping values are not allowed" in problem:
+        hint = ("a plain value containing ': ' needs quotes, or the line is indented "
+                "deeper than the key above it")
+    elif "could not find expected ':'" in problem:
+        hint = "a key is missing its ':' (or a multi-line value is not quoted)"
+    elif "found duplicate anchor" in problem or "found undefined alias" in problem:
+        hint = "check the &anchor / *alias names"
+    elif context is not None and err.context:
+        hint = f"{err.context} that starts at line {context.line + 1}: check its indentation"
+    where = mark or context
+    line, col = (where.line + 1, where.column + 1) if where else (1, 1)
+    return _TemplateError(f"invalid YAML: {problem}", line, col, hint)
 
 
 
@@ -306,13 +334,33 @@ def load_json(text: str, path: str = "<string>") -> Any:
     try:
         data = json.loads(text, object_pairs_hook=_json_pairs)
     except json.JSONDecodeError as err:
-        raise _diag(path, text, _TemplateError(f"invalid JSON: {err.msg}", err.lineno, err.colno)) from None
+        raise _diag(path, text, _TemplateError(f"invalid JSON: {err.msg}", err.lineno, err.colno,
+                                               _json_hint(text, err))) from None
     except RecursionError:
-        raise _diag(path, text, _TemplateError("nesting too deep", 1, 1)) from None
+        raise _diag(path, text, _TemplateError(
+            f"nesting too deep (more than {MAX_DEPTH} levels)", 1, 1,
+            "real templates nest a few levels; check that this is the file you meant")) from None
     _check_depth(data, path, text)
     if isinstance(data, LineDict):
         _mark_json_lines(data, text)
     return data
+
+
+def _json_hint(text: str, err: json.JSONDecodeError) -> str | None:
+    """What usually causes the error JSON's decoder names (it says what it expected)."""
+    before = text[: err.pos].rstrip()
+    here = text[err.pos: err.pos + 2]
+    if before.endswith(",") and here[:1] in ("}", "]"):
+        return "remove the trailing ',' before it: JSON allows none"
+    if here.startswith(("//", "/*")):
+        return "JSON has no comments (a YAML template may have them)"
+    if here[:1] == "'":
+        return "JSON strings take double quotes"
+    if err.msg.startswith("Extra data"):
+        return "the file holds more than one JSON value; a template is one object"
+    if err.msg.startswith("Expecting ',' delimiter"):
+        return "a ',' is missing between two items (or a bracket is not closed)"
+    return None
 
 
 def _json_pairs(pairs: list[tuple[str, Any]]) -> LineDict:

@@ -596,3 +596,18 @@ Resources:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return 1\n")
     assert not any("code of Fn" in n.message for n in load(text, tmp_path).notes)
+
+
+def test_a_misspelt_resource_type_is_a_warning_with_a_did_you_mean():
+    """CloudFormation refuses a type it does not have; a custom resource, a module
+    (`::MODULE`) or a third-party registry type is not judged."""
+    from advisor.importers import load_any
+
+    arch = load_any("t.yaml", "Resources:\n  Q:\n    Type: AWS::SQS::Queu\n"
+                    "  F:\n    Type: AWS::Serverless::Functon\n"
+                    "  C:\n    Type: Custom::Thing\n  M:\n    Type: Org::Net::Vpc::MODULE\n")
+    warnings = {n.line: n for n in arch.notes if n.severity == "warning"}
+    assert set(warnings) == {3, 5}
+    assert warnings[3].suggestion == "did you mean AWS::SQS::Queue?"
+    assert warnings[5].suggestion == "did you mean AWS::Serverless::Function?"
+    assert arch.kind("Q") == "resource"  # still a node: nothing is lost

@@ -42,8 +42,9 @@ def check(files: tuple[str, ...], var_files: tuple[str, ...] = (),
         more = f", {len(notes)} note{'s' if len(notes) > 1 else ''}" if notes else ""
         click.echo(f"{path}: ok ({arch.format}, {g.number_of_nodes()} nodes, "
                    f"{g.number_of_edges()} edges, {len(arch.groups)} groups{more})")
-        if notes and not g.number_of_nodes():  # an empty result says why
-            for note in notes:
+        # an empty result says why; a warning (a type that would not deploy) always shows
+        for note in notes:
+            if not g.number_of_nodes() or getattr(note, "severity", "") == "warning":
                 click.echo(note.render(), err=True)
     sys.exit(ExitCode.INPUT if failed else ExitCode.CLEAN)
 

@@ -44,6 +44,15 @@ SAM_GENERATED_SUFFIXES = ("Role", "Alias", "Version", "Stage", "Deployment", "Po
 
 
 @cache
+def resource_types() -> frozenset[str]:
+    """Every resource type CloudFormation knows (resource_types.yaml, generated from the
+    provider schemas by tools/gen_resource_types.py)."""
+    from advisor.importers.reading import package_yaml
+
+    return frozenset(package_yaml("cloudformation/resource_types.yaml")["types"])
+
+
+@cache
 def data() -> dict[str, Any]:
     """cloudformation/data.yaml: the mappings the importer reads (event types, policy templates, ...)."""
     from advisor.importers.reading import package_yaml
@@ -151,13 +160,14 @@ class Ctx:
         return 1, 1
 
     # ------------------------------------------------------------------ notes
-    def info(self, message: str, line: int = 1, col: int = 1, suggestion: str | None = None) -> None:
+    def info(self, message: str, line: int = 1, col: int = 1, suggestion: str | None = None,
+             severity: str = "info") -> None:
         key = (line, message)
         if key in self._noted:
             return
         self._noted.add(key)
         self.notes.append(
-            Diagnostic(self.path, line, col, message, suggestion, severity="info")
+            Diagnostic(self.path, line, col, message, suggestion, severity=severity)
         )
 
     # ------------------------------------------------------------------ references

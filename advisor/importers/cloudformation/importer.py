@@ -145,10 +145,33 @@ def _nodes(ctx: Ctx) -> None:
                 rtype == "AWS::CloudFormation::CustomResource" else \
                 "nested stack" if rtype in ("AWS::Serverless::Application",
                                             "AWS::CloudFormation::Stack") else "resource type"
+            if _misspelt(rtype):
+                ctx.info(f"resource type {rtype} ({lid}) does not exist in CloudFormation: "
+                         "the stack would not deploy; kept as a generic resource", line, col,
+                         _type_hint(rtype), severity="warning")
+                continue
             ctx.info(f"{what} {rtype} ({lid}) has no catalog kind; kept as a generic resource",
                      line, col)
             continue
         ctx.add_resource_node(str(lid), kind, props_for(ctx, str(lid), kind, props_in))
+
+
+def _misspelt(rtype: str) -> bool:
+    """An `AWS::`/`Alexa::` type CloudFormation does not have (custom resources, module
+    types `Org::Service::Thing::MODULE` and third-party registry types are not judged)."""
+    from advisor.importers.cloudformation.context import resource_types
+
+    return rtype.startswith(("AWS::", "Alexa::")) and rtype not in resource_types()
+
+
+def _type_hint(rtype: str) -> str:
+    from advisor.errors import did_you_mean
+    from advisor.importers.cloudformation.context import resource_types
+
+    service = rtype.rsplit("::", 1)[0] + "::"
+    same_service = [t for t in resource_types() if t.startswith(service)]
+    best = did_you_mean(rtype, same_service or resource_types(), cutoff=0.75)
+    return f"did you mean {best}?" if best else "check the type's spelling (AWS::Service::Resource)"
 
 
 def _wire(ctx: Ctx) -> None:

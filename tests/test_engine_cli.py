@@ -10,6 +10,8 @@ from click.testing import CliRunner
 from advisor.cli import _register_all, cli
 from advisor.dsl import parse_text
 
+ROOT = Path(__file__).resolve().parents[1]
+
 SEED = """client browser
 apigw ingest { type = rest, auth = none }
 lambda forward { glue = true }
@@ -124,3 +126,16 @@ def test_cost_judges_the_rewrites_at_its_region_and_pricing(tmp_path: Path) -> N
     src.write_text(HTTP_TO_FIREHOSE)
     assert "ingest" not in _cost_after_nodes(src)
     assert "ingest" in _cost_after_nodes(src, "--region", region, "--pricing", str(pricing))
+
+
+def test_optimize_takes_rule_lists_like_analyze(tmp_path: Path) -> None:
+    """`--select A,B` is the same as `--select A --select B`, in optimize as in analyze."""
+    src = ROOT / "samples" / "clickstream.arch"
+    both = CliRunner().invoke(cli, ["optimize", str(src), "--select", "GLUE,OPS"])
+    repeated = CliRunner().invoke(cli, ["optimize", str(src), "--select", "GLUE",
+                                        "--select", "OPS"])
+    assert both.exit_code == 0, both.output
+    assert both.output == repeated.output and "GLUE-APIGW-FIREHOSE" in both.output
+    assert "OPS-APIGW-THROTTLING" in both.output
+    unchanged = CliRunner().invoke(cli, ["optimize", str(src), "--apply", "none"])
+    assert unchanged.exit_code == 0 and "0 change(s)" in unchanged.output

@@ -27,6 +27,7 @@ from typing import Any
 
 import click
 
+from advisor.commands.options import split_values
 from advisor.commands.tfvars import terraform_variables
 from advisor.errors import AdvisorError, ExitCode
 from advisor.report import FORMATS
@@ -34,11 +35,6 @@ from advisor.vocabulary import SEVERITIES, at_or_above
 
 # jsonl streams one result per line: a format of `analyze` only (advisor.report.jsonout)
 ANALYZE_FORMATS = tuple(dict.fromkeys((*FORMATS, "jsonl")))
-
-
-def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    """`--select A,B --select C` -> (A, B, C)."""
-    return tuple(v.strip() for raw in values for v in raw.split(",") if v.strip())
 
 
 def _fail(diags: AdvisorError) -> None:
@@ -148,8 +144,8 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
         except AdvisorError as exc:
             _fail(exc)
     options = Options(
-        select=_split(select) or cfg.select,
-        ignore=_split(ignore) or cfg.ignore,
+        select=split_values(select) or cfg.select,
+        ignore=split_values(ignore) or cfg.ignore,
         pattern_dirs=tuple(str(Path(d).resolve()) for d in pattern_dirs) or cfg.patterns,
         apply=apply_ or cfg.apply or "default",
         region=region or cfg.region or "us-east-1",
@@ -175,7 +171,7 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     if "-" in paths and paths != ("-",):
         raise click.UsageError("'-' (standard input) is analysed alone, not with other paths")
     stdin = paths == ("-",)
-    inputs = [] if stdin else _discover(paths, tuple(cfg.exclude) + _split(exclude), hook)
+    inputs = [] if stdin else _discover(paths, tuple(cfg.exclude) + split_values(exclude), hook)
     if not inputs and not stdin:
         click.echo("advisor: no architecture inputs found in the given paths", err=True)
     as_system = (cfg.system if system is None else system) and not stdin

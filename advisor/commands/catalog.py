@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from advisor.commands.options import split_values
 from advisor.commands.tfvars import terraform_variables
 from advisor.errors import AdvisorError, ExitCode, did_you_mean
 
@@ -84,13 +85,16 @@ def explain_cmd(rule: str, pattern_dirs: tuple[str, ...]) -> None:
 @click.command("optimize")
 @click.argument("file", type=click.Path())
 @click.option("-o", "--output", type=click.Path(), help="Write the DSL here (default stdout).")
-@click.option("--apply", "apply", type=click.Choice(["default", "all"]), default="default",
-              show_default=True,
-              help="default: confirmed rewrites; all: also likely glue and opt-in rewrites.")
+@click.option("--apply", "apply", type=click.Choice(["default", "all", "none"]),
+              default="default", show_default=True,
+              help="default: confirmed rewrites; all: also likely glue and opt-in rewrites; "
+                   "none: print the design as it is.")
 @click.option("--patterns", "pattern_dirs", multiple=True, type=click.Path(),
               help="Also load a pattern pack from this directory (repeatable).")
-@click.option("--select", multiple=True, help="Only rules with this id prefix (repeatable).")
-@click.option("--ignore", multiple=True, help="Skip rules with this id prefix (repeatable).")
+@click.option("--select", multiple=True, metavar="RULE,...",
+              help="Only rules with these id prefixes (comma-separated or repeated).")
+@click.option("--ignore", multiple=True, metavar="RULE,...",
+              help="Skip rules with these id prefixes (comma-separated or repeated).")
 @click.option("--choose", "choose", multiple=True, metavar="FINDING_ID[=N]",
               help="Apply exactly these findings (ids as in the JSON report), each with its"
                    " alternative N (default 0); repeatable. Overrides --apply.")
@@ -106,7 +110,8 @@ def optimize_cmd(file: str, output: str | None, apply: str, pattern_dirs: tuple[
     from advisor.dsl import to_text
     from advisor.pipeline import Options, engine_for, load_architecture, run_engine
 
-    options = Options(select=select, ignore=ignore, apply=apply, pattern_dirs=pattern_dirs)
+    options = Options(select=split_values(select), ignore=split_values(ignore), apply=apply,
+                      pattern_dirs=pattern_dirs)
     try:
         arch = load_architecture(file, var_files=var_files, var_values=tf_vars)
         engine_for(options)  # a broken pack or an unknown prefix: exit 2 before anything

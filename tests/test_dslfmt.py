@@ -62,3 +62,18 @@ def test_format_of_generated_designs(arch) -> None:  # type: ignore[no-untyped-d
     out = format_text(text)
     assert parse_text(out).signature() == arch.signature()
     assert format_text(out) == out
+
+
+def test_every_bundled_design_is_in_canonical_form() -> None:
+    """The samples users copy from are what `advisor fmt` writes (a fixpoint), so a user
+    who runs `advisor fmt --check` on a copy of one sees no change."""
+    from pathlib import Path
+
+    from advisor.dslfmt import format_text
+
+    root = Path(__file__).resolve().parents[1] / "samples"
+    designs = sorted(root.rglob("*.arch"))
+    assert len(designs) > 10
+    for path in designs:
+        text = path.read_text("utf-8")
+        assert format_text(text, str(path)) == text, path

@@ -10,6 +10,7 @@ atomically (advisor/engine/ops.py). A rewrite that cannot be made safely raises
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -19,7 +20,61 @@ from advisor.model import Architecture
 
 
 class Refused(Exception):
-    """The alternative cannot be applied safely to this match."""
+    """The alternative cannot be applied safely to this match. `violations`: the safety
+    invariants it failed ({invariant, why}), when that is the reason."""
+
+    def __init__(self, message: str, violations: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.violations = list(violations or ())
+
+
+@dataclass
+class Delta:
+    """What one alternative did, as the safety invariants read it: the neighbourhood as it
+    was (`nodes`, `edges`: the snapshot taken before the first op), the design as it is
+    now (`after`, live), the nodes it added and touched. Local by construction: a check
+    costs the size of the neighbourhood, not of the design."""
+
+    nodes: dict[str, Any]
+    edges: dict[tuple[str, str], Any]
+    after: Architecture
+    added: list[str]
+    touched: set[str]
+    pattern_id: str = ""
+    alternative: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)  # the pattern's match params
+
+    @property
+    def removed(self) -> list[str]:
+        g = self.after.graph
+        return sorted(n for n in self.nodes if n not in g)
+
+    def before_kind(self, n: str) -> str | None:
+        data = self.nodes.get(n)
+        return data["kind"] if data else None
+
+    def before_props(self, n: str) -> dict[str, Any]:
+        data = self.nodes.get(n)
+        return dict(data["props"]) if data else {}
+
+    def before_preds(self, n: str) -> list[str]:
+        return sorted(a for (a, b) in self.edges if b == n)
+
+    def before_succs(self, n: str) -> list[str]:
+        return sorted(b for (a, b) in self.edges if a == n)
+
+    def new_edges(self) -> list[tuple[str, str]]:
+        """Edges of the neighbourhood that exist now and did not before."""
+        g = self.after.graph
+        around = set(self.touched) | set(self.added)
+        out = set()
+        for n in around:
+            if n not in g:
+                continue
+            for a, b in [*((p, n) for p in g._pred[n]), *((n, q) for q in g._succ[n])]:
+                if (a, b) not in self.edges:
+                    out.add((a, b))
+        return sorted(out)
 
 
 def fast_copy(arch: Architecture) -> Architecture:
@@ -50,6 +105,7 @@ class Editor:
         self.touched: set[str] = set()
         self.last_touched: set[str] = set()  # what the last alternative applied touched
         self.added: list[str] = []
+        self.last_delta: Delta | None = None  # what the last checked alternative did
 
     def new_node(self, name: str, kind: str, props: dict[str, Any],
                  group: tuple[str, ...] = ()) -> str:

@@ -16,12 +16,12 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from advisor.engine.context import Ctx
+from advisor.engine import apis, evidence
+from advisor.engine.context import Blocked, Ctx
 from advisor.engine.routes import (
     NOT_AWS_APIS,
     describe_route,
     forward_targets,
-    http_api_subtypes,
     one_hop,
     route_to,
 )
@@ -62,6 +62,14 @@ def match(fn: MatchPred) -> MatchPred:
 def glue_status(ctx: Ctx, pred: str, fn: str, succ: str,
                 params: dict[str, Any] | str | None = None) -> str | None:
     """'confirmed', 'likely' or None: does `fn` only forward from `pred` to `succ`?
+    (`glue_verdict` without its evidence.)"""
+    return glue_verdict(ctx, pred, fn, succ, params)[0]
+
+
+def glue_verdict(ctx: Ctx, pred: str, fn: str, succ: str,
+                 params: dict[str, Any] | str | None = None,
+                 ) -> tuple[str | None, list[evidence.Item], Blocked | None]:
+    """(status, evidence, blocked): does `fn` only forward from `pred` to `succ`?
 
     - `glue = false` (the user says it does real work) is final: never glue.
     - it must have exactly one real outgoing target, `succ` (`forward_targets`: its
@@ -72,8 +80,13 @@ def glue_status(ctx: Ctx, pred: str, fn: str, succ: str,
       function with; with `glue_via` (e.g. `pipes`, or
       `[[sfn], [pipes, sfn]]`), through native hops of those kinds instead.
     - `glue = true` or handler evidence confirms it (then every trigger must reach `succ`
-      natively, since all of them are rewired); otherwise it is only likely, and only
-      with exactly one trigger (never with `glue_confirmed_only`).
+      natively, since all of them are rewired); the evidence is the handler's call and
+      what it does to the data (file:line), or the design's statement.
+    - otherwise it is only likely, and only with exactly one trigger (never with
+      `glue_confirmed_only`), and only when nothing the design states counts against
+      "only forwards" (glue.yaml: memory, duration, timeout above a forwarder's, a policy
+      allowing other services or per-request credentials): then `blocked` says why. The
+      evidence of likely glue says what the structure shows and that the code was not read.
     - `glue_indirect_only`: only when no one-hop route (direct or one pipe) exists, so a
       two-hop rule never doubles a one-hop one.
     """
@@ -81,9 +94,9 @@ def glue_status(ctx: Ctx, pred: str, fn: str, succ: str,
         params = {"glue_via": params} if params else {}
     props = ctx.props(fn)
     if props.get("glue") is False:
-        return None
+        return None, [], None
     if forward_targets(ctx, fn) != [succ]:
-        return None
+        return None, [], None
     succ_kind = ctx.kind(succ)
     succ_props = ctx.props(succ)
 
@@ -94,15 +107,64 @@ def glue_status(ctx: Ctx, pred: str, fn: str, succ: str,
         return route_to(kind, succ_kind, params, sprops, succ_props) is not None
 
     if not reaches(pred):
-        return None
+        return None, [], None
     if props.get("glue") is True or props.get("glue_evidence"):
         preds = list(ctx.g.predecessors(fn))
         if all(reaches(p) for p in preds):
-            return "confirmed"
-        return None
+            return "confirmed", evidence.confirmed(props, ctx.nd[fn].get("loc")), None
+        return None, [], None
     if params.get("glue_confirmed_only") or ctx.g.in_degree(fn) != 1:
-        return None
-    return "likely"
+        return None, [], None
+    counter = _structure_counter(ctx, fn, {ctx.kind(pred), succ_kind})
+    if counter:
+        return None, [], Blocked(f"{fn} is not glue on structure alone: {counter}")
+    route = route_to(ctx.kind(pred), succ_kind, params, ctx.props(pred), succ_props) or []
+    how = describe_route(ctx.kind(pred), route, succ_kind, params, ctx.props(pred), succ_props)
+    loc = ctx.nd[fn].get("loc")
+    items = [evidence.item("structure", f"one trigger ({pred}) and one target ({succ});"
+                           f" {pred} reaches {succ} natively ({how})",
+                           loc.path if loc is not None else None,
+                           loc.line if loc is not None else None),
+             evidence.code_not_read(props)]
+    sizing = _sizing(props)
+    if sizing:
+        items.append(evidence.item("structure", sizing))
+    return "likely", items, None
+
+
+def _sizing(props: dict[str, Any]) -> str:
+    """What the design states of a function's size and time ("" when nothing)."""
+    parts = []
+    if props.get("memory") is not None:
+        parts.append(f"memory {float(props['memory']) / 1024**2:g} MB")
+    if props.get("duration") is not None:
+        parts.append(f"duration {_human_duration(float(props['duration']))}")
+    if props.get("timeout") is not None:
+        parts.append(f"timeout {_human_duration(float(props['timeout']))}")
+    return ", ".join(parts)
+
+
+def _structure_counter(ctx: Ctx, fn: str, allowed: set[str]) -> str:
+    """What the design states against "only forwards" (glue.yaml `structure_only`):
+    sized or timed for work, or a policy used for more than the trigger and target."""
+    limits = evidence.glue_data().get("structure_only", {})
+    props = ctx.props(fn)
+    reasons = []
+    mem = props.get("memory")
+    if mem is not None and float(mem) / 1024**2 > float(limits.get("max_memory_mb", 1024)):
+        reasons.append(f"memory {float(mem) / 1024**2:g} MB is sized for work")
+    dur = props.get("duration")
+    if dur is not None and float(dur) > float(limits.get("max_duration_ms", 500)):
+        reasons.append(f"it runs {_human_duration(float(dur))}, longer than one forwarding"
+                       " call takes")
+    timeout = props.get("timeout")
+    if timeout is not None and float(timeout) > float(limits.get("max_timeout_ms", 300_000)):
+        reasons.append(f"its timeout of {_human_duration(float(timeout))} waits on more than"
+                       " one call")
+    policy = evidence.policy_counter(list(props.get("permissions") or ()), allowed)
+    if policy:
+        reasons.append(policy)
+    return "; ".join(reasons)
 
 
 # ---------------------------------------------------------------------------- nodes
@@ -221,24 +283,18 @@ def public_entry(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
 
 
 @node
-def http_api_would_serve(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
-    """A REST API that uses nothing REST-only: no WAF, caching, request validation,
-    API keys, edge/private endpoint, and only integrations HTTP APIs also have."""
+def http_api_would_serve(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """A REST API that uses nothing REST-only (advisor/engine/apis.py: X-Ray tracing,
+    API keys and usage plans, mapping templates, caching, request validation, WAF, a
+    resource policy, an edge-optimized or private endpoint (an unstated endpoint is
+    edge-optimized), an integration HTTP APIs lack). Otherwise `Blocked` with the list."""
     if ctx.prop(n, "type") != "rest":
         return False
-    for flag in ("waf", "caching", "validation"):
-        if ctx.prop(n, flag) is True:
-            return False
-    if ctx.prop(n, "auth") == "api_key" or ctx.prop(n, "endpoint") in ("edge", "private"):
-        return False
-    subtypes = set(http_api_subtypes())
-    for s in ctx.g.successors(n):
-        kind = ctx.kind(s)
-        if kind in ("lambda", "http", "alb", "ecs") or kind in subtypes:
-            continue
-        if ctx.category(s) in ("observability", "security"):
-            continue
-        return False
+    uses = apis.rest_only(ctx.props(n), [
+        (ctx.kind(s), ctx.category(s), ctx.edge(n, s).get("props") or {})
+        for s in sorted(ctx.g.successors(n))])
+    if uses:
+        return Blocked("uses " + "; ".join(uses))
     return True
 
 
@@ -517,8 +573,9 @@ def glue_unshown_target(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]
             route = r
     if route is None:
         return None
-    ev = props.get("glue_evidence")
-    return {"target": target, "evidence": f" (handler: {ev})" if ev else "",
+    items = evidence.confirmed(props, ctx.nd[fn].get("loc"))
+    shown = f" (handler: {evidence.summary(items)})" if evidence.has(items, "sdk-call") else ""
+    return {"target": target, "evidence": shown, "evidence_items": items,
             "how": describe_route(ctx.kind(pred), route, str(target), params,
                                   ctx.props(pred))}
 

@@ -89,8 +89,9 @@ def rewrite(base: Architecture, matches: list[Match], chooser: Chooser,
             if fresh is None or suppressed(ctx, fresh):
                 continue
             try:
-                changes.extend(rw.apply(m.pattern, m.nodes, index))
-            except Refused:
+                changes.extend(rw.apply(m.pattern, m.nodes, index, check=chooser.check))
+            except Refused as exc:
+                chooser.note_refused(m, index, exc)
                 continue
             ctx.note_changed(rw.last_touched | set(m.nodes))
             used.update(rw.last_touched if structural_rewrite else m.nodes)

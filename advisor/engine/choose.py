@@ -304,7 +304,10 @@ def behaviour_gate(f: Finding) -> None:
 
 
 def demote(f: Finding, what: str) -> None:
-    """Not applied by default because it changes what the system does."""
+    """Not applied by default because it changes what the system does (this note
+    replaces a judge's "applied although ..." one)."""
+    if f.note and f.message.endswith(f" ({f.note})"):
+        f.message = f.message[: -len(f" ({f.note})")]
     f.note = f"not applied by default: it changes what the system does: {what}"
     f.message += f" ({f.note})"
     _set_auto(f, "all", f.auto_alternative)

@@ -55,6 +55,9 @@ def must_add(d: Delta) -> list[Item]:
     any_service = d.params.get("glue_any_service") or {}
     fns = [x for x in d.removed if d.before_kind(x) == "lambda"]
     fn = ", ".join(fns) or "the removed node"
+    calls = [evidence.has(evidence.of_handler(d.before_props(x)), "sdk-call") for x in fns]
+    call = next((c["detail"].split("(")[0] for c in calls if c), "")
+    call = f"the {call} call" if call else "the call"
     out: list[Item] = []
 
     def add(kind: str, detail: str, changes: bool = False) -> None:
@@ -75,8 +78,8 @@ def must_add(d: Delta) -> list[Item]:
             continue
         mechanisms[(a, b)] = mech
         for entry in spec.get("integrations", {}).get(mech, ()):
-            add(entry["kind"], _text(entry["text"], a=a, b=b, fn=fn))
-        if mech == "pipes_sources" and not fns_forward_whole(d, fns):
+            add(entry["kind"], _text(entry["text"], a=a, b=b, fn=fn, call=call))
+        if mech == "pipes_sources" and fns_extract_payload(d, fns):
             template = spec.get("pipe_input", {}).get(ka)
             if template:
                 add("input_template", _text(spec["pipe_input_text"], template=template, a=a,
@@ -91,9 +94,19 @@ def must_add(d: Delta) -> list[Item]:
     return out
 
 
-def fns_forward_whole(d: Delta, fns: list[str]) -> bool:
-    """A removed function sent the whole event on (no input template to add)."""
-    return any(evidence.has(evidence.of_handler(d.before_props(x)), "whole-event") for x in fns)
+PAYLOAD_KINDS = ("parse", "decode", "unmarshall", "maps-fields")
+
+
+def fns_extract_payload(d: Delta, fns: list[str]) -> bool:
+    """A removed function took the payload out of each record (parsed the body, decoded
+    the data, unmarshalled the image, mapped fields) rather than sending records on: the
+    pipe then needs an input template to do the same."""
+    for x in fns:
+        items = evidence.of_handler(d.before_props(x))
+        if not evidence.has(items, "whole-event") and any(
+                evidence.has(items, k) for k in PAYLOAD_KINDS):
+            return True
+    return False
 
 
 def _from_evidence(d: Delta, x: str, mechanisms: dict[tuple[str, str], str],

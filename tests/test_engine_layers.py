@@ -26,7 +26,7 @@ LAYER = {
     "predicates": "match", "matcher": "match",
     # the op interpreter: what one alternative does to a working copy
     "edit": "edit", "rewriters": "edit", "ops": "edit",
-    "choose": "choose", "invariants": "choose", "obligations": "choose",
+    "choose": "choose", "invariants": "choose", "obligations": "choose", "stake": "choose",
     "rewrite": "rewrite",
     "loader": "assembly", "core": "assembly", "__init__": "assembly",
 }

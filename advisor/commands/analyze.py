@@ -82,6 +82,10 @@ def _fail(diags: AdvisorError) -> None:
 @click.option("--hook", is_flag=True,
               help="pre-commit mode: skip named files that are not architecture inputs, "
                    "apply excludes to them, analyse a .tf file as its module directory.")
+@click.option("--show-blocked", is_flag=True,
+              help="Also list what a rule would have flagged but for a reason (a REST API "
+                   "using a REST-only feature, a function whose size counts against glue): "
+                   "`blocked by: ...`.")
 @click.option("--memory-limit", type=click.IntRange(min=0), default=None, hidden=True,
               help="Address-space cap per worker in MB (0: none) [default: 2048].")
 @terraform_variables
@@ -91,7 +95,7 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
                 region: str | None, exclude: tuple[str, ...], timeout: float | None,
                 baseline: str | None, write_baseline: str | None, config_path: str | None,
                 no_estimates: bool, system: bool | None, usage_file: str | None, hook: bool,
-                memory_limit: int | None,
+                memory_limit: int | None, show_blocked: bool = False,
                 var_files: tuple[str, ...] = (), tf_vars: tuple[str, ...] = ()) -> None:
     """Analyse architectures: .arch files, CloudFormation/SAM templates, Terraform modules.
 
@@ -150,7 +154,7 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     as_system = cfg.system if system is None else system
     outcomes = _run_all(inputs, settings, jobs or cfg.jobs or batch.default_jobs(),
                         as_system, paths)
-    report = Report(results=[o.result for o in outcomes])
+    report = Report(results=[o.result for o in outcomes], show_blocked=show_blocked)
 
     hidden = _baselines(report, baseline, write_baseline)
     text = _render(report, fmt, threshold, color=None if output is None else False)

@@ -52,6 +52,8 @@ MAX_HOPS = 6  # a rewritten path is a few hops long (a pipe, a workflow, the tar
 BUFFER_KINDS = frozenset({"sqs", "sns", "kinesis", "eventbridge", "firehose"})
 ORDERED_SOURCES = frozenset({"kinesis", "dynamodb"})  # streams; FIFO queues/topics by prop
 FAILURE_LABELS = frozenset({"on failure", "on success", "dlq"})
+# targets that configure their source rather than receive its data
+SETTING_CATEGORIES = INCIDENTAL_CATEGORIES | {"identity"}
 ASPECTS = ("ordering", "filter", "batching", "windowing")
 
 Violation = dict[str, str]
@@ -301,6 +303,8 @@ def integration_exists(d: Delta) -> str | None:
             continue
         if b in failures or g.nodes[b]["props"].get("is_dlq"):
             continue  # a redrive or dead-letter target: a setting of the source, not a hop
+        if category_of(kb) in SETTING_CATEGORIES:
+            continue  # an authorizer's user pool, a log group, a key: settings, not hops
         pa, pb = g.nodes[a]["props"], g.nodes[b]["props"]
         if kb == "resource" and pb.get("service"):
             kb = str(pb["service"])  # a service the catalog has no kind for (Comprehend)

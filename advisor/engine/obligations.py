@@ -57,7 +57,7 @@ def must_add(d: Delta) -> list[Item]:
     fn = ", ".join(fns) or "the removed node"
     calls = [evidence.has(evidence.of_handler(d.before_props(x)), "sdk-call") for x in fns]
     call = next((c["detail"].split("(")[0] for c in calls if c), "")
-    call = f"the {call} call" if call else "the call"
+    call = f"the {call} call" if call else "the forwarding call"
     out: list[Item] = []
 
     def add(kind: str, detail: str, changes: bool = False) -> None:
@@ -84,6 +84,10 @@ def must_add(d: Delta) -> list[Item]:
             if template:
                 add("input_template", _text(spec["pipe_input_text"], template=template, a=a,
                                             fn=fn))
+    for n in d.added:
+        rule = (spec.get("added") or {}).get(g.nodes[n]["kind"]) if n in g else None
+        if rule:
+            add(rule["kind"], _text(rule["text"], n=n, call=call, fn=fn))
     for x in fns:
         _from_evidence(d, x, mechanisms, any_service, add)
         _timeouts(d, x, add)

@@ -294,7 +294,7 @@ def http_api_would_serve(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
         (ctx.kind(s), ctx.category(s), ctx.edge(n, s).get("props") or {})
         for s in sorted(ctx.g.successors(n))])
     if uses:
-        return Blocked("uses " + "; ".join(uses))
+        return Blocked("; ".join(uses))
     return True
 
 

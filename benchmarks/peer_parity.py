@@ -130,6 +130,10 @@ def _peer_false_positive(rule: str, node: str | None, arch: Any) -> str | None:
         # serverless-rules reads only the stage's MethodSettings; a usage plan with a
         # Throttle limits every request of a stage whose routes require API keys
         return "the stage is throttled by a usage plan (every route requires an API key)"
+    if rule in ("ES1005", "ES1006") and kind == "lambda":
+        # issue 13: "not set" alone was debatable in 29 of 31 hand-audited cases; we flag
+        # memory/timeout only where a consequence shows (PERF-LAMBDA-MEMORY/-TIMEOUT)
+        return "MemorySize/Timeout merely not set: peer noise, flagged here only with a consequence"
     if rule == "ES1001" and kind == "lambda":
         sources = {graph.nodes[p]["kind"] for p in graph.predecessors(node)}
         if "sqs" in sources and not sources & {"kinesis", "dynamodb"}:

@@ -165,9 +165,7 @@ def _builder(base: Architecture, p: Pattern, nodes: tuple[str, ...], i: int,
 def describe(alt: Alternative, delta: Delta) -> None:
     """What the user must add for `delta` and what it changes, on `alt`."""
     alt.must_add = obligations.must_add(delta)
-    declared = delta.alternative.get("what_changes") or {}
-    changed = invariants.semantic_changes(delta)
-    alt.what_changes = {a: str(declared[a]) for a in changed if a in declared}
+    alt.what_changes = {a: str(t) for a, t in (delta.alternative.get("what_changes") or {}).items()}
 
 
 def safety(level: str) -> Callable[[Delta], list[dict[str, str]]]:

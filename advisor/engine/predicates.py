@@ -269,6 +269,88 @@ def timeout_below_duration(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
     return None
 
 
+# How long the synchronous caller of a function waits (integration timeouts, ms):
+# API Gateway REST 29 s, HTTP API 30 s, AppSync 30 s
+# (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html,
+# https://docs.aws.amazon.com/appsync/latest/devguide/resolver-reference-overview-js.html).
+CALLER_TIMEOUT_MS = {("apigw", "rest"): 29_000, ("apigw", "http"): 30_000,
+                     ("appsync", None): 30_000}
+
+
+def _caller_limit(ctx: Ctx, caller: str) -> float | None:
+    kind = ctx.kind(caller)
+    if kind == "apigw":
+        return CALLER_TIMEOUT_MS.get((kind, ctx.prop(caller, "type")))
+    return CALLER_TIMEOUT_MS.get((kind, None))
+
+
+def _callee_bound(ctx: Ctx, callee: str) -> float | None:
+    """How long a synchronous callee may take, as the design states it: its timeout or
+    duration (a function's stated timeout; an Express workflow's or endpoint's stated
+    duration)."""
+    props = ctx.props(callee)
+    for prop in ("timeout", "duration"):
+        if props.get(prop) is not None:
+            return float(props[prop])
+    return None
+
+
+@node
+def timeout_consequence(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """The function's timeout (stated, or the 3 s default) does not fit its synchronous
+    chain: longer than the integration timeout of an API waiting for it, or not longer
+    than what it itself waits for. A timeout that is only unset is no finding."""
+    timeout = float(ctx.prop(n, "timeout") or 3000)
+    stated = ctx.props(n).get("timeout") is not None
+    if stated:
+        for p in sorted(ctx.g.predecessors(n)):
+            limit = _caller_limit(ctx, p)
+            if limit is not None and not ctx.is_async_edge(p, n) and timeout > limit:
+                return {"consequence": f"times out after {_human_duration(timeout)}, but {p}"
+                                       f" gives up after {_human_duration(limit)}: the caller"
+                                       " has an error while the function runs and bills on",
+                        "advice": f"at most {_human_duration(limit)}"}
+    for s in sorted(ctx.g.successors(n)):
+        if ctx.is_async_edge(n, s) or ctx.kind(s) not in ("lambda", "http", "sfn", "ecs"):
+            continue
+        if s in ctx.side_targets(n):
+            continue
+        bound = _callee_bound(ctx, s)
+        if bound is not None and bound >= timeout:
+            which = "its timeout" if stated else "the 3 s default timeout"
+            return {"consequence": f"waits synchronously for {s}, which may take"
+                                   f" {_human_duration(bound)}, but {which} ends it after"
+                                   f" {_human_duration(timeout)}: it fails before {s} answers",
+                    "advice": f"longer than {_human_duration(bound)}, or call {s}"
+                              " asynchronously"}
+    return None
+
+
+@node
+def memory_consequence(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """128 MB (stated or the default) for a JVM/.NET runtime or a stated run of a second
+    or more. An unset size alone is no finding."""
+    mem = float(ctx.prop(n, "memory") or 128 * 1024**2) / 1024**2
+    if mem > float(params.get("max_mb", 128)):
+        return None
+    how = "128 MB (the default: memory not set)" if ctx.props(n).get("memory") is None \
+        else f"{mem:g} MB"
+    runtime = str(ctx.props(n).get("runtime") or "")
+    heavy = tuple(params.get("cpu_bound_runtimes", ("java", "dotnet")))
+    if runtime.startswith(heavy):
+        return {"consequence": f"{how} for the {runtime} runtime: a JVM or .NET runtime"
+                               " initializes and runs CPU-starved at this size (slow cold"
+                               " starts)"}
+    dur = ctx.props(n).get("duration")
+    # with a stated size, COST-LAMBDA-MEMORY-SIZE weighs size against duration
+    if dur is not None and ctx.props(n).get("memory") is None and \
+            float(dur) >= float(params.get("long_ms", 1000)):
+        return {"consequence": f"{how} running {_human_duration(float(dur))}: CPU scales with"
+                               " memory, so more memory likely runs faster for about the same"
+                               " cost"}
+    return None
+
+
 @node
 def public_entry(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
     """An API that callers outside the system reach: called by a client, or by nobody

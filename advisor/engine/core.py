@@ -172,17 +172,18 @@ class Engine:
                         raise ValueError(f"finding {fid} has no applicable alternative {index}")
             level = "chosen" if chosen is not None else str(apply)
             chooser = Chooser(level, chosen, judge, decisions)
-            levels = {finding_id(m): auto_level(m) for m in matches}
-            chooser.demoted = {f.id for f in findings
-                               if f.auto == "all" and levels.get(f.id) == "default"}
+            # findings a level would apply by default that changed what the system does
+            chooser.demoted = {f.id for f in findings if f.auto == "all" and not f.likely
+                               and self.by_id[f.rule].apply == "default"}
             after, changes = rewrite(base, matches, chooser, self.patterns,  # rewrite
                                      self.structural, self.radius, self.traffic)
             _record(findings, chooser)
+            outcome = Outcome(findings=findings, after=after, changes=changes,
+                              blocked=blocked_findings(base, blocked))
         finally:
             if was_enabled:
                 gc.enable()
-        return Outcome(findings=findings, after=after, changes=changes,
-                       blocked=blocked_findings(base, blocked))
+        return outcome
 
 
 def _record(findings: list[Finding], chooser: Chooser) -> None:

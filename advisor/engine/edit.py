@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -44,10 +45,12 @@ class Delta:
     alternative: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)  # the pattern's match params
 
-    @property
+    @cached_property
     def removed(self) -> list[str]:
-        g = self.after.graph
-        return sorted(n for n in self.nodes if n not in g)
+        """Nodes of the neighbourhood that no longer exist (worked out once: a delta is
+        read after its rewrite, when the design no longer changes)."""
+        nd = self.after.graph._node
+        return sorted(n for n in self.nodes if n not in nd)
 
     def before_kind(self, n: str) -> str | None:
         data = self.nodes.get(n)
@@ -63,18 +66,32 @@ class Delta:
     def before_succs(self, n: str) -> list[str]:
         return sorted(b for (a, b) in self.edges if a == n)
 
+    @cached_property
     def new_edges(self) -> list[tuple[str, str]]:
         """Edges of the neighbourhood that exist now and did not before."""
         g = self.after.graph
-        around = set(self.touched) | set(self.added)
+        pred, succ = g._pred, g._succ
+        edges = self.edges
         out = set()
-        for n in around:
-            if n not in g:
+        for n in set(self.touched) | set(self.added):
+            if n not in succ:
                 continue
-            for a, b in [*((p, n) for p in g._pred[n]), *((n, q) for q in g._succ[n])]:
-                if (a, b) not in self.edges:
-                    out.add((a, b))
+            out.update((p, n) for p in pred[n] if (p, n) not in edges)
+            out.update((n, q) for q in succ[n] if (n, q) not in edges)
         return sorted(out)
+
+    @cached_property
+    def failures(self) -> set[str]:
+        """Failure destinations named around what changed (DLQs, on-failure targets)."""
+        return self.after.failure_destinations(set(self.touched) | set(self.added))
+
+    @cached_property
+    def structural(self) -> bool:
+        """Nodes or edges came or went (else only props changed)."""
+        if self.added or self.removed or self.new_edges:
+            return True
+        succ = self.after.graph._succ
+        return any(b not in succ.get(a, ()) for a, b in self.edges)
 
 
 def fast_copy(arch: Architecture) -> Architecture:

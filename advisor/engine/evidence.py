@@ -125,6 +125,13 @@ def summary(items: list[Item]) -> str:
     return items[0]["detail"] if items else ""
 
 
+@cache
+def _iam_sets() -> tuple[frozenset[str], frozenset[str]]:
+    data = glue_data()
+    return (frozenset(a.lower() for a in data.get("credential_actions", ())),
+            frozenset(data.get("incidental_iam", ())))
+
+
 def iam_service(action: str) -> str:
     return str(action).split(":", 1)[0].lower() if ":" in str(action) else str(action)
 
@@ -132,10 +139,11 @@ def iam_service(action: str) -> str:
 def policy_counter(permissions: list[Any], allowed_kinds: set[str]) -> str | None:
     """What a function's policy allows beyond its trigger and target (IAM actions of other
     services, per-request credentials), as a reason; None when nothing counts against."""
+    if not permissions:
+        return None
     data = glue_data()
-    creds = {a.lower() for a in data.get("credential_actions", ())}
+    creds, incidental = _iam_sets()
     kinds = data.get("iam_kinds", {})
-    incidental = set(data.get("incidental_iam", ()))
     extra, assume = [], []
     for action in permissions or ():
         a = str(action)

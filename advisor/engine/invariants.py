@@ -123,6 +123,8 @@ def _kind(d: Delta, n: str) -> str:
 def paths_kept(d: Delta) -> str | None:
     """Every caller of a removed node still reaches that node's real targets; every edge
     that went away between remaining nodes is replaced by a path."""
+    if not d.structural:
+        return None
     g = d.after.graph
     removed = d.removed
     lost: set[str] = set()
@@ -134,8 +136,9 @@ def paths_kept(d: Delta) -> str | None:
             if d.edges[(p, x)].get("label") in FAILURE_LABELS:
                 continue
             lost.update(f"{p} -> {s}" for s in targets if not _reaches(g, p, s))
+    succ = g._succ
     for a, b in d.edges:
-        if a in g and b in g and not g.has_edge(a, b) and not _reaches(g, a, b):
+        if a in succ and b in succ and b not in succ[a] and not _reaches(g, a, b):
             lost.add(f"{a} -> {b}")
     if not lost:
         return None
@@ -168,7 +171,7 @@ def auth_kept(d: Delta) -> str | None:
                 problems.append(f"{x} acted with per-request credentials ({creds.split(':')[0]}"
                                 "); a fixed integration role would remove that isolation")
     for n in sorted(d.touched):
-        if n in g and n in d.nodes:
+        if n in g._node and n in d.nodes and d.nodes[n]["kind"] in API_KINDS:
             before = _authenticates(d.before_kind(n) or "", d.before_props(n))
             after = _authenticates(g.nodes[n]["kind"], g.nodes[n]["props"])
             if before and not after:
@@ -179,6 +182,8 @@ def auth_kept(d: Delta) -> str | None:
 def semantic_changes(d: Delta) -> dict[str, str]:
     """What the new path changes of the edges into each removed node, by aspect
     (ordering, filter, batching, windowing)."""
+    if not d.removed:
+        return {}
     g = d.after.graph
     out: dict[str, str] = {}
     for x in d.removed:
@@ -239,13 +244,15 @@ def _order_breaking_hop(d: Delta, p: str, targets: set[str]) -> str | None:
 
 def no_orphan_added(d: Delta) -> str | None:
     """No added queue, topic, stream or bus that nothing reads."""
+    if not d.added:
+        return None
     g = d.after.graph
-    failures = d.after.failure_destinations(set(d.added) | set(d.touched))
+    nd = g._node
     orphans = []
     for a in d.added:
-        if a not in g or g.nodes[a]["kind"] not in BUFFER_KINDS or g._succ[a]:
+        if a not in nd or nd[a]["kind"] not in BUFFER_KINDS or g._succ[a]:
             continue
-        if a in failures or g.nodes[a]["props"].get("is_dlq"):
+        if nd[a]["props"].get("is_dlq") or a in d.failures:
             continue
         if _stands_for_code_target(d, g.nodes[a]["kind"]):
             continue
@@ -266,6 +273,8 @@ def _stands_for_code_target(d: Delta, kind: str) -> bool:
 
 def no_phantom_copy(d: Delta) -> str | None:
     """No added node copies a removed node, or the removed function's own input."""
+    if not d.removed:
+        return None
     g = d.after.graph
     copies = []
     removed_ids = {d.nodes[x].get("source_id") for x in d.removed} - {None}
@@ -295,13 +304,13 @@ def integration_exists(d: Delta) -> str | None:
     per_request = set(_limits_data().get("per_request_target", ()))
     dynamic = _dynamic_targets(d)
     problems = []
-    failures = d.after.failure_destinations(set(d.touched) | set(d.added))
-    for a, b in d.new_edges():
-        ka, kb = g.nodes[a]["kind"], g.nodes[b]["kind"]
-        data = g.edges[a, b]
+    nd, succ = g._node, g._succ
+    for a, b in d.new_edges:
+        ka, kb = nd[a]["kind"], nd[b]["kind"]
+        data = succ[a][b]
         if ka in NOT_AWS_APIS or ka == "lambda" or data.get("label") in FAILURE_LABELS:
             continue
-        if b in failures or g.nodes[b]["props"].get("is_dlq"):
+        if nd[b]["props"].get("is_dlq") or b in d.failures:
             continue  # a redrive or dead-letter target: a setting of the source, not a hop
         if category_of(kb) in SETTING_CATEGORIES:
             continue  # an authorizer's user pool, a log group, a key: settings, not hops
@@ -316,8 +325,8 @@ def integration_exists(d: Delta) -> str | None:
         if b in dynamic and mech not in per_request:
             problems.append(f"{dynamic[b]}; {a} -> {b} ({_mech_title(mech, ka, any_service)})"
                             " has one fixed target")
-    for n in sorted(set(d.touched) | {a for a, _ in d.new_edges()}):
-        if n not in g or g.nodes[n]["kind"] != "apigw":
+    for n in sorted(set(d.touched) | {a for a, _ in d.new_edges}):
+        if n not in nd or nd[n]["kind"] != "apigw":
             continue
         if g.nodes[n]["props"].get("type") != "http":
             continue

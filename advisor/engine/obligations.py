@@ -50,6 +50,10 @@ def _text(text: str, **fields: Any) -> str:
 def must_add(d: Delta) -> list[Item]:
     """What the user must add for the design of `d` to do what it did, in a fixed order
     (each item once)."""
+    nd = d.after.graph._node
+    if not d.removed and all(nd.get(a, {}).get("props", {}).get("is_dlq") or a in d.failures
+                             for a in d.added):
+        return []  # a setting changed, or a dead-letter queue: nothing moves into configuration
     g = d.after.graph
     spec = data()
     any_service = d.params.get("glue_any_service") or {}
@@ -66,7 +70,7 @@ def must_add(d: Delta) -> list[Item]:
             out.append(entry)
 
     mechanisms: dict[tuple[str, str], str] = {}
-    for a, b in d.new_edges():
+    for a, b in d.new_edges:
         data_ab = g.edges[a, b]
         ka, kb = g.nodes[a]["kind"], g.nodes[b]["kind"]
         if ka in ("client", "lambda") or data_ab.get("label") in FAILURE_LABELS:

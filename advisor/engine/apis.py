@@ -40,6 +40,9 @@ def rest_only(props: dict[str, Any], integrations: Iterable[Integration]) -> lis
             out.append(str(feature["why"]))
     if props.get("endpoint") is None:
         out.append(str(data.get("unstated_endpoint")))
+    integrations = list(integrations)
+    if not any(category not in INCIDENTAL for _, category, _ in integrations):
+        out.append(str(data.get("unknown_integrations")))
     out.extend(http_api_lacks(integrations))
     return sorted(set(out), key=out.index)
 

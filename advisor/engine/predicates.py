@@ -313,6 +313,8 @@ def timeout_consequence(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
     for s in sorted(ctx.g.successors(n)):
         if ctx.is_async_edge(n, s) or ctx.kind(s) not in ("lambda", "http", "sfn", "ecs"):
             continue
+        if ctx.kind(s) == "sfn" and ctx.prop(s, "type") != "express":
+            continue  # StartExecution of a Standard workflow returns at once
         if s in ctx.side_targets(n):
             continue
         bound = _callee_bound(ctx, s)

@@ -488,3 +488,28 @@ def test_a_secret_read_is_still_configuration_not_credentials() -> None:
     report = inspect_source(PY_SECRET, "python")
     assert report.verdict == "logic"
     assert not any("per-request credentials" in r for r in report.reasons)
+
+
+PY_TARGET_THROUGH_A_HELPER = '''
+import json, os
+import boto3
+
+
+def publish(endpoint, message):
+    client = boto3.client("iot-data", endpoint_url=endpoint)
+    return client.publish(topic=message["topic"], payload=message["payload"], qos=0)
+
+
+def lambda_handler(event, context):
+    body = json.loads(event["Records"][0]["body"])
+    message = {"topic": body["topic"], "payload": json.dumps(body["message"])}
+    return publish(os.environ["IOT_ENDPOINT"], message)
+'''
+
+
+def test_a_target_passed_to_a_helper_is_traced_to_the_event() -> None:
+    """The helper's parameter takes the origin of what its caller passes."""
+    report = inspect_source(PY_TARGET_THROUGH_A_HELPER, "python")
+    assert report.verdict == "glue"
+    assert "dynamic-target: topic of iot-data.publish is read from the event at line 8" in \
+        report.evidence

@@ -170,12 +170,17 @@ def auth_kept(d: Delta) -> str | None:
             if creds and "per-request credentials" in creds:
                 problems.append(f"{x} acted with per-request credentials ({creds.split(':')[0]}"
                                 "); a fixed integration role would remove that isolation")
+    by_type = _limits_data().get("auth_by_type") or {}
     for n in sorted(d.touched):
         if n in g._node and n in d.nodes and d.nodes[n]["kind"] in API_KINDS:
             before = _authenticates(d.before_kind(n) or "", d.before_props(n))
             after = _authenticates(g.nodes[n]["kind"], g.nodes[n]["props"])
             if before and not after:
                 problems.append(f"{n} loses its {before} authorization")
+            if g.nodes[n]["kind"] == "apigw" and after:
+                kind_type = catalog.prop_value(g.nodes[n]["props"], "apigw", "type")
+                if after not in by_type.get(kind_type, (after,)):
+                    problems.append(f"{n} as a {kind_type} API has no {after} authorization")
     return "; ".join(sorted(set(problems))) or None
 
 

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from advisor import catalog
 from advisor.datafiles import safe_load
 from advisor.engine import evidence
 from advisor.engine.edit import Delta
@@ -88,6 +89,12 @@ def must_add(d: Delta) -> list[Item]:
             if template:
                 add("input_template", _text(spec["pipe_input_text"], template=template, a=a,
                                             fn=fn))
+    for n in sorted(d.touched):
+        if n in g and n in d.nodes and g.nodes[n]["kind"] == "apigw":
+            was = catalog.prop_value(d.before_props(n), "apigw", "type")
+            now = catalog.prop_value(g.nodes[n]["props"], "apigw", "type")
+            if was != now:
+                add("api_type", _text(spec["api_type"], n=n, was=was, now=now), True)
     for n in d.added:
         rule = (spec.get("added") or {}).get(g.nodes[n]["kind"]) if n in g else None
         if rule:

@@ -22,23 +22,52 @@ from advisor.importers.handlers.verdict import (
 
 EVENT_NAMES = frozenset({"event", "evt", "events", "lambda_event"})
 CONTEXT_NAMES = frozenset({"context", "ctx", "_context", "_ctx", "lambda_context", "_"})
-MAX_DEPTH = 8  # how far an origin follows assignments
+MAX_DEPTH = 24  # how far an origin follows assignments and arguments (memoised per scan)
 
 
 class _Scope:
-    """One function (or the module): its event parameter names and its assignments."""
+    """One function (or the module): its event parameter names, its parameters, its
+    assignments; `calls` (shared by all scopes of a module) maps a module function's name
+    to its call sites, so a helper's parameter takes the origins of its arguments."""
 
     def __init__(self, node: ast.AST | None, parent: _Scope | None) -> None:
         self.parent = parent
         self.events: set[str] = set()
         self.assigned: dict[str, list[ast.AST]] = {}
+        self.name = ""
+        self.params: list[str] = []
+        self.calls: dict[str, list[tuple[ast.Call, _Scope]]] = parent.calls if parent else {}
+        # origins worked out in this module, by (node, scope): each value once, cycles cut
+        self.memo: dict[tuple[int, int], str] = parent.memo if parent else {}
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            self.name = node.name
             args = [a.arg for a in node.args.posonlyargs + node.args.args]
             if args and args[0] == "self":
                 args = args[1:]
+            self.params = args
             if args and (args[0] in EVENT_NAMES or
                          (len(args) == 2 and args[1] in CONTEXT_NAMES)):
                 self.events.add(args[0])
+
+    def arguments(self, name: str) -> list[tuple[ast.AST, _Scope]] | None:
+        """The arguments passed for parameter `name` at the call sites of the function
+        that declares it (None when `name` is no parameter in scope)."""
+        scope: _Scope | None = self
+        while scope is not None:
+            if name in scope.params and name not in scope.assigned:
+                index = scope.params.index(name)
+                out: list[tuple[ast.AST, _Scope]] = []
+                for call, caller in scope.calls.get(scope.name, ()):
+                    kw = next((k.value for k in call.keywords if k.arg == name), None)
+                    if kw is not None:
+                        out.append((kw, caller))
+                    elif index < len(call.args):
+                        out.append((call.args[index], caller))
+                return out
+            if name in scope.assigned:
+                return None
+            scope = scope.parent
+        return None
 
     def lookup(self, name: str) -> list[ast.AST] | None:
         scope: _Scope | None = self
@@ -57,13 +86,37 @@ class _Scope:
         return False
 
 
+def build_scopes(tree: ast.Module) -> tuple[_Scope, dict[ast.AST, _Scope]]:
+    """The module scope and one scope per function (methods are scoped under the
+    module), with every scope's assignments and every module function's call sites."""
+    module = _Scope(None, None)
+    _collect(module, tree.body)
+    scopes: dict[ast.AST, _Scope] = {}
+
+    def visit(node: ast.AST, parent: _Scope) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                scope = _Scope(child, parent)
+                _collect(scope, child.body)
+                scopes[child] = scope
+                visit(child, scope)
+            else:
+                visit(child, parent)
+
+    visit(tree, module)
+    return module, scopes
+
+
 def _collect(scope: _Scope, body: list[ast.stmt]) -> None:
-    """Assignments and loop targets of one scope (nested functions have their own)."""
+    """Assignments and loop targets of one scope (nested functions have their own), and
+    the calls it makes to functions by name."""
     todo: list[ast.AST] = list(body)
     while todo:
         node = todo.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            scope.calls.setdefault(node.func.id, []).append((node, scope))
         if isinstance(node, ast.Assign):
             for t in node.targets:
                 _bind_target(scope, t, node.value)
@@ -95,11 +148,24 @@ def origin(node: ast.AST | None, scope: _Scope, depth: int = 0) -> str:
     `env` (environment variables and constants only), `constant`, or `unknown`."""
     if node is None or depth > MAX_DEPTH:
         return "unknown"
+    key = (id(node), id(scope))
+    found = scope.memo.get(key)
+    if found is not None:
+        return found
+    scope.memo[key] = "unknown"  # a value that depends on itself is not known
+    found = scope.memo[key] = _origin(node, scope, depth)
+    return found
+
+
+def _origin(node: ast.AST, scope: _Scope, depth: int) -> str:
     if isinstance(node, ast.Constant):
         return "constant"
     if isinstance(node, ast.Name):
         if scope.is_event(node.id):
             return "event"
+        passed = scope.arguments(node.id)
+        if passed:  # a helper's parameter: what its callers pass
+            return _combine([origin(v, caller, depth + 1) for v, caller in passed])
         values = scope.lookup(node.id)
         if not values:
             return "unknown"
@@ -125,6 +191,9 @@ def origin(node: ast.AST | None, scope: _Scope, depth: int = 0) -> str:
                          if not isinstance(c, ast.operator | ast.boolop)])
     if isinstance(node, ast.ListComp | ast.GeneratorExp):
         return origin(node.generators[0].iter, scope, depth + 1) if node.generators else "unknown"
+    if isinstance(node, ast.Dict | ast.List | ast.Tuple):
+        parts = list(node.values) if isinstance(node, ast.Dict) else list(node.elts)
+        return _combine([origin(p, scope, depth + 1) for p in parts]) if parts else "constant"
     return "unknown"
 
 
@@ -140,7 +209,8 @@ def _combine(origins: list[str]) -> str:
 class _PyScan(ast.NodeVisitor):
     """Collect SDK client variables, SDK call sites, HTTP calls and decision points."""
 
-    def __init__(self, module: _Scope) -> None:
+    def __init__(self, module: _Scope, scopes: dict[ast.AST, _Scope] | None = None) -> None:
+        self.scopes = scopes or {}
         self.clients: dict[str, str] = {}  # variable (or self.attr) -> service
         self.table_names: dict[str, ast.AST] = {}  # Table variable -> its name argument
         self.document_clients: set[str] = set()  # variables bound to boto3 resources
@@ -209,8 +279,7 @@ class _PyScan(ast.NodeVisitor):
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self.functions += 1
         outer = self.scope
-        self.scope = _Scope(node, outer)
-        _collect(self.scope, node.body)
+        self.scope = self.scopes.get(node) or _Scope(node, outer)
         self.generic_visit(node)
         self.scope = outer
 
@@ -403,9 +472,8 @@ def inspect_python(text: str) -> tuple[HandlerReport, int]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return HandlerReport("python", "unknown", reasons=[f"not parseable: {exc}"]), 0
-    module = _Scope(None, None)
-    _collect(module, tree.body)
-    scan = _PyScan(module)
+    module, scopes = build_scopes(tree)
+    scan = _PyScan(module, scopes)
     # Two passes: clients bound anywhere (module level, __init__, inside the handler)
     # are known before the calls are read.
     for node in ast.walk(tree):

@@ -82,8 +82,12 @@ def must_add(d: Delta) -> list[Item]:
         if mech is None:
             continue
         mechanisms[(a, b)] = mech
+        http = ka == "apigw" and catalog.prop_value(g.nodes[a]["props"], ka, "type") == "http"
         for entry in spec.get("integrations", {}).get(mech, ()):
-            add(entry["kind"], _text(entry["text"], a=a, b=b, fn=fn, call=call))
+            if entry.get("targets") and kb_eff not in entry["targets"]:
+                continue
+            text = entry.get("http_text") if http and entry.get("http_text") else entry["text"]
+            add(entry["kind"], _text(text, a=a, b=b, fn=fn, call=call))
         if mech == "pipes_sources" and fns_extract_payload(d, fns):
             template = spec.get("pipe_input", {}).get(ka)
             if template:

@@ -284,3 +284,17 @@ def test_confirmed_glue_carries_the_call_and_its_line(engine: Engine) -> None:
     assert f.evidence[0] == {"kind": "sdk-call", "detail": "sqs.send_message(QueueUrl, MessageBody)",
                              "path": "src/app.py", "line": 12}
     assert f.to_dict()["evidence"][1]["kind"] == "parse"
+
+
+def test_auth_kept_breaks_when_an_authorizer_does_not_exist_on_the_api_type() -> None:
+    """A WebSocket API has IAM and Lambda authorizers, not Cognito user pools."""
+    before = design("apigw ws { type = websocket }\nlambda fn\nws -> fn\n")
+    after = fast_copy(before)
+    after.graph.nodes["ws"]["props"]["auth"] = "cognito"
+    why = invariants.auth_kept(delta(before, after, {"ws"}))
+    assert why and "ws as a websocket API has no cognito authorization" in why
+    # a setting changed on an API whose auth stays is not judged on its auth
+    kept = design("apigw ws { type = websocket, auth = api_key }\nlambda fn\nws -> fn\n")
+    logged = fast_copy(kept)
+    logged.graph.nodes["ws"]["props"]["access_logging"] = True
+    assert invariants.auth_kept(delta(kept, logged, {"ws"})) is None

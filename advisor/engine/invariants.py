@@ -179,7 +179,9 @@ def auth_kept(d: Delta) -> str | None:
                 problems.append(f"{n} loses its {before} authorization")
             if g.nodes[n]["kind"] == "apigw" and after:
                 kind_type = catalog.prop_value(g.nodes[n]["props"], "apigw", "type")
-                if after not in by_type.get(kind_type, (after,)):
+                was = catalog.prop_value(d.before_props(n), "apigw", "type")
+                changed = kind_type != was or before != after
+                if changed and after not in by_type.get(kind_type, (after,)):
                     problems.append(f"{n} as a {kind_type} API has no {after} authorization")
     return "; ".join(sorted(set(problems))) or None
 

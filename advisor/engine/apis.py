@@ -18,7 +18,8 @@ from advisor.engine.conditions import check_condition
 
 # (successor kind, successor category, edge props) of one API's integrations
 Integration = tuple[str, str, dict[str, Any]]
-INCIDENTAL = frozenset({"observability", "security"})
+# neighbours that configure the API (an authorizer's user pool, logs, keys), not integrations
+INCIDENTAL = frozenset({"observability", "security", "identity"})
 
 
 @cache

@@ -298,3 +298,15 @@ def test_auth_kept_breaks_when_an_authorizer_does_not_exist_on_the_api_type() ->
     logged = fast_copy(kept)
     logged.graph.nodes["ws"]["props"]["access_logging"] = True
     assert invariants.auth_kept(delta(kept, logged, {"ws"})) is None
+
+
+def test_adding_only_a_dead_letter_queue_passes_every_invariant_at_once() -> None:
+    before = design("sqs q\nlambda fn\nq -> fn\n")
+    after = fast_copy(before)
+    after.add_node("q_dlq", "sqs", {"is_dlq": True})
+    after.graph.nodes["q"]["props"]["dlq"] = "q_dlq"
+    after.add_edge("q", "q_dlq", mode="async", label="redrive")
+    assert invariants.check(delta(before, after, {"q"})) == []
+    # a DLQ beside a dropped edge is no longer failure handling only
+    after.graph.remove_edge("q", "fn")
+    assert [v["invariant"] for v in invariants.check(delta(before, after, {"q"}))] == ["paths_kept"]

@@ -118,11 +118,9 @@ def glue_verdict(ctx: Ctx, pred: str, fn: str, succ: str,
     counter = _structure_counter(ctx, fn, {ctx.kind(pred), succ_kind})
     if counter:
         return None, [], Blocked(f"{fn} is not glue on structure alone: {counter}")
-    route = route_to(ctx.kind(pred), succ_kind, params, ctx.props(pred), succ_props) or []
-    how = describe_route(ctx.kind(pred), route, succ_kind, params, ctx.props(pred), succ_props)
     loc = ctx.nd[fn].get("loc")
     items = [evidence.item("structure", f"one trigger ({pred}) and one target ({succ});"
-                           f" {pred} reaches {succ} natively ({how})",
+                           f" {pred} reaches {succ} natively",
                            loc.path if loc is not None else None,
                            loc.line if loc is not None else None),
              evidence.code_not_read(props)]

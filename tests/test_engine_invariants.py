@@ -310,3 +310,19 @@ def test_adding_only_a_dead_letter_queue_passes_every_invariant_at_once() -> Non
     # a DLQ beside a dropped edge is no longer failure handling only
     after.graph.remove_edge("q", "fn")
     assert [v["invariant"] for v in invariants.check(delta(before, after, {"q"}))] == ["paths_kept"]
+
+
+def test_no_phantom_copy_breaks_on_a_stand_in_for_a_node_the_design_has() -> None:
+    """The code puts events to 'MyEventBus' by name; the design has that bus, unlinked
+    (the policy is `Resource: *`): a new `eventbridge_target` would duplicate it."""
+    before = design('dynamodb table\neventbridge MyEventBus\nlambda publish { glue = true,'
+                    ' glue_target = "eventbridge", glue_evidence = "eventbridge.PutEvents(Entries)'
+                    ' at line 19" }\ntable -> publish\n')
+    after = fast_copy(before)
+    after.graph.remove_node("publish")
+    after.add_node("publish_pipe", "pipes", {})
+    after.add_node("eventbridge_target", "eventbridge", {})
+    after.add_edge("table", "publish_pipe", mode="stream")
+    after.add_edge("publish_pipe", "eventbridge_target", mode="async")
+    why = invariants.no_phantom_copy(delta(before, after, {"table", "publish"}))
+    assert why and "the design has MyEventBus" in why

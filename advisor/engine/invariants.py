@@ -301,7 +301,21 @@ def no_phantom_copy(d: Delta) -> str | None:
                 copies.append(f"{a} is a {kind} beside {x}'s own input {', '.join(inputs)}"
                               f" (a copy of it: does {x} acknowledge its input rather than"
                               " forward?)")
+        if not g._succ[a] and _stands_for_code_target(d, kind):
+            same = _same_service(g, a, kind, set(d.added))
+            if same:
+                copies.append(f"{a} stands for the {kind} the removed code sends to, but the"
+                              f" design has {', '.join(same[:3])}: it may be a copy of one"
+                              " (state the function's target as an edge)")
     return "; ".join(sorted(set(copies))) or None
+
+
+def _same_service(g: nx.DiGraph, a: str, kind: str, added: set[str]) -> list[str]:
+    """Nodes of the design (not added) of the same kind or AWS service as `a`."""
+    service = g.nodes[a]["props"].get("service")
+    return sorted(n for n, data in g._node.items() if n not in added and (
+        data["kind"] == kind if kind != "resource"
+        else data["props"].get("service") == service))
 
 
 def integration_exists(d: Delta) -> str | None:

@@ -231,7 +231,7 @@ def judge_finding(base: Architecture, f: Finding, p: Pattern, judge: Judge) -> i
             continue
         after = alt.after
         if after is None:  # refused on this design (alt.refused says why)
-            first_reason = first_reason or f"is refused ({alt.refused})"
+            first_reason = first_reason or f"fails invariant {alt.refused}"
             continue
         cost, latency = _ask(judge, base, after)
         reason = worse(p, cost, latency)

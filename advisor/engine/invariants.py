@@ -313,9 +313,17 @@ def no_phantom_copy(d: Delta) -> str | None:
 def _same_service(g: nx.DiGraph, a: str, kind: str, added: set[str]) -> list[str]:
     """Nodes of the design (not added) of the same kind or AWS service as `a`."""
     service = g.nodes[a]["props"].get("service")
-    return sorted(n for n, data in g._node.items() if n not in added and (
-        data["kind"] == kind if kind != "resource"
-        else data["props"].get("service") == service))
+
+    def same(data: dict[str, Any]) -> bool:
+        if kind == "resource":
+            return bool(data["props"].get("service") == service)
+        if data["kind"] != kind:
+            return False
+        # an EventBridge rule (a pattern or a schedule) is not a bus events are put to
+        return not (kind == "eventbridge" and (data["props"].get("pattern")
+                                               or data["props"].get("schedule")))
+
+    return sorted(n for n, data in g._node.items() if n not in added and same(data))
 
 
 def integration_exists(d: Delta) -> str | None:

@@ -83,6 +83,9 @@ class FileResult:
     # why the input was looked at but not analysed ("not a template (...)", "not a
     # regular file (a named pipe)"); a skipped input is neither an error nor clean
     skipped: str | None = None
+    # rules that would have fired but for a reason (advisor.engine.BlockedFinding):
+    # shown with `--show-blocked` only
+    blocked: list[Any] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -99,7 +102,24 @@ class FileResult:
             row["line"] = assumption_line(row)
         return told
 
-    def to_dict(self) -> dict[str, Any]:
+    def applied(self, finding: Any) -> bool:
+        """The run's rewrites include this finding's (a change of its rule on its
+        subject): what the summary counts as applied rather than available."""
+        subject = getattr(finding, "subject", None) or (finding.nodes[0] if finding.nodes else "")
+        return any(c.rule == finding.rule and subject in c.nodes for c in self.changes)
+
+    def savings(self) -> tuple[float, float]:
+        """(applied, available) USD/month: the before-after saving of this run's rewrites,
+        and the savings offered by findings it did not apply (each finding's best
+        alternative; overlapping alternatives may not all be taken together)."""
+        applied = 0.0
+        if self.before_estimate is not None and self.after_estimate is not None:
+            applied = float(self.before_estimate.monthly_usd) - float(self.after_estimate.monthly_usd)
+        available = sum(float(getattr(f, "stake_usd_month", 0.0) or 0.0)
+                        for f in self.findings if not self.applied(f))
+        return applied, available
+
+    def to_dict(self, show_blocked: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
             "source": self.source,
             "format": self.format,
@@ -115,6 +135,8 @@ class FileResult:
             out["system"] = self.system
         if self.skipped:
             out["skipped"] = self.skipped
+        if show_blocked:
+            out["blocked"] = [b.to_dict() for b in self.blocked]
         return out
 
 
@@ -155,18 +177,28 @@ class Report:
 
     results: list[FileResult] = field(default_factory=list)
     rules: dict[str, dict[str, Any]] = field(default_factory=builtin_rule_docs)
+    # list what a rule would have flagged but for a reason (`analyze --show-blocked`)
+    show_blocked: bool = False
 
     def summary(self) -> dict[str, Any]:
         by_sev: Counter[str] = Counter()
         by_pillar: Counter[str] = Counter()
         cost_delta = 0.0
+        applied = available = 0.0
         for r in self.results:
             for f in r.findings:
                 by_sev[f.severity] += 1
                 by_pillar[f.pillar] += 1
             if r.before_estimate is not None and r.after_estimate is not None:
                 cost_delta += r.after_estimate.monthly_usd - r.before_estimate.monthly_usd
+            got, offered = r.savings()
+            applied += got
+            available += offered
         return {
+            "applied_savings_usd_month": round(applied, 2) + 0.0,
+            "available_savings_usd_month": round(available, 2) + 0.0,
+            **({"blocked": sum(len(r.blocked) for r in self.results)}
+               if self.show_blocked else {}),
             "files": len(self.results),
             "errors": sum(1 for r in self.results if r.errors),
             "skipped": sum(1 for r in self.results if getattr(r, "skipped", None)),
@@ -179,7 +211,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,
-            "results": [r.to_dict() for r in self.results],
+            "results": [r.to_dict(self.show_blocked) for r in self.results],
             "summary": self.summary(),
         }
 
@@ -284,10 +316,14 @@ def analyze_architecture(arch: Architecture, options: Options, result: FileResul
     _construct_paths(result.findings, arch)
     result.after = outcome.after
     result.changes = list(outcome.changes)
+    result.blocked = list(getattr(outcome, "blocked", ()))
     if options.estimates:
+        from advisor.engine.stake import grade
+
         result.before_estimate = estimates.of(arch)
         result.after_estimate = estimates.of(outcome.after)
         attach_deltas(arch, result.findings, estimates)
+        grade(result.findings)  # severity and order by the saving at stake
     return result
 
 

@@ -122,6 +122,40 @@ def example_message(p: Pattern) -> str:
     return _fill(p, f.message if f is not None else (p.message or p.title))
 
 
+def example_must_add(p: Pattern) -> list[str]:
+    """What the user must add for the first alternative, on the `bad` example."""
+    f = _example_finding(p)
+    if f is None or not f.alternatives or not f.alternatives[0].applicable:
+        return []
+    alt = f.alternatives[0]
+    _ = alt.after  # building it works out what must be added
+    return [str(m["detail"]) + (" (changes what the system does: never applied by default)"
+                                if m.get("changes_behaviour") else "") for m in alt.must_add]
+
+
+def fix_safety(p: Pattern) -> str:
+    """What `--apply default` may change: the pattern's own words, after what the level
+    says (a rule that is never applied by default says so whatever its words)."""
+    if not p.rewrites:
+        head = "Advice only: `--apply default` changes nothing."
+    elif p.apply == "manual":
+        head = "Never applied by `--apply default` (offered; applied only when chosen by id)."
+    elif p.apply == "opt-in":
+        head = "Not applied by `--apply default` (applied with `--apply all`)."
+    else:
+        confirmed = (" when the glue is confirmed (stated, or the handler read), never on"
+                     " structure alone," if any(spec.get("glue") for spec in p.chain)
+                     or p.id.startswith("GLUE-") else "")
+        head = (f"Applied by `--apply default`{confirmed} after the safety invariants pass"
+                " (paths, auth, ordering/filters/batching, no orphan or phantom node, the"
+                " integration exists) and only if it changes nothing the system does.")
+    return f"{head} {p.fix_safety}".strip() if p.fix_safety else head
+
+
+def known_problems(p: Pattern) -> list[str]:
+    return list(p.known_problems) or ["None known."]
+
+
 # ---------------------------------------------------------------- the match, in words
 def _short(kind: str | None) -> str:
     if not kind:
@@ -257,8 +291,13 @@ def render_markdown(patterns: Iterable[Pattern]) -> str:
         out += ["**Message on it.** " + example_message(p), ""]
         out += ["**After** (does not):", "", "```", p.examples["good"].rstrip(), "```", ""]
         out += ["**The fix.**", "", *_alternatives(p), ""]
+        must = example_must_add(p)
+        if must:
+            out += ["**What you must add** (on the example):", "", *[f"- {m}" for m in must], ""]
+        out += ["**Fix safety.** " + fix_safety(p), ""]
         if p.caveats:
             out += ["**Caveats.**", "", *[f"- {_fill(p, c)}" for c in p.caveats], ""]
+        out += ["**Known problems.**", "", *[f"- {_fill(p, k)}" for k in known_problems(p)], ""]
         if p.equivalents:
             out += ["**Peer rules** (a suppression of any of these also suppresses this rule): "
                     + ", ".join(f"`{e}`" for e in p.equivalents), ""]
@@ -283,8 +322,13 @@ def render_text(p: Pattern, after_example: str | None = None) -> str:
         lines += ["", "What `advisor optimize --apply all` makes of the before example"]
         lines += ["  " + ln for ln in after_example.rstrip().splitlines()]
     lines += ["", "The fix"] + ["  " + a for a in _alternatives(p)]
+    must = example_must_add(p)
+    if must:
+        lines += ["", "What you must add (on the example)"] + [f"  - {m}" for m in must]
+    lines += ["", "Fix safety", "  " + fix_safety(p)]
     if p.caveats:
         lines += ["", "Caveats"] + [f"  - {_fill(p, c)}" for c in p.caveats]
+    lines += ["", "Known problems"] + [f"  - {_fill(p, k)}" for k in known_problems(p)]
     lines += ["", "References"] + [f"  - {r}" for r in p.references]
     lines.append(f"\nSuppress on a node: `# advisor: ignore {p.id}`; for a run: --ignore {p.id}")
     return "\n".join(lines) + "\n"

@@ -109,9 +109,10 @@ def test_bad_choices_are_rejected(engine: Engine) -> None:
         engine.run(arch, apply={GLUE: -1})
     with pytest.raises(ValueError):
         engine.run(arch, apply="some")
-    advice = next(f for f in engine.run(arch, apply="none").findings if f.auto == "never")
+    advised = parse_text(SEED + "\nlambda jvm { runtime = java21, timeout = 10s }\n")
+    advice = next(f for f in engine.run(advised, apply="none").findings if f.auto == "never")
     with pytest.raises(ValueError):
-        engine.run(arch, apply={advice.id: 0})
+        engine.run(advised, apply={advice.id: 0})
 
 
 def test_chosen_run_is_deterministic(engine: Engine) -> None:

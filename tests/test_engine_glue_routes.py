@@ -84,7 +84,12 @@ def test_http_api_becomes_rest_for_a_non_subtype_service(engine: Engine) -> None
     """
     out, found = glue(engine, text, apply="default")
     assert ("GLUE-UNSHOWN-TARGET", "put") in found
-    assert out.after.graph.nodes["api"]["props"]["type"] == "rest"
+    # a new REST API for the clients changes what they call: offered, not applied by default
+    f = next(f for f in out.findings if f.rule == "GLUE-UNSHOWN-TARGET")
+    assert not f.default_applied and "api becomes a rest API" in f.note
+    assert out.after.graph.nodes["api"]["props"]["type"] == "http" and "put" in out.after.graph
+    out, _ = glue(engine, text, apply="all")
+    assert out.after.graph.nodes["api"]["props"]["type"] == "rest" and "put" not in out.after.graph
 
 
 def test_ssm_automation_only_for_ssm_documents(engine: Engine) -> None:

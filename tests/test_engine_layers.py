@@ -22,11 +22,11 @@ ENGINE = ADVISOR / "engine"
 LAYER = {
     # the pattern model, the read view and the shared vocabulary of patterns
     "pattern": "data", "findings": "data", "conditions": "data",
-    "context": "data", "limits": "data", "routes": "data",
+    "context": "data", "limits": "data", "routes": "data", "evidence": "data", "apis": "data",
     "predicates": "match", "matcher": "match",
     # the op interpreter: what one alternative does to a working copy
     "edit": "edit", "rewriters": "edit", "ops": "edit",
-    "choose": "choose",
+    "choose": "choose", "invariants": "choose", "obligations": "choose", "stake": "choose",
     "rewrite": "rewrite",
     "loader": "assembly", "core": "assembly", "__init__": "assembly",
 }

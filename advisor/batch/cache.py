@@ -173,6 +173,8 @@ def _light(result: Any) -> dict[str, Any]:
                      for f in result.findings],
         "before_usd": usd(getattr(result, "before_estimate", None)),
         "after_usd": usd(getattr(result, "after_estimate", None)),
+        # (applied, available) savings USD/month, as `FileResult.savings()` says
+        "savings": list(result.savings()) if hasattr(result, "savings") else [0.0, 0.0],
     }
 
 
@@ -205,6 +207,12 @@ class LightResult:
                                 else LightEstimate(light["before_usd"]))
         self.after_estimate = (None if light["after_usd"] is None
                                else LightEstimate(light["after_usd"]))
+        self._savings = tuple(light.get("savings") or (0.0, 0.0))
+        self.blocked: list[Any] = []  # made afresh with --show-blocked, never cached
+
+    def savings(self) -> tuple[float, float]:
+        """(applied, available) USD/month, as the full result said."""
+        return float(self._savings[0]), float(self._savings[1])
 
 
 _SHARED: dict[tuple[str, str], LightFinding] = {}

@@ -86,6 +86,10 @@ def _fail(diags: AdvisorError) -> None:
 @click.option("--hook", is_flag=True,
               help="pre-commit mode: skip named files that are not architecture inputs, "
                    "apply excludes to them, analyse a .tf file as its module directory.")
+@click.option("--show-blocked", is_flag=True,
+              help="Also list what a rule would have flagged but for a reason (a REST API "
+                   "using a REST-only feature, a function whose size counts against glue): "
+                   "`blocked by: ...`.")
 @click.option("--memory-limit", type=click.IntRange(min=0), default=None, hidden=True,
               help="Address-space cap per worker in MB (0: none) [default: 2048].")
 @click.option("--stdin-filename", metavar="NAME",
@@ -112,7 +116,7 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
                 no_estimates: bool, system: bool | None, usage_file: str | None, hook: bool,
                 memory_limit: int | None, stdin_filename: str | None, no_cache: bool,
                 cache_dir: str | None, executor: str,
-                scheduler: str | None,
+                scheduler: str | None, show_blocked: bool = False,
                 var_files: tuple[str, ...] = (), tf_vars: tuple[str, ...] = ()) -> None:
     """Analyse architectures: .arch files, CloudFormation/SAM templates, Terraform modules.
 
@@ -176,7 +180,10 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
         click.echo("advisor: no architecture inputs found in the given paths", err=True)
     as_system = (cfg.system if system is None else system) and not stdin
     cache = None
-    use_cache = not no_cache and (cfg.cache is None or cfg.cache) and not stdin
+    # a cached result holds what the default report shows; blocked findings are made
+    # afresh when asked for
+    use_cache = not no_cache and (cfg.cache is None or cfg.cache) and not stdin \
+        and not show_blocked
     if use_cache and inputs:
         from advisor.batch.cache import ResultCache, default_directory
 
@@ -184,7 +191,8 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
         cache = ResultCache.for_settings(where, settings)
     # the JSON formats read cached results as plain data and their JSON; every other
     # writer, and a baseline, needs the result objects
-    full = fmt not in ("json", "jsonl") or bool(baseline or write_baseline) or as_system
+    full = fmt not in ("json", "jsonl") or bool(baseline or write_baseline) or as_system \
+        or show_blocked
     if stdin:
         full = True
         stream: Iterator[Any] = iter([_stdin_outcome(stdin_filename or "<stdin>", settings)])
@@ -193,10 +201,10 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
                           as_system, paths, cache=cache, executor=executor,
                           scheduler=scheduler, materialize=full)
     if fmt == "jsonl" and not write_baseline:
-        outcomes, report, hidden = _stream_lines(stream, output, baseline)
+        outcomes, report, hidden = _stream_lines(stream, output, baseline, show_blocked)
         sys.exit(exit_code(outcomes, report, threshold))
     outcomes = list(stream)
-    report = Report(results=[o.result for o in outcomes])
+    report = Report(results=[o.result for o in outcomes], show_blocked=show_blocked)
     hidden = _baselines(report, baseline, write_baseline)
     fragments = None if full else [o.fragment for o in outcomes]
     if fmt == "json":  # bytes straight to the output: a large report is not copied twice
@@ -303,8 +311,8 @@ def _is_template(item: Any) -> bool:
         return False
 
 
-def _stream_lines(stream: Iterator[Any], output: str | None,
-                  baseline: str | None) -> tuple[list[Any], Any, int]:
+def _stream_lines(stream: Iterator[Any], output: str | None, baseline: str | None,
+                  show_blocked: bool = False) -> tuple[list[Any], Any, int]:
     """`--format jsonl`: write each result as it comes; keep only what the summary line
     and the exit code read (`cache.summary_only`)."""
     from advisor.baseline import apply_baseline, load_baseline
@@ -328,13 +336,13 @@ def _stream_lines(stream: Iterator[Any], output: str | None,
                                          Path(baseline or ".").resolve().parent)
                 fragment = None
             if fragment is None:
-                fragment = encode_result(result)
+                fragment = encode_result(result, show_blocked)
             out.write(result_line(fragment))
             out.flush()
             outcome.result = summary_only(result)  # what the summary and exit code read
             outcome.fragment = None
             kept.append(outcome)
-        report = Report(results=[o.result for o in kept])
+        report = Report(results=[o.result for o in kept], show_blocked=show_blocked)
         out.write(summary_line(report))
     if baseline:
         click.echo(f"advisor: {hidden} finding(s) hidden by the baseline {baseline}", err=True)

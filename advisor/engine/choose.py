@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from advisor.engine.edit import Refused, fast_copy
+from advisor.engine import evidence, invariants, obligations
+from advisor.engine.edit import Delta, Refused, fast_copy
 from advisor.engine.findings import Alternative, Finding
 from advisor.engine.matcher import Match
 from advisor.engine.ops import Rewriter
@@ -99,7 +100,9 @@ def make_finding(base: Architecture, m: Match) -> Finding:
     values.update(m.fields)
     message = _format(message_text or f"{p.title}: {', '.join(m.nodes)}", values)
     if m.likely:
-        message += (f" (likely: inferred from the structure alone; state"
+        unread = evidence.has(m.evidence, "code-not-read")
+        why = f"; code not read: {unread['detail']}" if unread else ""
+        message += (f" (likely: inferred from the structure alone{why}; state"
                     f" `glue = true` or `glue = false` on {m.subject} to confirm)")
     nd = base.graph._node  # no view object per look-up (100k-node designs)
     loc = nd[m.subject].get("loc")
@@ -109,19 +112,21 @@ def make_finding(base: Architecture, m: Match) -> Finding:
     auto = auto_level(m)
     by_default = auto == "default"
     for i, (title, plain, ops) in enumerate(alt_info):
-        alts.append(Alternative(
+        alt = Alternative(
             title=title if plain else _format(title, values),
-            _build=_builder(base, p, m.nodes, i) if ops else None,
             applies_by_default=(i == 0 and by_default),
             applicable=ops,
-        ))
+        )
+        if ops:
+            alt._build = _builder(base, p, m.nodes, i, alt)
+        alts.append(alt)
     return Finding(
         id=finding_id(m), auto=auto,
         auto_alternative=0 if auto in ("default", "all") else None,
         rule=p.id, title=p.title, pillar=p.pillar, severity=p.severity,
         nodes=list(m.all_nodes), message=message, location=loc, likely=m.likely,
         alternatives=alts, references=list(p.references), subject=m.subject,
-        equivalents=list(p.equivalents),
+        equivalents=list(p.equivalents), evidence=[dict(e) for e in m.evidence],
     )
 
 
@@ -136,17 +141,55 @@ def _finding_texts(p: Pattern) -> tuple[str, tuple[tuple[str, bool, bool], ...]]
 
 
 def _builder(base: Architecture, p: Pattern, nodes: tuple[str, ...], i: int,
-             ) -> Callable[[], Architecture | None]:
-    """Builds `base` with only alternative `i` applied (None when it is refused)."""
+             alt: Alternative) -> Callable[[], Architecture | None]:
+    """Builds `base` with only alternative `i` applied, checked by the safety invariants
+    (None when it is refused: `alt` then says why and is not applicable); records on
+    `alt` what the user must add and what the rewrite changes."""
     def build() -> Architecture | None:
         work = fast_copy(base)
+        rw = Rewriter(work)
         try:
-            Rewriter(work).apply(p, nodes, i)
-        except Refused:
+            rw.apply(p, nodes, i, check=invariants.check)
+        except Refused as exc:
+            alt.refused = str(exc)
+            alt.violations = list(exc.violations)
+            alt.applicable = False
             return None
+        if rw.last_delta is not None:
+            describe(alt, rw.last_delta)
         return work
 
     return build
+
+
+def describe(alt: Alternative, delta: Delta) -> None:
+    """What the user must add for `delta` and what it changes, on `alt`."""
+    alt.must_add = obligations.must_add(delta)
+    alt.what_changes = {a: str(t) for a, t in (delta.alternative.get("what_changes") or {}).items()}
+
+
+def safety(level: str) -> Callable[[Delta], list[dict[str, str]]]:
+    """The check a rewrite must pass when a run applies it at `level`: the safety
+    invariants, and for `default` also nothing that changes what the system does (a
+    lost SNS Subject, typed DynamoDB JSON for consumers, a batch sent message by
+    message): the user chooses those knowing so (`--apply all` or by id)."""
+    if level != "default":
+        return invariants.check
+
+    def check(delta: Delta) -> list[dict[str, str]]:
+        found = invariants.check(delta)
+        if found:
+            return found
+        changes = [m["detail"] for m in obligations.must_add(delta) if m["changes_behaviour"]]
+        if changes:
+            return [{"invariant": BEHAVIOUR, "why": "; ".join(changes)}]
+        return []
+
+    return check
+
+
+# the pseudo-invariant of `safety("default")`: the rewrite changes what the system does
+BEHAVIOUR = "changes_behaviour"
 
 
 class _SafeDict(dict[str, Any]):
@@ -174,6 +217,7 @@ def choose(base: Architecture, matches: list[Match], judge: Judge | None = None,
             m = by_fid[f.id]
             if f.auto in ("default", "all") and judged(m.pattern):
                 decisions[f.id] = judge_finding(base, f, m.pattern, judge)
+                behaviour_gate(f)
     return findings, decisions
 
 
@@ -186,7 +230,8 @@ def judge_finding(base: Architecture, f: Finding, p: Pattern, judge: Judge) -> i
         if not alt.applicable:
             continue
         after = alt.after
-        if after is None:  # refused on this design
+        if after is None:  # refused on this design (alt.refused says why)
+            first_reason = first_reason or f"fails invariant {alt.refused}"
             continue
         cost, latency = _ask(judge, base, after)
         reason = worse(p, cost, latency)
@@ -224,7 +269,7 @@ def judge_match(work: Architecture, m: Match, judge: Judge) -> int | None:
             continue
         after = fast_copy(work)
         try:
-            Rewriter(after).apply(m.pattern, m.nodes, i)
+            Rewriter(after).apply(m.pattern, m.nodes, i, check=invariants.check)
         except Refused:
             continue
         cost, latency = _ask(judge, before, after)
@@ -237,11 +282,44 @@ def judge_match(work: Architecture, m: Match, judge: Judge) -> int | None:
 def _confirmed_glue_fallback(p: Pattern, likely: bool, alternatives: list[Any]) -> int | None:
     """Confirmed glue (`glue = true` or handler evidence) is rewritten by default even when
     every native path costs a little more (a Pipe's per-request price against a tiny
-    function): the first applicable alternative, or None for likely glue and other rules."""
+    function): the first applicable alternative that passes the safety invariants, or
+    None for likely glue and other rules."""
     if not p.id.startswith("GLUE-") or likely:
         return None
     return next((i for i, a in enumerate(alternatives) if a.applicable and a.after is not None),
                 None)
+
+
+def behaviour_gate(f: Finding) -> None:
+    """A finding a level would apply by default whose applied alternative changes what
+    the system does (its `must_add` says so) is applied by `--apply all` or by choice
+    only; the note says what changes."""
+    if f.auto != "default" or f.auto_alternative is None:
+        return
+    alt = f.alternatives[f.auto_alternative]
+    if alt._built and alt.changes_behaviour:
+        demote(f, "; ".join(alt.changes_behaviour))
+
+
+def demote(f: Finding, what: str) -> None:
+    """Not applied by default because it changes what the system does (this note
+    replaces a judge's "applied although ..." one)."""
+    if f.note and f.message.endswith(f" ({f.note})"):
+        f.message = f.message[: -len(f" ({f.note})")]
+    f.note = f"not applied by default: it changes what the system does: {what}"
+    f.message += f" ({f.note})"
+    _set_auto(f, "all", f.auto_alternative)
+
+
+def refuse(f: Finding, index: int, why: str, violations: list[dict[str, str]]) -> None:
+    """The applied alternative failed a safety invariant on the way (rewrite layer): it is
+    neither applied nor offered as applicable."""
+    alt = f.alternatives[index]
+    alt.refused, alt.violations, alt.applicable = why, list(violations), False
+    if f.auto_alternative == index:
+        f.note = f"not applied: {why}"
+        f.message += f" ({f.note})"
+        _set_auto(f, "never", None)
 
 
 def _ask(judge: Judge, before: Architecture, after: Architecture,
@@ -274,20 +352,45 @@ class Chooser:
         self.chosen: Mapping[str, int] = chosen or {}
         self.judge = judge if level in ("default", "all") else None
         self.decisions: dict[str, int | None] = decisions if decisions is not None else {}
+        self.check = safety(level)
+        # what the rewrite layer found on the way, by finding id: (alternative, why,
+        # violations) of a rewrite the safety check refused
+        self.refusals: dict[str, tuple[int, str, list[dict[str, str]]]] = {}
+        # findings a judge found acceptable that change what the system does: not default
+        self.demoted: set[str] = set()
+        self.behaviour: dict[str, str] = {}  # what a demoted rewrite changes, by id
+
+    def note_refused(self, m: Match, index: int, exc: Refused) -> None:
+        """The safety check refused `m`'s alternative `index` on the way: a violated
+        invariant refuses it for good; a change of behaviour only keeps it from
+        `default` (it stays the finding's alternative for `--apply all`)."""
+        if not exc.violations:
+            return  # an op refused on the current design (it may fit a later round)
+        fid = finding_id(m)
+        if all(v["invariant"] == BEHAVIOUR for v in exc.violations):
+            self.demoted.add(fid)
+            self.behaviour[fid] = "; ".join(v["why"] for v in exc.violations)
+        else:
+            real = [v for v in exc.violations if v["invariant"] != BEHAVIOUR]
+            why = "; ".join(f"invariant {v['invariant']}: {v['why']}" for v in real)
+            self.refusals[fid] = (index, why, real)
 
     def pick(self, m: Match, work: Architecture) -> int | None:
         """The alternative to apply to `m` (matched on `work`, the current design), or
         None. A match the input's findings did not judge is judged here, on `work`."""
         if self.level == "chosen":
-            return self.chosen.get(finding_id(m))
+            fid = finding_id(m)
+            return None if fid in self.refusals else self.chosen.get(fid)
         if self.level == "none":
             return None
         level = auto_level(m)
         if not (level == "default" or (self.level == "all" and level == "all")):
             return None
+        fid = finding_id(m)
+        if fid in self.refusals or (self.level == "default" and fid in self.demoted):
+            return None
         if self.judge is None or not judged(m.pattern):
             return 0
-        fid = finding_id(m)
         if fid in self.decisions:
             return self.decisions[fid]
         index = self.decisions[fid] = judge_match(work, m, self.judge)

@@ -30,6 +30,24 @@ INCIDENTAL_CATEGORIES = frozenset({"observability", "security"})
 Traffic = Callable[[Architecture], Mapping[str, float]]
 
 
+class Blocked:
+    """A predicate's "no" that is worth telling the user: the rule would have matched
+    but for `reason` (a REST-only feature, evidence against glue). It is falsy, so every
+    caller that only asks "does it hold?" treats it as no; the matcher keeps it for
+    `--show-blocked` (advisor/engine/matcher.py)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"Blocked({self.reason!r})"
+
+
 @cache
 def category_of(kind: str) -> str:
     return catalog.category_of(kind)

@@ -31,12 +31,21 @@ import gc
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from advisor.engine.choose import LEVELS, Chooser, Judge, auto_level, choose, finding_id
+from advisor.engine.choose import (
+    LEVELS,
+    Chooser,
+    Judge,
+    auto_level,
+    choose,
+    demote,
+    finding_id,
+    refuse,
+)
 from advisor.engine.context import Traffic
 from advisor.engine.edit import fast_copy
-from advisor.engine.findings import Outcome
+from advisor.engine.findings import BlockedFinding, Finding, Outcome
 from advisor.engine.loader import load_all
-from advisor.engine.matcher import Match, find
+from advisor.engine.matcher import BlockedMatch, Match, find
 from advisor.engine.pattern import Pattern
 from advisor.engine.rewrite import match_radius, rewrite, structural_alternatives
 from advisor.errors import AdvisorError, Diagnostic, did_you_mean
@@ -150,7 +159,9 @@ class Engine:
             if any(d.get("mode") is None for _, _, d in arch.graph.edges(data=True)):
                 base = fast_copy(arch)
                 base.resolve_modes()
-            matches = find(base, self.patterns, traffic=self.traffic)  # match
+            blocked: list[BlockedMatch] = []
+            matches = find(base, self.patterns, traffic=self.traffic,  # match
+                           blocked=blocked)
             findings, decisions = choose(base, matches, judge)  # choose
             if chosen is not None:
                 by_id = {f.id: f for f in findings}
@@ -161,12 +172,44 @@ class Engine:
                         raise ValueError(f"finding {fid} has no applicable alternative {index}")
             level = "chosen" if chosen is not None else str(apply)
             chooser = Chooser(level, chosen, judge, decisions)
+            # findings a level would apply by default that changed what the system does
+            chooser.demoted = {f.id for f in findings if f.auto == "all" and not f.likely
+                               and self.by_id[f.rule].apply == "default"}
             after, changes = rewrite(base, matches, chooser, self.patterns,  # rewrite
                                      self.structural, self.radius, self.traffic)
+            _record(findings, chooser)
+            outcome = Outcome(findings=findings, after=after, changes=changes,
+                              blocked=blocked_findings(base, blocked))
         finally:
             if was_enabled:
                 gc.enable()
-        return Outcome(findings=findings, after=after, changes=changes)
+        return outcome
+
+
+def _record(findings: list[Finding], chooser: Chooser) -> None:
+    """What the rewrite layer's safety check found, on the findings of the input: a
+    refused alternative is not applicable and says which invariant and why; a rewrite
+    that changes what the system does is not applied by default."""
+    for f in findings:
+        refused = chooser.refusals.get(f.id)
+        if refused is not None:
+            index, why, violations = refused
+            refuse(f, index, why, violations)
+        elif f.id in chooser.behaviour and f.auto == "default":
+            demote(f, chooser.behaviour[f.id])
+
+
+def blocked_findings(arch: Architecture, blocked: list[BlockedMatch]) -> list[BlockedFinding]:
+    """What `--show-blocked` lists: each blocked binding with the rule's title, the
+    subject's location and the reason."""
+    nd = arch.graph._node
+    out = []
+    for b in blocked:
+        subject = b.nodes[min(b.pattern.subject, len(b.nodes) - 1)]
+        out.append(BlockedFinding(rule=b.pattern.id, title=b.pattern.title,
+                                  nodes=list(b.nodes), reason=b.reason,
+                                  location=nd[subject].get("loc")))
+    return out
 
 
 def _check_apply(apply: Any) -> Mapping[str, int] | None:

@@ -10,6 +10,8 @@ atomically (advisor/engine/ops.py). A rewrite that cannot be made safely raises
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -19,7 +21,77 @@ from advisor.model import Architecture
 
 
 class Refused(Exception):
-    """The alternative cannot be applied safely to this match."""
+    """The alternative cannot be applied safely to this match. `violations`: the safety
+    invariants it failed ({invariant, why}), when that is the reason."""
+
+    def __init__(self, message: str, violations: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.violations = list(violations or ())
+
+
+@dataclass
+class Delta:
+    """What one alternative did, as the safety invariants read it: the neighbourhood as it
+    was (`nodes`, `edges`: the snapshot taken before the first op), the design as it is
+    now (`after`, live), the nodes it added and touched. Local by construction: a check
+    costs the size of the neighbourhood, not of the design."""
+
+    nodes: dict[str, Any]
+    edges: dict[tuple[str, str], Any]
+    after: Architecture
+    added: list[str]
+    touched: set[str]
+    pattern_id: str = ""
+    alternative: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)  # the pattern's match params
+
+    @cached_property
+    def removed(self) -> list[str]:
+        """Nodes of the neighbourhood that no longer exist (worked out once: a delta is
+        read after its rewrite, when the design no longer changes)."""
+        nd = self.after.graph._node
+        return sorted(n for n in self.nodes if n not in nd)
+
+    def before_kind(self, n: str) -> str | None:
+        data = self.nodes.get(n)
+        return data["kind"] if data else None
+
+    def before_props(self, n: str) -> dict[str, Any]:
+        data = self.nodes.get(n)
+        return dict(data["props"]) if data else {}
+
+    def before_preds(self, n: str) -> list[str]:
+        return sorted(a for (a, b) in self.edges if b == n)
+
+    def before_succs(self, n: str) -> list[str]:
+        return sorted(b for (a, b) in self.edges if a == n)
+
+    @cached_property
+    def new_edges(self) -> list[tuple[str, str]]:
+        """Edges of the neighbourhood that exist now and did not before."""
+        g = self.after.graph
+        pred, succ = g._pred, g._succ
+        edges = self.edges
+        out = set()
+        for n in set(self.touched) | set(self.added):
+            if n not in succ:
+                continue
+            out.update((p, n) for p in pred[n] if (p, n) not in edges)
+            out.update((n, q) for q in succ[n] if (n, q) not in edges)
+        return sorted(out)
+
+    @cached_property
+    def failures(self) -> set[str]:
+        """Failure destinations named around what changed (DLQs, on-failure targets)."""
+        return self.after.failure_destinations(set(self.touched) | set(self.added))
+
+    @cached_property
+    def structural(self) -> bool:
+        """Nodes or edges came or went (else only props changed)."""
+        if self.added or self.removed or self.new_edges:
+            return True
+        succ = self.after.graph._succ
+        return any(b not in succ.get(a, ()) for a, b in self.edges)
 
 
 def fast_copy(arch: Architecture) -> Architecture:
@@ -51,6 +123,7 @@ class Editor:
         self.last_touched: set[str] = set()  # what the last alternative applied touched
         self.added: list[str] = []
         self.last_added: tuple[str, ...] = ()  # what the last alternative applied added
+        self.last_delta: Delta | None = None  # what the last checked alternative did
 
     def new_node(self, name: str, kind: str, props: dict[str, Any],
                  group: tuple[str, ...] = ()) -> str:

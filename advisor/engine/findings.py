@@ -34,16 +34,32 @@ class Alternative:
     refused: str | None = None  # why the rewrite could not be made safely (None: it can)
     # why a judge kept a level from applying it (costs more and is not faster, ...)
     rejected: str | None = None
+    # the safety invariants this rewrite fails on this design ({invariant, why}); a
+    # rewrite that fails one is refused (`refused` says the first) and never applied
+    violations: list[dict[str, str]] = field(default_factory=list)
+    # what the user must add for the rewritten design to work ({kind, detail,
+    # changes_behaviour}): a mapping template, an input template, an IAM role, a timeout
+    # (advisor/engine/obligations.py); read by the report and by `advisor fix`
+    must_add: list[dict[str, Any]] = field(default_factory=list)
+    # what the rewrite changes in what the system does, by aspect (ordering, filter,
+    # batching, windowing), as the pattern declares it
+    what_changes: dict[str, str] = field(default_factory=dict)
     _after: Architecture | None = field(default=None, repr=False)
     _built: bool = field(default=False, repr=False)
 
     @property
     def after(self) -> Architecture | None:
-        """The before architecture with only this alternative applied (None: advisory)."""
+        """The before architecture with only this alternative applied (None: advisory or
+        refused). Building it also runs the safety invariants and works out `must_add`."""
         if not self._built:
-            self._after = self._build() if self._build is not None else None
             self._built = True
+            self._after = self._build() if self._build is not None else None
         return self._after
+
+    @property
+    def changes_behaviour(self) -> list[str]:
+        """What of `must_add` changes what the system does (never applied by default)."""
+        return [str(m["detail"]) for m in self.must_add if m.get("changes_behaviour")]
 
     @after.setter
     def after(self, value: Architecture | None) -> None:
@@ -61,6 +77,12 @@ class Alternative:
             out["refused"] = self.refused
         if self.rejected:
             out["rejected"] = self.rejected
+        if self.violations:
+            out["violations"] = [dict(v) for v in self.violations]
+        if self.must_add:
+            out["must_add"] = [dict(m) for m in self.must_add]
+        if self.what_changes:
+            out["what_changes"] = dict(sorted(self.what_changes.items()))
         return out
 
 
@@ -91,6 +113,11 @@ class Finding:
     note: str = ""  # why the engine applies a later alternative, or none (judged)
     # CDK: the construct path of the resource the finding is about (set by the pipeline)
     construct_path: str | None = None
+    # why the engine believes it: [{kind, detail, path, line}] (advisor/engine/evidence.py)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    # the saving at stake (USD/month, >= 0): the best cost saving of its alternatives,
+    # set with the deltas (`rank_by_stake`); what cost findings are ordered and graded by
+    stake_usd_month: float = 0.0
 
     @property
     def default_applied(self) -> bool:
@@ -121,6 +148,8 @@ class Finding:
             "auto_alternative": self.auto_alternative,
             **({"note": self.note} if self.note else {}),
             **({"construct_path": self.construct_path} if self.construct_path else {}),
+            **({"evidence": [dict(e) for e in self.evidence]} if self.evidence else {}),
+            **({"stake_usd_month": self.stake_usd_month} if self.stake_usd_month else {}),
         }
 
 
@@ -146,9 +175,27 @@ class Change:
 
 
 @dataclass
+class BlockedFinding:
+    """A rule that would have fired but for a reason worth knowing (`--show-blocked`):
+    a REST API with a REST-only feature, a function whose size counts against glue."""
+
+    rule: str
+    title: str
+    nodes: list[str]
+    reason: str
+    location: Location | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "title": self.title, "nodes": list(self.nodes),
+                "reason": self.reason,
+                "location": self.location.to_dict() if self.location else None}
+
+
+@dataclass
 class Outcome:
     """The result of `Engine.run`."""
 
     findings: list[Finding]
     after: Architecture
     changes: list[Change]
+    blocked: list[BlockedFinding] = field(default_factory=list)

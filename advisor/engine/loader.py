@@ -124,6 +124,8 @@ def load_file(path: Path) -> Pattern:
         message=str(data.get("message", "")).strip(),
         priority=int(data.get("priority", 100)),
         caveats=tuple(data.get("caveats", ())),
+        known_problems=tuple(data.get("known_problems", ())),
+        fix_safety=str(data.get("fix_safety", "")).strip(),
         equivalents=tuple(data.get("equivalents", ())),
         supersedes=tuple(data.get("supersedes", ())),
         path=file,

@@ -18,10 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from advisor.engine import predicates
+from advisor.engine import evidence, predicates
 from advisor.engine.conditions import OPS, compile_condition
 from advisor.engine.conditions import names as _names
-from advisor.engine.context import Ctx, Traffic, category_of
+from advisor.engine.context import Blocked, Ctx, Traffic, category_of
 from advisor.engine.pattern import Pattern
 from advisor.memo import by_identity
 from advisor.model import Architecture
@@ -38,6 +38,8 @@ class Match:
     # more nodes the finding is about, beyond the chain (a predicate's `extra_nodes`
     # field, e.g. the rest of a synchronous call chain); rewrites use `nodes` only
     extra: tuple[str, ...] = ()
+    # why the engine believes it (glue: the handler's call, file:line; advisor/engine/evidence.py)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def subject(self) -> str:
@@ -46,6 +48,16 @@ class Match:
     @property
     def all_nodes(self) -> tuple[str, ...]:
         return self.nodes + self.extra if self.extra else self.nodes
+
+
+@dataclass
+class BlockedMatch:
+    """A binding a rule would have matched but for `reason` (a predicate's `Blocked`):
+    what `--show-blocked` lists."""
+
+    pattern: Pattern
+    nodes: tuple[str, ...]
+    reason: str
 
 
 @by_identity
@@ -106,8 +118,11 @@ def _count_ok(n: int, spec: dict[str, int]) -> bool:
 class Matcher:
     """Runs patterns over one Ctx."""
 
-    def __init__(self, ctx: Ctx) -> None:
+    def __init__(self, ctx: Ctx, blocked: list[BlockedMatch] | None = None) -> None:
         self.ctx = ctx
+        # where to keep what a predicate blocked (None: not wanted, e.g. rewrite rounds)
+        self.blocked = blocked
+        self._pattern: Pattern | None = None  # the pattern `run` is matching
 
     # --------------------------------------------------------------- pieces
     def node_ok(self, spec: dict[str, Any], n: str, params: dict[str, Any],
@@ -143,10 +158,16 @@ class Matcher:
         for name in where:
             got = predicates.NODE_PREDICATES[name](ctx, n, params)
             if not got:
+                if isinstance(got, Blocked):
+                    self._block((n,), got)
                 return False
             if isinstance(got, dict):
                 fields.update(got)
         return True
+
+    def _block(self, nodes: tuple[str, ...], got: Blocked) -> None:
+        if self.blocked is not None and self._pattern is not None:
+            self.blocked.append(BlockedMatch(self._pattern, nodes, got.reason))
 
     def _neighbour_ok(self, nb: dict[str, Any], a: str, b: str, other: str,
                       params: dict[str, Any]) -> bool:
@@ -208,6 +229,7 @@ class Matcher:
         return [n for n in names if n in region]
 
     def run(self, pattern: Pattern, region: set[str] | None = None) -> list[Match]:
+        self._pattern = pattern
         plan = _plan(pattern)
         chain = pattern.chain
         last = len(chain)
@@ -275,23 +297,31 @@ class Matcher:
                 params: dict[str, Any], out: dict[tuple[str, ...], Match]) -> None:
         likely = False
         fields = dict(fields)  # callers may share their dict between paths
+        found: list[dict[str, Any]] = []
         for i in plan.glue:
-            status = predicates.glue_status(self.ctx, nodes[i - 1], nodes[i], nodes[i + 1],
-                                            params)
+            status, items, blocked = predicates.glue_verdict(
+                self.ctx, nodes[i - 1], nodes[i], nodes[i + 1], params)
             if status is None:
+                if blocked is not None:
+                    self._block(nodes, blocked)
                 return
             likely = likely or status == "likely"
-            if status == "confirmed":
-                ev = self.ctx.props(nodes[i]).get("glue_evidence")
-                fields.setdefault("evidence", f" (handler: {ev})" if ev else "")
+            found.extend(items)
+            if status == "confirmed" and evidence.has(items, "sdk-call"):
+                fields.setdefault("evidence", f" (handler: {evidence.summary(items)})")
+            else:
+                fields.setdefault("evidence", "")
         for name in plan.where:
             got = predicates.MATCH_PREDICATES[name](self.ctx, nodes, params)
             if not got:
+                if isinstance(got, Blocked):
+                    self._block(nodes, got)
                 return
             if isinstance(got, dict):
                 fields.update(got)
         extra = tuple(fields.pop("extra_nodes", ()) or ())
-        out[nodes] = Match(plan.pattern, nodes, likely, fields, extra)
+        found.extend(fields.pop("evidence_items", ()) or ())
+        out[nodes] = Match(plan.pattern, nodes, likely, fields, extra, found)
 
     def verify(self, m: Match) -> Match | None:
         """Re-check a match against the current graph (it may be stale after rewrites)."""
@@ -351,14 +381,26 @@ def drop_superseded(found: list[Match]) -> list[Match]:
 
 
 def find(arch: Architecture, patterns: Iterable[Pattern], region: set[str] | None = None,
-         traffic: Traffic | None = None) -> list[Match]:
+         traffic: Traffic | None = None,
+         blocked: list[BlockedMatch] | None = None) -> list[Match]:
     """Unsuppressed, non-superseded matches of `patterns` on `arch` (only those touching
-    `region` when given); `traffic` feeds the rules that depend on per-node load."""
+    `region` when given); `traffic` feeds the rules that depend on per-node load. With a
+    `blocked` list, what a predicate blocked is added to it (unsuppressed, each binding
+    once, in a deterministic order)."""
     ctx = Ctx(arch, traffic)
-    matcher = Matcher(ctx)
+    raw: list[BlockedMatch] | None = [] if blocked is not None else None
+    matcher = Matcher(ctx, raw)
     found: list[Match] = []
     for p in patterns:
         for m in matcher.run(p, region):
             if not suppressed(ctx, m):
                 found.append(m)
+    if raw is not None and blocked is not None:
+        seen: set[tuple[str, tuple[str, ...]]] = set()
+        for b in sorted(raw, key=lambda b: (b.pattern.id, b.nodes, b.reason)):
+            key = (b.pattern.id, b.nodes)
+            if key in seen or suppressed(ctx, Match(b.pattern, b.nodes)):
+                continue
+            seen.add(key)
+            blocked.append(b)
     return drop_superseded(found)

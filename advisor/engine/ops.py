@@ -14,25 +14,33 @@ unless the callers that now reach the target directly are given credentials
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from advisor import catalog
 from advisor.engine.context import Ctx
-from advisor.engine.edit import Editor, Refused
+from advisor.engine.edit import Delta, Editor, Refused
 from advisor.engine.findings import Change
 from advisor.engine.pattern import Pattern
 from advisor.engine.rewriters import REWRITERS
 from advisor.engine.routes import forward_targets
 
 API_KINDS = ("apigw", "appsync", "alb")
+# check(delta) -> violations ({invariant, why}); the choose layer's safety invariants
+Check = Callable[[Delta], list[dict[str, str]]]
 
 
 class Rewriter(Editor):
     """Applies alternatives to `arch` (mutated in place); records `Change`s."""
 
     # ------------------------------------------------------------ alternatives
-    def apply(self, pattern: Pattern, nodes: tuple[str, ...], alt_index: int = 0) -> list[Change]:
-        """Apply one alternative atomically; raises Refused (graph restored) when unsafe."""
+    def apply(self, pattern: Pattern, nodes: tuple[str, ...], alt_index: int = 0,
+              check: Check | None = None) -> list[Change]:
+        """Apply one alternative atomically; raises Refused (graph restored) when unsafe.
+
+        `check(delta)` (the choose layer's safety invariants, handed in: this layer does
+        not know them) is asked after the ops, before the change is kept; the violations
+        it returns refuse the alternative like a failed op."""
         alt = pattern.alternatives[alt_index]
         region = set(nodes)
         if any(op["op"] in ("bypass", "remove", "replace", "call") for op in alt.get("ops", ())):
@@ -49,6 +57,14 @@ class Rewriter(Editor):
         try:
             for op in alt.get("ops", []):
                 changes.extend(self._op(pattern, nodes, op, names))
+            if check is not None:
+                self.last_delta = Delta(snap["nodes"], snap["edges"], self.arch,
+                                        list(self.added[mark:]), set(self.touched),
+                                        pattern.id, alt, dict(pattern.match.get("params") or {}))
+                violations = check(self.last_delta)
+                if violations:
+                    raise Refused("; ".join(f"{v['invariant']}: {v['why']}"
+                                            for v in violations), violations)
         except Refused:
             self.restore(snap, self.added[mark:])
             del self.added[mark:]

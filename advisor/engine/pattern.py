@@ -30,6 +30,9 @@ class Pattern:
     message: str = ""
     priority: int = 100
     caveats: tuple[str, ...] = ()
+    # rule docs: when the rule is wrong, and what `--apply default` may change
+    known_problems: tuple[str, ...] = ()
+    fix_safety: str = ""
     equivalents: tuple[str, ...] = ()
     supersedes: tuple[str, ...] = ()
     path: str = ""

@@ -16,12 +16,12 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from advisor.engine.context import Ctx
+from advisor.engine import apis, evidence
+from advisor.engine.context import Blocked, Ctx
 from advisor.engine.routes import (
     NOT_AWS_APIS,
     describe_route,
     forward_targets,
-    http_api_subtypes,
     one_hop,
     route_to,
 )
@@ -62,6 +62,14 @@ def match(fn: MatchPred) -> MatchPred:
 def glue_status(ctx: Ctx, pred: str, fn: str, succ: str,
                 params: dict[str, Any] | str | None = None) -> str | None:
     """'confirmed', 'likely' or None: does `fn` only forward from `pred` to `succ`?
+    (`glue_verdict` without its evidence.)"""
+    return glue_verdict(ctx, pred, fn, succ, params)[0]
+
+
+def glue_verdict(ctx: Ctx, pred: str, fn: str, succ: str,
+                 params: dict[str, Any] | str | None = None,
+                 ) -> tuple[str | None, list[evidence.Item], Blocked | None]:
+    """(status, evidence, blocked): does `fn` only forward from `pred` to `succ`?
 
     - `glue = false` (the user says it does real work) is final: never glue.
     - it must have exactly one real outgoing target, `succ` (`forward_targets`: its
@@ -72,8 +80,13 @@ def glue_status(ctx: Ctx, pred: str, fn: str, succ: str,
       function with; with `glue_via` (e.g. `pipes`, or
       `[[sfn], [pipes, sfn]]`), through native hops of those kinds instead.
     - `glue = true` or handler evidence confirms it (then every trigger must reach `succ`
-      natively, since all of them are rewired); otherwise it is only likely, and only
-      with exactly one trigger (never with `glue_confirmed_only`).
+      natively, since all of them are rewired); the evidence is the handler's call and
+      what it does to the data (file:line), or the design's statement.
+    - otherwise it is only likely, and only with exactly one trigger (never with
+      `glue_confirmed_only`), and only when nothing the design states counts against
+      "only forwards" (glue.yaml: memory, duration, timeout above a forwarder's, a policy
+      allowing other services or per-request credentials): then `blocked` says why. The
+      evidence of likely glue says what the structure shows and that the code was not read.
     - `glue_indirect_only`: only when no one-hop route (direct or one pipe) exists, so a
       two-hop rule never doubles a one-hop one.
     """
@@ -81,9 +94,9 @@ def glue_status(ctx: Ctx, pred: str, fn: str, succ: str,
         params = {"glue_via": params} if params else {}
     props = ctx.props(fn)
     if props.get("glue") is False:
-        return None
+        return None, [], None
     if forward_targets(ctx, fn) != [succ]:
-        return None
+        return None, [], None
     succ_kind = ctx.kind(succ)
     succ_props = ctx.props(succ)
 
@@ -94,15 +107,62 @@ def glue_status(ctx: Ctx, pred: str, fn: str, succ: str,
         return route_to(kind, succ_kind, params, sprops, succ_props) is not None
 
     if not reaches(pred):
-        return None
+        return None, [], None
     if props.get("glue") is True or props.get("glue_evidence"):
         preds = list(ctx.g.predecessors(fn))
         if all(reaches(p) for p in preds):
-            return "confirmed"
-        return None
+            return "confirmed", evidence.confirmed(props, ctx.nd[fn].get("loc")), None
+        return None, [], None
     if params.get("glue_confirmed_only") or ctx.g.in_degree(fn) != 1:
-        return None
-    return "likely"
+        return None, [], None
+    counter = _structure_counter(ctx, fn, {ctx.kind(pred), succ_kind})
+    if counter:
+        return None, [], Blocked(f"{fn} is not glue on structure alone: {counter}")
+    loc = ctx.nd[fn].get("loc")
+    items = [evidence.item("structure", f"one trigger ({pred}) and one target ({succ});"
+                           f" {pred} reaches {succ} natively",
+                           loc.path if loc is not None else None,
+                           loc.line if loc is not None else None),
+             evidence.code_not_read(props)]
+    sizing = _sizing(props)
+    if sizing:
+        items.append(evidence.item("structure", sizing))
+    return "likely", items, None
+
+
+def _sizing(props: dict[str, Any]) -> str:
+    """What the design states of a function's size and time ("" when nothing)."""
+    parts = []
+    if props.get("memory") is not None:
+        parts.append(f"memory {float(props['memory']) / 1024**2:g} MB")
+    if props.get("duration") is not None:
+        parts.append(f"duration {_human_duration(float(props['duration']))}")
+    if props.get("timeout") is not None:
+        parts.append(f"timeout {_human_duration(float(props['timeout']))}")
+    return ", ".join(parts)
+
+
+def _structure_counter(ctx: Ctx, fn: str, allowed: set[str]) -> str:
+    """What the design states against "only forwards" (glue.yaml `structure_only`):
+    sized or timed for work, or a policy used for more than the trigger and target."""
+    limits = evidence.glue_data().get("structure_only", {})
+    props = ctx.props(fn)
+    reasons = []
+    mem = props.get("memory")
+    if mem is not None and float(mem) / 1024**2 > float(limits.get("max_memory_mb", 1024)):
+        reasons.append(f"memory {float(mem) / 1024**2:g} MB is sized for work")
+    dur = props.get("duration")
+    if dur is not None and float(dur) > float(limits.get("max_duration_ms", 500)):
+        reasons.append(f"it runs {_human_duration(float(dur))}, longer than one forwarding"
+                       " call takes")
+    timeout = props.get("timeout")
+    if timeout is not None and float(timeout) > float(limits.get("max_timeout_ms", 300_000)):
+        reasons.append(f"its timeout of {_human_duration(float(timeout))} waits on more than"
+                       " one call")
+    policy = evidence.policy_counter(list(props.get("permissions") or ()), allowed)
+    if policy:
+        reasons.append(policy)
+    return "; ".join(reasons)
 
 
 # ---------------------------------------------------------------------------- nodes
@@ -207,6 +267,90 @@ def timeout_below_duration(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
     return None
 
 
+# How long the synchronous caller of a function waits (integration timeouts, ms):
+# API Gateway REST 29 s, HTTP API 30 s, AppSync 30 s
+# (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html,
+# https://docs.aws.amazon.com/appsync/latest/devguide/resolver-reference-overview-js.html).
+CALLER_TIMEOUT_MS = {("apigw", "rest"): 29_000, ("apigw", "http"): 30_000,
+                     ("appsync", None): 30_000}
+
+
+def _caller_limit(ctx: Ctx, caller: str) -> float | None:
+    kind = ctx.kind(caller)
+    if kind == "apigw":
+        return CALLER_TIMEOUT_MS.get((kind, ctx.prop(caller, "type")))
+    return CALLER_TIMEOUT_MS.get((kind, None))
+
+
+def _callee_bound(ctx: Ctx, callee: str) -> float | None:
+    """How long a synchronous callee may take, as the design states it: its timeout or
+    duration (a function's stated timeout; an Express workflow's or endpoint's stated
+    duration)."""
+    props = ctx.props(callee)
+    for prop in ("timeout", "duration"):
+        if props.get(prop) is not None:
+            return float(props[prop])
+    return None
+
+
+@node
+def timeout_consequence(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """The function's timeout (stated, or the 3 s default) does not fit its synchronous
+    chain: longer than the integration timeout of an API waiting for it, or not longer
+    than what it itself waits for. A timeout that is only unset is no finding."""
+    timeout = float(ctx.prop(n, "timeout") or 3000)
+    stated = ctx.props(n).get("timeout") is not None
+    if stated:
+        for p in sorted(ctx.g.predecessors(n)):
+            limit = _caller_limit(ctx, p)
+            if limit is not None and not ctx.is_async_edge(p, n) and timeout > limit:
+                return {"consequence": f"times out after {_human_duration(timeout)}, but {p}"
+                                       f" gives up after {_human_duration(limit)}: the caller"
+                                       " has an error while the function runs and bills on",
+                        "advice": f"at most {_human_duration(limit)}"}
+    for s in sorted(ctx.g.successors(n)):
+        if ctx.is_async_edge(n, s) or ctx.kind(s) not in ("lambda", "http", "sfn", "ecs"):
+            continue
+        if ctx.kind(s) == "sfn" and ctx.prop(s, "type") != "express":
+            continue  # StartExecution of a Standard workflow returns at once
+        if s in ctx.side_targets(n):
+            continue
+        bound = _callee_bound(ctx, s)
+        if bound is not None and bound >= timeout:
+            which = "its timeout" if stated else "the 3 s default timeout"
+            return {"consequence": f"waits synchronously for {s}, which may take"
+                                   f" {_human_duration(bound)}, but {which} ends it after"
+                                   f" {_human_duration(timeout)}: it fails before {s} answers",
+                    "advice": f"longer than {_human_duration(bound)}, or call {s}"
+                              " asynchronously"}
+    return None
+
+
+@node
+def memory_consequence(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """128 MB (stated or the default) for a JVM/.NET runtime or a stated run of a second
+    or more. An unset size alone is no finding."""
+    mem = float(ctx.prop(n, "memory") or 128 * 1024**2) / 1024**2
+    if mem > float(params.get("max_mb", 128)):
+        return None
+    how = "128 MB (the default: memory not set)" if ctx.props(n).get("memory") is None \
+        else f"{mem:g} MB"
+    runtime = str(ctx.props(n).get("runtime") or "")
+    heavy = tuple(params.get("cpu_bound_runtimes", ("java", "dotnet")))
+    if runtime.startswith(heavy):
+        return {"consequence": f"{how} for the {runtime} runtime: a JVM or .NET runtime"
+                               " initializes and runs CPU-starved at this size (slow cold"
+                               " starts)"}
+    dur = ctx.props(n).get("duration")
+    # with a stated size, COST-LAMBDA-MEMORY-SIZE weighs size against duration
+    if dur is not None and ctx.props(n).get("memory") is None and \
+            float(dur) >= float(params.get("long_ms", 1000)):
+        return {"consequence": f"{how} running {_human_duration(float(dur))}: CPU scales with"
+                               " memory, so more memory likely runs faster for about the same"
+                               " cost"}
+    return None
+
+
 @node
 def public_entry(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
     """An API that callers outside the system reach: called by a client, or by nobody
@@ -221,24 +365,18 @@ def public_entry(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
 
 
 @node
-def http_api_would_serve(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
-    """A REST API that uses nothing REST-only: no WAF, caching, request validation,
-    API keys, edge/private endpoint, and only integrations HTTP APIs also have."""
+def http_api_would_serve(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """A REST API that uses nothing REST-only (advisor/engine/apis.py: X-Ray tracing,
+    API keys and usage plans, mapping templates, caching, request validation, WAF, a
+    resource policy, an edge-optimized or private endpoint (an unstated endpoint is
+    edge-optimized), an integration HTTP APIs lack). Otherwise `Blocked` with the list."""
     if ctx.prop(n, "type") != "rest":
         return False
-    for flag in ("waf", "caching", "validation"):
-        if ctx.prop(n, flag) is True:
-            return False
-    if ctx.prop(n, "auth") == "api_key" or ctx.prop(n, "endpoint") in ("edge", "private"):
-        return False
-    subtypes = set(http_api_subtypes())
-    for s in ctx.g.successors(n):
-        kind = ctx.kind(s)
-        if kind in ("lambda", "http", "alb", "ecs") or kind in subtypes:
-            continue
-        if ctx.category(s) in ("observability", "security"):
-            continue
-        return False
+    uses = apis.rest_only(ctx.props(n), [
+        (ctx.kind(s), ctx.category(s), ctx.edge(n, s).get("props") or {})
+        for s in sorted(ctx.g.successors(n))])
+    if uses:
+        return Blocked("; ".join(uses))
     return True
 
 
@@ -517,8 +655,9 @@ def glue_unshown_target(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]
             route = r
     if route is None:
         return None
-    ev = props.get("glue_evidence")
-    return {"target": target, "evidence": f" (handler: {ev})" if ev else "",
+    items = evidence.confirmed(props, ctx.nd[fn].get("loc"))
+    shown = f" (handler: {evidence.summary(items)})" if evidence.has(items, "sdk-call") else ""
+    return {"target": target, "evidence": shown, "evidence_items": items,
             "how": describe_route(ctx.kind(pred), route, str(target), params,
                                   ctx.props(pred))}
 

@@ -89,8 +89,9 @@ def rewrite(base: Architecture, matches: list[Match], chooser: Chooser,
             if fresh is None or suppressed(ctx, fresh):
                 continue
             try:
-                made = rw.apply(m.pattern, m.nodes, index)
-            except Refused:
+                made = rw.apply(m.pattern, m.nodes, index, check=chooser.check)
+            except Refused as exc:
+                chooser.note_refused(m, index, exc)
                 continue
             fid = finding_id(m)
             for c in made:  # which rewrite made each step: advisor.fix patches by it

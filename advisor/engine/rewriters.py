@@ -20,6 +20,8 @@ from advisor.engine.edit import Editor, Refused
 from advisor.engine.routes import http_api_subtypes, route_to
 
 REWRITERS: dict[str, Callable[..., str]] = {}
+# edge props of a trigger that stay with the trigger when a function between is replaced
+CARRIED_EDGE_PROPS = ("filter", "fanout", "batch", "window")
 
 
 def rewriter(fn: Callable[..., str]) -> Callable[..., str]:
@@ -128,15 +130,21 @@ def forward_natively(rw: Editor, nodes: tuple[str, ...], args: dict[str, Any]) -
     made = []
     for p in preds:
         prev = p
+        # what the trigger's edge into the function says (a filter, a batch size, a
+        # batching window) goes on the first hop of the new path: the pipe's source
+        # parameters or the rule's pattern
+        carried = {k: v for k, v in (g.edges[p, fn].get("props") or {}).items()
+                   if k in CARRIED_EDGE_PROPS}
         for kind in routes[p] or []:
             word = {"pipes": "pipe", "sfn": "workflow"}.get(kind, kind)
             hop_props = {"type": "express"} if kind == "sfn" else {}
             hop = rw.new_node(f"{fn}_{word}", kind, hop_props, group)
             made.append(hop)
-            rw.add_edge(prev, hop, None, {"integration": "native"})
+            rw.add_edge(prev, hop, None, {"integration": "native",
+                                          **(carried if prev == p else {})})
             prev = hop
         eprops: dict[str, Any] = {"integration": "service" if ctx.kind(prev) == "apigw"
-                                  else "native"}
+                                  else "native", **(carried if prev == p else {})}
         if failure and failure in g and prev == p:
             eprops["dlq"] = failure
         rw.add_edge(prev, target, None, eprops)

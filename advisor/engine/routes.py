@@ -26,11 +26,16 @@ def forward_targets(ctx: Ctx, fn: str) -> list[str]:
     call targets a kind (`glue_target`) that exactly one of them has, only that one: the
     others are reached through IAM policies or environment variables the code never uses.
     """
-    work = ctx.work_out(fn)
-    props = ctx.props(fn)
+    return code_targets(ctx.props(fn), ctx.work_out(fn), ctx.kind)
+
+
+def code_targets(props: dict[str, Any], work: list[str], kind_of: Any) -> list[str]:
+    """Of a function's work successors, those its code sends to: when its handler was
+    read and its single call targets a kind (`glue_target`) exactly one of them has,
+    only that one (the rest come from IAM policies or environment variables)."""
     target = props.get("glue_target")
     if len(work) > 1 and target and props.get("glue_evidence"):
-        named = [s for s in work if ctx.kind(s) == target]
+        named = [s for s in work if kind_of(s) == target]
         if len(named) == 1:
             return named
     return work

@@ -29,10 +29,12 @@ def pillar_title(pillar: str) -> str:
 
 
 def finding_key(f: Any) -> tuple[Any, ...]:
+    """Worst severity first, then the largest saving at stake, then by location."""
     loc = getattr(f, "location", None)
     where = (getattr(loc, "line", 0) or 0, getattr(loc, "column", 0) or 0) if loc else (1 << 30, 0)
     return (
         severity_rank(getattr(f, "severity", "info")),
+        -float(getattr(f, "stake_usd_month", 0.0) or 0.0),
         *where,
         str(getattr(f, "rule", "")),
         tuple(getattr(f, "nodes", ()) or ()),
@@ -184,3 +186,49 @@ def rule_doc(report: Any, rule: str, finding: Any = None) -> dict[str, Any]:
 def known_rules(report: Any) -> list[str]:
     """Every rule the report documents, sorted."""
     return sorted(getattr(report, "rules", None) or {})
+
+
+def evidence_lines(finding: Any) -> list[str]:
+    """`sdk-call: dynamodb.put_item(TableName, Item) (src/app.py:8)`, one per item of a
+    finding's evidence (glue: the handler's call and what it does to the data)."""
+    out = []
+    for e in getattr(finding, "evidence", None) or ():
+        path, line = e.get("path"), e.get("line")
+        at = f"{path}:{line}" if path and line else f"line {line}" if line else str(path or "")
+        out.append(f"{e.get('kind')}: {e.get('detail')}" + (f" ({at})" if at else ""))
+    return out
+
+
+def alternative_notes(alt: Any) -> list[str]:
+    """What a writer says under an alternative: why it is refused (which invariant),
+    what it changes, what the user must add."""
+    out = []
+    for v in getattr(alt, "violations", None) or ():
+        out.append(f"not applicable: invariant {v.get('invariant')}: {v.get('why')}")
+    if getattr(alt, "refused", None) and not getattr(alt, "violations", None):
+        out.append(f"not applicable: {alt.refused}")
+    for aspect, text in sorted((getattr(alt, "what_changes", None) or {}).items()):
+        out.append(f"changes {aspect}: {text}")
+    for m in getattr(alt, "must_add", None) or ():
+        mark = " (changes what the system does)" if m.get("changes_behaviour") else ""
+        out.append(f"must add: {m.get('detail')}{mark}")
+    return out
+
+
+def blocked_rows(result: Any) -> list[tuple[str, str, str, str]]:
+    """(rule, where, nodes, reason) of what rules would have flagged but for a reason."""
+    rows = []
+    for b in getattr(result, "blocked", None) or ():
+        where = short_location(getattr(b, "location", None), str(getattr(result, "source", "")))
+        rows.append((str(b.rule), where, ", ".join(b.nodes), str(b.reason)))
+    return rows
+
+
+def savings_text(summary: dict[str, Any]) -> str:
+    """`savings applied $12.30/month, available $29,728.00/month (offered, not applied)`."""
+    applied = summary.get("applied_savings_usd_month")
+    available = summary.get("available_savings_usd_month")
+    if applied is None and available is None:
+        return ""
+    return (f"savings applied {figures.money(applied or 0.0)}/month, available"
+            f" {figures.money(available or 0.0)}/month (offered, not applied)")

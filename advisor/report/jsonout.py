@@ -91,9 +91,10 @@ def encode(data: Any) -> bytes:
         return _dumps_stdlib(data)
 
 
-def encode_result(result: Any) -> bytes:
-    """One result's JSON, at the top level (`write` indents it into the report)."""
-    return encode(result.to_dict())
+def encode_result(result: Any, show_blocked: bool = False) -> bytes:
+    """One result's JSON, at the top level (`write` indents it into the report);
+    `show_blocked`: with what rules would have flagged but for a reason."""
+    return encode(result.to_dict(show_blocked) if show_blocked else result.to_dict())
 
 
 def _indent(fragment: bytes, by: bytes) -> bytes:
@@ -104,7 +105,8 @@ def report_bytes(report: Any, fragments: Iterable[bytes | None] | None = None) -
     """The whole report; `fragments[i]`, when given, is `encode_result(results[i])`."""
     results = list(report.results)
     given = list(fragments) if fragments is not None else [None] * len(results)
-    encoded = [frag if frag is not None else encode_result(r)
+    shown = bool(getattr(report, "show_blocked", False))
+    encoded = [frag if frag is not None else encode_result(r, shown)
                for r, frag in zip(results, given, strict=True)]
     head = encode(_top_level(report))
     if not encoded:
@@ -130,7 +132,7 @@ class _Encoded:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._result, name)
 
-    def to_dict(self) -> None:
+    def to_dict(self, *_: Any) -> None:
         return None
 
 
@@ -192,7 +194,8 @@ def write_lines(report: Any, *, fragments: Iterable[bytes | None] | None = None,
     """`jsonl`: one line per result, in input order, then `{"schema_version", "summary"}`."""
     results = list(report.results)
     given = list(fragments) if fragments is not None else [None] * len(results)
-    out = [result_line(f if f is not None else encode_result(r))
+    shown = bool(getattr(report, "show_blocked", False))
+    out = [result_line(f if f is not None else encode_result(r, shown))
            for r, f in zip(results, given, strict=True)]
     out.append(summary_line(report))
     return b"".join(out).decode("utf-8", errors="surrogatepass")

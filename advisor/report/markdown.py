@@ -73,7 +73,8 @@ def _overview(report: Any) -> list[str]:
     out.append(
         f"{s['files']} files, {s['findings']} findings "
         f"({', '.join(f'{n} {k}' for k, n in s['by_severity'].items())}); "
-        f"cost change {figures.signed_money(s.get('cost_delta_usd_month'))}/month."
+        f"cost change {figures.signed_money(s.get('cost_delta_usd_month'))}/month; "
+        f"{common.savings_text(s)}."
     )
     out.append("")
     out.append("| File | Findings | Cost before | Cost after | Delta |")
@@ -126,6 +127,11 @@ def _result(result: Any, *, level: int, diagrams: Mapping[str, str],
         f"{len(findings)} findings: {sev['error']} error, {sev['warning']} warning, "
         f"{sev['info']} info. {len(result.changes)} changes applied."
     )
+    if common.has_estimates(result) and hasattr(result, "savings"):
+        applied, available = result.savings()
+        out[-1] += " " + common.savings_text({"applied_savings_usd_month": applied,
+                                              "available_savings_usd_month": available
+                                              }).capitalize() + "."
     out.append("")
     if common.has_estimates(result):
         out.append("| | Before | After | Delta | |")
@@ -174,9 +180,20 @@ def _result(result: Any, *, level: int, diagrams: Mapping[str, str],
                 refused = getattr(alt, "refused", None)
                 extra = f" (not applied: {refused})" if refused else ""
                 out.append(f"  - Alternative: {alt.title}: {common.alt_delta_text(alt)}{extra}")
+                for note in common.alternative_notes(alt):
+                    if not note.startswith("not applicable"):
+                        out.append(f"    - {note}")
+            for line in common.evidence_lines(f):
+                out.append(f"  - Evidence: {line}")
             refs = common.rule_doc(report, f.rule, f)["references"]
             if refs:
                 out.append("  - See: " + ", ".join(f"<{r}>" for r in refs[:3]))
+        out.append("")
+    rows = common.blocked_rows(result) if getattr(report, "show_blocked", False) else []
+    if rows:
+        out += [f"{h} Blocked", ""]
+        out += [f"- {code(rule)} {code(where or nodes)}: blocked by: {reason}"
+                for rule, where, nodes, reason in rows]
         out.append("")
     out += [f"{h} Change log", ""]
     if result.changes:

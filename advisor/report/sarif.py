@@ -104,6 +104,8 @@ def _result(result: Any, f: Any, rule_index: int) -> dict[str, Any]:
             "nodes": list(f.nodes),
             "likely": bool(getattr(f, "likely", False)),
             "alternatives": [a.to_dict() for a in alts if hasattr(a, "to_dict")],
+            **({"evidence": [dict(e) for e in f.evidence]} if getattr(f, "evidence", None)
+               else {}),
         },
     }
 

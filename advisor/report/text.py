@@ -65,7 +65,7 @@ def write(report: Any, *, color: bool | None = None, width: int | None = None, *
         emoji=False,
     )
     for result in report.results:
-        _result(console, result)
+        _result(console, result, bool(getattr(report, "show_blocked", False)))
     _summary(console, report)
     return buf.getvalue()
 
@@ -76,6 +76,10 @@ def _message(f: Any) -> Text:
         msg.append(" (likely)", style="dim")
     for alt in getattr(f, "alternatives", []) or []:
         msg.append(f"\n- fix: {alt.title} ({common.alt_delta_text(alt)})", style="dim")
+        for note in common.alternative_notes(alt):
+            msg.append(f"\n    {note}", style="dim")
+    for line in common.evidence_lines(f):
+        msg.append(f"\n- evidence: {line}", style="dim")
     return msg
 
 
@@ -126,7 +130,7 @@ def _where(f: Any, result: Any) -> str:
     return f"{where}\n{construct}" if construct else where
 
 
-def _result(console: Console, result: Any) -> None:
+def _result(console: Console, result: Any, show: bool = False) -> None:
     title = Text(f"{result.source} ({result.format})", style="bold")
     if title.cell_len + 6 > console.width:  # a long path: whole, wrapped, then the rule
         console.print(title, overflow="fold")
@@ -149,6 +153,7 @@ def _result(console: Console, result: Any) -> None:
     else:
         _findings(console, result, findings)
     _notes(console, result)
+    _blocked(console, result, show)
     if common.has_estimates(result):
         table = Table(
             title="Before / after",
@@ -186,6 +191,19 @@ def _assumptions(console: Console, result: Any) -> None:
                           overflow="fold")
 
 
+def _blocked(console: Console, result: Any, show: bool) -> None:
+    """`--show-blocked`: what a rule would have flagged, and what blocked it."""
+    rows = common.blocked_rows(result) if show else []
+    if not rows:
+        return
+    console.print(Text(f"Blocked ({len(rows)})", style="bold"))
+    for rule, where, nodes, reason in rows:
+        line = Text(f"{rule}  ")
+        line.append(f"{where or nodes}  ", style="dim")
+        line.append(f"blocked by: {reason}")
+        console.print(Padding(line, (0, 0, 0, 2), expand=False), overflow="fold")
+
+
 def _notes(console: Console, result: Any) -> None:
     """What the importer could not read or decided (a module not followed, a count not
     known): an empty result must never look like a clean one."""
@@ -219,4 +237,7 @@ def _summary(console: Console, report: Any) -> None:
         line.append(
             f"; cost change {common.figures.signed_money(s.get('cost_delta_usd_month'))}/month"
         )
+        savings = common.savings_text(s)
+        if savings:
+            line.append(f"; {savings}")
     console.print(line)

@@ -58,6 +58,7 @@ def inspect_source(text: str, language: str, *, path: str | None = None,
         report.calls = sorted(set(report.calls) | set(other.calls))
         report.http_calls += other.http_calls
         report.decisions += other.decisions
+        report.observed = sorted(set(report.observed) | set(other.observed))
         functions += f2
     report.path = path
     if report.verdict == "unknown" and report.reasons:

@@ -1,11 +1,18 @@
 """JavaScript / TypeScript handlers: comments dropped by a small tokenizer, then regular
-expressions over the code (never run)."""
+expressions over the code (never run).
+
+Besides the SDK call sites, the scan reads each call's argument object (inline, or the
+`const params = {...}` it names) for the parameter naming the target and where its value
+comes from (`origin`: a string literal, `process.env`, or the event), and the markers of
+data.yaml (credentials, (un)marshalling, streams); `import`/`require` of a work library.
+"""
 
 from __future__ import annotations
 
 import re
 
-from advisor.importers.handlers.verdict import HandlerReport, SdkCall
+from advisor.importers.handlers.python import markers
+from advisor.importers.handlers.verdict import Evidence, HandlerReport, SdkCall, target_params
 from advisor.importers.handlers.verdict import data as handler_data
 
 
@@ -64,47 +71,233 @@ _NEW_CLASS = re.compile(
 _COMMAND = re.compile(r"\bnew\s+([A-Z][A-Za-z0-9]*?)Command\s*\(")
 
 
+
+_HANDLER_PARAM = re.compile(
+    r"(?:exports\.\w+|module\.exports(?:\.\w+)?|export\s+(?:const|let|var)\s+\w+|"
+    r"(?:const|let|var)\s+handler)\s*=\s*(?:async\s*)?(?:function\s*\w*\s*)?\(\s*"
+    r"([A-Za-z_$][\w$]*)"
+    r"|(?:export\s+)?(?:async\s+)?function\s+(?:handler|main|lambdaHandler|\w*[Hh]andler)"
+    r"\s*\(\s*([A-Za-z_$][\w$]*)"
+)
+_LOOP_VAR = re.compile(
+    r"for\s*\(\s*(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s+of\s+([A-Za-z_$][\w$.\[\]'\"]*)"
+    r"|([A-Za-z_$][\w$.\[\]'\"]*)\s*\.\s*(?:map|forEach|filter|flatMap)\s*\(\s*(?:async\s*)?"
+    r"\(?\s*([A-Za-z_$][\w$]*)"
+)
+_DECL = r"(?:const|let|var)\s+{name}\s*(?::\s*[^=]+?)?=\s*"
+_IMPORT_FROM = re.compile(r"(?:from\s+|require\(\s*)['\"]([^'\"]+)['\"]")
+EVENT_NAMES = ("event", "evt")
+
+
+def _balanced(code: str, start: int) -> str:
+    """The text from code[start] (an opening bracket) to its matching close, strings
+    skipped; the rest of the code when it is not closed."""
+    pairs = {"(": ")", "{": "}", "[": "]"}
+    stack: list[str] = []
+    quote: str | None = None
+    i = start
+    while i < len(code):
+        ch = code[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "'\"`":
+            quote = ch
+        elif ch in pairs:
+            stack.append(pairs[ch])
+        elif stack and ch == stack[-1]:
+            stack.pop()
+            if not stack:
+                return code[start:i + 1]
+        i += 1
+    return code[start:]
+
+
+def _top_level_keys(obj: str) -> dict[str, str]:
+    """`{ A: x, B: y }` -> {"A": "x", "B": "y"} (values as text; nesting kept whole);
+    `{ A, ...rest }` shorthand gives {"A": "A"}."""
+    body = obj.strip()
+    if not body.startswith("{"):
+        return {}
+    body = body[1:-1] if body.endswith("}") else body[1:]
+    out: dict[str, str] = {}
+    depth = 0
+    quote: str | None = None
+    part_start = 0
+    parts = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "'\"`":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(body[part_start:i])
+            part_start = i + 1
+        i += 1
+    parts.append(body[part_start:])
+    for part in parts:
+        m = re.match(r"\s*['\"]?([A-Za-z_$][\w$]*)['\"]?\s*(?::\s*(.*))?$", part, re.S)
+        if m:
+            out[m.group(1)] = (m.group(2) or m.group(1)).strip()
+    return out
+
+
+class _JsOrigins:
+    """Where a value (as code text) comes from: `event`, `env`, `constant`, `unknown`."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        names = set(EVENT_NAMES)
+        for m in _HANDLER_PARAM.finditer(code):
+            names.add(m.group(1) or m.group(2))
+        # loop variables over the event (`for (const r of event.Records)`, `.map((r) =>`)
+        for _ in range(3):
+            for m in _LOOP_VAR.finditer(code):
+                var, over = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+                if var and over and self._root(over) in names:
+                    names.add(var)
+        self.events = names
+
+    @staticmethod
+    def _root(expr: str) -> str:
+        m = re.match(r"\s*(?:await\s+)?([A-Za-z_$][\w$]*)", expr)
+        return m.group(1) if m else ""
+
+    def declared(self, name: str) -> str | None:
+        """The initializer text of `const name = ...` (an object literal whole)."""
+        m = re.search(_DECL.format(name=re.escape(name)), self.code)
+        if not m:
+            return None
+        rest = self.code[m.end():]
+        if rest[:1] in "{[(":
+            return _balanced(self.code, m.end())
+        return re.split(r"[;\n]", rest, maxsplit=1)[0]
+
+    def of(self, expr: str, depth: int = 0) -> str:
+        expr = expr.strip()
+        if not expr or depth > 6:
+            return "unknown"
+        if re.fullmatch(r"(['\"])[^'\"]*\1|`[^`$]*`|-?\d[\d.]*", expr):
+            return "constant"
+        if "process.env" in expr and not any(re.search(rf"(?<![\w$.]){re.escape(e)}\s*[.\[]",
+                                                       expr) for e in self.events):
+            return "env"
+        for e in self.events:
+            if re.search(rf"(?<![\w$.]){re.escape(e)}(?![\w$])", expr):
+                return "event"
+        m = re.fullmatch(r"(?:await\s+)?([A-Za-z_$][\w$]*)(?:\s*[.\[][^()]*)?", expr)
+        if m:
+            value = self.declared(m.group(1))
+            if value is not None:
+                return self.of(value, depth + 1)
+        return "unknown"
+
+
 def inspect_js(text: str) -> tuple[HandlerReport, int]:
     code = strip_js_comments(text)
     data = handler_data()
     non_api = set(data["non_api_methods"])
     class_service: dict[str, str] = {}  # imported v3 name -> package service
+    document: set[str] = set()  # imported names / clients that take plain JSON items
     for m in _V3_IMPORT.finditer(code):
         names = m.group(1) or m.group(2) or ""
         service = m.group(4)
-        if m.group(3) == "lib-" and service == "dynamodb":
-            service = "dynamodb"
         for raw in names.split(","):
             name = raw.strip().split(" as ")[-1].split(":")[-1].strip()
             if name:
                 class_service[name] = service
+                if m.group(3) == "lib-" and service == "dynamodb":
+                    document.add(name)
     clients: dict[str, str] = {}
     for m in _V2_NEW.finditer(code):
         clients[m.group(1)] = "dynamodb" if m.group(3) else m.group(2).lower()
+        if m.group(3):
+            document.add(m.group(1))
     for m in _V2_CLIENT_REQUIRE.finditer(code):
         class_service[m.group(1)] = m.group(2)
     for m in _NEW_CLASS.finditer(code):
         cls = m.group(2) or m.group(3)
         if cls in class_service and not cls.endswith("Command"):
             clients[m.group(1)] = class_service[cls]
+            if cls in document:
+                document.add(m.group(1))
+    origins = _JsOrigins(code)
     calls: list[SdkCall] = []
+    observed: list[Evidence] = []
 
     def line_at(pos: int) -> int:
         return code.count("\n", 0, pos) + 1
+
+    def argument(open_paren: int) -> dict[str, str]:
+        arg = _balanced(code, open_paren)[1:-1].strip()
+        if arg[:1] != "{":
+            name = origins._root(arg)
+            declared = origins.declared(name) if name and re.fullmatch(r"[\w$]+", arg) else None
+            arg = declared or ""
+        return _top_level_keys(arg)
+
+    def record(pos: int, service: str, method: str, open_paren: int) -> None:
+        keys = argument(open_paren)
+        wanted = target_params(service)
+        param = next((k for k in keys if k.lower() in wanted), None)
+        if param is None:  # one level down: Entries: [{ EventBusName: ... }]
+            for value in keys.values():
+                inner = value.strip()
+                if inner.startswith("["):
+                    inner = inner[1:].strip()
+                nested = _top_level_keys(inner) if inner.startswith("{") else {}
+                param = next((k for k in nested if k.lower() in wanted), None)
+                if param is not None:
+                    keys = {**keys, param: nested[param]}
+                    break
+        where = origins.of(keys[param]) if param else None
+        line = line_at(pos)
+        calls.append(SdkCall(line, service, method, tuple(keys), param, where))
+        payload = [v for k, v in keys.items() if k != param]
+        if any(re.search(rf"JSON\.stringify\(\s*{re.escape(e)}\s*[,)]", v)
+               or v.strip() == e for v in payload for e in EVENT_NAMES):
+            observed.append(Evidence(line, "whole-event",
+                                     "the whole event (the batch envelope) is sent"))
 
     for m in _COMMAND.finditer(code):
         name = m.group(1)
         service = class_service.get(f"{name}Command") or data["command_services"].get(name)
         if service is None:
             continue
-        calls.append(SdkCall(line_at(m.start()), service, name))
+        record(m.start(), service, name, m.end() - 1)
+        if f"{name}Command" in document:
+            observed.append(Evidence(line_at(m.start()), "document-client",
+                                     "plain JSON items through the DynamoDB document client"))
     for var, service in clients.items():
-        pattern = re.compile(r"(?<![\w$.])(?:this\.)?" + re.escape(var) + r"\s*\.\s*([A-Za-z_$][\w$]*)\s*\(")
+        pattern = re.compile(r"(?<![\w$.])(?:this\.)?" + re.escape(var)
+                             + r"\s*\.\s*([A-Za-z_$][\w$]*)\s*\(")
         for m in pattern.finditer(code):
             method = m.group(1)
             if method in non_api:
                 continue
-            calls.append(SdkCall(line_at(m.start()), service, method))
+            record(m.start(), service, method, m.end() - 1)
+            if var in document:
+                observed.append(Evidence(line_at(m.start()), "document-client",
+                                         "plain JSON items through the DynamoDB document client"))
+    for m in _IMPORT_FROM.finditer(code):
+        module = m.group(1)
+        if module in data["work_js"] or module.split("/")[0] in data["work_js"]:
+            observed.append(Evidence(line_at(m.start()), "work", f"imports {module}"))
+    observed += [e for e in markers(code, data["markers_js"])
+                 if not (e.kind == "marshall" and "unmarshall" in e.detail)]
     http = 0
     for name in data["http_js"]:
         http += len(re.findall(r"(?<![\w$.])" + re.escape(name) + r"\s*[.(]", code))
@@ -114,10 +307,8 @@ def inspect_js(text: str) -> tuple[HandlerReport, int]:
     decisions += len(re.findall(r"\bcase\b[^:]*:", code))
     functions = len(re.findall(r"\bfunction\b", code)) + len(re.findall(r"=>", code))
     report = HandlerReport("javascript", "unknown", calls=sorted(set(calls)), http_calls=http,
-                           decisions=decisions)
+                           decisions=decisions, observed=sorted(set(observed)))
     # Arrow callbacks (`.map(r => ...)`) are not separate functions of logic; count named ones.
     named = len(re.findall(r"\bfunction\s+\w+|(?:const|let|var)\s+\w+\s*=\s*(?:async\s*)?"
                            r"(?:\([^)]*\)|\w+)\s*=>", code))
     return report, min(functions, named + 1)
-
-

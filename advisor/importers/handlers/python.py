@@ -1,23 +1,227 @@
-"""Python handlers, read with `ast` (parsed, never imported or run)."""
+"""Python handlers, read with `ast` (parsed, never imported or run).
+
+Besides the SDK call sites, the scan works out where the parameter naming each call's
+target comes from (a constant, an environment variable, or the event: `origin`), what
+the call's payload is made of (the whole event, fields mapped from it), and the markers
+of data.yaml (credentials, (un)marshalling, streams, work libraries).
+"""
 
 from __future__ import annotations
 
 import ast
+import re
 
-from advisor.importers.handlers.verdict import HandlerReport, SdkCall, data
+from advisor.importers.handlers.verdict import (
+    Evidence,
+    HandlerReport,
+    SdkCall,
+    data,
+    service_kind,
+    target_params,
+)
+
+EVENT_NAMES = frozenset({"event", "evt", "events", "lambda_event"})
+CONTEXT_NAMES = frozenset({"context", "ctx", "_context", "_ctx", "lambda_context", "_"})
+MAX_DEPTH = 24  # how far an origin follows assignments and arguments (memoised per scan)
+
+
+class _Scope:
+    """One function (or the module): its event parameter names, its parameters, its
+    assignments; `calls` (shared by all scopes of a module) maps a module function's name
+    to its call sites, so a helper's parameter takes the origins of its arguments."""
+
+    def __init__(self, node: ast.AST | None, parent: _Scope | None) -> None:
+        self.parent = parent
+        self.events: set[str] = set()
+        self.assigned: dict[str, list[ast.AST]] = {}
+        self.name = ""
+        self.params: list[str] = []
+        self.calls: dict[str, list[tuple[ast.Call, _Scope]]] = parent.calls if parent else {}
+        # origins worked out in this module, by (node, scope): each value once, cycles cut
+        self.memo: dict[tuple[int, int], str] = parent.memo if parent else {}
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            self.name = node.name
+            args = [a.arg for a in node.args.posonlyargs + node.args.args]
+            if args and args[0] == "self":
+                args = args[1:]
+            self.params = args
+            if args and (args[0] in EVENT_NAMES or
+                         (len(args) == 2 and args[1] in CONTEXT_NAMES)):
+                self.events.add(args[0])
+
+    def arguments(self, name: str) -> list[tuple[ast.AST, _Scope]] | None:
+        """The arguments passed for parameter `name` at the call sites of the function
+        that declares it (None when `name` is no parameter in scope)."""
+        scope: _Scope | None = self
+        while scope is not None:
+            if name in scope.params and name not in scope.assigned:
+                index = scope.params.index(name)
+                out: list[tuple[ast.AST, _Scope]] = []
+                for call, caller in scope.calls.get(scope.name, ()):
+                    kw = next((k.value for k in call.keywords if k.arg == name), None)
+                    if kw is not None:
+                        out.append((kw, caller))
+                    elif index < len(call.args):
+                        out.append((call.args[index], caller))
+                return out
+            if name in scope.assigned:
+                return None
+            scope = scope.parent
+        return None
+
+    def lookup(self, name: str) -> list[ast.AST] | None:
+        scope: _Scope | None = self
+        while scope is not None:
+            if name in scope.assigned:
+                return scope.assigned[name]
+            scope = scope.parent
+        return None
+
+    def is_event(self, name: str) -> bool:
+        scope: _Scope | None = self
+        while scope is not None:
+            if name in scope.events:
+                return True
+            scope = scope.parent
+        return False
+
+
+def build_scopes(tree: ast.Module) -> tuple[_Scope, dict[ast.AST, _Scope]]:
+    """The module scope and one scope per function (methods are scoped under the
+    module), with every scope's assignments and every module function's call sites."""
+    module = _Scope(None, None)
+    _collect(module, tree.body)
+    scopes: dict[ast.AST, _Scope] = {}
+
+    def visit(node: ast.AST, parent: _Scope) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                scope = _Scope(child, parent)
+                _collect(scope, child.body)
+                scopes[child] = scope
+                visit(child, scope)
+            else:
+                visit(child, parent)
+
+    visit(tree, module)
+    return module, scopes
+
+
+def _collect(scope: _Scope, body: list[ast.stmt]) -> None:
+    """Assignments and loop targets of one scope (nested functions have their own), and
+    the calls it makes to functions by name."""
+    todo: list[ast.AST] = list(body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            scope.calls.setdefault(node.func.id, []).append((node, scope))
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                _bind_target(scope, t, node.value)
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign) and node.value is not None:
+            _bind_target(scope, node.target, node.value)
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+            _bind_target(scope, node.target, node.iter)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            _bind_target(scope, node.optional_vars, node.context_expr)
+        elif isinstance(node, ast.NamedExpr):
+            _bind_target(scope, node.target, node.value)
+        todo.extend(ast.iter_child_nodes(node))
+
+
+def _bind_target(scope: _Scope, target: ast.AST, value: ast.AST) -> None:
+    if isinstance(target, ast.Name):
+        scope.assigned.setdefault(target.id, []).append(value)
+    elif isinstance(target, ast.Tuple | ast.List):
+        for elt in target.elts:
+            _bind_target(scope, elt, value)
+
+
+def _is_environ(node: ast.AST) -> bool:
+    return _dotted(node) in ("os.environ", "environ")
+
+
+def origin(node: ast.AST | None, scope: _Scope, depth: int = 0) -> str:
+    """Where a value comes from: `event` (any part of it is read from the event),
+    `env` (environment variables and constants only), `constant`, or `unknown`."""
+    if node is None or depth > MAX_DEPTH:
+        return "unknown"
+    key = (id(node), id(scope))
+    found = scope.memo.get(key)
+    if found is not None:
+        return found
+    scope.memo[key] = "unknown"  # a value that depends on itself is not known
+    found = scope.memo[key] = _origin(node, scope, depth)
+    return found
+
+
+def _origin(node: ast.AST, scope: _Scope, depth: int) -> str:
+    if isinstance(node, ast.Constant):
+        return "constant"
+    if isinstance(node, ast.Name):
+        if scope.is_event(node.id):
+            return "event"
+        passed = scope.arguments(node.id)
+        if passed:  # a helper's parameter: what its callers pass
+            return _combine([origin(v, caller, depth + 1) for v, caller in passed])
+        values = scope.lookup(node.id)
+        if not values:
+            return "unknown"
+        return _combine([origin(v, scope, depth + 1) for v in values])
+    if isinstance(node, ast.Subscript):
+        if _is_environ(node.value):
+            return "env"
+        return origin(node.value, scope, depth + 1)
+    if isinstance(node, ast.Attribute):
+        if _is_environ(node):
+            return "env"
+        return origin(node.value, scope, depth + 1)
+    if isinstance(node, ast.Call):
+        name = _dotted(node.func)
+        if name in ("os.getenv", "getenv", "os.environ.get", "environ.get"):
+            return "env"
+        parts = list(node.args) + [k.value for k in node.keywords]
+        if isinstance(node.func, ast.Attribute):
+            parts.append(node.func.value)
+        return _combine([origin(p, scope, depth + 1) for p in parts]) if parts else "unknown"
+    if isinstance(node, ast.JoinedStr | ast.BinOp | ast.BoolOp | ast.IfExp | ast.FormattedValue):
+        return _combine([origin(c, scope, depth + 1) for c in ast.iter_child_nodes(node)
+                         if not isinstance(c, ast.operator | ast.boolop)])
+    if isinstance(node, ast.ListComp | ast.GeneratorExp):
+        return origin(node.generators[0].iter, scope, depth + 1) if node.generators else "unknown"
+    if isinstance(node, ast.Dict | ast.List | ast.Tuple):
+        parts = list(node.values) if isinstance(node, ast.Dict) else list(node.elts)
+        return _combine([origin(p, scope, depth + 1) for p in parts]) if parts else "constant"
+    return "unknown"
+
+
+def _combine(origins: list[str]) -> str:
+    """Any part from the event makes the whole from the event; all fixed parts fixed."""
+    if "event" in origins:
+        return "event"
+    if not origins or "unknown" in origins:
+        return "unknown"
+    return "env" if "env" in origins else "constant"
 
 
 class _PyScan(ast.NodeVisitor):
     """Collect SDK client variables, SDK call sites, HTTP calls and decision points."""
 
-    def __init__(self) -> None:
+    def __init__(self, module: _Scope, scopes: dict[ast.AST, _Scope] | None = None) -> None:
+        self.scopes = scopes or {}
         self.clients: dict[str, str] = {}  # variable (or self.attr) -> service
+        self.table_names: dict[str, ast.AST] = {}  # Table variable -> its name argument
+        self.document_clients: set[str] = set()  # variables bound to boto3 resources
         self.calls: list[SdkCall] = []
+        self.observed: list[Evidence] = []
         self.http = 0
         self.decisions = 0
         self.functions = 0
         self.http_names = set(data()["http_python"])
         self.non_api = set(data()["non_api_methods"])
+        self.scope = module
 
     # -- clients
     def client_service(self, node: ast.AST) -> str | None:
@@ -43,26 +247,43 @@ class _PyScan(ast.NodeVisitor):
                 return self.client_service(node.func.value)
         return None
 
-    def _bind(self, target: ast.AST, service: str) -> None:
+    @staticmethod
+    def _is_resource(node: ast.AST) -> bool:
+        """`boto3.resource(...)` or something made from it (`.Table(...)`)."""
+        while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr == "resource":
+                return True
+            node = node.func.value
+        return False
+
+    def _key(self, target: ast.AST) -> str | None:
         if isinstance(target, ast.Name):
-            self.clients[target.id] = service
-        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and \
+            return target.id
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and \
                 target.value.id == "self":
-            self.clients[f"self.{target.attr}"] = service
+            return f"self.{target.attr}"
+        return None
 
-    def visit_Assign(self, node: ast.Assign) -> None:
-        service = self.client_service(node.value)
-        if service:
-            for t in node.targets:
-                self._bind(t, service)
-        self.generic_visit(node)
+    def bind(self, target: ast.AST, value: ast.AST, service: str) -> None:
+        key = self._key(target)
+        if key is None:
+            return
+        self.clients[key] = service
+        if self._is_resource(value):
+            self.document_clients.add(key)
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
+                value.func.attr in ("Table", "Queue", "Topic", "Bucket") and value.args:
+            self.table_names[key] = value.args[0]
 
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        if node.value is not None:
-            service = self.client_service(node.value)
-            if service:
-                self._bind(node.target, service)
+    # -- scopes
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.functions += 1
+        outer = self.scope
+        self.scope = self.scopes.get(node) or _Scope(node, outer)
         self.generic_visit(node)
+        self.scope = outer
+
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     # -- calls
     def visit_Call(self, node: ast.Call) -> None:
@@ -70,19 +291,40 @@ class _PyScan(ast.NodeVisitor):
         if isinstance(func, ast.Attribute):
             service = self.client_service(func.value)
             if service and func.attr not in self.non_api and not func.attr.startswith("_"):
-                self.calls.append(SdkCall(node.lineno, service, func.attr))
+                self._sdk_call(node, func, service)
             elif _dotted(func).split(".")[0] in self.http_names or func.attr in self.http_names:
                 self.http += 1
         elif isinstance(func, ast.Name) and func.id in self.http_names:
             self.http += 1
         self.generic_visit(node)
 
+    def _sdk_call(self, node: ast.Call, func: ast.Attribute, service: str) -> None:
+        params = tuple(k.arg for k in node.keywords if k.arg)
+        wanted = target_params(service)
+        param, value = _find_target(node, wanted, self.scope)
+        key = self._key(func.value)
+        if param is None and key in self.table_names:
+            param, value = "TableName", self.table_names[key]
+        where = origin(value, self.scope) if param else None
+        self.calls.append(SdkCall(node.lineno, service, func.attr, params, param, where))
+        if key in self.document_clients and service_kind(service) == "dynamodb":
+            self.observed.append(Evidence(node.lineno, "document-client",
+                                          "plain JSON items through the boto3 resource API"))
+        payload = [k.value for k in node.keywords if k.arg != param] + list(node.args)
+        if any(_reads_whole(v, self.scope) for v in payload):
+            self.observed.append(Evidence(node.lineno, "whole-event",
+                                          "the whole event (the batch envelope) is sent"))
+        mapped = sorted({f for v in payload for f in _mapped_fields(v, self.scope)})
+        if len(mapped) >= 2:
+            self.observed.append(Evidence(node.lineno, "maps-fields",
+                                          "builds " + ", ".join(mapped) + " from the event"))
+
     # -- control flow
     def visit_If(self, node: ast.If) -> None:
         self.decisions += 1
         self.generic_visit(node)
 
-    def visit_For(self, node: ast.For) -> None:
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
         self.decisions += 1
         self.generic_visit(node)
 
@@ -104,11 +346,93 @@ class _PyScan(ast.NodeVisitor):
         self.decisions += len(node.ifs)
         self.generic_visit(node)
 
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        self.functions += 1
-        self.generic_visit(node)
+    # -- imports
+    def visit_Import(self, node: ast.Import) -> None:
+        for a in node.names:
+            self._imported(a.name, node.lineno)
 
-    visit_AsyncFunctionDef = visit_FunctionDef
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module and not node.level:
+            self._imported(node.module, node.lineno)
+
+    def _imported(self, module: str, line: int) -> None:
+        if module.split(".")[0] in data()["work_python"]:
+            self.observed.append(Evidence(line, "work", f"imports {module}"))
+
+
+def _find_target(call: ast.Call, wanted: tuple[str, ...], scope: _Scope,
+                 ) -> tuple[str | None, ast.AST | None]:
+    """The parameter naming the call's target and its value: a keyword, or a key of a
+    dict literal passed to it (`Entries=[{"EventBusName": ...}]`, `**params`)."""
+    if not wanted:
+        return None, None
+    for kw in call.keywords:
+        if kw.arg and kw.arg.lower() in wanted:
+            return kw.arg, kw.value
+    for kw in call.keywords:
+        found = _dict_key(kw.value, wanted, scope, 0)
+        if found is not None:
+            return found
+    for arg in call.args:
+        found = _dict_key(arg, wanted, scope, 0)
+        if found is not None:
+            return found
+    return None, None
+
+
+def _dict_key(node: ast.AST, wanted: tuple[str, ...], scope: _Scope,
+              depth: int) -> tuple[str, ast.AST] | None:
+    if depth > 3:
+        return None
+    if isinstance(node, ast.Name):
+        for value in scope.lookup(node.id) or ():
+            found = _dict_key(value, wanted, scope, depth + 1)
+            if found is not None:
+                return found
+        return None
+    if isinstance(node, ast.Dict):
+        for k, v in zip(node.keys, node.values, strict=True):
+            if isinstance(k, ast.Constant) and isinstance(k.value, str) and \
+                    k.value.lower() in wanted:
+                return k.value, v
+        return None
+    if isinstance(node, ast.List | ast.Tuple):
+        for elt in node.elts:
+            found = _dict_key(elt, wanted, scope, depth + 1)
+            if found is not None:
+                return found
+    if isinstance(node, ast.ListComp | ast.GeneratorExp):
+        return _dict_key(node.elt, wanted, scope, depth + 1)
+    if isinstance(node, ast.Call) and _dotted(node.func) == "dict":
+        for kw in node.keywords:
+            if kw.arg and kw.arg.lower() in wanted:
+                return kw.arg, kw.value
+    return None
+
+
+def _reads_whole(node: ast.AST, scope: _Scope) -> bool:
+    """The value uses the event object itself (`json.dumps(event)`), not a part of it."""
+    for parent in ast.walk(node):
+        for child in ast.iter_child_nodes(parent):
+            if isinstance(child, ast.Name) and scope.is_event(child.id) and not (
+                    isinstance(parent, ast.Subscript | ast.Attribute) and parent.value is child):
+                return True
+    return isinstance(node, ast.Name) and scope.is_event(node.id)
+
+
+def _mapped_fields(node: ast.AST, scope: _Scope) -> list[str]:
+    """Keys of a dict literal whose values are read from the event: a field mapping."""
+    if isinstance(node, ast.Name):
+        values = scope.lookup(node.id) or []
+        return _mapped_fields(values[-1], scope) if len(values) == 1 else []
+    if not isinstance(node, ast.Dict):
+        return []
+    out = []
+    for k, v in zip(node.keys, node.values, strict=True):
+        if isinstance(k, ast.Constant) and isinstance(k.value, str) and \
+                origin(v, scope) == "event":
+            out.append(k.value)
+    return out
 
 
 def _dotted(node: ast.AST) -> str:
@@ -121,12 +445,35 @@ def _dotted(node: ast.AST) -> str:
     return ".".join(reversed(parts))
 
 
+_IMPORT_LINE = re.compile(r"^\s*(?:import\b|from\s+\S+\s+import\b|(?:const|let|var)\s.*\brequire\s*\()")
+
+
+def markers(text: str, table: dict[str, list[str]]) -> list[Evidence]:
+    """data.yaml markers found in the code, with their line; comment lines and import
+    lines are skipped (importing a helper is not using it)."""
+    out = []
+    lines = ["" if _IMPORT_LINE.match(line) else line for line in text.splitlines()]
+    for kind, patterns in table.items():
+        for pat in patterns:
+            rx = re.compile(pat)
+            for i, line in enumerate(lines, 1):
+                code = line.split("#", 1)[0] if "#" in line and "'" not in line \
+                    and '"' not in line else line
+                if code.lstrip().startswith("#"):
+                    continue
+                m = rx.search(code)
+                if m:
+                    out.append(Evidence(i, kind, m.group(0).strip().rstrip("(").strip()))
+    return out
+
+
 def inspect_python(text: str) -> tuple[HandlerReport, int]:
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return HandlerReport("python", "unknown", reasons=[f"not parseable: {exc}"]), 0
-    scan = _PyScan()
+    module, scopes = build_scopes(tree)
+    scan = _PyScan(module, scopes)
     # Two passes: clients bound anywhere (module level, __init__, inside the handler)
     # are known before the calls are read.
     for node in ast.walk(tree):
@@ -138,10 +485,12 @@ def inspect_python(text: str) -> tuple[HandlerReport, int]:
             if service:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for t in targets:
-                    scan._bind(t, service)
-    scan.visit(tree)
+                    scan.bind(t, value, service)
+    try:
+        scan.visit(tree)
+    except RecursionError:
+        return HandlerReport("python", "unknown", reasons=["not read: nested too deeply"]), 0
+    observed = scan.observed + markers(text, data()["markers_python"])
     report = HandlerReport("python", "unknown", calls=sorted(scan.calls), http_calls=scan.http,
-                           decisions=scan.decisions)
+                           decisions=scan.decisions, observed=sorted(set(observed)))
     return report, scan.functions
-
-

@@ -1,0 +1,186 @@
+"""What the user must add, per alternative: read from the alternative's `Delta`.
+
+A rewrite that replaces a function by a native integration moves the function's work
+into configuration: a mapping template, a pipe's input template, typed DynamoDB JSON, an
+IAM role the integration assumes, a timeout that now bounds the call. Some of it changes
+what the system does (a lost SNS Subject, typed DynamoDB JSON where consumers read plain
+JSON, a batch sent message by message): such an alternative is never applied by
+`--apply default` (advisor/engine/choose.py). Texts and flags are data
+(obligations.yaml); each item is `{kind, detail, changes_behaviour}` and lands on
+`Alternative.must_add` (text and JSON; `advisor fix` reads it too).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from advisor import catalog
+from advisor.datafiles import safe_load
+from advisor.engine import evidence
+from advisor.engine.edit import Delta
+from advisor.engine.invariants import (
+    FAILURE_LABELS,
+    _mech_title,
+    _mechanism,
+    _work_succs,
+    semantic_changes,
+)
+
+POLL_SOURCES = frozenset({"sqs", "kinesis", "dynamodb"})
+
+Item = dict[str, Any]
+
+
+@cache
+def data() -> dict[str, Any]:
+    path = Path(__file__).with_name("obligations.yaml")
+    return safe_load(path.read_text("utf-8")) or {}  # type: ignore[no-any-return]
+
+
+class _Fields(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _text(text: str, **fields: Any) -> str:
+    return text.format_map(_Fields(fields))
+
+
+def must_add(d: Delta) -> list[Item]:
+    """What the user must add for the design of `d` to do what it did, in a fixed order
+    (each item once)."""
+    nd = d.after.graph._node
+    if not d.removed and all(nd.get(a, {}).get("props", {}).get("is_dlq") or a in d.failures
+                             for a in d.added):
+        return []  # a setting changed, or a dead-letter queue: nothing moves into configuration
+    g = d.after.graph
+    spec = data()
+    any_service = d.params.get("glue_any_service") or {}
+    fns = [x for x in d.removed if d.before_kind(x) == "lambda"]
+    fn = ", ".join(fns) or "the removed node"
+    calls = [evidence.has(evidence.of_handler(d.before_props(x)), "sdk-call") for x in fns]
+    call = next((c["detail"].split("(")[0] for c in calls if c), "")
+    call = f"the {call} call" if call else "the forwarding call"
+    out: list[Item] = []
+
+    def add(kind: str, detail: str, changes: bool = False) -> None:
+        entry = {"kind": kind, "detail": detail, "changes_behaviour": bool(changes)}
+        if entry not in out:
+            out.append(entry)
+
+    mechanisms: dict[tuple[str, str], str] = {}
+    for a, b in d.new_edges:
+        data_ab = g.edges[a, b]
+        ka, kb = g.nodes[a]["kind"], g.nodes[b]["kind"]
+        if ka in ("client", "lambda") or data_ab.get("label") in FAILURE_LABELS:
+            continue
+        pb = g.nodes[b]["props"]
+        kb_eff = str(pb.get("service") or kb) if kb == "resource" else kb
+        mech = _mechanism(ka, kb_eff, any_service, g.nodes[a]["props"], pb)
+        if mech is None:
+            continue
+        mechanisms[(a, b)] = mech
+        http = ka == "apigw" and catalog.prop_value(g.nodes[a]["props"], ka, "type") == "http"
+        for entry in spec.get("integrations", {}).get(mech, ()):
+            if entry.get("targets") and kb_eff not in entry["targets"]:
+                continue
+            text = entry.get("http_text") if http and entry.get("http_text") else entry["text"]
+            add(entry["kind"], _text(text, a=a, b=b, fn=fn, call=call))
+        if mech == "pipes_sources" and fns_extract_payload(d, fns):
+            template = spec.get("pipe_input", {}).get(ka)
+            if template:
+                add("input_template", _text(spec["pipe_input_text"], template=template, a=a,
+                                            fn=fn))
+    for n in sorted(d.touched):
+        if n in g and n in d.nodes and g.nodes[n]["kind"] == "apigw":
+            was = catalog.prop_value(d.before_props(n), "apigw", "type")
+            now = catalog.prop_value(g.nodes[n]["props"], "apigw", "type")
+            if was != now:
+                add("api_type", _text(spec["api_type"], n=n, was=was, now=now), True)
+    for n in d.added:
+        rule = (spec.get("added") or {}).get(g.nodes[n]["kind"]) if n in g else None
+        if rule:
+            add(rule["kind"], _text(rule["text"], n=n, call=call, fn=fn))
+    for x in fns:
+        _from_evidence(d, x, mechanisms, any_service, add)
+        _timeouts(d, x, add)
+    for aspect, why in sorted(semantic_changes(d).items()):
+        declared = (d.alternative.get("what_changes") or {}).get(aspect)
+        if declared:
+            add(aspect, f"{declared} ({why})", True)
+    return out
+
+
+PAYLOAD_KINDS = ("parse", "decode", "unmarshall", "maps-fields")
+
+
+def fns_extract_payload(d: Delta, fns: list[str]) -> bool:
+    """A removed function took the payload out of each record (parsed the body, decoded
+    the data, unmarshalled the image, mapped fields) rather than sending records on: the
+    pipe then needs an input template to do the same."""
+    for x in fns:
+        items = evidence.of_handler(d.before_props(x))
+        if not evidence.has(items, "whole-event") and any(
+                evidence.has(items, k) for k in PAYLOAD_KINDS):
+            return True
+    return False
+
+
+def _from_evidence(d: Delta, x: str, mechanisms: dict[tuple[str, str], str],
+                   any_service: Any, add: Any) -> None:
+    """Obligations from what x's code did to the data, against the new path into x's
+    target(s)."""
+    g = d.after.graph
+    spec = data()["evidence"]
+    props = d.before_props(x)
+    items = evidence.of_handler(props)
+    if not items:
+        return
+    targets = set(_work_succs(d, x)) | {a for a in d.added if a in g and not g._succ[a]}
+    into = [(e, m) for e, m in sorted(mechanisms.items()) if e[1] in targets]
+    sources = {d.before_kind(p) for p in d.before_preds(x)}
+    for a_b, mech in into:
+        a, b = a_b
+        kb = g.nodes[b]["kind"]
+        mtitle = _mech_title(mech, g.nodes[a]["kind"], any_service)
+        if kb == "sns" and "Subject" in evidence.call_params(items):
+            call = evidence.has(items, "sdk-call") or {}
+            rule = spec["sns_subject"]
+            if mech in rule["mechanisms"]:
+                add(rule["kind"], _text(rule["text"], fn=x, b=b, at=evidence.where(call),
+                                        mechanism=mtitle), True)
+            else:
+                add(rule["kind"], _text(spec["sns_subject_template"]["text"], fn=x,
+                                        at=evidence.where(call)))
+        for item in items:
+            rule = spec.get(item["kind"])
+            if not rule or item["kind"] == "sns_subject":
+                continue
+            if item["kind"] in ("document-client", "marshall") and kb != "dynamodb":
+                continue
+            if item["kind"] == "unmarshall" and "dynamodb" not in sources:
+                continue
+            if rule.get("poll_sources_only") and not sources & POLL_SOURCES:
+                continue
+            add(rule["kind"], _text(rule["text"], fn=x, b=b, at=evidence.where(item),
+                                    detail=item["detail"]), rule.get("changes_behaviour", False))
+
+
+def _timeouts(d: Delta, x: str, add: Any) -> None:
+    """x's timeout against the limit of what now does its job (an Express workflow's 5
+    minutes; API Gateway's 29 s when the API now makes the call)."""
+    g = d.after.graph
+    timeout = d.before_props(x).get("timeout")
+    if timeout is None:
+        return
+    kinds = {g.nodes[a]["kind"] for a in d.added if a in g}
+    for kind, rule in (data().get("timeouts") or {}).items():
+        limit = float(rule["limit_ms"])
+        if kind in kinds and float(timeout) > limit:
+            add("timeout", _text(rule["text"], fn=x, seconds=f"{float(timeout) / 1000:g}",
+                                 limit=f"{limit / 1000:g}"), rule.get("changes_behaviour", False))
+
+
+__all__ = ["must_add"]

@@ -112,21 +112,44 @@ def _rule_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module)
             ctx.edge(bus, name, block=b)
 
 
+def _pipe_stream_settings(ctx: Context, sp: Block | None, b: Block, mod: Module) -> dict[str, Any]:
+    """A stream source's failure handling, as the CloudFormation importer reads
+    `SourceParameters`: batch size, retry limit, record age, batching window, bisect on
+    error (`AUTOMATIC_BISECT`) and the dead-letter queue (`on_failure`)."""
+    out: dict[str, Any] = {}
+    for sub in sp.blocks if sp is not None else []:
+        out["batch"] = out.get("batch") or num(sub.get("batch_size"))
+        retries = num(sub.get("maximum_retry_attempts"))
+        if retries is not None:
+            out["retries"] = int(retries)
+        age = num(sub.get("maximum_record_age_in_seconds"))
+        if age is not None and age >= 0:
+            out["max_age"] = age * 1000
+        window = num(sub.get("maximum_batching_window_in_seconds"))
+        if window is not None:
+            out["window"] = window * 1000
+        if sub.get("on_partial_batch_item_failure") == "AUTOMATIC_BISECT":
+            out["bisect"] = True
+        dlc = sub.first("dead_letter_config")
+        found = ctx.nodes(mod, dlc.get("arn"), b, "dead_letter_config") if dlc else []
+        if found:
+            out["on_failure"] = found[0]
+            mark_dlq(ctx, found[0])
+    return out
+
+
 def _pipes_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
+    sp = b.first("source_parameters")
+    settings = _pipe_stream_settings(ctx, sp, b, mod)
     for src in ctx.nodes(mod, b.get("source"), b, "source"):
-        batch = None
-        sp = b.first("source_parameters")
-        if sp is not None:
-            for sub in sp.blocks:
-                batch = batch or num(sub.get("batch_size"))
         ctx.edge(
             src,
             name,
             block=b,
-            batch=batch,
             label="filtered"
             if sp is not None and sp.first("filter_criteria") is not None
             else None,
+            **settings,
         )
     enrichment = ctx.nodes(mod, b.get("enrichment"), b, "enrichment")
     for e in enrichment:
@@ -139,8 +162,9 @@ def _pipes_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module
             inv = sub.get("invocation_type")
             if isinstance(inv, str):
                 invocation = "async" if inv == "FIRE_AND_FORGET" else "sync"
+    transform = True if tp is not None and tp.get("input_template") is not None else None
     for target in ctx.nodes(mod, b.get("target"), b, "target"):
-        ctx.edge(name, target, block=b, invocation=invocation)
+        ctx.edge(name, target, block=b, invocation=invocation, transform=transform)
 
 
 def _scheduler_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:

@@ -22,6 +22,8 @@ from typing import Any
 
 from advisor.model import Architecture
 
+# what importers read for "encrypted with the service's own (AWS managed) key"
+MANAGED_ENCRYPTION = ("default", "sse-sqs", "sse-s3", "sse-kms")
 CHECKS = ("parses", "cfn-lint", "after", "findings", "idempotent")
 _LINE = re.compile(r"\b(line|lines) \d+(:\d+)?|\d+:\d+")
 
@@ -58,7 +60,8 @@ def _run_checks(result: Any, fix: Any, texts: dict[str, str],
     checks["parses"] = "ok"
     if result.format == "cloudformation":
         checks["cfn-lint"] = _cfn_lint(fix)
-    problems = compare(_expected_after(result, fix, options), arch, fix.names)
+    problems = compare(_expected_after(result, fix, options), arch, fix.names, fix.support,
+                       fix.granted)
     checks["after"] = "ok" if not problems else "; ".join(problems[:6]) + (
         f" (+{len(problems) - 6} more)" if len(problems) > 6 else "")
     again = analyze_architecture(arch, _no_estimates(options),
@@ -119,8 +122,15 @@ def _cfn_lint(fix: Any) -> str:
     problems = []
     for f in fix.changed:
         config = ManualArgs(regions=["us-east-1"])
-        before = {_key(m) for m in lint(f.old, config=config) if _is_error(m)}
-        after = [m for m in lint(f.new, config=config) if _is_error(m)]
+        try:
+            before = {_key(m) for m in lint(f.old, config=config) if _is_error(m)}
+        except Exception:  # cfn-lint cannot read the original: nothing to compare with
+            continue
+        try:
+            after = [m for m in lint(f.new, config=config) if _is_error(m)]
+        except Exception as exc:
+            problems.append(f"cfn-lint cannot read the patched file ({type(exc).__name__})")
+            continue
         new = sorted({_key(m) for m in after} - before)
         problems.extend(f"{rule} {msg}" for rule, msg in new)
     return "ok" if not problems else "new cfn-lint errors: " + "; ".join(problems[:4])
@@ -135,8 +145,17 @@ def _key(m: Any) -> tuple[str, str]:
 
 
 # ------------------------------------------------------------------ after
-def compare(after: Architecture, got: Architecture, names: dict[str, str]) -> list[str]:
-    """What differs between the engine's after and the re-imported design."""
+def compare(after: Architecture, got: Architecture, names: dict[str, str],
+            support: set[str] | frozenset[str] = frozenset(),
+            granted: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """What differs between the engine's after and the re-imported design. `support`:
+    source ids of resources the patch added that the engine models as a prop (a log
+    group): their nodes in the re-import are representation, not compared."""
+    if support:
+        got = got.copy() if hasattr(got, "copy") else got
+        drop = [n for n, d in got.graph.nodes(data=True)
+                if str(d.get("source_id") or n) in support]
+        got.graph.remove_nodes_from(drop)
     by_sid = {str(d.get("source_id") or n): n for n, d in got.graph.nodes(data=True)}
 
     def m(n: str) -> str:
@@ -148,6 +167,7 @@ def compare(after: Architecture, got: Architecture, names: dict[str, str]) -> li
             return m(v)
         return v
 
+    grants = {"sqs:SendMessage", *granted}
     problems: list[str] = []
     skip_after, skip_got = _failure_edges(after), _failure_edges(got)
     expected = {m(n): n for n in after.graph.nodes}
@@ -165,7 +185,8 @@ def compare(after: Architecture, got: Architecture, names: dict[str, str]) -> li
         if a["kind"] != b["kind"]:
             problems.append(f"{name}: kind {b['kind']} instead of {a['kind']}")
         got_props = {k: v for k, v in b["props"].items() if k != "is_dlq"}
-        strip, granted = _granted(a["props"].get("permissions"), got_props.get("permissions"))
+        strip, granted = _granted(a["props"].get("permissions"), got_props.get("permissions"),
+                                  grants)
         if strip:
             got_props["permissions"] = granted
         diff = _prop_diff({k: mv(v) for k, v in a["props"].items() if k != "is_dlq"},
@@ -197,15 +218,16 @@ def compare(after: Architecture, got: Architecture, names: dict[str, str]) -> li
     return problems
 
 
-def _granted(want: Any, got: Any) -> tuple[bool, Any]:
-    """`permissions` read back without the `sqs:SendMessage` a patch grants a role for a
-    new failure queue (the engine's design implies that grant; it does not list it):
-    (whether to replace, the value to compare)."""
-    if not isinstance(got, list | tuple) or "sqs:SendMessage" not in got:
+def _granted(want: Any, got: Any, grants: set[str]) -> tuple[bool, Any]:
+    """`permissions` read back without what a patch grants a role so the new setting
+    works (`sqs:SendMessage` on a new failure queue, X-Ray writes): the engine's design
+    implies those grants, it does not list them. (whether to replace, the value to
+    compare)."""
+    wanted = set(want) if isinstance(want, list | tuple) else set()
+    extra = grants - wanted
+    if not isinstance(got, list | tuple) or not extra & set(got):
         return False, None
-    if isinstance(want, list | tuple) and "sqs:SendMessage" in want:
-        return False, None
-    rest = [p for p in got if p != "sqs:SendMessage"]
+    rest = [p for p in got if p not in extra]
     return True, (rest or (None if want is None else rest))
 
 
@@ -235,6 +257,8 @@ def _prop_diff(want: dict[str, Any], got: dict[str, Any], subset: bool) -> str:
         a, b = _norm(want.get(k)), _norm(got.get(k))
         if k == "code" and isinstance(a, str) and isinstance(b, str) and _same_file(a, b):
             continue
+        if k == "encryption" and a == "default" and b in MANAGED_ENCRYPTION:
+            continue  # on with an AWS managed key: importers name the mechanism
         if a != b:
             out.append(f"{k} = {b!r} instead of {a!r}")
     return ", ".join(out)

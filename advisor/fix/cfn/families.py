@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from advisor.fix.cfn import apigw, glue, reliability
+from advisor.fix.cfn import apigw, glue, reliability, settings
 from advisor.fix.registry import register
 
 FMT = "cloudformation"
@@ -14,6 +14,19 @@ register(FMT, "REL-EB-TARGET-DLQ")(reliability.rule_target_dlq)
 register(FMT, "REL-SNS-SUB-DLQ")(reliability.subscription_dlq)
 register(FMT, "REL-STREAM-POISON")(reliability.stream_on_failure)
 register(FMT, "OPS-APIGW-THROTTLING")(apigw.api_throttling)
+register(FMT, "OPS-APIGW-TRACING")(apigw.api_tracing)
+register(FMT, "OPS-APIGW-ACCESS-LOGGING")(apigw.api_access_logging)
+register(FMT, "OPS-LAMBDA-TRACING")(settings.lambda_tracing)
+register(FMT, "OPS-SFN-TRACING")(settings.sfn_tracing)
+register(FMT, "OPS-LOG-RETENTION")(settings.log_retention)
+register(FMT, "COST-LAMBDA-ARM64")(settings.lambda_arm64)
+register(FMT, "COST-SQS-BATCH")(settings.batch_size)
+register(FMT, "COST-SFN-EXPRESS")(settings.sfn_express)
+register(FMT, "SEC-ENCRYPTION-AT-REST")(settings.encryption_at_rest)
+register(FMT, "SEC-LAMBDA-URL-AUTH")(settings.url_auth)
+register(FMT, "SEC-APIGW-VALIDATION")(settings.api_validation)
+register(FMT, "PERF-SFN-POLLING", "SEC-ENV-SECRETS", "COST-API-DIRECT-INGEST")(
+    settings.needs_code)
 register(FMT, "GLUE-SNS-SQS")(glue.sns_to_sqs)
 register(FMT, "GLUE-EVENTBRIDGE-SQS", "GLUE-EVENTBRIDGE-SNS", "GLUE-EVENTBRIDGE-SFN",
          "GLUE-EVENTBRIDGE-KINESIS")(glue.rule_to_service)

@@ -110,7 +110,7 @@ class Template:
         return str(res.get("Type", "")) if isinstance(res, dict) else ""
 
     def props(self, lid: str) -> dict[str, Any]:
-        res = self._plain.get(lid) or {}
+        res = self._plain.get(lid) or self.added.get(lid) or {}
         p = res.get("Properties") if isinstance(res, dict) else None
         return p if isinstance(p, dict) else {}
 
@@ -207,13 +207,13 @@ class Template:
     def snapshot(self) -> Any:
         import copy
 
-        d = self.doc
+        d = self.doc  # one deepcopy, so the added bodies stay the doc's pending values
         return copy.deepcopy((d._splices, d._inserts, d._deleted, d._order, d.replaced,
-                              self.added, self.removed))
+                              d._top, self.added, self.removed))
 
     def restore(self, snap: Any) -> None:
         d = self.doc
-        (d._splices, d._inserts, d._deleted, d._order, d.replaced, self.added,
+        (d._splices, d._inserts, d._deleted, d._order, d.replaced, d._top, self.added,
          self.removed) = snap
 
     # ------------------------------------------------------------------ IAM helpers

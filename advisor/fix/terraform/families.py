@@ -82,7 +82,7 @@ def new_queue(ctx: FixContext, t: TerraformTarget, f: HclFile, engine_name: str,
 
 def queue_policy(t: TerraformTarget, f: HclFile, queue: str, service: str,
                  source_arn: str) -> None:
-    name = t.unique_name(f, "aws_sqs_queue_policy", queue.split(".", 1)[1])
+    name = t.unique_name(f, "aws_sqs_queue_policy", f"{queue.split('.', 1)[1]}_policy")
     f.append(resource_text("aws_sqs_queue_policy", name, [
         ("queue_url", Raw(f"{queue}.id")),
         ("policy", Call("jsonencode", {

@@ -145,6 +145,8 @@ class HclFile:
             self._starts.append(self._starts[-1] + len(line))
         self.splices: list[_Splice] = []
         self.appended: list[str] = []
+        # pending inserts: closing-brace offset -> (opening offset, indent, entries)
+        self.inserts: dict[int, tuple[int, int, list[tuple[str, Any]]]] = {}
         self._order = 0
 
     # --- finding
@@ -249,22 +251,39 @@ class HclFile:
         return len(raw) - len(raw.lstrip(" "))
 
     def insert(self, block: Any, entries: list[tuple[str, Any]]) -> None:
-        """Add attributes / nested blocks at the end of `block`, as a new run."""
+        """Add attributes / nested blocks at the end of `block`, as a new run (entries
+        added to one block by several edits form one run)."""
         open_at = self.open_brace(block.line)
         close_at = self.close_brace(open_at)
-        indent = self.indent_of(block.line) + 2
-        lines = body_lines(entries, indent)
         inner = self.text[open_at + 1:close_at]
-        if not inner.strip():  # `{}` or `{\n}`
-            self._splice(open_at + 1, close_at,
-                         "\n" + "\n".join(lines) + "\n" + " " * (indent - 2))
-            return
         line_start = self.text.rfind("\n", 0, close_at) + 1
-        if self.text[line_start:close_at].strip():
+        if inner.strip() and self.text[line_start:close_at].strip():
             raise Unpatchable(f"the block at line {block.line} of {self.path} closes on a "
                               "line with other content")
-        # after the last line of content: a blank line, then the new run
-        self._splice(line_start, line_start, "\n" + "\n".join(lines) + "\n")
+        pending = self.inserts.setdefault(close_at, (open_at, self.indent_of(block.line) + 2,
+                                                     []))
+        for key, value in entries:
+            pending[2][:] = [(k, v) for k, v in pending[2] if k != key or
+                             isinstance(v, Nested)]
+            pending[2].append((key, value))
+
+    def _insert_splices(self) -> list[_Splice]:
+        out = []
+        for close_at, (open_at, indent, entries) in sorted(self.inserts.items()):
+            lines = body_lines(entries, indent)
+            inner = self.text[open_at + 1:close_at]
+            if not inner.strip():  # `{}` or `{\n}`
+                out.append(_Splice(open_at + 1, close_at, "\n" + "\n".join(lines) + "\n"
+                                   + " " * (indent - 2), 0))
+                continue
+            line_start = self.text.rfind("\n", 0, close_at) + 1
+            prev_end = line_start - 1
+            prev_start = self.text.rfind("\n", 0, max(prev_end, 0)) + 1
+            blank = not self.text[prev_start:prev_end].strip()
+            # after the last line of content: a blank line, then the new run
+            out.append(_Splice(line_start, line_start,
+                               ("" if blank else "\n") + "\n".join(lines) + "\n", 0))
+        return out
 
     def set_value(self, block: Any, key: str, value: Any) -> None:
         """Replace a single-line attribute's value (insert it when missing)."""
@@ -295,14 +314,21 @@ class HclFile:
         self.appended.append(text)
 
     def snapshot(self) -> Any:
-        return (list(self.splices), list(self.appended), self._order)
+        import copy
+
+        return (list(self.splices), list(self.appended), self._order,
+                copy.deepcopy(self.inserts))
 
     def restore(self, snap: Any) -> None:
+        import copy
+
         self.splices, self.appended, self._order = list(snap[0]), list(snap[1]), snap[2]
+        self.inserts = copy.deepcopy(snap[3])
 
     def render(self) -> str:
         out, pos = [], 0
-        for s in sorted(self.splices, key=lambda s: (s.start, s.end, s.order)):
+        splices = self.splices + self._insert_splices()
+        for s in sorted(splices, key=lambda s: (s.start, s.end, s.order)):
             if s.start < pos:
                 raise Unpatchable("two edits overlap")
             out.append(self.text[pos:s.start])

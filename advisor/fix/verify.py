@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from advisor.fix.context import group_changes
 from advisor.model import Architecture
 
 # what importers read for "encrypted with the service's own (AWS managed) key"
@@ -33,20 +34,60 @@ def verify_fix(result: Any, fix: Any, options: Any = None) -> None:
 
     texts = {f.path: f.new for f in fix.changed}
     checks: dict[str, str] = {}
+    blame: dict[str, Any] = {}  # check -> what it found wrong (see _implicated)
     try:
-        checks.update(_run_checks(result, fix, texts, options))
+        checks.update(_run_checks(result, fix, texts, options, blame))
     except Exception as exc:  # a check that cannot run is a failed check, never a crash
         checks.setdefault("parses", f"could not check: {type(exc).__name__}: {exc}")
     fix.checks = checks
-    failed = next((name for name in CHECKS if checks.get(name, "ok") != "ok"), "")
+    rewrites = {rw.finding: rw for rw in group_changes(list(result.changes))}
     for r in fix.rewrites:
         if r.status == PATCHED:
+            failed = next((name for name in CHECKS if checks.get(name, "ok") != "ok"
+                           and _implicated(rewrites.get(r.finding), r.finding,
+                                           blame.get(name))), "")
             r.verified = not failed
             r.failed_check = failed
 
 
+def _implicated(rw: Any, finding: str, blame: Any) -> bool:
+    """Whether a failed check concerns this rewrite. `blame`: None (the whole file: it
+    does not parse, a new cfn-lint error, not idempotent), the finding ids still raised,
+    or the `after` problems, each naming its nodes: a node problem concerns the rewrites
+    that matched or added that node, an edge problem those that added one of its ends or
+    matched both."""
+    if blame is None or rw is None:
+        return True
+    if isinstance(blame, set):
+        return finding in blame
+    own, match = set(rw.added), set(rw.match)
+    for p in blame:
+        nodes = set(getattr(p, "nodes", ()))
+        if not nodes:
+            return True  # a problem that names no node concerns every rewrite
+        if getattr(p, "edge", False):
+            if nodes & own or nodes <= match:
+                return True
+        elif nodes & (own | match):
+            return True
+    return False
+
+
+class Problem(str):
+    """One difference the `after` check found, with the (engine) nodes it is about."""
+
+    nodes: tuple[str, ...] = ()
+    edge: bool = False
+
+    @classmethod
+    def of(cls, text: str, *nodes: str, edge: bool = False) -> Problem:
+        p = cls(text)
+        p.nodes, p.edge = tuple(nodes), edge
+        return p
+
+
 def _run_checks(result: Any, fix: Any, texts: dict[str, str],
-                options: Any) -> dict[str, str]:
+                options: Any, blame: dict[str, Any]) -> dict[str, str]:
     from advisor.errors import AdvisorError
     from advisor.pipeline import FileResult, Options, analyze_architecture
 
@@ -62,6 +103,7 @@ def _run_checks(result: Any, fix: Any, texts: dict[str, str],
         checks["cfn-lint"] = _cfn_lint(fix)
     problems = compare(_expected_after(result, fix, options), arch, fix.names, fix.support,
                        fix.granted)
+    blame["after"] = problems
     checks["after"] = "ok" if not problems else "; ".join(problems[:6]) + (
         f" (+{len(problems) - 6} more)" if len(problems) > 6 else "")
     again = analyze_architecture(arch, _no_estimates(options),
@@ -69,6 +111,7 @@ def _run_checks(result: Any, fix: Any, texts: dict[str, str],
     fixed = {r.finding for r in fix.rewrites if r.status == "patched"}
     still = sorted(f.id for f in again.findings if f.id in fixed)
     checks["findings"] = "ok" if not still else "still raised: " + ", ".join(still)
+    blame["findings"] = set(still)
     from advisor.fix.runner import fix_result
 
     second = fix_result(again, texts=texts)
@@ -175,15 +218,20 @@ def compare(after: Architecture, got: Architecture, names: dict[str, str],
     got_nodes = set(got.graph.nodes)
     missing = sorted(set(expected) - got_nodes)
     extra = sorted(got_nodes - set(expected))
+
+    def engine(*ns: str) -> tuple[str, ...]:
+        return tuple(expected.get(n, n) for n in ns)
+
     if missing:
-        problems.append("missing nodes: " + ", ".join(missing))
+        problems.append(Problem.of("missing nodes: " + ", ".join(missing), *engine(*missing)))
     if extra:
-        problems.append("unexpected nodes: " + ", ".join(extra))
+        problems.append(Problem.of("unexpected nodes: " + ", ".join(extra), *extra))
     for name in sorted(set(expected) & got_nodes):
         a = after.graph.nodes[expected[name]]
         b = got.graph.nodes[name]
         if a["kind"] != b["kind"]:
-            problems.append(f"{name}: kind {b['kind']} instead of {a['kind']}")
+            problems.append(Problem.of(f"{name}: kind {b['kind']} instead of {a['kind']}",
+                                       expected[name]))
         got_props = {k: v for k, v in b["props"].items() if k != "is_dlq"}
         strip, granted = _granted(a["props"].get("permissions"), got_props.get("permissions"),
                                   grants)
@@ -192,29 +240,31 @@ def compare(after: Architecture, got: Architecture, names: dict[str, str],
         diff = _prop_diff({k: mv(v) for k, v in a["props"].items() if k != "is_dlq"},
                           got_props, subset=name in new_nodes)
         if diff:
-            problems.append(f"{name}: {diff}")
+            problems.append(Problem.of(f"{name}: {diff}", expected[name]))
     exp_edges = {(m(a), m(b)): d for a, b, d in after.graph.edges(data=True)
                  if (a, b) not in skip_after}
     got_edges = {(a, b): d for a, b, d in got.graph.edges(data=True)
                  if (a, b) not in skip_got}
     for e in sorted(set(exp_edges) - set(got_edges)):
-        problems.append(f"missing edge {e[0]} -> {e[1]}")
+        problems.append(Problem.of(f"missing edge {e[0]} -> {e[1]}", *engine(*e), edge=True))
     for e in sorted(set(got_edges) - set(exp_edges)):
-        problems.append(f"unexpected edge {e[0]} -> {e[1]}")
+        problems.append(Problem.of(f"unexpected edge {e[0]} -> {e[1]}", *engine(*e),
+                                   edge=True))
     for e in sorted(set(exp_edges) & set(got_edges)):
         a, b = exp_edges[e], got_edges[e]
         new_edge = a.get("loc") is None  # drawn by a rewrite: its details come from the
         # concrete integration the patch wrote (an API action, a transform)
         if a.get("mode") != b.get("mode"):
-            problems.append(f"edge {e[0]} -> {e[1]}: mode {b.get('mode')} instead of "
-                            f"{a.get('mode')}")
+            problems.append(Problem.of(f"edge {e[0]} -> {e[1]}: mode {b.get('mode')} instead "
+                                       f"of {a.get('mode')}", *engine(*e), edge=True))
         want = {k: mv(v) for k, v in (a.get("props") or {}).items()}
         got_p = dict(b.get("props") or {})
         if want.get("integration") == "native" and "integration" not in got_p:
             want.pop("integration")  # the importers say native only where it is not plain
         diff = _prop_diff(want, got_p, subset=new_edge or bool(new_nodes & set(e)))
         if diff:
-            problems.append(f"edge {e[0]} -> {e[1]}: {diff}")
+            problems.append(Problem.of(f"edge {e[0]} -> {e[1]}: {diff}", *engine(*e),
+                                       edge=True))
     return problems
 
 

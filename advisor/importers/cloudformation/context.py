@@ -110,6 +110,7 @@ class Ctx:
         self.aliases: dict[str, str] = {}  # Lambda alias/version logical ID -> function ID
         self.deferred: set[str] = set()  # resources that become nodes only when targeted
         self.deferred_kind: dict[str, str] = {}
+        self.deferred_props: dict[str, dict[str, Any]] = {}
         self.authorizer_fns: set[str] = set()  # functions API Gateway calls as authorizers
         self.default_bus_rules: set[str] = set()  # rule nodes on the account's default bus
         self.implicit_apis: set[str] = set()  # API ids SAM generates, added to `resources`
@@ -239,7 +240,8 @@ class Ctx:
             return self.link_node(logical[len(LINK_PREFIX):])
         if logical in self.deferred:
             self.deferred.discard(logical)
-            self.add_resource_node(logical, self.deferred_kind[logical], {})
+            self.add_resource_node(logical, self.deferred_kind[logical],
+                                   dict(self.deferred_props.get(logical, {})))
             return self.names[logical]
         return None
 

@@ -135,6 +135,8 @@ def _nodes(ctx: Ctx) -> None:
         if rtype in DEFERRED_KINDS:
             ctx.deferred.add(str(lid))
             ctx.deferred_kind[str(lid)] = DEFERRED_KINDS[rtype]
+            ctx.deferred_props[str(lid)] = props_for(  # the node's props when targeted
+                ctx, str(lid), DEFERRED_KINDS[rtype], ctx.props_of(str(lid)))
             continue
         kind = kind_for_cloudformation(rtype)
         props_in = ctx.props_of(str(lid))

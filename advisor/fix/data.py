@@ -41,3 +41,13 @@ def access_log_rest_note() -> str:
 def note(key: str) -> str:
     """A note stated beside the patch it explains (data.yaml `notes`)."""
     return " ".join(str(_data()["notes"][key]).split())
+
+
+def service_integration(kind: str) -> dict[str, Any] | None:
+    """How API Gateway (and the other native callers) reach a target kind."""
+    found = _data()["service_integrations"]["targets"].get(kind)
+    return dict(found) if found else None
+
+
+def service_target(kind: str) -> dict[str, str]:
+    return dict(_data()["service_targets"][kind])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from advisor.fix.cfn import apigw, glue, reliability, settings
+from advisor.fix.cfn import apigw, glue, integrations, reliability, settings
 from advisor.fix.registry import register
 
 FMT = "cloudformation"
@@ -30,6 +30,8 @@ register(FMT, "PERF-SFN-POLLING", "SEC-ENV-SECRETS", "COST-API-DIRECT-INGEST")(
 register(FMT, "GLUE-SNS-SQS")(glue.sns_to_sqs)
 register(FMT, "GLUE-EVENTBRIDGE-SQS", "GLUE-EVENTBRIDGE-SNS", "GLUE-EVENTBRIDGE-SFN",
          "GLUE-EVENTBRIDGE-KINESIS")(glue.rule_to_service)
-register(FMT, "GLUE-APIGW-SQS")(glue.api_to_sqs)
+register(FMT, "GLUE-APIGW-SQS", "GLUE-APIGW-SNS", "GLUE-APIGW-DYNAMODB", "GLUE-APIGW-KINESIS",
+         "GLUE-APIGW-FIREHOSE", "GLUE-APIGW-EVENTBRIDGE", "GLUE-APIGW-SFN")(
+    integrations.api_to_service)
 register(FMT, "GLUE-UNSHOWN-TARGET")(glue.unshown_target)
 register(FMT, "GLUE-")(glue.not_generated)

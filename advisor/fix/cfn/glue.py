@@ -14,8 +14,7 @@ Then one connection per family, with least-privilege IAM:
   the service (input settings, retry policy and DLQ kept; a role for Step Functions and
   Kinesis, a queue or topic policy for SQS and SNS); a SAM event rule is declared as an
   `AWS::Events::Rule` of its own, since the function that generated it goes;
-- API Gateway REST method -> SQS: an AWS service integration (SendMessage, the body as
-  the message) with a role API Gateway assumes, allowed sqs:SendMessage on the queue.
+- API Gateway -> a service: advisor/fix/cfn/integrations.py.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from advisor.fix.cfn.locate import node_site, resource_of
 from advisor.fix.cfn.reliability import FUNCTION_TYPES
 from advisor.fix.cfn.template import Template, Unpatchable, ref_target, refs
 from advisor.fix.context import FixContext
-from advisor.fix.emit import GetAtt, Ref, Sub
+from advisor.fix.emit import GetAtt, Ref
 
 OWNED_BY_FUNCTION = {
     "AWS::Lambda::Permission": "FunctionName",
@@ -234,45 +233,6 @@ def _target_access(ctx: FixContext, tpl: Template, target: str, ttype: str,
             entry["KinesisParameters"] = {"PartitionKeyPath": "$.id"}
     else:
         raise Unpatchable(f"no EventBridge target wiring for {ttype}")
-
-
-# ------------------------------------------------------------------ API Gateway -> SQS
-def api_to_sqs(ctx: FixContext, tpl: Template) -> None:
-    api_node, _, queue_node = ctx.match[:3]
-    fn = _fn(ctx, tpl)
-    queue = resource_of(ctx, tpl, queue_node, "AWS::SQS::Queue")
-    methods = [m for m in tpl.of_type("AWS::ApiGateway::Method")
-               if fn in refs(tpl.props(m).get("Integration"))]
-    if not methods:
-        raise Unpatchable(f"{api_node} calls {fn} through SAM events or an OpenAPI body; "
-                          "a service integration needs an explicit method or an "
-                          "x-amazon-apigateway-integration in the definition")
-    role = tpl.add_resource(f"{api_node}To{queue}Role", "AWS::IAM::Role", {
-        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
-            "Action": "sts:AssumeRole"}]},
-        "Policies": [{"PolicyName": "send", "PolicyDocument": {
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "sqs:SendMessage",
-                "Resource": GetAtt(queue, "Arn")}]}}],
-    })
-    for m in methods:
-        tpl.set(m, ("Integration",), {
-            "Type": "AWS",
-            "IntegrationHttpMethod": "POST",
-            "Uri": Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:sqs:path/"
-                       "${AWS::AccountId}/${" + queue + ".QueueName}"),
-            "Credentials": GetAtt(role, "Arn"),
-            "PassthroughBehavior": "NEVER",
-            "RequestParameters": {
-                "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"},
-            "RequestTemplates": {
-                "application/json": "Action=SendMessage&MessageBody=$util.urlEncode($input.body)"},
-            "IntegrationResponses": [{"StatusCode": "200"}],
-        })
-        if "MethodResponses" not in tpl.props(m):
-            tpl.set(m, ("MethodResponses",), [{"StatusCode": "200"}])
-    remove_function(ctx, tpl, fn, set(methods))
 
 
 def unshown_target(ctx: FixContext, tpl: Template) -> None:

@@ -51,3 +51,13 @@ def service_integration(kind: str) -> dict[str, Any] | None:
 
 def service_target(kind: str) -> dict[str, str]:
     return dict(_data()["service_targets"][kind])
+
+
+def pipe_source(kind: str) -> dict[str, Any] | None:
+    found = _data()["pipes"]["sources"].get(kind)
+    return dict(found) if found else None
+
+
+def pipe_target(kind: str) -> dict[str, Any] | None:
+    found = _data()["pipes"]["targets"].get(kind)
+    return dict(found) if found else None

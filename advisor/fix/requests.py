@@ -377,3 +377,70 @@ def _sfn_path(e: Any) -> str | None:
 def _ref(sub: str) -> Any:
     name, _, attr = sub.partition(".")
     return GetAtt(name, attr) if attr else Ref(name)
+
+
+# ------------------------------------------------------------------ EventBridge Pipes
+def pipe_template(e: Any, source: str, env: dict[str, Env2Value]) -> str | None:
+    """A pipe's InputTemplate sending what the function sent for each record (the
+    function's loop variable is the pipe's record); None: the record itself, unchanged
+    (no template)."""
+    if isinstance(e, Json) and isinstance(e.inner, Event) and e.inner.where == "record" \
+            and not e.inner.keys:
+        if source != "sqs":
+            raise Unpatchable("the handler sends the whole stream record, whose shape a pipe "
+                              "delivers differently")
+        return None
+    if isinstance(e, Json) and isinstance(e.inner, dict):
+        return _pipe_json(e.inner, source, env)
+    text = _pipe_text(e, source, env, quoted=False)
+    return text
+
+
+def _pipe_path(e: Any, source: str) -> str:
+    if isinstance(e, Event):
+        if e.where == "body" and not e.keys:
+            return "$.body"
+        if e.where == "doc":
+            return "$.body" + "".join(f".{k}" for k in e.keys)
+        if e.where == "record" and e.keys:
+            keys = e.keys[1:] if source == "kinesis" and e.keys[0] == "kinesis" else e.keys
+            if source == "kinesis" and keys == ("data",):
+                raise Unpatchable("the handler reads the record's base64 data")
+            return "$." + ".".join(keys)
+    if isinstance(e, Json) and isinstance(e.inner, Event) and e.inner.where == "doc" and \
+            not e.inner.keys:
+        return "$.body"
+    if isinstance(e, Str | Num):
+        return _pipe_path(e.inner, source)
+    raise Unpatchable(f"the handler sends {_describe(e)} for each record, which a pipe's "
+                      "input template cannot build")
+
+
+def _pipe_text(e: Any, source: str, env: dict[str, Env2Value], quoted: bool) -> str:
+    if isinstance(e, Const):
+        text = str(e.value)
+        if "<" in text or ">" in text:
+            raise Unpatchable("a constant with `<` or `>`, which a pipe template reads as a "
+                              "placeholder")
+        return json.dumps(text)[1:-1] if quoted else text
+    if isinstance(e, Env):
+        v = _env(e.name, env)
+        if v.literal is None:
+            raise Unpatchable("the handler sends a resource's name from its environment")
+        return _pipe_text(Const(v.literal), source, env, quoted)
+    if isinstance(e, Concat):
+        return "".join(_pipe_text(p, source, env, quoted) for p in e.parts)
+    return "<" + _pipe_path(e, source) + ">"
+
+
+def _pipe_json(d: Any, source: str, env: dict[str, Env2Value]) -> str:
+    if isinstance(d, dict):
+        return "{" + ", ".join(json.dumps(k) + ": " + _pipe_json(v, source, env)
+                               for k, v in d.items()) + "}"
+    if isinstance(d, list):
+        return "[" + ", ".join(_pipe_json(v, source, env) for v in d) + "]"
+    if isinstance(d, Const) and not isinstance(d.value, str):
+        return json.dumps(d.value)
+    if isinstance(d, Event) and d.where == "doc":
+        return "<" + _pipe_path(d, source) + ">"  # the JSON value itself
+    return '"' + _pipe_text(d, source, env, quoted=True) + '"'

@@ -148,7 +148,8 @@ def _no_estimates(options: Any) -> Any:
 def _reimport(result: Any, texts: dict[str, str]) -> Architecture:
     from advisor.importers import load_any
 
-    if result.format == "terraform":
+    if result.format == "terraform" or set(texts) - {result.source}:
+        # several files (a module, a template and its definition file): read in a copy
         from advisor.fix.terraform.target import load_patched
 
         return load_patched(result.source, texts, result.before)

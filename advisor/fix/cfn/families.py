@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from advisor.fix.cfn import apigw, glue, integrations, pipes, reliability, settings
+from advisor.fix.cfn import apigw, glue, integrations, pipes, reliability, settings, sfn
 from advisor.fix.registry import register
 
 FMT = "cloudformation"
@@ -34,5 +34,6 @@ register(FMT, "GLUE-APIGW-SQS", "GLUE-APIGW-SNS", "GLUE-APIGW-DYNAMODB", "GLUE-A
          "GLUE-APIGW-FIREHOSE", "GLUE-APIGW-EVENTBRIDGE", "GLUE-APIGW-SFN")(
     integrations.api_to_service)
 register(FMT, "GLUE-STREAM-PIPES")(pipes.stream_to_pipe)
+register(FMT, "GLUE-SFN-OPTIMIZED", "GLUE-SFN-SDK")(sfn.task_to_service)
 register(FMT, "GLUE-UNSHOWN-TARGET")(glue.unshown_target)
 register(FMT, "GLUE-")(glue.not_generated)

@@ -26,6 +26,7 @@ from typing import Any
 from advisor.fix.cfn.template import Unpatchable
 
 MAX_HANDLER_BYTES = 512 * 1024
+JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts")
 
 
 # ------------------------------------------------------------------ expressions
@@ -81,6 +82,7 @@ class SdkArgs:
     method: str
     args: dict[str, Any] = field(default_factory=dict)  # keyword -> expression tree
     line: int = 0
+    document: bool = False  # a DynamoDB document client: items as plain values
 
 
 # ------------------------------------------------------------------ reading
@@ -89,6 +91,10 @@ def read_call(path: str | Path, evidence: str, handler: str | None = None,
     """The arguments of the forwarding call `evidence` (`service.method`) of a Python
     handler. Raises Unpatchable with what stands in the way."""
     service, _, method = evidence.partition(".")
+    if Path(path).suffix in JS_SUFFIXES:
+        from advisor.fix.jsmapping import read_js_call
+
+        return read_js_call(path, evidence, handler, text)
     if text is None:
         p = Path(path)
         if not p.is_file() or p.suffix != ".py":
@@ -106,7 +112,7 @@ def read_call(path: str | Path, evidence: str, handler: str | None = None,
              and isinstance(n.func, ast.Attribute) and n.func.attr == method]
     if not calls:
         raise Unpatchable(f"no {method} call found in {Path(path).name}")
-    reader = _Reader(fn)
+    reader = _Reader(fn, tree)
     results = []
     for call in calls:
         if call.args:
@@ -116,11 +122,21 @@ def read_call(path: str | Path, evidence: str, handler: str | None = None,
             if kw.arg is None:
                 raise Unpatchable(f"{method} is called with **kwargs")
             args[kw.arg] = reader.expr(kw.value, f"{method}({kw.arg}=...)")
-        results.append(SdkArgs(service, method, args, call.lineno))
+        document = isinstance(call.func, ast.Attribute) and _is_table(call.func.value, reader)
+        results.append(SdkArgs(service, method, args, call.lineno, document))
     if any(r.args != results[0].args for r in results[1:]):
         raise Unpatchable(f"{Path(path).name} calls {method} at {len(results)} places with "
                           "different arguments (a mapping template sends one shape)")
     return results[0]
+
+
+def _is_table(node: ast.AST, reader: _Reader) -> bool:
+    """A boto3 DynamoDB `Table` resource (items as plain values)."""
+    if isinstance(node, ast.Name):
+        values = reader.assigned.get(node.id) or []
+        return len(values) == 1 and _is_table(values[0], reader)
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+        node.func.attr == "Table"
 
 
 def _handler_function(tree: ast.Module, handler: str | None) -> ast.AST:
@@ -137,11 +153,12 @@ def _handler_function(tree: ast.Module, handler: str | None) -> ast.AST:
 class _Reader:
     """Expressions of one handler function, with its local assignments followed."""
 
-    def __init__(self, fn: Any) -> None:
+    def __init__(self, fn: Any, module: ast.Module | None = None) -> None:
         self.event = fn.args.args[0].arg if fn.args.args else "event"
         self.assigned: dict[str, list[ast.AST]] = {}
         self.records: set[str] = set()
-        for node in ast.walk(fn):
+        top = [n for n in (module.body if module else []) if isinstance(n, ast.Assign)]
+        for node in [*top, *ast.walk(fn)]:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
                     isinstance(node.targets[0], ast.Name):
                 self.assigned.setdefault(node.targets[0].id, []).append(node.value)

@@ -444,3 +444,38 @@ def _pipe_json(d: Any, source: str, env: dict[str, Env2Value]) -> str:
     if isinstance(d, Event) and d.where == "doc":
         return "<" + _pipe_path(d, source) + ">"  # the JSON value itself
     return '"' + _pipe_text(d, source, env, quoted=True) + '"'
+
+
+# ------------------------------------------------------------------ DynamoDB items
+def marshal(item: Any, types: dict[str, str], what: str) -> Any:
+    """A document client's plain item (`{"id": event.id}`) as DynamoDB JSON, each
+    attribute typed by the table's AttributeDefinitions (S, N, B) or by its constant."""
+    if not isinstance(item, dict):
+        raise Unpatchable(f"the {what} is not an object literal")
+    out: dict[str, Any] = {}
+    for name, value in item.items():
+        t = types.get(name)
+        if t is None and isinstance(value, Const):
+            t = "BOOL" if isinstance(value.value, bool) else "N" if isinstance(
+                value.value, int | float) else "S" if isinstance(value.value, str) else None
+        if t is None:
+            raise Unpatchable(f"the {what}'s attribute {name!r} has no declared type (the "
+                              "SDK chose it at run time)")
+        if t == "N":
+            out[name] = {"N": Str(value) if not isinstance(value, Const) else
+                         Const(str(value.value))}
+        else:
+            out[name] = {t: value}
+    return out
+
+
+def marshal_args(args: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
+    """A document client call's arguments with `Item` / `Key` marshalled."""
+    out = dict(args)
+    for key in ("Item", "Key"):
+        if key in out:
+            out[key] = marshal(out[key], types, key.lower())
+    for key in ("UpdateExpression", "ExpressionAttributeValues", "KeyConditionExpression"):
+        if key in out:
+            raise Unpatchable(f"the document client's {key} is not marshalled here")
+    return out

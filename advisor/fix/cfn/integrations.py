@@ -72,7 +72,7 @@ def forwarded_call(ctx: FixContext, tpl: Template, fn_node: str, fn: str,
         if action is None:
             raise Unpatchable(f"{sdk.method} has no {spec['service']} service integration "
                               "written here")
-        args = _without_target(kind, sdk)
+        args = document_args(tpl, target_of(ctx, tpl, fn_node), sdk, _without_target(kind, sdk))
         return Call(kind, action, args, True), read_response(
             path, handler if isinstance(handler, str) else None)
     passthrough = _passthrough(kind)
@@ -83,6 +83,28 @@ def forwarded_call(ctx: FixContext, tpl: Template, fn_node: str, fn: str,
     ctx.note(f"the handler of {fn} was not read: the integration forwards the request body "
              "unchanged, as a function that only forwards does")
     return Call(kind, passthrough[0], passthrough[1], False), None
+
+
+def target_of(ctx: FixContext, tpl: Template, fn_node: str) -> str:
+    return resource_of(ctx, tpl, ctx.match[2]) if len(ctx.match) > 2 else ""
+
+
+def document_args(tpl: Template, table: str, sdk: SdkArgs, args: dict[str, Any]
+                  ) -> dict[str, Any]:
+    """A DynamoDB document client's plain items, marshalled with the table's attribute
+    types; other calls' arguments as they are."""
+    if not sdk.document:
+        return args
+    from advisor.fix.requests import marshal_args
+
+    defs = tpl.props(table).get("AttributeDefinitions") if table else None
+    types = {str(d.get("AttributeName")): str(d.get("AttributeType"))
+             for d in defs or [] if isinstance(d, dict)}
+    if tpl.rtype(table) == "AWS::Serverless::SimpleTable":
+        pk = tpl.props(table).get("PrimaryKey") or {"Name": "id", "Type": "String"}
+        types[str(pk.get("Name"))] = {"String": "S", "Number": "N", "Binary": "B"}.get(
+            str(pk.get("Type")), "S")
+    return marshal_args(args, types)
 
 
 def _code_path(tpl: Template, code: str) -> str:

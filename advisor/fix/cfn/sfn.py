@@ -180,6 +180,9 @@ def task_to_service(ctx: FixContext, tpl: Template) -> None:
     code_path = _code_path(tpl, code)
     sdk = read_call(code_path, evidence, handler if isinstance(handler, str) else None)
     returns = _returns(code_path, handler if isinstance(handler, str) else None)
+    from advisor.fix.cfn.integrations import document_args
+
+    sdk.args = document_args(tpl, target, sdk, dict(sdk.args))
     spec = service_integration(kind) or {}
     action = (spec.get("actions") or {}).get(sdk.method)
     service = sdk.service.lower().replace("-", "")
@@ -257,7 +260,15 @@ def _returns(path: str, handler: str | None) -> str:
     """What the handler returns: `event` (its input, unchanged), `nothing`, `other`."""
     import ast
 
-    from advisor.fix.mapping import _handler_function
+    from advisor.fix.mapping import JS_SUFFIXES, _handler_function
+
+    if Path(path).suffix in JS_SUFFIXES:
+        from advisor.fix.jsmapping import js_returns
+
+        try:
+            return js_returns(Path(path).read_text("utf-8", errors="replace"), handler)
+        except (Unpatchable, OSError):
+            return "other"
 
     try:
         fn = _handler_function(ast.parse(Path(path).read_text("utf-8", errors="replace")),

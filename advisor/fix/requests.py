@@ -223,6 +223,13 @@ def _jsonpath(keys: tuple[str, ...]) -> str:
 def _describe(e: Any) -> str:
     if isinstance(e, Event):
         return f"the event's {e.where}" + (f" {'.'.join(e.keys)}" if e.keys else "")
+    if isinstance(e, Json):
+        return "JSON text of " + (_describe(e.inner) if not isinstance(e.inner, dict | list)
+                                  else "an object it builds")
+    if isinstance(e, Concat):
+        return "text joined from several values"
+    if isinstance(e, dict | list):
+        return "a structure it builds"
     return type(e).__name__
 
 

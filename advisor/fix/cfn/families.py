@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from advisor.fix.cfn import apigw, glue, integrations, pipes, reliability, settings, sfn
+from advisor.fix.cfn import (
+    apigw,
+    glue,
+    integrations,
+    pipes,
+    reliability,
+    s3,
+    settings,
+    sfn,
+)
 from advisor.fix.registry import register
 
 FMT = "cloudformation"
@@ -33,6 +42,7 @@ register(FMT, "GLUE-EVENTBRIDGE-SQS", "GLUE-EVENTBRIDGE-SNS", "GLUE-EVENTBRIDGE-
 register(FMT, "GLUE-APIGW-SQS", "GLUE-APIGW-SNS", "GLUE-APIGW-DYNAMODB", "GLUE-APIGW-KINESIS",
          "GLUE-APIGW-FIREHOSE", "GLUE-APIGW-EVENTBRIDGE", "GLUE-APIGW-SFN")(
     integrations.api_to_service)
+register(FMT, "GLUE-S3-SQS", "GLUE-S3-SNS", "GLUE-S3-EVENTBRIDGE")(s3.bucket_to_target)
 register(FMT, "GLUE-STREAM-PIPES")(pipes.stream_to_pipe)
 register(FMT, "GLUE-SFN-OPTIMIZED", "GLUE-SFN-SDK")(sfn.task_to_service)
 register(FMT, "GLUE-UNSHOWN-TARGET")(glue.unshown_target)

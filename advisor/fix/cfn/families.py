@@ -6,6 +6,7 @@ from advisor.fix.cfn import (
     apigw,
     glue,
     integrations,
+    native,
     pipes,
     reliability,
     s3,
@@ -45,5 +46,12 @@ register(FMT, "GLUE-APIGW-SQS", "GLUE-APIGW-SNS", "GLUE-APIGW-DYNAMODB", "GLUE-A
 register(FMT, "GLUE-S3-SQS", "GLUE-S3-SNS", "GLUE-S3-EVENTBRIDGE")(s3.bucket_to_target)
 register(FMT, "GLUE-STREAM-PIPES")(pipes.stream_to_pipe)
 register(FMT, "GLUE-SFN-OPTIMIZED", "GLUE-SFN-SDK")(sfn.task_to_service)
+register(FMT, "GLUE-LAMBDA-DESTINATION")(native.on_success)
+register(FMT, "GLUE-SNS-FIREHOSE", "GLUE-SNS-HTTP")(native.sns_subscription)
+register(FMT, "GLUE-KINESIS-FIREHOSE")(native.kinesis_to_firehose)
+register(FMT, "GLUE-DYNAMODB-KINESIS")(native.dynamodb_to_kinesis)
+register(FMT, "GLUE-SCHEDULER-TARGET")(native.schedule_target)
+register(FMT, "GLUE-APPSYNC-DATASOURCE", "GLUE-SSM-AUTOMATION", "GLUE-EVENTBRIDGE-HTTP",
+         "GLUE-EXPRESS-SDK-TASK", "GLUE-EXPRESS-SDK-TASK-UNSHOWN")(native.needs_user_code)
 register(FMT, "GLUE-UNSHOWN-TARGET")(glue.unshown_target)
 register(FMT, "GLUE-")(glue.not_generated)

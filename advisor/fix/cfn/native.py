@@ -56,12 +56,11 @@ def _sdk(ctx: FixContext, tpl: Template, fn_node: str, fn: str) -> SdkArgs | Non
 def _member(args: dict[str, Any], *path: Any) -> Any:
     node: Any = args
     for p in path:
-        if isinstance(node, dict) and p in node:
-            node = node[p]
-        elif isinstance(node, list) and isinstance(p, int) and p < len(node):
-            node = node[p]
-        else:
+        found = (isinstance(node, dict) and p in node) or (
+            isinstance(node, list) and isinstance(p, int) and p < len(node))
+        if not found:
             return None
+        node = node[p]
     return node
 
 

@@ -48,14 +48,19 @@ def env_values(env: Any) -> dict[str, Env2Value]:
 
 
 class Text:
-    """Template text being built, with `${...}` references collected (Fn::Sub)."""
+    """Template text being built, with `${...}` references collected: for `Fn::Sub`
+    (CloudFormation), or Terraform string interpolation (`hcl`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, hcl: bool = False) -> None:
         self.parts: list[str] = []
         self.subs = False
+        self.hcl = hcl
 
     def lit(self, s: str) -> None:
-        self.parts.append(s.replace("${", "${!"))
+        if self.hcl:
+            self.parts.append(s.replace("${", "$${").replace("%{", "%%{"))
+        else:
+            self.parts.append(s.replace("${", "${!"))
 
     def ref(self, name: str) -> None:
         self.subs = True
@@ -63,6 +68,8 @@ class Text:
 
     def value(self) -> Any:
         text = "".join(self.parts)
+        if self.hcl:
+            return text
         return Sub(text) if self.subs else text.replace("${!", "${")
 
 
@@ -102,9 +109,9 @@ class Vtl:
     """Mapping-template text for an API Gateway REST API request (`$input` is the
     method request)."""
 
-    def __init__(self, env: dict[str, Env2Value]) -> None:
+    def __init__(self, env: dict[str, Env2Value], hcl: bool = False) -> None:
         self.env = env
-        self.t = Text()
+        self.t = Text(hcl)
 
     def json_value(self, e: Any) -> None:
         """`e` where a JSON value goes."""
@@ -234,16 +241,17 @@ def _describe(e: Any) -> str:
 
 
 def vtl_json(args: dict[str, Any], env: dict[str, Env2Value],
-             blobs: tuple[str, ...] = ()) -> Any:
+             blobs: tuple[str, ...] = (), hcl: bool = False) -> Any:
     """A JSON request body (JSON-protocol APIs) from the SDK call's arguments."""
-    v = Vtl(env)
+    v = Vtl(env, hcl)
     v.json_value(_mark_blobs(args, blobs))
     return v.t.value()
 
 
-def vtl_form(action: str, args: dict[str, Any], env: dict[str, Env2Value]) -> Any:
+def vtl_form(action: str, args: dict[str, Any], env: dict[str, Env2Value],
+             hcl: bool = False) -> Any:
     """A form-encoded request body (query-protocol APIs: SQS, SNS)."""
-    v = Vtl(env)
+    v = Vtl(env, hcl)
     v.t.lit(f"Action={action}")
     for key, value in args.items():
         if isinstance(value, dict | list):

@@ -147,6 +147,7 @@ class HclFile:
         self.appended: list[str] = []
         # pending inserts: closing-brace offset -> (opening offset, indent, entries)
         self.inserts: dict[int, tuple[int, int, list[tuple[str, Any]]]] = {}
+        self.removed: set[int] = set()  # lines of blocks removed
         self._order = 0
 
     # --- finding
@@ -301,6 +302,16 @@ class HclFile:
             raise Unpatchable(f"{key} needs a multi-line value")
         self._splice(start + m.start(2), start + m.end(2), new[0])
 
+    def delete_attr(self, block: Any, key: str) -> None:
+        """Remove a single-line attribute (nothing when it is not set)."""
+        line = block.attr_lines.get(key) if hasattr(block, "attr_lines") else None
+        if key not in block.attrs or not line:
+            return
+        if self.raw_value(block, key) is None or self.raw_value(block, key).endswith(
+                ("{", "[", "(")):
+            raise Unpatchable(f"{key} at line {line} of {self.path} spans several lines")
+        self._splice(self._starts[line - 1], self._starts[line], "")
+
     def raw_value(self, block: Any, key: str) -> str | None:
         """The source text of a single-line attribute's value, or None."""
         line = block.attr_lines.get(key) if hasattr(block, "attr_lines") else None
@@ -310,6 +321,28 @@ class HclFile:
         m = re.match(rf"^\s*{re.escape(key)}\s*=\s*(.*?)\s*(#.*|//.*)?$", raw.rstrip("\r\n"))
         return m.group(1) if m else None
 
+    def remove(self, block: Any) -> None:
+        """Delete a top-level block: its lines, the comment lines directly above it and
+        one blank line after it."""
+        open_at = self.open_brace(block.line)
+        close_at = self.close_brace(open_at)
+        first = block.line - 1
+        lines = self.text.splitlines(keepends=True)
+        while first > 0 and lines[first - 1].lstrip().startswith(("#", "//")):
+            first -= 1
+        end = self.text.find("\n", close_at)
+        end = len(self.text) if end < 0 else end + 1
+        if end < len(self.text) and self.text[end:end + 1] == "\n":
+            end += 1
+        elif first > 0 and not lines[first - 1].strip() and end >= len(self.text):
+            first -= 1  # the file's last block: its blank line above goes
+        start = self._starts[first]
+        if any(s.start < end and start < s.end for s in self.splices):
+            raise Unpatchable(f"the block at line {block.line} of {self.path} is edited and "
+                              "removed at once")
+        self._splice(start, end, "")
+        self.removed.add(block.line)
+
     def append(self, text: str) -> None:
         self.appended.append(text)
 
@@ -317,13 +350,14 @@ class HclFile:
         import copy
 
         return (list(self.splices), list(self.appended), self._order,
-                copy.deepcopy(self.inserts))
+                copy.deepcopy(self.inserts), set(self.removed))
 
     def restore(self, snap: Any) -> None:
         import copy
 
         self.splices, self.appended, self._order = list(snap[0]), list(snap[1]), snap[2]
         self.inserts = copy.deepcopy(snap[3])
+        self.removed = set(snap[4])
 
     def render(self) -> str:
         out, pos = [], 0

@@ -27,7 +27,7 @@ def xray_actions() -> list[str]:
 
 def access_log_format(api_type: str) -> str:
     d = _data()["access_log_format"]
-    return str(d["http" if api_type == "http" else "rest"]).strip()
+    return str(d[api_type if api_type in ("http", "websocket") else "rest"]).strip()
 
 
 def access_log_retention() -> int:

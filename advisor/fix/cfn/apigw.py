@@ -31,7 +31,7 @@ from advisor.fix.data import (
 )
 from advisor.fix.emit import GetAtt, Ref
 
-REST, HTTP = "rest", "http"
+REST, HTTP, WEBSOCKET = "rest", "http", "websocket"
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class StageSite:
 
     where: str
     lid: str
-    api_type: str  # rest | http
+    api_type: str  # rest | http | websocket
 
     def path(self, tpl: Template, *keys: Any) -> tuple[Any, ...]:
         if self.where == "globals":
@@ -76,6 +76,8 @@ def stage_of(ctx: FixContext, tpl: Template, api_node: str) -> StageSite:
         return StageSite("props", lid, REST)
     if rtype == "AWS::Serverless::HttpApi":
         return StageSite("props", lid, HTTP)
+    if rtype == "AWS::Serverless::WebSocketApi":
+        return StageSite("props", lid, WEBSOCKET)
     if rtype == "AWS::ApiGateway::RestApi":
         stages = [s for s in tpl.of_type("AWS::ApiGateway::Stage")
                   if ref_target(tpl.props(s).get("RestApiId")) == lid]
@@ -89,12 +91,11 @@ def stage_of(ctx: FixContext, tpl: Template, api_node: str) -> StageSite:
         raise Unpatchable(f"{lid} has {len(stages)} stages and {len(deployments)} deployments "
                           "with a stage; which one to configure is not clear")
     if rtype == "AWS::ApiGatewayV2::Api":
-        if str(tpl.props(lid).get("ProtocolType", "")).upper() == "WEBSOCKET":
-            raise Unpatchable(f"{lid} is a WebSocket API; its route settings are per route")
+        websocket = str(tpl.props(lid).get("ProtocolType", "")).upper() == "WEBSOCKET"
         stages = [s for s in tpl.of_type("AWS::ApiGatewayV2::Stage")
                   if ref_target(tpl.props(s).get("ApiId")) == lid]
         if len(stages) == 1:
-            return StageSite("props", stages[0], HTTP)
+            return StageSite("props", stages[0], WEBSOCKET if websocket else HTTP)
         if not stages and tpl.props(lid).get("Target") is not None:
             return StageSite("overrides", _overrides(tpl, lid), HTTP)
         raise Unpatchable(f"{lid} has {len(stages)} stage resources; which one to configure "
@@ -168,7 +169,7 @@ def api_throttling(ctx: FixContext, tpl: Template) -> None:
     rate, burst, note = throttling_limits()
     ctx.note(note)
     limits = {"ThrottlingBurstLimit": burst, "ThrottlingRateLimit": rate}
-    if site.api_type == HTTP:
+    if site.api_type in (HTTP, WEBSOCKET):
         _merge(tpl, site, "DefaultRouteSettings", limits)
     elif site.where == "description":
         _merge_description(tpl, site, limits)

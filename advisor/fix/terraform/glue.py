@@ -385,3 +385,111 @@ def needs_user_code(ctx: FixContext, t: TerraformTarget) -> None:
 
 
 __all__ = ["Nested", "api_to_service", "needs_user_code", "remove_function", "sfn_task"]
+
+
+# ------------------------------------------------------------------ EventBridge Pipes
+PIPE_BLOCKS = {"sqs": "sqs_queue_parameters", "kinesis": "kinesis_stream_parameters",
+               "dynamodb": "dynamodb_stream_parameters"}
+ESM_TO_PIPE = {"batch_size": "batch_size",
+               "maximum_batching_window_in_seconds": "maximum_batching_window_in_seconds",
+               "starting_position": "starting_position",
+               "maximum_retry_attempts": "maximum_retry_attempts",
+               "maximum_record_age_in_seconds": "maximum_record_age_in_seconds",
+               "parallelization_factor": "parallelization_factor"}
+QUEUE_SETTINGS = ("batch_size", "maximum_batching_window_in_seconds")
+
+
+@register(FMT, "GLUE-STREAM-PIPES")
+def stream_to_pipe(ctx: FixContext, t: TerraformTarget) -> None:
+    from advisor.fix.cfn.pipes import _leaves, _member, _per_record
+    from advisor.fix.data import pipe_source, pipe_target, service_target
+    from advisor.fix.requests import _pipe_text, pipe_template
+
+    src_node, fn_node, target_node = ctx.match[:3]
+    f, fn, _ = t.block_of(ctx, fn_node)
+    pipes = ctx.added("pipes")
+    if len(pipes) != 1 or fn.labels[0] != "aws_lambda_function":
+        raise Unpatchable("the rewrite added no single pipe in place of a function")
+    src_kind, tgt_kind = ctx.before.kind(src_node), ctx.before.kind(target_node)
+    ssrc, stgt = pipe_source(src_kind), pipe_target(tgt_kind)
+    if ssrc is None or stgt is None:
+        raise Unpatchable(f"no pipe is written from {src_kind} to {tgt_kind}")
+    ef, esm = t.edge_block(ctx, src_node, fn_node)
+    if esm.labels[0] != "aws_lambda_event_source_mapping" or ef is not f:
+        raise Unpatchable(f"{src_node} -> {fn_node} is not an event source mapping in the "
+                          "function's file")
+    source = f.raw_value(esm, "event_source_arn")
+    tf, tblock, _ = t.block_of(ctx, target_node)
+    if source is None or Path(tf.path).parent != Path(f.path).parent:
+        raise Unpatchable("the pipe's source or target is not in the function's module")
+    target = f"{_addr(tblock)}.arn"
+    sdk = _sdk(ctx, fn_node, fn, f)
+    params: list[tuple[str, Any]] = []
+    template: str | None = "<$.body>" if src_kind == "sqs" else None
+    target_blocks: dict[str, list[tuple[str, Any]]] = {}
+    if sdk is None:
+        ctx.note(f"the handler of {fn_node} was not read: the pipe sends each record's body, "
+                 "as a function that only forwards does")
+    else:
+        if not _per_record(sdk.args):
+            raise Unpatchable(f"{fn_node} sends the whole batch in one call; a pipe sends "
+                              "each record")
+        known = {str(stgt["message"]), service_target(tgt_kind)["param"].replace("*", "0"),
+                 *(stgt.get("params") or {})}
+        for extra in sorted(_leaves(sdk.args) - known):
+            raise Unpatchable(f"the handler also sets {extra}, which a pipe to {tgt_kind} "
+                              "cannot send")
+        env = _env(fn)
+        template = pipe_template(_member(sdk.args, str(stgt["message"])), src_kind, env)
+        for member, (block, key) in (stgt.get("params") or {}).items():
+            value = _member(sdk.args, member, required=False)
+            if value is not None:
+                target_blocks.setdefault(_snake(block), []).append(
+                    (_snake(key), _pipe_text(value, src_kind, env, quoted=False)))
+    for key, dst in ESM_TO_PIPE.items():
+        if src_kind == "sqs" and key not in QUEUE_SETTINGS:
+            continue
+        raw = f.raw_value(esm, key)
+        if raw is not None:
+            params.append((dst, Raw(raw)))
+    if src_kind != "sqs" and not any(k == "starting_position" for k, _ in params):
+        params.append(("starting_position", "LATEST"))
+    if esm.first("destination_config") is not None or esm.first("filter_criteria") is not None:
+        raise Unpatchable("the mapping's destination or filter criteria are not carried to "
+                          "the pipe in Terraform yet")
+    pipe = t.unique_name(f, "aws_pipes_pipe", f"{fn.labels[1]}_pipe")
+    role = _role(t, f, f"{pipe}_role", "pipes.amazonaws.com", list(ssrc["read"]),
+                 _source_arn(source), [{"Effect": "Allow", "Action": list(stgt["write"]),
+                                        "Resource": Raw(target)}])
+    fixed = stgt.get("fixed") or {}
+    for block, values in fixed.items():
+        target_blocks.setdefault(_snake(block), []).extend(
+            (_snake(k), v) for k, v in values.items())
+    tp: list[tuple[str, Any]] = []
+    if template is not None:
+        tp.append(("input_template", template))
+    tp += [(name, Nested(entries)) for name, entries in sorted(target_blocks.items())]
+    body: list[tuple[str, Any]] = [
+        ("name", pipe.replace("_", "-")),
+        ("role_arn", Raw(f"{role}.arn")),
+        ("source", Raw(source)),
+        ("target", Raw(target)),
+        ("source_parameters", Nested([(PIPE_BLOCKS[src_kind], Nested(params))])),
+    ]
+    if tp:
+        body.append(("target_parameters", Nested(tp)))
+    f.append(resource_text("aws_pipes_pipe", pipe, body))
+    ctx.names[pipes[0]] = f"{f.module_prefix}aws_pipes_pipe.{pipe}"
+    remove_function(ctx, t, f, fn, set())
+
+
+def _snake(name: str) -> str:
+    import re
+
+    out = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    return out.replace("dynamo_d_b", "dynamodb").replace("event_bridge", "eventbridge")
+
+
+def _source_arn(raw: str) -> str:
+    """The stream's ARN for IAM: a DynamoDB stream ARN as it is."""
+    return raw

@@ -148,6 +148,7 @@ class HclFile:
         # pending inserts: closing-brace offset -> (opening offset, indent, entries)
         self.inserts: dict[int, tuple[int, int, list[tuple[str, Any]]]] = {}
         self.removed: set[int] = set()  # lines of blocks removed
+        self.removals: list[tuple[int, int]] = []  # their spans (merged when rendered)
         self._order = 0
 
     # --- finding
@@ -268,6 +269,16 @@ class HclFile:
                              isinstance(v, Nested)]
             pending[2].append((key, value))
 
+    def _removal_splices(self) -> list[_Splice]:
+        """Removed blocks' spans, adjacent or overlapping ones merged."""
+        out: list[_Splice] = []
+        for start, end in sorted(self.removals):
+            if out and start <= out[-1].end:
+                out[-1].end = max(out[-1].end, end)
+            else:
+                out.append(_Splice(start, end, "", 0))
+        return out
+
     def _insert_splices(self) -> list[_Splice]:
         out = []
         for close_at, (open_at, indent, entries) in sorted(self.inserts.items()):
@@ -340,7 +351,7 @@ class HclFile:
         if any(s.start < end and start < s.end for s in self.splices):
             raise Unpatchable(f"the block at line {block.line} of {self.path} is edited and "
                               "removed at once")
-        self._splice(start, end, "")
+        self.removals.append((start, end))
         self.removed.add(block.line)
 
     def append(self, text: str) -> None:
@@ -350,7 +361,7 @@ class HclFile:
         import copy
 
         return (list(self.splices), list(self.appended), self._order,
-                copy.deepcopy(self.inserts), set(self.removed))
+                copy.deepcopy(self.inserts), set(self.removed), list(self.removals))
 
     def restore(self, snap: Any) -> None:
         import copy
@@ -358,10 +369,11 @@ class HclFile:
         self.splices, self.appended, self._order = list(snap[0]), list(snap[1]), snap[2]
         self.inserts = copy.deepcopy(snap[3])
         self.removed = set(snap[4])
+        self.removals = list(snap[5])
 
     def render(self) -> str:
         out, pos = [], 0
-        splices = self.splices + self._insert_splices()
+        splices = self.splices + self._insert_splices() + self._removal_splices()
         for s in sorted(splices, key=lambda s: (s.start, s.end, s.order)):
             if s.start < pos:
                 raise Unpatchable("two edits overlap")
@@ -373,5 +385,7 @@ class HclFile:
         if self.appended:
             if text and not text.endswith("\n"):
                 text += "\n"
+            elif text.endswith("\n\n") and self.removals:
+                text = text.rstrip("\n") + "\n"  # a removed last block left its blank line
             text += "".join("\n" + block for block in self.appended)
         return text

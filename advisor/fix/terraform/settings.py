@@ -244,8 +244,6 @@ def stage_of(ctx: FixContext, t: TerraformTarget, api_node: str) -> tuple[HclFil
     if rtype == "aws_api_gateway_rest_api":
         stype, key = "aws_api_gateway_stage", "rest_api_id"
     elif rtype == "aws_apigatewayv2_api":
-        if api.attrs.get("protocol_type") == "WEBSOCKET":
-            raise Unpatchable(f"{addr} is a WebSocket API; its route settings are per route")
         stype, key = "aws_apigatewayv2_stage", "api_id"
     else:
         raise Unpatchable(f"{rtype} has no stage settings")
@@ -284,7 +282,9 @@ def api_access_logging(ctx: FixContext, t: TerraformTarget) -> None:
     ctx.support.add(f"{sf.module_prefix}aws_cloudwatch_log_group.{name}")
     import json
 
-    fmt = json.loads(access_log_format("rest" if rest else "http"))
+    websocket = api.attrs.get("protocol_type") == "WEBSOCKET"
+    fmt = json.loads(access_log_format("rest" if rest else "websocket" if websocket else
+                                       "http"))
     sf.insert(stage, [("access_log_settings", Nested([
         ("destination_arn", Raw(f"aws_cloudwatch_log_group.{name}.arn")),
         ("format", Call("jsonencode", fmt)),

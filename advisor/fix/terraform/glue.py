@@ -493,3 +493,137 @@ def _snake(name: str) -> str:
 def _source_arn(raw: str) -> str:
     """The stream's ARN for IAM: a DynamoDB stream ARN as it is."""
     return raw
+
+
+# ------------------------------------------------------------------ SNS / EventBridge
+def _message(ctx: FixContext, fn_node: str, fn: Any, f: HclFile, kind: str) -> Any:
+    """What the function sent as the message (None: its handler was not read)."""
+    from advisor.fix.cfn.glue import _TARGET_MEMBERS, _TARGET_PARAMS, MESSAGE_MEMBER
+
+    sdk = _sdk(ctx, fn_node, fn, f)
+    if sdk is None:
+        ctx.note(f"the handler of {fn_node} was not read: the native connection delivers the "
+                 "message unchanged, as a function that only forwards does")
+        return None, {}
+    member = MESSAGE_MEMBER.get(kind, "")
+    node: Any = sdk.args
+    for part in member.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise Unpatchable(f"the handler's call has no {member}")
+        node = node[part]
+    extra = set(sdk.args) - {member.split(".")[0], _TARGET_MEMBERS.get(kind, ""),
+                             *_TARGET_PARAMS.get(kind, ())}
+    if extra:
+        raise Unpatchable(f"the handler also sets {', '.join(sorted(extra))}, which the "
+                          "native connection does not send")
+    return node, sdk.args
+
+
+@register(FMT, "GLUE-SNS-SQS")
+def sns_to_sqs(ctx: FixContext, t: TerraformTarget) -> None:
+    from advisor.fix.mapping import Event
+    from advisor.fix.terraform.families import queue_policy
+
+    topic_node, fn_node, queue_node = ctx.match[:3]
+    f, fn, _ = t.block_of(ctx, fn_node)
+    qf, queue, _ = t.block_of(ctx, queue_node)
+    if Path(qf.path).parent != Path(f.path).parent:
+        raise Unpatchable("the queue is in another module than the function")
+    message, _ = _message(ctx, fn_node, fn, f, "sqs")
+    if message is not None and message != Event("record", ("Sns", "Message")):
+        raise Unpatchable(f"{fn_node} sends its own message, not the notification's")
+    subs = [(mf, b) for mf in _module_files(t, f) for b in mf.resources(
+        "aws_sns_topic_subscription") if _addr(fn) in {".".join(r.split(".")[:2])
+                                                        for r in _refs(b.attrs.get("endpoint"))}]
+    if len(subs) != 1:
+        raise Unpatchable(f"no single aws_sns_topic_subscription of {fn_node} found")
+    sf, sub = subs[0]
+    sf.set_value(sub, "protocol", "sqs")
+    sf.set_value(sub, "endpoint", Raw(f"{_addr(queue)}.arn"))
+    sf.set_value(sub, "raw_message_delivery", True)
+    dlq = ctx.after_edge(topic_node, queue_node).get("dlq")
+    if dlq and "redrive_policy" not in sub.attrs:
+        name = ctx.names.get(str(dlq), "")
+        sf.insert(sub, [("redrive_policy", Call("jsonencode", {
+            "deadLetterTargetArn": Raw(f"{name.split('.', 1)[-1] if name else dlq}.arn")}))])
+    topic_arn = sf.raw_value(sub, "topic_arn")
+    if topic_arn is None:
+        raise Unpatchable("the subscription's topic_arn is not a one-line expression")
+    queue_policy(t, qf, _addr(queue), "sns.amazonaws.com", topic_arn)
+    remove_function(ctx, t, f, fn, {_key(sub)})
+
+
+@register(FMT, "GLUE-EVENTBRIDGE-SQS", "GLUE-EVENTBRIDGE-SNS", "GLUE-EVENTBRIDGE-SFN",
+          "GLUE-EVENTBRIDGE-KINESIS")
+def rule_to_service(ctx: FixContext, t: TerraformTarget) -> None:
+    from advisor.fix.requests import eventbridge_input
+    from advisor.fix.terraform.families import queue_policy
+
+    rule_node, fn_node, target_node = ctx.match[:3]
+    f, fn, _ = t.block_of(ctx, fn_node)
+    tf_, target, _ = t.block_of(ctx, target_node)
+    if Path(tf_.path).parent != Path(f.path).parent:
+        raise Unpatchable("the target is in another module than the function")
+    kind = ctx.before.kind(target_node)
+    message, args = _message(ctx, fn_node, fn, f, kind)
+    targets = [(mf, b) for mf in _module_files(t, f) for b in mf.resources(
+        "aws_cloudwatch_event_target") if _addr(fn) in {".".join(r.split(".")[:2])
+                                                         for r in _refs(b.attrs.get("arn"))}]
+    if len(targets) != 1:
+        raise Unpatchable(f"no single aws_cloudwatch_event_target of {fn_node} found")
+    ef, et = targets[0]
+    if message is not None:
+        shaped = eventbridge_input(message)
+        if shaped and any(k in et.attrs or et.first(k) is not None
+                          for k in ("input", "input_path", "input_transformer")):
+            raise Unpatchable("the rule already reshapes the event for the function")
+        if "InputPath" in shaped:
+            ef.insert(et, [("input_path", shaped["InputPath"])])
+        elif "InputTransformer" in shaped:
+            it = shaped["InputTransformer"]
+            ef.insert(et, [("input_transformer", Nested([
+                ("input_paths", it["InputPathsMap"]),
+                ("input_template", it["InputTemplate"])]))])
+    ef.set_value(et, "arn", Raw(f"{_addr(target)}.arn"))
+    dlq = ctx.after_edge(rule_node, target_node).get("dlq")
+    if dlq and et.first("dead_letter_config") is None:
+        addr = ctx.names.get(str(dlq)) or ctx.source_id(str(dlq))
+        ef.insert(et, [("dead_letter_config", Nested([
+            ("arn", Raw(f"{addr.removeprefix(ef.module_prefix)}.arn"))]))])
+    rule = ef.raw_value(et, "rule")
+    if rule is None:
+        raise Unpatchable("the target's rule is not a one-line expression")
+    rule_arn = rule[:-5] + ".arn" if rule.endswith(".name") else rule + ".arn" \
+        if not rule.endswith(".arn") else rule
+    if kind == "sqs":
+        queue_policy(t, tf_, _addr(target), "events.amazonaws.com", rule_arn)
+    elif kind == "sns":
+        name = t.unique_name(tf_, "aws_sns_topic_policy", f"{target.labels[1]}_events")
+        tf_.append(resource_text("aws_sns_topic_policy", name, [
+            ("arn", Raw(f"{_addr(target)}.arn")),
+            ("policy", Call("jsonencode", {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sns:Publish", "Resource": Raw(f"{_addr(target)}.arn"),
+                "Condition": {"ArnEquals": {"aws:SourceArn": Raw(rule_arn)}}}]})),
+        ]))
+    else:
+        action = "kinesis:PutRecord" if kind in ("kinesis",) else "firehose:PutRecord" \
+            if kind == "firehose" else "states:StartExecution"
+        role = _role(t, ef, f"{target.labels[1]}_events", "events.amazonaws.com", [action],
+                     f"{_addr(target)}.arn")
+        ef.set_value(et, "role_arn", Raw(f"{role}.arn"))
+        key = args.get("PartitionKey") if args else None
+        if key is not None:
+            from advisor.fix.mapping import Event
+
+            if not (isinstance(key, Event) and key.where == "doc"):
+                raise Unpatchable("the handler's partition key is not a field of the event")
+            ef.insert(et, [("kinesis_target", Nested([(
+                "partition_key_path", "$" + "".join(f".{k}" for k in key.keys))]))])
+    remove_function(ctx, t, f, fn, {_key(et)})
+
+
+@register(FMT, "GLUE-")
+def not_generated(ctx: FixContext, t: TerraformTarget) -> None:
+    raise Unpatchable(f"{ctx.rewrite.rule} is not generated for Terraform yet; make the change "
+                      "the finding describes by hand")

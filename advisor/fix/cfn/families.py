@@ -37,6 +37,9 @@ register(FMT, "SEC-LAMBDA-URL-AUTH")(settings.url_auth)
 register(FMT, "SEC-APIGW-VALIDATION")(settings.api_validation)
 register(FMT, "PERF-SFN-POLLING", "SEC-ENV-SECRETS", "COST-API-DIRECT-INGEST")(
     settings.needs_code)
+register(FMT, "SEC-APIGW-AUTH")(settings.api_auth)
+register(FMT, "COST-APIGW-REST-TO-HTTP")(settings.api_type_change)
+register(FMT, "SEC-ENCRYPTION-ALWAYS-ON")(settings.customer_key)
 register(FMT, "GLUE-SNS-SQS")(glue.sns_to_sqs)
 register(FMT, "GLUE-EVENTBRIDGE-SQS", "GLUE-EVENTBRIDGE-SNS", "GLUE-EVENTBRIDGE-SFN",
          "GLUE-EVENTBRIDGE-KINESIS")(glue.rule_to_service)

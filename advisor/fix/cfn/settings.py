@@ -331,3 +331,86 @@ def needs_code(ctx: FixContext, tpl: Any) -> None:
 __all__ = ["api_validation", "batch_size", "encryption_at_rest", "lambda_arm64",
            "lambda_tracing", "log_retention", "needs_code", "sfn_express", "sfn_tracing",
            "url_auth"]
+
+
+# ------------------------------------------------------------------ SEC-APIGW-AUTH
+def api_auth(ctx: FixContext, tpl: Template) -> None:
+    """IAM authorization (SigV4) on every method of the API, or a Cognito user pool
+    authorizer (SAM APIs): what the chosen alternative says."""
+    api = ctx.match[0]
+    want = ctx.after_props(api).get("auth")
+    site = node_site(ctx, tpl, api)
+    if want not in ("iam", "cognito"):
+        raise Unpatchable(f"no authorizer of type {want} is generated")
+    if site.what == "implicit":
+        section = "Api" if site.lid == "ServerlessRestApi" else "HttpApi"
+        if want == "cognito":
+            raise Unpatchable("a Cognito authorizer for SAM's implicit API needs the user "
+                              "pool's clients and scopes; write it by hand")
+        if section == "HttpApi":
+            raise Unpatchable("SAM HTTP APIs take IAM authorization per route")
+        _auth_globals(tpl, section, {"DefaultAuthorizer": "AWS_IAM"})
+        ctx.note(note("auth_iam"))
+        return
+    lid = site.lid
+    rtype = tpl.rtype(lid)
+    if rtype == "AWS::Serverless::Api":
+        auth = tpl.props(lid).get("Auth")
+        if want == "iam":
+            values: dict[str, Any] = {"DefaultAuthorizer": "AWS_IAM"}
+        else:
+            users = ctx.added("cognito")
+            if len(users) != 1:
+                raise Unpatchable("the rewrite added no single user pool")
+            from advisor.fix.cfn.reliability import logical_base
+            from advisor.fix.emit import GetAtt
+
+            pool = tpl.add_resource(logical_base(users[0]), "AWS::Cognito::UserPool", {
+                "UsernameAttributes": ["email"], "AutoVerifiedAttributes": ["email"]})
+            ctx.names[users[0]] = pool
+            values = {"DefaultAuthorizer": f"{pool}Authorizer", "Authorizers": {
+                f"{pool}Authorizer": {"UserPoolArn": GetAtt(pool, "Arn")}}}
+        if isinstance(auth, dict):
+            for k, v in values.items():
+                tpl.set(lid, ("Auth", k), v)
+        else:
+            tpl.set(lid, ("Auth",), values)
+        ctx.note(note("auth_iam" if want == "iam" else "auth_cognito"))
+        return
+    if rtype == "AWS::ApiGateway::RestApi" and want == "iam":
+        methods = [m for m in tpl.of_type("AWS::ApiGateway::Method")
+                   if ref_target(tpl.props(m).get("RestApiId")) == lid
+                   and str(tpl.props(m).get("HttpMethod", "")).upper() != "OPTIONS"]
+        if not methods:
+            raise Unpatchable(f"{lid} has no methods in the template")
+        for m in methods:
+            if str(tpl.props(m).get("AuthorizationType", "NONE")).upper() == "NONE":
+                tpl.set(m, ("AuthorizationType",), "AWS_IAM")
+        ctx.note(note("auth_iam"))
+        return
+    raise Unpatchable(f"a {want} authorizer on {rtype} is not generated")
+
+
+def _auth_globals(tpl: Template, section: str, values: dict[str, Any]) -> None:
+    current = tpl.globals(section).get("Auth")
+    if isinstance(current, dict):
+        for k, v in values.items():
+            tpl.doc.set(("Globals", section, "Auth", k), v)
+    elif "Globals" not in tpl.doc.root and tpl.doc.insert_before(
+            "Resources", "Globals", {section: {"Auth": values}}):
+        return
+    else:
+        tpl.doc.set(("Globals", section, "Auth"), values)
+
+
+# ------------------------------------------------------------------ left with a reason
+def api_type_change(ctx: FixContext, tpl: Any) -> None:
+    raise Unpatchable("turning a REST API into an HTTP API rewrites every route, integration, "
+                      "authorizer and stage setting (AWS::ApiGateway::* into "
+                      "AWS::ApiGatewayV2::*, SAM Api events into HttpApi events with payload "
+                      "format 1.0) and changes the URL; not generated")
+
+
+def customer_key(ctx: FixContext, tpl: Any) -> None:
+    raise Unpatchable("a customer managed KMS key needs a key policy naming every producer "
+                      "and consumer of the data; it is not generated")

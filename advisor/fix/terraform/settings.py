@@ -324,3 +324,35 @@ def needs_code(ctx: FixContext, t: TerraformTarget) -> None:
     from advisor.fix.cfn.settings import needs_code as cfn_needs_code
 
     cfn_needs_code(ctx, t)
+
+
+@register(FMT, "SEC-APIGW-AUTH")
+def api_auth(ctx: FixContext, t: TerraformTarget) -> None:
+    f, api, addr = t.block_of(ctx, ctx.match[0])
+    if ctx.after_props(ctx.match[0]).get("auth") != "iam" or \
+            api.labels[0] != "aws_api_gateway_rest_api":
+        raise Unpatchable("only IAM authorization on a REST API's methods is generated for "
+                          "Terraform")
+    methods = [(mf, b) for mf in _module_files(t, f) for b in mf.resources(
+        "aws_api_gateway_method") if _names(b.attrs.get("rest_api_id"), _addr(api))
+        and str(b.attrs.get("http_method", "")).upper() != "OPTIONS"
+        and str(b.attrs.get("authorization", "NONE")).upper() == "NONE"]
+    if not methods:
+        raise Unpatchable(f"{addr} has no open methods in this module")
+    for mf, m in methods:
+        mf.set_value(m, "authorization", "AWS_IAM")
+    ctx.note(note("auth_iam"))
+
+
+@register(FMT, "COST-APIGW-REST-TO-HTTP")
+def api_type_change(ctx: FixContext, t: TerraformTarget) -> None:
+    from advisor.fix.cfn.settings import api_type_change as cfn
+
+    cfn(ctx, t)
+
+
+@register(FMT, "SEC-ENCRYPTION-ALWAYS-ON")
+def customer_key(ctx: FixContext, t: TerraformTarget) -> None:
+    from advisor.fix.cfn.settings import customer_key as cfn
+
+    cfn(ctx, t)

@@ -142,8 +142,9 @@ class _Parser:
         if value == "new":
             self.take()
             name = self.take()[1]
-            args = self.args() if self.peek()[1] == "(" else []
-            return ("new", name, args)
+            if self.peek()[1] == "(":
+                self.args()
+            raise Unpatchable(f"the handler sends a {name} it creates at run time")
         return self.postfix(self.primary())
 
     def primary(self) -> Any:
@@ -320,8 +321,6 @@ class JsReader:
             if isinstance(fn, tuple) and fn[0] == "get" and fn[2] in ("toString",):
                 return Str(self.resolve(fn[1]))
             raise Unpatchable(f"the handler calls {name or 'a function'} to build the value")
-        if e[0] == "new":
-            raise Unpatchable(f"the handler sends a {e[1]} it creates at run time")
         raise Unpatchable("the handler computes the value")
 
     def _get(self, base: Any, key: str) -> Any:

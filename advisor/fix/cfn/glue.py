@@ -26,6 +26,7 @@ from advisor.fix.cfn.reliability import FUNCTION_TYPES
 from advisor.fix.cfn.template import Template, Unpatchable, ref_target, refs
 from advisor.fix.context import FixContext
 from advisor.fix.emit import GetAtt, Ref
+from advisor.fix.handler import read_handler
 
 OWNED_BY_FUNCTION = {
     "AWS::Lambda::Permission": "FunctionName",
@@ -103,18 +104,12 @@ def forwarded_message(ctx: FixContext, tpl: Template, fn_node: str, fn: str,
     """(what the function sent as the message, all its call's arguments): advisor.fix.mapping
     expressions read from its handler; (None, {}) when the handler was not read (the patch
     then says it assumes the function forwarded unchanged)."""
-    props = ctx.node(fn_node).get("props") or {}
-    evidence, code = props.get("glue_evidence"), props.get("code")
-    if not (isinstance(evidence, str) and isinstance(code, str)):
+    found = read_handler(ctx, fn_node, tpl.path, tpl.props(fn).get("Handler"))
+    if found is None:
         ctx.note(f"the handler of {fn} was not read: the native connection delivers the "
                  "message unchanged, as a function that only forwards does")
         return None, {}
-    from advisor.fix.cfn.integrations import _code_path
-    from advisor.fix.mapping import read_call
-
-    handler = tpl.props(fn).get("Handler")
-    sdk = read_call(_code_path(tpl, code), evidence,
-                    handler if isinstance(handler, str) else None)
+    sdk = found.call
     node: Any = sdk.args
     member = MESSAGE_MEMBER.get(kind, "")
     for part in member.split("."):

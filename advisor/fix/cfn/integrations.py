@@ -36,7 +36,8 @@ from advisor.fix.cfn.template import Template, Unpatchable, plain, ref_target, r
 from advisor.fix.context import FixContext
 from advisor.fix.data import service_integration, service_target
 from advisor.fix.emit import GetAtt, Ref, Sub
-from advisor.fix.mapping import Event, Response, SdkArgs, read_call, read_response
+from advisor.fix.handler import read_handler
+from advisor.fix.mapping import Event, Response, SdkArgs, read_response
 from advisor.fix.requests import Target, env_values, http_params, vtl_form, vtl_json
 
 SAM_API = "AWS::Serverless::Api"
@@ -62,19 +63,15 @@ def forwarded_call(ctx: FixContext, tpl: Template, fn_node: str, fn: str,
     spec = service_integration(kind)
     if spec is None:
         raise Unpatchable(f"no API Gateway service integration is written for {kind}")
-    props = ctx.node(fn_node).get("props") or {}
-    evidence, code = props.get("glue_evidence"), props.get("code")
-    handler = tpl.props(fn).get("Handler")
-    if isinstance(evidence, str) and isinstance(code, str):
-        path = _code_path(tpl, code)
-        sdk = read_call(path, evidence, handler if isinstance(handler, str) else None)
+    found = read_handler(ctx, fn_node, tpl.path, tpl.props(fn).get("Handler"))
+    if found is not None:
+        sdk = found.call
         action = spec["actions"].get(sdk.method)
         if action is None:
             raise Unpatchable(f"{sdk.method} has no {spec['service']} service integration "
                               "written here")
         args = document_args(tpl, target_of(ctx, tpl, fn_node), sdk, _without_target(kind, sdk))
-        return Call(kind, action, args, True), read_response(
-            path, handler if isinstance(handler, str) else None)
+        return Call(kind, action, args, True), read_response(found.path, found.name)
     passthrough = _passthrough(kind)
     if passthrough is None:
         raise Unpatchable(f"the handler of {fn} was not read, so what it sends to {kind} is "
@@ -105,16 +102,6 @@ def document_args(tpl: Template, table: str, sdk: SdkArgs, args: dict[str, Any]
         types[str(pk.get("Name"))] = {"String": "S", "Number": "N", "Binary": "B"}.get(
             str(pk.get("Type")), "S")
     return marshal_args(args, types)
-
-
-def _code_path(tpl: Template, code: str) -> str:
-    from pathlib import Path
-
-    base = Path(tpl.path).parent
-    for candidate in (base / code, Path(code)):
-        if candidate.is_file():
-            return str(candidate)
-    raise Unpatchable(f"the handler {code} cannot be read again")
 
 
 def _passthrough(kind: str) -> tuple[str, dict[str, Any]] | None:

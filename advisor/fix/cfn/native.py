@@ -24,7 +24,8 @@ from advisor.fix.cfn.reliability import FUNCTION_TYPES
 from advisor.fix.cfn.template import Template, Unpatchable, ref_target, refs
 from advisor.fix.context import FixContext
 from advisor.fix.emit import GetAtt, Ref
-from advisor.fix.mapping import Event, Json, SdkArgs, read_call
+from advisor.fix.handler import read_handler
+from advisor.fix.mapping import Event, Json, SdkArgs
 
 
 def _role(tpl: Template, base: str, service: str, actions: list[str], resource: Any) -> str:
@@ -40,17 +41,12 @@ def _role(tpl: Template, base: str, service: str, actions: list[str], resource: 
 
 def _sdk(ctx: FixContext, tpl: Template, fn_node: str, fn: str) -> SdkArgs | None:
     """The function's one SDK call, or None (and a note) when its handler was not read."""
-    props = ctx.node(fn_node).get("props") or {}
-    evidence, code = props.get("glue_evidence"), props.get("code")
-    if not (isinstance(evidence, str) and isinstance(code, str)):
+    found = read_handler(ctx, fn_node, tpl.path, tpl.props(fn).get("Handler"))
+    if found is None:
         ctx.note(f"the handler of {fn} was not read: the native connection delivers what a "
                  "function that only forwards passed on")
         return None
-    from advisor.fix.cfn.integrations import _code_path
-
-    handler = tpl.props(fn).get("Handler")
-    return read_call(_code_path(tpl, code), evidence,
-                     handler if isinstance(handler, str) else None)
+    return found.call
 
 
 def _member(args: dict[str, Any], *path: Any) -> Any:

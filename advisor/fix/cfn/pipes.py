@@ -26,7 +26,8 @@ from advisor.fix.cfn.template import Template, Unpatchable
 from advisor.fix.context import FixContext
 from advisor.fix.data import pipe_source, pipe_target
 from advisor.fix.emit import GetAtt, Ref
-from advisor.fix.mapping import Event, read_call
+from advisor.fix.handler import read_handler
+from advisor.fix.mapping import Event
 from advisor.fix.requests import pipe_template
 
 ESM = "AWS::Lambda::EventSourceMapping"
@@ -102,19 +103,15 @@ def _dlq(ctx: FixContext, esm: dict[str, Any], edge: dict[str, Any]) -> str | No
 def _what_it_sends(ctx: FixContext, tpl: Template, fn_node: str, fn: str, src_kind: str,
                    tgt_kind: str) -> tuple[str | None, dict[str, Any]]:
     """(input template, target parameters) that send what the function sent."""
-    from advisor.fix.cfn.integrations import _code_path, function_env
-
+    from advisor.fix.cfn.integrations import function_env
     spec = pipe_target(tgt_kind) or {}
-    props = ctx.node(fn_node).get("props") or {}
-    evidence, code = props.get("glue_evidence"), props.get("code")
     params: dict[str, Any] = {k: dict(v) for k, v in (spec.get("fixed") or {}).items()}
-    if not (isinstance(evidence, str) and isinstance(code, str)):
+    found = read_handler(ctx, fn_node, tpl.path, tpl.props(fn).get("Handler"))
+    if found is None:
         ctx.note(f"the handler of {fn} was not read: the pipe sends each record's body, as "
                  "a function that only forwards does")
         return "<$.body>" if src_kind == "sqs" else None, params
-    handler = tpl.props(fn).get("Handler")
-    sdk = read_call(_code_path(tpl, code), evidence, handler if isinstance(handler, str)
-                    else None)
+    sdk = found.call
     if not _per_record(sdk.args):
         raise Unpatchable(f"{fn} sends the whole batch in one call; a pipe sends each record "
                           "(the target would receive other messages)")

@@ -25,7 +25,8 @@ from advisor.fix.cfn.reliability import FUNCTION_TYPES
 from advisor.fix.cfn.template import Template, Unpatchable, plain, ref_target, refs
 from advisor.fix.context import FixContext
 from advisor.fix.emit import GetAtt, Ref, Sub
-from advisor.fix.mapping import Event, Json, read_call
+from advisor.fix.handler import read_handler
+from advisor.fix.mapping import Event, Json
 
 BUCKET = "AWS::S3::Bucket"
 
@@ -61,17 +62,12 @@ def _triggers(tpl: Template, bucket: str, fn: str) -> tuple[list[dict[str, Any]]
 def _forwards_event(ctx: FixContext, tpl: Template, fn_node: str, fn: str,
                     message_member: str) -> None:
     """The function must send S3's notification unchanged (`json.dumps(event)`)."""
-    props = ctx.node(fn_node).get("props") or {}
-    evidence, code = props.get("glue_evidence"), props.get("code")
-    if not (isinstance(evidence, str) and isinstance(code, str)):
+    found = read_handler(ctx, fn_node, tpl.path, tpl.props(fn).get("Handler"))
+    if found is None:
         ctx.note(f"the handler of {fn} was not read: S3 now sends its own event "
                  "notification, which a function that only forwards passed on unchanged")
         return
-    from advisor.fix.cfn.integrations import _code_path
-
-    handler = tpl.props(fn).get("Handler")
-    sdk = read_call(_code_path(tpl, code), evidence, handler if isinstance(handler, str)
-                    else None)
+    sdk = found.call
     message = sdk.args.get(message_member)
     if not (isinstance(message, Json) and message.inner == Event("event")):
         raise Unpatchable(f"{fn} sends its own message, not S3's event notification; with "

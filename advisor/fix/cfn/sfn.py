@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.fix.cfn.glue import remove_function
+from advisor.fix.cfn.integrations import document_args, function_env
 from advisor.fix.cfn.locate import resource_of
 from advisor.fix.cfn.reliability import FUNCTION_TYPES
 from advisor.fix.cfn.settings import MACHINE_TYPES, SAM_MACHINE, machine_role
@@ -30,7 +31,8 @@ from advisor.fix.cfn.template import Template, Unpatchable, plain, ref_target, r
 from advisor.fix.context import FixContext
 from advisor.fix.data import service_integration
 from advisor.fix.emit import GetAtt, Ref
-from advisor.fix.mapping import Event, read_call
+from advisor.fix.handler import read_handler
+from advisor.fix.mapping import Event
 from advisor.fix.requests import sfn_parameters
 from advisor.fix.textdoc import TextDoc
 
@@ -169,19 +171,12 @@ def task_to_service(ctx: FixContext, tpl: Template) -> None:
              if (how := _invokes(state, fn, subs))]
     if not tasks:
         raise Unpatchable(f"no task of {sm} invoking {fn} found in its definition")
-    props = ctx.node(fn_node).get("props") or {}
-    evidence, code = props.get("glue_evidence"), props.get("code")
-    if not (isinstance(evidence, str) and isinstance(code, str)):
+    found = read_handler(ctx, fn_node, tpl.path, tpl.props(fn).get("Handler"))
+    if found is None:
         raise Unpatchable(f"the handler of {fn} was not read, so the task's parameters are not "
                           "known")
-    from advisor.fix.cfn.integrations import _code_path, function_env
-
-    handler = tpl.props(fn).get("Handler")
-    code_path = _code_path(tpl, code)
-    sdk = read_call(code_path, evidence, handler if isinstance(handler, str) else None)
-    returns = _returns(code_path, handler if isinstance(handler, str) else None)
-    from advisor.fix.cfn.integrations import document_args
-
+    sdk = found.call
+    returns = _returns(found.path, found.name)
     sdk.args = document_args(tpl, target, sdk, dict(sdk.args))
     spec = service_integration(kind) or {}
     action = (spec.get("actions") or {}).get(sdk.method)

@@ -146,17 +146,10 @@ def _role(t: TerraformTarget, f: HclFile, base: str, service: str, actions: list
 
 
 def _sdk(ctx: FixContext, fn_node: str, fn: Any, f: HclFile) -> Any:
-    from advisor.fix.mapping import read_call
+    from advisor.fix.handler import read_handler
 
-    props = ctx.node(fn_node).get("props") or {}
-    evidence, code = props.get("glue_evidence"), props.get("code")
-    if not (isinstance(evidence, str) and isinstance(code, str)):
-        return None
-    path = Path(code)
-    if not path.is_file():
-        path = Path(f.path).parent / code
-    handler = fn.attrs.get("handler")
-    return read_call(str(path), evidence, handler if isinstance(handler, str) else None)
+    found = read_handler(ctx, fn_node, f.path, fn.attrs.get("handler"))
+    return found.call if found is not None else None
 
 
 def _env(fn: Any) -> dict[str, Any]:
@@ -291,14 +284,11 @@ def api_to_service(ctx: FixContext, t: TerraformTarget) -> None:
 
 
 def _response(ctx: FixContext, fn_node: str, fn: Any, f: HclFile) -> Any:
+    from advisor.fix.handler import read_handler
     from advisor.fix.mapping import read_response
 
-    code = (ctx.node(fn_node).get("props") or {}).get("code")
-    path = Path(str(code))
-    if not path.is_file():
-        path = Path(f.path).parent / str(code)
-    handler = fn.attrs.get("handler")
-    found = read_response(str(path), handler if isinstance(handler, str) else None)
+    handler = read_handler(ctx, fn_node, f.path, fn.attrs.get("handler"))
+    found = read_response(handler.path, handler.name) if handler else None
     if found is None or found.body is None or "$" in found.body or "#" in found.body:
         ctx.note("the API now answers with the service's response instead of the function's")
     return found

@@ -322,3 +322,55 @@ def test_destination_needs_asynchronous_callers(tmp_path: Path) -> None:
                                         select=("GLUE-LAMBDA-DESTINATION",)))
     for rw in fix.rewrites:
         assert rw.status == "not patched" and "asynchronous" in rw.reason
+
+
+def test_explicit_method_and_inline_handler(tmp_path: Path) -> None:
+    """A CloudFormation API method calling a function whose code is inline: the method
+    becomes an SNS Publish integration built from the inline handler's call."""
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Resources:\n"
+        "  Topic:\n    Type: AWS::SNS::Topic\n"
+        "  Api:\n    Type: AWS::ApiGateway::RestApi\n    Properties:\n      Name: a\n"
+        "  Res:\n    Type: AWS::ApiGateway::Resource\n    Properties:\n"
+        "      RestApiId: !Ref Api\n      ParentId: !GetAtt Api.RootResourceId\n"
+        "      PathPart: notify\n"
+        "  Post:\n    Type: AWS::ApiGateway::Method\n    Properties:\n"
+        "      RestApiId: !Ref Api\n      ResourceId: !Ref Res\n      HttpMethod: POST\n"
+        "      AuthorizationType: AWS_IAM\n"
+        "      Integration:\n        Type: AWS_PROXY\n        IntegrationHttpMethod: POST\n"
+        "        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/"
+        "functions/${Publish.Arn}/invocations\n"
+        "  Publish:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+        "      Runtime: python3.12\n      Handler: index.handler\n      Timeout: 5\n"
+        "      MemorySize: 128\n      Role: !GetAtt PublishRole.Arn\n"
+        "      Environment:\n        Variables:\n          TOPIC: !Ref Topic\n"
+        "      Code:\n        ZipFile: |\n          import os\n          import boto3\n"
+        "          sns = boto3.client('sns')\n"
+        "          def handler(event, context):\n"
+        "              sns.publish(TopicArn=os.environ['TOPIC'], Message=event['body'])\n"
+        "              return {'statusCode': 200, 'body': 'sent'}\n"
+        "  PublishRole:\n    Type: AWS::IAM::Role\n    Properties:\n"
+        "      AssumeRolePolicyDocument: {}\n"
+        "      Policies:\n        - PolicyName: publish\n          PolicyDocument:\n"
+        "            Statement:\n              - Effect: Allow\n"
+        "                Action: sns:Publish\n                Resource: !Ref Topic\n"
+        "  Permission:\n    Type: AWS::Lambda::Permission\n    Properties:\n"
+        "      Action: lambda:InvokeFunction\n      FunctionName: !Ref Publish\n"
+        "      Principal: apigateway.amazonaws.com\n"
+        "  Deploy:\n    Type: AWS::ApiGateway::Deployment\n    DependsOn: Post\n"
+        "    Properties:\n      RestApiId: !Ref Api\n      StageName: prod\n")
+    fix = fix_source(str(path), Options(apply="all", estimates=False,
+                                        select=("GLUE-APIGW-SNS",)), verify=True)
+    rw = _one(fix, "GLUE-APIGW-SNS")
+    assert rw.status == "patched" and rw.verified, fix.checks
+    res = load_template(fix.changed[0].new, str(path))["Resources"]
+    for gone in ("Publish", "PublishRole", "Permission"):
+        assert gone not in res
+    integ = res["Post"]["Properties"]["Integration"]
+    assert integ["Type"] == "AWS" and integ["RequestTemplates"]["application/json"] == {
+        "Fn::Sub": "Action=Publish&TopicArn=$util.urlEncode('${Topic}')"
+                   "&Message=$util.urlEncode($input.body)"}
+    assert integ["IntegrationResponses"] == [
+        {"StatusCode": "200", "ResponseTemplates": {"application/json": "sent"}}]
+    assert res["Post"]["Properties"]["AuthorizationType"] == "AWS_IAM"  # auth kept

@@ -18,6 +18,7 @@ class Handler:
     path: str  # the handler's source file
     name: str | None  # the handler setting (`app.handler`), or None
     call: SdkArgs  # its one forwarding SDK call
+    text: str | None = None  # the source, when it is inline in the template
 
 
 def code_path(base: str, code: str) -> str:
@@ -30,14 +31,31 @@ def code_path(base: str, code: str) -> str:
     raise Unpatchable(f"the handler {code} cannot be read again")
 
 
-def read_handler(ctx: FixContext, fn_node: str, base: str, handler: Any) -> Handler | None:
+def read_handler(ctx: FixContext, fn_node: str, base: str, handler: Any,
+                 inline: Any = None, runtime: Any = None) -> Handler | None:
     """The function's handler and its forwarding call; None when the importer read no
-    handler (no `code` or no single forwarding call): the caller then says what it
-    assumes, or refuses."""
+    handler (no `code` or inline source, or no single forwarding call): the caller then
+    says what it assumes, or refuses. `inline`: the template's inline source (ZipFile,
+    InlineCode), in the language of `runtime`."""
     props = ctx.node(fn_node).get("props") or {}
     evidence, code = props.get("glue_evidence"), props.get("code")
-    if not (isinstance(evidence, str) and isinstance(code, str)):
-        return None
-    path = code_path(base, code)
     name = handler if isinstance(handler, str) else None
-    return Handler(path, name, read_call(path, evidence, name))
+    if not isinstance(evidence, str):
+        return None
+    if isinstance(code, str):
+        path = code_path(base, code)
+        return Handler(path, name, read_call(path, evidence, name))
+    if isinstance(inline, str) and isinstance(runtime, str):
+        path = "index.js" if runtime.startswith("nodejs") else "index.py"
+        return Handler(path, name, read_call(path, evidence, name, text=inline), inline)
+    return None
+
+
+def template_handler(ctx: FixContext, tpl: Any, fn_node: str, fn: str) -> Handler | None:
+    """`read_handler` for a function of a CloudFormation/SAM template (its CodeUri file,
+    or its inline ZipFile / InlineCode)."""
+    p = tpl.props(fn)
+    code = p.get("Code")
+    inline = p.get("InlineCode", code.get("ZipFile") if isinstance(code, dict) else None)
+    runtime = p.get("Runtime") or tpl.globals("Function").get("Runtime")
+    return read_handler(ctx, fn_node, tpl.path, p.get("Handler"), inline, runtime)

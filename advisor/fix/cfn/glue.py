@@ -26,7 +26,7 @@ from advisor.fix.cfn.reliability import FUNCTION_TYPES
 from advisor.fix.cfn.template import Template, Unpatchable, ref_target, refs
 from advisor.fix.context import FixContext
 from advisor.fix.emit import GetAtt, Ref
-from advisor.fix.handler import read_handler
+from advisor.fix.handler import template_handler
 
 OWNED_BY_FUNCTION = {
     "AWS::Lambda::Permission": "FunctionName",
@@ -104,7 +104,7 @@ def forwarded_message(ctx: FixContext, tpl: Template, fn_node: str, fn: str,
     """(what the function sent as the message, all its call's arguments): advisor.fix.mapping
     expressions read from its handler; (None, {}) when the handler was not read (the patch
     then says it assumes the function forwarded unchanged)."""
-    found = read_handler(ctx, fn_node, tpl.path, tpl.props(fn).get("Handler"))
+    found = template_handler(ctx, tpl, fn_node, fn)
     if found is None:
         ctx.note(f"the handler of {fn} was not read: the native connection delivers the "
                  "message unchanged, as a function that only forwards does")

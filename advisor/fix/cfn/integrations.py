@@ -36,7 +36,7 @@ from advisor.fix.cfn.template import Template, Unpatchable, plain, ref_target, r
 from advisor.fix.context import FixContext
 from advisor.fix.data import service_integration, service_target
 from advisor.fix.emit import GetAtt, Ref, Sub
-from advisor.fix.handler import read_handler
+from advisor.fix.handler import template_handler
 from advisor.fix.mapping import Event, Response, SdkArgs, read_response
 from advisor.fix.requests import Target, env_values, http_params, vtl_form, vtl_json
 
@@ -63,7 +63,7 @@ def forwarded_call(ctx: FixContext, tpl: Template, fn_node: str, fn: str,
     spec = service_integration(kind)
     if spec is None:
         raise Unpatchable(f"no API Gateway service integration is written for {kind}")
-    found = read_handler(ctx, fn_node, tpl.path, tpl.props(fn).get("Handler"))
+    found = template_handler(ctx, tpl, fn_node, fn)
     if found is not None:
         sdk = found.call
         action = spec["actions"].get(sdk.method)
@@ -71,7 +71,8 @@ def forwarded_call(ctx: FixContext, tpl: Template, fn_node: str, fn: str,
             raise Unpatchable(f"{sdk.method} has no {spec['service']} service integration "
                               "written here")
         args = document_args(tpl, target_of(ctx, tpl, fn_node), sdk, _without_target(kind, sdk))
-        return Call(kind, action, args, True), read_response(found.path, found.name)
+        return Call(kind, action, args, True), read_response(found.path, found.name,
+                                                             found.text)
     passthrough = _passthrough(kind)
     if passthrough is None:
         raise Unpatchable(f"the handler of {fn} was not read, so what it sends to {kind} is "

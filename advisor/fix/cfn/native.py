@@ -24,7 +24,7 @@ from advisor.fix.cfn.reliability import FUNCTION_TYPES
 from advisor.fix.cfn.template import Template, Unpatchable, ref_target, refs
 from advisor.fix.context import FixContext
 from advisor.fix.emit import GetAtt, Ref
-from advisor.fix.handler import read_handler
+from advisor.fix.handler import template_handler
 from advisor.fix.mapping import Event, Json, SdkArgs
 
 
@@ -41,7 +41,7 @@ def _role(tpl: Template, base: str, service: str, actions: list[str], resource: 
 
 def _sdk(ctx: FixContext, tpl: Template, fn_node: str, fn: str) -> SdkArgs | None:
     """The function's one SDK call, or None (and a note) when its handler was not read."""
-    found = read_handler(ctx, fn_node, tpl.path, tpl.props(fn).get("Handler"))
+    found = template_handler(ctx, tpl, fn_node, fn)
     if found is None:
         ctx.note(f"the handler of {fn} was not read: the native connection delivers what a "
                  "function that only forwards passed on")

@@ -26,7 +26,7 @@ from advisor.fix.cfn.template import Template, Unpatchable
 from advisor.fix.context import FixContext
 from advisor.fix.data import pipe_source, pipe_target
 from advisor.fix.emit import GetAtt, Ref
-from advisor.fix.handler import read_handler
+from advisor.fix.handler import template_handler
 from advisor.fix.mapping import Event
 from advisor.fix.requests import pipe_template
 
@@ -106,7 +106,7 @@ def _what_it_sends(ctx: FixContext, tpl: Template, fn_node: str, fn: str, src_ki
     from advisor.fix.cfn.integrations import function_env
     spec = pipe_target(tgt_kind) or {}
     params: dict[str, Any] = {k: dict(v) for k, v in (spec.get("fixed") or {}).items()}
-    found = read_handler(ctx, fn_node, tpl.path, tpl.props(fn).get("Handler"))
+    found = template_handler(ctx, tpl, fn_node, fn)
     if found is None:
         ctx.note(f"the handler of {fn} was not read: the pipe sends each record's body, as "
                  "a function that only forwards does")

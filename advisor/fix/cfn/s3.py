@@ -25,7 +25,7 @@ from advisor.fix.cfn.reliability import FUNCTION_TYPES
 from advisor.fix.cfn.template import Template, Unpatchable, plain, ref_target, refs
 from advisor.fix.context import FixContext
 from advisor.fix.emit import GetAtt, Ref, Sub
-from advisor.fix.handler import read_handler
+from advisor.fix.handler import template_handler
 from advisor.fix.mapping import Event, Json
 
 BUCKET = "AWS::S3::Bucket"
@@ -62,7 +62,7 @@ def _triggers(tpl: Template, bucket: str, fn: str) -> tuple[list[dict[str, Any]]
 def _forwards_event(ctx: FixContext, tpl: Template, fn_node: str, fn: str,
                     message_member: str) -> None:
     """The function must send S3's notification unchanged (`json.dumps(event)`)."""
-    found = read_handler(ctx, fn_node, tpl.path, tpl.props(fn).get("Handler"))
+    found = template_handler(ctx, tpl, fn_node, fn)
     if found is None:
         ctx.note(f"the handler of {fn} was not read: S3 now sends its own event "
                  "notification, which a function that only forwards passed on unchanged")

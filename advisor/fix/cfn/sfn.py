@@ -31,7 +31,7 @@ from advisor.fix.cfn.template import Template, Unpatchable, plain, ref_target, r
 from advisor.fix.context import FixContext
 from advisor.fix.data import service_integration
 from advisor.fix.emit import GetAtt, Ref
-from advisor.fix.handler import read_handler
+from advisor.fix.handler import template_handler
 from advisor.fix.mapping import Event
 from advisor.fix.requests import sfn_parameters
 from advisor.fix.textdoc import TextDoc
@@ -171,12 +171,12 @@ def task_to_service(ctx: FixContext, tpl: Template) -> None:
              if (how := _invokes(state, fn, subs))]
     if not tasks:
         raise Unpatchable(f"no task of {sm} invoking {fn} found in its definition")
-    found = read_handler(ctx, fn_node, tpl.path, tpl.props(fn).get("Handler"))
+    found = template_handler(ctx, tpl, fn_node, fn)
     if found is None:
         raise Unpatchable(f"the handler of {fn} was not read, so the task's parameters are not "
                           "known")
     sdk = found.call
-    returns = _returns(found.path, found.name)
+    returns = _returns(found.path, found.name, found.text)
     sdk.args = document_args(tpl, target, sdk, dict(sdk.args))
     spec = service_integration(kind) or {}
     action = (spec.get("actions") or {}).get(sdk.method)
@@ -251,7 +251,7 @@ def _name_target(params: dict[str, Any], kind: str, var: str) -> None:
     params[member] = "${" + var + "}"
 
 
-def _returns(path: str, handler: str | None) -> str:
+def _returns(path: str, handler: str | None, text: str | None = None) -> str:
     """What the handler returns: `event` (its input, unchanged), `nothing`, `other`."""
     import ast
 
@@ -261,13 +261,14 @@ def _returns(path: str, handler: str | None) -> str:
         from advisor.fix.jsmapping import js_returns
 
         try:
-            return js_returns(Path(path).read_text("utf-8", errors="replace"), handler)
+            return js_returns(text if text is not None else
+                              Path(path).read_text("utf-8", errors="replace"), handler)
         except (Unpatchable, OSError):
             return "other"
 
     try:
-        fn = _handler_function(ast.parse(Path(path).read_text("utf-8", errors="replace")),
-                               handler)
+        source = text if text is not None else Path(path).read_text("utf-8", errors="replace")
+        fn = _handler_function(ast.parse(source), handler)
     except (SyntaxError, Unpatchable, OSError):
         return "other"
     event = fn.args.args[0].arg if fn.args.args else "event"

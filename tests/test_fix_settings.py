@@ -230,3 +230,18 @@ def test_terraform_pipe_stream_settings_are_read_back(tmp_path: Path) -> None:
             '"AUTOMATIC_BISECT"\n      maximum_retry_attempts        = 3\n'
             '      dead_letter_config {\n        arn = aws_sqs_queue.p_failures.arn\n') in new
     assert 'role = aws_iam_role.pipe.id' in new
+
+
+def test_a_targeted_log_group_keeps_its_retention(tmp_path: Path) -> None:
+    """A log group that becomes a node because a rule targets it is read with its
+    retention: no finding (and no patch) for a retention the template sets."""
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Resources:\n"
+        "  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      RetentionInDays: 7\n"
+        "  Rule:\n    Type: AWS::Events::Rule\n    Properties:\n"
+        "      EventPattern: {source: [x]}\n"
+        "      Targets:\n        - Arn: !GetAtt Logs.Arn\n          Id: logs\n")
+    result = analyze_source(str(path), ALL)
+    assert result.before.graph.nodes["Logs"]["props"]["retention"] == 7
+    assert not [f for f in result.findings if f.rule == "OPS-LOG-RETENTION"]

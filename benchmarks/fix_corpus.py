@@ -61,8 +61,12 @@ def _cwd(path: Path) -> Any:
         os.chdir(old)
 
 
-def measure(corpus: Path = DEFAULT_CORPUS, limit: int | None = None) -> dict[str, Any]:
+def measure(corpus: Path = DEFAULT_CORPUS, limit: int | None = None,
+            apply: str = "default") -> dict[str, Any]:
     from advisor.fix import fix_source
+    from advisor.pipeline import Options
+
+    options = Options(apply=apply, estimates=False)
 
     totals: Counter[str] = Counter()
     by_rule: Counter[tuple[str, str]] = Counter()
@@ -77,7 +81,7 @@ def measure(corpus: Path = DEFAULT_CORPUS, limit: int | None = None) -> dict[str
             with _cwd(Path(tmp)):
                 target = str(Path(folder) / rel) if rel != "." else folder
                 target = target.rstrip("/")
-                fix = fix_source(target, verify=True)
+                fix = fix_source(target, options, verify=True)
                 totals["inputs"] += 1
                 if fix.errors and not fix.rewrites:
                     totals["inputs with errors"] += 1
@@ -153,8 +157,10 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--limit", type=int)
+    ap.add_argument("--apply", choices=["default", "all"], default="default",
+                    help="which rewrites to patch (as `advisor fix --apply`)")
     args = ap.parse_args()
-    figures = measure(args.corpus, args.limit)
+    figures = measure(args.corpus, args.limit, args.apply)
     if args.json:
         print(json.dumps(figures, indent=2))
         return

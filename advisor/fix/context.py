@@ -66,6 +66,16 @@ class FixContext:
     target: Any  # Template | TerraformModule | DslFile
     names: dict[str, str]  # engine node added by a rewrite -> the name it got in the file
     notes: list[str] = field(default_factory=list)  # assumptions stated next to the patch
+    # resources a patch adds that the engine models as a prop, not a node (a function's
+    # log group): the re-import may show them as nodes of their own
+    support: set[str] = field(default_factory=set)
+    # IAM actions a patch grants a role so the new setting works (X-Ray writes): the
+    # engine's design implies them, it does not list them in `permissions`
+    granted: set[str] = field(default_factory=set)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
     @property
     def match(self) -> tuple[str, ...]:

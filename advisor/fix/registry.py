@@ -54,3 +54,5 @@ def _load() -> None:
     from advisor.fix import dslfix as _dsl  # noqa: F401
     from advisor.fix.cfn import families as _cfn  # noqa: F401
     from advisor.fix.terraform import families as _tf  # noqa: F401
+    from advisor.fix.terraform import glue as _tf_glue  # noqa: F401
+    from advisor.fix.terraform import settings as _tf_settings  # noqa: F401

@@ -72,6 +72,8 @@ class FileFix:
     rewrites: list[RewriteFix] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # engine node -> name in the file
+    support: set[str] = field(default_factory=set)  # see FixContext.support
+    granted: set[str] = field(default_factory=set)  # see FixContext.granted
     checks: dict[str, str] = field(default_factory=dict)  # check -> "ok" | why it failed
 
     @property
@@ -167,9 +169,10 @@ def _apply_one(result: Any, rw: Rewrite, target: Any, fix: FileFix) -> RewriteFi
         return RewriteFix(rw.finding, rw.rule, UNPATCHED,
                           f"no patch generator for {rw.rule} in {target.format} yet")
     ctx = FixContext(rewrite=rw, before=result.before, after=result.after, target=target,
-                     names=fix.names)
+                     names=fix.names, support=fix.support, granted=fix.granted)
     snap = target.snapshot()
-    names_before = dict(fix.names)
+    names_before, support_before = dict(fix.names), set(fix.support)
+    granted_before = set(fix.granted)
     try:
         gen(ctx, target.for_rewrite(ctx))
         target.files()  # the edits so far must still render
@@ -177,6 +180,10 @@ def _apply_one(result: Any, rw: Rewrite, target: Any, fix: FileFix) -> RewriteFi
         target.restore(snap)
         fix.names.clear()
         fix.names.update(names_before)
+        fix.support.clear()
+        fix.support.update(support_before)
+        fix.granted.clear()
+        fix.granted.update(granted_before)
         return RewriteFix(rw.finding, rw.rule, UNPATCHED, str(exc))
     return RewriteFix(rw.finding, rw.rule, PATCHED, notes=list(ctx.notes))
 

@@ -23,13 +23,14 @@ def read(path: str) -> str:
 class CfnTarget:
     format = "cloudformation"
 
-    def __init__(self, path: str, text: str | None = None) -> None:
+    def __init__(self, path: str, text: str | None = None,
+                 texts: dict[str, str] | None = None) -> None:
         self.path = path
         self.text = read(path) if text is None else text
         from ruamel.yaml import YAMLError
 
         try:
-            self.template = Template(path, self.text)
+            self.template = Template(path, self.text, texts)
         except YAMLError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise Unpatchable(f"the template cannot be read for editing ({first})") from exc
@@ -46,7 +47,10 @@ class CfnTarget:
     def files(self) -> list[Any]:
         from advisor.fix.runner import PatchedFile
 
-        return [PatchedFile(self.path, self.text, self.template.render())]
+        out = [PatchedFile(self.path, self.text, self.template.render())]
+        for p, doc in sorted(self.template.extra.items()):
+            out.append(PatchedFile(p, doc.text, doc.render()))
+        return out
 
 
 def open_target(result: Any, texts: dict[str, str] | None = None) -> Any:
@@ -56,7 +60,8 @@ def open_target(result: Any, texts: dict[str, str] | None = None) -> Any:
     if fmt == "cloudformation":
         if path not in texts and not os.path.isfile(path):
             raise Unpatchable(f"{path} is not a file that can be patched")
-        return CfnTarget(path, texts.get(path))
+        others = {os.path.normpath(p): t for p, t in texts.items() if p != path}
+        return CfnTarget(path, texts.get(path), others)
     if fmt == "terraform":
         from advisor.fix.terraform.target import TerraformTarget
 

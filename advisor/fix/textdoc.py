@@ -75,6 +75,8 @@ class TextDoc:
         self._inserts: dict[Path, list[tuple[Any, Any]]] = {}
         self._deleted: list[Path] = []
         self.replaced: dict[Path, Any] = {}  # values set by path, for later generators
+        # new top-level keys placed before another one: (anchor, key, value)
+        self._top: list[tuple[Any, Any, Any]] = []
 
     # ------------------------------------------------------------------ reading
     def get(self, path: Path) -> Any:
@@ -154,8 +156,16 @@ class TextDoc:
         if isinstance(container, dict):
             if key in container:
                 self._replace(container, key, value)
-            else:
-                self._inserts.setdefault(parent, []).append((key, value))
+                return
+            items = self._inserts.setdefault(parent, [])
+            for i, (k, v) in enumerate(items):
+                if k == key:  # inserted earlier in this session: merge, or replace
+                    if isinstance(v, dict) and isinstance(value, dict):
+                        _deep_merge(v, value)
+                    else:
+                        items[i] = (key, value)
+                    return
+            items.append((key, value))
             return
         if isinstance(container, list) and isinstance(key, int):
             self._replace_item(container, key, value)
@@ -164,18 +174,27 @@ class TextDoc:
 
     def insert_before(self, anchor: Any, key: Any, value: Any) -> bool:
         """Insert a new top-level `key` before the top-level `anchor` key (with the comment
-        lines above it), in a block document; False when that is not possible."""
+        lines above it), in a block document; False when that is not possible. Later
+        `set`s below `key` update the pending value."""
         root = self.root
         if self.is_json or not isinstance(root, dict) or anchor not in root or key in root \
                 or self._flow(root):
             return False
-        line, col = root.lc.key(anchor)
-        while line > 0 and self.lines[line - 1].strip().startswith("#"):
-            line -= 1
-        lines = emit.yaml_entry(str(key), value, col, self.style)
-        self._splice(self._starts[line], self._starts[line],
-                     self.newline.join(lines) + self.newline + self.newline)
+        for _, k, v in self._top:
+            if k == key:
+                _deep_merge(v, value)
+                return True
+        self._top.append((anchor, key, value))
         return True
+
+    def pending(self, path: Path) -> Any:
+        """The value at `path` as this session's edits left it (None when missing)."""
+        try:
+            return self.get(path)
+        except KeyError:
+            pass
+        value = self._pending(path, create=False)
+        return value
 
     def append(self, path: Path, value: Any) -> None:
         pending = self._pending(path)
@@ -206,6 +225,13 @@ class TextDoc:
         """The edited text (the document keeps its edits: render again after more)."""
         saved, order = list(self._splices), self._order
         try:
+            for anchor, key, value in self._top:
+                line, col = self.root.lc.key(anchor)
+                while line > 0 and self.lines[line - 1].strip().startswith("#"):
+                    line -= 1
+                lines = emit.yaml_entry(str(key), value, col, self.style)
+                self._splice(self._starts[line], self._starts[line],
+                             self.newline.join(lines) + self.newline + self.newline)
             for parent, items in self._inserts.items():
                 if any(parent[:len(d)] == d for d in self._deleted):
                     raise EditError(f"insert into deleted {'/'.join(map(str, parent))}")
@@ -228,15 +254,18 @@ class TextDoc:
         import copy
 
         return copy.deepcopy((self._splices, self._inserts, self._deleted, self._order,
-                              self.replaced))
+                              self.replaced, self._top))
 
     def restore(self, snap: Any) -> None:
-        self._splices, self._inserts, self._deleted, self._order, self.replaced = snap
+        (self._splices, self._inserts, self._deleted, self._order, self.replaced,
+         self._top) = snap
 
     # ------------------------------------------------------------------ internals
-    def _pending(self, path: Path) -> Any:
-        """The not-yet-written value at `path` when a prefix of it is a pending insert."""
-        for parent, items in self._inserts.items():
+    def _pending(self, path: Path, create: bool = True) -> Any:
+        """The not-yet-written value at `path` when a prefix of it is a pending insert
+        (missing mappings on the way are created, unless `create` is False)."""
+        groups = [((), [(k, v) for _, k, v in self._top]), *self._inserts.items()]
+        for parent, items in groups:
             n = len(parent)
             if len(path) <= n or tuple(path[:n]) != parent:
                 continue
@@ -246,7 +275,7 @@ class TextDoc:
                     for k in path[n + 1:]:
                         if isinstance(node, dict) and k in node:
                             node = node[k]
-                        elif isinstance(node, dict):
+                        elif isinstance(node, dict) and create:
                             node[k] = {}
                             node = node[k]
                         else:
@@ -513,6 +542,14 @@ class TextDoc:
         self._splice(open_at + 1, close_at,
                      self.newline + ("," + self.newline).join(texts) + self.newline
                      + " " * _indent(self.lines[cline]))
+
+
+def _deep_merge(into: dict[Any, Any], new: dict[Any, Any]) -> None:
+    for k, v in new.items():
+        if isinstance(into.get(k), dict) and isinstance(v, dict):
+            _deep_merge(into[k], v)
+        else:
+            into[k] = v
 
 
 def _indent(line: str) -> int:

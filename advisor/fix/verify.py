@@ -20,8 +20,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from advisor.fix.context import group_changes
 from advisor.model import Architecture
 
+# what importers read for "encrypted with the service's own (AWS managed) key"
+MANAGED_ENCRYPTION = ("default", "sse-sqs", "sse-s3", "sse-kms")
 CHECKS = ("parses", "cfn-lint", "after", "findings", "idempotent")
 _LINE = re.compile(r"\b(line|lines) \d+(:\d+)?|\d+:\d+")
 
@@ -31,20 +34,60 @@ def verify_fix(result: Any, fix: Any, options: Any = None) -> None:
 
     texts = {f.path: f.new for f in fix.changed}
     checks: dict[str, str] = {}
+    blame: dict[str, Any] = {}  # check -> what it found wrong (see _implicated)
     try:
-        checks.update(_run_checks(result, fix, texts, options))
+        checks.update(_run_checks(result, fix, texts, options, blame))
     except Exception as exc:  # a check that cannot run is a failed check, never a crash
         checks.setdefault("parses", f"could not check: {type(exc).__name__}: {exc}")
     fix.checks = checks
-    failed = next((name for name in CHECKS if checks.get(name, "ok") != "ok"), "")
+    rewrites = {rw.finding: rw for rw in group_changes(list(result.changes))}
     for r in fix.rewrites:
         if r.status == PATCHED:
+            failed = next((name for name in CHECKS if checks.get(name, "ok") != "ok"
+                           and _implicated(rewrites.get(r.finding), r.finding,
+                                           blame.get(name))), "")
             r.verified = not failed
             r.failed_check = failed
 
 
+def _implicated(rw: Any, finding: str, blame: Any) -> bool:
+    """Whether a failed check concerns this rewrite. `blame`: None (the whole file: it
+    does not parse, a new cfn-lint error, not idempotent), the finding ids still raised,
+    or the `after` problems, each naming its nodes: a node problem concerns the rewrites
+    that matched or added that node, an edge problem those that added one of its ends or
+    matched both."""
+    if blame is None or rw is None:
+        return True
+    if isinstance(blame, set):
+        return finding in blame
+    own, match = set(rw.added), set(rw.match)
+    for p in blame:
+        nodes = set(getattr(p, "nodes", ()))
+        if not nodes:
+            return True  # a problem that names no node concerns every rewrite
+        if getattr(p, "edge", False):
+            if nodes & own or nodes <= match:
+                return True
+        elif nodes & (own | match):
+            return True
+    return False
+
+
+class Problem(str):
+    """One difference the `after` check found, with the (engine) nodes it is about."""
+
+    nodes: tuple[str, ...] = ()
+    edge: bool = False
+
+    @classmethod
+    def of(cls, text: str, *nodes: str, edge: bool = False) -> Problem:
+        p = cls(text)
+        p.nodes, p.edge = tuple(nodes), edge
+        return p
+
+
 def _run_checks(result: Any, fix: Any, texts: dict[str, str],
-                options: Any) -> dict[str, str]:
+                options: Any, blame: dict[str, Any]) -> dict[str, str]:
     from advisor.errors import AdvisorError
     from advisor.pipeline import FileResult, Options, analyze_architecture
 
@@ -58,7 +101,9 @@ def _run_checks(result: Any, fix: Any, texts: dict[str, str],
     checks["parses"] = "ok"
     if result.format == "cloudformation":
         checks["cfn-lint"] = _cfn_lint(fix)
-    problems = compare(_expected_after(result, fix, options), arch, fix.names)
+    problems = compare(_expected_after(result, fix, options), arch, fix.names, fix.support,
+                       fix.granted)
+    blame["after"] = problems
     checks["after"] = "ok" if not problems else "; ".join(problems[:6]) + (
         f" (+{len(problems) - 6} more)" if len(problems) > 6 else "")
     again = analyze_architecture(arch, _no_estimates(options),
@@ -66,6 +111,7 @@ def _run_checks(result: Any, fix: Any, texts: dict[str, str],
     fixed = {r.finding for r in fix.rewrites if r.status == "patched"}
     still = sorted(f.id for f in again.findings if f.id in fixed)
     checks["findings"] = "ok" if not still else "still raised: " + ", ".join(still)
+    blame["findings"] = set(still)
     from advisor.fix.runner import fix_result
 
     second = fix_result(again, texts=texts)
@@ -102,7 +148,8 @@ def _no_estimates(options: Any) -> Any:
 def _reimport(result: Any, texts: dict[str, str]) -> Architecture:
     from advisor.importers import load_any
 
-    if result.format == "terraform":
+    if result.format == "terraform" or set(texts) - {result.source}:
+        # several files (a module, a template and its definition file): read in a copy
         from advisor.fix.terraform.target import load_patched
 
         return load_patched(result.source, texts, result.before)
@@ -119,8 +166,15 @@ def _cfn_lint(fix: Any) -> str:
     problems = []
     for f in fix.changed:
         config = ManualArgs(regions=["us-east-1"])
-        before = {_key(m) for m in lint(f.old, config=config) if _is_error(m)}
-        after = [m for m in lint(f.new, config=config) if _is_error(m)]
+        try:
+            before = {_key(m) for m in lint(f.old, config=config) if _is_error(m)}
+        except Exception:  # cfn-lint cannot read the original: nothing to compare with
+            continue
+        try:
+            after = [m for m in lint(f.new, config=config) if _is_error(m)]
+        except Exception as exc:
+            problems.append(f"cfn-lint cannot read the patched file ({type(exc).__name__})")
+            continue
         new = sorted({_key(m) for m in after} - before)
         problems.extend(f"{rule} {msg}" for rule, msg in new)
     return "ok" if not problems else "new cfn-lint errors: " + "; ".join(problems[:4])
@@ -135,8 +189,17 @@ def _key(m: Any) -> tuple[str, str]:
 
 
 # ------------------------------------------------------------------ after
-def compare(after: Architecture, got: Architecture, names: dict[str, str]) -> list[str]:
-    """What differs between the engine's after and the re-imported design."""
+def compare(after: Architecture, got: Architecture, names: dict[str, str],
+            support: set[str] | frozenset[str] = frozenset(),
+            granted: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """What differs between the engine's after and the re-imported design. `support`:
+    source ids of resources the patch added that the engine models as a prop (a log
+    group): their nodes in the re-import are representation, not compared."""
+    if support:
+        got = got.copy() if hasattr(got, "copy") else got
+        drop = [n for n, d in got.graph.nodes(data=True)
+                if str(d.get("source_id") or n) in support]
+        got.graph.remove_nodes_from(drop)
     by_sid = {str(d.get("source_id") or n): n for n, d in got.graph.nodes(data=True)}
 
     def m(n: str) -> str:
@@ -148,6 +211,7 @@ def compare(after: Architecture, got: Architecture, names: dict[str, str]) -> li
             return m(v)
         return v
 
+    grants = {"sqs:SendMessage", *granted}
     problems: list[str] = []
     skip_after, skip_got = _failure_edges(after), _failure_edges(got)
     expected = {m(n): n for n in after.graph.nodes}
@@ -155,57 +219,66 @@ def compare(after: Architecture, got: Architecture, names: dict[str, str]) -> li
     got_nodes = set(got.graph.nodes)
     missing = sorted(set(expected) - got_nodes)
     extra = sorted(got_nodes - set(expected))
+
+    def engine(*ns: str) -> tuple[str, ...]:
+        return tuple(expected.get(n, n) for n in ns)
+
     if missing:
-        problems.append("missing nodes: " + ", ".join(missing))
+        problems.append(Problem.of("missing nodes: " + ", ".join(missing), *engine(*missing)))
     if extra:
-        problems.append("unexpected nodes: " + ", ".join(extra))
+        problems.append(Problem.of("unexpected nodes: " + ", ".join(extra), *extra))
     for name in sorted(set(expected) & got_nodes):
         a = after.graph.nodes[expected[name]]
         b = got.graph.nodes[name]
         if a["kind"] != b["kind"]:
-            problems.append(f"{name}: kind {b['kind']} instead of {a['kind']}")
+            problems.append(Problem.of(f"{name}: kind {b['kind']} instead of {a['kind']}",
+                                       expected[name]))
         got_props = {k: v for k, v in b["props"].items() if k != "is_dlq"}
-        strip, granted = _granted(a["props"].get("permissions"), got_props.get("permissions"))
+        strip, granted = _granted(a["props"].get("permissions"), got_props.get("permissions"),
+                                  grants)
         if strip:
             got_props["permissions"] = granted
         diff = _prop_diff({k: mv(v) for k, v in a["props"].items() if k != "is_dlq"},
                           got_props, subset=name in new_nodes)
         if diff:
-            problems.append(f"{name}: {diff}")
+            problems.append(Problem.of(f"{name}: {diff}", expected[name]))
     exp_edges = {(m(a), m(b)): d for a, b, d in after.graph.edges(data=True)
                  if (a, b) not in skip_after}
     got_edges = {(a, b): d for a, b, d in got.graph.edges(data=True)
                  if (a, b) not in skip_got}
     for e in sorted(set(exp_edges) - set(got_edges)):
-        problems.append(f"missing edge {e[0]} -> {e[1]}")
+        problems.append(Problem.of(f"missing edge {e[0]} -> {e[1]}", *engine(*e), edge=True))
     for e in sorted(set(got_edges) - set(exp_edges)):
-        problems.append(f"unexpected edge {e[0]} -> {e[1]}")
+        problems.append(Problem.of(f"unexpected edge {e[0]} -> {e[1]}", *engine(*e),
+                                   edge=True))
     for e in sorted(set(exp_edges) & set(got_edges)):
         a, b = exp_edges[e], got_edges[e]
         new_edge = a.get("loc") is None  # drawn by a rewrite: its details come from the
         # concrete integration the patch wrote (an API action, a transform)
         if a.get("mode") != b.get("mode"):
-            problems.append(f"edge {e[0]} -> {e[1]}: mode {b.get('mode')} instead of "
-                            f"{a.get('mode')}")
+            problems.append(Problem.of(f"edge {e[0]} -> {e[1]}: mode {b.get('mode')} instead "
+                                       f"of {a.get('mode')}", *engine(*e), edge=True))
         want = {k: mv(v) for k, v in (a.get("props") or {}).items()}
         got_p = dict(b.get("props") or {})
         if want.get("integration") == "native" and "integration" not in got_p:
             want.pop("integration")  # the importers say native only where it is not plain
         diff = _prop_diff(want, got_p, subset=new_edge or bool(new_nodes & set(e)))
         if diff:
-            problems.append(f"edge {e[0]} -> {e[1]}: {diff}")
+            problems.append(Problem.of(f"edge {e[0]} -> {e[1]}: {diff}", *engine(*e),
+                                       edge=True))
     return problems
 
 
-def _granted(want: Any, got: Any) -> tuple[bool, Any]:
-    """`permissions` read back without the `sqs:SendMessage` a patch grants a role for a
-    new failure queue (the engine's design implies that grant; it does not list it):
-    (whether to replace, the value to compare)."""
-    if not isinstance(got, list | tuple) or "sqs:SendMessage" not in got:
+def _granted(want: Any, got: Any, grants: set[str]) -> tuple[bool, Any]:
+    """`permissions` read back without what a patch grants a role so the new setting
+    works (`sqs:SendMessage` on a new failure queue, X-Ray writes): the engine's design
+    implies those grants, it does not list them. (whether to replace, the value to
+    compare)."""
+    wanted = set(want) if isinstance(want, list | tuple) else set()
+    extra = grants - wanted
+    if not isinstance(got, list | tuple) or not extra & set(got):
         return False, None
-    if isinstance(want, list | tuple) and "sqs:SendMessage" in want:
-        return False, None
-    rest = [p for p in got if p != "sqs:SendMessage"]
+    rest = [p for p in got if p not in extra]
     return True, (rest or (None if want is None else rest))
 
 
@@ -235,6 +308,8 @@ def _prop_diff(want: dict[str, Any], got: dict[str, Any], subset: bool) -> str:
         a, b = _norm(want.get(k)), _norm(got.get(k))
         if k == "code" and isinstance(a, str) and isinstance(b, str) and _same_file(a, b):
             continue
+        if k == "encryption" and a == "default" and b in MANAGED_ENCRYPTION:
+            continue  # on with an AWS managed key: importers name the mechanism
         if a != b:
             out.append(f"{k} = {b!r} instead of {a!r}")
     return ", ".join(out)

@@ -14,8 +14,7 @@ Then one connection per family, with least-privilege IAM:
   the service (input settings, retry policy and DLQ kept; a role for Step Functions and
   Kinesis, a queue or topic policy for SQS and SNS); a SAM event rule is declared as an
   `AWS::Events::Rule` of its own, since the function that generated it goes;
-- API Gateway REST method -> SQS: an AWS service integration (SendMessage, the body as
-  the message) with a role API Gateway assumes, allowed sqs:SendMessage on the queue.
+- API Gateway -> a service: advisor/fix/cfn/integrations.py.
 """
 
 from __future__ import annotations
@@ -26,7 +25,8 @@ from advisor.fix.cfn.locate import node_site, resource_of
 from advisor.fix.cfn.reliability import FUNCTION_TYPES
 from advisor.fix.cfn.template import Template, Unpatchable, ref_target, refs
 from advisor.fix.context import FixContext
-from advisor.fix.emit import GetAtt, Ref, Sub
+from advisor.fix.emit import GetAtt, Ref
+from advisor.fix.handler import template_handler
 
 OWNED_BY_FUNCTION = {
     "AWS::Lambda::Permission": "FunctionName",
@@ -93,6 +93,43 @@ def _arn(tpl: Template, lid: str) -> Any:
     return GetAtt(lid, "Arn")
 
 
+# the SDK member that carries the message, per target kind (the rest names the target or
+# is a target parameter)
+MESSAGE_MEMBER = {"sqs": "MessageBody", "sns": "Message", "sfn": "input", "kinesis": "Data",
+                  "firehose": "Record.Data"}
+
+
+def forwarded_message(ctx: FixContext, tpl: Template, fn_node: str, fn: str,
+                      kind: str) -> tuple[Any, dict[str, Any]]:
+    """(what the function sent as the message, all its call's arguments): advisor.fix.mapping
+    expressions read from its handler; (None, {}) when the handler was not read (the patch
+    then says it assumes the function forwarded unchanged)."""
+    found = template_handler(ctx, tpl, fn_node, fn)
+    if found is None:
+        ctx.note(f"the handler of {fn} was not read: the native connection delivers the "
+                 "message unchanged, as a function that only forwards does")
+        return None, {}
+    sdk = found.call
+    node: Any = sdk.args
+    member = MESSAGE_MEMBER.get(kind, "")
+    for part in member.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            raise Unpatchable(f"the handler's call has no {member}")
+    extra = set(sdk.args) - {member.split(".")[0], _TARGET_MEMBERS.get(kind, ""),
+                             *_TARGET_PARAMS.get(kind, ())}
+    if extra:
+        raise Unpatchable(f"the handler also sets {', '.join(sorted(extra))}, which the "
+                          "native connection does not send")
+    return node, sdk.args
+
+
+_TARGET_PARAMS = {"kinesis": ("PartitionKey",)}  # written as target parameters
+_TARGET_MEMBERS = {"sqs": "QueueUrl", "sns": "TopicArn", "sfn": "stateMachineArn",
+                   "kinesis": "StreamName", "firehose": "DeliveryStreamName"}
+
+
 def _dlq_of_edge(ctx: FixContext, a: str, b: str) -> str | None:
     dlq = ctx.after_edge(a, b).get("dlq")
     if not dlq:
@@ -124,6 +161,12 @@ def sns_to_sqs(ctx: FixContext, tpl: Template) -> None:
                 tpl.doc.delete(tpl.prop_path(topic, "Subscription", i))
                 sub_props = dict(s)
         handled.add(topic)
+    message, _ = forwarded_message(ctx, tpl, ctx.match[1], fn, "sqs")
+    from advisor.fix.mapping import Event
+
+    if message is not None and message != Event("record", ("Sns", "Message")):
+        raise Unpatchable(f"{fn} sends its own message, not the notification's; a "
+                          "subscription delivers the message itself")
     props: dict[str, Any] = {"TopicArn": Ref(topic), "Protocol": "sqs",
                              "Endpoint": GetAtt(queue, "Arn"), "RawMessageDelivery": True}
     for key in ("FilterPolicy", "FilterPolicyScope"):
@@ -169,6 +212,7 @@ def rule_to_service(ctx: FixContext, tpl: Template) -> None:
                     "DeadLetterConfig"):
             if key in p:
                 entry[key] = p[key]
+        _shape_input(ctx, tpl, fn, target_node, entry)
         rule_lid = tpl.unique_id(f"{fn}{site.event}Rule")
         ctx.names[rule_node] = rule_lid
         _target_access(ctx, tpl, target, ttype, entry, GetAtt(rule_lid, "Arn"))
@@ -190,6 +234,7 @@ def rule_to_service(ctx: FixContext, tpl: Template) -> None:
     for key in ("Input", "InputPath", "InputTransformer", "RetryPolicy", "DeadLetterConfig"):
         if key in old:
             entry[key] = old[key]
+    _shape_input(ctx, tpl, fn, target_node, entry)
     _target_access(ctx, tpl, target, ttype, entry, GetAtt(rule, "Arn"))
     dlq = _dlq_of_edge(ctx, rule_node, target_node)
     if dlq and "DeadLetterConfig" not in entry:
@@ -197,6 +242,32 @@ def rule_to_service(ctx: FixContext, tpl: Template) -> None:
     tpl.set(rule, ("Targets", hits[0]), entry)
     handled.add(rule)
     remove_function(ctx, tpl, fn, handled)
+
+
+def _shape_input(ctx: FixContext, tpl: Template, fn: str, target_node: str,
+                 entry: dict[str, Any]) -> None:
+    """The target's input: what the function sent, built from the event it received."""
+    from advisor.fix.requests import eventbridge_input
+
+    message, args = forwarded_message(ctx, tpl, ctx.match[1], fn,
+                                      ctx.before.kind(target_node))
+    if message is None:
+        return
+    key = args.get("PartitionKey")
+    if key is not None:
+        from advisor.fix.mapping import Event
+
+        if not (isinstance(key, Event) and key.where == "doc"):
+            raise Unpatchable("the handler's partition key is not a field of the event")
+        entry["KinesisParameters"] = {"PartitionKeyPath": "$" + "".join(
+            f".{k}" for k in key.keys)}
+    shaped = eventbridge_input(message)
+    if not shaped:
+        return  # the event as the function received it: the target's input as it was
+    if any(k in entry for k in ("Input", "InputPath", "InputTransformer")):
+        raise Unpatchable("the rule already reshapes the event for the function, which "
+                          "reshapes it again; combine both by hand")
+    entry.update(shaped)
 
 
 def _target_access(ctx: FixContext, tpl: Template, target: str, ttype: str,
@@ -229,50 +300,10 @@ def _target_access(ctx: FixContext, tpl: Template, target: str, ttype: str,
                 "Version": "2012-10-17", "Statement": [{
                     "Effect": "Allow", "Action": action, "Resource": _arn(tpl, target)}]}}],
         })
-        entry["RoleArn"] = GetAtt(role, "Arn")
-        if ttype == "AWS::Kinesis::Stream":
-            entry["KinesisParameters"] = {"PartitionKeyPath": "$.id"}
+        entry["RoleArn"] = GetAtt(role, "Arn")  # a Kinesis target without a partition key
+        # path uses the event's id (EventBridge's default)
     else:
         raise Unpatchable(f"no EventBridge target wiring for {ttype}")
-
-
-# ------------------------------------------------------------------ API Gateway -> SQS
-def api_to_sqs(ctx: FixContext, tpl: Template) -> None:
-    api_node, _, queue_node = ctx.match[:3]
-    fn = _fn(ctx, tpl)
-    queue = resource_of(ctx, tpl, queue_node, "AWS::SQS::Queue")
-    methods = [m for m in tpl.of_type("AWS::ApiGateway::Method")
-               if fn in refs(tpl.props(m).get("Integration"))]
-    if not methods:
-        raise Unpatchable(f"{api_node} calls {fn} through SAM events or an OpenAPI body; "
-                          "a service integration needs an explicit method or an "
-                          "x-amazon-apigateway-integration in the definition")
-    role = tpl.add_resource(f"{api_node}To{queue}Role", "AWS::IAM::Role", {
-        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
-            "Action": "sts:AssumeRole"}]},
-        "Policies": [{"PolicyName": "send", "PolicyDocument": {
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "sqs:SendMessage",
-                "Resource": GetAtt(queue, "Arn")}]}}],
-    })
-    for m in methods:
-        tpl.set(m, ("Integration",), {
-            "Type": "AWS",
-            "IntegrationHttpMethod": "POST",
-            "Uri": Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:sqs:path/"
-                       "${AWS::AccountId}/${" + queue + ".QueueName}"),
-            "Credentials": GetAtt(role, "Arn"),
-            "PassthroughBehavior": "NEVER",
-            "RequestParameters": {
-                "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"},
-            "RequestTemplates": {
-                "application/json": "Action=SendMessage&MessageBody=$util.urlEncode($input.body)"},
-            "IntegrationResponses": [{"StatusCode": "200"}],
-        })
-        if "MethodResponses" not in tpl.props(m):
-            tpl.set(m, ("MethodResponses",), [{"StatusCode": "200"}])
-    remove_function(ctx, tpl, fn, set(methods))
 
 
 def unshown_target(ctx: FixContext, tpl: Template) -> None:

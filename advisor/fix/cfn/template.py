@@ -84,9 +84,11 @@ def ref_target(value: Any) -> str | None:
 class Template:
     """One template file and the edits made to it."""
 
-    def __init__(self, path: str, text: str) -> None:
+    def __init__(self, path: str, text: str, texts: dict[str, str] | None = None) -> None:
         self.path = path
         self.doc = TextDoc(text)
+        self.texts = texts or {}  # contents to use instead of reading files
+        self.extra: dict[str, TextDoc] = {}  # other files edited (a definition file)
         root = self.doc.root
         if not isinstance(root, dict) or not isinstance(root.get("Resources"), dict):
             raise Unpatchable("not a CloudFormation template (no Resources mapping)")
@@ -110,7 +112,7 @@ class Template:
         return str(res.get("Type", "")) if isinstance(res, dict) else ""
 
     def props(self, lid: str) -> dict[str, Any]:
-        res = self._plain.get(lid) or {}
+        res = self._plain.get(lid) or self.added.get(lid) or {}
         p = res.get("Properties") if isinstance(res, dict) else None
         return p if isinstance(p, dict) else {}
 
@@ -204,17 +206,46 @@ class Template:
     def render(self) -> str:
         return self.doc.render()
 
+    def extra_doc(self, path: str) -> TextDoc:
+        """Another file beside the template, opened for editing (YAML or JSON)."""
+        import os
+
+        key = os.path.normpath(path)
+        if key not in self.extra:
+            if key in self.texts:
+                text = self.texts[key]
+            else:
+                from advisor.fix.targets import read
+
+                if not os.path.isfile(key):
+                    raise Unpatchable(f"{path} is not a file beside the template")
+                text = read(key)
+            from ruamel.yaml import YAMLError
+
+            try:
+                self.extra[key] = TextDoc(text)
+            except YAMLError as exc:
+                raise Unpatchable(f"{path} cannot be read for editing") from exc
+        return self.extra[key]
+
     def snapshot(self) -> Any:
         import copy
 
-        d = self.doc
-        return copy.deepcopy((d._splices, d._inserts, d._deleted, d._order, d.replaced,
-                              self.added, self.removed))
+        d = self.doc  # one deepcopy, so the added bodies stay the doc's pending values
+        return (copy.deepcopy((d._splices, d._inserts, d._deleted, d._order, d.replaced,
+                               d._top, self.added, self.removed)),
+                {p: doc.snapshot() for p, doc in self.extra.items()})
 
     def restore(self, snap: Any) -> None:
         d = self.doc
-        (d._splices, d._inserts, d._deleted, d._order, d.replaced, self.added,
-         self.removed) = snap
+        main, extra = snap
+        (d._splices, d._inserts, d._deleted, d._order, d.replaced, d._top, self.added,
+         self.removed) = main
+        for p in list(self.extra):
+            if p in extra:
+                self.extra[p].restore(extra[p])
+            else:
+                del self.extra[p]
 
     # ------------------------------------------------------------------ IAM helpers
     def grant(self, principal_fn: str | None, role: str | None, base: str,

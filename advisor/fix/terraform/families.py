@@ -82,7 +82,7 @@ def new_queue(ctx: FixContext, t: TerraformTarget, f: HclFile, engine_name: str,
 
 def queue_policy(t: TerraformTarget, f: HclFile, queue: str, service: str,
                  source_arn: str) -> None:
-    name = t.unique_name(f, "aws_sqs_queue_policy", queue.split(".", 1)[1])
+    name = t.unique_name(f, "aws_sqs_queue_policy", f"{queue.split('.', 1)[1]}_policy")
     f.append(resource_text("aws_sqs_queue_policy", name, [
         ("queue_url", Raw(f"{queue}.id")),
         ("policy", Call("jsonencode", {
@@ -230,10 +230,13 @@ def subscription_dlq(ctx: FixContext, t: TerraformTarget) -> None:
 def stream_on_failure(ctx: FixContext, t: TerraformTarget) -> None:
     src, fn = ctx.match[0], ctx.match[1]
     f, block = t.edge_block(ctx, src, fn)
+    before, after = ctx.before_edge(src, fn), ctx.after_edge(src, fn)
+    if block.labels[0] == "aws_pipes_pipe":
+        _pipe_on_failure(ctx, t, f, block, before, after)
+        return
     if block.labels[0] != "aws_lambda_event_source_mapping":
         raise Unpatchable(f"{src} -> {fn} is wired by a {block.labels[0]}; only event source "
-                          "mappings are patched")
-    before, after = ctx.before_edge(src, fn), ctx.after_edge(src, fn)
+                          "mappings and pipes are patched")
     entries: list[tuple[str, Any]] = []
     if after.get("bisect") and not before.get("bisect"):
         if "bisect_batch_on_function_error" in block.attrs:
@@ -262,6 +265,42 @@ def stream_on_failure(ctx: FixContext, t: TerraformTarget) -> None:
             raise Unpatchable(f"{addr} is in another file than its event source mapping")
         role_policy(t, f, fn_block.attrs.get("role"), f"{fn_block.labels[1]}_stream_failures",
                     dlq, addr)
+
+
+PIPE_STREAM_BLOCKS = ("kinesis_stream_parameters", "dynamodb_stream_parameters")
+
+
+def _pipe_on_failure(ctx: FixContext, t: TerraformTarget, f: HclFile, pipe: Any,
+                     before: dict[str, Any], after: dict[str, Any]) -> None:
+    """A pipe reading a stream: bisect on error (`AUTOMATIC_BISECT`), a retry limit and a
+    `dead_letter_config` on its stream source parameters; the pipe's role may send to the
+    new queue."""
+    blocks = [b for name in PIPE_STREAM_BLOCKS
+              if (b := f.nested(pipe, "source_parameters", name)) is not None]
+    if len(blocks) != 1:
+        raise Unpatchable(f"pipe {_addr(pipe)} has no stream source parameters block")
+    params = blocks[0]
+    entries: list[tuple[str, Any]] = []
+    if after.get("bisect") and not before.get("bisect"):
+        entries.append(("on_partial_batch_item_failure", "AUTOMATIC_BISECT"))
+    if after.get("retries") is not None and after.get("retries") != before.get("retries"):
+        if "maximum_retry_attempts" in params.attrs:
+            f.set_value(params, "maximum_retry_attempts", int(after["retries"]))
+        else:
+            entries.append(("maximum_retry_attempts", int(after["retries"])))
+    failure = after.get("on_failure") if after.get("on_failure") != before.get(
+        "on_failure") else None
+    dlq = None
+    if failure:
+        if params.first("dead_letter_config") is not None:
+            raise Unpatchable(f"pipe {_addr(pipe)} already has a dead_letter_config")
+        dlq = new_queue(ctx, t, f, str(failure), base=f"{pipe.labels[1]}_failures")
+        entries.append(("dead_letter_config", Nested([("arn", Raw(f"{dlq}.arn"))])))
+    if entries:
+        f.insert(params, entries)
+    if dlq:
+        role_policy(t, f, pipe.attrs.get("role_arn"), f"{pipe.labels[1]}_failures", dlq,
+                    _addr(pipe))
 
 
 # ------------------------------------------------------------------ OPS-APIGW-THROTTLING

@@ -145,6 +145,10 @@ class HclFile:
             self._starts.append(self._starts[-1] + len(line))
         self.splices: list[_Splice] = []
         self.appended: list[str] = []
+        # pending inserts: closing-brace offset -> (opening offset, indent, entries)
+        self.inserts: dict[int, tuple[int, int, list[tuple[str, Any]]]] = {}
+        self.removed: set[int] = set()  # lines of blocks removed
+        self.removals: list[tuple[int, int]] = []  # their spans (merged when rendered)
         self._order = 0
 
     # --- finding
@@ -249,22 +253,49 @@ class HclFile:
         return len(raw) - len(raw.lstrip(" "))
 
     def insert(self, block: Any, entries: list[tuple[str, Any]]) -> None:
-        """Add attributes / nested blocks at the end of `block`, as a new run."""
+        """Add attributes / nested blocks at the end of `block`, as a new run (entries
+        added to one block by several edits form one run)."""
         open_at = self.open_brace(block.line)
         close_at = self.close_brace(open_at)
-        indent = self.indent_of(block.line) + 2
-        lines = body_lines(entries, indent)
         inner = self.text[open_at + 1:close_at]
-        if not inner.strip():  # `{}` or `{\n}`
-            self._splice(open_at + 1, close_at,
-                         "\n" + "\n".join(lines) + "\n" + " " * (indent - 2))
-            return
         line_start = self.text.rfind("\n", 0, close_at) + 1
-        if self.text[line_start:close_at].strip():
+        if inner.strip() and self.text[line_start:close_at].strip():
             raise Unpatchable(f"the block at line {block.line} of {self.path} closes on a "
                               "line with other content")
-        # after the last line of content: a blank line, then the new run
-        self._splice(line_start, line_start, "\n" + "\n".join(lines) + "\n")
+        pending = self.inserts.setdefault(close_at, (open_at, self.indent_of(block.line) + 2,
+                                                     []))
+        for key, value in entries:
+            pending[2][:] = [(k, v) for k, v in pending[2] if k != key or
+                             isinstance(v, Nested)]
+            pending[2].append((key, value))
+
+    def _removal_splices(self) -> list[_Splice]:
+        """Removed blocks' spans, adjacent or overlapping ones merged."""
+        out: list[_Splice] = []
+        for start, end in sorted(self.removals):
+            if out and start <= out[-1].end:
+                out[-1].end = max(out[-1].end, end)
+            else:
+                out.append(_Splice(start, end, "", 0))
+        return out
+
+    def _insert_splices(self) -> list[_Splice]:
+        out = []
+        for close_at, (open_at, indent, entries) in sorted(self.inserts.items()):
+            lines = body_lines(entries, indent)
+            inner = self.text[open_at + 1:close_at]
+            if not inner.strip():  # `{}` or `{\n}`
+                out.append(_Splice(open_at + 1, close_at, "\n" + "\n".join(lines) + "\n"
+                                   + " " * (indent - 2), 0))
+                continue
+            line_start = self.text.rfind("\n", 0, close_at) + 1
+            prev_end = line_start - 1
+            prev_start = self.text.rfind("\n", 0, max(prev_end, 0)) + 1
+            blank = not self.text[prev_start:prev_end].strip()
+            # after the last line of content: a blank line, then the new run
+            out.append(_Splice(line_start, line_start,
+                               ("" if blank else "\n") + "\n".join(lines) + "\n", 0))
+        return out
 
     def set_value(self, block: Any, key: str, value: Any) -> None:
         """Replace a single-line attribute's value (insert it when missing)."""
@@ -282,6 +313,16 @@ class HclFile:
             raise Unpatchable(f"{key} needs a multi-line value")
         self._splice(start + m.start(2), start + m.end(2), new[0])
 
+    def delete_attr(self, block: Any, key: str) -> None:
+        """Remove a single-line attribute (nothing when it is not set)."""
+        line = block.attr_lines.get(key) if hasattr(block, "attr_lines") else None
+        if key not in block.attrs or not line:
+            return
+        if self.raw_value(block, key) is None or self.raw_value(block, key).endswith(
+                ("{", "[", "(")):
+            raise Unpatchable(f"{key} at line {line} of {self.path} spans several lines")
+        self._splice(self._starts[line - 1], self._starts[line], "")
+
     def raw_value(self, block: Any, key: str) -> str | None:
         """The source text of a single-line attribute's value, or None."""
         line = block.attr_lines.get(key) if hasattr(block, "attr_lines") else None
@@ -291,18 +332,49 @@ class HclFile:
         m = re.match(rf"^\s*{re.escape(key)}\s*=\s*(.*?)\s*(#.*|//.*)?$", raw.rstrip("\r\n"))
         return m.group(1) if m else None
 
+    def remove(self, block: Any) -> None:
+        """Delete a top-level block: its lines, the comment lines directly above it and
+        one blank line after it."""
+        open_at = self.open_brace(block.line)
+        close_at = self.close_brace(open_at)
+        first = block.line - 1
+        lines = self.text.splitlines(keepends=True)
+        while first > 0 and lines[first - 1].lstrip().startswith(("#", "//")):
+            first -= 1
+        end = self.text.find("\n", close_at)
+        end = len(self.text) if end < 0 else end + 1
+        if end < len(self.text) and self.text[end:end + 1] == "\n":
+            end += 1
+        elif first > 0 and not lines[first - 1].strip() and end >= len(self.text):
+            first -= 1  # the file's last block: its blank line above goes
+        start = self._starts[first]
+        if any(s.start < end and start < s.end for s in self.splices):
+            raise Unpatchable(f"the block at line {block.line} of {self.path} is edited and "
+                              "removed at once")
+        self.removals.append((start, end))
+        self.removed.add(block.line)
+
     def append(self, text: str) -> None:
         self.appended.append(text)
 
     def snapshot(self) -> Any:
-        return (list(self.splices), list(self.appended), self._order)
+        import copy
+
+        return (list(self.splices), list(self.appended), self._order,
+                copy.deepcopy(self.inserts), set(self.removed), list(self.removals))
 
     def restore(self, snap: Any) -> None:
+        import copy
+
         self.splices, self.appended, self._order = list(snap[0]), list(snap[1]), snap[2]
+        self.inserts = copy.deepcopy(snap[3])
+        self.removed = set(snap[4])
+        self.removals = list(snap[5])
 
     def render(self) -> str:
         out, pos = [], 0
-        for s in sorted(self.splices, key=lambda s: (s.start, s.end, s.order)):
+        splices = self.splices + self._insert_splices() + self._removal_splices()
+        for s in sorted(splices, key=lambda s: (s.start, s.end, s.order)):
             if s.start < pos:
                 raise Unpatchable("two edits overlap")
             out.append(self.text[pos:s.start])
@@ -313,5 +385,7 @@ class HclFile:
         if self.appended:
             if text and not text.endswith("\n"):
                 text += "\n"
+            elif text.endswith("\n\n") and self.removals:
+                text = text.rstrip("\n") + "\n"  # a removed last block left its blank line
             text += "".join("\n" + block for block in self.appended)
         return text

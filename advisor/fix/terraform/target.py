@@ -105,14 +105,20 @@ class TerraformTarget:
         base = re.sub(r"[^A-Za-z0-9_-]", "_", base) or "fix"
         if base[0].isdigit():
             base = "r_" + base
-        taken = {b.labels[1] for p in self.files_open.values() for b in p.resources(rtype)
-                 if Path(p.path).parent == Path(f.path).parent}
-        taken |= set(getattr(f, "new_names", {}).get(rtype, ()))
+        # any resource's name, of any type: the importer names nodes after resources, and
+        # two resources of one name get their type prefixed (which would rename a node)
+        folder = Path(f.path).parent
+        taken = {b.labels[1] for p in sorted(folder.glob("*.tf")) if p.is_file()
+                 for b in self.file(str(p) if str(p) != f.path else f.path).resources()}
+        for other in self.files_open.values():
+            if Path(other.path).parent == folder:
+                taken |= {b.labels[1] for b in other.resources()}
+                taken |= set(getattr(other, "new_names", set()))
         name, i = base, 2
         while name in taken:
             name = f"{base}_{i}"
             i += 1
-        f.__dict__.setdefault("new_names", {}).setdefault(rtype, set()).add(name)
+        f.__dict__.setdefault("new_names", set()).add(name)
         return name
 
 

@@ -84,6 +84,12 @@ def collect(ctx: Ctx) -> dict[str, list[Stage]]:
         p = ctx.props_of(lid)
         add(ctx.node_ref(p.get("RestApiId", p.get("ApiId")), "apigw"),
             Stage(_name(ctx, p.get("StageName")), ctx.loc_of(lid), _settings(ctx, p)))
+    for lid in ctx.of_type("AWS::ApiGatewayV2::ApiGatewayManagedOverrides"):
+        p = ctx.props_of(lid)  # a quick-create API's $default stage, configured
+        stage = p.get("Stage")
+        if isinstance(stage, dict):
+            add(ctx.node_ref(p.get("ApiId"), "apigw"),
+                Stage("$default", ctx.loc_of(lid), _settings(ctx, stage)))
     bare: list[tuple[str | None, Stage]] = []
     for lid in ctx.of_type("AWS::ApiGateway::Deployment"):
         p = ctx.props_of(lid)

@@ -273,6 +273,7 @@ class Ctx:
             self.arch.graph.nodes[name]["imported"] = imported
             self.link_nodes[imported] = name
         return self.link_nodes[imported]
+
     def sam_ref(self, value: Any) -> str | None:
         """The logical ID a SAM property names: a `Ref`/`GetAtt`, or the plain logical-ID
         string SAM also accepts (`RestApiId: MyApi`, a connector's `Id: MyQueue`)."""

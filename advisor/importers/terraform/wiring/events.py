@@ -149,6 +149,8 @@ def _pipes_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module
         dlc = sub.first("dead_letter_config")
         found = ctx.nodes(mod, dlc.get("arn"), b, "dead_letter_config") if dlc else []
         props.setdefault("on_failure", found[0] if found else None)
+        if found:
+            mark_dlq(ctx, found[0])
     for src in ctx.nodes(mod, b.get("source"), b, "source"):
         ctx.edge(
             src,

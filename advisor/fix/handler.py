@@ -1,0 +1,61 @@
+"""The one place a generator reads a glue function's handler: where its code is (the
+`code` prop the importer set, relative to the input's folder) and its forwarding SDK call
+(advisor.fix.mapping / jsmapping), for every format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from advisor.fix.cfn.template import Unpatchable
+from advisor.fix.context import FixContext
+from advisor.fix.mapping import SdkArgs, read_call
+
+
+@dataclass
+class Handler:
+    path: str  # the handler's source file
+    name: str | None  # the handler setting (`app.handler`), or None
+    call: SdkArgs  # its one forwarding SDK call
+    text: str | None = None  # the source, when it is inline in the template
+
+
+def code_path(base: str, code: str) -> str:
+    """The handler file, relative to the input's folder (or to the current one)."""
+    root = Path(base)
+    root = root if root.is_dir() else root.parent
+    for candidate in (root / code, Path(code)):
+        if candidate.is_file():
+            return str(candidate)
+    raise Unpatchable(f"the handler {code} cannot be read again")
+
+
+def read_handler(ctx: FixContext, fn_node: str, base: str, handler: Any,
+                 inline: Any = None, runtime: Any = None) -> Handler | None:
+    """The function's handler and its forwarding call; None when the importer read no
+    handler (no `code` or inline source, or no single forwarding call): the caller then
+    says what it assumes, or refuses. `inline`: the template's inline source (ZipFile,
+    InlineCode), in the language of `runtime`."""
+    props = ctx.node(fn_node).get("props") or {}
+    evidence, code = props.get("glue_evidence"), props.get("code")
+    name = handler if isinstance(handler, str) else None
+    if not isinstance(evidence, str):
+        return None
+    if isinstance(code, str):
+        path = code_path(base, code)
+        return Handler(path, name, read_call(path, evidence, name))
+    if isinstance(inline, str) and isinstance(runtime, str):
+        path = "index.js" if runtime.startswith("nodejs") else "index.py"
+        return Handler(path, name, read_call(path, evidence, name, text=inline), inline)
+    return None
+
+
+def template_handler(ctx: FixContext, tpl: Any, fn_node: str, fn: str) -> Handler | None:
+    """`read_handler` for a function of a CloudFormation/SAM template (its CodeUri file,
+    or its inline ZipFile / InlineCode)."""
+    p = tpl.props(fn)
+    code = p.get("Code")
+    inline = p.get("InlineCode", code.get("ZipFile") if isinstance(code, dict) else None)
+    runtime = p.get("Runtime") or tpl.globals("Function").get("Runtime")
+    return read_handler(ctx, fn_node, tpl.path, p.get("Handler"), inline, runtime)

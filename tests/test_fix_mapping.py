@@ -1,0 +1,156 @@
+"""What a glue function sends, read from its handler (Python and JavaScript, never run),
+and the native requests written from it (mapping templates, parameter mappings, task
+parameters, pipe templates, rule target inputs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advisor.fix.cfn.template import Unpatchable
+from advisor.fix.emit import Sub
+from advisor.fix.mapping import Concat, Const, Env, Event, Json, Num, Str, read_call, read_response
+from advisor.fix.requests import (
+    Env2Value,
+    Target,
+    env_values,
+    eventbridge_input,
+    http_params,
+    marshal_args,
+    pipe_template,
+    sfn_parameters,
+    vtl_form,
+    vtl_json,
+)
+
+
+def _py(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "app.py"
+    path.write_text("import json, os\nimport boto3\nclient = boto3.client('x')\n" + body)
+    return path
+
+
+def test_python_call_fields_env_and_conversions(tmp_path: Path) -> None:
+    path = _py(tmp_path, (
+        "def handler(event, context):\n"
+        "    order = json.loads(event['body'])\n"
+        "    client.put_item(TableName=os.environ['TABLE'],\n"
+        "                    Item={'id': {'S': order['id']}, 'n': {'N': str(order['n'])},\n"
+        "                          'who': {'S': f\"{event['pathParameters']['user']}!\"}})\n"
+        "    return {'statusCode': 201, 'body': json.dumps({'ok': True})}\n"))
+    call = read_call(path, "dynamodb.put_item", "app.handler")
+    assert call.args["TableName"] == Env("TABLE")
+    item = call.args["Item"]
+    assert item["id"] == {"S": Event("doc", ("id",))}
+    assert item["n"] == {"N": Str(Event("doc", ("n",)))}
+    assert item["who"] == {"S": Concat((Event("path", ("user",)), Const("!")))}
+    response = read_response(path, "app.handler")
+    assert response is not None and response.status == 201 and response.body == '{"ok": true}'
+
+
+def test_python_computed_values_and_two_shapes_are_refused(tmp_path: Path) -> None:
+    path = _py(tmp_path, (
+        "def handler(event, context):\n"
+        "    total = sum(i['price'] for i in event['items'])\n"
+        "    client.send_message(QueueUrl='q', MessageBody=json.dumps({'total': total}))\n"))
+    with pytest.raises(Unpatchable, match="computed by the handler"):
+        read_call(path, "sqs.send_message")
+    path = _py(tmp_path, (
+        "def handler(event, context):\n"
+        "    if event.get('a'):\n"
+        "        client.send_message(QueueUrl='q', MessageBody='a')\n"
+        "    else:\n"
+        "        client.send_message(QueueUrl='q', MessageBody='b')\n"))
+    with pytest.raises(Unpatchable, match="different arguments"):
+        read_call(path, "sqs.send_message")
+
+
+def test_python_record_loop_binds_each_record(tmp_path: Path) -> None:
+    path = _py(tmp_path, (
+        "def handler(event, context):\n"
+        "    for r in event['Records']:\n"
+        "        client.publish(TopicArn=os.getenv('T'), Message=r['body'])\n"))
+    call = read_call(path, "sns.publish")
+    assert call.args == {"TopicArn": Env("T"), "Message": Event("body")}
+
+
+def test_javascript_v2_and_v3_calls(tmp_path: Path) -> None:
+    js = tmp_path / "app.js"
+    js.write_text(
+        "const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');\n"
+        "const sqs = new SQSClient({});\n"
+        "exports.handler = async (event) => {\n"
+        "  const body = JSON.parse(event.body); // the order\n"
+        "  await sqs.send(new SendMessageCommand({\n"
+        "    QueueUrl: process.env.QUEUE_URL,\n"
+        "    MessageBody: JSON.stringify(body),\n"
+        "    MessageGroupId: `orders-${body.region}`,\n"
+        "  }));\n"
+        "  return { statusCode: 200 };\n"
+        "};\n")
+    call = read_call(js, "sqs.SendMessageCommand", "app.handler")
+    assert call.args == {"QueueUrl": Env("QUEUE_URL"), "MessageBody": Json(Event("doc")),
+                         "MessageGroupId": Concat((Const("orders-"),
+                                                   Event("doc", ("region",))))}
+    js.write_text(
+        "const AWS = require('aws-sdk');\nconst doc = new AWS.DynamoDB.DocumentClient();\n"
+        "exports.handler = async (event) => {\n"
+        "  const params = { TableName: process.env.T, Item: { id: event.id } };\n"
+        "  await doc.put(params).promise();\n};\n")
+    call = read_call(js, "dynamodb.put", "app.handler")
+    assert call.document and call.args["Item"] == {"id": Event("doc", ("id",))}
+    js.write_text("exports.handler = async (e) => { await eb.putEvents({Entries: "
+                  "[{Time: new Date}]}).promise(); };\n")
+    with pytest.raises(Unpatchable, match="creates at run time"):
+        read_call(js, "eventbridge.putEvents", "app.handler")
+
+
+def test_vtl_templates_escape_and_reference() -> None:
+    env = env_values({"Q": {"Ref": "Jobs"}, "NAME": "fixed"})
+    form = vtl_form("SendMessage", {"MessageBody": Event("doc", ("message",))}, env)
+    assert form == "Action=SendMessage&MessageBody=$util.urlEncode($input.path('$.message'))"
+    body = vtl_json({"TableName": Target("Table"), "Item": {
+        "id": {"S": Event("doc", ("id",))}, "n": {"N": Str(Event("doc", ("n",)))},
+        "c": {"S": Const("x")}}}, env)
+    assert isinstance(body, Sub)
+    assert body.text == ('{"TableName":"${Table}","Item":{"id":{"S":$input.json(\'$.id\')},'
+                         '"n":{"N":"$util.escapeJavaScript($input.path(\'$.n\'))"},'
+                         '"c":{"S":"x"}}}')
+    blob = vtl_json({"Data": Event("body")}, env, ("Data",))
+    assert blob == '{"Data":"$util.base64Encode($input.body)"}'
+    assert vtl_json({"TableName": Target("aws_dynamodb_table.t", "name")}, env, hcl=True) == \
+        '{"TableName":"${aws_dynamodb_table.t.name}"}'
+    with pytest.raises(Unpatchable, match="read as code"):
+        vtl_json({"x": Const("$5")}, env)
+
+
+def test_http_parameters_step_functions_pipes_and_rules() -> None:
+    env = {"BUS": Env2Value(sub="Bus")}
+    params = http_params({"MessageBody": Event("body"), "DelaySeconds": Const(5)},
+                         ["QueueUrl", "MessageBody", "DelaySeconds"], env)
+    assert params == {"MessageBody": "$request.body", "DelaySeconds": "5"}
+    with pytest.raises(Unpatchable, match="no parameter"):
+        http_params({"Subject": Const("x")}, ["QueueUrl"], env)
+    task = sfn_parameters({"Item": {"id": {"S": Event("doc", ("id",))},
+                                    "n": {"N": Str(Event("doc", ("n",)))}},
+                           "Detail": Json(Event("doc"))}, env)
+    assert task == {"Item": {"id": {"S.$": "$.id"}, "n": {"N.$": "States.Format('{}', $.n)"}},
+                    "Detail.$": "States.JsonToString($)"}
+    assert pipe_template(Event("doc", ("order", "id")), "sqs", env) == "<$.body.order.id>"
+    assert pipe_template(Json({"id": Event("doc", ("id",)), "k": Const("v")}), "sqs", env) \
+        == '{"id": <$.body.id>, "k": "v"}'
+    assert eventbridge_input(Json(Event("event"))) == {}
+    assert eventbridge_input(Json(Event("doc", ("detail",)))) == {"InputPath": "$.detail"}
+    shaped = eventbridge_input(Json({"id": Event("doc", ("detail", "id")), "k": Const(1)}))
+    assert shaped == {"InputTransformer": {"InputPathsMap": {"id": "$.detail.id"},
+                                           "InputTemplate": '{"id": <id>, "k": 1}'}}
+    with pytest.raises(Unpatchable):
+        eventbridge_input(Num(Event("doc", ("n",))))
+
+
+def test_document_items_are_typed_by_the_table() -> None:
+    args = marshal_args({"Item": {"id": Event("doc", ("id",)), "n": Const(3)}}, {"id": "S"})
+    assert args == {"Item": {"id": {"S": Event("doc", ("id",))}, "n": {"N": Const("3")}}}
+    with pytest.raises(Unpatchable, match="no declared type"):
+        marshal_args({"Item": {"other": Event("doc", ("x",))}}, {"id": "S"})

@@ -113,7 +113,19 @@ def test_sam_patch_content(tmp_path: Path) -> None:
     assert "aws:SourceArn: !Ref OrderEvents" in new  # least privilege: this topic only
     assert fix.names["OrdersQueue_dlq"] == "OrdersQueueDLQ"
     notes = [n for r in fix.rewrites for n in r.notes]
-    assert any("10,000 rps" in n for n in notes)  # the assumption is stated
+    assert not any("10,000 rps" in n for n in notes)  # throttling is opt-in, not default
+    assert "ThrottlingRateLimit" not in new
+
+
+def test_opt_in_throttling_states_its_assumption(tmp_path: Path) -> None:
+    """Stage throttling caps traffic (it can change what the system does), so it is only
+    written under `--apply all`, and the quota it assumes is said next to it."""
+    from advisor.pipeline import Options
+
+    fix = fix_source(str(_copy(tmp_path, "sam-orders.yaml")), Options(apply="all"))
+    notes = [n for r in fix.rewrites for n in r.notes]
+    assert any("10,000 rps" in n for n in notes)
+    assert "ThrottlingRateLimit: 10000" in fix.changed[0].new
 
 
 def test_json_keeps_its_indent(tmp_path: Path) -> None:
@@ -174,7 +186,9 @@ def test_implicit_sam_api_is_throttled_through_globals(tmp_path: Path) -> None:
         "        Get:\n"
         "          Type: Api\n"
         "          Properties: {Path: /x, Method: get}\n")
-    fix = fix_source(str(path), verify=True)
+    from advisor.pipeline import Options
+
+    fix = fix_source(str(path), Options(apply="all"), verify=True)  # throttling is opt-in
     throttle = next(r for r in fix.rewrites if r.rule == "OPS-APIGW-THROTTLING")
     assert throttle.status == "patched" and throttle.verified, fix.checks
     new = fix.changed[0].new

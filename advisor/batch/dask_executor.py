@@ -50,13 +50,14 @@ def execute(tasks: Sequence[Task], settings: Settings, *, scheduler: str | None 
 
     cluster = None
     with dask.config.set({"distributed.worker.daemon": False,
-                          "distributed.logging.distributed": "error"}):
+                          "distributed.logging.distributed": "critical"}):
         if scheduler:
             client = Client(scheduler, set_as_default=False)
         else:
             cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
-                                   processes=True, dashboard_address=None,
-                                   silence_logs=logging.ERROR)
+                                   processes=True, dashboard_address=":0",  # no fixed port to collide on
+                                   scheduler_kwargs={"dashboard": False},
+                                   silence_logs=logging.CRITICAL)
             client = Client(cluster, set_as_default=False)
     try:
         yield from _stream(client, tasks, settings)

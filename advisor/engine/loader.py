@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from advisor import catalog
 from advisor.datafiles import safe_load
@@ -34,7 +33,9 @@ def builtin_dir() -> Path:
 
 
 @cache
-def _validator() -> Draft202012Validator:
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator  # only when a pack is checked
+
     schema = json.loads((builtin_dir() / "schema.json").read_text("utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
@@ -80,7 +81,10 @@ def _where(index: dict[tuple[Any, ...], tuple[int, int]], path: tuple[Any, ...])
 
 def load_file(path: Path) -> Pattern:
     """Read and check one pattern file; raises AdvisorError listing every problem."""
-    text = path.read_text("utf-8")
+    return _check_text(path, path.read_text("utf-8"))
+
+
+def _check_text(path: Path, text: str) -> Pattern:
     file = str(path)
     try:
         data = safe_load(text)  # libyaml when available: pattern loading is start-up time
@@ -110,6 +114,11 @@ def load_file(path: Path) -> Pattern:
         diags.append(Diagnostic(file, line, col, f"{_key_path(parts)}: {message}", hint))
     if diags:
         raise AdvisorError(diags)
+    return _pattern(data, file)
+
+
+def _pattern(data: dict[str, Any], file: str) -> Pattern:
+    """The `Pattern` of a checked pattern file's data."""
     return Pattern(
         id=data["id"],
         title=data["title"],
@@ -229,8 +238,7 @@ def load_dir(directory: Path | str) -> list[Pattern]:
         raise AdvisorError([Diagnostic(str(directory), 0, 0, "pattern directory not found")])
     diags: list[Diagnostic] = []
     patterns: list[Pattern] = []
-    files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
-    for path in files:
+    for path in _pattern_files(directory):
         try:
             patterns.append(load_file(path))
         except AdvisorError as exc:
@@ -242,7 +250,133 @@ def load_dir(directory: Path | str) -> list[Pattern]:
 
 @cache
 def builtin_patterns() -> tuple[Pattern, ...]:
-    return tuple(load_dir(builtin_dir()))
+    """The built-in pack, checked once per content: its files' data is kept in the user's
+    cache directory under a digest of everything the checks read (`_builtin_digest`), so
+    a run whose pack is unchanged reads one JSON file and checks nothing again; a user's
+    own pack (`load_dir`) is checked on every run."""
+    directory = builtin_dir()
+    files = _pattern_files(directory)
+    contents = [path.read_bytes() for path in files]
+    digest = _builtin_digest(directory, files, contents)
+    cached = _read_checked(digest, [path.name for path in files])
+    if cached is not None:
+        return tuple(_pattern(data, str(path)) for path, data in zip(files, cached, strict=True))
+    patterns: list[Pattern] = []
+    diags: list[Diagnostic] = []
+    for path, data in zip(files, contents, strict=True):
+        try:  # the bytes the digest was made of, not a second read
+            patterns.append(_check_text(path, data.decode("utf-8")))
+        except AdvisorError as exc:
+            diags.extend(exc.diagnostics)
+    if diags:
+        raise AdvisorError(diags)
+    _write_checked(digest, [(path.name, p.raw) for path, p in zip(files, patterns, strict=True)])
+    return tuple(patterns)
+
+
+# ---------------------------------------------------------------- the checked-pack cache
+CHECKED_CACHE_FORMAT = 1
+CACHE_ENV = "ARCHADVISOR_USER_CACHE"  # a directory; empty: no cache
+
+
+def _pattern_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+
+
+def _builtin_digest(directory: Path, files: list[Path], contents: list[bytes]) -> str:
+    """What a check of the built-in pack depends on: the schema, every pattern file, the
+    checks themselves (this module's source) and the names they accept (catalog kinds
+    and categories, predicates, rewriters, edge modes), so a change to any of them checks
+    the pack again."""
+    import hashlib
+
+    from advisor import __version__
+
+    h = hashlib.sha256(f"{CHECKED_CACHE_FORMAT}\0{__version__}\0".encode())
+    h.update(Path(__file__).read_bytes())
+    h.update((directory / "schema.json").read_bytes())
+    for path, data in zip(files, contents, strict=True):
+        h.update(f"\0{path.name}\0{len(data)}\0".encode())
+        h.update(data)
+    kinds = sorted(catalog.kind_names())
+    names = [kinds, sorted({catalog.category_of(k) for k in kinds}),
+             sorted(predicates.NODE_PREDICATES), sorted(predicates.EDGE_PREDICATES),
+             sorted(predicates.MATCH_PREDICATES), sorted(REWRITERS), list(EDGE_MODES)]
+    h.update(json.dumps(names).encode())
+    return h.hexdigest()
+
+
+def _cache_file(digest: str) -> Path | None:
+    import os
+
+    where = os.environ.get(CACHE_ENV)
+    if where is None:
+        try:
+            from platformdirs import user_cache_dir
+        except ImportError:
+            return None
+        where = user_cache_dir("archadvisor", appauthor=False)
+    return Path(where) / f"patterns-{digest[:32]}.json" if where else None
+
+
+def _read_checked(digest: str, names: list[str]) -> list[dict[str, Any]] | None:
+    """The data of the pack's files as checked for `digest`, or None (not cached, or a
+    cache file that is not exactly what this writes: then the pack is checked again)."""
+    path = _cache_file(digest)
+    try:
+        if path is None or not path.is_file():
+            return None
+        entry = json.loads(path.read_bytes())
+        if entry.get("digest") != digest or [f["file"] for f in entry["files"]] != names:
+            return None
+        data = [f["data"] for f in entry["files"]]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return data if all(isinstance(d, dict) for d in data) else None
+
+
+def _write_checked(digest: str, files: list[tuple[str, dict[str, Any]]]) -> None:
+    """Keep the checked data for the next run (atomically; skipped when the data would
+    not read back exactly as YAML gave it, or the cache directory cannot be written)."""
+    import os
+    import tempfile
+
+    path = _cache_file(digest)
+    if path is None or not all(_plain(data) for _name, data in files):
+        return
+    text = json.dumps({"digest": digest, "files": [{"file": n, "data": d} for n, d in files]})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".patterns-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            with _suppress_os_error():
+                os.unlink(tmp)
+            raise
+    except OSError:
+        return
+
+
+def _plain(value: Any) -> bool:
+    """JSON gives `value` back with the same types (str keys, no tuples, dates, ...)."""
+    if value is None or type(value) in (str, bool, int):
+        return True
+    if type(value) is float:
+        return value == value and value not in (float("inf"), float("-inf"))
+    if type(value) is list:
+        return all(_plain(v) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    return False
+
+
+def _suppress_os_error() -> Any:
+    import contextlib
+
+    return contextlib.suppress(OSError)
 
 
 def load_all(extra_dirs: tuple[str, ...] | list[str] = ()) -> list[Pattern]:

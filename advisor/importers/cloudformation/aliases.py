@@ -138,7 +138,7 @@ def _trusting_node(ctx: Ctx, props: dict[str, Any]) -> str | None:
                 kinds.add(principals[name])
     if len(kinds) != 1:
         return None
-    nodes = list(ctx.arch.nodes_of_kind(*kinds))
+    nodes = ctx.nodes_of_kinds(frozenset(kinds))
     return nodes[0] if len(nodes) == 1 else None
 
 

@@ -171,6 +171,10 @@ def _pick(ctx: Ctx, kind: str | None, places: list[Any], credentials: Any, owner
     return None
 
 
+PHYSICAL_NAME_KEYS = ("QueueName", "TableName", "TopicName", "StreamName", "BucketName",
+                      "DeliveryStreamName", "Name", "StateMachineName")
+
+
 def _physical(ctx: Ctx, place: Any, kind: str | None) -> str | None:
     """A resource of `kind` whose physical name (QueueName, TableName, ...) appears in a
     literal string of the integration (e.g. `"TableName": "Orders"` in a VTL template)."""
@@ -194,18 +198,7 @@ def _physical(ctx: Ctx, place: Any, kind: str | None) -> str | None:
             found = ctx.by_physical_name(value, kind)
             if found is not None:
                 return found
-    for logical, name in ctx.names.items():
-        if ctx.arch.kind(name) != kind:
-            continue
-        p = ctx.props_of(logical)
-        for key in ("QueueName", "TableName", "TopicName", "StreamName", "BucketName",
-                    "DeliveryStreamName", "Name", "StateMachineName"):
-            value = ctx.scalar(p.get(key))
-            if isinstance(value, str) and len(value) > 2 and re.search(
-                r"(?<![A-Za-z0-9_-])" + re.escape(value) + r"(?![A-Za-z0-9_-])", blob
-            ):
-                return name
-    return None
+    return ctx.named_in_text(blob, kind, PHYSICAL_NAME_KEYS)
 
 
 # ------------------------------------------------------------------ REST resources

@@ -61,25 +61,36 @@ def locate(ctx: Ctx, lid: str) -> tuple[Path | None, str | None, str | None]:
     handler = handler if isinstance(handler, str) else None
     found = find_handler(code_dir, handler, runtime, entries)
     if found is None and handler and not code_dir.exists():
-        found = _search(base, handler, lang)
+        found = _search(ctx, base, handler, lang)
     return found, None, lang
 
 
-def _search(base: Path, handler: str, lang: str | None) -> Path | None:
+def _search(ctx: Ctx, base: Path, handler: str, lang: str | None) -> Path | None:
     """A CodeUri that does not exist (moved sources): the handler module, if exactly one
-    file of that name exists under the template's folder."""
+    file of that name exists under the template's folder (its first MAX_SEARCH_FILES
+    entries, listed once per import, not once per function)."""
     from advisor.importers.handlers import JS_EXT, PY_EXT
 
     module = Path(handler.rsplit(".", 1)[0]).name
     exts = PY_EXT if lang == "python" else JS_EXT if lang == "javascript" else PY_EXT + JS_EXT
     wanted = {f"{module}{e}" for e in exts}
-    hits: list[Path] = []
-    for i, p in enumerate(base.rglob("*")):
-        if i > MAX_SEARCH_FILES:
-            break
-        if p.name in wanted and "node_modules" not in p.parts and p.is_file():
-            hits.append(p)
+    by_name = _listing(ctx, base)
+    hits = [p for name in sorted(wanted) for p in by_name.get(name, ()) if p.is_file()]
     return hits[0] if len(hits) == 1 else None
+
+
+def _listing(ctx: Ctx, base: Path) -> dict[str, list[Path]]:
+    """File name -> paths (outside node_modules) among the first entries under `base`."""
+    key = ("code listing", base)
+    found = ctx.memo.get(key)
+    if found is None:
+        found = ctx.memo[key] = {}
+        for i, p in enumerate(base.rglob("*")):
+            if i > MAX_SEARCH_FILES:
+                break
+            if "node_modules" not in p.parts:
+                found.setdefault(p.name, []).append(p)
+    return found  # type: ignore[no-any-return]
 
 
 def inspect_functions(ctx: Ctx) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ _ID_LIKE = re.compile(r"[0-9a-fA-F-]{8,}(-\d+)?|\d+|arn|aws|aws-[a-z-]+")
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 _FUNCTION_ARN = re.compile(r":function:((?:\$\{[^}]*\}|[^:/$])+)")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD_RUN = re.compile(r"[A-Za-z0-9_-]+")  # a name as a whole word of a longer text
 RESERVED = frozenset(
     {"architecture", "workload", "group", "true", "false", "none", "null", "import"}
 )
@@ -60,8 +61,9 @@ def data() -> dict[str, Any]:
     return package_yaml("cloudformation/data.yaml")  # type: ignore[no-any-return]
 
 
-def safe_name(raw: str, taken: set[str] | None = None) -> str:
-    """A valid, unique DSL identifier for a template id (logical IDs are already close)."""
+def safe_name(raw: str, taken: Container[str] | None = None) -> str:
+    """A valid, unique DSL identifier for a template id (logical IDs are already close);
+    `taken`: the names in use (the graph itself: a look-up, not a copy per resource)."""
     name = re.sub(r"[^A-Za-z0-9_]", "_", raw).strip("_") or "resource"
     if not _IDENT.fullmatch(name):
         name = f"r_{name}"
@@ -115,6 +117,7 @@ class Ctx:
         self.conditions: dict[str, Any] = conds if isinstance(conds, dict) else {}
         self.arch = Architecture(format="cloudformation", source=path)
         self.names: dict[str, str] = {}  # logical ID -> node name
+        self.declared: list[tuple[str, str]] = []  # (logical ID, node), in that order
         self.notes: list[Diagnostic] = []
         self.consumed: Counter[str] = Counter()
         self.aliases: dict[str, str] = {}  # Lambda alias/version logical ID -> function ID
@@ -129,6 +132,11 @@ class Ctx:
         # state machine node -> the nodes its (readable) definition names anywhere
         self.definition_refs: dict[str, set[str]] = {}
         self._noted: set[tuple[int, str]] = set()
+        self._type_index: dict[str, list[str]] | None = None  # of_type: type -> ids
+        self._name_index = _NameIndex()  # physical names of the declared nodes
+        self._kind_memo: dict[Any, Any] = {}  # nodes_of_kinds, for one graph size
+        self.memo: dict[Any, Any] = {}  # indexes the wiring builds once per import
+        self._positions: dict[str, int] | None = None  # logical ID -> template order
 
     # ------------------------------------------------------------------ resources
     def rtype(self, logical: str) -> str:
@@ -141,8 +149,45 @@ class Ctx:
         return props if isinstance(props, dict) else {}
 
     def of_type(self, *types: str) -> list[str]:
-        wanted = set(types)
-        return [lid for lid in self.resources if self.rtype(lid) in wanted]
+        """Logical IDs of the resources of these types, in template order (from an index
+        of the resources by type, built once: the wiring asks about fifty types, and a
+        scan per question made a large template's import quadratic in practice)."""
+        index = self._type_index
+        if index is None:
+            index = self._type_index = {}
+            for lid in self.resources:
+                index.setdefault(self.rtype(lid), []).append(lid)
+        if len(types) == 1:
+            return list(index.get(types[0], ()))
+        found = [lid for t in dict.fromkeys(types) for lid in index.get(t, ())]
+        if len(found) > 1:
+            position = self._positions
+            if position is None:
+                position = self._positions = {lid: i for i, lid in enumerate(self.resources)}
+            found.sort(key=position.__getitem__)
+        return found
+
+    def serverless_types(self) -> tuple[str, ...]:
+        """The `AWS::Serverless::*` types the template's resources have."""
+        self.of_type()
+        return tuple(t for t in self._type_index or () if t.startswith("AWS::Serverless::"))
+
+    def nodes_of_kinds(self, kinds: frozenset[str]) -> list[str]:
+        """The nodes of these kinds so far, in graph order (remembered until a node is
+        added: asked once per IAM role, a scan each time made the import quadratic)."""
+        size = len(self.arch.graph)
+        memo = self._kind_memo
+        if memo.get(None) != size:
+            memo.clear()
+            memo[None] = size
+        if kinds not in memo:
+            memo[kinds] = list(self.arch.nodes_of_kind(*kinds))
+        return memo[kinds]  # type: ignore[return-value]
+
+    def set_resource(self, logical: str, resource: Any) -> None:
+        """Add (or replace) a resource the template implies (SAM's generated APIs)."""
+        self.resources[logical] = resource
+        self._type_index = self._positions = None
 
     def loc_of(self, logical: str) -> Location | None:
         if isinstance(self.resources, LineDict) and logical in self.resources:
@@ -268,7 +313,7 @@ class Ctx:
         if imported not in self.links:
             return None
         if imported not in self.link_nodes:
-            name = safe_name(imported, set(self.arch.graph.nodes))
+            name = safe_name(imported, self.arch.graph)
             self.arch.add_node(name, self.links[imported], {}, source_id=imported)
             self.arch.graph.nodes[name]["imported"] = imported
             self.link_nodes[imported] = name
@@ -306,18 +351,31 @@ class Ctx:
         return {k for k in keys if len(k) > 2}
 
     def by_physical_name(self, value: Any, kind: str | None) -> str | None:
-        """The node of `kind` whose declared physical name matches `value`."""
+        """The node of `kind` whose declared physical name matches `value` (the first
+        declared, when several do)."""
         wanted = self.name_keys(value)
         if not wanted or kind is None:
             return None
-        for logical, name in self.names.items():
-            if self.arch.kind(name) != kind:
-                continue
-            p = self.props_of(logical)
-            for key in NAME_PROPS.get(kind, ()):
-                if key in p and wanted & self.name_keys(p[key]):
-                    return name
-        return None
+        index = self._name_index.kind_keys(self).get(kind)
+        if not index:
+            return None
+        hits = [index[w] for w in wanted if w in index]
+        return min(hits)[1] if hits else None
+
+    def named_in_text(self, text: str, kind: str, keys: tuple[str, ...]) -> str | None:
+        """The first declared node of `kind` one of whose `keys` properties (a literal
+        physical name of three characters or more) appears in `text` as a whole word
+        (not inside a longer name): `"TableName": "Orders"` in a VTL template."""
+        simple, other = self._name_index.literals(self, kind, keys)
+        hits = [simple[t] for t in set(_WORD_RUN.findall(text)) if t in simple]
+        for pos, name, literal in other:
+            if hits and pos > min(hits)[0]:
+                break
+            if re.search(r"(?<![A-Za-z0-9_-])" + re.escape(literal) + r"(?![A-Za-z0-9_-])",
+                         text):
+                hits.append((pos, name))
+                break
+        return min(hits)[1] if hits else None
 
     def function_named_in(self, arn_text: str | None) -> str | None:
         """The declared function a Lambda ARN names by its physical name
@@ -406,8 +464,9 @@ class Ctx:
     def add_resource_node(
         self, logical: str, kind: str, props: dict[str, Any]
     ) -> str:
-        name = safe_name(logical, set(self.arch.graph.nodes))
+        name = safe_name(logical, self.arch.graph)
         self.names[logical] = name
+        self.declared.append((logical, name))
         res = self.resources.get(logical) or {}
         self.arch.add_node(
             name,
@@ -428,7 +487,7 @@ class Ctx:
         if name in self.arch.graph:
             if self.arch.kind(name) == kind:
                 return name
-            name = safe_name(name, set(self.arch.graph.nodes))
+            name = safe_name(name, self.arch.graph)
         self.arch.add_node(name, kind, props or {}, loc=loc, source_id=source_id or name)
         return name
 
@@ -506,6 +565,57 @@ class Ctx:
         for key, value in values.items():
             if value is not None:
                 data[key] = value
+
+
+class _NameIndex:
+    """The physical names the declared nodes give (`QueueName`, `TableName`, ...), indexed
+    as nodes are added, so finding the node a name refers to is a look-up, not a scan of
+    every node per reference (which made large templates quadratic). Entries keep the
+    order nodes were declared in: a look-up answers what a scan in that order would."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, dict[str, tuple[int, str]]] = {}  # kind -> key -> first
+        self._keys_done = 0
+        self._literals: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+    def kind_keys(self, ctx: Ctx) -> dict[str, dict[str, tuple[int, str]]]:
+        """kind -> name key (`Ctx.name_keys`) -> (position, node) of its first node."""
+        entries = ctx.declared
+        for pos in range(self._keys_done, len(entries)):
+            logical, name = entries[pos]
+            kind = ctx.arch.kind(name)
+            p = ctx.props_of(logical)
+            index = self._keys.setdefault(kind, {})
+            for key in NAME_PROPS.get(kind, ()):
+                if key in p:
+                    for k in ctx.name_keys(p[key]):
+                        index.setdefault(k, (pos, name))
+        self._keys_done = len(entries)
+        return self._keys
+
+    def literals(self, ctx: Ctx, kind: str, keys: tuple[str, ...],
+                 ) -> tuple[dict[str, tuple[int, str]], list[tuple[int, str, str]]]:
+        """The literal values of `keys` on nodes of `kind`: those that are one word
+        (letters, digits, `_`, `-`) by value, the others in declaration order."""
+        entry = self._literals.get((kind, keys))
+        if entry is None:
+            entry = self._literals[(kind, keys)] = [{}, [], 0]
+        simple, other, done = entry
+        entries = ctx.declared
+        for pos in range(done, len(entries)):
+            logical, name = entries[pos]
+            if ctx.arch.kind(name) != kind:
+                continue
+            p = ctx.props_of(logical)
+            for key in keys:
+                value = ctx.scalar(p.get(key))
+                if isinstance(value, str) and len(value) > 2:
+                    if _WORD_RUN.fullmatch(value):
+                        simple.setdefault(value, (pos, name))
+                    else:
+                        other.append((pos, name, value))
+        entry[2] = len(entries)
+        return simple, other
 
 
 def _getatt_name(inner: Any) -> str | None:

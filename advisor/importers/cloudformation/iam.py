@@ -43,11 +43,22 @@ def role_statements(ctx: Ctx, role_lid: str) -> tuple[list[dict[str, Any]], bool
         for lid in ctx.resource_refs(arn):
             if ctx.rtype(lid) == "AWS::IAM::ManagedPolicy":
                 stmts.extend(statements_of_document(ctx.props_of(lid).get("PolicyDocument")))
-    for lid in ctx.of_type("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-        pp = ctx.props_of(lid)
-        if role_lid in ctx.resource_refs(pp.get("Roles")):
-            stmts.extend(statements_of_document(pp.get("PolicyDocument")))
+    for lid in _policies_by_role(ctx).get(role_lid, ()):
+        stmts.extend(statements_of_document(ctx.props_of(lid).get("PolicyDocument")))
     return stmts, wide
+
+
+def _policies_by_role(ctx: Ctx) -> dict[str, list[str]]:
+    """Role logical ID -> the `AWS::IAM::Policy`/`ManagedPolicy` resources whose `Roles`
+    name it, in template order: read once per import, not once per role."""
+    key = ("policies_by_role", len(ctx.aliases))
+    found = ctx.memo.get(key)
+    if found is None:
+        found = ctx.memo[key] = {}
+        for lid in ctx.of_type("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            for role in ctx.resource_refs(ctx.props_of(lid).get("Roles")):
+                found.setdefault(role, []).append(lid)
+    return found  # type: ignore[no-any-return]
 
 
 def is_wildcard(ctx: Ctx, stmt: dict[str, Any]) -> bool:

@@ -322,8 +322,11 @@ def _unresolved_refs(ctx: Ctx) -> None:
 
 def _sam_generated(ctx: Ctx, name: str) -> bool:
     """`<Function><Event>`, `<Api>Stage` and similar names SAM generates."""
-    return any(name.startswith(lid) and name != lid for lid in ctx.resources
-               if ctx.rtype(lid).startswith("AWS::Serverless::"))
+    serverless = ctx.of_type(*ctx.serverless_types())
+    if len(serverless) < 8:
+        return any(name.startswith(lid) and name != lid for lid in serverless)
+    ids = set(serverless)  # a proper prefix of `name` that is one: len(name) look-ups
+    return any(name[:k] in ids for k in range(1, len(name)))
 
 
 def _summary_notes(ctx: Ctx) -> None:

@@ -46,7 +46,7 @@ def add_implicit_apis(ctx: Ctx) -> None:
                          f"generates for {lid}'s events: SAM replaces it with that API",
                          line, col, "rename the resource")
             props = LineDict({"StageName": "Prod"} if rtype == "AWS::Serverless::Api" else {})
-            ctx.resources[api_id] = LineDict({"Type": rtype, "Properties": props})
+            ctx.set_resource(api_id, LineDict({"Type": rtype, "Properties": props}))
             ctx.implicit_apis.add(api_id)
             loc = ctx.loc_of(lid)
             if loc is not None and isinstance(ctx.resources, LineDict):

@@ -428,11 +428,14 @@ def _mark_json_lines(root: LineDict, text: str) -> None:
                 if not pending:
                     break
     found.sort(key=lambda item: item[0])
-    line, last = 1, 0
+    line, last, line_start = 1, 0, -1
     for pos, owner, key in found:
         line += text.count("\n", last, pos)
+        newline = text.rfind("\n", last, pos)  # only since the last key: linear overall
+        if newline != -1:
+            line_start = newline
         last = pos
-        owner.key_lines[key] = (line, pos - text.rfind("\n", 0, pos))
+        owner.key_lines[key] = (line, pos - line_start)
         child = owner[key]
         if isinstance(child, LineDict):
             child.line, child.col = owner.key_lines[key]

@@ -72,6 +72,7 @@ class Context:
     consumed: dict[str, int] = field(default_factory=dict)
     folded: dict[str, str] = field(default_factory=dict)  # address of a component folded -> node
     unresolved: set[tuple[str, int, str]] = field(default_factory=set)
+    memo: dict[str, Any] = field(default_factory=dict)  # indexes built once per import
 
     # ------------------------------------------------------------- look-ups
     def loc(self, block: Block) -> Location:
@@ -485,9 +486,12 @@ def _fold_function_logs(ctx: Context, owned: dict[str, Resource]) -> None:
     points at the log group block (`prop_locs`); the group's address aliases the function."""
     from advisor.importers.terraform.props import num
 
+    first: dict[str, Resource] = {}
+    for r in ctx.ws.resources():
+        first.setdefault(r.address, r)
     for address in sorted(owned):
         fn = ctx.node_of.get(owned[address].address)
-        group = next((r for r in ctx.ws.resources() if r.address == address), None)
+        group = first.get(address)
         if fn is None or group is None:
             continue
         ctx.consume(group.type)

@@ -154,6 +154,8 @@ class Workspace:
     texts: dict[str, str] = field(default_factory=dict)
     file_count: int = 0
     parsed: dict[Path, list[Block]] = field(default_factory=dict)
+    _resources: tuple[Any, list[Resource]] | None = field(default=None, repr=False,
+                                                          compare=False)
 
     def modules(self) -> list[Module]:
         out: list[Module] = []
@@ -165,7 +167,13 @@ class Workspace:
         return out
 
     def resources(self) -> list[Resource]:
-        return [r for m in self.modules() for r in m.all_resources()]
+        """Every resource instance, module by module (kept until a module gains a
+        resource or a child: the wiring asks for the list once per component)."""
+        mods = self.modules()
+        key = tuple((id(m), len(m.resources), len(m.children)) for m in mods)
+        if self._resources is None or self._resources[0] != key:
+            self._resources = (key, [r for m in mods for r in m.all_resources()])
+        return list(self._resources[1])
 
     def note(self, path: str, line: int, message: str) -> None:
         self.notes.append(Diagnostic(path, max(line, 1), 1, message, severity="info"))

@@ -123,10 +123,22 @@ def _resolve_resources(ctx: Context, mod: Module, value: Any) -> list[Resource]:
 
     found = [r for r, _a in resolve_value(ctx.ws, mod, value)]
     if not found and isinstance(value, str):
-        for res in ctx.ws.resources():
-            if res.type == "aws_iam_role" and res.block.get("name") == value:
-                found.append(res)
+        found = list(_roles_by_name(ctx).get(value, ()))
     return found
+
+
+def _roles_by_name(ctx: Context) -> dict[Any, list[Resource]]:
+    """Literal role `name` -> the `aws_iam_role` resources of that name, in workspace
+    order (read once per import, not once per function)."""
+    found = ctx.memo.get("roles by name")
+    if found is None:
+        found = ctx.memo["roles by name"] = {}
+        for res in ctx.ws.resources():
+            if res.type == "aws_iam_role":
+                name = res.block.get("name")
+                if isinstance(name, str):
+                    found.setdefault(name, []).append(res)
+    return found  # type: ignore[no-any-return]
 
 
 def _failure_targets(ctx: Context, fn: str) -> set[str]:

@@ -38,9 +38,9 @@ def read_handler(ctx: FixContext, fn_node: str, base: str, handler: Any,
     says what it assumes, or refuses. `inline`: the template's inline source (ZipFile,
     InlineCode), in the language of `runtime`."""
     props = ctx.node(fn_node).get("props") or {}
-    evidence, code = props.get("glue_evidence"), props.get("code")
+    evidence, code = _forwarding_call(props.get("glue_evidence")), props.get("code")
     name = handler if isinstance(handler, str) else None
-    if not isinstance(evidence, str):
+    if evidence is None:
         return None
     if isinstance(code, str):
         path = code_path(base, code)
@@ -59,3 +59,16 @@ def template_handler(ctx: FixContext, tpl: Any, fn_node: str, fn: str) -> Handle
     inline = p.get("InlineCode", code.get("ZipFile") if isinstance(code, dict) else None)
     runtime = p.get("Runtime") or tpl.globals("Function").get("Runtime")
     return read_handler(ctx, fn_node, tpl.path, p.get("Handler"), inline, runtime)
+
+
+def _forwarding_call(glue_evidence: Any) -> str | None:
+    """`service.method` of the forwarding call handler inspection recorded (the first
+    evidence item, `sdk-call`: "sqs.send_message(QueueUrl, MessageBody) at line 7"), None
+    when it recorded none."""
+    from advisor.engine.evidence import parse
+
+    items = parse(glue_evidence) if isinstance(glue_evidence, str) else []
+    if not items or items[0]["kind"] != "sdk-call":
+        return None
+    call = str(items[0]["detail"]).split("(", 1)[0].strip()
+    return call if "." in call else None

@@ -1,0 +1,93 @@
+"""`advisor fix` behaviour a fresh-user review asked for: an honest cfn-lint check, diff
+paths `git apply` takes from the repository root, and the same file walk as `analyze`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from advisor.cli import _register_all, cli
+from advisor.fix import fix_source
+from advisor.fix.verify import CFN_LINT_MISSING
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples" / "fix"
+
+
+def _copy(tmp_path: Path, name: str) -> Path:
+    dest = tmp_path / name
+    shutil.copy(SAMPLES / name, dest)
+    return dest
+
+
+def _invoke(*args: str) -> object:
+    _register_all()
+    return CliRunner().invoke(cli, list(args))
+
+
+# ---------------------------------------------------------------- cfn-lint check
+def test_missing_cfn_lint_is_not_verified(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _copy(tmp_path, "cfn-streams.yaml")
+    monkeypatch.setitem(sys.modules, "cfnlint.api", None)  # import raises ImportError
+    fix = fix_source(str(path), verify=True)
+    assert fix.checks["cfn-lint"] == CFN_LINT_MISSING == "cfn-lint not installed: not verified"
+    assert fix.verified is False
+    assert fix.rewrites and all(r.verified is False and r.failed_check == "cfn-lint"
+                                for r in fix.rewrites if r.status == "patched")
+    res = _invoke("fix", str(path), "--json")
+    assert res.exit_code == 1, res.output
+    payload = json.loads(res.stdout)["results"][0]
+    assert payload["checks"]["cfn-lint"] == CFN_LINT_MISSING
+    assert all(r["verified"] is False for r in payload["rewrites"])
+    res = _invoke("fix", str(path))
+    assert res.exit_code == 1
+    assert "NOT verified" in res.stderr and "cfn-lint not installed" in res.stderr
+
+
+def test_cfn_lint_raising_is_not_verified(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import cfnlint.api
+
+    def boom(*_a: object, **_k: object) -> list[object]:
+        raise RuntimeError("internal cfn-lint failure")
+
+    monkeypatch.setattr(cfnlint.api, "lint", boom)
+    fix = fix_source(str(_copy(tmp_path, "cfn-streams.yaml")), verify=True)
+    check = fix.checks["cfn-lint"]
+    assert check.startswith("cfn-lint crashed on the original cfn-streams.yaml")
+    assert "RuntimeError: internal cfn-lint failure" in check and "not verified" in check
+    assert fix.verified is False
+
+
+def test_cfn_lint_rule_crash_on_the_patch_is_not_verified(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """cfn-lint turns an exception inside one of its rules into an E0002 match: the
+    patched file was not fully checked, so it is not verified."""
+    import cfnlint.api
+
+    real = cfnlint.api.lint
+    calls: list[str] = []
+
+    def crash_second(text: str, **kw: object) -> list[object]:
+        calls.append(text)
+        matches = list(real(text, **kw))
+        if len(calls) % 2 == 0:  # the patched file
+            from cfnlint.match import Match
+            from cfnlint.rules.errors.rule import RuleError
+
+            matches.append(Match.create(filename=None, rule=RuleError(),
+                                        message="Unknown exception while processing rule "
+                                                "E3012: 'boom'"))
+        return matches
+
+    monkeypatch.setattr(cfnlint.api, "lint", crash_second)
+    fix = fix_source(str(_copy(tmp_path, "cfn-streams.yaml")), verify=True)
+    assert fix.checks["cfn-lint"].startswith("cfn-lint crashed on the patched cfn-streams")
+    assert "E3012" in fix.checks["cfn-lint"]
+    assert fix.verified is False

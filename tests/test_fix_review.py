@@ -91,3 +91,25 @@ def test_cfn_lint_rule_crash_on_the_patch_is_not_verified(
     assert fix.checks["cfn-lint"].startswith("cfn-lint crashed on the patched cfn-streams")
     assert "E3012" in fix.checks["cfn-lint"]
     assert fix.verified is False
+
+
+# ---------------------------------------------------------------- options
+def test_fix_reads_rule_lists_with_the_shared_rule(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--select A,B --select C` is split by advisor.commands.options.split_values, the
+    one rule every command uses, not a copy of it."""
+    import advisor.commands.fix as fix_cmd
+    from advisor.commands import options
+
+    seen: list[tuple[str, ...]] = []
+
+    def spy(values: tuple[str, ...]) -> tuple[str, ...]:
+        seen.append(values)
+        return options.split_values(values)
+
+    monkeypatch.setattr(fix_cmd, "split_values", spy)
+    path = _copy(tmp_path, "cfn-streams.yaml")
+    res = _invoke("fix", str(path), "--no-verify", "--select", " NOSUCH-RULE ,",
+                  "--select", "OTHER")
+    assert (" NOSUCH-RULE ,", "OTHER") in seen
+    assert res.exit_code == 2 and "NOSUCH-RULE" in res.stderr, res.output

@@ -15,13 +15,10 @@ from typing import Any
 
 import click
 
+from advisor.commands.options import split_values
 from advisor.errors import AdvisorError
 
 EXIT_CLEAN, EXIT_PARTIAL, EXIT_INPUT = 0, 1, 2
-
-
-def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(v.strip() for raw in values for v in raw.split(",") if v.strip())
 
 
 def _parse_choices(values: tuple[str, ...]) -> dict[str, int]:
@@ -82,7 +79,8 @@ def fix_cmd(paths: tuple[str, ...], mode: str, output_dir: str | None, apply_: s
     try:
         cfg = discover_config(config_path)
         options = Options(
-            select=_split(select) or cfg.select, ignore=_split(ignore) or cfg.ignore,
+            select=split_values(select) or cfg.select,
+            ignore=split_values(ignore) or cfg.ignore,
             pattern_dirs=tuple(str(Path(d).resolve()) for d in pattern_dirs) or cfg.patterns,
             apply=apply_ or (cfg.apply if cfg.apply in ("default", "all") else "default"),
             region=cfg.region or "us-east-1", estimates=False,

@@ -113,3 +113,55 @@ def test_fix_reads_rule_lists_with_the_shared_rule(tmp_path: Path,
                   "--select", "OTHER")
     assert (" NOSUCH-RULE ,", "OTHER") in seen
     assert res.exit_code == 2 and "NOSUCH-RULE" in res.stderr, res.output
+
+
+# ---------------------------------------------------------------- diff paths
+def _git_repo(tmp_path: Path) -> Path:
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    (repo / "infra" / "stacks").mkdir(parents=True)
+    shutil.copy(SAMPLES / "cfn-streams.yaml", repo / "infra" / "stacks" / "t.yaml")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    return repo
+
+
+@pytest.mark.parametrize("how", ["absolute", "dotdot"])
+def test_diff_paths_apply_from_the_repository_root(tmp_path: Path, how: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    repo = _git_repo(tmp_path)
+    elsewhere = repo / "infra" / "docs"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # run from a directory beside the file's
+    target = repo / "infra" / "stacks" / "t.yaml"
+    arg = str(target) if how == "absolute" else "../stacks/t.yaml"
+    res = _invoke("fix", arg, "--no-verify")
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("diff --git a/infra/stacks/t.yaml b/infra/stacks/t.yaml\n")
+    (tmp_path / "fix.patch").write_text(res.stdout)
+    check = subprocess.run(["git", "apply", "--check", str(tmp_path / "fix.patch")],
+                           cwd=repo, capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    if shutil.which("patch"):
+        dry = subprocess.run(["patch", "-p1", "--dry-run", "-i", str(tmp_path / "fix.patch")],
+                             cwd=repo, capture_output=True, text=True)
+        assert dry.returncode == 0, dry.stdout + dry.stderr
+
+
+def test_diff_paths_outside_a_repository_stay_relative_to_cwd(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from advisor.fix.diff import patch_path, repository_root
+
+    plain = tmp_path / "plain"
+    (plain / "sub").mkdir(parents=True)
+    f = plain / "sub" / "t.yaml"
+    f.write_text("x")
+    monkeypatch.chdir(plain)
+    if repository_root(str(f)) is not None:
+        pytest.skip("the temporary directory is inside a git repository")
+    assert patch_path(str(f)) == "sub/t.yaml"
+    assert patch_path("sub/t.yaml") == "sub/t.yaml"

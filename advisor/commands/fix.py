@@ -1,7 +1,8 @@
 """`advisor fix PATH...`: patches to the user's own templates for the applied rewrites.
 
 The diff goes to standard output (so `advisor fix t.yaml > fix.patch && git apply
-fix.patch` works), the account of what was patched, what was not and why, and which
+fix.patch` works; its paths are relative to the root of the git repository each file is
+in, else to the current directory, so apply it from that root), the account of what was patched, what was not and why, and which
 verification check failed, to standard error. Exit codes: 0 every applied rewrite was
 patched (and verified), 1 some were not (each one says why), 2 input errors.
 """

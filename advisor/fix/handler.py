@@ -42,6 +42,9 @@ def read_handler(ctx: FixContext, fn_node: str, base: str, handler: Any,
     name = handler if isinstance(handler, str) else None
     if not isinstance(evidence, str):
         return None
+    evidence = forwarding_call(evidence)
+    if not evidence:
+        return None
     if isinstance(code, str):
         path = code_path(base, code)
         return Handler(path, name, read_call(path, evidence, name))
@@ -49,6 +52,18 @@ def read_handler(ctx: FixContext, fn_node: str, base: str, handler: Any,
         path = "index.js" if runtime.startswith("nodejs") else "index.py"
         return Handler(path, name, read_call(path, evidence, name, text=inline), inline)
     return None
+
+
+def forwarding_call(evidence: str) -> str:
+    """`service.method` of the forwarding call the node's `glue_evidence` names first
+    (`sns.publish(TopicArn, Message) at line 7; parse: ...`, see
+    advisor/engine/evidence.py); "" when it names none."""
+    from advisor.engine.evidence import parse
+
+    items = parse(evidence)
+    if not items or items[0]["kind"] != "sdk-call":
+        return ""
+    return str(items[0]["detail"]).partition("(")[0].strip()
 
 
 def template_handler(ctx: FixContext, tpl: Any, fn_node: str, fn: str) -> Handler | None:

@@ -165,3 +165,52 @@ def test_diff_paths_outside_a_repository_stay_relative_to_cwd(
         pytest.skip("the temporary directory is inside a git repository")
     assert patch_path(str(f)) == "sub/t.yaml"
     assert patch_path("sub/t.yaml") == "sub/t.yaml"
+
+
+# ---------------------------------------------------------------- directory walk
+def test_fix_walks_a_directory_exactly_as_analyze(tmp_path: Path) -> None:
+    """The same inputs (ignore files, --exclude, extensions, default excludes), the same
+    skips (a YAML file that is no template, a FIFO), one result line each, in order."""
+    import os
+
+    d = tmp_path / "d"
+    for sub in ("generated", "other", "sub", "node_modules"):
+        (d / sub).mkdir(parents=True)
+        shutil.copy(SAMPLES / "cfn-streams.yaml", d / sub / "t.yaml")
+    (d / ".gitignore").write_text("generated/\n")
+    (d / "notes.yaml").write_text("name: x\nitems: [1, 2]\n")
+    (d / "README.md").write_text("not an input\n")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(d / "pipe.yaml")
+    analyzed = json.loads(_invoke("analyze", str(d), "--exclude", "other/", "--format",
+                                  "json", "--no-cache", "--no-estimates").stdout)["results"]
+    res = _invoke("fix", str(d), "--exclude", "other/", "--json", "--no-verify")
+    fixed = json.loads(res.stdout)["results"]
+    assert [(r["source"], r.get("skipped")) for r in fixed] == \
+        [(r["source"], r.get("skipped")) for r in analyzed]
+    sources = [r["source"] for r in fixed]
+    assert str(d / "sub" / "t.yaml") in sources and str(d / "notes.yaml") in sources
+    assert not any("generated" in s or "other" in s or "node_modules" in s for s in sources)
+    if hasattr(os, "mkfifo"):
+        assert any(r.get("skipped", "").startswith("not a regular file") for r in fixed)
+    text = _invoke("fix", str(d), "--exclude", "other/", "--no-verify")
+    lines = [line for line in text.stderr.splitlines() if not line.startswith(" ")]
+    assert len(lines) == len(analyzed)
+    assert any(line.endswith("notes.yaml: skipped: not a template (YAML with no top-level "
+                              "Resources)") for line in lines), lines
+
+
+def test_fix_choose_reanalyses_through_the_batch_unit(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n"
+                    "    Type: AWS::Serverless::Function\n    Properties:\n"
+                    "      Handler: a.b\n      Runtime: python3.12\n      CodeUri: .\n"
+                    "      Events:\n        Get:\n          Type: Api\n"
+                    "          Properties: {Path: /x, Method: get}\n")
+    fid = "OPS-APIGW-THROTTLING:ServerlessRestApi"  # opt-in: patched only when chosen
+    plain = _invoke("fix", str(path), "--no-verify")
+    assert fid not in plain.stderr
+    chosen = _invoke("fix", str(path), "--no-verify", "--choose", fid)
+    assert f"patched      {fid}" in chosen.stderr and "ThrottlingRateLimit" in chosen.stdout
+    bad = _invoke("fix", str(path), "--no-verify", "--choose", f"{fid}=7")
+    assert bad.exit_code == 2 and "has no applicable alternative 7" in bad.output

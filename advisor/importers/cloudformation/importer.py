@@ -145,6 +145,7 @@ def _nodes(ctx: Ctx) -> None:
                 rtype == "AWS::CloudFormation::CustomResource" else \
                 "nested stack" if rtype in ("AWS::Serverless::Application",
                                             "AWS::CloudFormation::Stack") else "resource type"
+            ctx.noted_resources.add(str(lid))
             if _misspelt(rtype):
                 ctx.info(f"resource type {rtype} ({lid}) does not exist in CloudFormation: "
                          "the stack would not deploy; kept as a generic resource", line, col,
@@ -334,9 +335,10 @@ def _summary_notes(ctx: Ctx) -> None:
         total = sum(ctx.consumed.values())
         detail = ", ".join(f"{t} x{n}" for t, n in sorted(ctx.consumed.items()))
         ctx.info(f"{total} wiring resource(s) turned into edges and props, not nodes: {detail}")
-    unknown = Counter(
-        data["props"].get("type") for _, data in ctx.arch.graph.nodes(data=True)
+    unknown = Counter(  # those noted one by one are not counted again here
+        data["props"].get("type") for n, data in ctx.arch.graph.nodes(data=True)
         if data["kind"] == "resource" and data["props"].get("type")
+        and str(data.get("source_id") or n) not in ctx.noted_resources
     )
     if unknown:
         detail = ", ".join(f"{t} x{n}" for t, n in sorted(unknown.items()))

@@ -31,6 +31,7 @@ from advisor.catalog import kind_for_cloudformation
 from advisor.errors import AdvisorError, Diagnostic
 from advisor.importers.cloudformation import (
     apigw,
+    apigw_rest_only,
     apigw_stages,
     code,
     iam,
@@ -187,6 +188,7 @@ def _wire(ctx: Ctx) -> None:
         sam.wire_events(ctx, lid)
     apigw.settle_auth(ctx)  # every route is read: the API's auth is the weakest route's
     apigw_stages.wire_stages(ctx)  # after every route's auth is known (usage plans)
+    apigw_rest_only.read_rest_only(ctx)  # resource policy, API keys, custom domains
     wiring.wire_event_source_mappings(ctx)
     wiring.wire_sqs_redrive(ctx)
     wiring.wire_sns(ctx)

@@ -188,7 +188,8 @@ def test_implicit_sam_api_is_throttled_through_globals(tmp_path: Path) -> None:
         "          Properties: {Path: /x, Method: get}\n")
     from advisor.pipeline import Options
 
-    fix = fix_source(str(path), Options(apply="all"), verify=True)  # throttling is opt-in
+    fix = fix_source(str(path), Options(apply="all", select=("OPS-APIGW-THROTTLING",)),
+                     verify=True)  # throttling is opt-in
     throttle = next(r for r in fix.rewrites if r.rule == "OPS-APIGW-THROTTLING")
     assert throttle.status == "patched" and throttle.verified, fix.checks
     new = fix.changed[0].new

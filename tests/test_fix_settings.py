@@ -167,7 +167,8 @@ def test_quick_create_http_api_is_throttled_through_managed_overrides(tmp_path: 
         "      Runtime: python3.12\n      Handler: a.b\n      Timeout: 5\n"
         "      MemorySize: 128\n      Role: arn:aws:iam::1:role/r\n"
         "      Code: {ZipFile: 'def b(e, c): return 1'}\n")
-    fix = fix_source(str(path), Options(estimates=False, select=("OPS-APIGW-THROTTLING",)),
+    fix = fix_source(str(path), Options(estimates=False, select=("OPS-APIGW-THROTTLING",),
+                                        apply="all"),  # stage throttling is opt-in
                      verify=True)
     (rw,) = fix.rewrites
     assert rw.status == "patched" and rw.verified, fix.checks

@@ -214,3 +214,21 @@ def test_fix_choose_reanalyses_through_the_batch_unit(tmp_path: Path) -> None:
     assert f"patched      {fid}" in chosen.stderr and "ThrottlingRateLimit" in chosen.stdout
     bad = _invoke("fix", str(path), "--no-verify", "--choose", f"{fid}=7")
     assert bad.exit_code == 2 and "has no applicable alternative 7" in bad.output
+
+
+def test_access_log_group_of_an_implicit_api_is_support_not_a_node(tmp_path: Path) -> None:
+    """The log group the access-logging patch adds is what the engine models as a prop of
+    the API: the re-import must not count it as an unexpected node."""
+    from advisor.pipeline import Options
+
+    path = tmp_path / "t.yaml"
+    path.write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n"
+                    "    Type: AWS::Serverless::Function\n    Properties:\n"
+                    "      Handler: a.b\n      Runtime: python3.12\n      CodeUri: .\n"
+                    "      Events:\n        Get:\n          Type: Api\n"
+                    "          Properties: {Path: /x, Method: get}\n")
+    fix = fix_source(str(path), Options(apply="all", select=("OPS-APIGW-ACCESS-LOGGING",)),
+                     verify=True)
+    (rw,) = fix.rewrites
+    assert rw.status == "patched" and rw.verified, fix.checks
+    assert "ServerlessRestApiAccessLogs:" in fix.changed[0].new

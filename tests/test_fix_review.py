@@ -230,5 +230,5 @@ def test_access_log_group_of_an_implicit_api_is_support_not_a_node(tmp_path: Pat
     fix = fix_source(str(path), Options(apply="all", select=("OPS-APIGW-ACCESS-LOGGING",)),
                      verify=True)
     (rw,) = fix.rewrites
-    assert rw.status == "patched" and rw.verified, fix.checks
+    assert rw.status == "patched" and rw.verified and fix.verified, fix.checks
     assert "ServerlessRestApiAccessLogs:" in fix.changed[0].new

@@ -168,7 +168,7 @@ def test_quick_create_http_api_is_throttled_through_managed_overrides(tmp_path: 
         "      MemorySize: 128\n      Role: arn:aws:iam::1:role/r\n"
         "      Code: {ZipFile: 'def b(e, c): return 1'}\n")
     fix = fix_source(str(path), Options(estimates=False, select=("OPS-APIGW-THROTTLING",),
-                                        apply="all"),  # throttling is opt-in
+                                        apply="all"),  # stage throttling is opt-in
                      verify=True)
     (rw,) = fix.rewrites
     assert rw.status == "patched" and rw.verified, fix.checks

@@ -27,6 +27,7 @@ from typing import Any
 
 import click
 
+from advisor.commands.inputs import discover_inputs
 from advisor.commands.options import split_values
 from advisor.commands.tfvars import terraform_variables
 from advisor.errors import AdvisorError, ExitCode
@@ -175,7 +176,8 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     if "-" in paths and paths != ("-",):
         raise click.UsageError("'-' (standard input) is analysed alone, not with other paths")
     stdin = paths == ("-",)
-    inputs = [] if stdin else _discover(paths, tuple(cfg.exclude) + split_values(exclude), hook)
+    inputs = [] if stdin else discover_inputs(paths, tuple(cfg.exclude) + split_values(exclude),
+                                              hook)
     if not inputs and not stdin:
         click.echo("advisor: no architecture inputs found in the given paths", err=True)
     as_system = (cfg.system if system is None else system) and not stdin
@@ -222,27 +224,6 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     else:
         click.echo(text, nl=not text.endswith("\n"))
     sys.exit(exit_code(outcomes, report, threshold))
-
-
-def _discover(paths: tuple[str, ...], exclude: tuple[str, ...], hook: bool) -> list[Any]:
-    """batch.discover, except that a CDK cloud assembly (cdk.out, or an app folder with
-    one) named on the command line is one input, like a Terraform module."""
-    from advisor import batch
-    from advisor.system.cdk import find_assembly, is_unsynthesized_app
-
-    out: list[Any] = []
-    plain: list[str] = []
-    for raw in paths:
-        if os.path.isdir(raw) and (find_assembly(raw) or is_unsynthesized_app(raw)):
-            if plain:
-                out.extend(batch.discover(plain, exclude=exclude, hook=hook))
-                plain = []
-            out.append(batch.Input(raw, kind="module"))
-        else:
-            plain.append(raw)
-    if plain:
-        out.extend(batch.discover(plain, exclude=exclude, hook=hook))
-    return out
 
 
 def _run_all(inputs: list[Any], settings: Any, jobs: int, as_system: bool,

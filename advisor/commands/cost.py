@@ -59,17 +59,25 @@ def _print_assumptions(est: Any, after_est: Any = None) -> None:
 def _print_text(path: str, est: Any, after_est: Any = None) -> None:
     click.echo(f"{path}: {est.region}, {est.entry_requests:,.0f} requests/month at the entry")
     click.echo("")
-    click.echo(f"  {'node':<22} {'component':<34} {'quantity':>16} {'unit':<22} {'monthly':>12}")
-    for c in est.components:
+    # columns as wide as their longest value: a node, a price component or a unit is read
+    # whole, never cut (a long one widens its column)
+    comps = list(est.components)
+    node_w = max([len("node"), *(len(str(c["node"])) for c in comps)])
+    name_w = max([len("component"), *(len(str(c["name"])) for c in comps)])
+    unit_w = max([len("unit"), *(len(str(c["unit"])) for c in comps)])
+    click.echo(f"  {'node':<{node_w}} {'component':<{name_w}} {'quantity':>16} "
+               f"{'unit':<{unit_w}} {'monthly':>12}")
+    for c in comps:
         click.echo(
-            f"  {c['node'][:22]:<22} {c['name'][:34]:<34} {c['quantity']:>16,.4f} "
-            f"{c['unit'][:22]:<22} {_money(c['monthly_usd']):>12}"
+            f"  {c['node']:<{node_w}} {c['name']:<{name_w}} {c['quantity']:>16,.4f} "
+            f"{c['unit']:<{unit_w}} {_money(c['monthly_usd']):>12}"
         )
     click.echo("")
     click.echo("  per node:")
+    by_w = max([30, *(len(str(n)) for n in est.by_node)])
     for name, usd in est.by_node.items():
-        click.echo(f"    {name:<30} {_money(usd):>12}")
-    click.echo(f"  total                            {_money(est.monthly_usd):>12} / month")
+        click.echo(f"    {name:<{by_w}} {_money(usd):>12}")
+    click.echo(f"  {'total':<{by_w + 2}} {_money(est.monthly_usd):>12} / month")
     lat = est.latency
     click.echo("")
     if est.has_response:

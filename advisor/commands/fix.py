@@ -1,27 +1,28 @@
 """`advisor fix PATH...`: patches to the user's own templates for the applied rewrites.
 
 The diff goes to standard output (so `advisor fix t.yaml > fix.patch && git apply
-fix.patch` works), the account of what was patched, what was not and why, and which
-verification check failed, to standard error. Exit codes: 0 every applied rewrite was
+fix.patch` works; its paths are relative to the root of the git repository each file is
+in, else to the current directory, so apply it from that root), the account of what was
+patched, what was not and why, and which verification check failed, to standard error.
+A directory is walked exactly as `advisor analyze` walks it (advisor/commands/inputs.py,
+advisor/batch/): the same files, the same skips, one result line each. Exit codes: 0 every applied rewrite was
 patched (and verified), 1 some were not (each one says why), 2 input errors.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from advisor.commands.options import split_values
 from advisor.errors import AdvisorError
 
 EXIT_CLEAN, EXIT_PARTIAL, EXIT_INPUT = 0, 1, 2
-
-
-def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(v.strip() for raw in values for v in raw.split(",") if v.strip())
 
 
 def _parse_choices(values: tuple[str, ...]) -> dict[str, int]:
@@ -64,16 +65,19 @@ def _parse_choices(values: tuple[str, ...]) -> dict[str, int]:
                    "gone, idempotent).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object (patches, what was not patched and why, checks).")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Skip paths matching this .gitignore-style pattern; repeatable.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Config file (default: the nearest one).")
 def fix_cmd(paths: tuple[str, ...], mode: str, output_dir: str | None, apply_: str | None,
             choose: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
             pattern_dirs: tuple[str, ...], verify: bool, as_json: bool,
-            config_path: str | None) -> None:
+            config_path: str | None, exclude: tuple[str, ...] = ()) -> None:
     """Patch SAM/CloudFormation, Terraform and .arch files so the deployed system matches
     the rewritten architecture. Only the lines a rewrite needs change; what cannot be
     patched safely is listed with the reason."""
     from advisor import batch
+    from advisor.commands.inputs import discover_inputs
     from advisor.config import discover_config
     from advisor.engine import Engine
     from advisor.fix import write_files
@@ -82,7 +86,8 @@ def fix_cmd(paths: tuple[str, ...], mode: str, output_dir: str | None, apply_: s
     try:
         cfg = discover_config(config_path)
         options = Options(
-            select=_split(select) or cfg.select, ignore=_split(ignore) or cfg.ignore,
+            select=split_values(select) or cfg.select,
+            ignore=split_values(ignore) or cfg.ignore,
             pattern_dirs=tuple(str(Path(d).resolve()) for d in pattern_dirs) or cfg.patterns,
             apply=apply_ or (cfg.apply if cfg.apply in ("default", "all") else "default"),
             region=cfg.region or "us-east-1", estimates=False,
@@ -94,11 +99,13 @@ def fix_cmd(paths: tuple[str, ...], mode: str, output_dir: str | None, apply_: s
         click.echo(exc.render(), err=True)
         sys.exit(EXIT_INPUT)
     choices = _parse_choices(choose)
-    inputs = batch.discover(paths, exclude=tuple(cfg.exclude))
+    inputs = discover_inputs(paths, tuple(cfg.exclude) + split_values(exclude))
     if not inputs:
         click.echo("advisor: no architecture inputs found in the given paths", err=True)
         sys.exit(EXIT_INPUT)
-    fixes = [_fix_one(item.path, options, choices, verify) for item in inputs]
+    settings = batch.Settings(options=options, timeout=cfg.timeout or 60.0)
+    fixes = [_fix_one(outcome, settings, choices, verify)
+             for outcome in batch.run_iter(inputs, settings, jobs=1)]
     code = EXIT_CLEAN
     for f in fixes:
         if f.errors and not f.rewrites:
@@ -121,23 +128,37 @@ def fix_cmd(paths: tuple[str, ...], mode: str, output_dir: str | None, apply_: s
     sys.exit(code)
 
 
-def _fix_one(path: str, options: Any, choices: dict[str, int], verify: bool) -> Any:
+def _fix_one(outcome: Any, settings: Any, choices: dict[str, int], verify: bool) -> Any:
+    """The patches for one input the batch analysed (skipped inputs and errors included:
+    each gets its line)."""
     from advisor.fix import fix_result
     from advisor.fix.context import group_changes
-    from advisor.pipeline import analyze_source
+    from advisor.fix.runner import FileFix
 
-    result = analyze_source(path, options)
+    result = outcome.result
+    if getattr(result, "skipped", None):
+        return FileFix(source=result.source, format=result.format or "unknown",
+                       skipped=result.skipped)
     if choices and not result.errors:
         wanted = {rw.finding: rw.alternative for rw in group_changes(result.changes)}
         known = {f.id for f in result.findings}
         wanted.update({fid: n for fid, n in choices.items() if fid in known})
-        try:
-            import dataclasses
+        for f in result.findings:
+            n = choices.get(f.id)
+            if n is not None and not (n < len(f.alternatives) and f.alternatives[n].applicable):
+                raise click.BadParameter(f"finding {f.id} has no applicable alternative "
+                                         f"{n + 1}", param_hint="--choose")
+        import dataclasses
 
-            result = analyze_source(path, dataclasses.replace(options, apply=wanted))
-        except ValueError as exc:  # an alternative the finding does not have
-            raise click.BadParameter(str(exc), param_hint="--choose") from None
-    return fix_result(result, verify=verify, options=options)
+        from advisor import batch
+        from advisor.batch.execution import run_inline
+
+        chosen = dataclasses.replace(
+            settings, options=dataclasses.replace(settings.options, apply=wanted))
+        task = batch.Task(0, result.source, kind="module" if os.path.isdir(result.source)
+                          else "file")
+        result = next(iter(run_inline([task], chosen))).result
+    return fix_result(result, verify=verify, options=settings.options)
 
 
 def _summary(f: Any) -> str:
@@ -145,6 +166,8 @@ def _summary(f: Any) -> str:
 
     lines = []
     src = display_path(f.source)
+    if f.skipped:
+        return f"{src}: skipped: {f.skipped}"
     for err in f.errors:
         lines.append(f"{src}: error: {err}")
     if not f.rewrites and not f.errors:

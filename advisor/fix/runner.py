@@ -75,6 +75,7 @@ class FileFix:
     support: set[str] = field(default_factory=set)  # see FixContext.support
     granted: set[str] = field(default_factory=set)  # see FixContext.granted
     checks: dict[str, str] = field(default_factory=dict)  # check -> "ok" | why it failed
+    skipped: str | None = None  # found by a walk, not analysed: why (not a template, a FIFO)
 
     @property
     def changed(self) -> list[PatchedFile]:
@@ -90,7 +91,7 @@ class FileFix:
         return all(v == "ok" for v in self.checks.values())
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "source": self.source, "format": self.format,
             "errors": list(self.errors),
             "rewrites": [r.to_dict() for r in self.rewrites],
@@ -98,6 +99,9 @@ class FileFix:
             "checks": dict(self.checks),
             "diff": self.diff(),
         }
+        if self.skipped:
+            out["skipped"] = self.skipped
+        return out
 
 
 def fix_result(result: Any, *, verify: bool = False, options: Any = None,

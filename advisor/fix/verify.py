@@ -158,26 +158,44 @@ def _reimport(result: Any, texts: dict[str, str]) -> Architecture:
 
 
 # ------------------------------------------------------------------ cfn-lint
+CFN_LINT_MISSING = "cfn-lint not installed: not verified"
+CFN_LINT_CRASH = "E0002"  # cfn-lint's "Unknown exception while processing rule X"
+
+
 def _cfn_lint(fix: Any) -> str:
+    """"ok" only when cfn-lint ran on every patched file and found no error the original
+    did not have. cfn-lint missing, or crashing (raising, or a rule of it failing, which
+    it reports as E0002) on the original or the patched file, is a failed check that says
+    so: a check that did not run verifies nothing."""
     try:
         from cfnlint.api import ManualArgs, lint
     except ImportError:
-        return "ok"  # not installed (it is a dev dependency): nothing to compare
+        return CFN_LINT_MISSING
     problems = []
     for f in fix.changed:
         config = ManualArgs(regions=["us-east-1"])
+        name = Path(f.path).name
         try:
-            before = {_key(m) for m in lint(f.old, config=config) if _is_error(m)}
-        except Exception:  # cfn-lint cannot read the original: nothing to compare with
-            continue
-        try:
-            after = [m for m in lint(f.new, config=config) if _is_error(m)]
+            old = list(lint(f.old, config=config))
         except Exception as exc:
-            problems.append(f"cfn-lint cannot read the patched file ({type(exc).__name__})")
-            continue
-        new = sorted({_key(m) for m in after} - before)
+            return f"cfn-lint crashed on the original {name} ({_what(exc)}): not verified"
+        try:
+            new_matches = list(lint(f.new, config=config))
+        except Exception as exc:
+            return f"cfn-lint crashed on the patched {name} ({_what(exc)}): not verified"
+        crashed = [m for m in new_matches if str(m.rule.id) == CFN_LINT_CRASH]
+        if crashed:
+            return (f"cfn-lint crashed on the patched {name} ({crashed[0].message}): "
+                    "not verified")
+        before = {_key(m) for m in old if _is_error(m)}
+        new = sorted({_key(m) for m in new_matches if _is_error(m)} - before)
         problems.extend(f"{rule} {msg}" for rule, msg in new)
     return "ok" if not problems else "new cfn-lint errors: " + "; ".join(problems[:4])
+
+
+def _what(exc: Exception) -> str:
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _is_error(m: Any) -> bool:

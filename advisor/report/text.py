@@ -23,9 +23,8 @@ from advisor.vocabulary import SEVERITIES
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 DEFAULT_WIDTH = 100  # when neither the caller, COLUMNS nor a terminal says
 MIN_WIDTH = 40
-WHERE_MAX = 28  # longer locations wrap inside their column
-WHERE_MAX_SYSTEM = 44  # a system's locations name their template, CDK's a construct path
 MESSAGE_MIN = 30  # narrower than this, findings are printed as blocks, not a table
+NOTES_MAX = 20  # notes listed per result; the rest are counted ("... and N more")
 
 
 def _color(color: bool | None) -> bool:
@@ -85,12 +84,14 @@ def _message(f: Any) -> Text:
 
 def _findings(console: Console, result: Any, findings: list[Any]) -> None:
     """One table per pillar, all with the same column widths (they line up), or, when
-    the terminal is too narrow for a readable message column, one block per finding."""
+    the terminal is too narrow for a readable message column, one block per finding.
+    A location (file:line:col), a CDK construct path and a rule id are never broken: the
+    `where` column is as wide as the longest of them, and when that leaves too little
+    room for the message, the blocks give each its own line."""
     rows = [(f, f.severity, str(f.rule), _where(f, result)) for f in findings]
     sev_w = max(len("severity"), *(len(r[1]) for r in rows))
     rule_w = max(len("rule"), *(len(r[2]) for r in rows))
-    where_w = min(max(len("where"), *(len(line) for r in rows for line in r[3].split("\n"))),
-                  WHERE_MAX_SYSTEM if getattr(result, "system", None) else WHERE_MAX)
+    where_w = max(len("where"), *(len(line) for r in rows for line in r[3]))
     # 4 columns: 1 space of padding each side, plus the header box's edges
     message_w = console.width - (sev_w + rule_w + where_w) - 8
     by_finding = {id(r[0]): r for r in rows}
@@ -99,10 +100,7 @@ def _findings(console: Console, result: Any, findings: list[Any]) -> None:
             console.print(Text(common.pillar_title(pillar), style="bold"))
             for f in items:
                 _, sev, rule, where = by_finding[id(f)]
-                head = Text("  ")
-                head.append(sev, style=SEVERITY_STYLE.get(sev, ""))
-                head.append(f"  {rule}  {where}")
-                console.print(head, overflow="fold")
+                _block(console, sev, rule, where)
                 console.print(Padding(_message(f), (0, 0, 0, 4), expand=False), overflow="fold")
             continue
         table = Table(
@@ -115,19 +113,36 @@ def _findings(console: Console, result: Any, findings: list[Any]) -> None:
         )
         table.add_column("severity", no_wrap=True, width=sev_w)
         table.add_column("rule", no_wrap=True, width=rule_w)
-        table.add_column("where", width=where_w, overflow="fold")
+        table.add_column("where", no_wrap=True, width=where_w)
         table.add_column("finding", ratio=1, min_width=MESSAGE_MIN, overflow="fold")
         for f in items:
             _, sev, rule, where = by_finding[id(f)]
-            table.add_row(Text(sev, style=SEVERITY_STYLE.get(sev, "")), rule, where, _message(f))
+            table.add_row(Text(sev, style=SEVERITY_STYLE.get(sev, "")), rule,
+                          "\n".join(where), _message(f))
         console.print(table)
 
 
-def _where(f: Any, result: Any) -> str:
+def _block(console: Console, sev: str, rule: str, where: list[str]) -> None:
+    """A finding's head in the narrow layout: `  severity  RULE  location` when it fits,
+    else the location on its own line; a construct path always on its own line, indented
+    under the head. Lines break between these, never inside one."""
+    head = Text("  ")
+    head.append(sev, style=SEVERITY_STYLE.get(sev, ""))
+    head.append(f"  {rule}")
+    rest = list(where)
+    if rest and head.cell_len + 2 + len(rest[0]) <= console.width:
+        head.append(f"  {rest.pop(0)}")
+    console.print(head, overflow="fold")
+    for line in rest:
+        console.print(Padding(Text(line, style="dim"), (0, 0, 0, 4), expand=False),
+                      overflow="fold")
+
+
+def _where(f: Any, result: Any) -> list[str]:
     """The template location, and below it the CDK construct path when there is one."""
     where = common.short_location(f.location, result.source) or ", ".join(f.nodes)
     construct = getattr(f, "construct_path", None)
-    return f"{where}\n{construct}" if construct else where
+    return [where, str(construct)] if construct else [where]
 
 
 def _result(console: Console, result: Any, show: bool = False) -> None:
@@ -206,18 +221,44 @@ def _blocked(console: Console, result: Any, show: bool) -> None:
 
 def _notes(console: Console, result: Any) -> None:
     """What the importer could not read or decided (a module not followed, a count not
-    known): an empty result must never look like a clean one."""
+    known): an empty result must never look like a clean one. Every note with its
+    location (a column as wide as the longest, so none is broken and the messages line
+    up), up to NOTES_MAX; the rest are counted (the JSON report has them all)."""
     notes = list(getattr(result, "notes", None) or [])
     if not notes:
         return
     console.print(Text(f"Notes ({len(notes)})", style="bold"))
-    for note in notes:
-        line = Text()
-        where = common.short_location(note, result.source)
-        if where:
-            line.append(where + "  ", style="dim")
-        line.append(str(getattr(note, "message", note)))
-        console.print(Padding(line, (0, 0, 0, 2), expand=False), overflow="fold")
+    shown = notes[:NOTES_MAX]
+    wheres = [_note_where(note, result.source) for note in shown]
+    where_w = max(len(w) for w in wheres)
+    grid = Table.grid(padding=(0, 2))
+    if where_w and where_w + 2 + MESSAGE_MIN <= console.width - 2:
+        grid.add_column(no_wrap=True, width=where_w, style="dim")
+        grid.add_column(ratio=1, overflow="fold")
+        for where, note in zip(wheres, shown, strict=True):
+            grid.add_row(where, str(getattr(note, "message", note)))
+    else:  # too narrow for two columns: the location above its message
+        grid.add_column(ratio=1, overflow="fold")
+        for where, note in zip(wheres, shown, strict=True):
+            if where:
+                grid.add_row(Text(where, style="dim"))
+            grid.add_row(str(getattr(note, "message", note)))
+    console.print(Padding(grid, (0, 0, 0, 2)))
+    if len(notes) > len(shown):
+        console.print(Padding(Text(f"... and {len(notes) - len(shown)} more (all of them "
+                                   "are in --format json)", style="dim"), (0, 0, 0, 2),
+                              expand=False))
+
+
+def _note_where(note: Any, source: str) -> str:
+    """A note's location; none for a note about the whole input (the importers place
+    those, such as the count of wiring resources read as edges, at 1:1 of the input
+    itself, a position that would point at nothing in a directory)."""
+    path = str(getattr(note, "path", "") or "")
+    if (not path or path == source) and (getattr(note, "line", 0), getattr(note, "column", 0)) \
+            in ((1, 1), (0, 0)):
+        return ""
+    return common.short_location(note, source)
 
 
 def _summary(console: Console, report: Any) -> None:

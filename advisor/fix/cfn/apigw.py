@@ -214,6 +214,7 @@ def api_access_logging(ctx: FixContext, tpl: Template) -> None:
     base = ctx.source_id(node) if site.where != "globals" else site.lid
     group = tpl.add_resource(f"{base}AccessLogs", "AWS::Logs::LogGroup",
                              {"RetentionInDays": access_log_retention()})
+    ctx.support.add(str(group))  # the engine models access logs as a prop of the API
     setting = {"DestinationArn": GetAtt(group, "Arn"),
                "Format": access_log_format(site.api_type)}
     if site.api_type == REST:

@@ -125,6 +125,10 @@ def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: 
         required = ctx.flag(auth.get("ApiKeyRequired"))
         if required is not None:
             api_key = required
+        if auth.get("ResourcePolicy") not in (None, {}):  # SAM adds it to the API's policy
+            from advisor.importers.cloudformation.apigw_rest_only import mark
+
+            mark(ctx, api, resource_policy=True)
     if managed:
         record_route(ctx, api, kind, bool(api_key), str(ctx.scalar(p.get("Method")) or ""),
                      path=str(ctx.scalar(p.get("Path")) or ""))

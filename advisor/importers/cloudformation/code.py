@@ -112,6 +112,22 @@ def inspect_functions(ctx: Ctx) -> None:
                 _note_unread(ctx, lid)
             continue
         apply_verdict(ctx, node, report)
+        resolve_named_targets(ctx, lid, node, report)
+
+
+def resolve_named_targets(ctx: Ctx, lid: str, node: str, report: HandlerReport) -> None:
+    """Targets the handler names by a literal physical name: edges and evidence (see
+    advisor/importers/handler_targets.py)."""
+    from advisor.importers.handler_targets import named_targets, with_evidence
+
+    found = named_targets(report, node, ctx.by_physical_name)
+    for target, _ in found:
+        if not ctx.arch.graph.has_edge(node, target):
+            ctx.edge(node, target, anchor=lid)
+    evidence = with_evidence(ctx.arch.graph.nodes[node]["props"].get("glue_evidence"),
+                             [item for _, item in found])
+    if evidence:
+        ctx.set_props(node, glue_evidence=evidence)
 
 
 def _note_unread(ctx: Ctx, lid: str) -> None:

@@ -132,6 +132,9 @@ class Ctx:
         # state machine node -> the nodes its (readable) definition names anywhere
         self.definition_refs: dict[str, set[str]] = {}
         self._noted: set[tuple[int, str]] = set()
+        # generic `resource` nodes that have a note of their own (with their location):
+        # the importer's summary of resource types without a catalog kind leaves them out
+        self.noted_resources: set[str] = set()
         self._type_index: dict[str, list[str]] | None = None  # of_type: type -> ids
         self._name_index = _NameIndex()  # physical names of the declared nodes
         self._kind_memo: dict[Any, Any] = {}  # nodes_of_kinds, for one graph size

@@ -31,6 +31,7 @@ from advisor.catalog import kind_for_cloudformation
 from advisor.errors import AdvisorError, Diagnostic
 from advisor.importers.cloudformation import (
     apigw,
+    apigw_rest_only,
     apigw_stages,
     code,
     iam,
@@ -145,6 +146,7 @@ def _nodes(ctx: Ctx) -> None:
                 rtype == "AWS::CloudFormation::CustomResource" else \
                 "nested stack" if rtype in ("AWS::Serverless::Application",
                                             "AWS::CloudFormation::Stack") else "resource type"
+            ctx.noted_resources.add(str(lid))
             if _misspelt(rtype):
                 ctx.info(f"resource type {rtype} ({lid}) does not exist in CloudFormation: "
                          "the stack would not deploy; kept as a generic resource", line, col,
@@ -186,6 +188,7 @@ def _wire(ctx: Ctx) -> None:
         sam.wire_events(ctx, lid)
     apigw.settle_auth(ctx)  # every route is read: the API's auth is the weakest route's
     apigw_stages.wire_stages(ctx)  # after every route's auth is known (usage plans)
+    apigw_rest_only.read_rest_only(ctx)  # resource policy, API keys, custom domains
     wiring.wire_event_source_mappings(ctx)
     wiring.wire_sqs_redrive(ctx)
     wiring.wire_sns(ctx)
@@ -334,9 +337,10 @@ def _summary_notes(ctx: Ctx) -> None:
         total = sum(ctx.consumed.values())
         detail = ", ".join(f"{t} x{n}" for t, n in sorted(ctx.consumed.items()))
         ctx.info(f"{total} wiring resource(s) turned into edges and props, not nodes: {detail}")
-    unknown = Counter(
-        data["props"].get("type") for _, data in ctx.arch.graph.nodes(data=True)
+    unknown = Counter(  # those noted one by one are not counted again here
+        data["props"].get("type") for n, data in ctx.arch.graph.nodes(data=True)
         if data["kind"] == "resource" and data["props"].get("type")
+        and str(data.get("source_id") or n) not in ctx.noted_resources
     )
     if unknown:
         detail = ", ".join(f"{t} x{n}" for t, n in sorted(unknown.items()))

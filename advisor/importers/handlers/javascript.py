@@ -155,6 +155,15 @@ def _top_level_keys(obj: str) -> dict[str, str]:
     return out
 
 
+def _js_literal(expr: str, origins: _JsOrigins) -> str | None:
+    """A target written as one string: a literal, or a `const` holding only one."""
+    expr = expr.strip()
+    if re.fullmatch(r"[A-Za-z_$][\w$]*", expr):
+        expr = (origins.declared(expr) or "").strip()
+    m = re.fullmatch(r"(['\"])([^'\"]+)\1|`([^`$]+)`", expr)
+    return (m.group(2) or m.group(3)) if m else None
+
+
 class _JsOrigins:
     """Where a value (as code text) comes from: `event`, `env`, `constant`, `unknown`."""
 
@@ -265,7 +274,8 @@ def inspect_js(text: str) -> tuple[HandlerReport, int]:
                     break
         where = origins.of(keys[param]) if param else None
         line = line_at(pos)
-        calls.append(SdkCall(line, service, method, tuple(keys), param, where))
+        literal = _js_literal(keys[param], origins) if where == "constant" else None
+        calls.append(SdkCall(line, service, method, tuple(keys), param, where, literal))
         payload = [v for k, v in keys.items() if k != param]
         if any(re.search(rf"JSON\.stringify\(\s*{re.escape(e)}\s*[,)]", v)
                or v.strip() == e for v in payload for e in EVENT_NAMES):

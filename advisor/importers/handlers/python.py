@@ -306,7 +306,9 @@ class _PyScan(ast.NodeVisitor):
         if param is None and key in self.table_names:
             param, value = "TableName", self.table_names[key]
         where = origin(value, self.scope) if param else None
-        self.calls.append(SdkCall(node.lineno, service, func.attr, params, param, where))
+        literal = _literal(value, self.scope) if where == "constant" else None
+        self.calls.append(SdkCall(node.lineno, service, func.attr, params, param, where,
+                                  literal))
         if key in self.document_clients and service_kind(service) == "dynamodb":
             self.observed.append(Evidence(node.lineno, "document-client",
                                           "plain JSON items through the boto3 resource API"))
@@ -358,6 +360,16 @@ class _PyScan(ast.NodeVisitor):
     def _imported(self, module: str, line: int) -> None:
         if module.split(".")[0] in data()["work_python"]:
             self.observed.append(Evidence(line, "work", f"imports {module}"))
+
+
+def _literal(node: ast.AST | None, scope: _Scope) -> str | None:
+    """A target written as one string: a literal, or a name assigned only that literal."""
+    if isinstance(node, ast.Name):
+        values = scope.lookup(node.id) or []
+        node = values[0] if len(values) == 1 else None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value:
+        return node.value
+    return None
 
 
 def _find_target(call: ast.Call, wanted: tuple[str, ...], scope: _Scope,

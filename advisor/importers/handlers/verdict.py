@@ -56,6 +56,10 @@ class SdkCall:
     params: tuple[str, ...] = ()
     target_param: str | None = None
     target_origin: str | None = None
+    # the target parameter's value when the code writes it as one string literal (a bus,
+    # queue, topic or table named by its physical name): the importer resolves it to the
+    # declared resource of that name, if there is one
+    target_literal: str | None = None
 
     def text(self) -> str:
         return f"{self.service}.{self.method}"
@@ -130,6 +134,11 @@ class HandlerReport:
             return False
         verb = snake(fwd[0].method)
         return any(verb == v or verb.startswith(v + "_") for v in data()["read_verbs"])
+
+    @property
+    def target_literals(self) -> list[tuple[SdkCall, str]]:
+        """The forwarding calls that name their target by a string literal, with it."""
+        return [(c, c.target_literal) for c in self.forwarding if c.target_literal]
 
     @property
     def target(self) -> str | None:

@@ -147,8 +147,28 @@ def inspect_function(ctx: Context, name: str, res: Resource) -> None:
         return
     if report.evidence:
         ctx.set_props(name, glue_evidence=report.evidence, glue_target=report.target)
+    _named_targets(ctx, name, res, report)
     if report.verdict == "logic":
         ctx.set_props(name, glue=False)
     elif report.verdict == "glue" and callers:
         # glue needs an event source: a function nothing invokes is a producer, not glue
         ctx.set_props(name, glue=True)
+
+
+def _named_targets(ctx: Context, name: str, res: Resource, report: Any) -> None:
+    """Targets the handler names by a literal physical name (a resource's `name`,
+    `table_name`, ...): edges and evidence (see advisor/importers/handler_targets.py)."""
+    from advisor.importers.handler_targets import named_targets, with_evidence
+
+    def resolve(literal: str, kind: str) -> str | None:
+        found = [n for n in ctx.by_literal(literal) if ctx.arch.kind(n) == kind]
+        return found[0] if found else None
+
+    found = named_targets(report, name, resolve)
+    for target, _ in found:
+        if not ctx.arch.graph.has_edge(name, target):
+            ctx.edge(name, target, block=res.block)
+    evidence = with_evidence(ctx.arch.graph.nodes[name]["props"].get("glue_evidence"),
+                             [item for _, item in found])
+    if evidence:
+        ctx.set_props(name, glue_evidence=evidence)

@@ -1,6 +1,8 @@
 """API Gateway wiring, REST and HTTP/WebSocket (v2): integrations (proxy, AWS service,
 HTTP, v2 subtypes), methods and routes (auth), authorizers, validators, stages, method
-settings, usage plans, WAF, and OpenAPI `body` documents. An API's auth is its weakest
+settings, usage plans, WAF, OpenAPI `body` documents, and the REST-only features the
+engine asks of a REST API (a resource policy, API keys and usage plans, an edge-optimized
+or private custom domain: `resource_policy`, `api_keys`, `endpoint`). An API's auth is its weakest
 method's; it is settled in `finish_apis` once every method and route is read."""
 
 from __future__ import annotations
@@ -105,9 +107,12 @@ def _rest_method(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
         "COGNITO_USER_POOLS": "cognito",
         "AWS_IAM": "iam",
     }.get(str(b.get("authorization", "NONE")).upper(), "none")
-    auth = api_auth.route_auth(authorizer, bool(flag(b.get("api_key_required"))))
+    key_required = bool(flag(b.get("api_key_required")))
+    auth = api_auth.route_auth(authorizer, key_required)
     for api in ctx.nodes(mod, b.get("rest_api_id"), b, "rest_api_id"):
         _record_auth(ctx, api, auth, str(b.get("http_method", "")))
+        if key_required:
+            _rest_only(ctx, api, api_keys=True)
         if b.get("request_validator_id") is not None:
             ctx.set_props(api, validation=True)
 
@@ -176,11 +181,53 @@ def _rest_stage(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
 
 
 def _usage_plan(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
-    if b.first("throttle_settings") is None:
-        return
+    """A usage plan meters the APIs it lists by API key (REST only), and throttles them
+    when it has throttle settings."""
+    throttles = b.first("throttle_settings") is not None
     for stage in b.sub("api_stages"):
         for api in ctx.nodes(mod, stage.get("api_id"), b, "api_stages"):
-            ctx.set_props(api, throttling=True)
+            _rest_only(ctx, api, api_keys=True)
+            if throttles:
+                ctx.set_props(api, throttling=True)
+
+
+def _rest_api_policy(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    for api in ctx.nodes(mod, b.get("rest_api_id"), b, "rest_api_id"):
+        _rest_only(ctx, api, resource_policy=True)
+
+
+def _base_path_mapping(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    """A custom domain serving the API: an edge-optimized or private one is REST-only
+    (HTTP APIs have regional custom domains only). An `aws_api_gateway_domain_name`
+    without `endpoint_configuration` is edge-optimized unless it names a
+    `regional_certificate_arn` (API Gateway's default)."""
+    from advisor.importers.terraform.module import resolve_value
+
+    domains = [d for d, _ in resolve_value(ctx.ws, mod, b.get("domain_name"))
+               if d.type == "aws_api_gateway_domain_name"]
+    if not domains and isinstance(b.get("domain_name"), str):
+        domains = [d for d in ctx.ws.resources() if d.type == "aws_api_gateway_domain_name"
+                   and d.block.get("domain_name") == b.get("domain_name")]
+    for domain in domains[:1]:
+        etype = _domain_endpoint(domain.block)
+        if etype in ("edge", "private"):
+            for api in ctx.nodes(mod, b.get("api_id"), b, "api_id"):
+                _rest_only(ctx, api, endpoint=etype)
+
+
+def _domain_endpoint(b: Block) -> str:
+    ec = b.first("endpoint_configuration")
+    types = ec.get("types") if ec is not None else None
+    if isinstance(types, list) and types and isinstance(types[0], str):
+        return types[0].lower()
+    return "regional" if b.get("regional_certificate_arn") is not None else "edge"
+
+
+def _rest_only(ctx: Context, api: str, **props: Any) -> None:
+    """Set a REST-only feature (advisor/engine/integration_limits.yaml `rest_only`) on a
+    REST API; an HTTP or WebSocket API does not have it."""
+    if ctx.arch.kind(api) == "apigw" and ctx.arch.props(api).get("type") in (None, "rest"):
+        ctx.set_props(api, **props)
 
 
 def _waf_association(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
@@ -285,12 +332,16 @@ def _apigw_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module
     """An OpenAPI `body` on the API: integrations, authorizers, validators."""
     if res.registry:
         _registry_routes(ctx, name, res, b, mod)
+    if res.type == "aws_api_gateway_rest_api" and b.get("policy") not in (None, ""):
+        _rest_only(ctx, name, resource_policy=True)
     body = as_json(b.get("body"))
     if not isinstance(body, dict):
         if b.get("target") is not None:  # HTTP API quick create
             for target in ctx.nodes(mod, b.get("target"), b, "target"):
                 ctx.edge(name, target, block=b, integration="proxy")
         return
+    if body.get("x-amazon-apigateway-policy") not in (None, {}):
+        _rest_only(ctx, name, resource_policy=True)
     paths = body.get("paths") if isinstance(body.get("paths"), dict) else {}
     schemes = api_auth.openapi_schemes(body)
     top = body.get("security")
@@ -319,6 +370,8 @@ def _apigw_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module
                     ctx.edge(name, target, block=b, **props)
             authorizer, api_key = api_auth.operation_auth(op, schemes, default)
             _record_auth(ctx, name, api_auth.route_auth(authorizer, api_key), method)
+            if api_key:
+                _rest_only(ctx, name, api_keys=True)
             if op.get("x-amazon-apigateway-request-validator") or body.get(
                 "x-amazon-apigateway-request-validator"
             ):
@@ -343,6 +396,8 @@ WIRING = {
     "aws_api_gateway_method_settings": _rest_method_settings,
     "aws_api_gateway_stage": _rest_stage,
     "aws_api_gateway_usage_plan": _usage_plan,
+    "aws_api_gateway_rest_api_policy": _rest_api_policy,
+    "aws_api_gateway_base_path_mapping": _base_path_mapping,
     "aws_apigatewayv2_integration": _v2_integration,
     "aws_apigatewayv2_route": _v2_route,
     "aws_apigatewayv2_authorizer": _v2_authorizer,

@@ -207,11 +207,16 @@ def no_log_retention_any(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
 
 @node
 def wildcard_permissions(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
-    """`iam_wildcard = true`, or a granted action that is '*' or 'service:*'."""
+    """`iam_wildcard = true` (on any node acting with a role: a function, a state machine,
+    an API's integration role, a pipe, a rule or schedule target), or a granted action
+    that is '*' or 'service:*'. The finding points at the role or policy resource that
+    grants it (`at_prop`: the node's `prop_locs`)."""
     props = ctx.props(n)
     stars = sorted(str(p) for p in props.get("permissions") or () if "*" in str(p))
-    if props.get("iam_wildcard") is True or stars:
-        return {"actions": ", ".join(stars) or "*"}
+    named = [str(g) for g in props.get("wide_grants") or ()]
+    if props.get("iam_wildcard") is True or stars or named:
+        shown = named + [s for s in stars if s not in named]
+        return {"actions": "; ".join(shown) or "*", "at_prop": "iam_wildcard"}
     return None
 
 

@@ -96,6 +96,7 @@ def import_template(path: str, text: str | None = None, data_: Any = None, *,
     _summary_notes(ctx)
     arch = ctx.arch
     arch.aliases = build_aliases(ctx)
+    iam.flag_wide_roles(ctx, arch.aliases)
     arch.name = _name(ctx)
     arch.notes = sorted(ctx.notes)
     arch.resolve_modes()

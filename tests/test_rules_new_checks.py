@@ -151,3 +151,167 @@ def test_log_delivery_actions_on_any_resource_are_not_wide(tmp_path: Path) -> No
                            "logs:GetLogDelivery, logs:DescribeLogGroups]")
     assert findings(tmp_path, "cloudformation", text.replace("{resource}", "*"),
                     "SEC-IAM-WILDCARD") == []
+
+
+# ------------------------------------------------------------- DynamoDB PITR, S3 buckets
+def _cfn(resources: str, sam: bool = False) -> str:
+    head = 'AWSTemplateFormatVersion: "2010-09-09"\n'
+    if sam:
+        head += "Transform: AWS::Serverless-2016-10-31\n"
+    return head + "Resources:\n" + dedent(resources).strip("\n").replace("\n", "\n  ").join(
+        ["  ", "\n"])
+
+
+TABLE_CFN = """
+Orders:
+  Type: AWS::DynamoDB::Table
+  Properties:
+    BillingMode: PAY_PER_REQUEST
+    AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+    KeySchema: [{AttributeName: id, KeyType: HASH}]
+{extra}
+"""
+TABLE_TF = """
+resource "aws_dynamodb_table" "orders" {
+  name         = "orders"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+{extra}
+}
+"""
+PITR_ON = {"cfn": "    PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}",
+           "tf": "  point_in_time_recovery {\n    enabled = true\n  }"}
+TTL_ON = {"cfn": "    TimeToLiveSpecification: {AttributeName: expires, Enabled: true}",
+          "tf": '  ttl {\n    attribute_name = "expires"\n    enabled        = true\n  }'}
+
+
+def _table(fmt: str, extra: str) -> str:
+    if fmt == "terraform":
+        return TABLE_TF.replace("{extra}", extra)
+    return _cfn(TABLE_CFN.replace("{extra}", extra), sam=fmt == "sam")
+
+
+@pytest.mark.parametrize(("fmt", "node"), [("sam", "Orders"), ("cloudformation", "Orders"),
+                                           ("terraform", "orders")])
+def test_pitr_off_is_reported_and_on_or_ttl_is_silent(tmp_path: Path, fmt: str, node: str) -> None:
+    side = "tf" if fmt == "terraform" else "cfn"
+    assert [n for n, _ in findings(tmp_path / "bad", fmt, _table(fmt, ""),
+                                   "REL-DYNAMODB-PITR")] == [node]
+    assert findings(tmp_path / "on", fmt, _table(fmt, PITR_ON[side]), "REL-DYNAMODB-PITR") == []
+    # items that expire: sessions, connections, idempotency keys (see the rule's docs)
+    assert findings(tmp_path / "ttl", fmt, _table(fmt, TTL_ON[side]), "REL-DYNAMODB-PITR") == []
+
+
+def test_pitr_in_the_dsl(tmp_path: Path) -> None:
+    assert [n for n, _ in findings(tmp_path, "dsl", "dynamodb orders\n",
+                                   "REL-DYNAMODB-PITR")] == ["orders"]
+    for good in ("dynamodb orders { pitr = true }\n", "dynamodb sessions { ttl = true }\n"):
+        assert findings(tmp_path / "good", "dsl", good, "REL-DYNAMODB-PITR") == []
+
+
+def test_global_table_needs_pitr_on_every_replica(tmp_path: Path) -> None:
+    text = _cfn("""
+    Orders:
+      Type: AWS::DynamoDB::GlobalTable
+      Properties:
+        BillingMode: PAY_PER_REQUEST
+        AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+        KeySchema: [{AttributeName: id, KeyType: HASH}]
+        Replicas:
+          - Region: eu-west-1
+            PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}
+          - Region: us-east-1
+            {second}
+    """)
+    one = text.replace("{second}", "Tags: []")
+    both = text.replace("{second}", "PointInTimeRecoverySpecification: "
+                        "{PointInTimeRecoveryEnabled: true}")
+    assert [n for n, _ in findings(tmp_path / "one", "cloudformation", one,
+                                   "REL-DYNAMODB-PITR")] == ["Orders"]
+    assert findings(tmp_path / "both", "cloudformation", both, "REL-DYNAMODB-PITR") == []
+
+
+BUCKET_CFN = """
+Uploads:
+  Type: AWS::S3::Bucket
+{props}
+"""
+BUCKET_TF = """
+resource "aws_s3_bucket" "uploads" {
+  bucket = "uploads-123456789012"
+}
+{extra}
+"""
+VERSIONING = {
+    "cfn": "  Properties:\n    VersioningConfiguration: {Status: Enabled}",
+    "tf": 'resource "aws_s3_bucket_versioning" "uploads" {\n  bucket = aws_s3_bucket.uploads.id\n'
+          '  versioning_configuration {\n    status = "Enabled"\n  }\n}',
+}
+
+
+def _bucket(fmt: str, cfn_props: str, tf_extra: str) -> str:
+    if fmt == "terraform":
+        return BUCKET_TF.replace("{extra}", tf_extra)
+    return _cfn(BUCKET_CFN.replace("{props}", cfn_props), sam=fmt == "sam")
+
+
+@pytest.mark.parametrize(("fmt", "node"), [("sam", "Uploads"), ("cloudformation", "Uploads"),
+                                           ("terraform", "uploads")])
+def test_versioning_off_is_reported_and_enabled_is_silent(tmp_path: Path, fmt: str,
+                                                          node: str) -> None:
+    assert [n for n, _ in findings(tmp_path / "bad", fmt, _bucket(fmt, "", ""),
+                                   "REL-S3-VERSIONING")] == [node]
+    good = _bucket(fmt, VERSIONING["cfn"], VERSIONING["tf"])
+    assert findings(tmp_path / "good", fmt, good, "REL-S3-VERSIONING") == []
+
+
+def test_versioning_in_the_dsl(tmp_path: Path) -> None:
+    assert [n for n, _ in findings(tmp_path, "dsl", "s3 uploads\n",
+                                   "REL-S3-VERSIONING")] == ["uploads"]
+    assert findings(tmp_path / "good", "dsl", "s3 uploads { versioning = true }\n",
+                    "REL-S3-VERSIONING") == []
+
+
+BPA_OFF = {
+    "cfn": "  Properties:\n    PublicAccessBlockConfiguration:\n      BlockPublicAcls: true\n"
+           "      BlockPublicPolicy: false\n      IgnorePublicAcls: true\n"
+           "      RestrictPublicBuckets: true",
+    "tf": 'resource "aws_s3_bucket_public_access_block" "uploads" {\n'
+          "  bucket                  = aws_s3_bucket.uploads.id\n  block_public_acls       = true\n"
+          "  block_public_policy     = false\n  ignore_public_acls      = true\n"
+          "  restrict_public_buckets = true\n}",
+}
+BPA_ON = {k: v.replace("false", "true") for k, v in BPA_OFF.items()}
+
+
+@pytest.mark.parametrize(("fmt", "node"), [("sam", "Uploads"), ("cloudformation", "Uploads"),
+                                           ("terraform", "uploads")])
+def test_public_access_block_turned_off_is_reported(tmp_path: Path, fmt: str, node: str) -> None:
+    rule = "SEC-S3-PUBLIC-ACCESS-BLOCK"
+    bad = _bucket(fmt, BPA_OFF["cfn"], BPA_OFF["tf"])
+    got = findings(tmp_path / "bad", fmt, bad, rule)
+    at = "PublicAccessBlockConfiguration" if fmt != "terraform" else "aws_s3_bucket_public"
+    assert [n for n, _ in got] == [node]
+    if fmt == "terraform":  # the finding points at the block that turns it off
+        assert got[0][1] == line_of(bad, at)
+    assert findings(tmp_path / "on", fmt, _bucket(fmt, BPA_ON["cfn"], BPA_ON["tf"]), rule) == []
+    # unstated: S3 turns all four settings on for every new bucket since April 2023
+    assert findings(tmp_path / "unset", fmt, _bucket(fmt, "", ""), rule) == []
+
+
+def test_a_stated_configuration_that_leaves_a_setting_out_turns_it_off(tmp_path: Path) -> None:
+    partial = _bucket("cloudformation", "  Properties:\n    PublicAccessBlockConfiguration:\n"
+                      "      BlockPublicAcls: true", "")
+    assert [n for n, _ in findings(tmp_path, "cloudformation", partial,
+                                   "SEC-S3-PUBLIC-ACCESS-BLOCK")] == ["Uploads"]
+
+
+def test_public_access_block_in_the_dsl(tmp_path: Path) -> None:
+    rule = "SEC-S3-PUBLIC-ACCESS-BLOCK"
+    assert [n for n, _ in findings(tmp_path, "dsl", "s3 site { block_public_access = false }\n",
+                                   rule)] == ["site"]
+    assert findings(tmp_path / "good", "dsl", "s3 site\n", rule) == []

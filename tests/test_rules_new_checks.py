@@ -315,3 +315,168 @@ def test_public_access_block_in_the_dsl(tmp_path: Path) -> None:
     assert [n for n, _ in findings(tmp_path, "dsl", "s3 site { block_public_access = false }\n",
                                    rule)] == ["site"]
     assert findings(tmp_path / "good", "dsl", "s3 site\n", rule) == []
+
+
+# --------------------------------------------------- deploy-breaking: placeholders, paths
+ASL_FILE = """{
+  "StartAt": "Save",
+  "States": {
+    "Save": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::dynamodb:putItem",
+      "Parameters": {"TableName": "${OrdersTabel}", "Item": {"id": {"S.$": "$.id"}}},
+      "End": true
+    }
+  }
+}
+"""
+SFN_SAM = """
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: statemachine/flow.asl.json
+      DefinitionSubstitutions:
+        OrdersTable: !Ref Orders
+      Policies:
+        - DynamoDBWritePolicy: {TableName: !Ref Orders}
+"""
+SFN_CFN = """
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+  Flow:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/flow
+      DefinitionString: >-
+        {"StartAt": "Save", "States": {"Save": {"Type": "Task",
+        "Resource": "arn:aws:states:::dynamodb:putItem",
+        "Parameters": {"TableName": "${OrdersTabel}"}, "End": true}}}
+      DefinitionSubstitutions:
+        OrdersTable: !Ref Orders
+"""
+
+
+def test_unsubstituted_placeholder_in_a_definition_file_is_reported_there(tmp_path: Path) -> None:
+    folder = tmp_path / "sam"
+    (folder / "statemachine").mkdir(parents=True)
+    (folder / "statemachine" / "flow.asl.json").write_text(ASL_FILE, "utf-8")
+    (folder / "template.yaml").write_text(dedent(SFN_SAM).lstrip(), "utf-8")
+    result = analyze_source(str(folder / "template.yaml"), Options(estimates=False))
+    [f] = [f for f in result.findings if f.rule == "OPS-SFN-UNSUBSTITUTED"]
+    assert f.subject == "Flow" and f.severity == "error" and "${OrdersTabel}" in f.message
+    assert f.location is not None and f.location.path.endswith("statemachine/flow.asl.json")
+    assert f.location.line == 7  # the line naming the placeholder
+    (folder / "statemachine" / "flow.asl.json").write_text(
+        ASL_FILE.replace("OrdersTabel", "OrdersTable"), "utf-8")
+    result = analyze_source(str(folder / "template.yaml"), Options(estimates=False))
+    assert not [f for f in result.findings if f.rule == "OPS-SFN-UNSUBSTITUTED"]
+
+
+def test_unsubstituted_placeholder_in_a_definition_string(tmp_path: Path) -> None:
+    rule = "OPS-SFN-UNSUBSTITUTED"
+    assert [n for n, _ in findings(tmp_path, "cloudformation", SFN_CFN, rule)] == ["Flow"]
+    good = SFN_CFN.replace("OrdersTabel", "OrdersTable")
+    assert findings(tmp_path / "good", "cloudformation", good, rule) == []
+    # inside Fn::Sub a ${Name} is a CloudFormation reference, not a placeholder
+    sub = good.replace("DefinitionString: >-", "DefinitionString: !Sub >-").replace(
+        "${OrdersTable}", "${Orders}")
+    assert findings(tmp_path / "sub", "cloudformation", sub, rule) == []
+
+
+def test_unsubstituted_placeholder_in_the_dsl(tmp_path: Path) -> None:
+    rule = "OPS-SFN-UNSUBSTITUTED"
+    got = findings(tmp_path, "dsl", 'sfn flow { unsubstituted = ["OrdersTabel"] }\n', rule)
+    assert [n for n, _ in got] == ["flow"]
+    assert findings(tmp_path / "good", "dsl", "sfn flow\n", rule) == []
+
+
+FN_SAM = """
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: {uri}
+"""
+FN_CFN = """
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Role: arn:aws:iam::123456789012:role/worker
+      Code: {uri}
+"""
+
+
+@pytest.mark.parametrize(("fmt", "text", "key"), [("sam", FN_SAM, "CodeUri:"),
+                                                  ("cloudformation", FN_CFN, "Code:")])
+def test_code_path_missing_or_in_another_case_is_an_error(tmp_path: Path, fmt: str, text: str,
+                                                          key: str) -> None:
+    rule = "OPS-LOCAL-PATH-MISSING"
+    folder = tmp_path / fmt
+    (folder / "src" / "Worker").mkdir(parents=True)
+    (folder / "src" / "Worker" / "app.py").write_text("def handler(e, c):\n    return 1\n")
+    path = folder / "template.yaml"
+    cases = {"src/worker": "is spelt src/Worker on disk", "src/gone": "does not exist"}
+    for uri, why in cases.items():
+        bad = dedent(text).lstrip().replace("{uri}", uri)
+        path.write_text(bad, "utf-8")
+        result = analyze_source(str(path), Options(estimates=False))
+        [f] = [f for f in result.findings if f.rule == rule]
+        assert f.subject == "Worker" and f.severity == "error" and why in f.message
+        assert f.location is not None and f.location.line == line_of(bad, key)
+    path.write_text(dedent(text).lstrip().replace("{uri}", "src/Worker"), "utf-8")
+    result = analyze_source(str(path), Options(estimates=False))
+    assert not [f for f in result.findings if f.rule == rule]
+
+
+def test_paths_outside_the_template_folder_are_not_looked_at(tmp_path: Path) -> None:
+    folder = tmp_path / "infra"
+    folder.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (folder / "link").symlink_to(tmp_path / "elsewhere")
+    for uri in ("../src/gone", "/abs/gone", "link/gone"):
+        (folder / "template.yaml").write_text(dedent(FN_SAM).lstrip().replace("{uri}", uri))
+        result = analyze_source(str(folder / "template.yaml"), Options(estimates=False))
+        assert not [f for f in result.findings if f.rule == "OPS-LOCAL-PATH-MISSING"], uri
+    # the same missing path inside the folder is reported (the check did run)
+    (folder / "template.yaml").write_text(dedent(FN_SAM).lstrip().replace("{uri}", "gone"))
+    result = analyze_source(str(folder / "template.yaml"), Options(estimates=False))
+    assert [f.subject for f in result.findings if f.rule == "OPS-LOCAL-PATH-MISSING"] == ["Worker"]
+
+
+def test_a_definition_uri_that_is_a_folder_is_not_a_definition(tmp_path: Path) -> None:
+    folder = tmp_path / "sam"
+    (folder / "statemachine" / "flow.asl.json").mkdir(parents=True)  # a folder, not a file
+    (folder / "template.yaml").write_text(dedent(SFN_SAM).lstrip(), "utf-8")
+    result = analyze_source(str(folder / "template.yaml"), Options(estimates=False))
+    [f] = [f for f in result.findings if f.rule == "OPS-LOCAL-PATH-MISSING"]
+    assert f.subject == "Flow" and "not a regular file" in f.message
+
+
+def test_missing_path_in_the_dsl(tmp_path: Path) -> None:
+    rule = "OPS-LOCAL-PATH-MISSING"
+    text = 'lambda worker { missing_path = "CodeUri src/w: src/w does not exist" }\n'
+    assert [n for n, _ in findings(tmp_path, "dsl", text, rule)] == ["worker"]
+    assert findings(tmp_path / "good", "dsl", "lambda worker\n", rule) == []

@@ -673,3 +673,7 @@ def pipe_hint(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]) -> Any:
     route = route_to(ctx.kind(nodes[0]), ctx.kind(nodes[-1]), params, ctx.props(nodes[0]),
                      ctx.props(nodes[-1])) or []
     return {"pipe_hint": " through an EventBridge Pipe" if "pipes" in route else ""}
+
+
+# the configuration checks register their predicates here too (one registry)
+from advisor.engine import predicates_config  # noqa: E402,F401

@@ -51,6 +51,7 @@ from advisor.importers.cloudformation.context import (
     sub_vars,
 )
 from advisor.importers.cloudformation.language_extensions import expand_for_each
+from advisor.importers.cloudformation.local_paths import check_local_paths
 from advisor.importers.cloudformation.props import props_for
 from advisor.importers.cloudformation.template import LineDict, load_template
 from advisor.model import Architecture
@@ -90,6 +91,7 @@ def import_template(path: str, text: str | None = None, data_: Any = None, *,
     _aliases(ctx)
     _nodes(ctx)
     _wire(ctx)
+    check_local_paths(ctx)
     code.inspect_functions(ctx)
     _entry_points(ctx)
     _unresolved_refs(ctx)

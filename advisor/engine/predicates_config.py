@@ -1,0 +1,32 @@
+"""Node predicates of the configuration checks: settings a template states (or leaves
+out) that break a deploy or a run, read by the importers into props.
+
+Registered with `predicates.node` (imported at the end of advisor/engine/predicates.py).
+Each returns a dict of message fields when it holds, with `at_prop`: the finding points
+where that prop was read (`Architecture.location_of`), e.g. the ASL file's line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.engine.context import Ctx
+from advisor.engine.predicates import node
+
+
+def _names(values: Any) -> str:
+    return ", ".join(f"${{{v}}}" for v in values)
+
+
+@node
+def unsubstituted_placeholders(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """Definition placeholders no `DefinitionSubstitutions` entry fills."""
+    names = [str(v) for v in ctx.props(n).get("unsubstituted") or ()]
+    return {"names": _names(names), "at_prop": "unsubstituted"} if names else None
+
+
+@node
+def missing_local_path(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """A local `CodeUri`/`DefinitionUri` a build would not find (missing, wrong case)."""
+    why = ctx.props(n).get("missing_path")
+    return {"why": str(why), "at_prop": "missing_path"} if why else None

@@ -480,3 +480,102 @@ def test_missing_path_in_the_dsl(tmp_path: Path) -> None:
     text = 'lambda worker { missing_path = "CodeUri src/w: src/w does not exist" }\n'
     assert [n for n, _ in findings(tmp_path, "dsl", text, rule)] == ["worker"]
     assert findings(tmp_path / "good", "dsl", "lambda worker\n", rule) == []
+
+
+# ------------------------------------------------- Step Functions: callbacks and retries
+CALLBACK_STATE = {
+    "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+    "Parameters": {"QueueUrl": "https://sqs.eu-west-1.amazonaws.com/123456789012/approvals",
+                   "MessageBody": {"token.$": "$$.Task.Token"}},
+    "End": True,
+}
+RETRY_STATE = {
+    "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+    "Parameters": {"FunctionName": "arn:aws:lambda:eu-west-1:123456789012:function:save"},
+    "End": True,
+}
+
+
+def _machine(state: dict) -> dict:
+    return {"StartAt": "Step", "States": {"Step": state}}
+
+
+def _sfn_inputs(definition: dict, express: bool) -> dict[str, str]:
+    """The same state machine in SAM, CloudFormation and Terraform."""
+    import json
+
+    text = json.dumps(definition)
+    kind = "EXPRESS" if express else "STANDARD"
+    sam = ('AWSTemplateFormatVersion: "2010-09-09"\nTransform: AWS::Serverless-2016-10-31\n'
+           "Resources:\n  Flow:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n"
+           f"      Type: {kind}\n      Definition: {text}\n")
+    cfn = ('AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Flow:\n'
+           "    Type: AWS::StepFunctions::StateMachine\n    Properties:\n"
+           f"      StateMachineType: {kind}\n"
+           "      RoleArn: arn:aws:iam::123456789012:role/flow\n"
+           f"      DefinitionString: {json.dumps(text)}\n")
+    tf = ('resource "aws_sfn_state_machine" "flow" {\n  name     = "flow"\n'
+          f'  type     = "{kind}"\n  role_arn = "arn:aws:iam::123456789012:role/flow"\n'
+          f"  definition = <<EOF\n{text}\nEOF\n}}\n")
+    return {"sam": sam, "cloudformation": cfn, "terraform": tf}
+
+
+NODE = {"sam": "Flow", "cloudformation": "Flow", "terraform": "flow"}
+
+
+@pytest.mark.parametrize("fmt", ["sam", "cloudformation", "terraform"])
+def test_callback_without_timeout_or_heartbeat(tmp_path: Path, fmt: str) -> None:
+    rule = "REL-SFN-CALLBACK-TIMEOUT"
+    bad = _sfn_inputs(_machine(CALLBACK_STATE), False)[fmt]
+    assert [n for n, _ in findings(tmp_path / "bad", fmt, bad, rule)] == [NODE[fmt]]
+    for i, bound in enumerate(({"HeartbeatSeconds": 600}, {"TimeoutSeconds": 86400})):
+        good = _sfn_inputs(_machine({**CALLBACK_STATE, **bound}), False)[fmt]
+        assert findings(tmp_path / f"good{i}", fmt, good, rule) == []
+    whole = _sfn_inputs({**_machine(CALLBACK_STATE), "TimeoutSeconds": 3600}, False)[fmt]
+    assert findings(tmp_path / "whole", fmt, whole, rule) == []
+
+
+def test_callback_timeout_in_the_dsl(tmp_path: Path) -> None:
+    rule = "REL-SFN-CALLBACK-TIMEOUT"
+    text = 'sfn approval { untimed_callbacks = ["WaitForApproval"] }\n'
+    assert [n for n, _ in findings(tmp_path, "dsl", text, rule)] == ["approval"]
+    assert findings(tmp_path / "good", "dsl", "sfn approval\n", rule) == []
+
+
+# 10 attempts from 2 s doubling: 2 + 4 + ... + 1024 = 2046 s; capped at 20 s: 2+4+8+16+6x20 = 150 s
+LONG_RETRY = {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "MaxAttempts": 10}
+CAPPED_RETRY = {**LONG_RETRY, "MaxDelaySeconds": 20}
+
+
+@pytest.mark.parametrize("fmt", ["sam", "cloudformation", "terraform"])
+def test_express_retry_schedule_that_cannot_fit(tmp_path: Path, fmt: str) -> None:
+    rule = "REL-SFN-EXPRESS-RETRY"
+    bad = _sfn_inputs(_machine({**RETRY_STATE, "Retry": [LONG_RETRY]}), True)[fmt]
+    folder = tmp_path / "bad"
+    assert [n for n, _ in findings(folder, fmt, bad, rule)] == [NODE[fmt]]
+    result = analyze_source(str(folder / fmt if fmt == "terraform" else
+                                folder / fmt / FILES[fmt]), Options(estimates=False))
+    [f] = [f for f in result.findings if f.rule == rule]
+    assert "2046 s" in f.message and "Step" in f.message
+    capped = _sfn_inputs(_machine({**RETRY_STATE, "Retry": [CAPPED_RETRY]}), True)[fmt]
+    assert findings(tmp_path / "capped", fmt, capped, rule) == []
+    standard = _sfn_inputs(_machine({**RETRY_STATE, "Retry": [LONG_RETRY]}), False)[fmt]
+    assert findings(tmp_path / "standard", fmt, standard, rule) == []
+
+
+def test_express_retry_in_the_dsl(tmp_path: Path) -> None:
+    rule = "REL-SFN-EXPRESS-RETRY"
+    bad = "sfn ingest { type = express, longest_retry_wait = 10min }\n"
+    assert [n for n, _ in findings(tmp_path, "dsl", bad, rule)] == ["ingest"]
+    good = "sfn ingest { type = express, longest_retry_wait = 4min }\n"
+    assert findings(tmp_path / "good", "dsl", good, rule) == []
+
+
+def test_retry_wait_arithmetic() -> None:
+    from advisor.importers.asl import retry_wait_seconds
+
+    assert retry_wait_seconds({}) == 1 + 2 + 4  # the defaults: 1 s, 3 attempts, rate 2.0
+    assert retry_wait_seconds(LONG_RETRY) == 2046
+    assert retry_wait_seconds(CAPPED_RETRY) == 150
+    assert retry_wait_seconds({"MaxAttempts": 0}) == 0
+    assert retry_wait_seconds({"IntervalSeconds": "{% $x %}"}) is None  # JSONata: not judged

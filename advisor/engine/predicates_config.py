@@ -30,3 +30,25 @@ def missing_local_path(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
     """A local `CodeUri`/`DefinitionUri` a build would not find (missing, wrong case)."""
     why = ctx.props(n).get("missing_path")
     return {"why": str(why), "at_prop": "missing_path"} if why else None
+
+
+@node
+def untimed_callback(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """`.waitForTaskToken` states that no timeout or heartbeat bounds."""
+    states = [str(s) for s in ctx.props(n).get("untimed_callbacks") or ()]
+    return {"states": ", ".join(states)} if states else None
+
+
+EXPRESS_LIMIT_MS = 5 * 60 * 1000  # an Express workflow's maximum duration
+
+
+@node
+def retry_outlasts_express(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """An Express workflow with a Retry schedule whose waits alone pass 5 minutes."""
+    props = ctx.props(n)
+    wait = props.get("longest_retry_wait")
+    if props.get("type") != "express" or not isinstance(wait, int | float) or \
+            wait <= EXPRESS_LIMIT_MS:
+        return None
+    state = props.get("longest_retry_state")
+    return {"wait": f"{wait / 1000:g} s", "state": f" of {state}" if state else ""}

@@ -579,3 +579,54 @@ def test_retry_wait_arithmetic() -> None:
     assert retry_wait_seconds(CAPPED_RETRY) == 150
     assert retry_wait_seconds({"MaxAttempts": 0}) == 0
     assert retry_wait_seconds({"IntervalSeconds": "{% $x %}"}) is None  # JSONata: not judged
+
+
+# ------------------------------------------------------------ DynamoDB stream readers
+def _stream_inputs(readers: int) -> dict[str, str]:
+    table = ("  Orders:\n    Type: AWS::DynamoDB::Table\n    Properties:\n"
+             "      BillingMode: PAY_PER_REQUEST\n"
+             "      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]\n"
+             "      KeySchema: [{AttributeName: id, KeyType: HASH}]\n"
+             "      StreamSpecification: {StreamViewType: NEW_IMAGE}\n")
+    sam = 'AWSTemplateFormatVersion: "2010-09-09"\nTransform: AWS::Serverless-2016-10-31\n' \
+          "Resources:\n" + table
+    cfn = 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n' + table
+    tf = ('resource "aws_dynamodb_table" "orders" {\n  name = "orders"\n'
+          '  billing_mode = "PAY_PER_REQUEST"\n  hash_key = "id"\n'
+          '  stream_enabled = true\n  stream_view_type = "NEW_IMAGE"\n'
+          '  attribute {\n    name = "id"\n    type = "S"\n  }\n}\n')
+    for i in range(readers):
+        sam += (f"  Reader{i}:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                "      Runtime: python3.12\n      Handler: index.handler\n"
+                "      InlineCode: 'def handler(e, c): return 1'\n      Events:\n"
+                "        Stream:\n          Type: DynamoDB\n          Properties:\n"
+                "            Stream: !GetAtt Orders.StreamArn\n"
+                "            StartingPosition: LATEST\n")
+        cfn += (f"  Reader{i}:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+                "      Runtime: python3.12\n      Handler: index.handler\n"
+                "      Role: arn:aws:iam::123456789012:role/reader\n"
+                "      Code: {ZipFile: 'def handler(e, c): return 1'}\n"
+                f"  Reader{i}Mapping:\n    Type: AWS::Lambda::EventSourceMapping\n"
+                "    Properties:\n      EventSourceArn: !GetAtt Orders.StreamArn\n"
+                f"      FunctionName: !Ref Reader{i}\n      StartingPosition: LATEST\n")
+        tf += (f'resource "aws_lambda_function" "reader{i}" {{\n'
+               f'  function_name = "reader{i}"\n  runtime = "python3.12"\n'
+               '  handler = "index.handler"\n  filename = "reader.zip"\n'
+               '  role = "arn:aws:iam::123456789012:role/reader"\n}\n'
+               f'resource "aws_lambda_event_source_mapping" "reader{i}" {{\n'
+               "  event_source_arn  = aws_dynamodb_table.orders.stream_arn\n"
+               f"  function_name     = aws_lambda_function.reader{i}.arn\n"
+               '  starting_position = "LATEST"\n}\n')
+    dsl = "dynamodb orders { stream = true }\n" + "".join(
+        f"lambda reader{i}\norders -> reader{i}\n" for i in range(readers))
+    return {"sam": sam, "cloudformation": cfn, "terraform": tf, "dsl": dsl}
+
+
+@pytest.mark.parametrize(("fmt", "node"), [("dsl", "orders"), ("sam", "Orders"),
+                                           ("cloudformation", "Orders"),
+                                           ("terraform", "orders")])
+def test_more_than_two_stream_readers(tmp_path: Path, fmt: str, node: str) -> None:
+    rule = "PERF-DYNAMODB-STREAM-READERS"
+    assert [n for n, _ in findings(tmp_path / "three", fmt, _stream_inputs(3)[fmt],
+                                   rule)] == [node]
+    assert findings(tmp_path / "two", fmt, _stream_inputs(2)[fmt], rule) == []

@@ -52,3 +52,20 @@ def retry_outlasts_express(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
         return None
     state = props.get("longest_retry_state")
     return {"wait": f"{wait / 1000:g} s", "state": f" of {state}" if state else ""}
+
+
+STREAM_READER_KINDS = ("lambda", "pipes")
+
+
+@node
+def crowded_stream(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """A DynamoDB table whose stream more than `max_readers` (2) consumers read: Lambda
+    event source mappings and Pipes, each polling every shard."""
+    readers = sorted(m for m in ctx.g.successors(n)
+                     if ctx.kind(m) in STREAM_READER_KINDS
+                     and ctx.g.edges[n, m].get("mode") == "stream")
+    limit = int(params.get("max_readers", 2))
+    if len(readers) <= limit:
+        return None
+    return {"count": str(len(readers)), "readers": ", ".join(readers),
+            "extra_nodes": tuple(readers)}

@@ -630,3 +630,100 @@ def test_more_than_two_stream_readers(tmp_path: Path, fmt: str, node: str) -> No
     assert [n for n, _ in findings(tmp_path / "three", fmt, _stream_inputs(3)[fmt],
                                    rule)] == [node]
     assert findings(tmp_path / "two", fmt, _stream_inputs(2)[fmt], rule) == []
+
+
+# ------------------------------------------------------------------ authorizer caching
+AUTHZ_SAM = """
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Auth:
+        DefaultAuthorizer: TokenAuth
+        Authorizers:
+          TokenAuth:
+            FunctionArn: !GetAtt Authz.Arn
+            Identity: {ReauthorizeEvery: {ttl}}
+  Authz:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(e, c): return {}"
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(e, c): return {}"
+      Events:
+        Get:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /orders, Method: get}
+"""
+AUTHZ_CFN = """
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: orders}
+  Authz:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: arn:aws:iam::123456789012:role/authz
+      Code: {ZipFile: "def handler(e, c): return {}"}
+  TokenAuth:
+    Type: AWS::ApiGateway::Authorizer
+    Properties:
+      RestApiId: !Ref Api
+      Name: token
+      Type: TOKEN
+      IdentitySource: method.request.header.Authorization
+      AuthorizerResultTtlInSeconds: {ttl}
+      AuthorizerUri: !Sub >-
+        arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Authz.Arn}/invocations
+"""
+AUTHZ_TF = """
+resource "aws_api_gateway_rest_api" "api" {
+  name = "orders"
+}
+
+resource "aws_lambda_function" "authz" {
+  function_name = "authz"
+  runtime       = "python3.12"
+  handler       = "index.handler"
+  filename      = "authz.zip"
+  role          = "arn:aws:iam::123456789012:role/authz"
+}
+
+resource "aws_api_gateway_authorizer" "token" {
+  name                             = "token"
+  rest_api_id                      = aws_api_gateway_rest_api.api.id
+  authorizer_uri                   = aws_lambda_function.authz.invoke_arn
+  authorizer_result_ttl_in_seconds = {ttl}
+}
+"""
+
+
+@pytest.mark.parametrize(("fmt", "text", "api"), [("sam", AUTHZ_SAM, "Api"),
+                                                  ("cloudformation", AUTHZ_CFN, "Api"),
+                                                  ("terraform", AUTHZ_TF, "api")])
+def test_authorizer_caching_off(tmp_path: Path, fmt: str, text: str, api: str) -> None:
+    rule = "PERF-AUTHORIZER-CACHE-OFF"
+    assert [n for n, _ in findings(tmp_path / "off", fmt, text.replace("{ttl}", "0"),
+                                   rule)] == [api]
+    assert findings(tmp_path / "on", fmt, text.replace("{ttl}", "300"), rule) == []
+
+
+def test_authorizer_caching_in_the_dsl(tmp_path: Path) -> None:
+    rule = "PERF-AUTHORIZER-CACHE-OFF"
+    text = ('apigw api { auth = lambda }\nlambda authz\n'
+            'api -> authz [label = "authorizer", auth_cache_ttl = {ttl}]\n')
+    assert [n for n, _ in findings(tmp_path, "dsl", text.replace("{ttl}", "0s"),
+                                   rule)] == ["api"]
+    assert findings(tmp_path / "good", "dsl", text.replace("{ttl}", "300s"), rule) == []

@@ -727,3 +727,14 @@ def test_authorizer_caching_in_the_dsl(tmp_path: Path) -> None:
     assert [n for n, _ in findings(tmp_path, "dsl", text.replace("{ttl}", "0s"),
                                    rule)] == ["api"]
     assert findings(tmp_path / "good", "dsl", text.replace("{ttl}", "300s"), rule) == []
+
+
+def test_account_wide_listings_on_any_resource_are_not_wide() -> None:
+    """A pipe reading a DynamoDB stream needs `dynamodb:ListStreams` on `*` (the action
+    has no resource type); a write action on `*` still is wide."""
+    from advisor.importers.iam_policies import wide_grants
+
+    assert wide_grants(["dynamodb:ListStreams"], ["*"]) == []
+    assert wide_grants(["dynamodb:ListStreams", "dynamodb:PutItem"], ["*"]) == \
+        ["dynamodb:PutItem on *"]
+    assert wide_grants(["iam:PassRole", "sqs:*"], ["*"]) == ["sqs:*", "iam:PassRole on *"]

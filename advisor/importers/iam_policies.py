@@ -54,7 +54,12 @@ NO_RESOURCE_LEVEL = ("xray:", "logs:createloggroup", "cloudwatch:putmetricdata",
                      "logs:createlogdelivery", "logs:getlogdelivery", "logs:updatelogdelivery",
                      "logs:deletelogdelivery", "logs:listlogdeliveries",
                      "logs:putresourcepolicy", "logs:describeresourcepolicies",
-                     "logs:describeloggroups")
+                     "logs:describeloggroups",
+                     # account-wide listings (Service Authorization Reference: no resource
+                     # type), which a stream poller or pipe needs to find its stream
+                     "dynamodb:liststreams", "dynamodb:listtables", "kinesis:liststreams",
+                     "sqs:listqueues", "sns:listtopics", "s3:listallmybuckets",
+                     "lambda:listfunctions", "states:liststatemachines")
 # Grants on `Resource: "*"` that are named on their own: passing any role to a service is
 # privilege escalation, completing any workflow's task token a confused-deputy risk.
 NAMED_ON_ANY = ("iam:passrole", "states:sendtasksuccess", "states:sendtaskfailure",

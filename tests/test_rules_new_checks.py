@@ -378,7 +378,7 @@ def test_unsubstituted_placeholder_in_a_definition_file_is_reported_there(tmp_pa
     (folder / "template.yaml").write_text(dedent(SFN_SAM).lstrip(), "utf-8")
     result = analyze_source(str(folder / "template.yaml"), Options(estimates=False))
     [f] = [f for f in result.findings if f.rule == "OPS-SFN-UNSUBSTITUTED"]
-    assert f.subject == "Flow" and f.severity == "error" and "${OrdersTabel}" in f.message
+    assert f.subject == "Flow" and f.severity == "error" and "OrdersTabel" in f.message
     assert f.location is not None and f.location.path.endswith("statemachine/flow.asl.json")
     assert f.location.line == 7  # the line naming the placeholder
     (folder / "statemachine" / "flow.asl.json").write_text(

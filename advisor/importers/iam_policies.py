@@ -94,3 +94,11 @@ def wide_grants(actions: list[str], resources: list[Any]) -> list[str]:
         if rest:
             out.append(f"{', '.join(rest[:3])}{', ...' if len(rest) > 3 else ''} on *")
     return out
+
+
+def add_wide_grants(props: dict[str, Any], grants: list[str]) -> None:
+    """Record `grants` on a node's props (`iam_wildcard`, and `wide_grants` without
+    repeats, in the order found): both importers, every role of a node."""
+    known = list(props.get("wide_grants") or ())
+    props["iam_wildcard"] = True
+    props["wide_grants"] = known + [g for g in dict.fromkeys(grants) if g not in known]

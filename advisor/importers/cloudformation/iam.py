@@ -12,8 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.importers.cloudformation.context import Ctx
+from advisor.importers.iam_policies import (
+    add_wide_grants,
+    managed_policy_is_wide,
+    wide_grants,
+    write_kind,
+)
 from advisor.importers.iam_policies import is_wildcard as statement_is_wildcard
-from advisor.importers.iam_policies import managed_policy_is_wide, wide_grants, write_kind
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -83,10 +88,7 @@ def mark_wide(ctx: Ctx, node: str | None, grants: list[str], where: str | None) 
     (the first one found), where the fix goes and where peers report it."""
     if node is None or not grants:
         return
-    props = ctx.arch.graph.nodes[node]["props"]
-    known = list(props.get("wide_grants") or ())
-    ctx.set_props(node, iam_wildcard=True,
-                  wide_grants=known + [g for g in grants if g not in known])
+    add_wide_grants(ctx.arch.graph.nodes[node]["props"], grants)
     locs = ctx.arch.graph.nodes[node].get("prop_locs") or {}
     if where is not None and "iam_wildcard" not in locs and where != ctx.arch.graph.nodes[
             node].get("source_id"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from advisor.importers.iam_policies import (
+    add_wide_grants,
     is_wildcard,
     managed_policy_is_wide,
     wide_grants,
@@ -149,10 +150,7 @@ def flag_wide_roles(ctx: Context) -> None:
             grants = document_grants(doc)
             if not grants:
                 continue
-            props = graph.nodes[node]["props"]
-            known = list(props.get("wide_grants") or ())
-            props["iam_wildcard"] = True
-            props["wide_grants"] = known + [g for g in grants if g not in known]
+            add_wide_grants(graph.nodes[node]["props"], grants)
             source = doc.get("_source")
             locs = graph.nodes[node].setdefault("prop_locs", {})
             if isinstance(source, Resource) and "iam_wildcard" not in locs:

@@ -242,6 +242,13 @@ def public_access_block_unstated(s: Subject) -> bool:
 
 
 @condition
+def items_expire(s: Subject) -> bool:
+    """The table deletes its items by Time to Live: it holds data meant to go away
+    (sessions, connections, locks, idempotency keys), which REL-DYNAMODB-PITR leaves out."""
+    return s.kind() == "dynamodb" and s.props().get("ttl") is True
+
+
+@condition
 def express_workflow(s: Subject) -> bool:
     """An Express state machine (the only kind with no execution history of its own)."""
     from advisor import catalog

@@ -105,7 +105,10 @@ def make_finding(base: Architecture, m: Match) -> Finding:
         message += (f" (likely: inferred from the structure alone{why}; state"
                     f" `glue = true` or `glue = false` on {m.subject} to confirm)")
     nd = base.graph._node  # no view object per look-up (100k-node designs)
-    loc = nd[m.subject].get("loc")
+    # a predicate's `at_prop`: the finding is about that prop, set in a folded resource
+    # (a role's policy, a stage): it points there (`Architecture.location_of`)
+    at_prop = m.fields.get("at_prop") or p.location_prop
+    loc = base.location_of(m.subject, at_prop) if at_prop else nd[m.subject].get("loc")
     if loc is None:
         loc = next((nd[n]["loc"] for n in m.nodes if nd[n].get("loc") is not None), None)
     alts = []

@@ -46,6 +46,12 @@ class Pattern:
     def subject(self) -> int:
         return int(self.match.get("subject", 0))
 
+    @property
+    def location_prop(self) -> str | None:
+        """The prop whose setting the finding is about: it points where that is set."""
+        prop = self.match.get("location_prop")
+        return str(prop) if prop else None
+
     @cached_property
     def apply(self) -> str:
         return str(self.fix.get("apply", "manual"))

@@ -18,6 +18,7 @@ invocation, and an activity ARN a worker poll; both are still tasks.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -167,3 +168,82 @@ def has_polling_loop(definition: Any) -> bool:
             if "Wait" in types and "Task" in types:
                 return True
     return False
+
+
+# --------------------------------------------------------------- configuration checks
+# Retrier defaults (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html)
+RETRY_DEFAULTS = {"IntervalSeconds": 1.0, "MaxAttempts": 3, "BackoffRate": 2.0}
+TIMEOUT_KEYS = ("TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",
+                "HeartbeatSecondsPath")
+
+
+def _number(value: Any, default: float) -> float | None:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None  # a JSONata expression or a reference: not judged
+    return float(value)
+
+
+def retry_wait_seconds(retrier: dict[str, Any]) -> float | None:
+    """The seconds one retrier waits in all when every attempt fails: the sum over its
+    MaxAttempts retries of IntervalSeconds x BackoffRate^(n-1), each capped at
+    MaxDelaySeconds (jitter only shortens waits). None when a field is not a number."""
+    interval = _number(retrier.get("IntervalSeconds"), RETRY_DEFAULTS["IntervalSeconds"])
+    attempts = _number(retrier.get("MaxAttempts"), RETRY_DEFAULTS["MaxAttempts"])
+    rate = _number(retrier.get("BackoffRate"), RETRY_DEFAULTS["BackoffRate"])
+    cap = _number(retrier.get("MaxDelaySeconds"), math.inf)
+    if interval is None or attempts is None or rate is None or cap is None:
+        return None
+    total, wait = 0.0, interval
+    for _ in range(int(min(attempts, 99_999_999))):
+        total += min(wait, cap)
+        if total > 86_400 * 366:
+            break  # more than a Standard workflow's year: the figure is already decided
+        wait *= rate
+    return total
+
+
+def longest_retry(definition: Any) -> tuple[str, float] | None:
+    """(state, seconds) of the retrier whose schedule waits longest in all, or None."""
+    best: tuple[str, float] | None = None
+    for name, state in iter_states(definition):
+        retriers = state.get("Retry")
+        for retrier in retriers if isinstance(retriers, list) else []:
+            if not isinstance(retrier, dict):
+                continue
+            seconds = retry_wait_seconds(retrier)
+            if seconds is not None and (best is None or seconds > best[1]):
+                best = (name, seconds)
+    return best
+
+
+def untimed_callbacks(definition: Any) -> list[str]:
+    """`.waitForTaskToken` tasks with no TimeoutSeconds and no HeartbeatSeconds (nor
+    their `...Path` forms): a token that is never sent back keeps the task waiting until
+    the execution ends (a year, for a Standard workflow). None when the whole machine
+    has a TimeoutSeconds, which bounds them."""
+    if not isinstance(definition, dict) or definition.get("TimeoutSeconds") is not None:
+        return []
+    out = []
+    for name, state in tasks(definition):
+        task = parse_resource(str(state.get("Resource") or ""))
+        if task is not None and task.pattern == "callback" and \
+                not any(state.get(k) is not None for k in TIMEOUT_KEYS):
+            out.append(name)
+    return out
+
+
+def check_props(definition: Any) -> dict[str, Any]:
+    """Props of a state machine that its definition's settings give (both importers):
+    `untimed_callbacks` and the longest retry schedule (`longest_retry_wait` in ms,
+    `longest_retry_state`)."""
+    out: dict[str, Any] = {}
+    waiting = untimed_callbacks(definition)
+    if waiting:
+        out["untimed_callbacks"] = waiting
+    longest = longest_retry(definition)
+    if longest is not None and longest[1] > 0:
+        out["longest_retry_state"] = longest[0]
+        out["longest_retry_wait"] = round(longest[1] * 1000)
+    return out

@@ -44,10 +44,26 @@ def write_kind(action: str) -> str | None:
 
 
 # Actions that have no resource-level permissions, so `Resource: "*"` is the only option.
+# The CloudWatch Logs delivery actions are the ones a state machine's or API's logging
+# needs, which Step Functions documents with `"Resource": "*"` ("IAM policies for logging
+# to CloudWatch Logs", https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html).
 NO_RESOURCE_LEVEL = ("xray:", "logs:createloggroup", "cloudwatch:putmetricdata",
                      "ec2:createnetworkinterface", "ec2:describenetworkinterfaces",
                      "ec2:deletenetworkinterface", "ec2:assignprivateipaddresses",
-                     "ec2:unassignprivateipaddresses", "ec2:describe")
+                     "ec2:unassignprivateipaddresses", "ec2:describe",
+                     "logs:createlogdelivery", "logs:getlogdelivery", "logs:updatelogdelivery",
+                     "logs:deletelogdelivery", "logs:listlogdeliveries",
+                     "logs:putresourcepolicy", "logs:describeresourcepolicies",
+                     "logs:describeloggroups",
+                     # account-wide listings (Service Authorization Reference: no resource
+                     # type), which a stream poller or pipe needs to find its stream
+                     "dynamodb:liststreams", "dynamodb:listtables", "kinesis:liststreams",
+                     "sqs:listqueues", "sns:listtopics", "s3:listallmybuckets",
+                     "lambda:listfunctions", "states:liststatemachines")
+# Grants on `Resource: "*"` that are named on their own: passing any role to a service is
+# privilege escalation, completing any workflow's task token a confused-deputy risk.
+NAMED_ON_ANY = ("iam:passrole", "states:sendtasksuccess", "states:sendtaskfailure",
+                "states:sendtaskheartbeat")
 WIDE_MANAGED = ("AdministratorAccess", "PowerUserAccess", "FullAccess")
 
 
@@ -61,8 +77,28 @@ def is_wildcard(actions: list[str], resources: list[Any]) -> bool:
     wildcard that only completes one action name (`sqs:SendMessage*`, SAM's
     SQSSendMessagePolicy) is not one: it grants that action's variants, not the service
     (the serverless-rules reading of Lambda star permissions, WS1003)."""
-    if any(a == "*" or ":*" in a for a in actions):
-        return True
+    return bool(wide_grants(actions, resources))
+
+
+def wide_grants(actions: list[str], resources: list[Any]) -> list[str]:
+    """What an Allow statement grants too widely, named for a message: `*`, `sqs:*`,
+    `iam:PassRole on *`, `dynamodb:PutItem on *` (the rules of `is_wildcard`); empty
+    when it is scoped."""
+    out = [a for a in actions if a == "*" or ":*" in a]
     if "*" in resources:
-        return not all(a.lower().startswith(NO_RESOURCE_LEVEL) for a in actions if a)
-    return False
+        scoped = [a for a in actions if a and a not in out
+                  and not a.lower().startswith(NO_RESOURCE_LEVEL)]
+        named = [a for a in scoped if a.lower() in NAMED_ON_ANY]
+        out += [f"{a} on *" for a in named]
+        rest = [a for a in scoped if a not in named]
+        if rest:
+            out.append(f"{', '.join(rest[:3])}{', ...' if len(rest) > 3 else ''} on *")
+    return out
+
+
+def add_wide_grants(props: dict[str, Any], grants: list[str]) -> None:
+    """Record `grants` on a node's props (`iam_wildcard`, and `wide_grants` without
+    repeats, in the order found): both importers, every role of a node."""
+    known = list(props.get("wide_grants") or ())
+    props["iam_wildcard"] = True
+    props["wide_grants"] = known + [g for g in dict.fromkeys(grants) if g not in known]

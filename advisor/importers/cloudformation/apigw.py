@@ -225,7 +225,8 @@ def wire_rest(ctx: Ctx) -> None:
         atype = str(ctx.scalar(p.get("Type")) or "").upper()
         if atype == "COGNITO_USER_POOLS":
             continue
-        ctx.authorizer_edge(api, p.get("AuthorizerUri"), lid)
+        ctx.authorizer_edge(api, p.get("AuthorizerUri"), lid,
+                            ttl=p.get("AuthorizerResultTtlInSeconds"))
     for lid in ctx.of_type("AWS::ApiGateway::RequestValidator"):
         p = ctx.props_of(lid)
         if ctx.flag(p.get("ValidateRequestBody")) or ctx.flag(p.get("ValidateRequestParameters")):
@@ -250,7 +251,7 @@ def wire_v2(ctx: Ctx) -> None:
         authorizers[lid] = "jwt" if atype == "JWT" else "lambda"
         if atype != "JWT":
             ctx.authorizer_edge(ctx.node_ref(p.get("ApiId"), "apigw"), p.get("AuthorizerUri"),
-                                lid)
+                                lid, ttl=p.get("AuthorizerResultTtlInSeconds"))
     for lid in ctx.of_type("AWS::ApiGatewayV2::Route"):
         p = ctx.props_of(lid)
         api = ctx.node_ref(p.get("ApiId"), "apigw")

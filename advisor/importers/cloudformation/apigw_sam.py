@@ -64,7 +64,9 @@ def api_auth(ctx: Ctx, lid: str, node: str) -> RouteDefaults:
     authorizers = _authorizers(auth)
     for spec in authorizers.values():
         if isinstance(spec, dict):
-            ctx.authorizer_edge(node, spec.get("FunctionArn"), lid)
+            identity = spec.get("Identity")
+            ttl = identity.get("ReauthorizeEvery") if isinstance(identity, dict) else None
+            ctx.authorizer_edge(node, spec.get("FunctionArn"), lid, ttl=ttl)
     default = ctx.scalar(auth.get("DefaultAuthorizer"))
     kind = None
     if default == "AWS_IAM":

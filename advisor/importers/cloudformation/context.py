@@ -544,12 +544,16 @@ class Ctx:
         named = self.definition_refs.get(node)
         return named is None or target in named
 
-    def authorizer_edge(self, api: str | None, value: Any, anchor: str | None) -> None:
+    def authorizer_edge(self, api: str | None, value: Any, anchor: str | None,
+                        ttl: Any = None) -> None:
         """`api` calls the Lambda function `value` names before the requests it guards: an
-        `authorizer` edge, and the function is never glue."""
+        `authorizer` edge, and the function is never glue. `ttl`: the stated result
+        caching TTL in seconds (`auth_cache_ttl` on the edge; 0 turns caching off)."""
         fn = self.node_ref(value, "lambda")
         if api is not None and fn is not None:
-            self.edge(api, fn, label=AUTHORIZER, anchor=anchor)
+            seconds = self.number(ttl) if ttl is not None else None
+            props = {"auth_cache_ttl": int(seconds * 1000)} if seconds is not None else None
+            self.edge(api, fn, label=AUTHORIZER, anchor=anchor, props=props)
             self.authorizer_fns.add(fn)
 
     def set_prop_locs(self, node: str | None, logical: str, *props: str) -> None:

@@ -12,8 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.importers.cloudformation.context import Ctx
+from advisor.importers.iam_policies import (
+    add_wide_grants,
+    managed_policy_is_wide,
+    wide_grants,
+    write_kind,
+)
 from advisor.importers.iam_policies import is_wildcard as statement_is_wildcard
-from advisor.importers.iam_policies import managed_policy_is_wide, write_kind
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -67,6 +72,68 @@ def is_wildcard(ctx: Ctx, stmt: dict[str, Any]) -> bool:
         return False
     return statement_is_wildcard([str(ctx.scalar(a) or "") for a in _as_list(stmt.get("Action"))],
                                  [ctx.scalar(r) for r in _as_list(stmt.get("Resource"))])
+
+
+def statement_grants(ctx: Ctx, stmt: dict[str, Any]) -> list[str]:
+    """What an Allow statement grants too widely (`iam_policies.wide_grants`)."""
+    if str(ctx.scalar(stmt.get("Effect")) or "Allow") != "Allow":
+        return []
+    return wide_grants([str(ctx.scalar(a) or "") for a in _as_list(stmt.get("Action"))],
+                       [ctx.scalar(r) for r in _as_list(stmt.get("Resource"))])
+
+
+def mark_wide(ctx: Ctx, node: str | None, grants: list[str], where: str | None) -> None:
+    """`iam_wildcard` and the named `wide_grants` on the node acting with the policy; a
+    finding about them points at `where`, the role or policy resource that grants them
+    (the first one found), where the fix goes and where peers report it."""
+    if node is None or not grants:
+        return
+    add_wide_grants(ctx.arch.graph.nodes[node]["props"], grants)
+    locs = ctx.arch.graph.nodes[node].get("prop_locs") or {}
+    if where is not None and "iam_wildcard" not in locs and where != ctx.arch.graph.nodes[
+            node].get("source_id"):
+        ctx.set_prop_locs(node, where, "iam_wildcard")
+
+
+def _document_grants(ctx: Ctx, doc: Any) -> list[str]:
+    return [g for stmt in statements_of_document(doc) for g in statement_grants(ctx, stmt)]
+
+
+def role_grants(ctx: Ctx, role_lid: str) -> list[tuple[str, list[str]]]:
+    """(resource that holds it, wide grants) for each policy of a role: its inline
+    `Policies` and wide `ManagedPolicyArns` (the role), its managed policies and the
+    `AWS::IAM::Policy`/`ManagedPolicy` resources naming it (each at its own resource)."""
+    p = ctx.props_of(role_lid)
+    own: list[str] = []
+    for pol in _as_list(p.get("Policies")):
+        if isinstance(pol, dict):
+            own += _document_grants(ctx, pol.get("PolicyDocument"))
+    out: list[tuple[str, list[str]]] = []
+    attached: list[str] = []
+    for arn in _as_list(p.get("ManagedPolicyArns")):
+        text = ctx.text_of(arn) or ""
+        if managed_policy_is_wide(text):
+            own.append(text.rsplit("/", 1)[-1])
+        attached += [lid for lid in ctx.resource_refs(arn)
+                     if ctx.rtype(lid) == "AWS::IAM::ManagedPolicy"]
+    if own:
+        out.append((role_lid, own))
+    for lid in attached + list(_policies_by_role(ctx).get(role_lid, ())):
+        grants = _document_grants(ctx, ctx.props_of(lid).get("PolicyDocument"))
+        if grants:
+            out.append((lid, grants))
+    return out
+
+
+def flag_wide_roles(ctx: Ctx, aliases: dict[str, str]) -> None:
+    """Every role of the template, not only functions': a state machine's, an API's
+    integration role, a pipe's, a rule's or schedule's target role, a canary's. Wide
+    grants are set on the node the role belongs to (`aliases`, the owner peers' findings
+    on the role are matched to). A role nothing owns has no node to report at."""
+    for role in ctx.of_type("AWS::IAM::Role"):
+        node = aliases.get(role) or ctx.names.get(role)
+        for where, grants in role_grants(ctx, role):
+            mark_wide(ctx, node, grants, where)
 
 
 def write_targets(ctx: Ctx, stmts: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -128,6 +195,8 @@ def wire_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
         wide = wide or w
     if ctx.arch.kind(node) == "lambda" and (wide or any(is_wildcard(ctx, s) for s in stmts)):
         ctx.set_props(node, iam_wildcard=True)
+    # SAM inline statements (the role SAM generates holds them; the fix goes here)
+    mark_wide(ctx, node, [g for s in extra for g in statement_grants(ctx, s)], None)
     sources = set(ctx.arch.graph.predecessors(node))
     failures = ctx.arch.failure_destinations([node])
     for target, _action in write_targets(ctx, stmts):

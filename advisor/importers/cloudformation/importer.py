@@ -52,6 +52,7 @@ from advisor.importers.cloudformation.context import (
     sub_vars,
 )
 from advisor.importers.cloudformation.language_extensions import expand_for_each
+from advisor.importers.cloudformation.local_paths import check_local_paths
 from advisor.importers.cloudformation.props import props_for
 from advisor.importers.cloudformation.template import LineDict, load_template
 from advisor.model import Architecture
@@ -91,12 +92,14 @@ def import_template(path: str, text: str | None = None, data_: Any = None, *,
     _aliases(ctx)
     _nodes(ctx)
     _wire(ctx)
+    check_local_paths(ctx)
     code.inspect_functions(ctx)
     _entry_points(ctx)
     _unresolved_refs(ctx)
     _summary_notes(ctx)
     arch = ctx.arch
     arch.aliases = build_aliases(ctx)
+    iam.flag_wide_roles(ctx, arch.aliases)
     arch.name = _name(ctx)
     arch.notes = sorted(ctx.notes)
     arch.resolve_modes()

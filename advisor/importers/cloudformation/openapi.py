@@ -123,6 +123,7 @@ def _authorizer_edges(ctx: Ctx, api: str, body: dict[str, Any], lid: str) -> Non
         az = spec.get("x-amazon-apigateway-authorizer") if isinstance(spec, dict) else None
         if not isinstance(az, dict) or az.get("authorizerUri") is None:
             continue
-        ctx.authorizer_edge(api, az.get("authorizerUri"), lid)
+        ctx.authorizer_edge(api, az.get("authorizerUri"), lid,
+                            ttl=az.get("authorizerResultTtlInSeconds"))
 
 

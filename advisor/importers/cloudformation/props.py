@@ -180,6 +180,15 @@ def dynamodb_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any]:
     pitr = p.get("PointInTimeRecoverySpecification")
     if isinstance(pitr, dict) and ctx.flag(pitr.get("PointInTimeRecoveryEnabled")):
         out["pitr"] = True
+    replicas = [r for r in p.get("Replicas") or () if isinstance(r, dict)] \
+        if isinstance(p.get("Replicas"), list) else []
+    if replicas and all(isinstance(r.get("PointInTimeRecoverySpecification"), dict) and ctx.flag(
+            r["PointInTimeRecoverySpecification"].get("PointInTimeRecoveryEnabled"))
+            for r in replicas):
+        out["pitr"] = True  # a global table: PITR is set per replica, and every one has it
+    ttl = p.get("TimeToLiveSpecification")
+    if isinstance(ttl, dict) and ctx.flag(ttl.get("Enabled")):
+        out["ttl"] = True
     if isinstance(p.get("StreamSpecification"), dict):
         out["stream"] = True
     return out
@@ -200,7 +209,17 @@ def s3_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any]:
     acl = ctx.scalar(p.get("AccessControl"))
     if isinstance(acl, str) and acl.startswith("PublicRead"):
         out["public"] = True
+    block = p.get("PublicAccessBlockConfiguration")
+    if isinstance(block, dict) and any(
+            k not in block or ctx.flag(block[k]) is False for k in PUBLIC_ACCESS_BLOCK):
+        # a stated configuration replaces S3's all-on default: an omitted setting is off
+        out["block_public_access"] = False
     return out
+
+
+# The four S3 Block Public Access settings (AWS::S3::Bucket PublicAccessBlockConfiguration).
+PUBLIC_ACCESS_BLOCK = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls",
+                       "RestrictPublicBuckets")
 
 
 def sfn_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any]:

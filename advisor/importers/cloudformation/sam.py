@@ -318,8 +318,10 @@ def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
         name = item if isinstance(item, str) else ctx.text_of(item) if isinstance(
             item, dict) and len(item) == 1 and next(iter(item)) in ("Fn::Sub", "Ref") else None
         if name is not None:  # a managed policy name or ARN
-            if managed_policy_is_wide(name) and ctx.arch.kind(node) == "lambda":
-                ctx.set_props(node, iam_wildcard=True)
+            if managed_policy_is_wide(name):
+                from advisor.importers.cloudformation.iam import mark_wide
+
+                mark_wide(ctx, node, [name.rsplit("/", 1)[-1]], None)
             continue
         if not isinstance(item, dict):
             continue

@@ -11,6 +11,7 @@ they name.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from advisor.importers import asl
 from advisor.importers.cloudformation.context import Ctx, data, walk
 from advisor.importers.cloudformation.template import load_template
 from advisor.importers.reading import read_beside
+from advisor.model import Location
 
 _VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 _TOKEN = re.compile(r"__cfnref(\d+)__")
@@ -41,7 +43,11 @@ class _Refs:
         return [self.values[int(i)] for i in _TOKEN.findall(text)]
 
 
-def _substitute(text: str, refs: _Refs, variables: dict[str, Any]) -> str:
+def _substitute(text: str, refs: _Refs, variables: dict[str, Any],
+                missing: set[str] | None = None) -> str:
+    """`${X}` filled from `variables`; `missing` (when given: the text is a definition,
+    whose placeholders only `DefinitionSubstitutions` fills) collects the names none
+    fills, which Step Functions leaves in the definition as written."""
     def repl(m: re.Match[str]) -> str:
         name = m.group(1).strip()
         head = name.split(".", 1)[0]
@@ -51,6 +57,8 @@ def _substitute(text: str, refs: _Refs, variables: dict[str, Any]) -> str:
             return literal if literal is not None else refs.token(value)
         if name.startswith("AWS::"):
             return "pseudo"
+        if missing is not None:
+            missing.add(name)
         return refs.token({"Ref": head})
 
     return _VAR.sub(repl, text)
@@ -74,10 +82,15 @@ def load_definition(ctx: Ctx, lid: str) -> tuple[Any, _Refs] | None:
     definition = p.get("Definition")
     if isinstance(definition, dict):
         text = json.dumps(_tokenise_tree(ctx, definition, refs), default=str)
-        return json.loads(_substitute(text, refs, variables)), refs
+        missing: set[str] = set()
+        loaded = json.loads(_substitute(text, refs, variables, missing))
+        _note_unsubstituted(ctx, lid, missing, None, "")
+        return loaded, refs
     raw = p.get("DefinitionString")
     if raw is not None:
-        text = _definition_text(ctx, raw, refs, variables)
+        missing = set()
+        text = _definition_text(ctx, raw, refs, variables, missing)
+        _note_unsubstituted(ctx, lid, missing, None, "")
         if text is None:
             return None
         try:
@@ -118,9 +131,10 @@ def _tokenise_tree(ctx: Ctx, value: Any, refs: _Refs) -> Any:
     return value
 
 
-def _definition_text(ctx: Ctx, raw: Any, refs: _Refs, variables: dict[str, Any]) -> str | None:
+def _definition_text(ctx: Ctx, raw: Any, refs: _Refs, variables: dict[str, Any],
+                     missing: set[str] | None = None) -> str | None:
     if isinstance(raw, str):
-        return _substitute(raw, refs, variables)
+        return _substitute(raw, refs, variables, missing)
     if isinstance(raw, dict) and len(raw) == 1:
         key, inner = next(iter(raw.items()))
         if key == "Fn::Sub":
@@ -140,7 +154,7 @@ def _definition_text(ctx: Ctx, raw: Any, refs: _Refs, variables: dict[str, Any])
                     sub = _definition_text(ctx, part, refs, variables)
                     out.append(sub if sub is not None else refs.token(part))
             # Step Functions fills `${name}` from DefinitionSubstitutions in the joined text
-            return _substitute(str(sep).join(out), refs, variables)
+            return _substitute(str(sep).join(out), refs, variables, missing)
         if key in ("Ref", "Fn::GetAtt"):
             return refs.token(raw)
     return None
@@ -160,8 +174,36 @@ def _load_file(ctx: Ctx, lid: str, uri: str, refs: _Refs, variables: dict[str, A
         ctx.info(f"DefinitionUri {uri} of {lid} could not be parsed: "
                  f"{exc.diagnostics[0].message if exc.diagnostics else ''}", line, col)
         return None
-    text = json.dumps(_tokenise_tree(ctx, tree, refs), default=str)
-    return json.loads(_substitute(text, refs, variables)), refs
+    dumped = json.dumps(_tokenise_tree(ctx, tree, refs), default=str)
+    missing: set[str] = set()
+    loaded = json.loads(_substitute(dumped, refs, variables, missing))
+    _note_unsubstituted(ctx, lid, missing, path, text)
+    return loaded, refs
+
+
+def _note_unsubstituted(ctx: Ctx, lid: str, missing: set[str], path: Path | None,
+                        text: str) -> None:
+    """`unsubstituted` on the state machine: placeholders no `DefinitionSubstitutions`
+    entry fills stay in the definition as written (`${OrdersTable}` where a table name or
+    ARN should be), which makes the stack fail or the task call a name that does not
+    exist. The finding points at the first line of the definition file naming one (for a
+    definition in the template, at the state machine)."""
+    node = ctx.names.get(lid)
+    if not missing or node is None:
+        return
+    ctx.set_props(node, unsubstituted=sorted(missing))
+    if path is None:
+        return
+    first = min(missing, key=lambda name: (text.find("${" + name) % (len(text) + 1), name))
+    at = text.find("${" + first)
+    if at < 0:
+        return
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    shown = os.path.normpath(os.path.join(os.path.dirname(ctx.path), os.path.relpath(
+        path, ctx.base_dir.resolve())))
+    ctx.arch.graph.nodes[node].setdefault("prop_locs", {})["unsubstituted"] = \
+        Location(shown, line, column)
 
 
 # ------------------------------------------------------------------------ wiring
@@ -180,6 +222,7 @@ def wire_state_machine(ctx: Ctx, lid: str) -> None:
     named |= {n for n in (ctx.function_named_in(t) for t in refs.literals) if n is not None}
     ctx.definition_refs[node] = named
     ctx.set_props(node, states=max(1, asl.count_states(definition)))
+    ctx.set_props(node, **asl.check_props(definition))
     if asl.has_polling_loop(definition):
         ctx.set_props(node, polling=True)
     for _name, state in asl.tasks(definition):

@@ -312,6 +312,7 @@ def import_terraform(
             wiring.read_wiring(ctx, res)
     wiring.finish(ctx)
     arch.aliases = aliases.build_aliases(ctx)  # before the registry list is dropped
+    wiring.iam.flag_wide_roles(ctx)  # every role's owner is known now
     _entry_points(ctx)
     _remote_module_notes(ctx)
     if ctx.consumed:

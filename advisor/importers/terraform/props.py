@@ -198,6 +198,8 @@ def _dynamodb(ctx: Context, name: str, b: Block) -> None:
     pb = b.first("point_in_time_recovery")
     if pb is not None:
         pitr = flag(pb.get("enabled"))
+    tb = b.first("ttl")
+    ttl = flag(tb.get("enabled")) if tb is not None else None
     ctx.set_props(
         name,
         billing=billing_kind,
@@ -205,6 +207,7 @@ def _dynamodb(ctx: Context, name: str, b: Block) -> None:
         wcu=num(b.get("write_capacity")),
         encryption=encryption,
         pitr=pitr,
+        ttl=ttl,
         stream=flag(b.get("stream_enabled")),
     )
 

@@ -29,7 +29,8 @@ def _appsync_authorizers(ctx: Ctx, lid: str) -> None:
     api = ctx.names.get(lid)
     for cfg in configs:
         if isinstance(cfg, dict):
-            ctx.authorizer_edge(api, cfg.get("AuthorizerUri"), lid)
+            ctx.authorizer_edge(api, cfg.get("AuthorizerUri"), lid,
+                                ttl=cfg.get("AuthorizerResultTtlInSeconds"))
 
 
 def wire_appsync(ctx: Ctx) -> None:

@@ -136,8 +136,10 @@ def _authorizer(ctx: Context, b: Block, mod: Module, api_key: str, auth: str) ->
     Lambda authorizer function when there is one."""
     for api in ctx.nodes(mod, b.get(api_key), b, api_key):
         ctx.arch.graph.nodes[api].setdefault("_authorizers", set()).add(auth)
+        ttl = num(b.get("authorizer_result_ttl_in_seconds"))
         for fn in ctx.nodes(mod, b.get("authorizer_uri"), b, "authorizer_uri"):
-            ctx.edge(api, fn, block=b, label=AUTHORIZER)
+            ctx.edge(api, fn, block=b, label=AUTHORIZER,
+                     auth_cache_ttl=int(ttl * 1000) if ttl is not None else None)
 
 
 def _rest_validator(ctx: Context, res: Resource, b: Block, mod: Module) -> None:

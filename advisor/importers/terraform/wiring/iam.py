@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from advisor.importers.iam_policies import is_wildcard, managed_policy_is_wide, write_kind
+from advisor.importers.iam_policies import (
+    add_wide_grants,
+    is_wildcard,
+    managed_policy_is_wide,
+    wide_grants,
+    write_kind,
+)
 from advisor.importers.terraform.hcl import iter_refs
 from advisor.importers.terraform.module import Module, Resource
 from advisor.importers.terraform.props import as_json
@@ -66,24 +72,21 @@ def policy_document(ctx: Context, mod: Module, value: Any) -> dict[str, Any] | N
 def _role_policies(ctx: Context) -> dict[str, list[tuple[Module, dict[str, Any]]]]:
     """Role address -> policy documents attached to it (inline, role_policy, attachments)."""
     out: dict[str, list[tuple[Module, dict[str, Any]]]] = {}
-    policies: dict[str, tuple[Module, Any]] = {}
+    policies: dict[str, tuple[Module, Any, Resource]] = {}
     for res in ctx.ws.resources():
         if res.type == "aws_iam_policy":
-            policies[res.address] = (res.module, res.block.get("policy"))
+            policies[res.address] = (res.module, res.block.get("policy"), res)
     for res in ctx.ws.resources():
         b, mod = res.block, res.module
         if res.type == "aws_iam_role":
             for inline in b.sub("inline_policy"):
                 doc = policy_document(ctx, mod, inline.get("policy"))
                 if doc:
-                    out.setdefault(res.address, []).append((mod, doc))
+                    out.setdefault(res.address, []).append((mod, {**doc, "_source": res}))
             for arn in as_list(b.get("managed_policy_arns")):
                 if isinstance(arn, str) and managed_policy_is_wide(arn):
                     out.setdefault(res.address, []).append(
-                        (
-                            mod,
-                            {"Statement": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}]},
-                        )
+                        (mod, _wide_managed(arn, res))
                     )
         elif res.type in (
             "aws_iam_role_policy",
@@ -91,9 +94,9 @@ def _role_policies(ctx: Context) -> dict[str, list[tuple[Module, dict[str, Any]]
             "aws_iam_policy_attachment",
         ):
             roles = as_list(b.get("role")) + as_list(b.get("roles"))
-            docs: list[tuple[Module, Any]] = []
+            docs: list[tuple[Module, Any, Resource]] = []
             if res.type == "aws_iam_role_policy":
-                docs.append((mod, b.get("policy")))
+                docs.append((mod, b.get("policy"), res))
             else:
                 arn = b.get("policy_arn")
                 for ref in iter_refs(arn):
@@ -103,19 +106,55 @@ def _role_policies(ctx: Context) -> dict[str, list[tuple[Module, dict[str, Any]]
                         if pres.address in policies:
                             docs.append(policies[pres.address])
                 if isinstance(arn, str) and managed_policy_is_wide(arn):
-                    docs.append(
-                        (
-                            mod,
-                            {"Statement": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}]},
-                        )
-                    )
+                    docs.append((mod, _wide_managed(arn, res), res))
             for role_value in roles:
                 for role_res in _resolve_resources(ctx, mod, role_value):
-                    for dmod, d in docs:
+                    for dmod, d, source in docs:
                         doc = policy_document(ctx, dmod, d)
                         if doc:
-                            out.setdefault(role_res.address, []).append((dmod, doc))
+                            out.setdefault(role_res.address, []).append(
+                                (dmod, {"_source": source, **doc}))
     return out
+
+
+def _wide_managed(arn: str, res: Resource) -> dict[str, Any]:
+    """An AWS managed policy too wide to name its resources, as the statement it amounts to."""
+    return {"Statement": [{"Effect": "Allow", "Action": "*:*", "Resource": "*"}],
+            "_source": res, "_managed": arn.rsplit("/", 1)[-1]}
+
+
+def document_grants(doc: dict[str, Any]) -> list[str]:
+    """What a policy document grants too widely (`iam_policies.wide_grants`)."""
+    if doc.get("_managed"):
+        return [str(doc["_managed"])]
+    out: list[str] = []
+    for stmt in statements(doc):
+        if stmt.get("Effect", "Allow") != "Allow":
+            continue
+        acts = [a for a in as_list(stmt.get("Action")) if isinstance(a, str)]
+        out += [g for g in wide_grants(acts, as_list(stmt.get("Resource"))) if g not in out]
+    return out
+
+
+def flag_wide_roles(ctx: Context) -> None:
+    """Every role, not only functions': a state machine's, an API's integration role, a
+    pipe's, a rule's or schedule's target role. Wide grants go on the node the role
+    belongs to (`arch.aliases`, where peers' findings on the role are matched), at the
+    role or policy block that grants them."""
+    graph = ctx.arch.graph
+    for role, docs in sorted(_role_policies(ctx).items()):
+        node = ctx.arch.aliases.get(role) or ctx.node_of.get(role)
+        if node is None or node not in graph:
+            continue
+        for _mod, doc in docs:
+            grants = document_grants(doc)
+            if not grants:
+                continue
+            add_wide_grants(graph.nodes[node]["props"], grants)
+            source = doc.get("_source")
+            locs = graph.nodes[node].setdefault("prop_locs", {})
+            if isinstance(source, Resource) and "iam_wildcard" not in locs:
+                locs["iam_wildcard"] = ctx.loc(source.block)
 
 
 def _resolve_resources(ctx: Context, mod: Module, value: Any) -> list[Resource]:

@@ -53,9 +53,13 @@ def _bucket_public_block(ctx: Context, res: Resource, b: Block, mod: Module) -> 
         "ignore_public_acls",
         "restrict_public_buckets",
     )
-    if any(flag(b.get(k)) is False for k in keys):
+    # the provider's default for an omitted setting is false: stated, it is off
+    if any(k not in b.attrs or flag(b.get(k)) is False for k in keys):
         for bucket in ctx.nodes(mod, b.get("bucket"), b, "bucket"):
             ctx.arch.graph.nodes[bucket]["_public_block_off"] = True
+            ctx.set_props(bucket, block_public_access=False)
+            ctx.arch.graph.nodes[bucket].setdefault("prop_locs", {})[
+                "block_public_access"] = ctx.loc(b)
 
 
 def _bucket_policy(ctx: Context, res: Resource, b: Block, mod: Module) -> None:

@@ -132,6 +132,8 @@ def _note_unread(ctx: Ctx, lid: str) -> None:
 
 
 def apply_verdict(ctx: Ctx, node: str, report: HandlerReport) -> None:
+    if report.facts:
+        ctx.set_props(node, handler_facts=report.facts)
     if node in ctx.authorizer_fns:
         ctx.set_props(node, glue=False)
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from advisor.importers.handlers.facts_js import CallSite, handler_facts
 from advisor.importers.handlers.python import markers
 from advisor.importers.handlers.verdict import Evidence, HandlerReport, SdkCall, target_params
 from advisor.importers.handlers.verdict import data as handler_data
@@ -236,6 +237,7 @@ def inspect_js(text: str) -> tuple[HandlerReport, int]:
                 document.add(m.group(1))
     origins = _JsOrigins(code)
     calls: list[SdkCall] = []
+    sites: list[CallSite] = []
     observed: list[Evidence] = []
 
     def line_at(pos: int) -> int:
@@ -265,7 +267,9 @@ def inspect_js(text: str) -> tuple[HandlerReport, int]:
                     break
         where = origins.of(keys[param]) if param else None
         line = line_at(pos)
-        calls.append(SdkCall(line, service, method, tuple(keys), param, where))
+        call = SdkCall(line, service, method, tuple(keys), param, where)
+        calls.append(call)
+        sites.append(CallSite(pos, open_paren, call, code.startswith("new", pos)))
         payload = [v for k, v in keys.items() if k != param]
         if any(re.search(rf"JSON\.stringify\(\s*{re.escape(e)}\s*[,)]", v)
                or v.strip() == e for v in payload for e in EVENT_NAMES):
@@ -298,6 +302,8 @@ def inspect_js(text: str) -> tuple[HandlerReport, int]:
             observed.append(Evidence(line_at(m.start()), "work", f"imports {module}"))
     observed += [e for e in markers(code, data["markers_js"])
                  if not (e.kind == "marshall" and "unmarshall" in e.detail)]
+    params = {m.group(1) or m.group(2) for m in _HANDLER_PARAM.finditer(code)} | set(EVENT_NAMES)
+    observed += handler_facts(code, sorted(sites, key=lambda s: s.pos), params, _balanced)
     http = 0
     for name in data["http_js"]:
         http += len(re.findall(r"(?<![\w$.])" + re.escape(name) + r"\s*[.(]", code))

@@ -146,11 +146,21 @@ def _partial_batch(ctx: Ctx, nodes: tuple[str, ...], reported: bool) -> Any:
     marks = [i for i in found if i["kind"] == "partial-batch"]
     if bool(marks) != reported:
         return None
+    fields = {"batch": str(size[0]), "batch_how": size[1]}
+    if reported:
+        return {**fields, "at": _at(marks), "evidence_items": marks}
+    # only a handler that changes something record by record repeats work on a retry of
+    # the whole batch (one that only logs, or sends the batch in one call, loses nothing)
+    # (a handler that swallows every error never fails a batch: REL-HANDLER-CATCH-ALL)
+    effects = [i for i in found if i["kind"] == "per-record-call"]
+    if not effects or any(i["kind"] == "catch-all" for i in found):
+        return None
     code = ctx.props(fn).get("code")
-    items = marks or [evidence.item("handler", "no batchItemFailures in the handler",
-                                    str(code) if code else None)]
-    return {"batch": str(size[0]), "batch_how": size[1], "at": _at(items),
-            "evidence_items": items}
+    where = str(code) if code else "inline code"
+    items = [evidence.item("handler", f"no batchItemFailures in {where}",
+                           str(code) if code else None), *effects]
+    return {**fields, "at": where, "effect": effects[0]["detail"],
+            "effect_at": _at(effects), "evidence_items": items}
 
 
 @node

@@ -75,11 +75,14 @@ def inspect_source(text: str, language: str, *, path: str | None = None,
 
 def _from_imported(observed: list[Evidence]) -> list[Evidence]:
     """An imported module's observations, without the handler facts its lines would
-    misplace; its batchItemFailures still count (the handler may return what it builds)."""
+    misplace; its batchItemFailures and side effects still count, without a line (the
+    handler may return what it builds, and calls what it imports)."""
     kinds = set(data()["handler_facts"])
     out = [e for e in observed if e.kind not in kinds]
-    if any(e.kind == "partial-batch" for e in observed):
-        out.append(Evidence(0, "partial-batch", "batchItemFailures in an imported module"))
+    for kind in ("partial-batch", "per-record-call"):
+        first = next((e for e in sorted(observed) if e.kind == kind), None)
+        if first is not None:
+            out.append(Evidence(0, kind, f"{first.detail} in an imported module"))
     return out
 
 

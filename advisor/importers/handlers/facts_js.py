@@ -10,6 +10,9 @@ records nothing.
 - `catch-all`: `try { ... } catch (e) { ... }` (JavaScript catches every error) around an
   SDK call (or a call to a function of the file that makes one) whose catch block does
   not `throw`, reject, call back with the error, exit, or record the failure;
+- `per-record-call`: an SDK call that changes something (or an HTTP call) inside a loop
+  over the records (`for (... of event.Records)`, `for (...; i < event.Records.length; ...)`,
+  `event.Records.map/forEach(...)`), directly or in a function of the file called there;
 - `unchecked-result`: the result of a batch API (data.yaml `batch_results`) is discarded
   (`await client.send(new PutEventsCommand(...))`) or only logged.
 """
@@ -19,7 +22,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from advisor.importers.handlers.verdict import Evidence, SdkCall, batch_result_fields
+from advisor.importers.handlers.verdict import (
+    Evidence,
+    SdkCall,
+    batch_result_fields,
+    changes_something,
+    data,
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,9 @@ def handler_facts(code: str, sites: list[CallSite], handler_params: set[str],
         out.append(Evidence(site.call.line, "unchecked-result",
                             f"{site.call.text()}: {how}, so {fields[0]} is never read"
                             " (failed entries come back in the response, not as an error)"))
+    found = _per_record_call(code, sites, balanced)
+    if found is not None:
+        out.append(Evidence(line_at(found[0]), "per-record-call", found[1]))
     return out
 
 
@@ -100,6 +112,33 @@ def _first_record_only(code: str, handler_params: set[str]) -> int | None:
     return min(first) if first else None
 
 
+# ------------------------------------------------------------------ per-record calls
+_RECORD_LOOP = re.compile(r"\bfor\s*(?:await\s*)?\(([^)]*\bRecords\b[^)]*)\)\s*\{|"
+                          r"\bRecords\s*\)?\s*\.\s*(?:map|forEach|flatMap)\s*\(")
+
+
+def _per_record_call(code: str, sites: list[CallSite], balanced) -> tuple[int, str] | None:  # type: ignore[no-untyped-def]
+    writes = [s for s in sites if changes_something(s.call)]
+    makers = _functions_with_calls(code, writes, balanced)
+    http = [n for n in data()["http_js"] if "." not in n]
+    for m in _RECORD_LOOP.finditer(code):
+        start = m.end() - 1
+        body_end = start + len(balanced(code, start))
+        found = [(s.pos, f"{s.call.text()} for each record") for s in writes
+                 if start <= s.pos < body_end]
+        body = code[start:body_end]
+        for c in re.finditer(r"(?<![\w$.])([A-Za-z_$][\w$]*)\s*\(", body):
+            name = c.group(1)
+            if name in makers:
+                found.append((start + c.start(),
+                              f"{makers[name].text()} for each record (through {name})"))
+            elif name in http:
+                found.append((start + c.start(), f"an HTTP call ({name}) for each record"))
+        if found:
+            return min(found)
+    return None
+
+
 # ------------------------------------------------------------------ catch-all
 def _functions_with_calls(code: str, sites: list[CallSite], balanced) -> dict[str, SdkCall]:  # type: ignore[no-untyped-def]
     out: dict[str, SdkCall] = {}
@@ -116,7 +155,10 @@ def _functions_with_calls(code: str, sites: list[CallSite], balanced) -> dict[st
 def _catch_all(code: str, sites: list[CallSite], balanced) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
     makers = _functions_with_calls(code, sites, balanced)
     out = []
+    handling: list[tuple[int, int]] = []  # catch blocks: a try inside one handles the handling
     for m in _TRY.finditer(code):
+        if any(lo <= m.start() < hi for lo, hi in handling):
+            continue
         body_start = m.end() - 1
         body = balanced(code, body_start)
         body_end = body_start + len(body)
@@ -126,6 +168,7 @@ def _catch_all(code: str, sites: list[CallSite], balanced) -> list[tuple[int, st
         catch_start = c.end() - 1
         catch_body = balanced(code, catch_start)
         catch_end = catch_start + len(catch_body)
+        handling.append((catch_start, catch_end))
         around = [s.call for s in sites if body_start <= s.pos < body_end]
         if not around:
             called = [makers[n] for n in re.findall(r"(?<![\w$.])([A-Za-z_$][\w$]*)\s*\(", body)

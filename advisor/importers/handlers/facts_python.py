@@ -12,6 +12,9 @@ a missed one.
 - `catch-all`: a bare `except:` / `except Exception` / `except BaseException` around an
   SDK call (directly, or a module function that makes one) whose body neither re-raises,
   exits, nor records the failure (appends it, names a failure, makes an SDK call);
+- `per-record-call`: an SDK call that changes something (or an HTTP call) inside a loop
+  over the event's records (directly or in a module function called there): what a
+  whole-batch retry repeats for the records already processed;
 - `unchecked-result`: the result of a batch API whose failed entries come back in the
   response instead of an exception (data.yaml `batch_results`: PutEvents, PutRecords,
   SendMessageBatch, PublishBatch, PutRecordBatch) is discarded or only printed/logged.
@@ -22,7 +25,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from advisor.importers.handlers.verdict import Evidence, SdkCall, batch_result_fields
+from advisor.importers.handlers.verdict import (
+    Evidence,
+    SdkCall,
+    batch_result_fields,
+    changes_something,
+    data,
+)
 
 CATCH_ALL = frozenset({"Exception", "BaseException"})
 LOG_CALLS = ("print", "logger.", "logging.", "log.", "LOGGER.", "LOG.", "tracer.", "metrics.")
@@ -38,7 +47,7 @@ def handler_facts(tree: ast.Module, scopes: dict[ast.AST, object], module: objec
     out += _first_record_only(tree, parents, events)
     out += _catch_all(tree, calls)
     out += _unchecked_results(tree, parents, calls)
-    return out
+    return out + _per_record_call(tree, scopes, module, calls)
 
 
 # ------------------------------------------------------------------ Records[0] only
@@ -90,6 +99,52 @@ def _first_record_only(tree: ast.Module, parents: dict[ast.AST, ast.AST],
         return []
     return [Evidence(min(first), "first-record-only",
                      'reads only event["Records"][0], never the other records of the batch')]
+
+
+# ------------------------------------------------------------------ per-record calls
+def _makers(tree: ast.Module, calls: list[SdkCall]) -> dict[str, SdkCall]:
+    """Module functions by name -> the first SDK call they make (calling one is making it)."""
+    out: dict[str, SdkCall] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            lo, hi = node.lineno, node.end_lineno or node.lineno
+            inside = sorted(c for c in calls if lo <= c.line <= hi)
+            if inside:
+                out.setdefault(node.name, inside[0])
+    return out
+
+
+def _per_record_call(tree: ast.Module, scopes: dict[ast.AST, object], module: object,
+                     calls: list[SdkCall]) -> list[Evidence]:
+    from advisor.importers.handlers.python import origin
+
+    writes = [c for c in calls if changes_something(c)]
+    makers = _makers(tree, writes)
+    http = set(data()["http_python"])
+    owner: dict[ast.AST, object] = {}
+    for fn, scope in scopes.items():
+        for inner in _own_nodes(fn.body):  # type: ignore[attr-defined]
+            owner[inner] = scope
+    for node in sorted((n for n in ast.walk(tree) if isinstance(n, ast.For | ast.AsyncFor)),
+                       key=lambda n: n.lineno):
+        if origin(node.iter, owner.get(node, module)) != "event":  # type: ignore[arg-type]
+            continue
+        lo, hi = _span(node.body)
+        found = [Evidence(c.line, "per-record-call", f"{c.text()} for each record")
+                 for c in writes if lo <= c.line <= hi]
+        for inner in _own_nodes(node.body):
+            if not isinstance(inner, ast.Call):
+                continue
+            name = _dotted(inner.func)
+            if isinstance(inner.func, ast.Name) and name in makers:
+                found.append(Evidence(inner.lineno, "per-record-call",
+                                      f"{makers[name].text()} for each record (through {name})"))
+            elif name.split(".")[0] in http or name.rsplit(".", 1)[-1] in http:
+                found.append(Evidence(inner.lineno, "per-record-call",
+                                      f"an HTTP call ({name}) for each record"))
+        if found:
+            return [min(found)]
+    return []
 
 
 # ------------------------------------------------------------------ catch-all
@@ -144,17 +199,16 @@ def _records_failure(body: list[ast.stmt]) -> bool:
 
 def _catch_all(tree: ast.Module, calls: list[SdkCall]) -> list[Evidence]:
     sdk_lines = {c.line: c for c in calls}
-    # module functions that make an SDK call: calling one inside `try` is processing too
-    makers: dict[str, SdkCall] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            lo, hi = node.lineno, node.end_lineno or node.lineno
-            inside = [c for line, c in sorted(sdk_lines.items()) if lo <= line <= hi]
-            if inside:
-                makers[node.name] = inside[0]
+    makers = _makers(tree, calls)  # calling one inside `try` is processing too
+    # a try inside an except block handles the handling (a fallback report that fails):
+    # the outer block decides what becomes of the failure
+    handling = [_span(h.body) for n in ast.walk(tree) if isinstance(n, ast.Try | ast.TryStar)
+                for h in n.handlers if h.body]
     out = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Try | ast.TryStar) or not node.body:
+            continue
+        if any(lo <= node.lineno <= hi for lo, hi in handling):
             continue
         lo, hi = _span(node.body)
         around = [c for line, c in sorted(sdk_lines.items()) if lo <= line <= hi]

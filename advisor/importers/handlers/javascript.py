@@ -302,13 +302,13 @@ def inspect_js(text: str) -> tuple[HandlerReport, int]:
             observed.append(Evidence(line_at(m.start()), "work", f"imports {module}"))
     observed += [e for e in markers(code, data["markers_js"])
                  if not (e.kind == "marshall" and "unmarshall" in e.detail)]
-    params = {m.group(1) or m.group(2) for m in _HANDLER_PARAM.finditer(code)} | set(EVENT_NAMES)
-    observed += handler_facts(code, sorted(sites, key=lambda s: s.pos), params, _balanced)
     http = 0
     for name in data["http_js"]:
         http += len(re.findall(r"(?<![\w$.])" + re.escape(name) + r"\s*[.(]", code))
     if re.search(r"\bSignatureV4\b", code):
         http += 1
+    params = {m.group(1) or m.group(2) for m in _HANDLER_PARAM.finditer(code)} | set(EVENT_NAMES)
+    observed += handler_facts(code, sorted(sites, key=lambda s: s.pos), params, _balanced)
     decisions = len(re.findall(r"\b(?:if|for|while|switch)\s*\(", code))
     decisions += len(re.findall(r"\bcase\b[^:]*:", code))
     functions = len(re.findall(r"\bfunction\b", code)) + len(re.findall(r"=>", code))

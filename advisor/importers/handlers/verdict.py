@@ -160,6 +160,14 @@ def batch_result_fields(call: SdkCall) -> tuple[str, ...]:
     return tuple(table.get(snake(call.method), ()))
 
 
+def changes_something(call: SdkCall) -> bool:
+    """An SDK call that writes or sends (not a read, configuration or telemetry call, nor
+    a helper library such as a request signer): what a retried batch repeats."""
+    verb = snake(call.method)
+    return norm(call.service) not in set(data()["aux_services"]) | set(data()["sdk_libraries"]) \
+        and not any(verb == v or verb.startswith(v + "_") for v in data()["read_verbs"])
+
+
 def norm(service: str) -> str:
     return service.lower().replace("_", "-")
 

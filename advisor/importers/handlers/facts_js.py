@@ -188,8 +188,17 @@ def _catch_all(code: str, sites: list[CallSite], balanced) -> list[tuple[int, st
 
 # ------------------------------------------------------------------ batch results
 def _statement_prefix(code: str, pos: int) -> str:
+    """The code of the statement before `pos`: from the last `;`, `{` or `}`, or the start
+    of the line (code without semicolons), unless the line before continues into it
+    (`const result =` / `await` / an open call)."""
     start = max(code.rfind(ch, 0, pos) for ch in ";{}")
-    return code[start + 1:pos]
+    lines = code[start + 1:pos].split("\n")
+    out = lines[-1]
+    for prev in reversed(lines[:-1]):
+        if not prev.rstrip().endswith(("=", "await", "(", ",")):
+            break
+        out = prev + "\n" + out
+    return out
 
 
 def _end_of(code: str, open_paren: int, balanced) -> int:  # type: ignore[no-untyped-def]

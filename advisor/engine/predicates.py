@@ -668,7 +668,3 @@ def pipe_hint(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]) -> Any:
     route = route_to(ctx.kind(nodes[0]), ctx.kind(nodes[-1]), params, ctx.props(nodes[0]),
                      ctx.props(nodes[-1])) or []
     return {"pipe_hint": " through an EventBridge Pipe" if "pipes" in route else ""}
-
-
-# Handler-aware checks register themselves in the tables above (advisor/engine/handler_checks.py).
-from advisor.engine import handler_checks  # noqa: E402,F401

@@ -420,3 +420,15 @@ def test_records_iterated_anywhere_is_not_first_record_only() -> None:
 
 def test_unreadable_code_has_no_facts() -> None:
     assert facts("def handler(event, context:\n") is None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_first_record_handler_blocks_a_larger_batch(tmp_path: Path, fmt: str,
+                                                      lang: str) -> None:
+    """COST-SQS-BATCH would raise the batch to 10: not for a handler that reads only the
+    first record, which would then drop nine of them."""
+    assert not findings(project(tmp_path / "a", fmt, lang, HANDLERS["first"][lang], batch=1),
+                        "COST-SQS-BATCH")
+    assert findings(project(tmp_path / "b", fmt, lang, HANDLERS["loop"][lang], batch=1),
+                    "COST-SQS-BATCH")

@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from advisor.engine import evidence
-from advisor.engine.context import Ctx
+from advisor.engine.context import Blocked, Ctx
 from advisor.engine.predicates import ASYNC_SOURCES, match, node
 
 # Lambda's default BatchSize when the event source mapping does not set one, by source
@@ -77,6 +77,18 @@ def reads_first_record_only(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, 
         return None
     return {"batch": str(size[0]), "batch_how": size[1], "at": _at(items),
             "evidence_items": items}
+
+
+@match
+def handler_takes_batches(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]) -> Any:
+    """A larger batch is safe for the handler: not one that reads only `Records[0]`
+    (it would drop every record but the first). Code not read: not known, allowed (the
+    rewrite is opt-in and says the handler must process batches)."""
+    items = _fact(ctx, nodes[1], "first-record-only")
+    if items:
+        return Blocked(f"the handler reads only the first record ({_at(items)}): a larger"
+                       " batch would drop the others")
+    return True
 
 
 def _how_invoked(ctx: Ctx, fn: str) -> tuple[list[str], list[str]]:

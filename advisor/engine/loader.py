@@ -16,7 +16,10 @@ import yaml
 
 from advisor import catalog
 from advisor.datafiles import safe_load
-from advisor.engine import predicates
+from advisor.engine import (
+    handler_checks,  # noqa: F401  (registers the handler checks' predicates)
+    predicates,
+)
 from advisor.engine.pattern import APPLY_LEVELS, Pattern
 from advisor.engine.rewriters import REWRITERS
 from advisor.errors import AdvisorError, Diagnostic, did_you_mean

@@ -18,7 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from advisor.engine import evidence, predicates
+from advisor.engine import (
+    evidence,
+    handler_checks,  # noqa: F401  (registers the handler checks' predicates)
+    predicates,
+)
 from advisor.engine.conditions import OPS, compile_condition
 from advisor.engine.conditions import names as _names
 from advisor.engine.context import Blocked, Ctx, Traffic, category_of

@@ -44,6 +44,8 @@ def locate(ctx: Ctx, lid: str) -> tuple[Path | None, str | None, str | None]:
     if isinstance(inline, str):
         return None, inline, lang or "python"
     uri = ctx.scalar(p.get("CodeUri"))
+    if uri is None and isinstance(code, str):
+        uri = code  # `Code: src/`, the local folder `aws cloudformation package` uploads
     if not isinstance(uri, str) or uri.startswith("s3://") or ctx.path.startswith("<"):
         return None, None, lang
     base = ctx.base_dir.resolve()
@@ -148,6 +150,8 @@ def _note_unread(ctx: Ctx, lid: str) -> None:
 
 
 def apply_verdict(ctx: Ctx, node: str, report: HandlerReport) -> None:
+    if report.facts:
+        ctx.set_props(node, handler_facts=report.facts)
     if node in ctx.authorizer_fns:
         ctx.set_props(node, glue=False)
         return

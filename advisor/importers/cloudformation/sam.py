@@ -120,6 +120,9 @@ def _stream_props(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         out["batch"] = int(batch)
     if ctx.flag(p.get("BisectBatchOnFunctionError")):
         out["bisect"] = True
+    types = p.get("FunctionResponseTypes")
+    if isinstance(types, list) and "ReportBatchItemFailures" in [ctx.scalar(t) for t in types]:
+        out["partial_batch"] = True
     retries = ctx.number(p.get("MaximumRetryAttempts"))
     if retries is not None:
         out["retries"] = int(retries)

@@ -26,7 +26,14 @@ from pathlib import Path
 from advisor.errors import AdvisorError
 from advisor.importers.handlers.javascript import inspect_js
 from advisor.importers.handlers.python import inspect_python
-from advisor.importers.handlers.verdict import HandlerReport, SdkCall, decide, service_kind
+from advisor.importers.handlers.verdict import (
+    Evidence,
+    HandlerReport,
+    SdkCall,
+    data,
+    decide,
+    service_kind,
+)
 from advisor.importers.reading import read_text
 
 __all__ = ["JS_EXT", "PY_EXT", "HandlerReport", "SdkCall", "find_handler", "inspect_file",
@@ -58,12 +65,25 @@ def inspect_source(text: str, language: str, *, path: str | None = None,
         report.calls = sorted(set(report.calls) | set(other.calls))
         report.http_calls += other.http_calls
         report.decisions += other.decisions
-        report.observed = sorted(set(report.observed) | set(other.observed))
+        report.observed = sorted(set(report.observed) | set(_from_imported(other.observed)))
         functions += f2
     report.path = path
     if report.verdict == "unknown" and report.reasons:
         return report
     return decide(report, functions)
+
+
+def _from_imported(observed: list[Evidence]) -> list[Evidence]:
+    """An imported module's observations, without the handler facts its lines would
+    misplace; its batchItemFailures and side effects still count, without a line (the
+    handler may return what it builds, and calls what it imports)."""
+    kinds = set(data()["handler_facts"])
+    out = [e for e in observed if e.kind not in kinds]
+    for kind in ("partial-batch", "per-record-call"):
+        first = next((e for e in sorted(observed) if e.kind == kind), None)
+        if first is not None:
+            out.append(Evidence(0, kind, f"{first.detail} in an imported module"))
+    return out
 
 
 def inspect_file(path: str | Path) -> HandlerReport:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from advisor.importers.handlers.facts_js import CallSite, handler_facts
 from advisor.importers.handlers.python import markers
 from advisor.importers.handlers.verdict import Evidence, HandlerReport, SdkCall, target_params
 from advisor.importers.handlers.verdict import data as handler_data
@@ -245,6 +246,7 @@ def inspect_js(text: str) -> tuple[HandlerReport, int]:
                 document.add(m.group(1))
     origins = _JsOrigins(code)
     calls: list[SdkCall] = []
+    sites: list[CallSite] = []
     observed: list[Evidence] = []
 
     def line_at(pos: int) -> int:
@@ -275,7 +277,9 @@ def inspect_js(text: str) -> tuple[HandlerReport, int]:
         where = origins.of(keys[param]) if param else None
         line = line_at(pos)
         literal = _js_literal(keys[param], origins) if where == "constant" else None
-        calls.append(SdkCall(line, service, method, tuple(keys), param, where, literal))
+        call = SdkCall(line, service, method, tuple(keys), param, where, literal)
+        calls.append(call)
+        sites.append(CallSite(pos, open_paren, call, code.startswith("new", pos)))
         payload = [v for k, v in keys.items() if k != param]
         if any(re.search(rf"JSON\.stringify\(\s*{re.escape(e)}\s*[,)]", v)
                or v.strip() == e for v in payload for e in EVENT_NAMES):
@@ -313,6 +317,8 @@ def inspect_js(text: str) -> tuple[HandlerReport, int]:
         http += len(re.findall(r"(?<![\w$.])" + re.escape(name) + r"\s*[.(]", code))
     if re.search(r"\bSignatureV4\b", code):
         http += 1
+    params = {m.group(1) or m.group(2) for m in _HANDLER_PARAM.finditer(code)} | set(EVENT_NAMES)
+    observed += handler_facts(code, sorted(sites, key=lambda s: s.pos), params, _balanced)
     decisions = len(re.findall(r"\b(?:if|for|while|switch)\s*\(", code))
     decisions += len(re.findall(r"\bcase\b[^:]*:", code))
     functions = len(re.findall(r"\bfunction\b", code)) + len(re.findall(r"=>", code))

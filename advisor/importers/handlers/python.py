@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 
+from advisor.importers.handlers.facts_python import handler_facts
 from advisor.importers.handlers.verdict import (
     Evidence,
     HandlerReport,
@@ -502,7 +503,8 @@ def inspect_python(text: str) -> tuple[HandlerReport, int]:
         scan.visit(tree)
     except RecursionError:
         return HandlerReport("python", "unknown", reasons=["not read: nested too deeply"]), 0
-    observed = scan.observed + markers(text, data()["markers_python"])
+    observed = scan.observed + markers(text, data()["markers_python"]) + \
+        handler_facts(tree, scopes, module, scan.calls)  # type: ignore[arg-type]
     report = HandlerReport("python", "unknown", calls=sorted(scan.calls), http_calls=scan.http,
                            decisions=scan.decisions, observed=sorted(set(observed)))
     return report, scan.functions

@@ -149,6 +149,33 @@ class HandlerReport:
     def observations(self, kind: str) -> list[Evidence]:
         return [e for e in self.observed if e.kind == kind]
 
+    @property
+    def facts(self) -> str | None:
+        """What the node's `handler_facts` says: the observations of data.yaml
+        `handler_facts` (how the handler treats its batch, its errors and batch API
+        results), in the `glue_evidence` shape; `none` when the code was read and shows
+        none of them; None when it was not read (no check may then claim anything)."""
+        if self.verdict not in ("glue", "logic"):
+            return None
+        kinds = set(data()["handler_facts"])
+        items = sorted({e for e in self.observed if e.kind in kinds})
+        return "; ".join(e.text() for e in items) or "none"
+
+
+def batch_result_fields(call: SdkCall) -> tuple[str, ...]:
+    """The response fields that say which entries of a batch call failed (data.yaml
+    `batch_results`), empty when the call is no such batch API."""
+    table = data()["batch_results"].get(service_kind(call.service), {})
+    return tuple(table.get(snake(call.method), ()))
+
+
+def changes_something(call: SdkCall) -> bool:
+    """An SDK call that writes or sends (not a read, configuration or telemetry call, nor
+    a helper library such as a request signer): what a retried batch repeats."""
+    verb = snake(call.method)
+    return norm(call.service) not in set(data()["aux_services"]) | set(data()["sdk_libraries"]) \
+        and not any(verb == v or verb.startswith(v + "_") for v in data()["read_verbs"])
+
 
 def norm(service: str) -> str:
     return service.lower().replace("_", "-")

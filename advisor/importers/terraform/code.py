@@ -138,6 +138,8 @@ def inspect_function(ctx: Context, name: str, res: Resource) -> None:
     root = Path(ctx.arch.source)
     ctx.set_props(name, code=_display(source, root if root.is_dir() else root.parent))
     report = inspect_file(source)
+    if report.facts:
+        ctx.set_props(name, handler_facts=report.facts)
     graph = ctx.arch.graph
     callers = [
         c for c in graph.predecessors(name) if graph.edges[c, name].get("label") != AUTHORIZER

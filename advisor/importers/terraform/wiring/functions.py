@@ -5,7 +5,7 @@ from a `/aws/lambda/<name>` log group."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from advisor.importers.edge_labels import FILTERED, ON_FAILURE, ON_SUCCESS
 from advisor.importers.terraform.hcl import Block
@@ -46,6 +46,7 @@ def _esm(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
                 batch=num(b.get("batch_size")),
                 bisect=flag(b.get("bisect_batch_on_function_error")),
                 retries=num(b.get("maximum_retry_attempts")),
+                partial_batch=_reports_item_failures(b.get("function_response_types")),
                 on_failure=on_failure,
                 window=int(window * 1000) if window else None,
                 max_age=int(max_age * 1000) if max_age and max_age > 0 else None,
@@ -53,6 +54,11 @@ def _esm(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
             )
     for fn in functions if on_failure else []:  # Lambda sends the failed batch's record
         ctx.edge(fn, on_failure, block=b, mode="async", label=ON_FAILURE)
+
+
+def _reports_item_failures(types: Any) -> bool | None:
+    """`function_response_types = ["ReportBatchItemFailures"]`: True; unset or other: None."""
+    return True if isinstance(types, list) and "ReportBatchItemFailures" in types else None
 
 
 def _permission(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
@@ -169,6 +175,7 @@ def _registry_lambda(ctx: Context, name: str, res: Resource, b: Block, mod: Modu
                     batch=num(conf.get("batch_size")),
                     bisect=flag(conf.get("bisect_batch_on_function_error")),
                     retries=num(conf.get("maximum_retry_attempts")),
+                    partial_batch=_reports_item_failures(conf.get("function_response_types")),
                 )
     triggers = b.get("allowed_triggers")
     if isinstance(triggers, dict):

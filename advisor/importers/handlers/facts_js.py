@@ -1,0 +1,267 @@
+"""What a JavaScript / TypeScript handler does with its batch, its errors and the results
+of batch APIs: the facts of facts_python.py, read from the code text (comments dropped)
+with the bracket matching of javascript.py. Recorded only when the code shows them beyond
+doubt; a value the scan cannot follow (returned, passed on, chained with `.then`)
+records nothing.
+
+- `first-record-only`: every `Records` read takes `[0]` (`event.Records[0]`,
+  `event?.Records?.[0]`, `event["Records"][0]`, `const [record] = event.Records`), at
+  least one on the handler's event parameter, and the event is not destructured;
+- `catch-all`: `try { ... } catch (e) { ... }` (JavaScript catches every error) around an
+  SDK call (or a call to a function of the file that makes one) whose catch block does
+  not `throw`, reject, call back with the error, exit, or record the failure;
+- `per-record-call`: an SDK call that changes something (or an HTTP call) inside a loop
+  over the records (`for (... of event.Records)`, `for (...; i < event.Records.length; ...)`,
+  `event.Records.map/forEach(...)`), directly or in a function of the file called there;
+- `unchecked-result`: the result of a batch API (data.yaml `batch_results`) is discarded
+  (`await client.send(new PutEventsCommand(...))`) or only logged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from advisor.importers.handlers.verdict import (
+    Evidence,
+    SdkCall,
+    batch_result_fields,
+    changes_something,
+    data,
+)
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """Where an SDK call was found: `pos` its first character (the client variable, or
+    `new` of a v3 command), `open_paren` its argument list's `(`."""
+
+    pos: int
+    open_paren: int
+    call: SdkCall
+    command: bool  # a v3 `new XCommand(...)`, sent with `client.send(...)`
+
+
+_RECORDS = re.compile(r"(?:\?\.|\.)\s*Records\b|\[\s*['\"]Records['\"]\s*\]")
+_RECORDS_WORD = re.compile(r"(?<![\w$'\"])Records(?![\w$'\"])")
+_ZERO = re.compile(r"\s*(?:\?\.)?\[\s*0\s*\]")
+_DESTRUCTURE_FIRST = re.compile(r"\[\s*[A-Za-z_$][\w$]*\s*\]\s*=\s*(?:await\s+)?$")
+_EVENT_DESTRUCTURED = re.compile(r"\}\s*(?::\s*[\w.<>\[\]]+\s*)?=\s*(?:await\s+)?(?:event|evt)\b"
+                                 r"|\(\s*\{[^}]*\bRecords\b[^}]*\}")
+_TRY = re.compile(r"\btry\s*\{")
+_CATCH = re.compile(r"\s*catch\s*(?:\(([^)]*)\))?\s*\{")
+_RECORDS_FAILURE = re.compile(
+    r"\bthrow\b|\breject\s*\(|\bcallback\s*\(\s*(?!null\b|undefined\b)[A-Za-z_$]|"
+    r"\bcontext\s*\.\s*fail\s*\(|\bprocess\s*\.\s*exit\s*\(|\.\s*(?:push|add|set)\s*\(|"
+    r"[Ff]ail|\bitemIdentifier\b")
+_FUNCTION = re.compile(
+    r"\bfunction\s+([A-Za-z_$][\w$]*)\s*\([^)]*\)\s*(?::\s*[^{]+)?\{|"
+    r"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:async\s*)?(?:\([^)]*\)|[A-Za-z_$][\w$]*)"
+    r"\s*(?::\s*[^=]+)?=>\s*\{")
+_LOG_LINE = re.compile(r"^\s*(?:await\s+)?(?:console|logger|log|LOGGER|tracer|metrics)\s*\.")
+
+
+def handler_facts(code: str, sites: list[CallSite], handler_params: set[str],
+                  balanced) -> list[Evidence]:  # type: ignore[no-untyped-def]
+    def line_at(pos: int) -> int:
+        return code.count("\n", 0, pos) + 1
+
+    out: list[Evidence] = []
+    first = _first_record_only(code, handler_params)
+    if first is not None:
+        out.append(Evidence(line_at(first), "first-record-only",
+                            "reads only event.Records[0], never the other records of the batch"))
+    for pos, text in _catch_all(code, sites, balanced):
+        out.append(Evidence(line_at(pos), "catch-all", text))
+    for site, how in _unchecked(code, sites, balanced):
+        fields = batch_result_fields(site.call)
+        out.append(Evidence(site.call.line, "unchecked-result",
+                            f"{site.call.text()}: {how}, so {fields[0]} is never read"
+                            " (failed entries come back in the response, not as an error)"))
+    found = _per_record_call(code, sites, balanced)
+    if found is not None:
+        out.append(Evidence(line_at(found[0]), "per-record-call", found[1]))
+    return out
+
+
+# ------------------------------------------------------------------ Records[0] only
+def _first_record_only(code: str, handler_params: set[str]) -> int | None:
+    if _EVENT_DESTRUCTURED.search(code):
+        return None
+    accesses = list(_RECORDS.finditer(code))
+    spans = {m.start() + m.group(0).index("Records") for m in accesses}
+    for word in _RECORDS_WORD.finditer(code):
+        if word.start() in spans:
+            continue
+        rest = code[word.end():word.end() + 3]
+        if re.match(r"\s*:", rest) or code[word.start() - 1:word.start()] in ("'", '"'):
+            continue  # an object key (PutRecords' `Records: [...]`), not a read
+        return None  # `Records` used as a variable
+    first: list[int] = []
+    for m in accesses:
+        root = re.search(r"([A-Za-z_$][\w$]*)\s*$", code[:m.start()])
+        if _ZERO.match(code, m.end()):
+            if root and root.group(1) in handler_params:
+                first.append(m.start())
+            continue
+        if root and root.group(1) in handler_params and \
+                _DESTRUCTURE_FIRST.search(code[:root.start()]):
+            first.append(m.start())
+            continue
+        return None  # iterated, counted, passed on: the batch is seen
+    return min(first) if first else None
+
+
+# ------------------------------------------------------------------ per-record calls
+_RECORD_LOOP = re.compile(r"\bfor\s*(?:await\s*)?\(([^)]*\bRecords\b[^)]*)\)\s*\{|"
+                          r"\bRecords\s*\)?\s*\.\s*(?:map|forEach|flatMap)\s*\(")
+
+
+def _per_record_call(code: str, sites: list[CallSite], balanced) -> tuple[int, str] | None:  # type: ignore[no-untyped-def]
+    writes = [s for s in sites if changes_something(s.call)]
+    makers = _functions_with_calls(code, writes, balanced)
+    http = [n for n in data()["http_js"] if "." not in n]
+    for m in _RECORD_LOOP.finditer(code):
+        start = m.end() - 1
+        body_end = start + len(balanced(code, start))
+        found = [(s.pos, f"{s.call.text()} for each record") for s in writes
+                 if start <= s.pos < body_end]
+        body = code[start:body_end]
+        for c in re.finditer(r"(?<![\w$.])([A-Za-z_$][\w$]*)\s*\(", body):
+            name = c.group(1)
+            if name in makers:
+                found.append((start + c.start(),
+                              f"{makers[name].text()} for each record (through {name})"))
+            elif name in http:
+                found.append((start + c.start(), f"an HTTP call ({name}) for each record"))
+        if found:
+            return min(found)
+    return None
+
+
+# ------------------------------------------------------------------ catch-all
+def _functions_with_calls(code: str, sites: list[CallSite], balanced) -> dict[str, SdkCall]:  # type: ignore[no-untyped-def]
+    out: dict[str, SdkCall] = {}
+    for m in _FUNCTION.finditer(code):
+        name = m.group(1) or m.group(2)
+        body_start = m.end() - 1
+        body_end = body_start + len(balanced(code, body_start))
+        inside = [s for s in sites if body_start <= s.pos < body_end]
+        if name and inside:
+            out.setdefault(name, inside[0].call)
+    return out
+
+
+def _catch_all(code: str, sites: list[CallSite], balanced) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    makers = _functions_with_calls(code, sites, balanced)
+    out = []
+    handling: list[tuple[int, int]] = []  # catch blocks: a try inside one handles the handling
+    for m in _TRY.finditer(code):
+        if any(lo <= m.start() < hi for lo, hi in handling):
+            continue
+        body_start = m.end() - 1
+        body = balanced(code, body_start)
+        body_end = body_start + len(body)
+        c = _CATCH.match(code, body_end)
+        if c is None:
+            continue  # try/finally: nothing is caught
+        catch_start = c.end() - 1
+        catch_body = balanced(code, catch_start)
+        catch_end = catch_start + len(catch_body)
+        handling.append((catch_start, catch_end))
+        around = [s.call for s in sites if body_start <= s.pos < body_end]
+        if not around:
+            called = [makers[n] for n in re.findall(r"(?<![\w$.])([A-Za-z_$][\w$]*)\s*\(", body)
+                      if n in makers]
+            around = called[:1]
+        if not around:
+            continue
+        if any(catch_start <= s.pos < catch_end for s in sites) or \
+                _RECORDS_FAILURE.search(catch_body):
+            continue
+        written = f"catch ({c.group(1).strip()})" if c.group(1) is not None else "catch"
+        out.append((c.start() + c.group(0).index("catch"),
+                    f"`{written}` catches every error around {around[0].text()} (line"
+                    f" {around[0].line}) and does not rethrow"))
+    return out
+
+
+# ------------------------------------------------------------------ batch results
+def _statement_prefix(code: str, pos: int) -> str:
+    """The code of the statement before `pos`: from the last `;`, `{` or `}`, or the start
+    of the line (code without semicolons), unless the line before continues into it
+    (`const result =` / `await` / an open call)."""
+    start = max(code.rfind(ch, 0, pos) for ch in ";{}")
+    lines = code[start + 1:pos].split("\n")
+    out = lines[-1]
+    for prev in reversed(lines[:-1]):
+        if not prev.rstrip().endswith(("=", "await", "(", ",")):
+            break
+        out = prev + "\n" + out
+    return out
+
+
+def _end_of(code: str, open_paren: int, balanced) -> int:  # type: ignore[no-untyped-def]
+    end = open_paren + len(balanced(code, open_paren))
+    m = re.match(r"\s*\.\s*promise\s*\(\s*\)", code[end:])
+    return end + (m.end() if m else 0)
+
+
+def _unchecked(code: str, sites: list[CallSite], balanced) -> list[tuple[CallSite, str]]:  # type: ignore[no-untyped-def]
+    out = []
+    for site in sites:
+        fields = batch_result_fields(site.call)
+        if not fields:
+            continue
+        start, open_paren = site.pos, site.open_paren
+        prefix = _statement_prefix(code, start)
+        if site.command:
+            sent = re.search(r"([A-Za-z_$][\w$.]*)\s*\.\s*send\s*\(\s*$", prefix)
+            if sent is None:
+                var = re.fullmatch(r"\s*(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*", prefix)
+                if var is None:
+                    continue
+                use = re.search(r"([A-Za-z_$][\w$.]*)\s*\.\s*send\s*\(\s*" + re.escape(var.group(1))
+                                + r"\s*\)", code[start:])
+                if use is None:
+                    continue
+                start = start + use.start()
+                open_paren = start + use.group(0).index("(", len(use.group(1)))
+                prefix = _statement_prefix(code, start)
+            else:
+                prefix = prefix[:sent.start()]
+                open_paren = code.rfind("(", 0, start)
+        how = _how_used(code, prefix, _end_of(code, open_paren, balanced), fields)
+        if how:
+            out.append((site, how))
+    return out
+
+
+def _how_used(code: str, prefix: str, end: int, fields: tuple[str, ...]) -> str | None:
+    after = code[end:end + 40]
+    if re.fullmatch(r"\s*(?:await\s+)?", prefix):
+        return "the result is discarded" if re.match(r"\s*(?:;|\n|\}|$)", after) else None
+    m = re.fullmatch(r"\s*(?:(?:const|let|var)\s+)?([A-Za-z_$][\w$]*)\s*(?::\s*[^=]+)?=\s*"
+                     r"(?:await\s+)?", prefix)
+    if m and re.match(r"\s*(?:;|\n|\}|$)", after):
+        return _var_use(code, m.group(1), end, fields)
+    d = re.fullmatch(r"\s*(?:const|let|var)\s*\{([^}]*)\}\s*=\s*(?:await\s+)?", prefix)
+    if d:
+        keys = {k.split(":")[0].strip() for k in d.group(1).split(",")}
+        return None if keys & set(fields) else "the fields it reads do not include failures"
+    return None
+
+
+def _var_use(code: str, var: str, end: int, fields: tuple[str, ...]) -> str | None:
+    lines = code.split("\n")
+    for u in re.finditer(r"(?<![\w$.])" + re.escape(var) + r"(?![\w$])", code[end:]):
+        pos = end + u.end()
+        rest = code[pos:pos + 60]
+        if any(re.match(rf"\s*(?:\?\.|\.)\s*{f}\b|\s*(?:\?\.)?\[\s*['\"]{f}['\"]", rest)
+               for f in fields):
+            return None  # checked
+        line = lines[code.count("\n", 0, pos)]
+        if _LOG_LINE.match(line):
+            continue
+        return None  # returned, passed on, stored: not followed
+    return f"`{var}` is only logged or unused"

@@ -511,6 +511,38 @@ Resources:
     assert "outside this template" in notes(arch)
 
 
+def test_outside_names_written_with_placeholders_or_dynamic_references():
+    """The note quotes the name as written; the node is named by what is left once the
+    `${...}` placeholders and the `{{resolve:...}}` wrapper are taken away."""
+    arch = load("""
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Env: {Type: String}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.b
+      Runtime: python3.12
+      Events:
+        Q:
+          Type: SQS
+          Properties:
+            Queue: !Sub "arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:${Env}-jobs"
+        Placed:
+          Type: EventBridgeRule
+          Properties:
+            EventBusName: "{{resolve:ssm:/shop/dev/bus-name}}"
+            Pattern: {source: [shop]}
+""")
+    text = notes(arch)
+    assert "(arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:${Env}-jobs)" in text
+    assert "({{resolve:ssm:/shop/dev/bus-name}})" in text
+    assert arch.kind("jobs") == "sqs" and edge(arch, "jobs", "Fn")["mode"] == "poll"
+    assert "}}" not in " ".join(arch.graph.nodes) and not any(
+        n.startswith("-") for n in arch.graph.nodes)
+
+
 # ------------------------------------------------------------------ detection and errors
 def test_detect_format():
     assert detect_format("AWSTemplateFormatVersion: '2010-09-09'\n") == "cloudformation"

@@ -31,6 +31,9 @@ NAME_PROPS = {
     "lambda": ("FunctionName",), "sfn": ("StateMachineName", "Name"),
     "eventbridge": ("Name",), "logs": ("LogGroupName",),
 }
+# `${Env}` in a Sub, `{{resolve:ssm:/path}}` dynamic references: neither names the resource
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+_DYNAMIC_REF = re.compile(r"\{\{resolve:[\w-]+:([^}]*)\}\}")
 _ID_LIKE = re.compile(r"[0-9a-fA-F-]{8,}(-\d+)?|\d+|arn|aws|aws-[a-z-]+")
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 _FUNCTION_ARN = re.compile(r":function:((?:\$\{[^}]*\}|[^:/$])+)")
@@ -502,22 +505,26 @@ class Ctx:
         from the parameter, export or ARN, so the same outside resource is one node.
         """
         label: str | None = None
+        written: str | None = None  # the name as the template writes it, for the note
         if isinstance(value, dict) and set(value) == {"Ref"} and isinstance(value["Ref"], str):
-            label = value["Ref"]
+            label = written = value["Ref"]
         elif isinstance(value, dict) and "Fn::ImportValue" in value:
-            label = self.text_of(value["Fn::ImportValue"]) or "imported"
+            written = self.text_of(value["Fn::ImportValue"])
+            label = written or "imported"
         else:
-            text = self.text_of(value)
-            if text:
-                parts = [re.sub(r"\$\{[^}]*\}", "", s) for s in re.split(r"[:/]", text)]
-                named = [s for s in parts if s and not _ID_LIKE.fullmatch(s)]
+            written = self.text_of(value)
+            if written:
+                text = _DYNAMIC_REF.sub(r"\1", written)  # {{resolve:ssm:/a/b}} -> /a/b
+                parts = [_PLACEHOLDER.sub("", s) for s in re.split(r"[:/]", text)]
+                named = [s.strip("-_.") for s in parts]
+                named = [s for s in named if s and not _ID_LIKE.fullmatch(s)]
                 label = named[-1] if named else None
         if not label:
             return None
-        label = re.sub(r"\$\{[^}]*\}", "", label) or f"external_{kind}"
+        label = _PLACEHOLDER.sub("", label).strip("-_.") or f"external_{kind}"
         line, col = self.line_of(anchor if anchor is not None else value, owner)
-        self.info(f"{what} is outside this template ({label}); shown as an external {kind}",
-                  line, col)
+        self.info(f"{what} is outside this template ({written or label}); shown as an "
+                  f"external {kind}", line, col)
         props: dict[str, Any] = {"description": "outside this template"}
         if kind == "resource" and rtype:
             props["type"] = rtype

@@ -211,6 +211,27 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     assert payload["results"][0]["checks"]["after"] == "ok"
 
 
+def test_a_failed_file_check_naming_no_rewrite_is_not_a_clean_exit(tmp_path: Path,
+                                                                     monkeypatch) -> None:
+    """Every rewrite verified but the file as a whole not (a check that names none of
+    them): the run is not clean (exit 1), and the summary says NOT verified."""
+    import advisor.fix.verify as verify
+
+    real = verify.verify_fix
+
+    def file_level_failure(result, fix, options):  # type: ignore[no-untyped-def]
+        real(result, fix, options)
+        fix.checks["idempotent"] = "a second run changes the file again"
+        for r in fix.rewrites:
+            r.verified = True  # the failure concerns none of them
+
+    monkeypatch.setattr(verify, "verify_fix", file_level_failure)
+    _register_all()
+    res = CliRunner().invoke(cli, ["fix", str(_copy(tmp_path, "cfn-streams.yaml"))])
+    assert res.exit_code == 1, res.output
+    assert "NOT verified (idempotent" in res.stderr
+
+
 # ---------------------------------------------------------------- the text editor
 def test_textdoc_block_flow_and_json_edits() -> None:
     doc = TextDoc("A:\n  b: 1  # keep\n  c: [1, 2]\n  d: {x: 1}\nZ: 2\n")

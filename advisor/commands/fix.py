@@ -110,7 +110,9 @@ def fix_cmd(paths: tuple[str, ...], mode: str, output_dir: str | None, apply_: s
     for f in fixes:
         if f.errors and not f.rewrites:
             code = EXIT_INPUT
-        elif any(r.status != "patched" or r.verified is False for r in f.rewrites):
+        elif f.verified is False or any(r.status != "patched" or r.verified is False
+                                        for r in f.rewrites):
+            # a failed check of the file as a whole (one that names no rewrite) counts too
             code = max(code, EXIT_PARTIAL)
     if as_json:
         click.echo(json.dumps({"results": [f.to_dict() for f in fixes]}, indent=2))

@@ -240,14 +240,30 @@ class Estimates:
         from advisor.memo import by_identity
 
         kwargs = options.estimate_kwargs()
+        self.kwargs = kwargs
         self.of = by_identity(lambda arch: estimate(arch, **kwargs))
+        # (before, after) -> the rewrite's estimate; the designs are kept, so ids stay theirs
+        self._rewrites: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+
+    def of_rewrite(self, before: Architecture, after: Architecture) -> Any:
+        """The estimate of `after`, a rewrite of `before`, made from `before`'s for what
+        the rewrite changes (`advisor.estimate.estimator.estimate_rewrite`: the same
+        totals as estimating `after` whole), once per pair."""
+        from advisor.estimate.estimator import estimate_rewrite
+
+        key = (id(before), id(after))
+        got = self._rewrites.get(key)
+        if got is None:
+            est = estimate_rewrite(before, self.of(before), after, **self.kwargs)
+            got = self._rewrites[key] = (before, after, est)
+        return got[2]
 
     def judge(self, before: Architecture, after: Architecture,
               ) -> tuple[float | None, float | None]:
         """The engine's judge (advisor.engine.Judge): (cost delta USD/month, latency delta
         ms), after minus before; the latency by the estimates' one rule
         (`Estimate.latency_delta_from`), None when it cannot be told."""
-        b, a = self.of(before), self.of(after)
+        b, a = self.of(before), self.of_rewrite(before, after)
         cost = float(a.monthly_usd) - float(b.monthly_usd)
         try:
             latency: float | None = float(a.latency_delta_from(b))
@@ -264,7 +280,7 @@ def attach_deltas(before: Architecture, findings: Iterable[Any], estimates: Esti
     from advisor.estimate import attach_alternative_deltas
 
     attach_alternative_deltas(before, findings, estimates.of(before),
-                              estimate_of=estimates.of)
+                              estimate_of=lambda after: estimates.of_rewrite(before, after))
 
 
 def node_traffic(arch: Architecture) -> dict[str, float]:

@@ -62,6 +62,7 @@ from advisor.estimate.propagate import (
     workload_rate,
 )
 from advisor.model import FAILURE_PROPS, Architecture
+from advisor.overlay import changed_nodes
 
 _GONE = object()
 
@@ -283,7 +284,8 @@ def estimate_change(base: Base, after: Architecture, change: Change | None = Non
     """The estimate of `after` (a rewrite of `base`'s design): its monthly cost and
     latencies, or None when it has to be estimated whole."""
     if change is None:
-        change = changes_between(base.arch, after)
+        # an overlay of the base design says which nodes it touched (advisor/overlay.py)
+        change = changes_between(base.arch, after, changed_nodes(after, base.arch))
     if change is None or len(after.graph) <= 1:
         return None
     return _Run(base, after, change).estimate()

@@ -106,7 +106,17 @@ class FileResult:
         """The run's rewrites include this finding's (a change of its rule on its
         subject): what the summary counts as applied rather than available."""
         subject = getattr(finding, "subject", None) or (finding.nodes[0] if finding.nodes else "")
-        return any(c.rule == finding.rule and subject in c.nodes for c in self.changes)
+        return (finding.rule, subject) in self._applied_index()
+
+    def _applied_index(self) -> set[tuple[str, str]]:
+        """(rule, node) of every change, made once per list of changes (asking each
+        finding of a 60,000-resource design against every change was quadratic)."""
+        changes = self.changes
+        cached = self.__dict__.get("_applied_cache")
+        if cached is None or cached[0] is not changes or cached[1] != len(changes):
+            index = {(c.rule, n) for c in changes for n in c.nodes}
+            cached = self.__dict__["_applied_cache"] = (changes, len(changes), index)
+        return cached[2]  # type: ignore[no-any-return]
 
     def savings(self) -> tuple[float, float]:
         """(applied, available) USD/month: the before-after saving of this run's rewrites,
@@ -278,9 +288,11 @@ def attach_deltas(before: Architecture, findings: Iterable[Any], estimates: Esti
     (`advisor.estimate.attach_alternative_deltas`) and from the analysis's estimates: the
     one place deltas are attached. Advice (no `after`) changes nothing: 0 and 0."""
     from advisor.estimate import attach_alternative_deltas
+    from advisor.gcpause import paused
 
-    attach_alternative_deltas(before, findings, estimates.of(before),
-                              estimate_of=lambda after: estimates.of_rewrite(before, after))
+    with paused():  # every alternative's design and estimate: many small objects
+        attach_alternative_deltas(before, findings, estimates.of(before),
+                                  estimate_of=lambda after: estimates.of_rewrite(before, after))
 
 
 def node_traffic(arch: Architecture) -> dict[str, float]:

@@ -340,9 +340,11 @@ def compute_latency(arch: Architecture, wl: Workload) -> LatencyResult:
         out.delivery_p50_ms = arr50[last]
         out.delivery_p99_ms = max(arr99[n] for n in stores)
         path: list[str] = []
+        on_path: set[str] = set()  # a set beside the list: a long chain is not quadratic
         cur: str | None = last
-        while cur is not None and cur not in path:
+        while cur is not None and cur not in on_path:
             path.append(cur)
+            on_path.add(cur)
             cur = prev.get(cur)
         out.delivery_path = list(reversed(path))
     out.state = LatencyState(model=m, arrivals=arrivals, sinks=sinks, stores=stores)

@@ -255,17 +255,21 @@ class Estimates:
         # (before, after) -> the rewrite's estimate; the designs are kept, so ids stay theirs
         self._rewrites: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
 
-    def of_rewrite(self, before: Architecture, after: Architecture) -> Any:
+    def of_rewrite(self, before: Architecture, after: Architecture, *,
+                   last: bool = False) -> Any:
         """The estimate of `after`, a rewrite of `before`, made from `before`'s for what
         the rewrite changes (`advisor.estimate.estimator.estimate_rewrite`: the same
-        totals as estimating `after` whole), once per pair."""
+        totals as estimating `after` whole), once per pair. `last`: the pair is not asked
+        for again (its entry is dropped, and the designs it kept alive with it)."""
         from advisor.estimate.estimator import estimate_rewrite
 
         key = (id(before), id(after))
-        got = self._rewrites.get(key)
+        got = self._rewrites.pop(key, None) if last else self._rewrites.get(key)
         if got is None:
             est = estimate_rewrite(before, self.of(before), after, **self.kwargs)
-            got = self._rewrites[key] = (before, after, est)
+            got = (before, after, est)
+            if not last:
+                self._rewrites[key] = got
         return got[2]
 
     def judge(self, before: Architecture, after: Architecture,
@@ -291,8 +295,10 @@ def attach_deltas(before: Architecture, findings: Iterable[Any], estimates: Esti
     from advisor.gcpause import paused
 
     with paused():  # every alternative's design and estimate: many small objects
-        attach_alternative_deltas(before, findings, estimates.of(before),
-                                  estimate_of=lambda after: estimates.of_rewrite(before, after))
+        attach_alternative_deltas(
+            before, findings, estimates.of(before),
+            estimate_of=lambda after: estimates.of_rewrite(before, after, last=True),
+            release=True)
 
 
 def node_traffic(arch: Architecture) -> dict[str, float]:

@@ -49,6 +49,13 @@ class Estimate:
     # the totals only, no per-node breakdown, notes or assumptions
     partial: bool = False
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (the result cache, worker processes) without the incremental bases
+        worked out from it (advisor/estimate/incremental.py: made again when needed)."""
+        state = dict(self.__dict__)
+        state.pop("_incremental_bases", None)
+        return state
+
     @property
     def has_response(self) -> bool:
         return bool(self.latency_result and self.latency_result.has_response)
@@ -211,6 +218,7 @@ def attach_alternative_deltas(
     region: str = "us-east-1",
     requests: float | None = None,
     estimate_of: Callable[[Architecture], Estimate] | None = None,
+    release: bool = False,
     **kwargs: Any,
 ) -> None:
     """Set `cost_delta_usd_month` and `latency_delta_ms` (after minus before) on every
@@ -219,7 +227,9 @@ def attach_alternative_deltas(
     (`Estimate.latency_delta_from`). `estimate_of(arch)`: how to estimate a design (the
     pipeline passes its per-analysis cache, so a design its judge already estimated is
     not estimated again); default: the rewrite's estimate made from the before design's
-    (`estimate_rewrite`: for what each alternative changes, not the whole design again)."""
+    (`estimate_rewrite`: for what each alternative changes, not the whole design again).
+    `release`: each alternative forgets its design once its deltas are set
+    (`Alternative.release`: built again when asked for), so they are not all held."""
     if estimate_of is None:
         full = before_est or estimate(before_arch, region=region, requests=requests, **kwargs)
         estimate_of = by_identity(lambda arch: estimate_rewrite(
@@ -237,3 +247,5 @@ def attach_alternative_deltas(
             after = estimate_of(after_arch)
             alt.cost_delta_usd_month = round(after.monthly_usd - before.monthly_usd, 2) + 0.0  # no -0.0
             alt.latency_delta_ms = round(after.latency_delta_from(before), 1) + 0.0
+            if release and hasattr(alt, "release"):
+                alt.release()

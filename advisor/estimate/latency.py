@@ -51,6 +51,11 @@ class LatencyResult:
     notes: list[str] = field(default_factory=list)
     state: Any = field(default=None, repr=False, compare=False)  # LatencyState
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without `state` (the model it was worked out with: only an incremental
+        estimate in this process reads it)."""
+        return {**self.__dict__, "state": None}
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "response_p50_ms": round(self.response_p50_ms, 1),

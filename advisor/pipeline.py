@@ -106,7 +106,17 @@ class FileResult:
         """The run's rewrites include this finding's (a change of its rule on its
         subject): what the summary counts as applied rather than available."""
         subject = getattr(finding, "subject", None) or (finding.nodes[0] if finding.nodes else "")
-        return any(c.rule == finding.rule and subject in c.nodes for c in self.changes)
+        return (finding.rule, subject) in self._applied_index()
+
+    def _applied_index(self) -> set[tuple[str, str]]:
+        """(rule, node) of every change, made once per list of changes (asking each
+        finding of a 60,000-resource design against every change was quadratic)."""
+        changes = self.changes
+        cached = self.__dict__.get("_applied_cache")
+        if cached is None or cached[0] is not changes or cached[1] != len(changes):
+            index = {(c.rule, n) for c in changes for n in c.nodes}
+            cached = self.__dict__["_applied_cache"] = (changes, len(changes), index)
+        return cached[2]  # type: ignore[no-any-return]
 
     def savings(self) -> tuple[float, float]:
         """(applied, available) USD/month: the before-after saving of this run's rewrites,
@@ -240,14 +250,34 @@ class Estimates:
         from advisor.memo import by_identity
 
         kwargs = options.estimate_kwargs()
+        self.kwargs = kwargs
         self.of = by_identity(lambda arch: estimate(arch, **kwargs))
+        # (before, after) -> the rewrite's estimate; the designs are kept, so ids stay theirs
+        self._rewrites: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+
+    def of_rewrite(self, before: Architecture, after: Architecture, *,
+                   last: bool = False) -> Any:
+        """The estimate of `after`, a rewrite of `before`, made from `before`'s for what
+        the rewrite changes (`advisor.estimate.estimator.estimate_rewrite`: the same
+        totals as estimating `after` whole), once per pair. `last`: the pair is not asked
+        for again (its entry is dropped, and the designs it kept alive with it)."""
+        from advisor.estimate.estimator import estimate_rewrite
+
+        key = (id(before), id(after))
+        got = self._rewrites.pop(key, None) if last else self._rewrites.get(key)
+        if got is None:
+            est = estimate_rewrite(before, self.of(before), after, **self.kwargs)
+            got = (before, after, est)
+            if not last:
+                self._rewrites[key] = got
+        return got[2]
 
     def judge(self, before: Architecture, after: Architecture,
               ) -> tuple[float | None, float | None]:
         """The engine's judge (advisor.engine.Judge): (cost delta USD/month, latency delta
         ms), after minus before; the latency by the estimates' one rule
         (`Estimate.latency_delta_from`), None when it cannot be told."""
-        b, a = self.of(before), self.of(after)
+        b, a = self.of(before), self.of_rewrite(before, after)
         cost = float(a.monthly_usd) - float(b.monthly_usd)
         try:
             latency: float | None = float(a.latency_delta_from(b))
@@ -262,9 +292,13 @@ def attach_deltas(before: Architecture, findings: Iterable[Any], estimates: Esti
     (`advisor.estimate.attach_alternative_deltas`) and from the analysis's estimates: the
     one place deltas are attached. Advice (no `after`) changes nothing: 0 and 0."""
     from advisor.estimate import attach_alternative_deltas
+    from advisor.gcpause import paused
 
-    attach_alternative_deltas(before, findings, estimates.of(before),
-                              estimate_of=estimates.of)
+    with paused():  # every alternative's design and estimate: many small objects
+        attach_alternative_deltas(
+            before, findings, estimates.of(before),
+            estimate_of=lambda after: estimates.of_rewrite(before, after, last=True),
+            release=True)
 
 
 def node_traffic(arch: Architecture) -> dict[str, float]:

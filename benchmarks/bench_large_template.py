@@ -11,9 +11,10 @@ five resources, the shape real event-driven stacks repeat,
     Function (AWS::Lambda::Function: its environment !Ref's the next cell's topic)
     Mapping (AWS::Lambda::EventSourceMapping: !GetAtt Queue.Arn -> !Ref Function)
 
-so every cell has an SNS -> SQS -> Lambda path, the function publishes to the next cell
-(one connected design), and the patterns find something in every cell (queues without a
-dead-letter queue, functions without one, ...).
+so every cell has an SNS -> SQS -> Lambda path, each function publishes to the next cell
+(one connected design, a chain: the last function publishes nowhere), and the patterns
+find something in every cell (queues without a dead-letter queue, functions without
+one, ...).
 
 For each size it prints the wall and CPU seconds of each phase in this process (YAML
 load + import, engine, the before/after estimates, every alternative's deltas, the JSON
@@ -46,7 +47,10 @@ def template(resources: int) -> str:
     cells = max(1, resources // CELL_RESOURCES)
     out = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:"]
     for i in range(cells):
-        nxt = (i + 1) % cells
+        env = (f"""
+      Environment:
+        Variables:
+          NEXT_TOPIC: !Ref Topic{i + 1}""" if i + 1 < cells else "")
         out.append(f"""  Topic{i}:
     Type: AWS::SNS::Topic
   Queue{i}:
@@ -67,10 +71,7 @@ def template(resources: int) -> str:
       MemorySize: 256
       Timeout: 30
       Role: arn:aws:iam::123456789012:role/worker
-      Code: {{ZipFile: "def handler(event, context):\\n    return event"}}
-      Environment:
-        Variables:
-          NEXT_TOPIC: !Ref Topic{nxt}
+      Code: {{ZipFile: "def handler(event, context):\\n    return event"}}{env}
   Mapping{i}:
     Type: AWS::Lambda::EventSourceMapping
     Properties:

@@ -32,6 +32,7 @@ from advisor.engine.ops import Rewriter
 from advisor.engine.pattern import Pattern
 from advisor.memo import by_identity
 from advisor.model import Architecture
+from advisor.overlay import overlay_copy
 
 # judge(before, after) -> (cost delta USD/month, latency delta ms), after minus before;
 # either may be None (unknown). See `Engine.run`.
@@ -149,7 +150,8 @@ def _builder(base: Architecture, p: Pattern, nodes: tuple[str, ...], i: int,
     (None when it is refused: `alt` then says why and is not applicable); records on
     `alt` what the user must add and what the rewrite changes."""
     def build() -> Architecture | None:
-        work = fast_copy(base)
+        # copied where the rewrite touches it: one alternative costs what it changes
+        work = overlay_copy(base)
         rw = Rewriter(work)
         try:
             rw.apply(p, nodes, i, check=invariants.check)

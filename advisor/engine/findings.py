@@ -56,6 +56,14 @@ class Alternative:
             self._after = self._build() if self._build is not None else None
         return self._after
 
+    def release(self) -> None:
+        """Forget the built design (built again, the same, when next asked for): once its
+        deltas are known, a large design's tens of thousands of alternatives need not all
+        stay in memory."""
+        if self._build is not None:
+            self._after = None
+            self._built = False
+
     @property
     def changes_behaviour(self) -> list[str]:
         """What of `must_add` changes what the system does (never applied by default)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -71,7 +71,7 @@ class Ctx:
         self.wl = wl
         self.pricing = pricing
         self.g = arch.graph
-        self.nodes: dict[str, dict[str, Any]] = dict(arch.graph.nodes(data=True))
+        self.nodes: dict[str, dict[str, Any]] = arch.graph._node  # read only
         self.notes = notes if notes is not None else Assumptions()
 
     def prop(self, node: str, name: str) -> Any:
@@ -122,6 +122,7 @@ class CostResult:
     by_node: dict[str, float]
     components: list[dict[str, Any]]
     notes: list[str]
+    usages: list[Usage] = field(default_factory=list)  # the priced lines
 
 
 def _per_label(per: float) -> str:
@@ -156,6 +157,20 @@ def _free_allowance(pricing: Pricing, totals: dict[str, float], terms: tuple[str
     return out
 
 
+def node_lines(ctx: Ctx, n: str) -> list[Usage]:
+    """Every priced usage line node `n` is charged: its kind's and the cross-cutting
+    dimensions' (advisor/estimate/dimensions.py), without empty lines and without
+    optional ones the pricing data has no price for. A node's lines depend only on it,
+    its neighbours and the edges between them (what the incremental estimate relies on)."""
+    from advisor.estimate.dimensions import dimension_lines_of
+    from advisor.estimate.services import USAGE
+
+    fn = USAGE.get(ctx.nodes[n]["kind"])
+    lines = [*(fn(ctx, n) if fn is not None else ()), *dimension_lines_of(ctx, n)]
+    has = ctx.pricing.has
+    return [u for u in lines if u.quantity > 0 and not (u.optional and not has(u.key))]
+
+
 def collect_usage(arch: Architecture, wl: Workload, pricing: Pricing,
                   notes: Assumptions) -> tuple[list[Usage], list[str]]:
     """Every usage line of the design (per kind, then the cross-cutting dimensions)."""
@@ -175,7 +190,7 @@ def collect_usage(arch: Architecture, wl: Workload, pricing: Pricing,
                 unpriced[kind].append(n)
             continue
         usages += [u for u in lines if u.quantity > 0]
-    for dimension in DIMENSIONS:
+    for dimension in DIMENSIONS:  # the same lines `node_lines` gives each node
         usages += [u for u in dimension(ctx) if u.quantity > 0]
     for kind in sorted(unpriced):
         why = "" if kind in UNPRICED else " (no price model)"
@@ -194,14 +209,8 @@ def compute_cost(arch: Architecture, wl: Workload, pricing: Pricing, free_tier: 
     terms = free_terms(free_tier)
     usages, out_notes = collect_usage(arch, wl, pricing, notes if notes is not None else Assumptions())
 
-    totals: dict[str, float] = defaultdict(float)
-    for u in usages:
-        totals[u.key] += u.quantity
-    free = _free_allowance(pricing, totals, terms) if terms else {}
-    charge: dict[str, float] = {}
-    for key, qty in totals.items():
-        price = pricing.price(key)
-        charge[key] = price.charge(max(0.0, qty - free.get(key, 0.0)))
+    totals = key_totals(usages)
+    charge = charges(pricing, totals, terms)
 
     by_node = {n: 0.0 for n in arch.node_names()}
     components: list[dict[str, Any]] = []
@@ -233,6 +242,31 @@ def compute_cost(arch: Architecture, wl: Workload, pricing: Pricing, free_tier: 
     weak = sorted(k for k, p in prices.items() if p.weak)
     if weak:
         out_notes.append("weakly sourced prices used: " + ", ".join(weak))
-    return CostResult(monthly_usd=sum(by_node.values()), by_node=by_node, components=components,
-                      notes=out_notes)
+    # a design without nodes costs 0 (an int, as the sum of its no shares always was)
+    monthly = monthly_total(charge) if by_node else 0
+    return CostResult(monthly_usd=monthly, by_node=by_node, components=components,
+                      notes=out_notes, usages=usages)
+
+
+def key_totals(usages: list[Usage]) -> dict[str, float]:
+    """Each price key's account total: the exact sum of its lines, rounded once
+    (`math.fsum`), so it does not depend on the order the lines come in."""
+    by_key: dict[str, list[float]] = defaultdict(list)
+    for u in usages:
+        by_key[u.key].append(u.quantity)
+    return {k: math.fsum(q) for k, q in by_key.items()}
+
+
+def charges(pricing: Pricing, totals: dict[str, float], terms: tuple[str, ...],
+            ) -> dict[str, float]:
+    """Each price key's monthly charge: its total over the tiers, after the free tier."""
+    free = _free_allowance(pricing, totals, terms) if terms else {}
+    return {key: pricing.price(key).charge(max(0.0, qty - free.get(key, 0.0)))
+            for key, qty in totals.items()}
+
+
+def monthly_total(charge: dict[str, float]) -> float:
+    """The monthly cost: the exact sum of the keys' charges, rounded once (the nodes'
+    shares add up to it)."""
+    return math.fsum(charge.values())
 

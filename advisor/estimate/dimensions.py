@@ -77,20 +77,26 @@ def log_bytes_into(c: Ctx, group: str) -> float:
 def function_logs(c: Ctx) -> list[Usage]:
     """CloudWatch Logs ingestion of every function's and every access-logging API's log
     lines (to their own log group when the design draws none)."""
-    lines = []
-    for n in c.arch.nodes_of_kind("lambda"):
+    return [u for kind in ("lambda", "apigw") for n in c.arch.nodes_of_kind(kind)
+            for u in function_logs_of(c, n)]
+
+
+def function_logs_of(c: Ctx, n: str) -> list[Usage]:
+    """The log ingestion line of one function or access-logging API (else none)."""
+    kind = c.kind(n)
+    if kind == "lambda":
         inv = c.load(n).invocations
         if inv <= 0 or _writes_logs_to_group(c, n):
-            continue
-        lines.append(Usage(n, "Log ingestion (CloudWatch Logs)", "logs.ingest",
-                           inv * function_log_bytes(c, n) / GIB, optional=True))
-    for n in c.arch.nodes_of_kind("apigw"):
+            return []
+        return [Usage(n, "Log ingestion (CloudWatch Logs)", "logs.ingest",
+                      inv * function_log_bytes(c, n) / GIB, optional=True)]
+    if kind == "apigw":
         requests = c.load(n).records
         if requests <= 0 or c.prop(n, "access_logging") is not True or _writes_logs_to_group(c, n):
-            continue
-        lines.append(Usage(n, "Access log ingestion (CloudWatch Logs)", "logs.ingest",
-                           requests * access_log_bytes(c, n) / GIB, optional=True))
-    return lines
+            return []
+        return [Usage(n, "Access log ingestion (CloudWatch Logs)", "logs.ingest",
+                      requests * access_log_bytes(c, n) / GIB, optional=True)]
+    return []
 
 
 # ----------------------------------------------------------------------------- data transfer
@@ -100,41 +106,62 @@ def data_transfer_out(c: Ctx) -> list[Usage]:
     into ingestion services (a queue, stream or bus) and writes to S3 or DynamoDB answer
     with a small acknowledgement and are not counted; CloudFront bills its own transfer
     (not priced here)."""
+    lines = [u for client in c.arch.nodes_of_kind("client")
+             for s, flow, _e in c.out_flows(client)
+             for u in _response_transfer(c, client, s, flow)]
+    lines += [u for endpoint in c.arch.nodes_of_kind("http")
+              for n in sorted(c.g.predecessors(endpoint))
+              for u in _request_transfer(c, n, endpoint)]
+    return sorted(lines, key=lambda u: (u.node, u.name))
+
+
+def data_transfer_of(c: Ctx, n: str) -> list[Usage]:
+    """The data transfer lines `data_transfer_out` gives node `n` (responses to the
+    clients that call it, requests it sends to external endpoints), in its order."""
+    lines = [u for client in c.g.pred[n] if c.kind(client) == "client"
+             for u in _response_transfer(c, client, n, c.wl.edges.get((client, n), 0.0))]
+    lines += [u for endpoint in c.g.succ[n] if c.kind(endpoint) == "http"
+              for u in _request_transfer(c, n, endpoint)]
+    return sorted(lines, key=lambda u: u.name)
+
+
+def _response_transfer(c: Ctx, client: str, s: str, flow: float) -> list[Usage]:
+    """Data transfer out of `s` for its responses to `client` (none for writes into
+    ingestion services, S3 or DynamoDB, nor for asynchronous calls)."""
+    if flow <= 0 or c.kind(s) not in REQUEST_RESPONSE_KINDS:
+        return []
+    if c.g.edges[client, s].get("mode") not in (None, "sync"):
+        return []
+    if c.kind(s) in READ_ONLY_RESPONSES and operation(c.g.edges[client, s]).kind != "read":
+        return []
     workload = c.arch.workload or {}
     stated_response = workload.get("response")
     share = workload.get("internet_share")
-    lines = []
-    for client in c.arch.nodes_of_kind("client"):
-        for s, flow, _e in c.out_flows(client):
-            if flow <= 0 or c.kind(s) not in REQUEST_RESPONSE_KINDS:
-                continue
-            if c.g.edges[client, s].get("mode") not in (None, "sync"):
-                continue
-            if c.kind(s) in READ_ONLY_RESPONSES and operation(c.g.edges[client, s]).kind != "read":
-                continue
-            if c.stated(s, "requests") is not None:
-                # the node states its own requests: this client's share of them
-                into = sum(f for _p, f, _e in c.in_flows(s)) or flow
-                flow = c.load(s).records * flow / into
-            size = float(stated_response) if stated_response else c.load(s).payload
-            if not stated_response:
-                c.notes.add("workload.response",
-                            "responses to clients are the size of the request payload",
-                            nodes=(s,), source="engineering estimate", weak=True,
-                            state="`workload { response = ... }` (response size)")
-            out = float(share) if share is not None else float(c.default(
-                "workload", "response_share_out",
-                "every response to a client leaves AWS (data transfer out to the internet)", s,
-                state="`workload { internet_share = ... }` (0-1)"))
-            lines.append(Usage(s, f"Data transfer out (responses to {client})", "data_transfer.out",
-                               flow * size * out / GIB, optional=True))
-    for endpoint in c.arch.nodes_of_kind("http"):
-        for n in sorted(c.g.predecessors(endpoint)):
-            flow = c.wl.edges.get((n, endpoint), 0.0)
-            if flow > 0 and category_of(c.kind(n)) not in ("client", "external"):
-                lines.append(Usage(n, f"Data transfer out (requests to {endpoint})", "data_transfer.out",
-                                   flow * c.load(n).payload / GIB, optional=True))
-    return sorted(lines, key=lambda u: (u.node, u.name))
+    if c.stated(s, "requests") is not None:
+        # the node states its own requests: this client's share of them
+        into = sum(f for _p, f, _e in c.in_flows(s)) or flow
+        flow = c.load(s).records * flow / into
+    size = float(stated_response) if stated_response else c.load(s).payload
+    if not stated_response:
+        c.notes.add("workload.response",
+                    "responses to clients are the size of the request payload",
+                    nodes=(s,), source="engineering estimate", weak=True,
+                    state="`workload { response = ... }` (response size)")
+    out = float(share) if share is not None else float(c.default(
+        "workload", "response_share_out",
+        "every response to a client leaves AWS (data transfer out to the internet)", s,
+        state="`workload { internet_share = ... }` (0-1)"))
+    return [Usage(s, f"Data transfer out (responses to {client})", "data_transfer.out",
+                  flow * size * out / GIB, optional=True)]
+
+
+def _request_transfer(c: Ctx, n: str, endpoint: str) -> list[Usage]:
+    """Data transfer out of `n` for the requests it sends to an external endpoint."""
+    flow = c.wl.edges.get((n, endpoint), 0.0)
+    if flow > 0 and category_of(c.kind(n)) not in ("client", "external"):
+        return [Usage(n, f"Data transfer out (requests to {endpoint})", "data_transfer.out",
+                      flow * c.load(n).payload / GIB, optional=True)]
+    return []
 
 
 # ----------------------------------------------------------------------------- KMS
@@ -178,18 +205,22 @@ def kms_requests(c: Ctx, n: str) -> float:
 def kms_encryption(c: Ctx) -> list[Usage]:
     """SSE-KMS: the resource's KMS requests, and its customer managed key when the design
     draws no `kms` node for it (one key per resource, an assumption)."""
+    return [u for n in c.arch.node_names() for u in kms_encryption_of(c, n)]
+
+
+def kms_encryption_of(c: Ctx, n: str) -> list[Usage]:
+    """The KMS lines of one resource encrypted with SSE-KMS (else none)."""
+    if c.stated(n, "encryption") != "sse-kms":
+        return []
     lines = []
-    for n in c.arch.node_names():
-        if c.stated(n, "encryption") != "sse-kms":
-            continue
-        keys = [m for m in (*c.g.predecessors(n), *c.g.successors(n)) if c.kind(m) == "kms"]
-        if not keys:
-            count = float(c.default("kms", "keys_per_resource",
-                                    "each resource encrypted with SSE-KMS and no `kms` node has "
-                                    "its own customer managed key", n,
-                                    state="a `kms` node connected to the resource"))
-            lines.append(Usage(n, "KMS key (customer managed, assumed)", "kms.keys", count, optional=True))
-        lines.append(Usage(n, "KMS requests (SSE-KMS)", "kms.requests", kms_requests(c, n), optional=True))
+    keys = [m for m in (*c.g.predecessors(n), *c.g.successors(n)) if c.kind(m) == "kms"]
+    if not keys:
+        count = float(c.default("kms", "keys_per_resource",
+                                "each resource encrypted with SSE-KMS and no `kms` node has "
+                                "its own customer managed key", n,
+                                state="a `kms` node connected to the resource"))
+        lines.append(Usage(n, "KMS key (customer managed, assumed)", "kms.keys", count, optional=True))
+    lines.append(Usage(n, "KMS requests (SSE-KMS)", "kms.requests", kms_requests(c, n), optional=True))
     return lines
 
 
@@ -209,18 +240,29 @@ def sampled_traces(c: Ctx, node: str, requests: float) -> float:
 def xray_traces(c: Ctx) -> list[Usage]:
     """Traces recorded where tracing is on: one trace per sampled request, counted where
     the traced call chain starts (a traced API in front of a traced function is one trace)."""
-    traced = {n for n in c.arch.node_names()
-              if c.kind(n) in TRACED_KINDS and c.prop(n, "tracing") is True}
-    lines = []
-    for n in sorted(traced):
-        if any(p in traced for p in c.g.predecessors(n)):
-            continue
-        stated = c.stated(n, "xray_traces")
-        load = c.load(n)
-        requests = load.invocations if c.kind(n) in ("lambda", "sfn") else load.records
-        count = float(stated) if stated is not None else sampled_traces(c, n, requests)
-        lines.append(Usage(n, "X-Ray traces recorded", "xray.traces", count, optional=True))
-    return lines
+    return [u for n in c.arch.node_names() for u in xray_traces_of(c, n)]
+
+
+def _traced(c: Ctx, n: str) -> bool:
+    return c.kind(n) in TRACED_KINDS and c.prop(n, "tracing") is True
+
+
+def xray_traces_of(c: Ctx, n: str) -> list[Usage]:
+    """The traces line of one traced node where a traced call chain starts (else none)."""
+    if not _traced(c, n) or any(_traced(c, p) for p in c.g.predecessors(n)):
+        return []
+    stated = c.stated(n, "xray_traces")
+    load = c.load(n)
+    requests = load.invocations if c.kind(n) in ("lambda", "sfn") else load.records
+    count = float(stated) if stated is not None else sampled_traces(c, n, requests)
+    return [Usage(n, "X-Ray traces recorded", "xray.traces", count, optional=True)]
+
+
+def dimension_lines_of(c: Ctx, n: str) -> list[Usage]:
+    """Every cross-cutting line `n` is charged (what DIMENSIONS give it): a node's lines
+    depend only on it, its neighbours and the edges between them."""
+    return [*function_logs_of(c, n), *data_transfer_of(c, n), *kms_encryption_of(c, n),
+            *xray_traces_of(c, n)]
 
 
 DIMENSIONS: tuple[Callable[[Ctx], list[Usage]], ...] = (

@@ -44,6 +44,17 @@ class Estimate:
     assumptions: list[Assumption] = field(default_factory=list)
     workload_summary: dict[str, Any] = field(default_factory=dict)
     priced: Architecture | None = field(default=None, repr=False)  # the design as priced
+    usages: list[Any] = field(default_factory=list, repr=False)  # its priced lines
+    # an estimate of a rewrite made from its base design's (advisor/estimate/incremental):
+    # the totals only, no per-node breakdown, notes or assumptions
+    partial: bool = False
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (the result cache, worker processes) without the incremental bases
+        worked out from it (advisor/estimate/incremental.py: made again when needed)."""
+        state = dict(self.__dict__)
+        state.pop("_incremental_bases", None)
+        return state
 
     @property
     def has_response(self) -> bool:
@@ -168,7 +179,36 @@ def estimate(
         assumptions=wl.assumptions.to_list(),
         workload_summary=_workload_summary(priced, wl, requests),
         priced=priced,
+        usages=cost.usages,
     )
+
+
+def estimate_rewrite(
+    before: Architecture,
+    before_est: Estimate,
+    after: Architecture,
+    region: str = "us-east-1",
+    requests: float | None = None,
+    *,
+    free_tier: Any = False,
+    pricing_file: str | None = None,
+    usage: UsageFile | str | None = None,
+    change: Any = None,
+) -> Estimate:
+    """The estimate of `after`, a rewrite of `before` (whose estimate is `before_est`,
+    made with the same arguments): worked out from `before_est` for what the rewrite
+    changes (advisor/estimate/incremental.py: the same monthly cost and latencies, a
+    `partial` estimate without the per-node breakdown), else `after` estimated whole.
+    `change`: what the rewrite changed (`incremental.Change`), when the caller knows."""
+    if usage is None:
+        from advisor.estimate.incremental import base_of, estimate_change
+
+        base = base_of(before, before_est, region, requests, free_tier, pricing_file)
+        got = estimate_change(base, after, change) if base is not None else None
+        if got is not None:
+            return got  # type: ignore[no-any-return]
+    return estimate(after, region, requests, free_tier=free_tier, pricing_file=pricing_file,
+                    usage=usage)
 
 
 def attach_alternative_deltas(
@@ -178,6 +218,7 @@ def attach_alternative_deltas(
     region: str = "us-east-1",
     requests: float | None = None,
     estimate_of: Callable[[Architecture], Estimate] | None = None,
+    release: bool = False,
     **kwargs: Any,
 ) -> None:
     """Set `cost_delta_usd_month` and `latency_delta_ms` (after minus before) on every
@@ -185,10 +226,15 @@ def attach_alternative_deltas(
     delivery p50 when the design has no client-facing response path
     (`Estimate.latency_delta_from`). `estimate_of(arch)`: how to estimate a design (the
     pipeline passes its per-analysis cache, so a design its judge already estimated is
-    not estimated again); default `estimate(arch, region=, requests=, **kwargs)`."""
+    not estimated again); default: the rewrite's estimate made from the before design's
+    (`estimate_rewrite`: for what each alternative changes, not the whole design again).
+    `release`: each alternative forgets its design once its deltas are set
+    (`Alternative.release`: built again when asked for), so they are not all held."""
     if estimate_of is None:
-        estimate_of = by_identity(
-            lambda arch: estimate(arch, region=region, requests=requests, **kwargs))
+        full = before_est or estimate(before_arch, region=region, requests=requests, **kwargs)
+        estimate_of = by_identity(lambda arch: estimate_rewrite(
+            before_arch, full, arch, region=region, requests=requests, **kwargs))
+        before_est = full
 
     before = before_est or estimate_of(before_arch)
     for finding in findings or ():
@@ -201,3 +247,5 @@ def attach_alternative_deltas(
             after = estimate_of(after_arch)
             alt.cost_delta_usd_month = round(after.monthly_usd - before.monthly_usd, 2) + 0.0  # no -0.0
             alt.latency_delta_ms = round(after.latency_delta_from(before), 1) + 0.0
+            if release and hasattr(alt, "release"):
+                alt.release()

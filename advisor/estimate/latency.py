@@ -49,6 +49,12 @@ class LatencyResult:
     cold_start_share: float = 0.0
     has_response: bool = False
     notes: list[str] = field(default_factory=list)
+    state: Any = field(default=None, repr=False, compare=False)  # LatencyState
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without `state` (the model it was worked out with: only an incremental
+        estimate in this process reads it)."""
+        return {**self.__dict__, "state": None}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,7 +125,7 @@ class _Model:
         self.arch = arch
         self.wl = wl
         self.g = arch.graph
-        self.nodes: dict[str, dict[str, Any]] = dict(arch.graph.nodes(data=True))
+        self.nodes: dict[str, dict[str, Any]] = arch.graph._node  # read only
         self.services = latency_data()["services"]
         model = latency_data()["cold_model"]
         self.p50_cold = float(model["p50_threshold"]["value"])
@@ -201,33 +207,62 @@ class _Model:
                 stack.extend((k, None) for k in reversed(kids) if k not in memo)
                 continue
             onpath.discard(n)
-            own = self.own(n, response=True)
+            memo[n], kids = self.combine(n, kids, memo)
             if self.nodes[n]["kind"] == "lambda":
                 self.max_cold = max(self.max_cold, cold_share(self.arch, self.wl, n))
-            kid_t = [memo[k] for k in kids if k in memo]
-            if category_of(self.nodes[n]["kind"]) in ROUTING_CATEGORIES:
-                # an API's routes (a client's endpoints) are alternatives: a request
-                # takes one, so the slowest one is the response time, not their sum; its
-                # authorizer is called before the route, by every request
-                side = [k for k in kids if k in memo and is_side_call(self.arch, n, k)]
-                routes = [k for k in kids if k in memo and k not in side]
-                slowest = max((memo[k] for k in routes), key=lambda t: (t.p50, t.p99),
-                              default=Timing(0.0, 0.0))
-                kid_t = [slowest, *(memo[k] for k in side)]
-                kids = [*side, *[k for k in routes if memo[k] is slowest][:1]]
-            kid_p50 = sum(t.p50 for t in kid_t)
-            kid_p99 = sum(t.p99 for t in kid_t)
-            if self.nodes[n]["kind"] == "sfn" and str(self.prop(n, "type") or "") == "express":
-                # an Express execution's duration already covers its tasks
-                total = Timing(max(own.p50, kid_p50), max(own.p99, kid_p99))
-            else:
-                total = Timing(own.p50 + kid_p50, own.p99 + kid_p99)
-            memo[n] = total
             path = [n]
             for k in kids:
                 path += [p for p in paths.get(k, []) if p not in path]
             paths[n] = path
         return memo[entry], paths[entry]
+
+    def combine(self, n: str, kids: list[str], memo: Any) -> tuple[Timing, list[str]]:
+        """The time a caller of `n` waits, from its own time and its synchronous callees'
+        (`memo[k]`), and the callees on that path. An API's routes (a client's endpoints)
+        are alternatives: a request takes one, so the slowest one counts, not their sum;
+        its authorizer is called before the route, by every request. An Express
+        execution's duration already covers its tasks."""
+        own = self.own(n, response=True)
+        kid_t = [memo[k] for k in kids if k in memo]
+        if category_of(self.nodes[n]["kind"]) in ROUTING_CATEGORIES:
+            side = [k for k in kids if k in memo and is_side_call(self.arch, n, k)]
+            routes = [k for k in kids if k in memo and k not in side]
+            slowest = max((memo[k] for k in routes), key=lambda t: (t.p50, t.p99),
+                          default=Timing(0.0, 0.0))
+            kid_t = [slowest, *(memo[k] for k in side)]
+            kids = [*side, *[k for k in routes if memo[k] is slowest][:1]]
+        kid_p50 = sum(t.p50 for t in kid_t)
+        kid_p99 = sum(t.p99 for t in kid_t)
+        if self.nodes[n]["kind"] == "sfn" and str(self.prop(n, "type") or "") == "express":
+            return Timing(max(own.p50, kid_p50), max(own.p99, kid_p99)), kids
+        return Timing(own.p50 + kid_p50, own.p99 + kid_p99), kids
+
+    def arrival(self, n: str, is_entry: bool, arrivals: Any,
+                ) -> tuple[float, float, str | None] | None:
+        """When the data is at `n` (p50, p99) and the caller it comes from last, from when
+        it is at each caller (`arrivals[p]`: (p50, p99)); None when nothing reaches it."""
+        cands50: list[tuple[float, str | None]] = []
+        cands99: list[float] = []
+        if is_entry:
+            cands50.append((0.0, None))
+            cands99.append(0.0)
+        pred = self.g._pred[n]
+        for p in pred:
+            got = arrivals.get(p)
+            if got is None or self.dead(p, n):
+                continue  # not reached, a loop, or the path only failed records take
+            sync = pred[p].get("mode", "sync") in (None, "sync")
+            h = Timing(0.0, 0.0) if sync else self.hop(p, n)
+            cands50.append((got[0] + h.p50, p))
+            cands99.append(got[1] + h.p99)
+        if not cands50:
+            return None
+        own = self.own(n, response=False)
+        t50, via = max(cands50, key=lambda x: (x[0], x[1] or ""))
+        return t50 + own.p50, max(cands99) + own.p99, via
+
+    def dead(self, a: str, b: str) -> bool:
+        return (a, b) in self.wl.back_edges or (a, b) in self.wl.failure_edges
 
     def hop(self, a: str, b: str) -> Timing:
         """Delivery time over a non-sync edge a -> b."""
@@ -269,7 +304,6 @@ class _Model:
 
 def compute_latency(arch: Architecture, wl: Workload) -> LatencyResult:
     m = _Model(arch, wl)
-    g = arch.graph
     out = LatencyResult()
     entries = sorted(wl.entries)
 
@@ -290,30 +324,15 @@ def compute_latency(arch: Architecture, wl: Workload) -> LatencyResult:
         out.cold_start_share = m.max_cold
 
     # --- delivery: arrival times in topological order
-    arr50: dict[str, float] = {}
-    arr99: dict[str, float] = {}
+    arrivals: dict[str, tuple[float, float]] = {}
     prev: dict[str, str | None] = {}
-    pred = g.pred
     for n in wl.order:
-        cands50: list[tuple[float, str | None]] = []
-        cands99: list[float] = []
-        if n in wl.entries:
-            cands50.append((0.0, None))
-            cands99.append(0.0)
-        for p in pred[n]:
-            if p not in arr50 or (p, n) in wl.back_edges or (p, n) in wl.failure_edges:
-                continue  # a loop, or the path only failed records take
-            sync = pred[n][p].get("mode", "sync") in (None, "sync")
-            h = Timing(0.0, 0.0) if sync else m.hop(p, n)
-            cands50.append((arr50[p] + h.p50, p))
-            cands99.append(arr99[p] + h.p99)
-        if not cands50:
-            continue
-        own = m.own(n, response=False)
-        t50, via = max(cands50, key=lambda x: (x[0], x[1] or ""))
-        arr50[n] = t50 + own.p50
-        arr99[n] = max(cands99) + own.p99
-        prev[n] = via
+        got = m.arrival(n, n in wl.entries, arrivals)
+        if got is not None:
+            arrivals[n] = (got[0], got[1])
+            prev[n] = got[2]
+    arr50 = {n: t[0] for n, t in arrivals.items()}
+    arr99 = {n: t[1] for n, t in arrivals.items()}
     sinks = [
         n
         for n in arr50
@@ -326,9 +345,24 @@ def compute_latency(arch: Architecture, wl: Workload) -> LatencyResult:
         out.delivery_p50_ms = arr50[last]
         out.delivery_p99_ms = max(arr99[n] for n in stores)
         path: list[str] = []
+        on_path: set[str] = set()  # a set beside the list: a long chain is not quadratic
         cur: str | None = last
-        while cur is not None and cur not in path:
+        while cur is not None and cur not in on_path:
             path.append(cur)
+            on_path.add(cur)
             cur = prev.get(cur)
         out.delivery_path = list(reversed(path))
+    out.state = LatencyState(model=m, arrivals=arrivals, sinks=sinks, stores=stores)
     return out
+
+
+@dataclass
+class LatencyState:
+    """What a latency estimate worked out on the way, for estimating a rewrite of the
+    design from it (advisor/estimate/incremental.py): each node's response time
+    (`model._memo`), when the data reaches it, and the sinks and stores."""
+
+    model: _Model
+    arrivals: dict[str, tuple[float, float]]
+    sinks: list[str]
+    stores: list[str]

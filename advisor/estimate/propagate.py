@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from advisor.catalog import category_of, prop_value
 from advisor.estimate.assumptions import Assumptions
@@ -299,9 +300,87 @@ def _records_per_batch(arch: Architecture, a: str, b: str, eprops: dict, batch: 
     return max(1.0, min(batch, gathered))
 
 
-def propagate(arch: Architecture, requests: float | None = None) -> Workload:
-    """Compute every node's monthly records, invocations and payload."""
-    g = arch.graph
+class FlowRules:
+    """How traffic moves through one design: a node's load from what flows into it, and
+    what flows out of it along each edge. The full propagation below and the incremental
+    one (advisor/estimate/incremental.py) both use these two functions, so they compute
+    the same numbers.
+
+    A node's incoming flows are summed in a fixed order (its entry share first, then its
+    callers by name), not in the order the walk reached them: a node's load depends only
+    on its callers, so it can be recomputed alone, to the last bit."""
+
+    def __init__(self, arch: Architecture, stated: Assumptions, base_payload: float,
+                 back: Any, failure: Any, succ: Any) -> None:
+        self.arch = arch
+        self.nodes = arch.graph._node
+        self.pred = arch.graph._pred
+        self.adj = arch.graph._succ
+        self.stated = stated
+        self.base_payload = base_payload
+        self.back = back  # edges closing a cycle (a set, or anything with `in`)
+        self.failure = failure  # edges only failed records take
+        self.succ = succ  # node -> sorted successors
+
+    def dead(self, a: str, b: str) -> bool:
+        """The edge carries nothing: it closes a cycle or only failed records take it."""
+        return (a, b) in self.back or (a, b) in self.failure
+
+    def load(self, n: str, entry: float | None, flows: Any, loads: Any, batches: Any) -> Load:
+        """`n`'s records, invocations and payload from its entry share and its callers."""
+        rec = inv = weighted = 0.0
+        if entry is not None:
+            rec, inv, weighted = entry, entry, entry * self.base_payload
+        batched = self.nodes[n]["kind"] in BATCHED_TARGETS
+        for p in sorted(self.pred[n]):
+            if self.dead(p, n):
+                continue
+            flow = flows[(p, n)]
+            rec += flow
+            weighted += flow * loads[p].payload
+            per = batches.get((p, n))
+            inv += flow / per if per is not None and batched else flow
+        props = self.nodes[n]["props"]
+        payload = weighted / rec if rec > 0 else self.base_payload
+        if props.get("requests") is not None:
+            rec = inv = float(props["requests"])
+        if props.get("payload"):
+            payload = float(props["payload"])
+        return Load(records=rec, invocations=inv, payload=payload)
+
+    def out(self, n: str, load: Load) -> list[tuple[str, float, float | None]]:
+        """(successor, records per month, records per batch or None) for every edge out
+        of `n`: an API, load balancer or CDN sends each request down one of its routes
+        (its traffic is shared among them unless an edge states its own `fanout`); its
+        authorizer, keys and log groups see every request and are not routes."""
+        arch, adj, succ = self.arch, self.adj[n], self.succ[n]
+        live = [s for s in succ if not self.dead(n, s)]
+        routing = category_of(self.nodes[n]["kind"]) == "edge"
+        routes = [s for s in live if not is_side_call(arch, n, s)] if routing else live
+        share = 1.0 / len(routes) if routing and routes else 1.0
+        out: list[tuple[str, float, float | None]] = []
+        rec = load.records
+        for s in succ:
+            if self.dead(n, s):
+                out.append((s, 0.0, None))
+                continue
+            eprops = adj[s].get("props") or {}
+            default_fan = share if s in routes else 1.0
+            fan = float(eprops["fanout"]) if eprops.get("fanout") is not None else default_fan
+            passed = float(eprops["filter"]) if eprops.get("filter") is not None else 1.0
+            flow = rec * fan * passed
+            batch = _batch_size(arch, n, s, eprops, self.stated)
+            per = None
+            if batch is not None and flow > 0:
+                per = _records_per_batch(arch, n, s, eprops, batch, flow, load, self.stated)
+            out.append((s, flow, per))
+        return out
+
+
+def workload_rate(arch: Architecture, requests: float | None,
+                  ) -> tuple[float, float, list[str], Assumptions]:
+    """The entry rate and payload a design's propagation starts from, with the notes and
+    assumptions they rest on."""
     notes: list[str] = []
     stated = Assumptions()
     wl = arch.workload or {}
@@ -317,64 +396,31 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
         notes.append("no payload size stated: assumed 1 KB per request")
         stated.default("workload", "payload", "no payload size stated: 1 KB per request",
                        state="`workload { payload = ... }` or `payload` on a node")
-    entries, more = _entries(arch, float(rate))
+    return float(rate), base_payload, notes, stated
+
+
+def propagate(arch: Architecture, requests: float | None = None) -> Workload:
+    """Compute every node's monthly records, invocations and payload."""
+    g = arch.graph
+    rate, base_payload, notes, stated = workload_rate(arch, requests)
+    entries, more = _entries(arch, rate)
     notes += more
-    adj = g.succ
+    adj = g._succ
     succ = {n: sorted(adj[n]) for n in g}
     back = _back_edges(arch, sorted(entries), succ)
     order = _topo(arch, back)
     failure_edges = _failure_targets(arch)
+    rules = FlowRules(arch, stated, base_payload, back, failure_edges, succ)
 
-    records: dict[str, float] = {n: 0.0 for n in g}
-    invocations: dict[str, float] = {n: 0.0 for n in g}
-    weighted_payload: dict[str, float] = {n: 0.0 for n in g}
     loads: dict[str, Load] = {}
     flows: dict[tuple[str, str], float] = {}
     batches: dict[tuple[str, str], float] = {}
-
-    for n, r in entries.items():
-        records[n] += r
-        invocations[n] += r
-        weighted_payload[n] += r * base_payload
-
-    nodes = g.nodes
     for n in order:
-        props = nodes[n]["props"]
-        rec = records[n]
-        inv = invocations[n]
-        payload = weighted_payload[n] / rec if rec > 0 else base_payload
-        if props.get("requests") is not None:
-            rec = inv = float(props["requests"])
-        if props.get("payload"):
-            payload = float(props["payload"])
-        loads[n] = Load(records=rec, invocations=inv, payload=payload)
-        # an API, load balancer or CDN sends each request down one of its routes: its
-        # traffic is shared among them (unless an edge states its own `fanout`); its
-        # authorizer, keys and log groups see every request and are not routes
-        live = [s for s in succ[n] if (n, s) not in back and (n, s) not in failure_edges]
-        routing = category_of(nodes[n]["kind"]) == "edge"
-        routes = [s for s in live if not is_side_call(arch, n, s)] if routing else live
-        share = 1.0 / len(routes) if routing and routes else 1.0
-        for s in succ[n]:
-            if (n, s) in back or (n, s) in failure_edges:
-                flows[(n, s)] = 0.0
-                continue
-            eprops = adj[n][s].get("props") or {}
-            default_fan = share if s in routes else 1.0
-            fan = float(eprops["fanout"]) if eprops.get("fanout") is not None else default_fan
-            passed = float(eprops["filter"]) if eprops.get("filter") is not None else 1.0
-            flow = rec * fan * passed
+        load = loads[n] = rules.load(n, entries.get(n), flows, loads, batches)
+        for s, flow, per in rules.out(n, load):
             flows[(n, s)] = flow
-            records[s] += flow
-            weighted_payload[s] += flow * payload
-            batch = _batch_size(arch, n, s, eprops, stated)
-            if batch is not None and flow > 0:
-                per = _records_per_batch(arch, n, s, eprops, batch, flow, loads[n], stated)
+            if per is not None:
                 batches[(n, s)] = per
-                # a function runs once per batch; a pipe bills every event it passes
-                invocations[s] += flow / per if nodes[s]["kind"] in BATCHED_TARGETS else flow
-            else:
-                invocations[s] += flow
     if failure_edges:
         notes.append("failure paths (dead-letter queues, on-failure destinations) carry no "
                      "traffic in the steady-state estimate")

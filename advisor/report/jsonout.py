@@ -103,12 +103,15 @@ def _indent(fragment: bytes, by: bytes) -> bytes:
 
 def report_bytes(report: Any, fragments: Iterable[bytes | None] | None = None) -> bytes:
     """The whole report; `fragments[i]`, when given, is `encode_result(results[i])`."""
+    from advisor.gcpause import paused
+
     results = list(report.results)
     given = list(fragments) if fragments is not None else [None] * len(results)
     shown = bool(getattr(report, "show_blocked", False))
-    encoded = [frag if frag is not None else encode_result(r, shown)
-               for r, frag in zip(results, given, strict=True)]
-    head = encode(_top_level(report))
+    with paused():  # a large design's report is millions of small objects
+        encoded = [frag if frag is not None else encode_result(r, shown)
+                   for r, frag in zip(results, given, strict=True)]
+        head = encode(_top_level(report))
     if not encoded:
         return head + b"\n"
     marker = b'  "results": []'

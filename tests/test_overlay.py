@@ -1,0 +1,83 @@
+"""`overlay_copy` behaves as the engine's full copy (`fast_copy`) under the same changes:
+the same nodes, edges, attributes and iteration orders, and the original never changes."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+import pytest
+
+from advisor.engine.edit import fast_copy
+from advisor.model import Architecture
+from advisor.overlay import changed_nodes, overlay_copy
+
+
+def design(rng: random.Random, size: int) -> Architecture:
+    arch = Architecture(name="random")
+    for i in range(size):
+        arch.add_node(f"n{i}", rng.choice(["lambda", "sqs", "sns", "dynamodb"]),
+                      {"memory": rng.randint(1, 9)})
+    for _ in range(size * 2):
+        a, b = rng.sample(range(size), 2)
+        arch.graph.add_edge(f"n{a}", f"n{b}", mode="async", label="", props={"batch": a})
+    return arch
+
+
+def mutate(arch: Architecture, rng: random.Random, size: int) -> None:
+    """The same random edits (by seed) the ops make: props replaced, nodes and edges
+    added and removed, a removed node added again."""
+    g = arch.graph
+    for step in range(12):
+        pick = f"n{rng.randrange(size)}"
+        what = rng.randrange(6)
+        if what == 0 and pick in g:
+            g.nodes[pick]["props"]["memory"] = step
+        elif what == 1 and pick in g:
+            g.remove_node(pick)
+        elif what == 2:
+            g.add_node(pick, kind="sqs", props={}, loc=None, group=(), ignore=frozenset())
+        elif what == 3:
+            b = f"n{rng.randrange(size)}"
+            if pick in g and b in g and pick != b:
+                g.add_edge(pick, b, mode="sync", props={"fanout": step})
+        elif what == 4 and pick in g and g._succ[pick]:
+            g.remove_edge(pick, sorted(g._succ[pick])[0])
+        elif what == 5 and pick in g and g._succ[pick]:
+            b = sorted(g._succ[pick])[0]
+            g.edges[pick, b]["props"]["batch"] = -step
+
+
+def shape(arch: Architecture) -> tuple:
+    g = arch.graph
+    return (list(g.nodes(data=True)), list(g.edges(data=True)),
+            {n: list(g._pred[n].items()) for n in g}, len(g), g.number_of_edges())
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_overlay_matches_full_copy(seed: int) -> None:
+    size = 12
+    base = design(random.Random(seed), size)
+    original = copy.deepcopy(shape(base))
+    full, over = fast_copy(base), overlay_copy(base)
+    mutate(full, random.Random(seed + 1000), size)
+    mutate(over, random.Random(seed + 1000), size)
+    assert shape(over) == shape(full)
+    assert shape(base) == original  # the original is untouched
+    # every node whose attributes or edges differ is among those the overlay reports
+    seen = changed_nodes(over, base)
+    assert seen is not None
+    for n in set(base.graph) | set(over.graph):
+        b = (base.graph._node.get(n), dict(base.graph._succ.get(n, {})),
+             dict(base.graph._pred.get(n, {})))
+        o = (over.graph._node.get(n), dict(over.graph._succ.get(n, {})),
+             dict(over.graph._pred.get(n, {})))
+        if b != o:
+            assert n in seen
+
+
+def test_changed_nodes_only_of_its_own_base() -> None:
+    base = design(random.Random(1), 5)
+    assert changed_nodes(overlay_copy(base), fast_copy(base)) is None
+    assert changed_nodes(fast_copy(base), base) is None
+    assert changed_nodes(overlay_copy(base), base) == set()

@@ -358,6 +358,8 @@ class View:
     before: Architecture | None = None  # the original design with the edited workload
     # the estimates at this traffic: every design estimated once (alternatives included)
     estimates: Estimates | None = None
+    # the patch of the chosen rewrites, made the first time it is asked for (`patch_for`)
+    patch_offer: PatchOffer | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -1001,7 +1003,15 @@ class PatchOffer:
 def patch_for(v: View) -> PatchOffer:
     """The patch for this view's rewrites (`advisor.fix.fix_result`), made from the texts
     the input was read from: nothing beside the server is opened, and the diff names the
-    uploaded files. Not verified here (that runs cfn-lint): `advisor fix --verify` does."""
+    uploaded files. Not verified here (that runs cfn-lint): `advisor fix --verify` does.
+    Made once per view (a cached view keeps it): writing a patch re-reads the input for
+    every rewrite, so the page only asks for it when the user does."""
+    if v.patch_offer is None:
+        v.patch_offer = _make_patch(v)
+    return v.patch_offer
+
+
+def _make_patch(v: View) -> PatchOffer:
     from advisor.fix import fix_result
 
     a = v.analysis

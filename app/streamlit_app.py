@@ -574,8 +574,13 @@ def _patch_download(v: state.View) -> None:
     itself, beside the optimized design; what cannot be patched is listed with the reason."""
     if not v.changes:
         return
-    offer = state.patch_for(v)
     st.subheader("Patch to your file")
+    # made when asked: writing it re-reads the input once per rewrite (seconds on a large
+    # design), and a rerun should not pay for it; a view keeps it once made
+    if not st.toggle("Make the patch for the ticked rewrites", key="want_patch",
+                     help="the edits `advisor fix` makes to the input file itself"):
+        return
+    offer = state.patch_for(v)
     if offer.diff:
         st.download_button(f"fix.patch ({offer.patched} of {len(offer.rewrites)} rewrites)",
                            offer.diff, "fix.patch", "text/x-diff", key="dl_patch",

@@ -266,6 +266,28 @@ def test_assumed_workload_is_marked_and_listed() -> None:
     assert "1M requests/month at the entry" not in text and "1 KB per request" in text
 
 
+def test_the_patch_is_made_when_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rerun does not write the patch (it re-reads the design once per rewrite); the
+    toggle makes it, and the download and the per-rewrite reasons appear."""
+    made: list[int] = []
+    real = state._make_patch
+
+    def counting(v):  # type: ignore[no-untyped-def]
+        made.append(1)
+        return real(v)
+
+    monkeypatch.setattr(state, "_make_patch", counting)
+    at = _run()
+    assert made == [] and not any(b.label.startswith("fix.patch")
+                                  for b in at.get("download_button"))
+    at.toggle(key="want_patch").set_value(True).run()
+    assert not at.exception, at.exception
+    assert made == [1]
+    assert any(b.label.startswith("fix.patch (") for b in at.get("download_button"))
+    at.run()  # the same view: the patch it made is kept
+    assert made == [1]
+
+
 def test_download_buttons_and_payloads() -> None:
     at = _only(_run(), {GLUE})
     labels = {b.label for b in at.get("download_button")}

@@ -68,3 +68,24 @@ def test_api_routes_share_traffic_and_latency_is_the_slowest_route() -> None:
     wl = propagate(arch)
     assert wl.nodes["get_order"].invocations == wl.nodes["put_order"].invocations == 1_500_000
     assert wl.nodes["t"].records == 3_000_000
+
+
+def test_a_dlq_on_a_queue_nothing_feeds_does_not_make_it_an_entry_point() -> None:
+    """Without clients, the nodes nothing feeds share the workload. A queue no producer or
+    consumer of the design uses starts no flow; giving it a dead-letter queue (a failure
+    path only) must not make it one, taking a share from the real entry point."""
+    design = """
+workload { requests = 10M/month, payload = 1KB }
+apigw api { type = http, auth = jwt }
+lambda work { memory = 512MB, duration = 200ms, timeout = 10s }
+dynamodb table
+sqs idle {visibility = 60s}
+api -> work -> table
+"""
+    before = estimate(parse_text(design))
+    after = estimate(parse_text(
+        design.replace("{visibility = 60s}", "{visibility = 60s, dlq = idle_dlq}")
+        + "sqs idle_dlq { is_dlq = true }\nidle -> idle_dlq\n"))
+    assert after.by_node["work"] == before.by_node["work"] > 0
+    assert after.by_node["idle"] == before.by_node["idle"] == 0
+    assert after.monthly_usd == before.monthly_usd

@@ -59,6 +59,7 @@ from advisor.estimate.propagate import (
     FlowRules,
     Workload,
     _schedule_of,
+    sends_traffic,
     workload_rate,
 )
 from advisor.model import FAILURE_PROPS, Architecture
@@ -426,7 +427,7 @@ class _Run:
             else:
                 shares = (ag.in_degree(n) == 0 and scheduled is None
                           and category_of(kind) not in PASSIVE_CATEGORIES
-                          and ag.out_degree(n) > 0)
+                          and sends_traffic(self.after, n))
             if shares:
                 sharing += 1
                 status[n] = "share"
@@ -434,7 +435,8 @@ class _Run:
                 status[n] = scheduled
             else:
                 status[n] = None
-        if sharing != base.sharing:
+        if sharing != base.sharing or not sharing:
+            # (none starts a flow: propagate's one-node rule may apply; estimated whole)
             raise _Fallback
         share = base.wl.entry_rate / sharing if sharing else 0.0  # as propagate shares it
         self.entries = Overlay(base.wl.entries)

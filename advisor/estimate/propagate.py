@@ -136,14 +136,15 @@ def _entries(arch: Architecture, rate: float) -> tuple[dict[str, float], list[st
     if clients:
         sharing = clients
     else:
-        sharing = [
-            n
-            for n in arch.node_names()
-            if g.in_degree(n) == 0
-            and n not in scheduled
-            and category_of(arch.kind(n)) not in PASSIVE_CATEGORIES
-            and (g.out_degree(n) > 0 or len(g) == 1)
-        ]
+        unfed = [n for n in arch.node_names()
+                 if g.in_degree(n) == 0 and n not in scheduled
+                 and category_of(arch.kind(n)) not in PASSIVE_CATEGORIES]
+        # the nodes nothing feeds that start a flow; a design of one node (its dead-letter
+        # queues aside: a lone queue, a queue and its DLQ) takes the traffic at that node
+        sharing = [n for n in unfed if sends_traffic(arch, n)]
+        if not sharing and len(unfed) == 1 and (
+                len(g) == 1 or set(g) - set(unfed) <= arch.failure_destinations()):
+            sharing = unfed
     if sharing:
         share = rate / len(sharing)
         for n in sharing:
@@ -205,6 +206,23 @@ def _topo(arch: Architecture, back: set[tuple[str, str]]) -> list[str]:
 
 
 FAILURE_LABELS = frozenset({"redrive", "on failure", "on-failure", "dlq", "dead-letter", "on_failure"})
+
+
+def sends_traffic(arch: Architecture, n: str) -> bool:
+    """Whether `n` has an out-edge that carries steady-state traffic, not only a failure
+    path (into a DLQ or on-failure destination that `n`, its targets or their edges name,
+    or labelled as one). A node whose only edge is its own dead-letter queue starts no
+    flow: giving a queue nothing consumes a DLQ must not make it an entry point that takes
+    a share of the workload (decided from `n`'s neighbourhood, so the incremental
+    estimate decides it the same way)."""
+    succ = arch.graph._succ[n]
+    if not succ:
+        return False
+    failed = arch.failure_destinations(around=[n, *succ])
+    return any(s not in failed and str(data.get("label") or "").lower() not in FAILURE_LABELS
+               for s, data in succ.items())
+
+
 def _failure_targets(arch: Architecture) -> set[tuple[str, str]]:
     """Edges that only carry failed records: into a DLQ or on-failure destination
     (`Architecture.failure_destinations`), or labelled as such ("redrive", "on failure").

@@ -20,9 +20,11 @@ from advisor.importers.edge_labels import ON_FAILURE
 from advisor.importers.handlers import (
     HandlerReport,
     find_handler,
+    handler_function,
     inspect_file,
     inspect_source,
     language_of,
+    not_found_reason,
 )
 
 SYNC_FRONT_DOORS = ("apigw", "appsync", "alb", "client", "cloudfront", "sfn")
@@ -102,16 +104,23 @@ def inspect_functions(ctx: Ctx) -> None:
         ):
             continue
         path, inline, lang = locate(ctx, lid)
+        function = handler_function(ctx.scalar(ctx.props_of(lid).get("Handler")))
         report: HandlerReport | None = None
         if path is not None and language_of(path.name):
-            report = inspect_file(path)
+            report = inspect_file(path, function)
             rel = os.path.relpath(path, ctx.base_dir.resolve()).replace(os.sep, "/")
             ctx.set_props(node, code=rel)
         elif inline is not None and lang:
-            report = inspect_source(inline, lang)
+            report = inspect_source(inline, lang, function=function)
         if report is None:
             if path is None and inline is None:
                 _note_unread(ctx, lid)
+            continue
+        missing = not_found_reason(report)
+        if missing:
+            line, col = ctx.line_of(None, lid)
+            ctx.info(f"the code of {lid} was not read: {missing}, so what the function "
+                     "calls is taken from the template alone", line, col)
             continue
         apply_verdict(ctx, node, report)
         resolve_named_targets(ctx, lid, node, report)

@@ -23,6 +23,7 @@ from advisor.importers.handlers.verdict import (
 
 EVENT_NAMES = frozenset({"event", "evt", "events", "lambda_event"})
 CONTEXT_NAMES = frozenset({"context", "ctx", "_context", "_ctx", "lambda_context", "_"})
+NOT_FOUND = "handler function"  # how a report says the handler named is not in its file
 MAX_DEPTH = 24  # how far an origin follows assignments and arguments (memoised per scan)
 
 
@@ -480,11 +481,86 @@ def markers(text: str, table: dict[str, list[str]]) -> list[Evidence]:
     return out
 
 
-def inspect_python(text: str) -> tuple[HandlerReport, int]:
+def _names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _bound_names(stmt: ast.stmt) -> list[str]:
+    """The module-level names a statement binds (a def, a class, an assignment)."""
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return [stmt.name]
+    targets: list[ast.AST] = []
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, ast.AnnAssign | ast.AugAssign):
+        targets = [stmt.target]
+    return sorted({n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)})
+
+
+def narrow_to_handler(tree: ast.Module, function: str) -> tuple[set[int], bool]:
+    """Keep, of a module's top-level functions and classes, the handler `function` and
+    what it reaches by name in the same file (helpers it calls or passes on, classes it
+    uses, functions registered on a module object it uses through a decorator, values of
+    module variables it reads); other top-level statements (clients, constants, imports)
+    stay. One file often holds several functions' handlers: each is judged on its own.
+
+    Returns the ids of the dropped statements and whether `function` is defined in the
+    module at all (a def, a class, or an assignment such as `handler = Mangum(app)`)."""
+    defs = [s for s in tree.body
+            if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+    binders: dict[str, list[ast.stmt]] = {}
+    for stmt in tree.body:
+        for name in _bound_names(stmt):
+            binders.setdefault(name, []).append(stmt)
+    if function not in binders:
+        return set(), False
+    kept: set[int] = set()
+    seen: set[str] = set()
+    todo = [function]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for stmt in binders.get(name, ()):
+            if id(stmt) in kept:
+                continue
+            kept.add(id(stmt))
+            todo.extend(sorted(_names_in(stmt) - seen))
+        # `@app.get("/x")` registers a route on `app`, which the handler uses
+        for d in defs:
+            if id(d) not in kept and any(_names_in(dec) & seen for dec in d.decorator_list):
+                todo.append(d.name)
+    dropped = {id(d) for d in defs if id(d) not in kept}
+    return dropped, True
+
+
+def _blank_lines(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with the 1-based line spans emptied (line numbers kept)."""
+    lines = text.splitlines()
+    for lo, hi in spans:
+        for i in range(lo - 1, min(hi, len(lines))):
+            lines[i] = ""
+    return "\n".join(lines)
+
+
+def inspect_python(text: str, function: str | None = None) -> tuple[HandlerReport, int]:
+    """Scan a module; with `function` (the name `Handler` gives), only that handler and
+    what it reaches in the module (see narrow_to_handler)."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return HandlerReport("python", "unknown", reasons=[f"not parseable: {exc}"]), 0
+    if function:
+        dropped, found = narrow_to_handler(tree, function)
+        if not found:
+            return HandlerReport("python", "unknown", reasons=[
+                f"{NOT_FOUND} {function} is not defined in the file"]), 0
+        gone = [s for s in tree.body if id(s) in dropped]
+        spans = [(min([s.lineno] + [d.lineno for d in getattr(s, "decorator_list", [])]),
+                  s.end_lineno or s.lineno) for s in gone]
+        tree.body = [s for s in tree.body if id(s) not in dropped]
+        text = _blank_lines(text, spans)
     module, scopes = build_scopes(tree)
     scan = _PyScan(module, scopes)
     # Two passes: clients bound anywhere (module level, __init__, inside the handler)

@@ -1,0 +1,176 @@
+"""Handler code is attributed to the function the `Handler` setting names.
+
+Each case writes a real template (SAM or Terraform) and its handler files into tmp_path,
+imports it, and checks what lands on each function node: a file holding several handlers
+gives each function the verdict, evidence and facts of its own handler (and what that
+handler calls in the file), never the file's whole.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advisor.importers import load_any
+
+SHARED_MODULE = '''import boto3
+sfn = boto3.client("stepfunctions")
+
+
+def start(event, context):
+    sfn.start_execution(stateMachineArn="arn:aws:states:us-east-1:1:stateMachine:sm",
+                        input=event["Records"][0]["body"])
+
+
+def calculate(event, context):
+    return {"r": _double(event["id"])}
+
+
+def _double(x):
+    return x * 2
+'''
+
+TF_SHARED = '''
+resource "aws_sqs_queue" "q" {
+  name = "q"
+}
+
+resource "aws_sfn_state_machine" "sm" {
+  name     = "sm"
+  role_arn = "arn:aws:iam::1:role/r"
+  definition = jsonencode({
+    StartAt = "C",
+    States = { C = { Type = "Task", Resource = "arn:aws:states:::lambda:invoke",
+      Parameters = { FunctionName = aws_lambda_function.calculate.arn }, End = true } }
+  })
+}
+
+resource "aws_lambda_function" "start" {
+  function_name = "start"
+  role          = "arn:aws:iam::1:role/r"
+  filename      = "aws_lambdas.zip"
+  runtime       = "python3.12"
+  handler       = "aws_lambdas.start"
+}
+
+resource "aws_lambda_event_source_mapping" "m" {
+  event_source_arn = aws_sqs_queue.q.arn
+  function_name    = aws_lambda_function.start.arn
+}
+
+resource "aws_lambda_function" "calculate" {
+  function_name = "calculate"
+  role          = "arn:aws:iam::1:role/r"
+  filename      = "aws_lambdas.zip"
+  runtime       = "python3.12"
+  handler       = "aws_lambdas.calculate"
+}
+
+resource "aws_lambda_function" "gone" {
+  function_name = "gone"
+  role          = "arn:aws:iam::1:role/r"
+  filename      = "aws_lambdas.zip"
+  runtime       = "python3.12"
+  handler       = "aws_lambdas.aggregate"
+}
+'''
+
+SAM_SHARED = '''Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    CodeUri: src/
+Resources:
+  Q:
+    Type: AWS::SQS::Queue
+  Start:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: aws_lambdas.start
+      Events:
+        E:
+          Type: SQS
+          Properties: {Queue: !GetAtt Q.Arn}
+  Calculate:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: aws_lambdas.calculate
+      Events:
+        E:
+          Type: SQS
+          Properties: {Queue: !GetAtt Q.Arn}
+  Gone:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: aws_lambdas.aggregate
+'''
+
+
+def _props(arch, node: str) -> dict:
+    return arch.graph.nodes[node]["props"]
+
+
+def _notes(arch) -> list[str]:
+    return [d.message for d in arch.notes]
+
+
+def test_terraform_functions_sharing_a_file_get_their_own_handler(tmp_path: Path) -> None:
+    (tmp_path / "aws_lambdas.py").write_text(SHARED_MODULE)
+    (tmp_path / "main.tf").write_text(TF_SHARED)
+    arch = load_any(str(tmp_path / "main.tf"))
+    start, calc = _props(arch, "start"), _props(arch, "calculate")
+    assert "stepfunctions.start_execution" in start.get("glue_evidence", "")
+    assert "first-record-only" in start.get("handler_facts", "")
+    assert calc.get("glue") is False
+    assert "glue_evidence" not in calc and "glue_target" not in calc
+    assert calc.get("handler_facts") == "none"
+    # no function other than `start` reaches a state machine through its code
+    assert not [n for n in arch.graph.nodes if arch.kind(n) == "sfn" and n != "sm"]
+    gone = _props(arch, "gone")
+    assert not {"glue", "glue_evidence", "handler_facts"} & set(gone)
+    assert any("gone" in m and "aggregate" in m for m in _notes(arch))
+
+
+def test_sam_functions_sharing_a_file_get_their_own_handler(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "aws_lambdas.py").write_text(SHARED_MODULE)
+    (tmp_path / "template.yaml").write_text(SAM_SHARED)
+    arch = load_any(str(tmp_path / "template.yaml"))
+    start, calc = _props(arch, "Start"), _props(arch, "Calculate")
+    assert start.get("glue") is True
+    assert "first-record-only" in start.get("handler_facts", "")
+    assert calc.get("glue") is False
+    assert "glue_evidence" not in calc and calc.get("handler_facts") == "none"
+    gone = _props(arch, "Gone")
+    assert not {"glue", "glue_evidence", "handler_facts"} & set(gone)
+    assert any("Gone" in m and "aggregate" in m for m in _notes(arch))
+
+
+def test_a_route_registered_on_an_object_the_handler_uses_is_kept(tmp_path: Path) -> None:
+    """Powertools-style routing: the handler only calls `app.resolve`; the work is in
+    functions registered on `app` by a decorator, which belong to the handler."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text('''import boto3
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+app = APIGatewayRestResolver()
+events = boto3.client("events")
+
+
+@app.post("/orders")
+def create():
+    events.put_events(Entries=[{"EventBusName": "b", "Detail": app.current_event.body}])
+
+
+def lambda_handler(event, context):
+    return app.resolve(event, context)
+''')
+    (tmp_path / "template.yaml").write_text('''Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src/
+      Handler: app.lambda_handler
+''')
+    arch = load_any(str(tmp_path / "template.yaml"))
+    assert "put_events" in _props(arch, "Api").get("glue_evidence", "")

@@ -174,3 +174,55 @@ Resources:
 ''')
     arch = load_any(str(tmp_path / "template.yaml"))
     assert "put_events" in _props(arch, "Api").get("glue_evidence", "")
+
+
+def test_a_missing_code_folder_never_borrows_another_functions_file(tmp_path: Path) -> None:
+    """Globals `Handler: main.handler`: A's folder is missing, B's holds main.py. The
+    file is B's code; A gets no code and the note that its code was not read."""
+    (tmp_path / "src" / "b").mkdir(parents=True)
+    (tmp_path / "src" / "b" / "main.py").write_text('''import boto3
+eb = boto3.client("events")
+
+
+def handler(event, _):
+    eb.put_events(Entries=[{"Source": "x", "DetailType": "y", "Detail": "{}"}])
+''')
+    (tmp_path / "template.yaml").write_text('''Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    Handler: main.handler
+Resources:
+  A:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/a/
+  B:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/b/
+''')
+    arch = load_any(str(tmp_path / "template.yaml"))
+    a, b = _props(arch, "A"), _props(arch, "B")
+    assert b.get("code") == "src/b/main.py" and "put_events" in b.get("glue_evidence", "")
+    assert not {"code", "glue_evidence", "handler_facts", "glue"} & set(a)
+    assert "src/a" in a.get("missing_path", "")
+    assert any("code of A" in m and "src/a/" in m for m in _notes(arch))
+
+
+def test_a_built_zip_still_finds_its_unclaimed_source(tmp_path: Path) -> None:
+    """`CodeUri: src/index.zip` (built by a script) with src/index.py beside it and no
+    other function claiming src/: the one file of that name is the function's code."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.py").write_text(SHARED_MODULE)
+    (tmp_path / "template.yaml").write_text('''Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: src/index.zip
+      Handler: index.start
+''')
+    arch = load_any(str(tmp_path / "template.yaml"))
+    assert _props(arch, "Fn").get("code") == "src/index.py"

@@ -65,14 +65,17 @@ def locate(ctx: Ctx, lid: str) -> tuple[Path | None, str | None, str | None]:
     handler = handler if isinstance(handler, str) else None
     found = find_handler(code_dir, handler, runtime, entries)
     if found is None and handler and not code_dir.exists():
-        found = _search(ctx, base, handler, lang)
+        found = _search(ctx, base, handler, lang, lid)
     return found, None, lang
 
 
-def _search(ctx: Ctx, base: Path, handler: str, lang: str | None) -> Path | None:
-    """A CodeUri that does not exist (moved sources): the handler module, if exactly one
-    file of that name exists under the template's folder (its first MAX_SEARCH_FILES
-    entries, listed once per import, not once per function)."""
+def _search(ctx: Ctx, base: Path, handler: str, lang: str | None, lid: str) -> Path | None:
+    """A CodeUri that does not exist (moved sources, a built `src/index.zip`): the
+    handler module, if exactly one file of that name exists under the template's folder
+    (its first MAX_SEARCH_FILES entries, listed once per import, not once per function)
+    and it is not inside a code folder another function of the template declares (that
+    file is the other function's code: `Handler: main.handler` in Globals names a
+    main.py in every function's folder)."""
     from advisor.importers.handlers import JS_EXT, PY_EXT
 
     module = Path(handler.rsplit(".", 1)[0]).name
@@ -80,7 +83,33 @@ def _search(ctx: Ctx, base: Path, handler: str, lang: str | None) -> Path | None
     wanted = {f"{module}{e}" for e in exts}
     by_name = _listing(ctx, base)
     hits = [p for name in sorted(wanted) for p in by_name.get(name, ()) if p.is_file()]
-    return hits[0] if len(hits) == 1 else None
+    if len(hits) != 1:
+        return None
+    theirs = [d for other, d in _code_dirs(ctx) if other != lid]
+    if any(hits[0].resolve().is_relative_to(d) for d in theirs):
+        return None
+    return hits[0]
+
+
+def _code_dirs(ctx: Ctx) -> list[tuple[str, Path]]:
+    """(function, folder) of every function whose local CodeUri / Code folder exists
+    (worked out once per import)."""
+    key = ("code dirs",)
+    found = ctx.memo.get(key)
+    if found is None:
+        found = ctx.memo[key] = []
+        for lid in sorted(ctx.names):
+            if ctx.rtype(lid) not in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
+                continue
+            p = ctx.props_of(lid)
+            uri = ctx.scalar(p.get("CodeUri"))
+            if uri is None and isinstance(p.get("Code"), str):
+                uri = p.get("Code")
+            if isinstance(uri, str) and not uri.startswith("s3://"):
+                folder = (ctx.base_dir / uri).resolve()
+                if folder.is_dir():
+                    found.append((lid, folder))
+    return found  # type: ignore[no-any-return]
 
 
 def _listing(ctx: Ctx, base: Path) -> dict[str, list[Path]]:

@@ -226,3 +226,43 @@ Resources:
 ''')
     arch = load_any(str(tmp_path / "template.yaml"))
     assert _props(arch, "Fn").get("code") == "src/index.py"
+
+
+def test_a_handler_path_without_codeuri_is_read_from_the_template_folder(tmp_path: Path) -> None:
+    """No CodeUri: SAM CLI's code folder is the template's own (`.`), so
+    `Handler: src/api/sqs_processor.lambda_handler` names src/api/sqs_processor.py."""
+    (tmp_path / "src" / "api").mkdir(parents=True)
+    (tmp_path / "src" / "api" / "sqs_processor.py").write_text('''import os, boto3
+table = boto3.resource("dynamodb").Table(os.environ["T"])
+
+
+def lambda_handler(event, context):
+    for record in event["Records"]:
+        table.put_item(Item={"id": record["messageId"], "body": record["body"]})
+''')
+    (tmp_path / "template.yaml").write_text('''Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+Resources:
+  Q:
+    Type: AWS::SQS::Queue
+  Proc:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: src/api/sqs_processor.lambda_handler
+      Events:
+        E:
+          Type: SQS
+          Properties: {Queue: !GetAtt Q.Arn, BatchSize: 10}
+  Other:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: src/api/get_status.lambda_handler
+''')
+    arch = load_any(str(tmp_path / "template.yaml"))
+    proc = _props(arch, "Proc")
+    assert proc.get("code") == "src/api/sqs_processor.py"
+    assert "per-record-call" in proc.get("handler_facts", "")
+    assert "code" not in _props(arch, "Other")
+    assert any("code of Other" in m and "no CodeUri" in m for m in _notes(arch))

@@ -48,6 +48,8 @@ def locate(ctx: Ctx, lid: str) -> tuple[Path | None, str | None, str | None]:
     uri = ctx.scalar(p.get("CodeUri"))
     if uri is None and isinstance(code, str):
         uri = code  # `Code: src/`, the local folder `aws cloudformation package` uploads
+    if uri is None and _default_code_root(ctx, lid):
+        uri = "."
     if not isinstance(uri, str) or uri.startswith("s3://") or ctx.path.startswith("<"):
         return None, None, lang
     base = ctx.base_dir.resolve()
@@ -67,6 +69,17 @@ def locate(ctx: Ctx, lid: str) -> tuple[Path | None, str | None, str | None]:
     if found is None and handler and not code_dir.exists():
         found = _search(ctx, base, handler, lang, lid)
     return found, None, lang
+
+
+def _default_code_root(ctx: Ctx, lid: str) -> bool:
+    """A SAM function with neither CodeUri nor InlineCode nor an image: SAM CLI builds
+    and packages the template's own folder (`SamBaseProvider.DEFAULT_CODEURI = "."` in
+    aws-sam-cli samcli/lib/providers/sam_base_provider.py), so a `Handler` such as
+    `src/api/sqs_processor.lambda_handler` names a file relative to the template."""
+    p = ctx.props_of(lid)
+    return (ctx.rtype(lid) == "AWS::Serverless::Function" and p.get("CodeUri") is None
+            and p.get("InlineCode") is None and p.get("ImageUri") is None
+            and ctx.scalar(p.get("PackageType")) != "Image")
 
 
 def _search(ctx: Ctx, base: Path, handler: str, lang: str | None, lid: str) -> Path | None:
@@ -177,6 +190,14 @@ def _note_unread(ctx: Ctx, lid: str) -> None:
     p = ctx.props_of(lid)
     uri, handler = ctx.scalar(p.get("CodeUri")), ctx.scalar(p.get("Handler"))
     runtime = ctx.scalar(p.get("Runtime"))
+    if uri is None and isinstance(handler, str) and _default_code_root(ctx, lid) and not (
+            isinstance(runtime, str) and language_of(runtime) is None) \
+            and not ctx.path.startswith("<"):
+        line, col = ctx.line_of(None, lid)
+        ctx.info(f"the code of {lid} (handler {handler}, no CodeUri: SAM's default code "
+                 "folder is the template's) is not beside the template, so it was not "
+                 "read: what the function calls is taken from the template alone", line, col)
+        return
     if (not isinstance(uri, str) or uri.startswith("s3://") or ctx.path.startswith("<")
             or (isinstance(runtime, str) and language_of(runtime) is None)):
         return  # nothing local to read, or a compiled runtime whose code is never read

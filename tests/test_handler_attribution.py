@@ -12,7 +12,8 @@ from pathlib import Path
 
 from advisor.importers import load_any
 
-SHARED_MODULE = '''import boto3
+SHARED_MODULE = '''import json
+import boto3
 sfn = boto3.client("stepfunctions")
 
 
@@ -266,3 +267,25 @@ Resources:
     assert "per-record-call" in proc.get("handler_facts", "")
     assert "code" not in _props(arch, "Other")
     assert any("code of Other" in m and "no CodeUri" in m for m in _notes(arch))
+
+
+def test_another_handler_in_the_file_does_not_hide_first_record_only(tmp_path: Path) -> None:
+    """The step-function-map shape: `start` reads only Records[0] of a batch of 1, and
+    another function of the same file serialises its whole event. A larger SQS batch
+    must stay blocked for `start` (it would drop every record but the first)."""
+    from advisor.engine import Engine
+    from advisor.pipeline import node_traffic
+
+    (tmp_path / "aws_lambdas.py").write_text(SHARED_MODULE + '''
+
+def aggregate(event, context):
+    return "processed result " + json.dumps(event, default=str)
+''')
+    (tmp_path / "main.tf").write_text(TF_SHARED.replace(
+        "  function_name    = aws_lambda_function.start.arn\n",
+        "  function_name    = aws_lambda_function.start.arn\n  batch_size       = 1\n"))
+    arch = load_any(str(tmp_path / "main.tf"))
+    assert "first-record-only" in _props(arch, "start").get("handler_facts", "")
+    out = Engine.default(select=("COST-SQS-BATCH",), traffic=node_traffic).run(arch, apply="none")
+    assert not [f for f in out.findings if f.rule == "COST-SQS-BATCH"]
+    assert [b for b in out.blocked if b.rule == "COST-SQS-BATCH" and "first record" in b.reason]

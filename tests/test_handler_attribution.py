@@ -289,3 +289,31 @@ def aggregate(event, context):
     out = Engine.default(select=("COST-SQS-BATCH",), traffic=node_traffic).run(arch, apply="none")
     assert not [f for f in out.findings if f.rule == "COST-SQS-BATCH"]
     assert [b for b in out.blocked if b.rule == "COST-SQS-BATCH" and "first record" in b.reason]
+
+
+def test_javascript_functions_sharing_a_file_get_their_own_handler(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.js").write_text('''const { SFNClient, StartExecutionCommand } =
+  require("@aws-sdk/client-sfn");
+const sfn = new SFNClient({});
+
+exports.start = async (event) => {
+  await sfn.send(new StartExecutionCommand({
+    stateMachineArn: process.env.SM, input: event.Records[0].body }));
+};
+
+exports.calculate = async (event) => {
+  return { r: double(event.id) };
+};
+
+function double(x) {
+  return x * 2;
+}
+''')
+    (tmp_path / "template.yaml").write_text(SAM_SHARED.replace("python3.12", "nodejs20.x")
+                                            .replace("aws_lambdas.", "index."))
+    arch = load_any(str(tmp_path / "template.yaml"))
+    start, calc = _props(arch, "Start"), _props(arch, "Calculate")
+    assert start.get("glue") is True and "StartExecution" in start.get("glue_evidence", "")
+    assert calc.get("glue") is False
+    assert "glue_evidence" not in calc and calc.get("handler_facts") == "none"

@@ -72,7 +72,7 @@ def inspect_source(text: str, language: str, *, path: str | None = None,
                    extra: list[str] | None = None,
                    function: str | None = None) -> HandlerReport:
     """Classify one handler source (plus sources it imports, given as `extra`). With
-    `function` (the name the `Handler` setting gives), a Python file is judged on that
+    `function` (the name the `Handler` setting gives), the file is judged on that
     function and what it reaches in the file, not on the other handlers it holds."""
     if language == "python":
         report, functions = inspect_python(text, function)
@@ -80,7 +80,7 @@ def inspect_source(text: str, language: str, *, path: str | None = None,
             report.path = path
             return report
     else:
-        report, functions = inspect_js(text)
+        report, functions = inspect_js(text, function)
     inspect = inspect_python if language == "python" else inspect_js
     for more in extra or []:
         other, f2 = inspect(more)

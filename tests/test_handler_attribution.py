@@ -317,3 +317,29 @@ function double(x) {
     assert start.get("glue") is True and "StartExecution" in start.get("glue_evidence", "")
     assert calc.get("glue") is False
     assert "glue_evidence" not in calc and calc.get("handler_facts") == "none"
+
+
+def test_a_handler_that_rejects_some_requests_itself_is_not_glue() -> None:
+    """Judged on its own function, `take` is one SendMessage with a parse; but it
+    answers 400 itself when the order has no items, which an API Gateway to SQS
+    integration (forwarding every request) would not."""
+    from advisor.importers.handlers import inspect_source
+
+    code = '''import json, os, boto3
+sqs = boto3.client("sqs")
+
+
+def take(event, context):
+    order = json.loads(event["body"] or "{}")
+    if not order.get("items"):
+        return {"statusCode": 400, "body": "an order needs items"}
+    sqs.send_message(QueueUrl=os.environ["Q"], MessageBody=json.dumps(order))
+    return {"statusCode": 202}
+'''
+    report = inspect_source(code, "python", function="take")
+    assert report.verdict == "logic"
+    assert any("status 400" in r and "line 8" in r for r in report.reasons)
+    plain = code.replace('''    if not order.get("items"):
+        return {"statusCode": 400, "body": "an order needs items"}
+''', "")
+    assert inspect_source(plain, "python", function="take").verdict == "glue"

@@ -364,6 +364,25 @@ class _PyScan(ast.NodeVisitor):
             self.observed.append(Evidence(line, "work", f"imports {module}"))
 
 
+def _rejections(tree: ast.Module) -> list[Evidence]:
+    """`if ...: return {"statusCode": 4xx, ...}`: the handler answers some requests
+    itself (validation), which a native integration, forwarding every request, does not."""
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.If):
+            continue
+        for ret in (n for stmt in node.body for n in ast.walk(stmt)):
+            if not isinstance(ret, ast.Return) or not isinstance(ret.value, ast.Dict):
+                continue
+            for k, v in zip(ret.value.keys, ret.value.values, strict=True):
+                if isinstance(k, ast.Constant) and k.value == "statusCode" and \
+                        isinstance(v, ast.Constant) and isinstance(v.value, int) and \
+                        400 <= v.value < 500:
+                    out.append(Evidence(ret.lineno, "rejects",
+                                        f"answers status {v.value} itself"))
+    return out
+
+
 def _literal(node: ast.AST | None, scope: _Scope) -> str | None:
     """A target written as one string: a literal, or a name assigned only that literal."""
     if isinstance(node, ast.Name):
@@ -580,7 +599,7 @@ def inspect_python(text: str, function: str | None = None) -> tuple[HandlerRepor
     except RecursionError:
         return HandlerReport("python", "unknown", reasons=["not read: nested too deeply"]), 0
     observed = scan.observed + markers(text, data()["markers_python"]) + \
-        handler_facts(tree, scopes, module, scan.calls)  # type: ignore[arg-type]
+        handler_facts(tree, scopes, module, scan.calls) + _rejections(tree)  # type: ignore[arg-type]
     report = HandlerReport("python", "unknown", calls=sorted(scan.calls), http_calls=scan.http,
                            decisions=scan.decisions, observed=sorted(set(observed)))
     return report, scan.functions

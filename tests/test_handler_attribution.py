@@ -343,3 +343,23 @@ def take(event, context):
         return {"statusCode": 400, "body": "an order needs items"}
 ''', "")
     assert inspect_source(plain, "python", function="take").verdict == "glue"
+
+
+def test_a_handler_bound_below_the_top_level_or_imported() -> None:
+    """A handler defined inside a top-level `try` is still the file's (read whole); one
+    imported from another module is not in this file: nothing is recorded, and why."""
+    from advisor.importers.handlers import inspect_source, not_found_reason
+
+    nested = '''import boto3
+sqs = boto3.client("sqs")
+try:
+    import orjson as json
+except ImportError:
+    import json
+    def handler(event, context):
+        sqs.send_message(QueueUrl="q", MessageBody=event["body"])
+'''
+    assert inspect_source(nested, "python", function="handler").verdict == "glue"
+    imported = inspect_source("from .impl import handler\n", "python", function="handler")
+    assert imported.verdict == "unknown" and imported.facts is None
+    assert "imported from .impl" in (not_found_reason(imported) or "")

@@ -554,6 +554,27 @@ def narrow_to_handler(tree: ast.Module, function: str) -> tuple[set[int], bool]:
     return dropped, True
 
 
+def _defined_anywhere(tree: ast.Module, function: str) -> bool:
+    """`function` is bound somewhere in the module other than at its top level."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and \
+                node.name == function:
+            return True
+        if isinstance(node, ast.Name) and node.id == function and \
+                isinstance(node.ctx, ast.Store):
+            return True
+    return False
+
+
+def _imported_from(tree: ast.Module, function: str) -> str | None:
+    """The module a top-level `from m import function` takes the handler from."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom) and any(
+                (a.asname or a.name) == function for a in stmt.names):
+            return "." * stmt.level + (stmt.module or "")
+    return None
+
+
 def _blank_lines(text: str, spans: list[tuple[int, int]]) -> str:
     """The text with the 1-based line spans emptied (line numbers kept)."""
     lines = text.splitlines()
@@ -572,9 +593,13 @@ def inspect_python(text: str, function: str | None = None) -> tuple[HandlerRepor
         return HandlerReport("python", "unknown", reasons=[f"not parseable: {exc}"]), 0
     if function:
         dropped, found = narrow_to_handler(tree, function)
-        if not found:
+        if not found and _defined_anywhere(tree, function):
+            dropped = set()  # bound inside a top-level `if`/`try`: the file is read whole
+        elif not found:
+            source = _imported_from(tree, function)
+            where = f"imported from {source}, not" if source else "not"
             return HandlerReport("python", "unknown", reasons=[
-                f"{NOT_FOUND} {function} is not defined in the file"]), 0
+                f"{NOT_FOUND} {function} is {where} defined in the file"]), 0
         gone = [s for s in tree.body if id(s) in dropped]
         spans = [(min([s.lineno] + [d.lineno for d in getattr(s, "decorator_list", [])]),
                   s.end_lineno or s.lineno) for s in gone]

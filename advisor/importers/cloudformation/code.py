@@ -20,9 +20,11 @@ from advisor.importers.edge_labels import ON_FAILURE
 from advisor.importers.handlers import (
     HandlerReport,
     find_handler,
+    handler_function,
     inspect_file,
     inspect_source,
     language_of,
+    not_found_reason,
 )
 
 SYNC_FRONT_DOORS = ("apigw", "appsync", "alb", "client", "cloudfront", "sfn")
@@ -46,6 +48,8 @@ def locate(ctx: Ctx, lid: str) -> tuple[Path | None, str | None, str | None]:
     uri = ctx.scalar(p.get("CodeUri"))
     if uri is None and isinstance(code, str):
         uri = code  # `Code: src/`, the local folder `aws cloudformation package` uploads
+    if uri is None and _default_code_root(ctx, lid):
+        uri = "."
     if not isinstance(uri, str) or uri.startswith("s3://") or ctx.path.startswith("<"):
         return None, None, lang
     base = ctx.base_dir.resolve()
@@ -63,14 +67,28 @@ def locate(ctx: Ctx, lid: str) -> tuple[Path | None, str | None, str | None]:
     handler = handler if isinstance(handler, str) else None
     found = find_handler(code_dir, handler, runtime, entries)
     if found is None and handler and not code_dir.exists():
-        found = _search(ctx, base, handler, lang)
+        found = _search(ctx, base, handler, lang, lid)
     return found, None, lang
 
 
-def _search(ctx: Ctx, base: Path, handler: str, lang: str | None) -> Path | None:
-    """A CodeUri that does not exist (moved sources): the handler module, if exactly one
-    file of that name exists under the template's folder (its first MAX_SEARCH_FILES
-    entries, listed once per import, not once per function)."""
+def _default_code_root(ctx: Ctx, lid: str) -> bool:
+    """A SAM function with neither CodeUri nor InlineCode nor an image: SAM CLI builds
+    and packages the template's own folder (`SamBaseProvider.DEFAULT_CODEURI = "."` in
+    aws-sam-cli samcli/lib/providers/sam_base_provider.py), so a `Handler` such as
+    `src/api/sqs_processor.lambda_handler` names a file relative to the template."""
+    p = ctx.props_of(lid)
+    return (ctx.rtype(lid) == "AWS::Serverless::Function" and p.get("CodeUri") is None
+            and p.get("InlineCode") is None and p.get("ImageUri") is None
+            and ctx.scalar(p.get("PackageType")) != "Image")
+
+
+def _search(ctx: Ctx, base: Path, handler: str, lang: str | None, lid: str) -> Path | None:
+    """A CodeUri that does not exist (moved sources, a built `src/index.zip`): the
+    handler module, if exactly one file of that name exists under the template's folder
+    (its first MAX_SEARCH_FILES entries, listed once per import, not once per function)
+    and it is not inside a code folder another function of the template declares (that
+    file is the other function's code: `Handler: main.handler` in Globals names a
+    main.py in every function's folder)."""
     from advisor.importers.handlers import JS_EXT, PY_EXT
 
     module = Path(handler.rsplit(".", 1)[0]).name
@@ -78,7 +96,33 @@ def _search(ctx: Ctx, base: Path, handler: str, lang: str | None) -> Path | None
     wanted = {f"{module}{e}" for e in exts}
     by_name = _listing(ctx, base)
     hits = [p for name in sorted(wanted) for p in by_name.get(name, ()) if p.is_file()]
-    return hits[0] if len(hits) == 1 else None
+    if len(hits) != 1:
+        return None
+    theirs = [d for other, d in _code_dirs(ctx) if other != lid]
+    if any(hits[0].resolve().is_relative_to(d) for d in theirs):
+        return None
+    return hits[0]
+
+
+def _code_dirs(ctx: Ctx) -> list[tuple[str, Path]]:
+    """(function, folder) of every function whose local CodeUri / Code folder exists
+    (worked out once per import)."""
+    key = ("code dirs",)
+    found = ctx.memo.get(key)
+    if found is None:
+        found = ctx.memo[key] = []
+        for lid in sorted(ctx.names):
+            if ctx.rtype(lid) not in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
+                continue
+            p = ctx.props_of(lid)
+            uri = ctx.scalar(p.get("CodeUri"))
+            if uri is None and isinstance(p.get("Code"), str):
+                uri = p.get("Code")
+            if isinstance(uri, str) and not uri.startswith("s3://"):
+                folder = (ctx.base_dir / uri).resolve()
+                if folder.is_dir():
+                    found.append((lid, folder))
+    return found  # type: ignore[no-any-return]
 
 
 def _listing(ctx: Ctx, base: Path) -> dict[str, list[Path]]:
@@ -102,16 +146,23 @@ def inspect_functions(ctx: Ctx) -> None:
         ):
             continue
         path, inline, lang = locate(ctx, lid)
+        function = handler_function(ctx.scalar(ctx.props_of(lid).get("Handler")))
         report: HandlerReport | None = None
         if path is not None and language_of(path.name):
-            report = inspect_file(path)
+            report = inspect_file(path, function)
             rel = os.path.relpath(path, ctx.base_dir.resolve()).replace(os.sep, "/")
             ctx.set_props(node, code=rel)
         elif inline is not None and lang:
-            report = inspect_source(inline, lang)
+            report = inspect_source(inline, lang, function=function)
         if report is None:
             if path is None and inline is None:
                 _note_unread(ctx, lid)
+            continue
+        missing = not_found_reason(report)
+        if missing:
+            line, col = ctx.line_of(None, lid)
+            ctx.info(f"the code of {lid} was not read: {missing}, so what the function "
+                     "calls is taken from the template alone", line, col)
             continue
         apply_verdict(ctx, node, report)
         resolve_named_targets(ctx, lid, node, report)
@@ -139,6 +190,14 @@ def _note_unread(ctx: Ctx, lid: str) -> None:
     p = ctx.props_of(lid)
     uri, handler = ctx.scalar(p.get("CodeUri")), ctx.scalar(p.get("Handler"))
     runtime = ctx.scalar(p.get("Runtime"))
+    if uri is None and isinstance(handler, str) and _default_code_root(ctx, lid) and not (
+            isinstance(runtime, str) and language_of(runtime) is None) \
+            and not ctx.path.startswith("<"):
+        line, col = ctx.line_of(None, lid)
+        ctx.info(f"the code of {lid} (handler {handler}, no CodeUri: SAM's default code "
+                 "folder is the template's) is not beside the template, so it was not "
+                 "read: what the function calls is taken from the template alone", line, col)
+        return
     if (not isinstance(uri, str) or uri.startswith("s3://") or ctx.path.startswith("<")
             or (isinstance(runtime, str) and language_of(runtime) is None)):
         return  # nothing local to read, or a compiled runtime whose code is never read

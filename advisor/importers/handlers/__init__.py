@@ -12,8 +12,9 @@ external HTTP, or branching; `unknown` when the code cannot be read. The evidenc
 call found and the service it targets) is kept so a report can show why.
 
 Public API:
-    inspect_source(text, language, *, path=None) -> HandlerReport
-    inspect_file(path) -> HandlerReport
+    inspect_source(text, language, *, path=None, function=None) -> HandlerReport
+    inspect_file(path, function=None) -> HandlerReport
+    handler_function(handler) -> the function name a `Handler` setting gives
     find_handler(code_dir, handler, runtime) -> Path | None
     language_of(path_or_runtime) -> "python" | "javascript" | None
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from advisor.errors import AdvisorError
 from advisor.importers.handlers.javascript import inspect_js
-from advisor.importers.handlers.python import inspect_python
+from advisor.importers.handlers.python import NOT_FOUND, inspect_python
 from advisor.importers.handlers.verdict import (
     Evidence,
     HandlerReport,
@@ -36,8 +37,8 @@ from advisor.importers.handlers.verdict import (
 )
 from advisor.importers.reading import read_text
 
-__all__ = ["JS_EXT", "PY_EXT", "HandlerReport", "SdkCall", "find_handler", "inspect_file",
-           "inspect_source", "language_of", "service_kind"]
+__all__ = ["JS_EXT", "PY_EXT", "HandlerReport", "SdkCall", "find_handler", "handler_function",
+           "inspect_file", "inspect_source", "language_of", "not_found_reason", "service_kind"]
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 PY_EXT = (".py",)
@@ -55,11 +56,32 @@ def language_of(hint: str | None) -> str | None:
     return None
 
 
+def handler_function(handler: str | None) -> str | None:
+    """The function a Lambda `Handler` names: `src/app.lambda_handler` -> `lambda_handler`."""
+    if not isinstance(handler, str) or "." not in handler or "${" in handler:
+        return None
+    return handler.rsplit(".", 1)[1].strip() or None
+
+
+def not_found_reason(report: HandlerReport) -> str | None:
+    """Why nothing was recorded when the handler function is not in its file, else None."""
+    return next((r for r in report.reasons if r.startswith(NOT_FOUND)), None)
+
+
 def inspect_source(text: str, language: str, *, path: str | None = None,
-                   extra: list[str] | None = None) -> HandlerReport:
-    """Classify one handler source (plus sources it imports, given as `extra`)."""
+                   extra: list[str] | None = None,
+                   function: str | None = None) -> HandlerReport:
+    """Classify one handler source (plus sources it imports, given as `extra`). With
+    `function` (the name the `Handler` setting gives), the file is judged on that
+    function and what it reaches in the file, not on the other handlers it holds."""
+    if language == "python":
+        report, functions = inspect_python(text, function)
+        if not_found_reason(report):
+            report.path = path
+            return report
+    else:
+        report, functions = inspect_js(text, function)
     inspect = inspect_python if language == "python" else inspect_js
-    report, functions = inspect(text)
     for more in extra or []:
         other, f2 = inspect(more)
         report.calls = sorted(set(report.calls) | set(other.calls))
@@ -86,8 +108,9 @@ def _from_imported(observed: list[Evidence]) -> list[Evidence]:
     return out
 
 
-def inspect_file(path: str | Path) -> HandlerReport:
-    """Read a handler file (and local modules it imports) and classify it."""
+def inspect_file(path: str | Path, function: str | None = None) -> HandlerReport:
+    """Read a handler file (and local modules it imports) and classify it (the handler
+    `function` only, when given: see inspect_source)."""
     p = Path(path)
     language = language_of(p.name) or "python"
     try:
@@ -96,7 +119,7 @@ def inspect_file(path: str | Path) -> HandlerReport:
         why = exc.diagnostics[0].message if exc.diagnostics else "unreadable"
         return HandlerReport(language, "unknown", reasons=[f"not read: {why}"], path=str(p))
     extra = [t for t in _local_imports(p, text, language)]
-    return inspect_source(text, language, path=str(p), extra=extra)
+    return inspect_source(text, language, path=str(p), extra=extra, function=function)
 
 
 def _local_imports(path: Path, text: str, language: str) -> list[str]:

@@ -216,8 +216,74 @@ class _JsOrigins:
         return "unknown"
 
 
-def inspect_js(text: str) -> tuple[HandlerReport, int]:
+_JS_DEF = re.compile(
+    r"(?:export\s+)?(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)\s*(?=\()"
+    r"|(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=;]+)?=\s*(?:async\s*)?"
+    r"(?:function\b[^(]*(?=\()|(?=\())"
+    r"|(?<![\w$.])(?:module\.)?exports\.([A-Za-z_$][\w$]*)\s*=\s*(?:async\s*)?"
+    r"(?:function\b[^(]*(?=\()|(?=\())"
+)
+_BODY = re.compile(r"\s*(?::\s*[^={};]+?)?\s*(?:=>)?\s*\{")
+
+
+def _js_functions(code: str) -> dict[str, list[tuple[int, int]]]:
+    """Outermost named functions of a module (`function f(`, `const f = (...) => {`,
+    `exports.f = async (...) => {`): name -> (start, end) spans of their text. An arrow
+    with an expression body, or anything the scan cannot bound, is left out."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    end = -1
+    for m in _JS_DEF.finditer(code):
+        if m.start() < end:
+            continue  # nested in a function already taken
+        params = _balanced(code, m.end())
+        if not params.endswith(")"):
+            continue
+        body = _BODY.match(code, m.end() + len(params))
+        if body is None:
+            continue
+        block = _balanced(code, body.end() - 1)
+        if not block.endswith("}"):
+            continue
+        end = body.end() - 1 + len(block)
+        out.setdefault(m.group(1) or m.group(2) or m.group(3), []).append((m.start(), end))
+    return out
+
+
+def narrow_js(code: str, function: str) -> str:
+    """The code with the module's other top-level functions blanked (line numbers kept):
+    a file holding several functions' handlers gives each its own handler and what it
+    reaches by name. When the handler is not one of the functions the scan bounds (an
+    export list, a wrapped handler such as `middy(base)`), the code is kept whole."""
+    defs = _js_functions(code)
+    if function not in defs or len(defs) < 2:
+        return code
+    seen: set[str] = set()
+    todo = [function]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for lo, hi in defs[name]:
+            used = set(re.findall(r"[A-Za-z_$][\w$]*", code[lo:hi]))
+            todo.extend(sorted((used & set(defs)) - seen))
+    chars = list(code)
+    for name, spans in defs.items():
+        if name in seen:
+            continue
+        for lo, hi in spans:
+            for i in range(lo, hi):
+                if chars[i] != "\n":
+                    chars[i] = " "
+    return "".join(chars)
+
+
+def inspect_js(text: str, function: str | None = None) -> tuple[HandlerReport, int]:
+    """Scan a module; with `function` (the name `Handler` gives), its other top-level
+    functions are left out unless the handler reaches them (see narrow_js)."""
     code = strip_js_comments(text)
+    if function:
+        code = narrow_js(code, function)
     data = handler_data()
     non_api = set(data["non_api_methods"])
     class_service: dict[str, str] = {}  # imported v3 name -> package service

@@ -23,6 +23,7 @@ from advisor.importers.handlers.verdict import (
 
 EVENT_NAMES = frozenset({"event", "evt", "events", "lambda_event"})
 CONTEXT_NAMES = frozenset({"context", "ctx", "_context", "_ctx", "lambda_context", "_"})
+NOT_FOUND = "handler function"  # how a report says the handler named is not in its file
 MAX_DEPTH = 24  # how far an origin follows assignments and arguments (memoised per scan)
 
 
@@ -363,6 +364,25 @@ class _PyScan(ast.NodeVisitor):
             self.observed.append(Evidence(line, "work", f"imports {module}"))
 
 
+def _rejections(tree: ast.Module) -> list[Evidence]:
+    """`if ...: return {"statusCode": 4xx, ...}`: the handler answers some requests
+    itself (validation), which a native integration, forwarding every request, does not."""
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.If):
+            continue
+        for ret in (n for stmt in node.body for n in ast.walk(stmt)):
+            if not isinstance(ret, ast.Return) or not isinstance(ret.value, ast.Dict):
+                continue
+            for k, v in zip(ret.value.keys, ret.value.values, strict=True):
+                if isinstance(k, ast.Constant) and k.value == "statusCode" and \
+                        isinstance(v, ast.Constant) and isinstance(v.value, int) and \
+                        400 <= v.value < 500:
+                    out.append(Evidence(ret.lineno, "rejects",
+                                        f"answers status {v.value} itself"))
+    return out
+
+
 def _literal(node: ast.AST | None, scope: _Scope) -> str | None:
     """A target written as one string: a literal, or a name assigned only that literal."""
     if isinstance(node, ast.Name):
@@ -480,11 +500,111 @@ def markers(text: str, table: dict[str, list[str]]) -> list[Evidence]:
     return out
 
 
-def inspect_python(text: str) -> tuple[HandlerReport, int]:
+def _names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _bound_names(stmt: ast.stmt) -> list[str]:
+    """The module-level names a statement binds (a def, a class, an assignment)."""
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return [stmt.name]
+    targets: list[ast.AST] = []
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, ast.AnnAssign | ast.AugAssign):
+        targets = [stmt.target]
+    return sorted({n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)})
+
+
+def narrow_to_handler(tree: ast.Module, function: str) -> tuple[set[int], bool]:
+    """Keep, of a module's top-level functions and classes, the handler `function` and
+    what it reaches by name in the same file (helpers it calls or passes on, classes it
+    uses, functions registered on a module object it uses through a decorator, values of
+    module variables it reads); other top-level statements (clients, constants, imports)
+    stay. One file often holds several functions' handlers: each is judged on its own.
+
+    Returns the ids of the dropped statements and whether `function` is defined in the
+    module at all (a def, a class, or an assignment such as `handler = Mangum(app)`)."""
+    defs = [s for s in tree.body
+            if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+    binders: dict[str, list[ast.stmt]] = {}
+    for stmt in tree.body:
+        for name in _bound_names(stmt):
+            binders.setdefault(name, []).append(stmt)
+    if function not in binders:
+        return set(), False
+    kept: set[int] = set()
+    seen: set[str] = set()
+    todo = [function]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for stmt in binders.get(name, ()):
+            if id(stmt) in kept:
+                continue
+            kept.add(id(stmt))
+            todo.extend(sorted(_names_in(stmt) - seen))
+        # `@app.get("/x")` registers a route on `app`, which the handler uses
+        for d in defs:
+            if id(d) not in kept and any(_names_in(dec) & seen for dec in d.decorator_list):
+                todo.append(d.name)
+    dropped = {id(d) for d in defs if id(d) not in kept}
+    return dropped, True
+
+
+def _defined_anywhere(tree: ast.Module, function: str) -> bool:
+    """`function` is bound somewhere in the module other than at its top level."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and \
+                node.name == function:
+            return True
+        if isinstance(node, ast.Name) and node.id == function and \
+                isinstance(node.ctx, ast.Store):
+            return True
+    return False
+
+
+def _imported_from(tree: ast.Module, function: str) -> str | None:
+    """The module a top-level `from m import function` takes the handler from."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom) and any(
+                (a.asname or a.name) == function for a in stmt.names):
+            return "." * stmt.level + (stmt.module or "")
+    return None
+
+
+def _blank_lines(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with the 1-based line spans emptied (line numbers kept)."""
+    lines = text.splitlines()
+    for lo, hi in spans:
+        for i in range(lo - 1, min(hi, len(lines))):
+            lines[i] = ""
+    return "\n".join(lines)
+
+
+def inspect_python(text: str, function: str | None = None) -> tuple[HandlerReport, int]:
+    """Scan a module; with `function` (the name `Handler` gives), only that handler and
+    what it reaches in the module (see narrow_to_handler)."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return HandlerReport("python", "unknown", reasons=[f"not parseable: {exc}"]), 0
+    if function:
+        dropped, found = narrow_to_handler(tree, function)
+        if not found and _defined_anywhere(tree, function):
+            dropped = set()  # bound inside a top-level `if`/`try`: the file is read whole
+        elif not found:
+            source = _imported_from(tree, function)
+            where = f"imported from {source}, not" if source else "not"
+            return HandlerReport("python", "unknown", reasons=[
+                f"{NOT_FOUND} {function} is {where} defined in the file"]), 0
+        gone = [s for s in tree.body if id(s) in dropped]
+        spans = [(min([s.lineno] + [d.lineno for d in getattr(s, "decorator_list", [])]),
+                  s.end_lineno or s.lineno) for s in gone]
+        tree.body = [s for s in tree.body if id(s) not in dropped]
+        text = _blank_lines(text, spans)
     module, scopes = build_scopes(tree)
     scan = _PyScan(module, scopes)
     # Two passes: clients bound anywhere (module level, __init__, inside the handler)
@@ -504,7 +624,7 @@ def inspect_python(text: str) -> tuple[HandlerReport, int]:
     except RecursionError:
         return HandlerReport("python", "unknown", reasons=["not read: nested too deeply"]), 0
     observed = scan.observed + markers(text, data()["markers_python"]) + \
-        handler_facts(tree, scopes, module, scan.calls)  # type: ignore[arg-type]
+        handler_facts(tree, scopes, module, scan.calls) + _rejections(tree)  # type: ignore[arg-type]
     report = HandlerReport("python", "unknown", calls=sorted(scan.calls), http_calls=scan.http,
                            decisions=scan.decisions, observed=sorted(set(observed)))
     return report, scan.functions

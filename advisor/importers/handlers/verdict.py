@@ -18,7 +18,9 @@ Forwarding, and what is not forwarding:
 - per-request credentials (STS `AssumeRole`, a client built with explicit keys or
   `credentials:`): the call acts as a tenant, which a fixed integration role would not;
 - re-framing a response stream (SSE, response streaming) and real work (image, video,
-  data libraries): not replaceable by an integration.
+  data libraries): not replaceable by an integration;
+- answering some requests itself (`if ...: return {"statusCode": 400}`, validation): a
+  native integration forwards every request.
 
 Transformations a native integration can also make (parsing the body, mapping fields,
 DynamoDB (un)marshalling, adding timestamps, forwarding the whole batch envelope) keep the
@@ -263,6 +265,10 @@ def decide(report: HandlerReport, functions: int) -> HandlerReport:
     elif work:
         report.verdict = "logic"
         report.reasons.append("real work: " + _lines(work))
+    elif report.observations("rejects") and fwd:
+        report.verdict = "logic"
+        report.reasons.append("answers some requests itself: " + _lines(
+            report.observations("rejects")) + " (a native integration forwards every request)")
     elif not fwd and not report.http_calls:
         report.verdict = "logic"
         report.reasons.append("no AWS SDK call: the function does its own work or only responds")

@@ -127,7 +127,7 @@ def _display(path: Path, base: Path | None = None) -> str:
 
 def inspect_function(ctx: Context, name: str, res: Resource) -> None:
     """Set `code` and, from the shared classifier, `glue` / `glue_evidence` / `glue_target`."""
-    from advisor.importers.handlers import inspect_file
+    from advisor.importers.handlers import handler_function, inspect_file, not_found_reason
 
     location = code_location(res)
     if location is None:
@@ -137,7 +137,12 @@ def inspect_function(ctx: Context, name: str, res: Resource) -> None:
         return
     root = Path(ctx.arch.source)
     ctx.set_props(name, code=_display(source, root if root.is_dir() else root.parent))
-    report = inspect_file(source)
+    report = inspect_file(source, handler_function(res.block.get("handler")))
+    missing = not_found_reason(report)
+    if missing:
+        ctx.note(res.block, f"the code of {name} was not read: {missing}, so what the "
+                 "function calls is taken from the configuration alone")
+        return
     if report.facts:
         ctx.set_props(name, handler_facts=report.facts)
     graph = ctx.arch.graph

@@ -5,10 +5,12 @@ each in the real input languages (SAM, CloudFormation, Terraform, the DSL)."""
 from __future__ import annotations
 
 from pathlib import Path
+from textwrap import dedent
 
 import pytest
 
-from tests.test_rules_new_checks import findings
+from advisor.pipeline import Options, analyze_source
+from tests.test_rules_new_checks import FILES, findings
 
 SAM = """
 AWSTemplateFormatVersion: "2010-09-09"
@@ -87,3 +89,50 @@ def test_arm64_reported_on_runtimes_with_an_arm64_build(tmp_path: Path, fmt: str
 @pytest.mark.parametrize("fmt", sorted(TEMPLATES))
 def test_arm64_silent_on_an_unknown_runtime(tmp_path: Path, fmt: str) -> None:
     assert subjects(tmp_path, fmt, "python9.99", "COST-LAMBDA-ARM64") == []
+
+
+def deprecated(tmp_path: Path, fmt: str, runtime: str) -> list[tuple[str, str, str]]:
+    """(subject, severity, message) of each OPS-LAMBDA-DEPRECATED-RUNTIME finding."""
+    folder = tmp_path / fmt
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / FILES[fmt]
+    path.write_text(dedent(TEMPLATES[fmt].format(runtime=runtime)).lstrip(), "utf-8")
+    result = analyze_source(str(folder if fmt == "terraform" else path), Options(estimates=False))
+    assert not result.errors, result.errors
+    return [(f.subject, f.severity, f.message) for f in result.findings
+            if f.rule == "OPS-LAMBDA-DEPRECATED-RUNTIME"]
+
+
+@pytest.mark.parametrize("fmt", sorted(TEMPLATES))
+@pytest.mark.parametrize("runtime", ["go1.x", "python3.7", "nodejs16.x", "java8",
+                                     "dotnetcore3.1"])
+def test_deprecated_runtime_is_an_error_once_updates_are_blocked(tmp_path: Path, fmt: str,
+                                                                 runtime: str) -> None:
+    [(subject, severity, message)] = deprecated(tmp_path, fmt, runtime)
+    assert (subject, severity) == ("Fn", "error")
+    assert f"runs on {runtime}, deprecated since" in message
+    assert "blocks creating and updating" in message
+
+
+@pytest.mark.parametrize("fmt", sorted(TEMPLATES))
+@pytest.mark.parametrize("runtime", ["python3.13", "java8.al2", "nodejs22.x", "python9.99"])
+def test_supported_or_unknown_runtime_is_not_reported(tmp_path: Path, fmt: str,
+                                                      runtime: str) -> None:
+    assert deprecated(tmp_path, fmt, runtime) == []
+
+
+def test_deprecated_but_not_yet_blocked_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    # judged against the data file's `as_of` date: before the block date, a warning
+    from advisor.engine import predicates
+
+    data = dict(predicates.lambda_runtimes())
+    entry = data["runtimes"]["nodejs18.x"]
+    monkeypatch.setattr(predicates, "lambda_runtimes",
+                        lambda: {**data, "as_of": entry["deprecated"]})
+    from advisor.dsl import parse_text
+    from advisor.engine.context import Ctx
+
+    ctx = Ctx(parse_text('lambda f { runtime = "nodejs18.x" }'))
+    found = predicates.deprecated_runtime(ctx, "f", {})
+    assert found["severity"] == "warning"
+    assert f"AWS blocks updates from {entry['block_update']}" in found["status"]

@@ -576,6 +576,8 @@ def visibility_too_short(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any
     factor = float(params.get("factor", 6))
     if float(vis) < factor * float(timeout):
         return {"visibility": f"{float(vis) / 1000:g} s",
+                "timeout": f"{float(timeout) / 1000:g} s",
+                "factor": f"{factor:g}",
                 "needed": f"{factor * float(timeout) / 1000:g} s"}
     return None
 

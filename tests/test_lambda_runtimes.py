@@ -87,6 +87,15 @@ def test_arm64_reported_on_runtimes_with_an_arm64_build(tmp_path: Path, fmt: str
 
 
 @pytest.mark.parametrize("fmt", sorted(TEMPLATES))
+@pytest.mark.parametrize("runtime", ["python3.8", "nodejs16.x"])
+def test_arm64_silent_where_aws_blocks_updates(tmp_path: Path, fmt: str, runtime: str) -> None:
+    # an arm64 build exists, but any update of the function (its architecture too) fails:
+    # the deprecated-runtime finding says what to do first
+    assert subjects(tmp_path, fmt, runtime, "COST-LAMBDA-ARM64") == []
+    assert [s for s, _sev, _m in deprecated(tmp_path / "dep", fmt, runtime)] == ["Fn"]
+
+
+@pytest.mark.parametrize("fmt", sorted(TEMPLATES))
 def test_arm64_silent_on_an_unknown_runtime(tmp_path: Path, fmt: str) -> None:
     assert subjects(tmp_path, fmt, "python9.99", "COST-LAMBDA-ARM64") == []
 

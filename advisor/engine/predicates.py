@@ -186,12 +186,21 @@ def _runtime_entry(ctx: Ctx, n: str) -> tuple[str, dict[str, Any]] | None:
     return (runtime, entry) if isinstance(entry, dict) else None
 
 
+def _updates_blocked(entry: dict[str, Any]) -> bool:
+    """AWS blocks updates of functions on this runtime, as of the runtimes file's date."""
+    as_of, blocked = lambda_runtimes().get("as_of"), entry.get("block_update")
+    return blocked is not None and as_of is not None and blocked <= as_of
+
+
 @node
 def runtime_supports_arm64(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
-    """The function's runtime is known to have an arm64 build (lambda_runtimes.yaml);
-    an unknown runtime, or one built for x86_64 only (python3.7, java8, go1.x), is not."""
+    """The function's runtime is known to have an arm64 build (lambda_runtimes.yaml) and
+    its functions can still be updated; an unknown runtime, one built for x86_64 only
+    (python3.7, java8, go1.x), or one whose updates AWS blocks (python3.8: changing the
+    architecture fails like any other update) is not."""
     found = _runtime_entry(ctx, n)
-    return found is not None and "arm64" in (found[1].get("architectures") or ())
+    return (found is not None and "arm64" in (found[1].get("architectures") or ())
+            and not _updates_blocked(found[1]))
 
 
 @node
@@ -203,9 +212,8 @@ def deprecated_runtime(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
     if found is None or not found[1].get("deprecated"):
         return None
     runtime, entry = found
-    as_of = lambda_runtimes().get("as_of")
     blocked = entry.get("block_update")
-    if blocked is not None and as_of is not None and blocked <= as_of:
+    if _updates_blocked(entry):
         status = (f"deprecated since {entry['deprecated']}; AWS blocks creating and updating"
                   f" functions on it since {blocked}")
         severity = "error"

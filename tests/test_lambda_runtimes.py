@@ -4,6 +4,7 @@ each in the real input languages (SAM, CloudFormation, Terraform, the DSL)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from textwrap import dedent
 
@@ -87,7 +88,7 @@ def test_arm64_reported_on_runtimes_with_an_arm64_build(tmp_path: Path, fmt: str
 
 
 @pytest.mark.parametrize("fmt", sorted(TEMPLATES))
-@pytest.mark.parametrize("runtime", ["python3.8", "nodejs16.x"])
+@pytest.mark.parametrize("runtime", ["nodejs12.x", "dotnetcore3.1"])
 def test_arm64_silent_where_aws_blocks_updates(tmp_path: Path, fmt: str, runtime: str) -> None:
     # an arm64 build exists, but any update of the function (its architecture too) fails:
     # the deprecated-runtime finding says what to do first
@@ -113,14 +114,23 @@ def deprecated(tmp_path: Path, fmt: str, runtime: str) -> list[tuple[str, str, s
 
 
 @pytest.mark.parametrize("fmt", sorted(TEMPLATES))
-@pytest.mark.parametrize("runtime", ["go1.x", "python3.7", "nodejs16.x", "java8",
-                                     "dotnetcore3.1"])
+@pytest.mark.parametrize("runtime", ["python2.7", "python3.6", "nodejs12.x", "dotnetcore3.1"])
 def test_deprecated_runtime_is_an_error_once_updates_are_blocked(tmp_path: Path, fmt: str,
                                                                  runtime: str) -> None:
     [(subject, severity, message)] = deprecated(tmp_path, fmt, runtime)
     assert (subject, severity) == ("Fn", "error")
     assert f"runs on {runtime}, deprecated since" in message
     assert "blocks creating and updating" in message
+
+
+@pytest.mark.parametrize("fmt", sorted(TEMPLATES))
+@pytest.mark.parametrize("runtime", ["go1.x", "python3.7", "nodejs16.x", "java8", "python3.9"])
+def test_deprecated_runtime_still_updatable_is_a_warning(tmp_path: Path, fmt: str,
+                                                         runtime: str) -> None:
+    # AWS moved these runtimes' update block to 2027-03-03 (lambda_runtimes.yaml)
+    [(subject, severity, message)] = deprecated(tmp_path, fmt, runtime)
+    assert (subject, severity) == ("Fn", "warning")
+    assert "no more security patches; AWS blocks updates from 2027-03-03" in message
 
 
 @pytest.mark.parametrize("fmt", sorted(TEMPLATES))
@@ -135,13 +145,16 @@ def test_deprecated_but_not_yet_blocked_is_a_warning(monkeypatch: pytest.MonkeyP
     from advisor.engine import predicates
 
     data = dict(predicates.lambda_runtimes())
-    entry = data["runtimes"]["nodejs18.x"]
+    entry = data["runtimes"]["nodejs12.x"]
     monkeypatch.setattr(predicates, "lambda_runtimes",
                         lambda: {**data, "as_of": entry["deprecated"]})
     from advisor.dsl import parse_text
     from advisor.engine.context import Ctx
 
-    ctx = Ctx(parse_text('lambda f { runtime = "nodejs18.x" }'))
+    ctx = Ctx(parse_text('lambda f { runtime = "nodejs12.x" }'))
     found = predicates.deprecated_runtime(ctx, "f", {})
     assert found["severity"] == "warning"
     assert f"AWS blocks updates from {entry['block_update']}" in found["status"]
+    # and before its deprecation date, nothing
+    monkeypatch.setattr(predicates, "lambda_runtimes", lambda: {**data, "as_of": date(2000, 1, 1)})
+    assert predicates.deprecated_runtime(ctx, "f", {}) is None

@@ -209,7 +209,9 @@ def deprecated_runtime(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
     stopped patching it, an error once AWS blocks updates of functions that use it (as of
     the file's `as_of` date, so the report does not change with the clock)."""
     found = _runtime_entry(ctx, n)
-    if found is None or not found[1].get("deprecated"):
+    as_of = lambda_runtimes().get("as_of")
+    if found is None or as_of is None or not found[1].get("deprecated") \
+            or found[1]["deprecated"] > as_of:
         return None
     runtime, entry = found
     blocked = entry.get("block_update")

@@ -46,6 +46,10 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "serverless-patterns"
 SCOPE_FILE = HERE / "peer_scope.yaml"
 
 PEER_PREFIXES = ("ES", "WS")
+# cfn-lint's own rules counted beside serverless-rules: the deprecated Lambda runtime
+# (W2531: deprecated, E2531: creation blocked, E2533: updates blocked), which
+# OPS-LAMBDA-DEPRECATED-RUNTIME reports
+CFN_LINT_RULES = ("E2531", "E2533", "W2531")
 # SAM builds an implicit API from a function's Api/HttpApi events, and cfn-lint reports
 # that API's stage at the function.
 IMPLICIT_APIS = frozenset({"ServerlessRestApi", "ServerlessHttpApi"})
@@ -466,7 +470,8 @@ def _lint_one(path: Path) -> tuple[str, list[PeerFinding] | None]:
     for match in matches:
         rule = str(match.rule.id)
         loc = list(getattr(match, "path", None) or [])
-        if rule.startswith(PEER_PREFIXES) and len(loc) >= 2 and loc[0] == "Resources":
+        counted = rule.startswith(PEER_PREFIXES) or rule in CFN_LINT_RULES
+        if counted and len(loc) >= 2 and loc[0] == "Resources":
             found.append(PeerFinding(rule, str(loc[1]), path))
     return str(path.resolve()), found
 
@@ -495,7 +500,7 @@ def cfn_lint_tool() -> str:
     from importlib.metadata import version
 
     return (f"cfn-lint {version('cfn-lint')} + cfn-lint-serverless "
-            f"{version('cfn-lint-serverless')} {' '.join(PEER_PREFIXES)}")
+            f"{version('cfn-lint-serverless')} {' '.join(PEER_PREFIXES + CFN_LINT_RULES)}")
 
 
 def compare(corpus: Path = DEFAULT_CORPUS, *, use_cache: bool = True) -> Parity:

@@ -281,3 +281,49 @@ def test_cached_results_are_reused_and_pruned(tmp_path: Path) -> None:
                               use_cache=False) == ({"n": 2}, False)
     assert peer_parity.cached("peer", "k2", compute, cache_dir=tmp_path) == ({"n": 3}, False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["peer-k2.json"]
+
+
+RUNTIMES_SAM = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Old:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python2.7
+      Handler: index.handler
+      InlineCode: "x"
+  Frozen:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.7
+      Handler: index.handler
+      InlineCode: "x"
+  Aging:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Role: arn:aws:iam::123456789012:role/r
+      Code: {ZipFile: "x"}
+  Current:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.13
+      Handler: index.handler
+      InlineCode: "x"
+"""
+
+
+def test_cfn_lint_deprecated_runtime_findings_are_ours_on_the_same_function(
+        tmp_path: Path) -> None:
+    # cfn-lint's own W2531/E2531/E2533, run as the benchmark runs it, all matched by
+    # OPS-LAMBDA-DEPRECATED-RUNTIME on the same resource
+    template = tmp_path / "template.yaml"
+    template.write_text(RUNTIMES_SAM, "utf-8")
+    _, found = peer_parity._lint_one(template)
+    runtime_findings = [f for f in found or [] if f.rule in peer_parity.CFN_LINT_RULES]
+    assert sorted(f.resource for f in runtime_findings) == ["Aging", "Frozen", "Old"]
+    parity = _judge(tmp_path, template, [(f.rule, f.resource, template)
+                                         for f in runtime_findings])
+    assert parity.total == 3 and parity.matched_total == 3, parity.misses

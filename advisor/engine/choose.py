@@ -127,11 +127,21 @@ def make_finding(base: Architecture, m: Match) -> Finding:
     return Finding(
         id=finding_id(m), auto=auto,
         auto_alternative=0 if auto in ("default", "all") else None,
-        rule=p.id, title=p.title, pillar=p.pillar, severity=p.severity,
+        rule=p.id, title=p.title, pillar=p.pillar, severity=_severity(p, m),
         nodes=list(m.all_nodes), message=message, location=loc, likely=m.likely,
         alternatives=alts, references=list(p.references), subject=m.subject,
         equivalents=list(p.equivalents), evidence=[dict(e) for e in m.evidence],
     )
+
+
+SEVERITIES = ("info", "warning", "error")
+
+
+def _severity(p: Pattern, m: Match) -> str:
+    """The pattern's severity, unless its predicate judged this match's own (a `severity`
+    field: a deprecated runtime is an error once AWS blocks updates)."""
+    judged = m.fields.get("severity")
+    return judged if judged in SEVERITIES else p.severity
 
 
 @by_identity

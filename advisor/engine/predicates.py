@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+from advisor.datafiles import safe_load
 from advisor.engine import apis, evidence
 from advisor.engine.context import Blocked, Ctx
 from advisor.engine.routes import (
@@ -166,6 +169,64 @@ def _structure_counter(ctx: Ctx, fn: str, allowed: set[str]) -> str:
 
 
 # ---------------------------------------------------------------------------- nodes
+@cache
+def lambda_runtimes() -> dict[str, Any]:
+    """advisor/engine/lambda_runtimes.yaml: architectures and deprecation schedule of the
+    Lambda managed runtimes (sourced and dated there)."""
+    path = Path(__file__).with_name("lambda_runtimes.yaml")
+    return safe_load(path.read_text("utf-8")) or {}  # type: ignore[no-any-return]
+
+
+def _runtime_entry(ctx: Ctx, n: str) -> tuple[str, dict[str, Any]] | None:
+    """The function's runtime (stated, or the catalog default) and its entry in the
+    runtimes file; None when the runtime is not a string or not listed (unknown)."""
+    runtime = ctx.prop(n, "runtime")
+    entry = lambda_runtimes().get("runtimes", {}).get(runtime) if isinstance(runtime, str) \
+        else None
+    return (runtime, entry) if isinstance(entry, dict) else None
+
+
+def _updates_blocked(entry: dict[str, Any]) -> bool:
+    """AWS blocks updates of functions on this runtime, as of the runtimes file's date."""
+    as_of, blocked = lambda_runtimes().get("as_of"), entry.get("block_update")
+    return blocked is not None and as_of is not None and blocked <= as_of
+
+
+@node
+def runtime_supports_arm64(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
+    """The function's runtime is known to have an arm64 build (lambda_runtimes.yaml) and
+    its functions can still be updated; an unknown runtime, one built for x86_64 only
+    (python3.7, java8, go1.x), or one whose updates AWS blocks (python3.8: changing the
+    architecture fails like any other update) is not."""
+    found = _runtime_entry(ctx, n)
+    return (found is not None and "arm64" in (found[1].get("architectures") or ())
+            and not _updates_blocked(found[1]))
+
+
+@node
+def deprecated_runtime(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """The function's runtime is deprecated (lambda_runtimes.yaml): a warning once AWS
+    stopped patching it, an error once AWS blocks updates of functions that use it (as of
+    the file's `as_of` date, so the report does not change with the clock)."""
+    found = _runtime_entry(ctx, n)
+    as_of = lambda_runtimes().get("as_of")
+    if found is None or as_of is None or not found[1].get("deprecated") \
+            or found[1]["deprecated"] > as_of:
+        return None
+    runtime, entry = found
+    blocked = entry.get("block_update")
+    if _updates_blocked(entry):
+        status = (f"deprecated since {entry['deprecated']}; AWS blocks creating and updating"
+                  f" functions on it since {blocked}")
+        severity = "error"
+    else:
+        status = f"deprecated since {entry['deprecated']}: no more security patches"
+        if blocked is not None:
+            status += f"; AWS blocks updates from {blocked}"
+        severity = "warning"
+    return {"runtime": runtime, "status": status, "severity": severity}
+
+
 @node
 def async_invoked(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
     """Some caller invokes the function asynchronously (SNS, S3, EventBridge, Scheduler,
@@ -525,6 +586,8 @@ def visibility_too_short(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any
     factor = float(params.get("factor", 6))
     if float(vis) < factor * float(timeout):
         return {"visibility": f"{float(vis) / 1000:g} s",
+                "timeout": f"{float(timeout) / 1000:g} s",
+                "factor": f"{factor:g}",
                 "needed": f"{factor * float(timeout) / 1000:g} s"}
     return None
 

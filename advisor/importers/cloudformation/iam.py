@@ -18,7 +18,6 @@ from advisor.importers.iam_policies import (
     wide_grants,
     write_kind,
 )
-from advisor.importers.iam_policies import is_wildcard as statement_is_wildcard
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -64,14 +63,6 @@ def _policies_by_role(ctx: Ctx) -> dict[str, list[str]]:
             for role in ctx.resource_refs(ctx.props_of(lid).get("Roles")):
                 found.setdefault(role, []).append(lid)
     return found  # type: ignore[no-any-return]
-
-
-def is_wildcard(ctx: Ctx, stmt: dict[str, Any]) -> bool:
-    """An Allow statement that is a wildcard (`iam_policies.is_wildcard`)."""
-    if str(ctx.scalar(stmt.get("Effect")) or "Allow") != "Allow":
-        return False
-    return statement_is_wildcard([str(ctx.scalar(a) or "") for a in _as_list(stmt.get("Action"))],
-                                 [ctx.scalar(r) for r in _as_list(stmt.get("Resource"))])
 
 
 def statement_grants(ctx: Ctx, stmt: dict[str, Any]) -> list[str]:
@@ -131,9 +122,14 @@ def flag_wide_roles(ctx: Ctx, aliases: dict[str, str]) -> None:
     grants are set on the node the role belongs to (`aliases`, the owner peers' findings
     on the role are matched to). A role nothing owns has no node to report at."""
     for role in ctx.of_type("AWS::IAM::Role"):
-        node = aliases.get(role) or ctx.names.get(role)
-        for where, grants in role_grants(ctx, role):
-            mark_wide(ctx, node, grants, where)
+        mark_role_grants(ctx, aliases.get(role) or ctx.names.get(role), role)
+
+
+def mark_role_grants(ctx: Ctx, node: str | None, role_lid: str) -> None:
+    """The wide grants of one role on one node acting with it, each at the policy
+    resource that holds it: every function sharing a role gets the same description."""
+    for where, grants in role_grants(ctx, role_lid):
+        mark_wide(ctx, node, grants, where)
 
 
 def write_targets(ctx: Ctx, stmts: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -188,13 +184,11 @@ def wire_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
     if node is None:
         return
     stmts = list(extra)
-    wide = False
     for role_lid in role_ids(ctx, lid):
-        got, w = role_statements(ctx, role_lid)
-        stmts.extend(got)
-        wide = wide or w
-    if ctx.arch.kind(node) == "lambda" and (wide or any(is_wildcard(ctx, s) for s in stmts)):
-        ctx.set_props(node, iam_wildcard=True)
+        stmts.extend(role_statements(ctx, role_lid)[0])
+        if ctx.arch.kind(node) == "lambda":
+            # not only the role's owner (flag_wide_roles): every function acting with it
+            mark_role_grants(ctx, node, role_lid)
     # SAM inline statements (the role SAM generates holds them; the fix goes here)
     mark_wide(ctx, node, [g for s in extra for g in statement_grants(ctx, s)], None)
     sources = set(ctx.arch.graph.predecessors(node))

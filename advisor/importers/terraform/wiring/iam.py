@@ -146,15 +146,23 @@ def flag_wide_roles(ctx: Context) -> None:
         node = ctx.arch.aliases.get(role) or ctx.node_of.get(role)
         if node is None or node not in graph:
             continue
-        for _mod, doc in docs:
-            grants = document_grants(doc)
-            if not grants:
-                continue
-            add_wide_grants(graph.nodes[node]["props"], grants)
-            source = doc.get("_source")
-            locs = graph.nodes[node].setdefault("prop_locs", {})
-            if isinstance(source, Resource) and "iam_wildcard" not in locs:
-                locs["iam_wildcard"] = ctx.loc(source.block)
+        mark_role_grants(ctx, node, docs)
+
+
+def mark_role_grants(ctx: Context, node: str, docs: list[tuple[Module, dict[str, Any]]]) -> None:
+    """The wide grants of one role's policy documents on one node acting with it, at the
+    role or policy block that grants them: every function sharing a role gets the same
+    description."""
+    graph = ctx.arch.graph
+    for _mod, doc in docs:
+        grants = document_grants(doc)
+        if not grants:
+            continue
+        add_wide_grants(graph.nodes[node]["props"], grants)
+        source = doc.get("_source")
+        locs = graph.nodes[node].setdefault("prop_locs", {})
+        if isinstance(source, Resource) and "iam_wildcard" not in locs:
+            locs["iam_wildcard"] = ctx.loc(source.block)
 
 
 def _resolve_resources(ctx: Context, mod: Module, value: Any) -> list[Resource]:
@@ -207,6 +215,8 @@ def read_roles(ctx: Context) -> None:
         failure_targets = _failure_targets(ctx, fn)
         sources = set(ctx.arch.graph.predecessors(fn))
         for role in _resolve_resources(ctx, res.module, res.block.get("role")):
+            # not only the role's owner (flag_wide_roles): every function acting with it
+            mark_role_grants(ctx, fn, roles.get(role.address, []))
             for pmod, doc in roles.get(role.address, []):
                 pmod = doc.get("_module", pmod)
                 for stmt in statements(doc):

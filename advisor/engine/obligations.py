@@ -88,11 +88,13 @@ def must_add(d: Delta) -> list[Item]:
                 continue
             text = entry.get("http_text") if http and entry.get("http_text") else entry["text"]
             add(entry["kind"], _text(text, a=a, b=b, fn=fn, call=call))
-        if mech == "pipes_sources" and fns_extract_payload(d, fns):
-            template = spec.get("pipe_input", {}).get(ka)
-            if template:
-                add("input_template", _text(spec["pipe_input_text"], template=template, a=a,
-                                            fn=fn))
+        template = spec.get("pipe_input", {}).get(ka) if mech == "pipes_sources" else None
+        if template and fns_extract_payload(d, fns):
+            add("input_template", _text(spec["pipe_input_text"], template=template, a=a,
+                                        fn=fn))
+        elif template and fns_may_extract_payload(d, fns):
+            add("input_template", _text(spec["pipe_input_text_unread"], template=template,
+                                        a=a, fn=fn))
     for n in sorted(d.touched):
         if n in g and n in d.nodes and g.nodes[n]["kind"] == "apigw":
             was = catalog.prop_value(d.before_props(n), "apigw", "type")
@@ -124,6 +126,17 @@ def fns_extract_payload(d: Delta, fns: list[str]) -> bool:
         items = evidence.of_handler(d.before_props(x))
         if not evidence.has(items, "whole-event") and any(
                 evidence.has(items, k) for k in PAYLOAD_KINDS):
+            return True
+    return False
+
+
+def fns_may_extract_payload(d: Delta, fns: list[str]) -> bool:
+    """A removed function forwarded with an SDK call whose argument handler inspection did
+    not trace to the record (`x = event['Records'][0]['body']` then `input=x`): it may
+    have sent the payload only, so the pipe may need the input template (said, hedged)."""
+    for x in fns:
+        items = evidence.of_handler(d.before_props(x))
+        if evidence.has(items, "sdk-call") and not evidence.has(items, "whole-event"):
             return True
     return False
 

@@ -202,6 +202,18 @@ def _viewer_svgs(page: Any) -> list[str]:
     return out
 
 
+def _viewer_showing(page: Any, text: str, timeout_s: float = 60.0) -> list[str]:
+    """The viewers' SVGs once the first shows `text` (the new design's diagram: the
+    iframe is redrawn after the script run, later on a loaded machine), else as they are
+    when the time is up (the caller's assertion then says what is shown)."""
+    deadline = time.monotonic() + timeout_s
+    svgs = _viewer_svgs(page)
+    while not (svgs and text in svgs[0]) and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        svgs = _viewer_svgs(page)
+    return svgs
+
+
 def _shot(page: Any, out: Path, name: str, heading: str | None = None) -> Path:
     """Streamlit scrolls its main block, not the page: scroll the heading (h1-h3) to the
     top first."""
@@ -251,8 +263,7 @@ def test_paste_a_design_read_the_diagrams_and_edit_the_workload(
         _paste(page, DESIGN, "enqueue")
         page.wait_for_function(
             "[...document.querySelectorAll('iframe')].length >= 1")
-        page.wait_for_timeout(1500)
-        svgs = _viewer_svgs(page)
+        svgs = _viewer_showing(page, "enqueue")
         assert svgs, "no diagram viewer on the page"
         diff = svgs[0]  # the first tab: what changed
         assert "enqueue" in diff and "orders" in diff

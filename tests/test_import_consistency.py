@@ -829,3 +829,37 @@ resource "aws_kinesis_firehose_delivery_stream" "mine" {
         assert arch.props(fn)["provisioned_concurrency"] == 5
         assert arch.props(owned)["encryption"] == "default"
         assert arch.props(mine)["encryption"] == "sse-kms"
+
+
+def test_a_topic_alarms_notify_is_no_entry_point(tmp_path) -> None:
+    """A topic only CloudWatch alarms publish to takes no client traffic (CloudFormation and
+    Terraform alike): it would take a share of the workload from the real entry points."""
+    from advisor.importers import load_any
+
+    cfn = tmp_path / "t.yaml"
+    cfn.write_text(
+        "Resources:\n"
+        "  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {Name: a, ProtocolType: HTTP}\n"
+        "  Open:\n    Type: AWS::SNS::Topic\n"
+        "  Alerts:\n    Type: AWS::SNS::Topic\n"
+        "  Errors:\n    Type: AWS::CloudWatch::Alarm\n    Properties:\n"
+        "      AlarmActions: [!Ref Alerts]\n      MetricName: Errors\n      Namespace: AWS/Lambda\n"
+        "      Statistic: Sum\n      Period: 60\n      EvaluationPeriods: 1\n      Threshold: 1\n"
+        "      ComparisonOperator: GreaterThanOrEqualToThreshold\n")
+    tf = tmp_path / "tf"
+    tf.mkdir()
+    (tf / "main.tf").write_text(
+        'resource "aws_apigatewayv2_api" "api" {\n  name = "a"\n  protocol_type = "HTTP"\n}\n'
+        'resource "aws_sns_topic" "open" {}\n'
+        'resource "aws_sns_topic" "alerts" {}\n'
+        'resource "aws_cloudwatch_metric_alarm" "errors" {\n'
+        '  alarm_name = "errors"\n  comparison_operator = "GreaterThanOrEqualToThreshold"\n'
+        '  evaluation_periods = 1\n  metric_name = "Errors"\n  namespace = "AWS/Lambda"\n'
+        '  period = 60\n  statistic = "Sum"\n  threshold = 1\n'
+        '  alarm_actions = [aws_sns_topic.alerts.arn]\n}\n')
+    for path, alerts, topic, api in ((cfn, "Alerts", "Open", "Api"),
+                                     (tf, "alerts", "open", "api")):
+        arch = load_any(str(path))
+        fed = set(arch.graph.successors("clients"))
+        assert {api, topic} <= fed, (path, fed)
+        assert alerts not in fed and alerts in arch.graph

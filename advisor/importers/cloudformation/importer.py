@@ -257,8 +257,10 @@ def _by_shared_name(ctx: Ctx, value: Any) -> list[str]:
 # ---------------------------------------------------------------------- entry points
 def _entry_points(ctx: Ctx) -> None:
     """A `clients` node where the template takes traffic from outside: APIs, function
-    URLs, public buckets, and topics no resource of the template publishes to."""
+    URLs, public buckets, and topics no resource of the template publishes to (a topic
+    CloudWatch alarms notify is fed by the alarms, not by clients: no steady traffic)."""
     g = ctx.arch.graph
+    alarmed = _alarm_topics(ctx)
     targets: list[str] = []
     for name in sorted(g.nodes):
         kind = ctx.arch.kind(name)
@@ -269,7 +271,7 @@ def _entry_points(ctx: Ctx) -> None:
             (kind in ENTRY_KINDS and not fronted)
             or (kind == "lambda" and props.get("url"))
             or (kind == "s3" and props.get("public") and not fronted)
-            or (kind == "sns" and g.in_degree(name) == 0)
+            or (kind == "sns" and g.in_degree(name) == 0 and name not in alarmed)
         ):
             targets.append(name)
     if not targets:
@@ -277,6 +279,21 @@ def _entry_points(ctx: Ctx) -> None:
     client = ctx.implicit_node("clients", "client", {})
     for t in targets:
         ctx.edge(client, t)
+
+
+ALARM_TYPES = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
+ALARM_ACTIONS = ("AlarmActions", "OKActions", "InsufficientDataActions")
+
+
+def _alarm_topics(ctx: Ctx) -> set[str]:
+    """Nodes that CloudWatch alarms' actions name (the topics they notify)."""
+    out: set[str] = set()
+    for lid, res in ctx.resources.items():
+        if isinstance(res, dict) and res.get("Type") in ALARM_TYPES:
+            props = ctx.props_of(str(lid))
+            for key in ALARM_ACTIONS:
+                out.update(ctx.node_refs(props.get(key)))
+    return out
 
 
 # ---------------------------------------------------------------------- notes

@@ -506,8 +506,14 @@ def _fold_function_logs(ctx: Context, owned: dict[str, Resource]) -> None:
 # ----------------------------------------------------------------- entry points
 def _entry_points(ctx: Context) -> None:
     """Add one `client` node, `clients` (the CloudFormation importer's name for it too),
-    calling every API, function URL, public bucket and open topic."""
+    calling every API, function URL, public bucket and open topic (not one CloudWatch
+    alarms notify: the alarms feed it, not clients)."""
     arch = ctx.arch
+    alarmed = {n for r in ctx.ws.resources()
+               if r.type in ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm")
+               and not r.data
+               for key in ("alarm_actions", "ok_actions", "insufficient_data_actions")
+               for n in ctx.nodes(r.module, r.block.get(key))}  # no notes: not components
     targets: list[str] = []
     for name in arch.node_names():
         kind = arch.kind(name)
@@ -517,7 +523,7 @@ def _entry_points(ctx: Context) -> None:
             or (kind == "alb" and props.get("scheme") != "internal")
             or (kind == "lambda" and props.get("url"))
             or (kind == "s3" and props.get("public"))
-            or (kind == "sns" and arch.graph.in_degree(name) == 0)
+            or (kind == "sns" and arch.graph.in_degree(name) == 0 and name not in alarmed)
         ):
             targets.append(name)
     # an API fronted by CloudFront is reached through it

@@ -27,10 +27,10 @@ judge's verdict), rewrite (advisor/engine/rewrite.py: apply the choice to a fixp
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from advisor import gcpause
 from advisor.engine.choose import (
     LEVELS,
     Chooser,
@@ -152,9 +152,7 @@ class Engine:
         judge = judge if judge is not None else self.judge
         # The engine allocates many small objects and creates no reference cycles; the
         # cyclic collector rescanning a 100k-node graph would make the run superlinear.
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with gcpause.paused():
             base = arch
             if any(d.get("mode") is None for _, _, d in arch.graph.edges(data=True)):
                 base = fast_copy(arch)
@@ -180,9 +178,6 @@ class Engine:
             _record(findings, chooser)
             outcome = Outcome(findings=findings, after=after, changes=changes,
                               blocked=blocked_findings(base, blocked))
-        finally:
-            if was_enabled:
-                gc.enable()
         return outcome
 
 

@@ -40,14 +40,14 @@ RECORDS = "Records"
 
 def handler_facts(tree: ast.Module, scopes: dict[ast.AST, object], module: object,
                   calls: list[SdkCall]) -> list[Evidence]:
-    parents = {child: parent for parent in ast.walk(tree)
-               for child in ast.iter_child_nodes(parent)}
+    nodes = list(ast.walk(tree))  # walked once: every check below iterates this list
+    parents = {child: parent for parent in nodes for child in ast.iter_child_nodes(parent)}
     events = _event_names(scopes, module)
     out: list[Evidence] = []
-    out += _first_record_only(tree, parents, events)
-    out += _catch_all(tree, calls)
-    out += _unchecked_results(tree, parents, calls)
-    return out + _per_record_call(tree, scopes, module, calls)
+    out += _first_record_only(nodes, parents, events)
+    out += _catch_all(nodes, calls)
+    out += _unchecked_results(tree, nodes, parents, calls)
+    return out + _per_record_call(nodes, scopes, module, calls)
 
 
 # ------------------------------------------------------------------ Records[0] only
@@ -75,12 +75,12 @@ def _records_root(node: ast.AST) -> ast.AST:
     return node.value if isinstance(node, ast.Subscript) else node.func.value  # type: ignore[attr-defined]
 
 
-def _first_record_only(tree: ast.Module, parents: dict[ast.AST, ast.AST],
+def _first_record_only(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST],
                        events: set[str]) -> list[Evidence]:
     """Every read of the event's `Records` takes index 0, and at least one is on the
     event parameter itself."""
     first: list[int] = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Name) and node.id in events and isinstance(
                 parents.get(node), ast.Call) and node in parents[node].args + [  # type: ignore[attr-defined]
                     k.value for k in parents[node].keywords] and not _is_log_call(parents[node]):  # type: ignore[attr-defined]
@@ -102,10 +102,10 @@ def _first_record_only(tree: ast.Module, parents: dict[ast.AST, ast.AST],
 
 
 # ------------------------------------------------------------------ per-record calls
-def _makers(tree: ast.Module, calls: list[SdkCall]) -> dict[str, SdkCall]:
+def _makers(nodes: list[ast.AST], calls: list[SdkCall]) -> dict[str, SdkCall]:
     """Module functions by name -> the first SDK call they make (calling one is making it)."""
     out: dict[str, SdkCall] = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             lo, hi = node.lineno, node.end_lineno or node.lineno
             inside = sorted(c for c in calls if lo <= c.line <= hi)
@@ -114,18 +114,18 @@ def _makers(tree: ast.Module, calls: list[SdkCall]) -> dict[str, SdkCall]:
     return out
 
 
-def _per_record_call(tree: ast.Module, scopes: dict[ast.AST, object], module: object,
+def _per_record_call(nodes: list[ast.AST], scopes: dict[ast.AST, object], module: object,
                      calls: list[SdkCall]) -> list[Evidence]:
     from advisor.importers.handlers.python import origin
 
     writes = [c for c in calls if changes_something(c)]
-    makers = _makers(tree, writes)
+    makers = _makers(nodes, writes)
     http = set(data()["http_python"])
     owner: dict[ast.AST, object] = {}
     for fn, scope in scopes.items():
         for inner in _own_nodes(fn.body):  # type: ignore[attr-defined]
             owner[inner] = scope
-    for node in sorted((n for n in ast.walk(tree) if isinstance(n, ast.For | ast.AsyncFor)),
+    for node in sorted((n for n in nodes if isinstance(n, ast.For | ast.AsyncFor)),
                        key=lambda n: n.lineno):
         if origin(node.iter, owner.get(node, module)) != "event":  # type: ignore[arg-type]
             continue
@@ -135,7 +135,7 @@ def _per_record_call(tree: ast.Module, scopes: dict[ast.AST, object], module: ob
         for inner in _own_nodes(node.body):
             if not isinstance(inner, ast.Call):
                 continue
-            name = _dotted(inner.func)
+            name = dotted(inner.func)
             if isinstance(inner.func, ast.Name) and name in makers:
                 found.append(Evidence(inner.lineno, "per-record-call",
                                       f"{makers[name].text()} for each record (through {name})"))
@@ -183,7 +183,7 @@ def _records_failure(body: list[ast.stmt]) -> bool:
         if isinstance(node, ast.Raise):
             return True
         if isinstance(node, ast.Call):
-            name = _dotted(node.func)
+            name = dotted(node.func)
             if name in ("sys.exit", "exit", "os._exit", "quit") or \
                     name.rsplit(".", 1)[-1] in ("append", "add", "extend", "put", "insert"):
                 return True
@@ -197,15 +197,15 @@ def _records_failure(body: list[ast.stmt]) -> bool:
     return False
 
 
-def _catch_all(tree: ast.Module, calls: list[SdkCall]) -> list[Evidence]:
+def _catch_all(nodes: list[ast.AST], calls: list[SdkCall]) -> list[Evidence]:
     sdk_lines = {c.line: c for c in calls}
-    makers = _makers(tree, calls)  # calling one inside `try` is processing too
+    makers = _makers(nodes, calls)  # calling one inside `try` is processing too
     # a try inside an except block handles the handling (a fallback report that fails):
     # the outer block decides what becomes of the failure
-    handling = [_span(h.body) for n in ast.walk(tree) if isinstance(n, ast.Try | ast.TryStar)
+    handling = [_span(h.body) for n in nodes if isinstance(n, ast.Try | ast.TryStar)
                 for h in n.handlers if h.body]
     out = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if not isinstance(node, ast.Try | ast.TryStar) or not node.body:
             continue
         if any(lo <= node.lineno <= hi for lo, hi in handling):
@@ -237,7 +237,7 @@ def _catch_all(tree: ast.Module, calls: list[SdkCall]) -> list[Evidence]:
 def _is_log_call(node: ast.AST) -> bool:
     if not isinstance(node, ast.Call):
         return False
-    name = _dotted(node.func)
+    name = dotted(node.func)
     return name == "print" or name.startswith(LOG_CALLS[1:])
 
 
@@ -287,11 +287,11 @@ def _result_checked(var: str, scope: ast.AST, after: int, parents: dict[ast.AST,
     return None if unknown else False
 
 
-def _unchecked_results(tree: ast.Module, parents: dict[ast.AST, ast.AST],
+def _unchecked_results(tree: ast.Module, nodes: list[ast.AST], parents: dict[ast.AST, ast.AST],
                        calls: list[SdkCall]) -> list[Evidence]:
     wanted = {(c.line, c.method): c for c in calls if batch_result_fields(c)}
     out = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         call = wanted.get((node.lineno, node.func.attr))
@@ -332,7 +332,8 @@ def _enclosing_function(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> ast.A
     return None
 
 
-def _dotted(node: ast.AST) -> str:
+def dotted(node: ast.AST) -> str:
+    """The dotted name of an attribute chain (`boto3.client`, `os.environ`)."""
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)

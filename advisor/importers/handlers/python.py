@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 
+from advisor.importers.handlers.facts_python import dotted as _dotted
 from advisor.importers.handlers.facts_python import handler_facts
 from advisor.importers.handlers.verdict import (
     Evidence,
@@ -466,16 +467,6 @@ def _mapped_fields(node: ast.AST, scope: _Scope) -> list[str]:
                 origin(v, scope) == "event":
             out.append(k.value)
     return out
-
-
-def _dotted(node: ast.AST) -> str:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 _IMPORT_LINE = re.compile(r"^\s*(?:import\b|from\s+\S+\s+import\b|(?:const|let|var)\s.*\brequire\s*\()")

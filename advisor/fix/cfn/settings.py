@@ -20,6 +20,7 @@ from advisor.fix.cfn.template import Template, Unpatchable, ref_target, refs
 from advisor.fix.context import FixContext
 from advisor.fix.data import note, xray_actions
 from advisor.fix.emit import Sub
+from advisor.fix.encryption import refuse_service_publishers, refuse_unmanaged
 
 SAM_FUNCTION = "AWS::Serverless::Function"
 SAM_MACHINE = "AWS::Serverless::StateMachine"
@@ -184,33 +185,15 @@ MANAGED_KEY = {
     "AWS::OpenSearchService::Domain": {"EncryptionAtRestOptions": {"Enabled": True}},
     "AWS::Elasticsearch::Domain": {"EncryptionAtRestOptions": {"Enabled": True}},
 }
-# services that cannot publish to a topic encrypted with the AWS managed key aws/sns
-SERVICE_PUBLISHERS = ("eventbridge", "s3", "scheduler", "pipes", "sns", "sqs", "kinesis",
-                      "dynamodb", "resource")
-
-
 def encryption_at_rest(ctx: FixContext, tpl: Template) -> None:
     node = ctx.match[0]
-    want = ctx.after_props(node).get("encryption")
-    if want != "default":
-        raise Unpatchable("a customer managed KMS key needs a key policy naming every "
-                          "producer and consumer; it is not generated (use the AWS managed "
-                          "key alternative, or write the key by hand)")
-    kind = ctx.before.kind(node)
-    if kind == "rds":
-        raise Unpatchable("encrypting an existing RDS instance or cluster replaces it with a "
-                          "new, empty one; restore an encrypted copy of a snapshot instead")
+    refuse_unmanaged(ctx, node)
     lid = resource_of(ctx, tpl, node)
     rtype = tpl.rtype(lid)
     if rtype not in MANAGED_KEY:
         raise Unpatchable(f"no encryption setting known for {rtype}")
     if rtype == "AWS::SNS::Topic":
-        publishers = [p for p in ctx.before.graph.predecessors(node)
-                      if ctx.before.kind(p) in SERVICE_PUBLISHERS]
-        if publishers:
-            raise Unpatchable(f"{', '.join(sorted(publishers))} publish(es) to {node} as an "
-                              "AWS service, which cannot use the AWS managed key aws/sns; a "
-                              "customer managed key with a key policy for it is needed")
+        refuse_service_publishers(ctx, node)
     if rtype == "AWS::KinesisFirehose::DeliveryStream" and \
             tpl.props(lid).get("KinesisStreamSourceConfiguration") is not None:
         raise Unpatchable("a delivery stream reading a Kinesis stream is encrypted by its "

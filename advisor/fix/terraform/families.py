@@ -239,15 +239,9 @@ def stream_on_failure(ctx: FixContext, t: TerraformTarget) -> None:
                           "mappings and pipes are patched")
     entries: list[tuple[str, Any]] = []
     if after.get("bisect") and not before.get("bisect"):
-        if "bisect_batch_on_function_error" in block.attrs:
-            f.set_value(block, "bisect_batch_on_function_error", True)
-        else:
-            entries.append(("bisect_batch_on_function_error", True))
+        _set_or_add(f, block, "bisect_batch_on_function_error", True, entries)
     if after.get("retries") is not None and after.get("retries") != before.get("retries"):
-        if "maximum_retry_attempts" in block.attrs:
-            f.set_value(block, "maximum_retry_attempts", int(after["retries"]))
-        else:
-            entries.append(("maximum_retry_attempts", int(after["retries"])))
+        _set_or_add(f, block, "maximum_retry_attempts", int(after["retries"]), entries)
     failure = after.get("on_failure") if after.get("on_failure") != before.get(
         "on_failure") else None
     dlq = None
@@ -267,6 +261,16 @@ def stream_on_failure(ctx: FixContext, t: TerraformTarget) -> None:
                     dlq, addr)
 
 
+def _set_or_add(f: HclFile, block: Any, key: str, value: Any,
+                entries: list[tuple[str, Any]]) -> None:
+    """`key = value` in place when the block has the attribute, else queued in `entries`
+    (inserted together, after the block's own attributes)."""
+    if key in block.attrs:
+        f.set_value(block, key, value)
+    else:
+        entries.append((key, value))
+
+
 PIPE_STREAM_BLOCKS = ("kinesis_stream_parameters", "dynamodb_stream_parameters")
 
 
@@ -284,10 +288,7 @@ def _pipe_on_failure(ctx: FixContext, t: TerraformTarget, f: HclFile, pipe: Any,
     if after.get("bisect") and not before.get("bisect"):
         entries.append(("on_partial_batch_item_failure", "AUTOMATIC_BISECT"))
     if after.get("retries") is not None and after.get("retries") != before.get("retries"):
-        if "maximum_retry_attempts" in params.attrs:
-            f.set_value(params, "maximum_retry_attempts", int(after["retries"]))
-        else:
-            entries.append(("maximum_retry_attempts", int(after["retries"])))
+        _set_or_add(f, params, "maximum_retry_attempts", int(after["retries"]), entries)
     failure = after.get("on_failure") if after.get("on_failure") != before.get(
         "on_failure") else None
     dlq = None

@@ -180,25 +180,14 @@ MANAGED_KEY_BLOCKS: dict[str, tuple[str, list[tuple[str, Any]]]] = {
 
 @register(FMT, "SEC-ENCRYPTION-AT-REST")
 def encryption_at_rest(ctx: FixContext, t: TerraformTarget) -> None:
-    from advisor.fix.cfn.settings import SERVICE_PUBLISHERS
+    from advisor.fix.encryption import refuse_service_publishers, refuse_unmanaged
 
     node = ctx.match[0]
-    if ctx.after_props(node).get("encryption") != "default":
-        raise Unpatchable("a customer managed KMS key needs a key policy naming every "
-                          "producer and consumer; it is not generated (use the AWS managed "
-                          "key alternative, or write the key by hand)")
-    if ctx.before.kind(node) == "rds":
-        raise Unpatchable("encrypting an existing RDS instance or cluster replaces it with a "
-                          "new, empty one; restore an encrypted copy of a snapshot instead")
+    refuse_unmanaged(ctx, node)
     f, block = _resource(ctx, t, node)
     rtype = block.labels[0]
     if rtype == "aws_sns_topic":
-        publishers = [p for p in ctx.before.graph.predecessors(node)
-                      if ctx.before.kind(p) in SERVICE_PUBLISHERS]
-        if publishers:
-            raise Unpatchable(f"{', '.join(sorted(publishers))} publish(es) to {node} as an "
-                              "AWS service, which cannot use the AWS managed key aws/sns; a "
-                              "customer managed key with a key policy for it is needed")
+        refuse_service_publishers(ctx, node)
     if rtype in MANAGED_KEY:
         for key, value in MANAGED_KEY[rtype]:
             f.set_value(block, key, value)

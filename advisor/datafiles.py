@@ -2,21 +2,38 @@
 
 These files are ours and trusted, but they are still read with a *safe* loader (plain
 data, never Python objects). libyaml's CSafeLoader is used when PyYAML was built with it:
-it parses the ~70 data files in about 50 ms instead of about 500 ms, which is most of a
-worker process's start-up in batch runs.
+it parses the ~70 data files in about 50 ms instead of about 500 ms. Even so, building
+Python objects from libyaml's events is most of that, and it is paid by every process
+(a batch's start-up, each worker started without fork): so what a text parses to is kept
+in the user cache directory under a digest of the text (advisor/usercache.py), and a
+later run reads it back as JSON, several times faster. A text whose data JSON would not
+give back with the same types (a YAML date, an integer key) is parsed every time.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import yaml
 
+from advisor import usercache
+
 _LOADER: Any = (
     getattr(yaml, "CSafeLoader", None) if getattr(yaml, "__with_libyaml__", False) else None
 ) or yaml.SafeLoader
+CACHE_FORMAT = 1  # bump when what a text parses to may change (a new loader)
 
 
 def safe_load(text: str) -> Any:
-    """`yaml.safe_load`, through libyaml when available."""
-    return yaml.load(text, Loader=_LOADER)
+    """`yaml.safe_load`, through libyaml when available, remembered across runs."""
+    digest = hashlib.blake2b(f"{CACHE_FORMAT}\0{yaml.__version__}\0{text}".encode(),
+                             digest_size=20).hexdigest()
+    name = f"data-{digest}.json"
+    found = usercache.read_entry(name, digest)
+    if found is not None:
+        return found
+    data = yaml.load(text, Loader=_LOADER)
+    if data is not None:
+        usercache.write_entry(name, digest, data)
+    return data

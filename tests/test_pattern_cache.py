@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from advisor import usercache
 from advisor.engine import loader
 from advisor.errors import AdvisorError
 
@@ -103,8 +104,8 @@ def test_plain_json_types() -> None:
     """Only data JSON gives back with the same types is cached (a YAML date is not)."""
     import datetime
 
-    assert loader._plain({"a": [1, 2.5, "x", None, True, {"b": []}]})
-    assert not loader._plain({"a": datetime.date(2024, 1, 1)})
-    assert not loader._plain({1: "int key"})
-    assert not loader._plain({"a": (1, 2)})
-    assert not loader._plain({"a": float("nan")})
+    assert usercache.is_plain({"a": [1, 2.5, "x", None, True, {"b": []}]})
+    assert not usercache.is_plain({"a": datetime.date(2024, 1, 1)})
+    assert not usercache.is_plain({1: "int key"})
+    assert not usercache.is_plain({"a": (1, 2)})
+    assert not usercache.is_plain({"a": float("nan")})

@@ -43,6 +43,7 @@ from advisor.batch.unit import (
     analyze_task,
     error_result,
     timeout_result,
+    warm_formats,
     warm_up,
 )
 
@@ -92,7 +93,7 @@ def _with_alarm(task: Task, settings: Settings) -> Outcome:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _mp_context(settings: Settings) -> Any:
+def _mp_context(settings: Settings, formats: tuple[str, ...]) -> Any:
     """How workers are started.
 
     On Linux, when this process runs a single thread, workers are forked from it after it
@@ -106,7 +107,7 @@ def _mp_context(settings: Settings) -> Any:
     methods = mp.get_all_start_methods()
     if sys.platform == "linux" and "fork" in methods and threading.active_count() == 1:
         if settings.analyzer is None:
-            warm_up(settings)
+            warm_up(settings, formats)
         # what exists now is shared with the forked workers: keep the collector from
         # touching it there (each touch copies a page; gc.freeze is meant for this)
         gc.freeze()
@@ -119,13 +120,13 @@ def _mp_context(settings: Settings) -> Any:
     return mp.get_context("spawn")
 
 
-def _worker_main(conn: Any, settings: Settings) -> None:
+def _worker_main(conn: Any, settings: Settings, formats: tuple[str, ...] = ()) -> None:
     """Worker loop: receive a Task, send back the pickled Outcome; None means stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     if settings.memory_mb > 0:
         _limit_memory(settings.memory_mb)
-    if settings.analyzer is None:
-        warm_up(settings)
+    if settings.analyzer is None and formats:  # forked workers are warm already
+        warm_up(settings, formats)
     try:
         conn.send_bytes(READY)
     except (BrokenPipeError, OSError):
@@ -166,9 +167,10 @@ def _limit_memory(megabytes: int) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, settings: Settings) -> None:
+    def __init__(self, ctx: Any, settings: Settings, formats: tuple[str, ...]) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(target=_worker_main, args=(child, settings), daemon=True)
+        warm = () if ctx.get_start_method() == "fork" else formats
+        self.proc = ctx.Process(target=_worker_main, args=(child, settings, warm), daemon=True)
         self.proc.start()
         child.close()
         self.ready = False  # it sends READY once imported and warm
@@ -206,6 +208,7 @@ class LocalPool:
         self.ctx: Any = None
         self.workers: list[_Worker] = []
         self.start_failures = 0
+        self.formats: tuple[str, ...] = ("dsl",)  # the parsers workers set up: see warm_formats
 
     def close(self) -> None:
         for w in self.workers:
@@ -215,7 +218,8 @@ class LocalPool:
     def outcomes(self, tasks: Sequence[Task], window: int | None = None) -> Iterator[Outcome]:
         """One Outcome per task, in order (see the module docstring for `window`)."""
         if self.ctx is None:
-            self.ctx = _mp_context(self.settings)
+            self.formats = warm_formats(tasks)
+            self.ctx = _mp_context(self.settings, self.formats)
         window = window or max(64, 16 * self.size)
         done: dict[int, Outcome] = {}
         pending: deque[int] = deque()
@@ -228,7 +232,7 @@ class LocalPool:
         try:
             want = min(self.size, len(pending))
             while len(self.workers) < want:
-                self.workers.append(_Worker(self.ctx, self.settings))
+                self.workers.append(_Worker(self.ctx, self.settings, self.formats))
             while True:
                 while emitted < len(tasks) and emitted in done:
                     yield done.pop(emitted)
@@ -285,7 +289,7 @@ class LocalPool:
             else:
                 w.stop(kill=True)
                 if pending and self.start_failures < MAX_START_FAILURES:
-                    keep.append(_Worker(self.ctx, self.settings))
+                    keep.append(_Worker(self.ctx, self.settings, self.formats))
         self.workers = keep
 
     def _step(self, w: _Worker, ready: set[Any], now: float, done: dict[int, Outcome]) -> bool:

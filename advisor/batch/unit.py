@@ -21,7 +21,7 @@ import errno
 import os
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -231,22 +231,54 @@ def detach(result: Any) -> Any:
 
 
 WARM_UP_DESIGN = "architecture \"warm-up\"\nclient c\nlambda f\nsqs q\nc -> f -> q\n"
+WARM_UPS = {  # format -> (a name that reads as that format, a small input in it)
+    "dsl": ("<warm-up>", WARM_UP_DESIGN),
+    "cloudformation": ("<warm-up>.yaml", (
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Q:\n    Type: AWS::SQS::Queue\n"
+        "  F:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      Runtime: python3.12\n      Handler: app.handler\n      InlineCode: x\n"
+        "      Events:\n        E:\n          Type: SQS\n"
+        "          Properties:\n            Queue: !GetAtt Q.Arn\n")),
+    "terraform": ("<warm-up>.tf", (
+        'resource "aws_sqs_queue" "q" {}\n'
+        'resource "aws_lambda_function" "f" {\n  function_name = "f"\n'
+        '  runtime = "python3.12"\n  handler = "app.handler"\n}\n'
+        'resource "aws_lambda_event_source_mapping" "m" {\n'
+        '  event_source_arn = aws_sqs_queue.q.arn\n'
+        '  function_name = aws_lambda_function.f.arn\n}\n')),
+}
 
 
-def warm_up(settings: Settings) -> None:
-    """Load patterns, prices and parsers once per worker, before the first file.
+def warm_formats(tasks: Iterable[Task]) -> tuple[str, ...]:
+    """The formats a batch's files will be read as, judged by name (a guess is enough:
+    a wrong one only leaves a parser to be set up by its first file)."""
+    from advisor.importers import guess_format
+
+    seen = {"terraform" if t.kind == "module" else guess_format(t.path)
+            for t in tasks if not t.error}
+    found = tuple(f for f in WARM_UPS if f in seen)
+    return found or ("dsl",)
+
+
+def warm_up(settings: Settings, formats: tuple[str, ...] = ("dsl",)) -> None:
+    """Load patterns, prices and the parsers of `formats` once per worker, before the
+    first file.
 
     Every worker pays this once, in parallel, instead of the first file of each worker
-    looking slow; a failure here is ignored, as the same failure will be reported for
-    the files themselves.
+    looking slow; only the parsers the batch needs are set up (the DSL's grammar is a
+    tenth of a second a CloudFormation batch has no use for). A failure here is ignored,
+    as the same failure will be reported for the files themselves.
     """
     from advisor import pipeline
 
-    with contextlib.suppress(Exception):
-        pipeline.analyze_source("<warm-up>", settings.options, text=WARM_UP_DESIGN)
+    for fmt in formats:
+        path, text = WARM_UPS[fmt]
+        with contextlib.suppress(Exception):
+            pipeline.analyze_source(path, settings.options, text=text)
 
 
 __all__ = ["CACHEABLE", "STATUS_CRASH", "STATUS_INPUT", "STATUS_INTERNAL", "STATUS_OK",
            "STATUS_SKIPPED", "STATUS_TIMEOUT", "Outcome", "Settings", "Task", "Timeout",
            "analyze_task", "detach", "error_result", "skipped_result", "timeout_result",
-           "warm_up"]
+           "warm_formats", "warm_up"]

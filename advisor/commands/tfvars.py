@@ -10,6 +10,8 @@ import click
 
 
 def _check_vars(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    if not values:  # click calls this for every run: the Terraform reader only when needed
+        return values
     from advisor.importers.terraform.variables import parse_var_arg
 
     for text in values:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from advisor import catalog
+from advisor import catalog, usercache
 from advisor.datafiles import safe_load
 from advisor.engine import (
     handler_checks,  # noqa: F401  (registers the handler checks' predicates)
@@ -279,7 +279,7 @@ def builtin_patterns() -> tuple[Pattern, ...]:
 
 # ---------------------------------------------------------------- the checked-pack cache
 CHECKED_CACHE_FORMAT = 1
-CACHE_ENV = "ARCHADVISOR_USER_CACHE"  # a directory; empty: no cache
+CACHE_ENV = usercache.CACHE_ENV
 
 
 def _pattern_files(directory: Path) -> list[Path]:
@@ -309,77 +309,27 @@ def _builtin_digest(directory: Path, files: list[Path], contents: list[bytes]) -
     return h.hexdigest()
 
 
-def _cache_file(digest: str) -> Path | None:
-    import os
-
-    where = os.environ.get(CACHE_ENV)
-    if where is None:
-        try:
-            from platformdirs import user_cache_dir
-        except ImportError:
-            return None
-        where = user_cache_dir("archadvisor", appauthor=False)
-    return Path(where) / f"patterns-{digest[:32]}.json" if where else None
+def _cache_name(digest: str) -> str:
+    return f"patterns-{digest[:32]}.json"
 
 
 def _read_checked(digest: str, names: list[str]) -> list[dict[str, Any]] | None:
     """The data of the pack's files as checked for `digest`, or None (not cached, or a
     cache file that is not exactly what this writes: then the pack is checked again)."""
-    path = _cache_file(digest)
+    value = usercache.read_entry(_cache_name(digest), digest)
     try:
-        if path is None or not path.is_file():
+        if [f["file"] for f in value] != names:
             return None
-        entry = json.loads(path.read_bytes())
-        if entry.get("digest") != digest or [f["file"] for f in entry["files"]] != names:
-            return None
-        data = [f["data"] for f in entry["files"]]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        data = [f["data"] for f in value]
+    except (TypeError, KeyError):
         return None
     return data if all(isinstance(d, dict) for d in data) else None
 
 
 def _write_checked(digest: str, files: list[tuple[str, dict[str, Any]]]) -> None:
-    """Keep the checked data for the next run (atomically; skipped when the data would
-    not read back exactly as YAML gave it, or the cache directory cannot be written)."""
-    import os
-    import tempfile
-
-    path = _cache_file(digest)
-    if path is None or not all(_plain(data) for _name, data in files):
-        return
-    text = json.dumps({"digest": digest, "files": [{"file": n, "data": d} for n, d in files]})
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".patterns-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            with _suppress_os_error():
-                os.unlink(tmp)
-            raise
-    except OSError:
-        return
-
-
-def _plain(value: Any) -> bool:
-    """JSON gives `value` back with the same types (str keys, no tuples, dates, ...)."""
-    if value is None or type(value) in (str, bool, int):
-        return True
-    if type(value) is float:
-        return value == value and value not in (float("inf"), float("-inf"))
-    if type(value) is list:
-        return all(_plain(v) for v in value)
-    if type(value) is dict:
-        return all(type(k) is str and _plain(v) for k, v in value.items())
-    return False
-
-
-def _suppress_os_error() -> Any:
-    import contextlib
-
-    return contextlib.suppress(OSError)
+    """Keep the checked data for the next run (see advisor/usercache.py)."""
+    usercache.write_entry(_cache_name(digest), digest,
+                          [{"file": n, "data": d} for n, d in files])
 
 
 def load_all(extra_dirs: tuple[str, ...] | list[str] = ()) -> list[Pattern]:

@@ -94,7 +94,8 @@ def _compiled_edge(spec: dict[str, Any]) -> tuple[Any, ...]:
 class _Plan:
     """A pattern's chain, edge and match checks, worked out once per pattern."""
 
-    __slots__ = ("conds_only", "edges", "glue", "nodes", "pattern", "trivial", "where")
+    __slots__ = ("categories", "conds_only", "edges", "glue", "kinds", "nodes", "pattern",
+                 "trivial", "where")
 
     def __init__(self, pattern: Pattern) -> None:
         self.pattern = pattern
@@ -110,6 +111,16 @@ class _Plan:
         self.edges = [_compiled_edge(e) if e else None for e in edges]
         self.glue = tuple(i for i, spec in enumerate(chain) if spec.get("glue"))
         self.where = tuple(pattern.match.get("where", ()))
+        # what the design must hold for the chain to match at all: a node of one of these
+        # kinds (categories) at each position that names some
+        self.kinds = tuple(c[0] for c in self.nodes if c[0] is not None)
+        self.categories = tuple(c[1] for c in self.nodes if c[1] is not None)
+
+    def cannot_match(self, kinds: frozenset[str] | set[str], categories: set[str]) -> bool:
+        """True when some chain position asks for a kind (category) the design has none
+        of: most of the pack, on a typical template, is ruled out by this alone."""
+        return (any(k.isdisjoint(kinds) for k in self.kinds)
+                or any(c.isdisjoint(categories) for c in self.categories))
 
 
 _plan = by_identity(_Plan)
@@ -395,7 +406,11 @@ def find(arch: Architecture, patterns: Iterable[Pattern], region: set[str] | Non
     raw: list[BlockedMatch] | None = [] if blocked is not None else None
     matcher = Matcher(ctx, raw)
     found: list[Match] = []
+    kinds = ctx.by_kind.keys()
+    categories = {category_of(k) for k in kinds}
     for p in patterns:
+        if _plan(p).cannot_match(kinds, categories):
+            continue
         for m in matcher.run(p, region):
             if not suppressed(ctx, m):
                 found.append(m)

@@ -1,0 +1,95 @@
+"""The user's cache directory for what the package derives from its own files.
+
+Two things are kept there, both worked out from data shipped with the package and both
+costly enough at start-up to matter in a batch of small templates: the built-in pattern
+pack as checked against its schema (advisor/engine/loader.py) and the package's YAML data
+files as parsed (advisor/datafiles.py). Each entry is a JSON file named by a digest of
+what it was made from and holding that digest, so a changed source is a different entry
+and a stale or damaged file is never used (the caller works the value out again). JSON,
+not pickle: reading an entry can only ever give plain data, never run code.
+
+`ARCHADVISOR_USER_CACHE` names the directory (empty: no cache at all); otherwise it is
+platformdirs' user cache directory for "archadvisor". Nothing here depends on the input
+files a run reads: the per-file result cache is advisor/batch/cache.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+CACHE_ENV = "ARCHADVISOR_USER_CACHE"  # a directory; empty: no cache
+
+__all__ = ["CACHE_ENV", "entry_path", "is_plain", "read_entry", "write_entry"]
+
+
+def entry_path(name: str) -> Path | None:
+    """Where the entry `name` is kept, or None when there is no cache directory."""
+    where = os.environ.get(CACHE_ENV)
+    if where is None:
+        try:
+            from platformdirs import user_cache_dir
+        except ImportError:
+            return None
+        where = user_cache_dir("archadvisor", appauthor=False)
+    return Path(where) / name if where else None
+
+
+def read_entry(name: str, digest: str) -> Any:
+    """The value kept under `name` for `digest`, or None (no entry, another digest, or a
+    file that does not parse)."""
+    import orjson
+
+    path = entry_path(name)
+    try:
+        if path is None or not path.is_file():
+            return None
+        entry = orjson.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("digest") != digest:
+        return None
+    return entry.get("value")
+
+
+def write_entry(name: str, digest: str, value: Any) -> None:
+    """Keep `value` under `name` (atomically: a reader sees the old file or the new one).
+    Skipped when JSON would not give the value back with the same types, or when the
+    directory cannot be written (a read-only home, a full disk): a cache is never needed."""
+    import orjson
+
+    path = entry_path(name)
+    if path is None or not is_plain(value):
+        return
+    try:
+        text = orjson.dumps({"digest": digest, "value": value})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".entry-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except (OSError, TypeError):
+        return
+
+
+def is_plain(value: Any) -> bool:
+    """JSON gives `value` back with the same types (str keys, no tuples, dates, ...)."""
+    if value is None or type(value) in (str, bool):
+        return True
+    if type(value) is int:
+        return -(2 ** 63) <= value < 2 ** 64  # what orjson writes
+    if type(value) is float:
+        return value == value and value not in (float("inf"), float("-inf"))
+    if type(value) is list:
+        return all(is_plain(v) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and is_plain(v) for k, v in value.items())
+    return False

@@ -1,0 +1,82 @@
+"""The package's YAML data files are parsed once per content (advisor/datafiles.py): a
+later run reads what the text parsed to from the user cache directory, the same data,
+without YAML; a changed text is parsed again; data JSON cannot give back exactly (a YAML
+date) is never cached; an unusable cache directory is only slower."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from advisor import datafiles, usercache
+from advisor.batch.unit import Task, warm_formats
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    where = tmp_path / "cache"
+    monkeypatch.setenv(usercache.CACHE_ENV, str(where))
+    return where
+
+
+def _refuse_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the text was parsed again")
+
+    monkeypatch.setattr(datafiles.yaml, "load", refuse)
+
+
+TEXT = "kinds:\n  lambda: {memory: 128, ratio: 0.5, tags: [a, b], enabled: true, none: null}\n"
+
+
+def test_second_load_reads_the_cache_and_gives_the_same_data(
+        cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = datafiles.safe_load(TEXT)
+    assert first == yaml.safe_load(TEXT)
+    assert len(list(cache_dir.glob("data-*.json"))) == 1
+    _refuse_yaml(monkeypatch)
+    second = datafiles.safe_load(TEXT)
+    assert second == first
+    assert type(second["kinds"]["lambda"]["ratio"]) is float
+    with pytest.raises(AssertionError, match="parsed again"):
+        datafiles.safe_load(TEXT + "other: 1\n")  # another text: not in the cache
+
+
+def test_data_json_cannot_keep_is_parsed_every_time(cache_dir: Path) -> None:
+    text = "as_of: 2026-12-01\n"
+    assert datafiles.safe_load(text) == {"as_of": datetime.date(2026, 12, 1)}
+    assert datafiles.safe_load("200: ok\n") == {200: "ok"}
+    assert not list(cache_dir.glob("data-*.json"))
+    assert datafiles.safe_load(text) == {"as_of": datetime.date(2026, 12, 1)}
+
+
+def test_a_damaged_or_foreign_entry_is_ignored(cache_dir: Path) -> None:
+    expected = datafiles.safe_load(TEXT)
+    (entry,) = cache_dir.glob("data-*.json")
+    for garbage in (b"{not json", b"[]", b'{"digest": "other", "value": {"x": 1}}'):
+        entry.write_bytes(garbage)
+        assert datafiles.safe_load(TEXT) == expected
+
+
+def test_an_unwritable_or_disabled_cache_still_loads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv(usercache.CACHE_ENV, str(blocker / "cache"))
+    assert datafiles.safe_load(TEXT) == yaml.safe_load(TEXT)
+    monkeypatch.setenv(usercache.CACHE_ENV, "")
+    assert datafiles.safe_load(TEXT) == yaml.safe_load(TEXT)
+    assert usercache.entry_path("x") is None
+
+
+def test_workers_set_up_only_the_parsers_a_batch_needs() -> None:
+    def tasks(*paths: str, kind: str = "file") -> list[Task]:
+        return [Task(i, p, kind=kind) for i, p in enumerate(paths)]
+
+    assert warm_formats(tasks("a/template.yaml", "b.json")) == ("cloudformation",)
+    assert warm_formats(tasks("main.tf", "x.arch")) == ("dsl", "terraform")
+    assert warm_formats(tasks("infra", kind="module")) == ("terraform",)
+    assert warm_formats([Task(0, "bad.yaml", error="unreadable")]) == ("dsl",)

@@ -164,4 +164,6 @@ def build(report: Any) -> dict[str, Any]:
 
 
 def write(report: Any, **_: Any) -> str:
-    return json.dumps(build(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    from advisor.report.jsonout import encode  # the same bytes as json.dumps, faster
+
+    return encode(build(report)).decode("utf-8", errors="surrogatepass") + "\n"

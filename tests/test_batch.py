@@ -268,6 +268,8 @@ def slow_analyzer(path: str, settings: batch.Settings) -> FileResult:
         raise MemoryError()
     if name.startswith("deep"):
         raise RecursionError()
+    if name.startswith("slow"):
+        time.sleep(1.2)
     time.sleep(0.05 * (hash(name) % 3))
     return FileResult(source=path, format="dsl")
 
@@ -301,6 +303,19 @@ def test_pool_survives_every_worker_crashing() -> None:
     out = batch.run(_inputs(names), batch.Settings(timeout=30, analyzer=slow_analyzer),
                     jobs=2)
     assert [o.status for o in out] == [batch.STATUS_CRASH] * 3 + [batch.STATUS_OK]
+
+
+def test_a_task_sent_ahead_is_given_back_and_timed_from_its_own_start() -> None:
+    """Each worker has one task queued behind the one it runs. When the running one hangs,
+    the queued one is handed to the replacement worker (not lost, not timed out with it);
+    a queued task's clock starts when it starts: two 1.2 s files in a row on one worker
+    stay within a 2 s timeout."""
+    names = ["hang0", "a1", "a2", "a3"]
+    out = batch.run(_inputs(names), batch.Settings(timeout=2, analyzer=slow_analyzer), jobs=2)
+    assert [o.status for o in out] == [batch.STATUS_TIMEOUT] + [batch.STATUS_OK] * 3
+    slow = ["slow0", "slow1", "slow2", "slow3"]
+    out = batch.run(_inputs(slow), batch.Settings(timeout=2, analyzer=slow_analyzer), jobs=2)
+    assert [o.status for o in out] == [batch.STATUS_OK] * 4
 
 
 def test_inline_timeout_uses_alarm() -> None:

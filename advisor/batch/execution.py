@@ -176,6 +176,10 @@ class _Worker:
         self.ready = False  # it sends READY once imported and warm
         self.task: Task | None = None
         self.position = -1  # of its task in the list being run
+        # the position of the task sent ahead, waiting in the pipe: the worker starts it
+        # the moment it has sent the last result, instead of idling until this process
+        # (competing for the same cores) gets round to sending the next one
+        self.queued: int | None = None
         self.started = time.monotonic()  # of the worker until ready, then of its task
         self.deadline: float | None = self.started + STARTUP_LIMIT
 
@@ -193,9 +197,11 @@ class _Worker:
 
 
 class LocalPool:
-    """N workers, one task each at a time; a hung or dead worker is replaced.
+    """N workers, one task each at a time (and one more sent ahead, queued in its pipe);
+    a hung or dead worker is replaced, and the task it had queued goes back to the rest.
 
-    A task's clock starts when a warm worker receives it, so the import and warm-up of
+    A task's clock starts when a warm worker receives it (a queued task's when the result
+    before it arrives), so the import and warm-up of
     a fresh worker never count against a file's timeout. Workers that cannot even start
     (MAX_START_FAILURES of them) make the rest of the batch run in this process. The
     workers live until `close()`, so one pool can serve many calls of `outcomes` (a Dask
@@ -263,7 +269,7 @@ class LocalPool:
 
     def _dispatch(self, tasks: Sequence[Task], pending: deque[int], limit: int) -> None:
         timeout = self.settings.timeout
-        for w in self.workers:
+        for w in self.workers:  # first every idle worker one task, then one ahead each
             if w.ready and w.task is None and pending and pending[0] < limit:
                 w.position = pending.popleft()
                 w.task = tasks[w.position]
@@ -271,6 +277,35 @@ class LocalPool:
                 w.deadline = w.started + timeout if timeout else None
                 with contextlib.suppress(OSError):  # dead: its sentinel tells below
                     w.conn.send(w.task)
+        for w in self.workers:
+            if w.task is not None and w.queued is None and pending and pending[0] < limit:
+                w.queued = pending.popleft()
+                with contextlib.suppress(OSError):
+                    w.conn.send(tasks[w.queued])
+
+    @staticmethod
+    def _next_queued(w: _Worker, tasks: Sequence[Task], now: float, timeout: float | None,
+                     ) -> None:
+        """The task sent ahead becomes the one running (or none is)."""
+        if w.queued is None:
+            w.task = None
+            w.deadline = None
+            return
+        w.position, w.queued = w.queued, None
+        w.task = tasks[w.position]
+        w.started = now
+        w.deadline = now + timeout if timeout else None
+
+    @staticmethod
+    def _give_back(w: _Worker, pending: deque[int]) -> None:
+        """A replaced worker's queued task returns to the pending ones, in order."""
+        if w.queued is None:
+            return
+        pos, w.queued = w.queued, None
+        at = 0
+        while at < len(pending) and pending[at] < pos:
+            at += 1
+        pending.insert(at, pos)
 
     def _wait(self, tasks: Sequence[Task], pending: deque[int],
               done: dict[int, Outcome]) -> None:
@@ -284,15 +319,17 @@ class LocalPool:
         now = time.monotonic()
         keep: list[_Worker] = []
         for w in workers:
-            if self._step(w, ready, now, done):
+            if self._step(w, ready, now, done, tasks):
                 keep.append(w)
             else:
+                self._give_back(w, pending)
                 w.stop(kill=True)
                 if pending and self.start_failures < MAX_START_FAILURES:
                     keep.append(_Worker(self.ctx, self.settings, self.formats))
         self.workers = keep
 
-    def _step(self, w: _Worker, ready: set[Any], now: float, done: dict[int, Outcome]) -> bool:
+    def _step(self, w: _Worker, ready: set[Any], now: float, done: dict[int, Outcome],
+              tasks: Sequence[Task]) -> bool:
         """Handle what happened to one worker; False when it must be replaced."""
         signalled = w.conn in ready or w.proc.sentinel in ready
         if not w.ready:
@@ -309,8 +346,8 @@ class LocalPool:
         if signalled:
             outcome = self._receive(w)
             if outcome is not None:
-                w.task, w.deadline = None, None
                 done[w.position] = outcome
+                self._next_queued(w, tasks, now, self.settings.timeout)
                 return True
             w.proc.join(timeout=2)  # reap it, so the exit status can be reported
             outcome = Outcome(error_result(

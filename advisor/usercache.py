@@ -23,7 +23,7 @@ from typing import Any
 
 CACHE_ENV = "ARCHADVISOR_USER_CACHE"  # a directory; empty: no cache
 
-__all__ = ["CACHE_ENV", "entry_path", "is_plain", "read_entry", "write_entry"]
+__all__ = ["CACHE_ENV", "entry_path", "is_plain", "read_entry", "write_atomic", "write_entry"]
 
 
 def entry_path(name: str) -> Path | None:
@@ -67,17 +67,23 @@ def write_entry(name: str, digest: str, value: Any) -> None:
     try:
         text = orjson.dumps({"digest": digest, "value": value})
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".entry-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomic(path, text, prefix=".entry-")
     except (OSError, TypeError):
         return
+
+
+def write_atomic(path: Path, data: bytes, prefix: str = ".tmp-") -> None:
+    """Write `data` to `path` so that a reader sees the old file or the new one, never a
+    part (a temporary file in the same directory, then renamed); OSError when it cannot."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def is_plain(value: Any) -> bool:

@@ -456,17 +456,9 @@ class ResultCache:
         target = Path(self._entry_path(key))
         try:
             self._prepare(target.parent)
-            import tempfile
+            from advisor.usercache import write_atomic
 
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(entry)
-                os.replace(tmp, target)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_atomic(target, entry)
         except OSError:
             self.writable = False  # read-only checkout, full disk: run on without it
 

@@ -18,6 +18,9 @@ from typing import Any
 # the order routes are read in
 RANK = {"none": 0, "api_key": 1, "lambda": 2, "jwt": 3, "cognito": 4, "iam": 5}
 CONNECT_ROUTE = "$connect"
+# AppSync's AuthenticationType (CloudFormation) / authentication_type (Terraform)
+APPSYNC_AUTH = {"API_KEY": "api_key", "AWS_IAM": "iam", "AMAZON_COGNITO_USER_POOLS": "cognito",
+                "OPENID_CONNECT": "oidc", "AWS_LAMBDA": "lambda"}
 
 
 def route_auth(authorizer: str | None, api_key: bool = False) -> str:

@@ -34,6 +34,7 @@ register(FMT, "COST-SQS-BATCH")(settings.batch_size)
 register(FMT, "COST-SFN-EXPRESS")(settings.sfn_express)
 register(FMT, "SEC-ENCRYPTION-AT-REST")(settings.encryption_at_rest)
 register(FMT, "SEC-LAMBDA-URL-AUTH")(settings.url_auth)
+register(FMT, "SEC-KMS-ROTATION")(settings.key_rotation)
 register(FMT, "SEC-APIGW-VALIDATION")(settings.api_validation)
 register(FMT, "PERF-SFN-POLLING", "SEC-ENV-SECRETS", "COST-API-DIRECT-INGEST")(
     settings.needs_code)

@@ -98,6 +98,12 @@ def sfn_tracing(ctx: FixContext, tpl: Template) -> None:
     _grant_xray(ctx, tpl, sm, role, generated)
 
 
+# ------------------------------------------------------------------ SEC-KMS-ROTATION
+def key_rotation(ctx: FixContext, tpl: Template) -> None:
+    key = resource_of(ctx, tpl, ctx.match[0], "AWS::KMS::Key")
+    tpl.set(key, ("EnableKeyRotation",), True)
+
+
 # ------------------------------------------------------------------ COST-LAMBDA-ARM64
 def lambda_arm64(ctx: FixContext, tpl: Template) -> None:
     fn = _fn(ctx, tpl)

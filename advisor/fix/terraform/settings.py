@@ -157,6 +157,12 @@ def sfn_tracing(ctx: FixContext, t: TerraformTarget) -> None:
     _grant_xray(ctx, t, f, sm.attrs.get("role_arn"), f"{sm.labels[1]}_tracing", _addr(sm))
 
 
+@register(FMT, "SEC-KMS-ROTATION")
+def key_rotation(ctx: FixContext, t: TerraformTarget) -> None:
+    f, key = _resource(ctx, t, ctx.match[0], "aws_kms_key")
+    f.set_value(key, "enable_key_rotation", True)
+
+
 @register(FMT, "COST-SFN-EXPRESS")
 def sfn_express(ctx: FixContext, t: TerraformTarget) -> None:
     f, sm = _resource(ctx, t, ctx.match[0], "aws_sfn_state_machine")

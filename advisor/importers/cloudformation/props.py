@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from advisor.importers.api_auth import APPSYNC_AUTH
 from advisor.importers.cloudformation.context import Ctx
 from advisor.importers.event_patterns import pattern_text
 
@@ -270,13 +271,37 @@ def appsync_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any]:
     if auth is None and isinstance(p.get("Auth"), dict):
         auth = p["Auth"].get("Type")
     auth = ctx.scalar(auth)
-    table = {"API_KEY": "api_key", "AWS_IAM": "iam", "AMAZON_COGNITO_USER_POOLS": "cognito",
-             "OPENID_CONNECT": "oidc", "AWS_LAMBDA": "lambda"}
-    if isinstance(auth, str) and auth.upper() in table:
-        out["auth"] = table[auth.upper()]
+    if isinstance(auth, str) and auth.upper() in APPSYNC_AUTH:
+        out["auth"] = APPSYNC_AUTH[auth.upper()]
     xray = ctx.flag(p.get("XrayEnabled"))
     if xray is not None:
         out["tracing"] = xray
+    logging = _appsync_logging(ctx, logical, p)
+    if logging is not None:
+        out["logging"] = logging
+    return out
+
+
+def _appsync_logging(ctx: Ctx, logical: str, p: dict[str, Any]) -> bool | None:
+    """AppSync logs once `LogConfig` names the role it writes with; SAM's GraphQLApi makes
+    that role and logs unless `Logging: false` (the SAM translator's expansions)."""
+    if ctx.rtype(logical) == "AWS::Serverless::GraphQLApi":
+        given = p.get("Logging")  # `false`: no LogConfig, as in the expansion (unset)
+        return None if not isinstance(given, dict) and ctx.flag(given) is False else True
+    config = p.get("LogConfig")
+    if isinstance(config, dict) and config.get("CloudWatchLogsRoleArn") is not None:
+        return True
+    return None
+
+
+def kms_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    rotation = ctx.flag(p.get("EnableKeyRotation"))
+    if rotation is not None:
+        out["rotation"] = rotation
+    spec = ctx.scalar(p.get("KeySpec"))
+    if isinstance(spec, str):
+        out["symmetric"] = spec.upper() == "SYMMETRIC_DEFAULT"
     return out
 
 
@@ -316,6 +341,7 @@ _BUILDERS = {
     "logs": logs_props,
     "cognito": cognito_props,
     "appsync": appsync_props,
+    "kms": kms_props,
     "http": http_props,
     "rds": store_encryption,
     "opensearch": store_encryption,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from advisor.importers.api_auth import APPSYNC_AUTH
 from advisor.importers.event_patterns import pattern_text
 from advisor.importers.terraform.hcl import Block, Expr, Ref
 
@@ -272,6 +273,27 @@ def _apigw(ctx: Context, name: str, b: Block) -> None:
     )
 
 
+def _appsync(ctx: Context, name: str, b: Block) -> None:
+    auth = b.get("authentication_type")
+    log_config = b.first("log_config")
+    ctx.set_props(
+        name,
+        auth=APPSYNC_AUTH.get(auth.upper()) if isinstance(auth, str) else None,
+        tracing=flag(b.get("xray_enabled")),
+        logging=True if log_config is not None
+        and log_config.get("cloudwatch_logs_role_arn") is not None else None,
+    )
+
+
+def _kms(ctx: Context, name: str, b: Block) -> None:
+    spec = b.get("customer_master_key_spec")
+    ctx.set_props(
+        name,
+        rotation=flag(b.get("enable_key_rotation")),
+        symmetric=spec.upper() == "SYMMETRIC_DEFAULT" if isinstance(spec, str) else None,
+    )
+
+
 def _eventbridge(ctx: Context, name: str, b: Block) -> None:
     pattern = b.get("event_pattern")
     pattern = pattern_text(_plain(pattern)) if isinstance(pattern, dict | list | str) else None
@@ -339,6 +361,8 @@ _READERS = {
     "s3": _s3,
     "sfn": _sfn,
     "apigw": _apigw,
+    "appsync": _appsync,
+    "kms": _kms,
     "eventbridge": _eventbridge,
     "scheduler": _scheduler,
     "logs": _logs,

@@ -1,0 +1,177 @@
+"""SEC-KMS-ROTATION and OPS-APPSYNC-LOGGING in every input language that can say them
+(the DSL, SAM, CloudFormation, Terraform): the bad version is reported on its node, the
+compliant one is silent, and the rotation patch is verified in CloudFormation and
+Terraform. Inputs are written in the real input language and analysed like the CLI does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from advisor.pipeline import Options, analyze_source
+
+FILES = {"dsl": "design.arch", "sam": "template.yaml", "cloudformation": "template.yaml",
+         "terraform": "main.tf"}
+
+
+def findings(folder: Path, fmt: str, text: str, rule: str) -> list[str]:
+    """The subject node of each `rule` finding of `text` written as a `fmt` input."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / FILES[fmt]
+    path.write_text(dedent(text).lstrip(), "utf-8")
+    result = analyze_source(str(folder if fmt == "terraform" else path), Options(estimates=False))
+    assert not result.errors, result.errors
+    return sorted(f.subject for f in result.findings if f.rule == rule)
+
+
+KEY_POLICY = """
+      KeyPolicy:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:root"}
+            Action: "kms:*"
+            Resource: "*"
+"""
+
+
+def _cfn_key(extra: str, sam: bool = False) -> str:
+    head = 'AWSTemplateFormatVersion: "2010-09-09"\n'
+    if sam:
+        head += "Transform: AWS::Serverless-2016-10-31\n"
+    return (head + "Resources:\n  DataKey:\n    Type: AWS::KMS::Key\n    Properties:\n"
+            + dedent(KEY_POLICY).strip("\n").replace("\n", "\n      ").join(["      ", "\n"])
+            + "".join(f"      {line}\n" for line in extra.splitlines()))
+
+
+def _tf_key(extra: str) -> str:
+    return 'resource "aws_kms_key" "data" {\n  description = "data"\n' + "".join(
+        f"  {line}\n" for line in extra.splitlines()) + "}\n"
+
+
+@pytest.mark.parametrize(("fmt", "node"), [("sam", "DataKey"), ("cloudformation", "DataKey"),
+                                           ("terraform", "data")])
+def test_a_key_without_rotation_is_reported_and_a_rotating_one_is_silent(
+        tmp_path: Path, fmt: str, node: str) -> None:
+    def text(extra: str) -> str:
+        return _tf_key(extra) if fmt == "terraform" else _cfn_key(extra, sam=fmt == "sam")
+
+    on, off, asym = (("enable_key_rotation = true", "enable_key_rotation = false",
+                      'customer_master_key_spec = "ECC_NIST_P256"') if fmt == "terraform"
+                     else ("EnableKeyRotation: true", "EnableKeyRotation: false",
+                           "KeySpec: ECC_NIST_P256"))
+    assert findings(tmp_path / "unset", fmt, text(""), "SEC-KMS-ROTATION") == [node]
+    assert findings(tmp_path / "off", fmt, text(off), "SEC-KMS-ROTATION") == [node]
+    assert findings(tmp_path / "on", fmt, text(on), "SEC-KMS-ROTATION") == []
+    # asymmetric (signing) keys cannot rotate automatically: nothing to ask
+    assert findings(tmp_path / "asym", fmt, text(asym), "SEC-KMS-ROTATION") == []
+
+
+def test_key_rotation_in_the_dsl(tmp_path: Path) -> None:
+    assert findings(tmp_path / "bad", "dsl", "kms data\n", "SEC-KMS-ROTATION") == ["data"]
+    for good in ("kms data { rotation = true }\n", "kms signing { symmetric = false }\n"):
+        assert findings(tmp_path / "good", "dsl", good, "SEC-KMS-ROTATION") == []
+
+
+@pytest.mark.parametrize("fmt", ["cloudformation", "terraform"])
+def test_the_rotation_patch_is_verified_and_silences_the_rule(tmp_path: Path, fmt: str) -> None:
+    from advisor.fix.runner import fix_source
+
+    folder = tmp_path / fmt
+    text = _tf_key("") if fmt == "terraform" else _cfn_key("")
+    findings(folder, fmt, text, "SEC-KMS-ROTATION")
+    target = folder if fmt == "terraform" else folder / FILES[fmt]
+    outcome = fix_source(str(target), Options(apply="all"), verify=True)
+    (fix,) = [f for f in outcome.rewrites if f.rule == "SEC-KMS-ROTATION"]
+    assert (fix.status, fix.verified) == ("patched", True), fix
+    assert ("enable_key_rotation = true" if fmt == "terraform"
+            else "EnableKeyRotation: true") in outcome.diff()
+
+
+APPSYNC_CFN = """
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  LogsRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {Service: appsync.amazonaws.com}, Action: sts:AssumeRole}
+      ManagedPolicyArns:
+        - arn:aws:iam::aws:policy/service-role/AWSAppSyncPushToCloudWatchLogs
+  Graph:
+    Type: AWS::AppSync::GraphQLApi
+    Properties:
+      Name: graph
+      AuthenticationType: AWS_IAM
+{extra}
+"""
+APPSYNC_SAM = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Graph:
+    Type: AWS::Serverless::GraphQLApi
+    Properties:
+      SchemaInline: "type Query { ping: String }"
+      Auth: {Type: AWS_IAM}
+{extra}
+"""
+APPSYNC_TF = """
+resource "aws_appsync_graphql_api" "graph" {
+  name                = "graph"
+  authentication_type = "AWS_IAM"
+{extra}
+}
+"""
+
+
+@pytest.mark.parametrize(("fmt", "text", "node", "logs"), [
+    ("cloudformation", APPSYNC_CFN, "Graph",
+     "      LogConfig: {CloudWatchLogsRoleArn: !GetAtt LogsRole.Arn, FieldLogLevel: ERROR}"),
+    ("terraform", APPSYNC_TF, "graph",
+     '  log_config {\n    cloudwatch_logs_role_arn = "arn:aws:iam::123456789012:role/logs"\n'
+     '    field_log_level          = "ERROR"\n  }'),
+])
+def test_appsync_without_log_config_is_reported(tmp_path: Path, fmt: str, text: str, node: str,
+                                                logs: str) -> None:
+    assert findings(tmp_path / "bad", fmt, text.replace("{extra}", ""),
+                    "OPS-APPSYNC-LOGGING") == [node]
+    assert findings(tmp_path / "good", fmt, text.replace("{extra}", logs),
+                    "OPS-APPSYNC-LOGGING") == []
+
+
+def test_sam_graphql_api_logs_unless_told_not_to(tmp_path: Path) -> None:
+    """SAM makes the role and the LogConfig when `Logging` is left out (its own expansions:
+    graphqlapi_default_logging, graphqlapi_no_logging in the SAM translator's tests)."""
+    assert findings(tmp_path / "default", "sam", APPSYNC_SAM.replace("{extra}", ""),
+                    "OPS-APPSYNC-LOGGING") == []
+    off = APPSYNC_SAM.replace("{extra}", "      Logging: false")
+    assert findings(tmp_path / "off", "sam", off, "OPS-APPSYNC-LOGGING") == ["Graph"]
+
+
+def test_terraform_appsync_reads_its_auth_and_tracing(tmp_path: Path) -> None:
+    """The Terraform importer reads an AppSync API's authentication type and X-Ray flag as
+    CloudFormation's does: an IAM-authorized API is not public, a traced one not untraced."""
+    open_api = APPSYNC_TF.replace('"AWS_IAM"', '"API_KEY"').replace("{extra}", "")
+    traced = APPSYNC_TF.replace("{extra}", "  xray_enabled = true")
+    assert findings(tmp_path / "iam", "terraform", APPSYNC_TF.replace("{extra}", ""),
+                    "SEC-APIGW-AUTH") == []
+    assert findings(tmp_path / "traced", "terraform", traced, "OPS-APPSYNC-LOGGING") == ["graph"]
+    from advisor.importers import load_any
+
+    (tmp_path / "key").mkdir()
+    (tmp_path / "key" / "main.tf").write_text(open_api, "utf-8")
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "main.tf").write_text(traced, "utf-8")
+    assert load_any(str(tmp_path / "key")).graph.nodes["graph"]["props"]["auth"] == "api_key"
+    props = load_any(str(tmp_path / "x")).graph.nodes["graph"]["props"]
+    assert (props["auth"], props["tracing"]) == ("iam", True)
+
+
+def test_appsync_logging_in_the_dsl(tmp_path: Path) -> None:
+    assert findings(tmp_path / "bad", "dsl", "appsync graph { auth = iam }\n",
+                    "OPS-APPSYNC-LOGGING") == ["graph"]
+    assert findings(tmp_path / "good", "dsl", "appsync graph { auth = iam, logging = true }\n",
+                    "OPS-APPSYNC-LOGGING") == []

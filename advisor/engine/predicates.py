@@ -228,6 +228,17 @@ def deprecated_runtime(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
 
 
 @node
+def unscoped_invokers(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """A resource-based permission lets an AWS service invoke the function with no source
+    condition (the importers record which services: advisor/importers/invoke_permissions.py)."""
+    services = ctx.props(n).get("unscoped_invokers") or ()
+    if not services:
+        return None
+    return {"services": ", ".join(f"{s}.amazonaws.com" for s in services),
+            "at_prop": "unscoped_invokers"}
+
+
+@node
 def async_invoked(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
     """Some caller invokes the function asynchronously (SNS, S3, EventBridge, Scheduler,
     or an edge stated `mode = async` / `invocation = async`). Pollers (SQS, streams) and

@@ -11,6 +11,7 @@ from advisor.importers.cloudformation.context import Ctx, data, kind_from_arn
 from advisor.importers.cloudformation.sam import _stream_props
 from advisor.importers.cloudformation.wiring.common import target_node
 from advisor.importers.edge_labels import FILTERED, ON_FAILURE, ON_SUCCESS
+from advisor.importers.invoke_permissions import unscoped_service
 
 
 def wire_event_source_mappings(ctx: Ctx) -> None:
@@ -149,10 +150,19 @@ def wire_function_urls(ctx: Ctx) -> None:
 
 def wire_permissions(ctx: Ctx) -> None:
     """A Lambda permission whose SourceArn names a component is evidence of an invocation;
-    used only where no other wiring already drew that edge."""
+    used only where no other wiring already drew that edge. A permission for an AWS
+    service with neither SourceArn nor SourceAccount is recorded on the function
+    (`unscoped_invokers`, at the permission's line)."""
     for lid in ctx.of_type("AWS::Lambda::Permission"):
         p = ctx.props_of(lid)
         fn = ctx.node_ref(p.get("FunctionName"), "lambda")
+        service = unscoped_service(ctx.scalar(p.get("Principal")),
+                                   p.get("SourceArn") is not None or
+                                   p.get("SourceAccount") is not None)
+        if fn is not None and service is not None:
+            data = ctx.arch.graph.nodes[fn]["props"]
+            data["unscoped_invokers"] = sorted({*data.get("unscoped_invokers", ()), service})
+            ctx.set_prop_locs(fn, lid, "unscoped_invokers")
         src = ctx.node_ref(p.get("SourceArn"))
         if fn is None or src is None or ctx.arch.graph.has_edge(src, fn):
             continue

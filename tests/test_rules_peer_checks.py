@@ -1,12 +1,14 @@
-"""SEC-KMS-ROTATION and OPS-APPSYNC-LOGGING in every input language that can say them
-(the DSL, SAM, CloudFormation, Terraform): the bad version is reported on its node, the
-compliant one is silent, and the rotation patch is verified in CloudFormation and
+"""SEC-KMS-ROTATION, OPS-APPSYNC-LOGGING and SEC-LAMBDA-PERMISSION-SOURCE (what checkov's
+CKV_AWS_7, CKV_AWS_193 and CKV_AWS_364 rightly ask) in every input language that can say
+them (the DSL, SAM, CloudFormation, Terraform): the bad version is reported on its node,
+the compliant one is silent, and the rotation patch is verified in CloudFormation and
 Terraform. Inputs are written in the real input language and analysed like the CLI does."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from textwrap import dedent
+from typing import Any
 
 import pytest
 
@@ -16,14 +18,18 @@ FILES = {"dsl": "design.arch", "sam": "template.yaml", "cloudformation": "templa
          "terraform": "main.tf"}
 
 
-def findings(folder: Path, fmt: str, text: str, rule: str) -> list[str]:
-    """The subject node of each `rule` finding of `text` written as a `fmt` input."""
+def analysed(folder: Path, fmt: str, text: str) -> Any:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / FILES[fmt]
     path.write_text(dedent(text).lstrip(), "utf-8")
     result = analyze_source(str(folder if fmt == "terraform" else path), Options(estimates=False))
     assert not result.errors, result.errors
-    return sorted(f.subject for f in result.findings if f.rule == rule)
+    return result
+
+
+def findings(folder: Path, fmt: str, text: str, rule: str) -> list[str]:
+    """The subject node of each `rule` finding of `text` written as a `fmt` input."""
+    return sorted(f.subject for f in analysed(folder, fmt, text).findings if f.rule == rule)
 
 
 KEY_POLICY = """
@@ -175,3 +181,95 @@ def test_appsync_logging_in_the_dsl(tmp_path: Path) -> None:
                     "OPS-APPSYNC-LOGGING") == ["graph"]
     assert findings(tmp_path / "good", "dsl", "appsync graph { auth = iam, logging = true }\n",
                     "OPS-APPSYNC-LOGGING") == []
+
+
+PERMISSION_CFN = """
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Resize:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: arn:aws:iam::123456789012:role/resize
+      Code: {ZipFile: "def handler(event, context): return event"}
+  ResizePermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !Ref Resize
+      Action: lambda:InvokeFunction
+      Principal: {principal}
+{extra}
+"""
+PERMISSION_TF = """
+resource "aws_lambda_function" "resize" {
+  function_name = "resize"
+  runtime       = "python3.12"
+  handler       = "index.handler"
+  role          = "arn:aws:iam::123456789012:role/resize"
+  filename      = "resize.zip"
+}
+
+resource "aws_lambda_permission" "resize" {
+  function_name = aws_lambda_function.resize.function_name
+  action        = "lambda:InvokeFunction"
+  principal     = "{principal}"
+{extra}
+}
+"""
+
+
+@pytest.mark.parametrize(("fmt", "text", "node", "scopes"), [
+    ("cloudformation", PERMISSION_CFN, "Resize",
+     ("      SourceAccount: !Ref AWS::AccountId",
+      "      SourceArn: arn:aws:s3:::uploads-bucket")),
+    ("terraform", PERMISSION_TF, "resize",
+     ('  source_account = "123456789012"', '  source_arn     = "arn:aws:s3:::uploads-bucket"')),
+])
+def test_a_service_permission_without_a_source_is_reported_at_the_permission(
+        tmp_path: Path, fmt: str, text: str, node: str, scopes: tuple[str, str]) -> None:
+    def write(principal: str, extra: str) -> str:
+        return text.replace("{principal}", principal).replace("{extra}", extra)
+
+    bad = write("s3.amazonaws.com", "")
+    result = analysed(tmp_path / "bad", fmt, bad)
+    (finding,) = [f for f in result.findings if f.rule == "SEC-LAMBDA-PERMISSION-SOURCE"]
+    assert finding.subject == node
+    assert "s3.amazonaws.com" in finding.message
+    needle = "ResizePermission:" if fmt == "cloudformation" else 'resource "aws_lambda_permission"'
+    assert finding.location.line == next(i for i, line in enumerate(
+        dedent(bad).lstrip().splitlines(), 1) if needle in line)
+    for i, scope in enumerate(scopes):
+        assert findings(tmp_path / f"scoped{i}", fmt, write("s3.amazonaws.com", scope),
+                        "SEC-LAMBDA-PERMISSION-SOURCE") == []
+    # an account principal is not a service acting for others
+    assert findings(tmp_path / "account", fmt, write("123456789012", ""),
+                    "SEC-LAMBDA-PERMISSION-SOURCE") == []
+
+
+def test_sam_event_permissions_are_scoped(tmp_path: Path) -> None:
+    """The permissions SAM writes for a function's events carry the source's ARN."""
+    sam = """
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      Uploads:
+        Type: AWS::S3::Bucket
+      Resize:
+        Type: AWS::Serverless::Function
+        Properties:
+          Runtime: python3.12
+          Handler: index.handler
+          InlineCode: "def handler(event, context): return event"
+          Events:
+            Upload:
+              Type: S3
+              Properties: {Bucket: !Ref Uploads, Events: "s3:ObjectCreated:*"}
+    """
+    assert findings(tmp_path, "sam", sam, "SEC-LAMBDA-PERMISSION-SOURCE") == []
+
+
+def test_permission_source_in_the_dsl(tmp_path: Path) -> None:
+    assert findings(tmp_path / "bad", "dsl", 'lambda resize { unscoped_invokers = ["s3"] }\n',
+                    "SEC-LAMBDA-PERMISSION-SOURCE") == ["resize"]
+    assert findings(tmp_path / "good", "dsl", "lambda resize\n",
+                    "SEC-LAMBDA-PERMISSION-SOURCE") == []

@@ -273,3 +273,100 @@ def test_permission_source_in_the_dsl(tmp_path: Path) -> None:
                     "SEC-LAMBDA-PERMISSION-SOURCE") == ["resize"]
     assert findings(tmp_path / "good", "dsl", "lambda resize\n",
                     "SEC-LAMBDA-PERMISSION-SOURCE") == []
+
+
+TABLE_CFN = """
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      {capacity}
+{extra}
+"""
+SCALING_CFN = """
+  OrdersReadScaling:
+    Type: AWS::ApplicationAutoScaling::ScalableTarget
+    Properties:
+      ServiceNamespace: dynamodb
+      ScalableDimension: dynamodb:table:ReadCapacityUnits
+      ResourceId: !Sub table/${Orders}
+      MinCapacity: 5
+      MaxCapacity: 100
+      RoleARN: arn:aws:iam::123456789012:role/scaling
+"""
+TABLE_TF = """
+resource "aws_dynamodb_table" "orders" {
+  name     = "orders"
+  hash_key = "id"
+  {capacity}
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+{extra}
+"""
+SCALING_TF = """
+resource "aws_appautoscaling_target" "orders_read" {
+  service_namespace  = "dynamodb"
+  scalable_dimension = "dynamodb:table:ReadCapacityUnits"
+  resource_id        = "table/${aws_dynamodb_table.orders.name}"
+  min_capacity       = 5
+  max_capacity       = 100
+}
+"""
+
+
+@pytest.mark.parametrize(("fmt", "text", "scaling", "fixed", "on_demand", "node"), [
+    ("cloudformation", TABLE_CFN, SCALING_CFN,
+     "ProvisionedThroughput: {ReadCapacityUnits: 5, WriteCapacityUnits: 5}",
+     "BillingMode: PAY_PER_REQUEST", "Orders"),
+    ("terraform", TABLE_TF, SCALING_TF, "read_capacity  = 5\n  write_capacity = 5",
+     'billing_mode = "PAY_PER_REQUEST"', "orders"),
+])
+def test_a_provisioned_table_nothing_scales_is_reported(
+        tmp_path: Path, fmt: str, text: str, scaling: str, fixed: str, on_demand: str,
+        node: str) -> None:
+    def write(capacity: str, extra: str) -> str:
+        return text.replace("{capacity}", capacity).replace("{extra}", extra)
+
+    rule = "PERF-DYNAMODB-AUTOSCALING"
+    assert findings(tmp_path / "fixed", fmt, write(fixed, ""), rule) == [node]
+    assert findings(tmp_path / "scaled", fmt, write(fixed, scaling), rule) == []
+    assert findings(tmp_path / "on-demand", fmt, write(on_demand, ""), rule) == []
+    # the scaling target is wiring: it is read into the table, not shown as a component
+    graph = analysed(tmp_path / "nodes", fmt, write(fixed, scaling)).before.graph
+    assert graph.nodes[node]["props"].get("autoscaling") is True
+    assert [n for n, d in graph.nodes(data=True) if d["kind"] == "resource"] == []
+
+
+def test_a_global_table_that_scales_its_writes_is_silent(tmp_path: Path) -> None:
+    table = """
+    AWSTemplateFormatVersion: "2010-09-09"
+    Resources:
+      Orders:
+        Type: AWS::DynamoDB::GlobalTable
+        Properties:
+          BillingMode: PROVISIONED
+          AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+          KeySchema: [{AttributeName: id, KeyType: HASH}]
+          Replicas: [{Region: us-east-1}]
+          WriteProvisionedThroughputSettings:
+            WriteCapacityAutoScalingSettings:
+              MinCapacity: 5
+              MaxCapacity: 100
+              TargetTrackingScalingPolicyConfiguration: {TargetValue: 70}
+    """
+    assert findings(tmp_path, "cloudformation", table, "PERF-DYNAMODB-AUTOSCALING") == []
+
+
+def test_table_autoscaling_in_the_dsl(tmp_path: Path) -> None:
+    rule = "PERF-DYNAMODB-AUTOSCALING"
+    assert findings(tmp_path / "bad", "dsl", "dynamodb orders { billing = provisioned }\n",
+                    rule) == ["orders"]
+    for good in ("dynamodb orders\n",
+                 "dynamodb orders { billing = provisioned, autoscaling = true }\n"):
+        assert findings(tmp_path / "good", "dsl", good, rule) == []

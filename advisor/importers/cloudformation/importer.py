@@ -201,6 +201,7 @@ def _wire(ctx: Ctx) -> None:
     wiring.wire_pipes(ctx)
     wiring.wire_firehose(ctx)
     wiring.wire_dynamodb_kinesis(ctx)
+    wiring.wire_autoscaling(ctx)
     wiring.wire_appsync(ctx)
     wiring.wire_alb(ctx)
     wiring.wire_cloudfront(ctx)

@@ -175,6 +175,10 @@ def dynamodb_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any]:
             out["rcu"] = int(rcu)
         if wcu is not None:
             out["wcu"] = int(wcu)
+    writes = p.get("WriteProvisionedThroughputSettings")
+    if isinstance(writes, dict) and isinstance(writes.get("WriteCapacityAutoScalingSettings"),
+                                               dict):
+        out["autoscaling"] = True  # a global table scales its writes (and reads) inline
     sse = p.get("SSESpecification")
     if isinstance(sse, dict) and ctx.flag(sse.get("SSEEnabled")):
         out["encryption"] = "sse-kms"  # SSEEnabled switches from the AWS-owned key to KMS

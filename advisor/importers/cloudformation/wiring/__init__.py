@@ -4,7 +4,7 @@ One module per service family, as `advisor/importers/terraform/wiring/` is: `fun
 (Lambda event source mappings, invoke configs, DLQs, aliases, URLs, permissions),
 `messaging` (SQS redrive, SNS subscriptions, queue/topic policies), `s3` (bucket
 notifications), `events` (EventBridge rules and the default bus, Scheduler, Pipes),
-`streams` (Firehose, DynamoDB's Kinesis destination), `logs` (log groups and
+`streams` (Firehose, DynamoDB's Kinesis destination), `capacity` (auto scaling), `logs` (log groups and
 subscription filters), `fronts` (AppSync, load balancers, CloudFront, WAF), `automation`
 (IoT rules, SSM Automation); `common` for what several share. The importer calls each
 `wire_*` in a fixed order (`importer._wire`).
@@ -14,6 +14,7 @@ from advisor.importers.cloudformation.wiring.automation import (
     wire_iot_rules,
     wire_ssm_documents,
 )
+from advisor.importers.cloudformation.wiring.capacity import wire_autoscaling
 from advisor.importers.cloudformation.wiring.common import (
     as_list,
     default_bus,
@@ -72,6 +73,7 @@ __all__ = [
     "wire_alb",
     "wire_alias_settings",
     "wire_appsync",
+    "wire_autoscaling",
     "wire_cloudfront",
     "wire_dynamodb_kinesis",
     "wire_event_source_mappings",

@@ -9,7 +9,7 @@ functions that assume a role, log retention, API auth, public buckets, code insp
 
 Families: `functions` (Lambda), `apigw` (REST and HTTP/WebSocket APIs), `messaging`
 (SNS, SQS), `events` (EventBridge, Pipes, Scheduler), `s3`, `streams` (Firehose), `logs`
-(subscription filters), `iam`;
+(subscription filters), `capacity` (auto scaling), `iam`;
 Step Functions definitions go through `advisor.importers.terraform.sfn` (shared ASL).
 `common` holds what several families use.
 """
@@ -24,6 +24,7 @@ from advisor.importers.terraform.module import Module, Resource
 from advisor.importers.terraform.sfn import read_definition
 from advisor.importers.terraform.wiring import (
     apigw,
+    capacity,
     events,
     functions,
     iam,
@@ -69,7 +70,7 @@ def _sfn_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) 
 
 
 
-_FAMILIES = (functions, messaging, events, apigw, s3, streams, logs)
+_FAMILIES = (functions, messaging, events, apigw, s3, streams, logs, capacity)
 _WIRING: dict[str, Callable[..., None]] = {
     t: h for fam in _FAMILIES for t, h in fam.WIRING.items()  # type: ignore[attr-defined]
 }

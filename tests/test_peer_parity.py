@@ -27,12 +27,13 @@ try:
 finally:
     sys.path.pop(0)
 
-# checkov parity measured on the corpus with checkov 3.3.30 (2026-12-01): 225 of its 235
-# in-scope findings matched (0.957; 0.703 before the roles of state machines, APIs, pipes
+# checkov parity measured on the corpus with checkov 3.3.30 (2026-12-01): 233 of its 235
+# in-scope findings matched (0.991; 0.957 before AppSync logging, Lambda permission
+# sources and DynamoDB auto scaling; 0.703 before the roles of state machines, APIs, pipes
 # and streams, DynamoDB PITR and S3 versioning were checked). The test fails when it drops
 # below this floor; raise the floor when rules are added (README "Measured figures" has
 # the current figure).
-CHECKOV_COVERAGE_FLOOR = 0.95
+CHECKOV_COVERAGE_FLOOR = 0.98
 
 
 def _in_ci() -> bool:

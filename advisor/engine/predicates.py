@@ -546,16 +546,28 @@ def many_writes(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
 
 # ---------------------------------------------------------------------------- edges
 @edge
-def delivers_to_a_target(ctx: Ctx, a: str, b: str, params: dict[str, Any]) -> bool:
+def delivers_to_a_target(ctx: Ctx, a: str, b: str, params: dict[str, Any]) -> Any:
     """An EventBridge edge that delivers events to a target, not a bus routing to one of
     its own rules (a rule has a `pattern` or `schedule`; a bus has neither). A rule's
-    targets get dead-letter queues; a bus-to-rule edge has nothing to attach one to."""
+    targets get dead-letter queues; a bus-to-rule edge has nothing to attach one to.
+
+    A function target with its own on-failure destination or DLQ keeps the events its
+    code fails on; what the target's DLQ would add is the events EventBridge cannot
+    deliver at all (throttled past 24 hours of retries, a missing permission): a warning
+    rather than an error, and the message says so."""
+    if ctx.kind(b) == "lambda":
+        own = ctx.props(b).get("on_failure") or ctx.props(b).get("dlq")
+        if own:
+            return {"severity": "warning", "covered": (
+                f" (its own failure destination {own} keeps the events its code fails on;"
+                " this would keep the ones EventBridge cannot deliver to it)")}
+        return {"covered": ""}
     if ctx.kind(b) != "eventbridge":
-        return True
+        return {"covered": ""}
     def is_rule(n: str) -> bool:
         props = ctx.props(n)
         return bool(props.get("pattern") or props.get("schedule"))
-    return not (is_rule(b) and not is_rule(a))
+    return False if is_rule(b) and not is_rule(a) else {"covered": ""}
 
 
 @edge

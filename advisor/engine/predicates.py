@@ -228,6 +228,18 @@ def deprecated_runtime(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
 
 
 @node
+def named_open_routes(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """Never blocks: the routes of the API anyone may call, by name (`routes`: `: GET /a,
+    POST /b`, at most `max` of them and a count of the rest; empty when none is named)."""
+    names = [str(r) for r in ctx.props(n).get("open_routes") or ()]
+    shown = int(params.get("max_routes", 5))
+    if not names:
+        return {"routes": ""}
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return {"routes": f" on {', '.join(names[:shown])}{more}"}
+
+
+@node
 def unscoped_invokers(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
     """A resource-based permission lets an AWS service invoke the function with no source
     condition (the importers record which services: advisor/importers/invoke_permissions.py)."""

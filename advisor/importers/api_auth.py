@@ -44,6 +44,33 @@ def method_key(method: str | None) -> str:
     return "ANY" if m in ("ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD") else m
 
 
+def route_label(route_key: str | None, path: str | None = None) -> str | None:
+    """How a finding names a route: `GET /orders/{id}` (a REST method or OpenAPI operation
+    with its path), an HTTP API route key as written (`POST /orders`, `$default`), a
+    WebSocket route (`$connect`); None when the path is not known."""
+    if path:
+        if path.lstrip("/") == "$default":  # SAM writes the default route both ways
+            path = "$default"
+        return f"{method_key(route_key) or 'ANY'} {path}"
+    key = (route_key or "").strip()
+    return key if key.startswith("$") or " " in key else None
+
+
+def record(routes: dict[Any, str], auth: str, label: str | None) -> None:
+    """One route's auth into `routes` (label -> auth; a route stated again replaces the
+    first; one whose path is not known gets a key of its own)."""
+    routes[label if label is not None else len(routes)] = auth
+
+
+def settle(routes: dict[Any, str]) -> tuple[str | None, list[str]]:
+    """The API's auth (the weakest route's) and, when that is `none`, the routes open to
+    anyone by name (sorted; routes whose path is not known are left out)."""
+    auth = weakest(routes.values())
+    if auth != "none":
+        return auth, []
+    return auth, sorted(k for k, a in routes.items() if a == "none" and isinstance(k, str))
+
+
 def weakest(auths: Iterable[str]) -> str | None:
     found = sorted(set(auths), key=lambda a: (RANK.get(a, 2), a))
     return found[0] if found else None

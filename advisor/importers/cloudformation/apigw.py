@@ -35,14 +35,14 @@ def record_route(ctx: Ctx, api: str | None, authorizer: str | None, api_key: boo
         return
     if api_key:
         ctx.api_keys_required.add(api)
-    routes = ctx.route_auths.setdefault(api, {})
-    key = (path, api_auth.method_key(route_key)) if path is not None else len(routes)
-    routes[key] = api_auth.route_auth(authorizer, api_key)
+    api_auth.record(ctx.route_auths.setdefault(api, {}), api_auth.route_auth(authorizer, api_key),
+                    api_auth.route_label(route_key, path))
 
 
 def settle_auth(ctx: Ctx) -> None:
     for api, routes in sorted(ctx.route_auths.items()):
-        ctx.set_props(api, auth=api_auth.weakest(routes.values()))
+        auth, open_routes = api_auth.settle(routes)
+        ctx.set_props(api, auth=auth, open_routes=open_routes or None)
 
 
 def api_props(ctx: Ctx, lid: str, node: str) -> None:
@@ -209,7 +209,7 @@ def wire_rest(ctx: Ctx) -> None:
         method = str(ctx.scalar(p.get("HttpMethod")) or "").upper()
         authz = str(ctx.scalar(p.get("AuthorizationType")) or "NONE").upper()
         record_route(ctx, api, _AUTH.get(authz, "lambda"), bool(ctx.flag(p.get("ApiKeyRequired"))),
-                     method)
+                     method, path=_rest_path(ctx, p.get("ResourceId")))
         if p.get("RequestValidatorId") is not None:
             ctx.set_props(api, validation=True)
         integ = p.get("Integration")
@@ -231,6 +231,24 @@ def wire_rest(ctx: Ctx) -> None:
         p = ctx.props_of(lid)
         if ctx.flag(p.get("ValidateRequestBody")) or ctx.flag(p.get("ValidateRequestParameters")):
             ctx.set_props(ctx.node_ref(p.get("RestApiId"), "apigw"), validation=True)
+
+
+def _rest_path(ctx: Ctx, resource: Any, depth: int = 0) -> str | None:
+    """The path of a REST method's `ResourceId`: `/` for the API's `RootResourceId`, else
+    the `AWS::ApiGateway::Resource` chain's `PathPart`s; None when it cannot be told."""
+    if isinstance(resource, dict) and "Fn::GetAtt" in resource:
+        att = resource["Fn::GetAtt"]
+        att = att.split(".", 1) if isinstance(att, str) else att
+        return "/" if isinstance(att, list) and att[1:] == ["RootResourceId"] else None
+    refs = ctx.resource_refs(resource)
+    if len(refs) != 1 or depth > 30 or ctx.rtype(refs[0]) != "AWS::ApiGateway::Resource":
+        return None
+    p = ctx.props_of(refs[0])
+    part = ctx.scalar(p.get("PathPart"))
+    parent = _rest_path(ctx, p.get("ParentId"), depth + 1)
+    if not isinstance(part, str) or parent is None:
+        return None
+    return parent.rstrip("/") + "/" + part
 
 
 def wire_v2(ctx: Ctx) -> None:

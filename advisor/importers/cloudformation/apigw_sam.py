@@ -132,8 +132,10 @@ def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: 
 
             mark(ctx, api, resource_policy=True)
     if managed:
-        record_route(ctx, api, kind, bool(api_key), str(ctx.scalar(p.get("Method")) or ""),
-                     path=str(ctx.scalar(p.get("Path")) or ""))
+        path, method = ctx.scalar(p.get("Path")), ctx.scalar(p.get("Method"))
+        if api_type == "http" and not path and not method:  # SAM's `$default` route
+            path, method = "$default", "ANY"
+        record_route(ctx, api, kind, bool(api_key), str(method or ""), path=str(path or ""))
     model = p.get("RequestModel")
     if managed and isinstance(model, dict) and (
         ctx.flag(model.get("ValidateBody")) or ctx.flag(model.get("ValidateParameters"))

@@ -117,13 +117,14 @@ def _rest_method(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
             ctx.set_props(api, validation=True)
 
 
-def _record_auth(ctx: Context, api: str, auth: str, route_key: str | None = None) -> None:
+def _record_auth(ctx: Context, api: str, auth: str, route_key: str | None = None,
+                 path: str | None = None) -> None:
     """One route's auth (a CORS preflight, or a WebSocket route other than `$connect`,
     does not count); the API gets the weakest in `finish_apis`."""
     if not api_auth.counts(ctx.arch.props(api).get("type"), route_key):
         return
-    seen = ctx.arch.graph.nodes[api].setdefault("_auths", set())
-    seen.add(auth)
+    routes = ctx.arch.graph.nodes[api].setdefault("_auths", {})
+    api_auth.record(routes, auth, api_auth.route_label(route_key, path))
 
 
 def _rest_authorizer(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
@@ -371,7 +372,8 @@ def _apigw_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module
                 for target in targets:
                     ctx.edge(name, target, block=b, **props)
             authorizer, api_key = api_auth.operation_auth(op, schemes, default)
-            _record_auth(ctx, name, api_auth.route_auth(authorizer, api_key), method)
+            _record_auth(ctx, name, api_auth.route_auth(authorizer, api_key), method,
+                         str(path_key))
             if api_key:
                 _rest_only(ctx, name, api_keys=True)
             if op.get("x-amazon-apigateway-request-validator") or body.get(
@@ -384,10 +386,11 @@ def finish_apis(ctx: Context) -> None:
     """Each API's `auth`: its weakest route's (`advisor.importers.api_auth`)."""
     for api in list(ctx.arch.nodes_of_kind("apigw")):
         data = ctx.arch.graph.nodes[api]
-        auths: set[str] = data.pop("_auths", set())
+        routes: dict[Any, str] = data.pop("_auths", {})
         data.pop("_authorizers", None)
-        if auths:
-            ctx.set_props(api, auth=api_auth.weakest(auths))
+        if routes:
+            auth, open_routes = api_auth.settle(routes)
+            ctx.set_props(api, auth=auth, open_routes=open_routes or None)
 
 
 WIRING = {

@@ -73,11 +73,15 @@ def test_a_key_without_rotation_is_reported_and_a_rotating_one_is_silent(
     assert findings(tmp_path / "on", fmt, text(on), "SEC-KMS-ROTATION") == []
     # asymmetric (signing) keys cannot rotate automatically: nothing to ask
     assert findings(tmp_path / "asym", fmt, text(asym), "SEC-KMS-ROTATION") == []
+    # nor keys with imported material or in a custom key store
+    foreign = ('custom_key_store_id = "cks-1234567890abcdef0"' if fmt == "terraform"
+               else "Origin: EXTERNAL")
+    assert findings(tmp_path / "foreign", fmt, text(foreign), "SEC-KMS-ROTATION") == []
 
 
 def test_key_rotation_in_the_dsl(tmp_path: Path) -> None:
     assert findings(tmp_path / "bad", "dsl", "kms data\n", "SEC-KMS-ROTATION") == ["data"]
-    for good in ("kms data { rotation = true }\n", "kms signing { symmetric = false }\n"):
+    for good in ("kms data { rotation = true }\n", "kms signing { rotatable = false }\n"):
         assert findings(tmp_path / "good", "dsl", good, "SEC-KMS-ROTATION") == []
 
 

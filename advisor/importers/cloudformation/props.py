@@ -303,9 +303,10 @@ def kms_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any]:
     rotation = ctx.flag(p.get("EnableKeyRotation"))
     if rotation is not None:
         out["rotation"] = rotation
-    spec = ctx.scalar(p.get("KeySpec"))
-    if isinstance(spec, str):
-        out["symmetric"] = spec.upper() == "SYMMETRIC_DEFAULT"
+    spec, origin = ctx.scalar(p.get("KeySpec")), ctx.scalar(p.get("Origin"))
+    if (isinstance(spec, str) and spec.upper() != "SYMMETRIC_DEFAULT") or (
+            isinstance(origin, str) and origin.upper() != "AWS_KMS"):
+        out["rotatable"] = False  # asymmetric, HMAC, or imported key material
     return out
 
 

@@ -287,10 +287,12 @@ def _appsync(ctx: Context, name: str, b: Block) -> None:
 
 def _kms(ctx: Context, name: str, b: Block) -> None:
     spec = b.get("customer_master_key_spec")
+    asymmetric = isinstance(spec, str) and spec.upper() != "SYMMETRIC_DEFAULT"
     ctx.set_props(
         name,
         rotation=flag(b.get("enable_key_rotation")),
-        symmetric=spec.upper() == "SYMMETRIC_DEFAULT" if isinstance(spec, str) else None,
+        # a custom key store (CloudHSM, external) cannot rotate automatically either
+        rotatable=False if asymmetric or b.get("custom_key_store_id") is not None else None,
     )
 
 

@@ -138,6 +138,30 @@ def test_the_message_names_the_grant(tmp_path: Path) -> None:
     assert "iam:PassRole on *" in finding.message
 
 
+def test_state_machines_sharing_a_role_all_carry_its_grants(tmp_path: Path) -> None:
+    """Like functions, every state machine acting with a wide role is reported (not only
+    the one the role is read as belonging to), each at the role's policy."""
+    text = IAM_CFN.replace("{resource}", "*") + dedent("""
+      Other:
+        Type: AWS::StepFunctions::StateMachine
+        Properties:
+          RoleArn: !GetAtt FlowRole.Arn
+          Definition: {StartAt: Done, States: {Done: {Type: Succeed}}}
+    """).replace("\n", "\n  ")
+    found = findings(tmp_path, "cloudformation", text, "SEC-IAM-WILDCARD")
+    assert [n for n, _ in found] == ["Flow", "Other"]
+    assert len({line for _, line in found}) == 1
+    machines = "".join(
+        f'resource "aws_sfn_state_machine" "{name}" {{\n  name       = "{name}"\n'
+        f"  role_arn   = aws_iam_role.flow.arn\n"
+        f'  definition = jsonencode({{ StartAt = "Done", States = {{ Done = {{ Type = '
+        f'"Succeed" }} }} }})\n}}\n' for name in ("a", "b"))
+    tf = IAM_TF.replace("{resource}", "*")
+    tf = tf[:tf.index('resource "aws_sfn_state_machine"')] + machines
+    found = findings(tmp_path / "tf", "terraform", tf, "SEC-IAM-WILDCARD")
+    assert [n for n, _ in found] == ["a", "b"]
+
+
 def test_dsl_states_wide_grants_on_any_node(tmp_path: Path) -> None:
     got = findings(tmp_path, "dsl", IAM_DSL.replace("{resource}", "iam:PassRole on *"),
                    "SEC-IAM-WILDCARD")

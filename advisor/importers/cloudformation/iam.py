@@ -186,8 +186,9 @@ def wire_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
     stmts = list(extra)
     for role_lid in role_ids(ctx, lid):
         stmts.extend(role_statements(ctx, role_lid)[0])
-        if ctx.arch.kind(node) == "lambda":
-            # not only the role's owner (flag_wide_roles): every function acting with it
+        if ctx.arch.kind(node) in ("lambda", "sfn"):
+            # not only the role's owner (flag_wide_roles): every function or state
+            # machine acting with it
             mark_role_grants(ctx, node, role_lid)
     # SAM inline statements (the role SAM generates holds them; the fix goes here)
     mark_wide(ctx, node, [g for s in extra for g in statement_grants(ctx, s)], None)

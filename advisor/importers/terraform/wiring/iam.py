@@ -240,3 +240,8 @@ def read_roles(ctx: Context) -> None:
             ctx.set_props(fn, iam_wildcard=True)
         if actions:
             ctx.set_props(fn, permissions=sorted(actions))
+    for machine in list(ctx.arch.nodes_of_kind("sfn")):  # state machines sharing a role too
+        res = ctx.res_of.get(machine)
+        if res is not None:
+            for role in _resolve_resources(ctx, res.module, res.block.get("role_arn")):
+                mark_role_grants(ctx, machine, roles.get(role.address, []))

@@ -51,3 +51,23 @@ def shared_path(*parts: str, marker: str | None = None) -> Path:
             pytest.fail(f"{message}; CI is set, so it must be there")
         pytest.skip(message)
     return path
+
+
+INPUT_FILES = {"dsl": "design.arch", "sam": "template.yaml", "cloudformation": "template.yaml",
+               "terraform": "main.tf"}
+
+
+def analyse_input(folder: Path, fmt: str, text: str) -> Any:
+    """`text` written in `folder` as a `fmt` input (the file name that format is read
+    from; a Terraform module is its folder) and analysed as the CLI does, without
+    estimates; the test fails on an input error (the input is the test's own)."""
+    from textwrap import dedent
+
+    from advisor.pipeline import Options, analyze_source
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / INPUT_FILES[fmt]
+    path.write_text(dedent(text).lstrip(), "utf-8")
+    result = analyze_source(str(folder if fmt == "terraform" else path), Options(estimates=False))
+    assert not result.errors, result.errors
+    return result

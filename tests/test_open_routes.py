@@ -6,9 +6,8 @@ event with no path is SAM's `$default` route), OpenAPI operations; CORS prefligh
 from __future__ import annotations
 
 from pathlib import Path
-from textwrap import dedent
 
-from advisor.pipeline import Options, analyze_source
+from conftest import analyse_input
 
 REST_CFN = """
 AWSTemplateFormatVersion: "2010-09-09"
@@ -78,11 +77,8 @@ Resources:
 
 
 def _auth_messages(path: Path, text: str) -> list[str]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dedent(text).lstrip(), "utf-8")
-    target = path.parent if path.suffix == ".tf" else path
-    result = analyze_source(str(target), Options(estimates=False))
-    assert not result.errors, result.errors
+    fmt = "terraform" if path.suffix == ".tf" else "cloudformation"
+    result = analyse_input(path.parent, fmt, text)
     return [f.message for f in result.findings if f.rule == "SEC-APIGW-AUTH"]
 
 

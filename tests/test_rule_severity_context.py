@@ -5,9 +5,8 @@ says so, an error otherwise (SAM and the DSL)."""
 from __future__ import annotations
 
 from pathlib import Path
-from textwrap import dedent
 
-from advisor.pipeline import Options, analyze_source
+from conftest import analyse_input
 
 SAM = """
 Transform: AWS::Serverless-2016-10-31
@@ -32,19 +31,18 @@ DESTINATION = """      EventInvokeConfig:
           OnFailure: {Type: SQS, Destination: !GetAtt Failed.Arn}"""
 
 
-def _target_dlq(path: Path, text: str) -> list[tuple[str, str]]:
-    path.write_text(dedent(text).lstrip(), "utf-8")
-    result = analyze_source(str(path), Options(estimates=False))
-    assert not result.errors, result.errors
+def _target_dlq(folder: Path, fmt: str, text: str) -> list[tuple[str, str]]:
+    result = analyse_input(folder, fmt, text)
     return [(f.severity, f.message) for f in result.findings if f.rule == "REL-EB-TARGET-DLQ"]
 
 
 def test_a_function_target_with_its_own_failure_destination_is_a_warning(tmp_path: Path) -> None:
-    ((severity, message),) = _target_dlq(tmp_path / "kept.yaml",
+    ((severity, message),) = _target_dlq(tmp_path / "kept", "sam",
                                           SAM.replace("{destination}", DESTINATION))
     assert severity == "warning"
     assert "its own failure destination Failed keeps the events its code fails on" in message
-    ((severity, message),) = _target_dlq(tmp_path / "bare.yaml", SAM.replace("{destination}", ""))
+    ((severity, message),) = _target_dlq(tmp_path / "bare", "sam",
+                                          SAM.replace("{destination}", ""))
     assert severity == "error"
     assert message.endswith("events that cannot be delivered are dropped")
 
@@ -52,8 +50,8 @@ def test_a_function_target_with_its_own_failure_destination_is_a_warning(tmp_pat
 def test_the_same_in_the_dsl(tmp_path: Path) -> None:
     design = ('architecture "a"\neventbridge bus { pattern = "{}" }\nsqs failed\n'
               "lambda worker {on_failure}\nbus -> worker\n")
-    ((severity, _),) = _target_dlq(tmp_path / "a.arch",
+    ((severity, _),) = _target_dlq(tmp_path / "a", "dsl",
                                    design.replace("{on_failure}", "{ on_failure = failed }"))
     assert severity == "warning"
-    ((severity, _),) = _target_dlq(tmp_path / "b.arch", design.replace("{on_failure}", ""))
+    ((severity, _),) = _target_dlq(tmp_path / "b", "dsl", design.replace("{on_failure}", ""))
     assert severity == "error"

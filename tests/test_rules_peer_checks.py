@@ -8,23 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from textwrap import dedent
-from typing import Any
 
 import pytest
+from conftest import INPUT_FILES, analyse_input
 
-from advisor.pipeline import Options, analyze_source
+from advisor.pipeline import Options
 
-FILES = {"dsl": "design.arch", "sam": "template.yaml", "cloudformation": "template.yaml",
-         "terraform": "main.tf"}
-
-
-def analysed(folder: Path, fmt: str, text: str) -> Any:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / FILES[fmt]
-    path.write_text(dedent(text).lstrip(), "utf-8")
-    result = analyze_source(str(folder if fmt == "terraform" else path), Options(estimates=False))
-    assert not result.errors, result.errors
-    return result
+FILES = INPUT_FILES
+analysed = analyse_input
 
 
 def findings(folder: Path, fmt: str, text: str, rule: str) -> list[str]:

@@ -10,8 +10,10 @@ The output validates against schemas/sarif-schema-2.1.0.json (tests/test_report_
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -27,10 +29,16 @@ LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 def uri_of(path: str) -> tuple[str, str | None]:
     """(uri, uriBaseId): relative paths stay relative to %SRCROOT% (what code scanning
     expects); absolute ones under the working directory are made relative too."""
+    return _uri(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _uri(path: str, cwd: str) -> tuple[str, str | None]:
+    """`uri_of` for one working directory (a report names each file once per finding)."""
     p = Path(path)
     if p.is_absolute():
         try:
-            p = p.relative_to(Path.cwd())
+            p = p.relative_to(cwd)
         except ValueError:
             return p.as_uri(), None
     return PurePosixPath(*p.parts).as_posix(), "%SRCROOT%"

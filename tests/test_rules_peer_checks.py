@@ -365,3 +365,68 @@ def test_table_autoscaling_in_the_dsl(tmp_path: Path) -> None:
     for good in ("dynamodb orders\n",
                  "dynamodb orders { billing = provisioned, autoscaling = true }\n"):
         assert findings(tmp_path / "good", "dsl", good, rule) == []
+
+
+EXPRESS_SAM = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Type: {type}
+      Definition: {StartAt: Done, States: {Done: {Type: Succeed}}}
+{logging}
+"""
+EXPRESS_CFN = """
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Orders:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      StateMachineType: {type}
+      RoleArn: arn:aws:iam::123456789012:role/orders
+      DefinitionString: '{"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}'
+{logging}
+"""
+EXPRESS_TF = """
+resource "aws_sfn_state_machine" "orders" {
+  name       = "orders"
+  type       = "{type}"
+  role_arn   = "arn:aws:iam::123456789012:role/orders"
+  definition = jsonencode({ StartAt = "Done", States = { Done = { Type = "Succeed" } } })
+{logging}
+}
+"""
+LOG_GROUP = "arn:aws:logs:us-east-1:123456789012:log-group:orders:*"
+
+
+@pytest.mark.parametrize(("fmt", "text", "key", "node"), [
+    ("sam", EXPRESS_SAM, "Logging", "Orders"),
+    ("cloudformation", EXPRESS_CFN, "LoggingConfiguration", "Orders"),
+    ("terraform", EXPRESS_TF, None, "orders"),
+])
+def test_an_express_workflow_that_logs_nothing_is_reported(tmp_path: Path, fmt: str, text: str,
+                                                          key: str | None, node: str) -> None:
+    def logging(level: str) -> str:
+        if key is None:
+            return (f'  logging_configuration {{\n    level                  = "{level}"\n'
+                    f'    log_destination        = "{LOG_GROUP}"\n  }}')
+        return (f'      {key}:\n        Level: "{level}"\n        Destinations:\n'
+                f"          - CloudWatchLogsLogGroup: {{LogGroupArn: \"{LOG_GROUP}\"}}")
+
+    def write(kind: str, log: str) -> str:
+        return text.replace("{type}", kind).replace("{logging}", log)
+
+    rule = "OPS-SFN-EXPRESS-LOGGING"
+    assert findings(tmp_path / "none", fmt, write("EXPRESS", ""), rule) == [node]
+    assert findings(tmp_path / "off", fmt, write("EXPRESS", logging("OFF")), rule) == [node]
+    assert findings(tmp_path / "error", fmt, write("EXPRESS", logging("ERROR")), rule) == []
+    # a Standard workflow keeps its execution history in the service
+    assert findings(tmp_path / "standard", fmt, write("STANDARD", ""), rule) == []
+
+
+def test_express_logging_in_the_dsl(tmp_path: Path) -> None:
+    rule = "OPS-SFN-EXPRESS-LOGGING"
+    assert findings(tmp_path / "bad", "dsl", "sfn orders { type = express }\n", rule) == ["orders"]
+    for good in ("sfn orders { type = express, logging = true }\n", "sfn orders\n"):
+        assert findings(tmp_path / "good", "dsl", good, rule) == []

@@ -232,8 +232,14 @@ def sfn_props(ctx: Ctx, logical: str, p: dict[str, Any]) -> dict[str, Any]:
     stype = ctx.scalar(p.get("Type", p.get("StateMachineType")))
     if isinstance(stype, str):
         out["type"] = "express" if stype.upper() == "EXPRESS" else "standard"
-    if p.get("Logging") is not None or p.get("LoggingConfiguration") is not None:
-        out["logging"] = True
+    logging = p.get("Logging", p.get("LoggingConfiguration"))
+    if logging is not None:
+        level = ctx.scalar(logging.get("Level")) if isinstance(logging, dict) else None
+        # Level OFF (Step Functions' default when a configuration leaves it out) logs nothing;
+        # a parameter or expression is taken as logging
+        if not (isinstance(level, str) and level.upper() == "OFF") and (
+                not isinstance(logging, dict) or "Level" in logging):
+            out["logging"] = True
     tracing = p.get("Tracing", p.get("TracingConfiguration"))
     if isinstance(tracing, dict):
         enabled = ctx.flag(tracing.get("Enabled"))

@@ -1,0 +1,629 @@
+"""Plain terminal layout: cell widths, word wrap with fold, table columns, section rules,
+and ANSI colour, for the text report (advisor/report/text.py).
+
+Why not rich: the report used rich's general renderer (segments, measurement, styles at
+every step), which cost as much CPU as the whole analysis on a batch (about 0.6 s for 110
+results). The report needs a handful of layouts, laid out here directly on strings.
+
+The rules are rich's own, ported, so that the report reads exactly as it did (the tests
+render the same results with rich and compare the bytes): lines break between words
+(whitespace after a word stays with it), a word longer than its column is folded at the
+column's width, a fixed column is never broken, flexible columns share what is left, an
+over-wide table narrows its widest wrappable columns first. Widths are terminal cells,
+not characters: a wide East Asian character takes two, a combining mark none (`wcwidth`,
+loaded only when a string is not ASCII).
+
+A piece of text is a list of `(text, style)` parts; a style is a space-separated list of
+the names in SGR ("bold red"), painted only when colour is on, so uncoloured output
+carries no escape codes at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+from math import ceil
+from typing import Any
+
+Part = tuple[str, str]  # (text, style)
+Parts = list[Part]
+
+RULE_CHAR = "─"
+RULE_STYLE = "bright_green"  # a section rule's line, as the terminal report always had it
+TAB_SIZE = 8
+SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36",
+       "bright_green": "92"}
+_STRIPPED_CONTROLS = dict.fromkeys((7, 8, 11, 12, 13))  # bell, backspace, VT, FF, CR
+_WORD = re.compile(r"\s*\S+\s*")  # a word and the whitespace after it (before, on a line's first)
+_TRAILING_SPACE = re.compile(r"\s+$")
+_wcwidth: Any = None
+
+
+# ------------------------------------------------------------------ cells
+def _wc() -> Any:
+    """wcwidth, imported on the first string that is not ASCII (most reports never are)."""
+    global _wcwidth
+    if _wcwidth is None:
+        import wcwidth
+
+        _wcwidth = wcwidth
+    return _wcwidth
+
+
+@lru_cache(maxsize=4096)
+def _char_cells(char: str) -> int:
+    """Cells of one character: 0 for control characters and combining marks, 2 for wide
+    and fullwidth ones."""
+    code = ord(char)
+    if code < 32 or 0x7F <= code < 0xA0:
+        return 0
+    return max(0, _wc().wcwidth(char))
+
+
+@lru_cache(maxsize=1024)
+def _widened_by_vs16(char: str) -> bool:
+    """VARIATION SELECTOR-16 after this character asks for its wide emoji form."""
+    return _wc().wcswidth(char + "\ufe0f") > _wc().wcwidth(char)
+
+
+def _units(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, cells) of each unit a line may not be broken inside: a character with
+    the zero-width marks after it; a ZERO WIDTH JOINER glues the next character on (emoji
+    sequences); VS16 widens the unit before it."""
+    units: list[tuple[int, int, int]] = []
+    last: str | None = None  # the last character that took cells (VS16 applies to it)
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char in "\u200d\ufe0f":
+            if not units:
+                units.append((i, i + 1, 0))
+                i += 1
+                continue
+            start, _, cells = units[-1]
+            if char == "\u200d":
+                i += 2 if i < n - 1 else 1
+            else:
+                i += 1
+                if last is not None and _widened_by_vs16(last):
+                    cells += 1
+                last = None
+            units[-1] = (start, i, cells)
+            continue
+        width = _char_cells(char)
+        if width:
+            last = char
+            units.append((i, i + 1, width))
+        elif units:
+            start, _, cells = units[-1]
+            units[-1] = (start, i + 1, cells)
+        else:
+            units.append((i, i + 1, 0))
+        i += 1
+    return units
+
+
+def _single_cells(text: str) -> bool:
+    return text.isascii() and text.isprintable()
+
+
+def cell_len(text: str) -> int:
+    """How many terminal cells `text` takes."""
+    if _single_cells(text):
+        return len(text)
+    if text.isascii():
+        return sum(1 for c in text if " " <= c < "\x7f")
+    return sum(u[2] for u in _units(text))
+
+
+def set_cell_size(text: str, total: int) -> str:
+    """`text` cropped or padded with spaces to exactly `total` cells (a wide character cut
+    in half becomes a space)."""
+    if _single_cells(text):
+        return text[:total] if len(text) >= total else text + " " * (total - len(text))
+    if total <= 0:
+        return ""
+    size = cell_len(text)
+    if size <= total:
+        return text + " " * (total - size)
+    used = 0
+    for start, _end, cells in _units(text):
+        if used + cells > total:
+            return text[:start] + " " * (total - used)
+        used += cells
+    return text
+
+
+def fold(text: str, width: int) -> list[str]:
+    """`text` cut into pieces of at most `width` cells (a word too long for its column)."""
+    if _single_cells(text):
+        return [text[i:i + width] for i in range(0, len(text), width)]
+    lines: list[str] = []
+    size = offset = 0
+    for start, _end, cells in _units(text):
+        if size + cells > width:
+            lines.append(text[offset:start])
+            offset, size = start, 0
+        size += cells
+    if size:
+        lines.append(text[offset:])
+    return lines
+
+
+def break_offsets(text: str, width: int, fold_words: bool = True) -> list[int]:
+    """Where a line breaks to fit `width`: before each word that does not fit the rest of
+    the line; a word wider than the column is folded (or left whole for the column to
+    crop when `fold_words` is off). Whitespace after a word stays on its line."""
+    breaks: list[int] = []
+    offset = 0
+    for match in _WORD.finditer(text):
+        start, word = match.start(), match.group(0)
+        word_len = cell_len(word.rstrip())
+        if width - offset >= word_len:
+            offset += cell_len(word)
+        elif word_len > width:
+            if fold_words:
+                pieces = fold(word, width)
+                for i, piece in enumerate(pieces):
+                    if start:
+                        breaks.append(start)
+                    if i == len(pieces) - 1:
+                        offset = cell_len(piece)
+                    else:
+                        start += len(piece)
+            else:
+                if start:
+                    breaks.append(start)
+                offset = cell_len(word)
+        elif offset and start:
+            breaks.append(start)
+            offset = cell_len(word)
+    return breaks
+
+
+# ------------------------------------------------------------------ styled text
+def text(value: str, style: str = "") -> Parts:
+    """A piece of text, without the control characters a terminal would act on (bell,
+    backspace, carriage return, vertical tab, form feed)."""
+    return [(value.translate(_STRIPPED_CONTROLS), style)]
+
+
+def append(parts: Parts, value: str, style: str = "") -> Parts:
+    parts.append((value.translate(_STRIPPED_CONTROLS), style))
+    return parts
+
+
+def plain(parts: Sequence[Part]) -> str:
+    return "".join(p[0] for p in parts)
+
+
+def _slice(parts: Sequence[Part], start: int, end: int) -> Parts:
+    """The parts covering characters [start, end) of their plain text."""
+    out: Parts = []
+    pos = 0
+    for value, style in parts:
+        nxt = pos + len(value)
+        if nxt > start and pos < end:
+            out.append((value[max(start - pos, 0):end - pos], style))
+        pos = nxt
+        if pos >= end:
+            break
+    return out
+
+
+def _keep(parts: Parts, new_plain: str) -> Parts:
+    """`parts` cut to `new_plain`, a prefix of their text, with perhaps one space or an
+    ellipsis added (a wide character cut in half, a cropped cell)."""
+    old = plain(parts)
+    common, limit = 0, min(len(old), len(new_plain))
+    while common < limit and old[common] == new_plain[common]:
+        common += 1
+    kept = _slice(parts, 0, common)
+    if common < len(new_plain):
+        kept.append((new_plain[common:], kept[-1][1] if kept else ""))
+    return kept
+
+
+def _split(parts: Parts, separator: str) -> list[Parts]:
+    value = plain(parts)
+    if separator not in value:
+        return [list(parts)]
+    out: list[Parts] = []
+    pos = 0
+    for piece in value.split(separator):
+        out.append(_slice(parts, pos, pos + len(piece)))
+        pos += len(piece) + len(separator)
+    return out
+
+
+def _expand_tabs(parts: Parts) -> Parts:
+    """Tabs to spaces, to the next multiple of TAB_SIZE cells from the line's start; the
+    spaces take the style of the text before the tab."""
+    out: Parts = []
+    column = 0
+    pieces = plain(parts).split("\t")
+    pos = 0
+    for i, piece in enumerate(pieces):
+        last = i == len(pieces) - 1
+        chunk = _slice(parts, pos, pos + len(piece) + (0 if last else 1))
+        pos += len(piece) + 1
+        if last:
+            out.extend(chunk)
+            break
+        value, style = chunk[-1]
+        chunk[-1] = (value[:-1] + " ", style)
+        column += cell_len(plain(chunk))
+        if column % TAB_SIZE:
+            spaces = TAB_SIZE - column % TAB_SIZE
+            chunk[-1] = (chunk[-1][0] + " " * spaces, style)
+            column += spaces
+        out.extend(chunk)
+    return out
+
+
+def _truncate(parts: Parts, width: int, overflow: str, pad: bool = False) -> Parts:
+    value = plain(parts)
+    size = cell_len(value)
+    if size > width:
+        if overflow == "ellipsis":
+            parts = _keep(parts, set_cell_size(value, width - 1))
+            parts.append(("…", parts[-1][1] if parts else ""))
+        else:
+            parts = _keep(parts, set_cell_size(value, width))
+    if pad and size < width:
+        parts = [*parts, (" " * (width - size), "")]
+    return parts
+
+
+def wrap(parts: Parts, width: int, *, justify: str = "default", overflow: str = "fold",
+         no_wrap: bool = False) -> list[Parts]:
+    """Lines of at most `width` cells: at each newline, then between words (see
+    break_offsets); `justify` left pads each line to the width, right aligns it."""
+    lines: list[Parts] = []
+    for line in _split(parts, "\n"):
+        if "\t" in plain(line):
+            line = _expand_tabs(line)
+        if no_wrap:
+            pieces = [line]
+        else:
+            value = plain(line)
+            offsets = break_offsets(value, width, overflow == "fold")
+            bounds = [0, *offsets, len(value)]
+            pieces = [_slice(line, a, b) for a, b in pairwise(bounds)]
+            pieces = [_rstrip_end(piece, width) for piece in pieces]
+        for piece in pieces:
+            if justify == "left":
+                piece = _truncate(piece, width, overflow, pad=True)
+            elif justify == "right":
+                piece = _keep(piece, plain(piece).rstrip())
+                piece = _truncate(piece, width, overflow)
+                gap = width - cell_len(plain(piece))
+                piece = [(" " * gap, ""), *piece] if gap > 0 else piece
+            lines.append(_truncate(piece, width, overflow))
+    return lines
+
+
+def _rstrip_end(parts: Parts, size: int) -> Parts:
+    """Trailing whitespace beyond `size` characters dropped (rich counts characters here,
+    not cells; the crop that follows counts cells)."""
+    value = plain(parts)
+    if len(value) > size:
+        match = _TRAILING_SPACE.search(value)
+        if match:
+            cut = min(len(match.group(0)), len(value) - size)
+            return _slice(parts, 0, len(value) - cut)
+    return parts
+
+
+def measure(parts: Sequence[Part]) -> tuple[int, int]:
+    """(narrowest, widest) a text can be laid out in: its longest word, its longest line."""
+    value = plain(parts)
+    lines = value.splitlines()
+    widest = max((cell_len(line) for line in lines), default=0)
+    words = value.split()
+    return (max(cell_len(w) for w in words) if words else widest), widest
+
+
+def _measured(parts: Sequence[Part], max_width: int) -> tuple[int, int]:
+    """measure() bounded by the space available, as a layout asks it."""
+    if max_width < 1:
+        return 0, 0
+    low, high = measure(parts)
+    low = max(0, min(max(0, low), high))
+    high = max(0, low, high)
+    low, high = min(low, max_width), min(high, max_width)
+    if high < 1:
+        return 0, 0
+    low = max(0, min(low, high))
+    return low, max(low, high)
+
+
+def fit(line: Parts, width: int, pad: bool = True) -> Parts:
+    """A rendered line cropped to `width` cells, and padded to it when `pad`."""
+    size = cell_len(plain(line))
+    if size < width:
+        return [*line, (" " * (width - size), "")] if pad else line
+    if size > width:
+        out: Parts = []
+        used = 0
+        for value, style in line:
+            cells = cell_len(value)
+            if used + cells < width:
+                out.append((value, style))
+                used += cells
+            else:
+                out.append((set_cell_size(value, width - used), style))
+                break
+        return out
+    return line
+
+
+# ------------------------------------------------------------------ tables
+@dataclass(frozen=True)
+class Column:
+    """A table column: a fixed `width` (never broken) or flexible (sized by its content,
+    and by `ratio` of what is left when the table fills the width)."""
+
+    header: str = ""
+    width: int | None = None
+    min_width: int | None = None
+    ratio: int | None = None
+    no_wrap: bool = False
+    justify: str = "left"
+    overflow: str = "ellipsis"
+    style: str = ""
+
+
+@dataclass
+class Table:
+    """Rows of cells under optional headers. `boxed`: one space of padding each side of a
+    cell, a space between columns, a rule under the headers (the findings and before/after
+    tables); else a grid: `gap` spaces after each column but the last, no headers."""
+
+    columns: list[Column]
+    rows: list[list[Parts]]
+    title: Parts | None = None
+    boxed: bool = True
+    expand: bool = False
+    gap: int = 2
+
+    def _pad(self, index: int) -> tuple[int, int]:
+        if self.boxed:
+            return 1, 1
+        return 0, (0 if index == len(self.columns) - 1 else self.gap)
+
+    @property
+    def _extra(self) -> int:
+        return len(self.columns) - 1 if self.boxed else 0
+
+    def _cells(self, index: int) -> list[Parts]:
+        head = [text(self.columns[index].header)] if self.boxed else []
+        return head + [row[index] if index < len(row) else [] for row in self.rows]
+
+    def _measure(self, index: int, max_width: int) -> tuple[int, int]:
+        if max_width < 1:
+            return 0, 0
+        column = self.columns[index]
+        left, right = self._pad(index)
+        pad = left + right
+        if column.width is not None:
+            return min(column.width + pad, max_width), min(column.width + pad, max_width)
+        lows, highs = [], []
+        for cell in self._cells(index):
+            if max_width - pad < 1:
+                low, high = max_width, max_width
+            else:
+                low, high = _measured(cell, max_width)
+                low, high = min(low + pad, max_width), min(high + pad, max_width)
+            lows.append(low)
+            highs.append(high)
+        low, high = (max(lows) if lows else 1), (max(highs) if highs else max_width)
+        low, high = min(low, max_width), min(high, max_width)
+        if column.min_width is not None:
+            floor = max(0, column.min_width + pad)
+            low, high = max(low, floor), max(high, floor)
+        return low, high
+
+    def widths(self, max_width: int) -> list[int]:
+        """Each column's width, padding included: rich's rules (see the module's doc)."""
+        columns = self.columns
+        ranges = [self._measure(i, max_width) for i in range(len(columns))]
+        widths = [high or 1 for _low, high in ranges]
+        flexible = [c.ratio is not None for c in columns]
+        if self.expand:
+            ratios = [c.ratio or 0 for c, flex in zip(columns, flexible, strict=True) if flex]
+            if any(ratios):
+                fixed = [0 if flex else high for (_low, high), flex
+                         in zip(ranges, flexible, strict=True)]
+                minimums = [(c.width or 1) + sum(self._pad(i))
+                            for i, c in enumerate(columns) if flexible[i]]
+                shares = iter(ratio_distribute(max_width - sum(fixed), ratios, minimums))
+                for i, flex in enumerate(flexible):
+                    if flex:
+                        widths[i] = fixed[i] + next(shares)
+        total = sum(widths)
+        if total > max_width:
+            widths = _collapse(widths, [c.width is None and not c.no_wrap for c in columns],
+                               max_width)
+            total = sum(widths)
+            if total > max_width:
+                widths = ratio_reduce(total - max_width, [1] * len(widths), widths, widths)
+                total = sum(widths)
+            widths = [self._measure(i, w)[1] or 0 for i, w in enumerate(widths)]
+        if total < max_width and self.expand:
+            widths = [w + extra for w, extra
+                      in zip(widths, ratio_distribute(max_width - total, widths), strict=True)]
+        return widths
+
+    def render(self, width: int) -> list[Parts]:
+        """The table's lines (title, headers, rule, rows) for a space `width` cells wide."""
+        widths = self.widths(width - self._extra)
+        table_width = sum(widths) + self._extra
+        out: list[Parts] = []
+        if self.title is not None:
+            out.extend(wrap(self.title, table_width, justify="left"))
+        rows = ([[text(c.header, "bold") for c in self.columns]] if self.boxed else [])
+        rows += self.rows
+        divider = [(" ", "")] if self.boxed else []
+        for n, row in enumerate(rows):
+            header = self.boxed and n == 0
+            cells = [self._cell(i, row[i] if i < len(row) else [], w)
+                     for i, w in enumerate(widths)]
+            height = max(len(c) for c in cells)
+            for i, cell in enumerate(cells):
+                blank = [(" " * widths[i], "")]
+                fill = [blank] * (height - len(cell))
+                cells[i] = fill + cell if header else cell + fill
+            for k in range(height):
+                line: Parts = []
+                for i, cell in enumerate(cells):
+                    if i:
+                        line.extend(divider)
+                    line.extend(cell[k])
+                out.append(line)
+            if header:
+                out.append([(RULE_CHAR * table_width, "")])
+        return out
+
+    def _cell(self, index: int, parts: Parts, width: int) -> list[Parts]:
+        column = self.columns[index]
+        left, right = self._pad(index)
+        inner = width - left - right
+        if column.style:
+            parts = [(v, s or column.style) for v, s in parts]
+        lines = wrap(parts, inner, justify=column.justify, overflow=column.overflow,
+                     no_wrap=column.no_wrap)
+        lpad, rpad = [(" " * left, "")] if left else [], [(" " * right, "")] if right else []
+        return [[*lpad, *fit(line, inner), *rpad] for line in lines]
+
+
+def _collapse(widths: list[int], wrappable: list[bool], max_width: int) -> list[int]:
+    """Narrow the widest wrappable columns, down to the next widest, until the table fits."""
+    total = sum(widths)
+    excess = total - max_width
+    if any(wrappable):
+        while total and excess > 0:
+            widest = max(w for w, ok in zip(widths, wrappable, strict=True) if ok)
+            second = max(w if ok and w != widest else 0
+                         for w, ok in zip(widths, wrappable, strict=True))
+            ratios = [1 if (w == widest and ok) else 0
+                      for w, ok in zip(widths, wrappable, strict=True)]
+            if not any(ratios) or not widest - second:
+                break
+            limit = [min(excess, widest - second)] * len(widths)
+            widths = ratio_reduce(excess, ratios, limit, widths)
+            total = sum(widths)
+            excess = total - max_width
+    return widths
+
+
+def ratio_reduce(total: int, ratios: list[int], maximums: list[int],
+                 values: list[int]) -> list[int]:
+    """`values` less `total` shared by `ratios`, each by at most its maximum."""
+    ratios = [r if m else 0 for r, m in zip(ratios, maximums, strict=True)]
+    total_ratio = sum(ratios)
+    if not total_ratio:
+        return values[:]
+    remaining = total
+    out: list[int] = []
+    for ratio, maximum, value in zip(ratios, maximums, values, strict=True):
+        if ratio and total_ratio > 0:
+            share = min(maximum, round(ratio * remaining / total_ratio))
+            out.append(value - share)
+            remaining -= share
+            total_ratio -= ratio
+        else:
+            out.append(value)
+    return out
+
+
+def ratio_distribute(total: int, ratios: list[int],
+                     minimums: list[int] | None = None) -> list[int]:
+    """`total` shared by `ratios` (rounded up, each at least its minimum)."""
+    if minimums:
+        ratios = [r if m else 0 for r, m in zip(ratios, minimums, strict=True)]
+    total_ratio = sum(ratios)
+    remaining = total
+    out: list[int] = []
+    for ratio, minimum in zip(ratios, minimums or [0] * len(ratios), strict=True):
+        share = max(minimum, ceil(ratio * remaining / total_ratio)) \
+            if total_ratio > 0 else remaining
+        out.append(share)
+        total_ratio -= ratio
+        remaining -= share
+    return out
+
+
+# ------------------------------------------------------------------ the page
+def sgr(style: str) -> str:
+    return ";".join(SGR[name] for name in style.split() if name in SGR)
+
+
+class Page:
+    """The report being written: lines of at most `width` cells, painted when `color`."""
+
+    def __init__(self, width: int, color: bool) -> None:
+        self.width = width
+        self.color = color
+        self._out: list[str] = []
+        self._paint: Callable[[Parts], str] = self._painted if color else plain
+
+    def getvalue(self) -> str:
+        return "".join(self._out)
+
+    def lines(self, lines: Iterable[Parts]) -> None:
+        """Rendered lines, each cropped to the page."""
+        width, out, paint = self.width, self._out, self._paint
+        for line in lines:
+            out.append(paint(fit(line, width, pad=False)) + "\n")
+
+    def print(self, parts: Parts) -> None:
+        """Text wrapped to the page (long words folded)."""
+        self.lines(wrap(parts, self.width))
+
+    def blank(self) -> None:
+        self._out.append("\n")
+
+    def indented(self, parts: Parts, indent: int) -> None:
+        """Text `indent` cells in, wrapped in the space left; each line of a wrapped text
+        padded to the width of its longest."""
+        width = min(_measured(parts, self.width)[1] + indent, self.width)
+        inner = width - indent
+        self.lines([(" " * indent, ""), *fit(line, inner)] for line in wrap(parts, inner))
+
+    def block(self, lines: Iterable[Parts], indent: int) -> None:
+        """Rendered lines (a grid) `indent` cells in, padded to the page."""
+        inner = self.width - indent
+        self.lines([(" " * indent, ""), *fit(line, inner)] for line in lines)
+
+    def rule(self, title: Parts | None = None, style: str = RULE_STYLE) -> None:
+        """A section rule across the page, `── title ────` when there is a title."""
+        width = self.width
+        if not title or not plain(title):
+            self.print([(set_cell_size(RULE_CHAR * (width + 1), width), style)])
+            return
+        title = [(v.replace("\n", " "), s) for v, s in title]
+        if "\t" in plain(title):
+            title = _expand_tabs(title)
+        if width - 2 <= 0:
+            self.rule(None, style)
+            return
+        title = _truncate(title, width - 2, "ellipsis")
+        line = [*title, (" ", "")]
+        line.append((RULE_CHAR * (width - cell_len(plain(line))), style))
+        self.print(_keep(line, set_cell_size(plain(line), width)))
+
+    def table(self, table: Table) -> None:
+        self.lines(table.render(self.width))
+
+    def _painted(self, parts: Parts) -> str:
+        return "".join(f"\x1b[{_sgr(style)}m{value}\x1b[0m" if style and value and _sgr(style)
+                       else value for value, style in parts)
+
+
+@lru_cache(maxsize=64)
+def _sgr(style: str) -> str:
+    return sgr(style)

@@ -106,23 +106,39 @@ def _units(text: str) -> list[tuple[int, int, int]]:
     return units
 
 
-def _single_cells(text: str) -> bool:
-    return text.isascii() and text.isprintable()
+# Characters one cell wide wherever a terminal draws them (Latin, Greek, Cyrillic, general
+# punctuation, currency, arrows, mathematical operators, box drawing, Braille): a string of
+# only these is measured by its length, without a table look-up per character.
+_SINGLE_CELL_RANGES = ((0x20, 0x7E), (0xA0, 0xAC), (0xAE, 0x2FF), (0x370, 0x482),
+                       (0x2010, 0x2027), (0x2030, 0x205E), (0x20A0, 0x20C0),
+                       (0x2190, 0x22FF), (0x2500, 0x25FC), (0x2800, 0x28FF))
+SINGLE_CELL = frozenset(chr(c) for a, b in _SINGLE_CELL_RANGES for c in range(a, b + 1))
+_ASCII_CONTROLS = dict.fromkeys([*range(32), 127])
+
+
+def single_cells(text: str) -> bool:
+    """Every character of `text` takes exactly one cell."""
+    return text.isprintable() if text.isascii() else SINGLE_CELL.issuperset(text)
 
 
 def cell_len(text: str) -> int:
     """How many terminal cells `text` takes."""
-    if _single_cells(text):
-        return len(text)
     if text.isascii():
-        return sum(1 for c in text if " " <= c < "\x7f")
+        return len(text) if text.isprintable() else len(text.translate(_ASCII_CONTROLS))
+    if SINGLE_CELL.issuperset(text):
+        return len(text)
+    return _cells_of(text)
+
+
+@lru_cache(maxsize=4096)
+def _cells_of(text: str) -> int:
     return sum(u[2] for u in _units(text))
 
 
 def set_cell_size(text: str, total: int) -> str:
     """`text` cropped or padded with spaces to exactly `total` cells (a wide character cut
     in half becomes a space)."""
-    if _single_cells(text):
+    if single_cells(text):
         return text[:total] if len(text) >= total else text + " " * (total - len(text))
     if total <= 0:
         return ""
@@ -139,7 +155,7 @@ def set_cell_size(text: str, total: int) -> str:
 
 def fold(text: str, width: int) -> list[str]:
     """`text` cut into pieces of at most `width` cells (a word too long for its column)."""
-    if _single_cells(text):
+    if single_cells(text):
         return [text[i:i + width] for i in range(0, len(text), width)]
     lines: list[str] = []
     size = offset = 0
@@ -157,13 +173,16 @@ def break_offsets(text: str, width: int, fold_words: bool = True) -> list[int]:
     """Where a line breaks to fit `width`: before each word that does not fit the rest of
     the line; a word wider than the column is folded (or left whole for the column to
     crop when `fold_words` is off). Whitespace after a word stays on its line."""
+    length = len if single_cells(text) else cell_len
+    if length(text) <= width:  # every word fits where it is
+        return []
     breaks: list[int] = []
     offset = 0
     for match in _WORD.finditer(text):
         start, word = match.start(), match.group(0)
-        word_len = cell_len(word.rstrip())
+        word_len = length(word.rstrip())
         if width - offset >= word_len:
-            offset += cell_len(word)
+            offset += length(word)
         elif word_len > width:
             if fold_words:
                 pieces = fold(word, width)
@@ -171,16 +190,16 @@ def break_offsets(text: str, width: int, fold_words: bool = True) -> list[int]:
                     if start:
                         breaks.append(start)
                     if i == len(pieces) - 1:
-                        offset = cell_len(piece)
+                        offset = length(piece)
                     else:
                         start += len(piece)
             else:
                 if start:
                     breaks.append(start)
-                offset = cell_len(word)
+                offset = length(word)
         elif offset and start:
             breaks.append(start)
-            offset = cell_len(word)
+            offset = length(word)
     return breaks
 
 
@@ -284,6 +303,11 @@ def wrap(parts: Parts, width: int, *, justify: str = "default", overflow: str = 
     break_offsets); `justify` left pads each line to the width, right aligns it."""
     lines: list[Parts] = []
     for line in _split(parts, "\n"):
+        if len(line) == 1 and "\t" not in line[0][0]:
+            value, style = line[0]
+            lines.extend([(piece, style)] for piece in _wrap_plain(
+                value, width, justify, overflow, no_wrap))
+            continue
         if "\t" in plain(line):
             line = _expand_tabs(line)
         if no_wrap:
@@ -306,6 +330,34 @@ def wrap(parts: Parts, width: int, *, justify: str = "default", overflow: str = 
     return lines
 
 
+def _wrap_plain(value: str, width: int, justify: str, overflow: str,
+                no_wrap: bool) -> list[str]:
+    """wrap() of one line in one style (most lines), on the string alone."""
+    if no_wrap:
+        pieces = [value]
+    else:
+        bounds = [0, *break_offsets(value, width, overflow == "fold"), len(value)]
+        pieces = [value[a:b] for a, b in pairwise(bounds)]
+    out: list[str] = []
+    for piece in pieces:
+        if len(piece) > width and not no_wrap:  # trailing whitespace beyond the width
+            match = _TRAILING_SPACE.search(piece)
+            if match:
+                piece = piece[:len(piece) - min(len(match.group(0)), len(piece) - width)]
+        if justify == "right":
+            piece = piece.rstrip()
+        size = cell_len(piece)
+        if size > width:
+            piece = set_cell_size(piece, width - 1) + "…" if overflow == "ellipsis" \
+                else set_cell_size(piece, width)
+            size = cell_len(piece)
+        if size < width and justify != "default":
+            piece = piece + " " * (width - size) if justify == "left" \
+                else " " * (width - size) + piece
+        out.append(piece)
+    return out
+
+
 def _rstrip_end(parts: Parts, size: int) -> Parts:
     """Trailing whitespace beyond `size` characters dropped (rich counts characters here,
     not cells; the crop that follows counts cells)."""
@@ -321,10 +373,10 @@ def _rstrip_end(parts: Parts, size: int) -> Parts:
 def measure(parts: Sequence[Part]) -> tuple[int, int]:
     """(narrowest, widest) a text can be laid out in: its longest word, its longest line."""
     value = plain(parts)
-    lines = value.splitlines()
-    widest = max((cell_len(line) for line in lines), default=0)
+    length = len if single_cells(value.replace("\n", " ")) else cell_len
+    widest = max(map(length, value.splitlines()), default=0)
     words = value.split()
-    return (max(cell_len(w) for w in words) if words else widest), widest
+    return (max(map(length, words)) if words else widest), widest
 
 
 def _measured(parts: Sequence[Part], max_width: int) -> tuple[int, int]:
@@ -343,7 +395,7 @@ def _measured(parts: Sequence[Part], max_width: int) -> tuple[int, int]:
 
 def fit(line: Parts, width: int, pad: bool = True) -> Parts:
     """A rendered line cropped to `width` cells, and padded to it when `pad`."""
-    size = cell_len(plain(line))
+    size = cell_len(line[0][0] if len(line) == 1 else plain(line))
     if size < width:
         return [*line, (" " * (width - size), "")] if pad else line
     if size > width:
@@ -389,6 +441,7 @@ class Table:
     boxed: bool = True
     expand: bool = False
     gap: int = 2
+    width: int = 0  # the rendered table's width, set by render()
 
     def _pad(self, index: int) -> tuple[int, int]:
         if self.boxed:
@@ -430,20 +483,21 @@ class Table:
     def widths(self, max_width: int) -> list[int]:
         """Each column's width, padding included: rich's rules (see the module's doc)."""
         columns = self.columns
-        ranges = [self._measure(i, max_width) for i in range(len(columns))]
-        widths = [high or 1 for _low, high in ranges]
         flexible = [c.ratio is not None for c in columns]
-        if self.expand:
-            ratios = [c.ratio or 0 for c, flex in zip(columns, flexible, strict=True) if flex]
-            if any(ratios):
-                fixed = [0 if flex else high for (_low, high), flex
-                         in zip(ranges, flexible, strict=True)]
-                minimums = [(c.width or 1) + sum(self._pad(i))
-                            for i, c in enumerate(columns) if flexible[i]]
-                shares = iter(ratio_distribute(max_width - sum(fixed), ratios, minimums))
-                for i, flex in enumerate(flexible):
-                    if flex:
-                        widths[i] = fixed[i] + next(shares)
+        ratios = [c.ratio or 0 for c, flex in zip(columns, flexible, strict=True) if flex]
+        shared = self.expand and any(ratios)  # flexible columns share what is left
+        ranges = [(0, 0) if shared and flex else self._measure(i, max_width)
+                  for i, flex in enumerate(flexible)]
+        widths = [high or 1 for _low, high in ranges]
+        if shared:
+            fixed = [0 if flex else high for (_low, high), flex
+                     in zip(ranges, flexible, strict=True)]
+            minimums = [(c.width or 1) + sum(self._pad(i))
+                        for i, c in enumerate(columns) if flexible[i]]
+            shares = iter(ratio_distribute(max_width - sum(fixed), ratios, minimums))
+            for i, flex in enumerate(flexible):
+                if flex:
+                    widths[i] = fixed[i] + next(shares)
         total = sum(widths)
         if total > max_width:
             widths = _collapse(widths, [c.width is None and not c.no_wrap for c in columns],
@@ -459,9 +513,10 @@ class Table:
         return widths
 
     def render(self, width: int) -> list[Parts]:
-        """The table's lines (title, headers, rule, rows) for a space `width` cells wide."""
+        """The table's lines (title, headers, rule, rows) for a space `width` cells wide;
+        each exactly as wide as the table (`self.width` after this call)."""
         widths = self.widths(width - self._extra)
-        table_width = sum(widths) + self._extra
+        self.width = table_width = sum(widths) + self._extra
         out: list[Parts] = []
         if self.title is not None:
             out.extend(wrap(self.title, table_width, justify="left"))
@@ -494,6 +549,15 @@ class Table:
         inner = width - left - right
         if column.style:
             parts = [(v, s or column.style) for v, s in parts]
+        if len(parts) == 1 and inner > 0:  # one line that fits: no wrapping to do
+            value, style = parts[0]
+            if column.justify == "right":
+                value = value.rstrip()
+            size = cell_len(value)
+            if size <= inner and "\n" not in value and "\t" not in value:
+                gap = (" " * (inner - size), "")
+                line = [gap, (value, style)] if column.justify == "right" else [(value, style), gap]
+                return [[(" " * left, ""), *line, (" " * right, "")]]
         lines = wrap(parts, inner, justify=column.justify, overflow=column.overflow,
                      no_wrap=column.no_wrap)
         lpad, rpad = [(" " * left, "")] if left else [], [(" " * right, "")] if right else []
@@ -617,7 +681,11 @@ class Page:
         self.print(_keep(line, set_cell_size(plain(line), width)))
 
     def table(self, table: Table) -> None:
-        self.lines(table.render(self.width))
+        lines = table.render(self.width)
+        if table.width <= self.width:  # nothing to crop
+            self._out.extend(self._paint(line) + "\n" for line in lines)
+        else:
+            self.lines(lines)
 
     def _painted(self, parts: Parts) -> str:
         return "".join(f"\x1b[{_sgr(style)}m{value}\x1b[0m" if style and value and _sgr(style)

@@ -403,3 +403,36 @@ def test_the_text_writer_does_not_load_rich() -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+# ----------------------------------------------------------------- the batch summary table
+def reference_summary_table(rows: list[tuple[str, str]], width: int) -> str:
+    """`advisor analyze`'s summary table as rich drew it (a box around every cell)."""
+    table = Table(title="Summary", title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for row in rows:
+        table.add_row(*row)
+    buf = io.StringIO()
+    Console(file=buf, width=width, force_terminal=False, no_color=True, highlight=False,
+            emoji=False).print(table)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("width", [40, 100])
+def test_the_batch_summary_table_reads_as_rich_drew_it(width: int,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from advisor import batch
+    from advisor.commands.analyze import _summary_table
+
+    report = sample_report()
+    outcomes = [SimpleNamespace(status=s) for s in (batch.STATUS_TIMEOUT, "ok", "ok")]
+    monkeypatch.setenv("COLUMNS", str(width))
+    got = _summary_table(report, outcomes, 2, color=False)
+    rows = [(a[1:].rstrip(), b.strip()) for a, b in
+            (line.strip("│").split("│") for line in got.splitlines() if line.startswith("│"))]
+    assert ("  of which timed out", "1") in rows and ("hidden by baseline", "2") in rows
+    assert ("files", "3") in rows
+    assert_same(reference_summary_table(rows, width), got, f"summary table at width {width}")

@@ -34,7 +34,7 @@ Parts = list[Part]
 RULE_CHAR = "─"
 RULE_STYLE = "bright_green"  # a section rule's line, as the terminal report always had it
 TAB_SIZE = 8
-SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36",
+SGR = {"bold": "1", "dim": "2", "italic": "3", "red": "31", "green": "32", "yellow": "33", "cyan": "36",
        "bright_green": "92"}
 _STRIPPED_CONTROLS = dict.fromkeys((7, 8, 11, 12, 13))  # bell, backspace, VT, FF, CR
 _WORD = re.compile(r"\s*\S+\s*")  # a word and the whitespace after it (before, on a line's first)
@@ -433,7 +433,8 @@ class Column:
 class Table:
     """Rows of cells under optional headers. `boxed`: one space of padding each side of a
     cell, a space between columns, a rule under the headers (the findings and before/after
-    tables); else a grid: `gap` spaces after each column but the last, no headers."""
+    tables), or with `edges` a line around every cell (the batch summary); else a grid:
+    `gap` spaces after each column but the last, no headers."""
 
     columns: list[Column]
     rows: list[list[Parts]]
@@ -441,7 +442,12 @@ class Table:
     boxed: bool = True
     expand: bool = False
     gap: int = 2
+    header: bool = True  # boxed tables only
+    edges: bool = False  # boxed tables only
     width: int = 0  # the rendered table's width, set by render()
+
+    def add_row(self, *cells: str) -> None:
+        self.rows.append([text(cell) for cell in cells])
 
     def _pad(self, index: int) -> tuple[int, int]:
         if self.boxed:
@@ -449,11 +455,17 @@ class Table:
         return 0, (0 if index == len(self.columns) - 1 else self.gap)
 
     @property
+    def _headed(self) -> bool:
+        return self.boxed and self.header
+
+    @property
     def _extra(self) -> int:
-        return len(self.columns) - 1 if self.boxed else 0
+        if not self.boxed:
+            return 0
+        return len(self.columns) - 1 + (2 if self.edges else 0)
 
     def _cells(self, index: int) -> list[Parts]:
-        head = [text(self.columns[index].header)] if self.boxed else []
+        head = [text(self.columns[index].header)] if self._headed else []
         return head + [row[index] if index < len(row) else [] for row in self.rows]
 
     def _measure(self, index: int, max_width: int) -> tuple[int, int]:
@@ -520,11 +532,14 @@ class Table:
         out: list[Parts] = []
         if self.title is not None:
             out.extend(wrap(self.title, table_width, justify="left"))
-        rows = ([[text(c.header, "bold") for c in self.columns]] if self.boxed else [])
+        rows = ([[text(c.header, "bold") for c in self.columns]] if self._headed else [])
         rows += self.rows
-        divider = [(" ", "")] if self.boxed else []
+        divider = [("│" if self.edges else " ", "")] if self.boxed else []
+        left_edge, right_edge = ([("│", "")], [("│", "")]) if self.edges else ([], [])
+        if self.edges:
+            out.append([("┌" + "┬".join("─" * w for w in widths) + "┐", "")])
         for n, row in enumerate(rows):
-            header = self.boxed and n == 0
+            header = self._headed and n == 0
             cells = [self._cell(i, row[i] if i < len(row) else [], w)
                      for i, w in enumerate(widths)]
             height = max(len(c) for c in cells)
@@ -533,14 +548,17 @@ class Table:
                 fill = [blank] * (height - len(cell))
                 cells[i] = fill + cell if header else cell + fill
             for k in range(height):
-                line: Parts = []
+                line: Parts = [*left_edge]
                 for i, cell in enumerate(cells):
                     if i:
                         line.extend(divider)
                     line.extend(cell[k])
+                line.extend(right_edge)
                 out.append(line)
             if header:
                 out.append([(RULE_CHAR * table_width, "")])
+        if self.edges:
+            out.append([("└" + "┴".join("─" * w for w in widths) + "┘", "")])
         return out
 
     def _cell(self, index: int, parts: Parts, width: int) -> list[Parts]:

@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from advisor.report import common
-from advisor.report.textlayout import Column, Page, Parts, Table, append, cell_len, text
+from advisor.report.textlayout import Column, Page, Parts, Table, append, cell_len, plain, text
 from advisor.vocabulary import SEVERITIES
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -111,7 +111,7 @@ def _block(page: Page, sev: str, rule: str, where: list[str]) -> None:
     append(head, sev, SEVERITY_STYLE.get(sev, ""))
     append(head, f"  {rule}")
     rest = list(where)
-    if rest and cell_len("".join(p[0] for p in head)) + 2 + cell_len(rest[0]) <= page.width:
+    if rest and cell_len(plain(head)) + 2 + cell_len(rest[0]) <= page.width:
         append(head, f"  {rest.pop(0)}")
     page.print(head)
     for line in rest:

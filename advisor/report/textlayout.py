@@ -332,7 +332,9 @@ def wrap(parts: Parts, width: int, *, justify: str = "default", overflow: str = 
 
 def _wrap_plain(value: str, width: int, justify: str, overflow: str,
                 no_wrap: bool) -> list[str]:
-    """wrap() of one line in one style (most lines), on the string alone."""
+    """wrap() of one line in one style (most lines), on the string alone: the same steps
+    as wrap()'s general path (_rstrip_end, _truncate, the justification) without
+    splitting and re-joining parts, which is most of the cost of a report."""
     if no_wrap:
         pieces = [value]
     else:
@@ -640,7 +642,9 @@ def ratio_distribute(total: int, ratios: list[int],
 
 
 # ------------------------------------------------------------------ the page
+@lru_cache(maxsize=64)
 def sgr(style: str) -> str:
+    """The SGR parameters of a style: "bold red" -> "1;31"."""
     return ";".join(SGR[name] for name in style.split() if name in SGR)
 
 
@@ -706,10 +710,5 @@ class Page:
             self.lines(lines)
 
     def _painted(self, parts: Parts) -> str:
-        return "".join(f"\x1b[{_sgr(style)}m{value}\x1b[0m" if style and value and _sgr(style)
+        return "".join(f"\x1b[{sgr(style)}m{value}\x1b[0m" if style and value and sgr(style)
                        else value for value, style in parts)
-
-
-@lru_cache(maxsize=64)
-def _sgr(style: str) -> str:
-    return sgr(style)

@@ -256,10 +256,13 @@ def test_every_corpus_input_reads_as_rich_printed_it() -> None:
 
 
 # generated reports: what the samples may not hold
-WORD_CHARS = st.sampled_from(list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                  "0123456789-_./:()$%,;'`") + list("éüßøΩЖ·→—…")
+ASCII_CHARS = list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:()$%,;'`")
+WORD_CHARS = st.sampled_from(ASCII_CHARS + list("éüßøΩЖ·→—…")
                              + list("日本語テンプレート한국어\u0301\u0308"))
-WORDS = st.lists(st.text(WORD_CHARS, min_size=1, max_size=70), min_size=1, max_size=30)
+WORDS = st.one_of(  # all ASCII (most reports), or any of the characters above
+    st.lists(st.text(st.sampled_from(ASCII_CHARS), min_size=1, max_size=70), min_size=1,
+             max_size=30),
+    st.lists(st.text(WORD_CHARS, min_size=1, max_size=70), min_size=1, max_size=30))
 SEPARATORS = st.sampled_from([" ", " ", " ", "  ", "\n", "\t", " \n  ", " " * 7, " " * 40, "\u3000"])
 
 
@@ -305,6 +308,17 @@ def test_generated_reports_read_as_rich_printed_them(found: list[FileResult],
     report = Report(results=found)
     assert_same(reference(report, width=width), text.write(report, color=False, width=width),
                 f"width {width}")
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.sampled_from(["", " ", "   ", " " * 12]), messages(), st.integers(1, 90),
+       st.booleans())
+def test_lines_break_where_rich_breaks_them(lead: str, message: str, width: int,
+                                            fold: bool) -> None:
+    from rich._wrap import divide_line
+
+    for line in (lead + message).replace("\t", " ").split("\n"):
+        assert textlayout.break_offsets(line, width, fold) == divide_line(line, width, fold)
 
 
 # ----------------------------------------------------------------- what the layout keeps

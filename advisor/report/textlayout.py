@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 from math import ceil
+from operator import itemgetter
 from typing import Any
 
 Part = tuple[str, str]  # (text, style)
@@ -39,7 +40,9 @@ SGR = {"bold": "1", "dim": "2", "italic": "3", "red": "31", "green": "32", "yell
 _STRIPPED_CONTROLS = dict.fromkeys((7, 8, 11, 12, 13))  # bell, backspace, VT, FF, CR
 _WORD = re.compile(r"\s*\S+\s*")  # a word and the whitespace after it (before, on a line's first)
 _TRAILING_SPACE = re.compile(r"\s+$")
+_NON_BLANK = re.compile(r"[^ ]")
 _wcwidth: Any = None
+_first = itemgetter(0)
 
 
 # ------------------------------------------------------------------ cells
@@ -173,6 +176,8 @@ def break_offsets(text: str, width: int, fold_words: bool = True) -> list[int]:
     """Where a line breaks to fit `width`: before each word that does not fit the rest of
     the line; a word wider than the column is folded (or left whole for the column to
     crop when `fold_words` is off). Whitespace after a word stays on its line."""
+    if width > 0 and text.isascii() and text.isprintable():
+        return _ascii_breaks(text, width, fold_words)
     length = len if single_cells(text) else cell_len
     if length(text) <= width:  # every word fits where it is
         return []
@@ -203,6 +208,49 @@ def break_offsets(text: str, width: int, fold_words: bool = True) -> list[int]:
     return breaks
 
 
+def _ascii_breaks(text: str, width: int, fold_words: bool) -> list[int]:
+    """break_offsets() of printable ASCII (a cell a character, a space the only blank),
+    a line at a time instead of a word at a time: the line that starts at `line` holds
+    every word that ends by `line + width`; the first word at 0 carries the blanks before
+    it; a word wider than the column is folded in pieces of the width (blanks after it
+    included), or left whole when `fold_words` is off."""
+    breaks: list[int] = []
+    n, end = len(text), len(text.rstrip(" "))
+    lead = n - len(text.lstrip(" "))
+    line = 0
+    while line + width < end:
+        limit = line + width
+        first = line == 0 and lead > 0  # the first word starts at 0, blanks and all
+        if text[limit] == " " and not (first and limit < lead):
+            line = _next_word(text, limit)
+            breaks.append(line)
+            continue
+        start = text.rfind(" ", line, limit) + 1
+        if first and start <= lead:
+            start = 0
+        if start > line:  # that word starts a new line
+            breaks.append(start)
+            line = start
+            continue
+        blank = text.find(" ", max(limit, lead if first else 0))  # the long word's end
+        after = n if blank < 0 else _next_word(text, blank)
+        if not fold_words:
+            if after >= n:
+                break
+            breaks.append(after)
+            line = after
+            continue
+        pieces = (after - line - 1) // width
+        breaks.extend(range(line + width, line + pieces * width + 1, width))
+        line += pieces * width
+    return breaks
+
+
+def _next_word(text: str, index: int) -> int:
+    match = _NON_BLANK.search(text, index)
+    return match.start() if match else len(text)
+
+
 # ------------------------------------------------------------------ styled text
 def text(value: str, style: str = "") -> Parts:
     """A piece of text, without the control characters a terminal would act on (bell,
@@ -216,7 +264,7 @@ def append(parts: Parts, value: str, style: str = "") -> Parts:
 
 
 def plain(parts: Sequence[Part]) -> str:
-    return "".join(p[0] for p in parts)
+    return "".join(map(_first, parts))
 
 
 def _slice(parts: Sequence[Part], start: int, end: int) -> Parts:
@@ -581,6 +629,8 @@ class Table:
         lines = wrap(parts, inner, justify=column.justify, overflow=column.overflow,
                      no_wrap=column.no_wrap)
         lpad, rpad = [(" " * left, "")] if left else [], [(" " * right, "")] if right else []
+        if column.justify in ("left", "right"):  # wrap() made every line `inner` cells
+            return [[*lpad, *line, *rpad] for line in lines]
         return [[*lpad, *fit(line, inner), *rpad] for line in lines]
 
 

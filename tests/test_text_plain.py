@@ -347,6 +347,23 @@ def test_wide_characters_are_measured_in_cells(width: int) -> None:
     assert "長い単語長い" in out  # the long word is folded, not dropped
 
 
+def _clear_cell_caches() -> None:
+    for cached in (textlayout._char_cells, textlayout._cells_of, textlayout._widened_by_vs16):
+        cached.cache_clear()
+
+
+def test_without_wcwidth_the_unicode_database_measures(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(textlayout, "_wcwidth", textlayout._UnicodeData())
+    _clear_cell_caches()
+    try:
+        report = Report(results=[wide_result()])
+        for width in WIDTHS:
+            assert_same(reference(report, width=width),
+                        text.write(report, color=False, width=width), f"width {width}")
+    finally:
+        _clear_cell_caches()
+
+
 def test_brackets_in_locations_and_notes_are_printed_as_written() -> None:
     """rich read `[id]` as a style and dropped it, and `[/x]` as a closing tag with no
     opening one (an exception): paths and notes are the user's text, printed as is."""

@@ -35,8 +35,8 @@ Parts = list[Part]
 RULE_CHAR = "─"
 RULE_STYLE = "bright_green"  # a section rule's line, as the terminal report always had it
 TAB_SIZE = 8
-SGR = {"bold": "1", "dim": "2", "italic": "3", "red": "31", "green": "32", "yellow": "33", "cyan": "36",
-       "bright_green": "92"}
+SGR = {"bold": "1", "dim": "2", "italic": "3", "red": "31", "green": "32", "yellow": "33",
+       "cyan": "36", "bright_green": "92"}
 _STRIPPED_CONTROLS = dict.fromkeys((7, 8, 11, 12, 13))  # bell, backspace, VT, FF, CR
 _WORD = re.compile(r"\s*\S+\s*")  # a word and the whitespace after it (before, on a line's first)
 _TRAILING_SPACE = re.compile(r"\s+$")
@@ -47,13 +47,34 @@ _first = itemgetter(0)
 
 # ------------------------------------------------------------------ cells
 def _wc() -> Any:
-    """wcwidth, imported on the first string that is not ASCII (most reports never are)."""
+    """wcwidth, imported on the first string that is not ASCII (most reports never are);
+    without it (an environment set up before it was a dependency), the Unicode database's
+    East Asian width and combining classes, which agree on all but emoji sequences."""
     global _wcwidth
     if _wcwidth is None:
-        import wcwidth
-
+        try:
+            import wcwidth
+        except ImportError:
+            wcwidth = _UnicodeData()
         _wcwidth = wcwidth
     return _wcwidth
+
+
+class _UnicodeData:
+    """wcwidth's two functions from `unicodedata`: wide and fullwidth characters take two
+    cells; marks, format characters and controls none."""
+
+    @staticmethod
+    def wcwidth(char: str) -> int:
+        import unicodedata
+
+        if unicodedata.category(char) in ("Mn", "Me", "Cf", "Cc"):
+            return 0
+        return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+    @classmethod
+    def wcswidth(cls, text: str) -> int:
+        return sum(cls.wcwidth(c) for c in text)
 
 
 @lru_cache(maxsize=4096)

@@ -34,7 +34,7 @@ from advisor.engine import Alternative, Finding
 from advisor.errors import Diagnostic
 from advisor.model import Location
 from advisor.pipeline import FileResult, Options, Report, analyze_source
-from advisor.report import common, text, textlayout
+from advisor.report import common, text, textcells, textlayout
 from advisor.vocabulary import PILLARS, SEVERITIES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -348,12 +348,12 @@ def test_wide_characters_are_measured_in_cells(width: int) -> None:
 
 
 def _clear_cell_caches() -> None:
-    for cached in (textlayout._char_cells, textlayout._cells_of, textlayout._widened_by_vs16):
+    for cached in (textcells._char_cells, textcells._cells_of, textcells._widened_by_vs16):
         cached.cache_clear()
 
 
 def test_without_wcwidth_the_unicode_database_measures(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(textlayout, "_wcwidth", textlayout._UnicodeData())
+    monkeypatch.setattr(textcells, "_wcwidth", textcells._UnicodeData())
     _clear_cell_caches()
     try:
         report = Report(results=[wide_result()])
@@ -384,16 +384,16 @@ def test_one_cell_characters_take_one_cell() -> None:
     """The shortcut that measures a string by its length holds only characters that take
     one cell by wcwidth and by rich."""
     wcwidth = pytest.importorskip("wcwidth")
-    assert all(wcwidth.wcwidth(c) == 1 and rich_cell_len(c) == 1 for c in textlayout.SINGLE_CELL)
+    assert all(wcwidth.wcwidth(c) == 1 and rich_cell_len(c) == 1 for c in textcells.SINGLE_CELL)
     for sample in ("abc", "a\tb", "日本", "e\u0301", "👩\u200d💻", "☺\ufe0f", "x\x1by", "·→—"):
-        assert textlayout.cell_len(sample) == rich_cell_len(sample), sample
+        assert textcells.cell_len(sample) == rich_cell_len(sample), sample
 
 
 def test_fold_and_crop_never_split_a_character_cell() -> None:
-    assert textlayout.fold("日本語テスト", 5) == ["日本", "語テ", "スト"]
-    assert textlayout.fold("cafe\u0301s", 4) == ["cafe\u0301", "s"]
-    assert textlayout.set_cell_size("日本語", 5) == "日本 "
-    assert textlayout.set_cell_size("ab", 4) == "ab  "
+    assert textcells.fold("日本語テスト", 5) == ["日本", "語テ", "スト"]
+    assert textcells.fold("cafe\u0301s", 4) == ["cafe\u0301", "s"]
+    assert textcells.set_cell_size("日本語", 5) == "日本 "
+    assert textcells.set_cell_size("ab", 4) == "ab  "
 
 
 # ----------------------------------------------------------------- colour

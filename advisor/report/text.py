@@ -13,7 +13,8 @@ import sys
 from typing import Any
 
 from advisor.report import common
-from advisor.report.textlayout import Column, Page, Parts, Table, append, cell_len, plain, text
+from advisor.report.textcells import cell_len
+from advisor.report.textlayout import Column, Page, Parts, Table, append, plain, text
 from advisor.vocabulary import SEVERITIES
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}

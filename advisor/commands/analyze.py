@@ -17,7 +17,6 @@ done, so a batch of any size holds only small summaries. Exit codes
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import sys
 from collections import Counter
@@ -429,16 +428,13 @@ def _render(report: Any, fmt: str, threshold: str, color: bool | None,
 
 def _summary_table(report: Any, outcomes: list[Any], hidden: int, color: bool) -> str:
     """Files, errors, findings by severity and pillar, total cost change: one table."""
-    from rich.console import Console
-    from rich.table import Table
-
     from advisor import batch
+    from advisor.report.textlayout import Column, Page, Table, text
 
     s = report.summary()
     statuses = Counter(o.status for o in outcomes)
-    table = Table(title="Summary", title_justify="left", show_header=False)
-    table.add_column("what")
-    table.add_column("count", justify="right")
+    table = Table([Column("what"), Column("count", justify="right")], [],
+                  title=text("Summary", "italic"), header=False, edges=True)
     table.add_row("files", str(s["files"]))
     table.add_row("files with errors", str(s["errors"]))
     if s.get("skipped"):
@@ -459,11 +455,10 @@ def _summary_table(report: Any, outcomes: list[Any], hidden: int, color: bool) -
         delta = s.get("cost_delta_usd_month", 0.0) or 0.0
         table.add_row("cost change (USD/month)", f"{delta:+,.2f}")
     use_color = color and sys.stdout.isatty()
-    buf = io.StringIO()
     width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 100
-    Console(file=buf, width=width, force_terminal=use_color, no_color=not use_color,
-            highlight=False, emoji=False).print(table)
-    return buf.getvalue()
+    page = Page(width, use_color)
+    page.table(table)
+    return page.getvalue()
 
 
 def exit_code(outcomes: list[Any], report: Any, threshold: str) -> int:

@@ -1,23 +1,20 @@
-"""The terminal report: findings grouped by pillar and a before/after table (rich).
+"""The terminal report: findings grouped by pillar and a before/after table.
 
 Colours only when the output is a terminal (or `color=True`); NO_COLOR turns them off.
-The writer returns a string, so the same text can be printed or captured in tests.
+The writer returns a string, so the same text can be printed or captured in tests. The
+layout (wrapping, columns, rules, colour codes) is advisor/report/textlayout.py's; this
+module says what the report holds and where.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 from typing import Any
 
-from rich import box
-from rich.console import Console
-from rich.padding import Padding
-from rich.table import Table
-from rich.text import Text
-
 from advisor.report import common
+from advisor.report.textcells import cell_len
+from advisor.report.textlayout import Column, Page, Parts, Table, append, plain, text
 from advisor.vocabulary import SEVERITIES
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -52,90 +49,74 @@ def _width(width: int | None) -> int:
 
 
 def write(report: Any, *, color: bool | None = None, width: int | None = None, **_: Any) -> str:
-    use_color = _color(color)
-    buf = io.StringIO()
-    console = Console(
-        file=buf,
-        force_terminal=use_color,
-        no_color=not use_color,
-        color_system="standard" if use_color else None,
-        width=_width(width),
-        highlight=False,
-        emoji=False,
-    )
+    page = Page(_width(width), _color(color))
+    show = bool(getattr(report, "show_blocked", False))
     for result in report.results:
-        _result(console, result, bool(getattr(report, "show_blocked", False)))
-    _summary(console, report)
-    return buf.getvalue()
+        _result(page, result, show)
+    _summary(page, report)
+    return page.getvalue()
 
 
-def _message(f: Any) -> Text:
-    msg = Text(str(f.message))
+def _message(f: Any) -> Parts:
+    msg = text(str(f.message))
     if common.likely_mark(f):
-        msg.append(" (likely)", style="dim")
+        append(msg, " (likely)", "dim")
     for alt in getattr(f, "alternatives", []) or []:
-        msg.append(f"\n- fix: {alt.title} ({common.alt_delta_text(alt)})", style="dim")
+        append(msg, f"\n- fix: {alt.title} ({common.alt_delta_text(alt)})", "dim")
         for note in common.alternative_notes(alt):
-            msg.append(f"\n    {note}", style="dim")
+            append(msg, f"\n    {note}", "dim")
     for line in common.evidence_lines(f):
-        msg.append(f"\n- evidence: {line}", style="dim")
+        append(msg, f"\n- evidence: {line}", "dim")
     return msg
 
 
-def _findings(console: Console, result: Any, findings: list[Any]) -> None:
+def _findings(page: Page, result: Any, findings: list[Any]) -> None:
     """One table per pillar, all with the same column widths (they line up), or, when
     the terminal is too narrow for a readable message column, one block per finding.
     A location (file:line:col), a CDK construct path and a rule id are never broken: the
-    `where` column is as wide as the longest of them, and when that leaves too little
-    room for the message, the blocks give each its own line."""
+    `where` column is as wide as the longest of them (in terminal cells), and when that
+    leaves too little room for the message, the blocks give each its own line."""
     rows = [(f, f.severity, str(f.rule), _where(f, result)) for f in findings]
-    sev_w = max(len("severity"), *(len(r[1]) for r in rows))
-    rule_w = max(len("rule"), *(len(r[2]) for r in rows))
-    where_w = max(len("where"), *(len(line) for r in rows for line in r[3]))
+    sev_w = max(len("severity"), *(cell_len(r[1]) for r in rows))
+    rule_w = max(len("rule"), *(cell_len(r[2]) for r in rows))
+    where_w = max(len("where"), *(cell_len(line) for r in rows for line in r[3]))
     # 4 columns: 1 space of padding each side, plus the header box's edges
-    message_w = console.width - (sev_w + rule_w + where_w) - 8
+    message_w = page.width - (sev_w + rule_w + where_w) - 8
     by_finding = {id(r[0]): r for r in rows}
+    columns = [Column("severity", width=sev_w, no_wrap=True),
+               Column("rule", width=rule_w, no_wrap=True),
+               Column("where", width=where_w, no_wrap=True),
+               Column("finding", ratio=1, min_width=MESSAGE_MIN, overflow="fold")]
     for pillar, items in common.by_pillar(findings):
         if message_w < MESSAGE_MIN:
-            console.print(Text(common.pillar_title(pillar), style="bold"))
+            page.print(text(common.pillar_title(pillar), "bold"))
             for f in items:
                 _, sev, rule, where = by_finding[id(f)]
-                _block(console, sev, rule, where)
-                console.print(Padding(_message(f), (0, 0, 0, 4), expand=False), overflow="fold")
+                _block(page, sev, rule, where)
+                page.indented(_message(f), 4)
             continue
-        table = Table(
-            title=common.pillar_title(pillar),
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            show_edge=False,
-            expand=True,
-            title_style="bold",
-        )
-        table.add_column("severity", no_wrap=True, width=sev_w)
-        table.add_column("rule", no_wrap=True, width=rule_w)
-        table.add_column("where", no_wrap=True, width=where_w)
-        table.add_column("finding", ratio=1, min_width=MESSAGE_MIN, overflow="fold")
+        table_rows = []
         for f in items:
             _, sev, rule, where = by_finding[id(f)]
-            table.add_row(Text(sev, style=SEVERITY_STYLE.get(sev, "")), rule,
-                          "\n".join(where), _message(f))
-        console.print(table)
+            table_rows.append([text(sev, SEVERITY_STYLE.get(sev, "")), text(rule),
+                               text("\n".join(where)), _message(f)])
+        page.table(Table(columns, table_rows, title=text(common.pillar_title(pillar), "bold"),
+                         expand=True))
 
 
-def _block(console: Console, sev: str, rule: str, where: list[str]) -> None:
+def _block(page: Page, sev: str, rule: str, where: list[str]) -> None:
     """A finding's head in the narrow layout: `  severity  RULE  location` when it fits,
     else the location on its own line; a construct path always on its own line, indented
     under the head. Lines break between these, never inside one."""
-    head = Text("  ")
-    head.append(sev, style=SEVERITY_STYLE.get(sev, ""))
-    head.append(f"  {rule}")
+    head = text("  ")
+    append(head, sev, SEVERITY_STYLE.get(sev, ""))
+    append(head, f"  {rule}")
     rest = list(where)
-    if rest and head.cell_len + 2 + len(rest[0]) <= console.width:
-        head.append(f"  {rest.pop(0)}")
-    console.print(head, overflow="fold")
+    if rest and cell_len(plain(head)) + 2 + cell_len(rest[0]) <= page.width:
+        append(head, f"  {rest.pop(0)}")
+    page.print(head)
     for line in rest:
-        console.print(Padding(Text(line, style="dim"), (0, 0, 0, 4), expand=False),
-                      overflow="fold")
+        page.indented(text(line, "dim"), 4)
 
 
 def _where(f: Any, result: Any) -> list[str]:
@@ -145,81 +126,71 @@ def _where(f: Any, result: Any) -> list[str]:
     return [where, str(construct)] if construct else [where]
 
 
-def _result(console: Console, result: Any, show: bool = False) -> None:
-    title = Text(f"{result.source} ({result.format})", style="bold")
-    if title.cell_len + 6 > console.width:  # a long path: whole, wrapped, then the rule
-        console.print(title, overflow="fold")
-        console.rule(style="dim")
+def _result(page: Page, result: Any, show: bool = False) -> None:
+    title = text(f"{result.source} ({result.format})", "bold")
+    if cell_len(title[0][0]) + 6 > page.width:  # a long path: whole, wrapped, then the rule
+        page.print(title)
+        page.rule(style="dim")
     else:
-        console.rule(title, align="left")
+        page.rule(title)
     if getattr(result, "skipped", None):
-        console.print(Text(f"skipped: {result.skipped}", style="dim"))
-        console.print()
+        page.print(text(f"skipped: {result.skipped}", "dim"))
+        page.blank()
         return
     for err in getattr(result, "errors", []):
         render = getattr(err, "render", None)
-        console.print(Text(render() if render else str(err), style="red"))
+        page.print(text(render() if render else str(err), "red"))
     if getattr(result, "errors", None):
-        console.print()
+        page.blank()
         return
     findings = list(getattr(result, "findings", []))
     if not findings:
-        console.print(Text("no findings", style="green"))
+        page.print(text("no findings", "green"))
     else:
-        _findings(console, result, findings)
-    _notes(console, result)
-    _blocked(console, result, show)
+        _findings(page, result, findings)
+    _notes(page, result)
+    _blocked(page, result, show)
     if common.has_estimates(result):
-        table = Table(
-            title="Before / after",
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            show_edge=False,
-            title_style="bold",
-        )
-        for col in ("", "before", "after", "delta", ""):
-            table.add_column(col, justify="right" if col else "left")
+        columns = [Column(col, justify="right" if col else "left")
+                   for col in ("", "before", "after", "delta", "")]
+        rows = []
         for metric, before, after, delta, pct in common.rows(result):
             style = "green" if delta.startswith("-") else "red" if delta.startswith("+") else ""
-            table.add_row(metric, before, after, Text(delta, style=style), pct)
-        console.print(table)
-        _assumptions(console, result)
+            rows.append([text(metric), text(before), text(after), text(delta, style), text(pct)])
+        page.table(Table(columns, rows, title=text("Before / after", "bold")))
+        _assumptions(page, result)
     changes = list(getattr(result, "changes", []))
     if changes:
-        console.print(Text("Changes applied", style="bold"))
+        page.print(text("Changes applied", "bold"))
         for c in changes:
-            console.print(
-                Padding(Text(common.change_text(c)), (0, 0, 0, 2), expand=False),
-                overflow="fold",
-            )
-    console.print()
+            page.indented(text(common.change_text(c)), 2)
+    page.blank()
 
 
-def _assumptions(console: Console, result: Any) -> None:
+def _assumptions(page: Page, result: Any) -> None:
     """The workload the estimate priced and every default it assumed, under the totals."""
     told = result.assumptions
-    console.print(Text(told["workload"], style="dim"), overflow="fold")
+    page.print(text(told["workload"], "dim"))
     if told["rows"]:
-        console.print(Text("Assumptions", style="bold"))
+        page.print(text("Assumptions", "bold"))
         for row in told["rows"]:
-            console.print(Padding(Text(f"- {row['line']}"), (0, 0, 0, 2), expand=False),
-                          overflow="fold")
+            page.indented(text(f"- {row['line']}"), 2)
 
 
-def _blocked(console: Console, result: Any, show: bool) -> None:
+def _blocked(page: Page, result: Any, show: bool) -> None:
     """`--show-blocked`: what a rule would have flagged, and what blocked it."""
     rows = common.blocked_rows(result) if show else []
     if not rows:
         return
-    console.print(Text(f"Blocked ({len(rows)})", style="bold"))
+    page.print(text(f"Blocked ({len(rows)})", "bold"))
     for rule, where, nodes, reason in rows:
-        line = Text(f"{rule}  ")
-        line.append(f"{where or nodes}  ", style="dim")
-        line.append(f"blocked by: {reason}")
-        console.print(Padding(line, (0, 0, 0, 2), expand=False), overflow="fold")
+        line = text(f"{rule}  ")
+        append(line, f"{where or nodes}  ", "dim")
+        append(line, f"blocked by: {reason}")
+        page.indented(line, 2)
 
 
-def _notes(console: Console, result: Any) -> None:
+def _notes(page: Page, result: Any) -> None:
     """What the importer could not read or decided (a module not followed, a count not
     known): an empty result must never look like a clean one. Every note with its
     location (a column as wide as the longest, so none is broken and the messages line
@@ -227,27 +198,26 @@ def _notes(console: Console, result: Any) -> None:
     notes = list(getattr(result, "notes", None) or [])
     if not notes:
         return
-    console.print(Text(f"Notes ({len(notes)})", style="bold"))
+    page.print(text(f"Notes ({len(notes)})", "bold"))
     shown = notes[:NOTES_MAX]
     wheres = [_note_where(note, result.source) for note in shown]
-    where_w = max(len(w) for w in wheres)
-    grid = Table.grid(padding=(0, 2))
-    if where_w and where_w + 2 + MESSAGE_MIN <= console.width - 2:
-        grid.add_column(no_wrap=True, width=where_w, style="dim")
-        grid.add_column(ratio=1, overflow="fold")
-        for where, note in zip(wheres, shown, strict=True):
-            grid.add_row(where, str(getattr(note, "message", note)))
+    where_w = max(cell_len(w) for w in wheres)
+    if where_w and where_w + 2 + MESSAGE_MIN <= page.width - 2:
+        columns = [Column(width=where_w, no_wrap=True, style="dim"),
+                   Column(ratio=1, overflow="fold")]
+        rows = [[text(where), text(str(getattr(note, "message", note)))]
+                for where, note in zip(wheres, shown, strict=True)]
     else:  # too narrow for two columns: the location above its message
-        grid.add_column(ratio=1, overflow="fold")
+        columns = [Column(ratio=1, overflow="fold")]
+        rows = []
         for where, note in zip(wheres, shown, strict=True):
             if where:
-                grid.add_row(Text(where, style="dim"))
-            grid.add_row(str(getattr(note, "message", note)))
-    console.print(Padding(grid, (0, 0, 0, 2)))
+                rows.append([text(where, "dim")])
+            rows.append([text(str(getattr(note, "message", note)))])
+    page.block(Table(columns, rows, boxed=False).render(page.width - 2), 2)
     if len(notes) > len(shown):
-        console.print(Padding(Text(f"... and {len(notes) - len(shown)} more (all of them "
-                                   "are in --format json)", style="dim"), (0, 0, 0, 2),
-                              expand=False))
+        page.indented(text(f"... and {len(notes) - len(shown)} more (all of them are in "
+                           "--format json)", "dim"), 2)
 
 
 def _note_where(note: Any, source: str) -> str:
@@ -261,24 +231,23 @@ def _note_where(note: Any, source: str) -> str:
     return common.short_location(note, source)
 
 
-def _summary(console: Console, report: Any) -> None:
+def _summary(page: Page, report: Any) -> None:
     s = report.summary()
     sev = s["by_severity"]
-    line = Text(f"{s['files']} file(s), {s['findings']} finding(s): ")
+    line = text(f"{s['files']} file(s), {s['findings']} finding(s): ")
     parts = [(f"{sev.get(k, 0)} {k}", SEVERITY_STYLE[k]) for k in SEVERITIES]
     for i, (word, style) in enumerate(parts):
-        line.append(word, style=style if sev.get(word.split()[1], 0) else "")
+        append(line, word, style if sev.get(word.split()[1], 0) else "")
         if i < len(parts) - 1:
-            line.append(", ")
+            append(line, ", ")
     if s.get("errors"):
-        line.append(f"; {s['errors']} file(s) with input errors", style="red")
+        append(line, f"; {s['errors']} file(s) with input errors", "red")
     if s.get("skipped"):
-        line.append(f"; {s['skipped']} skipped")
+        append(line, f"; {s['skipped']} skipped")
     if any(common.has_estimates(r) for r in report.results):
-        line.append(
-            f"; cost change {common.figures.signed_money(s.get('cost_delta_usd_month'))}/month"
-        )
+        append(line, f"; cost change "
+               f"{common.figures.signed_money(s.get('cost_delta_usd_month'))}/month")
         savings = common.savings_text(s)
         if savings:
-            line.append(f"; {savings}")
-    console.print(line)
+            append(line, f"; {savings}")
+    page.print(line)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from advisor.importers.handlers.facts_js import CallSite, handler_facts
-from advisor.importers.handlers.python import markers
+from advisor.importers.handlers.markers import markers
 from advisor.importers.handlers.verdict import Evidence, HandlerReport, SdkCall, target_params
 from advisor.importers.handlers.verdict import data as handler_data
 

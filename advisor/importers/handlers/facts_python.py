@@ -106,12 +106,14 @@ def _first_record_only(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST],
 def _makers(nodes: list[ast.AST], calls: list[SdkCall]) -> dict[str, SdkCall]:
     """Module functions by name -> the first SDK call they make (calling one is making it)."""
     out: dict[str, SdkCall] = {}
+    if not calls:
+        return out
     for node in nodes:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             lo, hi = node.lineno, node.end_lineno or node.lineno
-            inside = sorted(c for c in calls if lo <= c.line <= hi)
+            inside = [c for c in calls if lo <= c.line <= hi]
             if inside:
-                out.setdefault(node.name, inside[0])
+                out.setdefault(node.name, min(inside))
     return out
 
 

@@ -4,8 +4,9 @@ Every reader of a handler (scopes, the SDK-call scan, the handler facts, narrowi
 rejections) walks the same syntax tree; `ast.iter_child_nodes` rebuilds each node's
 children from its fields on every walk, which made the walks most of the cost of
 reading a handler. `SyntaxIndex` lists them once; its walks visit nodes in exactly the
-orders `ast.walk` (breadth first) and a stack over `iter_child_nodes` give, so what the
-readers find, and the order they find it in, does not change.
+orders `ast.walk` (breadth first) and a stack over `iter_child_nodes` give (less the
+contexts and operators no reader looks at), so what the readers find, and the order they
+find it in, does not change.
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ from collections.abc import Iterable
 
 # a function, class or lambda body is its own scope: block-local walks stop at them
 SCOPE_BARRIERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+# fixed tokens, not listed as children: a name's load/store context and the operators
+# (`+`, `and`, `not`, `<`); no reader looks for them among the nodes it walks (a reader
+# that needs one asks its parent: `name.ctx`, `binop.op`)
+TOKENS = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
 
 
 class SyntaxIndex:
-    """`children[node]`: the child nodes of `node`, in `ast.iter_child_nodes` order."""
+    """`children[node]`: the child nodes of `node`, in `ast.iter_child_nodes` order
+    (contexts and operators left out: TOKENS)."""
 
     def __init__(self, root: ast.AST) -> None:
         self.children: dict[ast.AST, list[ast.AST]] = {}
@@ -81,15 +87,14 @@ class SyntaxIndex:
 
 
 def _child_nodes(node: ast.AST) -> list[ast.AST]:
-    """`list(ast.iter_child_nodes(node))`, without the generator."""
+    """`list(ast.iter_child_nodes(node))` without the fixed tokens (see TOKENS)."""
     out: list[ast.AST] = []
     for name in node._fields:
-        try:
-            value = getattr(node, name)
-        except AttributeError:
-            continue
+        value = getattr(node, name, None)
         if isinstance(value, ast.AST):
-            out.append(value)
+            if not isinstance(value, TOKENS):
+                out.append(value)
         elif isinstance(value, list):
-            out.extend(item for item in value if isinstance(item, ast.AST))
+            out.extend(item for item in value
+                       if isinstance(item, ast.AST) and not isinstance(item, TOKENS))
     return out

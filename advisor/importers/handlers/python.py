@@ -117,19 +117,29 @@ def _collect(scope: _Scope, body: list[ast.stmt], index: SyntaxIndex) -> None:
     """Assignments and loop targets of one scope (nested functions have their own), and
     the calls it makes to functions by name."""
     for node in index.own_nodes(body):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            scope.calls.setdefault(node.func.id, []).append((node, scope))
-        if isinstance(node, ast.Assign):
-            for t in node.targets:
-                _bind_target(scope, t, node.value)
-        elif isinstance(node, ast.AnnAssign | ast.AugAssign) and node.value is not None:
-            _bind_target(scope, node.target, node.value)
-        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
-            _bind_target(scope, node.target, node.iter)
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            _bind_target(scope, node.optional_vars, node.context_expr)
-        elif isinstance(node, ast.NamedExpr):
-            _bind_target(scope, node.target, node.value)
+        kind = node.__class__
+        if kind not in _BINDS_OR_CALLS:
+            continue
+        if kind is ast.Call:
+            if isinstance(node.func, ast.Name):  # type: ignore[attr-defined]
+                scope.calls.setdefault(node.func.id, []).append((node, scope))  # type: ignore[attr-defined]
+        elif kind is ast.Assign:
+            for t in node.targets:  # type: ignore[attr-defined]
+                _bind_target(scope, t, node.value)  # type: ignore[attr-defined]
+        elif kind is ast.AnnAssign or kind is ast.AugAssign:
+            if node.value is not None:  # type: ignore[attr-defined]
+                _bind_target(scope, node.target, node.value)  # type: ignore[attr-defined]
+        elif kind is ast.withitem:
+            if node.optional_vars is not None:  # type: ignore[attr-defined]
+                _bind_target(scope, node.optional_vars, node.context_expr)  # type: ignore[attr-defined]
+        elif kind is ast.NamedExpr:
+            _bind_target(scope, node.target, node.value)  # type: ignore[attr-defined]
+        else:  # a for loop or a comprehension
+            _bind_target(scope, node.target, node.iter)  # type: ignore[attr-defined]
+
+
+_BINDS_OR_CALLS = frozenset({ast.Call, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For,
+                             ast.AsyncFor, ast.comprehension, ast.withitem, ast.NamedExpr})
 
 
 def _bind_target(scope: _Scope, target: ast.AST, value: ast.AST) -> None:

@@ -39,10 +39,10 @@ RECORDS = "Records"
 
 
 def handler_facts(tree: ast.Module, nodes: list[ast.AST], index: SyntaxIndex,
-                  scopes: dict[ast.AST, object], module: object,
-                  calls: list[SdkCall]) -> list[Evidence]:
-    """`nodes`: the module's walk (every check below iterates it); `index`: its children."""
-    parents = index.parents(nodes)
+                  parents: dict[ast.AST, ast.AST], scopes: dict[ast.AST, object],
+                  module: object, calls: list[SdkCall]) -> list[Evidence]:
+    """`nodes`: the module's walk (every check below iterates it), `parents` their
+    parents; `index`: their children."""
     events = _event_names(scopes, module)
     out: list[Evidence] = []
     out += _first_record_only(nodes, parents, events)

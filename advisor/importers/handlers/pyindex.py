@@ -24,27 +24,40 @@ TOKENS = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
 
 class SyntaxIndex:
     """`children[node]`: the child nodes of `node`, in `ast.iter_child_nodes` order
-    (contexts and operators left out: TOKENS)."""
+    (contexts and operators left out: TOKENS); `functions`: every function definition
+    added, in source order (depth first)."""
 
     def __init__(self, root: ast.AST) -> None:
         self.children: dict[ast.AST, list[ast.AST]] = {}
+        self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         self._names: dict[ast.AST, frozenset[str]] = {}
         self.add(root)
 
     def add(self, root: ast.AST) -> None:
-        """List the children of `root` and of every node below it not listed yet."""
+        """List the children of `root` and of every node below it."""
         children = self.children
+        functions = self.functions
+        fields_of = _node_fields.get
         todo = [root]
         while todo:
             node = todo.pop()
-            if node in children:
-                continue
-            kids = _child_nodes(node)
+            cls = node.__class__
+            kids: list[ast.AST] = []
+            for name in fields_of(cls) or _fields_of(cls):  # _child_nodes, inlined
+                value = getattr(node, name, None)
+                if isinstance(value, ast.AST):
+                    kids.append(value)
+                elif isinstance(value, list):
+                    kids += [item for item in value if isinstance(item, ast.AST)]
             children[node] = kids
-            todo.extend(kids)
+            if cls in _FUNCTIONS:
+                functions.append(node)  # type: ignore[arg-type]
+            if kids:
+                todo += reversed(kids)  # popped first to last: depth first, in order
 
-    def relist(self, node: ast.AST) -> None:
-        """`node`'s fields were replaced (a module whose body was narrowed)."""
+    def add_parent(self, node: ast.AST) -> None:
+        """List a new node whose children are listed already (a module of some of the
+        statements of one added before)."""
         self.children[node] = _child_nodes(node)
 
     def walk(self, node: ast.AST) -> list[ast.AST]:
@@ -80,21 +93,35 @@ class SyntaxIndex:
         return found
 
     def parents(self, nodes: list[ast.AST]) -> dict[ast.AST, ast.AST]:
-        """child -> parent over `nodes` (a walk from the root; a node listed under two
-        parents, such as a shared `Load` context, keeps the last)."""
+        """child -> parent over `nodes` (a walk from the root)."""
         children = self.children
         return {child: parent for parent in nodes for child in children[parent]}
+
+
+_FUNCTIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
+# Fields that by the grammar of `ast` (Parser/Python.asdl) hold no node, or only TOKENS:
+# identifiers, numbers and strings; a constant's value. Not read when listing children.
+_NOT_NODES = frozenset({"id", "attr", "arg", "name", "asname", "module", "level", "kind",
+                        "type_comment", "conversion", "is_async", "ctx", "op", "ops"})
+_node_fields: dict[type, tuple[str, ...]] = {}
+
+
+def _fields_of(cls: type) -> tuple[str, ...]:
+    found = _node_fields.get(cls)
+    if found is None:
+        found = _node_fields[cls] = tuple(
+            f for f in cls._fields  # type: ignore[attr-defined]
+            if f not in _NOT_NODES and not (cls is ast.Constant and f == "value"))
+    return found
 
 
 def _child_nodes(node: ast.AST) -> list[ast.AST]:
     """`list(ast.iter_child_nodes(node))` without the fixed tokens (see TOKENS)."""
     out: list[ast.AST] = []
-    for name in node._fields:
+    for name in _fields_of(node.__class__):
         value = getattr(node, name, None)
         if isinstance(value, ast.AST):
-            if not isinstance(value, TOKENS):
-                out.append(value)
+            out.append(value)
         elif isinstance(value, list):
-            out.extend(item for item in value
-                       if isinstance(item, ast.AST) and not isinstance(item, TOKENS))
+            out.extend(item for item in value if isinstance(item, ast.AST))
     return out

@@ -92,25 +92,27 @@ class _Scope:
         return False
 
 
-def build_scopes(tree: ast.Module, index: SyntaxIndex,
+def build_scopes(tree: ast.Module, index: SyntaxIndex, parents: dict[ast.AST, ast.AST],
                  ) -> tuple[_Scope, dict[ast.AST, _Scope]]:
     """The module scope and one scope per function (methods are scoped under the
     module), with every scope's assignments and every module function's call sites.
-    Functions are met in source order (depth first), each scope made as it is met."""
+    Functions are taken in source order (depth first), each under the function it is
+    defined in; `parents` (of the module's walk) tells which are in the module read."""
     module = _Scope(None, None)
     _collect(module, tree.body, index)
     scopes: dict[ast.AST, _Scope] = {}
-    children = index.children
-    todo: list[tuple[ast.AST, _Scope]] = [(c, module) for c in reversed(children[tree])]
-    while todo:
-        node, parent = todo.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            parent = scopes[node] = _Scope(node, parent)
-            _collect(parent, node.body, index)
-        below = children[node]
-        if below:
-            todo.extend((c, parent) for c in reversed(below))
+    for fn in index.functions:
+        if fn not in parents:
+            continue  # in a statement narrowing left out
+        outer = parents[fn]
+        while outer is not tree and outer.__class__ not in _FUNCTIONS:
+            outer = parents[outer]
+        scope = scopes[fn] = _Scope(fn, scopes[outer] if outer is not tree else module)
+        _collect(scope, fn.body, index)
     return module, scopes
+
+
+_FUNCTIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
 
 
 def _collect(scope: _Scope, body: list[ast.stmt], index: SyntaxIndex) -> None:
@@ -392,24 +394,32 @@ class _PyScan(ast.NodeVisitor):
             self.observed.append(Evidence(line, "work", f"imports {module}"))
 
 
-def _rejections(nodes: list[ast.AST], index: SyntaxIndex) -> list[Evidence]:
+def _rejections(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> list[Evidence]:
     """`if ...: return {"statusCode": 4xx, ...}`: the handler answers some requests
     itself (validation), which a native integration, forwarding every request, does not.
-    `nodes`: the module's nodes (a walk from its root)."""
+    `nodes`: the module's nodes (a walk from its root), `parents` their parents."""
     out = []
-    for node in nodes:
-        if not isinstance(node, ast.If):
+    for ret in nodes:
+        if not isinstance(ret, ast.Return) or not isinstance(ret.value, ast.Dict):
             continue
-        for ret in (n for stmt in node.body for n in index.walk(stmt)):
-            if not isinstance(ret, ast.Return) or not isinstance(ret.value, ast.Dict):
-                continue
-            for k, v in zip(ret.value.keys, ret.value.values, strict=True):
-                if isinstance(k, ast.Constant) and k.value == "statusCode" and \
-                        isinstance(v, ast.Constant) and isinstance(v.value, int) and \
-                        400 <= v.value < 500:
-                    out.append(Evidence(ret.lineno, "rejects",
-                                        f"answers status {v.value} itself"))
+        statuses = [v.value for k, v in zip(ret.value.keys, ret.value.values, strict=True)
+                    if isinstance(k, ast.Constant) and k.value == "statusCode" and
+                    isinstance(v, ast.Constant) and isinstance(v.value, int) and
+                    400 <= v.value < 500]
+        if statuses and _in_if_body(ret, parents):
+            out += [Evidence(ret.lineno, "rejects", f"answers status {s} itself")
+                    for s in statuses]
     return out
+
+
+def _in_if_body(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """`node` is inside the body (not the test or the else) of some `if`."""
+    child, parent = node, parents.get(node)
+    while parent is not None:
+        if isinstance(parent, ast.If) and any(s is child for s in parent.body):
+            return True
+        child, parent = parent, parents.get(parent)
+    return False
 
 
 def _literal(node: ast.AST | None, scope: _Scope) -> str | None:
@@ -591,11 +601,12 @@ def inspect_python(text: str, function: str | None = None) -> tuple[HandlerRepor
         if gone:  # a module of the statements kept (the parsed tree is left as it is)
             tree = ast.Module(body=[s for s in tree.body if id(s) not in dropped],
                               type_ignores=tree.type_ignores)
-            index.add(tree)
+            index.add_parent(tree)
         text = _blank_lines(text, spans)
-    module, scopes = build_scopes(tree, index)
-    scan = _PyScan(module, scopes, index)
     nodes = index.walk(tree)  # every reader below iterates this one walk
+    parents = index.parents(nodes)
+    module, scopes = build_scopes(tree, index, parents)
+    scan = _PyScan(module, scopes, index)
     # Two passes: clients bound anywhere (module level, __init__, inside the handler)
     # are known before the calls are read.
     for node in nodes:
@@ -613,8 +624,8 @@ def inspect_python(text: str, function: str | None = None) -> tuple[HandlerRepor
     except RecursionError:
         return HandlerReport("python", "unknown", reasons=["not read: nested too deeply"]), 0
     observed = scan.observed + markers(text, data()["markers_python"]) + \
-        handler_facts(tree, nodes, index, scopes, module, scan.calls) + \
-        _rejections(nodes, index)  # type: ignore[arg-type]
+        handler_facts(tree, nodes, index, parents, scopes, module, scan.calls) + \
+        _rejections(nodes, parents)  # type: ignore[arg-type]
     report = HandlerReport("python", "unknown", calls=sorted(scan.calls), http_calls=scan.http,
                            decisions=scan.decisions, observed=sorted(set(observed)))
     return report, scan.functions

@@ -28,6 +28,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from advisor.errors import AdvisorError
+from advisor.gcpause import paused
 from advisor.importers.handlers.javascript import inspect_js
 from advisor.importers.handlers.python import NOT_FOUND, inspect_python
 from advisor.importers.handlers.verdict import (
@@ -86,7 +87,11 @@ def inspect_source(text: str, language: str, *, path: str | None = None,
     key = (language, function, _digest(text), tuple(_digest(more) for more in extra or ()))
     known = _REPORTS.get(key)
     if known is None:
-        known = _REPORTS[key] = _inspect(text, language, extra, function)
+        # A syntax tree and its index are thousands of small objects and no cycle the
+        # call needs collected: an automatic collection in between would rescan the
+        # whole import's objects (the template, the graph) for nothing.
+        with paused():
+            known = _REPORTS[key] = _inspect(text, language, extra, function)
         while len(_REPORTS) > MAX_REMEMBERED:
             _REPORTS.popitem(last=False)
     else:

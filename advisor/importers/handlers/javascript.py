@@ -73,6 +73,7 @@ _LOOP_VAR = re.compile(
     r"|([A-Za-z_$][\w$.\[\]'\"]*)\s*\.\s*(?:map|forEach|filter|flatMap)\s*\(\s*(?:async\s*)?"
     r"\(?\s*([A-Za-z_$][\w$]*)"
 )
+_LOOP_WORD = re.compile(r"for|map|forEach|filter|flatMap")  # in every _LOOP_VAR match
 _DECL = r"(?:const|let|var)\s+{name}\s*(?::\s*[^=]+?)?=\s*"
 _IMPORT_FROM = re.compile(r"(?:from\s+|require\(\s*)['\"]([^'\"]+)['\"]")
 EVENT_NAMES = ("event", "evt")
@@ -149,7 +150,7 @@ class _JsOrigins:
         # loop variables over the event (`for (const r of event.Records)`, `.map((r) =>`),
         # three levels deep (a loop over a loop variable's field)
         loops = [(m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-                 for m in _LOOP_VAR.finditer(code)]
+                 for m in _LOOP_VAR.finditer(code)] if _LOOP_WORD.search(code) else []
         for _ in range(3):
             for var, over in loops:
                 if var and over and self._root(over) in names:

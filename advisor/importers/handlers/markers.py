@@ -5,7 +5,7 @@ skipped (importing a helper is not using it), and each line that matches is reco
 with the text it matched. Most markers appear in no line of a given file, so each is
 first looked for as plain text: the longest run of literal characters every match of
 the pattern contains (`aws_access_key_id` of `\\baws_access_key_id\\s*=`), found once
-per pattern; when the code holds it nowhere, no line can match and none is tried.
+per pattern; a line (or the whole code) that does not hold it is not searched.
 """
 
 from __future__ import annotations
@@ -67,16 +67,17 @@ def _code_lines(text: str) -> list[tuple[int, str]]:
 
 def markers(text: str, table: dict[str, list[str]]) -> list[Evidence]:
     """data.yaml markers found in the code, with their line."""
+    wanted = [(kind, *_pattern(pat)) for kind, patterns in table.items() for pat in patterns]
+    wanted = [w for w in wanted if w[2] in text]  # a code line is a part of the text
+    if not wanted:
+        return []
     out = []
     lines = _code_lines(text)
-    joined = "\n".join(code for _, code in lines)
-    for kind, patterns in table.items():
-        for pat in patterns:
-            rx, needed = _pattern(pat)
-            if needed and needed not in joined:
+    for kind, rx, needed in wanted:
+        for i, code in lines:
+            if needed not in code:
                 continue
-            for i, code in lines:
-                m = rx.search(code)
-                if m:
-                    out.append(Evidence(i, kind, m.group(0).strip().rstrip("(").strip()))
+            m = rx.search(code)
+            if m:
+                out.append(Evidence(i, kind, m.group(0).strip().rstrip("(").strip()))
     return out

@@ -184,3 +184,37 @@ def test_a_source_read_twice_gives_the_same_report_with_its_own_path() -> None:
     assert third.calls == first.calls and third.reasons == first.reasons
     other = inspect_source(PY_HANDLER, "python", function="missing")
     assert other.verdict == "unknown" and other.reasons != first.reasons
+
+
+JS_HANDLER = '''
+import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
+const client = new SQSClient({});
+export const handler = async (event) => {
+  for (const record of event.Records) {
+    await client.send(new SendMessageCommand({ QueueUrl: "q", MessageBody: record.body }));
+  }
+};
+'''
+
+
+@pytest.mark.parametrize(("text", "language"), [(PY_HANDLER, "python"), (JS_HANDLER, "javascript")])
+def test_inspection_leaves_no_cycles_for_the_collector(text: str, language: str) -> None:
+    """The collector is paused while a source is read: what the reading builds must be
+    freed by reference counting alone, or it would pile up until the next collection."""
+    import gc
+
+    from advisor.importers import handlers
+
+    inspect_source(text, language, function="handler")  # patterns compiled, data loaded
+    handlers._REPORTS.clear()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        report = inspect_source(text, language, function="handler")
+        handlers._REPORTS.clear()
+        assert gc.collect() == 0
+    finally:
+        if was:
+            gc.enable()
+    assert report.calls  # the source was read

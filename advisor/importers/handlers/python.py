@@ -226,7 +226,6 @@ class _PyScan(ast.NodeVisitor):
                  ) -> None:
         self.scopes = scopes
         self.children = index.children
-        self._visitors: dict[type, Callable[[ast.AST], None]] = {}
         self.clients: dict[str, str] = {}  # variable (or self.attr) -> service
         self.table_names: dict[str, ast.AST] = {}  # Table variable -> its name argument
         self.document_clients: set[str] = set()  # variables bound to boto3 resources
@@ -292,14 +291,18 @@ class _PyScan(ast.NodeVisitor):
             self.table_names[key] = value.args[0]
 
     # -- traversal: NodeVisitor's order and recursion, over the index's child lists
+    # (kept per class, unbound: a bound method kept on the instance would make the scan
+    # a reference cycle, holding the whole tree until the collector runs)
+    _visitors: dict[type, Callable[[_PyScan, ast.AST], None]] = {}
+
     def visit(self, node: ast.AST) -> None:
         visitor = self._visitors.get(node.__class__)
         if visitor is None:
-            visitor = getattr(self, "visit_" + node.__class__.__name__, None)
+            visitor = getattr(_PyScan, "visit_" + node.__class__.__name__, None)
             if visitor is None or node.__class__ is ast.Constant:
-                visitor = self.generic_visit
+                visitor = _PyScan.generic_visit
             self._visitors[node.__class__] = visitor
-        visitor(node)
+        visitor(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
         children = self.children
@@ -606,6 +609,16 @@ def inspect_python(text: str, function: str | None = None) -> tuple[HandlerRepor
     nodes = index.walk(tree)  # every reader below iterates this one walk
     parents = index.parents(nodes)
     module, scopes = build_scopes(tree, index, parents)
+    try:
+        return _scan(tree, text, nodes, parents, index, module, scopes)
+    finally:
+        module.calls.clear()  # call sites -> scopes -> call sites: freed now, not by the collector
+
+
+def _scan(tree: ast.Module, text: str, nodes: list[ast.AST], parents: dict[ast.AST, ast.AST],
+          index: SyntaxIndex, module: _Scope, scopes: dict[ast.AST, _Scope],
+          ) -> tuple[HandlerReport, int]:
+    """The SDK calls, facts and markers of a module whose scopes are built."""
     scan = _PyScan(module, scopes, index)
     # Two passes: clients bound anywhere (module level, __init__, inside the handler)
     # are known before the calls are read.

@@ -20,6 +20,7 @@ ORDER = [
     "bench_diagrams.py",  # issue 18: the four diagrams of a 200-node, 13-stack design
     "corpus_report.py",  # issue 3: corpus import, glue agreement, throughput vs cfn-lint
     "bench_batch.py",  # issues 8, 17: analyze over the corpus vs cfn-lint and bare libyaml
+    "bench_handlers.py",  # issue 17: reading every handler source the corpus templates name
     "bench_cache.py",  # issue 17: warm rerun from the result cache vs a cold run
     "bench_tree.py",  # issue 17: 20,000-template tree, --jobs 1/2 and Dask, client memory
     "peer_parity.py",  # findings vs cfn-lint + serverless-rules on the same resources

@@ -21,10 +21,14 @@ Public API:
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 
 from advisor.errors import AdvisorError
+from advisor.gcpause import paused
 from advisor.importers.handlers.javascript import inspect_js
 from advisor.importers.handlers.python import NOT_FOUND, inspect_python
 from advisor.importers.handlers.verdict import (
@@ -41,6 +45,8 @@ __all__ = ["JS_EXT", "PY_EXT", "HandlerReport", "SdkCall", "find_handler", "hand
            "inspect_file", "inspect_source", "language_of", "not_found_reason", "service_kind"]
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
+MAX_REMEMBERED = 256  # handler reports kept per process (keyed by a digest, not the text)
+_REPORTS: OrderedDict[tuple[object, ...], HandlerReport] = OrderedDict()
 PY_EXT = (".py",)
 JS_EXT = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
 
@@ -73,11 +79,36 @@ def inspect_source(text: str, language: str, *, path: str | None = None,
                    function: str | None = None) -> HandlerReport:
     """Classify one handler source (plus sources it imports, given as `extra`). With
     `function` (the name the `Handler` setting gives), the file is judged on that
-    function and what it reaches in the file, not on the other handlers it holds."""
+    function and what it reaches in the file, not on the other handlers it holds.
+
+    A source read before in this process (same text, imports, language and function:
+    several templates of a repository, or several functions, pointing at one file) is
+    not read again: its report is copied (the last MAX_REMEMBERED are kept)."""
+    key = (language, function, _digest(text), tuple(_digest(more) for more in extra or ()))
+    known = _REPORTS.get(key)
+    if known is None:
+        # A syntax tree and its index are thousands of small objects and no cycle the
+        # call needs collected: an automatic collection in between would rescan the
+        # whole import's objects (the template, the graph) for nothing.
+        with paused():
+            known = _REPORTS[key] = _inspect(text, language, extra, function)
+        while len(_REPORTS) > MAX_REMEMBERED:
+            _REPORTS.popitem(last=False)
+    else:
+        _REPORTS.move_to_end(key)
+    return replace(known, calls=list(known.calls), reasons=list(known.reasons),
+                   observed=list(known.observed), path=path)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _inspect(text: str, language: str, extra: list[str] | None,
+             function: str | None) -> HandlerReport:
     if language == "python":
         report, functions = inspect_python(text, function)
         if not_found_reason(report):
-            report.path = path
             return report
     else:
         report, functions = inspect_js(text, function)
@@ -89,7 +120,6 @@ def inspect_source(text: str, language: str, *, path: str | None = None,
         report.decisions += other.decisions
         report.observed = sorted(set(report.observed) | set(_from_imported(other.observed)))
         functions += f2
-    report.path = path
     if report.verdict == "unknown" and report.reasons:
         return report
     return decide(report, functions)

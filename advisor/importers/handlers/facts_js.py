@@ -71,14 +71,15 @@ def handler_facts(code: str, sites: list[CallSite], handler_params: set[str],
     if first is not None:
         out.append(Evidence(line_at(first), "first-record-only",
                             "reads only event.Records[0], never the other records of the batch"))
-    for pos, text in _catch_all(code, sites, balanced):
+    bodies = _function_bodies(code, balanced) if sites else []
+    for pos, text in _catch_all(code, sites, bodies, balanced):
         out.append(Evidence(line_at(pos), "catch-all", text))
     for site, how in _unchecked(code, sites, balanced):
         fields = batch_result_fields(site.call)
         out.append(Evidence(site.call.line, "unchecked-result",
                             f"{site.call.text()}: {how}, so {fields[0]} is never read"
                             " (failed entries come back in the response, not as an error)"))
-    found = _per_record_call(code, sites, balanced)
+    found = _per_record_call(code, sites, bodies, balanced)
     if found is not None:
         out.append(Evidence(line_at(found[0]), "per-record-call", found[1]))
     return out
@@ -117,9 +118,10 @@ _RECORD_LOOP = re.compile(r"\bfor\s*(?:await\s*)?\(([^)]*\bRecords\b[^)]*)\)\s*\
                           r"\bRecords\s*\)?\s*\.\s*(?:map|forEach|flatMap)\s*\(")
 
 
-def _per_record_call(code: str, sites: list[CallSite], balanced) -> tuple[int, str] | None:  # type: ignore[no-untyped-def]
+def _per_record_call(code: str, sites: list[CallSite], bodies: list[tuple[str, int, int]],
+                     balanced) -> tuple[int, str] | None:  # type: ignore[no-untyped-def]
     writes = [s for s in sites if changes_something(s.call)]
-    makers = _functions_with_calls(code, writes, balanced)
+    makers = _functions_with_calls(bodies, writes)
     http = [n for n in data()["http_js"] if "." not in n]
     for m in _RECORD_LOOP.finditer(code):
         start = m.end() - 1
@@ -140,20 +142,31 @@ def _per_record_call(code: str, sites: list[CallSite], balanced) -> tuple[int, s
 
 
 # ------------------------------------------------------------------ catch-all
-def _functions_with_calls(code: str, sites: list[CallSite], balanced) -> dict[str, SdkCall]:  # type: ignore[no-untyped-def]
+def _functions_with_calls(bodies: list[tuple[str, int, int]],
+                          sites: list[CallSite]) -> dict[str, SdkCall]:
+    """Functions of the file by name -> the first of `sites` in their body."""
     out: dict[str, SdkCall] = {}
-    for m in _FUNCTION.finditer(code):
-        name = m.group(1) or m.group(2)
-        body_start = m.end() - 1
-        body_end = body_start + len(balanced(code, body_start))
+    for name, body_start, body_end in bodies if sites else ():
         inside = [s for s in sites if body_start <= s.pos < body_end]
         if name and inside:
             out.setdefault(name, inside[0].call)
     return out
 
 
-def _catch_all(code: str, sites: list[CallSite], balanced) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
-    makers = _functions_with_calls(code, sites, balanced)
+def _function_bodies(code: str, balanced) -> list[tuple[str, int, int]]:  # type: ignore[no-untyped-def]
+    """(name, start, end) of the body of each function `_FUNCTION` finds (worked out
+    once: the catch-all and the per-record checks both ask)."""
+    found = []
+    for m in _FUNCTION.finditer(code):
+        body_start = m.end() - 1
+        found.append((m.group(1) or m.group(2), body_start,
+                      body_start + len(balanced(code, body_start))))
+    return found
+
+
+def _catch_all(code: str, sites: list[CallSite], bodies: list[tuple[str, int, int]],
+               balanced) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    makers = _functions_with_calls(bodies, sites)
     out = []
     handling: list[tuple[int, int]] = []  # catch blocks: a try inside one handles the handling
     for m in _TRY.finditer(code):

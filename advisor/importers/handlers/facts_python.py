@@ -23,8 +23,8 @@ a missed one.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 
+from advisor.importers.handlers.pyindex import SCOPE_BARRIERS, SyntaxIndex
 from advisor.importers.handlers.verdict import (
     Evidence,
     SdkCall,
@@ -38,16 +38,17 @@ LOG_CALLS = ("print", "logger.", "logging.", "log.", "LOGGER.", "LOG.", "tracer.
 RECORDS = "Records"
 
 
-def handler_facts(tree: ast.Module, scopes: dict[ast.AST, object], module: object,
-                  calls: list[SdkCall]) -> list[Evidence]:
-    nodes = list(ast.walk(tree))  # walked once: every check below iterates this list
-    parents = {child: parent for parent in nodes for child in ast.iter_child_nodes(parent)}
+def handler_facts(tree: ast.Module, nodes: list[ast.AST], index: SyntaxIndex,
+                  parents: dict[ast.AST, ast.AST], scopes: dict[ast.AST, object],
+                  module: object, calls: list[SdkCall]) -> list[Evidence]:
+    """`nodes`: the module's walk (every check below iterates it), `parents` their
+    parents; `index`: their children."""
     events = _event_names(scopes, module)
     out: list[Evidence] = []
     out += _first_record_only(nodes, parents, events)
-    out += _catch_all(nodes, calls)
-    out += _unchecked_results(tree, nodes, parents, calls)
-    return out + _per_record_call(nodes, scopes, module, calls)
+    out += _catch_all(nodes, index, calls)
+    out += _unchecked_results(tree, nodes, index, parents, calls)
+    return out + _per_record_call(nodes, index, parents, scopes, module, calls)
 
 
 # ------------------------------------------------------------------ Records[0] only
@@ -105,34 +106,33 @@ def _first_record_only(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST],
 def _makers(nodes: list[ast.AST], calls: list[SdkCall]) -> dict[str, SdkCall]:
     """Module functions by name -> the first SDK call they make (calling one is making it)."""
     out: dict[str, SdkCall] = {}
+    if not calls:
+        return out
     for node in nodes:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             lo, hi = node.lineno, node.end_lineno or node.lineno
-            inside = sorted(c for c in calls if lo <= c.line <= hi)
+            inside = [c for c in calls if lo <= c.line <= hi]
             if inside:
-                out.setdefault(node.name, inside[0])
+                out.setdefault(node.name, min(inside))
     return out
 
 
-def _per_record_call(nodes: list[ast.AST], scopes: dict[ast.AST, object], module: object,
+def _per_record_call(nodes: list[ast.AST], index: SyntaxIndex, parents: dict[ast.AST, ast.AST],
+                     scopes: dict[ast.AST, object], module: object,
                      calls: list[SdkCall]) -> list[Evidence]:
     from advisor.importers.handlers.python import origin
 
     writes = [c for c in calls if changes_something(c)]
     makers = _makers(nodes, writes)
     http = set(data()["http_python"])
-    owner: dict[ast.AST, object] = {}
-    for fn, scope in scopes.items():
-        for inner in _own_nodes(fn.body):  # type: ignore[attr-defined]
-            owner[inner] = scope
     for node in sorted((n for n in nodes if isinstance(n, ast.For | ast.AsyncFor)),
                        key=lambda n: n.lineno):
-        if origin(node.iter, owner.get(node, module)) != "event":  # type: ignore[arg-type]
+        if origin(node.iter, _owner(node, parents, scopes, module)) != "event":  # type: ignore[arg-type]
             continue
         lo, hi = _span(node.body)
         found = [Evidence(c.line, "per-record-call", f"{c.text()} for each record")
                  for c in writes if lo <= c.line <= hi]
-        for inner in _own_nodes(node.body):
+        for inner in index.own_nodes(node.body):
             if not isinstance(inner, ast.Call):
                 continue
             name = dotted(inner.func)
@@ -145,6 +145,16 @@ def _per_record_call(nodes: list[ast.AST], scopes: dict[ast.AST, object], module
         if found:
             return [min(found)]
     return []
+
+
+def _owner(node: ast.AST, parents: dict[ast.AST, ast.AST], scopes: dict[ast.AST, object],
+           module: object) -> object:
+    """The scope whose own code holds `node`: the function it is in, the module when it
+    is in no function or in a class or lambda of one (those have no scope)."""
+    cur = parents.get(node)
+    while cur is not None and not isinstance(cur, SCOPE_BARRIERS):
+        cur = parents.get(cur)
+    return scopes.get(cur, module) if cur is not None else module
 
 
 # ------------------------------------------------------------------ catch-all
@@ -161,25 +171,14 @@ def _catches_all(handler: ast.ExceptHandler) -> str | None:
     return None
 
 
-def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """The nodes of a block, not those of functions or classes defined in it."""
-    todo: list[ast.AST] = list(body)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
-            continue
-        yield node
-        todo.extend(ast.iter_child_nodes(node))
-
-
 def _span(body: list[ast.stmt]) -> tuple[int, int]:
     return body[0].lineno, max(getattr(s, "end_lineno", s.lineno) or s.lineno for s in body)
 
 
-def _records_failure(body: list[ast.stmt]) -> bool:
+def _records_failure(body: list[ast.stmt], index: SyntaxIndex) -> bool:
     """The except body re-raises, exits, or keeps the failure somewhere (appends it, sets
     a flag or list named after failures, names batchItemFailures)."""
-    for node in _own_nodes(body):
+    for node in index.own_nodes(body):
         if isinstance(node, ast.Raise):
             return True
         if isinstance(node, ast.Call):
@@ -197,7 +196,7 @@ def _records_failure(body: list[ast.stmt]) -> bool:
     return False
 
 
-def _catch_all(nodes: list[ast.AST], calls: list[SdkCall]) -> list[Evidence]:
+def _catch_all(nodes: list[ast.AST], index: SyntaxIndex, calls: list[SdkCall]) -> list[Evidence]:
     sdk_lines = {c.line: c for c in calls}
     makers = _makers(nodes, calls)  # calling one inside `try` is processing too
     # a try inside an except block handles the handling (a fallback report that fails):
@@ -213,7 +212,7 @@ def _catch_all(nodes: list[ast.AST], calls: list[SdkCall]) -> list[Evidence]:
         lo, hi = _span(node.body)
         around = [c for line, c in sorted(sdk_lines.items()) if lo <= line <= hi]
         if not around:
-            for inner in _own_nodes(node.body):
+            for inner in index.own_nodes(node.body):
                 if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and \
                         inner.func.id in makers:
                     around = [makers[inner.func.id]]
@@ -225,7 +224,7 @@ def _catch_all(nodes: list[ast.AST], calls: list[SdkCall]) -> list[Evidence]:
             if written is None or not handler.body:
                 continue
             hlo, hhi = _span(handler.body)
-            if any(hlo <= line <= hhi for line in sdk_lines) or _records_failure(handler.body):
+            if any(hlo <= line <= hhi for line in sdk_lines) or _records_failure(handler.body, index):
                 continue
             out.append(Evidence(handler.lineno, "catch-all",
                                 f"`{written}` catches every error around {around[0].text()}"
@@ -269,12 +268,12 @@ def _get_field(use: ast.Name, parents: dict[ast.AST, ast.AST], fields: tuple[str
         isinstance(call.args[0], ast.Constant) and call.args[0].value in fields
 
 
-def _result_checked(var: str, scope: ast.AST, after: int, parents: dict[ast.AST, ast.AST],
-                    fields: tuple[str, ...]) -> bool | None:
+def _result_checked(var: str, scope: ast.AST, after: int, index: SyntaxIndex,
+                    parents: dict[ast.AST, ast.AST], fields: tuple[str, ...]) -> bool | None:
     """True: a failure field of `var` is read; False: `var` is never read but to be
     printed/logged; None: it is used in a way the scan does not follow (returned, passed
     on, stored), so nothing is claimed."""
-    uses = [n for n in ast.walk(scope) if isinstance(n, ast.Name) and n.id == var
+    uses = [n for n in index.walk(scope) if isinstance(n, ast.Name) and n.id == var
             and isinstance(n.ctx, ast.Load) and n.lineno >= after]
     unknown = False
     for use in uses:
@@ -287,8 +286,8 @@ def _result_checked(var: str, scope: ast.AST, after: int, parents: dict[ast.AST,
     return None if unknown else False
 
 
-def _unchecked_results(tree: ast.Module, nodes: list[ast.AST], parents: dict[ast.AST, ast.AST],
-                       calls: list[SdkCall]) -> list[Evidence]:
+def _unchecked_results(tree: ast.Module, nodes: list[ast.AST], index: SyntaxIndex,
+                       parents: dict[ast.AST, ast.AST], calls: list[SdkCall]) -> list[Evidence]:
     wanted = {(c.line, c.method): c for c in calls if batch_result_fields(c)}
     out = []
     for node in nodes:
@@ -312,7 +311,7 @@ def _unchecked_results(tree: ast.Module, nodes: list[ast.AST], parents: dict[ast
                                  else parent.target), ast.Name) and \
                 (not isinstance(parent, ast.Assign) or len(parent.targets) == 1):
             scope = _enclosing_function(parent, parents) or tree
-            checked = _result_checked(t.id, scope, parent.lineno, parents, fields)
+            checked = _result_checked(t.id, scope, parent.lineno, index, parents, fields)
             if checked is False:
                 how = f"`{t.id}` is only logged or unused"
         if how is None:

@@ -10,48 +10,35 @@ data.yaml (credentials, (un)marshalling, streams); `import`/`require` of a work 
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from advisor.importers.handlers.facts_js import CallSite, handler_facts
-from advisor.importers.handlers.python import markers
+from advisor.importers.handlers.markers import markers
+from advisor.importers.handlers.reach import reachable
 from advisor.importers.handlers.verdict import Evidence, HandlerReport, SdkCall, target_params
 from advisor.importers.handlers.verdict import data as handler_data
+
+# A string literal, from its quote to the same quote unescaped (or the end of the code:
+# one left open runs to the end); template literals are read as strings whole.
+_STRING = "|".join(rf"{q}[^{q}\\]*(?:\\[\s\S]?[^{q}\\]*)*{q}?" for q in ("'", '"', "`"))
+_COMMENT_OR_STRING = re.compile(rf"{_STRING}|//[^\n]*|/\*[\s\S]*?(?:\*/|\Z)")
+# what bracket matching reads: strings (skipped whole), brackets and commas
+_STRUCTURE = re.compile(rf"{_STRING}|[()\[\]{{}},]")
+QUOTES = "'\"`"
+
+
+def _drop_comment(m: re.Match[str]) -> str:
+    text = m.group(0)
+    if text[0] in QUOTES:
+        return text
+    return "\n" * text.count("\n") if text.startswith("/*") else ""
 
 
 def strip_js_comments(text: str) -> str:
     """Remove // and /* */ comments, keeping strings and line numbers intact."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    quote: str | None = None
-    while i < n:
-        ch = text[i]
-        if quote:
-            out.append(ch)
-            if ch == "\\" and i + 1 < n:
-                out.append(text[i + 1])
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-            i += 1
-            continue
-        if ch in "'\"`":
-            quote = ch
-            out.append(ch)
-            i += 1
-            continue
-        if ch == "/" and i + 1 < n and text[i + 1] == "/":
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-            continue
-        if ch == "/" and i + 1 < n and text[i + 1] == "*":
-            j = text.find("*/", i + 2)
-            chunk = text[i: n if j < 0 else j + 2]
-            out.append("\n" * chunk.count("\n"))
-            i = n if j < 0 else j + 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    if "/" not in text:
+        return text
+    return _COMMENT_OR_STRING.sub(_drop_comment, text)
 
 
 _V3_IMPORT = re.compile(
@@ -69,6 +56,7 @@ _NEW_CLASS = re.compile(
     r"(?:(?:const|let|var)\s+|this\.)?([A-Za-z_$][\w$]*)\s*(?::\s*[\w.<>]+\s*)?=\s*"
     r"(?:new\s+([A-Z][\w$]*)\s*\(|([A-Z][\w$]*)\.from\s*\()"
 )
+_V2_NEW_ANCHOR = re.compile(r"new\s+(?:AWS|aws|AWSSDK|sdk)\.")  # in every _V2_NEW match
 _COMMAND = re.compile(r"\bnew\s+([A-Z][A-Za-z0-9]*?)Command\s*\(")
 
 
@@ -85,35 +73,30 @@ _LOOP_VAR = re.compile(
     r"|([A-Za-z_$][\w$.\[\]'\"]*)\s*\.\s*(?:map|forEach|filter|flatMap)\s*\(\s*(?:async\s*)?"
     r"\(?\s*([A-Za-z_$][\w$]*)"
 )
+_LOOP_WORD = re.compile(r"for|map|forEach|filter|flatMap")  # in every _LOOP_VAR match
 _DECL = r"(?:const|let|var)\s+{name}\s*(?::\s*[^=]+?)?=\s*"
 _IMPORT_FROM = re.compile(r"(?:from\s+|require\(\s*)['\"]([^'\"]+)['\"]")
 EVENT_NAMES = ("event", "evt")
 
 
+_PAIRS = {"(": ")", "{": "}", "[": "]"}
+_KEY = re.compile(r"\s*['\"]?([A-Za-z_$][\w$]*)['\"]?\s*(?::\s*(.*))?$", re.S)
+
+
 def _balanced(code: str, start: int) -> str:
     """The text from code[start] (an opening bracket) to its matching close, strings
     skipped; the rest of the code when it is not closed."""
-    pairs = {"(": ")", "{": "}", "[": "]"}
     stack: list[str] = []
-    quote: str | None = None
-    i = start
-    while i < len(code):
-        ch = code[i]
-        if quote:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch in "'\"`":
-            quote = ch
-        elif ch in pairs:
-            stack.append(pairs[ch])
+    for m in _STRUCTURE.finditer(code, start):
+        ch = m.group(0)
+        if ch[0] in QUOTES or ch == ",":
+            continue
+        if ch in _PAIRS:
+            stack.append(_PAIRS[ch])
         elif stack and ch == stack[-1]:
             stack.pop()
             if not stack:
-                return code[start:i + 1]
-        i += 1
+                return code[start:m.end()]
     return code[start:]
 
 
@@ -124,35 +107,26 @@ def _top_level_keys(obj: str) -> dict[str, str]:
     if not body.startswith("{"):
         return {}
     body = body[1:-1] if body.endswith("}") else body[1:]
-    out: dict[str, str] = {}
     depth = 0
-    quote: str | None = None
     part_start = 0
     parts = []
-    i = 0
-    while i < len(body):
-        ch = body[i]
-        if quote:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch in "'\"`":
-            quote = ch
-        elif ch in "([{":
+    for m in _STRUCTURE.finditer(body):
+        ch = m.group(0)
+        if ch[0] in QUOTES:
+            continue
+        if ch in "([{":
             depth += 1
         elif ch in ")]}":
             depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(body[part_start:i])
-            part_start = i + 1
-        i += 1
+        elif depth == 0:  # a comma between two entries
+            parts.append(body[part_start:m.start()])
+            part_start = m.end()
     parts.append(body[part_start:])
+    out: dict[str, str] = {}
     for part in parts:
-        m = re.match(r"\s*['\"]?([A-Za-z_$][\w$]*)['\"]?\s*(?::\s*(.*))?$", part, re.S)
-        if m:
-            out[m.group(1)] = (m.group(2) or m.group(1)).strip()
+        key = _KEY.match(part)
+        if key:
+            out[key.group(1)] = (key.group(2) or key.group(1)).strip()
     return out
 
 
@@ -170,13 +144,15 @@ class _JsOrigins:
 
     def __init__(self, code: str) -> None:
         self.code = code
-        names = set(EVENT_NAMES)
-        for m in _HANDLER_PARAM.finditer(code):
-            names.add(m.group(1) or m.group(2))
-        # loop variables over the event (`for (const r of event.Records)`, `.map((r) =>`)
+        # the event parameters of the module's handler-shaped functions
+        self.handler_params = {m.group(1) or m.group(2) for m in _HANDLER_PARAM.finditer(code)}
+        names = set(EVENT_NAMES) | self.handler_params
+        # loop variables over the event (`for (const r of event.Records)`, `.map((r) =>`),
+        # three levels deep (a loop over a loop variable's field)
+        loops = [(m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+                 for m in _LOOP_VAR.finditer(code)] if _LOOP_WORD.search(code) else []
         for _ in range(3):
-            for m in _LOOP_VAR.finditer(code):
-                var, over = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            for var, over in loops:
                 if var and over and self._root(over) in names:
                     names.add(var)
         self.events = names
@@ -257,25 +233,21 @@ def narrow_js(code: str, function: str) -> str:
     defs = _js_functions(code)
     if function not in defs or len(defs) < 2:
         return code
-    seen: set[str] = set()
-    todo = [function]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        for lo, hi in defs[name]:
-            used = set(re.findall(r"[A-Za-z_$][\w$]*", code[lo:hi]))
-            todo.extend(sorted((used & set(defs)) - seen))
-    chars = list(code)
-    for name, spans in defs.items():
-        if name in seen:
-            continue
-        for lo, hi in spans:
-            for i in range(lo, hi):
-                if chars[i] != "\n":
-                    chars[i] = " "
-    return "".join(chars)
+
+    def uses(name: str) -> set[str]:
+        return {word for lo, hi in defs[name] for word in _IDENTIFIER.findall(code, lo, hi)
+                if word in defs}
+
+    seen = reachable(function, uses)
+    dropped = sorted(span for name, spans in defs.items() if name not in seen for span in spans)
+    out, done = [], 0
+    for lo, hi in dropped:
+        out += [code[done:lo], "\n".join(" " * len(line) for line in code[lo:hi].split("\n"))]
+        done = hi
+    return "".join([*out, code[done:]])
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 
 
 def inspect_js(text: str, function: str | None = None) -> tuple[HandlerReport, int]:
@@ -298,13 +270,14 @@ def inspect_js(text: str, function: str | None = None) -> tuple[HandlerReport, i
                 if m.group(3) == "lib-" and service == "dynamodb":
                     document.add(name)
     clients: dict[str, str] = {}
-    for m in _V2_NEW.finditer(code):
+    # (each scan below runs only when the text every match of it holds is in the code)
+    for m in _V2_NEW.finditer(code) if _V2_NEW_ANCHOR.search(code) else ():
         clients[m.group(1)] = "dynamodb" if m.group(3) else m.group(2).lower()
         if m.group(3):
             document.add(m.group(1))
     for m in _V2_CLIENT_REQUIRE.finditer(code):
         class_service[m.group(1)] = m.group(2)
-    for m in _NEW_CLASS.finditer(code):
+    for m in _NEW_CLASS.finditer(code) if class_service else ():
         cls = m.group(2) or m.group(3)
         if cls in class_service and not cls.endswith("Command"):
             clients[m.group(1)] = class_service[cls]
@@ -378,19 +351,28 @@ def inspect_js(text: str, function: str | None = None) -> tuple[HandlerReport, i
             observed.append(Evidence(line_at(m.start()), "work", f"imports {module}"))
     observed += [e for e in markers(code, data["markers_js"])
                  if not (e.kind == "marshall" and "unmarshall" in e.detail)]
-    http = 0
-    for name in data["http_js"]:
-        http += len(re.findall(r"(?<![\w$.])" + re.escape(name) + r"\s*[.(]", code))
-    if re.search(r"\bSignatureV4\b", code):
+    http = sum(len(_http_call(name).findall(code)) for name in data["http_js"] if name in code)
+    if "SignatureV4" in code and _SIGNER.search(code):
         http += 1
-    params = {m.group(1) or m.group(2) for m in _HANDLER_PARAM.finditer(code)} | set(EVENT_NAMES)
+    params = origins.handler_params | set(EVENT_NAMES)
     observed += handler_facts(code, sorted(sites, key=lambda s: s.pos), params, _balanced)
-    decisions = len(re.findall(r"\b(?:if|for|while|switch)\s*\(", code))
-    decisions += len(re.findall(r"\bcase\b[^:]*:", code))
-    functions = len(re.findall(r"\bfunction\b", code)) + len(re.findall(r"=>", code))
+    decisions = len(_BRANCH.findall(code)) + len(_CASE.findall(code))
+    functions = len(_FUNCTION_WORD.findall(code)) + code.count("=>")
     report = HandlerReport("javascript", "unknown", calls=sorted(set(calls)), http_calls=http,
                            decisions=decisions, observed=sorted(set(observed)))
     # Arrow callbacks (`.map(r => ...)`) are not separate functions of logic; count named ones.
-    named = len(re.findall(r"\bfunction\s+\w+|(?:const|let|var)\s+\w+\s*=\s*(?:async\s*)?"
-                           r"(?:\([^)]*\)|\w+)\s*=>", code))
-    return report, min(functions, named + 1)
+    return report, min(functions, len(_NAMED_FUNCTION.findall(code)) + 1)
+
+
+_SIGNER = re.compile(r"\bSignatureV4\b")
+_BRANCH = re.compile(r"\b(?:if|for|while|switch)\s*\(")
+_CASE = re.compile(r"\bcase\b[^:]*:")
+_FUNCTION_WORD = re.compile(r"\bfunction\b")
+_NAMED_FUNCTION = re.compile(r"\bfunction\s+\w+|(?:const|let|var)\s+\w+\s*=\s*(?:async\s*)?"
+                             r"(?:\([^)]*\)|\w+)\s*=>")
+
+
+@cache
+def _http_call(name: str) -> re.Pattern[str]:
+    """A call of (or through) the HTTP client `name` of data.yaml `http_js`."""
+    return re.compile(r"(?<![\w$.])" + re.escape(name) + r"\s*[.(]")

@@ -9,10 +9,13 @@ of data.yaml (credentials, (un)marshalling, streams, work libraries).
 from __future__ import annotations
 
 import ast
-import re
+from collections.abc import Callable
 
 from advisor.importers.handlers.facts_python import dotted as _dotted
 from advisor.importers.handlers.facts_python import handler_facts
+from advisor.importers.handlers.markers import markers
+from advisor.importers.handlers.pyindex import SyntaxIndex
+from advisor.importers.handlers.reach import reachable
 from advisor.importers.handlers.verdict import (
     Evidence,
     HandlerReport,
@@ -89,49 +92,56 @@ class _Scope:
         return False
 
 
-def build_scopes(tree: ast.Module) -> tuple[_Scope, dict[ast.AST, _Scope]]:
+def build_scopes(tree: ast.Module, index: SyntaxIndex, parents: dict[ast.AST, ast.AST],
+                 ) -> tuple[_Scope, dict[ast.AST, _Scope]]:
     """The module scope and one scope per function (methods are scoped under the
-    module), with every scope's assignments and every module function's call sites."""
+    module), with every scope's assignments and every module function's call sites.
+    Functions are taken in source order (depth first), each under the function it is
+    defined in; `parents` (of the module's walk) tells which are in the module read."""
     module = _Scope(None, None)
-    _collect(module, tree.body)
+    _collect(module, tree.body, index)
     scopes: dict[ast.AST, _Scope] = {}
-
-    def visit(node: ast.AST, parent: _Scope) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-                scope = _Scope(child, parent)
-                _collect(scope, child.body)
-                scopes[child] = scope
-                visit(child, scope)
-            else:
-                visit(child, parent)
-
-    visit(tree, module)
+    for fn in index.functions:
+        if fn not in parents:
+            continue  # in a statement narrowing left out
+        outer = parents[fn]
+        while outer is not tree and outer.__class__ not in _FUNCTIONS:
+            outer = parents[outer]
+        scope = scopes[fn] = _Scope(fn, scopes[outer] if outer is not tree else module)
+        _collect(scope, fn.body, index)
     return module, scopes
 
 
-def _collect(scope: _Scope, body: list[ast.stmt]) -> None:
+_FUNCTIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
+
+
+def _collect(scope: _Scope, body: list[ast.stmt], index: SyntaxIndex) -> None:
     """Assignments and loop targets of one scope (nested functions have their own), and
     the calls it makes to functions by name."""
-    todo: list[ast.AST] = list(body)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+    for node in index.own_nodes(body):
+        kind = node.__class__
+        if kind not in _BINDS_OR_CALLS:
             continue
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            scope.calls.setdefault(node.func.id, []).append((node, scope))
-        if isinstance(node, ast.Assign):
-            for t in node.targets:
-                _bind_target(scope, t, node.value)
-        elif isinstance(node, ast.AnnAssign | ast.AugAssign) and node.value is not None:
-            _bind_target(scope, node.target, node.value)
-        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
-            _bind_target(scope, node.target, node.iter)
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            _bind_target(scope, node.optional_vars, node.context_expr)
-        elif isinstance(node, ast.NamedExpr):
-            _bind_target(scope, node.target, node.value)
-        todo.extend(ast.iter_child_nodes(node))
+        if kind is ast.Call:
+            if isinstance(node.func, ast.Name):  # type: ignore[attr-defined]
+                scope.calls.setdefault(node.func.id, []).append((node, scope))  # type: ignore[attr-defined]
+        elif kind is ast.Assign:
+            for t in node.targets:  # type: ignore[attr-defined]
+                _bind_target(scope, t, node.value)  # type: ignore[attr-defined]
+        elif kind is ast.AnnAssign or kind is ast.AugAssign:
+            if node.value is not None:  # type: ignore[attr-defined]
+                _bind_target(scope, node.target, node.value)  # type: ignore[attr-defined]
+        elif kind is ast.withitem:
+            if node.optional_vars is not None:  # type: ignore[attr-defined]
+                _bind_target(scope, node.optional_vars, node.context_expr)  # type: ignore[attr-defined]
+        elif kind is ast.NamedExpr:
+            _bind_target(scope, node.target, node.value)  # type: ignore[attr-defined]
+        else:  # a for loop or a comprehension
+            _bind_target(scope, node.target, node.iter)  # type: ignore[attr-defined]
+
+
+_BINDS_OR_CALLS = frozenset({ast.Call, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For,
+                             ast.AsyncFor, ast.comprehension, ast.withitem, ast.NamedExpr})
 
 
 def _bind_target(scope: _Scope, target: ast.AST, value: ast.AST) -> None:
@@ -212,8 +222,10 @@ def _combine(origins: list[str]) -> str:
 class _PyScan(ast.NodeVisitor):
     """Collect SDK client variables, SDK call sites, HTTP calls and decision points."""
 
-    def __init__(self, module: _Scope, scopes: dict[ast.AST, _Scope] | None = None) -> None:
-        self.scopes = scopes or {}
+    def __init__(self, module: _Scope, scopes: dict[ast.AST, _Scope], index: SyntaxIndex,
+                 ) -> None:
+        self.scopes = scopes
+        self.children = index.children
         self.clients: dict[str, str] = {}  # variable (or self.attr) -> service
         self.table_names: dict[str, ast.AST] = {}  # Table variable -> its name argument
         self.document_clients: set[str] = set()  # variables bound to boto3 resources
@@ -277,6 +289,26 @@ class _PyScan(ast.NodeVisitor):
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
                 value.func.attr in ("Table", "Queue", "Topic", "Bucket") and value.args:
             self.table_names[key] = value.args[0]
+
+    # -- traversal: NodeVisitor's order and recursion, over the index's child lists
+    # (kept per class, unbound: a bound method kept on the instance would make the scan
+    # a reference cycle, holding the whole tree until the collector runs)
+    _visitors: dict[type, Callable[[_PyScan, ast.AST], None]] = {}
+
+    def visit(self, node: ast.AST) -> None:
+        visitor = self._visitors.get(node.__class__)
+        if visitor is None:
+            visitor = getattr(_PyScan, "visit_" + node.__class__.__name__, None)
+            if visitor is None or node.__class__ is ast.Constant:
+                visitor = _PyScan.generic_visit
+            self._visitors[node.__class__] = visitor
+        visitor(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        children = self.children
+        for child in children[node]:
+            if children[child]:  # a leaf (a name's context, a constant) holds nothing
+                self.visit(child)
 
     # -- scopes
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -365,23 +397,32 @@ class _PyScan(ast.NodeVisitor):
             self.observed.append(Evidence(line, "work", f"imports {module}"))
 
 
-def _rejections(tree: ast.Module) -> list[Evidence]:
+def _rejections(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> list[Evidence]:
     """`if ...: return {"statusCode": 4xx, ...}`: the handler answers some requests
-    itself (validation), which a native integration, forwarding every request, does not."""
+    itself (validation), which a native integration, forwarding every request, does not.
+    `nodes`: the module's nodes (a walk from its root), `parents` their parents."""
     out = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.If):
+    for ret in nodes:
+        if not isinstance(ret, ast.Return) or not isinstance(ret.value, ast.Dict):
             continue
-        for ret in (n for stmt in node.body for n in ast.walk(stmt)):
-            if not isinstance(ret, ast.Return) or not isinstance(ret.value, ast.Dict):
-                continue
-            for k, v in zip(ret.value.keys, ret.value.values, strict=True):
-                if isinstance(k, ast.Constant) and k.value == "statusCode" and \
-                        isinstance(v, ast.Constant) and isinstance(v.value, int) and \
-                        400 <= v.value < 500:
-                    out.append(Evidence(ret.lineno, "rejects",
-                                        f"answers status {v.value} itself"))
+        statuses = [v.value for k, v in zip(ret.value.keys, ret.value.values, strict=True)
+                    if isinstance(k, ast.Constant) and k.value == "statusCode" and
+                    isinstance(v, ast.Constant) and isinstance(v.value, int) and
+                    400 <= v.value < 500]
+        if statuses and _in_if_body(ret, parents):
+            out += [Evidence(ret.lineno, "rejects", f"answers status {s} itself")
+                    for s in statuses]
     return out
+
+
+def _in_if_body(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """`node` is inside the body (not the test or the else) of some `if`."""
+    child, parent = node, parents.get(node)
+    while parent is not None:
+        if isinstance(parent, ast.If) and any(s is child for s in parent.body):
+            return True
+        child, parent = parent, parents.get(parent)
+    return False
 
 
 def _literal(node: ast.AST | None, scope: _Scope) -> str | None:
@@ -469,33 +510,7 @@ def _mapped_fields(node: ast.AST, scope: _Scope) -> list[str]:
     return out
 
 
-_IMPORT_LINE = re.compile(r"^\s*(?:import\b|from\s+\S+\s+import\b|(?:const|let|var)\s.*\brequire\s*\()")
-
-
-def markers(text: str, table: dict[str, list[str]]) -> list[Evidence]:
-    """data.yaml markers found in the code, with their line; comment lines and import
-    lines are skipped (importing a helper is not using it)."""
-    out = []
-    lines = ["" if _IMPORT_LINE.match(line) else line for line in text.splitlines()]
-    for kind, patterns in table.items():
-        for pat in patterns:
-            rx = re.compile(pat)
-            for i, line in enumerate(lines, 1):
-                code = line.split("#", 1)[0] if "#" in line and "'" not in line \
-                    and '"' not in line else line
-                if code.lstrip().startswith("#"):
-                    continue
-                m = rx.search(code)
-                if m:
-                    out.append(Evidence(i, kind, m.group(0).strip().rstrip("(").strip()))
-    return out
-
-
-def _names_in(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-
-
-def _bound_names(stmt: ast.stmt) -> list[str]:
+def _bound_names(stmt: ast.stmt, index: SyntaxIndex) -> list[str]:
     """The module-level names a statement binds (a def, a class, an assignment)."""
     if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         return [stmt.name]
@@ -504,10 +519,11 @@ def _bound_names(stmt: ast.stmt) -> list[str]:
         targets = list(stmt.targets)
     elif isinstance(stmt, ast.AnnAssign | ast.AugAssign):
         targets = [stmt.target]
-    return sorted({n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)})
+    return sorted({name for t in targets for name in index.names_in(t)})
 
 
-def narrow_to_handler(tree: ast.Module, function: str) -> tuple[set[int], bool]:
+def narrow_to_handler(tree: ast.Module, function: str,
+                      index: SyntaxIndex) -> tuple[set[int], bool]:
     """Keep, of a module's top-level functions and classes, the handler `function` and
     what it reaches by name in the same file (helpers it calls or passes on, classes it
     uses, functions registered on a module object it uses through a decorator, values of
@@ -518,36 +534,26 @@ def narrow_to_handler(tree: ast.Module, function: str) -> tuple[set[int], bool]:
     module at all (a def, a class, or an assignment such as `handler = Mangum(app)`)."""
     defs = [s for s in tree.body
             if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
-    binders: dict[str, list[ast.stmt]] = {}
+    uses: dict[str, set[str]] = {}  # a module-level name -> the names its binders use
     for stmt in tree.body:
-        for name in _bound_names(stmt):
-            binders.setdefault(name, []).append(stmt)
-    if function not in binders:
+        for name in _bound_names(stmt, index):
+            uses.setdefault(name, set()).update(index.names_in(stmt))
+    if function not in uses:
         return set(), False
-    kept: set[int] = set()
-    seen: set[str] = set()
-    todo = [function]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        for stmt in binders.get(name, ()):
-            if id(stmt) in kept:
-                continue
-            kept.add(id(stmt))
-            todo.extend(sorted(_names_in(stmt) - seen))
-        # `@app.get("/x")` registers a route on `app`, which the handler uses
-        for d in defs:
-            if id(d) not in kept and any(_names_in(dec) & seen for dec in d.decorator_list):
-                todo.append(d.name)
-    dropped = {id(d) for d in defs if id(d) not in kept}
-    return dropped, True
+    # `@app.get("/x")` registers a route on `app`: a handler using `app` reaches it
+    registered: dict[str, set[str]] = {}
+    for d in defs:
+        for dec in d.decorator_list:
+            for name in index.names_in(dec):
+                registered.setdefault(name, set()).add(d.name)
+    seen = reachable(function, lambda name: uses.get(name, set()) | registered.get(name, set()))
+    return {id(d) for d in defs if d.name not in seen}, True
 
 
-def _defined_anywhere(tree: ast.Module, function: str) -> bool:
-    """`function` is bound somewhere in the module other than at its top level."""
-    for node in ast.walk(tree):
+def _defined_anywhere(nodes: list[ast.AST], function: str) -> bool:
+    """`function` is bound somewhere in the module (`nodes`: a walk of it) other than at
+    its top level."""
+    for node in nodes:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and \
                 node.name == function:
             return True
@@ -582,9 +588,10 @@ def inspect_python(text: str, function: str | None = None) -> tuple[HandlerRepor
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return HandlerReport("python", "unknown", reasons=[f"not parseable: {exc}"]), 0
+    index = SyntaxIndex(tree)
     if function:
-        dropped, found = narrow_to_handler(tree, function)
-        if not found and _defined_anywhere(tree, function):
+        dropped, found = narrow_to_handler(tree, function, index)
+        if not found and _defined_anywhere(index.walk(tree), function):
             dropped = set()  # bound inside a top-level `if`/`try`: the file is read whole
         elif not found:
             source = _imported_from(tree, function)
@@ -594,13 +601,28 @@ def inspect_python(text: str, function: str | None = None) -> tuple[HandlerRepor
         gone = [s for s in tree.body if id(s) in dropped]
         spans = [(min([s.lineno] + [d.lineno for d in getattr(s, "decorator_list", [])]),
                   s.end_lineno or s.lineno) for s in gone]
-        tree.body = [s for s in tree.body if id(s) not in dropped]
+        if gone:  # a module of the statements kept (the parsed tree is left as it is)
+            tree = ast.Module(body=[s for s in tree.body if id(s) not in dropped],
+                              type_ignores=tree.type_ignores)
+            index.add_parent(tree)
         text = _blank_lines(text, spans)
-    module, scopes = build_scopes(tree)
-    scan = _PyScan(module, scopes)
+    nodes = index.walk(tree)  # every reader below iterates this one walk
+    parents = index.parents(nodes)
+    module, scopes = build_scopes(tree, index, parents)
+    try:
+        return _scan(tree, text, nodes, parents, index, module, scopes)
+    finally:
+        module.calls.clear()  # call sites -> scopes -> call sites: freed now, not by the collector
+
+
+def _scan(tree: ast.Module, text: str, nodes: list[ast.AST], parents: dict[ast.AST, ast.AST],
+          index: SyntaxIndex, module: _Scope, scopes: dict[ast.AST, _Scope],
+          ) -> tuple[HandlerReport, int]:
+    """The SDK calls, facts and markers of a module whose scopes are built."""
+    scan = _PyScan(module, scopes, index)
     # Two passes: clients bound anywhere (module level, __init__, inside the handler)
     # are known before the calls are read.
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Assign | ast.AnnAssign):
             value = node.value
             if value is None:
@@ -615,7 +637,8 @@ def inspect_python(text: str, function: str | None = None) -> tuple[HandlerRepor
     except RecursionError:
         return HandlerReport("python", "unknown", reasons=["not read: nested too deeply"]), 0
     observed = scan.observed + markers(text, data()["markers_python"]) + \
-        handler_facts(tree, scopes, module, scan.calls) + _rejections(tree)  # type: ignore[arg-type]
+        handler_facts(tree, nodes, index, parents, scopes, module, scan.calls) + \
+        _rejections(nodes, parents)  # type: ignore[arg-type]
     report = HandlerReport("python", "unknown", calls=sorted(scan.calls), http_calls=scan.http,
                            decisions=scan.decisions, observed=sorted(set(observed)))
     return report, scan.functions

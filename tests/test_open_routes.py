@@ -112,3 +112,48 @@ def test_http_route_keys_and_the_count_past_five(tmp_path: Path) -> None:
 def test_an_api_whose_routes_are_all_authorized_is_not_reported(tmp_path: Path) -> None:
     routes = _route("GET /health", "AWS_IAM")
     assert _auth_messages(tmp_path / "main.tf", HTTP_TF.replace("{routes}", routes)) == []
+
+
+REST_TF = """
+resource "aws_api_gateway_rest_api" "orders" {
+  name = "orders"
+}
+
+resource "aws_api_gateway_resource" "orders" {
+  rest_api_id = aws_api_gateway_rest_api.orders.id
+  parent_id   = aws_api_gateway_rest_api.orders.root_resource_id
+  path_part   = "orders"
+}
+
+resource "aws_api_gateway_resource" "order" {
+  rest_api_id = aws_api_gateway_rest_api.orders.id
+  parent_id   = aws_api_gateway_resource.orders.id
+  path_part   = "{id}"
+}
+
+resource "aws_api_gateway_method" "get_order" {
+  rest_api_id   = aws_api_gateway_rest_api.orders.id
+  resource_id   = aws_api_gateway_resource.order.id
+  http_method   = "GET"
+  authorization = "NONE"
+}
+
+resource "aws_api_gateway_method" "post_orders" {
+  rest_api_id   = aws_api_gateway_rest_api.orders.id
+  resource_id   = aws_api_gateway_resource.orders.id
+  http_method   = "POST"
+  authorization = "AWS_IAM"
+}
+
+resource "aws_api_gateway_method" "root" {
+  rest_api_id   = aws_api_gateway_rest_api.orders.id
+  resource_id   = aws_api_gateway_rest_api.orders.root_resource_id
+  http_method   = "GET"
+  authorization = "NONE"
+}
+"""
+
+
+def test_terraform_rest_methods_are_named_by_their_resource_path(tmp_path: Path) -> None:
+    (message,) = _auth_messages(tmp_path / "main.tf", REST_TF)
+    assert message.endswith("(auth = none) on GET /, GET /orders/{id}")

@@ -109,12 +109,33 @@ def _rest_method(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
     }.get(str(b.get("authorization", "NONE")).upper(), "none")
     key_required = bool(flag(b.get("api_key_required")))
     auth = api_auth.route_auth(authorizer, key_required)
+    path = _rest_path(ctx, mod, b.get("resource_id"))
     for api in ctx.nodes(mod, b.get("rest_api_id"), b, "rest_api_id"):
-        _record_auth(ctx, api, auth, str(b.get("http_method", "")))
+        _record_auth(ctx, api, auth, str(b.get("http_method", "")), path)
         if key_required:
             _rest_only(ctx, api, api_keys=True)
         if b.get("request_validator_id") is not None:
             ctx.set_props(api, validation=True)
+
+
+def _rest_path(ctx: Context, mod: Module, resource_id: Any, depth: int = 0) -> str | None:
+    """The path of a REST method's `resource_id`: `/` for the API's `root_resource_id`,
+    else the `aws_api_gateway_resource` chain's `path_part`s; None when it cannot be told."""
+    from advisor.importers.terraform.module import resolve_value
+
+    found = resolve_value(ctx.ws, mod, resource_id)
+    if len(found) != 1 or depth > 30:
+        return None
+    res, attr = found[0]
+    if res.type == "aws_api_gateway_rest_api" and attr == "root_resource_id":
+        return "/"
+    if res.type != "aws_api_gateway_resource":
+        return None
+    part = res.block.get("path_part")
+    parent = _rest_path(ctx, res.module, res.block.get("parent_id"), depth + 1)
+    if not isinstance(part, str) or "${" in part or parent is None:
+        return None
+    return parent.rstrip("/") + "/" + part
 
 
 def _record_auth(ctx: Context, api: str, auth: str, route_key: str | None = None,

@@ -332,6 +332,24 @@ def test_discovery_errors_are_results_without_running() -> None:
     assert out[1].status == batch.STATUS_OK
 
 
+def test_workers_write_each_results_text_section_as_the_report_would(tmp_path: Path) -> None:
+    """With a text layout, each worker writes its result's section of the text report;
+    put together they are the report the main process would write from the results."""
+    from advisor.pipeline import Report
+    from advisor.report import text
+
+    write(tmp_path, {"a.arch": DSL, "b.arch": 'architecture "b"\nclient c\nsqs q\nc -> q\n',
+                     "c.arch": "this is not a design\n"})
+    inputs = discover([str(tmp_path)])
+    for width, color in ((60, False), (120, True)):
+        settings = batch.Settings(timeout=60, text_layout=(width, color, False))
+        out = batch.run(inputs, settings, jobs=2)
+        assert all(o.text for o in out)
+        report = Report(results=[o.result for o in out])
+        assert text.write(report, width=width, color=color, sections=[o.text for o in out]) \
+            == text.write(report, width=width, color=color)
+
+
 def test_real_pipeline_in_workers_matches_in_process(tmp_path: Path) -> None:
     write(tmp_path, {"a.arch": DSL, "b.arch": 'architecture "b"\nclient c\nsqs q\nc -> q\n',
                      "c.arch": "this is not a design\n"})

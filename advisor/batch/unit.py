@@ -65,6 +65,7 @@ class Outcome:
     entry: bytes | None = None
     cached: bool = False
     fragment: bytes | None = None
+    text: str | None = None  # the result's section of the text report (`Settings.text_layout`)
 
 
 @dataclass
@@ -82,6 +83,9 @@ class Settings:
     # workers send back only the result's JSON and its plain-data summary (enough for the
     # JSON formats): nothing to unpickle or encode in the main process
     light_results: bool = False
+    # (width, colour, show blocked): workers also write each result's section of the text
+    # report (`report.text.section`), so the main process only puts them together
+    text_layout: tuple[int, bool, bool] | None = None
 
 
 class Timeout(BaseException):
@@ -151,7 +155,14 @@ def analyze_task(task: Task, settings: Settings) -> Outcome:
 
         fragment = entry_fragment(entry) if entry is not None else encode_result(result)
         result = light_result(result)
-    return Outcome(result, status, time.perf_counter() - start, entry, fragment=fragment)
+    section = None
+    if settings.text_layout is not None:
+        from advisor.report.text import section as text_section
+
+        with contextlib.suppress(Exception):  # written by the main process instead
+            section = text_section(result, *settings.text_layout)
+    return Outcome(result, status, time.perf_counter() - start, entry, fragment=fragment,
+                   text=section)
 
 
 def _analyze(task: Task, settings: Settings) -> tuple[FileResult, list[str]]:

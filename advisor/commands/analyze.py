@@ -194,6 +194,16 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     # writer, and a baseline, needs the result objects
     full = fmt not in ("json", "jsonl") or bool(baseline or write_baseline) or as_system \
         or show_blocked
+    if fmt == "text" and executor != "dask" and not (baseline or write_baseline or as_system
+                                                      or stdin):
+        # each worker writes its files' sections of the report (nothing hides findings
+        # after them here: no baseline), at this process's width and colour
+        from dataclasses import replace
+
+        from advisor.report.text import layout
+
+        settings = replace(settings, text_layout=(
+            *layout(color=None if output is None else False), bool(show_blocked)))
     if stdin:
         full = True
         stream: Iterator[Any] = iter([_stdin_outcome(stdin_filename or "<stdin>", settings)])
@@ -215,7 +225,8 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
             out.write(report_bytes(report, fragments))
         sys.exit(exit_code(outcomes, report, threshold))
     text = _render(report, fmt, threshold, color=None if output is None else False,
-                   fragments=fragments)
+                   fragments=fragments,
+                   sections=[o.text for o in outcomes] if settings.text_layout else None)
     if fmt == "text":
         text += _summary_table(report, outcomes, hidden, color=output is None)
     if output:
@@ -411,7 +422,8 @@ def _baselines(report: Any, baseline: str | None, write_to: str | None) -> int:
 
 
 def _render(report: Any, fmt: str, threshold: str, color: bool | None,
-            fragments: list[bytes | None] | None = None) -> str:
+            fragments: list[bytes | None] | None = None,
+            sections: list[str | None] | None = None) -> str:
     """The report in `fmt` (advisor.report; jsonl from its JSON writer)."""
     from advisor.report import jsonout, write
 
@@ -421,6 +433,7 @@ def _render(report: Any, fmt: str, threshold: str, color: bool | None,
     opts: dict[str, Any] = {}
     if fmt == "text":
         opts["color"] = color
+        opts["sections"] = sections
     elif fmt == "junit":
         opts["fail_on"] = threshold
     return write(report, fmt, **opts)

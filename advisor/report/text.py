@@ -48,11 +48,32 @@ def _width(width: int | None) -> int:
     return DEFAULT_WIDTH
 
 
-def write(report: Any, *, color: bool | None = None, width: int | None = None, **_: Any) -> str:
-    page = Page(_width(width), _color(color))
+def layout(color: bool | None = None, width: int | None = None) -> tuple[int, bool]:
+    """(width, colour) the report is written with here: a batch worker, whose output is
+    no terminal, is told them (`section`)."""
+    return _width(width), _color(color)
+
+
+def section(result: Any, width: int, color: bool, show_blocked: bool = False) -> str:
+    """One result's part of the report, exactly as `write` prints it: batch workers write
+    their files' sections, and the report only puts them together."""
+    page = Page(width, color)
+    _result(page, result, show_blocked)
+    return page.getvalue()
+
+
+def write(report: Any, *, color: bool | None = None, width: int | None = None,
+          sections: list[str | None] | None = None, **_: Any) -> str:
+    """The report; `sections[i]`, when given, is `section(results[i], ...)` at this
+    page's width and colour."""
+    page = Page(*layout(color, width))
     show = bool(getattr(report, "show_blocked", False))
-    for result in report.results:
-        _result(page, result, show)
+    for i, result in enumerate(report.results):
+        given = sections[i] if sections is not None else None
+        if given is not None:
+            page.raw(given)
+        else:
+            _result(page, result, show)
     _summary(page, report)
     return page.getvalue()
 

@@ -583,6 +583,11 @@ class Page:
     def getvalue(self) -> str:
         return "".join(self._out)
 
+    def raw(self, written: str) -> None:
+        """Text another Page of the same width and colour already wrote (a batch worker's
+        section for one result)."""
+        self._out.append(written)
+
     def lines(self, lines: Iterable[Parts]) -> None:
         """Rendered lines, each cropped to the page."""
         width, out, paint = self.width, self._out, self._paint

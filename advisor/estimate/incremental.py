@@ -213,7 +213,7 @@ class Base:
                  requests: float | None) -> None:
         wl: Workload = est.workload
         self.arch = arch
-        self.est = est
+        self.monthly_usd = float(est.monthly_usd)  # (not `est`: it keeps this base)
         self.wl = wl
         self.pricing = pricing
         self.terms = terms
@@ -558,7 +558,7 @@ class _Run:
             for u in new:
                 delta.setdefault(u.key, []).append(u.quantity)
         if not delta:
-            return float(base.est.monthly_usd)
+            return base.monthly_usd
         totals = Overlay(base.totals)
         for key, values in delta.items():
             totals[key] = math.fsum([*base.partials(key), *values])

@@ -36,6 +36,7 @@ there is a response path), not the per-node breakdown: it is for deltas and judg
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from collections import Counter
@@ -130,21 +131,24 @@ class Overlay:
         self.local: dict[Any, Any] = {}
 
     def get(self, key: Any, default: Any = None) -> Any:
-        value = self.local.get(key, _GONE)
-        if value is _GONE:
-            if key in self.local:
-                return default
-            return self.base.get(key, default)
-        return value
+        local = self.local
+        if key in local:
+            value = local[key]
+            return default if value is _GONE else value
+        return self.base.get(key, default)
 
     def __getitem__(self, key: Any) -> Any:
-        value = self.get(key, _GONE)
+        local = self.local
+        value = local[key] if key in local else self.base.get(key, _GONE)
         if value is _GONE:
             raise KeyError(key)
         return value
 
     def __contains__(self, key: Any) -> bool:
-        return self.get(key, _GONE) is not _GONE
+        local = self.local
+        if key in local:
+            return local[key] is not _GONE
+        return key in self.base
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self.local[key] = value
@@ -155,18 +159,28 @@ class Overlay:
 
 class _FailureEdges:
     """`(a, b) in failure_edges` for the changed design: the edge's target is a failure
-    destination there, or its label says it only carries failures."""
+    destination there, or its label says it only carries failures (read from the changed
+    design for the edges the change touched, else from the base's, which it equals)."""
 
-    def __init__(self, arch: Architecture, failed: Any) -> None:
+    def __init__(self, arch: Architecture, failed: Any, labelled: set[tuple[str, str]],
+                 changed: set[tuple[str, str]]) -> None:
         self.adj = arch.graph._succ
         self.failed = failed
+        self.labelled = labelled
+        self.changed = changed
 
     def __contains__(self, edge: Any) -> bool:
-        a, b = edge
-        if self.failed(b):
+        if self.failed(edge[1]):
             return True
+        if edge not in self.changed:
+            return edge in self.labelled
+        a, b = edge
         data = self.adj.get(a, {}).get(b)
-        return data is not None and str(data.get("label") or "").lower() in FAILURE_LABELS
+        return data is not None and _failure_label(data)
+
+
+def _failure_label(data: dict[str, Any]) -> bool:
+    return str(data.get("label") or "").lower() in FAILURE_LABELS
 
 
 # ---------------------------------------------------------------------- the base
@@ -221,6 +235,9 @@ class Base:
         g = arch.graph
         self.index = {n: i for i, n in enumerate(wl.order)}
         self.failed = Counter(r for n in g._node for r in _declared_failures(arch, n))
+        # edges whose label says they only carry failures
+        self.labelled = {(a, b) for a, nbrs in g._succ.items() for b, data in nbrs.items()
+                         if _failure_label(data)}
         self.clients = sum(1 for d in g._node.values() if category_of(d["kind"]) == "client")
         self.scheduled = {n for n in wl.entries
                           if g.in_degree(n) == 0 and _schedule_of(arch, n) is not None}
@@ -292,6 +309,12 @@ def estimate_change(base: Base, after: Architecture, change: Change | None = Non
     return _Run(base, after, change).estimate()
 
 
+@functools.cache
+def _service_kinds() -> frozenset[str]:
+    """Kinds a function's undeclared call can name (`glue_target`)."""
+    return frozenset(kind_names()) - {"resource", "client", "http"}
+
+
 class _Fallback(Exception):
     """The change is one the incremental estimate does not handle: estimate it whole."""
 
@@ -341,7 +364,7 @@ class _Run:
     def _implicit_services(self) -> None:
         """A changed function that calls a service the design does not declare would add
         a node to the priced design: estimate such a design whole."""
-        known = set(kind_names()) - {"resource", "client", "http"}
+        known = _service_kinds()
         an = self.ag._node
         around = self.ch.nodes | self._endpoints(self.ch.edges)
         around |= {p for n in self.ch.nodes if n in an for p in self.ag._pred[n]}
@@ -370,7 +393,8 @@ class _Run:
         def is_failed(n: str) -> bool:
             return (now[n] if n in now else failed[n]) > 0
 
-        self.failure = _FailureEdges(self.after, is_failed)
+        changed = set(self.ch.edges)  # (before the edges into flipped destinations join)
+        self.failure = _FailureEdges(self.after, is_failed, self.base.labelled, changed)
         for g in (self.ag, self.bg):
             for r in self.flipped:
                 if r in g._node:

@@ -152,6 +152,11 @@ def _analyze_task(task: Task, settings: Settings) -> Outcome:
             "this is a bug in archadvisor; please report it with this input")
         status = STATUS_INTERNAL
     result = detach(result)
+    for arch in (getattr(result, "before", None), getattr(result, "after", None)):
+        if arch is not None:
+            from advisor.overlay import drop_views
+
+            drop_views(arch)  # no cycle: freed with the result, not by a collection
     entry = fragment = None
     if settings.encode_for_cache and status in CACHEABLE:
         from advisor.batch import cache

@@ -232,6 +232,7 @@ class Base:
         self.pricing = pricing
         self.terms = terms
         self.requests = requests
+        self.rate, self.base_payload, _notes, _stated = workload_rate(arch, requests)
         g = arch.graph
         self.index = {n: i for i, n in enumerate(wl.order)}
         self.failed = Counter(r for n in g._node for r in _declared_failures(arch, n))
@@ -304,8 +305,9 @@ def estimate_change(base: Base, after: Architecture, change: Change | None = Non
     if change is None:
         # an overlay of the base design says which nodes it touched (advisor/overlay.py)
         change = changes_between(base.arch, after, changed_nodes(after, base.arch))
-    if change is None or len(after.graph) <= 1:
-        return None
+    if change is None or len(after.graph) <= 1 \
+            or (base.arch.workload or {}) != (after.workload or {}):
+        return None  # (the base's entry rate and payload are the design's workload's)
     return _Run(base, after, change).estimate()
 
 
@@ -510,7 +512,7 @@ class _Run:
             if e[0] not in ag._node or e[1] not in ag._succ[e[0]]:
                 flows.remove(e)
                 batches.remove(e)
-        rate, base_payload, _notes, _stated = workload_rate(self.after, base.requests)
+        rate, base_payload = base.rate, base.base_payload  # (the workloads are the same)
         rules = FlowRules(self.after, Assumptions(), base_payload, (), self.failure, succ)
         self.changed_loads: set[str] = set()
         self.changed_flows: set[tuple[str, str]] = set(ch.edges)
@@ -745,7 +747,7 @@ class _Run:
             sinks.add(n)
             if category_of(kind) == "storage":
                 storage.add(n)
-        kept_storage = len(base.storage - z)
+        kept_storage = len(base.storage) - len(base.storage & z)  # (not O(stores) each time)
         key = "storage" if kept_storage + len(storage) > 0 else "sinks"
         stores = storage if key == "storage" else sinks
         rank50, rank99 = base.rank[key]

@@ -135,7 +135,15 @@ def _phase(label: str, fn: Any, rows: list[tuple[str, float, float]]) -> Any:
 
 
 def in_process(path: str) -> list[tuple[str, float, float]]:
-    """Each phase of one analysis, timed in this process."""
+    """Each phase of one analysis, timed in this process, with the cyclic collector
+    paused as `advisor analyze` pauses it for each file (advisor/batch/unit.py)."""
+    from advisor.gcpause import paused
+
+    with paused():
+        return _phases(path)
+
+
+def _phases(path: str) -> list[tuple[str, float, float]]:
     from advisor.pipeline import Estimates, Options, Report, load_architecture, run_engine
     from advisor.report.jsonout import report_bytes
 

@@ -26,9 +26,12 @@ sample and corpus design, with and without the free tier):
    recomputed ones.
 
 What it does not do incrementally, and then estimates `after` whole (same result, the
-design's cost): designs with a cycle (which edges close one depends on the whole walk),
-a rewrite whose change alters how many entry points share the traffic, usage files and
-services the design's functions call without declaring them (`priced_design`).
+design's cost): a change to a design with a cycle that could change which edges close
+one (that depends on the whole walk: an edge added between existing nodes, a node or an
+edge removed, an entry point gained or lost; a change of attributes, or a new node
+that calls nothing, such as a dead-letter queue, leaves them as they were), a rewrite
+whose change alters how many entry points share the traffic, usage files and services
+the design's functions call without declaring them (`priced_design`).
 
 The estimate it returns carries the totals (monthly cost, the four latencies, whether
 there is a response path), not the per-node breakdown: it is for deltas and judges.
@@ -291,7 +294,7 @@ def base_of(arch: Architecture, est: Any, region: str = "us-east-1",
         return bases[key]  # type: ignore[no-any-return]
     base: Base | None = None
     wl = getattr(est, "workload", None)
-    if (wl is not None and est.priced is arch and not wl.back_edges
+    if (wl is not None and est.priced is arch
             and getattr(est.latency_result, "state", None) is not None and len(arch.graph) > 1):
         base = Base(arch, est, load_pricing(region, pricing_file), free_terms(free_tier), requests)
     bases[key] = base
@@ -337,6 +340,7 @@ class _Run:
             self._failures()
             self._no_cycle()
             self._entries()
+            self._same_cycles()
             wl = self._propagate()
             monthly = self._cost(wl)
             latency = self._latency(wl)
@@ -423,6 +427,24 @@ class _Run:
                     if s not in seen and index.get(s, -1) <= limit:
                         seen.add(s)
                         stack.append(s)
+
+    def _same_cycles(self) -> None:
+        """A design with a cycle keeps the edges that close one (`propagate._back_edges`:
+        a walk from the entry points over each node's sorted successors) when the change
+        adds no edge between existing nodes, removes nothing and leaves the set of entry
+        points as it was: the walk then visits the old nodes as before, and a new node
+        that calls nothing adds only an edge into itself. Otherwise: estimated whole."""
+        if not self.base.wl.back_edges:
+            return
+        ch, ag = self.ch, self.ag
+        entries = self.base.wl.entries
+        if ch.removed or any((n in entries) != (n in self.entries) for n in self.entry_changed):
+            raise _Fallback
+        for a, b in ch.edges:
+            if a not in ag._node or b not in ag._succ[a]:
+                raise _Fallback  # an edge removed
+            if (a, b) in ch.added_edges and (b in self.bg._node or ag._succ[b]):
+                raise _Fallback  # an edge into an existing node, or into a new one that calls on
 
     def _entries(self) -> None:
         """Entry shares of the changed design: only nodes whose kind, props or edges
@@ -513,7 +535,8 @@ class _Run:
                 flows.remove(e)
                 batches.remove(e)
         rate, base_payload = base.rate, base.base_payload  # (the workloads are the same)
-        rules = FlowRules(self.after, Assumptions(), base_payload, (), self.failure, succ)
+        rules = FlowRules(self.after, Assumptions(), base_payload, bwl.back_edges, self.failure,
+                          succ)
         self.changed_loads: set[str] = set()
         self.changed_flows: set[tuple[str, str]] = set(ch.edges)
         force_out = set(out_changed) | (ch.nodes & ag._node.keys())
@@ -563,7 +586,7 @@ class _Run:
                     queued.add(s)
                     heapq.heappush(heap, (prio.get(s, self._priority(s, fresh)), s))
         return Workload(nodes=loads, edges=flows, entries=self.entries,  # type: ignore[arg-type]
-                        back_edges=set(), failure_edges=self.failure,  # type: ignore[arg-type]
+                        back_edges=base.wl.back_edges, failure_edges=self.failure,  # type: ignore[arg-type]
                         entry_rate=rate, succ=succ, batches=batches)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ cost

@@ -239,6 +239,7 @@ class Base:
         g = arch.graph
         self.index = {n: i for i, n in enumerate(wl.order)}
         self.failed = Counter(r for n in g._node for r in _declared_failures(arch, n))
+        self.failed_names = sum(1 for c in self.failed.values() if c > 0)
         # edges whose label says they only carry failures
         self.labelled = {(a, b) for a, nbrs in g._succ.items() for b, data in nbrs.items()
                          if _failure_label(data)}
@@ -395,6 +396,7 @@ class _Run:
         failed = self.base.failed
         now = {r: failed[r] + d for r, d in delta.items() if d}
         self.flipped = {r for r, c in now.items() if (c > 0) != (failed[r] > 0)}
+        self.now = now
 
         def is_failed(n: str) -> bool:
             return (now[n] if n in now else failed[n]) > 0
@@ -446,6 +448,15 @@ class _Run:
             if (a, b) in ch.added_edges and (b in self.bg._node or ag._succ[b]):
                 raise _Fallback  # an edge into an existing node, or into a new one that calls on
 
+    def _lone_entry_possible(self) -> bool:
+        """Whether `propagate`'s rule for a design where nothing starts a flow (its one
+        unfed node takes the traffic when every other node is a failure destination)
+        could apply to the changed design: not when it has more nodes besides one than
+        there are failure destinations (a ring of services, which nothing feeds)."""
+        failed = self.base.failed_names + sum(1 if self.now.get(r, 0) > 0 else -1
+                                              for r in self.flipped)
+        return len(self.ag._node) - 1 <= failed
+
     def _entries(self) -> None:
         """Entry shares of the changed design: only nodes whose kind, props or edges
         changed can start or stop being entry points; if the count of nodes sharing the
@@ -483,7 +494,7 @@ class _Run:
                 status[n] = scheduled
             else:
                 status[n] = None
-        if sharing != base.sharing or not sharing:
+        if sharing != base.sharing or (not sharing and self._lone_entry_possible()):
             # (none starts a flow: propagate's one-node rule may apply; estimated whole)
             raise _Fallback
         share = base.wl.entry_rate / sharing if sharing else 0.0  # as propagate shares it

@@ -150,4 +150,17 @@ def changed_nodes(after: Architecture, before: Architecture) -> set[str] | None:
     return out
 
 
-__all__ = ["CopyOnAccess", "changed_nodes", "overlay_copy"]
+def drop_views(arch: Architecture) -> None:
+    """Forget the views networkx keeps on `arch`'s graph that point back at the graph
+    (`edges`, `in_degree`, ...: cached on first use, made again when next asked for).
+    They make every graph a reference cycle, which only the cyclic collector frees: an
+    alternative's design whose views are dropped is freed as soon as it is let go, so a
+    large design's tens of thousands of alternatives need not wait for a collection
+    (which, with the collector paused through an analysis, would be its end)."""
+    g = arch.graph
+    attrs = g.__dict__
+    for name in [k for k, v in attrs.items() if getattr(v, "_graph", None) is g]:
+        del attrs[name]
+
+
+__all__ = ["CopyOnAccess", "changed_nodes", "drop_views", "overlay_copy"]

@@ -1,6 +1,6 @@
 """One very large CloudFormation template: import, engine, estimates, report, each timed.
 
-    .venv/bin/python benchmarks/bench_large_template.py [--sizes 5000,60000] [--cli]
+    .venv/bin/python benchmarks/bench_large_template.py [--sizes 5000,60000] [--cli] [--ring]
 
 The template is generated here (nothing read from disk but the tool itself): cells of
 five resources, the shape real event-driven stacks repeat,
@@ -12,7 +12,8 @@ five resources, the shape real event-driven stacks repeat,
     Mapping (AWS::Lambda::EventSourceMapping: !GetAtt Queue.Arn -> !Ref Function)
 
 so every cell has an SNS -> SQS -> Lambda path, each function publishes to the next cell
-(one connected design, a chain: the last function publishes nowhere), and the patterns
+(one connected design, a chain: the last function publishes nowhere; with `--ring` it
+publishes to the first cell, one cycle through the whole design), and the patterns
 find something in every cell (queues without a dead-letter queue, functions without
 one, ...).
 
@@ -42,15 +43,17 @@ sys.path.insert(0, str(REPO))
 CELL_RESOURCES = 5
 
 
-def template(resources: int) -> str:
-    """A CloudFormation template of about `resources` resources (whole cells)."""
+def template(resources: int, ring: bool = False) -> str:
+    """A CloudFormation template of about `resources` resources (whole cells); `ring`:
+    the last function publishes to the first cell's topic (one cycle through them all)."""
     cells = max(1, resources // CELL_RESOURCES)
     out = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:"]
     for i in range(cells):
+        target = i + 1 if i + 1 < cells else 0 if ring and cells > 1 else None
         env = (f"""
       Environment:
         Variables:
-          NEXT_TOPIC: !Ref Topic{i + 1}""" if i + 1 < cells else "")
+          NEXT_TOPIC: !Ref Topic{target}""" if target is not None else "")
         out.append(f"""  Topic{i}:
     Type: AWS::SNS::Topic
   Queue{i}:
@@ -135,7 +138,15 @@ def _phase(label: str, fn: Any, rows: list[tuple[str, float, float]]) -> Any:
 
 
 def in_process(path: str) -> list[tuple[str, float, float]]:
-    """Each phase of one analysis, timed in this process."""
+    """Each phase of one analysis, timed in this process, with the cyclic collector
+    paused as `advisor analyze` pauses it for each file (advisor/batch/unit.py)."""
+    from advisor.gcpause import paused
+
+    with paused():
+        return _phases(path)
+
+
+def _phases(path: str) -> list[tuple[str, float, float]]:
     from advisor.pipeline import Estimates, Options, Report, load_architecture, run_engine
     from advisor.report.jsonout import report_bytes
 
@@ -168,12 +179,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="5000,60000")
     parser.add_argument("--cli", action="store_true", help="also time the whole CLI process")
+    parser.add_argument("--ring", action="store_true",
+                        help="the cells in a ring (one cycle) instead of a chain")
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}; load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             path = Path(tmp) / f"large-{size}.yaml"
-            path.write_text(template(size), encoding="utf-8")
+            path.write_text(template(size, ring=args.ring), encoding="utf-8")
             print(f"\n{size} resources ({path.stat().st_size / 1e6:.1f} MB of YAML)")
             code = (f"import sys; sys.path.insert(0, {str(REPO)!r});"
                     "from benchmarks.bench_large_template import in_process, resource;"

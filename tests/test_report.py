@@ -116,6 +116,21 @@ def test_json_is_the_report_dict_with_sorted_keys_and_stable_bytes() -> None:
     assert data["results"][1]["errors"][0]["line"] == 3
 
 
+def test_json_encoder_writes_floats_as_the_standard_library_does() -> None:
+    """orjson writes small floats unlike `json` (`1e-7`, `0.00001`); the writer rewrites
+    those tokens, but only where they are numbers, not text inside strings or keys."""
+    from advisor.report.jsonout import encode
+
+    data = {
+        "prices": [1e-7, 0.00001, 2.5e-10, 1.66667e-05, 0.5, -3e-9, 123.25, 0.0001],
+        "nested": {"price_usd": 1.5e-5, "n": 3, "list": [[4e-6], {"x": 0.00002}]},
+        "text": "1e-5 and 0.00001 and e-7 stay as written", "e-": "9e-",
+        "1e-5": 0.00003, "k0.00001": 0.5, "re-run": 1e-8,
+    }
+    expected = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False)
+    assert encode(data).decode() == expected
+
+
 # ----------------------------------------------------------------------------- text
 def test_text_groups_by_pillar_and_has_before_after_table() -> None:
     out = write(Report([seed_result()]), "text", color=False, width=120)

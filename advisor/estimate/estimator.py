@@ -23,6 +23,7 @@ from advisor.estimate.semantics import implicit_services
 from advisor.estimate.usage import UsageFile, apply_usage, resolve_usage
 from advisor.memo import by_identity
 from advisor.model import Architecture
+from advisor.overlay import drop_views
 
 COST_DECIMALS = 4
 PRICE_DECIMALS = 10
@@ -249,3 +250,5 @@ def attach_alternative_deltas(
             alt.latency_delta_ms = round(after.latency_delta_from(before), 1) + 0.0
             if release and hasattr(alt, "release"):
                 alt.release()
+                if getattr(alt, "_after", None) is not after_arch and after_arch is not before_arch:
+                    drop_views(after_arch)  # let go: freed now, not by a collection

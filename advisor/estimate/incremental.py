@@ -26,9 +26,12 @@ sample and corpus design, with and without the free tier):
    recomputed ones.
 
 What it does not do incrementally, and then estimates `after` whole (same result, the
-design's cost): designs with a cycle (which edges close one depends on the whole walk),
-a rewrite whose change alters how many entry points share the traffic, usage files and
-services the design's functions call without declaring them (`priced_design`).
+design's cost): a change to a design with a cycle that could change which edges close
+one (that depends on the whole walk: an edge added between existing nodes, a node or an
+edge removed, an entry point gained or lost; a change of attributes, or a new node
+that calls nothing, such as a dead-letter queue, leaves them as they were), a rewrite
+whose change alters how many entry points share the traffic, usage files and services
+the design's functions call without declaring them (`priced_design`).
 
 The estimate it returns carries the totals (monthly cost, the four latencies, whether
 there is a response path), not the per-node breakdown: it is for deltas and judges.
@@ -36,6 +39,7 @@ there is a response path), not the per-node breakdown: it is for deltas and judg
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from collections import Counter
@@ -130,21 +134,24 @@ class Overlay:
         self.local: dict[Any, Any] = {}
 
     def get(self, key: Any, default: Any = None) -> Any:
-        value = self.local.get(key, _GONE)
-        if value is _GONE:
-            if key in self.local:
-                return default
-            return self.base.get(key, default)
-        return value
+        local = self.local
+        if key in local:
+            value = local[key]
+            return default if value is _GONE else value
+        return self.base.get(key, default)
 
     def __getitem__(self, key: Any) -> Any:
-        value = self.get(key, _GONE)
+        local = self.local
+        value = local[key] if key in local else self.base.get(key, _GONE)
         if value is _GONE:
             raise KeyError(key)
         return value
 
     def __contains__(self, key: Any) -> bool:
-        return self.get(key, _GONE) is not _GONE
+        local = self.local
+        if key in local:
+            return local[key] is not _GONE
+        return key in self.base
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self.local[key] = value
@@ -155,18 +162,28 @@ class Overlay:
 
 class _FailureEdges:
     """`(a, b) in failure_edges` for the changed design: the edge's target is a failure
-    destination there, or its label says it only carries failures."""
+    destination there, or its label says it only carries failures (read from the changed
+    design for the edges the change touched, else from the base's, which it equals)."""
 
-    def __init__(self, arch: Architecture, failed: Any) -> None:
+    def __init__(self, arch: Architecture, failed: Any, labelled: set[tuple[str, str]],
+                 changed: set[tuple[str, str]]) -> None:
         self.adj = arch.graph._succ
         self.failed = failed
+        self.labelled = labelled
+        self.changed = changed
 
     def __contains__(self, edge: Any) -> bool:
-        a, b = edge
-        if self.failed(b):
+        if self.failed(edge[1]):
             return True
+        if edge not in self.changed:
+            return edge in self.labelled
+        a, b = edge
         data = self.adj.get(a, {}).get(b)
-        return data is not None and str(data.get("label") or "").lower() in FAILURE_LABELS
+        return data is not None and _failure_label(data)
+
+
+def _failure_label(data: dict[str, Any]) -> bool:
+    return str(data.get("label") or "").lower() in FAILURE_LABELS
 
 
 # ---------------------------------------------------------------------- the base
@@ -213,14 +230,19 @@ class Base:
                  requests: float | None) -> None:
         wl: Workload = est.workload
         self.arch = arch
-        self.est = est
+        self.monthly_usd = float(est.monthly_usd)  # (not `est`: it keeps this base)
         self.wl = wl
         self.pricing = pricing
         self.terms = terms
         self.requests = requests
+        self.rate, self.base_payload, _notes, _stated = workload_rate(arch, requests)
         g = arch.graph
         self.index = {n: i for i, n in enumerate(wl.order)}
         self.failed = Counter(r for n in g._node for r in _declared_failures(arch, n))
+        self.failed_names = sum(1 for c in self.failed.values() if c > 0)
+        # edges whose label says they only carry failures
+        self.labelled = {(a, b) for a, nbrs in g._succ.items() for b, data in nbrs.items()
+                         if _failure_label(data)}
         self.clients = sum(1 for d in g._node.values() if category_of(d["kind"]) == "client")
         self.scheduled = {n for n in wl.entries
                           if g.in_degree(n) == 0 and _schedule_of(arch, n) is not None}
@@ -273,7 +295,7 @@ def base_of(arch: Architecture, est: Any, region: str = "us-east-1",
         return bases[key]  # type: ignore[no-any-return]
     base: Base | None = None
     wl = getattr(est, "workload", None)
-    if (wl is not None and est.priced is arch and not wl.back_edges
+    if (wl is not None and est.priced is arch
             and getattr(est.latency_result, "state", None) is not None and len(arch.graph) > 1):
         base = Base(arch, est, load_pricing(region, pricing_file), free_terms(free_tier), requests)
     bases[key] = base
@@ -287,9 +309,16 @@ def estimate_change(base: Base, after: Architecture, change: Change | None = Non
     if change is None:
         # an overlay of the base design says which nodes it touched (advisor/overlay.py)
         change = changes_between(base.arch, after, changed_nodes(after, base.arch))
-    if change is None or len(after.graph) <= 1:
-        return None
+    if change is None or len(after.graph) <= 1 \
+            or (base.arch.workload or {}) != (after.workload or {}):
+        return None  # (the base's entry rate and payload are the design's workload's)
     return _Run(base, after, change).estimate()
+
+
+@functools.cache
+def _service_kinds() -> frozenset[str]:
+    """Kinds a function's undeclared call can name (`glue_target`)."""
+    return frozenset(kind_names()) - {"resource", "client", "http"}
 
 
 class _Fallback(Exception):
@@ -312,6 +341,7 @@ class _Run:
             self._failures()
             self._no_cycle()
             self._entries()
+            self._same_cycles()
             wl = self._propagate()
             monthly = self._cost(wl)
             latency = self._latency(wl)
@@ -341,7 +371,7 @@ class _Run:
     def _implicit_services(self) -> None:
         """A changed function that calls a service the design does not declare would add
         a node to the priced design: estimate such a design whole."""
-        known = set(kind_names()) - {"resource", "client", "http"}
+        known = _service_kinds()
         an = self.ag._node
         around = self.ch.nodes | self._endpoints(self.ch.edges)
         around |= {p for n in self.ch.nodes if n in an for p in self.ag._pred[n]}
@@ -366,11 +396,13 @@ class _Run:
         failed = self.base.failed
         now = {r: failed[r] + d for r, d in delta.items() if d}
         self.flipped = {r for r, c in now.items() if (c > 0) != (failed[r] > 0)}
+        self.now = now
 
         def is_failed(n: str) -> bool:
             return (now[n] if n in now else failed[n]) > 0
 
-        self.failure = _FailureEdges(self.after, is_failed)
+        changed = set(self.ch.edges)  # (before the edges into flipped destinations join)
+        self.failure = _FailureEdges(self.after, is_failed, self.base.labelled, changed)
         for g in (self.ag, self.bg):
             for r in self.flipped:
                 if r in g._node:
@@ -397,6 +429,33 @@ class _Run:
                     if s not in seen and index.get(s, -1) <= limit:
                         seen.add(s)
                         stack.append(s)
+
+    def _same_cycles(self) -> None:
+        """A design with a cycle keeps the edges that close one (`propagate._back_edges`:
+        a walk from the entry points over each node's sorted successors) when the change
+        adds no edge between existing nodes, removes nothing and leaves the set of entry
+        points as it was: the walk then visits the old nodes as before, and a new node
+        that calls nothing adds only an edge into itself. Otherwise: estimated whole."""
+        if not self.base.wl.back_edges:
+            return
+        ch, ag = self.ch, self.ag
+        entries = self.base.wl.entries
+        if ch.removed or any((n in entries) != (n in self.entries) for n in self.entry_changed):
+            raise _Fallback
+        for a, b in ch.edges:
+            if a not in ag._node or b not in ag._succ[a]:
+                raise _Fallback  # an edge removed
+            if (a, b) in ch.added_edges and (b in self.bg._node or ag._succ[b]):
+                raise _Fallback  # an edge into an existing node, or into a new one that calls on
+
+    def _lone_entry_possible(self) -> bool:
+        """Whether `propagate`'s rule for a design where nothing starts a flow (its one
+        unfed node takes the traffic when every other node is a failure destination)
+        could apply to the changed design: not when it has more nodes besides one than
+        there are failure destinations (a ring of services, which nothing feeds)."""
+        failed = self.base.failed_names + sum(1 if self.now.get(r, 0) > 0 else -1
+                                              for r in self.flipped)
+        return len(self.ag._node) - 1 <= failed
 
     def _entries(self) -> None:
         """Entry shares of the changed design: only nodes whose kind, props or edges
@@ -435,7 +494,7 @@ class _Run:
                 status[n] = scheduled
             else:
                 status[n] = None
-        if sharing != base.sharing or not sharing:
+        if sharing != base.sharing or (not sharing and self._lone_entry_possible()):
             # (none starts a flow: propagate's one-node rule may apply; estimated whole)
             raise _Fallback
         share = base.wl.entry_rate / sharing if sharing else 0.0  # as propagate shares it
@@ -486,8 +545,9 @@ class _Run:
             if e[0] not in ag._node or e[1] not in ag._succ[e[0]]:
                 flows.remove(e)
                 batches.remove(e)
-        rate, base_payload, _notes, _stated = workload_rate(self.after, base.requests)
-        rules = FlowRules(self.after, Assumptions(), base_payload, (), self.failure, succ)
+        rate, base_payload = base.rate, base.base_payload  # (the workloads are the same)
+        rules = FlowRules(self.after, Assumptions(), base_payload, bwl.back_edges, self.failure,
+                          succ)
         self.changed_loads: set[str] = set()
         self.changed_flows: set[tuple[str, str]] = set(ch.edges)
         force_out = set(out_changed) | (ch.nodes & ag._node.keys())
@@ -537,7 +597,7 @@ class _Run:
                     queued.add(s)
                     heapq.heappush(heap, (prio.get(s, self._priority(s, fresh)), s))
         return Workload(nodes=loads, edges=flows, entries=self.entries,  # type: ignore[arg-type]
-                        back_edges=set(), failure_edges=self.failure,  # type: ignore[arg-type]
+                        back_edges=base.wl.back_edges, failure_edges=self.failure,  # type: ignore[arg-type]
                         entry_rate=rate, succ=succ, batches=batches)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ cost
@@ -558,7 +618,7 @@ class _Run:
             for u in new:
                 delta.setdefault(u.key, []).append(u.quantity)
         if not delta:
-            return float(base.est.monthly_usd)
+            return base.monthly_usd
         totals = Overlay(base.totals)
         for key, values in delta.items():
             totals[key] = math.fsum([*base.partials(key), *values])
@@ -721,7 +781,7 @@ class _Run:
             sinks.add(n)
             if category_of(kind) == "storage":
                 storage.add(n)
-        kept_storage = len(base.storage - z)
+        kept_storage = len(base.storage) - len(base.storage & z)  # (not O(stores) each time)
         key = "storage" if kept_storage + len(storage) > 0 else "sinks"
         stores = storage if key == "storage" else sinks
         rank50, rank99 = base.rank[key]

@@ -57,17 +57,37 @@ def _dumps_stdlib(data: Any) -> bytes:
                       default=_default).encode("utf-8", errors="surrogatepass")
 
 
+def _suspects(out: bytes) -> list[int]:
+    """Where `_SUSPECT` matches in `out`, in order (at least one position in each line it
+    matches in): found with `bytes.find` for what every match holds (`e-` between
+    digits, `0.0000` and a digit), ten times faster than the regex over the whole text
+    of a large report, most of which is digits."""
+    at: list[int] = []
+    for needle, before, after in ((b"e-", 1, 2), (b"0.0000", 0, 6)):
+        i = out.find(needle)
+        while i != -1:
+            if (i >= before and out[i - before:i - before + 1].isdigit() if before else True) \
+                    and out[i + after:i + after + 1].isdigit():
+                at.append(i)
+            i = out.find(needle, i + 1)
+    at.sort()
+    return at
+
+
 def _python_floats(out: bytes) -> bytes:
     """Rewrite the number tokens orjson formats unlike Python's repr (see the docstring)."""
-    if not _SUSPECT.search(out):
+    hits = _suspects(out)
+    if not hits:
         return out
     pieces: list[bytes] = []
     done = 0
-    for hit in _SUSPECT.finditer(out):
-        start = out.rfind(b"\n", 0, hit.start()) + 1
-        if start < done:
+    seen = -1
+    for hit in hits:
+        start = out.rfind(b"\n", 0, hit) + 1
+        if start < done or start == seen:
             continue  # this line was handled already
-        end = out.find(b"\n", hit.end())
+        seen = start
+        end = out.find(b"\n", hit)
         end = len(out) if end == -1 else end
         line = _NUMBER_LINE.fullmatch(out, start, end)
         if line is None:

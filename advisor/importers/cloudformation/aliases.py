@@ -79,6 +79,9 @@ def _declared(ctx: Ctx, out: dict[str, str]) -> None:
         node = owner(lid, frozenset())
         if node is not None:
             out[lid] = node
+    # `owner` calls itself through its closure: a reference cycle that would keep the
+    # whole import (template, design) alive until a collection
+    owner = None  # type: ignore[assignment]
 
 
 def values_at(value: Any, path: str) -> list[Any]:

@@ -175,8 +175,26 @@ def _builtin_rule_docs() -> dict[str, dict[str, Any]]:
 
 
 def builtin_rule_docs() -> dict[str, dict[str, Any]]:
-    """The rule docs of the built-in catalog (a Report's default `rules`)."""
+    """The rule docs of the built-in catalog."""
     return dict(_builtin_rule_docs())
+
+
+class BuiltinRuleDocs(Mapping[str, dict[str, Any]]):
+    """A Report's default `rules`: the built-in catalog's rule docs, read when a writer
+    first asks (SARIF, JUnit, Markdown do; the JSON writer does not, so a rerun that
+    reads every result from the cache never loads the pattern pack)."""
+
+    def _docs(self) -> dict[str, dict[str, Any]]:
+        return _builtin_rule_docs()
+
+    def __getitem__(self, rule: str) -> dict[str, Any]:
+        return self._docs()[rule]
+
+    def __iter__(self) -> Any:
+        return iter(self._docs())
+
+    def __len__(self) -> int:
+        return len(self._docs())
 
 
 @dataclass
@@ -186,7 +204,7 @@ class Report:
     writer needs nothing but the Report."""
 
     results: list[FileResult] = field(default_factory=list)
-    rules: dict[str, dict[str, Any]] = field(default_factory=builtin_rule_docs)
+    rules: Mapping[str, dict[str, Any]] = field(default_factory=BuiltinRuleDocs)
     # list what a rule would have flagged but for a reason (`analyze --show-blocked`)
     show_blocked: bool = False
 

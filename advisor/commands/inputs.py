@@ -13,7 +13,7 @@ def discover_inputs(paths: tuple[str, ...], exclude: tuple[str, ...] = (),
     """batch.discover, except that a CDK cloud assembly (cdk.out, or an app folder with
     one) named on the command line is one input, like a Terraform module."""
     from advisor import batch
-    from advisor.system.cdk import find_assembly, is_unsynthesized_app
+    from advisor.cdkpaths import find_assembly, is_unsynthesized_app
 
     out: list[Any] = []
     plain: list[str] = []

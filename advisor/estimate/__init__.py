@@ -8,9 +8,32 @@
 Prices: data/pricing/<region>.yaml (refresh with `advisor pricing import`); latency:
 data/latency.yaml; modelling defaults: data/defaults.yaml; usage-file keys:
 data/usage_keys.yaml. Every figure carries its unit, region, source page and date read.
+
+The names below are loaded when first used: a run that only needs a light module of the
+package (`advisor.estimate.usage`, to find the usage file before a rerun reads every
+result from the cache) does not import the estimator, the model and networkx with it.
 """
 
-from advisor.estimate.assumptions import assumption_rows, assumptions_for
-from advisor.estimate.estimator import Estimate, attach_alternative_deltas, estimate
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "Estimate": "advisor.estimate.estimator",
+    "attach_alternative_deltas": "advisor.estimate.estimator",
+    "estimate": "advisor.estimate.estimator",
+    "assumption_rows": "advisor.estimate.assumptions",
+    "assumptions_for": "advisor.estimate.assumptions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Estimate", "assumption_rows", "assumptions_for", "attach_alternative_deltas", "estimate"]

@@ -35,14 +35,16 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from advisor import catalog
 from advisor.datafiles import safe_load
 from advisor.errors import AdvisorError, Diagnostic
-from advisor.model import Architecture
+
+if TYPE_CHECKING:  # finding the usage file (before a rerun from the cache) needs no model
+    from advisor.model import Architecture
 
 FILE_NAMES = ("infracost-usage.yml", "infracost-usage.yaml")
 VERSIONS = ("0.1",)

@@ -131,12 +131,16 @@ def _tf_variables(var_files: tuple[str, ...], var_values: tuple[str, ...]) -> ob
 def _load_dir(path: str, tf_vars: object = None) -> Architecture:
     """A CDK cloud assembly (`cdk.out`, or an app folder holding one) is one system; a
     directory of .tf files is one Terraform module; otherwise its template file."""
-    from advisor.system import cdk
+    from advisor.cdkpaths import find_assembly, is_unsynthesized_app
 
-    assembly = cdk.find_assembly(path)
+    assembly = find_assembly(path)
     if assembly is not None:
+        from advisor.system import cdk
+
         return cdk.load_assembly_arch(assembly)
-    if cdk.is_unsynthesized_app(path):
+    if is_unsynthesized_app(path):
+        from advisor.system import cdk
+
         raise cdk.unsynthesized_error(path)
     d = Path(path)
     if any(p.suffix == ".tf" for p in d.iterdir() if p.is_file()):

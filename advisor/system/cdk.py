@@ -19,28 +19,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from advisor.cdkpaths import MANIFEST
 from advisor.errors import AdvisorError, Diagnostic
 from advisor.system import System, build
 from advisor.system.stacks import collect
 
-MANIFEST = "manifest.json"
 MAX_ASSEMBLY_DEPTH = 5
 MAX_MANIFEST_BYTES = 20 * 1024 * 1024
-
-
-def find_assembly(path: str) -> str | None:
-    """The cloud assembly `path` is (a `cdk.out`) or holds (a CDK app's folder)."""
-    p = Path(path)
-    for cand in (p, p / "cdk.out"):
-        if (cand / MANIFEST).is_file() and _is_manifest(cand / MANIFEST):
-            return str(cand)
-    return None
-
-
-def is_unsynthesized_app(path: str) -> bool:
-    """A CDK app's folder (`cdk.json`) with no synthesized `cdk.out` in it."""
-    p = Path(path)
-    return p.is_dir() and (p / "cdk.json").is_file() and find_assembly(path) is None
 
 
 def unsynthesized_error(path: str) -> AdvisorError:
@@ -48,15 +33,6 @@ def unsynthesized_error(path: str) -> AdvisorError:
         path, 1, 1, "a CDK app without a synthesized cloud assembly (no cdk.out/manifest.json)",
         "run `npx cdk synth` in the app first; archadvisor reads cdk.out and never runs "
         "your app")])
-
-
-def _is_manifest(path: Path) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    return b'"artifacts"' in head or b'"version"' in head
 
 
 def _read_json(path: Path) -> Any:

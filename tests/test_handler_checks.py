@@ -432,3 +432,57 @@ def test_a_first_record_handler_blocks_a_larger_batch(tmp_path: Path, fmt: str,
                         "COST-SQS-BATCH")
     assert findings(project(tmp_path / "b", fmt, lang, HANDLERS["loop"][lang], batch=1),
                     "COST-SQS-BATCH")
+
+
+RELAY_SAM = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::SQS::Queue
+  Notifications:
+    Type: AWS::SNS::Topic
+  Relay:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        import os
+        import boto3
+        sns = boto3.client("sns")
+        def handler(event, context):
+            sns.publish(TopicArn=os.environ["TOPIC"], Message={message})
+      Environment:
+        Variables:
+          TOPIC: !Ref Notifications
+      Policies:
+        - SNSPublishMessagePolicy: {TopicName: !GetAtt Notifications.TopicName}
+      Events:
+        Queue:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Orders.Arn
+            BatchSize: {batch}
+"""
+
+
+def test_a_pipe_is_not_offered_for_a_handler_that_forwards_only_the_first_record(
+        tmp_path: Path) -> None:
+    """A pipe forwards every record; a handler reading only `Records[0]` of batches of
+    ten forwarded one: GLUE-STREAM-PIPES is blocked (with the reason), the handler is
+    reported; with one record per batch, or a loop over the records, the pipe is offered."""
+    from conftest import analyse_input
+
+    def rules(name: str, message: str, batch: int) -> tuple[set[str], list[str]]:
+        result = analyse_input(tmp_path / name, "sam", RELAY_SAM.replace(
+            "{message}", message).replace("{batch}", str(batch)))
+        blocked = [b.to_dict() for b in result.blocked]
+        reasons = [str(b) for b in blocked if "GLUE-STREAM-PIPES" in str(b)]
+        return {f.rule for f in result.findings}, reasons
+
+    first = 'event["Records"][0]["body"]'
+    found, blocked = rules("first", first, 10)
+    assert "GLUE-STREAM-PIPES" not in found and "REL-HANDLER-FIRST-RECORD" in found
+    assert blocked and "forwards only the first record of each batch of up to 10" in blocked[0]
+    found, _ = rules("one", first, 1)
+    assert "GLUE-STREAM-PIPES" in found

@@ -91,6 +91,21 @@ def handler_takes_batches(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, An
     return True
 
 
+@match
+def handler_forwards_every_record(ctx: Ctx, nodes: tuple[str, ...], params: dict[str, Any]
+                                  ) -> Any:
+    """A pipe in the function's place forwards every record of each batch: not the same
+    as a handler that reads only `Records[0]` of batches larger than one (it forwards the
+    first and drops the rest; REL-HANDLER-FIRST-RECORD reports that)."""
+    src, fn = nodes[0], nodes[1]
+    size = batch_size(ctx, src, fn)
+    items = _fact(ctx, fn, "first-record-only")
+    if items and size is not None and size[0] > 1:
+        return Blocked(f"the handler forwards only the first record of each batch of up to "
+                       f"{size[0]} ({_at(items)}); a pipe would forward every record")
+    return True
+
+
 def _how_invoked(ctx: Ctx, fn: str) -> tuple[list[str], list[str]]:
     """(batch sources, async callers) of a function: what retries or redrives its
     failures, which a caught error hides."""

@@ -23,7 +23,7 @@ from advisor.estimate.semantics import implicit_services
 from advisor.estimate.usage import UsageFile, apply_usage, resolve_usage
 from advisor.memo import by_identity
 from advisor.model import Architecture
-from advisor.overlay import drop_views
+from advisor.overlay import drop_views, overlay_copy
 
 COST_DECIMALS = 4
 PRICE_DECIMALS = 10
@@ -112,7 +112,8 @@ def priced_design(arch: Architecture, usage: UsageFile | None = None
     stated = Assumptions()
     implicit = implicit_services(out)
     if implicit:
-        out = out.copy() if out is arch else out
+        # a copy that copies only what it touches (the design is not changed meanwhile)
+        out = overlay_copy(arch) if out is arch else out
         for svc in implicit:
             group = tuple(out.graph.nodes[svc.caller].get("group", ()))
             out.add_node(svc.name, svc.kind, {}, group=group)

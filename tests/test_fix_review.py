@@ -214,6 +214,10 @@ def test_fix_choose_reanalyses_through_the_batch_unit(tmp_path: Path) -> None:
     assert f"patched      {fid}" in chosen.stderr and "ThrottlingRateLimit" in chosen.stdout
     bad = _invoke("fix", str(path), "--no-verify", "--choose", f"{fid}=7")
     assert bad.exit_code == 2 and "has no applicable alternative 7" in bad.output
+    # a finding id no input has (a typo) is an error naming the closest id, not "nothing
+    # to patch" with a clean exit
+    typo = _invoke("fix", str(path), "--no-verify", "--choose", fid.lower())
+    assert typo.exit_code == 2 and f"did you mean {fid}?" in typo.output
 
 
 def test_access_log_group_of_an_implicit_api_is_support_not_a_node(tmp_path: Path) -> None:

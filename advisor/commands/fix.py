@@ -104,8 +104,18 @@ def fix_cmd(paths: tuple[str, ...], mode: str, output_dir: str | None, apply_: s
         click.echo("advisor: no architecture inputs found in the given paths", err=True)
         sys.exit(EXIT_INPUT)
     settings = batch.Settings(options=options, timeout=cfg.timeout or 60.0)
-    fixes = [_fix_one(outcome, settings, choices, verify)
+    seen: set[str] = set()  # the finding ids of every input, for --choose
+    fixes = [_fix_one(outcome, settings, choices, verify, seen)
              for outcome in batch.run_iter(inputs, settings, jobs=1)]
+    unknown = sorted(set(choices) - seen)
+    if unknown:  # before anything is written: the patch the user asked for is not there
+        from advisor.errors import did_you_mean
+
+        hints = [did_you_mean(fid, sorted(seen)) for fid in unknown]
+        raise click.BadParameter("no finding " + "; ".join(
+            f"{fid}{f' (did you mean {hint}?)' if hint else ''}" for fid, hint in zip(unknown, hints,
+                                                                       strict=True))
+            + " in the given inputs (`advisor analyze` lists the ids)", param_hint="--choose")
     code = EXIT_CLEAN
     for f in fixes:
         if f.errors and not f.rewrites:
@@ -130,7 +140,8 @@ def fix_cmd(paths: tuple[str, ...], mode: str, output_dir: str | None, apply_: s
     sys.exit(code)
 
 
-def _fix_one(outcome: Any, settings: Any, choices: dict[str, int], verify: bool) -> Any:
+def _fix_one(outcome: Any, settings: Any, choices: dict[str, int], verify: bool,
+             seen: set[str]) -> Any:
     """The patches for one input the batch analysed (skipped inputs and errors included:
     each gets its line)."""
     from advisor.fix import fix_result
@@ -141,6 +152,7 @@ def _fix_one(outcome: Any, settings: Any, choices: dict[str, int], verify: bool)
     if getattr(result, "skipped", None):
         return FileFix(source=result.source, format=result.format or "unknown",
                        skipped=result.skipped)
+    seen.update(f.id for f in getattr(result, "findings", ()))
     if choices and not result.errors:
         wanted = {rw.finding: rw.alternative for rw in group_changes(result.changes)}
         known = {f.id for f in result.findings}

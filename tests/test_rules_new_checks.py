@@ -12,21 +12,16 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
+from conftest import INPUT_FILES, analyse_input
 
 from advisor.pipeline import Options, analyze_source
 
-FILES = {"dsl": "design.arch", "sam": "template.yaml", "cloudformation": "template.yaml",
-         "terraform": "main.tf"}
+FILES = INPUT_FILES
 
 
 def findings(tmp_path: Path, fmt: str, text: str, rule: str) -> list[tuple[str, int | None]]:
     """(subject node, line) of each `rule` finding of `text` written as a `fmt` input."""
-    folder = tmp_path / fmt
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / FILES[fmt]
-    path.write_text(dedent(text).lstrip(), "utf-8")
-    result = analyze_source(str(folder if fmt == "terraform" else path), Options(estimates=False))
-    assert not result.errors, result.errors
+    result = analyse_input(tmp_path / fmt, fmt, text)
     return sorted((f.subject, f.location.line if f.location else None)
                   for f in result.findings if f.rule == rule)
 

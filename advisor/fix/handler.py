@@ -42,8 +42,6 @@ def read_handler(ctx: FixContext, fn_node: str, base: str, handler: Any,
     name = handler if isinstance(handler, str) else None
     if evidence is None:
         return None
-    # `glue_evidence` is `service.method(Params) at line N; ...`: the call is its head
-    evidence = evidence.split("; ")[0].split("(")[0].split(" at line ")[0].strip()
     if isinstance(code, str):
         path = code_path(base, code)
         return Handler(path, name, read_call(path, evidence, name))

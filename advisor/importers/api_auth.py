@@ -56,10 +56,16 @@ def route_label(route_key: str | None, path: str | None = None) -> str | None:
     return key if key.startswith("$") or " " in key else None
 
 
-def record(routes: dict[Any, str], auth: str, label: str | None) -> None:
-    """One route's auth into `routes` (label -> auth; a route stated again replaces the
-    first; one whose path is not known gets a key of its own)."""
-    routes[label if label is not None else len(routes)] = auth
+def record(routes: dict[Any, str], auth: str, label: str | None, *,
+           keep_weaker: bool = False) -> None:
+    """One route's auth into `routes` (label -> auth; one whose path is not known gets a
+    key of its own). A route stated again replaces the first (a SAM event merged into the
+    user's definition), or with `keep_weaker` keeps the weaker of the two (Terraform: an
+    OpenAPI body and an `aws_api_gateway_method` for the same route both apply)."""
+    key = label if label is not None else len(routes)
+    if keep_weaker and key in routes:
+        auth = weakest((routes[key], auth)) or auth
+    routes[key] = auth
 
 
 def settle(routes: dict[Any, str]) -> tuple[str | None, list[str]]:

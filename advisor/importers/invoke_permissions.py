@@ -10,6 +10,8 @@ permission names is kept on the function as `unscoped_invokers` (SEC-LAMBDA-PERM
 
 from __future__ import annotations
 
+from typing import Any
+
 SERVICE_SUFFIX = ".amazonaws.com"
 
 
@@ -25,4 +27,13 @@ def unscoped_service(principal: object, scoped: bool) -> str | None:
     return service or None
 
 
-__all__ = ["unscoped_service"]
+def add_unscoped(node_data: dict[str, Any], service: str, loc: Any) -> None:
+    """Record that `service` may invoke the function unscoped, at the permission's `loc`
+    (a finding points at the last such permission read)."""
+    props = node_data["props"]
+    props["unscoped_invokers"] = sorted({*props.get("unscoped_invokers", ()), service})
+    if loc is not None:
+        node_data.setdefault("prop_locs", {})["unscoped_invokers"] = loc
+
+
+__all__ = ["add_unscoped", "unscoped_service"]

@@ -289,11 +289,10 @@ ALARM_ACTIONS = ("AlarmActions", "OKActions", "InsufficientDataActions")
 def _alarm_topics(ctx: Ctx) -> set[str]:
     """Nodes that CloudWatch alarms' actions name (the topics they notify)."""
     out: set[str] = set()
-    for lid, res in ctx.resources.items():
-        if isinstance(res, dict) and res.get("Type") in ALARM_TYPES:
-            props = ctx.props_of(str(lid))
-            for key in ALARM_ACTIONS:
-                out.update(ctx.node_refs(props.get(key)))
+    for lid in ctx.of_type(*ALARM_TYPES):
+        props = ctx.props_of(lid)
+        for key in ALARM_ACTIONS:
+            out.update(ctx.node_refs(props.get(key)))
     return out
 
 

@@ -11,7 +11,7 @@ from advisor.importers.cloudformation.context import Ctx, data, kind_from_arn
 from advisor.importers.cloudformation.sam import _stream_props
 from advisor.importers.cloudformation.wiring.common import target_node
 from advisor.importers.edge_labels import FILTERED, ON_FAILURE, ON_SUCCESS
-from advisor.importers.invoke_permissions import unscoped_service
+from advisor.importers.invoke_permissions import add_unscoped, unscoped_service
 
 
 def wire_event_source_mappings(ctx: Ctx) -> None:
@@ -160,9 +160,7 @@ def wire_permissions(ctx: Ctx) -> None:
                                    p.get("SourceArn") is not None or
                                    p.get("SourceAccount") is not None)
         if fn is not None and service is not None:
-            data = ctx.arch.graph.nodes[fn]["props"]
-            data["unscoped_invokers"] = sorted({*data.get("unscoped_invokers", ()), service})
-            ctx.set_prop_locs(fn, lid, "unscoped_invokers")
+            add_unscoped(ctx.arch.graph.nodes[fn], service, ctx.loc_of(lid))
         src = ctx.node_ref(p.get("SourceArn"))
         if fn is None or src is None or ctx.arch.graph.has_edge(src, fn):
             continue

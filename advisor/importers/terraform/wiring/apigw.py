@@ -145,7 +145,7 @@ def _record_auth(ctx: Context, api: str, auth: str, route_key: str | None = None
     if not api_auth.counts(ctx.arch.props(api).get("type"), route_key):
         return
     routes = ctx.arch.graph.nodes[api].setdefault("_auths", {})
-    api_auth.record(routes, auth, api_auth.route_label(route_key, path))
+    api_auth.record(routes, auth, api_auth.route_label(route_key, path), keep_weaker=True)
 
 
 def _rest_authorizer(ctx: Context, res: Resource, b: Block, mod: Module) -> None:

@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from advisor.importers.edge_labels import FILTERED, ON_FAILURE, ON_SUCCESS
-from advisor.importers.invoke_permissions import unscoped_service
+from advisor.importers.invoke_permissions import add_unscoped, unscoped_service
 from advisor.importers.terraform.hcl import Block
 from advisor.importers.terraform.module import Module, Resource
 from advisor.importers.terraform.props import flag, num
@@ -67,13 +67,10 @@ def _permission(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
     functions = ctx.nodes(mod, b.get("function_name"), b, "function_name")
     source = b.get("source_arn")
     principal = b.get("principal")
-    service = unscoped_service(principal if isinstance(principal, str) else None,
+    service = unscoped_service(principal,
                                source is not None or b.get("source_account") is not None)
     for fn in functions if service is not None else ():
-        data = ctx.arch.graph.nodes[fn]
-        data["props"]["unscoped_invokers"] = sorted(
-            {*data["props"].get("unscoped_invokers", ()), service})
-        data.setdefault("prop_locs", {})["unscoped_invokers"] = ctx.loc(b)
+        add_unscoped(ctx.arch.graph.nodes[fn], service, ctx.loc(b))
     if source is None:
         return
     for src in ctx.nodes(mod, source, b, "source_arn"):

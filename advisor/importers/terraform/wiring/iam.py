@@ -70,7 +70,15 @@ def policy_document(ctx: Context, mod: Module, value: Any) -> dict[str, Any] | N
 
 
 def _role_policies(ctx: Context) -> dict[str, list[tuple[Module, dict[str, Any]]]]:
-    """Role address -> policy documents attached to it (inline, role_policy, attachments)."""
+    """Role address -> policy documents attached to it (inline, role_policy, attachments),
+    worked out once per import (the functions' roles and every role's grants read it)."""
+    found = ctx.memo.get("role policies")
+    if found is None:
+        found = ctx.memo["role policies"] = _read_role_policies(ctx)
+    return found  # type: ignore[no-any-return]
+
+
+def _read_role_policies(ctx: Context) -> dict[str, list[tuple[Module, dict[str, Any]]]]:
     out: dict[str, list[tuple[Module, dict[str, Any]]]] = {}
     policies: dict[str, tuple[Module, Any, Resource]] = {}
     for res in ctx.ws.resources():

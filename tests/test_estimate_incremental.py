@@ -148,3 +148,21 @@ def test_an_alternative_design_is_freed_once_its_deltas_are_set() -> None:
         if was:
             gc.enable()
     assert not alive, f"{len(alive)} of {len(refs)} designs still alive"
+
+
+def test_a_lone_entry_that_starts_no_flow_is_estimated_whole_after_a_change() -> None:
+    """A queue and its dead-letter queue take the workload at the queue (propagate's
+    one-node rule); a change that adds another node nothing feeds ends that rule, which
+    the incremental estimate cannot see from the changed nodes: it estimates whole and
+    gives the full estimate's figures."""
+    from advisor.dsl import parse_text
+    from advisor.overlay import overlay_copy
+
+    before = parse_text('architecture "lone"\nsqs q { dlq = d }\nsqs d\nq -> d\n', "lone.arch")
+    base = estimate(before, requests=1_000_000)
+    after = overlay_copy(before)
+    after.add_node("x", "lambda", {})
+    full = estimate(after, requests=1_000_000)
+    inc = estimate_rewrite(before, base, after, requests=1_000_000)
+    assert not inc.partial
+    assert inc.monthly_usd == full.monthly_usd

@@ -247,6 +247,12 @@ class Base:
         self.scheduled = {n for n in wl.entries
                           if g.in_degree(n) == 0 and _schedule_of(arch, n) is not None}
         self.sharing = len(wl.entries) - len(self.scheduled)
+        # the workload went to the one node nothing feeds although it starts no flow
+        # (propagate's one-node rule: a lone queue and its dead-letter queue); whether the
+        # rule still holds after a change is the whole design's question
+        sharers = [n for n in wl.entries if n not in self.scheduled]
+        self.lone_entry = (not self.clients and len(sharers) == 1
+                           and not sends_traffic(arch, sharers[0]))
         # the estimate's priced lines by node: what `cost.node_lines` gives each node
         self.lines: dict[str, list[Usage]] = {}
         self._by_key: dict[str, list[float]] = {}
@@ -462,6 +468,8 @@ class _Run:
         changed can start or stop being entry points; if the count of nodes sharing the
         workload changes, every share changes."""
         base = self.base
+        if base.lone_entry:
+            raise _Fallback
         bg, ag = self.bg, self.ag
         cand = self.ch.nodes | self.ch.removed | self._endpoints(self.ch.edges)
         clients = base.clients

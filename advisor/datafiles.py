@@ -6,8 +6,10 @@ it parses the ~70 data files in about 50 ms instead of about 500 ms. Even so, bu
 Python objects from libyaml's events is most of that, and it is paid by every process
 (a batch's start-up, each worker started without fork): so what a text parses to is kept
 in the user cache directory under a digest of the text (advisor/usercache.py), and a
-later run reads it back as JSON, several times faster. A text whose data JSON would not
-give back with the same types (a YAML date, an integer key) is parsed every time.
+later run reads it back as JSON, several times faster. Only the package's own files are
+kept (`remember=True` at their call sites; a user's pattern pack or pricing file is
+parsed every time), and a text whose data JSON would not give back with the same types
+(a YAML date, an integer key) is parsed every time.
 """
 
 from __future__ import annotations
@@ -25,8 +27,12 @@ _LOADER: Any = (
 CACHE_FORMAT = 1  # bump when what a text parses to may change (a new loader)
 
 
-def safe_load(text: str) -> Any:
-    """`yaml.safe_load`, through libyaml when available, remembered across runs."""
+def safe_load(text: str, *, remember: bool = False) -> Any:
+    """`yaml.safe_load`, through libyaml when available; with `remember` (the package's
+    own data files only: a user's pattern pack or pricing file is never kept) what the
+    text parses to is kept in the user cache for later runs."""
+    if not remember:
+        return yaml.load(text, Loader=_LOADER)
     digest = hashlib.blake2b(f"{CACHE_FORMAT}\0{yaml.__version__}\0{text}".encode(),
                              digest_size=20).hexdigest()
     name = f"data-{digest}.json"

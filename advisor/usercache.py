@@ -70,6 +70,25 @@ def write_entry(name: str, digest: str, value: Any) -> None:
         write_atomic(path, text, prefix=".entry-")
     except (OSError, TypeError):
         return
+    _prune(path.parent, path.name.split("-", 1)[0] + "-", keep=path.name)
+
+
+MAX_AGE_DAYS = 30  # entries of the same kind older than this go when a new one is written
+
+
+def _prune(folder: Path, prefix: str, keep: str) -> None:
+    """Old entries of one kind (`data-`, `patterns-`): each package version or data-file
+    edit writes new ones and nothing reads the old again, so they would pile up. Only
+    when an entry is written (rarely); one in use but older is only made again."""
+    import time
+
+    cutoff = time.time() - MAX_AGE_DAYS * 86400
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith(prefix) and entry.name != keep \
+                    and entry.name.endswith(".json") and entry.stat().st_mtime < cutoff:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 def write_atomic(path: Path, data: bytes, prefix: str = ".tmp-") -> None:

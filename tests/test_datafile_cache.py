@@ -34,31 +34,31 @@ TEXT = "kinds:\n  lambda: {memory: 128, ratio: 0.5, tags: [a, b], enabled: true,
 
 def test_second_load_reads_the_cache_and_gives_the_same_data(
         cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = datafiles.safe_load(TEXT)
+    first = datafiles.safe_load(TEXT, remember=True)
     assert first == yaml.safe_load(TEXT)
     assert len(list(cache_dir.glob("data-*.json"))) == 1
     _refuse_yaml(monkeypatch)
-    second = datafiles.safe_load(TEXT)
+    second = datafiles.safe_load(TEXT, remember=True)
     assert second == first
     assert type(second["kinds"]["lambda"]["ratio"]) is float
     with pytest.raises(AssertionError, match="parsed again"):
-        datafiles.safe_load(TEXT + "other: 1\n")  # another text: not in the cache
+        datafiles.safe_load(TEXT + "other: 1\n", remember=True)  # another text: not cached
 
 
 def test_data_json_cannot_keep_is_parsed_every_time(cache_dir: Path) -> None:
     text = "as_of: 2026-12-01\n"
-    assert datafiles.safe_load(text) == {"as_of": datetime.date(2026, 12, 1)}
-    assert datafiles.safe_load("200: ok\n") == {200: "ok"}
+    assert datafiles.safe_load(text, remember=True) == {"as_of": datetime.date(2026, 12, 1)}
+    assert datafiles.safe_load("200: ok\n", remember=True) == {200: "ok"}
     assert not list(cache_dir.glob("data-*.json"))
-    assert datafiles.safe_load(text) == {"as_of": datetime.date(2026, 12, 1)}
+    assert datafiles.safe_load(text, remember=True) == {"as_of": datetime.date(2026, 12, 1)}
 
 
 def test_a_damaged_or_foreign_entry_is_ignored(cache_dir: Path) -> None:
-    expected = datafiles.safe_load(TEXT)
+    expected = datafiles.safe_load(TEXT, remember=True)
     (entry,) = cache_dir.glob("data-*.json")
     for garbage in (b"{not json", b"[]", b'{"digest": "other", "value": {"x": 1}}'):
         entry.write_bytes(garbage)
-        assert datafiles.safe_load(TEXT) == expected
+        assert datafiles.safe_load(TEXT, remember=True) == expected
 
 
 def test_an_unwritable_or_disabled_cache_still_loads(
@@ -66,9 +66,9 @@ def test_an_unwritable_or_disabled_cache_still_loads(
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     monkeypatch.setenv(usercache.CACHE_ENV, str(blocker / "cache"))
-    assert datafiles.safe_load(TEXT) == yaml.safe_load(TEXT)
+    assert datafiles.safe_load(TEXT, remember=True) == yaml.safe_load(TEXT)
     monkeypatch.setenv(usercache.CACHE_ENV, "")
-    assert datafiles.safe_load(TEXT) == yaml.safe_load(TEXT)
+    assert datafiles.safe_load(TEXT, remember=True) == yaml.safe_load(TEXT)
     assert usercache.entry_path("x") is None
 
 
@@ -80,3 +80,25 @@ def test_workers_set_up_only_the_parsers_a_batch_needs() -> None:
     assert warm_formats(tasks("main.tf", "x.arch")) == ("dsl", "terraform")
     assert warm_formats(tasks("infra", kind="module")) == ("terraform",)
     assert warm_formats([Task(0, "bad.yaml", error="unreadable")]) == ("dsl",)
+
+
+def test_a_users_own_file_is_never_kept(cache_dir: Path) -> None:
+    """A pattern pack or pricing file of the user's is parsed, not kept in the cache."""
+    assert datafiles.safe_load(TEXT) == yaml.safe_load(TEXT)
+    assert not cache_dir.exists() or not list(cache_dir.glob("data-*.json"))
+
+
+def test_old_entries_of_a_kind_go_when_a_new_one_is_written(cache_dir: Path) -> None:
+    import os
+    import time
+
+    datafiles.safe_load(TEXT, remember=True)
+    (old,) = cache_dir.glob("data-*.json")
+    stale = time.time() - (usercache.MAX_AGE_DAYS + 1) * 86400
+    os.utime(old, (stale, stale))
+    pattern_entry = cache_dir / "patterns-0000.json"
+    pattern_entry.write_text("{}")
+    os.utime(pattern_entry, (stale, stale))
+    datafiles.safe_load(TEXT + "other: 1\n", remember=True)
+    assert not old.exists() and len(list(cache_dir.glob("data-*.json"))) == 1
+    assert pattern_entry.exists()  # another kind: left to its own writes

@@ -65,7 +65,7 @@ class Integration:
 @cache
 def _data() -> dict[str, Any]:
     text = resources.files("advisor.catalog").joinpath("services.yaml").read_text("utf-8")
-    data = safe_load(text)
+    data = safe_load(text, remember=True)
     return data  # type: ignore[no-any-return]
 
 

@@ -25,7 +25,7 @@ INCIDENTAL = frozenset({"observability", "security", "identity"})
 @cache
 def http_api_data() -> dict[str, Any]:
     path = Path(__file__).with_name("integration_limits.yaml")
-    raw = safe_load(path.read_text("utf-8")) or {}
+    raw = safe_load(path.read_text("utf-8"), remember=True) or {}
     return dict(raw.get("http_api") or {})
 
 

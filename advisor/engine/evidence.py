@@ -36,7 +36,7 @@ Item = dict[str, Any]
 def glue_data() -> dict[str, Any]:
     """advisor/engine/glue.yaml: structure-only limits, IAM prefixes."""
     path = Path(__file__).with_name("glue.yaml")
-    return safe_load(path.read_text("utf-8")) or {}  # type: ignore[no-any-return]
+    return safe_load(path.read_text("utf-8"), remember=True) or {}  # type: ignore[no-any-return]
 
 
 def item(kind: str, detail: str, path: str | None = None, line: int | None = None) -> Item:

@@ -62,7 +62,7 @@ Violation = dict[str, str]
 @cache
 def _limits_data() -> dict[str, Any]:
     path = Path(__file__).with_name("integration_limits.yaml")
-    return safe_load(path.read_text("utf-8")) or {}  # type: ignore[no-any-return]
+    return safe_load(path.read_text("utf-8"), remember=True) or {}  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------------- helpers

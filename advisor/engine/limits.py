@@ -37,7 +37,7 @@ class Limit:
 def limits() -> tuple[Limit, ...]:
     """Every limit in the data file, in file order."""
     path = Path(__file__).with_name("integration_limits.yaml")
-    raw = safe_load(path.read_text("utf-8")) or {}
+    raw = safe_load(path.read_text("utf-8"), remember=True) or {}
     out = []
     for item in raw.get("limits", ()):
         targets = item["target"] if isinstance(item["target"], list) else [item["target"]]

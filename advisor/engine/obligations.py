@@ -36,7 +36,7 @@ Item = dict[str, Any]
 @cache
 def data() -> dict[str, Any]:
     path = Path(__file__).with_name("obligations.yaml")
-    return safe_load(path.read_text("utf-8")) or {}  # type: ignore[no-any-return]
+    return safe_load(path.read_text("utf-8"), remember=True) or {}  # type: ignore[no-any-return]
 
 
 class _Fields(dict[str, Any]):

@@ -174,7 +174,7 @@ def lambda_runtimes() -> dict[str, Any]:
     """advisor/engine/lambda_runtimes.yaml: architectures and deprecation schedule of the
     Lambda managed runtimes (sourced and dated there)."""
     path = Path(__file__).with_name("lambda_runtimes.yaml")
-    return safe_load(path.read_text("utf-8")) or {}  # type: ignore[no-any-return]
+    return safe_load(path.read_text("utf-8"), remember=True) or {}  # type: ignore[no-any-return]
 
 
 def _runtime_entry(ctx: Ctx, n: str) -> tuple[str, dict[str, Any]] | None:

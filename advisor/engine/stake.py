@@ -21,7 +21,7 @@ from advisor.engine.findings import Finding
 @cache
 def data() -> dict[str, Any]:
     path = Path(__file__).with_name("stake.yaml")
-    return safe_load(path.read_text("utf-8")) or {}  # type: ignore[no-any-return]
+    return safe_load(path.read_text("utf-8"), remember=True) or {}  # type: ignore[no-any-return]
 
 
 def saving(f: Finding) -> float:

@@ -157,7 +157,7 @@ def _load_builtin(region: str) -> Pricing | None:
     res = resources.files("advisor.estimate").joinpath("data", "pricing", f"{region}.yaml")
     if not res.is_file():
         return None
-    data = safe_load(res.read_text("utf-8"))
+    data = safe_load(res.read_text("utf-8"), remember=True)
     return parse_pricing(data, f"advisor/estimate/data/pricing/{region}.yaml")
 
 
@@ -199,13 +199,13 @@ def load_pricing(region: str = "us-east-1", path: str | None = None) -> Pricing:
 @cache
 def latency_data() -> dict[str, Any]:
     text = resources.files("advisor.estimate").joinpath("data", "latency.yaml").read_text("utf-8")
-    return safe_load(text)  # type: ignore[no-any-return]
+    return safe_load(text, remember=True)  # type: ignore[no-any-return]
 
 
 @cache
 def _model_defaults() -> dict[str, Any]:
     text = resources.files("advisor.estimate").joinpath("data", "defaults.yaml").read_text("utf-8")
-    return safe_load(text)  # type: ignore[no-any-return]
+    return safe_load(text, remember=True)  # type: ignore[no-any-return]
 
 
 def model_default(section: str, name: str) -> dict[str, Any]:

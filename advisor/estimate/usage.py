@@ -57,7 +57,7 @@ _TF_ADDRESS = re.compile(r"^(?:module\.[^.]+\.)*(aws_[a-z0-9_]+)\.")
 @cache
 def _table() -> dict[str, Any]:
     text = resources.files("advisor.estimate").joinpath("data", "usage_keys.yaml").read_text("utf-8")
-    return safe_load(text)  # type: ignore[no-any-return]
+    return safe_load(text, remember=True)  # type: ignore[no-any-return]
 
 
 def keys_for(kind: str) -> dict[str, dict[str, Any]]:

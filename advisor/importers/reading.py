@@ -127,4 +127,4 @@ def package_yaml(name: str) -> Any:
     package's shared safe loader (libyaml when available)."""
     from advisor.datafiles import safe_load
 
-    return safe_load(resources.files("advisor.importers").joinpath(name).read_text("utf-8"))
+    return safe_load(resources.files("advisor.importers").joinpath(name).read_text("utf-8"), remember=True)

@@ -17,7 +17,7 @@ from advisor.datafiles import safe_load
 @cache
 def style() -> dict[str, Any]:
     text = resources.files("advisor.render").joinpath("style.yaml").read_text("utf-8")
-    return safe_load(text)  # type: ignore[no-any-return]
+    return safe_load(text, remember=True)  # type: ignore[no-any-return]
 
 
 def font() -> str:

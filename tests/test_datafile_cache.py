@@ -72,7 +72,7 @@ def test_an_unwritable_or_disabled_cache_still_loads(
     assert usercache.entry_path("x") is None
 
 
-def test_workers_set_up_only_the_parsers_a_batch_needs() -> None:
+def test_workers_set_up_only_the_parsers_a_batch_needs(tmp_path: Path) -> None:
     def tasks(*paths: str, kind: str = "file") -> list[Task]:
         return [Task(i, p, kind=kind) for i, p in enumerate(paths)]
 
@@ -80,6 +80,10 @@ def test_workers_set_up_only_the_parsers_a_batch_needs() -> None:
     assert warm_formats(tasks("main.tf", "x.arch")) == ("dsl", "terraform")
     assert warm_formats(tasks("infra", kind="module")) == ("terraform",)
     assert warm_formats([Task(0, "bad.yaml", error="unreadable")]) == ("dsl",)
+    assembly = tmp_path / "cdk.out"  # a CDK cloud assembly is CloudFormation templates
+    assembly.mkdir()
+    (assembly / "manifest.json").write_text('{"version": "36.0.0", "artifacts": {}}')
+    assert warm_formats(tasks(str(assembly), kind="module")) == ("cloudformation",)
 
 
 def test_a_users_own_file_is_never_kept(cache_dir: Path) -> None:

@@ -277,8 +277,12 @@ class LocalPool:
                 w.deadline = w.started + timeout if timeout else None
                 with contextlib.suppress(OSError):  # dead: its sentinel tells below
                     w.conn.send(w.task)
+        # ... but not the last ones: a task queued behind a long file would wait while
+        # another worker goes idle
         for w in self.workers:
-            if w.task is not None and w.queued is None and pending and pending[0] < limit:
+            if len(pending) <= len(self.workers):
+                break
+            if w.task is not None and w.queued is None and pending[0] < limit:
                 w.queued = pending.popleft()
                 with contextlib.suppress(OSError):
                     w.conn.send(tasks[w.queued])

@@ -282,10 +282,11 @@ WARM_UPS = {  # format -> (a name that reads as that format, a small input in it
 def warm_formats(tasks: Iterable[Task]) -> tuple[str, ...]:
     """The formats a batch's files will be read as, judged by name (a guess is enough:
     a wrong one only leaves a parser to be set up by its first file)."""
+    from advisor.cdkpaths import find_assembly
     from advisor.importers import guess_format
 
-    seen = {"terraform" if t.kind == "module" else guess_format(t.path)
-            for t in tasks if not t.error}
+    seen = {("cloudformation" if find_assembly(t.path) else "terraform") if t.kind == "module"
+            else guess_format(t.path) for t in tasks if not t.error}
     found = tuple(f for f in WARM_UPS if f in seen)
     return found or ("dsl",)
 

@@ -467,9 +467,9 @@ def _summary_table(report: Any, outcomes: list[Any], hidden: int, color: bool) -
     if any(r.before_estimate is not None for r in report.results):
         delta = s.get("cost_delta_usd_month", 0.0) or 0.0
         table.add_row("cost change (USD/month)", f"{delta:+,.2f}")
-    use_color = color and sys.stdout.isatty()
-    width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 100
-    page = Page(width, use_color)
+    from advisor.report.text import layout
+
+    page = Page(*layout(color=None if color else False))  # as the report above it
     page.table(table)
     return page.getvalue()
 

@@ -359,3 +359,25 @@ def test_real_pipeline_in_workers_matches_in_process(tmp_path: Path) -> None:
     pooled = [o.result.to_dict() for o in batch.run(inputs, settings, jobs=2)]
     assert inline == pooled
     assert [bool(r["errors"]) for r in pooled] == [False, False, True]
+
+
+def test_a_result_whose_estimate_priced_an_undeclared_service_goes_back_from_a_worker(
+        tmp_path: Path) -> None:
+    """A function that calls a service the design does not declare is priced with that
+    service added (estimate.priced_design): the result must still pickle, or a worker
+    could not send it back ("internal error: result could not be sent back")."""
+    import pickle
+
+    from advisor.pipeline import Options, analyze_source
+
+    design = tmp_path / "a.arch"
+    design.write_text('architecture "a"\nclient c\n'
+                      'lambda publish { glue_target = "eventbridge" }\nc -> publish\n', "utf-8")
+    result = analyze_source(str(design), Options())
+    assert "eventbridge_target" in result.before_estimate.priced.graph
+    from advisor.batch.unit import detach
+
+    pickle.loads(pickle.dumps(detach(result)))  # as a worker sends it
+    (tmp_path / "b.arch").write_text(design.read_text("utf-8"), "utf-8")
+    out = batch.run(discover([str(tmp_path)]), batch.Settings(timeout=60), jobs=2)
+    assert [o.status for o in out] == [batch.STATUS_OK] * 2

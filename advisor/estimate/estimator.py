@@ -23,7 +23,7 @@ from advisor.estimate.semantics import implicit_services
 from advisor.estimate.usage import UsageFile, apply_usage, resolve_usage
 from advisor.memo import by_identity
 from advisor.model import Architecture
-from advisor.overlay import drop_views, overlay_copy
+from advisor.overlay import drop_views
 
 COST_DECIMALS = 4
 PRICE_DECIMALS = 10
@@ -51,10 +51,12 @@ class Estimate:
     partial: bool = False
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled (the result cache, worker processes) without the incremental bases
-        worked out from it (advisor/estimate/incremental.py: made again when needed)."""
+        """Pickled (the result cache, worker processes) without what only an incremental
+        estimate in this process reads (advisor/estimate/incremental.py): the bases worked
+        out from it and its priced lines (`usages`, one per node and dimension)."""
         state = dict(self.__dict__)
         state.pop("_incremental_bases", None)
+        state["usages"] = []
         return state
 
     @property
@@ -112,8 +114,7 @@ def priced_design(arch: Architecture, usage: UsageFile | None = None
     stated = Assumptions()
     implicit = implicit_services(out)
     if implicit:
-        # a copy that copies only what it touches (the design is not changed meanwhile)
-        out = overlay_copy(arch) if out is arch else out
+        out = out.copy() if out is arch else out  # a plain copy: the estimate keeps it
         for svc in implicit:
             group = tuple(out.graph.nodes[svc.caller].get("group", ()))
             out.add_node(svc.name, svc.kind, {}, group=group)

@@ -33,6 +33,7 @@ from advisor.engine.pattern import Pattern
 from advisor.memo import by_identity
 from advisor.model import Architecture
 from advisor.overlay import overlay_copy
+from advisor.vocabulary import SEVERITIES
 
 # judge(before, after) -> (cost delta USD/month, latency delta ms), after minus before;
 # either may be None (unknown). See `Engine.run`.
@@ -132,9 +133,6 @@ def make_finding(base: Architecture, m: Match) -> Finding:
         alternatives=alts, references=list(p.references), subject=m.subject,
         equivalents=list(p.equivalents), evidence=[dict(e) for e in m.evidence],
     )
-
-
-SEVERITIES = ("info", "warning", "error")
 
 
 def _severity(p: Pattern, m: Match) -> str:

@@ -221,10 +221,10 @@ def test_the_glue_evidence_is_in_every_writer() -> None:
     assert props[0]["evidence"][0]["line"] == 12
 
 
-def test_a_pipe_replacing_queue_glue_says_the_input_template_it_may_need(tmp_path) -> None:
-    """The handler sends a value taken from the record through a variable (not traced):
-    the pipe that replaces it sends the whole record unless an input template says
-    otherwise, so the alternative says what to add (hedged: the code did not show it)."""
+def test_a_pipe_replacing_first_record_glue_states_the_input_template(tmp_path) -> None:
+    """The handler sends the body of `Records[0]` through a variable, and each batch holds
+    one record: the payload is traced, so the alternative states the exact template the
+    pipe needs (the target receives the whole record otherwise)."""
     from advisor.pipeline import Options, analyze_source
 
     (tmp_path / "src").mkdir()
@@ -246,4 +246,7 @@ def test_a_pipe_replacing_queue_glue_says_the_input_template_it_may_need(tmp_pat
     result = analyze_source(str(tmp_path / "template.yaml"), Options(estimates=False))
     (finding,) = [f for f in result.findings if f.rule == "GLUE-STREAM-PIPES"]
     texts = [m["detail"] for alt in finding.alternatives for m in alt.must_add]
-    assert any("`<$.body>`" in t and "did not trace" in t for t in texts), texts
+    template = [t for t in texts if "input template" in t]
+    assert len(template) == 1 and "`<$.body>`" in template[0], texts
+    assert "Records[0]" in template[0] and "src/app.py:7" in template[0]
+    assert not any(m.get("untraced") for alt in finding.alternatives for m in alt.must_add)

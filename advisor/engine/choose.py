@@ -185,7 +185,8 @@ def safety(level: str) -> Callable[[Delta], list[dict[str, str]]]:
     """The check a rewrite must pass when a run applies it at `level`: the safety
     invariants, and for `default` also nothing that changes what the system does (a
     lost SNS Subject, typed DynamoDB JSON for consumers, a batch sent message by
-    message): the user chooses those knowing so (`--apply all` or by id)."""
+    message) and no payload the handler's code did not show (a pipe's input template
+    that is not known): the user chooses those knowing so (`--apply all` or by id)."""
     if level != "default":
         return invariants.check
 
@@ -193,15 +194,16 @@ def safety(level: str) -> Callable[[Delta], list[dict[str, str]]]:
         found = invariants.check(delta)
         if found:
             return found
-        changes = [m["detail"] for m in obligations.must_add(delta) if m["changes_behaviour"]]
-        if changes:
-            return [{"invariant": BEHAVIOUR, "why": "; ".join(changes)}]
+        blockers = obligations.default_blockers(obligations.must_add(delta))
+        if blockers:
+            return [{"invariant": BEHAVIOUR, "why": "; ".join(blockers)}]
         return []
 
     return check
 
 
-# the pseudo-invariant of `safety("default")`: the rewrite changes what the system does
+# the pseudo-invariant of `safety("default")`: the rewrite changes what the system does,
+# or what it must send is not known (obligations.default_blockers says which)
 BEHAVIOUR = "changes_behaviour"
 
 
@@ -305,21 +307,23 @@ def _confirmed_glue_fallback(p: Pattern, likely: bool, alternatives: list[Any]) 
 
 def behaviour_gate(f: Finding) -> None:
     """A finding a level would apply by default whose applied alternative changes what
-    the system does (its `must_add` says so) is applied by `--apply all` or by choice
-    only; the note says what changes."""
+    the system does, or needs a payload the handler's code did not show (its `must_add`
+    says so), is applied by `--apply all` or by choice only; the note says why."""
     if f.auto != "default" or f.auto_alternative is None:
         return
     alt = f.alternatives[f.auto_alternative]
-    if alt._built and alt.changes_behaviour:
-        demote(f, "; ".join(alt.changes_behaviour))
+    blockers = obligations.default_blockers(alt.must_add) if alt._built else []
+    if blockers:
+        demote(f, "; ".join(blockers))
 
 
-def demote(f: Finding, what: str) -> None:
-    """Not applied by default because it changes what the system does (this note
-    replaces a judge's "applied although ..." one)."""
+def demote(f: Finding, why: str) -> None:
+    """Not applied by default, for `why` (obligations.default_blockers: it changes what
+    the system does, a payload not traced); this note replaces a judge's "applied
+    although ..." one."""
     if f.note and f.message.endswith(f" ({f.note})"):
         f.message = f.message[: -len(f" ({f.note})")]
-    f.note = f"not applied by default: it changes what the system does: {what}"
+    f.note = f"not applied by default: {why}"
     f.message += f" ({f.note})"
     _set_auto(f, "all", f.auto_alternative)
 

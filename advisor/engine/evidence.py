@@ -11,7 +11,9 @@ from the node's props.
 
 Item kinds: `sdk-call` (the forwarding call), the transformations of handler inspection
 (`parse`, `decode`, `unmarshall`, `marshall`, `document-client`, `adds-fields`,
-`maps-fields`, `whole-event`, `partial-batch`, `dynamic-target`), `stated` (the design
+`maps-fields`, `whole-event`, `partial-batch`, `dynamic-target`), `payload` (what the
+forwarding call sends, in terms of the event: advisor/importers/handlers/payload.py
+says its text; `payload` below reads it), `stated` (the design
 says `glue = true`), `structure` (inferred from the graph), `code-not-read`, and
 `counter` (what counts against "only forwards" on structure alone).
 """
@@ -96,6 +98,31 @@ def call_params(items: list[Item]) -> tuple[str, ...]:
         return ()
     m = re.search(r"\(([^)]*)\)", call["detail"])
     return tuple(p.strip() for p in m.group(1).split(",") if p.strip()) if m else ()
+
+
+_PAYLOAD = re.compile(r"^(?P<scope>every-record|first-record|whole-event|untraced) "
+                      r"(?P<member>[^ :=]+)(?::? ?(?P<rest>.*))$", re.S)
+
+
+def payload(items: list[Item]) -> Item | None:
+    """What the forwarding call sends (the `payload` item), read back: `scope`
+    (`every-record`, `first-record`, `whole-event`, `untraced`), `member` (the call's
+    argument), `template` (against the Lambda record; None: the record unchanged) or
+    `why` (untraced), with the item's path and line. None when none was recorded."""
+    found = has(items, "payload")
+    m = _PAYLOAD.match(str(found["detail"])) if found else None
+    if found is None or m is None:
+        return None
+    out: Item = {"scope": m.group("scope"), "member": m.group("member"), "template": None,
+                 "why": None, "path": found["path"], "line": found["line"]}
+    rest = (m.group("rest") or "").strip()
+    if out["scope"] == "untraced":
+        out["why"] = rest or "not traced"
+    elif rest.startswith("= template "):
+        out["template"] = rest[len("= template "):]
+    elif rest != "= record" and out["scope"] != "whole-event":
+        out["scope"], out["why"] = "untraced", f"an unreadable payload fact ({rest})"
+    return out
 
 
 def where(i: Item) -> str:

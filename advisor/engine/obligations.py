@@ -18,7 +18,7 @@ from typing import Any
 
 from advisor import catalog
 from advisor.datafiles import safe_load
-from advisor.engine import evidence
+from advisor.engine import evidence, pipeinput
 from advisor.engine.edit import Delta
 from advisor.engine.invariants import (
     FAILURE_LABELS,
@@ -65,8 +65,10 @@ def must_add(d: Delta) -> list[Item]:
     call = f"the {call} call" if call else "the forwarding call"
     out: list[Item] = []
 
-    def add(kind: str, detail: str, changes: bool = False) -> None:
+    def add(kind: str, detail: str, changes: bool = False, untraced: bool = False) -> None:
         entry = {"kind": kind, "detail": detail, "changes_behaviour": bool(changes)}
+        if untraced:
+            entry["untraced"] = True
         if entry not in out:
             out.append(entry)
 
@@ -88,13 +90,9 @@ def must_add(d: Delta) -> list[Item]:
                 continue
             text = entry.get("http_text") if http and entry.get("http_text") else entry["text"]
             add(entry["kind"], _text(text, a=a, b=b, fn=fn, call=call))
-        template = spec.get("pipe_input", {}).get(ka) if mech == "pipes_sources" else None
-        if template and fns_extract_payload(d, fns):
-            add("input_template", _text(spec["pipe_input_text"], template=template, a=a,
-                                        fn=fn))
-        elif template and fns_may_extract_payload(d, fns):
-            add("input_template", _text(spec["pipe_input_text_unread"], template=template,
-                                        a=a, fn=fn))
+        if mech == "pipes_sources" and ka in POLL_SOURCES:
+            for detail, untraced in pipe_input(d, fns, ka, a):
+                add("input_template", detail, untraced=untraced)
     for n in sorted(d.touched):
         if n in g and n in d.nodes and g.nodes[n]["kind"] == "apigw":
             was = catalog.prop_value(d.before_props(n), "apigw", "type")
@@ -115,30 +113,72 @@ def must_add(d: Delta) -> list[Item]:
     return out
 
 
+def pipe_input(d: Delta, fns: list[str], source: str, a: str) -> list[tuple[str, bool]]:
+    """The input template the pipe from `a` (a `source` queue or stream) needs to send
+    what the removed functions sent, from handler inspection's `payload` fact, as
+    (detail, untraced): the exact template when the payload was traced (none when the
+    function sent each record unchanged); `payload not traced: ...` when it was not (the
+    code was not read, the call's argument is computed or dynamic), which keeps the
+    rewrite from `--apply default`. A function that sent the whole batch is said by the
+    `whole-event` item (the batching changes); a design with no code says what it
+    states (`_stated`)."""
+    spec = data()
+    out: list[tuple[str, bool]] = []
+    for x in fns:
+        props = d.before_props(x)
+        items = evidence.of_handler(props)
+        found = evidence.payload(items)
+        if evidence.has(items, "whole-event") or (found and found["scope"] == "whole-event"):
+            continue
+        if found is None and not props.get("code"):
+            out += _stated(items, source, a, x)
+            continue
+        if found is None:
+            why = ("handler inspection recorded no payload for its call" if items
+                   else "the handler's code was not read")
+            at, member = evidence.where(evidence.code_not_read(props)), "its call"
+        else:
+            at, member = evidence.where(found), found["member"]
+            why = found["why"]
+            if found["scope"] != "untraced":
+                template, why = pipeinput.for_source(found["template"], source)
+                if why is None:
+                    if template is not None:
+                        how = spec["pipe_input_first"] if found["scope"] == "first-record" \
+                            else spec["pipe_input_each"]
+                        out.append((_text(spec["pipe_input_text"], template=template, a=a,
+                                          fn=x, member=member, at=at, how=how), False))
+                    continue
+        out.append((_text(spec["pipe_input_untraced"], why=why, a=a, fn=x, member=member,
+                          at=f" ({at})" if at else ""), True))
+    return out
+
+
 PAYLOAD_KINDS = ("parse", "decode", "unmarshall", "maps-fields")
 
 
-def fns_extract_payload(d: Delta, fns: list[str]) -> bool:
-    """A removed function took the payload out of each record (parsed the body, decoded
-    the data, unmarshalled the image, mapped fields) rather than sending records on: the
-    pipe then needs an input template to do the same."""
-    for x in fns:
-        items = evidence.of_handler(d.before_props(x))
-        if not evidence.has(items, "whole-event") and any(
-                evidence.has(items, k) for k in PAYLOAD_KINDS):
-            return True
-    return False
+def _stated(items: list[evidence.Item], source: str, a: str, fn: str) -> list[tuple[str, bool]]:
+    """A design with no code that states the function's evidence by hand (a `.arch` file
+    has nothing to read, and nothing a wrong template could break): the template of the
+    source kind, said plainly where the evidence shows the function took the payload out
+    (parsed, decoded, unmarshalled, mapped fields), hedged where it shows only the call."""
+    spec = data()
+    template = spec["pipe_input_stated"].get(source)
+    if not template or not items:
+        return []
+    if any(evidence.has(items, k) for k in PAYLOAD_KINDS):
+        return [(_text(spec["pipe_input_stated_text"], template=template, a=a, fn=fn), False)]
+    if evidence.has(items, "sdk-call"):
+        return [(_text(spec["pipe_input_stated_unread"], template=template, a=a, fn=fn), False)]
+    return []
 
 
-def fns_may_extract_payload(d: Delta, fns: list[str]) -> bool:
-    """A removed function forwarded with an SDK call whose argument handler inspection did
-    not trace to the record (`x = event['Records'][0]['body']` then `input=x`): it may
-    have sent the payload only, so the pipe may need the input template (said, hedged)."""
-    for x in fns:
-        items = evidence.of_handler(d.before_props(x))
-        if evidence.has(items, "sdk-call") and not evidence.has(items, "whole-event"):
-            return True
-    return False
+def default_blockers(items: list[Item]) -> list[str]:
+    """Why an alternative with these `must_add` items is not applied by `--apply
+    default`: what it changes in what the system does, a payload not traced."""
+    changes = [str(m["detail"]) for m in items if m.get("changes_behaviour")]
+    out = [f"it changes what the system does: {'; '.join(changes)}"] if changes else []
+    return out + [str(m["detail"]) for m in items if m.get("untraced")]
 
 
 def _from_evidence(d: Delta, x: str, mechanisms: dict[tuple[str, str], str],

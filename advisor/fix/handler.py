@@ -1,6 +1,6 @@
 """The one place a generator reads a glue function's handler: where its code is (the
 `code` prop the importer set, relative to the input's folder) and its forwarding SDK call
-(advisor.fix.mapping / jsmapping), for every format."""
+(advisor.fix.mapping), for every format."""
 
 from __future__ import annotations
 
@@ -32,11 +32,14 @@ def code_path(base: str, code: str) -> str:
 
 
 def read_handler(ctx: FixContext, fn_node: str, base: str, handler: Any,
-                 inline: Any = None, runtime: Any = None) -> Handler | None:
+                 inline: Any = None, runtime: Any = None,
+                 first_record: bool = False) -> Handler | None:
     """The function's handler and its forwarding call; None when the importer read no
     handler (no `code` or inline source, or no single forwarding call): the caller then
     says what it assumes, or refuses. `inline`: the template's inline source (ZipFile,
-    InlineCode), in the language of `runtime`."""
+    InlineCode), in the language of `runtime`. `first_record`: `event["Records"][0]` reads
+    the record (a pipe's rewrite: the engine blocks it where batches hold more than one
+    record)."""
     props = ctx.node(fn_node).get("props") or {}
     evidence, code = _forwarding_call(props.get("glue_evidence")), props.get("code")
     name = handler if isinstance(handler, str) else None
@@ -44,21 +47,24 @@ def read_handler(ctx: FixContext, fn_node: str, base: str, handler: Any,
         return None
     if isinstance(code, str):
         path = code_path(base, code)
-        return Handler(path, name, read_call(path, evidence, name))
+        return Handler(path, name, read_call(path, evidence, name, first_record=first_record))
     if isinstance(inline, str) and isinstance(runtime, str):
         path = "index.js" if runtime.startswith("nodejs") else "index.py"
-        return Handler(path, name, read_call(path, evidence, name, text=inline), inline)
+        return Handler(path, name, read_call(path, evidence, name, text=inline,
+                                             first_record=first_record), inline)
     return None
 
 
-def template_handler(ctx: FixContext, tpl: Any, fn_node: str, fn: str) -> Handler | None:
+def template_handler(ctx: FixContext, tpl: Any, fn_node: str, fn: str,
+                     first_record: bool = False) -> Handler | None:
     """`read_handler` for a function of a CloudFormation/SAM template (its CodeUri file,
     or its inline ZipFile / InlineCode)."""
     p = tpl.props(fn)
     code = p.get("Code")
     inline = p.get("InlineCode", code.get("ZipFile") if isinstance(code, dict) else None)
     runtime = p.get("Runtime") or tpl.globals("Function").get("Runtime")
-    return read_handler(ctx, fn_node, tpl.path, p.get("Handler"), inline, runtime)
+    return read_handler(ctx, fn_node, tpl.path, p.get("Handler"), inline, runtime,
+                        first_record)
 
 
 def _forwarding_call(glue_evidence: Any) -> str | None:

@@ -14,9 +14,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from advisor.engine.pipeinput import for_source
 from advisor.fix.cfn.template import Unpatchable
 from advisor.fix.emit import GetAtt, Ref, Sub
 from advisor.fix.mapping import Concat, Const, Env, Event, Json, Num, Str
+from advisor.importers.handlers import payload
+from advisor.importers.handlers.sends import Untraced
 
 
 @dataclass
@@ -398,67 +401,45 @@ def _ref(sub: str) -> Any:
 def pipe_template(e: Any, source: str, env: dict[str, Env2Value]) -> str | None:
     """A pipe's InputTemplate sending what the function sent for each record (the
     function's loop variable is the pipe's record); None: the record itself, unchanged
-    (no template)."""
-    if isinstance(e, Json) and isinstance(e.inner, Event) and e.inner.where == "record" \
-            and not e.inner.keys:
-        if source != "sqs":
-            raise Unpatchable("the handler sends the whole stream record, whose shape a pipe "
-                              "delivers differently")
-        return None
-    if isinstance(e, Json) and isinstance(e.inner, dict):
-        return _pipe_json(e.inner, source, env)
-    text = _pipe_text(e, source, env, quoted=False)
-    return text
-
-
-def _pipe_path(e: Any, source: str) -> str:
-    if isinstance(e, Event):
-        if e.where == "body" and not e.keys:
-            return "$.body"
-        if e.where == "doc":
-            return "$.body" + "".join(f".{k}" for k in e.keys)
-        if e.where == "record" and e.keys:
-            keys = e.keys[1:] if source == "kinesis" and e.keys[0] == "kinesis" else e.keys
-            if source == "kinesis" and keys == ("data",):
-                raise Unpatchable("the handler reads the record's base64 data")
-            return "$." + ".".join(keys)
-    if isinstance(e, Json) and isinstance(e.inner, Event) and e.inner.where == "doc" and \
-            not e.inner.keys:
-        return "$.body"
-    if isinstance(e, Str | Num):
-        return _pipe_path(e.inner, source)
-    raise Unpatchable(f"the handler sends {_describe(e)} for each record, which a pipe's "
-                      "input template cannot build")
+    (no template). Written as handler inspection's `payload` fact states it
+    (advisor.importers.handlers.payload, advisor.engine.pipeinput), the environment's
+    literals filled in."""
+    try:
+        template = payload.record_template(e, _literal(env))
+    except Untraced as exc:
+        raise Unpatchable(_said(str(exc))) from exc
+    return _for_source(template, source)
 
 
 def _pipe_text(e: Any, source: str, env: dict[str, Env2Value], quoted: bool) -> str:
-    if isinstance(e, Const):
-        text = str(e.value)
-        if "<" in text or ">" in text:
-            raise Unpatchable("a constant with `<` or `>`, which a pipe template reads as a "
-                              "placeholder")
-        return json.dumps(text)[1:-1] if quoted else text
-    if isinstance(e, Env):
-        v = _env(e.name, env)
+    """One value as a pipe template's text (a target parameter: a message group)."""
+    try:
+        text = payload.record_text(e, _literal(env), quoted)
+    except Untraced as exc:
+        raise Unpatchable(_said(str(exc))) from exc
+    return str(_for_source(text, source))
+
+
+def _for_source(template: str | None, source: str) -> str | None:
+    out, why = for_source(template, source)
+    if why:
+        raise Unpatchable(_said(why))
+    return out
+
+
+def _said(why: str) -> str:
+    """A reason of handler inspection (`it sends ...`) said of the handler."""
+    return "the handler " + why[3:] if why.startswith("it ") else why
+
+
+def _literal(env: dict[str, Env2Value]) -> Any:
+    def lookup(name: str) -> str:
+        v = _env(name, env)
         if v.literal is None:
             raise Unpatchable("the handler sends a resource's name from its environment")
-        return _pipe_text(Const(v.literal), source, env, quoted)
-    if isinstance(e, Concat):
-        return "".join(_pipe_text(p, source, env, quoted) for p in e.parts)
-    return "<" + _pipe_path(e, source) + ">"
+        return v.literal
 
-
-def _pipe_json(d: Any, source: str, env: dict[str, Env2Value]) -> str:
-    if isinstance(d, dict):
-        return "{" + ", ".join(json.dumps(k) + ": " + _pipe_json(v, source, env)
-                               for k, v in d.items()) + "}"
-    if isinstance(d, list):
-        return "[" + ", ".join(_pipe_json(v, source, env) for v in d) + "]"
-    if isinstance(d, Const) and not isinstance(d.value, str):
-        return json.dumps(d.value)
-    if isinstance(d, Event) and d.where == "doc":
-        return "<" + _pipe_path(d, source) + ">"  # the JSON value itself
-    return '"' + _pipe_text(d, source, env, quoted=True) + '"'
+    return lookup
 
 
 # ------------------------------------------------------------------ DynamoDB items

@@ -5,7 +5,8 @@ The pipe takes over the function's event source mapping (an
 `AWS::Lambda::EventSourceMapping` or a SAM `SQS`/`Kinesis`/`DynamoDB` event): batch size,
 batching window, starting position, filter criteria, retry limit, bisect on error and the
 on-failure queue (stream sources). What the pipe sends for each record is what the
-function sent: its SDK call's message member becomes the pipe's input template, its other
+function sent: its SDK call's payload member (handler inspection's `payload` fact, the
+template the engine's obligation states) becomes the pipe's input template, its other
 members target parameters (a FIFO queue's message group, a stream's partition key, an
 event's source and detail type), read from the handler (advisor.fix.mapping); a handler
 that was not read forwards each record's body (stated). A handler that sends the whole
@@ -29,6 +30,8 @@ from advisor.fix.emit import GetAtt, Ref
 from advisor.fix.handler import template_handler
 from advisor.fix.mapping import Event
 from advisor.fix.requests import pipe_template
+from advisor.importers.handlers import payload
+from advisor.importers.handlers.sends import Untraced
 
 ESM = "AWS::Lambda::EventSourceMapping"
 SAM_EVENTS = {"sqs": ("SQS", "Queue"), "kinesis": ("Kinesis", "Stream"),
@@ -106,7 +109,7 @@ def _what_it_sends(ctx: FixContext, tpl: Template, fn_node: str, fn: str, src_ki
     from advisor.fix.cfn.integrations import function_env
     spec = pipe_target(tgt_kind) or {}
     params: dict[str, Any] = {k: dict(v) for k, v in (spec.get("fixed") or {}).items()}
-    found = template_handler(ctx, tpl, fn_node, fn)
+    found = template_handler(ctx, tpl, fn_node, fn, first_record=True)
     if found is None:
         ctx.note(f"the handler of {fn} was not read: the pipe sends each record's body, as "
                  "a function that only forwards does")
@@ -118,13 +121,13 @@ def _what_it_sends(ctx: FixContext, tpl: Template, fn_node: str, fn: str, src_ki
     env = function_env(tpl, fn)
     from advisor.fix.data import service_target
 
-    known = {str(spec["message"]), service_target(tgt_kind)["param"].replace("*", "0"),
+    name = str(payload.member(tgt_kind))
+    known = {name, service_target(tgt_kind)["param"].replace("*", "0"),
              *(spec.get("params") or {})}
     for extra in sorted(_leaves(sdk.args) - known):
         raise Unpatchable(f"the handler also sets {extra}, which a pipe to {tgt_kind} "
                           "cannot send")
-    message = _member(sdk.args, str(spec["message"]))
-    template = pipe_template(message, src_kind, env)
+    template = pipe_template(_member(sdk.args, name), src_kind, env)
     for member, (block, key) in (spec.get("params") or {}).items():
         value = _member(sdk.args, member, required=False)
         if value is not None:
@@ -170,17 +173,12 @@ def _leaves(args: dict[str, Any]) -> set[str]:
 
 
 def _member(args: dict[str, Any], path: str, required: bool = True) -> Any:
-    node: Any = args
-    for part in path.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            if required:
-                raise Unpatchable(f"the handler's call has no {path}")
-            return None
-    return node
+    try:
+        return payload.value_at(args, path)
+    except Untraced as exc:
+        if required:
+            raise Unpatchable(f"the handler's call has no {path}") from exc
+        return None
 
 
 def stream_to_pipe(ctx: FixContext, tpl: Template) -> None:

@@ -255,7 +255,8 @@ def _returns(path: str, handler: str | None, text: str | None = None) -> str:
     """What the handler returns: `event` (its input, unchanged), `nothing`, `other`."""
     import ast
 
-    from advisor.fix.mapping import JS_SUFFIXES, _handler_function
+    from advisor.fix.mapping import JS_SUFFIXES
+    from advisor.fix.mapping import handler_function as _handler_function
 
     if Path(path).suffix in JS_SUFFIXES:
         from advisor.fix.jsmapping import js_returns

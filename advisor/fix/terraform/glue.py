@@ -145,10 +145,11 @@ def _role(t: TerraformTarget, f: HclFile, base: str, service: str, actions: list
     return f"aws_iam_role.{name}"
 
 
-def _sdk(ctx: FixContext, fn_node: str, fn: Any, f: HclFile) -> Any:
+def _sdk(ctx: FixContext, fn_node: str, fn: Any, f: HclFile, first_record: bool = False) -> Any:
     from advisor.fix.handler import read_handler
 
-    found = read_handler(ctx, fn_node, f.path, fn.attrs.get("handler"))
+    found = read_handler(ctx, fn_node, f.path, fn.attrs.get("handler"),
+                         first_record=first_record)
     return found.call if found is not None else None
 
 
@@ -394,6 +395,7 @@ def stream_to_pipe(ctx: FixContext, t: TerraformTarget) -> None:
     from advisor.fix.cfn.pipes import _leaves, _member, _per_record
     from advisor.fix.data import pipe_source, pipe_target, service_target
     from advisor.fix.requests import _pipe_text, pipe_template
+    from advisor.importers.handlers import payload
 
     src_node, fn_node, target_node = ctx.match[:3]
     f, fn, _ = t.block_of(ctx, fn_node)
@@ -413,7 +415,7 @@ def stream_to_pipe(ctx: FixContext, t: TerraformTarget) -> None:
     if source is None or Path(tf.path).parent != Path(f.path).parent:
         raise Unpatchable("the pipe's source or target is not in the function's module")
     target = f"{_addr(tblock)}.arn"
-    sdk = _sdk(ctx, fn_node, fn, f)
+    sdk = _sdk(ctx, fn_node, fn, f, first_record=True)
     params: list[tuple[str, Any]] = []
     template: str | None = "<$.body>" if src_kind == "sqs" else None
     target_blocks: dict[str, list[tuple[str, Any]]] = {}
@@ -424,13 +426,14 @@ def stream_to_pipe(ctx: FixContext, t: TerraformTarget) -> None:
         if not _per_record(sdk.args):
             raise Unpatchable(f"{fn_node} sends the whole batch in one call; a pipe sends "
                               "each record")
-        known = {str(stgt["message"]), service_target(tgt_kind)["param"].replace("*", "0"),
+        name = str(payload.member(tgt_kind))
+        known = {name, service_target(tgt_kind)["param"].replace("*", "0"),
                  *(stgt.get("params") or {})}
         for extra in sorted(_leaves(sdk.args) - known):
             raise Unpatchable(f"the handler also sets {extra}, which a pipe to {tgt_kind} "
                               "cannot send")
         env = _env(fn)
-        template = pipe_template(_member(sdk.args, str(stgt["message"])), src_kind, env)
+        template = pipe_template(_member(sdk.args, name), src_kind, env)
         for member, (block, key) in (stgt.get("params") or {}).items():
             value = _member(sdk.args, member, required=False)
             if value is not None:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from advisor.errors import AdvisorError
 from advisor.gcpause import paused
+from advisor.importers.handlers import payload
 from advisor.importers.handlers.javascript import inspect_js
 from advisor.importers.handlers.python import NOT_FOUND, inspect_python
 from advisor.importers.handlers.verdict import (
@@ -122,7 +123,12 @@ def _inspect(text: str, language: str, extra: list[str] | None,
         functions += f2
     if report.verdict == "unknown" and report.reasons:
         return report
-    return decide(report, functions)
+    report = decide(report, functions)
+    call = report.forwarding_call
+    if call is not None:  # what it forwards: the `payload` fact (advisor/importers/handlers/payload.py)
+        report.observed = sorted(set(report.observed) | {payload.read(language, text, function,
+                                                                      call)})
+    return report
 
 
 def _from_imported(observed: list[Evidence]) -> list[Evidence]:

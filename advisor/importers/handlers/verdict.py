@@ -113,6 +113,12 @@ class HandlerReport:
         return fwd[:1] if len(actions) == 1 else []
 
     @property
+    def forwarding_call(self) -> SdkCall | None:
+        """The single forwarding call (its first call site), None when there is none."""
+        fwd = self._single()
+        return fwd[0] if fwd else None
+
+    @property
     def evidence(self) -> str | None:
         """What the node's `glue_evidence` says: the single forwarding call (with its
         parameters and line), then what else the code does to the data."""

@@ -1,0 +1,192 @@
+"""What a glue handler forwards: the payload argument of its forwarding SDK call (the
+`MessageBody` of `sqs.send_message`, the `Message` of `sns.publish`, ...), in terms of
+the event it receives.
+
+The one owner of that question. Handler inspection records the answer on the function
+(`payload` evidence, in `glue_evidence`); the engine's pipe obligations read the fact
+(advisor/engine/evidence.py `payload`, advisor/engine/pipeinput.py), and `advisor fix`
+writes its pipe input template with `record_template` below from the same reading
+(advisor.importers.handlers.sends): both state the same template.
+
+The template is written against the record a Lambda function receives (`<$.body>`,
+`<$.kinesis.partitionKey>`, `<$.dynamodb.NewImage>`, `{"id": <$.body.id>}`); None means
+the record itself, unchanged. advisor/engine/pipeinput.py turns it into the template of
+a pipe reading a given source (a pipe's Kinesis record has no `kinesis` level).
+
+The fact's text (`Evidence.detail`, kind `payload`):
+    every-record MessageBody = template <$.body>    each record's body
+    every-record MessageBody = record                each record, unchanged
+    first-record Message = template <$.body>         from `Records[0]` only
+    whole-event Message                              the batch envelope (or its Records)
+    untraced Message: <what stands in the way>       computed, dynamic, several shapes
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from advisor.importers.handlers.sends import (
+    Concat,
+    Const,
+    Env,
+    Event,
+    Json,
+    Num,
+    SdkArgs,
+    Str,
+    Untraced,
+    read_call,
+)
+from advisor.importers.handlers.verdict import Evidence, SdkCall, data, service_kind
+
+KIND = "payload"
+EnvLookup = Callable[[str], str]  # an environment variable's literal value (or Untraced)
+
+
+def member(target_kind: str) -> str | None:
+    """The argument of a call to `target_kind` that carries what is sent (data.yaml
+    `payload_members`): `MessageBody` for SQS, `Entries.0.Detail` for EventBridge."""
+    found = (data().get("payload_members") or {}).get(target_kind)
+    return str(found) if found else None
+
+
+def value_at(args: dict[str, Any], path: str) -> Any:
+    """The expression at a dotted member path of the call's arguments (`Record.Data`,
+    `Entries.0.Detail`); Untraced when the call has no such member."""
+    node: Any = args
+    for part in path.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            raise Untraced(f"the call has no {path}")
+    return node
+
+
+def whole_event(e: Any) -> bool:
+    """The expression reads the event as a whole (or its `Records` list): the batch."""
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Event) and (x.where == "event" or (
+                x.where == "doc" and x.keys[:1] == ("Records",))):
+            return True
+        if isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+        elif isinstance(x, Json | Str | Num):
+            stack.append(x.inner)
+        elif isinstance(x, Concat):
+            stack.extend(x.parts)
+    return False
+
+
+# ------------------------------------------------------------------ the template
+def record_template(e: Any, env: EnvLookup | None = None) -> str | None:
+    """The input template sending `e` for each record, against the Lambda record (None:
+    the record unchanged). `env` gives an environment variable's literal value; without
+    it a payload that reads the environment is Untraced (its value is the template's)."""
+    if isinstance(e, Json) and isinstance(e.inner, Event) and e.inner.where == "record" \
+            and not e.inner.keys:
+        return None
+    if isinstance(e, Json) and isinstance(e.inner, dict):
+        return _json(e.inner, env)
+    return record_text(e, env, quoted=False)
+
+
+def record_text(e: Any, env: EnvLookup | None, quoted: bool) -> str:
+    """One value as template text: constants as text, event parts as `<$.path>`."""
+    if isinstance(e, Const):
+        text = str(e.value)
+        if "<" in text or ">" in text:
+            raise Untraced("a constant with `<` or `>`, which a pipe template reads as a "
+                           "placeholder")
+        return json.dumps(text)[1:-1] if quoted else text
+    if isinstance(e, Env):
+        if env is None:
+            raise Untraced(f"it sends ${e.name} from its environment (the template's value)")
+        return record_text(Const(env(e.name)), env, quoted)
+    if isinstance(e, Concat):
+        return "".join(record_text(p, env, quoted) for p in e.parts)
+    return "<" + _path(e) + ">"
+
+
+def _path(e: Any) -> str:
+    if isinstance(e, Event):
+        if e.where == "body" and not e.keys:
+            return "$.body"
+        if e.where == "doc":
+            return "$.body" + "".join(f".{k}" for k in e.keys)
+        if e.where == "record" and e.keys:
+            return "$." + ".".join(e.keys)
+    if isinstance(e, Json) and isinstance(e.inner, Event) and e.inner.where == "doc" and \
+            not e.inner.keys:
+        return "$.body"
+    if isinstance(e, Str | Num):
+        return _path(e.inner)
+    raise Untraced(f"it sends {describe(e)} for each record, which a pipe's input template "
+                   "cannot build")
+
+
+def _json(d: Any, env: EnvLookup | None) -> str:
+    if isinstance(d, dict):
+        return "{" + ", ".join(json.dumps(k) + ": " + _json(v, env) for k, v in d.items()) + "}"
+    if isinstance(d, list):
+        return "[" + ", ".join(_json(v, env) for v in d) + "]"
+    if isinstance(d, Const) and not isinstance(d.value, str):
+        return json.dumps(d.value)
+    if isinstance(d, Event) and d.where == "doc":
+        return "<" + _path(d) + ">"  # the JSON value itself
+    return '"' + record_text(d, env, quoted=True) + '"'
+
+
+def describe(e: Any) -> str:
+    """A value the handler sends, in words (for the reasons)."""
+    if isinstance(e, Event):
+        return f"the event's {e.where}" + (f" {'.'.join(e.keys)}" if e.keys else "")
+    if isinstance(e, Json):
+        return "JSON text of " + (describe(e.inner) if not isinstance(e.inner, dict | list)
+                                  else "an object it builds")
+    if isinstance(e, Concat):
+        return "text joined from several values"
+    if isinstance(e, dict | list):
+        return "a structure it builds"
+    return type(e).__name__
+
+
+# ------------------------------------------------------------------ the fact
+def fact(args: SdkArgs, target_kind: str) -> str:
+    """The `payload` fact's text for a call read as `args` to a `target_kind` service."""
+    name = member(target_kind)
+    if name is None:
+        return f"untraced {args.method}: which argument carries the payload of a call to " \
+               f"{target_kind} is not known"
+    try:
+        value = value_at(args.args, name)
+        if whole_event(value):
+            return f"whole-event {name}"
+        template = record_template(value)
+    except Untraced as exc:
+        return f"untraced {name}: {exc}"
+    scope = "first-record" if args.first_record else "every-record"
+    if template is None:
+        return f"{scope} {name} = record"
+    if "; " in template:  # the evidence separator: kept out of a fact
+        return f"untraced {name}: the template it needs holds '; '"
+    return f"{scope} {name} = template {template}"
+
+
+def read(language: str, text: str, function: str | None, call: SdkCall) -> Evidence:
+    """The `payload` evidence of the forwarding call `call` in a handler's source (never
+    run): what it sends, or why that is not traced."""
+    kind = service_kind(call.service)
+    try:
+        args = read_call("the handler", call.text(), function, text=text, first_record=True,
+                         language=language)
+    except Untraced as exc:
+        return Evidence(call.line, KIND, f"untraced {member(kind) or call.method}: {exc}")
+    return Evidence(args.line or call.line, KIND, fact(args, kind))

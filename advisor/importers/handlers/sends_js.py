@@ -1,0 +1,410 @@
+"""What a JavaScript/TypeScript glue function sends: its one SDK call's argument object,
+read from the source (tokenized and parsed as expressions, never run), in the same
+expressions as advisor.importers.handlers.sends reads from Python.
+
+Understood: object and array literals, strings, numbers, template literals, `event.x`,
+`event["x"]`, `JSON.parse(event.body)`, `JSON.stringify(x)`, `process.env.X` (also
+`process.env.X || "default"`), `String(x)`/`Number(x)`, `+` of strings, `await`, `new
+XCommand({...})` (SDK v3), `client.method({...}).promise()` (v2), and variables declared
+once (`const params = {...}`), including `const { body } = event`. Anything else is
+`Untraced` with what the handler computes. `for (const r of event.Records)` binds a
+record.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from advisor.importers.handlers.sends import (
+    MAX_HANDLER_BYTES,
+    Concat,
+    Const,
+    Env,
+    Event,
+    Json,
+    Num,
+    SdkArgs,
+    Str,
+    Untraced,
+    _index,
+)
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+|//[^\n]*|/\*.*?\*/)
+  | (?P<num>\d+(?:\.\d+)?)
+  | (?P<str>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<tpl>`)
+  | (?P<id>[A-Za-z_$][A-Za-z0-9_$]*)
+  | (?P<op>\?\.|\.\.\.|=>|===|!==|==|!=|\|\||\?\?|&&|[{}\[\]().,:;=+?!<>*/%-])
+""", re.VERBOSE | re.DOTALL)
+MAX_TOKENS = 200_000
+
+
+def tokenize(text: str) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    i, n = 0, len(text)
+    while i < n:
+        if len(out) > MAX_TOKENS:
+            raise Untraced("the handler is too large to read")
+        m = _TOKEN.match(text, i)
+        if m is None:
+            out.append(("op", text[i]))
+            i += 1
+            continue
+        kind = m.lastgroup or ""
+        if kind == "tpl":
+            parts, i = _template(text, m.end())
+            out.append(("tpl", parts))
+            continue
+        if kind == "str":
+            out.append(("str", _unquote(m.group(0))))
+        elif kind == "num":
+            out.append(("num", float(m.group(0)) if "." in m.group(0) else int(m.group(0))))
+        elif kind != "ws":
+            out.append((kind, m.group(0)))
+        i = m.end()
+    return out
+
+
+def _unquote(s: str) -> str:
+    body = s[1:-1]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+def _template(text: str, i: int) -> tuple[list[Any], int]:
+    """A template literal's parts: strings and token lists of `${...}`; the end offset."""
+    parts: list[Any] = []
+    buf = ""
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            buf += text[i + 1]
+            i += 2
+            continue
+        if c == "`":
+            parts.append(buf)
+            return parts, i + 1
+        if text.startswith("${", i):
+            parts.append(buf)
+            buf = ""
+            depth, j = 1, i + 2
+            while j < len(text) and depth:
+                depth += {"{": 1, "}": -1}.get(text[j], 0)
+                j += 1
+            parts.append(tokenize(text[i + 2:j - 1]))
+            i = j
+            continue
+        buf += c
+        i += 1
+    raise Untraced("an unterminated template literal")
+
+
+class _Parser:
+    def __init__(self, toks: list[tuple[str, Any]], reader: JsReader) -> None:
+        self.t, self.i, self.r = toks, 0, reader
+
+    def peek(self, k: int = 0) -> tuple[str, Any]:
+        j = self.i + k
+        return self.t[j] if j < len(self.t) else ("eof", None)
+
+    def take(self, value: str | None = None) -> tuple[str, Any]:
+        tok = self.peek()
+        if value is not None and tok[1] != value:
+            raise Untraced(f"unexpected {tok[1]!r} in the handler's call")
+        self.i += 1
+        return tok
+
+    def expr(self) -> Any:
+        left = self.unary()
+        while True:
+            op = self.peek()[1]
+            if op == "+":
+                self.take()
+                right = self.unary()
+                lp = left.parts if isinstance(left, Concat) else (left,)
+                rp = right.parts if isinstance(right, Concat) else (right,)
+                left = Concat(lp + rp)
+            elif op in ("||", "??"):
+                self.take()
+                self.unary()  # a default: the variable the template sets is what counts
+                if not isinstance(left, Env):
+                    raise Untraced("the handler picks a value with a default")
+            else:
+                return left
+
+    def unary(self) -> Any:
+        _kind, value = self.peek()
+        if value == "await":
+            self.take()
+            return self.unary()
+        if value == "new":
+            self.take()
+            name = self.take()[1]
+            if self.peek()[1] == "(":
+                self.args()
+            raise Untraced(f"the handler sends a {name} it creates at run time")
+        return self.postfix(self.primary())
+
+    def primary(self) -> Any:
+        kind, value = self.take()
+        if kind == "str":
+            return Const(value)
+        if kind == "num":
+            return Const(value)
+        if kind == "tpl":
+            parts = []
+            for p in value:
+                if isinstance(p, str):
+                    if p:
+                        parts.append(Const(p))
+                else:
+                    parts.append(_Parser(p, self.r).expr())
+            return Concat(tuple(parts))
+        if value in ("true", "false"):
+            return Const(value == "true")
+        if value == "null":
+            return Const(None)
+        if value == "{":
+            out: dict[str, Any] = {}
+            while self.peek()[1] != "}":
+                k_kind, key = self.take()
+                if k_kind not in ("id", "str", "num"):
+                    raise Untraced("an object literal with a computed or spread key")
+                if self.peek()[1] in (",", "}"):
+                    out[str(key)] = self.r.name(str(key))  # shorthand {key}
+                else:
+                    self.take(":")
+                    out[str(key)] = self.expr()
+                if self.peek()[1] == ",":
+                    self.take()
+            self.take("}")
+            return out
+        if value == "[":
+            items = []
+            while self.peek()[1] != "]":
+                items.append(self.expr())
+                if self.peek()[1] == ",":
+                    self.take()
+            self.take("]")
+            return items
+        if value == "(":
+            e = self.expr()
+            self.take(")")
+            return e
+        if kind == "id":
+            return ("id", value)
+        raise Untraced(f"the handler computes {value!r} where the call's value goes")
+
+    def args(self) -> list[Any]:
+        self.take("(")
+        out = []
+        while self.peek()[1] != ")":
+            out.append(self.expr())
+            if self.peek()[1] == ",":
+                self.take()
+        self.take(")")
+        return out
+
+    def postfix(self, e: Any) -> Any:
+        while True:
+            op = self.peek()[1]
+            if op in (".", "?."):
+                self.take()
+                e = ("get", e, self.take()[1])
+            elif op == "[":
+                self.take()
+                key = self.expr()
+                self.take("]")
+                if self.r.first_record and key == Const(0):
+                    e = ("get", e, 0)  # `event.Records[0]`, judged in JsReader._get
+                    continue
+                if not isinstance(key, Const) or not isinstance(key.value, str):
+                    raise Untraced("a computed property in the handler's call")
+                e = ("get", e, key.value)
+            elif op == "(":
+                e = ("call", e, self.args())
+            else:
+                return self.r.resolve(e)
+
+
+class JsReader:
+    def __init__(self, text: str, first_record: bool = False) -> None:
+        self.toks = tokenize(text)
+        self.first_record = first_record  # follow `event.Records[0]` (see read_call)
+        self.read_first = False
+        self.event = "event"
+        self.decls: dict[str, list[int]] = {}  # name -> token index of its value
+        self.records: set[str] = set()
+        self._depth = 0
+        t = self.toks
+        for i, (_kind, value) in enumerate(t):
+            if value in ("const", "let", "var") and i + 2 < len(t):
+                if t[i + 1][0] == "id" and t[i + 2][1] == "=":
+                    self.decls.setdefault(t[i + 1][1], []).append(i + 3)
+                elif t[i + 1][1] == "{":  # const { body, x: y } = event
+                    j, names = i + 2, []
+                    while j < len(t) and t[j][1] != "}":
+                        if t[j][0] == "id" and t[j + 1][1] in (",", "}"):
+                            names.append(t[j][1])
+                        j += 1
+                    if j + 2 < len(t) and t[j + 1][1] == "=":
+                        for name in names:  # a negative index: destructured from there
+                            self.decls.setdefault(name, []).append(-(j + 2) - 1)
+            if value == "of" and i >= 2 and t[i - 1][0] == "id":
+                rest = t[i + 1:i + 4]
+                if [x[1] for x in rest[:1]] == ["event"] or (
+                        len(rest) >= 3 and rest[1][1] == "." and rest[2][1] == "Records"):
+                    self.records.add(t[i - 1][1])
+
+    def handler_param(self, name: str | None) -> None:
+        """The handler's first parameter names the event."""
+        t = self.toks
+        for i, (_, value) in enumerate(t):
+            if value == name or (name is None and value in ("handler", "lambdaHandler")):
+                j = i + 1
+                while j < len(t) and t[j][1] in ("=", "async", "function", ":"):
+                    j += 1
+                if j < len(t) and t[j][1] == "(" and t[j + 1][0] == "id":
+                    self.event = t[j + 1][1]
+                    return
+                if j < len(t) and t[j][0] == "id" and t[j + 1][1] == "=>":
+                    self.event = t[j][1]
+                    return
+
+    def name(self, name: str) -> Any:
+        return self.resolve(("id", name))
+
+    def resolve(self, e: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > 40:
+                raise Untraced("the handler's value is built too deep to follow")
+            return self._resolve(e)
+        finally:
+            self._depth -= 1
+
+    def _resolve(self, e: Any) -> Any:
+        if not isinstance(e, tuple):
+            return e
+        if e[0] == "id":
+            name = e[1]
+            if name == self.event:
+                return Event("event")
+            if name in self.records:
+                return Event("record")
+            spots = sorted(set(self.decls.get(name, [])))
+            if len(spots) != 1:
+                raise Untraced(f"the call uses {name}, which the handler "
+                                  f"{'sets several times' if spots else 'does not declare'}")
+            at = spots[0]
+            if at < 0:  # destructured from an object
+                source = _Parser(self.toks[-at - 1:], self).expr()
+                return self._get(source, name)
+            return _Parser(self.toks[at:], self).expr()
+        if e[0] == "get":
+            base = e[1]
+            if base == ("get", ("id", "process"), "env") or (
+                    isinstance(base, tuple) and base[:3] == ("get", ("id", "process"), "env")):
+                return Env(e[2])
+            return self._get(self.resolve(base), e[2])
+        if e[0] == "call":
+            fn, args = e[1], e[2]
+            name = _dotted(fn)
+            if name == "JSON.parse" and len(args) == 1:
+                inner = self.resolve(args[0])
+                if isinstance(inner, Event) and inner.where == "body":
+                    return Event("doc")
+                raise Untraced("the handler parses something other than the body")
+            if name == "JSON.stringify" and args:
+                return Json(self.resolve(args[0]))
+            if name == "String" and len(args) == 1:
+                return Str(self.resolve(args[0]))
+            if name in ("Number", "parseInt", "parseFloat") and args:
+                return Num(self.resolve(args[0]))
+            if isinstance(fn, tuple) and fn[0] == "get" and fn[2] in ("toString",):
+                return Str(self.resolve(fn[1]))
+            raise Untraced(f"the handler calls {name or 'a function'} to build the value")
+        raise Untraced("the handler computes the value")
+
+    def _get(self, base: Any, key: str | int) -> Any:
+        if key == 0 and not isinstance(key, bool):
+            if base != Event("doc", ("Records",)):
+                raise Untraced("an index of something other than the event's Records")
+            self.read_first = True
+            return Event("record")
+        assert isinstance(key, str)
+        if isinstance(base, Event) and base.where == "record" and key == "body":
+            return Event("body")
+        return _index(base, key, "the call")
+
+
+def _dotted(e: Any) -> str:
+    if isinstance(e, tuple) and e[0] == "id":
+        return str(e[1])
+    if isinstance(e, tuple) and e[0] == "get":
+        head = _dotted(e[1])
+        return f"{head}.{e[2]}" if head else ""
+    return ""
+
+
+def read_js_call(path: str | Path, evidence: str, handler: str | None = None,
+                 text: str | None = None, first_record: bool = False) -> SdkArgs:
+    """The argument object of the forwarding call `evidence` (`service.method`, the
+    method a v2 client method or a v3 `XCommand`); `first_record` as for
+    advisor.importers.handlers.sends.read_call."""
+    service, _, method = evidence.partition(".")
+    if text is None:
+        p = Path(path)
+        if not p.is_file() or p.stat().st_size > MAX_HANDLER_BYTES:
+            raise Untraced(f"the handler {path} cannot be read")
+        text = p.read_text("utf-8", errors="replace")
+    reader = JsReader(text, first_record)
+    reader.handler_param(handler.rsplit(".", 1)[-1] if handler else None)
+    toks = reader.toks
+    found: list[dict[str, Any]] = []
+    names = {method, f"{method}Command", method[:1].upper() + method[1:] + "Command"}
+    for i, (kind, value) in enumerate(toks):
+        if kind != "id" or value not in names:
+            continue
+        prev = toks[i - 1][1] if i else ""
+        if prev not in (".", "new") or i + 1 >= len(toks) or toks[i + 1][1] != "(":
+            continue
+        p = _Parser(toks[i + 1:], reader)
+        args = p.args()
+        if len(args) != 1:
+            raise Untraced(f"{method} is called with {len(args)} arguments")
+        value_ = args[0]
+        if isinstance(value_, tuple):
+            value_ = reader.resolve(value_)
+        if not isinstance(value_, dict):
+            raise Untraced(f"{method} is called with something other than an object")
+        found.append(value_)
+    if not found:
+        raise Untraced(f"no {method} call found in {Path(path).name}")
+    if any(f != found[0] for f in found[1:]):
+        raise Untraced(f"{Path(path).name} calls {method} at {len(found)} places with "
+                          "different arguments")
+    document = service.lower() == "dynamodb" and method in DOCUMENT_METHODS
+    return SdkArgs(service, method, found[0], document=document,
+                   first_record=reader.read_first)
+
+
+# DocumentClient (v2) and lib-dynamodb (v3): items as plain values, marshalled by the SDK
+DOCUMENT_METHODS = {"put", "get", "update", "delete", "query", "scan", "PutCommand",
+                    "GetCommand", "UpdateCommand", "DeleteCommand", "QueryCommand"}
+
+
+def js_returns(text: str, handler: str | None) -> str:
+    """What a handler returns: `event`, `nothing`, `other` (a rough reading of its
+    `return` statements)."""
+    reader = JsReader(text)
+    reader.handler_param(handler.rsplit(".", 1)[-1] if handler else None)
+    toks = reader.toks
+    values = [toks[i + 1] for i, t in enumerate(toks) if t == ("id", "return")]
+    if not values:
+        return "nothing"
+    if all(v == ("id", reader.event) for v in values):
+        return "event"
+    return "other"

@@ -100,13 +100,13 @@ def call_params(items: list[Item]) -> tuple[str, ...]:
     return tuple(p.strip() for p in m.group(1).split(",") if p.strip()) if m else ()
 
 
-_PAYLOAD = re.compile(r"^(?P<scope>every-record|first-record|whole-event|untraced) "
+_PAYLOAD = re.compile(r"^(?P<scope>each|first-record|whole-event|untraced) "
                       r"(?P<member>[^ :=]+)(?::? ?(?P<rest>.*))$", re.S)
 
 
 def payload(items: list[Item]) -> Item | None:
     """What the forwarding call sends (the `payload` item), read back: `scope`
-    (`every-record`, `first-record`, `whole-event`, `untraced`), `member` (the call's
+    (`each`, `first-record`, `whole-event`, `untraced`), `member` (the call's
     argument), `template` (against the Lambda record; None: the record unchanged) or
     `why` (untraced), with the item's path and line. None when none was recorded."""
     found = has(items, "payload")

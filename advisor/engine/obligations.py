@@ -91,7 +91,13 @@ def must_add(d: Delta) -> list[Item]:
             text = entry.get("http_text") if http and entry.get("http_text") else entry["text"]
             add(entry["kind"], _text(text, a=a, b=b, fn=fn, call=call))
         if mech == "pipes_sources" and ka in POLL_SOURCES:
-            for detail, untraced in pipe_input(d, fns, ka, a):
+            # a pipe into a workflow the rewrite adds passes the record on to its task,
+            # whose parameters build the call: the call's payload is not the pipe's
+            into_new = any(t in d.added for t in g._succ[b])
+            found = [e for x in fns for e in _stated(evidence.of_handler(d.before_props(x)),
+                                                    ka, a, x)] if into_new \
+                else pipe_input(d, fns, ka, a)
+            for detail, untraced in found:
                 add("input_template", detail, untraced=untraced)
     for n in sorted(d.touched):
         if n in g and n in d.nodes and g.nodes[n]["kind"] == "apigw":
@@ -130,13 +136,14 @@ def pipe_input(d: Delta, fns: list[str], source: str, a: str) -> list[tuple[str,
         found = evidence.payload(items)
         if evidence.has(items, "whole-event") or (found and found["scope"] == "whole-event"):
             continue
-        if found is None and not props.get("code"):
-            out += _stated(items, source, a, x)
+        if found is None and not props.get("code") and (items or props.get("glue") is True):
+            out += _stated(items, source, a, x)  # the design states it, no code to read
             continue
         if found is None:
+            unread = evidence.code_not_read(props)
             why = ("handler inspection recorded no payload for its call" if items
-                   else "the handler's code was not read")
-            at, member = evidence.where(evidence.code_not_read(props)), "its call"
+                   else f"the handler's code was not read ({unread['detail']})")
+            at, member = evidence.where(unread), "its call"
         else:
             at, member = evidence.where(found), found["member"]
             why = found["why"]
@@ -158,13 +165,17 @@ PAYLOAD_KINDS = ("parse", "decode", "unmarshall", "maps-fields")
 
 
 def _stated(items: list[evidence.Item], source: str, a: str, fn: str) -> list[tuple[str, bool]]:
-    """A design with no code that states the function's evidence by hand (a `.arch` file
-    has nothing to read, and nothing a wrong template could break): the template of the
-    source kind, said plainly where the evidence shows the function took the payload out
-    (parsed, decoded, unmarshalled, mapped fields), hedged where it shows only the call."""
+    """The template of the source kind, said plainly where the evidence shows the function
+    took the payload out (parsed, decoded, unmarshalled, mapped fields), hedged where it
+    shows only the call: for a design with no code that states the function's evidence
+    by hand (a `.arch` file has nothing to read, and nothing a wrong template could
+    break), and for a pipe into a new workflow (its task, not the template, builds the
+    call)."""
     spec = data()
     template = spec["pipe_input_stated"].get(source)
     if not template or not items:
+        return []
+    if evidence.has(items, "whole-event"):
         return []
     if any(evidence.has(items, k) for k in PAYLOAD_KINDS):
         return [(_text(spec["pipe_input_stated_text"], template=template, a=a, fn=fn), False)]

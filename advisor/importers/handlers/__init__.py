@@ -125,9 +125,9 @@ def _inspect(text: str, language: str, extra: list[str] | None,
         return report
     report = decide(report, functions)
     call = report.forwarding_call
-    if call is not None:  # what it forwards: the `payload` fact (advisor/importers/handlers/payload.py)
-        report.observed = sorted(set(report.observed) | {payload.read(language, text, function,
-                                                                      call)})
+    sent = payload.read(language, text, function, call) if call is not None else None
+    if sent is not None:  # what it forwards (advisor/importers/handlers/payload.py)
+        report.observed = sorted(set(report.observed) | {sent})
     return report
 
 

@@ -14,8 +14,8 @@ the record itself, unchanged. advisor/engine/pipeinput.py turns it into the temp
 a pipe reading a given source (a pipe's Kinesis record has no `kinesis` level).
 
 The fact's text (`Evidence.detail`, kind `payload`):
-    every-record MessageBody = template <$.body>    each record's body
-    every-record MessageBody = record                each record, unchanged
+    each MessageBody = template <$.body>    each record's body
+    each MessageBody = record                each record, unchanged
     first-record Message = template <$.body>         from `Records[0]` only
     whole-event Message                              the batch envelope (or its Records)
     untraced Message: <what stands in the way>       computed, dynamic, several shapes
@@ -159,12 +159,8 @@ def describe(e: Any) -> str:
 
 
 # ------------------------------------------------------------------ the fact
-def fact(args: SdkArgs, target_kind: str) -> str:
-    """The `payload` fact's text for a call read as `args` to a `target_kind` service."""
-    name = member(target_kind)
-    if name is None:
-        return f"untraced {args.method}: which argument carries the payload of a call to " \
-               f"{target_kind} is not known"
+def fact(args: SdkArgs, name: str) -> str:
+    """The `payload` fact's text for a call read as `args` whose payload is `name`."""
     try:
         value = value_at(args.args, name)
         if whole_event(value):
@@ -172,7 +168,7 @@ def fact(args: SdkArgs, target_kind: str) -> str:
         template = record_template(value)
     except Untraced as exc:
         return f"untraced {name}: {exc}"
-    scope = "first-record" if args.first_record else "every-record"
+    scope = "first-record" if args.first_record else "each"
     if template is None:
         return f"{scope} {name} = record"
     if "; " in template:  # the evidence separator: kept out of a fact
@@ -180,13 +176,16 @@ def fact(args: SdkArgs, target_kind: str) -> str:
     return f"{scope} {name} = template {template}"
 
 
-def read(language: str, text: str, function: str | None, call: SdkCall) -> Evidence:
+def read(language: str, text: str, function: str | None, call: SdkCall) -> Evidence | None:
     """The `payload` evidence of the forwarding call `call` in a handler's source (never
-    run): what it sends, or why that is not traced."""
-    kind = service_kind(call.service)
+    run): what it sends, or why that is not traced; None for a call to a service whose
+    payload argument data.yaml does not name (a table's item is no pipe's payload)."""
+    name = member(service_kind(call.service))
+    if name is None:
+        return None
     try:
         args = read_call("the handler", call.text(), function, text=text, first_record=True,
                          language=language)
     except Untraced as exc:
-        return Evidence(call.line, KIND, f"untraced {member(kind) or call.method}: {exc}")
-    return Evidence(args.line or call.line, KIND, fact(args, kind))
+        return Evidence(call.line, KIND, f"untraced {name}: {exc}")
+    return Evidence(args.line or call.line, KIND, fact(args, name))

@@ -218,3 +218,48 @@ def test_kinesis_base64_data_sent_as_it_came_is_not_traced_to_a_template(
     assert finding is not None and finding.auto == "all", finding and finding.note
     assert "payload not traced" in finding.note and "base64" in finding.note
     assert "Relay" in result.after.graph
+
+
+def test_a_design_may_state_the_payload_fact_itself() -> None:
+    """A `.arch` design has no code: the `payload` item in its `glue_evidence` is the
+    fact (the same text handler inspection writes), exact or untraced."""
+    from advisor.dsl import parse_text
+    from advisor.engine import Engine
+
+    engine = Engine.default(select=(RULE,))
+
+    def design(payload: str) -> str:
+        return ('sqs q\nlambda fwd { glue = true, glue_target = "sns", glue_evidence ='
+                f' "sns.publish(TopicArn, Message) at line 9; payload: {payload} at line 9" }}\n'
+                "sns out\nq -> fwd -> out\n")
+
+    out = engine.run(parse_text(design("each Message = template <$.body.order>")))
+    (f,) = out.findings
+    assert f.auto == "default" and "fwd" not in out.after.graph
+    assert _template_said(f) == "<$.body.order>"
+    out = engine.run(parse_text(design("untraced Message: a helper builds it")))
+    (f,) = out.findings
+    assert f.auto == "all" and "fwd" in out.after.graph
+    assert "payload not traced: a helper builds it (line 9)" in f.note
+
+
+@pytest.mark.parametrize(("code", "fact"), [
+    ("def handler(event, context):\n    for r in event['Records']:\n"
+     "        sns.publish(TopicArn=os.environ['T'], Message=r['body'])\n",
+     "payload: each Message = template <$.body> at line 11"),
+    ("def handler(event, context):\n"
+     "    sns.publish(TopicArn=os.environ['T'], Message=event['Records'][0]['body'])\n",
+     "payload: first-record Message = template <$.body> at line 10"),
+    ("def handler(event, context):\n"
+     "    sns.publish(TopicArn=os.environ['T'], Message=json.dumps(event))\n",
+     "payload: whole-event Message at line 10"),
+    ("def handler(event, context):\n"
+     "    sns.publish(TopicArn=os.environ['T'], Message=os.environ['GREETING'])\n",
+     "payload: untraced Message: it sends $GREETING from its environment"),
+])
+def test_handler_inspection_records_what_the_call_sends(code: str, fact: str) -> None:
+    from advisor.importers.handlers import inspect_source
+
+    report = inspect_source(PY_HEAD + code, "python", function="handler")
+    assert report.verdict == "glue"
+    assert fact in (report.evidence or ""), report.evidence

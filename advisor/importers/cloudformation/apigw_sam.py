@@ -135,12 +135,24 @@ def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: 
         path, method = ctx.scalar(p.get("Path")), ctx.scalar(p.get("Method"))
         if api_type == "http" and not path and not method:  # SAM's `$default` route
             path, method = "$default", "ANY"
-        record_route(ctx, api, kind, bool(api_key), str(method or ""), path=str(path or ""))
+        if not (api_type == "http" and not (isinstance(auth, dict) and auth) and _in_body(
+                ctx, api, str(method or ""), str(path or ""))):
+            record_route(ctx, api, kind, bool(api_key), str(method or ""), path=str(path or ""))
     model = p.get("RequestModel")
     if managed and isinstance(model, dict) and (
         ctx.flag(model.get("ValidateBody")) or ctx.flag(model.get("ValidateParameters"))
     ):
         ctx.set_props(api, validation=True)
+
+
+def _in_body(ctx: Ctx, api: str, method: str, path: str) -> bool:
+    """Whether the user's definition already states this route of an HTTP API. SAM's
+    OpenApiEditor leaves such an operation's `security` as written when the event has no
+    `Auth` (it adds only a missing integration, and the DefaultAuthorizer only where an
+    operation has no security), so the auth read from the body stands."""
+    from advisor.importers.api_auth import route_label
+
+    return route_label(method, path) in ctx.route_auths.get(api, {})
 
 
 def wire_websocket(ctx: Ctx, lid: str, node: str) -> None:

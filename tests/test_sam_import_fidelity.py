@@ -116,3 +116,51 @@ def test_an_http_event_on_a_route_the_body_lacks_is_open(tmp_path: Path) -> None
     props = arch.props(_node(arch, "OrdersApi"))
     assert props.get("auth") == "none"
     assert props.get("open_routes") == ["POST /orders"]
+
+
+REST_MERGED = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Pool:
+    Type: AWS::Cognito::UserPool
+  ReportsApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      MergeDefinitions: true
+      Auth:
+        Authorizers:
+          PoolAuth:
+            UserPoolArn: !GetAtt Pool.Arn
+      DefinitionBody:
+        swagger: "2.0"
+        info: {title: reports, version: "1"}
+        paths:
+          /reports:
+            get:
+              security:
+                - PoolAuth: []
+              responses: {}
+  Reports:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: s3://bucket/key.zip
+      Events:
+        List:
+          Type: Api
+          Properties:
+            RestApiId: !Ref ReportsApi
+            Path: /reports
+            Method: get
+"""
+
+
+def test_a_body_operation_may_name_an_authorizer_of_the_sam_auth(tmp_path: Path) -> None:
+    """SAM writes each `Auth.Authorizers` entry into the definition's security schemes, so
+    an operation naming one is guarded by it; the event (no Auth) leaves that security."""
+    arch = _load(tmp_path, REST_MERGED)
+    props = arch.props(_node(arch, "ReportsApi"))
+    assert props.get("auth") == "cognito"
+    assert not props.get("open_routes")

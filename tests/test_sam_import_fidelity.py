@@ -164,3 +164,53 @@ def test_a_body_operation_may_name_an_authorizer_of_the_sam_auth(tmp_path: Path)
     props = arch.props(_node(arch, "ReportsApi"))
     assert props.get("auth") == "cognito"
     assert not props.get("open_routes")
+
+
+CONSUMER_AND_REDRIVE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Clicks:
+    Type: AWS::Kinesis::Stream
+    Properties: {ShardCount: 1}
+  ClicksReader:
+    Type: AWS::Kinesis::StreamConsumer
+    Properties: {ConsumerName: reader, StreamARN: !GetAtt Clicks.Arn}
+  Alerts:
+    Type: AWS::SNS::Topic
+  Undelivered:
+    Type: AWS::SQS::Queue
+  Sink:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: s3://bucket/key.zip
+      Events:
+        Read:
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt ClicksReader.ConsumerARN
+            StartingPosition: LATEST
+        Alert:
+          Type: SNS
+          Properties:
+            Topic: !Ref Alerts
+            SqsSubscription: true
+            RedrivePolicy:
+              deadLetterTargetArn: !GetAtt Undelivered.Arn
+"""
+
+
+def test_a_stream_event_through_a_consumer_is_polled(tmp_path: Path) -> None:
+    """SAM makes an event source mapping whatever the stream ARN names: Lambda polls."""
+    arch = _load(tmp_path, CONSUMER_AND_REDRIVE)
+    edge = arch.graph.edges[_node(arch, "ClicksReader"), _node(arch, "Sink")]
+    assert edge.get("mode") == "poll"
+
+
+def test_an_sqs_subscription_carries_the_events_redrive_policy(tmp_path: Path) -> None:
+    arch = _load(tmp_path, CONSUMER_AND_REDRIVE)
+    topic, queue = _node(arch, "Alerts"), _node(arch, "SinkAlertQueue")
+    dlq = _node(arch, "Undelivered")
+    assert arch.graph.edges[topic, queue]["props"].get("dlq") == dlq
+    assert arch.props(dlq).get("is_dlq") is True

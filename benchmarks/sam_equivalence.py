@@ -243,6 +243,8 @@ def compare_files(name: str, in_path: Path, out_path: Path) -> PairResult | None
 class Report:
     results: list[PairResult]
     limits: dict[str, dict[str, Any]]
+    # --expand: templates SAM's translator rejects (not pairs), name -> SAM's reason
+    rejected: dict[str, str] = field(default_factory=dict)
 
     @property
     def compared(self) -> int:
@@ -275,18 +277,24 @@ class Report:
     def unexplained(self) -> list[PairResult]:
         return [r for r in self.results if not r.agrees and not self.explained(r)]
 
-    def stale_limits(self) -> list[str]:
-        """Documented limits whose pair now agrees (or is gone): the entry should go."""
+    def stale_limits(self, only_run: bool = False) -> list[str]:
+        """Documented limits whose pair now agrees (or is gone): the entry should go.
+        `only_run`: judge only the limits of the templates this run compared (`--expand`
+        is given any set of files)."""
         by_name = {r.name: r for r in self.results}
-        return sorted(n for n in self.limits if n not in by_name or by_name[n].agrees)
+        return sorted(n for n in self.limits
+                      if (n not in by_name and not only_run)
+                      or (n in by_name and by_name[n].agrees))
 
 
-def load_limits(path: Path = LIMITS_FILE) -> dict[str, dict[str, Any]]:
-    """`sam_equivalence_limits.yaml`: pair -> {categories, reason}."""
+def load_limits(path: Path = LIMITS_FILE, key: str = "limits") -> dict[str, dict[str, Any]]:
+    """`sam_equivalence_limits.yaml`: pair -> {categories, reason}. `limits` documents
+    pairs of the corpus, `expand_limits` other SAM templates (by file stem) that
+    `--expand` compares."""
     if not path.exists():
         return {}
     raw = yaml.safe_load(path.read_text("utf-8")) or {}
-    return {str(item["pair"]): item for item in raw.get("limits") or []}
+    return {str(item["pair"]): item for item in raw.get(key) or []}
 
 
 def expand_with_sam(template: Path, out_path: Path) -> str | None:
@@ -320,17 +328,20 @@ def expand_with_sam(template: Path, out_path: Path) -> str | None:
 
 
 def run_templates(paths: list[Path], workdir: Path) -> Report:
-    """Expand each SAM template with SAM's translator and compare it with its expansion."""
+    """Expand each SAM template with SAM's translator and compare it with its expansion;
+    a template SAM rejects is no pair: it is counted apart, with SAM's reason."""
     results = []
+    rejected: dict[str, str] = {}
     for path in paths:
         out = workdir / f"{path.stem}.json"
         why = expand_with_sam(path, out)
         if why is not None:
-            raise RuntimeError(f"{path}: {why}")
+            rejected[path.stem] = why
+            continue
         got = compare_files(path.stem, path, out)
         if got is not None:
             results.append(got)
-    return Report(results, {})
+    return Report(results, load_limits(key="expand_limits"), rejected)
 
 
 def pair_names(corpus: Path) -> list[str]:
@@ -355,7 +366,7 @@ def figure(report: Report) -> str:
             f"limits; {len(report.unexplained())} unexplained")
 
 
-def print_report(report: Report, examples: int = 2) -> None:
+def print_report(report: Report, examples: int = 2, expand: bool = False) -> None:
     print(f"SAM translator pairs compared: {report.compared}")
     print(f"pairs agreeing:                {report.agreeing} ({100 * report.share:.1f}%)")
     print(f"documented limits:             "
@@ -369,7 +380,11 @@ def print_report(report: Report, examples: int = 2) -> None:
         print(f"  {len(cats[cat]):4d} in {pairs_per[cat]:3d} pairs  {cat}")
         for ex in cats[cat][:examples]:
             print(f"        - {ex}")
-    stale = report.stale_limits()
+    if report.rejected:
+        print(f"\ntemplates SAM rejects (not pairs): {len(report.rejected)}")
+        for name, why in sorted(report.rejected.items()):
+            print(f"  {name}: {why.splitlines()[0][:160]}")
+    stale = report.stale_limits(only_run=expand)
     if stale:
         print(f"\nlimits that no longer apply (remove them): {', '.join(stale)}")
 
@@ -394,10 +409,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({
             "compared": report.compared, "agreeing": report.agreeing,
+            "rejected": report.rejected,
             "pairs": {r.name: [d.__dict__ for d in r.differences] for r in report.results},
         }, indent=1, sort_keys=True))
         return 0
-    print_report(report, 10_000 if args.pair else args.examples)
+    print_report(report, 10_000 if args.pair else args.examples, expand=bool(args.expand))
     return 0
 
 

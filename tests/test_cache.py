@@ -90,12 +90,23 @@ def test_warm_rerun_is_byte_identical_to_a_fresh_run(tmp_path: Path, fmt: str) -
     root = project(tmp_path / "p")
     args = [".", "--format", fmt, "-j", "1", "--cache-dir", str(tmp_path / "c")]
     cold = analyze(args, root)
+    stored = cache_files(tmp_path / "c")
     warm = analyze(args, root)
     fresh = analyze([*args, "--no-cache"], root)
     assert cold[0] == warm[0] == fresh[0] == 2  # broken.arch is an input error
     assert warm[1] == cold[1] == fresh[1]
-    entries = [p for p in (tmp_path / "c").rglob("*") if p.is_file() and p.parent.name != "c"]
-    assert len(entries) == 4  # one per input: the warm run read them, wrote none
+    assert cache_files(tmp_path / "c") == stored  # the warm run read them, wrote none
+    entries = [p for p in stored if "." not in p.name]
+    parts = [p for p in stored if "." in p.name]
+    assert len(entries) == 4  # one per input
+    # text and SARIF keep each result's part of the report beside its entry
+    assert len(parts) == (4 if fmt in ("text", "sarif") else 0)
+
+
+def cache_files(directory: Path) -> dict[Path, int]:
+    """The cache's entries and parts (not its .gitignore and tag), with their mtimes."""
+    return {p: p.stat().st_mtime_ns for p in directory.rglob("*")
+            if p.is_file() and p.parent.name != directory.name}
 
 
 def test_every_input_kind_is_served_from_the_cache(tmp_path: Path) -> None:
@@ -114,9 +125,11 @@ def test_every_input_kind_is_served_from_the_cache(tmp_path: Path) -> None:
     assert [o.result.to_dict() for o in second] == [o.result.to_dict() for o in first]
 
 
-def test_editing_a_handler_file_invalidates_its_template(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["json", "text", "sarif"])
+def test_editing_a_handler_file_invalidates_its_template(tmp_path: Path, fmt: str) -> None:
+    # text and SARIF: the parts kept beside the entry go stale with it
     root = project(tmp_path / "p")
-    args = ["svc/template.yaml", "--format", "json", "-j", "1",
+    args = ["svc/template.yaml", "--format", fmt, "-j", "1",
             "--cache-dir", str(tmp_path / "c")]
     _, glue, _ = analyze(args, root)
     (root / "svc/src/app.py").write_text(LOGIC)
@@ -126,6 +139,54 @@ def test_editing_a_handler_file_invalidates_its_template(tmp_path: Path) -> None
     assert logic != glue  # the handler's verdict is part of the result: the test is live
     (root / "svc/src/app.py").write_text(GLUE)
     assert analyze(args, root)[1] == glue  # and back
+
+
+def test_text_parts_are_kept_per_width(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project(tmp_path / "p")
+    args = [".", "--format", "text", "-j", "1", "--cache-dir", str(tmp_path / "c")]
+    out = {}
+    for width in ("60", "120", "60"):
+        monkeypatch.setenv("COLUMNS", width)
+        out[width] = analyze(args, root)[1]
+        assert out[width] == analyze([*args, "--no-cache"], root)[1]
+    assert out["60"] != out["120"]  # the width changes the text: the test is live
+    parts = [p for p in cache_files(tmp_path / "c") if "." in p.name]
+    assert len(parts) == 2 * 4  # each input's section at each width
+
+
+def test_sarif_parts_follow_the_working_directory(tmp_path: Path) -> None:
+    # SARIF makes absolute paths under the working directory relative: a part made from
+    # one directory is not the part for another
+    root = project(tmp_path / "p")
+    target = str(root / "svc" / "template.yaml")
+    args = [target, "--format", "sarif", "-j", "1", "--cache-dir", str(tmp_path / "c")]
+    inside = analyze(args, root)[1]
+    outside = analyze(args, tmp_path)[1]
+    assert inside != outside
+    assert analyze(args, root)[1] == inside == analyze([*args, "--no-cache"], root)[1]
+    assert analyze(args, tmp_path)[1] == outside == analyze([*args, "--no-cache"], tmp_path)[1]
+
+
+@pytest.mark.parametrize("fmt", ["text", "sarif"])
+def test_a_report_of_parts_is_the_report_of_the_results(tmp_path: Path, fmt: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the parts path (workers and the cache hand over each result's part) against the
+    # writer given the full results of the same files
+    from advisor.pipeline import Report, analyze_source
+    from advisor.report import write
+
+    monkeypatch.setenv("COLUMNS", "100")
+    root = project(tmp_path / "p")
+    files = ["svc/template.yaml", "design.arch", "broken.arch"]
+    args = [*files, "--format", fmt, "-j", "1", "--cache-dir", str(tmp_path / "c")]
+    cold, warm = analyze(args, root)[1], analyze(args, root)[1]
+    monkeypatch.chdir(root)
+    direct = write(Report([analyze_source(f) for f in files]), fmt, color=False, width=100)
+    if fmt == "text":  # the command adds its summary table after the report
+        assert cold.startswith(direct) and len(cold) > len(direct)
+    else:
+        assert cold == direct
+    assert warm == cold
 
 
 def test_a_handler_file_that_appears_invalidates_its_template(tmp_path: Path) -> None:
@@ -187,7 +248,7 @@ def test_a_forged_entry_executes_nothing_and_is_analysed_afresh(tmp_path: Path) 
     args = ["design.arch", "--format", "text", "-j", "1", "--cache-dir", str(tmp_path / "c")]
     _, honest, _ = analyze(args, root)
     (entry,) = [p for p in (tmp_path / "c").rglob("*") if p.is_file() and p.parent.name != "c"
-                and not p.name.startswith(".") and p.name != "CACHEDIR.TAG"]
+                and "." not in p.name and p.name != "CACHEDIR.TAG"]  # not its text part
     data = entry.read_bytes()
     header_end = data.index(b"\n", len(cache_mod.MAGIC))
     header = json.loads(data[len(cache_mod.MAGIC):header_end])
@@ -198,7 +259,9 @@ def test_a_forged_entry_executes_nothing_and_is_analysed_afresh(tmp_path: Path) 
     entry.write_bytes(forged)
     with pytest.raises(pickle.UnpicklingError, match="not allowed"):
         cache_mod.decode_entry(forged)[1].load()
-    _, again, _ = analyze(args, root)  # the text writer needs the objects: analysed again
+    # the entry's header changed, so its text part no longer matches; the text writer
+    # needs the objects, which do not load: analysed again
+    _, again, _ = analyze(args, root)
     assert not Path("/tmp/archadvisor-cache-pwned").exists()
     assert again == honest
 
@@ -228,3 +291,27 @@ def test_concurrent_runs_share_a_cache_safely(tmp_path: Path) -> None:
     assert not [p for p in (tmp_path / "c").rglob(".tmp-*")]  # no half-written entry left
     warm = subprocess.run(cmd, cwd=root, env=env, capture_output=True, timeout=300, check=False)
     assert warm.stdout == fresh.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "sarif"])
+def test_a_warm_rerun_loads_no_result_objects(tmp_path: Path, fmt: str) -> None:
+    # what keeps a rerun fast: every result comes as plain data and parts, so neither
+    # the model (networkx) nor the diagram output (pydot) is imported, nothing unpickled
+    root = project(tmp_path / "p")
+    args = ["analyze", ".", "--format", fmt, "-j", "1", "--cache-dir", str(tmp_path / "c"),
+            "-o", os.devnull]
+    probe = ("import sys, pickle\nfrom advisor.cli import main\n"
+             "loads = []\nclass Spy(pickle.Unpickler):\n"
+             "    def load(self):\n        loads.append(1)\n        return super().load()\n"
+             "pickle.Unpickler = Spy\n"
+             f"sys.argv = ['advisor', *{args!r}]\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print('networkx' in sys.modules, 'pydot' in sys.modules, len(loads))\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    def run() -> str:
+        return subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, check=True,
+                              capture_output=True, text=True).stdout.split()
+
+    assert run() == ["True", "False", "0"]  # cold: analysed here
+    assert run() == ["False", "False", "0"]

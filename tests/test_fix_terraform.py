@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from advisor.fix import fix_source
 from advisor.fix.terraform.hcl import Call, HclFile, Nested, Raw, body_lines, resource_text
@@ -98,10 +101,7 @@ def test_registry_module_is_listed_with_a_reason(tmp_path: Path) -> None:
     assert not fix.changed
 
 
-def test_a_failed_check_is_named(tmp_path: Path) -> None:
-    """Two functions share a role: granting it sqs:SendMessage on each function's failure
-    queue lets both functions write to both queues, which the re-import shows; the patch
-    is offered, not as verified, and says which check failed."""
+def _two_streams_on_one_role(tmp_path: Path) -> None:
     streams = "".join(
         f'resource "aws_kinesis_stream" "s{i}" {{\n  name = "s{i}"\n  shard_count = 1\n}}\n'
         f'resource "aws_lambda_function" "f{i}" {{\n  function_name = "f{i}"\n'
@@ -114,8 +114,39 @@ def test_a_failed_check_is_named(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(
         'resource "aws_iam_role" "shared" {\n  name = "shared"\n'
         '  assume_role_policy = "{}"\n}\n' + streams)
+
+
+def test_failure_queues_granted_through_a_shared_role_verify(tmp_path: Path) -> None:
+    """Two functions share a role: granting it sqs:SendMessage on each function's failure
+    queue lets the role write to both queues, but each grant is a failure delivery, not a
+    call: the re-import draws no edge from one function to the other's queue, and both
+    patches verify (they did not while the importer drew those edges)."""
+    _two_streams_on_one_role(tmp_path)
     fix = fix_source(str(tmp_path), verify=True)
     poison = [r for r in fix.rewrites if r.rule == "REL-STREAM-POISON"]
     assert len(poison) == 2 and all(r.status == "patched" for r in poison)
-    assert fix.checks["after"] != "ok" and "unexpected edge" in fix.checks["after"]
-    assert all(r.verified is False and r.failed_check == "after" for r in poison)
+    assert fix.checks["after"] == "ok"
+    assert all(r.verified for r in poison)
+
+
+def test_a_failed_check_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the re-import of the patched module differs from the engine's "after" (here
+    an importer that reads one more edge), the patch is offered, not as verified, and says
+    which check failed."""
+    from advisor.fix import verify
+
+    reimport = verify._reimport
+
+    def one_more_edge(result: Any, texts: dict[str, str]) -> Any:
+        arch = reimport(result, texts)
+        arch.graph.add_edge("f1", "s1", mode="sync", props={})
+        return arch
+
+    monkeypatch.setattr(verify, "_reimport", one_more_edge)
+    _two_streams_on_one_role(tmp_path)
+    fix = fix_source(str(tmp_path), verify=True)
+    poison = [r for r in fix.rewrites if r.rule == "REL-STREAM-POISON"]
+    assert len(poison) == 2 and all(r.status == "patched" for r in poison)
+    assert fix.checks["after"] != "ok" and "unexpected edge f1 -> s1" in fix.checks["after"]
+    # the rewrite that matched both ends of that edge is the one not verified
+    assert [(r.verified, r.failed_check) for r in poison] == [(False, "after"), (True, "")]

@@ -28,6 +28,12 @@ networkx's graph classes; nothing else can be named, so a forged entry cannot ex
 anything). A cache directory is trusted like any build cache: restore it from your own
 CI cache, not from a repository under review.
 
+Beside an entry, the cache keeps the writers' parts of its result (`part`, `put_part`):
+its section of the text report at one width and colour, its part of the SARIF log for one
+working directory. Each is stamped with the digest of the entry header it was made from,
+so a rewritten entry leaves no stale part behind. A rerun in those formats reads plain
+data and parts, and unpickles nothing (the first run at a new width makes the parts).
+
 Timeouts, crashes and internal errors are never cached: they may not happen next time.
 """
 
@@ -47,6 +53,7 @@ from advisor.batch.files import NotReadable, read_bytes
 CACHE_DIR_NAME = ".archadvisor_cache"
 ENTRY_FORMAT = 1
 MAGIC = b"archadvisor-cache %d\n" % ENTRY_FORMAT
+PART_MAGIC = b"archadvisor-cache-part %d " % ENTRY_FORMAT
 INPUT_LIMIT = 20 * 1024 * 1024 + 1  # the importers' bound, plus the byte that exceeds it
 TREE_LIMIT = 2000  # names recorded under a template's folder (the handler search's bound)
 TREE_SKIP = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__",
@@ -371,6 +378,7 @@ class ResultCache:
         self._root_text = str(self.root)
         self._states: dict[str, str] = {}
         self._trees: dict[str, str] = {}
+        self._stamps: dict[str, str] = {}  # key -> digest of the header `check` accepted
         self.hits = 0
         self.misses = 0
         self.writable = True
@@ -433,6 +441,7 @@ class ResultCache:
             self.misses += 1
             return None
         self.hits += 1
+        self._stamps[key] = _digest(line)
         return str(status)
 
     def load(self, key: str) -> CachedResult | None:
@@ -441,6 +450,44 @@ class ResultCache:
             return decode_entry(read_bytes(self._entry_path(key), ENTRY_LIMIT))[1]
         except (NotReadable, ValueError, KeyError, TypeError):
             return None
+
+    def part(self, key: str, tag: str) -> bytes | None:
+        """A writer's part of an entry `check` accepted (`unit.part_tags` names them: a
+        text section at one width, a SARIF part for one working directory), or None.
+
+        Parts are kept beside the entry, each stamped with the digest of the entry's
+        header it was made from: when the entry is written again (a dependency
+        changed), the old parts no longer match and are made afresh."""
+        stamp = self._stamps.get(key)
+        if stamp is None:
+            return None
+        try:
+            data = read_bytes(self._part_path(key, tag), ENTRY_LIMIT)
+        except NotReadable:
+            return None
+        head = PART_MAGIC + stamp.encode() + b"\n"
+        return data[len(head):] if data.startswith(head) else None
+
+    def put_part(self, key: str, tag: str, data: bytes, entry: bytes | None = None) -> None:
+        """Keep a part beside the entry it was made from: `entry` when it was just
+        written, else the one `check` accepted."""
+        if entry is not None:
+            end = entry.find(b"\n", len(MAGIC))
+            stamp = _digest(entry[len(MAGIC):end + 1]) if end >= 0 else None
+        else:
+            stamp = self._stamps.get(key)
+        if stamp is None or not self.writable:
+            return
+        try:
+            from advisor.usercache import write_atomic
+
+            write_atomic(Path(self._part_path(key, tag)),
+                         PART_MAGIC + stamp.encode() + b"\n" + data)
+        except OSError:
+            self.writable = False
+
+    def _part_path(self, key: str, tag: str) -> str:
+        return f"{self._entry_path(key)}.{_digest(tag.encode('utf-8', 'surrogateescape'))[:16]}"
 
     def _tree(self, folder: str) -> str:
         state = self._trees.get(folder)

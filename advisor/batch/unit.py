@@ -66,6 +66,7 @@ class Outcome:
     cached: bool = False
     fragment: bytes | None = None
     text: str | None = None  # the result's section of the text report (`Settings.text_layout`)
+    sarif: bytes | None = None  # the result's part of the SARIF log (`Settings.sarif_parts`)
 
 
 @dataclass
@@ -86,6 +87,8 @@ class Settings:
     # (width, colour, show blocked): workers also write each result's section of the text
     # report (`report.text.section`), so the main process only puts them together
     text_layout: tuple[int, bool, bool] | None = None
+    # workers also make each result's part of the SARIF log (`report.sarif.part`)
+    sarif_parts: bool = False
 
 
 class Timeout(BaseException):
@@ -161,26 +164,55 @@ def _analyze_task(task: Task, settings: Settings) -> Outcome:
             from advisor.overlay import drop_views
 
             drop_views(arch)  # no cycle: freed with the result, not by a collection
+    text, sarif = render_parts(result, settings)
     entry = fragment = None
     if settings.encode_for_cache and status in CACHEABLE:
         from advisor.batch import cache
 
         with contextlib.suppress(Exception):  # a result that cannot be stored is not cached
             entry = cache.encode_entry(task, result, status, reads)
-    if settings.light_results:
+    wanted_parts = (settings.text_layout is None or text is not None) and (
+        not settings.sarif_parts or sarif is not None)
+    if settings.light_results and wanted_parts:  # else the main process writes them
         from advisor.batch.cache import entry_fragment, light_result
         from advisor.report.jsonout import encode_result
 
         fragment = entry_fragment(entry) if entry is not None else encode_result(result)
         result = light_result(result)
-    section = None
+    return Outcome(result, status, time.perf_counter() - start, entry, fragment=fragment,
+                   text=text, sarif=sarif)
+
+
+def render_parts(result: Any, settings: Settings) -> tuple[str | None, bytes | None]:
+    """The result's section of the text report and its part of the SARIF log, as far as
+    `settings` asks for them (None where one cannot be made: the main process then
+    writes it from the full result)."""
+    text = sarif = None
     if settings.text_layout is not None:
         from advisor.report.text import section as text_section
 
-        with contextlib.suppress(Exception):  # written by the main process instead
-            section = text_section(result, *settings.text_layout)
-    return Outcome(result, status, time.perf_counter() - start, entry, fragment=fragment,
-                   text=section)
+        with contextlib.suppress(Exception):
+            text = text_section(result, *settings.text_layout)
+    if settings.sarif_parts:
+        from advisor.pipeline import BuiltinRuleDocs
+        from advisor.report import sarif as sarif_writer
+
+        with contextlib.suppress(Exception):
+            sarif = sarif_writer.encode_part(sarif_writer.part(result, BuiltinRuleDocs()))
+    return text, sarif
+
+
+def part_tags(settings: Settings) -> dict[str, str]:
+    """Names for the parts `settings` asks for, under which the result cache keeps them
+    beside an entry: each names what the part depends on besides the result (the text
+    layout; the working directory, which SARIF paths are made relative to)."""
+    tags = {}
+    if settings.text_layout is not None:
+        width, color, blocked = settings.text_layout
+        tags["text"] = f"text-{width}-{int(color)}-{int(blocked)}"
+    if settings.sarif_parts:
+        tags["sarif"] = f"sarif {os.getcwd()}"
+    return tags
 
 
 def _analyze(task: Task, settings: Settings) -> tuple[FileResult, list[str]]:
@@ -310,5 +342,6 @@ def warm_up(settings: Settings, formats: tuple[str, ...] = ("dsl",)) -> None:
 
 __all__ = ["CACHEABLE", "STATUS_CRASH", "STATUS_INPUT", "STATUS_INTERNAL", "STATUS_OK",
            "STATUS_SKIPPED", "STATUS_TIMEOUT", "Outcome", "Settings", "Task", "Timeout",
-           "analyze_task", "detach", "error_result", "skipped_result", "timeout_result",
+           "analyze_task", "detach", "error_result", "part_tags", "render_parts",
+           "skipped_result", "timeout_result",
            "warm_formats", "warm_up"]

@@ -190,20 +190,30 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
 
         where = cache_dir or cfg.cache_dir or default_directory(cfg.path)
         cache = ResultCache.for_settings(where, settings)
-    # the JSON formats read cached results as plain data and their JSON; every other
-    # writer, and a baseline, needs the result objects
-    full = fmt not in ("json", "jsonl") or bool(baseline or write_baseline) or as_system \
-        or show_blocked
-    if fmt == "text" and executor != "dask" and not (baseline or write_baseline or as_system
-                                                      or stdin):
-        # each worker writes its files' sections of the report (nothing hides findings
-        # after them here: no baseline), at this process's width and colour
+    # workers (and the result cache) hand over each result's part of the text report or
+    # of the SARIF log, so this process reads plain data and puts the parts together:
+    # not where something after them changes a result (a baseline hides findings, a
+    # system joins templates), nor on Dask (its workers' working directory, which SARIF
+    # paths are relative to, is not this one)
+    parts = executor != "dask" and not (baseline or write_baseline or as_system or stdin)
+    if fmt == "text" and parts:
+        # each worker writes its files' sections of the report at this process's width
+        # and colour
         from dataclasses import replace
 
         from advisor.report.text import layout
 
         settings = replace(settings, text_layout=(
             *layout(color=None if output is None else False), bool(show_blocked)))
+    if fmt == "sarif" and parts:
+        from dataclasses import replace
+
+        settings = replace(settings, sarif_parts=True)
+    # the JSON formats read cached results as plain data and their JSON, and so do text
+    # and SARIF made of parts; every other writer, a baseline and the blocked findings'
+    # count need the result objects
+    full = not (fmt in ("json", "jsonl") or (parts and fmt in ("text", "sarif"))) \
+        or bool(baseline or write_baseline) or as_system or show_blocked
     if stdin:
         full = True
         stream: Iterator[Any] = iter([_stdin_outcome(stdin_filename or "<stdin>", settings)])
@@ -226,7 +236,8 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
         sys.exit(exit_code(outcomes, report, threshold))
     text = _render(report, fmt, threshold, color=None if output is None else False,
                    fragments=fragments,
-                   sections=[o.text for o in outcomes] if settings.text_layout else None)
+                   sections=[o.text for o in outcomes] if settings.text_layout else None,
+                   sarif_parts=[o.sarif for o in outcomes] if settings.sarif_parts else None)
     if fmt == "text":
         text += _summary_table(report, outcomes, hidden, color=output is None)
     if output:
@@ -423,7 +434,8 @@ def _baselines(report: Any, baseline: str | None, write_to: str | None) -> int:
 
 def _render(report: Any, fmt: str, threshold: str, color: bool | None,
             fragments: list[bytes | None] | None = None,
-            sections: list[str | None] | None = None) -> str:
+            sections: list[str | None] | None = None,
+            sarif_parts: list[bytes | None] | None = None) -> str:
     """The report in `fmt` (advisor.report; jsonl from its JSON writer)."""
     from advisor.report import jsonout, write
 
@@ -434,6 +446,8 @@ def _render(report: Any, fmt: str, threshold: str, color: bool | None,
     if fmt == "text":
         opts["color"] = color
         opts["sections"] = sections
+    elif fmt == "sarif":
+        opts["parts"] = sarif_parts
     elif fmt == "junit":
         opts["fail_on"] = threshold
     return write(report, fmt, **opts)

@@ -17,21 +17,34 @@ icon set is installed.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
 from advisor.render import badges, icons
-from advisor.render.build import compare_diagram, diagram, diff_diagram
 from advisor.render.diff import GraphDiff, diff
-from advisor.render.output import (
-    FORMATS,
-    clean_svg,
-    dot_available,
-    inline_svg,
-    render_bytes,
-    scalable_svg,
-    write,
-)
+
+# The names below are loaded when first used: the report writers import only the light
+# modules of the package (`figures`, `badges`, `style`), and a text or SARIF report made
+# of cached parts does not import the diagram builder (the model and networkx with it)
+# or pydot.
+_WHERE = {
+    "compare_diagram": "advisor.render.build",
+    "diagram": "advisor.render.build",
+    "diff_diagram": "advisor.render.build",
+    **{name: "advisor.render.output" for name in (
+        "FORMATS", "clean_svg", "dot_available", "inline_svg", "render_bytes",
+        "scalable_svg", "write")},
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FORMATS",
@@ -65,6 +78,8 @@ def result_diagrams(result: Any, *, icons: bool = True) -> dict[str, Any]:
         return {}
     after = after if after is not None else before
     b_est, a_est = getattr(result, "before_estimate", None), getattr(result, "after_estimate", None)
+    from advisor.render.build import compare_diagram, diagram, diff_diagram
+
     findings = list(getattr(result, "findings", None) or ())
     found = badges.found(findings)
     left = badges.remaining(findings, getattr(result, "changes", None) or (), after)
@@ -90,6 +105,8 @@ def render_result(
     dpi: float | None = None,
 ) -> list[Path]:
     """Write before/after/diff/compare in each format to out_dir; returns the paths."""
+    from advisor.render.output import write
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -10,10 +10,12 @@ async`), with catalog defaults standing in for props a side does not state.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from advisor.model import Architecture
 from advisor.render.style import value_text
+
+if TYPE_CHECKING:
+    from advisor.model import Architecture
 
 STATUSES = ("removed", "added", "changed", "same")
 

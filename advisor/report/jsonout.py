@@ -111,6 +111,18 @@ def encode(data: Any) -> bytes:
         return _dumps_stdlib(data)
 
 
+def decode(data: bytes) -> Any:
+    """What `encode` wrote, read back (the same values: a float is the same double)."""
+    if orjson is not None:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:  # e.g. an integer beyond 64 bits: json reads it
+            pass
+    import json
+
+    return json.loads(data)
+
+
 def encode_result(result: Any, show_blocked: bool = False) -> bytes:
     """One result's JSON, at the top level (`write` indents it into the report);
     `show_blocked`: with what rules would have flagged but for a reason."""
@@ -224,5 +236,5 @@ def write_lines(report: Any, *, fragments: Iterable[bytes | None] | None = None,
     return b"".join(out).decode("utf-8", errors="surrogatepass")
 
 
-__all__ = ["encode", "encode_result", "line", "report_bytes", "result_line", "summary_line",
+__all__ = ["decode", "encode", "encode_result", "line", "report_bytes", "result_line", "summary_line",
            "write", "write_lines"]

@@ -85,7 +85,8 @@ def _fingerprint(source: str, f: Any) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def _result(result: Any, f: Any, rule_index: int) -> dict[str, Any]:
+def _result(result: Any, f: Any) -> dict[str, Any]:
+    """A finding as a SARIF result, but for its `ruleIndex` (`assemble` adds it)."""
     loc = getattr(f, "location", None)
     path = getattr(loc, "path", None) or result.source
     region = {"startLine": max(1, int(getattr(loc, "line", 1) or 1))}
@@ -97,7 +98,6 @@ def _result(result: Any, f: Any, rule_index: int) -> dict[str, Any]:
         message += " Fix: " + "; ".join(f"{a.title} ({common.alt_delta_text(a)})" for a in alts)
     return {
         "ruleId": f.rule,
-        "ruleIndex": rule_index,
         "level": LEVEL.get(f.severity, "warning"),
         "message": {"text": message},
         "locations": [
@@ -118,41 +118,62 @@ def _result(result: Any, f: Any, rule_index: int) -> dict[str, Any]:
     }
 
 
-def build(report: Any) -> dict[str, Any]:
-    """The SARIF log as a dict (tests validate this against the schema)."""
-    rule_ids: dict[str, Any] = {}
-    for r in report.results:
-        for f in r.findings:
-            rule_ids.setdefault(f.rule, f)
-    order = sorted(rule_ids)
-    index = {rid: i for i, rid in enumerate(order)}
-    results = [
-        _result(r, f, index[f.rule])
-        for r in report.results
-        for f in sorted(r.findings, key=common.finding_key)
-    ]
-    notifications = []
-    for r in report.results:
-        for e in r.errors:
-            notifications.append(
-                {
-                    "level": "error",
-                    "message": {
-                        "text": e.message + (f" (hint: {e.suggestion})" if e.suggestion else "")
-                    },
-                    "locations": [
-                        {
-                            "physicalLocation": {
-                                "artifactLocation": _artifact(e.path or r.source),
-                                "region": {
-                                    "startLine": max(1, e.line),
-                                    "startColumn": max(1, e.column),
-                                },
-                            }
-                        }
-                    ],
+def part(result: Any, rules: Any) -> dict[str, Any]:
+    """One result's share of the log, as plain data: its SARIF results (without their
+    `ruleIndex`, which depends on the whole run), the driver entry of each rule it is the
+    first to use (`rules`: the report's rule docs), and its input errors as notifications.
+    A batch worker or the result cache hands these over, and the log is only assembled
+    here (`assemble`), as the JSON writer assembles encoded results."""
+    firsts: dict[str, Any] = {}
+    for f in result.findings:
+        firsts.setdefault(f.rule, f)
+    docs = _Docs(rules)
+    return {
+        "results": [_result(result, f)
+                    for f in sorted(result.findings, key=common.finding_key)],
+        "rules": {rid: _rule(docs, rid, f) for rid, f in firsts.items()},
+        "notifications": [_notification(result, e) for e in result.errors],
+        "artifact": {"location": _artifact(result.source)},
+    }
+
+
+class _Docs:
+    """What `common.rule_doc` reads of a report: its `rules`."""
+
+    __slots__ = ("rules",)
+
+    def __init__(self, rules: Any) -> None:
+        self.rules = rules
+
+
+def _notification(result: Any, e: Any) -> dict[str, Any]:
+    return {
+        "level": "error",
+        "message": {"text": e.message + (f" (hint: {e.suggestion})" if e.suggestion else "")},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": _artifact(e.path or result.source),
+                    "region": {"startLine": max(1, e.line), "startColumn": max(1, e.column)},
                 }
-            )
+            }
+        ],
+    }
+
+
+def assemble(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The SARIF log of the results whose `part`s these are, in order: a rule's driver
+    entry is the one of the first result using it, rules are sorted by id."""
+    rules: dict[str, Any] = {}
+    for p in parts:
+        for rid, rule in p["rules"].items():
+            rules.setdefault(rid, rule)
+    order = sorted(rules)
+    index = {rid: i for i, rid in enumerate(order)}
+    results = []
+    for p in parts:
+        for r in p["results"]:
+            results.append({**r, "ruleIndex": index[r["ruleId"]]})
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -160,18 +181,40 @@ def build(report: Any) -> dict[str, Any]:
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": "https://docs.aws.amazon.com/wellarchitected/latest/serverless-applications-lens/welcome.html",
-                "rules": [_rule(report, rid, rule_ids[rid]) for rid in order],
+                "rules": [rules[rid] for rid in order],
             }
         },
-        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
-        "artifacts": [{"location": _artifact(r.source)} for r in report.results],
+        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": [
+            n for p in parts for n in p["notifications"]]}],
+        "artifacts": [p["artifact"] for p in parts],
         "columnKind": "unicodeCodePoints",
         "results": results,
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def write(report: Any, **_: Any) -> str:
+def build(report: Any, parts: list[bytes | None] | None = None) -> dict[str, Any]:
+    """The SARIF log as a dict (tests validate this against the schema); `parts[i]`, when
+    given, is `encode_part(part(results[i], ...))`, made where the result was."""
+    from advisor.report.jsonout import decode
+
+    rules = getattr(report, "rules", None)
+    made = []
+    for i, r in enumerate(report.results):
+        given = parts[i] if parts is not None else None
+        made.append(decode(given) if given is not None else part(r, rules))
+    return assemble(made)
+
+
+def encode_part(data: dict[str, Any]) -> bytes:
+    """A `part` as bytes (a worker sends them, the result cache keeps them)."""
+    from advisor.report.jsonout import encode
+
+    return encode(data)
+
+
+def write(report: Any, *, parts: list[bytes | None] | None = None, **_: Any) -> str:
+    """The log as text; `parts` as in `build`."""
     from advisor.report.jsonout import encode  # the same bytes as json.dumps, faster
 
-    return encode(build(report)).decode("utf-8", errors="surrogatepass") + "\n"
+    return encode(build(report, parts)).decode("utf-8", errors="surrogatepass") + "\n"

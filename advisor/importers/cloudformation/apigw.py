@@ -76,9 +76,13 @@ def api_props(ctx: Ctx, lid: str, node: str) -> None:
         apigw_sam.wire_websocket(ctx, lid, node)
     body = openapi.body_of(ctx, lid, p)
     if body is not None:
+        sam_schemes = None
         if p.get("DefinitionBody") is None:  # a file SAM uploads as it is
             defaults = apigw_sam.RouteDefaults()
-        openapi.wire_openapi(ctx, node, body, lid, defaults.auth, defaults.api_key)
+        elif rtype.startswith("AWS::Serverless::"):
+            sam_schemes = apigw_sam.security_schemes(ctx, lid)
+        openapi.wire_openapi(ctx, node, body, lid, defaults.auth, defaults.api_key,
+                             sam_schemes)
 
 
 # ------------------------------------------------------------------ integrations

@@ -78,6 +78,14 @@ def api_auth(ctx: Ctx, lid: str, node: str) -> RouteDefaults:
     return defaults
 
 
+def security_schemes(ctx: Ctx, lid: str) -> dict[str, str]:
+    """The security schemes SAM writes into an API's inline definition (replacing any of
+    the same name) for its `Auth.Authorizers`, which the user's operations may name in
+    their own `security`: scheme name -> auth kind."""
+    return {str(name): authorizer_kind(spec)
+            for name, spec in _authorizers(_auth_of(ctx, lid)).items()}
+
+
 def manages_definition(ctx: Ctx, api_lid: str | None, event_type: str) -> bool:
     """True when SAM writes an event's route into the API's definition: one SAM generates
     (no `DefinitionBody`/`DefinitionUri`); for an `Api` event also the user's inline body
@@ -135,12 +143,28 @@ def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: 
         path, method = ctx.scalar(p.get("Path")), ctx.scalar(p.get("Method"))
         if api_type == "http" and not path and not method:  # SAM's `$default` route
             path, method = "$default", "ANY"
-        record_route(ctx, api, kind, bool(api_key), str(method or ""), path=str(path or ""))
+        # an event without Auth leaves the security the user's operation states
+        if (isinstance(auth, dict) and auth) or not _in_body(ctx, api, str(method or ""),
+                                                              str(path or "")):
+            record_route(ctx, api, kind, bool(api_key), str(method or ""), path=str(path or ""))
     model = p.get("RequestModel")
     if managed and isinstance(model, dict) and (
         ctx.flag(model.get("ValidateBody")) or ctx.flag(model.get("ValidateParameters"))
     ):
         ctx.set_props(api, validation=True)
+
+
+def _in_body(ctx: Ctx, api: str, method: str, path: str) -> bool:
+    """Whether the user's definition already states this route (an HTTP API's inline
+    body, or a REST API's with `MergeDefinitions`). For an event without `Auth` SAM leaves
+    that operation's `security` as written: the HTTP OpenApiEditor adds only a missing
+    integration and puts the DefaultAuthorizer only where an operation has no security;
+    a REST merge keeps the user's keys SAM generates nothing for, and the REST
+    DefaultAuthorizer leaves an operation that names an authorizer. So the auth read from
+    the body (its defaults applied) stands."""
+    from advisor.importers.api_auth import route_label
+
+    return route_label(method, path) in ctx.route_auths.get(api, {})
 
 
 def wire_websocket(ctx: Ctx, lid: str, node: str) -> None:

@@ -193,8 +193,26 @@ def wire_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
     # SAM inline statements (the role SAM generates holds them; the fix goes here)
     mark_wide(ctx, node, [g for s in extra for g in statement_grants(ctx, s)], None)
     sources = set(ctx.arch.graph.predecessors(node))
-    failures = ctx.arch.failure_destinations([node])
+    failures = ctx.arch.failure_destinations(role_sharers(ctx, lid))
     for target, _action in write_targets(ctx, stmts):
         if target in sources or target in failures or not ctx.permission_is_use(node, target):
-            continue  # its own event source (deleting polled messages), its dead letters
+            # its own event source (deleting polled messages), the dead letters of any
+            # function acting with the role (Lambda delivers there, the code does not)
+            continue
         ctx.edge(node, target, anchor=lid)
+
+
+def role_sharers(ctx: Ctx, lid: str) -> list[str]:
+    """The nodes of `lid` and of every resource acting with one of its roles.
+
+    A role shared by several functions holds the permission each one's failure delivery
+    needs (its DLQ, its on-failure destinations): that grant is the delivery's, so it
+    draws no call edge from any of them."""
+    index = ctx.memo.get("role_sharers")
+    if index is None:
+        index = ctx.memo["role_sharers"] = {}
+        for other in ctx.of_type(*ROLE_PATHS):
+            for role in role_ids(ctx, other):
+                index.setdefault(role, []).append(other)
+    lids = [lid, *(o for role in role_ids(ctx, lid) for o in index.get(role, ()) if o != lid)]
+    return [n for n in dict.fromkeys(ctx.names.get(x) for x in lids) if n is not None]

@@ -209,15 +209,21 @@ def _wire(ctx: Ctx) -> None:
     wiring.wire_iot_rules(ctx)
     wiring.wire_log_subscriptions(ctx)
     wiring.wire_ssm_documents(ctx)
+    statements = {}
     for lid in machines:
         sfn.wire_state_machine(ctx, lid)
-        iam.wire_iam(ctx, lid, sam.wire_policies(ctx, lid))
+        statements[lid] = sam.wire_policies(ctx, lid)
     for lid in functions:
-        statements = sam.wire_policies(ctx, lid)
+        statements[lid] = sam.wire_policies(ctx, lid)
         sam.sam_function_extras(ctx, lid)
         wiring.wire_lambda_dlq(ctx, lid)
-        iam.wire_function_iam(ctx, lid, statements)
     wiring.wire_invoke_configs(ctx)
+    # roles once every function's failure destinations are known (a role shared by
+    # several holds each one's delivery permission: iam.role_sharers)
+    for lid in machines:
+        iam.wire_iam(ctx, lid, statements[lid])
+    for lid in functions:
+        iam.wire_function_iam(ctx, lid, statements[lid])
     wiring.wire_alias_settings(ctx)
     wiring.wire_function_urls(ctx)
     for lid in functions:

@@ -74,14 +74,16 @@ def body_of(ctx: Ctx, lid: str, p: dict[str, Any]) -> dict[str, Any] | None:
 
 # ------------------------------------------------------------------ wiring a body
 def wire_openapi(ctx: Ctx, api: str, body: dict[str, Any], lid: str,
-                 default_auth: str | None = None, default_api_key: bool = False) -> None:
+                 default_auth: str | None = None, default_api_key: bool = False,
+                 sam_schemes: dict[str, str] | None = None) -> None:
     """Integrations, auth and validation of one body. `default_auth`/`default_api_key`:
     what SAM's `DefaultAuthorizer` / `Auth.ApiKeyRequired` give a method that states no
-    security of its own."""
+    security of its own; `sam_schemes`: the security schemes SAM writes into the body
+    for its API's `Auth` (name -> auth kind; they replace the body's own of that name)."""
     from advisor.importers.cloudformation.apigw import record_route, wire_integration
 
     paths = body.get("paths")
-    schemes = openapi_schemes(body)
+    schemes = {**openapi_schemes(body), **(sam_schemes or {})}
     _authorizer_edges(ctx, api, body, lid)
     if body.get("x-amazon-apigateway-request-validators") or body.get(
         "x-amazon-apigateway-request-validator"

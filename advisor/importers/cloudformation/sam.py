@@ -84,7 +84,12 @@ def wire_events(ctx: Ctx, lid: str) -> None:
         props = _stream_props(ctx, p)
         label = FILTERED if p.get("FilterCriteria") or p.get("FilterPolicy") or \
             ctx.scalar(p.get("FilterPattern")) not in (None, "") else None
-        ctx.edge(src, target, mode=spec.get("mode"), label=label, props=props, anchor=lid)
+        mode = spec.get("mode")
+        if spec.get("mapping") and mode is None:
+            from advisor.importers.cloudformation.wiring.functions import mapping_mode
+
+            mode = mapping_mode(ctx, src)
+        ctx.edge(src, target, mode=mode, label=label, props=props, anchor=lid)
         on_failure = _on_failure(ctx, p)
         if on_failure is not None:
             ctx.edge(src, target, props={"on_failure": on_failure})
@@ -247,7 +252,8 @@ def _sns_event(ctx: Ctx, lid: str, target: str, ev_name: str, p: dict[str, Any],
             queue = ctx.node_ref(sqs_sub.get("QueueArn"))
         if queue is None:
             queue = ctx.implicit_node(f"{lid}{ev_name}Queue", "sqs", {}, loc=ctx.loc_of(lid))
-        ctx.edge(topic, queue, label=label, anchor=lid)
+        # SAM puts the event's RedrivePolicy on the subscription it makes for the queue
+        ctx.edge(topic, queue, label=label, props=subscription_redrive(ctx, p), anchor=lid)
         batch = ctx.number(sqs_sub.get("BatchSize")) if isinstance(sqs_sub, dict) else None
         # SAM writes BatchSize 10 (SqsSubscriptionObject's default) into the mapping it makes
         ctx.edge(queue, target, props={"batch": int(batch) if batch else 10}, anchor=lid)

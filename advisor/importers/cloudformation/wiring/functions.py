@@ -14,8 +14,18 @@ from advisor.importers.edge_labels import FILTERED, ON_FAILURE, ON_SUCCESS
 from advisor.importers.invoke_permissions import add_unscoped, unscoped_service
 
 
-def wire_event_source_mappings(ctx: Ctx) -> None:
+def mapping_mode(ctx: Ctx, src: str | None) -> str | None:
+    """How Lambda reads an event source mapping's source when its kind does not say (a
+    `resource` node: a Kafka cluster, a broker, a Kinesis stream consumer): by the
+    source's type, else polling. None leaves the kind pair's own mode (SQS, Kinesis,
+    DynamoDB). Both SAM events and `AWS::Lambda::EventSourceMapping` use it."""
+    if src is None or ctx.arch.kind(src) != "resource":
+        return None
     modes = data()["event_source_modes"]
+    return modes.get(str(ctx.arch.graph.nodes[src]["props"].get("type")), "poll")
+
+
+def wire_event_source_mappings(ctx: Ctx) -> None:
     for lid in ctx.of_type("AWS::Lambda::EventSourceMapping"):
         p = ctx.props_of(lid)
         fn = ctx.node_ref(p.get("FunctionName"))
@@ -30,9 +40,7 @@ def wire_event_source_mappings(ctx: Ctx) -> None:
             src = ctx.implicit_node(lid, "resource", {"type": "SelfManagedKafka"},
                                     loc=ctx.loc_of(lid))
             ctx.consumed[ctx.rtype(lid)] -= 1
-        mode = None
-        if src is not None and ctx.arch.kind(src) == "resource":
-            mode = modes.get(str(ctx.arch.graph.nodes[src]["props"].get("type")), "poll")
+        mode = mapping_mode(ctx, src)
         props = _stream_props(ctx, p)
         label = FILTERED if p.get("FilterCriteria") else None
         dest = p.get("DestinationConfig")

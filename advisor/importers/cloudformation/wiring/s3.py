@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from advisor.importers.cloudformation.conditions import resolve_conditionals
 from advisor.importers.cloudformation.context import Ctx
 from advisor.importers.cloudformation.wiring.common import as_list, default_bus, target_node
 
@@ -12,7 +13,9 @@ from advisor.importers.cloudformation.wiring.common import as_list, default_bus,
 def wire_s3_notifications(ctx: Ctx) -> None:
     for lid in ctx.of_type("AWS::S3::Bucket"):
         bucket = ctx.names.get(lid)
-        cfg = ctx.props_of(lid).get("NotificationConfiguration")
+        # both branches of an `Fn::If` count: SAM wraps each entry it adds for a function
+        # that has a Condition in `Fn::If [cond, entry, AWS::NoValue]`
+        cfg = resolve_conditionals(ctx.props_of(lid).get("NotificationConfiguration"))
         if not isinstance(cfg, dict):
             continue
         for key, field in (("LambdaConfigurations", "Function"),

@@ -214,15 +214,23 @@ def read_roles(ctx: Context) -> None:
     the statement writes to (`advisor.importers.iam_policies`, the rules the
     CloudFormation importer applies)."""
     roles = _role_policies(ctx)
-    for fn in list(ctx.arch.nodes_of_kind("lambda")):
-        res = ctx.res_of.get(fn)
-        if res is None:
-            continue
+    functions = [fn for fn in ctx.arch.nodes_of_kind("lambda") if fn in ctx.res_of]
+    role_of = {fn: _resolve_resources(ctx, ctx.res_of[fn].module,
+                                      ctx.res_of[fn].block.get("role")) for fn in functions}
+    # a role shared by several functions holds the permission each one's failure delivery
+    # needs: that grant is the delivery's, so it draws no call edge from any of them
+    role_failures: dict[str, set[str]] = {}
+    for fn in functions:
+        for role in role_of[fn]:
+            role_failures.setdefault(role.address, set()).update(_failure_targets(ctx, fn))
+    for fn in functions:
+        res = ctx.res_of[fn]
         actions: set[str] = set()
         wildcard = False
-        failure_targets = _failure_targets(ctx, fn)
+        failure_targets = _failure_targets(ctx, fn).union(
+            *(role_failures[role.address] for role in role_of[fn]))
         sources = set(ctx.arch.graph.predecessors(fn))
-        for role in _resolve_resources(ctx, res.module, res.block.get("role")):
+        for role in role_of[fn]:
             # not only the role's owner (flag_wide_roles): every function acting with it
             mark_role_grants(ctx, fn, roles.get(role.address, []))
             for pmod, doc in roles.get(role.address, []):

@@ -1,0 +1,216 @@
+"""Import fidelity cases found by comparing SAM templates with SAM's own expansion
+(benchmarks/sam_equivalence.py --expand): each test pins the behaviour of one import path
+on a small template of its own, in the language the user writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advisor.importers import load_any
+
+
+def _load(tmp_path: Path, text: str, name: str = "template.yaml"):
+    path = tmp_path / name
+    path.write_text(text, "utf-8")
+    return load_any(str(path))
+
+
+def _node(arch, source_id: str) -> str:
+    return next(n for n in arch.node_names()
+                if arch.graph.nodes[n].get("source_id", n) == source_id)
+
+
+CONDITIONAL_NOTIFICATION = """
+Conditions:
+  Enabled: !Equals [!Ref AWS::Region, us-east-1]
+Resources:
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties:
+      NotificationConfiguration:
+        LambdaConfigurations:
+          - !If
+            - Enabled
+            - Function: !GetAtt OnUpload.Arn
+              Event: s3:ObjectCreated:*
+            - !Ref AWS::NoValue
+  OnUpload:
+    Type: AWS::Lambda::Function
+    Condition: Enabled
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Role: arn:aws:iam::123456789012:role/r
+      Code: {S3Bucket: b, S3Key: k}
+"""
+
+
+def test_a_notification_entry_under_fn_if_is_an_edge(tmp_path: Path) -> None:
+    """SAM writes the entry of a conditional function's S3 event as
+    `Fn::If [cond, entry, AWS::NoValue]`; conditions are not evaluated, so the entry counts."""
+    arch = _load(tmp_path, CONDITIONAL_NOTIFICATION)
+    bucket, fn = _node(arch, "Uploads"), _node(arch, "OnUpload")
+    assert arch.graph.has_edge(bucket, fn)
+    assert arch.graph.edges[bucket, fn].get("label") == "s3:ObjectCreated:*"
+
+
+HTTP_API_BODY = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: s3://bucket/key.zip
+      Events:
+        ListOrders:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref OrdersApi
+            Path: /orders
+            Method: get
+        {extra}
+  OrdersApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: 3.0.1
+        info: {{title: orders, version: "1"}}
+        paths:
+          /orders:
+            get:
+              security:
+                - Jwt: [orders.read]
+              responses: {{}}
+        components:
+          securitySchemes:
+            Jwt:
+              type: oauth2
+              x-amazon-apigateway-authorizer:
+                type: jwt
+                identitySource: $request.header.Authorization
+                jwtConfiguration:
+                  issuer: https://issuer.example.com
+                  audience: [orders]
+"""
+
+
+def test_an_http_event_keeps_the_security_the_body_states(tmp_path: Path) -> None:
+    """An HttpApi event without `Auth` on a route the body secures leaves its security."""
+    arch = _load(tmp_path, HTTP_API_BODY.format(extra=""))
+    props = arch.props(_node(arch, "OrdersApi"))
+    assert props.get("auth") == "jwt"
+    assert not props.get("open_routes")
+
+
+def test_an_http_event_on_a_route_the_body_lacks_is_open(tmp_path: Path) -> None:
+    """A route SAM adds for the event (not in the body), with no DefaultAuthorizer, is open."""
+    extra = """Create:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref OrdersApi
+            Path: /orders
+            Method: post"""
+    arch = _load(tmp_path, HTTP_API_BODY.format(extra=extra))
+    props = arch.props(_node(arch, "OrdersApi"))
+    assert props.get("auth") == "none"
+    assert props.get("open_routes") == ["POST /orders"]
+
+
+REST_MERGED = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Pool:
+    Type: AWS::Cognito::UserPool
+  ReportsApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      MergeDefinitions: true
+      Auth:
+        Authorizers:
+          PoolAuth:
+            UserPoolArn: !GetAtt Pool.Arn
+      DefinitionBody:
+        swagger: "2.0"
+        info: {title: reports, version: "1"}
+        paths:
+          /reports:
+            get:
+              security:
+                - PoolAuth: []
+              responses: {}
+  Reports:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: s3://bucket/key.zip
+      Events:
+        List:
+          Type: Api
+          Properties:
+            RestApiId: !Ref ReportsApi
+            Path: /reports
+            Method: get
+"""
+
+
+def test_a_body_operation_may_name_an_authorizer_of_the_sam_auth(tmp_path: Path) -> None:
+    """SAM writes each `Auth.Authorizers` entry into the definition's security schemes, so
+    an operation naming one is guarded by it; the event (no Auth) leaves that security."""
+    arch = _load(tmp_path, REST_MERGED)
+    props = arch.props(_node(arch, "ReportsApi"))
+    assert props.get("auth") == "cognito"
+    assert not props.get("open_routes")
+
+
+CONSUMER_AND_REDRIVE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Clicks:
+    Type: AWS::Kinesis::Stream
+    Properties: {ShardCount: 1}
+  ClicksReader:
+    Type: AWS::Kinesis::StreamConsumer
+    Properties: {ConsumerName: reader, StreamARN: !GetAtt Clicks.Arn}
+  Alerts:
+    Type: AWS::SNS::Topic
+  Undelivered:
+    Type: AWS::SQS::Queue
+  Sink:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: s3://bucket/key.zip
+      Events:
+        Read:
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt ClicksReader.ConsumerARN
+            StartingPosition: LATEST
+        Alert:
+          Type: SNS
+          Properties:
+            Topic: !Ref Alerts
+            SqsSubscription: true
+            RedrivePolicy:
+              deadLetterTargetArn: !GetAtt Undelivered.Arn
+"""
+
+
+def test_a_stream_event_through_a_consumer_is_polled(tmp_path: Path) -> None:
+    """SAM makes an event source mapping whatever the stream ARN names: Lambda polls."""
+    arch = _load(tmp_path, CONSUMER_AND_REDRIVE)
+    edge = arch.graph.edges[_node(arch, "ClicksReader"), _node(arch, "Sink")]
+    assert edge.get("mode") == "poll"
+
+
+def test_an_sqs_subscription_carries_the_events_redrive_policy(tmp_path: Path) -> None:
+    arch = _load(tmp_path, CONSUMER_AND_REDRIVE)
+    topic, queue = _node(arch, "Alerts"), _node(arch, "SinkAlertQueue")
+    dlq = _node(arch, "Undelivered")
+    assert arch.graph.edges[topic, queue]["props"].get("dlq") == dlq
+    assert arch.props(dlq).get("is_dlq") is True

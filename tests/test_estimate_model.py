@@ -362,3 +362,57 @@ def test_latency_figures_match_the_cited_measurements():
     assert data["services"]["sfn.express"]["p99_ms"] == 241
     assert data["services"]["lambda"]["weak"] is True  # no source measures the invoke overhead
     assert "lambda-perf" not in data["services"]["lambda"]["source"]
+
+
+BUS_WITH_RULES = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  OrdersBus:
+    Type: AWS::Events::EventBus
+    Properties:
+      Name: orders
+  AuditBus:
+    Type: AWS::Events::EventBus
+    Properties:
+      Name: audit
+  Notify:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      InlineCode: "def handler(e, c): pass"
+      Events:
+        Placed:
+          Type: EventBridgeRule
+          Properties:
+            EventBusName: !Ref OrdersBus
+            Pattern:
+              detail-type: [OrderPlaced]
+  ToAudit:
+    Type: AWS::Events::Rule
+    Properties:
+      EventBusName: !Ref OrdersBus
+      EventPattern:
+        source: [shop.orders]
+      Targets:
+        - Id: audit
+          Arn: !GetAtt AuditBus.Arn
+"""
+
+
+def test_a_bus_pays_no_delivery_to_its_own_rules_but_does_to_another_bus(tmp_path):
+    """EventBridge bills the events put on a bus, and a delivery only when a rule sends them
+    on to another bus (https://aws.amazon.com/eventbridge/pricing/): a bus's rules are
+    part of the bus, not buses of their own."""
+    from advisor.importers import load_any
+
+    path = tmp_path / "template.yaml"
+    path.write_text(BUS_WITH_RULES, "utf-8")
+    est = estimate(load_any(str(path)))
+    names = [(c["node"], c["name"]) for c in est.components if c["monthly_usd"] > 0]
+    assert not [n for n in names if n[0] == "OrdersBus" and n[1].startswith("Events delivered")]
+    assert ("ToAudit", "Events delivered to AuditBus (another bus)") in names
+    # the custom events put on the bus are billed once, where they are put
+    assert [n for n in names if n[1] == "Custom and opt-in data events"] == [
+        ("OrdersBus", "Custom and opt-in data events")]

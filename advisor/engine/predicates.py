@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from advisor.catalog import is_event_rule
 from advisor.datafiles import safe_load
 from advisor.engine import apis, evidence
 from advisor.engine.context import Blocked, Ctx
@@ -577,8 +578,7 @@ def delivers_to_a_target(ctx: Ctx, a: str, b: str, params: dict[str, Any]) -> An
     if ctx.kind(b) != "eventbridge":
         return {"covered": ""}
     def is_rule(n: str) -> bool:
-        props = ctx.props(n)
-        return bool(props.get("pattern") or props.get("schedule"))
+        return is_event_rule(ctx.kind(n), ctx.props(n))
     return False if is_rule(b) and not is_rule(a) else {"covered": ""}
 
 

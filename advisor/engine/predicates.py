@@ -29,6 +29,7 @@ from advisor.engine.routes import (
     one_hop,
     route_to,
 )
+from advisor.importers.edge_labels import TASK_TOKEN
 
 NodePred = Callable[[Ctx, str, dict[str, Any]], Any]
 EdgePred = Callable[[Ctx, str, str, dict[str, Any]], Any]
@@ -101,6 +102,8 @@ def glue_verdict(ctx: Ctx, pred: str, fn: str, succ: str,
         return None, [], None
     if forward_targets(ctx, fn) != [succ]:
         return None, [], None
+    if ctx.edge(fn, succ).get("label") == TASK_TOKEN:
+        return None, [], None  # it resumes a waiting execution: no integration does that
     succ_kind = ctx.kind(succ)
     succ_props = ctx.props(succ)
 

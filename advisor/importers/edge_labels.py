@@ -14,5 +14,10 @@ ON_SUCCESS = "on success"  # a Lambda on-success destination
 AUTHORIZER = "authorizer"  # an API calling its Lambda authorizer
 ENRICHMENT = "enrichment"  # a pipe calling its enrichment
 FILTERED = "filtered"  # a delivery behind a filter (subscription filter policy, filter criteria)
+# code answering a workflow's task token (states:SendTaskSuccess/Failure): it resumes an
+# execution that waits, it starts none, so no rule target or pipe can do it instead
+TASK_TOKEN = "answers a task token"
+CALLBACK_ANSWERS = frozenset({"states:sendtasksuccess", "states:sendtaskfailure",
+                              "states:sendtaskheartbeat"})
 
-MEANINGFUL = frozenset({ON_FAILURE, ON_SUCCESS, AUTHORIZER, ENRICHMENT, FILTERED})
+MEANINGFUL = frozenset({ON_FAILURE, ON_SUCCESS, AUTHORIZER, ENRICHMENT, FILTERED, TASK_TOKEN})

@@ -29,7 +29,7 @@ from advisor.engine.routes import (
     one_hop,
     route_to,
 )
-from advisor.importers.edge_labels import TASK_TOKEN
+from advisor.vocabulary import TASK_TOKEN
 
 NodePred = Callable[[Ctx, str, dict[str, Any]], Any]
 EdgePred = Callable[[Ctx, str, str, dict[str, Any]], Any]

@@ -9,14 +9,14 @@ state name, the S3 event types) and may differ between formats.
 
 from __future__ import annotations
 
+from advisor import vocabulary
+
 ON_FAILURE = "on failure"  # a Lambda DLQ, an on-failure destination (invoke config, stream)
 ON_SUCCESS = "on success"  # a Lambda on-success destination
 AUTHORIZER = "authorizer"  # an API calling its Lambda authorizer
 ENRICHMENT = "enrichment"  # a pipe calling its enrichment
 FILTERED = "filtered"  # a delivery behind a filter (subscription filter policy, filter criteria)
-# code answering a workflow's task token (states:SendTaskSuccess/Failure): it resumes an
-# execution that waits, it starts none, so no rule target or pipe can do it instead
-TASK_TOKEN = "answers a task token"
+TASK_TOKEN = vocabulary.TASK_TOKEN  # code answering a workflow's task token (engine reads it)
 CALLBACK_ANSWERS = frozenset({"states:sendtasksuccess", "states:sendtaskfailure",
                               "states:sendtaskheartbeat"})
 

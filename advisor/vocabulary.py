@@ -1,4 +1,5 @@
-"""The words every layer shares: finding severities and Well-Architected pillars.
+"""The words every layer shares: finding severities, Well-Architected pillars, and the edge
+labels the engine reads besides the importers (advisor.importers.edge_labels holds the rest).
 
 One order for each, used by the pattern schema's checks, the pipeline's summary, the
 writers, `--fail-on`, the app and the rule docs alike.
@@ -7,6 +8,9 @@ writers, `--fail-on`, the app and the rule docs alike.
 from __future__ import annotations
 
 SEVERITIES = ("error", "warning", "info")  # worst first
+# an edge from code answering a workflow's task token (states:SendTaskSuccess/Failure): it
+# resumes an execution that waits, it starts none, so no rule target or pipe can do it
+TASK_TOKEN = "answers a task token"
 PILLARS = (  # the Well-Architected Framework's own order
     "operational-excellence",
     "security",

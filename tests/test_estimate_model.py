@@ -362,3 +362,131 @@ def test_latency_figures_match_the_cited_measurements():
     assert data["services"]["sfn.express"]["p99_ms"] == 241
     assert data["services"]["lambda"]["weak"] is True  # no source measures the invoke overhead
     assert "lambda-perf" not in data["services"]["lambda"]["source"]
+
+
+BUS_WITH_RULES = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  OrdersBus:
+    Type: AWS::Events::EventBus
+    Properties:
+      Name: orders
+  AuditBus:
+    Type: AWS::Events::EventBus
+    Properties:
+      Name: audit
+  Notify:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      InlineCode: "def handler(e, c): pass"
+      Events:
+        Placed:
+          Type: EventBridgeRule
+          Properties:
+            EventBusName: !Ref OrdersBus
+            Pattern:
+              detail-type: [OrderPlaced]
+  ToAudit:
+    Type: AWS::Events::Rule
+    Properties:
+      EventBusName: !Ref OrdersBus
+      EventPattern:
+        source: [shop.orders]
+      Targets:
+        - Id: audit
+          Arn: !GetAtt AuditBus.Arn
+"""
+
+
+def test_a_bus_pays_no_delivery_to_its_own_rules_but_does_to_another_bus(tmp_path):
+    """EventBridge bills the events put on a bus, and a delivery only when a rule sends them
+    on to another bus (https://aws.amazon.com/eventbridge/pricing/): a bus's rules are
+    part of the bus, not buses of their own."""
+    from advisor.importers import load_any
+
+    path = tmp_path / "template.yaml"
+    path.write_text(BUS_WITH_RULES, "utf-8")
+    est = estimate(load_any(str(path)))
+    names = [(c["node"], c["name"]) for c in est.components if c["monthly_usd"] > 0]
+    assert not [n for n in names if n[0] == "OrdersBus" and n[1].startswith("Events delivered")]
+    assert ("ToAudit", "Events delivered to AuditBus (another bus)") in names
+    # the custom events put on the bus are billed once, where they are put
+    assert [n for n in names if n[1] == "Custom and opt-in data events"] == [
+        ("OrdersBus", "Custom and opt-in data events")]
+
+
+KEYED_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  SharedKeyArn:
+    Type: String
+Resources:
+  AlarmsKey:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: true
+  AlarmsTopic:
+    Type: AWS::SNS::Topic
+    Properties:
+      KmsMasterKeyId: !Ref AlarmsKey
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties:
+      KmsMasterKeyId: !GetAtt AlarmsKey.Arn
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      SSESpecification:
+        SSEEnabled: true
+        SSEType: KMS
+        KMSMasterKeyId: !Ref AlarmsKey
+  Audit:
+    Type: AWS::SNS::Topic
+    Properties:
+      KmsMasterKeyId: !Ref SharedKeyArn
+"""
+
+KEYED_TERRAFORM = """\
+resource "aws_kms_key" "alarms" {
+  enable_key_rotation = true
+}
+resource "aws_sns_topic" "alarms" {
+  name              = "alarms"
+  kms_master_key_id = aws_kms_key.alarms.arn
+}
+resource "aws_sqs_queue" "jobs" {
+  name              = "jobs"
+  kms_master_key_id = aws_kms_key.alarms.key_id
+}
+resource "aws_sns_topic" "audit" {
+  name              = "audit"
+  kms_master_key_id = "arn:aws:kms:us-east-1:111122223333:key/shared"
+}
+"""
+
+
+@pytest.mark.parametrize("name,text", [("template.yaml", KEYED_TEMPLATE),
+                                       ("main.tf", KEYED_TERRAFORM)])
+def test_resources_encrypted_with_a_key_of_the_template_share_its_price(tmp_path, name, text):
+    """A key is $1.00 a month (https://aws.amazon.com/kms/pricing/) whatever it encrypts:
+    resources naming a key the template declares are priced with that key, and only one
+    encrypted with a key from elsewhere is assumed to bring a key of its own."""
+    from advisor.importers import load_any
+
+    (tmp_path / name).write_text(text, "utf-8")
+    target = tmp_path / name if name.endswith(".yaml") else tmp_path
+    arch = load_any(str(target))
+    est = estimate(arch)
+    keys = sorted(c["node"] for c in est.components if c["unit"] == "key-months")
+    key_node = next(iter(arch.nodes_of_kind("kms")))
+    assert len([k for k in keys if k == key_node]) == 1
+    assumed = [k for k in keys if k != key_node]
+    assert len(assumed) == 1 and "audit" in assumed[0].lower()
+    assert all(arch.props(n).get("kms_key") == key_node for n in arch.node_names()
+               if arch.props(n).get("encryption") == "sse-kms" and "audit" not in n.lower())

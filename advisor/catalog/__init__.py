@@ -136,6 +136,13 @@ def title_of(kind: str) -> str:
     return str(info.get("title", kind)) if info else kind
 
 
+def is_event_rule(kind: str, props: dict[str, Any]) -> bool:
+    """An EventBridge node that is a rule (it states an event pattern or a schedule), not
+    a bus: a bus's events reach its rules without a delivery of their own, and a rule is
+    not a bus anything can put events to."""
+    return kind == "eventbridge" and bool(props.get("pattern") or props.get("schedule"))
+
+
 def is_open(kind: str) -> bool:
     """Kinds that accept any prop (`resource`)."""
     return bool(kinds().get(kind, {}).get("open_props"))

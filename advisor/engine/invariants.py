@@ -319,9 +319,7 @@ def _same_service(g: nx.DiGraph, a: str, kind: str, added: set[str]) -> list[str
             return bool(data["props"].get("service") == service)
         if data["kind"] != kind:
             return False
-        # an EventBridge rule (a pattern or a schedule) is not a bus events are put to
-        return not (kind == "eventbridge" and (data["props"].get("pattern")
-                                               or data["props"].get("schedule")))
+        return not catalog.is_event_rule(kind, data["props"])
 
     return sorted(n for n, data in g._node.items() if n not in added and same(data))
 

@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from advisor.catalog import is_event_rule
 from advisor.datafiles import safe_load
 from advisor.engine import apis, evidence
 from advisor.engine.context import Blocked, Ctx
@@ -28,6 +29,7 @@ from advisor.engine.routes import (
     one_hop,
     route_to,
 )
+from advisor.vocabulary import TASK_TOKEN
 
 NodePred = Callable[[Ctx, str, dict[str, Any]], Any]
 EdgePred = Callable[[Ctx, str, str, dict[str, Any]], Any]
@@ -100,6 +102,8 @@ def glue_verdict(ctx: Ctx, pred: str, fn: str, succ: str,
         return None, [], None
     if forward_targets(ctx, fn) != [succ]:
         return None, [], None
+    if ctx.edge(fn, succ).get("label") == TASK_TOKEN:
+        return None, [], None  # it resumes a waiting execution: no integration does that
     succ_kind = ctx.kind(succ)
     succ_props = ctx.props(succ)
 
@@ -577,8 +581,7 @@ def delivers_to_a_target(ctx: Ctx, a: str, b: str, params: dict[str, Any]) -> An
     if ctx.kind(b) != "eventbridge":
         return {"covered": ""}
     def is_rule(n: str) -> bool:
-        props = ctx.props(n)
-        return bool(props.get("pattern") or props.get("schedule"))
+        return is_event_rule(ctx.kind(n), ctx.props(n))
     return False if is_rule(b) and not is_rule(a) else {"covered": ""}
 
 

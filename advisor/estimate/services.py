@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from advisor.catalog import is_event_rule
 from advisor.estimate.cost import GIB, HOURS_PER_MONTH, MS_PER_MONTH, Ctx, Usage, chunks, round_up
 from advisor.estimate.propagate import schedule_rate, stream_shards
 from advisor.estimate.semantics import (
@@ -200,6 +201,8 @@ def _eventbridge(c: Ctx, n: str) -> list[Usage]:
         lines.append(Usage(n, "Third-party and cross-account events (stated)", "eventbridge.events",
                            float(extra)))
     for s, flow, _e in c.out_flows(n):
+        if is_event_rule(c.kind(s), c.nodes[s]["props"]):
+            continue  # a rule on this bus: matching is part of the bus, no delivery is billed
         if c.kind(s) == "eventbridge" or is_cross_account(c.arch, n, s):
             lines.append(Usage(n, f"Events delivered to {s}" + (
                 " (another account)" if is_cross_account(c.arch, n, s) else " (another bus)"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.importers.cloudformation.context import Ctx
+from advisor.importers.edge_labels import CALLBACK_ANSWERS, TASK_TOKEN
 from advisor.importers.iam_policies import (
     add_wide_grants,
     managed_policy_is_wide,
@@ -194,12 +195,16 @@ def wire_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
     mark_wide(ctx, node, [g for s in extra for g in statement_grants(ctx, s)], None)
     sources = set(ctx.arch.graph.predecessors(node))
     failures = ctx.arch.failure_destinations(role_sharers(ctx, lid))
-    for target, _action in write_targets(ctx, stmts):
+    granted: dict[str, set[str]] = {}
+    for target, action in write_targets(ctx, stmts):
+        granted.setdefault(target, set()).add(action.lower())
+    for target, actions in granted.items():
         if target in sources or target in failures or not ctx.permission_is_use(node, target):
             # its own event source (deleting polled messages), the dead letters of any
             # function acting with the role (Lambda delivers there, the code does not)
             continue
-        ctx.edge(node, target, anchor=lid)
+        answers = actions <= CALLBACK_ANSWERS and not ctx.arch.graph.has_edge(node, target)
+        ctx.edge(node, target, label=TASK_TOKEN if answers else None, anchor=lid)
 
 
 def role_sharers(ctx: Ctx, lid: str) -> list[str]:

@@ -233,6 +233,7 @@ def _wire(ctx: Ctx) -> None:
     wiring.wire_resource_policies(ctx)
     wiring.wire_permissions(ctx)
     wiring.wire_log_groups(ctx)
+    wiring.wire_encryption_keys(ctx)
     for lid in sorted(ctx.deferred):
         ctx.consumed[ctx.rtype(lid)] += 1
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from advisor.importers.cloudformation.context import Ctx, data
 from advisor.importers.cloudformation.template import LineDict
-from advisor.importers.edge_labels import FILTERED, ON_FAILURE
+from advisor.importers.edge_labels import FILTERED, ON_FAILURE, TASK_TOKEN
 
 # ------------------------------------------------------------------------ implicit APIs
 IMPLICIT_APIS = {  # event type -> (API id SAM generates, its type, the event's API property)
@@ -343,14 +343,15 @@ def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
             spec = table.get(tname)
             if spec is None:
                 continue
-            if spec["access"] not in ("write", "crud") or spec["kind"] == "resource":
+            if spec["access"] not in ("write", "crud", "callback") or spec["kind"] == "resource":
                 continue
             value = params.get(spec["param"]) if isinstance(params, dict) and spec.get("param") \
                 else params
             target = ctx.node_ref(value, spec["kind"])
             if target is not None and target not in own_sources and \
                     ctx.permission_is_use(node, target):
-                ctx.edge(node, target, label=None, anchor=lid)
+                answers = spec["access"] == "callback" and not ctx.arch.graph.has_edge(node, target)
+                ctx.edge(node, target, label=TASK_TOKEN if answers else None, anchor=lid)
     return statements
 
 

@@ -6,7 +6,8 @@ One module per service family, as `advisor/importers/terraform/wiring/` is: `fun
 notifications), `events` (EventBridge rules and the default bus, Scheduler, Pipes),
 `streams` (Firehose, DynamoDB's Kinesis destination), `capacity` (auto scaling), `logs` (log groups and
 subscription filters), `fronts` (AppSync, load balancers, CloudFront, WAF), `automation`
-(IoT rules, SSM Automation); `common` for what several share. The importer calls each
+(IoT rules, SSM Automation), `keys` (the KMS keys resources are encrypted with); `common`
+for what several share. The importer calls each
 `wire_*` in a fixed order (`importer._wire`).
 """
 
@@ -43,6 +44,7 @@ from advisor.importers.cloudformation.wiring.functions import (
     wire_lambda_dlq,
     wire_permissions,
 )
+from advisor.importers.cloudformation.wiring.keys import wire_encryption_keys
 from advisor.importers.cloudformation.wiring.logs import (
     wire_log_groups,
     wire_log_subscriptions,
@@ -76,6 +78,7 @@ __all__ = [
     "wire_autoscaling",
     "wire_cloudfront",
     "wire_dynamodb_kinesis",
+    "wire_encryption_keys",
     "wire_event_source_mappings",
     "wire_firehose",
     "wire_function_urls",

@@ -9,7 +9,8 @@ functions that assume a role, log retention, API auth, public buckets, code insp
 
 Families: `functions` (Lambda), `apigw` (REST and HTTP/WebSocket APIs), `messaging`
 (SNS, SQS), `events` (EventBridge, Pipes, Scheduler), `s3`, `streams` (Firehose), `logs`
-(subscription filters), `capacity` (auto scaling), `iam`;
+(subscription filters), `capacity` (auto scaling), `iam`, `keys` (the KMS keys components
+are encrypted with);
 Step Functions definitions go through `advisor.importers.terraform.sfn` (shared ASL).
 `common` holds what several families use.
 """
@@ -28,6 +29,7 @@ from advisor.importers.terraform.wiring import (
     events,
     functions,
     iam,
+    keys,
     logs,
     messaging,
     s3,
@@ -57,6 +59,7 @@ def finish(ctx: Context) -> None:
     functions.log_retention(ctx)
     apigw.finish_apis(ctx)
     s3.finish_buckets(ctx)
+    keys.name_encryption_keys(ctx)
     from advisor.importers.terraform.code import inspect_function
 
     for fn in list(ctx.arch.nodes_of_kind("lambda")):  # last: glue needs the callers known

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from advisor.importers.edge_labels import CALLBACK_ANSWERS, TASK_TOKEN
 from advisor.importers.iam_policies import (
     add_wide_grants,
     is_wildcard,
@@ -251,7 +252,9 @@ def read_roles(ctx: Context) -> None:
                         known = ctx.arch.graph.has_edge(fn, target)
                         if not known and target in failure_targets:
                             continue  # Lambda itself delivers there, not the code
-                        ctx.edge(fn, target, label=None if known else "iam")
+                        answers = {a.lower() for a in acts} <= CALLBACK_ANSWERS
+                        ctx.edge(fn, target, label=None if known
+                                 else TASK_TOKEN if answers else "iam")
         if wildcard:
             ctx.set_props(fn, iam_wildcard=True)
         if actions:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -150,7 +151,9 @@ def test_both_importers_read_the_same_definition_alike(tmp_path: Path, partition
     for arch, flow in ((cfn, "Flow"), (tf, "flow")):
         props = arch.graph.nodes[flow]["props"]
         assert props["polling"] is True
-        assert props["states"] == 10
+        # transitions per execution, on the longest path: Fan, Ask, Child, Each, Work,
+        # Check, Done?, then Pause (back to Check) or End; Reply is on no path
+        assert props["states"] == 8
 
 
 def test_task_resources_of_every_partition_and_pattern() -> None:
@@ -177,3 +180,83 @@ def test_a_wait_loop_without_a_task_is_not_polling() -> None:
             "W": {"Type": "Wait", "Seconds": 5, "Next": "T"}}}}}}
     assert asl.has_polling_loop(nested)
     assert asl.count_states(nested) == 3
+
+
+TASK = "arn:aws:states:::lambda:invoke"
+
+
+def test_transitions_follow_the_longest_successful_path() -> None:
+    # a router: one Choice, three single-task branches; each run takes one of them
+    router = {"StartAt": "Route", "States": {
+        "Route": {"Type": "Choice", "Default": "Scan", "Choices": [
+            {"Variable": "$.m", "StringEquals": "PUT", "Next": "Put"},
+            {"Variable": "$.m", "StringEquals": "GET", "Next": "Check"}]},
+        "Put": {"Type": "Task", "Resource": TASK, "End": True},
+        "Scan": {"Type": "Task", "Resource": TASK, "End": True},
+        "Check": {"Type": "Pass", "Next": "Get"},
+        "Get": {"Type": "Task", "Resource": TASK, "End": True}}}
+    assert asl.transitions_per_execution(router) == 3  # Route, Check, Get
+    assert asl.count_states(router) == 5
+    # an error handler is not on the path of a run that succeeds
+    caught = {"StartAt": "Save", "States": {
+        "Save": {"Type": "Pass", "Next": "Work"},
+        "Work": {"Type": "Task", "Resource": TASK, "End": True,
+                 "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "ToDlq"}]},
+        "ToDlq": {"Type": "Task", "Resource": TASK, "Next": "Failed"},
+        "Failed": {"Type": "Fail"}}}
+    assert asl.transitions_per_execution(caught) == 2
+
+
+def test_transitions_of_parallel_map_and_loops() -> None:
+    branch = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"},
+                                          "B": {"Type": "Pass", "End": True}}}
+    parallel = {"StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Branches": [branch, branch], "Next": "Done"},
+        "Done": {"Type": "Succeed"}}}
+    assert asl.transitions_per_execution(parallel) == 1 + 2 + 2 + 1
+    mapped = {"StartAt": "M", "States": {
+        "M": {"Type": "Map", "ItemProcessor": branch, "End": True}}}
+    assert asl.transitions_per_execution(mapped) == 1 + 2  # one iteration
+    # a poll loop (check, wait, check again) is counted once round
+    poll = {"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": TASK, "Next": "C"},
+        "C": {"Type": "Choice", "Default": "W",
+              "Choices": [{"Variable": "$.done", "BooleanEquals": True, "Next": "E"}]},
+        "W": {"Type": "Wait", "Seconds": 5, "Next": "T"},
+        "E": {"Type": "Succeed"}}}
+    assert asl.transitions_per_execution(poll) == 3  # T, C, then W (back to T) or E
+
+
+def test_a_chain_past_the_walk_limit_counts_every_state() -> None:
+    n = asl.CHAIN_LIMIT + 50
+    chain = {"StartAt": "S0", "States": {
+        f"S{i}": ({"Type": "Pass", "Next": f"S{i + 1}"} if i < n - 1 else
+                  {"Type": "Succeed"}) for i in range(n)}}
+    assert asl.transitions_per_execution(chain) == n
+    assert asl.transitions_per_execution("not a definition") == 0
+
+
+def test_a_state_machine_is_priced_by_its_path_not_its_state_count() -> None:
+    from advisor.estimate import estimate
+
+    definition = {"StartAt": "Route", "States": {
+        "Route": {"Type": "Choice", "Default": "B", "Choices": [
+            {"Variable": "$.k", "StringEquals": "a", "Next": "A"}]},
+        "A": {"Type": "Pass", "End": True},
+        "B": {"Type": "Pass", "End": True}}}
+    template = {"Resources": {"Flow": {"Type": "AWS::StepFunctions::StateMachine",
+                                       "Properties": {"RoleArn": "arn:aws:iam::1:role/r",
+                                                      "Definition": definition}}}}
+    arch = import_template("flow.json", json.dumps(template))
+    assert arch.graph.nodes["Flow"]["props"]["states"] == 2
+
+    def transitions() -> Any:
+        (line,) = [c for c in estimate(arch).components
+                   if c["node"] == "Flow" and c["name"].startswith("State transitions")]
+        return line
+
+    two = transitions()
+    assert two["name"] == "State transitions (2 per execution)"  # the figure's assumption
+    arch.graph.nodes["Flow"]["props"]["states"] = 1
+    one = transitions()
+    assert one["quantity"] > 0 and two["quantity"] == pytest.approx(2 * one["quantity"])

@@ -239,7 +239,10 @@ def _sfn(c: Ctx, n: str) -> list[Usage]:
     if transitions is not None:  # Infracost `monthly_transitions`
         return [Usage(n, "State transitions (stated)", "sfn.standard.transitions", float(transitions))]
     states = float(c.prop(n, "states") or 1)
-    return [Usage(n, "State transitions", "sfn.standard.transitions", execs * states)]
+    # how many a run makes: the design's `states`, or what an importer read from the
+    # definition (its longest successful path: advisor.importers.asl)
+    return [Usage(n, f"State transitions ({states:g} per execution)", "sfn.standard.transitions",
+                  execs * states)]
 
 
 # ----------------------------------------------------------------------------- streams

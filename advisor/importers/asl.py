@@ -116,6 +116,64 @@ def count_states(definition: Any) -> int:
     return sum(1 for _ in iter_states(definition))
 
 
+def transitions_per_execution(definition: Any) -> int:
+    """The state transitions one execution makes (what Standard workflows are billed by:
+    one each time a state runs), on the workflow's longest path: from `StartAt` along
+    `Next`, the longest of a Choice's branches and its `Default`, each state once (a loop
+    is counted once round), a Parallel state plus every branch, a Map state plus one
+    iteration. Error handlers (`Catch`) and retries are not counted: the estimate is of
+    executions that succeed. The report states it as an assumption of the estimate."""
+    if not isinstance(definition, dict):
+        return 0
+    try:
+        return _longest(definition, [MAX_STATES, 0])
+    except _TooLong:
+        return count_states(definition)
+
+
+def _longest(machine: dict[str, Any], walk: list[int]) -> int:
+    """`walk`: [states it may still visit, states on the path now (nested ones too)]."""
+    states = machine.get("States")
+    start = machine.get("StartAt")
+    if not isinstance(states, dict) or not isinstance(start, str):
+        return 0
+    done: dict[str, int] = {}
+    on_path: set[str] = set()
+
+    def visit(name: str) -> int:
+        # each state is worked out once (`done`); a state on the current path is a loop
+        # back: 0. A chain longer than CHAIN_LIMIT (no real workflow) counts every state.
+        if name in done:
+            return done[name]
+        state = states.get(name)
+        if name in on_path or not isinstance(state, dict) or walk[0] <= 0:
+            return 0
+        if walk[1] >= CHAIN_LIMIT:
+            raise _TooLong
+        walk[0] -= 1
+        walk[1] += 1
+        on_path.add(name)
+        own = 1 + sum(_longest(child, walk) for child in _children(state))
+        after = [state[k] for k in ("Next", "Default") if isinstance(state.get(k), str)]
+        after += [c["Next"] for c in state.get("Choices") or []
+                  if isinstance(c, dict) and isinstance(c.get("Next"), str)] \
+            if isinstance(state.get("Choices"), list) else []
+        total = own + max((visit(n) for n in after), default=0)
+        on_path.discard(name)
+        walk[1] -= 1
+        done[name] = total
+        return total
+
+    return visit(start)
+
+
+CHAIN_LIMIT = 250  # states on one path the walk follows, nested ones too (Python's stack)
+
+
+class _TooLong(Exception):
+    """A chain of states past CHAIN_LIMIT."""
+
+
 def tasks(definition: Any) -> Iterator[tuple[str, dict[str, Any]]]:
     """(name, state) of every Task state."""
     for name, state in iter_states(definition):

@@ -221,7 +221,7 @@ def wire_state_machine(ctx: Ctx, lid: str) -> None:
     named = {n for value in refs.values for n in ctx.node_refs(value)}
     named |= {n for n in (ctx.function_named_in(t) for t in refs.literals) if n is not None}
     ctx.definition_refs[node] = named
-    ctx.set_props(node, states=max(1, asl.count_states(definition)))
+    ctx.set_props(node, states=max(1, asl.transitions_per_execution(definition)))
     ctx.set_props(node, **asl.check_props(definition))
     if asl.has_polling_loop(definition):
         ctx.set_props(node, polling=True)

@@ -46,7 +46,7 @@ def read_definition(
             for target in ctx.nodes(mod, value, b, "definition"):
                 ctx.edge(name, target, block=b)
         return
-    ctx.set_props(name, states=max(asl.count_states(definition), 1))
+    ctx.set_props(name, states=max(asl.transitions_per_execution(definition), 1))
     ctx.set_props(name, **asl.check_props(definition))
     if asl.has_polling_loop(definition):
         ctx.set_props(name, polling=True)

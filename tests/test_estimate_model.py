@@ -490,3 +490,56 @@ def test_resources_encrypted_with_a_key_of_the_template_share_its_price(tmp_path
     assert len(assumed) == 1 and "audit" in assumed[0].lower()
     assert all(arch.props(n).get("kms_key") == key_node for n in arch.node_names()
                if arch.props(n).get("encryption") == "sse-kms" and "audit" not in n.lower())
+
+
+MANAGED_KEY_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties:
+      KmsMasterKeyId: alias/aws/sqs
+  Alerts:
+    Type: AWS::SNS::Topic
+    Properties:
+      KmsMasterKeyId: !Sub "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/sns"
+  Audit:
+    Type: AWS::SNS::Topic
+    Properties:
+      KmsMasterKeyId: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+"""
+
+MANAGED_KEY_TERRAFORM = """\
+resource "aws_sqs_queue" "jobs" {
+  name              = "jobs"
+  kms_master_key_id = "alias/aws/sqs"
+}
+resource "aws_sns_topic" "alerts" {
+  name              = "alerts"
+  kms_master_key_id = "arn:aws:kms:us-east-1:111122223333:alias/aws/sns"
+}
+resource "aws_sns_topic" "audit" {
+  name              = "audit"
+  kms_master_key_id = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+}
+"""
+
+
+@pytest.mark.parametrize("name,text", [("template.yaml", MANAGED_KEY_TEMPLATE),
+                                       ("main.tf", MANAGED_KEY_TERRAFORM)])
+def test_an_aws_managed_key_has_no_monthly_charge(tmp_path, name, text):
+    """AWS managed keys (`alias/aws/<service>`) cost nothing a month; requests made with
+    them are charged (https://aws.amazon.com/kms/pricing/, "You are not charged for ...
+    AWS managed or AWS owned KMS keys"). Only the topic with a key of its own pays one."""
+    from advisor.importers import load_any
+
+    (tmp_path / name).write_text(text, "utf-8")
+    arch = load_any(str(tmp_path / name if name.endswith(".yaml") else tmp_path))
+    est = estimate(arch)
+    keys = [c["node"] for c in est.components if c["unit"] == "key-months"]
+    assert [k.lower() for k in keys] == ["audit"]
+    # requests are still priced (the topics' publishes: the queue here has no traffic)
+    requests = {c["node"].lower() for c in est.components if c["name"].startswith("KMS requests")}
+    assert {"alerts", "audit"} <= requests
+    assert {n.lower() for n in arch.node_names() if arch.props(n).get("kms_managed")} == {
+        "jobs", "alerts"}

@@ -115,7 +115,8 @@ def test_events_sample_integrations_auth_and_entries():
     # Lambda sends the failed batch there: a failure path, not a queue's dead-letter queue
     assert edge(arch, "consumer", "failed")["label"] == "on failure"
     assert "failed" in arch.failure_destinations() and "is_dlq" not in arch.props("failed")
-    assert arch.props("kinesis_telemetry") == {"mode": "on-demand", "encryption": "sse-kms"}
+    assert arch.props("kinesis_telemetry") == {"mode": "on-demand", "encryption": "sse-kms",
+                                               "kms_managed": True}  # alias/aws/kinesis
     assert arch.props("uploads")["public"] is True  # bucket policy with Principal "*"
     assert edge(arch, "clients", "uploads") and edge(arch, "clients", "apigw_telemetry")
     assert edge(arch, "uploads", "thumbnail")["mode"] == "async"

@@ -204,7 +204,8 @@ def kms_requests(c: Ctx, n: str) -> float:
 
 def kms_encryption(c: Ctx) -> list[Usage]:
     """SSE-KMS: the resource's KMS requests, and its customer managed key when the design
-    draws or names (`kms_key`) no `kms` node for it (one key per resource, an assumption)."""
+    draws or names (`kms_key`) no `kms` node for it and it does not use an AWS managed key
+    (`kms_managed`): one key per resource, an assumption."""
     return [u for n in c.arch.node_names() for u in kms_encryption_of(c, n)]
 
 
@@ -217,11 +218,13 @@ def kms_encryption_of(c: Ctx, n: str) -> list[Usage]:
     named = c.nodes[n]["props"].get("kms_key")
     if isinstance(named, str) and named in c.g and c.kind(named) == "kms":
         keys.append(named)  # the key it names (`kms_key`): priced as that node
-    if not keys:
+    if not keys and c.nodes[n]["props"].get("kms_managed") is not True:
+        # (an AWS managed key, `alias/aws/...`, has no monthly charge; its requests do)
         count = float(c.default("kms", "keys_per_resource",
                                 "each resource encrypted with SSE-KMS and no `kms` node has "
                                 "its own customer managed key", n,
-                                state="a `kms` node connected to the resource or named by its `kms_key`"))
+                                state="a `kms` node connected to the resource or named by its `kms_key`; "
+                                "`kms_managed = true` for an AWS managed key"))
         lines.append(Usage(n, "KMS key (customer managed, assumed)", "kms.keys", count, optional=True))
     lines.append(Usage(n, "KMS requests (SSE-KMS)", "kms.requests", kms_requests(c, n), optional=True))
     return lines

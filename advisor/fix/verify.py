@@ -328,6 +328,8 @@ def _prop_diff(want: dict[str, Any], got: dict[str, Any], subset: bool) -> str:
             continue
         if k == "encryption" and a == "default" and b in MANAGED_ENCRYPTION:
             continue  # on with an AWS managed key: importers name the mechanism
+        if k == "kms_managed" and a is None and b is True and want.get("encryption") == "default":
+            continue  # ... and mark a key named `alias/aws/...` as one
         if a != b:
             out.append(f"{k} = {b!r} instead of {a!r}")
     return ", ".join(out)

@@ -4,7 +4,8 @@ A resource encrypted with SSE-KMS whose key property (`KmsMasterKeyId`, `KmsKeyI
 `KMSMasterKeyID` under `SSESpecification` or `BucketEncryption`, a stream's `KeyId`, ...)
 names an `AWS::KMS::Key` of the template names that key's node in its `kms_key` prop: the
 estimate then prices that key once instead of assuming one more key for the resource
-(estimate.dimensions.kms_encryption_of). A prop, not an edge: an edge out of a topic or a
+(estimate.dimensions.kms_encryption_of); one that names an AWS managed key
+(`alias/aws/...`) is marked `kms_managed`. A prop, not an edge: an edge out of a topic or a
 rule reads as one of its subscriptions or targets."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.importers.cloudformation.context import Ctx
+from advisor.importers.kms_aliases import is_aws_managed
 
 # property names that hold the key of an encryption setting, at any depth
 _KEY_WORDS = ("kms", "keyid", "keyarn")
@@ -42,4 +44,7 @@ def wire_encryption_keys(ctx: Ctx) -> None:
             keys = [k for k in ctx.node_refs(value) if ctx.arch.kind(k) == "kms"]
             if keys:
                 ctx.set_props(node, kms_key=keys[0])
+                break
+            if is_aws_managed(ctx.text_of(value)):
+                ctx.set_props(node, kms_managed=True)
                 break

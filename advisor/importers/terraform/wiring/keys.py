@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from advisor.importers.kms_aliases import is_aws_managed
 from advisor.importers.terraform.hcl import Block
 
 if TYPE_CHECKING:
@@ -41,4 +42,7 @@ def name_encryption_keys(ctx: Context) -> None:
                     if ctx.arch.kind(k) == "kms"]
             if keys:
                 ctx.set_props(name, kms_key=keys[0])
+                break
+            if is_aws_managed(value):
+                ctx.set_props(name, kms_managed=True)
                 break

@@ -75,6 +75,11 @@ def api_props(ctx: Ctx, lid: str, node: str) -> None:
     if rtype == "AWS::Serverless::WebSocketApi":
         apigw_sam.wire_websocket(ctx, lid, node)
     body = openapi.body_of(ctx, lid, p)
+    if body is None and p.get("DefinitionBody") is not None and (defaults.auth or defaults.api_key):
+        # an inline definition that could not be read here (an `AWS::Include` file not
+        # beside the template): SAM gives each of its operations that states no security
+        # the API's DefaultAuthorizer; what it is open to is not known, not "none"
+        record_route(ctx, node, defaults.auth, defaults.api_key)
     if body is not None:
         sam_schemes = None
         if p.get("DefinitionBody") is None:  # a file SAM uploads as it is

@@ -1,6 +1,7 @@
 """`missing_path` on functions, state machines and APIs whose local `CodeUri`,
-`DefinitionUri` or packaged `Code` a build would not find (`advisor.importers.local_paths`),
-with `prop_locs` at the property, where the fix goes."""
+`DefinitionUri`, packaged `Code` or `AWS::Include` file of a definition a build would not
+find (`advisor.importers.local_paths`), with `prop_locs` at the property, where the fix
+goes."""
 
 from __future__ import annotations
 
@@ -30,13 +31,47 @@ def check_local_paths(ctx: Ctx) -> None:
         uri = ctx.scalar(value) if not isinstance(value, dict) else None
         if not isinstance(uri, str) or not uri or uri.startswith("s3://"):
             continue
-        why = local_path_problem(ctx.base_dir, uri, want_file=want_file)
-        if why is None:
-            continue
-        ctx.set_props(node, missing_path=f"{prop} {uri}: {why}")
-        line, col = _line_of_key(ctx, lid, prop)
-        ctx.arch.graph.nodes[node].setdefault("prop_locs", {})["missing_path"] = \
-            Location(ctx.path, line, col)
+        _judge(ctx, lid, node, prop, prop, uri, want_file)
+    for lid, node in sorted(ctx.names.items()):  # `AWS::Include` files of a definition
+        for prop in INCLUDE_PROPS.get(ctx.rtype(lid), ()):
+            uri = include_location(ctx, ctx.props_of(lid).get(prop))
+            if uri is not None and not uri.startswith("s3://"):
+                _judge(ctx, lid, node, prop, f"{prop} AWS::Include", uri, True)
+
+
+# resource type -> properties that may hold an `AWS::Include` of a definition file
+# (`aws cloudformation package` and `sam deploy` upload a local Location)
+INCLUDE_PROPS = {
+    "AWS::Serverless::Api": ("DefinitionBody",),
+    "AWS::Serverless::HttpApi": ("DefinitionBody",),
+    "AWS::Serverless::StateMachine": ("Definition",),
+    "AWS::ApiGateway::RestApi": ("Body",),
+    "AWS::ApiGatewayV2::Api": ("Body",),
+    "AWS::StepFunctions::StateMachine": ("Definition",),
+}
+
+
+def include_location(ctx: Ctx, value: object) -> str | None:
+    """The `Location` of `Fn::Transform: {Name: AWS::Include, Parameters: {Location}}`."""
+    if not isinstance(value, dict) or set(value) != {"Fn::Transform"}:
+        return None
+    spec = value["Fn::Transform"]
+    if not isinstance(spec, dict) or spec.get("Name") != "AWS::Include":
+        return None
+    params = spec.get("Parameters")
+    loc = ctx.scalar(params.get("Location")) if isinstance(params, dict) else None
+    return loc if isinstance(loc, str) and loc else None
+
+
+def _judge(ctx: Ctx, lid: str, node: str, prop: str, shown: str, uri: str,
+           want_file: bool) -> None:
+    why = local_path_problem(ctx.base_dir, uri, want_file=want_file)
+    if why is None or ctx.arch.props(node).get("missing_path"):
+        return
+    ctx.set_props(node, missing_path=f"{shown} {uri}: {why}")
+    line, col = _line_of_key(ctx, lid, prop)
+    ctx.arch.graph.nodes[node].setdefault("prop_locs", {})["missing_path"] = \
+        Location(ctx.path, line, col)
 
 
 def _line_of_key(ctx: Ctx, lid: str, prop: str) -> tuple[int, int]:

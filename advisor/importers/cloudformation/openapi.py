@@ -47,14 +47,10 @@ def read_local(ctx: Ctx, lid: str, uri: str, what: str = "DefinitionUri") -> Any
 
 def include(ctx: Ctx, lid: str, body: Any) -> Any:
     """`Fn::Transform: {Name: AWS::Include, Parameters: {Location: file}}` -> the file."""
-    if isinstance(body, dict) and set(body) == {"Fn::Transform"}:
-        spec = body["Fn::Transform"]
-        if isinstance(spec, dict) and spec.get("Name") == "AWS::Include":
-            params = spec.get("Parameters") if isinstance(spec.get("Parameters"), dict) else {}
-            loc = ctx.scalar(params.get("Location"))
-            if isinstance(loc, str):
-                return read_local(ctx, lid, loc, "AWS::Include file")
-    return body
+    from advisor.importers.cloudformation.local_paths import include_location
+
+    loc = include_location(ctx, body)
+    return read_local(ctx, lid, loc, "AWS::Include file") if loc is not None else body
 
 
 def body_of(ctx: Ctx, lid: str, p: dict[str, Any]) -> dict[str, Any] | None:

@@ -321,3 +321,51 @@ def test_sam_policies_list_their_wide_grants_as_the_role_sam_makes(tmp_path: Pat
     grants = sam.props(_node(sam, "Worker")).get("wide_grants")
     assert grants == ["s3:*", "AmazonSQSFullAccess"]
     assert grants == cfn.props(_node(cfn, "Worker")).get("wide_grants")
+
+
+API_POLICY_LISTS = """
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Api:
+    Auth:
+      ResourcePolicy:
+        IpRangeWhitelist: [10.0.0.0/8]
+        {custom}
+Resources:
+  Handler:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: s3://bucket/key.zip
+      Events:
+        Get:
+          Type: Api
+          Properties:
+            RestApiId: !Ref RoutedApi
+            Path: /items
+            Method: get
+  RoutedApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+  EmptyApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+"""
+
+
+def test_sam_policy_lists_need_a_route_to_land_on(tmp_path: Path) -> None:
+    """SAM writes `ResourcePolicy` lists once per path: the API without a route gets no
+    resource policy, the routed one does; `CustomStatements` are written regardless."""
+    arch = _load(tmp_path, API_POLICY_LISTS.format(custom=""))
+    assert arch.props(_node(arch, "RoutedApi")).get("resource_policy") is True
+    assert not arch.props(_node(arch, "EmptyApi")).get("resource_policy")
+    custom = """CustomStatements:
+          - Effect: Allow
+            Principal: "*"
+            Action: execute-api:Invoke
+            Resource: execute-api:/*"""
+    arch = _load(tmp_path, API_POLICY_LISTS.format(custom=custom))
+    assert arch.props(_node(arch, "EmptyApi")).get("resource_policy") is True

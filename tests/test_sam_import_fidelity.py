@@ -214,3 +214,158 @@ def test_an_sqs_subscription_carries_the_events_redrive_policy(tmp_path: Path) -
     dlq = _node(arch, "Undelivered")
     assert arch.graph.edges[topic, queue]["props"].get("dlq") == dlq
     assert arch.props(dlq).get("is_dlq") is True
+
+
+HTTP_AUTHORIZER_NAMED_AWS_IAM = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Notes:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: s3://bucket/key.zip
+      Events:
+        Read:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref NotesApi
+            Path: /notes
+            Method: get
+            Auth:
+              Authorizer: AWS_IAM
+  NotesApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        {auth}
+"""
+
+_JWT_NAMED_AWS_IAM = """Authorizers:
+          AWS_IAM:
+            IdentitySource: $request.header.Authorization
+            JwtConfiguration:
+              issuer: https://issuer.example.com
+              audience: [notes]"""
+
+
+def test_an_http_authorizer_the_user_names_aws_iam_is_theirs(tmp_path: Path) -> None:
+    """SAM's HttpApiGenerator puts the user's `Authorizers` over its own IAM one: a JWT
+    authorizer named `AWS_IAM` is a JWT authorizer on the route (and as the default)."""
+    arch = _load(tmp_path, HTTP_AUTHORIZER_NAMED_AWS_IAM.format(auth=_JWT_NAMED_AWS_IAM))
+    assert arch.props(_node(arch, "NotesApi")).get("auth") == "jwt"
+    as_default = _JWT_NAMED_AWS_IAM + "\n        DefaultAuthorizer: AWS_IAM"
+    arch = _load(tmp_path, HTTP_AUTHORIZER_NAMED_AWS_IAM.format(auth=as_default)
+                 .replace("            Auth:\n              Authorizer: AWS_IAM\n", ""))
+    assert arch.props(_node(arch, "NotesApi")).get("auth") == "jwt"
+
+
+def test_aws_iam_without_an_authorizer_of_that_name_is_iam(tmp_path: Path) -> None:
+    arch = _load(tmp_path, HTTP_AUTHORIZER_NAMED_AWS_IAM.format(auth="EnableIamAuthorizer: true"))
+    assert arch.props(_node(arch, "NotesApi")).get("auth") == "iam"
+
+
+SAM_WIDE_POLICIES = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: s3://bucket/key.zip
+      Policies:
+        - AmazonSQSFullAccess
+        - Statement:
+            - Effect: Allow
+              Action: s3:*
+              Resource: "*"
+"""
+
+CFN_WIDE_ROLE = """
+Resources:
+  WorkerRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+      ManagedPolicyArns:
+        - arn:aws:iam::aws:policy/AmazonSQSFullAccess
+      Policies:
+        - PolicyName: inline
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: s3:*
+                Resource: "*"
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Role: !GetAtt WorkerRole.Arn
+      Code: {S3Bucket: b, S3Key: k}
+"""
+
+
+def test_sam_policies_list_their_wide_grants_as_the_role_sam_makes(tmp_path: Path) -> None:
+    """SAM puts inline statements in its role's `Policies` and managed policies in its
+    `ManagedPolicyArns`; the wide grants of a SAM function read in the order of that
+    role, as the same role written in CloudFormation does, whatever order `Policies`
+    lists them in."""
+    sam = _load(tmp_path, SAM_WIDE_POLICIES, "sam.yaml")
+    cfn = _load(tmp_path, CFN_WIDE_ROLE, "cfn.yaml")
+    grants = sam.props(_node(sam, "Worker")).get("wide_grants")
+    assert grants == ["s3:*", "AmazonSQSFullAccess"]
+    assert grants == cfn.props(_node(cfn, "Worker")).get("wide_grants")
+
+
+API_POLICY_LISTS = """
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Api:
+    Auth:
+      ResourcePolicy:
+        IpRangeWhitelist: [10.0.0.0/8]
+        {custom}
+Resources:
+  Handler:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: s3://bucket/key.zip
+      Events:
+        Get:
+          Type: Api
+          Properties:
+            RestApiId: !Ref RoutedApi
+            Path: /items
+            Method: get
+  RoutedApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+  EmptyApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+"""
+
+
+def test_sam_policy_lists_need_a_route_to_land_on(tmp_path: Path) -> None:
+    """SAM writes `ResourcePolicy` lists once per path: the API without a route gets no
+    resource policy, the routed one does; `CustomStatements` are written regardless."""
+    arch = _load(tmp_path, API_POLICY_LISTS.format(custom=""))
+    assert arch.props(_node(arch, "RoutedApi")).get("resource_policy") is True
+    assert not arch.props(_node(arch, "EmptyApi")).get("resource_policy")
+    custom = """CustomStatements:
+          - Effect: Allow
+            Principal: "*"
+            Action: execute-api:Invoke
+            Resource: execute-api:/*"""
+    arch = _load(tmp_path, API_POLICY_LISTS.format(custom=custom))
+    assert arch.props(_node(arch, "EmptyApi")).get("resource_policy") is True

@@ -48,7 +48,7 @@ def read_rest_only(ctx: Ctx) -> None:
         p = ctx.props_of(lid)
         auth = p.get("Auth") if isinstance(p.get("Auth"), dict) else {}
         node = ctx.names.get(lid)
-        if auth.get("ResourcePolicy") not in (None, {}):
+        if _sam_writes_policy(ctx, lid, node, auth.get("ResourcePolicy")):
             mark(ctx, node, resource_policy=True)
         usage = auth.get("UsagePlan")
         if isinstance(usage, dict) and str(ctx.scalar(usage.get("CreateUsagePlan"))).upper() \
@@ -59,6 +59,25 @@ def read_rest_only(ctx: Ctx) -> None:
             etype = ctx.scalar(domain.get("EndpointConfiguration"))
             _domain_endpoint(ctx, node, etype if isinstance(etype, str) else "REGIONAL")
     _mapped_domains(ctx)
+
+
+def _sam_writes_policy(ctx: Ctx, lid: str, node: str | None, policy: Any) -> bool:
+    """Whether SAM's `Auth.ResourcePolicy` ends up in the API's policy. SAM's
+    ApiGenerator writes its account/IP/VPC lists once per path of the definition
+    (`add_resource_policy` for each `iter_on_path`) and its `CustomStatements` whatever
+    the paths: an API with no route (no event, no path in its body) gets no policy from
+    the lists alone. A body SAM cannot read (not a mapping) is taken to have paths."""
+    if policy in (None, {}):
+        return False
+    if not isinstance(policy, dict) or policy.get("CustomStatements"):
+        return True
+    if node is not None and ctx.route_auths.get(node):
+        return True
+    body = ctx.props_of(lid).get("DefinitionBody")
+    if body is None:
+        return False
+    return not isinstance(body, dict) or not isinstance(body.get("paths"), dict) or \
+        bool(body["paths"])
 
 
 def _has_policy(ctx: Ctx, lid: str) -> bool:

@@ -58,6 +58,19 @@ def authorizer_kind(spec: Any) -> str:
     return "lambda"
 
 
+def named_kind(authorizers: dict[str, Any], name: Any, http: bool) -> str | None:
+    """The auth kind an authorizer name stands for on a SAM API. `AWS_IAM` is the built-in
+    IAM authorizer, except on an HTTP API whose `Auth.Authorizers` defines one of that
+    name: SAM's HttpApiGenerator adds its IAM authorizer first and the user's entries
+    over it, so the user's (a JWT or Lambda authorizer) is the one the routes get. A REST
+    API's SwaggerEditor takes `AWS_IAM` for IAM whatever `Authorizers` holds."""
+    if not isinstance(name, str):
+        return None
+    if name == "AWS_IAM" and not (http and name in authorizers):
+        return "iam"
+    return authorizer_kind(authorizers[name]) if name in authorizers else None
+
+
 def api_auth(ctx: Ctx, lid: str, node: str) -> RouteDefaults:
     """Authorizer edges of a SAM API, and the defaults its routes get."""
     auth = _auth_of(ctx, lid)
@@ -68,11 +81,7 @@ def api_auth(ctx: Ctx, lid: str, node: str) -> RouteDefaults:
             ttl = identity.get("ReauthorizeEvery") if isinstance(identity, dict) else None
             ctx.authorizer_edge(node, spec.get("FunctionArn"), lid, ttl=ttl)
     default = ctx.scalar(auth.get("DefaultAuthorizer"))
-    kind = None
-    if default == "AWS_IAM":
-        kind = "iam"
-    elif isinstance(default, str) and default in authorizers:
-        kind = authorizer_kind(authorizers[default])
+    kind = named_kind(authorizers, default, ctx.rtype(lid) == "AWS::Serverless::HttpApi")
     defaults = RouteDefaults(kind, bool(ctx.flag(auth.get("ApiKeyRequired"))))
     ctx.route_defaults[node] = defaults
     return defaults
@@ -126,12 +135,11 @@ def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: 
     auth = p.get("Auth")
     if isinstance(auth, dict):
         name = ctx.scalar(auth.get("Authorizer"))
-        if name == "AWS_IAM":
-            kind = "iam"
-        elif name == "NONE":
+        if name == "NONE":
             kind = None
         elif isinstance(name, str):
-            kind = authorizer_kind(_authorizers(_auth_of(ctx, api_lid)).get(name))
+            kind = named_kind(_authorizers(_auth_of(ctx, api_lid)), name, api_type == "http") \
+                or authorizer_kind(None)
         required = ctx.flag(auth.get("ApiKeyRequired"))
         if required is not None:
             api_key = required

@@ -191,8 +191,11 @@ def wire_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
             # not only the role's owner (flag_wide_roles): every function or state
             # machine acting with it
             mark_role_grants(ctx, node, role_lid)
-    # SAM inline statements (the role SAM generates holds them; the fix goes here)
-    mark_wide(ctx, node, [g for s in extra for g in statement_grants(ctx, s)], None)
+    # SAM inline statements, then SAM's wide managed policies: the role SAM generates
+    # holds them as its `Policies` and `ManagedPolicyArns`, read in that order for a
+    # role (role_grants); the fix goes at the function
+    mark_wide(ctx, node, [g for s in extra for g in statement_grants(ctx, s)]
+              + ctx.memo.get("sam_wide_managed", {}).get(lid, []), None)
     sources = set(ctx.arch.graph.predecessors(node))
     failures = ctx.arch.failure_destinations(role_sharers(ctx, lid))
     granted: dict[str, set[str]] = {}

@@ -327,10 +327,9 @@ def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
         name = item if isinstance(item, str) else ctx.text_of(item) if isinstance(
             item, dict) and len(item) == 1 and next(iter(item)) in ("Fn::Sub", "Ref") else None
         if name is not None:  # a managed policy name or ARN
-            if managed_policy_is_wide(name):
-                from advisor.importers.cloudformation.iam import mark_wide
-
-                mark_wide(ctx, node, [name.rsplit("/", 1)[-1]], None)
+            if managed_policy_is_wide(name):  # marked after the inline statements (wire_iam)
+                ctx.memo.setdefault("sam_wide_managed", {}).setdefault(lid, []).append(
+                    name.rsplit("/", 1)[-1])
             continue
         if not isinstance(item, dict):
             continue

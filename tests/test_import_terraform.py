@@ -232,6 +232,27 @@ resource "aws_sqs_queue" "q" {}
     assert any("module 'vpc'" in n.message for n in arch.notes)
 
 
+@pytest.mark.parametrize("source_path", [
+    '"src/fn"',
+    '{\n    path             = "src/fn"\n    pip_requirements = true\n  }',
+    '[\n    "shared",\n    { path = "src/fn" },\n  ]',
+])
+def test_registry_lambda_module_source_path_forms(tmp_path, source_path):
+    """terraform-aws-modules/lambda/aws takes `source_path` as a string, a map with `path`
+    or a list of either: each names where the handler's code is read from."""
+    write(tmp_path, f'''module "fn" {{
+  source        = "terraform-aws-modules/lambda/aws"
+  function_name = "fn"
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  source_path   = {source_path}
+}}
+''')
+    write(tmp_path, "def handler(event, context):\n    return event\n", "src/fn/app.py")
+    arch = import_terraform(str(tmp_path))
+    assert arch.props("fn")["code"] == "src/fn/app.py"
+
+
 def test_local_module_cycle_is_cut(tmp_path):
     write(tmp_path, 'module "a" {\n  source = "./mod"\n}\n')
     inner = 'module "again" {\n  source = "../mod"\n}\nresource "aws_sns_topic" "t" {}\n'

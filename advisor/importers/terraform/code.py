@@ -2,7 +2,8 @@
 
 Code is reachable when the function's `filename` comes from a `data "archive_file"` with
 `source_dir` / `source_file` beside the module, when `filename` names a zip whose
-unzipped folder sits beside it, or when a registry lambda module gives `source_path`.
+unzipped folder sits beside it, or when a registry lambda module gives `source_path` (a path, a
+map with `path`, or a list of either).
 The handler (`app.lambda_handler`) names the file (`app.py`, `app.js`, ...). The source
 is read by `advisor.importers.handlers` (the shared classifier), never imported or run.
 """
@@ -69,9 +70,10 @@ def code_location(res: Resource) -> Path | None:
     if zip_path is not None:
         candidates += [zip_path.with_suffix(""), zip_path.parent]
     for attr in ("source_path", "source_dir"):
-        p = _local_path(b.get(attr), mod.dir)
-        if p is not None:
-            candidates.append(p)
+        for value in _source_paths(b.get(attr)):
+            p = _local_path(value, mod.dir)
+            if p is not None:
+                candidates.append(p)
     # Terraform resolves relative paths (without path.module) from the root module's
     # folder, the working directory of `terraform apply`; try that too for child modules.
     root = mod
@@ -90,6 +92,14 @@ def code_location(res: Resource) -> Path | None:
         except OSError:
             continue
     return None
+
+
+def _source_paths(value: Any) -> list[Any]:
+    """The paths a registry lambda module's `source_path` names: a string, a map with
+    `path` (`{path = "src/app", pip_requirements = true}`), or a list of either
+    (terraform-aws-modules/lambda/aws's forms)."""
+    items = value if isinstance(value, list) else [value]
+    return [item.get("path") if isinstance(item, dict) else item for item in items]
 
 
 def handler_file(location: Path, handler: Any, runtime: Any) -> Path | None:

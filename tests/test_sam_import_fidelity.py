@@ -369,3 +369,33 @@ def test_sam_policy_lists_need_a_route_to_land_on(tmp_path: Path) -> None:
             Resource: execute-api:/*"""
     arch = _load(tmp_path, API_POLICY_LISTS.format(custom=custom))
     assert arch.props(_node(arch, "EmptyApi")).get("resource_policy") is True
+
+
+UNKNOWN_EVENT_TYPES = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      InlineCode: "def handler(e, c):\\n    return {}\\n"
+      Events:
+        Poll: {Type: SQSS, Properties: {Queue: "arn:aws:sqs:us-east-1:111122223333:q"}}
+        Home: {Type: AlexaSmartHome}
+        Tick: {Type: Schedule, Properties: {Schedule: rate(1 hour)}}
+"""
+
+
+def test_an_event_type_sam_does_not_know_is_a_warning_naming_the_closest(tmp_path: Path) -> None:
+    # SAM's translator rejects a template with such an event ("Event type is not
+    # supported"): say so, with the closest type when one is close, at the event
+    arch = _load(tmp_path, UNKNOWN_EVENT_TYPES)
+    warned = {n.message.split("'")[1]: n for n in arch.notes
+              if n.severity == "warning" and "is not a SAM event type" in n.message}
+    assert set(warned) == {"SQSS", "AlexaSmartHome"}
+    assert warned["SQSS"].suggestion == "did you mean SQS?"
+    assert warned["SQSS"].line == 11
+    assert "AlexaSkill" in (warned["AlexaSmartHome"].suggestion or "")  # the list of types
+    # the known one is read as usual; the others stay as generic sources
+    assert arch.graph.in_degree("Fn") == 3

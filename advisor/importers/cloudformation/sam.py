@@ -69,8 +69,15 @@ def wire_events(ctx: Ctx, lid: str) -> None:
         spec = table.get(etype) if isinstance(etype, str) else None
         line, col = ctx.line_of(ev, lid)
         if spec is None:
-            ctx.info(f"SAM event type {etype!r} of {lid} is not mapped; kept as a generic source",
-                     line, col)
+            # the table holds every event type SAM knows: any other makes SAM reject the
+            # template (the resource is still read, the event as a generic source)
+            from advisor.errors import did_you_mean
+
+            best = did_you_mean(str(etype), table) if isinstance(etype, str) else None
+            ctx.info(f"{etype!r} (event {ev_name} of {lid}) is not a SAM event type: SAM "
+                     "rejects the template; the event is read as a generic source", line, col,
+                     f"did you mean {best}?" if best else
+                     f"SAM's event types: {', '.join(sorted(table))}", severity="warning")
             src = ctx.implicit_node(f"{lid}{ev_name}", "resource", {"type": str(etype)},
                                     loc=ctx.loc_of(lid))
             ctx.edge(src, target, anchor=lid)

@@ -202,7 +202,7 @@ def _viewer_svgs(page: Any) -> list[str]:
     return out
 
 
-def _viewer_showing(page: Any, text: str, timeout_s: float = 60.0) -> list[str]:
+def _viewer_showing(page: Any, text: str, timeout_s: float = 150.0) -> list[str]:
     """The viewers' SVGs once the first shows `text` (the new design's diagram: the
     iframe is redrawn after the script run, later on a loaded machine), else as they are
     when the time is up (the caller's assertion then says what is shown)."""

@@ -31,6 +31,7 @@ from advisor.importers.handlers.verdict import (
     batch_result_fields,
     changes_something,
     data,
+    norm,
 )
 
 CATCH_ALL = frozenset({"Exception", "BaseException"})
@@ -48,6 +49,7 @@ def handler_facts(tree: ast.Module, nodes: list[ast.AST], index: SyntaxIndex,
     out += _first_record_only(nodes, parents, events)
     out += _catch_all(nodes, index, calls)
     out += _unchecked_results(tree, nodes, index, parents, calls)
+    out += _per_record_read(nodes, index, parents, scopes, module, calls)
     return out + _per_record_call(nodes, index, parents, scopes, module, calls)
 
 
@@ -120,27 +122,50 @@ def _makers(nodes: list[ast.AST], calls: list[SdkCall]) -> dict[str, SdkCall]:
 def _per_record_call(nodes: list[ast.AST], index: SyntaxIndex, parents: dict[ast.AST, ast.AST],
                      scopes: dict[ast.AST, object], module: object,
                      calls: list[SdkCall]) -> list[Evidence]:
+    """The first call that changes something made for each record of the event."""
+    writes = [c for c in calls if changes_something(c)]
+    return _in_record_loop(nodes, index, parents, scopes, module, writes,
+                           "per-record-call", http=True)
+
+
+def _per_record_read(nodes: list[ast.AST], index: SyntaxIndex, parents: dict[ast.AST, ast.AST],
+                     scopes: dict[ast.AST, object], module: object,
+                     calls: list[SdkCall]) -> list[Evidence]:
+    """The first read (get, query, list...) made for each record of the event: the
+    function fetches once per item and combines the answers, which no integration does
+    (it makes one call per request)."""
+    reads = [c for c in calls if not changes_something(c)
+             and norm(c.service) not in set(data()["aux_services"]) | set(data()["sdk_libraries"])]
+    return _in_record_loop(nodes, index, parents, scopes, module, reads,
+                           "per-record-read", http=False)
+
+
+def _in_record_loop(nodes: list[ast.AST], index: SyntaxIndex, parents: dict[ast.AST, ast.AST],
+                    scopes: dict[ast.AST, object], module: object, wanted: list[SdkCall],
+                    kind: str, http: bool) -> list[Evidence]:
+    """The first of `wanted` (or, with `http`, an HTTP call) made inside a loop over the
+    event's records, directly or in a module function called there."""
     from advisor.importers.handlers.python import origin
 
-    writes = [c for c in calls if changes_something(c)]
+    writes = wanted
     makers = _makers(nodes, writes)
-    http = set(data()["http_python"])
+    http_names = set(data()["http_python"]) if http else set()
     for node in sorted((n for n in nodes if isinstance(n, ast.For | ast.AsyncFor)),
                        key=lambda n: n.lineno):
         if origin(node.iter, _owner(node, parents, scopes, module)) != "event":  # type: ignore[arg-type]
             continue
         lo, hi = _span(node.body)
-        found = [Evidence(c.line, "per-record-call", f"{c.text()} for each record")
+        found = [Evidence(c.line, kind, f"{c.text()} for each record")
                  for c in writes if lo <= c.line <= hi]
         for inner in index.own_nodes(node.body):
             if not isinstance(inner, ast.Call):
                 continue
             name = dotted(inner.func)
             if isinstance(inner.func, ast.Name) and name in makers:
-                found.append(Evidence(inner.lineno, "per-record-call",
+                found.append(Evidence(inner.lineno, kind,
                                       f"{makers[name].text()} for each record (through {name})"))
-            elif name.split(".")[0] in http or name.rsplit(".", 1)[-1] in http:
-                found.append(Evidence(inner.lineno, "per-record-call",
+            elif name.split(".")[0] in http_names or name.rsplit(".", 1)[-1] in http_names:
+                found.append(Evidence(inner.lineno, kind,
                                       f"an HTTP call ({name}) for each record"))
         if found:
             return [min(found)]

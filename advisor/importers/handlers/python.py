@@ -27,6 +27,9 @@ from advisor.importers.handlers.verdict import (
 
 EVENT_NAMES = frozenset({"event", "evt", "events", "lambda_event"})
 CONTEXT_NAMES = frozenset({"context", "ctx", "_context", "_ctx", "lambda_context", "_"})
+# methods that open a buffered writer on a table (`table.batch_writer()`): the object
+# they return makes the table's writes
+WRITERS = frozenset(data()["batch_writers"])
 NOT_FOUND = "handler function"  # how a report says the handler named is not in its file
 MAX_DEPTH = 24  # how far an origin follows assignments and arguments (memoised per scan)
 
@@ -258,7 +261,7 @@ class _PyScan(ast.NodeVisitor):
                 if attr in ("client", "resource") and kw.arg == "service_name" and \
                         isinstance(kw.value, ast.Constant):
                     return str(kw.value.value)
-            if attr in ("Table", "Bucket", "Object", "Queue", "Topic"):
+            if attr in ("Table", "Bucket", "Object", "Queue", "Topic") or attr in WRITERS:
                 return self.client_service(node.func.value)
         return None
 
@@ -289,6 +292,13 @@ class _PyScan(ast.NodeVisitor):
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
                 value.func.attr in ("Table", "Queue", "Topic", "Bucket") and value.args:
             self.table_names[key] = value.args[0]
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
+                value.func.attr in WRITERS:
+            parent = self._key(value.func.value)  # the writer writes to its table
+            if parent in self.table_names:
+                self.table_names[key] = self.table_names[parent]
+            if parent in self.document_clients:
+                self.document_clients.add(key)
 
     # -- traversal: NodeVisitor's order and recursion, over the index's child lists
     # (kept per class, unbound: a bound method kept on the instance would make the scan
@@ -632,6 +642,13 @@ def _scan(tree: ast.Module, text: str, nodes: list[ast.AST], parents: dict[ast.A
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for t in targets:
                     scan.bind(t, value, service)
+    for node in nodes:
+        # `with table.batch_writer() as batch:`: batch.put_item/delete_item are writes to
+        # the table (after the pass above, which bound `table`)
+        if isinstance(node, ast.withitem) and node.optional_vars is not None:
+            service = scan.client_service(node.context_expr)
+            if service:
+                scan.bind(node.optional_vars, node.context_expr, service)
     try:
         scan.visit(tree)
     except RecursionError:

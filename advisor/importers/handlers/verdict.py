@@ -9,6 +9,8 @@ which parameters name the target, the limits).
 
 Forwarding, and what is not forwarding:
 
+- answering a Step Functions task token (`SendTaskSuccess`/`Failure`/`Heartbeat`): it
+  resumes a paused execution, which no integration does;
 - acknowledging or re-driving its own input (SQS `DeleteMessage`,
   `ChangeMessageVisibility`, `ReceiveMessage`): the function manages the queue it reads,
   it does not move data to another service;
@@ -20,7 +22,9 @@ Forwarding, and what is not forwarding:
 - re-framing a response stream (SSE, response streaming) and real work (image, video,
   data libraries): not replaceable by an integration;
 - answering some requests itself (`if ...: return {"statusCode": 400}`, validation): a
-  native integration forwards every request.
+  native integration forwards every request;
+- fetching once per item of the event (a read inside a loop over the records or items)
+  and combining the answers: an integration makes one call per request.
 
 Transformations a native integration can also make (parsing the body, mapping fields,
 DynamoDB (un)marshalling, adding timestamps, forwarding the whole batch envelope) keep the
@@ -239,6 +243,8 @@ def decide(report: HandlerReport, functions: int) -> HandlerReport:
     logic_calls = [c for c in report.calls if c.method in logic_methods]
     report.calls = [c for c in report.calls if c not in logic_calls]
     acks = [c for c in report.calls if is_ack(c)]
+    answers = [c for c in report.calls if snake(c.method) in
+               limits["callback_answers"].get(service_kind(c.service), ())]
     credentials = report.observations("credentials") + [
         Evidence(c.line, "credentials", c.text()) for c in report.calls
         if norm(c.service) == "sts" and snake(c.method) in limits["credential_methods"]]
@@ -258,6 +264,10 @@ def decide(report: HandlerReport, functions: int) -> HandlerReport:
         report.verdict = "logic"
         report.reasons.append("computes with SDK credentials: "
                               + ", ".join(sorted({c.text() for c in logic_calls})))
+    elif answers:
+        report.verdict = "logic"
+        report.reasons.append("answers a waiting workflow's task token: " + _lines(answers)
+                              + " (no integration resumes a paused execution)")
     elif acks:
         report.verdict = "logic"
         report.reasons.append("acknowledges or re-drives its own input: " + _lines(acks))
@@ -271,6 +281,11 @@ def decide(report: HandlerReport, functions: int) -> HandlerReport:
     elif work:
         report.verdict = "logic"
         report.reasons.append("real work: " + _lines(work))
+    elif report.observations("per-record-read") and report.read_only:
+        report.verdict = "logic"
+        report.reasons.append("fetches once per item of the event and combines the answers: "
+                              + _lines(report.observations("per-record-read"))
+                              + " (an integration makes one call per request)")
     elif report.observations("rejects") and fwd:
         report.verdict = "logic"
         report.reasons.append("answers some requests itself: " + _lines(

@@ -255,6 +255,17 @@ def unscoped_invokers(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
 
 
 @node
+def public_policy(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """A queue or topic policy lets anyone make some calls with no condition (the importers
+    record which: advisor/importers/iam_policies.py `open_to_anyone`)."""
+    actions = ctx.props(n).get("public_policy") or ()
+    if not actions:
+        return None
+    shown = ", ".join(str(a) for a in list(actions)[:4]) + (", ..." if len(actions) > 4 else "")
+    return {"public_policy": shown, "at_prop": "public_policy"}
+
+
+@node
 def async_invoked(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
     """Some caller invokes the function asynchronously (SNS, S3, EventBridge, Scheduler,
     or an edge stated `mode = async` / `invocation = async`). Pollers (SQS, streams) and

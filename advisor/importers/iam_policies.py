@@ -96,6 +96,33 @@ def wide_grants(actions: list[str], resources: list[Any]) -> list[str]:
     return out
 
 
+def is_anyone(principal: Any) -> bool:
+    """A resource policy's `Principal` that is everyone: `"*"`, `{"AWS": "*"}` (or a list
+    holding `"*"`). A service principal is not: its callers are named by conditions
+    (SEC-LAMBDA-PERMISSION-SOURCE reads those)."""
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):  # (Terraform's policy documents: type "*" too)
+        return any(v == "*" or (isinstance(v, list) and "*" in v)
+                   for k, v in principal.items() if k in ("AWS", "*"))
+    return isinstance(principal, list) and "*" in principal
+
+
+def open_to_anyone(effect: Any, principal: Any, condition: Any) -> bool:
+    """An Allow statement of a resource policy that lets anyone, in any account, make the
+    calls it grants: everyone as principal and no `Condition` at all (any condition, on a
+    source ARN, account, VPC endpoint or organization, is taken to restrict it). What
+    checkov's CKV_AWS_168/169 read as public for queue and topic policies."""
+    return str(effect or "Allow") == "Allow" and is_anyone(principal) and not condition
+
+
+def add_public_grants(props: dict[str, Any], actions: list[str]) -> None:
+    """Record on a queue's or topic's props the actions its policy lets anyone make
+    (`public_policy`, in the order found, no repeats): both importers."""
+    known = list(props.get("public_policy") or ())
+    props["public_policy"] = known + [a for a in dict.fromkeys(actions) if a not in known]
+
+
 def add_wide_grants(props: dict[str, Any], grants: list[str]) -> None:
     """Record `grants` on a node's props (`iam_wildcard`, and `wide_grants` without
     repeats, in the order found): both importers, every role of a node."""

@@ -33,6 +33,23 @@ def statements_of_document(doc: Any) -> list[dict[str, Any]]:
     return [s for s in _as_list(doc.get("Statement")) if isinstance(s, dict)]
 
 
+def policy_document(ctx: Ctx, value: Any) -> dict[str, Any] | None:
+    """A policy document as written: a mapping, or JSON text (also inside `Fn::Sub`, its
+    `${...}` left as they are in the strings), at most 64 KB (IAM's own bound is 20 KB)."""
+    if isinstance(value, dict) and "Statement" in value:
+        return value
+    text = ctx.text_of(value)
+    if not isinstance(text, str) or len(text) > 65536 or "Statement" not in text:
+        return None
+    import json
+
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
 def role_statements(ctx: Ctx, role_lid: str) -> tuple[list[dict[str, Any]], bool]:
     """Statements granted to a role, and whether a wide managed policy is attached."""
     p = ctx.props_of(role_lid)

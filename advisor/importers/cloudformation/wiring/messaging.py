@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.importers.cloudformation.context import Ctx
+from advisor.importers.cloudformation.iam import policy_document
 from advisor.importers.cloudformation.sam import subscription_redrive
 from advisor.importers.cloudformation.wiring.common import as_list, target_node
 from advisor.importers.edge_labels import FILTERED
+from advisor.importers.iam_policies import add_public_grants, open_to_anyone
 
 
 def wire_sqs_redrive(ctx: Ctx) -> None:
@@ -78,11 +80,12 @@ def wire_resource_policies(ctx: Ctx) -> None:
         field, actions = _POLICY_TARGETS[ctx.rtype(lid)]
         p = ctx.props_of(lid)
         guarded = ctx.node_refs(p.get(field))
-        doc = p.get("PolicyDocument")
+        doc = policy_document(ctx, p.get("PolicyDocument"))
         statements = doc.get("Statement") if isinstance(doc, dict) else None
         for stmt in as_list(statements):
             if not isinstance(stmt, dict) or str(ctx.scalar(stmt.get("Effect"))) != "Allow":
                 continue
+            _mark_public(ctx, lid, guarded, stmt)
             granted = [str(ctx.scalar(a) or "").lower() for a in as_list(stmt.get("Action"))]
             if not any(a in actions for a in granted):
                 continue
@@ -93,6 +96,22 @@ def wire_resource_policies(ctx: Ctx) -> None:
                             ctx.arch.graph.has_edge(src, target):
                         continue  # a dead-letter queue's policy is not a delivery
                     ctx.edge(src, target, anchor=lid)
+
+
+def _mark_public(ctx: Ctx, lid: str, guarded: list[str], stmt: dict[str, Any]) -> None:
+    """A statement that lets anyone call the queue or topic (`iam_policies.open_to_anyone`):
+    its actions on each guarded node (`public_policy`), at this policy resource."""
+    principal = stmt.get("Principal")
+    principal = ctx.scalar(principal) if not isinstance(principal, dict | list) else principal
+    if not open_to_anyone(ctx.scalar(stmt.get("Effect")), principal, stmt.get("Condition")):
+        return
+    acts = [str(ctx.scalar(a)) for a in as_list(stmt.get("Action")) if ctx.scalar(a)]
+    for node in guarded:
+        if ctx.arch.kind(node) not in ("sqs", "sns"):
+            continue
+        add_public_grants(ctx.arch.graph.nodes[node]["props"], acts or ["*"])
+        ctx.arch.graph.nodes[node].setdefault("prop_locs", {})["public_policy"] = \
+            ctx.loc_of(lid)
 
 
 def _condition_sources(ctx: Ctx, condition: Any) -> list[str]:

@@ -56,16 +56,19 @@ def policy_document(ctx: Context, mod: Module, value: Any) -> dict[str, Any] | N
                 continue
             stmts = []
             for st in data.block.sub("statement"):
-                stmts.append(
-                    {
-                        "Effect": st.get("effect", "Allow"),
-                        "Action": st.get("actions", []),
-                        "Resource": st.get("resources", []),
-                        "Principal": {
-                            p.get("type"): p.get("identifiers") for p in st.sub("principals")
-                        },
-                    }
-                )
+                stmt = {
+                    "Effect": st.get("effect", "Allow"),
+                    "Action": st.get("actions", []),
+                    "Resource": st.get("resources", []),
+                    "Principal": {
+                        p.get("type"): p.get("identifiers") for p in st.sub("principals")
+                    },
+                }
+                conditions = {f"{c.get('test')} {c.get('variable')}": c.get("values")
+                              for c in st.sub("condition")}
+                if conditions:  # what they test is not read: that there are some
+                    stmt["Condition"] = conditions
+                stmts.append(stmt)
             return {"Statement": stmts, "_module": mod}
     return None
 

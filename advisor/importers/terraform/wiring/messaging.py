@@ -1,5 +1,7 @@
-"""SNS and SQS wiring: topic subscriptions (with their redrive DLQ and filter policy) and
-queue redrive policies, inline or as `aws_sqs_queue_redrive_policy`."""
+"""SNS and SQS wiring: topic subscriptions (with their redrive DLQ and filter policy),
+queue redrive policies, inline or as `aws_sqs_queue_redrive_policy`, and what a queue or
+topic policy lets anyone do (`public_policy`), inline or as `aws_sqs_queue_policy` /
+`aws_sns_topic_policy`."""
 
 from __future__ import annotations
 
@@ -60,8 +62,9 @@ def subscribe(
 
 
 def _sns_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
-    """terraform-aws-modules/sns: the `subscriptions` map (key -> {protocol, endpoint,
-    filter_policy, redrive_policy})."""
+    """The topic's inline `policy`; terraform-aws-modules/sns: the `subscriptions` map
+    (key -> {protocol, endpoint, filter_policy, redrive_policy})."""
+    _public_policy(ctx, [name], b.get("policy"), b, mod)
     subs = b.get("subscriptions") if res.registry else None
     if not isinstance(subs, dict):
         return
@@ -97,9 +100,38 @@ def _apply_redrive(ctx: Context, queue: str, policy: Any, b: Block, mod: Module)
 
 
 def _sqs_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
+    _public_policy(ctx, [name], b.get("policy"), b, mod)
     if res.registry and _registry_dlq(ctx, name, res, b):
         return
     _apply_redrive(ctx, name, b.get("redrive_policy"), b, mod)
+
+
+def _queue_policy(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    _public_policy(ctx, ctx.nodes(mod, b.get("queue_url"), b, "queue_url"), b.get("policy"),
+                   b, mod)
+
+
+def _topic_policy(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    _public_policy(ctx, ctx.nodes(mod, b.get("arn"), b, "arn"), b.get("policy"), b, mod)
+
+
+def _public_policy(ctx: Context, nodes: list[str], policy: Any, b: Block, mod: Module) -> None:
+    """The actions a queue or topic policy lets anyone make (`iam_policies.open_to_anyone`)
+    on each node (`public_policy`), at the block that states the policy."""
+    from advisor.importers.iam_policies import add_public_grants, open_to_anyone
+    from advisor.importers.terraform.wiring.iam import as_list, policy_document, statements
+
+    if policy is None:
+        return
+    for stmt in statements(policy_document(ctx, mod, policy)):
+        if not open_to_anyone(stmt.get("Effect"), stmt.get("Principal"), stmt.get("Condition")):
+            continue
+        acts = [str(a) for a in as_list(stmt.get("Action")) if isinstance(a, str)]
+        for node in nodes:
+            if ctx.arch.kind(node) in ("sqs", "sns"):
+                add_public_grants(ctx.arch.graph.nodes[node]["props"], acts or ["*"])
+                ctx.arch.graph.nodes[node].setdefault("prop_locs", {})["public_policy"] = \
+                    ctx.loc(b)
 
 
 def _registry_dlq(ctx: Context, name: str, res: Resource, b: Block) -> bool:
@@ -133,6 +165,8 @@ def _registry_dlq(ctx: Context, name: str, res: Resource, b: Block) -> bool:
 WIRING = {
     "aws_sns_topic_subscription": _subscription,
     "aws_sqs_queue_redrive_policy": _queue_redrive,
+    "aws_sqs_queue_policy": _queue_policy,
+    "aws_sns_topic_policy": _topic_policy,
 }
 IMPLIED = {
     "sqs": _sqs_implied,

@@ -431,7 +431,7 @@ Resources:
           Parameters: {Location: api.yaml}
 """, tmp_path)
     props = edge(arch, "Http", "Bus")["props"]
-    assert props == {"integration": "service", "action": "events:PutEvents"}
+    assert props == {"integration": "service", "action": "events:PutEvents", "methods": ["POST"]}
 
 
 def test_function_url_log_retention_and_dead_letter_config():

@@ -351,15 +351,19 @@ def test_service_integration_actions_are_iam_actions_in_both(tmp_path: Path) -> 
     """A path-style SQS integration's mapping template, a Kinesis `action/` URI (in the
     China partition) and an HTTP API subtype all name their action as IAM does."""
     c, t = cfn(ACTIONS_CFN), tf(tmp_path, ACTIONS_TF)
+    methods = []
     for arch, n in ((c, ("Rest", "Queue", "Stream", "Http", "Machine")),
                     (t, ("rest", "queue", "stream", "http", "machine"))):
         rest, queue, stream, http, machine = n
-        assert edge(arch, rest, queue)["props"] == {
-            "integration": "service", "action": "sqs:SendMessage", "transform": True}
-        assert edge(arch, rest, stream)["props"] == {
-            "integration": "service", "action": "kinesis:PutRecord", "transform": True}
-        assert edge(arch, http, machine)["props"] == {
-            "integration": "service", "action": "states:StartExecution"}
+        props = [dict(edge(arch, a, b)["props"]) for a, b in
+                 ((rest, queue), (rest, stream), (http, machine))]
+        methods.append([p.pop("methods", None) for p in props])
+        assert props == [
+            {"integration": "service", "action": "sqs:SendMessage", "transform": True},
+            {"integration": "service", "action": "kinesis:PutRecord", "transform": True},
+            {"integration": "service", "action": "states:StartExecution"}]
+    assert methods[0] == methods[1]  # the routes' methods agree too
+    assert methods[0][0] == ["POST"]
 
 
 # ---------------------------------------------------------------- EventBridge

@@ -46,7 +46,7 @@ def test_rest_api_id_as_a_plain_logical_id() -> None:
           Properties: {RestApiId: MyApi, Path: /, Method: get}
 """) + "  MyApi:\n    Type: AWS::Serverless::Api\n    Properties: {StageName: prod}\n")
     assert "ServerlessRestApi" not in arch.graph
-    assert _edge(arch, "MyApi", "F")["props"] == {"integration": "proxy"}
+    assert _edge(arch, "MyApi", "F")["props"] == {"integration": "proxy", "methods": ["GET"]}
 
 
 def test_default_authorizer_and_authorizer_none_per_route() -> None:
@@ -109,7 +109,8 @@ def test_state_machine_api_event_is_a_service_integration() -> None:
           Properties: {Path: /, Method: post}
 """)
     props = _edge(arch, "ServerlessRestApi", "Flow")["props"]
-    assert props == {"integration": "service", "action": "states:StartExecution", "transform": True}
+    assert props == {"integration": "service", "action": "states:StartExecution", "transform": True,
+                     "methods": ["POST"]}
 
 
 def test_an_event_on_a_user_definition_adds_no_integration_type() -> None:
@@ -150,7 +151,7 @@ def test_openapi_paths_under_fn_if_count() -> None:
                     functions/${F.Arn}/invocations"
             - !Ref AWS::NoValue
 """)
-    assert _edge(arch, "Api", "F")["props"] == {"integration": "proxy"}
+    assert _edge(arch, "Api", "F")["props"] == {"integration": "proxy", "methods": ["GET"]}
     assert _edge(arch, "Api", "Authz")["label"] == "authorizer"
     assert arch.props("Api")["auth"] == "lambda"
 

@@ -86,7 +86,9 @@ def glue_verdict(ctx: Ctx, pred: str, fn: str, succ: str,
       `[[sfn], [pipes, sfn]]`), through native hops of those kinds instead.
     - `glue = true` or handler evidence confirms it (then every trigger must reach `succ`
       natively, since all of them are rewired); the evidence is the handler's call and
-      what it does to the data (file:line), or the design's statement.
+      what it does to the data (file:line), or the design's statement. Evidence whose
+      call goes to another service than `succ`'s (`glue_target`) confirms nothing about
+      `succ`: never glue, and `blocked` says why.
     - otherwise it is only likely, and only with exactly one trigger (never with
       `glue_confirmed_only`), and only when nothing the design states counts against
       "only forwards" (glue.yaml: memory, duration, timeout above a forwarder's, a policy
@@ -94,6 +96,9 @@ def glue_verdict(ctx: Ctx, pred: str, fn: str, succ: str,
       evidence of likely glue says what the structure shows and that the code was not read.
     - `glue_indirect_only`: only when no one-hop route (direct or one pipe) exists, so a
       two-hop rule never doubles a one-hop one.
+    - `glue_write` (the rewrite's integration only sends: SQS SendMessage, SNS Publish,
+      ...): never likely when the API reaches the function by read requests only (every
+      route GET/HEAD/OPTIONS, edge `methods`); handler evidence of the send still confirms.
     """
     if not isinstance(params, dict):
         params = {"glue_via": params} if params else {}
@@ -115,6 +120,9 @@ def glue_verdict(ctx: Ctx, pred: str, fn: str, succ: str,
 
     if not reaches(pred):
         return None, [], None
+    elsewhere = _evidence_elsewhere(props, succ, succ_kind)
+    if elsewhere:
+        return None, [], Blocked(f"{fn} is not confirmed glue to {succ}: {elsewhere}")
     if props.get("glue") is True or props.get("glue_evidence"):
         preds = list(ctx.g.predecessors(fn))
         if all(reaches(p) for p in preds):
@@ -122,6 +130,12 @@ def glue_verdict(ctx: Ctx, pred: str, fn: str, succ: str,
         return None, [], None
     if params.get("glue_confirmed_only") or ctx.g.in_degree(fn) != 1:
         return None, [], None
+    reads = _read_routes_only(ctx, pred, fn) if params.get("glue_write") else ""
+    if reads:
+        return None, [], Blocked(
+            f"{fn} is not glue on structure alone: {pred} reaches it only by {reads}"
+            f" requests, and the native integration would write to {succ} (a function that"
+            " answers reads is not forwarding them)")
     counter = _structure_counter(ctx, fn, {ctx.kind(pred), succ_kind})
     if counter:
         return None, [], Blocked(f"{fn} is not glue on structure alone: {counter}")
@@ -135,6 +149,30 @@ def glue_verdict(ctx: Ctx, pred: str, fn: str, succ: str,
     if sizing:
         items.append(evidence.item("structure", sizing))
     return "likely", items, None
+
+
+def _read_routes_only(ctx: Ctx, pred: str, fn: str) -> str:
+    """The methods (`GET`, `GET/HEAD`) when every API route from `pred` to `fn` is a read
+    (glue.yaml `structure_only.read_methods`), "" when one may write or none is known."""
+    methods = (ctx.edge(pred, fn).get("props") or {}).get("methods") or ()
+    reads = set(evidence.glue_data().get("structure_only", {}).get("read_methods") or ())
+    if not methods or not set(methods) <= reads:
+        return ""
+    return "/".join(sorted(str(m) for m in methods))
+
+
+def _evidence_elsewhere(props: dict[str, Any], succ: str, succ_kind: str) -> str:
+    """Why the handler's evidence is about another service than `succ` ("" when it is
+    not): its single forwarding call (`glue_target`) goes to a different kind, so the
+    function reaches `succ` some other way (an IAM policy, an environment variable, a
+    local module the scanner did not read) and forwarding to it is not shown. An
+    unmodelled `resource` successor is not compared (its service is not known)."""
+    target = props.get("glue_target")
+    if not target or not props.get("glue_evidence") or succ_kind in ("resource", target):
+        return ""
+    call = str(props["glue_evidence"]).split(";", 1)[0].split("(", 1)[0].strip()
+    return (f"its handler's only forwarding call, {call}, goes to {target}, not to"
+            f" {succ_kind}")
 
 
 def _sizing(props: dict[str, Any]) -> str:
@@ -269,7 +307,9 @@ def public_policy(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
 def async_invoked(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
     """Some caller invokes the function asynchronously (SNS, S3, EventBridge, Scheduler,
     or an edge stated `mode = async` / `invocation = async`). Pollers (SQS, streams) and
-    API/ALB callers invoke synchronously: a DLQ on the function does nothing for them."""
+    API/ALB callers invoke synchronously: a DLQ on the function does nothing for them.
+    `after_retries` says when Lambda gives up on an event: after the function's
+    `async_retries` (its EventInvokeConfig MaximumRetryAttempts, 2 when not set)."""
     callers = []
     for p in ctx.g.predecessors(n):
         data = ctx.edge(p, n)
@@ -279,7 +319,13 @@ def async_invoked(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
                 (ctx.kind(p) in ASYNC_SOURCES and data.get("mode") not in ("sync", "poll",
                                                                           "stream")))):
             callers.append(p)
-    return {"callers": ", ".join(sorted(callers))} if callers else None
+    if not callers:
+        return None
+    stated = ctx.prop(n, "async_retries")  # the catalog default is Lambda's: 2
+    retries = int(stated) if stated is not None else 2
+    after = {0: "after one attempt (no retries)", 1: "after one retry"}.get(
+        retries, f"after {retries} retries")
+    return {"callers": ", ".join(sorted(callers)), "after_retries": after}
 
 
 @node
@@ -608,18 +654,59 @@ def async_invocation(ctx: Ctx, a: str, b: str, params: dict[str, Any]) -> bool:
 
 @edge
 def stream_poison_gaps(ctx: Ctx, a: str, b: str, params: dict[str, Any]) -> Any:
-    """What a stream event source lacks against poison pills: an on-failure destination,
-    bisect on error, a retry limit (-1 or unset means retry until the record expires)."""
+    """What one record that keeps failing costs a stream event source, from its settings
+    (Lambda's defaults: MaximumRetryAttempts and MaximumRecordAgeInSeconds -1, i.e. retry
+    until the record expires from the stream; no bisect on error):
+
+    - no retry limit and no maximum record age: the batch is retried until its records
+      expire (24 hours by default) and its shard stalls behind it meanwhile (error);
+    - a bound (`retries` >= 0, or a `max_age`) and no on-failure destination: the shard
+      moves on once the bound is reached, and the failing batch is discarded, its records
+      lost silently (error);
+    - a bound and a destination, but no bisect on error: the failing batch goes to the
+      destination whole, the good records behind the bad one unprocessed (warning);
+    - a bound, a destination and bisect: nothing is at stake (None).
+
+    Fields: `stake` (the message's sentence), `missing` (what the fix adds)."""
     eprops = ctx.edge(a, b).get("props") or {}
-    gaps = []
-    if not eprops.get("on_failure") and not eprops.get("dlq"):
-        gaps.append("no on-failure destination")
-    if eprops.get("bisect") is not True:
-        gaps.append("no bisect on error")
+    dest = eprops.get("on_failure") or eprops.get("dlq")
+    bisect = eprops.get("bisect") is True
     retries = eprops.get("retries")
-    if retries is None or int(retries) < 0:
-        gaps.append("no retry limit")
-    return {"gaps": ", ".join(gaps)} if gaps else None
+    retries = int(retries) if retries is not None and int(retries) >= 0 else None
+    age = eprops.get("max_age")
+    age = float(age) if age is not None and float(age) > 0 else None
+    missing = ([] if dest else ["an on-failure queue"]) + ([] if bisect else ["bisect on error"])
+    if retries is None and age is None:
+        gaps = (["no on-failure destination"] if not dest else []) + \
+            (["no bisect on error"] if not bisect else []) + ["no retry limit"]
+        lost = "; its records are then lost" if not dest else ""
+        return {"stake": f"has {', '.join(gaps)}: one bad record makes its batch retry until"
+                         f" the records expire from the stream (24 hours by default),"
+                         f" blocking the shard meanwhile{lost}",
+                "missing": _and([*missing, "a retry limit"])}
+    bounds = []
+    if retries is not None:
+        bounds.append("its first failed attempt (no retries)" if retries == 0 else
+                      f"{retries} {'retry' if retries == 1 else 'retries'}")
+    if age is not None:
+        bounds.append(f"once its records are {_human_duration(age)} old")
+    bound = " or ".join(bounds)
+    if not dest:
+        whole = "" if bisect else ", the good records in its batch with the bad one"
+        return {"stake": f"has no on-failure destination: after {bound} a failing batch is"
+                         f" discarded and its records are lost silently{whole}",
+                "missing": _and(missing)}
+    if not bisect:
+        return {"severity": "warning",
+                "stake": f"has no bisect on error: after {bound} a failing batch goes to"
+                         f" {dest} whole, the good records in it unprocessed with the bad one",
+                "missing": _and(missing)}
+    return None
+
+
+def _and(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return " and ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 # ---------------------------------------------------------------------------- matches

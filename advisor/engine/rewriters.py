@@ -55,7 +55,8 @@ def require_rest_api(rw: Editor, nodes: tuple[str, ...], args: dict[str, Any]) -
 @rewriter
 def close_stream_gaps(rw: Editor, nodes: tuple[str, ...], args: dict[str, Any]) -> str:
     """Give a stream event source what it lacks: an on-failure queue, bisect on error,
-    and a retry limit (existing settings are kept)."""
+    and a retry limit when nothing bounds the retries (no `retries` >= 0, no `max_age`);
+    existing settings are kept (a stated MaximumRetryAttempts of 0 stays 0)."""
     source, fn = nodes[0], nodes[1]
     g = rw.arch.graph
     eprops = g.edges[source, fn].setdefault("props", {})
@@ -69,7 +70,8 @@ def close_stream_gaps(rw: Editor, nodes: tuple[str, ...], args: dict[str, Any]) 
     if eprops.get("bisect") is not True:
         eprops["bisect"] = True
         done.append("bisect = true")
-    if eprops.get("retries") is None or int(eprops["retries"]) < 0:
+    unbounded = eprops.get("retries") is None or int(eprops["retries"]) < 0
+    if unbounded and not (eprops.get("max_age") and float(eprops["max_age"]) > 0):
         eprops["retries"] = int(args.get("retries", 3))
         done.append(f"retries = {eprops['retries']}")
     rw.touched.update((source, fn))

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from advisor.importers import api_auth
+from advisor.importers.api_methods import add_method
 from advisor.importers.apigw_actions import subtype_action, uri_action
 from advisor.importers.cloudformation import apigw_sam, openapi
 from advisor.importers.cloudformation.context import Ctx, data, kind_from_arn
@@ -93,21 +94,22 @@ def api_props(ctx: Ctx, lid: str, node: str) -> None:
 # ------------------------------------------------------------------ integrations
 def wire_integration(ctx: Ctx, api: str | None, owner: str, *, itype: Any, uri: Any,
                      subtype: Any = None, params: Any = None, templates: Any = None,
-                     credentials: Any = None) -> None:
+                     credentials: Any = None, method: Any = None) -> str | None:
+    """The edge API -> what one integration calls, with the route's `method` when the
+    caller knows it (`advisor.importers.api_methods`). Returns the target (None: none)."""
     if api is None:
-        return
+        return None
     itype = str(ctx.scalar(itype) or "").upper()
     subtype = ctx.scalar(subtype)
     if isinstance(subtype, str) and subtype:
         service = subtype.split("-", 1)[0]
         kind = data()["http_api_subtypes"].get(service)
         target = _pick(ctx, kind, [params, uri], credentials, owner, subtype)
-        ctx.edge(api, target, props={"integration": "service",
-                                     "action": subtype_action(subtype)}, anchor=owner)
-        return
+        return _edge(ctx, api, target, {"integration": "service",
+                                        "action": subtype_action(subtype)}, owner, method)
     text = ctx.text_of(uri) or ""
     if itype in ("MOCK", "") and not text:
-        return
+        return None
     if itype in ("HTTP", "HTTP_PROXY") or re.match(r"https?://", text):
         # a URL is an HTTP endpoint, whatever type the integration claims
         url = ctx.scalar(uri)
@@ -116,8 +118,7 @@ def wire_integration(ctx: Ctx, api: str | None, owner: str, *, itype: Any, uri: 
             host = re.sub(r"^https?://", "", url).split("/")[0] if isinstance(url, str) else ""
             target = ctx.implicit_node(host.replace(".", "_") or f"{owner}Endpoint", "http",
                                        {"url": url} if isinstance(url, str) else {})
-        ctx.edge(api, target, props={"integration": "proxy"}, anchor=owner)
-        return
+        return _edge(ctx, api, target, {"integration": "proxy"}, owner, method)
     m = _SERVICE_URI.search(re.sub(r"\$\{AWS::[^}]*\}", "pseudo", text))
     if m and m.group(1) != "lambda":
         kind = data()["apigw_services"].get(m.group(1))
@@ -133,15 +134,22 @@ def wire_integration(ctx: Ctx, api: str | None, owner: str, *, itype: Any, uri: 
             props["action"] = action
         if templates:
             props["transform"] = True
-        ctx.edge(api, target, props=props, anchor=owner)
-        return
+        return _edge(ctx, api, target, props, owner, method)
     target = ctx.node_ref(uri, "lambda") or ctx.node_ref(uri)
     if target is None and text:
         target = ctx.function_named_in(_lambda_arn(text)) or _pick(
             ctx, kind_from_arn(_lambda_arn(text)) or "lambda", [uri], None, owner, "lambda")
     if target is not None:
         props = {"integration": "proxy" if itype in ("AWS_PROXY", "") else "service"}
-        ctx.edge(api, target, props=props, anchor=owner)
+        return _edge(ctx, api, target, props, owner, method)
+    return None
+
+
+def _edge(ctx: Ctx, api: str, target: str | None, props: dict[str, Any], owner: str,
+          method: Any) -> str | None:
+    ctx.edge(api, target, props=props, anchor=owner)
+    add_method(ctx.arch, api, target, method)
+    return target
 
 
 def _lambda_arn(text: str) -> str:
@@ -226,7 +234,7 @@ def wire_rest(ctx: Ctx) -> None:
             wire_integration(
                 ctx, api, lid, itype=integ.get("Type"), uri=integ.get("Uri"),
                 params=integ.get("RequestParameters"), templates=integ.get("RequestTemplates"),
-                credentials=integ.get("Credentials"),
+                credentials=integ.get("Credentials"), method=method,
             )
     for lid in ctx.of_type("AWS::ApiGateway::Authorizer"):
         p = ctx.props_of(lid)
@@ -262,15 +270,24 @@ def _rest_path(ctx: Ctx, resource: Any, depth: int = 0) -> str | None:
 
 def wire_v2(ctx: Ctx) -> None:
     integrations: dict[str, str | None] = {}
+    route_keys: dict[str, list[Any]] = {}  # integration -> the keys of routes targeting it
+    for lid in ctx.of_type("AWS::ApiGatewayV2::Route"):
+        p = ctx.props_of(lid)
+        for integ in ctx.resource_refs(p.get("Target")):
+            route_keys.setdefault(integ, []).append(ctx.scalar(p.get("RouteKey")))
     for lid in ctx.of_type("AWS::ApiGatewayV2::Integration"):
         p = ctx.props_of(lid)
         api = ctx.node_ref(p.get("ApiId"), "apigw")
         integrations[lid] = api
-        wire_integration(
+        keys = route_keys.get(lid) or [None]
+        target = wire_integration(
             ctx, api, lid, itype=p.get("IntegrationType"), uri=p.get("IntegrationUri"),
             subtype=p.get("IntegrationSubtype"), params=p.get("RequestParameters"),
             templates=p.get("RequestTemplates"), credentials=p.get("CredentialsArn"),
+            method=keys[0],
         )
+        for key in keys[1:]:
+            add_method(ctx.arch, api, target, key)
     authorizers: dict[str, str] = {}
     for lid in ctx.of_type("AWS::ApiGatewayV2::Authorizer"):
         p = ctx.props_of(lid)

@@ -119,6 +119,7 @@ def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: 
                   owner: str) -> None:
     """A SAM Api/HttpApi event of a function or state machine: the API -> target edge,
     the route's auth and validation."""
+    from advisor.importers.api_methods import add_method
     from advisor.importers.cloudformation.apigw import record_route
 
     api_lid = ctx.arch.graph.nodes[api].get("source_id")
@@ -151,6 +152,7 @@ def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: 
         path, method = ctx.scalar(p.get("Path")), ctx.scalar(p.get("Method"))
         if api_type == "http" and not path and not method:  # SAM's `$default` route
             path, method = "$default", "ANY"
+        add_method(ctx.arch, api, target, method)
         # an event without Auth leaves the security the user's operation states
         if (isinstance(auth, dict) and auth) or not _in_body(ctx, api, str(method or ""),
                                                               str(path or "")):

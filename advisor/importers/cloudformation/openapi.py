@@ -106,7 +106,7 @@ def wire_openapi(ctx: Ctx, api: str, body: dict[str, Any], lid: str,
                     subtype=integ.get("integrationSubtype"),
                     params=integ.get("requestParameters"),
                     templates=integ.get("requestTemplates"),
-                    credentials=integ.get("credentials"),
+                    credentials=integ.get("credentials"), method=str(method),
                 )
             auth, api_key = operation_auth(op, schemes, (default_auth, default_api_key))
             record_route(ctx, api, auth, bool(api_key), str(method), path=str(path))

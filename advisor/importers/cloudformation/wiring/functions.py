@@ -82,13 +82,16 @@ _CREATED_DESTINATIONS = {"SQS": ("Queue", "sqs"), "SNS": ("Topic", "sns")}
 
 def apply_invoke_config(ctx: Ctx, fn: str | None, cfg: dict[str, Any], owner: str,
                         sam_function: str | None = None) -> None:
-    """Destinations of an invoke config. For SAM's `EventInvokeConfig` (`sam_function`),
+    """Retry count and destinations of an invoke config. For SAM's `EventInvokeConfig` (`sam_function`),
     a destination of `Type: SQS|SNS` with no `Destination` (or `AWS::NoValue` in a branch
     of its `Fn::If`) is a queue/topic SAM creates, named
     `<Function>EventInvokeConfig<OnSuccess|OnFailure><Queue|Topic>` (SAM's
     `_validate_and_inject_resource`)."""
     if fn is None:
         return
+    retries = ctx.number(cfg.get("MaximumRetryAttempts"))
+    if retries is not None and 0 <= retries <= 2 and ctx.arch.kind(fn) == "lambda":
+        ctx.set_props(fn, async_retries=int(retries))
     dest = cfg.get("DestinationConfig")
     if not isinstance(dest, dict):
         return

@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from advisor.importers import api_auth
+from advisor.importers.api_methods import add_method
 from advisor.importers.apigw_actions import subtype_action, uri_action
 from advisor.importers.edge_labels import AUTHORIZER
 from advisor.importers.terraform.hcl import Block
@@ -34,9 +35,15 @@ def _rest_integration(ctx: Context, res: Resource, b: Block, mod: Module) -> Non
     targets, props = _integration_targets(
         ctx, res, mod, itype, b.get("uri"), b.get("request_templates"), b
     )
+    method = b.get("http_method")
     for api in apis:
         for target in targets:
             ctx.edge(api, target, block=b, **props)
+            add_method(ctx.arch, api, target, method)
+        # `http_method = aws_api_gateway_method.x.http_method`: resolved in `finish_apis`
+        refs = _refs(method, "aws_api_gateway_method.", ".http_method")
+        if refs:
+            ctx.arch.graph.nodes[api].setdefault("_method_refs", []).append((refs, targets))
 
 
 def _integration_targets(
@@ -112,6 +119,7 @@ def _rest_method(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
     path = _rest_path(ctx, mod, b.get("resource_id"))
     for api in ctx.nodes(mod, b.get("rest_api_id"), b, "rest_api_id"):
         _record_auth(ctx, api, auth, str(b.get("http_method", "")), path)
+        ctx.arch.graph.nodes[api].setdefault("_methods", {})[res.address] = b.get("http_method")
         if key_required:
             _rest_only(ctx, api, api_keys=True)
         if b.get("request_validator_id") is not None:
@@ -270,6 +278,8 @@ def _v2_integration(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
     for api in apis:
         for target in targets:
             ctx.edge(api, target, block=b, **props)
+        # which routes use it is read from the routes (`finish_apis` adds their methods)
+        ctx.arch.graph.nodes[api].setdefault("_v2_integrations", {})[res.address] = targets
 
 
 def _v2_targets(
@@ -331,8 +341,21 @@ def _registry_routes(ctx: Context, name: str, res: Resource, b: Block, mod: Modu
             )
             for target in targets:
                 ctx.edge(name, target, block=b, **props)
+                add_method(ctx.arch, name, target, str(_key))
             auth = str(route.get("authorization_type", auth_default) or "NONE").upper()
             _record_auth(ctx, name, _V2_AUTH.get(auth, "none"), str(_key))
+
+
+def _refs(value: Any, prefix: str, suffix: str) -> list[str]:
+    """The addresses of `prefix` resources an expression refers to (`suffix` removed)."""
+    parts = getattr(value, "parts", None) or ([value] if hasattr(value, "path") else [])
+    return [str(r.path).removesuffix(suffix) for r in parts
+            if str(getattr(r, "path", "")).startswith(prefix)]
+
+
+def _named(address: str, refs: list[str]) -> bool:
+    """`address` (module-qualified) is one of the local references `refs`."""
+    return any(address == r or address.endswith("." + r) for r in refs)
 
 
 _V2_AUTH = {"NONE": "none", "JWT": "jwt", "AWS_IAM": "iam", "CUSTOM": "lambda"}
@@ -341,8 +364,11 @@ _V2_AUTH = {"NONE": "none", "JWT": "jwt", "AWS_IAM": "iam", "CUSTOM": "lambda"}
 def _v2_route(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
     auth = api_auth.route_auth(_V2_AUTH.get(str(b.get("authorization_type", "NONE")).upper()),
                                bool(flag(b.get("api_key_required"))))
+    refs = _refs(b.get("target"), "aws_apigatewayv2_integration.", ".id")
     for api in ctx.nodes(mod, b.get("api_id"), b, "api_id"):
         _record_auth(ctx, api, auth, str(b.get("route_key", "")))
+        ctx.arch.graph.nodes[api].setdefault("_v2_routes", []).append(
+            (refs, b.get("route_key")))
         if b.get("request_models") is not None or b.get("model_selection_expression") is not None:
             ctx.set_props(api, validation=True)
 
@@ -392,6 +418,7 @@ def _apigw_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module
                     )
                 for target in targets:
                     ctx.edge(name, target, block=b, **props)
+                    add_method(ctx.arch, name, target, method)
             authorizer, api_key = api_auth.operation_auth(op, schemes, default)
             _record_auth(ctx, name, api_auth.route_auth(authorizer, api_key), method,
                          str(path_key))
@@ -404,9 +431,22 @@ def _apigw_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module
 
 
 def finish_apis(ctx: Context) -> None:
-    """Each API's `auth`: its weakest route's (`advisor.importers.api_auth`)."""
+    """Each API's `auth`: its weakest route's (`advisor.importers.api_auth`); each HTTP
+    API route's method on the edges of the integration it targets."""
     for api in list(ctx.arch.nodes_of_kind("apigw")):
         data = ctx.arch.graph.nodes[api]
+        integrations = data.pop("_v2_integrations", {})
+        for refs, key in data.pop("_v2_routes", []):  # a route's method on its targets' edges
+            for address, targets in sorted(integrations.items()):
+                if _named(address, refs):
+                    for target in targets:
+                        add_method(ctx.arch, api, target, key)
+        methods = data.pop("_methods", {})
+        for refs, targets in data.pop("_method_refs", []):
+            for address, method in sorted(methods.items()):
+                if _named(address, refs):
+                    for target in targets:
+                        add_method(ctx.arch, api, target, method)
         routes: dict[Any, str] = data.pop("_auths", {})
         data.pop("_authorizers", None)
         if routes:

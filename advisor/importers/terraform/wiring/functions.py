@@ -94,7 +94,10 @@ def _permission(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
 def _invoke_config(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
     functions = ctx.nodes(mod, b.get("function_name"), b, "function_name")
     dc = b.first("destination_config")
+    retries = num(b.get("maximum_retry_attempts"))
     for fn in functions:
+        if retries is not None and 0 <= retries <= 2 and ctx.arch.kind(fn) == "lambda":
+            ctx.set_props(fn, async_retries=int(retries))
         if dc is None:
             continue
         for which in ("on_failure", "on_success"):

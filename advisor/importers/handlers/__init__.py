@@ -155,7 +155,36 @@ def inspect_file(path: str | Path, function: str | None = None) -> HandlerReport
         why = exc.diagnostics[0].message if exc.diagnostics else "unreadable"
         return HandlerReport(language, "unknown", reasons=[f"not read: {why}"], path=str(p))
     extra = [t for t in _local_imports(p, text, language)]
-    return inspect_source(text, language, path=str(p), extra=extra, function=function)
+    report = inspect_source(text, language, path=str(p), extra=extra, function=function)
+    missing = missing_local_imports(p, text, language)
+    if report.verdict == "glue" and missing:
+        # what the handler calls in them is not read: its verdict cannot be confirmed
+        report = replace(report, verdict="unknown", reasons=[
+            *report.reasons, f"imports {', '.join(missing[:3])}, not found beside it: what "
+            "it does there was not read"])
+    return report
+
+
+def missing_local_imports(path: Path, text: str, language: str) -> list[str]:
+    """Modules the handler imports by a relative path (`./ddb`, `from .util import x`)
+    that are not beside it (a partial copy, a build step that makes them): what the
+    handler calls there is not known."""
+    out: list[str] = []
+    if language == "python":
+        for m in re.finditer(r"^\s*from\s+\.([\w.]*)\s+import\s+([\w, ]+)", text, re.M):
+            mods = [m.group(1)] if m.group(1) else [n.strip() for n in m.group(2).split(",")]
+            for mod in mods:
+                first = mod.split(".")[0]
+                if first and not ((path.parent / f"{first}.py").is_file()
+                                  or (path.parent / first).is_dir()):
+                    out.append(f".{mod}" if m.group(1) else f".{first}")
+    else:
+        for m in re.finditer(r"(?:require\(\s*|from\s+|import\s+)['\"](\.{1,2}/[^'\"]+)['\"]", text):
+            base = path.parent / m.group(1)
+            if not any(Path(str(base) + ext).is_file() or (base / f"index{ext}").is_file()
+                       for ext in ("", *JS_EXT)):
+                out.append(m.group(1))
+    return sorted(set(out))
 
 
 def _local_imports(path: Path, text: str, language: str) -> list[str]:
@@ -170,8 +199,8 @@ def _local_imports(path: Path, text: str, language: str) -> list[str]:
     else:
         for m in re.finditer(r"(?:require\(\s*|from\s+)['\"](\.{1,2}/[^'\"]+)['\"]", text):
             base = (path.parent / m.group(1))
-            for ext in ("", *JS_EXT):
-                cand = Path(str(base) + ext)
+            for cand in [Path(str(base) + ext) for ext in ("", *JS_EXT)] + [
+                    base / f"index{ext}" for ext in JS_EXT]:  # a folder: its index file
                 if cand.is_file() and cand != path:
                     names.append(cand)
                     break

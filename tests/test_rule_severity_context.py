@@ -1,6 +1,7 @@
 """A rule's severity follows what the design already has: REL-EB-TARGET-DLQ on a function
 target that keeps its own failures (an on-failure destination or DLQ) is a warning that
-says so, an error otherwise (SAM and the DSL)."""
+says so, an error otherwise (SAM and the DSL); on a log group target (a copy of the events
+to read) a warning too (CloudFormation)."""
 
 from __future__ import annotations
 
@@ -55,3 +56,31 @@ def test_the_same_in_the_dsl(tmp_path: Path) -> None:
     assert severity == "warning"
     ((severity, _),) = _target_dlq(tmp_path / "b", "dsl", design.replace("{on_failure}", ""))
     assert severity == "error"
+
+
+LOG_TARGET = """
+Resources:
+  Bus:
+    Type: AWS::Events::EventBus
+    Properties: {Name: orders}
+  Audit:
+    Type: AWS::Logs::LogGroup
+    Properties: {RetentionInDays: 30}
+  Queue:
+    Type: AWS::SQS::Queue
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      EventBusName: !Ref Bus
+      EventPattern: {source: [shop.orders]}
+      Targets:
+        - {Id: audit, Arn: !GetAtt Audit.Arn}
+        - {Id: work, Arn: !GetAtt Queue.Arn}
+"""
+
+
+def test_a_log_group_target_is_a_warning_a_processing_target_an_error(tmp_path: Path) -> None:
+    # a log group holds a copy of the events to read; the queue's consumers process them
+    found = dict((m.split(" of ")[0].removeprefix("target "), s)
+                 for s, m in _target_dlq(tmp_path, "cloudformation", LOG_TARGET))
+    assert found == {"Audit": "warning", "Queue": "error"}

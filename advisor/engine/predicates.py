@@ -627,7 +627,8 @@ def delivers_to_a_target(ctx: Ctx, a: str, b: str, params: dict[str, Any]) -> An
     A function target with its own on-failure destination or DLQ keeps the events its
     code fails on; what the target's DLQ would add is the events EventBridge cannot
     deliver at all (throttled past 24 hours of retries, a missing permission): a warning
-    rather than an error, and the message says so."""
+    rather than an error, and the message says so. A CloudWatch Logs target holds a copy
+    of the events to read, not their processing: a warning too."""
     if ctx.kind(b) == "lambda":
         own = ctx.props(b).get("on_failure") or ctx.props(b).get("dlq")
         if own:
@@ -635,6 +636,9 @@ def delivers_to_a_target(ctx: Ctx, a: str, b: str, params: dict[str, Any]) -> An
                 f" (its own failure destination {own} keeps the events its code fails on;"
                 " this would keep the ones EventBridge cannot deliver to it)")}
         return {"covered": ""}
+    if ctx.kind(b) == "logs":  # a copy of the events for reading, not their processing
+        return {"severity": "warning", "covered": (
+            f" (a log group: what is lost is {b}'s copy of them, not their processing)")}
     if ctx.kind(b) != "eventbridge":
         return {"covered": ""}
     def is_rule(n: str) -> bool:

@@ -161,6 +161,10 @@ UNTRACED = [
         "    await sns.send(new PublishCommand({ TopicArn: process.env.TOPIC_ARN,"
         " Message: render(record) }));\n  }\n};\n",
         True, "calls render", id="js-helper"),
+    pytest.param(
+        "def handler(event, context):\n    for record in event['Records']:\n"
+        "        sns.publish(TopicArn=os.environ['TOPIC_ARN'], Message=json.dumps(event['x']))\n",
+        False, "built from the event itself, not from each record", id="python-event-field"),
 ]
 
 

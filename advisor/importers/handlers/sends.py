@@ -40,12 +40,19 @@ class Const:
 
 @dataclass(frozen=True)
 class Event:
-    """A part of the event: `where` is `body` (the raw request body or record body),
-    `doc` (the body parsed as JSON, or a task's state input), `path`, `query`, `header`,
-    `event` (the whole event), with `keys` below it."""
+    """A part of the event: `where` is `body` (the raw request body), `doc` (the body
+    parsed as JSON, or a field of the event itself: a task's state input, an EventBridge
+    event's `detail`), `path`, `query`, `header`, `event` (the whole event), `record` (a
+    record of the batch: `record` with keys `("body",)` is its body text), `parsed` (a
+    record's body parsed as JSON), with `keys` below it.
+
+    A record's body and its fields are kept apart from the event's own (`event["body"]`,
+    `event["x"]`): for a per-record source only the record's parts are the same in each
+    record, so a pipe template is written from them alone."""
 
     where: str
     keys: tuple[str, ...] = ()
+    request: bool = False  # a `doc` part of the parsed request body (not the event's own)
 
 
 @dataclass(frozen=True)
@@ -258,7 +265,9 @@ class _Reader:
             if name in ("json.loads",) and len(node.args) == 1:
                 inner = self.expr(node.args[0], what)
                 if isinstance(inner, Event) and inner.where == "body":
-                    return Event("doc")
+                    return Event("doc", request=True)
+                if inner == RECORD_BODY:
+                    return Event("parsed")
                 raise Untraced(f"{what} parses something other than the body")
             if name == "json.dumps" and node.args:
                 return Json(self.expr(node.args[0], what))
@@ -273,6 +282,9 @@ class _Reader:
                           "native integration's mapping cannot do")
 
 
+RECORD_BODY = Event("record", ("body",))  # a record's body text (`record["body"]`)
+
+
 def _is_first(index: Any, inner: Any) -> bool:
     """`[0]` of the event's `Records`."""
     return isinstance(index, ast.Constant) and index.value == 0 and \
@@ -285,12 +297,8 @@ def _index(inner: Any, key: str, what: str) -> Any:
             top = {"body": Event("body"), "pathParameters": Event("path"),
                    "queryStringParameters": Event("query"), "headers": Event("header")}
             return top.get(key, Event("doc", (key,)))  # a task's input: event["x"]
-        if inner.where == "record":
-            if key == "body":
-                return Event("body")
-            return Event("record", (*inner.keys, key))
-        if inner.where in ("doc", "path", "query", "header", "record"):
-            return Event(inner.where, (*inner.keys, key))
+        if inner.where in ("doc", "path", "query", "header", "record", "parsed"):
+            return Event(inner.where, (*inner.keys, key), inner.request)
     if isinstance(inner, dict) and key in inner:
         return inner[key]
     raise Untraced(f"{what} reads {key!r} of something the mapping cannot follow")

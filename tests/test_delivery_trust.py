@@ -7,6 +7,7 @@ fixtures, Python and JavaScript handlers."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,14 @@ TRACED_RULE = [
                      "InputPathsMap": {"id": "$.detail.id", "source": "$.source"},
                      "InputTemplate": '{"id": <id>, "kind": "order", "source": <source>}'}},
                  id="python-transformed"),
+    pytest.param("def send(evt, kind):\n"
+                 "    sqs.send_message(QueueUrl=os.environ['QUEUE_URL'],"
+                 " MessageBody=json.dumps({'order': evt['detail'], 'kind': kind}))\n\n\n"
+                 "def handler(event, context):\n    send(event, 'created')\n", False,
+                 {"InputTransformer": {
+                     "InputPathsMap": {"detail": "$.detail"},
+                     "InputTemplate": '{"order": <detail>, "kind": "created"}'}},
+                 id="python-call-in-a-helper"),
     pytest.param("exports.handler = async (event) => {\n"
                  "  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL,"
                  " MessageBody: JSON.stringify(event.detail) }));\n};\n", True,
@@ -168,6 +177,12 @@ UNTRACED_RULE = [
     pytest.param("exports.handler = async (event) => {\n"
                  "  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL,"
                  " MessageBody: render(event) }));\n};\n", True, "calls render", id="js-helper"),
+    pytest.param("def send(evt):\n"
+                 "    sqs.send_message(QueueUrl=os.environ['QUEUE_URL'],"
+                 " MessageBody=json.dumps(evt))\n\n\n"
+                 "def handler(event, context):\n    send(event)\n    send({'retry': True})\n",
+                 False, "send_message is made in send, which the handler calls with "
+                 "different arguments", id="python-helper-called-twice"),
 ]
 
 
@@ -265,3 +280,145 @@ def test_a_field_of_the_event_is_not_a_records_for_a_pipe() -> None:
                             "python", function="handler")
     assert 'payload: each Message = template {"id": <$.body.id>} at line 12' in \
         (report.evidence or "")
+
+
+# ------------------------------------------------------------------ Terraform
+TF_RULE = """\
+resource "aws_sqs_queue" "work" {
+  name = "work"
+}
+resource "aws_cloudwatch_event_rule" "orders" {
+  event_pattern = jsonencode({ source = ["shop.orders"] })
+}
+resource "aws_cloudwatch_event_target" "orders" {
+  rule = aws_cloudwatch_event_rule.orders.name
+  arn  = aws_lambda_function.relay.arn
+}
+resource "aws_lambda_permission" "orders" {
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.relay.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.orders.arn
+}
+resource "aws_iam_role" "relay" {
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",
+    Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }] })
+  inline_policy {
+    name = "send"
+    policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",
+      Action = ["sqs:SendMessage"], Resource = aws_sqs_queue.work.arn }] })
+  }
+}
+resource "aws_lambda_function" "relay" {
+  function_name = "relay"
+  role          = aws_iam_role.relay.arn
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  filename      = "relay.zip"
+  source_code_hash = filebase64sha256("relay.zip")
+  environment {
+    variables = { QUEUE_URL = aws_sqs_queue.work.url }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(("payload", "written"), [
+    ("json.dumps(event['detail'])", 'input_path = "$.detail"'),
+    ("json.dumps(event)", None),
+])
+def test_terraform_rule_target_writes_what_the_obligation_states(
+        tmp_path: Path, payload: str, written: str | None) -> None:
+    (tmp_path / "main.tf").write_text(TF_RULE)
+    (tmp_path / "app.py").write_text(
+        PY_SQS + "def handler(event, context):\n"
+        f"    sqs.send_message(QueueUrl=os.environ['QUEUE_URL'], MessageBody={payload})\n")
+    finding, _ = _finding(tmp_path, RULE)
+    assert finding is not None and finding.auto == "default", finding and finding.note
+    items = _items(finding, "target_input")
+    fix = fix_source(str(tmp_path))
+    (rw,) = [r for r in fix.rewrites if r.rule == RULE]
+    assert rw.status == "patched", rw.to_dict()
+    text = "".join(c.new for c in fix.changed)
+    if written is None:
+        assert items == [] and "input_path" not in text and "input_transformer" not in text
+    else:
+        (item,) = items
+        assert "an InputPath `$.detail` on " in item["detail"] and written in text
+
+
+def test_a_rule_that_already_reshapes_the_event_is_combined_by_hand(tmp_path: Path) -> None:
+    """The function received the rule's InputPath, not the matched event: what it sent is
+    a part of a part, which the engine does not state as one target input."""
+    path = _project(tmp_path, "def handler(event, context):\n"
+                    "    sqs.send_message(QueueUrl=os.environ['QUEUE_URL'],"
+                    " MessageBody=json.dumps(event['order']))\n", False,
+                    _rule_template("python3.12").replace(
+                        "            Pattern:\n", "            InputPath: $.detail\n"
+                        "            Pattern:\n"))
+    finding, result = _finding(path, RULE)
+    assert finding is not None and finding.auto == "all"
+    assert "Relay" in result.after.graph
+    assert "the rule already reshapes the event for it" in finding.note
+    assert not [r for r in fix_source(str(path)).rewrites if r.rule == RULE]
+
+
+TF_SNS = """\
+resource "aws_sns_topic" "orders" {
+  name = "orders"
+}
+resource "aws_sqs_queue" "work" {
+  name = "work"
+}
+resource "aws_sns_topic_subscription" "relay" {
+  topic_arn = aws_sns_topic.orders.arn
+  protocol  = "lambda"
+  endpoint  = aws_lambda_function.relay.arn
+}
+resource "aws_lambda_permission" "orders" {
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.relay.function_name
+  principal     = "sns.amazonaws.com"
+  source_arn    = aws_sns_topic.orders.arn
+}
+resource "aws_iam_role" "relay" {
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",
+    Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }] })
+  inline_policy {
+    name = "send"
+    policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",
+      Action = ["sqs:SendMessage"], Resource = aws_sqs_queue.work.arn }] })
+  }
+}
+resource "aws_lambda_function" "relay" {
+  function_name = "relay"
+  role          = aws_iam_role.relay.arn
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  filename      = "relay.zip"
+  environment {
+    variables = { QUEUE_URL = aws_sqs_queue.work.url }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(("payload", "auto", "raw"), [
+    ("r['Sns']['Message']", "default", "true"),
+    ("json.dumps(r)", "all", "false"),
+])
+def test_terraform_subscription_writes_the_raw_delivery_the_obligation_states(
+        tmp_path: Path, payload: str, auto: str, raw: str) -> None:
+    (tmp_path / "main.tf").write_text(TF_SNS)
+    (tmp_path / "app.py").write_text(
+        PY_SQS + "def handler(event, context):\n    for r in event['Records']:\n"
+        f"        sqs.send_message(QueueUrl=os.environ['QUEUE_URL'], MessageBody={payload})\n")
+    finding, _ = _finding(tmp_path, SNS_RULE)
+    assert finding is not None and finding.auto == auto, finding and finding.note
+    (item,) = _items(finding, "raw_delivery")
+    assert f"RawMessageDelivery {raw}" in item["detail"]
+    fix = fix_source(str(tmp_path), Options(apply="all"))
+    (rw,) = [r for r in fix.rewrites if r.rule == SNS_RULE]
+    assert rw.status == "patched", rw.to_dict()
+    text = "".join(c.new for c in fix.changed)
+    assert re.search(rf"raw_message_delivery\s*=\s*{raw}\b", text), text

@@ -99,13 +99,14 @@ def must_add(d: Delta) -> list[Item]:
                 else pipe_input(d, fns, ka, a)
             for detail, untraced in found:
                 add("input_template", detail, untraced=untraced)
-        # a target the rewrite adds (a new workflow) takes the event on to its task, whose
-        # parameters build the call: the call's payload is not the target's input
-        if mech == "eventbridge_targets" and ka == "eventbridge" and b not in d.added and \
+        # a target the rewrite adds that passes on (a new workflow) takes the event to its
+        # task, whose parameters build the call: the call's payload is not its input
+        passes_on = b in d.added and bool(g._succ[b])
+        if mech == "eventbridge_targets" and ka == "eventbridge" and not passes_on and \
                 kb_eff in spec["rule_input_targets"]:
             for detail, untraced in rule_input(d, fns, a, b):
                 add("target_input", detail, untraced=untraced)
-        if mech == "sns_subscriptions" and ka == "sns" and b not in d.added and \
+        if mech == "sns_subscriptions" and ka == "sns" and not passes_on and \
                 kb_eff in spec["raw_delivery_targets"]:
             for detail, changes, untraced in raw_delivery(d, fns, a, b):
                 add("raw_delivery", detail, changes, untraced=untraced)
@@ -209,6 +210,10 @@ def rule_input(d: Delta, fns: list[str], a: str, b: str) -> list[tuple[str, bool
             why = found["why"]
             if found["scope"] != "untraced":
                 shaped, why = deliveryinput.for_rule(found["scope"], found["template"])
+                if shaped and _edge(d, a, x).get("transform"):
+                    shaped, why = None, ("the rule already reshapes the event for it "
+                                         "(Input, InputPath or InputTransformer), and it "
+                                         "sends a part of that: both combine by hand")
                 if shaped is not None:
                     if shaped:
                         out.append((_rule_text(shaped, a=a, b=b, fn=x, member=member,
@@ -217,6 +222,11 @@ def rule_input(d: Delta, fns: list[str], a: str, b: str) -> list[tuple[str, bool
         out.append((_text(spec["rule_input_untraced"], why=why, a=a, b=b, fn=x,
                           member=member, at=f" ({at})" if at else ""), True))
     return out
+
+
+def _edge(d: Delta, a: str, b: str) -> dict[str, Any]:
+    data = d.edges.get((a, b)) or {}
+    return dict(data.get("props") or data) if isinstance(data, dict) else {}
 
 
 def _rule_text(shaped: dict[str, Any], **fields: Any) -> str:

@@ -422,3 +422,58 @@ def test_terraform_subscription_writes_the_raw_delivery_the_obligation_states(
     assert rw.status == "patched", rw.to_dict()
     text = "".join(c.new for c in fix.changed)
     assert re.search(rf"raw_message_delivery\s*=\s*{raw}\b", text), text
+
+
+# ------------------------------------------------------------------ S3 notifications
+S3_TEMPLATE = """AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub uploads-${AWS::AccountId}
+  Work:
+    Type: AWS::SQS::Queue
+  Relay:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      CodeUri: src/
+      Timeout: 10
+      Environment:
+        Variables:
+          QUEUE_URL: !Ref Work
+      Policies:
+        - SQSSendMessagePolicy:
+            QueueName: !GetAtt Work.QueueName
+      Events:
+        Up:
+          Type: S3
+          Properties:
+            Bucket: !Ref Uploads
+            Events: s3:ObjectCreated:*
+"""
+
+
+@pytest.mark.parametrize(("payload", "traced"), [
+    ("json.dumps(event)", True),
+    ("json.dumps(event['Records'][0]['s3'])", False),
+])
+def test_an_s3_notification_sends_the_event_as_it_came(
+        tmp_path: Path, payload: str, traced: bool) -> None:
+    path = _project(tmp_path, "def handler(event, context):\n"
+                    f"    sqs.send_message(QueueUrl=os.environ['QUEUE_URL'], MessageBody={payload})\n",
+                    False, S3_TEMPLATE)
+    finding, result = _finding(path, "GLUE-S3-SQS")
+    assert finding is not None
+    items = _items(finding, "notification")
+    if traced:
+        assert finding.auto == "default" and items == [], finding.note
+        assert "Relay" not in result.after.graph
+        _patched(path, "GLUE-S3-SQS")  # the patch agrees: patched
+    else:
+        assert finding.auto == "all" and "Relay" in result.after.graph
+        (item,) = items
+        assert item["untraced"] and "is not known to be the S3 event" in item["detail"]
+        assert not [r for r in fix_source(str(path)).rewrites if r.rule == "GLUE-S3-SQS"]

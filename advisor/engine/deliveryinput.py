@@ -11,6 +11,10 @@ https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-inp
 An SNS subscription of a queue, an HTTP/S endpoint or a Firehose stream delivers the
 notification's JSON envelope unless `RawMessageDelivery` is true (then the Message alone).
 https://docs.aws.amazon.com/sns/latest/dg/sns-large-payload-raw-message-delivery.html
+
+An S3 event notification to a queue or topic sends the S3 event (`{"Records": [...]}`),
+the structure a function receives; it cannot be reshaped.
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import re
 from typing import Any
 
 PLACEHOLDER = re.compile(r"<(\$(?:\.[A-Za-z0-9_-]+)*)>")
+WHOLE = "<$>"  # the payload fact's template of the event itself
 WHOLE_EVENT = "aws.events.event.json"  # EventBridge's variable: the whole event, as JSON
 MAX_VARIABLES = 100  # InputPathsMap entries (EventBridge quota)
 SNS_MESSAGE = "<$.Sns.Message>"  # the notification's Message in a Lambda SNS record
@@ -30,11 +35,13 @@ def for_rule(scope: str, template: str | None) -> tuple[dict[str, Any] | None, s
     {"InputPathsMap", "InputTemplate"}}. `scope` and `template` as the payload fact
     states them (`whole-event`, or `event` with a template against the event)."""
     if scope == "whole-event":
-        return {}, None
+        if template == WHOLE:
+            return {}, None
+        return None, "it sends a value built from the event's Records, not the event"
     if scope != "event" or template is None:
         return None, ("it sends a part of a record, and a rule delivers one event, not "
                       "records")
-    if template == "<$>":
+    if template == WHOLE:
         return {}, None
     whole = PLACEHOLDER.fullmatch(template)
     if whole:
@@ -73,3 +80,12 @@ def for_subscription(scope: str, template: str | None) -> tuple[bool | None, str
         return False, None
     return None, ("it sends a value built from the event itself, which no subscription "
                   "builds (it delivers the Message, or the SNS envelope)")
+
+
+def s3_event(scope: str, template: str | None) -> str | None:
+    """Why an S3 event notification does not send what the function sent (None: it sends
+    the same, the S3 event `{"Records": [...]}` as the function received it)."""
+    if scope == "whole-event" and template == WHOLE:
+        return None
+    return ("it sends something other than the S3 event as it came, and the notification "
+            "sends that event")

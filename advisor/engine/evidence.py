@@ -108,8 +108,9 @@ def payload(items: list[Item]) -> Item | None:
     """What the forwarding call sends (the `payload` item), read back: `scope`
     (`each`, `first-record`, `whole-event`, `event`, `untraced`), `member` (the call's
     argument), `template` (against the Lambda record, or for `event` against the event;
-    None: the record unchanged) or `why` (untraced), with the item's path and line. None
-    when none was recorded."""
+    None: the record unchanged; for `whole-event`, `<$>` the event itself, None a value
+    built from its Records) or `why` (untraced), with the item's path and line. None when
+    none was recorded."""
     found = has(items, "payload")
     m = _PAYLOAD.match(str(found["detail"])) if found else None
     if found is None or m is None:
@@ -119,6 +120,8 @@ def payload(items: list[Item]) -> Item | None:
     rest = (m.group("rest") or "").strip()
     if out["scope"] == "untraced":
         out["why"] = rest or "not traced"
+    elif out["scope"] == "whole-event":
+        out["template"] = "<$>" if not rest else None  # the event itself / its Records
     elif rest.startswith("= template "):
         out["template"] = rest[len("= template "):]
     elif (rest != "= record" or out["scope"] == "event") and out["scope"] != "whole-event":

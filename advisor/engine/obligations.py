@@ -110,6 +110,10 @@ def must_add(d: Delta) -> list[Item]:
                 kb_eff in spec["raw_delivery_targets"]:
             for detail, changes, untraced in raw_delivery(d, fns, a, b):
                 add("raw_delivery", detail, changes, untraced=untraced)
+        if mech == "s3_notifications" and ka == "s3" and not passes_on and \
+                kb_eff in spec["s3_event_targets"]:
+            for detail in s3_event(d, fns, a, b):
+                add("notification", detail, untraced=True)
     for n in sorted(d.touched):
         if n in g and n in d.nodes and g.nodes[n]["kind"] == "apigw":
             was = catalog.prop_value(d.before_props(n), "apigw", "type")
@@ -262,6 +266,25 @@ def raw_delivery(d: Delta, fns: list[str], a: str, b: str) -> list[tuple[str, bo
                     continue
         out.append((_text(spec["raw_delivery_untraced"], why=why, a=a, b=b, fn=x,
                           member=member, at=f" ({at})" if at else ""), False, True))
+    return out
+
+
+def s3_event(d: Delta, fns: list[str], a: str, b: str) -> list[str]:
+    """`payload not traced: ...` for each removed function that did not send the S3 event
+    as it came (the notification of bucket `a` sends that event to `b`, no other shape);
+    nothing for one that did, or a design with no code."""
+    out = []
+    for x in fns:
+        found, at, member, why = _payload(d, x)
+        if found is None and why is None:
+            continue
+        if found is not None:
+            why = found["why"] if found["scope"] == "untraced" else \
+                deliveryinput.s3_event(found["scope"], found["template"])
+            if why is None:
+                continue
+        out.append(_text(data()["s3_event_untraced"], why=why, a=a, b=b, fn=x, member=member,
+                         at=f" ({at})" if at else ""))
     return out
 
 

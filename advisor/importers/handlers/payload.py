@@ -22,7 +22,8 @@ The fact's text (`Evidence.detail`, kind `payload`):
     each MessageBody = template <$.body>    each record's body
     each MessageBody = record                each record, unchanged
     first-record Message = template <$.body>         from `Records[0]` only
-    whole-event Message                              the event itself (or its Records)
+    whole-event Message                              the event itself, as it came
+    whole-event Message = records                    built from the event's Records list
     event MessageBody = template <$.detail>          JSON built from the event's own fields
     untraced Message: <what stands in the way>       computed, dynamic, several shapes
 """
@@ -100,6 +101,7 @@ def whole_event(e: Any) -> bool:
     return any(x.where == "event" or _records(x) for x in events(e))
 
 
+WHOLE = "<$>"  # the template of the event itself
 RECORD_PARTS = frozenset({"record", "parsed"})
 REQUEST_PARTS = frozenset({"body", "path", "query", "header"})
 
@@ -108,8 +110,8 @@ REQUEST_PARTS = frozenset({"body", "path", "query", "header"})
 class Shape:
     """What one call's payload is, in terms of the event: `scope` (`each`,
     `first-record`: a template against the record, None the record unchanged;
-    `whole-event`: the event itself or its Records; `event`: a template against the
-    event; `untraced`, with `why`)."""
+    `whole-event`: the event itself (template `<$>`) or a value built from its Records
+    (None); `event`: a template against the event; `untraced`, with `why`)."""
 
     scope: str
     template: str | None = None
@@ -119,9 +121,12 @@ class Shape:
 def shape(value: Any, first_record: bool = False, env: EnvLookup | None = None) -> Shape:
     """The one reading of a payload expression both the fact and `advisor fix` use."""
     try:
-        if value in (Event("event"), Json(Event("event"))) or any(
-                _records(x) for x in events(value)):
-            return Shape("whole-event")
+        if value == Json(Event("event")):
+            return Shape("whole-event", WHOLE)
+        if value == Event("event"):
+            raise Untraced("it sends the event object itself, not its JSON text")
+        if any(_records(x) for x in events(value)):
+            return Shape("whole-event")  # built from the batch's Records
         parts = {x.where for x in events(value)}
         if parts & REQUEST_PARTS or any(x.request for x in events(value)):
             raise Untraced("it sends a part of an API request (its body, path, query or "
@@ -281,7 +286,7 @@ def fact(args: SdkArgs, name: str) -> str:
     if found.scope == "untraced":
         return f"untraced {name}: {found.why}"
     if found.scope == "whole-event":
-        return f"whole-event {name}"
+        return f"whole-event {name}" + ("" if found.template == WHOLE else " = records")
     if found.template is None:
         return f"{found.scope} {name} = record"
     if "; " in found.template:  # the evidence separator: kept out of a fact

@@ -23,7 +23,7 @@ LAYER = {
     # the pattern model, the read view and the shared vocabulary of patterns
     "pattern": "data", "findings": "data", "conditions": "data",
     "context": "data", "limits": "data", "routes": "data", "evidence": "data", "apis": "data",
-    "pipeinput": "data",
+    "pipeinput": "data", "deliveryinput": "data",
     "predicates": "match", "matcher": "match", "handler_checks": "match",
     # the op interpreter: what one alternative does to a working copy
     "edit": "edit", "rewriters": "edit", "ops": "edit",

@@ -72,7 +72,7 @@ def test_python_record_loop_binds_each_record(tmp_path: Path) -> None:
         "    for r in event['Records']:\n"
         "        client.publish(TopicArn=os.getenv('T'), Message=r['body'])\n"))
     call = read_call(path, "sns.publish")
-    assert call.args == {"TopicArn": Env("T"), "Message": Event("body")}
+    assert call.args == {"TopicArn": Env("T"), "Message": Event("record", ("body",))}
 
 
 def test_javascript_v2_and_v3_calls(tmp_path: Path) -> None:
@@ -137,9 +137,11 @@ def test_http_parameters_step_functions_pipes_and_rules() -> None:
                            "Detail": Json(Event("doc"))}, env)
     assert task == {"Item": {"id": {"S.$": "$.id"}, "n": {"N.$": "States.Format('{}', $.n)"}},
                     "Detail.$": "States.JsonToString($)"}
-    assert pipe_template(Event("doc", ("order", "id")), "sqs", env) == "<$.body.order.id>"
-    assert pipe_template(Json({"id": Event("doc", ("id",)), "k": Const("v")}), "sqs", env) \
+    assert pipe_template(Event("parsed", ("order", "id")), "sqs", env) == "<$.body.order.id>"
+    assert pipe_template(Json({"id": Event("parsed", ("id",)), "k": Const("v")}), "sqs", env) \
         == '{"id": <$.body.id>, "k": "v"}'
+    with pytest.raises(Unpatchable, match="a part of the event itself"):
+        pipe_template(Event("doc", ("order", "id")), "sqs", env)  # event["order"]["id"]
     assert eventbridge_input(Json(Event("event"))) == {}
     assert eventbridge_input(Json(Event("doc", ("detail",)))) == {"InputPath": "$.detail"}
     shaped = eventbridge_input(Json({"id": Event("doc", ("detail", "id")), "k": Const(1)}))

@@ -127,6 +127,12 @@ TRACED = [
         "  await sns.send(new PublishCommand({ TopicArn: process.env.TOPIC_ARN,"
         " Message: `order ${body}` }));\n};\n",
         True, 1, "order <$.body>", id="js-first-record-batch-of-one"),
+    pytest.param(
+        "def forward(message):\n"
+        "    sns.publish(TopicArn=os.environ['TOPIC_ARN'], Message=message['body'])\n\n\n"
+        "def handler(event, context):\n    for record in event['Records']:\n"
+        "        forward(record)\n",
+        False, 10, "<$.body>", id="python-call-in-a-helper"),
 ]
 
 
@@ -161,6 +167,10 @@ UNTRACED = [
         "    await sns.send(new PublishCommand({ TopicArn: process.env.TOPIC_ARN,"
         " Message: render(record) }));\n  }\n};\n",
         True, "calls render", id="js-helper"),
+    pytest.param(
+        "def handler(event, context):\n    for record in event['Records']:\n"
+        "        sns.publish(TopicArn=os.environ['TOPIC_ARN'], Message=json.dumps(event['x']))\n",
+        False, "built from the event itself, not from each record", id="python-event-field"),
 ]
 
 

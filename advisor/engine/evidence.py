@@ -100,15 +100,17 @@ def call_params(items: list[Item]) -> tuple[str, ...]:
     return tuple(p.strip() for p in m.group(1).split(",") if p.strip()) if m else ()
 
 
-_PAYLOAD = re.compile(r"^(?P<scope>each|first-record|whole-event|untraced) "
+_PAYLOAD = re.compile(r"^(?P<scope>each|first-record|whole-event|event|untraced) "
                       r"(?P<member>[^ :=]+)(?::? ?(?P<rest>.*))$", re.S)
 
 
 def payload(items: list[Item]) -> Item | None:
     """What the forwarding call sends (the `payload` item), read back: `scope`
-    (`each`, `first-record`, `whole-event`, `untraced`), `member` (the call's
-    argument), `template` (against the Lambda record; None: the record unchanged) or
-    `why` (untraced), with the item's path and line. None when none was recorded."""
+    (`each`, `first-record`, `whole-event`, `event`, `untraced`), `member` (the call's
+    argument), `template` (against the Lambda record, or for `event` against the event;
+    None: the record unchanged; for `whole-event`, `<$>` the event itself, None a value
+    built from its Records) or `why` (untraced), with the item's path and line. None when
+    none was recorded."""
     found = has(items, "payload")
     m = _PAYLOAD.match(str(found["detail"])) if found else None
     if found is None or m is None:
@@ -118,9 +120,11 @@ def payload(items: list[Item]) -> Item | None:
     rest = (m.group("rest") or "").strip()
     if out["scope"] == "untraced":
         out["why"] = rest or "not traced"
+    elif out["scope"] == "whole-event":
+        out["template"] = "<$>" if not rest else None  # the event itself / its Records
     elif rest.startswith("= template "):
         out["template"] = rest[len("= template "):]
-    elif rest != "= record" and out["scope"] != "whole-event":
+    elif (rest != "= record" or out["scope"] == "event") and out["scope"] != "whole-event":
         out["scope"], out["why"] = "untraced", f"an unreadable payload fact ({rest})"
     return out
 

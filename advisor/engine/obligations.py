@@ -18,7 +18,7 @@ from typing import Any
 
 from advisor import catalog
 from advisor.datafiles import safe_load
-from advisor.engine import evidence, pipeinput
+from advisor.engine import deliveryinput, evidence, pipeinput
 from advisor.engine.edit import Delta
 from advisor.engine.invariants import (
     FAILURE_LABELS,
@@ -99,6 +99,21 @@ def must_add(d: Delta) -> list[Item]:
                 else pipe_input(d, fns, ka, a)
             for detail, untraced in found:
                 add("input_template", detail, untraced=untraced)
+        # a target the rewrite adds that passes on (a new workflow) takes the event to its
+        # task, whose parameters build the call: the call's payload is not its input
+        passes_on = b in d.added and bool(g._succ[b])
+        if mech == "eventbridge_targets" and ka == "eventbridge" and not passes_on and \
+                kb_eff in spec["rule_input_targets"]:
+            for detail, untraced in rule_input(d, fns, a, b):
+                add("target_input", detail, untraced=untraced)
+        if mech == "sns_subscriptions" and ka == "sns" and not passes_on and \
+                kb_eff in spec["raw_delivery_targets"]:
+            for detail, changes, untraced in raw_delivery(d, fns, a, b):
+                add("raw_delivery", detail, changes, untraced=untraced)
+        if mech == "s3_notifications" and ka == "s3" and not passes_on and \
+                kb_eff in spec["s3_event_targets"]:
+            for detail in s3_event(d, fns, a, b):
+                add("notification", detail, untraced=True)
     for n in sorted(d.touched):
         if n in g and n in d.nodes and g.nodes[n]["kind"] == "apigw":
             was = catalog.prop_value(d.before_props(n), "apigw", "type")
@@ -147,7 +162,10 @@ def pipe_input(d: Delta, fns: list[str], source: str, a: str) -> list[tuple[str,
         else:
             at, member = evidence.where(found), found["member"]
             why = found["why"]
-            if found["scope"] != "untraced":
+            if found["scope"] == "event":
+                why = (f"it sends `{found['template']}`, built from the event itself, not "
+                       "from each record")
+            elif found["scope"] != "untraced":
                 template, why = pipeinput.for_source(found["template"], source)
                 if why is None:
                     if template is not None:
@@ -158,6 +176,115 @@ def pipe_input(d: Delta, fns: list[str], source: str, a: str) -> list[tuple[str,
                     continue
         out.append((_text(spec["pipe_input_untraced"], why=why, a=a, fn=x, member=member,
                           at=f" ({at})" if at else ""), True))
+    return out
+
+
+def _payload(d: Delta, x: str) -> tuple[evidence.Item | None, str, str, str | None]:
+    """(x's payload fact, where it is, the call's member, why none is known): None
+    and the reason when the code was not read or inspection recorded none; None and no
+    reason for a design with no code (it states the function's evidence by hand)."""
+    props = d.before_props(x)
+    items = evidence.of_handler(props)
+    found = evidence.payload(items)
+    if found is not None:
+        return found, evidence.where(found), found["member"], None
+    if not props.get("code") and (items or props.get("glue") is True):
+        return None, "", "its call", None
+    unread = evidence.code_not_read(props)
+    why = ("handler inspection recorded no payload for its call" if items
+           else f"the handler's code was not read ({unread['detail']})")
+    return None, evidence.where(unread), "its call", why
+
+
+def rule_input(d: Delta, fns: list[str], a: str, b: str) -> list[tuple[str, bool]]:
+    """The input settings of rule `a`'s new target `b` that send what the removed
+    functions sent, as (detail, untraced): nothing for the whole event, the exact
+    InputPath or InputTransformer for a part of it or an object built from it
+    (advisor/engine/deliveryinput.py, shared with `advisor fix`); `payload not traced:
+    ...` otherwise, which keeps the rewrite from `--apply default`."""
+    spec = data()
+    out: list[tuple[str, bool]] = []
+    for x in fns:
+        found, at, member, why = _payload(d, x)
+        if found is None and why is None:
+            if evidence.of_handler(d.before_props(x)):
+                out.append((_text(spec["rule_input_stated"], a=a, b=b, fn=x), False))
+            continue
+        if found is not None:
+            why = found["why"]
+            if found["scope"] != "untraced":
+                shaped, why = deliveryinput.for_rule(found["scope"], found["template"])
+                if shaped and _edge(d, a, x).get("transform"):
+                    shaped, why = None, ("the rule already reshapes the event for it "
+                                         "(Input, InputPath or InputTransformer), and it "
+                                         "sends a part of that: both combine by hand")
+                if shaped is not None:
+                    if shaped:
+                        out.append((_rule_text(shaped, a=a, b=b, fn=x, member=member,
+                                               at=at), False))
+                    continue
+        out.append((_text(spec["rule_input_untraced"], why=why, a=a, b=b, fn=x,
+                          member=member, at=f" ({at})" if at else ""), True))
+    return out
+
+
+def _edge(d: Delta, a: str, b: str) -> dict[str, Any]:
+    data = d.edges.get((a, b)) or {}
+    return dict(data.get("props") or data) if isinstance(data, dict) else {}
+
+
+def _rule_text(shaped: dict[str, Any], **fields: Any) -> str:
+    spec = data()
+    if "InputPath" in shaped:
+        return _text(spec["rule_input_path"], path=shaped["InputPath"], **fields)
+    it = shaped["InputTransformer"]
+    paths = ", ".join(f"{k}: {v}" for k, v in it["InputPathsMap"].items()) or "none"
+    return _text(spec["rule_input_transformer"], paths=paths, template=it["InputTemplate"],
+                 **fields)
+
+
+def raw_delivery(d: Delta, fns: list[str], a: str, b: str) -> list[tuple[str, bool, bool]]:
+    """RawMessageDelivery of the subscription of `b` to topic `a` that sends what the
+    removed functions sent, as (detail, changes_behaviour, untraced): true for the
+    notification's Message; false (the SNS envelope, a change: the consumers read
+    another shape) for the whole Lambda record or event; `payload not traced: ...`
+    otherwise (advisor/engine/deliveryinput.py, shared with `advisor fix`)."""
+    spec = data()
+    out: list[tuple[str, bool, bool]] = []
+    for x in fns:
+        found, at, member, why = _payload(d, x)
+        if found is None and why is None:
+            continue  # a design with no code: the pattern's text says raw delivery
+        if found is not None:
+            why = found["why"]
+            if found["scope"] != "untraced":
+                raw, why = deliveryinput.for_subscription(found["scope"], found["template"])
+                if raw is not None:
+                    key = "raw_delivery_true" if raw else "raw_delivery_false"
+                    out.append((_text(spec[key], a=a, b=b, fn=x, member=member, at=at),
+                                not raw, False))
+                    continue
+        out.append((_text(spec["raw_delivery_untraced"], why=why, a=a, b=b, fn=x,
+                          member=member, at=f" ({at})" if at else ""), False, True))
+    return out
+
+
+def s3_event(d: Delta, fns: list[str], a: str, b: str) -> list[str]:
+    """`payload not traced: ...` for each removed function that did not send the S3 event
+    as it came (the notification of bucket `a` sends that event to `b`, no other shape);
+    nothing for one that did, or a design with no code."""
+    out = []
+    for x in fns:
+        found, at, member, why = _payload(d, x)
+        if found is None and why is None:
+            continue
+        if found is not None:
+            why = found["why"] if found["scope"] == "untraced" else \
+                deliveryinput.s3_event(found["scope"], found["template"])
+            if why is None:
+                continue
+        out.append(_text(data()["s3_event_untraced"], why=why, a=a, b=b, fn=x, member=member,
+                         at=f" ({at})" if at else ""))
     return out
 
 

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from advisor.engine.deliveryinput import for_rule, for_subscription
 from advisor.engine.pipeinput import for_source
 from advisor.fix.cfn.template import Unpatchable
 from advisor.fix.emit import GetAtt, Ref, Sub
@@ -480,34 +481,26 @@ def marshal_args(args: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
 # ------------------------------------------------------------------ EventBridge targets
 def eventbridge_input(e: Any) -> dict[str, Any]:
     """How a rule target sends what the function sent, the function's event being the
-    matched event: {} (the event itself), {"InputPath": ...} or {"InputTransformer": ...}."""
-    inner = e.inner if isinstance(e, Json) else e
-    if isinstance(inner, Event) and inner.where == "event":
-        return {}
-    if isinstance(inner, Event) and inner.where == "doc":
-        return {"InputPath": "$" + "".join(f".{k}" for k in inner.keys)}
-    if isinstance(e, Json) and isinstance(inner, dict):
-        paths: dict[str, str] = {}
-        template = _transformer(inner, paths)
-        return {"InputTransformer": {"InputPathsMap": paths, "InputTemplate": template}}
-    raise Unpatchable(f"the handler sends {_describe(e)}, which a rule target's input "
-                      "transformer cannot build")
+    matched event: {} (the event itself), {"InputPath": ...} or {"InputTransformer": ...}.
+    Written as handler inspection's `payload` fact states it (advisor.importers.handlers.
+    payload `shape`, advisor.engine.deliveryinput): the engine's obligation says the same."""
+    found = payload.shape(e)
+    if found.scope == "untraced":
+        raise Unpatchable(_said(str(found.why)))
+    shaped, why = for_rule(found.scope, found.template)
+    if shaped is None:
+        raise Unpatchable(_said(str(why)))
+    return shaped
 
 
-def _transformer(d: Any, paths: dict[str, str]) -> str:
-    if isinstance(d, dict):
-        return "{" + ", ".join(json.dumps(k) + ": " + _transformer(v, paths)
-                               for k, v in d.items()) + "}"
-    if isinstance(d, list):
-        return "[" + ", ".join(_transformer(v, paths) for v in d) + "]"
-    if isinstance(d, Const):
-        return json.dumps(d.value)
-    if isinstance(d, Event) and d.where in ("doc", "event"):
-        path = "$" + "".join(f".{k}" for k in d.keys)
-        name = (d.keys[-1] if d.keys else "event").replace("-", "_")
-        while name in paths and paths[name] != path:
-            name += "_"
-        paths[name] = path
-        return f"<{name}>"
-    raise Unpatchable(f"the handler sends {_describe(d)} inside the message, which an input "
-                      "transformer cannot build")
+# ------------------------------------------------------------------ SNS subscriptions
+def sns_raw_delivery(e: Any) -> bool:
+    """RawMessageDelivery of the subscription that sends what the function sent for each
+    notification (advisor.engine.deliveryinput, as the engine's obligation says)."""
+    found = payload.shape(e, first_record=True)
+    if found.scope == "untraced":
+        raise Unpatchable(_said(str(found.why)))
+    raw, why = for_subscription(found.scope, found.template)
+    if raw is None:
+        raise Unpatchable(_said(str(why)))
+    return raw

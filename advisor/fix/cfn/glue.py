@@ -100,11 +100,12 @@ MESSAGE_MEMBER = {"sqs": "MessageBody", "sns": "Message", "sfn": "input", "kines
 
 
 def forwarded_message(ctx: FixContext, tpl: Template, fn_node: str, fn: str,
-                      kind: str) -> tuple[Any, dict[str, Any]]:
+                      kind: str, first_record: bool = False) -> tuple[Any, dict[str, Any]]:
     """(what the function sent as the message, all its call's arguments): advisor.fix.mapping
     expressions read from its handler; (None, {}) when the handler was not read (the patch
-    then says it assumes the function forwarded unchanged)."""
-    found = template_handler(ctx, tpl, fn_node, fn)
+    then says it assumes the function forwarded unchanged). `first_record`: the source
+    hands the function one record per event (SNS), so `Records[0]` is each record."""
+    found = template_handler(ctx, tpl, fn_node, fn, first_record)
     if found is None:
         ctx.note(f"the handler of {fn} was not read: the native connection delivers the "
                  "message unchanged, as a function that only forwards does")
@@ -161,14 +162,12 @@ def sns_to_sqs(ctx: FixContext, tpl: Template) -> None:
                 tpl.doc.delete(tpl.prop_path(topic, "Subscription", i))
                 sub_props = dict(s)
         handled.add(topic)
-    message, _ = forwarded_message(ctx, tpl, ctx.match[1], fn, "sqs")
-    from advisor.fix.mapping import Event
+    message, _ = forwarded_message(ctx, tpl, ctx.match[1], fn, "sqs", first_record=True)
+    from advisor.fix.requests import sns_raw_delivery
 
-    if message is not None and message != Event("record", ("Sns", "Message")):
-        raise Unpatchable(f"{fn} sends its own message, not the notification's; a "
-                          "subscription delivers the message itself")
+    raw = True if message is None else sns_raw_delivery(message)
     props: dict[str, Any] = {"TopicArn": Ref(topic), "Protocol": "sqs",
-                             "Endpoint": GetAtt(queue, "Arn"), "RawMessageDelivery": True}
+                             "Endpoint": GetAtt(queue, "Arn"), "RawMessageDelivery": raw}
     for key in ("FilterPolicy", "FilterPolicyScope"):
         if key in sub_props:
             props[key] = sub_props[key]

@@ -130,18 +130,18 @@ def sns_subscription(ctx: FixContext, tpl: Template) -> None:
     kind = ctx.before.kind(target_node)
     if kind == "firehose":
         stream = resource_of(ctx, tpl, target_node, "AWS::KinesisFirehose::DeliveryStream")
+        raw = True
         if sdk is not None:
-            data = _member(sdk.args, "Record", "Data")
-            if data != Event("record", ("Sns", "Message")):
-                raise Unpatchable(f"{fn} writes its own record, not the message; a "
-                                  "subscription delivers the message itself")
+            from advisor.fix.requests import sns_raw_delivery
+
+            raw = sns_raw_delivery(_member(sdk.args, "Record", "Data"))
         role = _role(tpl, f"{topic}To{stream}", "sns.amazonaws.com",
                      ["firehose:DescribeDeliveryStream", "firehose:ListDeliveryStreams",
                       "firehose:ListTagsForDeliveryStream", "firehose:PutRecord",
                       "firehose:PutRecordBatch"], GetAtt(stream, "Arn"))
         props.update({"Protocol": "firehose", "Endpoint": GetAtt(stream, "Arn"),
                       "SubscriptionRoleArn": GetAtt(role, "Arn"),
-                      "RawMessageDelivery": True})
+                      "RawMessageDelivery": raw})
         base = f"{topic}To{stream}"
     else:
         url = (ctx.node(target_node).get("props") or {}).get("url")

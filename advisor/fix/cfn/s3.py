@@ -26,7 +26,6 @@ from advisor.fix.cfn.template import Template, Unpatchable, plain, ref_target, r
 from advisor.fix.context import FixContext
 from advisor.fix.emit import GetAtt, Ref, Sub
 from advisor.fix.handler import template_handler
-from advisor.fix.mapping import Event, Json
 
 BUCKET = "AWS::S3::Bucket"
 
@@ -67,9 +66,11 @@ def _forwards_event(ctx: FixContext, tpl: Template, fn_node: str, fn: str,
         ctx.note(f"the handler of {fn} was not read: S3 now sends its own event "
                  "notification, which a function that only forwards passed on unchanged")
         return
-    sdk = found.call
-    message = sdk.args.get(message_member)
-    if not (isinstance(message, Json) and message.inner == Event("event")):
+    from advisor.engine.deliveryinput import s3_event
+    from advisor.importers.handlers.payload import shape
+
+    found_shape = shape(found.call.args.get(message_member))
+    if s3_event(found_shape.scope, found_shape.template) is not None:
         raise Unpatchable(f"{fn} sends its own message, not S3's event notification; with "
                           "a native notification the consumers would receive another shape")
 

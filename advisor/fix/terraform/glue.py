@@ -489,11 +489,13 @@ def _source_arn(raw: str) -> str:
 
 
 # ------------------------------------------------------------------ SNS / EventBridge
-def _message(ctx: FixContext, fn_node: str, fn: Any, f: HclFile, kind: str) -> Any:
-    """What the function sent as the message (None: its handler was not read)."""
+def _message(ctx: FixContext, fn_node: str, fn: Any, f: HclFile, kind: str,
+             first_record: bool = False) -> Any:
+    """What the function sent as the message (None: its handler was not read);
+    `first_record` as advisor.fix.cfn.glue.forwarded_message takes it."""
     from advisor.fix.cfn.glue import _TARGET_MEMBERS, _TARGET_PARAMS, MESSAGE_MEMBER
 
-    sdk = _sdk(ctx, fn_node, fn, f)
+    sdk = _sdk(ctx, fn_node, fn, f, first_record)
     if sdk is None:
         ctx.note(f"the handler of {fn_node} was not read: the native connection delivers the "
                  "message unchanged, as a function that only forwards does")
@@ -514,7 +516,7 @@ def _message(ctx: FixContext, fn_node: str, fn: Any, f: HclFile, kind: str) -> A
 
 @register(FMT, "GLUE-SNS-SQS")
 def sns_to_sqs(ctx: FixContext, t: TerraformTarget) -> None:
-    from advisor.fix.mapping import Event
+    from advisor.fix.requests import sns_raw_delivery
     from advisor.fix.terraform.families import queue_policy
 
     topic_node, fn_node, queue_node = ctx.match[:3]
@@ -522,9 +524,8 @@ def sns_to_sqs(ctx: FixContext, t: TerraformTarget) -> None:
     qf, queue, _ = t.block_of(ctx, queue_node)
     if Path(qf.path).parent != Path(f.path).parent:
         raise Unpatchable("the queue is in another module than the function")
-    message, _ = _message(ctx, fn_node, fn, f, "sqs")
-    if message is not None and message != Event("record", ("Sns", "Message")):
-        raise Unpatchable(f"{fn_node} sends its own message, not the notification's")
+    message, _ = _message(ctx, fn_node, fn, f, "sqs", first_record=True)
+    raw = True if message is None else sns_raw_delivery(message)
     subs = [(mf, b) for mf in _module_files(t, f) for b in mf.resources(
         "aws_sns_topic_subscription") if _addr(fn) in {".".join(r.split(".")[:2])
                                                         for r in _refs(b.attrs.get("endpoint"))}]
@@ -533,7 +534,7 @@ def sns_to_sqs(ctx: FixContext, t: TerraformTarget) -> None:
     sf, sub = subs[0]
     sf.set_value(sub, "protocol", "sqs")
     sf.set_value(sub, "endpoint", Raw(f"{_addr(queue)}.arn"))
-    sf.set_value(sub, "raw_message_delivery", True)
+    sf.set_value(sub, "raw_message_delivery", raw)
     dlq = ctx.after_edge(topic_node, queue_node).get("dlq")
     if dlq and "redrive_policy" not in sub.attrs:
         name = ctx.names.get(str(dlq), "")

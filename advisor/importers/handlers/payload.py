@@ -13,18 +13,27 @@ The template is written against the record a Lambda function receives (`<$.body>
 the record itself, unchanged. advisor/engine/pipeinput.py turns it into the template of
 a pipe reading a given source (a pipe's Kinesis record has no `kinesis` level).
 
+A payload built from the event's own fields (`event["detail"]`, the whole event), not from
+a record's, is stated against the event instead (`event_template`): what an EventBridge
+rule target sends with InputPath / InputTransformer (advisor/engine/deliveryinput.py). For
+a per-record source such a payload is not the same in each record: no pipe template.
+
 The fact's text (`Evidence.detail`, kind `payload`):
     each MessageBody = template <$.body>    each record's body
     each MessageBody = record                each record, unchanged
     first-record Message = template <$.body>         from `Records[0]` only
-    whole-event Message                              the batch envelope (or its Records)
+    whole-event Message                              the event itself, as it came
+    whole-event Message = records                    built from the event's Records list
+    event MessageBody = template <$.detail>          JSON built from the event's own fields
     untraced Message: <what stands in the way>       computed, dynamic, several shapes
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from advisor.importers.handlers.sends import (
@@ -66,15 +75,14 @@ def value_at(args: dict[str, Any], path: str) -> Any:
     return node
 
 
-def whole_event(e: Any) -> bool:
-    """The expression reads the event as a whole (or its `Records` list): the batch."""
+def events(e: Any) -> Iterator[Event]:
+    """Every part of the event an expression reads."""
     stack = [e]
     while stack:
         x = stack.pop()
-        if isinstance(x, Event) and (x.where == "event" or (
-                x.where == "doc" and x.keys[:1] == ("Records",))):
-            return True
-        if isinstance(x, dict):
+        if isinstance(x, Event):
+            yield x
+        elif isinstance(x, dict):
             stack.extend(x.values())
         elif isinstance(x, list):
             stack.extend(x)
@@ -82,7 +90,60 @@ def whole_event(e: Any) -> bool:
             stack.append(x.inner)
         elif isinstance(x, Concat):
             stack.extend(x.parts)
-    return False
+
+
+def _records(x: Event) -> bool:
+    return x.where == "doc" and x.keys[:1] == ("Records",)
+
+
+def whole_event(e: Any) -> bool:
+    """The expression reads the event as a whole (or its `Records` list): the batch."""
+    return any(x.where == "event" or _records(x) for x in events(e))
+
+
+WHOLE = "<$>"  # the template of the event itself
+RECORD_PARTS = frozenset({"record", "parsed"})
+REQUEST_PARTS = frozenset({"body", "path", "query", "header"})
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What one call's payload is, in terms of the event: `scope` (`each`,
+    `first-record`: a template against the record, None the record unchanged;
+    `whole-event`: the event itself (template `<$>`) or a value built from its Records
+    (None); `event`: a template against the event; `untraced`, with `why`)."""
+
+    scope: str
+    template: str | None = None
+    why: str | None = None
+
+
+def shape(value: Any, first_record: bool = False, env: EnvLookup | None = None) -> Shape:
+    """The one reading of a payload expression both the fact and `advisor fix` use."""
+    try:
+        if value == Json(Event("event")):
+            return Shape("whole-event", WHOLE)
+        if value == Event("event"):
+            raise Untraced("it sends the event object itself, not its JSON text")
+        if any(_records(x) for x in events(value)):
+            return Shape("whole-event")  # built from the batch's Records
+        parts = {x.where for x in events(value)}
+        if parts & REQUEST_PARTS or any(x.request for x in events(value)):
+            raise Untraced("it sends a part of an API request (its body, path, query or "
+                           "headers), which only a request mapping builds")
+        if parts and not parts & RECORD_PARTS:
+            try:
+                return Shape("event", event_template(value, env))
+            except Untraced as exc:
+                raise Untraced(f"{exc} (and it reads the event itself, not a record)") \
+                    from exc
+        if parts - RECORD_PARTS:
+            raise Untraced("it sends fields of the event itself with a record's, which no "
+                           "template of one record builds")
+        template = record_template(value, env)
+    except Untraced as exc:
+        return Shape("untraced", why=str(exc))
+    return Shape("first-record" if first_record else "each", template)
 
 
 # ------------------------------------------------------------------ the template
@@ -117,13 +178,14 @@ def record_text(e: Any, env: EnvLookup | None, quoted: bool) -> str:
 
 def _path(e: Any) -> str:
     if isinstance(e, Event):
-        if e.where == "body" and not e.keys:
-            return "$.body"
-        if e.where == "doc":
+        if e.where == "parsed":
             return "$.body" + "".join(f".{k}" for k in e.keys)
         if e.where == "record" and e.keys:
             return "$." + ".".join(e.keys)
-    if isinstance(e, Json) and isinstance(e.inner, Event) and e.inner.where == "doc" and \
+        if e.where != "record":
+            raise Untraced(f"it sends {describe(e)}, a part of the event itself, not of "
+                           "each record")
+    if isinstance(e, Json) and isinstance(e.inner, Event) and e.inner.where == "parsed" and \
             not e.inner.keys:
         return "$.body"
     if isinstance(e, Str | Num):
@@ -139,15 +201,70 @@ def _json(d: Any, env: EnvLookup | None) -> str:
         return "[" + ", ".join(_json(v, env) for v in d) + "]"
     if isinstance(d, Const) and not isinstance(d.value, str):
         return json.dumps(d.value)
-    if isinstance(d, Event) and d.where == "doc":
+    if isinstance(d, Event) and d.where == "parsed":
         return "<" + _path(d) + ">"  # the JSON value itself
     return '"' + record_text(d, env, quoted=True) + '"'
+
+
+# ------------------------------------------------------------------ against the event
+KEY = re.compile(r"[A-Za-z0-9_-]+")  # a key EventBridge's JSON path names in dot notation
+
+
+def event_template(e: Any, env: EnvLookup | None = None) -> str:
+    """What `e` sends as JSON built from the event itself (not from a record): `<$>` the
+    whole event, `<$.detail>` the JSON value of a part of it, an object or list of those
+    and constants (`{"id": <$.detail.id>, "kind": "order"}`). Text that is not JSON (a
+    field's text as it is, a string joined from fields) is Untraced: a rule target
+    delivers a part of the event as JSON (a string in quotes) and inserts values into a
+    template without escaping them."""
+    if not isinstance(e, Json):
+        raise Untraced(f"it sends {describe(e)} as text, which a rule target delivers as "
+                       "JSON (a string in quotes)")
+    return _event_json(e.inner, env)
+
+
+def _event_json(d: Any, env: EnvLookup | None) -> str:
+    if isinstance(d, dict):
+        return "{" + ", ".join(json.dumps(k) + ": " + _event_json(v, env)
+                               for k, v in d.items()) + "}"
+    if isinstance(d, list):
+        return "[" + ", ".join(_event_json(v, env) for v in d) + "]"
+    if isinstance(d, Env):
+        if env is None:
+            raise Untraced(f"it sends ${d.name} from its environment (the template's value)")
+        d = Const(env(d.name))
+    if isinstance(d, Const):
+        text = json.dumps(d.value)
+        if "<" in text or ">" in text:
+            raise Untraced("a constant with `<` or `>`, which an input template reads as a "
+                           "placeholder")
+        return text
+    if isinstance(d, Event) and d.where == "event":
+        return "<$>"
+    if isinstance(d, Event) and d.where == "doc":
+        bad = [k for k in d.keys if not KEY.fullmatch(k)]
+        if bad:
+            raise Untraced(f"it reads the event's field {bad[0]!r}, which EventBridge's "
+                           "JSON path cannot name")
+        return "<$" + "".join(f".{k}" for k in d.keys) + ">"
+    raise Untraced(f"it sends {describe(d)} inside the message, which an input "
+                   "transformer cannot build")
 
 
 def describe(e: Any) -> str:
     """A value the handler sends, in words (for the reasons)."""
     if isinstance(e, Event):
-        return f"the event's {e.where}" + (f" {'.'.join(e.keys)}" if e.keys else "")
+        keys = ".".join(e.keys)
+        if e.where == "event":
+            return "the whole event"
+        if e.where in ("doc", "body"):
+            return f"event.{keys or e.where}" if e.where == "body" or keys else \
+                "the event's parsed body"
+        if e.where == "record":
+            return f"record.{keys}" if keys else "the record"
+        if e.where == "parsed":
+            return f"the record body's {keys}" if keys else "the record's parsed body"
+        return f"the event's {e.where}" + (f" {keys}" if keys else "")
     if isinstance(e, Json):
         return "JSON text of " + (describe(e.inner) if not isinstance(e.inner, dict | list)
                                   else "an object it builds")
@@ -163,17 +280,18 @@ def fact(args: SdkArgs, name: str) -> str:
     """The `payload` fact's text for a call read as `args` whose payload is `name`."""
     try:
         value = value_at(args.args, name)
-        if whole_event(value):
-            return f"whole-event {name}"
-        template = record_template(value)
     except Untraced as exc:
         return f"untraced {name}: {exc}"
-    scope = "first-record" if args.first_record else "each"
-    if template is None:
-        return f"{scope} {name} = record"
-    if "; " in template:  # the evidence separator: kept out of a fact
+    found = shape(value, args.first_record)
+    if found.scope == "untraced":
+        return f"untraced {name}: {found.why}"
+    if found.scope == "whole-event":
+        return f"whole-event {name}" + ("" if found.template == WHOLE else " = records")
+    if found.template is None:
+        return f"{found.scope} {name} = record"
+    if "; " in found.template:  # the evidence separator: kept out of a fact
         return f"untraced {name}: the template it needs holds '; '"
-    return f"{scope} {name} = template {template}"
+    return f"{found.scope} {name} = template {found.template}"
 
 
 def read(language: str, text: str, function: str | None, call: SdkCall) -> Evidence | None:

@@ -13,7 +13,10 @@ list literals of those. Anything else (a computed value, a loop, a helper's resu
 `Untraced` with what the handler computes.
 
 The event is named by the handler's first parameter; `for r in event["Records"]` binds a
-record. Variables assigned once from an accepted expression are followed.
+record. Variables assigned once from an accepted expression are followed. A call made in
+another function of the module, which the handler calls at one place (`forward(record)`),
+is read with that function's parameters bound to the handler's arguments (one level; a
+JavaScript handler's call is read in the handler only).
 """
 
 from __future__ import annotations
@@ -40,12 +43,21 @@ class Const:
 
 @dataclass(frozen=True)
 class Event:
-    """A part of the event: `where` is `body` (the raw request body or record body),
-    `doc` (the body parsed as JSON, or a task's state input), `path`, `query`, `header`,
-    `event` (the whole event), with `keys` below it."""
+    """A part of the event: `where` is `body` (the raw request body), `doc` (the body
+    parsed as JSON, or a field of the event itself: a task's state input, an EventBridge
+    event's `detail`), `path`, `query`, `header`, `event` (the whole event), `record` (a
+    record of the batch: `record` with keys `("body",)` is its body text), `parsed` (a
+    record's body parsed as JSON), with `keys` below it.
+
+    A record's body and its fields are kept apart from the event's own (`event["body"]`,
+    `event["x"]`): for a per-record source only the record's parts are the same in each
+    record, so a pipe template is written from them alone."""
 
     where: str
     keys: tuple[str, ...] = ()
+    # a `doc` part of the parsed request body, not the event's own field: read by the
+    # payload fact only (equal either way, so mappings compare as they did)
+    request: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -119,11 +131,11 @@ def read_call(path: str | Path, evidence: str, handler: str | None = None,
     except SyntaxError as exc:
         raise Untraced(f"the handler {path} does not parse ({exc.msg})") from exc
     fn = _handler_function(tree, handler)
-    calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call)
-             and isinstance(n.func, ast.Attribute) and n.func.attr == method]
-    if not calls:
-        raise Untraced(f"no {method} call found in {Path(path).name}")
+    calls = _calls(fn, method)
     reader = _Reader(fn, tree, first_record)
+    if not calls:
+        reader = _helper_reader(tree, fn, method, reader, Path(path).name)
+        calls = _calls(reader.fn, method)
     results = []
     for call in calls:
         if call.args:
@@ -135,11 +147,46 @@ def read_call(path: str | Path, evidence: str, handler: str | None = None,
             args[kw.arg] = reader.expr(kw.value, f"{method}({kw.arg}=...)")
         document = isinstance(call.func, ast.Attribute) and _is_table(call.func.value, reader)
         results.append(SdkArgs(service, method, args, call.lineno, document,
-                               reader.read_first))
+                               reader.first_read()))
     if any(r.args != results[0].args for r in results[1:]):
         raise Untraced(f"{Path(path).name} calls {method} at {len(results)} places with "
                           "different arguments (a mapping template sends one shape)")
     return results[0]
+
+
+def _calls(fn: ast.AST, method: str) -> list[ast.Call]:
+    return [n for n in ast.walk(fn) if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute) and n.func.attr == method]
+
+
+def _helper_reader(tree: ast.Module, fn: Any, method: str, outer: _Reader,
+                   name: str) -> _Reader:
+    """The reader of the one module function that makes the call, called from the handler
+    (one level: `forward(record)` in the handler, the call in `forward`), its parameters
+    bound to the handler's arguments at the one place it is called. Untraced when no
+    function or several make the call, or the handler calls it at several places with
+    different arguments (or not at all)."""
+    helpers = [f for f in tree.body if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
+               and f is not fn and _calls(f, method)]
+    if not helpers:
+        raise Untraced(f"no {method} call found in {name}")
+    if len(helpers) > 1:
+        raise Untraced(f"{len(helpers)} functions of {name} call {method}")
+    helper = helpers[0]
+    sites = list({ast.dump(n): n for n in ast.walk(fn) if isinstance(n, ast.Call)
+                  and isinstance(n.func, ast.Name) and n.func.id == helper.name}.values())
+    if len(sites) != 1:
+        raise Untraced(f"{method} is made in {helper.name}, which the handler "
+                       f"{'calls with different arguments' if sites else 'does not call'}")
+    site = sites[0]
+    params = [a.arg for a in helper.args.args]
+    if helper.args.vararg or helper.args.kwarg or len(site.args) > len(params) or \
+            any(k.arg is None for k in site.keywords):
+        raise Untraced(f"{helper.name} is called with arguments that cannot be matched")
+    bound: dict[str, ast.AST] = dict(zip(params, site.args, strict=False))
+    for k in site.keywords:
+        bound[str(k.arg)] = k.value
+    return _Reader(helper, tree, outer.first_record, outer=outer, bound=bound)
 
 
 def _is_table(node: ast.AST, reader: _Reader) -> bool:
@@ -166,8 +213,16 @@ class _Reader:
     """Expressions of one handler function, with its local assignments followed."""
 
     def __init__(self, fn: Any, module: ast.Module | None = None,
-                 first_record: bool = False) -> None:
+                 first_record: bool = False, outer: _Reader | None = None,
+                 bound: dict[str, ast.AST] | None = None) -> None:
+        self.fn = fn
+        # a helper's parameters are the handler's expressions at its call (`bound`, read
+        # by the handler's reader `outer`); the event is the handler's
+        self.outer, self.bound = outer, bound or {}
         self.event = fn.args.args[0].arg if fn.args.args else "event"
+        if outer is not None:  # the parameter the handler passes its event to, if any
+            self.event = next((k for k, v in self.bound.items() if isinstance(v, ast.Name)
+                               and v.id == outer.event), "")
         self.first_record = first_record
         self.read_first = False  # `event["Records"][0]` was followed
         self.assigned: dict[str, list[ast.AST]] = {}
@@ -180,7 +235,14 @@ class _Reader:
             elif isinstance(node, ast.For) and isinstance(node.target, ast.Name) and \
                     self._is_records(node.iter):
                 self.records.add(node.target.id)
+        if outer is not None:  # the parameters the handler passes a record to
+            self.records |= {k for k, v in self.bound.items() if isinstance(v, ast.Name)
+                             and v.id in outer.records}
         self._depth = 0
+
+    def first_read(self) -> bool:
+        """`event["Records"][0]` was followed (here or in the handler's arguments)."""
+        return self.read_first or bool(self.outer and self.outer.read_first)
 
     def _is_records(self, node: ast.AST) -> bool:
         return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and \
@@ -225,6 +287,9 @@ class _Reader:
                 raise Untraced(f"{what} adds numbers")
             return Concat(lp + rp)
         if isinstance(node, ast.Name):
+            if node.id in self.bound and self.outer is not None and \
+                    node.id not in self.assigned:
+                return self.outer.expr(self.bound[node.id], what)
             if node.id == self.event:
                 return Event("event")
             if node.id in self.records:
@@ -258,7 +323,9 @@ class _Reader:
             if name in ("json.loads",) and len(node.args) == 1:
                 inner = self.expr(node.args[0], what)
                 if isinstance(inner, Event) and inner.where == "body":
-                    return Event("doc")
+                    return Event("doc", request=True)
+                if inner == RECORD_BODY:
+                    return Event("parsed")
                 raise Untraced(f"{what} parses something other than the body")
             if name == "json.dumps" and node.args:
                 return Json(self.expr(node.args[0], what))
@@ -273,6 +340,9 @@ class _Reader:
                           "native integration's mapping cannot do")
 
 
+RECORD_BODY = Event("record", ("body",))  # a record's body text (`record["body"]`)
+
+
 def _is_first(index: Any, inner: Any) -> bool:
     """`[0]` of the event's `Records`."""
     return isinstance(index, ast.Constant) and index.value == 0 and \
@@ -285,12 +355,8 @@ def _index(inner: Any, key: str, what: str) -> Any:
             top = {"body": Event("body"), "pathParameters": Event("path"),
                    "queryStringParameters": Event("query"), "headers": Event("header")}
             return top.get(key, Event("doc", (key,)))  # a task's input: event["x"]
-        if inner.where == "record":
-            if key == "body":
-                return Event("body")
-            return Event("record", (*inner.keys, key))
-        if inner.where in ("doc", "path", "query", "header", "record"):
-            return Event(inner.where, (*inner.keys, key))
+        if inner.where in ("doc", "path", "query", "header", "record", "parsed"):
+            return Event(inner.where, (*inner.keys, key), inner.request)
     if isinstance(inner, dict) and key in inner:
         return inner[key]
     raise Untraced(f"{what} reads {key!r} of something the mapping cannot follow")

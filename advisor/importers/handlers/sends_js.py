@@ -19,6 +19,7 @@ from typing import Any
 
 from advisor.importers.handlers.sends import (
     MAX_HANDLER_BYTES,
+    RECORD_BODY,
     Concat,
     Const,
     Env,
@@ -315,7 +316,9 @@ class JsReader:
             if name == "JSON.parse" and len(args) == 1:
                 inner = self.resolve(args[0])
                 if isinstance(inner, Event) and inner.where == "body":
-                    return Event("doc")
+                    return Event("doc", request=True)
+                if inner == RECORD_BODY:
+                    return Event("parsed")
                 raise Untraced("the handler parses something other than the body")
             if name == "JSON.stringify" and args:
                 return Json(self.resolve(args[0]))
@@ -335,8 +338,6 @@ class JsReader:
             self.read_first = True
             return Event("record")
         assert isinstance(key, str)
-        if isinstance(base, Event) and base.where == "record" and key == "body":
-            return Event("body")
         return _index(base, key, "the call")
 
 

@@ -16,7 +16,8 @@ const client = new EventBridgeClient({});
 %s
 exports.handler = async (event) => {
   %s
-  await client.send(new PutEventsCommand({ Entries: [{ Detail: event.body, DetailType: "t", Source: "s" }] }));
+  const entry = { Detail: event.body, DetailType: "t", Source: "s" };
+  await client.send(new PutEventsCommand({ Entries: [entry] }));
 };
 """
 PY = """import boto3

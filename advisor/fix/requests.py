@@ -218,7 +218,7 @@ class Vtl:
                 return f"$context.{e.keys[0]}"
         if isinstance(e, Json) and isinstance(e.inner, Event) and e.inner.where == "doc":
             return f"$input.json('{_jsonpath(e.inner.keys)}')"
-        raise Unpatchable(f"the handler sends {_describe(e)}, which a mapping template "
+        raise Unpatchable(f"the handler sends {payload.describe(e)}, which a mapping template "
                           "cannot build")
 
 
@@ -229,19 +229,6 @@ def _jsonpath(keys: tuple[str, ...]) -> str:
             raise Unpatchable(f"the body field {k!r} needs quoting in a JSONPath")
         out += f".{k}"
     return out
-
-
-def _describe(e: Any) -> str:
-    if isinstance(e, Event):
-        return f"the event's {e.where}" + (f" {'.'.join(e.keys)}" if e.keys else "")
-    if isinstance(e, Json):
-        return "JSON text of " + (_describe(e.inner) if not isinstance(e.inner, dict | list)
-                                  else "an object it builds")
-    if isinstance(e, Concat):
-        return "text joined from several values"
-    if isinstance(e, dict | list):
-        return "a structure it builds"
-    return type(e).__name__
 
 
 def vtl_json(args: dict[str, Any], env: dict[str, Env2Value],
@@ -323,7 +310,7 @@ def _http_value(e: Any, env: dict[str, Env2Value]) -> Any:
         if not e.inner.keys:
             return "$request.body"
         return "$request.body." + ".".join(e.inner.keys)
-    raise Unpatchable(f"the handler sends {_describe(e)}, which HTTP API parameter mapping "
+    raise Unpatchable(f"the handler sends {payload.describe(e)}, which HTTP API parameter mapping "
                       "cannot build")
 
 
@@ -355,7 +342,7 @@ def sfn_parameters(args: dict[str, Any], env: dict[str, Env2Value]) -> dict[str,
             v = _env(value.name, env)
             out[key] = v.literal if v.literal is not None else _ref(str(v.sub))
         else:
-            raise Unpatchable(f"{key}: the handler sends {_describe(value)}, which task "
+            raise Unpatchable(f"{key}: the handler sends {payload.describe(value)}, which task "
                               "parameters cannot build")
     return out
 

@@ -399,3 +399,44 @@ def test_an_event_type_sam_does_not_know_is_a_warning_naming_the_closest(tmp_pat
     assert "AlexaSkill" in (warned["AlexaSmartHome"].suggestion or "")  # the list of types
     # the known one is read as usual; the others stay as generic sources
     assert arch.graph.in_degree("Fn") == 3
+
+
+HTTP_BODY_KEEPS_ITS_INTEGRATION = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: "3.0.1"
+        info: {title: t, version: "1"}
+        paths:
+          /orders:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                payloadFormatVersion: "2.0"
+                uri: !Sub "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/\
+                  2015-03-31/functions/${Reader.Arn}/invocations"
+  Reader:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, Handler: app.handler, InlineCode: "def handler(e, c): return {}"}
+  Writer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      InlineCode: "def handler(e, c): return {}"
+      Events:
+        Get: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /orders, Method: get}}
+        Post: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /orders, Method: post}}
+"""
+
+
+def test_an_http_route_the_body_integrates_keeps_its_integration(tmp_path: Path) -> None:
+    # SAM's OpenApiEditor adds an event's integration only where the operation has none:
+    # GET /orders stays with Reader, POST /orders (new) goes to Writer
+    arch = _load(tmp_path, HTTP_BODY_KEEPS_ITS_INTEGRATION)
+    assert arch.graph.edges["Api", "Reader"]["props"]["methods"] == ["GET"]
+    assert arch.graph.edges["Api", "Writer"]["props"]["methods"] == ["POST"]

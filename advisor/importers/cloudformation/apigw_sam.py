@@ -119,18 +119,26 @@ def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: 
                   owner: str) -> None:
     """A SAM Api/HttpApi event of a function or state machine: the API -> target edge,
     the route's auth and validation."""
+    from advisor.importers.api_auth import route_label
     from advisor.importers.api_methods import add_method
     from advisor.importers.cloudformation.apigw import record_route
 
     api_lid = ctx.arch.graph.nodes[api].get("source_id")
     managed = manages_definition(ctx, api_lid, api_type)
     machine = ctx.arch.kind(target) == "sfn"
-    if managed:
+    path, method = ctx.scalar(p.get("Path")), ctx.scalar(p.get("Method"))
+    if api_type == "http" and not path and not method:  # SAM's `$default` route
+        path, method = "$default", "ANY"
+    # an HTTP API route the user's body already integrates keeps that integration (SAM's
+    # OpenApiEditor adds one only where there is none): the event reaches nothing there
+    taken = api_type == "http" and managed and (api, route_label(
+        str(method or ""), str(path or ""))) in ctx.memo.get("integrated routes", ())
+    if managed and not taken:
         props = {"integration": "service", "action": "states:StartExecution", "transform": True} \
             if machine else {"integration": "proxy"}
         ctx.edge(api, target, props=props, anchor=owner)
-    elif not machine:  # SAM adds the function's invoke permission; the definition says how
-        ctx.edge(api, target, anchor=owner)
+    elif not machine and not taken:  # SAM adds the function's invoke permission; the
+        ctx.edge(api, target, anchor=owner)  # definition says how
     defaults = ctx.route_defaults.get(api, RouteDefaults())
     kind, api_key = defaults.auth, defaults.api_key
     auth = p.get("Auth")
@@ -149,10 +157,8 @@ def sam_api_event(ctx: Ctx, api: str, target: str, p: dict[str, Any], api_type: 
 
             mark(ctx, api, resource_policy=True)
     if managed:
-        path, method = ctx.scalar(p.get("Path")), ctx.scalar(p.get("Method"))
-        if api_type == "http" and not path and not method:  # SAM's `$default` route
-            path, method = "$default", "ANY"
-        add_method(ctx.arch, api, target, method)
+        if not taken:
+            add_method(ctx.arch, api, target, method)
         # an event without Auth leaves the security the user's operation states
         if (isinstance(auth, dict) and auth) or not _in_body(ctx, api, str(method or ""),
                                                               str(path or "")):

@@ -100,6 +100,12 @@ def wire_openapi(ctx: Ctx, api: str, body: dict[str, Any], lid: str,
                 continue
             integ = op.get("x-amazon-apigateway-integration")
             if isinstance(integ, dict):
+                from advisor.importers.api_auth import route_label
+
+                # SAM's HTTP API editor adds an event's integration only where the
+                # operation has none (apigw_sam.sam_api_event reads this)
+                ctx.memo.setdefault("integrated routes", set()).add(
+                    (api, route_label(str(method), str(path))))
                 wire_integration(
                     ctx, api, lid,
                     itype=integ.get("type"), uri=integ.get("uri"),

@@ -16,8 +16,7 @@ result from the cache) does not import the estimator, the model and networkx wit
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from advisor.lazynames import lazy_getattr
 
 _WHERE = {
     "Estimate": "advisor.estimate.estimator",
@@ -28,12 +27,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, globals(), _WHERE)
 
 
 __all__ = ["Estimate", "assumption_rows", "assumptions_for", "attach_alternative_deltas", "estimate"]

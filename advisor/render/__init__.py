@@ -17,10 +17,10 @@ icon set is installed.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
+from advisor.lazynames import lazy_getattr
 from advisor.render import badges, icons
 from advisor.render.diff import GraphDiff, diff
 
@@ -38,12 +38,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, globals(), _WHERE)
 
 
 __all__ = [

@@ -154,9 +154,9 @@ def inspect_file(path: str | Path, function: str | None = None) -> HandlerReport
     except AdvisorError as exc:
         why = exc.diagnostics[0].message if exc.diagnostics else "unreadable"
         return HandlerReport(language, "unknown", reasons=[f"not read: {why}"], path=str(p))
-    extra = [t for t in _local_imports(p, text, language)]
-    report = inspect_source(text, language, path=str(p), extra=extra, function=function)
-    missing = missing_local_imports(p, text, language)
+    found, missing = local_imports(p, text, language)
+    report = inspect_source(text, language, path=str(p), extra=_read_all(found),
+                            function=function)
     if report.verdict == "glue" and missing:
         # what the handler calls in them is not read: its verdict cannot be confirmed
         report = replace(report, verdict="unknown", reasons=[
@@ -165,47 +165,49 @@ def inspect_file(path: str | Path, function: str | None = None) -> HandlerReport
     return report
 
 
-def missing_local_imports(path: Path, text: str, language: str) -> list[str]:
-    """Modules the handler imports by a relative path (`./ddb`, `from .util import x`)
-    that are not beside it (a partial copy, a build step that makes them): what the
-    handler calls there is not known."""
-    out: list[str] = []
+_PY_IMPORT = re.compile(r"^\s*(?:from\s+(\.?)([\w.]*)\s+import\s+([\w, ]+)|import\s+([\w.]+))",
+                        re.M)
+_JS_IMPORT = re.compile(r"(?:require\(\s*|from\s+|import\s+)['\"](\.{1,2}/[^'\"]+)['\"]")
+
+
+def local_imports(path: Path, text: str, language: str) -> tuple[list[Path], list[str]]:
+    """The sibling modules the handler imports (one level): the files found beside it,
+    and the modules it imports by a relative path (`./ddb`, `from .util import x`) that
+    are not there (a partial copy, a build step that makes them: what the handler calls
+    there is not known). An absolute Python import that is no sibling is a package."""
+    found: list[Path] = []
+    missing: list[str] = []
     if language == "python":
-        for m in re.finditer(r"^\s*from\s+\.([\w.]*)\s+import\s+([\w, ]+)", text, re.M):
-            mods = [m.group(1)] if m.group(1) else [n.strip() for n in m.group(2).split(",")]
-            for mod in mods:
-                first = mod.split(".")[0]
-                if first and not ((path.parent / f"{first}.py").is_file()
-                                  or (path.parent / first).is_dir()):
-                    out.append(f".{mod}" if m.group(1) else f".{first}")
+        for m in _PY_IMPORT.finditer(text):
+            dot, mod, names, plain = m.groups()
+            mods = [plain] if plain else [mod] if mod else \
+                [n.strip() for n in (names or "").split(",")]
+            for name in mods:
+                first = name.split(".")[0]
+                cand = path.parent / f"{first}.py"
+                if not first or cand == path:
+                    continue
+                if cand.is_file():
+                    found.append(cand)
+                elif dot and not (path.parent / first).is_dir():
+                    missing.append(f".{name}" if mod else f".{first}")
     else:
-        for m in re.finditer(r"(?:require\(\s*|from\s+|import\s+)['\"](\.{1,2}/[^'\"]+)['\"]", text):
+        for m in _JS_IMPORT.finditer(text):
             base = path.parent / m.group(1)
-            if not any(Path(str(base) + ext).is_file() or (base / f"index{ext}").is_file()
-                       for ext in ("", *JS_EXT)):
-                out.append(m.group(1))
-    return sorted(set(out))
+            cand = next((c for c in [Path(str(base) + ext) for ext in ("", *JS_EXT)]
+                         + [base / f"index{ext}" for ext in JS_EXT]  # a folder: its index
+                         if c.is_file()), None)
+            if cand is None:
+                missing.append(m.group(1))
+            elif cand != path:
+                found.append(cand)
+    return sorted(set(found)), sorted(set(missing))
 
 
-def _local_imports(path: Path, text: str, language: str) -> list[str]:
-    """Sources of sibling modules the handler imports (one level), read as text."""
-    names: list[Path] = []
-    if language == "python":
-        for m in re.finditer(r"^\s*(?:from\s+\.?([\w.]+)\s+import|import\s+([\w.]+))", text, re.M):
-            mod = (m.group(1) or m.group(2) or "").split(".")[0]
-            cand = path.parent / f"{mod}.py"
-            if mod and cand.is_file() and cand != path:
-                names.append(cand)
-    else:
-        for m in re.finditer(r"(?:require\(\s*|from\s+)['\"](\.{1,2}/[^'\"]+)['\"]", text):
-            base = (path.parent / m.group(1))
-            for cand in [Path(str(base) + ext) for ext in ("", *JS_EXT)] + [
-                    base / f"index{ext}" for ext in JS_EXT]:  # a folder: its index file
-                if cand.is_file() and cand != path:
-                    names.append(cand)
-                    break
+def _read_all(paths: list[Path]) -> list[str]:
+    """The sources of (at most 10) imported modules, as text."""
     out = []
-    for cand in sorted(set(names))[:10]:
+    for cand in paths[:10]:
         try:
             out.append(read_text(cand, MAX_SOURCE_BYTES, lenient=True))
         except AdvisorError:

@@ -96,12 +96,12 @@ def _findings(folder: Path, fmt: str, text: str) -> dict[str, str]:
 def test_an_open_queue_or_topic_policy_is_reported_at_the_policy(
         tmp_path: Path, fmt: str, open_statement: str) -> None:
     text = _cfn(open_statement, sam=fmt == "sam")
-    found = _findings(tmp_path, fmt, text)
+    result = analyse_input(tmp_path, fmt, text)
+    found = {f.subject: f for f in result.findings if f.rule == RULE}
     assert set(found) == {"Inbox", "Alerts"}
-    assert "lets anyone in any account sqs:SendMessage" in found["Inbox"]
-    assert "sns:Publish" in found["Alerts"]
-    result = analyse_input(tmp_path / "again", fmt, text)
-    (inbox,) = [f for f in result.findings if f.rule == RULE and f.subject == "Inbox"]
+    assert "lets anyone in any account sqs:SendMessage" in found["Inbox"].message
+    assert "sns:Publish" in found["Alerts"].message
+    inbox = found["Inbox"]
     line = next(i for i, row in enumerate(text.splitlines(), 1) if row.startswith("  InboxPolicy:"))
     assert inbox.location.line == line
 

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 from pathlib import Path, PurePosixPath
+from types import SimpleNamespace
 from typing import Any
 
 from advisor import __version__
@@ -127,7 +128,7 @@ def part(result: Any, rules: Any) -> dict[str, Any]:
     firsts: dict[str, Any] = {}
     for f in result.findings:
         firsts.setdefault(f.rule, f)
-    docs = _Docs(rules)
+    docs = SimpleNamespace(rules=rules)  # what `common.rule_doc` reads of a report
     return {
         "results": [_result(result, f)
                     for f in sorted(result.findings, key=common.finding_key)],
@@ -135,15 +136,6 @@ def part(result: Any, rules: Any) -> dict[str, Any]:
         "notifications": [_notification(result, e) for e in result.errors],
         "artifact": {"location": _artifact(result.source)},
     }
-
-
-class _Docs:
-    """What `common.rule_doc` reads of a report: its `rules`."""
-
-    __slots__ = ("rules",)
-
-    def __init__(self, rules: Any) -> None:
-        self.rules = rules
 
 
 def _notification(result: Any, e: Any) -> dict[str, Any]:

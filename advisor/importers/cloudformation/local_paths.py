@@ -23,17 +23,15 @@ def check_local_paths(ctx: Ctx) -> None:
     if ctx.path.startswith("<"):
         return  # pasted text: there is no folder beside it
     for lid, node in sorted(ctx.names.items()):
-        spec = LOCAL_PATHS.get(ctx.rtype(lid))
-        if spec is None:
-            continue
-        prop, want_file = spec
-        value = ctx.props_of(lid).get(prop)
-        uri = ctx.scalar(value) if not isinstance(value, dict) else None
-        if not isinstance(uri, str) or not uri or uri.startswith("s3://"):
-            continue
-        _judge(ctx, lid, node, prop, prop, uri, want_file)
-    for lid, node in sorted(ctx.names.items()):  # `AWS::Include` files of a definition
-        for prop in INCLUDE_PROPS.get(ctx.rtype(lid), ()):
+        rtype = ctx.rtype(lid)
+        spec = LOCAL_PATHS.get(rtype)
+        if spec is not None:
+            prop, want_file = spec
+            value = ctx.props_of(lid).get(prop)
+            uri = ctx.scalar(value) if not isinstance(value, dict) else None
+            if isinstance(uri, str) and uri and not uri.startswith("s3://"):
+                _judge(ctx, lid, node, prop, prop, uri, want_file)
+        for prop in INCLUDE_PROPS.get(rtype, ()):  # `AWS::Include` files of a definition
             uri = include_location(ctx, ctx.props_of(lid).get(prop))
             if uri is not None and not uri.startswith("s3://"):
                 _judge(ctx, lid, node, prop, f"{prop} AWS::Include", uri, True)

@@ -15,31 +15,39 @@ parsed every time), and a text whose data JSON would not give back with the same
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from typing import Any
-
-import yaml
 
 from advisor import usercache
 
-_LOADER: Any = (
-    getattr(yaml, "CSafeLoader", None) if getattr(yaml, "__with_libyaml__", False) else None
-) or yaml.SafeLoader
 CACHE_FORMAT = 1  # bump when what a text parses to may change (a new loader)
+
+
+@cache
+def _yaml() -> tuple[Any, Any]:
+    """PyYAML and its fastest safe loader, imported when a text is first parsed or keyed:
+    importing a module that may load data (the catalog, the styles) costs no YAML."""
+    import yaml
+
+    loader = (getattr(yaml, "CSafeLoader", None) if getattr(yaml, "__with_libyaml__", False)
+              else None) or yaml.SafeLoader
+    return yaml, loader
 
 
 def safe_load(text: str, *, remember: bool = False) -> Any:
     """`yaml.safe_load`, through libyaml when available; with `remember` (the package's
     own data files only: a user's pattern pack or pricing file is never kept) what the
     text parses to is kept in the user cache for later runs."""
+    yaml, loader = _yaml()
     if not remember:
-        return yaml.load(text, Loader=_LOADER)
+        return yaml.load(text, Loader=loader)
     digest = hashlib.blake2b(f"{CACHE_FORMAT}\0{yaml.__version__}\0{text}".encode(),
                              digest_size=20).hexdigest()
     name = f"data-{digest}.json"
     found = usercache.read_entry(name, digest)
     if found is not None:
         return found
-    data = yaml.load(text, Loader=_LOADER)
+    data = yaml.load(text, Loader=loader)
     if data is not None:
         usercache.write_entry(name, digest, data)
     return data

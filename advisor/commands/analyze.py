@@ -141,7 +141,7 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
             raise click.BadParameter(str(exc), param_hint="--requests") from None
     usage = None
     if not no_estimates:
-        from advisor.estimate.usage import discover_usage_file
+        from advisor.estimate.usagefile import discover_usage_file
 
         try:
             usage = discover_usage_file(usage_file, cfg.usage_file)

@@ -212,7 +212,7 @@ def cost_cmd(
     path (p50/p99) and the time until data reaches its final store.
     """
     from advisor.config import discover_config
-    from advisor.estimate.usage import discover_usage_file
+    from advisor.estimate.usagefile import discover_usage_file
     from advisor.pipeline import FileResult, Options, analyze_architecture, load_architecture
 
     requests = parse_requests(requests_text) if requests_text else None

@@ -42,11 +42,11 @@ import yaml
 from advisor import catalog
 from advisor.datafiles import safe_load
 from advisor.errors import AdvisorError, Diagnostic
+from advisor.estimate.usagefile import FILE_NAMES, discover_usage_file, find_usage_file
 
 if TYPE_CHECKING:  # finding the usage file (before a rerun from the cache) needs no model
     from advisor.model import Architecture
 
-FILE_NAMES = ("infracost-usage.yml", "infracost-usage.yaml")
 VERSIONS = ("0.1",)
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 6
@@ -209,33 +209,6 @@ def load_usage(path: str | Path) -> UsageFile:
         raise _bad(str(path), 1, 1, f"cannot read usage file: {exc.strerror or exc}",
                    "check the path given to --usage-file") from None
     return _load_cached(str(p), st.st_mtime_ns, st.st_size)
-
-
-def find_usage_file(start: Path | None = None) -> Path | None:
-    """The nearest infracost-usage.yml at or above `start` (default: the working directory)."""
-    here = (start or Path.cwd()).resolve()
-    for directory in (here, *here.parents):
-        for name in FILE_NAMES:
-            candidate = directory / name
-            if candidate.is_file():
-                return candidate
-    return None
-
-
-def discover_usage_file(explicit: str | None = None, configured: str | None = None,
-                        start: Path | None = None) -> str | None:
-    """The usage file a run uses: `--usage-file`, else the config's `usage-file`, else the
-    nearest infracost-usage.yml at or above the working directory; None when there is none.
-    The file is read (and validated) here, so a mistake is one error up front."""
-    chosen = explicit or configured
-    if chosen is None:
-        found = find_usage_file(start)
-        chosen = str(found) if found else None
-    if chosen is None:
-        return None
-    path = str(Path(chosen).resolve())
-    load_usage(path)
-    return path
 
 
 def resolve_usage(usage: UsageFile | str | Path | None) -> UsageFile | None:

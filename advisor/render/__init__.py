@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from advisor.lazynames import lazy_getattr
-from advisor.render import badges, icons
+from advisor.render import badges
 from advisor.render.diff import GraphDiff, diff
 
-# The names below are loaded when first used: the report writers import only the light
-# modules of the package (`figures`, `badges`, `style`), and a text or SARIF report made
+# The names below are loaded when first used (and `icons`, a module, by `from
+# advisor.render import icons`): the report writers import only the light modules of the
+# package (`figures`, `badges`, `diff`), and a text or SARIF report made
 # of cached parts does not import the diagram builder (the model and networkx with it)
 # or pydot.
 _WHERE = {

@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from advisor.render.style import value_text
-
 if TYPE_CHECKING:
     from advisor.model import Architecture
 
@@ -87,6 +85,8 @@ def _line(what: str, old: str, new: str) -> str:
 
 def _props_lines(kind_before: str | None, kind_after: str | None, old: dict[str, Any],
                  new: dict[str, Any]) -> list[str]:
+    from advisor.render.style import value_text  # the catalog: only a diff with props needs it
+
     lines = []
     for prop in sorted(set(old) | set(new), key=str):
         a, b = old.get(prop), new.get(prop)

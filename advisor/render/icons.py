@@ -18,7 +18,6 @@ import base64
 import re
 import struct
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 from advisor import catalog
@@ -34,6 +33,8 @@ def _spec() -> dict[str, object]:
 @cache
 def icon_root() -> Path | None:
     """The folder the icon paths are relative to, or None when the set is not installed."""
+    from importlib import metadata  # a module of its own weight: only drawing needs it
+
     spec = _spec()
     try:
         dist = metadata.distribution(str(spec.get("package", "")))

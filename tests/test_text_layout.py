@@ -92,3 +92,21 @@ def test_cost_table_prints_every_component_whole() -> None:
     for c in est.components:
         assert any(str(c["name"]) in line and str(c["node"]) in line and str(c["unit"]) in line
                    for line in res.stdout.splitlines()), c["name"]
+
+
+def test_a_note_shows_its_hint(tmp_path: Path) -> None:
+    # a misspelt SAM event type: the note says what SAM does, and the hint names the type
+    # meant, in the text report as in the JSON one
+    path = tmp_path / "template.yaml"
+    path.write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n"
+                    "  Jobs:\n    Type: AWS::SQS::Queue\n"
+                    "  Worker:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                    "      Runtime: python3.12\n      Handler: app.handler\n"
+                    "      InlineCode: x\n      Events:\n        Work:\n"
+                    "          Type: SQSS\n          Properties:\n"
+                    "            Queue: !GetAtt Jobs.Arn\n")
+    result = analyze_source(str(path), Options(estimates=False))
+    hinted = [n for n in result.notes if n.suggestion]
+    assert hinted and "SQS?" in str(hinted[0].suggestion)
+    out = " ".join(text.write(Report(results=[result]), color=False, width=200).split())
+    assert f"(hint: {hinted[0].suggestion})" in out

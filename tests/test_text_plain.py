@@ -157,6 +157,12 @@ def _ref_result(console: Console, result: Any, show: bool) -> None:
     console.print()
 
 
+def _ref_note(note: Any) -> str:
+    hint = getattr(note, "suggestion", None)
+    message = str(getattr(note, "message", note))
+    return f"{message} (hint: {hint})" if hint else message
+
+
 def _ref_notes(console: Console, result: Any) -> None:
     notes = list(getattr(result, "notes", None) or [])
     if not notes:
@@ -170,13 +176,13 @@ def _ref_notes(console: Console, result: Any) -> None:
         grid.add_column(no_wrap=True, width=where_w)
         grid.add_column(ratio=1, overflow="fold")
         for where, note in zip(wheres, shown, strict=True):
-            grid.add_row(Text(where), Text(str(getattr(note, "message", note))))
+            grid.add_row(Text(where), Text(_ref_note(note)))
     else:
         grid.add_column(ratio=1, overflow="fold")
         for where, note in zip(wheres, shown, strict=True):
             if where:
                 grid.add_row(Text(where))
-            grid.add_row(Text(str(getattr(note, "message", note))))
+            grid.add_row(Text(_ref_note(note)))
     console.print(Padding(grid, (0, 0, 0, 2)))
     if len(notes) > len(shown):
         console.print(Padding(Text(f"... and {len(notes) - len(shown)} more (all of them "

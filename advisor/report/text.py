@@ -226,7 +226,7 @@ def _notes(page: Page, result: Any) -> None:
     if where_w and where_w + 2 + MESSAGE_MIN <= page.width - 2:
         columns = [Column(width=where_w, no_wrap=True, style="dim"),
                    Column(ratio=1, overflow="fold")]
-        rows = [[text(where), text(str(getattr(note, "message", note)))]
+        rows = [[text(where), text(_note_text(note))]
                 for where, note in zip(wheres, shown, strict=True)]
     else:  # too narrow for two columns: the location above its message
         columns = [Column(ratio=1, overflow="fold")]
@@ -234,11 +234,19 @@ def _notes(page: Page, result: Any) -> None:
         for where, note in zip(wheres, shown, strict=True):
             if where:
                 rows.append([text(where, "dim")])
-            rows.append([text(str(getattr(note, "message", note)))])
+            rows.append([text(_note_text(note))])
     page.block(Table(columns, rows, boxed=False).render(page.width - 2), 2)
     if len(notes) > len(shown):
         page.indented(text(f"... and {len(notes) - len(shown)} more (all of them are in "
                            "--format json)", "dim"), 2)
+
+
+def _note_text(note: Any) -> str:
+    """A note's message with its hint, as an error shows it (a misspelt type's closest
+    name, what to do about a module not read)."""
+    message = str(getattr(note, "message", note))
+    hint = getattr(note, "suggestion", None)
+    return f"{message} (hint: {hint})" if hint else message
 
 
 def _note_where(note: Any, source: str) -> str:

@@ -232,13 +232,15 @@ class Architecture:
     def writes_back(self, a: str, b: str) -> bool:
         """`a -> b` is a function's own call into the queue, stream or table an event
         source mapping feeds it from (`b -> a` is the poll): a stream consumer updating
-        its table, a consumer re-queueing into its queue. Such an edge always closes a
-        cycle; the estimates count its calls once and feed nothing around again."""
+        its table, a consumer re-queueing into its queue. Such an edge closes a cycle;
+        when it is the edge that closes it, the estimates price its calls once and feed
+        nothing around again (`propagate.FlowRules.counted_once`)."""
+        nd = self.graph._node
+        if nd[a]["kind"] != "lambda":
+            return False
         from advisor.catalog import event_source_kinds
 
-        nd = self.graph._node
-        return (nd[a]["kind"] == "lambda" and nd[b]["kind"] in event_source_kinds()
-                and a in self.graph._succ[b])
+        return nd[b]["kind"] in event_source_kinds() and a in self.graph._succ[b]
 
     def unfed(self, n: str) -> bool:
         """Nothing feeds `n` but, at most, the write-backs of functions that only `n`

@@ -204,7 +204,7 @@ class Architecture:
         entries = [
             n
             for n in self.node_names()
-            if category_of(self.kind(n)) == "client" or self.graph.in_degree(n) == 0
+            if category_of(self.kind(n)) == "client" or self.unfed(n)
         ]
         return entries
 
@@ -228,6 +228,26 @@ class Architecture:
                 if eprops:
                     refs.update(str(eprops[p]) for p in FAILURE_PROPS if eprops.get(p))
         return refs
+
+    def writes_back(self, a: str, b: str) -> bool:
+        """`a -> b` is a function's own call into the queue, stream or table an event
+        source mapping feeds it from (`b -> a` is the poll): a stream consumer updating
+        its table, a consumer re-queueing into its queue. Such an edge closes a cycle;
+        when it is the edge that closes it, the estimates price its calls once and feed
+        nothing around again (`propagate.FlowRules.counted_once`)."""
+        nd = self.graph._node
+        if nd[a]["kind"] != "lambda":
+            return False
+        from advisor.catalog import event_source_kinds
+
+        return nd[b]["kind"] in event_source_kinds() and a in self.graph._succ[b]
+
+    def unfed(self, n: str) -> bool:
+        """Nothing feeds `n` but, at most, the write-backs of functions that only `n`
+        feeds (`writes_back`): a table whose one writer in the design is its own stream
+        consumer still takes its traffic from outside, as an entry point."""
+        pred, gp = self.graph._pred[n], self.graph._pred
+        return not pred or all(self.writes_back(p, n) and len(gp[p]) == 1 for p in pred)
 
     def copy(self) -> Architecture:
         """A deep copy: rewrites work on copies so `before` is never touched."""

@@ -228,6 +228,14 @@ def integrates_natively(source_kind: str, target_kind: str) -> bool:
 
 
 @cache
+def event_source_kinds() -> frozenset[str]:
+    """Kinds a Lambda event source mapping polls (the `lambda_event_sources` integration:
+    SQS, Kinesis, DynamoDB Streams): the function reads them, they push nothing."""
+    return frozenset(s for i in integrations() if i.id == "lambda_event_sources"
+                     for s in i.sources)
+
+
+@cache
 def _cfn_map() -> dict[str, str]:
     return {t: name for name, info in kinds().items() for t in info.get("cloudformation", [])}
 

@@ -59,7 +59,7 @@ def auto_level(m: Match) -> str:
     p = m.pattern
     if not p.rewrites:
         return "never"
-    if p.apply == "default" and not m.likely:
+    if p.apply == "default" and not m.likely and not m.fields.get("not_default"):
         return "default"
     if p.apply in ("default", "opt-in"):
         return "all"
@@ -116,6 +116,11 @@ def make_finding(base: Architecture, m: Match) -> Finding:
     alts = []
     auto = auto_level(m)
     by_default = auto == "default"
+    note = None
+    if m.fields.get("not_default") and p.apply == "default" and not m.likely:
+        # a predicate's reason this match is offered, not applied by default
+        note = f"not applied by default: {m.fields['not_default']}"
+        message += f" ({note})"
     for i, (title, plain, ops) in enumerate(alt_info):
         alt = Alternative(
             title=title if plain else _format(title, values),
@@ -131,7 +136,7 @@ def make_finding(base: Architecture, m: Match) -> Finding:
         rule=p.id, title=p.title, pillar=p.pillar, severity=_severity(p, m),
         nodes=list(m.all_nodes), message=message, location=loc, likely=m.likely,
         alternatives=alts, references=list(p.references), subject=m.subject,
-        equivalents=list(p.equivalents), evidence=[dict(e) for e in m.evidence],
+        equivalents=list(p.equivalents), evidence=[dict(e) for e in m.evidence], note=note or "",
     )
 
 

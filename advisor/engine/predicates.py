@@ -335,6 +335,19 @@ def not_a_dlq(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
 
 
 @node
+def default_fix_needs_a_consumer(ctx: Ctx, n: str, params: dict[str, Any]) -> Any:
+    """Never rejects: a queue nothing in the design reads is still reported, but its
+    rewrite is not applied by default (`not_default`): whoever consumes it, outside the
+    design, decides how a message that keeps failing is handled, and a queue nobody reads
+    (a buffer, an application's own dead-letter store) may need no DLQ at all."""
+    failed = ctx.failure_refs()
+    if any(s not in failed for s in ctx.succ[n]):
+        return True
+    return {"not_default": f"nothing in the design consumes {n}: whoever reads it decides "
+                           "how a message that keeps failing is handled"}
+
+
+@node
 def no_log_retention_any(ctx: Ctx, n: str, params: dict[str, Any]) -> bool:
     """Logs that never expire. For a function: no `log_retention` and no connected `logs`
     node with a `retention`. For a log group: no `retention`, unless it belongs to a

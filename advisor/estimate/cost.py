@@ -101,6 +101,19 @@ class Ctx:
         adj = self.g.pred[node]
         return [(p, self.wl.edges.get((p, node), 0.0), adj[p]) for p in sorted(adj)]
 
+    def looped_in(self, node: str) -> list[str]:
+        """The functions whose write-back into `node` closes a cycle (a consumer
+        re-queueing into its queue: `FlowRules.counted_once`): their calls reach `node`'s
+        incoming flows, but not its load (they are not fed around again)."""
+        back = self.wl.back_edges
+        return [p for p in sorted(self.g._pred[node])
+                if (p, node) in back and self.arch.writes_back(p, node)]
+
+    def written_back(self, node: str) -> float:
+        """Records per month written back into `node` (`looped_in`): a service priced by
+        its load adds them."""
+        return sum(self.wl.edges.get((p, node), 0.0) for p in self.looped_in(node))
+
     def rule(self, name: str, default: float) -> float:
         return self.pricing.rule(name, default)
 

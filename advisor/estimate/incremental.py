@@ -492,7 +492,7 @@ class _Run:
             if clients > 0:
                 shares = category_of(kind) == "client"
             else:
-                shares = (ag.in_degree(n) == 0 and scheduled is None
+                shares = (self.after.unfed(n) and scheduled is None
                           and category_of(kind) not in PASSIVE_CATEGORIES
                           and sends_traffic(self.after, n))
             if shares:

@@ -16,7 +16,10 @@ once a second, a DynamoDB stream shard four times a second, or waits the edge's 
 into a Lambda divides too. A node's own `requests` prop replaces what flows in, and its
 `payload` replaces the incoming payload size. Edges that close a cycle (back edges of a
 depth-first walk from the entry points) carry nothing, so a loop is counted once around
-and propagation always terminates.
+and propagation always terminates. When that edge is a function's write-back into the
+queue, stream or table that feeds it (`Architecture.writes_back`: the walk reaches the
+source first), its calls are still priced at the target (its incoming flows), once:
+they are not fed around again.
 """
 
 from __future__ import annotations
@@ -137,7 +140,7 @@ def _entries(arch: Architecture, rate: float) -> tuple[dict[str, float], list[st
         sharing = clients
     else:
         unfed = [n for n in arch.node_names()
-                 if g.in_degree(n) == 0 and n not in scheduled
+                 if arch.unfed(n) and n not in scheduled
                  and category_of(arch.kind(n)) not in PASSIVE_CATEGORIES]
         # the nodes nothing feeds that start a flow; a design of one node (its dead-letter
         # queues aside: a lone queue, a queue and its DLQ) takes the traffic at that node
@@ -344,6 +347,13 @@ class FlowRules:
         """The edge carries nothing: it closes a cycle or only failed records take it."""
         return (a, b) in self.back or (a, b) in self.failure
 
+    def counted_once(self, a: str, b: str) -> bool:
+        """A write-back (`Architecture.writes_back`): it closes a cycle, yet its calls are
+        the function's own (a stream consumer updating its table), so they reach the
+        target's bill; what they write does not flow around to the function again (the
+        target's load, and so the poll, leaves them out: `load` skips dead edges)."""
+        return (a, b) in self.back and (a, b) not in self.failure and self.arch.writes_back(a, b)
+
     def load(self, n: str, entry: float | None, flows: Any, loads: Any, batches: Any) -> Load:
         """`n`'s records, invocations and payload from its entry share and its callers."""
         rec = inv = weighted = 0.0
@@ -379,7 +389,7 @@ class FlowRules:
         out: list[tuple[str, float, float | None]] = []
         rec = load.records
         for s in succ:
-            if self.dead(n, s):
+            if self.dead(n, s) and not self.counted_once(n, s):
                 out.append((s, 0.0, None))
                 continue
             eprops = adj[s].get("props") or {}
@@ -442,9 +452,15 @@ def propagate(arch: Architecture, requests: float | None = None) -> Workload:
     if failure_edges:
         notes.append("failure paths (dead-letter queues, on-failure destinations) carry no "
                      "traffic in the steady-state estimate")
-    if back:
-        pairs = ", ".join(f"{a} -> {b}" for a, b in sorted(back))
+    once = sorted(e for e in back if rules.counted_once(*e))
+    closing = sorted(back.difference(once))
+    if closing:
+        pairs = ", ".join(f"{a} -> {b}" for a, b in closing)
         notes.append(f"cycle edges carry no traffic in the estimate (counted once): {pairs}")
+    if once:
+        pairs = ", ".join(f"{a} -> {b}" for a, b in once)
+        notes.append("a function's calls into its own event source are priced once, not "
+                     f"fed back to it again: {pairs}")
     return Workload(
         nodes=loads,
         edges=flows,

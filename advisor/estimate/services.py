@@ -131,7 +131,7 @@ def _sqs(c: Ctx, n: str) -> list[Usage]:
     stated = c.stated(n, "api_requests")
     if stated is not None:  # Infracost `monthly_requests`: every API request together
         return [Usage(n, "Requests (stated)", key, float(stated) * per)]
-    lines = [Usage(n, "Send requests", key, load.records * per)]
+    lines = [Usage(n, "Send requests", key, (load.records + c.written_back(n)) * per)]
     polls = 0.0
     for s, flow, eprops in c.out_flows(n):
         # a consumer receives a batch (billed per 64 KB of the batch) and deletes it
@@ -287,6 +287,7 @@ def _kinesis(c: Ctx, n: str) -> list[Usage]:
         value = c.stated(n, prop)  # an Infracost usage key (GB, units or hours)
         return float(value) if value is not None else computed
 
+    written = load.records + c.written_back(n)  # (a consumer's puts into its own stream)
     if str(c.prop(n, "mode") or "on-demand") == "provisioned":
         shards = kinesis_shards(c, n)
         units = chunks(load.payload, c.rule("kinesis.provisioned.put_unit_bytes", 25600))
@@ -294,7 +295,7 @@ def _kinesis(c: Ctx, n: str) -> list[Usage]:
             Usage(n, f"Shard hours ({shards} shards)", "kinesis.provisioned.shard_hours",
                   shards * HOURS_PER_MONTH),
             Usage(n, "PUT payload units", "kinesis.provisioned.put_units",
-                  stated("put_units", load.records * units)),
+                  stated("put_units", written * units)),
         ]
         if efo_consumers or c.stated(n, "efo_consumer_hours") is not None:
             lines += [
@@ -308,7 +309,7 @@ def _kinesis(c: Ctx, n: str) -> list[Usage]:
     size = round_up(load.payload, c.rule("kinesis.ondemand.record_rounding_bytes", 1024))
     lines = [
         Usage(n, "Stream hours", "kinesis.ondemand.stream_hours", HOURS_PER_MONTH),
-        Usage(n, "Data in", "kinesis.ondemand.ingest", stated("data_in_gb", load.records * size / GIB)),
+        Usage(n, "Data in", "kinesis.ondemand.ingest", stated("data_in_gb", written * size / GIB)),
         Usage(n, "Data out", "kinesis.ondemand.retrieval", stated("data_out_gb", shared / GIB)),
         Usage(n, "Enhanced fan-out data out", "kinesis.ondemand.efo_retrieval",
               stated("efo_data_out_gb", fanout / GIB)),
@@ -371,9 +372,11 @@ def _dynamodb(c: Ctx, n: str) -> list[Usage]:
     item = float(c.stated(n, "item_size") or load.payload)
     wru = rru = 0.0
     reads, writes = _reads_and_writes(c, n)
-    flows = c.in_flows(n)
-    if not flows or "requests" in props:
+    fed = set(c.g._pred[n]).difference(c.looped_in(n))
+    if "requests" in props:
         writes = [("", load.records, operation({}))]
+    elif not fed:  # written from outside the design (and, maybe, by its stream consumer)
+        writes = [("", load.records, operation({})), *writes]
     write_count = 0.0
     for _p, flow, op in writes:
         write_count += flow

@@ -139,7 +139,9 @@ def _listing(ctx: Ctx, base: Path) -> dict[str, list[Path]]:
     return found  # type: ignore[no-any-return]
 
 
-def inspect_functions(ctx: Ctx) -> None:
+def inspect_functions(ctx: Ctx) -> dict[str, HandlerReport]:
+    """Read each function's handler; returns the reports read, by node."""
+    read: dict[str, HandlerReport] = {}
     for lid, node in sorted(ctx.names.items()):
         if ctx.arch.kind(node) != "lambda" or ctx.rtype(lid) not in (
             "AWS::Serverless::Function", "AWS::Lambda::Function"
@@ -166,6 +168,8 @@ def inspect_functions(ctx: Ctx) -> None:
             continue
         apply_verdict(ctx, node, report)
         resolve_named_targets(ctx, lid, node, report)
+        read[node] = report
+    return read
 
 
 def resolve_named_targets(ctx: Ctx, lid: str, node: str, report: HandlerReport) -> None:

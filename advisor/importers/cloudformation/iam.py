@@ -19,6 +19,7 @@ from advisor.importers.iam_policies import (
     wide_grants,
     write_kind,
 )
+from advisor.importers.write_back import grants_write, polled_sources
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -214,14 +215,18 @@ def wire_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
     mark_wide(ctx, node, [g for s in extra for g in statement_grants(ctx, s)]
               + ctx.memo.get("sam_wide_managed", {}).get(lid, []), None)
     sources = set(ctx.arch.graph.predecessors(node))
+    polled = polled_sources(ctx.arch, node) if ctx.arch.kind(node) == "lambda" else set()
     failures = ctx.arch.failure_destinations(role_sharers(ctx, lid))
     granted: dict[str, set[str]] = {}
     for target, action in write_targets(ctx, stmts):
         granted.setdefault(target, set()).add(action.lower())
     for target, actions in granted.items():
-        if target in sources or target in failures or not ctx.permission_is_use(node, target):
-            # its own event source (deleting polled messages), the dead letters of any
-            # function acting with the role (Lambda delivers there, the code does not)
+        own = target in sources and not (
+            target in polled and grants_write(actions, ctx.arch.kind(target)))
+        if own or target in failures or not ctx.permission_is_use(node, target):
+            # its own event source (the poll's permissions; an explicit write into a
+            # polled source is a write-back: advisor/importers/write_back.py), the dead
+            # letters of any function acting with the role (Lambda delivers there)
             continue
         answers = actions <= CALLBACK_ANSWERS and not ctx.arch.graph.has_edge(node, target)
         ctx.edge(node, target, label=TASK_TOKEN if answers else None, anchor=lid)

@@ -55,6 +55,8 @@ from advisor.importers.cloudformation.language_extensions import expand_for_each
 from advisor.importers.cloudformation.local_paths import check_local_paths
 from advisor.importers.cloudformation.props import props_for
 from advisor.importers.cloudformation.template import LineDict, load_template
+from advisor.importers.handlers.verdict import HandlerReport
+from advisor.importers.write_back import env_names_call, polled_sources
 from advisor.model import Architecture
 
 NETWORK_TYPES = re.compile(
@@ -93,7 +95,7 @@ def import_template(path: str, text: str | None = None, data_: Any = None, *,
     _nodes(ctx)
     _wire(ctx)
     check_local_paths(ctx)
-    code.inspect_functions(ctx)
+    _env_write_backs(ctx, code.inspect_functions(ctx))
     _entry_points(ctx)
     _unresolved_refs(ctx)
     _summary_notes(ctx)
@@ -246,12 +248,26 @@ def _env_edges(ctx: Ctx, lid: str) -> None:
     if node is None or not isinstance(variables, dict):
         return
     sources = set(ctx.arch.graph.predecessors(node))
+    polled = polled_sources(ctx.arch, node)
     for value in variables.values():
         targets = ctx.node_refs(value) or _by_shared_name(ctx, value)
         for target in targets:
+            if target in polled:  # a write-back, once the handler is read (_env_write_backs)
+                ctx.memo.setdefault("env write-backs", {}).setdefault(lid, set()).add(target)
             if target in sources or target == node or ctx.arch.kind(target) in ("logs", "kms"):
                 continue
             ctx.edge(node, target, anchor=lid)
+
+
+def _env_write_backs(ctx: Ctx, reports: dict[str, HandlerReport]) -> None:
+    """Edges from functions to the polled sources their environment names, unless the
+    handler, read, only acknowledges its input there (advisor/importers/write_back.py)."""
+    for lid, targets in sorted(ctx.memo.get("env write-backs", {}).items()):
+        node = ctx.names[lid]
+        for target in sorted(targets):
+            if env_names_call(reports.get(node), ctx.arch.kind(target)) and \
+                    not ctx.arch.graph.has_edge(node, target):
+                ctx.edge(node, target, anchor=lid)
 
 
 def _by_shared_name(ctx: Ctx, value: Any) -> list[str]:

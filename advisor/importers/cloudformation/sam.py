@@ -13,6 +13,7 @@ from typing import Any
 from advisor.importers.cloudformation.context import Ctx, data
 from advisor.importers.cloudformation.template import LineDict
 from advisor.importers.edge_labels import FILTERED, ON_FAILURE, TASK_TOKEN
+from advisor.importers.write_back import polled_sources
 
 # ------------------------------------------------------------------------ implicit APIs
 IMPLICIT_APIS = {  # event type -> (API id SAM generates, its type, the event's API property)
@@ -327,8 +328,12 @@ def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
 
     node = ctx.names.get(lid)
     table = data()["sam_policies"]
-    # as for role policies (iam.wire_iam): access to its own event source is not a write
+    # as for role policies (iam.wire_iam): access to its own event source is not a write,
+    # unless a write or CRUD template names a source it polls (a write-back:
+    # advisor/importers/write_back.py)
     own_sources = set(ctx.arch.graph.predecessors(node)) if node is not None else set()
+    if node is not None and ctx.arch.kind(node) == "lambda":
+        own_sources -= polled_sources(ctx.arch, node)
     statements: list[dict[str, Any]] = []
     for item in policy_items(ctx, lid):
         name = item if isinstance(item, str) else ctx.text_of(item) if isinstance(

@@ -153,6 +153,7 @@ def inspect_function(ctx: Context, name: str, res: Resource) -> None:
         ctx.note(res.block, f"the code of {name} was not read: {missing}, so what the "
                  "function calls is taken from the configuration alone")
         return
+    ctx.memo.setdefault("handler reports", {})[name] = report
     if report.facts:
         ctx.set_props(name, handler_facts=report.facts)
     graph = ctx.arch.graph

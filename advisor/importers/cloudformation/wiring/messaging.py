@@ -12,11 +12,14 @@ from advisor.importers.cloudformation.sam import subscription_redrive
 from advisor.importers.cloudformation.wiring.common import as_list, target_node
 from advisor.importers.edge_labels import FILTERED
 from advisor.importers.iam_policies import add_public_grants, open_to_anyone
+from advisor.importers.redrive_allow import declares_dlq
 
 
 def wire_sqs_redrive(ctx: Ctx) -> None:
     for lid in ctx.of_type("AWS::SQS::Queue"):
         p = ctx.props_of(lid)
+        if declares_dlq(p.get("RedriveAllowPolicy")):  # it lets source queues use it
+            ctx.set_props(ctx.names.get(lid), is_dlq=True)
         redrive = p.get("RedrivePolicy")
         if not isinstance(redrive, dict):
             continue

@@ -65,6 +65,7 @@ def finish(ctx: Context) -> None:
     for fn in list(ctx.arch.nodes_of_kind("lambda")):  # last: glue needs the callers known
         if fn in ctx.res_of:
             inspect_function(ctx, fn, ctx.res_of[fn])
+    functions.env_write_backs(ctx)  # once the handlers are read
 
 
 def _sfn_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:

@@ -13,6 +13,7 @@ from advisor.importers.terraform.hcl import Block
 from advisor.importers.terraform.module import Module, Resource
 from advisor.importers.terraform.props import flag, num
 from advisor.importers.terraform.wiring.common import mark_dlq
+from advisor.importers.write_back import env_names_call, polled_sources
 
 if TYPE_CHECKING:
     from advisor.importers.terraform.importer import Context
@@ -138,14 +139,20 @@ def _lambda_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Modul
     dlc = b.first("dead_letter_config")
     if dlc is not None:
         _dead_letter(ctx, name, ctx.nodes(mod, dlc.get("target_arn"), b, "dead_letter_config"), b)
+    if res.registry:  # (first: its event source mappings are the function's sources)
+        _registry_lambda(ctx, name, res, b, mod)
     env = b.first("environment")
     variables = env.get("variables") if env is not None else b.get("environment_variables")
     if isinstance(variables, dict):
         secrets = []
+        polled = polled_sources(ctx.arch, name)
         for key in sorted(variables):
             value = variables[key]
             for target in ctx.nodes(mod, value, b, "environment"):
-                if target != name:
+                if target in polled:  # a write-back once the handler is read (write_back.py)
+                    ctx.memo.setdefault("env write-backs", {}).setdefault(
+                        name, {}).setdefault(target, f"env {key}")
+                elif target != name:
                     ctx.edge(name, target, block=b, label=f"env {key}")
             if (
                 isinstance(value, str)
@@ -156,8 +163,19 @@ def _lambda_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Modul
                 secrets.append(key)
         if secrets:
             ctx.set_props(name, env_secrets=secrets)
-    if res.registry:
-        _registry_lambda(ctx, name, res, b, mod)
+
+
+def env_write_backs(ctx: Context) -> None:
+    """Edges from functions to the polled sources their environment names, unless the
+    handler, read, only acknowledges its input there (advisor/importers/write_back.py);
+    after code inspection (`handler reports`)."""
+    reports = ctx.memo.get("handler reports", {})
+    for fn, targets in sorted(ctx.memo.get("env write-backs", {}).items()):
+        block = ctx.res_of[fn].block
+        for target, label in sorted(targets.items()):
+            if env_names_call(reports.get(fn), ctx.arch.kind(target)) and \
+                    not ctx.arch.graph.has_edge(fn, target):
+                ctx.edge(fn, target, block=block, label=label)
 
 
 def _registry_lambda(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:

@@ -17,6 +17,7 @@ from advisor.importers.iam_policies import (
 from advisor.importers.terraform.hcl import iter_refs
 from advisor.importers.terraform.module import Module, Resource
 from advisor.importers.terraform.props import as_json
+from advisor.importers.write_back import grants_write, polled_sources
 
 if TYPE_CHECKING:
     from advisor.importers.terraform.importer import Context
@@ -234,6 +235,7 @@ def read_roles(ctx: Context) -> None:
         failure_targets = _failure_targets(ctx, fn).union(
             *(role_failures[role.address] for role in role_of[fn]))
         sources = set(ctx.arch.graph.predecessors(fn))
+        polled = polled_sources(ctx.arch, fn)
         for role in role_of[fn]:
             # not only the role's owner (flag_wide_roles): every function acting with it
             mark_role_grants(ctx, fn, roles.get(role.address, []))
@@ -250,8 +252,10 @@ def read_roles(ctx: Context) -> None:
                     for target in ctx.nodes(pmod, resources, None) if kinds else []:
                         if target == fn or ctx.arch.kind(target) not in kinds:
                             continue
-                        if target in sources:
-                            continue  # its own event source (deleting polled messages)
+                        if target in sources and not (
+                                target in polled and grants_write(acts, ctx.arch.kind(target))):
+                            continue  # its own event source (the poll's), unless it writes
+                            # back into a polled one (advisor/importers/write_back.py)
                         known = ctx.arch.graph.has_edge(fn, target)
                         if not known and target in failure_targets:
                             continue  # Lambda itself delivers there, not the code

@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from advisor.importers.edge_labels import FILTERED
+from advisor.importers.redrive_allow import declares_dlq
 from advisor.importers.terraform.hcl import Block, Expr
 from advisor.importers.terraform.module import Module, Resource
 from advisor.importers.terraform.props import as_json, flag, num
@@ -99,8 +100,16 @@ def _apply_redrive(ctx: Context, queue: str, policy: Any, b: Block, mod: Module)
         mark_dlq(ctx, dlqs[0])
 
 
+def _queue_redrive_allow(ctx: Context, res: Resource, b: Block, mod: Module) -> None:
+    if declares_dlq(as_json(b.get("redrive_allow_policy"))):
+        for queue in ctx.nodes(mod, b.get("queue_url"), b, "queue_url"):
+            mark_dlq(ctx, queue)
+
+
 def _sqs_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module) -> None:
     _public_policy(ctx, [name], b.get("policy"), b, mod)
+    if declares_dlq(as_json(b.get("redrive_allow_policy"))):  # it lets source queues use it
+        mark_dlq(ctx, name)
     if res.registry and _registry_dlq(ctx, name, res, b):
         return
     _apply_redrive(ctx, name, b.get("redrive_policy"), b, mod)
@@ -165,6 +174,7 @@ def _registry_dlq(ctx: Context, name: str, res: Resource, b: Block) -> bool:
 WIRING = {
     "aws_sns_topic_subscription": _subscription,
     "aws_sqs_queue_redrive_policy": _queue_redrive,
+    "aws_sqs_queue_redrive_allow_policy": _queue_redrive_allow,
     "aws_sqs_queue_policy": _queue_policy,
     "aws_sns_topic_policy": _topic_policy,
 }

@@ -26,7 +26,7 @@ def _refuse_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the text was parsed again")
 
-    monkeypatch.setattr(datafiles.yaml, "load", refuse)
+    monkeypatch.setattr(yaml, "load", refuse)  # the module datafiles imports when it parses
 
 
 TEXT = "kinds:\n  lambda: {memory: 128, ratio: 0.5, tags: [a, b], enabled: true, none: null}\n"

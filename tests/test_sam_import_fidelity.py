@@ -440,3 +440,152 @@ def test_an_http_route_the_body_integrates_keeps_its_integration(tmp_path: Path)
     arch = _load(tmp_path, HTTP_BODY_KEEPS_ITS_INTEGRATION)
     assert arch.graph.edges["Api", "Reader"]["props"]["methods"] == ["GET"]
     assert arch.graph.edges["Api", "Writer"]["props"]["methods"] == ["POST"]
+
+
+SAM_POLICY_TEMPLATES = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+  Auditor:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: s3://bucket/key.zip
+      Policies:
+        - SQSPollerPolicy:
+            QueueName: !GetAtt Jobs.QueueName
+        - CloudWatchDescribeAlarmHistoryPolicy: {}
+        - AmazonSNSFullAccess
+        - Statement:
+            - Effect: Allow
+              Action: sqs:*
+              Resource: !GetAtt Jobs.Arn
+"""
+
+# the role SAM deploys for Auditor, written out by hand: one inline policy per entry of
+# `Policies` (each template's statements as SAM defines them), managed names apart
+CFN_POLICY_TEMPLATES_ROLE = """
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+  AuditorRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+      ManagedPolicyArns:
+        - arn:aws:iam::aws:policy/AmazonSNSFullAccess
+      Policies:
+        - PolicyName: AuditorRolePolicy0
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: [sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes]
+                Resource: !Sub
+                  - arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${queueName}
+                  - queueName: !GetAtt Jobs.QueueName
+        - PolicyName: AuditorRolePolicy1
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: [cloudwatch:DescribeAlarmHistory]
+                Resource: "*"
+        - PolicyName: AuditorRolePolicy3
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: sqs:*
+                Resource: !GetAtt Jobs.Arn
+  Auditor:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Role: !GetAtt AuditorRole.Arn
+      Code: {S3Bucket: bucket, S3Key: key.zip}
+"""
+
+
+def test_a_policy_templates_statements_count_as_the_role_sam_deploys(tmp_path: Path) -> None:
+    """A SAM policy template deploys its own statements (CloudWatchDescribeAlarmHistory-
+    Policy: `cloudwatch:DescribeAlarmHistory` on `*`): the function's wide grants are the
+    same as the role SAM generates, in its order (inline policies in `Policies` order,
+    then managed ones); a template scoped to the resource its parameter names
+    (SQSPollerPolicy) grants nothing wide."""
+    sam = _load(tmp_path, SAM_POLICY_TEMPLATES, "sam.yaml")
+    cfn = _load(tmp_path, CFN_POLICY_TEMPLATES_ROLE, "cfn.yaml")
+    grants = sam.props(_node(sam, "Auditor")).get("wide_grants")
+    assert grants == ["cloudwatch:DescribeAlarmHistory on *", "sqs:*", "AmazonSNSFullAccess"]
+    assert grants == cfn.props(_node(cfn, "Auditor")).get("wide_grants")
+
+
+SAM_CONDITIONAL_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Conditions:
+  Rotating: !Equals [!Ref AWS::Region, us-east-1]
+Resources:
+  Rotator:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: s3://bucket/key.zip
+      Policies:
+        - !If
+          - Rotating
+          - SSMParameterReadPolicy: {ParameterName: app/config}
+          - AWSSecretsManagerRotationPolicy: {FunctionName: rotator}
+"""
+
+# SAM's expansion of that list, by hand: one `Fn::If` entry in the role's `Policies`
+CFN_CONDITIONAL_ROLE = """
+Conditions:
+  Rotating: !Equals [!Ref AWS::Region, us-east-1]
+Resources:
+  RotatorRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+      Policies:
+        - !If
+          - Rotating
+          - PolicyName: RotatorRolePolicy0
+            PolicyDocument:
+              Statement:
+                - Effect: Allow
+                  Action: [ssm:DescribeParameters]
+                  Resource: "*"
+          - PolicyName: RotatorRolePolicy0
+            PolicyDocument:
+              Statement:
+                - Effect: Allow
+                  Action: [secretsmanager:GetRandomPassword]
+                  Resource: "*"
+  Rotator:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Role: !GetAtt RotatorRole.Arn
+      Code: {S3Bucket: bucket, S3Key: key.zip}
+"""
+
+
+def test_both_branches_of_a_conditional_role_policy_grant(tmp_path: Path) -> None:
+    """Conditions are not evaluated: a role policy under `Fn::If` (as SAM writes a
+    conditional `Policies` entry) grants what either branch grants, in CloudFormation as
+    in the SAM template it came from."""
+    sam = _load(tmp_path, SAM_CONDITIONAL_TEMPLATE, "sam.yaml")
+    cfn = _load(tmp_path, CFN_CONDITIONAL_ROLE, "cfn.yaml")
+    expected = ["ssm:DescribeParameters on *", "secretsmanager:GetRandomPassword on *"]
+    assert cfn.props(_node(cfn, "Rotator")).get("wide_grants") == expected
+    assert sam.props(_node(sam, "Rotator")).get("wide_grants") == expected

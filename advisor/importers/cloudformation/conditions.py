@@ -29,6 +29,21 @@ def is_intrinsic(value: Any) -> bool:
     return isinstance(key, str) and (key in ("Ref", "Condition") or key.startswith("Fn::"))
 
 
+def list_branches(items: list[Any]) -> list[Any]:
+    """A list's items with each item that is an `Fn::If` replaced by its branches (an
+    `AWS::NoValue` branch dropped): a policy list's conditional entry grants what either
+    branch grants. The branches stay separate items, where `resolve_conditionals` would
+    merge two mappings into one (and keep only the first of two statement lists)."""
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, dict) and set(item) == {"Fn::If"} and \
+                isinstance(item["Fn::If"], list) and len(item["Fn::If"]) == 3:
+            out.extend(list_branches([b for b in item["Fn::If"][1:] if not no_value(b)]))
+        else:
+            out.append(item)
+    return out
+
+
 def resolve_conditionals(value: Any) -> Any:
     """`value` with each `Fn::If` between mappings (or lists) replaced by both branches
     merged, and `AWS::NoValue` branches dropped. An `Fn::If` between other values (two

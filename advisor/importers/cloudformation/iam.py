@@ -55,7 +55,7 @@ def role_statements(ctx: Ctx, role_lid: str) -> tuple[list[dict[str, Any]], bool
     """Statements granted to a role, and whether a wide managed policy is attached."""
     p = ctx.props_of(role_lid)
     stmts: list[dict[str, Any]] = []
-    for pol in _as_list(p.get("Policies")):
+    for pol in _role_policies(p):
         if isinstance(pol, dict):
             stmts.extend(statements_of_document(pol.get("PolicyDocument")))
     wide = False
@@ -69,6 +69,14 @@ def role_statements(ctx: Ctx, role_lid: str) -> tuple[list[dict[str, Any]], bool
     for lid in _policies_by_role(ctx).get(role_lid, ()):
         stmts.extend(statements_of_document(ctx.props_of(lid).get("PolicyDocument")))
     return stmts, wide
+
+
+def _role_policies(props: dict[str, Any]) -> list[Any]:
+    """A role's inline `Policies`, an `Fn::If` entry as both of its branches (SAM writes
+    one around each policy of a conditional policy list: either may be deployed)."""
+    from advisor.importers.cloudformation.conditions import list_branches
+
+    return list_branches(_as_list(props.get("Policies")))
 
 
 def _policies_by_role(ctx: Ctx) -> dict[str, list[str]]:
@@ -115,7 +123,7 @@ def role_grants(ctx: Ctx, role_lid: str) -> list[tuple[str, list[str]]]:
     `AWS::IAM::Policy`/`ManagedPolicy` resources naming it (each at its own resource)."""
     p = ctx.props_of(role_lid)
     own: list[str] = []
-    for pol in _as_list(p.get("Policies")):
+    for pol in _role_policies(p):
         if isinstance(pol, dict):
             own += _document_grants(ctx, pol.get("PolicyDocument"))
     out: list[tuple[str, list[str]]] = []
@@ -209,10 +217,12 @@ def wire_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
             # not only the role's owner (flag_wide_roles): every function or state
             # machine acting with it
             mark_role_grants(ctx, node, role_lid)
-    # SAM inline statements, then SAM's wide managed policies: the role SAM generates
-    # holds them as its `Policies` and `ManagedPolicyArns`, read in that order for a
-    # role (role_grants); the fix goes at the function
-    mark_wide(ctx, node, [g for s in extra for g in statement_grants(ctx, s)]
+    # SAM's inline statements and policy templates' statements, then its wide managed
+    # policies: the role SAM generates holds them as its `Policies` and
+    # `ManagedPolicyArns`, read in that order for a role (role_grants); the fix goes at
+    # the function
+    granted = ctx.memo.get("sam_role_statements", {}).get(lid, extra)
+    mark_wide(ctx, node, [g for s in granted for g in statement_grants(ctx, s)]
               + ctx.memo.get("sam_wide_managed", {}).get(lid, []), None)
     sources = set(ctx.arch.graph.predecessors(node))
     polled = polled_sources(ctx.arch, node) if ctx.arch.kind(node) == "lambda" else set()

@@ -305,25 +305,21 @@ _EVENT_WIRING = {
 # ------------------------------------------------------------------------ policies
 def policy_items(ctx: Ctx, lid: str) -> list[Any]:
     """The entries of a SAM `Policies` list; both branches of an `Fn::If` count."""
-    from advisor.importers.cloudformation.conditions import no_value, resolve_conditionals
+    from advisor.importers.cloudformation.conditions import list_branches, resolve_conditionals
 
     policies = ctx.props_of(lid).get("Policies")
     if policies is None:
         return []
     items = list(policies) if isinstance(policies, list) else [policies]
-    out: list[Any] = []
-    for item in items:
-        if isinstance(item, dict) and set(item) == {"Fn::If"} and \
-                isinstance(item["Fn::If"], list) and len(item["Fn::If"]) == 3:
-            out.extend(b for b in item["Fn::If"][1:] if not no_value(b))
-        else:
-            out.append(item)
-    return [resolve_conditionals(item) for item in out]
+    return [resolve_conditionals(item) for item in list_branches(items)]
 
 
 def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
     """SAM policy templates -> edges to what they let the function write; returns the
-    inline IAM statements (for wildcard checks and action-based edges)."""
+    inline IAM statements (for action-based edges). The statements the role SAM
+    generates holds, inline ones and each template's in `Policies` order, are kept for
+    the wildcard check (`memo["sam_role_statements"]`, read by iam.wire_iam)."""
+    from advisor.importers.cloudformation import sam_policy_templates
     from advisor.importers.iam_policies import managed_policy_is_wide
 
     node = ctx.names.get(lid)
@@ -335,6 +331,7 @@ def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
     if node is not None and ctx.arch.kind(node) == "lambda":
         own_sources -= polled_sources(ctx.arch, node)
     statements: list[dict[str, Any]] = []
+    role_statements = ctx.memo.setdefault("sam_role_statements", {}).setdefault(lid, [])
     for item in policy_items(ctx, lid):
         name = item if isinstance(item, str) else ctx.text_of(item) if isinstance(
             item, dict) and len(item) == 1 and next(iter(item)) in ("Fn::Sub", "Ref") else None
@@ -347,10 +344,13 @@ def wire_policies(ctx: Ctx, lid: str) -> list[dict[str, Any]]:
             continue
         if "Statement" in item:
             stmts = item["Statement"]
-            statements.extend(s for s in (stmts if isinstance(stmts, list) else [stmts])
-                              if isinstance(s, dict))
+            inline = [s for s in (stmts if isinstance(stmts, list) else [stmts])
+                      if isinstance(s, dict)]
+            statements.extend(inline)
+            role_statements.extend(inline)
             continue
         for tname, params in item.items():
+            role_statements.extend(sam_policy_templates.statements(str(tname), params))
             spec = table.get(tname)
             if spec is None:
                 continue

@@ -172,6 +172,43 @@ def test_log_delivery_actions_on_any_resource_are_not_wide(tmp_path: Path) -> No
                     "SEC-IAM-WILDCARD") == []
 
 
+@pytest.mark.parametrize("fmt,text,old", [
+    ("cloudformation", IAM_CFN, "Action: iam:PassRole"),
+    ("terraform", IAM_TF, 'actions   = ["iam:PassRole"]'),
+])
+@pytest.mark.parametrize("actions,wide", [
+    # the Service Authorization Reference lists these with no resource type: `*` is the
+    # only resource they can be granted on
+    (["rekognition:DetectLabels", "secretsmanager:GetRandomPassword"], False),
+    (["xray:Put*"], False),  # every action of the family takes none
+    # a family that also covers an action taking a resource (DetectCustomLabels: a
+    # project version) could have been narrowed; so could PutItem (a table)
+    (["rekognition:Detect*"], True),
+    (["rekognition:DetectLabels", "dynamodb:PutItem"], True),
+])
+def test_actions_that_take_no_resource_are_not_wide_on_any(
+        tmp_path: Path, fmt: str, text: str, old: str, actions: list[str], wide: bool) -> None:
+    listed = ", ".join(actions) if fmt == "cloudformation" else \
+        ", ".join(f'"{a}"' for a in actions)
+    new = f"Action: [{listed}]" if fmt == "cloudformation" else f"actions   = [{listed}]"
+    got = findings(tmp_path, fmt, text.replace(old, new).replace("{resource}", "*"),
+                   "SEC-IAM-WILDCARD")
+    assert bool(got) is wide, got
+
+
+def test_the_unscoped_actions_match_the_installed_cfn_lint() -> None:
+    import sys
+
+    pytest.importorskip("cfnlint", reason="cfn-lint is in the dev extra")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    try:
+        import gen_iam_unscoped_actions as gen
+    finally:
+        sys.path.pop(0)
+    assert gen.OUT.read_text("utf-8") == gen.render(), \
+        "stale: run python tools/gen_iam_unscoped_actions.py"
+
+
 # ------------------------------------------------------------- DynamoDB PITR, S3 buckets
 def _cfn(resources: str, sam: bool = False) -> str:
     head = 'AWSTemplateFormatVersion: "2010-09-09"\n'

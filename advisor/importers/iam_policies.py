@@ -80,14 +80,47 @@ def is_wildcard(actions: list[str], resources: list[Any]) -> bool:
     return bool(wide_grants(actions, resources))
 
 
+@cache
+def _actions_of(prefix: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """A service's actions that take no resource type and those that take one (the
+    Service Authorization Reference, `iam_unscoped_actions.yaml`); None for a prefix it
+    does not list."""
+    from advisor.importers.reading import package_yaml
+
+    spec = (package_yaml("iam_unscoped_actions.yaml").get("services") or {}).get(prefix)
+    if spec is None:
+        return None
+    return frozenset(spec["unscoped"].split()), frozenset(spec["scoped"].split())
+
+
+def takes_no_resource(action: str) -> bool:
+    """Whether `*` is the only resource `action` can be granted on: an action the
+    reference lists with no resource type (`rekognition:DetectLabels`), a family whose
+    every action is one (`xray:Put*`), or one of NO_RESOURCE_LEVEL. A family that also
+    covers an action taking a resource (`comprehend:Detect*`: DetectEntities takes an
+    endpoint) could have been narrowed, and is not one."""
+    low = action.lower()
+    if low.startswith(NO_RESOURCE_LEVEL):
+        return True
+    prefix, _, verb = low.partition(":")
+    known = _actions_of(prefix) if verb and verb != "*" else None
+    if known is None:
+        return False
+    unscoped, scoped = known
+    if not verb.endswith("*"):
+        return verb in unscoped
+    stem = verb[:-1]
+    return any(a.startswith(stem) for a in unscoped) and not any(
+        a.startswith(stem) for a in scoped)
+
+
 def wide_grants(actions: list[str], resources: list[Any]) -> list[str]:
     """What an Allow statement grants too widely, named for a message: `*`, `sqs:*`,
     `iam:PassRole on *`, `dynamodb:PutItem on *` (the rules of `is_wildcard`); empty
     when it is scoped."""
     out = [a for a in actions if a == "*" or ":*" in a]
     if "*" in resources:
-        scoped = [a for a in actions if a and a not in out
-                  and not a.lower().startswith(NO_RESOURCE_LEVEL)]
+        scoped = [a for a in actions if a and a not in out and not takes_no_resource(a)]
         named = [a for a in scoped if a.lower() in NAMED_ON_ANY]
         out += [f"{a} on *" for a in named]
         rest = [a for a in scoped if a not in named]

@@ -165,6 +165,12 @@ def test_javascript_records_handed_to_a_helper_or_destructured() -> None:
     destructured = JS + ('exports.handler = async ({ Records }) => {\n'
                          '  await Promise.all(Records.map((r) => ddb.send(new PutItemCommand(\n'
                          '    { TableName: T, Item: { id: { S: r.messageId } } }))));\n};\n')
+    each = JS + ('const put = async (r) => {\n'
+                 '  await ddb.send(new PutItemCommand({ TableName: T, Item: { id: { S: r.messageId } } }));\n'
+                 '};\nexports.handler = async (event) => {\n'
+                 '  await Promise.all(event.Records.map(put));\n};\n')
+    (found,) = inspect_source(each, "javascript").observations("per-record-call")
+    assert found.detail == "dynamodb.PutItem for each record (through put)"
     assert inspect_source(helper, "javascript").observations("per-record-call")
     assert not inspect_source(computed, "javascript").observations("per-record-call")
     assert inspect_source(destructured, "javascript").observations("per-record-call")

@@ -1,10 +1,10 @@
 """JavaScript/TypeScript handlers are judged as Python ones are (the two languages' rules,
 side by side): a read made for each item of the event and combined is not glue
 (`per-record-read`), nor is a handler that answers some requests itself (`if (...) return
-{ statusCode: 4xx }`, `rejects`; in the `else` too). Each is shown on its own handler,
-and where the verdict decides a rewrite, on a SAM API whose glue rule must then stay
-silent; the compliant twin (one read per request, no answer of its own) stays glue and
-gets the finding. Every handler and template is written for the test."""
+{ statusCode: 4xx }`, `rejects`; in the `else` or a `catch` too). Each is shown on its
+own handler, and where the verdict decides a rewrite, on a SAM API whose glue rule must
+then stay silent; the compliant twin (one read per request, no answer of its own) stays
+glue and gets the finding. Every handler and template is written for the test."""
 
 from __future__ import annotations
 
@@ -166,6 +166,13 @@ REJECTS = [
     pytest.param("python", '    if order.get("items"):\n'
                  '        order["count"] = len(order["items"])\n    else:\n'
                  '        return {"statusCode": 400}\n', "400", id="python-else"),
+    pytest.param("python", '    try:\n        order["count"] = int(order["count"])\n'
+                 '    except (KeyError, ValueError):\n'
+                 '        return {"statusCode": 400, "body": "count must be a number"}\n', "400",
+                 id="python-except"),
+    pytest.param("javascript", "  try {\n    order.count = BigInt(order.count);\n"
+                 '  } catch (err) {\n    return { statusCode: 400, body: "count" };\n  }\n',
+                 "400", id="js-catch"),
 ]
 
 

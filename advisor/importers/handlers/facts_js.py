@@ -142,6 +142,7 @@ _FOR_OF = re.compile(r"\s*(?:(?:const|let|var)\s+)?(?:[A-Za-z_$][\w$]*|\[[^\]]*\
 _FOR_LENGTH = re.compile(r"<=?\s*([A-Za-z_$][\w$.?\[\]'\"]*?)\s*(?:\?\.|\.)\s*length\b")
 _ITERATE = re.compile(r"(?:\?\.|\.)\s*(?:map|forEach|flatMap)\s*\(")
 _STATEMENT = re.compile(r"[^;\n]*")
+_CALLBACK = re.compile(r"\(\s*([A-Za-z_$][\w$]*)\s*\)")
 MAX_RECEIVER = 400  # characters of the expression before `.map(` read back
 
 
@@ -222,6 +223,10 @@ def _per_record(code: str, every: list[Loop], wanted: list[CallSite],
                 made.append((loop.start + c.start(), makers[name].text(), f" (through {name})"))
             elif name in clients:
                 made.append((loop.start + c.start(), f"an HTTP call ({name})", ""))
+        callback = _CALLBACK.fullmatch(body)  # `.map(processRecord)`: called for each item
+        if callback and callback.group(1) in makers:
+            name = callback.group(1)
+            made.append((loop.start, makers[name].text(), f" (through {name})"))
         if not made:
             continue
         if records(loop.over):

@@ -526,15 +526,15 @@ def inspect_js(text: str, function: str | None = None) -> tuple[HandlerReport, i
 
 
 _ANSWER = re.compile(r"\breturn\s*\(?\s*(?=\{)|\bcallback\s*\(\s*null\s*,\s*(?=\{)")
-_IF_OR_ELSE = re.compile(r"\bif\s*\(|\belse\b(?!\s+if\b)")
+_IF_OR_ELSE = re.compile(r"\bif\s*\(|\belse\b(?!\s+if\b)|\bcatch\s*(?:\([^)]*\))?\s*(?=\{)")
 _CLIENT_ERROR = re.compile(r"4\d\d")
 
 
 def _rejections(code: str, line_at: Callable[[int], int]) -> list[Evidence]:
-    """`if (...) return { statusCode: 4xx, ... }` (or `callback(null, {...})`, or in the
-    `else`): the handler answers some requests itself (validation), which a native
-    integration, forwarding every request, does not (python.py's `_rejections`, for
-    JavaScript)."""
+    """`if (...) return { statusCode: 4xx, ... }` (or `callback(null, {...})`; in the
+    `else` or a `catch` too): the handler answers some requests itself (validation),
+    which a native integration, forwarding every request, does not (python.py's
+    `_rejections`, for JavaScript)."""
     out = []
     ifs = None
     for m in _ANSWER.finditer(code):
@@ -551,7 +551,7 @@ def _rejections(code: str, line_at: Callable[[int], int]) -> list[Evidence]:
 
 def _if_bodies(code: str) -> list[tuple[int, int]]:
     """The spans of the branches of the code's `if`s and `else`s (a block, or the one
-    statement after the condition or the `else`)."""
+    statement after the condition or the `else`) and of its `catch` blocks."""
     spans = []
     for m in _IF_OR_ELSE.finditer(code):
         body = m.end()  # after `else`, or after the condition of an `if`

@@ -498,9 +498,9 @@ class _PyScan(ast.NodeVisitor):
 
 
 def _rejections(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> list[Evidence]:
-    """`if ...: return {"statusCode": 4xx, ...}` (or in the `else`): the handler answers
-    some requests itself (validation), which a native integration, forwarding every
-    request, does not. `nodes`: the module's nodes (a walk from its root), `parents`
+    """`if ...: return {"statusCode": 4xx, ...}` (or in the `else`, or an `except`): the
+    handler answers some requests itself (validation), which a native integration,
+    forwarding every request, does not. `nodes`: the module's nodes (a walk from its root), `parents`
     their parents."""
     out = []
     for ret in nodes:
@@ -517,10 +517,14 @@ def _rejections(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> list[E
 
 
 def _in_branch(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
-    """`node` is inside a branch (the body or the else, not the test) of some `if`."""
+    """`node` is inside a branch (the body or the else, not the test) of some `if`, or in
+    an `except` block (`except ValueError: return {"statusCode": 400}`: malformed input
+    answered by the handler)."""
     child, parent = node, parents.get(node)
     while parent is not None:
         if isinstance(parent, ast.If) and any(s is child for s in parent.body + parent.orelse):
+            return True
+        if isinstance(parent, ast.ExceptHandler):
             return True
         child, parent = parent, parents.get(parent)
     return False

@@ -8,7 +8,9 @@ Understood: object and array literals, strings, numbers, template literals, `eve
 XCommand({...})` (SDK v3), `client.method({...}).promise()` (v2), and variables declared
 once (`const params = {...}`), including `const { body } = event`. Anything else is
 `Untraced` with what the handler computes. `for (const r of event.Records)` binds a
-record.
+record. A call made in another named function of the module, which the handler calls at
+one place, is read with that function's parameters bound to the handler's arguments
+there (`_binding`: one level, as sends.py reads Python).
 """
 
 from __future__ import annotations

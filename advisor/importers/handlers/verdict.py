@@ -21,8 +21,8 @@ Forwarding, and what is not forwarding:
   `credentials:`): the call acts as a tenant, which a fixed integration role would not;
 - re-framing a response stream (SSE, response streaming) and real work (image, video,
   data libraries): not replaceable by an integration;
-- answering some requests itself (`if ...: return {"statusCode": 400}`, validation): a
-  native integration forwards every request;
+- answering some requests itself (`if ...: return {"statusCode": 400}`, validation; in
+  an `else` or an `except`/`catch` too): a native integration forwards every request;
 - fetching once per item (a read inside a loop over the event's records or items, or over
   what it computed from them) and combining the answers: an integration makes one call
   per request.

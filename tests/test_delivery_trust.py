@@ -134,6 +134,21 @@ TRACED_RULE = [
                  "  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL,"
                  " MessageBody: JSON.stringify(event.detail) }));\n};\n", True,
                  {"InputPath": "$.detail"}, id="js-detail"),
+    pytest.param("const send = async (evt, kind) => {\n"
+                 "  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL,"
+                 " MessageBody: JSON.stringify({ order: evt.detail, kind }) }));\n};\n\n"
+                 "exports.handler = async (event) => {\n  await send(event, 'created');\n};\n",
+                 True, {"InputTransformer": {
+                     "InputPathsMap": {"detail": "$.detail"},
+                     "InputTemplate": '{"order": <detail>, "kind": "created"}'}},
+                 id="js-call-in-a-helper"),
+    # the helper's parameter is named like the handler's event: it is what the handler
+    # passes (the event's detail), not the event
+    pytest.param("async function forward(event) {\n"
+                 "  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL,"
+                 " MessageBody: JSON.stringify(event) }));\n}\n\n"
+                 "exports.handler = async (event) => {\n  await forward(event.detail);\n};\n",
+                 True, {"InputPath": "$.detail"}, id="js-helper-parameter-named-event"),
 ]
 
 
@@ -183,6 +198,13 @@ UNTRACED_RULE = [
                  "def handler(event, context):\n    send(event)\n    send({'retry': True})\n",
                  False, "send_message is made in send, which the handler calls with "
                  "different arguments", id="python-helper-called-twice"),
+    pytest.param("async function send(evt) {\n"
+                 "  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL,"
+                 " MessageBody: JSON.stringify(evt) }));\n}\n\n"
+                 "exports.handler = async (event) => {\n  await send(event);\n"
+                 "  await send({ retry: true });\n};\n",
+                 True, "SendMessage is made in send, which the handler calls with "
+                 "different arguments", id="js-helper-called-twice"),
 ]
 
 

@@ -108,10 +108,13 @@ def test_javascript_v2_and_v3_calls(tmp_path: Path) -> None:
 
 def test_vtl_templates_escape_and_reference() -> None:
     env = env_values({"Q": {"Ref": "Jobs"}, "NAME": "fixed"})
-    form = vtl_form("SendMessage", {"MessageBody": Event("doc", ("message",))}, env)
+    def field(name: str) -> Event:  # a field of the parsed request body
+        return Event("doc", (name,), request=True)
+
+    form = vtl_form("SendMessage", {"MessageBody": field("message")}, env)
     assert form == "Action=SendMessage&MessageBody=$util.urlEncode($input.path('$.message'))"
     body = vtl_json({"TableName": Target("Table"), "Item": {
-        "id": {"S": Event("doc", ("id",))}, "n": {"N": Str(Event("doc", ("n",)))},
+        "id": {"S": field("id")}, "n": {"N": Str(field("n"))},
         "c": {"S": Const("x")}}}, env)
     assert isinstance(body, Sub)
     assert body.text == ('{"TableName":"${Table}","Item":{"id":{"S":$input.json(\'$.id\')},'
@@ -130,6 +133,8 @@ def test_http_parameters_step_functions_pipes_and_rules() -> None:
     params = http_params({"MessageBody": Event("body"), "DelaySeconds": Const(5)},
                          ["QueueUrl", "MessageBody", "DelaySeconds"], env)
     assert params == {"MessageBody": "$request.body", "DelaySeconds": "5"}
+    assert http_params({"MessageBody": Event("doc", ("m",), request=True)},
+                       ["MessageBody"], env) == {"MessageBody": "$request.body.m"}
     with pytest.raises(Unpatchable, match="no parameter"):
         http_params({"Subject": Const("x")}, ["QueueUrl"], env)
     task = sfn_parameters({"Item": {"id": {"S": Event("doc", ("id",))},
@@ -156,3 +161,21 @@ def test_document_items_are_typed_by_the_table() -> None:
     assert args == {"Item": {"id": {"S": Event("doc", ("id",))}, "n": {"N": Const("3")}}}
     with pytest.raises(Unpatchable, match="no declared type"):
         marshal_args({"Item": {"other": Event("doc", ("x",))}}, {"id": "S"})
+
+
+@pytest.mark.parametrize("sent", [
+    pytest.param(Event("doc", ("message",)), id="event-field"),
+    pytest.param(Str(Event("doc", ("requestContext", "requestId"))), id="converted"),
+    pytest.param(Json(Event("event")), id="whole-event"),
+])
+def test_a_field_of_the_proxy_event_itself_is_no_request_field(sent: object) -> None:
+    """On an API Gateway proxy event `event["message"]` is not the body's `message` (the
+    body is the text `event["body"]`): a mapping reading `$.message` of the body would
+    send something else, so no request mapping is written (payload.request_part)."""
+    env: dict[str, Env2Value] = {}
+    with pytest.raises(Unpatchable, match="proxy event"):
+        vtl_form("SendMessage", {"MessageBody": sent}, env)
+    with pytest.raises(Unpatchable, match="proxy event"):
+        vtl_json({"Detail": sent}, env)
+    with pytest.raises(Unpatchable, match="proxy event"):
+        http_params({"MessageBody": sent}, ["MessageBody"], env)

@@ -133,6 +133,13 @@ TRACED = [
         "def handler(event, context):\n    for record in event['Records']:\n"
         "        forward(record)\n",
         False, 10, "<$.body>", id="python-call-in-a-helper"),
+    pytest.param(
+        "async function forward(message) {\n"
+        "  await sns.send(new PublishCommand({ TopicArn: process.env.TOPIC_ARN,"
+        " Message: message.body }));\n}\n\n"
+        "exports.handler = async (event) => {\n  for (const record of event.Records) {\n"
+        "    await forward(record);\n  }\n};\n",
+        True, 10, "<$.body>", id="js-call-in-a-helper"),
 ]
 
 

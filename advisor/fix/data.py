@@ -49,6 +49,16 @@ def service_integration(kind: str) -> dict[str, Any] | None:
     return dict(found) if found else None
 
 
+def integration_action(spec: dict[str, Any], method: str) -> str | None:
+    """The API action of a service integration (`spec`, from service_integration) that a
+    handler's call makes: its method as the SDK names it (`send_message`, `sendMessage`),
+    or a v3 command, which handler inspection names without its `Command` suffix
+    (`SendMessage` for `new SendMessageCommand(...)`)."""
+    actions = spec.get("actions") or {}
+    found = actions.get(method) or actions.get(f"{method}Command")
+    return str(found) if found else None
+
+
 def service_target(kind: str) -> dict[str, str]:
     return dict(_data()["service_targets"][kind])
 

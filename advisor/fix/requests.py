@@ -146,10 +146,9 @@ class Vtl:
             t.lit("]")
         elif isinstance(e, Const) and not isinstance(e.value, str):
             t.lit(json.dumps(e.value))
-        elif isinstance(e, Event) and e.where == "doc":
+        elif _body_field(e):
             t.lit(f"$input.json('{_jsonpath(e.keys)}')")
-        elif isinstance(e, Num) and isinstance(e.inner, Event) and e.inner.where == "doc" \
-                and e.inner.keys:
+        elif isinstance(e, Num) and _body_field(e.inner) and e.inner.keys:
             t.lit(f"$input.path('{_jsonpath(e.inner.keys)}')")
         else:
             t.lit('"')
@@ -209,17 +208,39 @@ class Vtl:
         if isinstance(e, Event):
             if e.where == "body" and not e.keys:
                 return "$input.body"
-            if e.where == "doc":
+            if _body_field(e):
                 return f"$input.path('{_jsonpath(e.keys)}')" if e.keys else "$input.json('$')"
             if e.where in ("path", "query", "header") and len(e.keys) == 1:
                 part = {"path": "path", "query": "querystring", "header": "header"}[e.where]
                 return f"$input.params().{part}.get('{_vtl_const(e.keys[0])}')"
             if e.where == "context" and len(e.keys) == 1:
                 return f"$context.{e.keys[0]}"
-        if isinstance(e, Json) and isinstance(e.inner, Event) and e.inner.where == "doc":
+        if isinstance(e, Json) and _body_field(e.inner):
             return f"$input.json('{_jsonpath(e.inner.keys)}')"
+        _not_the_request(e)
         raise Unpatchable(f"the handler sends {payload.describe(e)}, which a mapping template "
                           "cannot build")
+
+
+def _body_field(e: Any) -> bool:
+    """The request body parsed as JSON, or a field of it (payload.request_part: not a
+    field of the proxy event itself)."""
+    return isinstance(e, Event) and payload.request_part(e) == "doc"
+
+
+def _not_the_request(e: Any) -> None:
+    """Refuse a value the handler read from the proxy event's own fields (`event["x"]`),
+    or the whole event: no part of the request the client sent carries it."""
+    inner = e.inner if isinstance(e, Json | Str | Num) else e
+    if not isinstance(inner, Event) or payload.request_part(inner) is not None:
+        return
+    if inner.where == "event":
+        raise Unpatchable("the handler sends the whole API Gateway proxy event, which no "
+                          "integration's mapping builds")
+    if inner.where == "doc":
+        raise Unpatchable(f"the handler sends {payload.describe(inner)}, a field of the API "
+                          "Gateway proxy event itself, not of the request body, path, query "
+                          "or headers: an integration's mapping has no such field")
 
 
 def _jsonpath(keys: tuple[str, ...]) -> str:
@@ -298,7 +319,7 @@ def _http_value(e: Any, env: dict[str, Env2Value]) -> Any:
     if isinstance(e, Event):
         if e.where == "body" and not e.keys:
             return "$request.body"
-        if e.where == "doc":
+        if _body_field(e):
             return "$request.body" + "".join(f".{k}" for k in e.keys) if e.keys else \
                 "$request.body"
         if e.where in ("path", "query", "header") and len(e.keys) == 1:
@@ -306,10 +327,11 @@ def _http_value(e: Any, env: dict[str, Env2Value]) -> Any:
             return f"$request.{part}.{e.keys[0]}"
         if e.where == "context" and len(e.keys) == 1:
             return f"$context.{e.keys[0]}"
-    if isinstance(e, Json) and isinstance(e.inner, Event) and e.inner.where == "doc":
+    if isinstance(e, Json) and _body_field(e.inner):
         if not e.inner.keys:
             return "$request.body"
         return "$request.body." + ".".join(e.inner.keys)
+    _not_the_request(e)
     raise Unpatchable(f"the handler sends {payload.describe(e)}, which HTTP API parameter mapping "
                       "cannot build")
 

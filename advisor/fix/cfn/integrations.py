@@ -34,7 +34,7 @@ from advisor.fix.cfn.locate import node_site, resource_of
 from advisor.fix.cfn.reliability import FUNCTION_TYPES
 from advisor.fix.cfn.template import Template, Unpatchable, plain, ref_target, refs
 from advisor.fix.context import FixContext
-from advisor.fix.data import service_integration, service_target
+from advisor.fix.data import integration_action, service_integration, service_target
 from advisor.fix.emit import GetAtt, Ref, Sub
 from advisor.fix.handler import template_handler
 from advisor.fix.mapping import Event, Response, SdkArgs, read_response
@@ -66,7 +66,7 @@ def forwarded_call(ctx: FixContext, tpl: Template, fn_node: str, fn: str,
     found = template_handler(ctx, tpl, fn_node, fn)
     if found is not None:
         sdk = found.call
-        action = spec["actions"].get(sdk.method)
+        action = integration_action(spec, sdk.method)
         if action is None:
             raise Unpatchable(f"{sdk.method} has no {spec['service']} service integration "
                               "written here")

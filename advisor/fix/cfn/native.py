@@ -39,9 +39,12 @@ def _role(tpl: Template, base: str, service: str, actions: list[str], resource: 
     })
 
 
-def _sdk(ctx: FixContext, tpl: Template, fn_node: str, fn: str) -> SdkArgs | None:
-    """The function's one SDK call, or None (and a note) when its handler was not read."""
-    found = template_handler(ctx, tpl, fn_node, fn)
+def _sdk(ctx: FixContext, tpl: Template, fn_node: str, fn: str,
+         first_record: bool = False) -> SdkArgs | None:
+    """The function's one SDK call, or None (and a note) when its handler was not read.
+    `first_record`: the source hands the function one record per event (SNS), so
+    `event["Records"][0]` is each record (advisor.fix.handler.read_handler)."""
+    found = template_handler(ctx, tpl, fn_node, fn, first_record)
     if found is None:
         ctx.note(f"the handler of {fn} was not read: the native connection delivers what a "
                  "function that only forwards passed on")
@@ -123,7 +126,7 @@ def sns_subscription(ctx: FixContext, tpl: Template) -> None:
     topic_node, fn_node, target_node = ctx.match[:3]
     fn = resource_of(ctx, tpl, fn_node, *FUNCTION_TYPES)
     topic = resource_of(ctx, tpl, topic_node, "AWS::SNS::Topic")
-    sdk = _sdk(ctx, tpl, fn_node, fn)
+    sdk = _sdk(ctx, tpl, fn_node, fn, first_record=True)  # SNS invokes with one record
     handled: set[str] = set()
     sub_props = _take_subscription(tpl, topic, fn, handled)
     props: dict[str, Any] = {"TopicArn": Ref(topic)}

@@ -196,7 +196,7 @@ def _region(t: TerraformTarget, f: HclFile) -> str:
 @register(FMT, "GLUE-APIGW-SQS", "GLUE-APIGW-SNS", "GLUE-APIGW-DYNAMODB", "GLUE-APIGW-KINESIS",
           "GLUE-APIGW-FIREHOSE", "GLUE-APIGW-EVENTBRIDGE", "GLUE-APIGW-SFN")
 def api_to_service(ctx: FixContext, t: TerraformTarget) -> None:
-    from advisor.fix.data import service_integration, service_target
+    from advisor.fix.data import integration_action, service_integration, service_target
     from advisor.fix.requests import Target, http_params, vtl_form, vtl_json
 
     api_node, fn_node, target_node = ctx.match[:3]
@@ -214,7 +214,7 @@ def api_to_service(ctx: FixContext, t: TerraformTarget) -> None:
     if sdk is None:
         raise Unpatchable(f"the handler of {fn_node} was not read, so what it sends is not "
                           "known")
-    action = spec["actions"].get(sdk.method)
+    action = integration_action(spec, sdk.method)
     if action is None:
         raise Unpatchable(f"{sdk.method} has no {spec['service']} service integration here")
     from advisor.fix.cfn.integrations import _without_target

@@ -20,6 +20,7 @@ records nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from advisor.importers.handlers.verdict import (
@@ -28,6 +29,7 @@ from advisor.importers.handlers.verdict import (
     batch_result_fields,
     changes_something,
     data,
+    norm,
 )
 
 
@@ -61,8 +63,21 @@ _FUNCTION = re.compile(
 _LOG_LINE = re.compile(r"^\s*(?:await\s+)?(?:console|logger|log|LOGGER|tracer|metrics)\s*\.")
 
 
+@dataclass(frozen=True)
+class Loop:
+    """A loop of the code: `over` the text of what it iterates, its body from `start` to
+    `end` (a `for` block or statement, or the arguments of `.map(...)`)."""
+
+    over: str
+    start: int
+    end: int
+
+
 def handler_facts(code: str, sites: list[CallSite], handler_params: set[str],
-                  balanced) -> list[Evidence]:  # type: ignore[no-untyped-def]
+                  balanced, records: Callable[[str], bool],  # type: ignore[no-untyped-def]
+                  from_event: Callable[[str], bool]) -> list[Evidence]:
+    """`records(text)`: the value is a part of the event itself (its records);
+    `from_event(text)`: the value is computed from the event (javascript._JsOrigins)."""
     def line_at(pos: int) -> int:
         return code.count("\n", 0, pos) + 1
 
@@ -79,9 +94,16 @@ def handler_facts(code: str, sites: list[CallSite], handler_params: set[str],
         out.append(Evidence(site.call.line, "unchecked-result",
                             f"{site.call.text()}: {how}, so {fields[0]} is never read"
                             " (failed entries come back in the response, not as an error)"))
-    found = _per_record_call(code, sites, bodies, balanced)
+    every = loops(code, balanced) if sites else []
+    writes = [s for s in sites if changes_something(s.call)]
+    found = _per_record(code, every, writes, bodies, records, None, http=True)
     if found is not None:
         out.append(Evidence(line_at(found[0]), "per-record-call", found[1]))
+    aux = set(data()["aux_services"]) | set(data()["sdk_libraries"])
+    reads = [s for s in sites if not changes_something(s.call) and norm(s.call.service) not in aux]
+    found = _per_record(code, every, reads, bodies, records, from_event, http=False)
+    if found is not None:
+        out.append(Evidence(line_at(found[0]), "per-record-read", found[1]))
     return out
 
 
@@ -114,30 +136,108 @@ def _first_record_only(code: str, handler_params: set[str]) -> int | None:
 
 
 # ------------------------------------------------------------------ per-record calls
-_RECORD_LOOP = re.compile(r"\bfor\s*(?:await\s*)?\(([^)]*\bRecords\b[^)]*)\)\s*\{|"
-                          r"\bRecords\s*\)?\s*\.\s*(?:map|forEach|flatMap)\s*\(")
+_FOR = re.compile(r"\bfor\s*(?:await\s*)?\(")
+_FOR_OF = re.compile(r"\s*(?:(?:const|let|var)\s+)?(?:[A-Za-z_$][\w$]*|\[[^\]]*\]|\{[^}]*\})"
+                     r"\s+(?:of|in)\s+([\s\S]+)$")
+_FOR_LENGTH = re.compile(r"<=?\s*([A-Za-z_$][\w$.?\[\]'\"]*?)\s*(?:\?\.|\.)\s*length\b")
+_ITERATE = re.compile(r"(?:\?\.|\.)\s*(?:map|forEach|flatMap)\s*\(")
+_STATEMENT = re.compile(r"[^;\n]*")
+_CALLBACK = re.compile(r"\(\s*([A-Za-z_$][\w$]*)\s*\)")
+MAX_RECEIVER = 400  # characters of the expression before `.map(` read back
 
 
-def _per_record_call(code: str, sites: list[CallSite], bodies: list[tuple[str, int, int]],
-                     balanced) -> tuple[int, str] | None:  # type: ignore[no-untyped-def]
-    writes = [s for s in sites if changes_something(s.call)]
-    makers = _functions_with_calls(bodies, writes)
-    http = [n for n in data()["http_js"] if "." not in n]
-    for m in _RECORD_LOOP.finditer(code):
-        start = m.end() - 1
-        body_end = start + len(balanced(code, start))
-        found = [(s.pos, f"{s.call.text()} for each record") for s in writes
-                 if start <= s.pos < body_end]
-        body = code[start:body_end]
+def loops(code: str, balanced) -> list[Loop]:  # type: ignore[no-untyped-def]
+    """The loops of the code, in order: `for (x of/in EXPR)`, `for (...; i < EXPR.length;
+    ...)`, `EXPR.map/forEach/flatMap(...)`."""
+    out = []
+    for m in _FOR.finditer(code):
+        header = balanced(code, m.end() - 1)
+        inner = header[1:-1]
+        of = _FOR_OF.match(inner) if ";" not in inner else None
+        length = _FOR_LENGTH.search(inner) if of is None else None
+        over = of.group(1) if of else length.group(1) if length else None
+        if over is None:
+            continue
+        body = m.end() - 1 + len(header)
+        while body < len(code) and code[body].isspace():
+            body += 1
+        end = body + len(balanced(code, body)) if code[body:body + 1] == "{" else \
+            _STATEMENT.match(code, body).end()  # type: ignore[union-attr]
+        out.append(Loop(over.strip(), body, end))
+    for m in _ITERATE.finditer(code):
+        receiver = _receiver(code, m.start())
+        if receiver:
+            start = m.end() - 1
+            out.append(Loop(receiver, start, start + len(balanced(code, start))))
+    return sorted(out, key=lambda loop: loop.start)
+
+
+def _receiver(code: str, dot: int) -> str:
+    """The expression before `.map(` at `dot`: names, members, calls and brackets,
+    read backwards (`event.Records`, `(event.Records || [])`, `JSON.parse(r.body).items`)."""
+    i = dot
+    while i > 0 and code[i - 1].isspace():
+        i -= 1
+    end = i
+    stop = max(0, end - MAX_RECEIVER)  # a longer receiver (a minified bundle) is not read
+    while i > stop:
+        ch = code[i - 1]
+        if ch.isalnum() or ch in "_$.?":
+            i -= 1
+        elif ch in ")]":
+            opener, depth = "(" if ch == ")" else "[", 0
+            j = i - 1
+            while j >= stop:
+                depth += (code[j] == ch) - (code[j] == opener)
+                if depth == 0:
+                    break
+                j -= 1
+            if j < stop:
+                return ""
+            i = j
+        else:
+            break
+    return code[i:end].strip() if i > stop or stop == 0 else ""
+
+
+def _per_record(code: str, every: list[Loop], wanted: list[CallSite],
+                bodies: list[tuple[str, int, int]], records: Callable[[str], bool],
+                from_event: Callable[[str], bool] | None,
+                http: bool) -> tuple[int, str] | None:
+    """The first of `wanted` (or, with `http`, an HTTP call) made in a loop over the
+    event's records (`records`), directly or in a function of the file called there;
+    with `from_event`, also in a loop over something computed from the event, said so
+    (facts_python._in_record_loop, for JavaScript)."""
+    makers = _functions_with_calls(bodies, wanted)
+    clients = [n for n in data()["http_js"] if "." not in n] if http else []
+    if not wanted and not clients:
+        return None
+    for loop in every:
+        # what the loop makes, found before what it iterates is read (most loops make no
+        # call: their expression is not worked out)
+        made = [(s.pos, s.call.text(), "") for s in wanted if loop.start <= s.pos < loop.end]
+        body = code[loop.start:loop.end]
         for c in re.finditer(r"(?<![\w$.])([A-Za-z_$][\w$]*)\s*\(", body):
             name = c.group(1)
             if name in makers:
-                found.append((start + c.start(),
-                              f"{makers[name].text()} for each record (through {name})"))
-            elif name in http:
-                found.append((start + c.start(), f"an HTTP call ({name}) for each record"))
-        if found:
-            return min(found)
+                made.append((loop.start + c.start(), makers[name].text(), f" (through {name})"))
+            elif name in clients:
+                made.append((loop.start + c.start(), f"an HTTP call ({name})", ""))
+        callback = _CALLBACK.fullmatch(body)  # `.map(processRecord)`: called for each item
+        if callback and callback.group(1) in makers:
+            name = callback.group(1)
+            made.append((loop.start, makers[name].text(), f" (through {name})"))
+        if not made:
+            continue
+        if records(loop.over):
+            each = "for each record"
+        elif from_event is not None and from_event(loop.over):
+            over = " ".join(loop.over.split()).replace("; ", ", ")
+            each = f"for each item of {over if len(over) <= 40 else over[:37] + '...'}"
+        else:
+            continue
+        pos, what, through = min(made)
+        return pos, f"{what} {each}{through}"
     return None
 
 

@@ -14,7 +14,9 @@ a missed one.
   exits, nor records the failure (appends it, names a failure, makes an SDK call);
 - `per-record-call`: an SDK call that changes something (or an HTTP call) inside a loop
   over the event's records (directly or in a module function called there): what a
-  whole-batch retry repeats for the records already processed;
+  whole-batch retry repeats for the records already processed. A loop over the items of
+  something the handler computed (`for item in table.query(...)["Items"]`, `for row in
+  resp["Items"]`) is not a loop over its records;
 - `unchecked-result`: the result of a batch API whose failed entries come back in the
   response instead of an exception (data.yaml `batch_results`: PutEvents, PutRecords,
   SendMessageBatch, PublishBatch, PutRecordBatch) is discarded or only printed/logged.
@@ -125,51 +127,68 @@ def _per_record_call(nodes: list[ast.AST], index: SyntaxIndex, parents: dict[ast
     """The first call that changes something made for each record of the event."""
     writes = [c for c in calls if changes_something(c)]
     return _in_record_loop(nodes, index, parents, scopes, module, writes,
-                           "per-record-call", http=True)
+                           "per-record-call", http=True, records_only=True)
 
 
 def _per_record_read(nodes: list[ast.AST], index: SyntaxIndex, parents: dict[ast.AST, ast.AST],
                      scopes: dict[ast.AST, object], module: object,
                      calls: list[SdkCall]) -> list[Evidence]:
-    """The first read (get, query, list...) made for each record of the event: the
-    function fetches once per item and combines the answers, which no integration does
-    (it makes one call per request)."""
+    """The first read (get, query, list...) made for each item of the event, or of
+    something computed from it (the items a query keyed by the event found): the function
+    fetches once per item and combines the answers, which no integration does (it makes
+    one call per request). Wider than the per-record call on purpose: the fact only makes
+    the verdict `logic`, never `glue`."""
     reads = [c for c in calls if not changes_something(c)
              and norm(c.service) not in set(data()["aux_services"]) | set(data()["sdk_libraries"])]
     return _in_record_loop(nodes, index, parents, scopes, module, reads,
-                           "per-record-read", http=False)
+                           "per-record-read", http=False, records_only=False)
 
 
 def _in_record_loop(nodes: list[ast.AST], index: SyntaxIndex, parents: dict[ast.AST, ast.AST],
                     scopes: dict[ast.AST, object], module: object, wanted: list[SdkCall],
-                    kind: str, http: bool) -> list[Evidence]:
+                    kind: str, http: bool, records_only: bool) -> list[Evidence]:
     """The first of `wanted` (or, with `http`, an HTTP call) made inside a loop over the
-    event's records, directly or in a module function called there."""
-    from advisor.importers.handlers.python import origin
+    event's records (a part of the event itself: python.read_from_event), directly or in
+    a module function called there; without `records_only`, also a loop over anything
+    computed from the event (origin `event`: a query's items keyed by an event field),
+    said as such."""
+    from advisor.importers.handlers.python import origin, read_from_event
 
     writes = wanted
     makers = _makers(nodes, writes)
     http_names = set(data()["http_python"]) if http else set()
     for node in sorted((n for n in nodes if isinstance(n, ast.For | ast.AsyncFor)),
                        key=lambda n: n.lineno):
-        if origin(node.iter, _owner(node, parents, scopes, module)) != "event":  # type: ignore[arg-type]
-            continue
+        # what the loop makes, found before what it iterates is read
         lo, hi = _span(node.body)
-        found = [Evidence(c.line, kind, f"{c.text()} for each record")
-                 for c in writes if lo <= c.line <= hi]
+        made = [(c.line, c.text(), "") for c in writes if lo <= c.line <= hi]
         for inner in index.own_nodes(node.body):
             if not isinstance(inner, ast.Call):
                 continue
             name = dotted(inner.func)
             if isinstance(inner.func, ast.Name) and name in makers:
-                found.append(Evidence(inner.lineno, kind,
-                                      f"{makers[name].text()} for each record (through {name})"))
+                made.append((inner.lineno, makers[name].text(), f" (through {name})"))
             elif name.split(".")[0] in http_names or name.rsplit(".", 1)[-1] in http_names:
-                found.append(Evidence(inner.lineno, kind,
-                                      f"an HTTP call ({name}) for each record"))
-        if found:
-            return [min(found)]
+                made.append((inner.lineno, f"an HTTP call ({name})", ""))
+        if not made:
+            continue
+        owner = _owner(node, parents, scopes, module)
+        if read_from_event(node.iter, owner):  # type: ignore[arg-type]
+            each = "for each record"
+        elif not records_only and origin(node.iter, owner) == "event":  # type: ignore[arg-type]
+            each = f"for each item of {_short(node.iter)}"
+        else:
+            continue
+        line, what, through = min(made)
+        return [Evidence(line, kind, f"{what} {each}{through}")]
     return []
+
+
+def _short(node: ast.AST) -> str:
+    """The code of an expression, for a fact's text (cut at 40 characters; `; ` is the
+    evidence separator and never in it)."""
+    text = " ".join(ast.unparse(node).split()).replace("; ", ", ")
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _owner(node: ast.AST, parents: dict[ast.AST, ast.AST], scopes: dict[ast.AST, object],

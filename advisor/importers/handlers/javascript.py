@@ -10,12 +10,19 @@ data.yaml (credentials, (un)marshalling, streams); `import`/`require` of a work 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 from advisor.importers.handlers.facts_js import CallSite, handler_facts
 from advisor.importers.handlers.markers import markers
 from advisor.importers.handlers.reach import reachable
-from advisor.importers.handlers.verdict import Evidence, HandlerReport, SdkCall, target_params
+from advisor.importers.handlers.verdict import (
+    Evidence,
+    HandlerReport,
+    SdkCall,
+    combine_origins,
+    target_params,
+)
 from advisor.importers.handlers.verdict import data as handler_data
 
 # A string literal, from its quote to the same quote unescaped (or the end of the code:
@@ -58,6 +65,8 @@ _NEW_CLASS = re.compile(
 )
 _V2_NEW_ANCHOR = re.compile(r"new\s+(?:AWS|aws|AWSSDK|sdk)\.")  # in every _V2_NEW match
 _COMMAND = re.compile(r"\bnew\s+([A-Z][A-Za-z0-9]*?)Command\s*\(")
+_PAGINATOR = re.compile(r"paginate[A-Z]\w*")  # a v3 package's paginator function
+_JS_DEF_BEFORE = re.compile(r"\b(?:function|import|as)\s*\*?\s*$")
 
 
 
@@ -77,6 +86,45 @@ _LOOP_WORD = re.compile(r"for|map|forEach|filter|flatMap")  # in every _LOOP_VAR
 _DECL = r"(?:const|let|var)\s+{name}\s*(?::\s*[^=]+?)?=\s*"
 _IMPORT_FROM = re.compile(r"(?:from\s+|require\(\s*)['\"]([^'\"]+)['\"]")
 EVENT_NAMES = ("event", "evt")
+
+
+# a part of the event read by a path: a name, then members (`.x`, `?.x`, `["x"]`, `[0]`)
+_PATH = re.compile(r"([A-Za-z_$][\w$]*)((?:\s*(?:\?\.|\.)\s*[A-Za-z_$][\w$]*|\s*(?:\?\.)?\[[^\[\]()]*\])*)")
+_MEMBERS = re.compile(r"(?:\s*(?:\?\.|\.)\s*[A-Za-z_$][\w$]*|\s*(?:\?\.)?\[[^\[\]()]*\])*")
+# calls that hand on what they are given: its items are still the event's
+_KEEPS_ITEMS = re.compile(r"\.\s*(?:filter|slice)\s*\(")
+_ITEMS_OF = re.compile(r"(?:JSON\.parse|Object\.(?:values|entries|keys)|Array\.from)\s*\(")
+_DEFAULT = re.compile(r"\s*(?:\|\||\?\?)\s*(?:\[\s*\]|\{\s*\}|null|undefined)\s*$")
+# `const { Records, detail: d } = event` (group 2 the source); a handler taking
+# `async ({ Records }) =>` / `function handler({ Records })` (no group 2)
+_DESTRUCTURED = re.compile(
+    r"(?:const|let|var)\s*\{([^{}]*)\}\s*(?::\s*[\w.<>\[\]]+\s*)?=\s*([^;\n]+)"
+    r"|(?:exports\.\w+|module\.exports(?:\.\w+)?|(?:export\s+)?(?:const|let|var)\s+\w*[Hh]andler)"
+    r"\s*=\s*(?:async\s*)?(?:function\s*\w*\s*)?\(\s*\{([^{}]*)\}"
+    r"|(?:async\s+)?function\s+\w*[Hh]andler\s*\(\s*\{([^{}]*)\}")
+_DECLARED = re.compile(r"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*[^=;]+?)?=")
+_DEFINED_HERE = re.compile(r"\bfunction\s*\*?\s*$")
+_PARAM = re.compile(r"\s*([A-Za-z_$][\w$]*)\s*(?:[?:=][\s\S]*)?$")
+MAX_PATH_DEPTH = 6
+
+
+def _split_top(text: str) -> list[str]:
+    """`a, f(b, c), {d, e}` -> ["a", "f(b, c)", "{d, e}"]: the comma-separated parts of
+    an argument or parameter list (brackets and strings kept whole); [] when empty."""
+    parts, depth, start = [], 0, 0
+    for m in _STRUCTURE.finditer(text):
+        ch = m.group(0)
+        if ch[0] in QUOTES:
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0:
+            parts.append(text[start:m.start()])
+            start = m.end()
+    parts.append(text[start:])
+    return [p.strip() for p in parts] if text.strip() else []
 
 
 _PAIRS = {"(": ")", "{": "}", "[": "]"}
@@ -156,6 +204,20 @@ class _JsOrigins:
                 if var and over and self._root(over) in names:
                     names.add(var)
         self.events = names
+        self.loops: dict[str, list[str]] = {}  # a loop variable -> what loops iterate
+        for var, over in loops:
+            if var and over:
+                self.loops.setdefault(var, []).append(over)
+        self._declared: dict[str, int] | None = None
+        # destructured names -> what they are taken from (`const { Records } = event`;
+        # None: a handler's own parameter, `async ({ Records }) =>`, the event)
+        self.destructured: dict[str, list[str | None]] = {}
+        for m in _DESTRUCTURED.finditer(code):
+            for part in (m.group(1) or m.group(3) or m.group(4)).split(","):
+                name = part.split(":")[-1].split("=")[0].strip()
+                if re.fullmatch(r"[A-Za-z_$][\w$]*", name):
+                    self.destructured.setdefault(name, []).append(m.group(2))
+        self._sigs: list[tuple[str, list[str]]] | None = None
 
     @staticmethod
     def _root(expr: str) -> str:
@@ -171,6 +233,90 @@ class _JsOrigins:
         if rest[:1] in "{[(":
             return _balanced(self.code, m.end())
         return re.split(r"[;\n]", rest, maxsplit=1)[0]
+
+    def read_from_event(self, expr: str, depth: int = 0) -> bool:
+        """The value (as code text) is a part of the event itself, read by a path:
+        `event.Records`, `event?.detail?.items`, `event["Records"]`, `JSON.parse(record.body)
+        .lines`, a `const` declared once as one (`const { Records } = event`), a loop
+        variable over one, a parameter of a function of the file that every call passes
+        one; wrapped in `await`, parentheses, `Object.values(...)`, `[...x]` or
+        `x || []`. Not a value computed from the event (`(await ddb.send(new
+        QueryCommand(...))).Items`, `resp.Records` of a GetRecords call): python.py's
+        read_from_event, for JavaScript."""
+        e = expr.strip()
+        if not e or depth > MAX_PATH_DEPTH:
+            return False
+        e = _DEFAULT.sub("", re.sub(r"^await\s+", "", e)).strip()
+        if e[:1] == "(" and _balanced(e, 0) == e:
+            return self.read_from_event(e[1:-1], depth + 1)
+        if e.startswith("[...") and e.endswith("]"):
+            return self.read_from_event(e[4:-1], depth + 1)
+        for kept in _KEEPS_ITEMS.finditer(e):  # `event.Records.filter(...)`: some of them
+            if kept.end() - 1 + len(_balanced(e, kept.end() - 1)) == len(e):
+                return self.read_from_event(e[:kept.start()], depth + 1)
+        wrap = _ITEMS_OF.match(e)
+        if wrap:
+            inner = _balanced(e, wrap.end() - 1)
+            rest = e[wrap.end() - 1 + len(inner):]
+            return inner.endswith(")") and _MEMBERS.fullmatch(rest) is not None and \
+                self.read_from_event(inner[1:-1], depth + 1)
+        path = _PATH.fullmatch(e)
+        if path is None:
+            return False
+        root = path.group(1)
+        if root in self.events:
+            return True
+        if root in self.destructured:  # each place it is destructured from is a part
+            return all(source is None or self.read_from_event(source, depth + 1)
+                       for source in self.destructured[root])
+        over = self.loops.get(root)
+        if over:  # a loop variable: each item of what the loop iterates
+            return all(self.read_from_event(o, depth + 1) for o in over)
+        times = self._declarations().get(root, 0)
+        if times == 1:
+            value = self.declared(root)
+            return value is not None and self.read_from_event(value, depth + 1)
+        if times:
+            return False  # declared several times: which one is iterated is not known
+        passed = self._arguments(root)
+        return bool(passed) and all(self.read_from_event(a, depth + 1) for a in passed)
+
+    def _declarations(self) -> dict[str, int]:
+        """How many times each name is declared with `const`/`let`/`var` (one pass)."""
+        if self._declared is None:
+            self._declared = {}
+            for m in _DECLARED.finditer(self.code):
+                self._declared[m.group(1)] = self._declared.get(m.group(1), 0) + 1
+        return self._declared
+
+    def _arguments(self, name: str) -> list[str]:
+        """What the calls of the one function of the file with a parameter `name` pass
+        for it (empty when no function, or several, declare it, or a call passes fewer
+        arguments)."""
+        owners = [(m, params) for m, params in self._signatures() if name in params]
+        if len(owners) != 1:
+            return []
+        fn, params = owners[0]
+        index, out = params.index(name), []
+        for call in re.finditer(r"(?<![\w$.])" + re.escape(fn) + r"\s*\(", self.code):
+            if _DEFINED_HERE.search(self.code, max(0, call.start() - 30), call.start()):
+                continue  # `function fn(`: its definition, not a call
+            parts = _split_top(_balanced(self.code, call.end() - 1)[1:-1])
+            if index >= len(parts):
+                return []
+            out.append(parts[index])
+        return out
+
+    def _signatures(self) -> list[tuple[str, list[str]]]:
+        """(name, simple parameter names) of the named functions of the file."""
+        if self._sigs is None:
+            self._sigs = []
+            for m in _JS_DEF.finditer(self.code):
+                name = m.group(1) or m.group(2) or m.group(3)
+                params = _balanced(self.code, m.end())[1:-1]
+                names = [p.group(1) for p in (_PARAM.match(x) for x in _split_top(params)) if p]
+                self._sigs.append((name, names))
+        return self._sigs
 
     def of(self, expr: str, depth: int = 0) -> str:
         expr = expr.strip()
@@ -189,6 +335,9 @@ class _JsOrigins:
             value = self.declared(m.group(1))
             if value is not None:
                 return self.of(value, depth + 1)
+            if m.group(1) in self.destructured:  # `const { x } = <source>`: the source's
+                return combine_origins([self.of(source, depth + 1) if source is not None else "event"
+                                 for source in self.destructured[m.group(1)]])
         return "unknown"
 
 
@@ -291,16 +440,19 @@ def inspect_js(text: str, function: str | None = None) -> tuple[HandlerReport, i
     def line_at(pos: int) -> int:
         return code.count("\n", 0, pos) + 1
 
-    def argument(open_paren: int) -> dict[str, str]:
+    def argument(open_paren: int, nth: int = 0) -> dict[str, str]:
         arg = _balanced(code, open_paren)[1:-1].strip()
+        if nth:  # a later argument (a v3 paginator's request, after its configuration)
+            parts = _split_top(arg)
+            arg = parts[nth] if nth < len(parts) else ""
         if arg[:1] != "{":
             name = origins._root(arg)
             declared = origins.declared(name) if name and re.fullmatch(r"[\w$]+", arg) else None
             arg = declared or ""
         return _top_level_keys(arg)
 
-    def record(pos: int, service: str, method: str, open_paren: int) -> None:
-        keys = argument(open_paren)
+    def record(pos: int, service: str, method: str, open_paren: int, nth: int = 0) -> None:
+        keys = argument(open_paren, nth)
         wanted = target_params(service)
         param = next((k for k in keys if k.lower() in wanted), None)
         if param is None:  # one level down: Entries: [{ EventBusName: ... }]
@@ -325,6 +477,13 @@ def inspect_js(text: str, function: str | None = None) -> tuple[HandlerReport, i
             observed.append(Evidence(line, "whole-event",
                                      "the whole event (the batch envelope) is sent"))
 
+    # a v3 paginator (`paginateScan({ client }, { TableName })`): each page is one call
+    paginators = {name: service for name, service in class_service.items()
+                  if _PAGINATOR.fullmatch(name)}
+    for name, service in paginators.items():
+        for m in re.finditer(r"(?<![\w$.])" + re.escape(name) + r"\s*\(", code):
+            if not _JS_DEF_BEFORE.search(code, max(0, m.start() - 30), m.start()):
+                record(m.start(), service, name[len("paginate"):], m.end() - 1, nth=1)
     for m in _COMMAND.finditer(code):
         name = m.group(1)
         service = class_service.get(f"{name}Command") or data["command_services"].get(name)
@@ -355,13 +514,59 @@ def inspect_js(text: str, function: str | None = None) -> tuple[HandlerReport, i
     if "SignatureV4" in code and _SIGNER.search(code):
         http += 1
     params = origins.handler_params | set(EVENT_NAMES)
-    observed += handler_facts(code, sorted(sites, key=lambda s: s.pos), params, _balanced)
+    observed += handler_facts(code, sorted(sites, key=lambda s: s.pos), params, _balanced,
+                              origins.read_from_event, lambda e: origins.of(e) == "event")
+    observed += _rejections(code, line_at)
     decisions = len(_BRANCH.findall(code)) + len(_CASE.findall(code))
     functions = len(_FUNCTION_WORD.findall(code)) + code.count("=>")
     report = HandlerReport("javascript", "unknown", calls=sorted(set(calls)), http_calls=http,
                            decisions=decisions, observed=sorted(set(observed)))
     # Arrow callbacks (`.map(r => ...)`) are not separate functions of logic; count named ones.
     return report, min(functions, len(_NAMED_FUNCTION.findall(code)) + 1)
+
+
+_ANSWER = re.compile(r"\breturn\s*\(?\s*(?=\{)|\bcallback\s*\(\s*null\s*,\s*(?=\{)")
+_IF_OR_ELSE = re.compile(r"\bif\s*\(|\belse\b(?!\s+if\b)|\bcatch\s*(?:\([^)]*\))?\s*(?=\{)")
+_CLIENT_ERROR = re.compile(r"4\d\d")
+
+
+def _rejections(code: str, line_at: Callable[[int], int]) -> list[Evidence]:
+    """`if (...) return { statusCode: 4xx, ... }` (or `callback(null, {...})`; in the
+    `else` or a `catch` too): the handler answers some requests itself (validation),
+    which a native integration, forwarding every request, does not (python.py's
+    `_rejections`, for JavaScript)."""
+    out = []
+    ifs = None
+    for m in _ANSWER.finditer(code):
+        status = _top_level_keys(_balanced(code, m.end())).get("statusCode", "")
+        if not _CLIENT_ERROR.fullmatch(status.strip()):
+            continue
+        if ifs is None:
+            ifs = _if_bodies(code)
+        if any(lo <= m.start() < hi for lo, hi in ifs):
+            out.append(Evidence(line_at(m.start()), "rejects",
+                                f"answers status {status.strip()} itself"))
+    return out
+
+
+def _if_bodies(code: str) -> list[tuple[int, int]]:
+    """The spans of the branches of the code's `if`s and `else`s (a block, or the one
+    statement after the condition or the `else`) and of its `catch` blocks."""
+    spans = []
+    for m in _IF_OR_ELSE.finditer(code):
+        body = m.end()  # after `else`, or after the condition of an `if`
+        if m.group(0).startswith("if"):
+            body += len(_balanced(code, body - 1)) - 1
+        while body < len(code) and code[body].isspace():
+            body += 1
+        if code[body:body + 1] == "{":
+            spans.append((body, body + len(_balanced(code, body))))
+        else:  # one statement: to its `;` or the end of its line, an object literal whole
+            end = body
+            while end < len(code) and code[end] not in ";\n":
+                end += len(_balanced(code, end)) if code[end] in "({[" else 1
+            spans.append((body, end))
+    return spans
 
 
 _SIGNER = re.compile(r"\bSignatureV4\b")

@@ -106,6 +106,19 @@ RECORD_PARTS = frozenset({"record", "parsed"})
 REQUEST_PARTS = frozenset({"body", "path", "query", "header"})
 
 
+def request_part(x: Event) -> str | None:
+    """Which part of the request an API Gateway proxy event carries `x` reads: `body`
+    (the body text), `doc` (the body parsed as JSON, or a field of it), `path`, `query`,
+    `header`; None for anything else. The event's own fields (`event["x"]`,
+    `event["requestContext"]`) are not the request's: on a proxy event `event["x"]` is no
+    body field (a mapping reading `$.x` of the body would send something else). The one
+    reading of this for the payload fact (`shape`) and advisor fix's request mappings
+    (advisor/fix/requests.py)."""
+    if x.where in REQUEST_PARTS:
+        return x.where
+    return "doc" if x.where == "doc" and x.request else None
+
+
 @dataclass(frozen=True)
 class Shape:
     """What one call's payload is, in terms of the event: `scope` (`each`,
@@ -128,7 +141,7 @@ def shape(value: Any, first_record: bool = False, env: EnvLookup | None = None) 
         if any(_records(x) for x in events(value)):
             return Shape("whole-event")  # built from the batch's Records
         parts = {x.where for x in events(value)}
-        if parts & REQUEST_PARTS or any(x.request for x in events(value)):
+        if any(request_part(x) for x in events(value)):
             raise Untraced("it sends a part of an API request (its body, path, query or "
                            "headers), which only a request mapping builds")
         if parts and not parts & RECORD_PARTS:

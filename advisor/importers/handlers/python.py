@@ -20,6 +20,7 @@ from advisor.importers.handlers.verdict import (
     Evidence,
     HandlerReport,
     SdkCall,
+    combine_origins,
     data,
     service_kind,
     target_params,
@@ -181,11 +182,11 @@ def _origin(node: ast.AST, scope: _Scope, depth: int) -> str:
             return "event"
         passed = scope.arguments(node.id)
         if passed:  # a helper's parameter: what its callers pass
-            return _combine([origin(v, caller, depth + 1) for v, caller in passed])
+            return combine_origins([origin(v, caller, depth + 1) for v, caller in passed])
         values = scope.lookup(node.id)
         if not values:
             return "unknown"
-        return _combine([origin(v, scope, depth + 1) for v in values])
+        return combine_origins([origin(v, scope, depth + 1) for v in values])
     if isinstance(node, ast.Subscript):
         if _is_environ(node.value):
             return "env"
@@ -201,25 +202,92 @@ def _origin(node: ast.AST, scope: _Scope, depth: int) -> str:
         parts = list(node.args) + [k.value for k in node.keywords]
         if isinstance(node.func, ast.Attribute):
             parts.append(node.func.value)
-        return _combine([origin(p, scope, depth + 1) for p in parts]) if parts else "unknown"
+        return combine_origins([origin(p, scope, depth + 1) for p in parts]) if parts else "unknown"
     if isinstance(node, ast.JoinedStr | ast.BinOp | ast.BoolOp | ast.IfExp | ast.FormattedValue):
-        return _combine([origin(c, scope, depth + 1) for c in ast.iter_child_nodes(node)
+        return combine_origins([origin(c, scope, depth + 1) for c in ast.iter_child_nodes(node)
                          if not isinstance(c, ast.operator | ast.boolop)])
     if isinstance(node, ast.ListComp | ast.GeneratorExp):
         return origin(node.generators[0].iter, scope, depth + 1) if node.generators else "unknown"
     if isinstance(node, ast.Dict | ast.List | ast.Tuple):
         parts = list(node.values) if isinstance(node, ast.Dict) else list(node.elts)
-        return _combine([origin(p, scope, depth + 1) for p in parts]) if parts else "constant"
+        return combine_origins([origin(p, scope, depth + 1) for p in parts]) if parts else "constant"
     return "unknown"
 
 
-def _combine(origins: list[str]) -> str:
-    """Any part from the event makes the whole from the event; all fixed parts fixed."""
-    if "event" in origins:
-        return "event"
-    if not origins or "unknown" in origins:
-        return "unknown"
-    return "env" if "env" in origins else "constant"
+# calls that hand on the items of what they are given, one by one (what a loop over them
+# iterates is still the event's, if they were): `enumerate(event["Records"])`
+ITEM_WRAPPERS = frozenset({"enumerate", "list", "tuple", "sorted", "reversed", "iter"})
+MAPPING_VIEWS = frozenset({"items", "values", "keys"})
+
+
+def read_from_event(node: ast.AST | None, scope: _Scope,
+                    memo: dict[tuple[int, int], bool] | None = None, depth: int = 0) -> bool:
+    """The value is a part of the event itself, read by a path: `event["Records"]`,
+    `event.get("Records", [])`, `event["detail"]["items"]`, `json.loads(record["body"])`,
+    a name bound only to such parts (a loop variable over one, `records = event[...]`), a
+    helper's parameter every call passes one; wrapped in `enumerate`/`sorted`/...,
+    `.items()`, `range(len(...))` or `... or []`. Not a value computed from the event:
+    `table.query(Key=event["id"])["Items"]` is origin `event` (its key is), but its items
+    are the table's, not the event's (what a loop over the event's records tells apart)."""
+    if node is None or depth > MAX_DEPTH:
+        return False
+    memo = {} if memo is None else memo
+    key = (id(node), id(scope))
+    if key in memo:
+        return memo[key]
+    memo[key] = False  # a name bound to itself (`x = x["next"]`) is not followed
+    found = memo[key] = _read_from_event(node, scope, memo, depth + 1)
+    return found
+
+
+def _read_from_event(node: ast.AST, scope: _Scope, memo: dict[tuple[int, int], bool],
+                     depth: int) -> bool:
+    def path(n: ast.AST | None, s: _Scope = scope) -> bool:
+        return read_from_event(n, s, memo, depth)
+
+    if isinstance(node, ast.Name):
+        if scope.is_event(node.id):
+            return True
+        passed = scope.arguments(node.id)
+        if passed:
+            return all(path(v, caller) for v, caller in passed)
+        values = scope.lookup(node.id)
+        return bool(values) and all(path(v) for v in values)  # type: ignore[union-attr]
+    if isinstance(node, ast.Subscript | ast.Attribute):
+        return path(node.value)  # a key, an index, a slice, `event.records` (a data class)
+    if isinstance(node, ast.Call):
+        func, args = node.func, node.args
+        name = _dotted(func)
+        if isinstance(func, ast.Attribute) and func.attr == "get" and args and \
+                isinstance(args[0], ast.Constant):
+            return path(func.value)
+        if isinstance(func, ast.Attribute) and func.attr in MAPPING_VIEWS and not args:
+            return path(func.value)
+        if name in ("json.loads", "loads") and len(args) == 1:
+            return path(args[0])
+        if name in ITEM_WRAPPERS and args:
+            return path(args[0])
+        if name == "filter" and len(args) == 2:
+            return path(args[1])
+        if name == "range" and len(args) == 1 and isinstance(args[0], ast.Call) and \
+                _dotted(args[0].func) == "len" and len(args[0].args) == 1:
+            return path(args[0].args[0])  # `for i in range(len(event["Records"]))`
+        return False
+    if isinstance(node, ast.BoolOp):  # `event.get("Records") or []`
+        parts = [v for v in node.values if not _empty(v)]
+        return bool(parts) and all(path(v) for v in parts)
+    if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp):
+        return bool(node.generators) and path(node.generators[0].iter)
+    return False
+
+
+def _empty(node: ast.AST) -> bool:
+    """`[]`, `()`, `{}` or `None`: a default that adds no item."""
+    if isinstance(node, ast.List | ast.Tuple):
+        return not node.elts
+    if isinstance(node, ast.Dict):
+        return not node.keys
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 class _PyScan(ast.NodeVisitor):
@@ -231,6 +299,8 @@ class _PyScan(ast.NodeVisitor):
         self.children = index.children
         self.clients: dict[str, str] = {}  # variable (or self.attr) -> service
         self.table_names: dict[str, ast.AST] = {}  # Table variable -> its name argument
+        # paginator variable -> (service, the operation it pages): `paginate(...)` makes it
+        self.paginators: dict[str, tuple[str, str]] = {}
         self.document_clients: set[str] = set()  # variables bound to boto3 resources
         self.calls: list[SdkCall] = []
         self.observed: list[Evidence] = []
@@ -330,12 +400,31 @@ class _PyScan(ast.NodeVisitor):
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
+    def paginator(self, node: ast.AST) -> tuple[str, str] | None:
+        """(service, operation) of an expression naming a boto3 paginator
+        (`client.get_paginator("scan")`, or a variable bound to one)."""
+        key = self._key(node)
+        if key is not None:
+            return self.paginators.get(key)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr == "get_paginator":
+            service = self.client_service(node.func.value)
+            first = node.args[0] if node.args else None
+            if service:
+                op = first.value if isinstance(first, ast.Constant) and \
+                    isinstance(first.value, str) else "paginate"
+                return service, op
+        return None
+
     # -- calls
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         if isinstance(func, ast.Attribute):
             service = self.client_service(func.value)
-            if service and func.attr not in self.non_api and not func.attr.startswith("_"):
+            paged = self.paginator(func.value) if func.attr == "paginate" else None
+            if paged is not None:  # each page is one call of the operation
+                self._sdk_call(node, func, paged[0], paged[1])
+            elif service and func.attr not in self.non_api and not func.attr.startswith("_"):
                 self._sdk_call(node, func, service)
             elif _dotted(func).split(".")[0] in self.http_names or func.attr in self.http_names:
                 self.http += 1
@@ -343,7 +432,8 @@ class _PyScan(ast.NodeVisitor):
             self.http += 1
         self.generic_visit(node)
 
-    def _sdk_call(self, node: ast.Call, func: ast.Attribute, service: str) -> None:
+    def _sdk_call(self, node: ast.Call, func: ast.Attribute, service: str,
+                  method: str | None = None) -> None:
         params = tuple(k.arg for k in node.keywords if k.arg)
         wanted = target_params(service)
         param, value = _find_target(node, wanted, self.scope)
@@ -352,7 +442,7 @@ class _PyScan(ast.NodeVisitor):
             param, value = "TableName", self.table_names[key]
         where = origin(value, self.scope) if param else None
         literal = _literal(value, self.scope) if where == "constant" else None
-        self.calls.append(SdkCall(node.lineno, service, func.attr, params, param, where,
+        self.calls.append(SdkCall(node.lineno, service, method or func.attr, params, param, where,
                                   literal))
         if key in self.document_clients and service_kind(service) == "dynamodb":
             self.observed.append(Evidence(node.lineno, "document-client",
@@ -408,9 +498,10 @@ class _PyScan(ast.NodeVisitor):
 
 
 def _rejections(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> list[Evidence]:
-    """`if ...: return {"statusCode": 4xx, ...}`: the handler answers some requests
-    itself (validation), which a native integration, forwarding every request, does not.
-    `nodes`: the module's nodes (a walk from its root), `parents` their parents."""
+    """`if ...: return {"statusCode": 4xx, ...}` (or in the `else`, or an `except`): the
+    handler answers some requests itself (validation), which a native integration,
+    forwarding every request, does not. `nodes`: the module's nodes (a walk from its root), `parents`
+    their parents."""
     out = []
     for ret in nodes:
         if not isinstance(ret, ast.Return) or not isinstance(ret.value, ast.Dict):
@@ -419,17 +510,21 @@ def _rejections(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> list[E
                     if isinstance(k, ast.Constant) and k.value == "statusCode" and
                     isinstance(v, ast.Constant) and isinstance(v.value, int) and
                     400 <= v.value < 500]
-        if statuses and _in_if_body(ret, parents):
+        if statuses and _in_branch(ret, parents):
             out += [Evidence(ret.lineno, "rejects", f"answers status {s} itself")
                     for s in statuses]
     return out
 
 
-def _in_if_body(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
-    """`node` is inside the body (not the test or the else) of some `if`."""
+def _in_branch(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """`node` is inside a branch (the body or the else, not the test) of some `if`, or in
+    an `except` block (`except ValueError: return {"statusCode": 400}`: malformed input
+    answered by the handler)."""
     child, parent = node, parents.get(node)
     while parent is not None:
-        if isinstance(parent, ast.If) and any(s is child for s in parent.body):
+        if isinstance(parent, ast.If) and any(s is child for s in parent.body + parent.orelse):
+            return True
+        if isinstance(parent, ast.ExceptHandler):
             return True
         child, parent = parent, parents.get(parent)
     return False
@@ -638,10 +733,15 @@ def _scan(tree: ast.Module, text: str, nodes: list[ast.AST], parents: dict[ast.A
             if value is None:
                 continue
             service = scan.client_service(value)
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if service:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for t in targets:
                     scan.bind(t, value, service)
+            paged = scan.paginator(value) if isinstance(value, ast.Call) else None
+            for t in targets if paged else ():
+                key = scan._key(t)
+                if key is not None:
+                    scan.paginators[key] = paged  # type: ignore[assignment]
     for node in nodes:
         # `with table.batch_writer() as batch:`: batch.put_item/delete_item are writes to
         # the table (after the pass above, which bound `table`)

@@ -15,8 +15,8 @@ list literals of those. Anything else (a computed value, a loop, a helper's resu
 The event is named by the handler's first parameter; `for r in event["Records"]` binds a
 record. Variables assigned once from an accepted expression are followed. A call made in
 another function of the module, which the handler calls at one place (`forward(record)`),
-is read with that function's parameters bound to the handler's arguments (one level; a
-JavaScript handler's call is read in the handler only).
+is read with that function's parameters bound to the handler's arguments (one level;
+JavaScript likewise, advisor/importers/handlers/sends_js.py `_binding`).
 """
 
 from __future__ import annotations

@@ -8,12 +8,15 @@ Understood: object and array literals, strings, numbers, template literals, `eve
 XCommand({...})` (SDK v3), `client.method({...}).promise()` (v2), and variables declared
 once (`const params = {...}`), including `const { body } = event`. Anything else is
 `Untraced` with what the handler computes. `for (const r of event.Records)` binds a
-record.
+record. A call made in another named function of the module, which the handler calls at
+one place, is read with that function's parameters bound to the handler's arguments
+there (`_binding`: one level, as sends.py reads Python).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +241,9 @@ class JsReader:
         self.event = "event"
         self.decls: dict[str, list[int]] = {}  # name -> token index of its value
         self.records: set[str] = set()
+        # a helper's parameters while its call is read: name -> the token span of what
+        # the handler passes for it (read as the handler's expression)
+        self.bound: dict[str, tuple[int, int]] = {}
         self._depth = 0
         t = self.toks
         for i, (_kind, value) in enumerate(t):
@@ -291,6 +297,15 @@ class JsReader:
             return e
         if e[0] == "id":
             name = e[1]
+            if name in self.bound:  # a helper's parameter: what the handler passes
+                lo, hi = self.bound[name]
+                if lo == hi:
+                    raise Untraced(f"the call uses {name}, which the handler does not pass")
+                saved, self.bound = self.bound, {}
+                try:
+                    return _Parser(self.toks[lo:hi], self).expr()
+                finally:
+                    self.bound = saved
             if name == self.event:
                 return Event("event")
             if name in self.records:
@@ -361,9 +376,13 @@ def read_js_call(path: str | Path, evidence: str, handler: str | None = None,
         if not p.is_file() or p.stat().st_size > MAX_HANDLER_BYTES:
             raise Untraced(f"the handler {path} cannot be read")
         text = p.read_text("utf-8", errors="replace")
+    name = handler.rsplit(".", 1)[-1] if handler else None
     reader = JsReader(text, first_record)
-    reader.handler_param(handler.rsplit(".", 1)[-1] if handler else None)
+    reader.handler_param(name)
     toks = reader.toks
+    functions = _functions(toks)
+    handler_fn = _handler_of(functions, name)
+    closers = _closers(toks) if functions else {}
     found: list[dict[str, Any]] = []
     names = {method, f"{method}Command", method[:1].upper() + method[1:] + "Command"}
     for i, (kind, value) in enumerate(toks):
@@ -372,13 +391,17 @@ def read_js_call(path: str | Path, evidence: str, handler: str | None = None,
         prev = toks[i - 1][1] if i else ""
         if prev not in (".", "new") or i + 1 >= len(toks) or toks[i + 1][1] != "(":
             continue
-        p = _Parser(toks[i + 1:], reader)
-        args = p.args()
-        if len(args) != 1:
-            raise Untraced(f"{method} is called with {len(args)} arguments")
-        value_ = args[0]
-        if isinstance(value_, tuple):
-            value_ = reader.resolve(value_)
+        reader.bound = _binding(toks, functions, handler_fn, i, method, closers)
+        try:
+            p = _Parser(toks[i + 1:], reader)
+            args = p.args()
+            if len(args) != 1:
+                raise Untraced(f"{method} is called with {len(args)} arguments")
+            value_ = args[0]
+            if isinstance(value_, tuple):
+                value_ = reader.resolve(value_)
+        finally:
+            reader.bound = {}
         if not isinstance(value_, dict):
             raise Untraced(f"{method} is called with something other than an object")
         found.append(value_)
@@ -390,6 +413,146 @@ def read_js_call(path: str | Path, evidence: str, handler: str | None = None,
     document = service.lower() == "dynamodb" and method in DOCUMENT_METHODS
     return SdkArgs(service, method, found[0], document=document,
                    first_record=reader.read_first)
+
+
+# ------------------------------------------------------------------ helpers of the module
+@dataclass(frozen=True)
+class _Fn:
+    """A named function of the module: its parameters (None when one is not a plain name:
+    destructured, spread), and its body's token span (`{` to `}`, inclusive)."""
+
+    name: str
+    params: tuple[str, ...] | None
+    start: int
+    end: int
+
+
+def _closers(toks: list[tuple[str, Any]]) -> dict[int, int]:
+    """Each opening bracket's index -> the index of the one closing it (one pass; an
+    unclosed one closes at the last token)."""
+    pairs = {"(": ")", "[": "]", "{": "}"}
+    out: dict[int, int] = {}
+    stack: list[tuple[int, str]] = []
+    for j, (kind, v) in enumerate(toks):
+        if kind != "op":
+            continue
+        if v in pairs:
+            stack.append((j, pairs[v]))
+        elif stack and v == stack[-1][1]:
+            out[stack.pop()[0]] = j
+    for j, _ in stack:
+        out[j] = len(toks) - 1
+    return out
+
+
+def _functions(toks: list[tuple[str, Any]]) -> list[_Fn]:
+    """The module's named functions with a block body: `function f(...) {`, `const f =
+    [async] (...) => {`, `const f = [async] function (...) {`, `exports.f = ...`."""
+    closers = _closers(toks)
+    last = len(toks) - 1
+    out = []
+    for i, (kind, value) in enumerate(toks):
+        j, name = None, None
+        if value == "function" and kind == "id":
+            k = i + 1 + (toks[i + 1:i + 2] == [("op", "*")])
+            if k < len(toks) and toks[k][0] == "id" and toks[k + 1:k + 2] == [("op", "(")]:
+                name, j = toks[k][1], k + 1
+        elif kind == "id" and ((i >= 1 and toks[i - 1][1] in ("const", "let", "var")) or
+                               (i >= 2 and toks[i - 1][1] == "." and toks[i - 2][1] == "exports")):
+            k = i + 1
+            if toks[k:k + 1] == [("op", ":")]:  # a TypeScript type: `handler: Handler =`
+                while k < min(len(toks), i + 20) and toks[k][1] not in ("=", "(", "{", ";"):
+                    k += 1
+            if toks[k:k + 1] != [("op", "=")]:
+                continue
+            k += 1
+            if toks[k:k + 1] == [("id", "async")]:
+                k += 1
+            if toks[k:k + 1] == [("id", "function")]:
+                k += 1 + (toks[k + 1:k + 2] != [("op", "(")])  # a named function expression
+            if toks[k:k + 1] == [("op", "(")]:
+                name, j = value, k
+        if name is None or j is None:
+            continue
+        close = closers.get(j, last)
+        k = close + 1
+        while k < len(toks) and toks[k][1] not in ("{", "=>", ";") and k - close < 30:
+            k += 1  # a TypeScript return type
+        if toks[k:k + 1] == [("op", "=>")]:
+            k += 1
+        if toks[k:k + 1] != [("op", "{")]:
+            continue  # an expression body: not bounded here
+        params: list[str] | None = []
+        for part in _split(toks[j + 1:close]):
+            if part and part[0][0] == "id" and (len(part) == 1 or part[1][1] in (":", "=", "?")):
+                params.append(part[0][1])  # type: ignore[union-attr]
+            else:
+                params = None
+                break
+        out.append(_Fn(name, tuple(params) if params is not None else None, k,
+                       closers.get(k, last)))
+    return out
+
+
+def _split(toks: list[tuple[str, Any]]) -> list[list[tuple[str, Any]]]:
+    """Tokens of a parameter or argument list, split at its top-level commas."""
+    parts: list[list[tuple[str, Any]]] = [[]]
+    depth = 0
+    for tok in toks:
+        if tok[0] == "op" and tok[1] in "([{":
+            depth += 1
+        elif tok[0] == "op" and tok[1] in ")]}":
+            depth -= 1
+        elif tok == ("op", ",") and depth == 0:
+            parts.append([])
+            continue
+        parts[-1].append(tok)
+    return parts if parts != [[]] else []
+
+
+def _handler_of(functions: list[_Fn], name: str | None) -> _Fn | None:
+    wanted = (name,) if name else ("handler", "lambdaHandler")
+    found = [f for f in functions if f.name in wanted]
+    return found[0] if len(found) == 1 else None
+
+
+def _binding(toks: list[tuple[str, Any]], functions: list[_Fn], handler: _Fn | None,
+             at: int, method: str, closers: dict[int, int]) -> dict[str, tuple[int, int]]:
+    """For a call at token `at` made in another function of the module than the
+    handler, which the handler calls at one place (`await forward(record)`), that
+    function's parameters bound to the handler's arguments there (one level, as
+    sends._helper_reader reads Python). Untraced when the handler calls it nowhere, or at
+    several places with different arguments, or with arguments that cannot be matched.
+    {} for a call in the handler, or when the handler is not found (read as before)."""
+    inside = [f for f in functions if f.start < at < f.end]
+    if handler is None or not inside:
+        return {}
+    helper = min(inside, key=lambda f: f.end - f.start)  # the innermost
+    if helper.start <= handler.start and handler.end <= helper.end:
+        return {}  # made in the handler (or a function the handler is written in)
+    if handler.start < helper.start and helper.end < handler.end:
+        return {}  # a function written inside the handler: its scope is the handler's
+    sites: dict[str, tuple[int, int]] = {}
+    for i in range(handler.start, handler.end):
+        if toks[i] != ("id", helper.name) or toks[i + 1:i + 2] != [("op", "(")] or \
+                toks[i - 1][1] in (".", "function"):
+            continue
+        close = closers.get(i + 1, len(toks) - 1)
+        sites[repr(toks[i + 2:close])] = (i + 2, close)
+    if len(sites) != 1:
+        raise Untraced(f"{method} is made in {helper.name}, which the handler "
+                       f"{'calls with different arguments' if sites else 'does not call'}")
+    lo, hi = next(iter(sites.values()))
+    args, bound, pos = _split(toks[lo:hi]), {}, lo
+    if helper.params is None or len(args) > len(helper.params) or \
+            any(a[:1] == [("op", "...")] for a in args):
+        raise Untraced(f"{helper.name} is called with arguments that cannot be matched")
+    for param, arg in zip(helper.params, args, strict=False):
+        bound[param] = (pos, pos + len(arg))
+        pos += len(arg) + 1  # the comma
+    for param in helper.params[len(args):]:
+        bound[param] = (pos, pos)  # not passed: undefined, which nothing maps
+    return bound
 
 
 # DocumentClient (v2) and lib-dynamodb (v3): items as plain values, marshalled by the SDK

@@ -21,10 +21,11 @@ Forwarding, and what is not forwarding:
   `credentials:`): the call acts as a tenant, which a fixed integration role would not;
 - re-framing a response stream (SSE, response streaming) and real work (image, video,
   data libraries): not replaceable by an integration;
-- answering some requests itself (`if ...: return {"statusCode": 400}`, validation): a
-  native integration forwards every request;
-- fetching once per item of the event (a read inside a loop over the records or items)
-  and combining the answers: an integration makes one call per request.
+- answering some requests itself (`if ...: return {"statusCode": 400}`, validation; in
+  an `else` or an `except`/`catch` too): a native integration forwards every request;
+- fetching once per item (a read inside a loop over the event's records or items, or over
+  what it computed from them) and combining the answers: an integration makes one call
+  per request.
 
 Transformations a native integration can also make (parsing the body, mapping fields,
 DynamoDB (un)marshalling, adding timestamps, forwarding the whole batch envelope) keep the
@@ -174,6 +175,17 @@ class HandlerReport:
         return "; ".join(e.text() for e in items) or "none"
 
 
+def combine_origins(origins: list[str]) -> str:
+    """The origin of a value made of parts of these origins (`event`, `env`, `constant`,
+    `unknown`: see SdkCall.target_origin): any part from the event makes the whole from
+    the event; all fixed parts fixed."""
+    if "event" in origins:
+        return "event"
+    if not origins or "unknown" in origins:
+        return "unknown"
+    return "env" if "env" in origins else "constant"
+
+
 def batch_result_fields(call: SdkCall) -> tuple[str, ...]:
     """The response fields that say which entries of a batch call failed (data.yaml
     `batch_results`), empty when the call is no such batch API."""
@@ -283,7 +295,7 @@ def decide(report: HandlerReport, functions: int) -> HandlerReport:
         report.reasons.append("real work: " + _lines(work))
     elif report.observations("per-record-read") and report.read_only:
         report.verdict = "logic"
-        report.reasons.append("fetches once per item of the event and combines the answers: "
+        report.reasons.append("fetches once per item and combines the answers: "
                               + _lines(report.observations("per-record-read"))
                               + " (an integration makes one call per request)")
     elif report.observations("rejects") and fwd:

@@ -538,8 +538,8 @@ Resources:
       Policies:
         - !If
           - Rotating
-          - SSMParameterReadPolicy: {ParameterName: app/config}
-          - AWSSecretsManagerRotationPolicy: {FunctionName: rotator}
+          - RekognitionDetectOnlyPolicy: {}
+          - ComprehendBasicAccessPolicy: {}
 """
 
 # SAM's expansion of that list, by hand: one `Fn::If` entry in the role's `Policies`
@@ -562,13 +562,18 @@ Resources:
             PolicyDocument:
               Statement:
                 - Effect: Allow
-                  Action: [ssm:DescribeParameters]
+                  Action: [rekognition:DetectFaces, rekognition:DetectLabels,
+                           rekognition:DetectModerationLabels, rekognition:DetectText]
                   Resource: "*"
           - PolicyName: RotatorRolePolicy0
             PolicyDocument:
               Statement:
                 - Effect: Allow
-                  Action: [secretsmanager:GetRandomPassword]
+                  Action: [comprehend:BatchDetectKeyPhrases, comprehend:DetectDominantLanguage,
+                           comprehend:DetectEntities, comprehend:BatchDetectEntities,
+                           comprehend:DetectKeyPhrases, comprehend:DetectSentiment,
+                           comprehend:BatchDetectDominantLanguage,
+                           comprehend:BatchDetectSentiment]
                   Resource: "*"
   Rotator:
     Type: AWS::Lambda::Function
@@ -586,6 +591,8 @@ def test_both_branches_of_a_conditional_role_policy_grant(tmp_path: Path) -> Non
     in the SAM template it came from."""
     sam = _load(tmp_path, SAM_CONDITIONAL_TEMPLATE, "sam.yaml")
     cfn = _load(tmp_path, CFN_CONDITIONAL_ROLE, "cfn.yaml")
-    expected = ["ssm:DescribeParameters on *", "secretsmanager:GetRandomPassword on *"]
+    # (the actions these grant on `*` that could have named a resource: a custom
+    # moderation adapter, an entity recognizer endpoint)
+    expected = ["rekognition:DetectModerationLabels on *", "comprehend:DetectEntities on *"]
     assert cfn.props(_node(cfn, "Rotator")).get("wide_grants") == expected
     assert sam.props(_node(sam, "Rotator")).get("wide_grants") == expected

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from advisor.importers.handlers.verdict import (
     Evidence,
@@ -105,6 +106,22 @@ def handler_facts(code: str, sites: list[CallSite], handler_params: set[str],
     if found is not None:
         out.append(Evidence(line_at(found[0]), "per-record-read", found[1]))
     return out
+
+
+@cache
+def _defines(name: str) -> re.Pattern[str]:
+    """`function fetch(`, `const fetch = (...) =>` / `= async function`: the module
+    writes its own function of that name (a `const fetch = require("node-fetch")` is
+    still the client)."""
+    n = re.escape(name)
+    return re.compile(rf"\bfunction\s*\*?\s*{n}\s*\(|\b(?:const|let|var)\s+{n}\s*"
+                      rf"(?::[^=;]+)?=\s*(?:async\s*)?(?:function\b|\([^()]*\)\s*=>|"
+                      rf"[A-Za-z_$][\w$]*\s*=>)")
+
+
+def defines_function(code: str, name: str) -> bool:
+    """The module writes its own function `name` (see _defines)."""
+    return _defines(name).search(code) is not None
 
 
 # ------------------------------------------------------------------ Records[0] only
@@ -209,7 +226,8 @@ def _per_record(code: str, every: list[Loop], wanted: list[CallSite],
     with `from_event`, also in a loop over something computed from the event, said so
     (facts_python._in_record_loop, for JavaScript)."""
     makers = _functions_with_calls(bodies, wanted)
-    clients = [n for n in data()["http_js"] if "." not in n] if http else []
+    clients = [n for n in data()["http_js"] if "." not in n and not defines_function(code, n)] \
+        if http else []
     if not wanted and not clients:
         return None
     for loop in every:

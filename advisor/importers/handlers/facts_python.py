@@ -156,7 +156,9 @@ def _in_record_loop(nodes: list[ast.AST], index: SyntaxIndex, parents: dict[ast.
 
     writes = wanted
     makers = _makers(nodes, writes)
-    http_names = set(data()["http_python"]) if http else set()
+    # an HTTP client's name, unless the module defines its own function of that name
+    http_names = set(data()["http_python"]) - {n.name for n in nodes if isinstance(
+        n, ast.FunctionDef | ast.AsyncFunctionDef)} if http else set()
     for node in sorted((n for n in nodes if isinstance(n, ast.For | ast.AsyncFor)),
                        key=lambda n: n.lineno):
         # what the loop makes, found before what it iterates is read

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from advisor.importers.handlers.facts_js import CallSite, handler_facts
+from advisor.importers.handlers.facts_js import CallSite, defines_function, handler_facts
 from advisor.importers.handlers.markers import markers
 from advisor.importers.handlers.reach import reachable
 from advisor.importers.handlers.verdict import (
@@ -510,7 +510,7 @@ def inspect_js(text: str, function: str | None = None) -> tuple[HandlerReport, i
             observed.append(Evidence(line_at(m.start()), "work", f"imports {module}"))
     observed += [e for e in markers(code, data["markers_js"])
                  if not (e.kind == "marshall" and "unmarshall" in e.detail)]
-    http = sum(len(_http_call(name).findall(code)) for name in data["http_js"] if name in code)
+    http = sum(_http_calls(code, name) for name in data["http_js"] if name in code)
     if "SignatureV4" in code and _SIGNER.search(code):
         http += 1
     params = origins.handler_params | set(EVENT_NAMES)
@@ -534,18 +534,89 @@ def _rejections(code: str, line_at: Callable[[int], int]) -> list[Evidence]:
     """`if (...) return { statusCode: 4xx, ... }` (or `callback(null, {...})`; in the
     `else` or a `catch` too): the handler answers some requests itself (validation),
     which a native integration, forwarding every request, does not (python.py's
-    `_rejections`, for JavaScript)."""
+    `_rejections`, for JavaScript). The status may be a variable assigned a 4xx constant
+    (`statusCode = 400` ... `return { statusCode }`), or the answer a call of a function
+    of the file that builds it (`return createErrorResponse(400, "...")`: _builders)."""
     out = []
-    ifs = None
-    for m in _ANSWER.finditer(code):
-        status = _top_level_keys(_balanced(code, m.end())).get("statusCode", "")
-        if not _CLIENT_ERROR.fullmatch(status.strip()):
-            continue
+    ifs: list[tuple[int, int]] | None = None
+
+    def branches() -> list[tuple[int, int]]:
+        nonlocal ifs
         if ifs is None:
             ifs = _if_bodies(code)
-        if any(lo <= m.start() < hi for lo, hi in ifs):
-            out.append(Evidence(line_at(m.start()), "rejects",
-                                f"answers status {status.strip()} itself"))
+        return ifs
+
+    def in_branch(pos: int) -> bool:
+        return any(lo <= pos < hi for lo, hi in branches())
+
+    for m in _ANSWER.finditer(code):
+        status = _top_level_keys(_balanced(code, m.end())).get("statusCode", "").strip()
+        found = _client_errors_js(code, status, in_branch, m.start())
+        out += [Evidence(line_at(m.start()), "rejects", f"answers status {s} itself")
+                for s in found]
+    builders = _builders(code) if _BUILT.search(code) else {}
+    for m in _BUILT.finditer(code) if builders else ():
+        name = m.group(1) or m.group(2)
+        if name not in builders:
+            continue
+        params, statuses = builders[name]
+        args = _split_top(_balanced(code, m.end() - 1)[1:-1])
+        found = [s for s in statuses if s.isdigit()] if in_branch(m.start()) else []
+        for s in statuses:
+            if s in params and params.index(s) < len(args):
+                found += _client_errors_js(code, args[params.index(s)], in_branch, m.start())
+        out += [Evidence(line_at(m.start()), "rejects", f"answers status {s} itself")
+                for s in sorted(set(found))]
+    return out
+
+
+def _client_errors_js(code: str, status: str, in_branch: Callable[[int], bool],
+                      at: int) -> list[str]:
+    """The 4xx statuses a `statusCode` value (as text) gives at the answer at `at`: a 4xx
+    constant, the answer in a branch; a variable one of whose assignments is a 4xx
+    constant, when the answer is in a branch, or that assignment is, or the variable is
+    assigned something else too (python.py's _client_errors)."""
+    if _CLIENT_ERROR.fullmatch(status):
+        return [status] if in_branch(at) else []
+    if not re.fullmatch(r"[A-Za-z_$][\w$]*", status):
+        return []
+    sets = list(re.finditer(r"(?<![\w$.])" + re.escape(status) + r"\s*=(?![=>])\s*([^;,\n)}]*)",
+                            code))
+    errors = [a for a in sets if _CLIENT_ERROR.fullmatch(a.group(1).strip())]
+    chosen = in_branch(at) or len(errors) < len(sets)
+    return sorted({a.group(1).strip() for a in errors if chosen or in_branch(a.start())})
+
+
+_BUILT = re.compile(r"\breturn\s+(?:await\s+)?([A-Za-z_$][\w$]*)\s*\(|"
+                    r"\bcallback\s*\(\s*null\s*,\s*([A-Za-z_$][\w$]*)\s*\(")
+_BUILDER_BODY = re.compile(r"\s*(?::\s*[^={};]+?)?\s*(?:=>\s*)?([({])")
+_OBJECT_ANSWER = re.compile(r"\breturn\s*\(?\s*(?=\{)|^\(\s*(?=\{)")
+
+
+def _builders(code: str) -> dict[str, tuple[list[str], set[str]]]:
+    """Functions of the file that return an answer object: name -> (their parameters,
+    what its `statusCode` is: a 4xx constant, or the parameter it is taken from).
+    `function createErrorResponse(statusCode, message) { return { statusCode, ... } }`,
+    `const badRequest = (msg) => ({ statusCode: 400, body: msg })`."""
+    out: dict[str, tuple[list[str], set[str]]] = {}
+    for m in _JS_DEF.finditer(code):
+        name = m.group(1) or m.group(2) or m.group(3)
+        params_text = _balanced(code, m.end())
+        if not params_text.endswith(")"):
+            continue
+        params = [p.group(1) for p in (_PARAM.match(x) for x in _split_top(params_text[1:-1]))
+                  if p]
+        body = _BUILDER_BODY.match(code, m.end() + len(params_text))
+        if body is None:
+            continue
+        text = _balanced(code, body.start(1))
+        statuses: set[str] = set()
+        for a in _OBJECT_ANSWER.finditer(text):
+            status = _top_level_keys(_balanced(text, a.end())).get("statusCode", "").strip()
+            if _CLIENT_ERROR.fullmatch(status) or status in params:
+                statuses.add(status)
+        if statuses:
+            out.setdefault(name, (params, statuses))
     return out
 
 
@@ -581,3 +652,27 @@ _NAMED_FUNCTION = re.compile(r"\bfunction\s+\w+|(?:const|let|var)\s+\w+\s*=\s*(?
 def _http_call(name: str) -> re.Pattern[str]:
     """A call of (or through) the HTTP client `name` of data.yaml `http_js`."""
     return re.compile(r"(?<![\w$.])" + re.escape(name) + r"\s*[.(]")
+
+
+# `globalThis.fetch(...)`: the runtime's own fetch, whatever the module names `fetch`
+_GLOBAL_HTTP = re.compile(r"(?<![\w$.])(?:globalThis|global|window|self)\s*\.\s*fetch\s*\(")
+
+
+def _http_calls(code: str, name: str) -> int:
+    """Calls of the HTTP client `name` (data.yaml `http_js`): none when the module
+    defines its own function of that name (its calls are the module's; what that
+    function calls is counted where it is written), and never a definition (`fetch(url)
+    {` of a class, `function fetch(`)."""
+    if "." not in name and defines_function(code, name):
+        return len(_GLOBAL_HTTP.findall(code)) if name == "fetch" else 0
+    count = 0
+    for m in _http_call(name).finditer(code):
+        if code[m.end() - 1] == "(" and (
+                _JS_DEF_BEFORE.search(code, max(0, m.start() - 30), m.start()) or
+                _METHOD_BODY.match(code, m.end() - 1 + len(_balanced(code, m.end() - 1)))):
+            continue  # `function fetch(` / a class's `fetch(id) {`: defined, not called
+        count += 1
+    return count + (len(_GLOBAL_HTTP.findall(code)) if name == "fetch" else 0)
+
+
+_METHOD_BODY = re.compile(r"\s*(?::\s*[^={};]+?)?\s*\{")

@@ -310,6 +310,9 @@ class _PyScan(ast.NodeVisitor):
         self.http_names = set(data()["http_python"])
         self.non_api = set(data()["non_api_methods"])
         self.scope = module
+        # functions the module defines: a call of its own `urlopen` is no HTTP client's
+        self.own_functions = {fn.name for fn in scopes
+                              if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)}
 
     # -- clients
     def client_service(self, node: ast.AST) -> str | None:
@@ -428,8 +431,9 @@ class _PyScan(ast.NodeVisitor):
                 self._sdk_call(node, func, service)
             elif _dotted(func).split(".")[0] in self.http_names or func.attr in self.http_names:
                 self.http += 1
-        elif isinstance(func, ast.Name) and func.id in self.http_names:
-            self.http += 1
+        elif isinstance(func, ast.Name) and func.id in self.http_names and \
+                func.id not in self.own_functions:
+            self.http += 1  # `urlopen(...)`, unless the module defines its own `urlopen`
         self.generic_visit(node)
 
     def _sdk_call(self, node: ast.Call, func: ast.Attribute, service: str,
@@ -497,22 +501,122 @@ class _PyScan(ast.NodeVisitor):
             self.observed.append(Evidence(line, "work", f"imports {module}"))
 
 
-def _rejections(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST]) -> list[Evidence]:
+def _rejections(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST],
+                scopes: dict[ast.AST, _Scope], module: _Scope) -> list[Evidence]:
     """`if ...: return {"statusCode": 4xx, ...}` (or in the `else`, or an `except`): the
     handler answers some requests itself (validation), which a native integration,
-    forwarding every request, does not. `nodes`: the module's nodes (a walk from its root), `parents`
+    forwarding every request, does not. The status may be a local variable assigned a
+    4xx constant (`status = 400 ... return {"statusCode": status}`: the assignment or
+    the return in a branch), or the answer a call of a module function that builds it
+    (`return error_response(400, "...")`, `return bad_request("...")`: see
+    _answer_builders). `nodes`: the module's nodes (a walk from its root), `parents`
     their parents."""
+    builders = _answer_builders(nodes)
     out = []
     for ret in nodes:
-        if not isinstance(ret, ast.Return) or not isinstance(ret.value, ast.Dict):
+        if not isinstance(ret, ast.Return) or ret.value is None:
             continue
-        statuses = [v.value for k, v in zip(ret.value.keys, ret.value.values, strict=True)
-                    if isinstance(k, ast.Constant) and k.value == "statusCode" and
-                    isinstance(v, ast.Constant) and isinstance(v.value, int) and
-                    400 <= v.value < 500]
-        if statuses and _in_branch(ret, parents):
-            out += [Evidence(ret.lineno, "rejects", f"answers status {s} itself")
-                    for s in statuses]
+        if isinstance(ret.value, ast.Dict):
+            scope = _scope_of(ret, parents, scopes, module)
+            statuses = [s for v in _status_values(ret.value)
+                        for s in _client_errors(v, scope, parents, _in_branch(ret, parents))]
+        elif isinstance(ret.value, ast.Call):
+            statuses = _built_status(ret.value, builders, _scope_of(ret, parents, scopes, module),
+                                     parents, _in_branch(ret, parents))
+        else:
+            continue
+        out += [Evidence(ret.lineno, "rejects", f"answers status {s} itself")
+                for s in sorted(set(statuses))]
+    return out
+
+
+def _status_values(answer: ast.Dict) -> list[ast.AST]:
+    """The values of the `statusCode` keys of an answer written as a dict literal."""
+    return [v for k, v in zip(answer.keys, answer.values, strict=True)
+            if isinstance(k, ast.Constant) and k.value == "statusCode"]
+
+
+def _is_client_error(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is int and \
+        400 <= node.value < 500
+
+
+def _client_errors(value: ast.AST, scope: _Scope, parents: dict[ast.AST, ast.AST],
+                   branch: bool) -> list[int]:
+    """The 4xx statuses a `statusCode` value gives: a 4xx constant (the answer in a
+    branch), or a local name one of whose assignments is a 4xx constant, when the
+    answer is in a branch, or that assignment is (`status = 400` under an `if`), or the
+    name is assigned something else too (`status = 400` first, `200` when it passes)."""
+    if _is_client_error(value):
+        return [value.value] if branch else []  # type: ignore[attr-defined]
+    if not isinstance(value, ast.Name):
+        return []
+    values = scope.lookup(value.id) or []
+    chosen = branch or any(not _is_client_error(v) for v in values)
+    return [v.value for v in values  # type: ignore[attr-defined]
+            if _is_client_error(v) and (chosen or _in_branch(v, parents))]
+
+
+def _scope_of(node: ast.AST, parents: dict[ast.AST, ast.AST], scopes: dict[ast.AST, _Scope],
+              module: _Scope) -> _Scope:
+    cur = parents.get(node)
+    while cur is not None and cur.__class__ not in _FUNCTIONS:
+        cur = parents.get(cur)
+    return scopes.get(cur, module) if cur is not None else module
+
+
+def _answer_builders(nodes: list[ast.AST]) -> dict[str, tuple[list[str], set[int | str]]]:
+    """Module functions that return an answer dict: name -> (their parameters, what
+    their `statusCode` is: a 4xx constant, or the name of the parameter it is taken
+    from). `def error_response(code, msg): return {"statusCode": code, ...}`, `def
+    bad_request(msg): return {"statusCode": 400, ...}`; a dict built in a local name
+    and returned (`resp = {...}; return resp`) too."""
+    out: dict[str, tuple[list[str], set[int | str]]] = {}
+    for fn in nodes:
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+        locals_: dict[str, list[ast.AST]] = {}
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    if isinstance(t, ast.Name):
+                        locals_.setdefault(t.id, []).append(node.value)
+        statuses: set[int | str] = set()
+        for node in ast.walk(fn):
+            if not isinstance(node, ast.Return) or node.value is None:
+                continue
+            answers = [node.value] if isinstance(node.value, ast.Dict) else \
+                locals_.get(node.value.id, []) if isinstance(node.value, ast.Name) else []
+            for answer in answers:
+                for v in _status_values(answer) if isinstance(answer, ast.Dict) else ():
+                    if _is_client_error(v):
+                        statuses.add(v.value)  # type: ignore[attr-defined]
+                    elif isinstance(v, ast.Name) and v.id in params and v.id not in locals_:
+                        statuses.add(v.id)
+        if statuses:
+            out.setdefault(fn.name, (params, statuses))
+    return out
+
+
+def _built_status(call: ast.Call, builders: dict[str, tuple[list[str], set[int | str]]],
+                  scope: _Scope, parents: dict[ast.AST, ast.AST], branch: bool) -> list[int]:
+    """The 4xx statuses an answer built by a call of a module function gives (its own
+    4xx constant, the call in a branch; or what the call passes for the parameter it
+    takes the status from, read as a `statusCode` value: _client_errors)."""
+    name = call.func.id if isinstance(call.func, ast.Name) else None
+    if name not in builders:
+        return []
+    params, statuses = builders[name]  # type: ignore[index]
+    out = [s for s in statuses if isinstance(s, int)] if branch else []
+    for s in statuses:
+        if not isinstance(s, str):
+            continue
+        passed = next((k.value for k in call.keywords if k.arg == s), None)
+        if passed is None and params.index(s) < len(call.args):
+            passed = call.args[params.index(s)]
+        if passed is not None:
+            out += _client_errors(passed, scope, parents, branch)
     return out
 
 
@@ -755,7 +859,7 @@ def _scan(tree: ast.Module, text: str, nodes: list[ast.AST], parents: dict[ast.A
         return HandlerReport("python", "unknown", reasons=["not read: nested too deeply"]), 0
     observed = scan.observed + markers(text, data()["markers_python"]) + \
         handler_facts(tree, nodes, index, parents, scopes, module, scan.calls) + \
-        _rejections(nodes, parents)  # type: ignore[arg-type]
+        _rejections(nodes, parents, scopes, module)  # type: ignore[arg-type]
     report = HandlerReport("python", "unknown", calls=sorted(scan.calls), http_calls=scan.http,
                            decisions=scan.decisions, observed=sorted(set(observed)))
     return report, scan.functions

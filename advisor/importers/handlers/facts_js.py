@@ -72,13 +72,15 @@ class Loop:
     over: str
     start: int
     end: int
+    # a loop over no one value (`while (more)`, `do`, `for (let i = 0; ...)`): how it is
+    # written, for a fact's text
+    how: str = ""
 
 
 def handler_facts(code: str, sites: list[CallSite], handler_params: set[str],
-                  balanced, records: Callable[[str], bool],  # type: ignore[no-untyped-def]
-                  from_event: Callable[[str], bool]) -> list[Evidence]:
-    """`records(text)`: the value is a part of the event itself (its records);
-    `from_event(text)`: the value is computed from the event (javascript._JsOrigins)."""
+                  balanced, records: Callable[[str], bool]) -> list[Evidence]:  # type: ignore[no-untyped-def]
+    """`records(text)`: the value is a part of the event itself (its records:
+    javascript._JsOrigins.read_from_event)."""
     def line_at(pos: int) -> int:
         return code.count("\n", 0, pos) + 1
 
@@ -97,12 +99,12 @@ def handler_facts(code: str, sites: list[CallSite], handler_params: set[str],
                             " (failed entries come back in the response, not as an error)"))
     every = loops(code, balanced) if sites else []
     writes = [s for s in sites if changes_something(s.call)]
-    found = _per_record(code, every, writes, bodies, records, None, http=True)
+    found = _per_record(code, every, writes, bodies, records, False, http=True)
     if found is not None:
         out.append(Evidence(line_at(found[0]), "per-record-call", found[1]))
     aux = set(data()["aux_services"]) | set(data()["sdk_libraries"])
     reads = [s for s in sites if not changes_something(s.call) and norm(s.call.service) not in aux]
-    found = _per_record(code, every, reads, bodies, records, from_event, http=False)
+    found = _per_record(code, every, reads, bodies, records, True, http=False)
     if found is not None:
         out.append(Evidence(line_at(found[0]), "per-record-read", found[1]))
     return out
@@ -154,6 +156,7 @@ def _first_record_only(code: str, handler_params: set[str]) -> int | None:
 
 # ------------------------------------------------------------------ per-record calls
 _FOR = re.compile(r"\bfor\s*(?:await\s*)?\(")
+_WHILE = re.compile(r"\bwhile\s*\(|\bdo\s*(?=\{)")
 _FOR_OF = re.compile(r"\s*(?:(?:const|let|var)\s+)?(?:[A-Za-z_$][\w$]*|\[[^\]]*\]|\{[^}]*\})"
                      r"\s+(?:of|in)\s+([\s\S]+)$")
 _FOR_LENGTH = re.compile(r"<=?\s*([A-Za-z_$][\w$.?\[\]'\"]*?)\s*(?:\?\.|\.)\s*length\b")
@@ -165,22 +168,27 @@ MAX_RECEIVER = 400  # characters of the expression before `.map(` read back
 
 def loops(code: str, balanced) -> list[Loop]:  # type: ignore[no-untyped-def]
     """The loops of the code, in order: `for (x of/in EXPR)`, `for (...; i < EXPR.length;
-    ...)`, `EXPR.map/forEach/flatMap(...)`."""
+    ...)`, `EXPR.map/forEach/flatMap(...)`; any other `for`, a `while` and a `do` with
+    what they iterate as their header (`for (let i = 0; i < N; i++)`, `while (more)`:
+    no part of the event, but a loop)."""
     out = []
-    for m in _FOR.finditer(code):
-        header = balanced(code, m.end() - 1)
+    for m in [*_FOR.finditer(code), *_WHILE.finditer(code)]:
+        header = balanced(code, m.end() - 1) if m.group(0).endswith("(") else ""
         inner = header[1:-1]
-        of = _FOR_OF.match(inner) if ";" not in inner else None
+        of = _FOR_OF.match(inner) if m.group(0).startswith("for") and ";" not in inner else None
         length = _FOR_LENGTH.search(inner) if of is None else None
-        over = of.group(1) if of else length.group(1) if length else None
-        if over is None:
-            continue
-        body = m.end() - 1 + len(header)
+        over = of.group(1) if of else length.group(1) if length else inner
+        body = m.end() - 1 + len(header) if header else m.end()
         while body < len(code) and code[body].isspace():
             body += 1
+        if m.group(0).startswith("while") and code[body:body + 1] == ";":
+            continue  # the `while (...)` closing a `do { ... }`
         end = body + len(balanced(code, body)) if code[body:body + 1] == "{" else \
             _STATEMENT.match(code, body).end()  # type: ignore[union-attr]
-        out.append(Loop(over.strip(), body, end))
+        word = m.group(0).split("(")[0].strip()
+        how = "" if of or length else \
+            "do ... while" if word == "do" else f"{word} {' '.join(inner.split())}"
+        out.append(Loop(over.strip(), body, end, how))
     for m in _ITERATE.finditer(code):
         receiver = _receiver(code, m.start())
         if receiver:
@@ -219,12 +227,11 @@ def _receiver(code: str, dot: int) -> str:
 
 def _per_record(code: str, every: list[Loop], wanted: list[CallSite],
                 bodies: list[tuple[str, int, int]], records: Callable[[str], bool],
-                from_event: Callable[[str], bool] | None,
-                http: bool) -> tuple[int, str] | None:
+                any_loop: bool, http: bool) -> tuple[int, str] | None:
     """The first of `wanted` (or, with `http`, an HTTP call) made in a loop over the
     event's records (`records`), directly or in a function of the file called there;
-    with `from_event`, also in a loop over something computed from the event, said so
-    (facts_python._in_record_loop, for JavaScript)."""
+    with `any_loop`, in any loop, said so (facts_python._in_record_loop, for
+    JavaScript)."""
     makers = _functions_with_calls(bodies, wanted)
     clients = [n for n in data()["http_js"] if "." not in n and not defines_function(code, n)] \
         if http else []
@@ -249,9 +256,10 @@ def _per_record(code: str, every: list[Loop], wanted: list[CallSite],
             continue
         if records(loop.over):
             each = "for each record"
-        elif from_event is not None and from_event(loop.over):
-            over = " ".join(loop.over.split()).replace("; ", ", ")
-            each = f"for each item of {over if len(over) <= 40 else over[:37] + '...'}"
+        elif any_loop:
+            over = " ".join((loop.how or loop.over).split()).replace("; ", ", ")
+            over = over if len(over) <= 40 else over[:37] + "..."
+            each = f"in a loop ({over})" if loop.how else f"for each item of {over}"
         else:
             continue
         pos, what, through = min(made)

@@ -133,11 +133,12 @@ def _per_record_call(nodes: list[ast.AST], index: SyntaxIndex, parents: dict[ast
 def _per_record_read(nodes: list[ast.AST], index: SyntaxIndex, parents: dict[ast.AST, ast.AST],
                      scopes: dict[ast.AST, object], module: object,
                      calls: list[SdkCall]) -> list[Evidence]:
-    """The first read (get, query, list...) made for each item of the event, or of
-    something computed from it (the items a query keyed by the event found): the function
-    fetches once per item and combines the answers, which no integration does (it makes
-    one call per request). Wider than the per-record call on purpose: the fact only makes
-    the verdict `logic`, never `glue`."""
+    """The first read (get, query, list, scan...) made inside a loop: for each item of the
+    event, of something computed from it (the items a query keyed by the event found),
+    of a module constant (`for t in TABLES: ddb.scan(TableName=t)`), or in a `while`
+    loop (pages fetched by hand). The function fetches several times and combines the
+    answers, which no integration does (it makes one call per request). Wider than the
+    per-record call on purpose: the fact only makes the verdict `logic`, never `glue`."""
     reads = [c for c in calls if not changes_something(c)
              and norm(c.service) not in set(data()["aux_services"]) | set(data()["sdk_libraries"])]
     return _in_record_loop(nodes, index, parents, scopes, module, reads,
@@ -149,18 +150,17 @@ def _in_record_loop(nodes: list[ast.AST], index: SyntaxIndex, parents: dict[ast.
                     kind: str, http: bool, records_only: bool) -> list[Evidence]:
     """The first of `wanted` (or, with `http`, an HTTP call) made inside a loop over the
     event's records (a part of the event itself: python.read_from_event), directly or in
-    a module function called there; without `records_only`, also a loop over anything
-    computed from the event (origin `event`: a query's items keyed by an event field),
-    said as such."""
-    from advisor.importers.handlers.python import origin, read_from_event
+    a module function called there; without `records_only`, inside any loop (`for` over
+    anything, `while`), said as such."""
+    from advisor.importers.handlers.python import read_from_event
 
     writes = wanted
     makers = _makers(nodes, writes)
     # an HTTP client's name, unless the module defines its own function of that name
     http_names = set(data()["http_python"]) - {n.name for n in nodes if isinstance(
         n, ast.FunctionDef | ast.AsyncFunctionDef)} if http else set()
-    for node in sorted((n for n in nodes if isinstance(n, ast.For | ast.AsyncFor)),
-                       key=lambda n: n.lineno):
+    kinds = (ast.For, ast.AsyncFor) if records_only else (ast.For, ast.AsyncFor, ast.While)
+    for node in sorted((n for n in nodes if isinstance(n, kinds)), key=lambda n: n.lineno):
         # what the loop makes, found before what it iterates is read
         lo, hi = _span(node.body)
         made = [(c.line, c.text(), "") for c in writes if lo <= c.line <= hi]
@@ -175,9 +175,11 @@ def _in_record_loop(nodes: list[ast.AST], index: SyntaxIndex, parents: dict[ast.
         if not made:
             continue
         owner = _owner(node, parents, scopes, module)
-        if read_from_event(node.iter, owner):  # type: ignore[arg-type]
+        if isinstance(node, ast.While):
+            each = f"in a loop (while {_short(node.test)})"
+        elif read_from_event(node.iter, owner):  # type: ignore[arg-type]
             each = "for each record"
-        elif not records_only and origin(node.iter, owner) == "event":  # type: ignore[arg-type]
+        elif not records_only:
             each = f"for each item of {_short(node.iter)}"
         else:
             continue

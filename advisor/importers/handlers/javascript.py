@@ -515,7 +515,7 @@ def inspect_js(text: str, function: str | None = None) -> tuple[HandlerReport, i
         http += 1
     params = origins.handler_params | set(EVENT_NAMES)
     observed += handler_facts(code, sorted(sites, key=lambda s: s.pos), params, _balanced,
-                              origins.read_from_event, lambda e: origins.of(e) == "event")
+                              origins.read_from_event)
     observed += _rejections(code, line_at)
     decisions = len(_BRANCH.findall(code)) + len(_CASE.findall(code))
     functions = len(_FUNCTION_WORD.findall(code)) + code.count("=>")

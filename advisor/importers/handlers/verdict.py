@@ -23,9 +23,9 @@ Forwarding, and what is not forwarding:
   data libraries): not replaceable by an integration;
 - answering some requests itself (`if ...: return {"statusCode": 400}`, validation; in
   an `else` or an `except`/`catch` too): a native integration forwards every request;
-- fetching once per item (a read inside a loop over the event's records or items, or over
-  what it computed from them) and combining the answers: an integration makes one call
-  per request.
+- fetching several times (a read inside any loop: over the event's records or items,
+  what it computed from them, a module constant, pages fetched in a `while`) and
+  combining the answers: an integration makes one call per request.
 
 Transformations a native integration can also make (parsing the body, mapping fields,
 DynamoDB (un)marshalling, adding timestamps, forwarding the whole batch envelope) keep the

@@ -47,6 +47,15 @@ class _Scope:
         self.name = ""
         self.params: list[str] = []
         self.calls: dict[str, list[tuple[ast.Call, _Scope]]] = parent.calls if parent else {}
+        # values put into a list by name anywhere in the module (`ids.append(x)`,
+        # `ids.extend(page["Items"])`, `ids.insert(0, x)`), with the scope that puts them:
+        # by name, module-wide (a list filled in a helper is the same list), which can only
+        # make a value less fixed than it is, never more
+        self.mutations: dict[str, list[tuple[ast.AST, _Scope]]] = \
+            parent.mutations if parent else {}
+        # SDK calls of the module (ids of their nodes): what they return is a service's
+        # data, fixed neither by the code nor by the environment
+        self.sdk_calls: set[int] = parent.sdk_calls if parent else set()
         # origins worked out in this module, by (node, scope): each value once, cycles cut
         self.memo: dict[tuple[int, int], str] = parent.memo if parent else {}
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -127,8 +136,13 @@ def _collect(scope: _Scope, body: list[ast.stmt], index: SyntaxIndex) -> None:
         if kind not in _BINDS_OR_CALLS:
             continue
         if kind is ast.Call:
-            if isinstance(node.func, ast.Name):  # type: ignore[attr-defined]
-                scope.calls.setdefault(node.func.id, []).append((node, scope))  # type: ignore[attr-defined]
+            func = node.func  # type: ignore[attr-defined]
+            if isinstance(func, ast.Name):
+                scope.calls.setdefault(func.id, []).append((node, scope))  # type: ignore[arg-type]
+            elif isinstance(func, ast.Attribute) and func.attr in LIST_MUTATORS and \
+                    isinstance(func.value, ast.Name):
+                args = node.args[1:] if func.attr == "insert" else node.args  # type: ignore[attr-defined]
+                scope.mutations.setdefault(func.value.id, []).extend((a, scope) for a in args)
         elif kind is ast.Assign:
             for t in node.targets:  # type: ignore[attr-defined]
                 _bind_target(scope, t, node.value)  # type: ignore[attr-defined]
@@ -144,6 +158,7 @@ def _collect(scope: _Scope, body: list[ast.stmt], index: SyntaxIndex) -> None:
             _bind_target(scope, node.target, node.iter)  # type: ignore[attr-defined]
 
 
+LIST_MUTATORS = frozenset({"append", "extend", "insert"})
 _BINDS_OR_CALLS = frozenset({ast.Call, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For,
                              ast.AsyncFor, ast.comprehension, ast.withitem, ast.NamedExpr})
 
@@ -186,7 +201,9 @@ def _origin(node: ast.AST, scope: _Scope, depth: int) -> str:
         values = scope.lookup(node.id)
         if not values:
             return "unknown"
-        return combine_origins([origin(v, scope, depth + 1) for v in values])
+        put = scope.mutations.get(node.id, ())  # what `append`/`extend` put in it
+        return combine_origins([origin(v, scope, depth + 1) for v in values] +
+                               [origin(v, where, depth + 1) for v, where in put])
     if isinstance(node, ast.Subscript):
         if _is_environ(node.value):
             return "env"
@@ -202,7 +219,10 @@ def _origin(node: ast.AST, scope: _Scope, depth: int) -> str:
         parts = list(node.args) + [k.value for k in node.keywords]
         if isinstance(node.func, ast.Attribute):
             parts.append(node.func.value)
-        return combine_origins([origin(p, scope, depth + 1) for p in parts]) if parts else "unknown"
+        found = [origin(p, scope, depth + 1) for p in parts]
+        if id(node) in scope.sdk_calls:  # a service's answer: from the event if asked by it
+            found.append("unknown")
+        return combine_origins(found) if found else "unknown"
     if isinstance(node, ast.JoinedStr | ast.BinOp | ast.BoolOp | ast.IfExp | ast.FormattedValue):
         return combine_origins([origin(c, scope, depth + 1) for c in ast.iter_child_nodes(node)
                          if not isinstance(c, ast.operator | ast.boolop)])
@@ -853,6 +873,11 @@ def _scan(tree: ast.Module, text: str, nodes: list[ast.AST], parents: dict[ast.A
             service = scan.client_service(node.context_expr)
             if service:
                 scan.bind(node.optional_vars, node.context_expr, service)
+    for node in nodes:  # after both passes above, which bound every client
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr not in scan.non_api and scan.client_service(node.func.value):
+            module.sdk_calls.add(id(node))
+
     try:
         scan.visit(tree)
     except RecursionError:

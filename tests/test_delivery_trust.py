@@ -149,6 +149,16 @@ TRACED_RULE = [
                  " MessageBody: JSON.stringify(event) }));\n}\n\n"
                  "exports.handler = async (event) => {\n  await forward(event.detail);\n};\n",
                  True, {"InputPath": "$.detail"}, id="js-helper-parameter-named-event"),
+    # the same with an expression-bodied arrow (read as a helper, its parameter bound)
+    pytest.param("const forward = (event) => sqs.send(new SendMessageCommand({ QueueUrl:"
+                 " process.env.QUEUE_URL, MessageBody: JSON.stringify(event) }));\n\n"
+                 "exports.handler = async (event) => {\n  await forward(event.detail);\n};\n",
+                 True, {"InputPath": "$.detail"}, id="js-arrow-helper-parameter-named-event"),
+    pytest.param("exports.handler = async (event) => {\n"
+                 "  const forward = (event) => sqs.send(new SendMessageCommand({ QueueUrl:"
+                 " process.env.QUEUE_URL, MessageBody: JSON.stringify(event) }));\n"
+                 "  await forward(event.detail);\n};\n",
+                 True, {"InputPath": "$.detail"}, id="js-arrow-in-the-handler-named-event"),
 ]
 
 
@@ -205,6 +215,19 @@ UNTRACED_RULE = [
                  "  await send({ retry: true });\n};\n",
                  True, "SendMessage is made in send, which the handler calls with "
                  "different arguments", id="js-helper-called-twice"),
+    # a callback passed by name for each item of an array that is not the batch's records
+    pytest.param("const forward = (event) => sqs.send(new SendMessageCommand({ QueueUrl:"
+                 " process.env.QUEUE_URL, MessageBody: JSON.stringify(event) }));\n\n"
+                 "exports.handler = async (event) => {\n"
+                 "  await Promise.all(event.detail.items.map(forward));\n};\n",
+                 True, "SendMessage is made in forward, which the handler calls for each item"
+                 " of something other than the event's records", id="js-arrow-callback"),
+    pytest.param("async function forward(event) {\n"
+                 "  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL,"
+                 " MessageBody: JSON.stringify(event) }));\n}\n\n"
+                 "exports.handler = async (event) => {\n  event.detail.items.forEach(forward);\n};\n",
+                 True, "which the handler calls for each item of something other",
+                 id="js-function-callback"),
 ]
 
 

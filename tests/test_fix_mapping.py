@@ -106,6 +106,29 @@ def test_javascript_v2_and_v3_calls(tmp_path: Path) -> None:
         read_call(js, "eventbridge.putEvents", "app.handler")
 
 
+@pytest.mark.parametrize("helper", [
+    "const forward = (record) => sqs.send(new SendMessageCommand({ QueueUrl:"
+    " process.env.Q, MessageBody: record.body }))\n",
+    "async function forward(record) {\n  await sqs.send(new SendMessageCommand({"
+    " QueueUrl: process.env.Q, MessageBody: record.body }));\n}\n"])
+def test_javascript_a_helper_mapped_over_the_records_binds_each_record(
+        tmp_path: Path, helper: str) -> None:
+    """`event.Records.map(forward)`: the helper's parameter is one record (as a `for
+    (const r of event.Records)` loop's); an expression-bodied arrow is a helper too."""
+    js = tmp_path / "app.js"
+    head = ("const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');\n"
+            "const sqs = new SQSClient({});\n")
+    js.write_text(head + helper + "exports.handler = async (event) => {\n"
+                  "  await Promise.all(event.Records.map(forward));\n};\n")
+    call = read_call(js, "sqs.SendMessageCommand", "app.handler")
+    assert call.args == {"QueueUrl": Env("Q"), "MessageBody": Event("record", ("body",))}
+    js.write_text(head + helper + "exports.handler = async (event) => {\n"
+                  "  await Promise.all(event.Records.map(forward));\n"
+                  "  await forward({ body: 'done' });\n};\n")
+    with pytest.raises(Unpatchable, match="for each item of an array and elsewhere"):
+        read_call(js, "sqs.SendMessageCommand", "app.handler")
+
+
 def test_vtl_templates_escape_and_reference() -> None:
     env = env_values({"Q": {"Ref": "Jobs"}, "NAME": "fixed"})
     def field(name: str) -> Event:  # a field of the parsed request body

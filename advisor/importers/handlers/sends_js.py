@@ -8,9 +8,13 @@ Understood: object and array literals, strings, numbers, template literals, `eve
 XCommand({...})` (SDK v3), `client.method({...}).promise()` (v2), and variables declared
 once (`const params = {...}`), including `const { body } = event`. Anything else is
 `Untraced` with what the handler computes. `for (const r of event.Records)` binds a
-record. A call made in another named function of the module, which the handler calls at
-one place, is read with that function's parameters bound to the handler's arguments
-there (`_binding`: one level, as sends.py reads Python).
+record. A call made in another named function of the module (a block body, or an
+arrow's expression body: `const forward = (e) => client.send(...)`; written inside the
+handler too, when it takes parameters), which the handler calls at one place, is read
+with that function's parameters bound to the handler's arguments there (`_binding`: one
+level, as sends.py reads Python); one the handler passes by name to `.map`/`.forEach`
+over the event's records (`event.Records.map(send)`) has its first parameter bound to
+one record. Passed on in any other way (over another array, as a value): `Untraced`.
 """
 
 from __future__ import annotations
@@ -299,6 +303,8 @@ class JsReader:
             name = e[1]
             if name in self.bound:  # a helper's parameter: what the handler passes
                 lo, hi = self.bound[name]
+                if (lo, hi) == EACH_RECORD:  # `event.Records.map(forward)`: one record
+                    return Event("record")
                 if lo == hi:
                     raise Untraced(f"the call uses {name}, which the handler does not pass")
                 saved, self.bound = self.bound, {}
@@ -391,7 +397,7 @@ def read_js_call(path: str | Path, evidence: str, handler: str | None = None,
         prev = toks[i - 1][1] if i else ""
         if prev not in (".", "new") or i + 1 >= len(toks) or toks[i + 1][1] != "(":
             continue
-        reader.bound = _binding(toks, functions, handler_fn, i, method, closers)
+        reader.bound = _binding(toks, functions, handler_fn, i, method, closers, reader.event)
         try:
             p = _Parser(toks[i + 1:], reader)
             args = p.args()
@@ -478,10 +484,14 @@ def _functions(toks: list[tuple[str, Any]]) -> list[_Fn]:
         k = close + 1
         while k < len(toks) and toks[k][1] not in ("{", "=>", ";") and k - close < 30:
             k += 1  # a TypeScript return type
-        if toks[k:k + 1] == [("op", "=>")]:
+        arrow = toks[k:k + 1] == [("op", "=>")]
+        if arrow:
             k += 1
+        body_end = None
         if toks[k:k + 1] != [("op", "{")]:
-            continue  # an expression body: not bounded here
+            if not arrow or k >= len(toks):
+                continue
+            body_end = _expression_end(toks, k, closers)  # `(e) => client.send(...)`
         params: list[str] | None = []
         for part in _split(toks[j + 1:close]):
             if part and part[0][0] == "id" and (len(part) == 1 or part[1][1] in (":", "=", "?")):
@@ -489,9 +499,42 @@ def _functions(toks: list[tuple[str, Any]]) -> list[_Fn]:
             else:
                 params = None
                 break
+        if body_end is not None:  # from the `=>` to the expression's last token, + 1
+            out.append(_Fn(name, tuple(params) if params is not None else None, k - 1,
+                           body_end + 1))
+            continue
         out.append(_Fn(name, tuple(params) if params is not None else None, k,
                        closers.get(k, last)))
     return out
+
+
+# tokens that end an operand: two in a row (`) exports`) are two statements
+_OPERAND_END = frozenset({"id", "str", "num", "tpl"})
+_JOINS = frozenset({"instanceof", "in", "of", "typeof", "void", "await", "new", "yield",
+                    "delete", "as"})
+
+
+def _expression_end(toks: list[tuple[str, Any]], k: int, closers: dict[int, int]) -> int:
+    """The index of the last token of the expression starting at token `k` (an arrow's
+    expression body): it ends at a top-level `;` or `,`, a bracket closing what it is
+    in, or where a token follows an operand with no operator between (`...)` then
+    `exports`: the next statement, in code without semicolons)."""
+    j, last, operand = k, k, False
+    while j < len(toks):
+        kind, value = toks[j]
+        if kind == "op" and value in (";", ",", ")", "]", "}"):
+            break
+        starts = kind in _OPERAND_END and value not in _JOINS
+        if operand and (starts or (kind == "op" and value == "{")):
+            break
+        if kind == "op" and value in ("(", "[", "{"):
+            j = closers.get(j, len(toks) - 1)
+            operand = True
+        else:
+            operand = (kind in _OPERAND_END and value not in _JOINS)
+        last = j
+        j += 1
+    return last
 
 
 def _split(toks: list[tuple[str, Any]]) -> list[list[tuple[str, Any]]]:
@@ -517,7 +560,8 @@ def _handler_of(functions: list[_Fn], name: str | None) -> _Fn | None:
 
 
 def _binding(toks: list[tuple[str, Any]], functions: list[_Fn], handler: _Fn | None,
-             at: int, method: str, closers: dict[int, int]) -> dict[str, tuple[int, int]]:
+             at: int, method: str, closers: dict[int, int],
+             reader_event: str = "event") -> dict[str, tuple[int, int]]:
     """For a call at token `at` made in another function of the module than the
     handler, which the handler calls at one place (`await forward(record)`), that
     function's parameters bound to the handler's arguments there (one level, as
@@ -530,15 +574,25 @@ def _binding(toks: list[tuple[str, Any]], functions: list[_Fn], handler: _Fn | N
     helper = min(inside, key=lambda f: f.end - f.start)  # the innermost
     if helper.start <= handler.start and handler.end <= helper.end:
         return {}  # made in the handler (or a function the handler is written in)
-    if handler.start < helper.start and helper.end < handler.end:
+    if handler.start < helper.start and helper.end < handler.end and not helper.params:
         return {}  # a function written inside the handler: its scope is the handler's
     sites: dict[str, tuple[int, int]] = {}
+    each: list[int] = []  # `X.map(helper)`: the index of X's last token
     for i in range(handler.start, handler.end):
-        if toks[i] != ("id", helper.name) or toks[i + 1:i + 2] != [("op", "(")] or \
-                toks[i - 1][1] in (".", "function"):
+        if toks[i] != ("id", helper.name) or toks[i - 1][1] in (".", "function") or \
+                helper.start <= i < helper.end:
             continue
-        close = closers.get(i + 1, len(toks) - 1)
-        sites[repr(toks[i + 2:close])] = (i + 2, close)
+        if toks[i + 1:i + 2] == [("op", "(")]:
+            close = closers.get(i + 1, len(toks) - 1)
+            sites[repr(toks[i + 2:close])] = (i + 2, close)
+        elif toks[i - 1] == ("op", "(") and toks[i + 1:i + 2] == [("op", ")")] and \
+                i >= 4 and toks[i - 2][1] in CALLBACK_METHODS and toks[i - 3][1] in (".", "?."):
+            each.append(i - 4)
+        elif toks[i + 1:i + 2] != [("op", "=")] and toks[i - 1][1] not in ("const", "let", "var"):
+            raise Untraced(f"{method} is made in {helper.name}, which the handler passes on "
+                           "as a value (what it is called with is not read)")
+    if each:
+        return _each_binding(toks, helper, each, sites, method, reader_event)
     if len(sites) != 1:
         raise Untraced(f"{method} is made in {helper.name}, which the handler "
                        f"{'calls with different arguments' if sites else 'does not call'}")
@@ -552,6 +606,32 @@ def _binding(toks: list[tuple[str, Any]], functions: list[_Fn], handler: _Fn | N
         pos += len(arg) + 1  # the comma
     for param in helper.params[len(args):]:
         bound[param] = (pos, pos)  # not passed: undefined, which nothing maps
+    return bound
+
+
+# array methods that call a function passed by name once per item (`records.map(send)`)
+CALLBACK_METHODS = frozenset({"map", "forEach", "flatMap"})
+EACH_RECORD = (-1, -1)  # a bound span that stands for one record of the event's batch
+
+
+def _each_binding(toks: list[tuple[str, Any]], helper: _Fn, each: list[int],
+                  sites: dict[str, tuple[int, int]], method: str,
+                  event: str) -> dict[str, tuple[int, int]]:
+    """A helper the handler passes to `.map`/`.forEach`/`.flatMap` (and calls nowhere
+    else): its first parameter is one item of the array. Read only when that array is
+    the event's records (`event.Records.map(send)`: the parameter a record, as in
+    `for (const r of event.Records)`); an item of anything else is not followed."""
+    if sites or len(each) != 1 or helper.params is None or not helper.params:
+        raise Untraced(f"{method} is made in {helper.name}, which the handler calls "
+                       "for each item of an array and elsewhere")
+    j = each[0]
+    receiver = [t[1] for t in toks[max(0, j - 2):j + 1]]
+    if receiver != [event, ".", "Records"] and receiver != [event, "?.", "Records"]:
+        raise Untraced(f"{method} is made in {helper.name}, which the handler calls for "
+                       "each item of something other than the event's records")
+    bound = {helper.params[0]: EACH_RECORD}
+    for param in helper.params[1:]:
+        bound[param] = (0, 0)  # the index and the array: nothing maps them
     return bound
 
 

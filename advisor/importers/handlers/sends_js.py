@@ -626,7 +626,8 @@ def _each_binding(toks: list[tuple[str, Any]], helper: _Fn, each: list[int],
                        "for each item of an array and elsewhere")
     j = each[0]
     receiver = [t[1] for t in toks[max(0, j - 2):j + 1]]
-    if receiver != [event, ".", "Records"] and receiver != [event, "?.", "Records"]:
+    member = j >= 3 and toks[j - 3][1] in (".", "?.")  # `x.event.Records`: not the event
+    if member or receiver not in ([event, ".", "Records"], [event, "?.", "Records"]):
         raise Untraced(f"{method} is made in {helper.name}, which the handler calls for "
                        "each item of something other than the event's records")
     bound = {helper.params[0]: EACH_RECORD}

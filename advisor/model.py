@@ -169,7 +169,7 @@ class Architecture:
 
     # ----------------------------------------------------------------- reading
     def kind(self, name: str) -> str:
-        return str(self.graph.nodes[name]["kind"])
+        return str(self.graph._node[name]["kind"])
 
     def props(self, name: str) -> Props:
         return dict(self.graph.nodes[name]["props"])

@@ -93,12 +93,12 @@ class Ctx:
         return self.wl.nodes[node]
 
     def out_flows(self, node: str) -> list[tuple[str, float, dict[str, Any]]]:
-        adj = self.g.succ[node]
+        adj = self.g._succ[node]
         return [(s, self.wl.edges.get((node, s), 0.0), adj[s].get("props") or {}) for s in self.wl.succ[node]]
 
     def in_flows(self, node: str) -> list[tuple[str, float, dict[str, Any]]]:
         """(predecessor, records per month, edge data) for every edge into `node`."""
-        adj = self.g.pred[node]
+        adj = self.g._pred[node]
         return [(p, self.wl.edges.get((p, node), 0.0), adj[p]) for p in sorted(adj)]
 
     def rule(self, name: str, default: float) -> float:

@@ -245,7 +245,7 @@ class Base:
                          if _failure_label(data)}
         self.clients = sum(1 for d in g._node.values() if category_of(d["kind"]) == "client")
         self.scheduled = {n for n in wl.entries
-                          if g.in_degree(n) == 0 and _schedule_of(arch, n) is not None}
+                          if not g._pred[n] and _schedule_of(arch, n) is not None}
         self.sharing = len(wl.entries) - len(self.scheduled)
         # the workload went to the one node nothing feeds although it starts no flow
         # (propagate's one-node rule: a lone queue and its dead-letter queue); whether the
@@ -488,11 +488,11 @@ class _Run:
             if n not in ag._node:
                 continue
             kind = ag._node[n]["kind"]
-            scheduled = _schedule_of(self.after, n) if ag.in_degree(n) == 0 else None
+            scheduled = _schedule_of(self.after, n) if not ag._pred[n] else None
             if clients > 0:
                 shares = category_of(kind) == "client"
             else:
-                shares = (ag.in_degree(n) == 0 and scheduled is None
+                shares = (not ag._pred[n] and scheduled is None
                           and category_of(kind) not in PASSIVE_CATEGORIES
                           and sends_traffic(self.after, n))
             if shares:

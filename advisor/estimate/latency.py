@@ -95,17 +95,34 @@ def runtime_family(runtime: str) -> str:
     return "default"
 
 
+@cache
+def _cold_model() -> tuple[float, float, float, float]:
+    """latency.yaml's cold-start model as numbers (idle reclaim and environment lifetime
+    in minutes, the p50 and p99 cold shares), read once: every alternative's latency
+    estimate asks for them."""
+    model = latency_data()["cold_model"]
+    return (float(model["idle_reclaim_minutes"]["value"]),
+            float(model["environment_lifetime_minutes"]["value"]),
+            float(model["p50_threshold"]["value"]), float(model["p99_threshold"]["value"]))
+
+
+@cache
+def _cold_start(family: str) -> tuple[float, float]:
+    """A runtime family's cold start (p50, p99 ms)."""
+    table = latency_data()["cold_start"]
+    cold = table.get(family) or table["default"]
+    return float(cold["p50_ms"]), float(cold["p99_ms"])
+
+
 def cold_share(arch: Architecture, wl: Workload, n: str) -> float:
     """Share of a function's invocations that start a new execution environment."""
-    props = arch.graph.nodes[n]["props"]
+    props = arch.graph._node[n]["props"]
     if props.get("provisioned_concurrency"):
         return 0.0
     inv = wl.nodes[n].invocations
     if inv <= 0:
         return 1.0
-    model = latency_data()["cold_model"]
-    idle = float(model["idle_reclaim_minutes"]["value"])
-    lifetime = float(model["environment_lifetime_minutes"]["value"])
+    idle, lifetime, _p50, _p99 = _cold_model()
     duration = float(props["duration"] if "duration" in props else _default("lambda", "duration"))
     stated = props.get("concurrency")
     busy = inv / SECONDS_PER_MONTH * duration / 1000.0
@@ -127,14 +144,11 @@ class _Model:
         self.g = arch.graph
         self.nodes: dict[str, dict[str, Any]] = arch.graph._node  # read only
         self.services = latency_data()["services"]
-        model = latency_data()["cold_model"]
-        self.p50_cold = float(model["p50_threshold"]["value"])
-        self.p99_cold = float(model["p99_threshold"]["value"])
+        _idle, _lifetime, self.p50_cold, self.p99_cold = _cold_model()
         self.max_cold = 0.0
         self._own: dict[tuple[str, bool], Timing] = {}
         self._memo: dict[str, Timing] = {}  # response time of a node's sync tree
         self._paths: dict[str, list[str]] = {}
-        self._hops: dict[tuple[str, str, bool, bool], dict[str, Any] | None] = {}
 
     def prop(self, n: str, name: str) -> Any:
         data = self.nodes[n]
@@ -153,15 +167,14 @@ class _Model:
             duration = float(self.prop(n, "duration") or 0)
             base = _service("lambda")
             share = cold_share(self.arch, self.wl, n)
-            fam = runtime_family(str(self.prop(n, "runtime") or ""))
-            cold = latency_data()["cold_start"].get(fam) or latency_data()["cold_start"]["default"]
-            p50 = duration + base.p50 + (float(cold["p50_ms"]) if share >= self.p50_cold else 0.0)
-            p99 = duration + base.p99 + (float(cold["p99_ms"]) if share >= self.p99_cold else 0.0)
+            cold50, cold99 = _cold_start(runtime_family(str(self.prop(n, "runtime") or "")))
+            p50 = duration + base.p50 + (cold50 if share >= self.p50_cold else 0.0)
+            p99 = duration + base.p99 + (cold99 if share >= self.p99_cold else 0.0)
             t = Timing(p50, p99)
         elif kind == "sfn":
             sub = str(self.prop(n, "type") or "standard")
             waited = sub == "express" and any(
-                (e.get("props") or {}).get("invocation") == "sync" for e in self.g.pred[n].values()
+                (e.get("props") or {}).get("invocation") == "sync" for e in self.g._pred[n].values()
             )
             if response and not waited:
                 # StartExecution returns at once; only StartSyncExecution (an Express
@@ -179,7 +192,7 @@ class _Model:
         return t
 
     def sync_children(self, n: str) -> list[str]:
-        adj = self.g.succ[n]
+        adj = self.g._succ[n]
         return [
             s
             for s in self.wl.succ[n]
@@ -270,24 +283,8 @@ class _Model:
         props_a = self.nodes[a]["props"]
         fifo = bool(prop_value(props_a, ka, "fifo"))
         efo = bool(prop_value(props_a, ka, "efo"))
-        key = (ka, kb, fifo, efo)
-        if key not in self._hops:
-            self._hops[key] = next(
-                (
-                    r
-                    for r in latency_data()["hops"]
-                    if r["source"] in ("*", ka)
-                    and r["target"] in ("*", kb)
-                    and (fifo or not r.get("fifo"))
-                    and (efo or not r.get("efo"))
-                ),
-                None,
-            )
-        rule = self._hops[key]
-        if rule is None:
-            return Timing(0.0, 0.0)
-        t = Timing(float(rule["p50_ms"]), float(rule["p99_ms"]))
-        if rule.get("buffered"):
+        t, buffered = _hop_rule(ka, kb, fifo, efo)
+        if buffered:
             wait = self.buffer_period(a)
             t = Timing(t.p50 + wait / 2.0, t.p99 + wait * 0.99)
         return t
@@ -300,6 +297,28 @@ class _Model:
         if rate <= 0:
             return interval
         return min(interval, size / rate)
+
+
+@cache
+def _hop_rule(ka: str, kb: str, fifo: bool, efo: bool) -> tuple[Timing, bool]:
+    """The delivery time of a hop between two kinds (latency.yaml `hops`: the first rule
+    that matches; 0 when none does) and whether it waits for a buffer to fill. Worked
+    out once per pair of kinds, not once per design (each alternative's estimate has
+    its own model)."""
+    rule = next(
+        (
+            r
+            for r in latency_data()["hops"]
+            if r["source"] in ("*", ka)
+            and r["target"] in ("*", kb)
+            and (fifo or not r.get("fifo"))
+            and (efo or not r.get("efo"))
+        ),
+        None,
+    )
+    if rule is None:
+        return Timing(0.0, 0.0), False
+    return Timing(float(rule["p50_ms"]), float(rule["p99_ms"])), bool(rule.get("buffered"))
 
 
 def compute_latency(arch: Architecture, wl: Workload) -> LatencyResult:

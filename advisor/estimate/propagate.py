@@ -115,7 +115,7 @@ def _schedule_of(arch: Architecture, name: str) -> float | None:
     kind = arch.kind(name)
     if kind not in ("scheduler", "eventbridge"):
         return None
-    props = arch.graph.nodes[name]["props"]
+    props = arch.graph._node[name]["props"]
     expr = prop_value(props, kind, "schedule")
     if kind == "eventbridge" and "schedule" not in props:
         return None

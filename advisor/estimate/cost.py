@@ -162,13 +162,21 @@ def node_lines(ctx: Ctx, n: str) -> list[Usage]:
     dimensions' (advisor/estimate/dimensions.py), without empty lines and without
     optional ones the pricing data has no price for. A node's lines depend only on it,
     its neighbours and the edges between them (what the incremental estimate relies on)."""
+    usage, dimension_lines_of = _line_functions()
+    fn = usage.get(ctx.nodes[n]["kind"])
+    lines = [*(fn(ctx, n) if fn is not None else ()), *dimension_lines_of(ctx, n)]
+    prices = ctx.pricing.prices
+    return [u for u in lines if u.quantity > 0 and not (u.optional and u.key not in prices)]
+
+
+@cache
+def _line_functions() -> tuple[dict[str, UsageFn], Callable[[Ctx, str], list[Usage]]]:
+    """The per-kind usage functions and the dimensions' lines of one node (modules that
+    import this one: looked up once, not on each of an analysis's many calls)."""
     from advisor.estimate.dimensions import dimension_lines_of
     from advisor.estimate.services import USAGE
 
-    fn = USAGE.get(ctx.nodes[n]["kind"])
-    lines = [*(fn(ctx, n) if fn is not None else ()), *dimension_lines_of(ctx, n)]
-    has = ctx.pricing.has
-    return [u for u in lines if u.quantity > 0 and not (u.optional and not has(u.key))]
+    return USAGE, dimension_lines_of
 
 
 def collect_usage(arch: Architecture, wl: Workload, pricing: Pricing,

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.catalog import category_of, kind_names
-from advisor.estimate.assumptions import Assumptions
+from advisor.estimate.assumptions import Unrecorded
 from advisor.estimate.cost import Ctx, Usage, charges, free_terms, monthly_total, node_lines
 from advisor.estimate.data import Pricing, load_pricing
 from advisor.estimate.latency import (
@@ -162,18 +162,23 @@ class Overlay:
 
 class _FailureEdges:
     """`(a, b) in failure_edges` for the changed design: the edge's target is a failure
-    destination there, or its label says it only carries failures (read from the changed
-    design for the edges the change touched, else from the base's, which it equals)."""
+    destination there (one of the base's, unless the change flipped it, or one the change
+    made), or its label says it only carries failures (read from the changed design for
+    the edges the change touched, else from the base's, which it equals)."""
 
-    def __init__(self, arch: Architecture, failed: Any, labelled: set[tuple[str, str]],
-                 changed: set[tuple[str, str]]) -> None:
+    __slots__ = ("adj", "changed", "failed", "flipped", "labelled")
+
+    def __init__(self, arch: Architecture, failed: set[str], flipped: set[str],
+                 labelled: set[tuple[str, str]], changed: set[tuple[str, str]]) -> None:
         self.adj = arch.graph._succ
-        self.failed = failed
+        self.failed = failed  # the base's failure destinations
+        self.flipped = flipped  # names the change made or unmade failure destinations
         self.labelled = labelled
         self.changed = changed
 
     def __contains__(self, edge: Any) -> bool:
-        if self.failed(edge[1]):
+        b = edge[1]
+        if (b in self.failed) != (b in self.flipped):
             return True
         if edge not in self.changed:
             return edge in self.labelled
@@ -240,6 +245,7 @@ class Base:
         self.index = {n: i for i, n in enumerate(wl.order)}
         self.failed = Counter(r for n in g._node for r in _declared_failures(arch, n))
         self.failed_names = sum(1 for c in self.failed.values() if c > 0)
+        self.failed_set = {r for r, c in self.failed.items() if c > 0}
         # edges whose label says they only carry failures
         self.labelled = {(a, b) for a, nbrs in g._succ.items() for b, data in nbrs.items()
                          if _failure_label(data)}
@@ -404,11 +410,9 @@ class _Run:
         self.flipped = {r for r, c in now.items() if (c > 0) != (failed[r] > 0)}
         self.now = now
 
-        def is_failed(n: str) -> bool:
-            return (now[n] if n in now else failed[n]) > 0
-
         changed = set(self.ch.edges)  # (before the edges into flipped destinations join)
-        self.failure = _FailureEdges(self.after, is_failed, self.base.labelled, changed)
+        self.failure = _FailureEdges(self.after, self.base.failed_set, self.flipped,
+                                     self.base.labelled, changed)
         for g in (self.ag, self.bg):
             for r in self.flipped:
                 if r in g._node:
@@ -554,7 +558,7 @@ class _Run:
                 flows.remove(e)
                 batches.remove(e)
         rate, base_payload = base.rate, base.base_payload  # (the workloads are the same)
-        rules = FlowRules(self.after, Assumptions(), base_payload, bwl.back_edges, self.failure,
+        rules = FlowRules(self.after, Unrecorded(), base_payload, bwl.back_edges, self.failure,
                           succ)
         self.changed_loads: set[str] = set()
         self.changed_flows: set[tuple[str, str]] = set(ch.edges)
@@ -614,7 +618,7 @@ class _Run:
         touched = (self.ch.nodes | self.ch.removed | self.changed_loads | self.entry_changed
                    | self._endpoints(self.changed_flows))
         around = self._neighbours(touched)
-        ctx = Ctx(self.after, wl, base.pricing, Assumptions())
+        ctx = Ctx(self.after, wl, base.pricing, Unrecorded())
         delta: dict[str, list[float]] = {}
         for n in around:
             old: list[Usage] = base.lines.get(n, []) if n in self.bg._node else []

@@ -142,7 +142,7 @@ def changed_nodes(after: Architecture, before: Architecture) -> set[str] | None:
     if getattr(g, "overlay_of", None) is not before.graph:
         return None
     maps = (g._node, g._succ, g._pred)
-    if not all(isinstance(m, CopyOnAccess) for m in maps):
+    if not all(type(m) is CopyOnAccess for m in maps):  # (not an ABC instance check each)
         return None
     out: set[str] = set()
     for m in maps:

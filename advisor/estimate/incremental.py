@@ -562,8 +562,9 @@ class _Run:
                           succ)
         self.changed_loads: set[str] = set()
         self.changed_flows: set[tuple[str, str]] = set(ch.edges)
-        force_out = set(out_changed) | (ch.nodes & ag._node.keys())
-        seeds = (ch.nodes | self.entry_changed | self._endpoints(ch.edges)) & ag._node.keys()
+        an = ag._node
+        force_out = set(out_changed) | {n for n in ch.nodes if n in an}
+        seeds = {n for n in (ch.nodes | self.entry_changed | self._endpoints(ch.edges)) if n in an}
         prio: dict[str, float] = {}
         fresh: dict[str, float] = {}
         heap = [(self._priority(n, fresh), n) for n in seeds]
@@ -649,7 +650,7 @@ class _Run:
         model = _Model(self.after, wl)
         touched = (self.ch.nodes | self.changed_loads | self.entry_changed
                    | self._endpoints(self.changed_flows))
-        live = touched & ag._node.keys()
+        live = {n for n in touched if n in ag._node}
         out = LatencyResult()
         self._response(model, live, out)
         self._delivery(model, live, out)
@@ -694,7 +695,7 @@ class _Run:
                     if p not in queued:
                         queued.add(p)
                         heapq.heappush(heap, (-self._priority(p, fresh), p))
-        changed = recomputed | self.entry_changed | (self.ch.nodes & ag._node.keys())
+        changed = recomputed | self.entry_changed | {n for n in self.ch.nodes if n in ag._node}
         best: tuple[float, float] | None = None
         for p50, p99, e in base.api_rank:
             if e not in changed and e not in self.ch.removed and e in self.entries:

@@ -635,12 +635,12 @@ class _Run:
         totals = Overlay(base.totals)
         for key, values in delta.items():
             totals[key] = math.fsum([*base.partials(key), *values])
-        merged = {k: totals[k] for k in (*base.totals, *(k for k in delta if k not in base.totals))}
-        if base.terms:
+        if base.terms:  # the free tier is shared among keys: charged over every total
+            merged = {k: totals[k] for k in (*base.totals, *(k for k in delta if k not in base.totals))}
             charge = charges(base.pricing, merged, base.terms)
         else:
             charge = dict(base.charges)
-            charge.update(charges(base.pricing, {k: merged[k] for k in delta}, ()))
+            charge.update(charges(base.pricing, {k: totals[k] for k in delta}, ()))
         # a key whose lines are all gone was absent from a full estimate: its 0 adds nothing
         return monthly_total(charge)
 

@@ -149,6 +149,7 @@ class _Model:
         self._own: dict[tuple[str, bool], Timing] = {}
         self._memo: dict[str, Timing] = {}  # response time of a node's sync tree
         self._paths: dict[str, list[str]] = {}
+        self._kids: dict[str, list[str]] = {}  # sync_children, per node (read only)
 
     def prop(self, n: str, name: str) -> Any:
         data = self.nodes[n]
@@ -192,14 +193,20 @@ class _Model:
         return t
 
     def sync_children(self, n: str) -> list[str]:
-        adj = self.g._succ[n]
-        return [
-            s
-            for s in self.wl.succ[n]
-            if adj[s].get("mode", "sync") in (None, "sync")
-            and (n, s) not in self.wl.back_edges
-            and (n, s) not in self.wl.failure_edges
-        ]
+        """The callees `n` waits for (not to be changed: kept for the model's design and
+        workload, which do not change while it is in use)."""
+        got = self._kids.get(n)
+        if got is None:
+            adj = self.g._succ[n]
+            back, failure = self.wl.back_edges, self.wl.failure_edges
+            got = self._kids[n] = [
+                s
+                for s in self.wl.succ[n]
+                if adj[s].get("mode", "sync") in (None, "sync")
+                and (n, s) not in back
+                and (n, s) not in failure
+            ]
+        return got
 
     def response(self, entry: str) -> tuple[Timing, list[str]]:
         """Time a caller of `entry` waits: own time plus sync callees, memoised."""
@@ -254,25 +261,31 @@ class _Model:
                 ) -> tuple[float, float, str | None] | None:
         """When the data is at `n` (p50, p99) and the caller it comes from last, from when
         it is at each caller (`arrivals[p]`: (p50, p99)); None when nothing reaches it."""
-        cands50: list[tuple[float, str | None]] = []
-        cands99: list[float] = []
-        if is_entry:
-            cands50.append((0.0, None))
-            cands99.append(0.0)
+        # the latest arrival over the callers, the first of equal ones by (time, caller)
+        # as `max` takes it; the entry itself arrives at 0
+        best: tuple[float, str] | None = (0.0, "") if is_entry else None
+        via: str | None = None
+        t99: float | None = 0.0 if is_entry else None
         pred = self.g._pred[n]
-        for p in pred:
+        back, failure = self.wl.back_edges, self.wl.failure_edges
+        for p, data in pred.items():
             got = arrivals.get(p)
-            if got is None or self.dead(p, n):
+            if got is None or (p, n) in back or (p, n) in failure:
                 continue  # not reached, a loop, or the path only failed records take
-            sync = pred[p].get("mode", "sync") in (None, "sync")
-            h = Timing(0.0, 0.0) if sync else self.hop(p, n)
-            cands50.append((got[0] + h.p50, p))
-            cands99.append(got[1] + h.p99)
-        if not cands50:
+            if data.get("mode", "sync") in (None, "sync"):
+                c50, c99 = got[0] + 0.0, got[1] + 0.0
+            else:
+                h = self.hop(p, n)
+                c50, c99 = got[0] + h.p50, got[1] + h.p99
+            key = (c50, p or "")
+            if best is None or key > best:
+                best, via = key, p
+            if t99 is None or c99 > t99:
+                t99 = c99
+        if best is None or t99 is None:
             return None
         own = self.own(n, response=False)
-        t50, via = max(cands50, key=lambda x: (x[0], x[1] or ""))
-        return t50 + own.p50, max(cands99) + own.p99, via
+        return best[0] + own.p50, t99 + own.p99, via
 
     def dead(self, a: str, b: str) -> bool:
         return (a, b) in self.wl.back_edges or (a, b) in self.wl.failure_edges

@@ -122,7 +122,7 @@ def data_transfer_of(c: Ctx, n: str) -> list[Usage]:
              for u in _response_transfer(c, client, n, c.wl.edges.get((client, n), 0.0))]
     lines += [u for endpoint in c.g._succ[n] if c.kind(endpoint) == "http"
               for u in _request_transfer(c, n, endpoint)]
-    return sorted(lines, key=lambda u: u.name)
+    return sorted(lines, key=lambda u: u.name) if len(lines) > 1 else lines
 
 
 def _response_transfer(c: Ctx, client: str, s: str, flow: float) -> list[Usage]:

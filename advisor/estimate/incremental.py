@@ -399,15 +399,17 @@ class _Run:
         """Failure destinations of the changed design, from what changed nodes and edges
         declare; the edges whose failure status changes join the changed edges."""
         declarers = self.ch.nodes | self.ch.removed | {a for a, _b in self.ch.edges}
-        delta: Counter[str] = Counter()
+        delta: dict[str, int] = {}  # (a plain dict: a Counter's methods cost more than these few)
         for n in declarers:
             if n in self.bg._node:
-                delta.subtract(_declared_failures(self.base.arch, n))
+                for r in _declared_failures(self.base.arch, n):
+                    delta[r] = delta.get(r, 0) - 1
             if n in self.ag._node:
-                delta.update(_declared_failures(self.after, n))
+                for r in _declared_failures(self.after, n):
+                    delta[r] = delta.get(r, 0) + 1
         failed = self.base.failed
-        now = {r: failed[r] + d for r, d in delta.items() if d}
-        self.flipped = {r for r, c in now.items() if (c > 0) != (failed[r] > 0)}
+        now = {r: failed.get(r, 0) + d for r, d in delta.items() if d}
+        self.flipped = {r for r, c in now.items() if (c > 0) != (failed.get(r, 0) > 0)}
         self.now = now
 
         changed = set(self.ch.edges)  # (before the edges into flipped destinations join)

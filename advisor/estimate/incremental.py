@@ -52,6 +52,7 @@ from advisor.estimate.cost import Ctx, Usage, charges, free_terms, monthly_total
 from advisor.estimate.data import Pricing, load_pricing
 from advisor.estimate.latency import (
     API_ENTRY_CATEGORIES,
+    LATENCY_PROPS,
     LatencyResult,
     LatencyState,
     Timing,
@@ -59,6 +60,7 @@ from advisor.estimate.latency import (
 )
 from advisor.estimate.propagate import (
     FAILURE_LABELS,
+    FLOW_PROPS,
     PASSIVE_CATEGORIES,
     FlowRules,
     Workload,
@@ -283,6 +285,12 @@ class Base:
             key: (sorted(((self.arrivals[n][0], n) for n in nodes), reverse=True),
                   sorted(((self.arrivals[n][1], n) for n in nodes), reverse=True))
             for key, nodes in (("storage", self.storage), ("sinks", self.sinks))}
+        # the totals `_Run._latency` gives a change that alters none of its inputs: the
+        # slowest entry point and the last store of this design, picked as it picks them
+        rank50, rank99 = self.rank["storage" if self.storage else "sinks"]
+        self.unchanged_latency = (
+            self.api_rank[0][:2] if self.api_rank else None,
+            (rank50[0][0], rank99[0][0]) if rank50 else None)
 
     def partials(self, key: str) -> list[float]:
         """The exact partial sums of a price key's lines (worked out when first asked)."""
@@ -354,9 +362,16 @@ class _Run:
             self._no_cycle()
             self._entries()
             self._same_cycles()
-            wl = self._propagate()
+            props = self._changed_props()
+            if props is not None and props.isdisjoint(FLOW_PROPS):
+                wl = self._unchanged_workload()
+            else:
+                wl = self._propagate()
             monthly = self._cost(wl)
-            latency = self._latency(wl)
+            if props is not None and props.isdisjoint(LATENCY_PROPS) and not self.changed_loads:
+                latency = self._unchanged_latency()
+            else:
+                latency = self._latency(wl)
         except _Fallback:
             return None
         from advisor.estimate.estimator import Estimate
@@ -526,6 +541,49 @@ class _Run:
         for n in self.ch.removed:
             if n in base.wl.entries:
                 self.entries.remove(n)
+
+    # ------------------------------------------------------------------ props only
+    def _changed_props(self) -> set[str] | None:
+        """The names of the props that differ on the changed nodes, when that is all the
+        change is: the same nodes of the same kinds, the same edges, the same failure
+        destinations (an edge into one whose status flipped joined the changed edges)
+        and entry points. None otherwise. A walk that reads none of those props (the
+        traffic's, `propagate.FLOW_PROPS`; the latency's, `latency.LATENCY_PROPS`) comes
+        out as the base's: it is not made."""
+        ch = self.ch
+        if ch.removed or ch.edges or ch.added_edges or self.entry_changed:
+            return None
+        bn, an = self.bg._node, self.ag._node
+        names: set[str] = set()
+        for n in ch.nodes:
+            old, new = bn.get(n), an.get(n)
+            if old is None or new is None or old["kind"] != new["kind"]:
+                return None
+            bp, ap = old["props"], new["props"]
+            names.update(k for k in bp.keys() | ap.keys() if bp.get(k, _GONE) != ap.get(k, _GONE))
+        return names
+
+    def _unchanged_workload(self) -> Workload:
+        """The base's loads and flows, as `_propagate` works them out for a change that
+        alters none of their inputs."""
+        bwl = self.base.wl
+        self.changed_loads = set()
+        self.changed_flows = set()
+        return Workload(nodes=bwl.nodes, edges=bwl.edges, entries=self.entries,  # type: ignore[arg-type]
+                        back_edges=bwl.back_edges, failure_edges=self.failure,  # type: ignore[arg-type]
+                        entry_rate=self.base.rate, succ=bwl.succ, batches=bwl.batches)
+
+    def _unchanged_latency(self) -> LatencyResult:
+        """The base's response and delivery times, as `_latency` works them out for a
+        change that alters none of their inputs."""
+        response, delivery = self.base.unchanged_latency
+        out = LatencyResult()
+        if response is not None:
+            out.has_response = True
+            out.response_p50_ms, out.response_p99_ms = response
+        if delivery is not None:
+            out.delivery_p50_ms, out.delivery_p99_ms = delivery
+        return out
 
     # ------------------------------------------------------------------ traffic
     def _priority(self, n: str, memo: dict[str, float]) -> float:

@@ -30,6 +30,15 @@ from advisor.units import SECONDS_PER_MONTH
 
 MS_PER_MONTH = SECONDS_PER_MONTH * 1000.0
 API_ENTRY_CATEGORIES = frozenset({"client", "edge"})
+# every node prop the latency model reads (a function's duration, runtime and
+# concurrency, a workflow's or an API's type, a queue's FIFO and a stream's enhanced
+# fan-out, a buffer's size and interval): a change of other props leaves the latencies
+# as they were, which the incremental estimate relies on (advisor/estimate/incremental.py;
+# tests/test_estimate_prop_reads.py checks the list against what the model reads)
+LATENCY_PROPS = frozenset({
+    "duration", "runtime", "provisioned_concurrency", "concurrency", "type", "fifo", "efo",
+    "buffer_interval", "buffer_size",
+})
 
 
 @dataclass

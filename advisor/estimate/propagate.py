@@ -318,6 +318,13 @@ def _records_per_batch(arch: Architecture, a: str, b: str, eprops: dict, batch: 
     return max(1.0, min(batch, gathered))
 
 
+# every node prop `FlowRules` reads (a node's stated requests and payload, a stream's
+# capacity mode and shards): a change of other props leaves loads and flows as they were,
+# which the incremental estimate relies on (entry points and failure destinations, which
+# read other props, it works out apart; tests/test_estimate_prop_reads.py checks the list)
+FLOW_PROPS = frozenset({"requests", "payload", "mode", "shards"})
+
+
 class FlowRules:
     """How traffic moves through one design: a node's load from what flows into it, and
     what flows out of it along each edge. The full propagation below and the incremental

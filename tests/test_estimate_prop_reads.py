@@ -1,0 +1,135 @@
+"""The node props the traffic rules and the latency model read are the ones they declare
+(`propagate.FLOW_PROPS`, `latency.LATENCY_PROPS`): the incremental estimate of a change
+to other props reuses the base design's loads, flows and latencies without working them
+out (advisor/estimate/incremental.py), so a prop read and not declared would make it
+wrong. Every node's props are replaced by a dict that notes what is read, the rules and
+the model are run over every sample design and over a design here that takes their
+rarer branches (provisioned concurrency, an Express workflow called synchronously, a
+provisioned stream with enhanced fan-out, a buffering Firehose, FIFO, stated requests
+and payloads), and what was read must be declared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from advisor.dsl import parse_text
+from advisor.estimate import estimate
+from advisor.estimate.assumptions import Assumptions
+from advisor.estimate.latency import LATENCY_PROPS, compute_latency
+from advisor.estimate.propagate import FLOW_PROPS, FlowRules
+from advisor.importers import load_any
+from advisor.model import Architecture
+
+REPO = Path(__file__).resolve().parents[1]
+
+RARE = """
+architecture "rare branches"
+workload { requests = 3M/month, payload = 2KB, peak = 3 }
+
+client   app
+apigw    api    { type = http, auth = none }
+lambda   front  { memory = 512MB, duration = 80ms, runtime = nodejs20.x,
+                  provisioned_concurrency = 2, concurrency = 4 }
+sfn      flow   { type = express, duration = 40ms }
+kinesis  stream { mode = provisioned, shards = 2, efo = true }
+lambda   reader { duration = 15ms, runtime = java21 }
+firehose hose   { buffer_interval = 60s, buffer_size = 1MB }
+s3       lake
+sqs      orders { fifo = true, requests = 2M/month, payload = 4KB }
+lambda   worker { duration = 30ms }
+
+app -> api -> front
+front -> flow [invocation = sync]
+front -> stream
+stream -> reader [batch = 50, window = 2s]
+reader -> hose -> lake
+front -> orders
+orders -> worker [batch = 10]
+"""
+
+
+class Noting(dict[str, Any]):
+    """A node's props that note the name of every prop read (`*`: all of them)."""
+
+    def __init__(self, data: dict[str, Any], seen: set[str]) -> None:
+        super().__init__(data)
+        self.seen = seen
+
+    def __getitem__(self, key: str) -> Any:
+        self.seen.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.seen.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.seen.add(str(key))
+        return super().__contains__(key)
+
+    def __iter__(self) -> Any:
+        self.seen.add("*")
+        return super().__iter__()
+
+    def keys(self) -> Any:
+        self.seen.add("*")
+        return super().keys()
+
+    def items(self) -> Any:
+        self.seen.add("*")
+        return super().items()
+
+    def values(self) -> Any:
+        self.seen.add("*")
+        return super().values()
+
+
+def designs() -> list[tuple[str, Architecture]]:
+    out = [("rare branches", parse_text(RARE, "rare.arch"))]
+    for path in sorted((REPO / "samples").glob("*.arch")):
+        out.append((path.name, load_any(str(path))))
+    for path in sorted((REPO / "samples" / "templates").glob("*.y*ml")):
+        out.append((path.name, load_any(str(path))))
+    return out
+
+
+def reads(arch: Architecture) -> tuple[set[str], set[str]]:
+    """(props the traffic rules read, props the latency model reads) on `arch`."""
+    wl = estimate(arch).workload  # worked out with plain props
+    flow: set[str] = set()
+    latency: set[str] = set()
+    nodes = arch.graph._node
+    saved = {n: d["props"] for n, d in nodes.items()}
+    try:
+        for n, d in nodes.items():
+            d["props"] = Noting(saved[n], flow)
+        rules = FlowRules(arch, Assumptions(), 1024.0, wl.back_edges, wl.failure_edges, wl.succ)
+        for n in wl.order:
+            rules.out(n, rules.load(n, wl.entries.get(n), wl.edges, wl.nodes, wl.batches))
+        for n, d in nodes.items():
+            d["props"] = Noting(saved[n], latency)
+        compute_latency(arch, wl)
+    finally:
+        for n, d in nodes.items():
+            d["props"] = saved[n]
+    return flow, latency
+
+
+@pytest.mark.parametrize(("name", "arch"), designs(), ids=lambda v: v if isinstance(v, str) else "")
+def test_the_props_read_are_declared(name: str, arch: Architecture) -> None:
+    flow, latency = reads(arch)
+    assert flow <= FLOW_PROPS, f"{name}: traffic rules read {sorted(flow - FLOW_PROPS)}"
+    assert latency <= LATENCY_PROPS, f"{name}: latency model reads {sorted(latency - LATENCY_PROPS)}"
+
+
+def test_the_rare_design_reads_what_it_declares() -> None:
+    """The design that takes the rarer branches reads every declared prop (so the check
+    above covers them all), and a prop nothing reads for traffic or latency (a queue's
+    visibility timeout) is read by neither."""
+    flow, latency = reads(parse_text(RARE, "rare.arch"))
+    assert flow == FLOW_PROPS
+    assert latency == LATENCY_PROPS
+    assert "visibility" not in flow | latency and "memory" not in flow | latency

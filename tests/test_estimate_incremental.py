@@ -184,7 +184,9 @@ worker -> table
 
 @pytest.mark.parametrize(("node", "props", "walks"), [
     ("orders", {"visibility": 600_000.0}, ()),  # read by neither walk: both reused
-    ("front", {"memory": 1024 * 1024**2, "tracing": True}, ()),  # cost only
+    ("front", {"memory": 1024 * 1024**2}, ()),  # cost only: its own lines
+    ("worker", {"tracing": True}, ()),  # cost only, a neighbour's lines read it too
+    ("api", {"tracing": True, "account": "111111111111"}, ()),
     ("worker", {"duration": 90.0}, ("latency",)),  # the latency model reads it
     ("orders", {"requests": 1_000_000.0}, ("traffic", "latency")),  # the load changes
 ])
@@ -192,7 +194,8 @@ def test_a_change_of_props_only_skips_the_walks_that_do_not_read_them(
         monkeypatch: pytest.MonkeyPatch, node: str, props: dict, walks: tuple[str, ...]) -> None:
     """A change that only sets props: the traffic walk is made only when it reads one of
     them (`FLOW_PROPS`), the latency walk only when it reads one or a load changed
-    (`LATENCY_PROPS`); either way the figures are the full estimate's, to the last bit."""
+    (`LATENCY_PROPS`), the neighbours' lines priced again only when they read one
+    (`NEIGHBOUR_PROPS`); either way the figures are the full estimate's, to the last bit."""
     from advisor.dsl import parse_text
     from advisor.estimate import incremental
     from advisor.overlay import overlay_copy

@@ -1,12 +1,14 @@
 """The node props the traffic rules and the latency model read are the ones they declare
-(`propagate.FLOW_PROPS`, `latency.LATENCY_PROPS`): the incremental estimate of a change
+(`propagate.FLOW_PROPS`, `latency.LATENCY_PROPS`), and so are the props of its neighbours
+a node's usage lines read (`cost.NEIGHBOUR_PROPS`): the incremental estimate of a change
 to other props reuses the base design's loads, flows and latencies without working them
-out (advisor/estimate/incremental.py), so a prop read and not declared would make it
-wrong. Every node's props are replaced by a dict that notes what is read, the rules and
-the model are run over every sample design and over a design here that takes their
-rarer branches (provisioned concurrency, an Express workflow called synchronously, a
-provisioned stream with enhanced fan-out, a buffering Firehose, FIFO, stated requests
-and payloads), and what was read must be declared."""
+out, and prices the changed nodes' own lines only (advisor/estimate/incremental.py), so
+a prop read and not declared would make it wrong. Every node's props are replaced by a
+dict that notes what is read, the rules, the model and every node's lines are worked out
+over every sample design and over designs here that take their rarer branches
+(provisioned concurrency, an Express workflow called synchronously, a provisioned stream
+with enhanced fan-out, a buffering Firehose, FIFO, stated requests and payloads; traced
+callers, accounts, bus rules, log groups), and what was read must be declared."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ import pytest
 from advisor.dsl import parse_text
 from advisor.estimate import estimate
 from advisor.estimate.assumptions import Assumptions
+from advisor.estimate.cost import NEIGHBOUR_PROPS, Ctx, node_lines
+from advisor.estimate.data import load_pricing
 from advisor.estimate.latency import LATENCY_PROPS, compute_latency
 from advisor.estimate.propagate import FLOW_PROPS, FlowRules
 from advisor.importers import load_any
@@ -48,6 +52,31 @@ stream -> reader [batch = 50, window = 2s]
 reader -> hose -> lake
 front -> orders
 orders -> worker [batch = 10]
+"""
+
+
+NEIGHBOURS = """
+architecture "neighbours"
+workload { requests = 2M/month }
+
+client      app
+apigw       api    { type = rest, auth = none, access_logging = true, access_log_bytes = 1KB,
+                     tracing = true }
+lambda      fn     { duration = 20ms, log_bytes = 1KB, tracing = true, account = "111111111111" }
+logs        trail
+eventbridge bus    { account = "222222222222" }
+eventbridge rule   { pattern = "orders" }
+eventbridge tick   { schedule = "rate(5 minutes)" }
+lambda      ticked { duration = 5ms }
+firehose    hose   { buffer_interval = 60s, buffer_size = 1MB }
+s3          lake
+
+app -> api -> fn
+api -> trail
+fn -> trail
+fn -> bus -> rule -> hose -> lake
+tick -> ticked
+bus -> tick
 """
 
 
@@ -88,7 +117,8 @@ class Noting(dict[str, Any]):
 
 
 def designs() -> list[tuple[str, Architecture]]:
-    out = [("rare branches", parse_text(RARE, "rare.arch"))]
+    out = [("rare branches", parse_text(RARE, "rare.arch")),
+           ("neighbours", parse_text(NEIGHBOURS, "neighbours.arch"))]
     for path in sorted((REPO / "samples").glob("*.arch")):
         out.append((path.name, load_any(str(path))))
     for path in sorted((REPO / "samples" / "templates").glob("*.y*ml")):
@@ -118,11 +148,34 @@ def reads(arch: Architecture) -> tuple[set[str], set[str]]:
     return flow, latency
 
 
+def neighbour_reads(arch: Architecture) -> set[str]:
+    """The props of other nodes that each node's usage lines read on `arch`."""
+    est = estimate(arch)
+    ctx = Ctx(arch, est.workload, load_pricing(), Assumptions())
+    nodes = arch.graph._node
+    saved = {n: d["props"] for n, d in nodes.items()}
+    out: set[str] = set()
+    try:
+        for m in list(nodes):
+            seen: dict[str, set[str]] = {n: set() for n in nodes}
+            for n, d in nodes.items():
+                d["props"] = Noting(saved[n], seen[n])
+            node_lines(ctx, m)
+            out.update(*(names for n, names in seen.items() if n != m))
+    finally:
+        for n, d in nodes.items():
+            d["props"] = saved[n]
+    return out
+
+
 @pytest.mark.parametrize(("name", "arch"), designs(), ids=lambda v: v if isinstance(v, str) else "")
 def test_the_props_read_are_declared(name: str, arch: Architecture) -> None:
     flow, latency = reads(arch)
     assert flow <= FLOW_PROPS, f"{name}: traffic rules read {sorted(flow - FLOW_PROPS)}"
     assert latency <= LATENCY_PROPS, f"{name}: latency model reads {sorted(latency - LATENCY_PROPS)}"
+    around = neighbour_reads(arch)
+    assert around <= NEIGHBOUR_PROPS, \
+        f"{name}: usage lines read {sorted(around - NEIGHBOUR_PROPS)} of a neighbour"
 
 
 def test_the_rare_design_reads_what_it_declares() -> None:
@@ -133,3 +186,9 @@ def test_the_rare_design_reads_what_it_declares() -> None:
     assert flow == FLOW_PROPS
     assert latency == LATENCY_PROPS
     assert "visibility" not in flow | latency and "memory" not in flow | latency
+
+
+def test_the_neighbour_design_reads_what_cost_declares() -> None:
+    """The design of traced callers, accounts, bus rules, a buffering Firehose and log
+    groups reads every prop `NEIGHBOUR_PROPS` declares, and no other, of a neighbour."""
+    assert neighbour_reads(parse_text(NEIGHBOURS, "neighbours.arch")) == NEIGHBOUR_PROPS

@@ -157,6 +157,17 @@ def _free_allowance(pricing: Pricing, totals: dict[str, float], terms: tuple[str
     return out
 
 
+# the props of a node that another node's usage lines read (a traced caller, an account
+# boundary, a bus rule's pattern or schedule, a Firehose's buffer behind a bucket, the log
+# lines written into a log group): a change of other props alters only the node's own
+# lines, which the incremental estimate relies on (tests/test_estimate_prop_reads.py checks
+# the list against what `node_lines` reads of each node's neighbours)
+NEIGHBOUR_PROPS = frozenset({
+    "tracing", "account", "pattern", "schedule", "buffer_interval", "buffer_size",
+    "log_bytes", "access_log_bytes", "access_logging",
+})
+
+
 def node_lines(ctx: Ctx, n: str) -> list[Usage]:
     """Every priced usage line node `n` is charged: its kind's and the cross-cutting
     dimensions' (advisor/estimate/dimensions.py), without empty lines and without

@@ -48,7 +48,15 @@ from typing import Any
 
 from advisor.catalog import category_of, kind_names
 from advisor.estimate.assumptions import Unrecorded
-from advisor.estimate.cost import Ctx, Usage, charges, free_terms, monthly_total, node_lines
+from advisor.estimate.cost import (
+    NEIGHBOUR_PROPS,
+    Ctx,
+    Usage,
+    charges,
+    free_terms,
+    monthly_total,
+    node_lines,
+)
 from advisor.estimate.data import Pricing, load_pricing
 from advisor.estimate.latency import (
     API_ENTRY_CATEGORIES,
@@ -367,7 +375,7 @@ class _Run:
                 wl = self._unchanged_workload()
             else:
                 wl = self._propagate()
-            monthly = self._cost(wl)
+            monthly = self._cost(wl, props)
             if props is not None and props.isdisjoint(LATENCY_PROPS) and not self.changed_loads:
                 latency = self._unchanged_latency()
             else:
@@ -674,11 +682,15 @@ class _Run:
                         entry_rate=rate, succ=succ, batches=batches)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ cost
-    def _cost(self, wl: Workload) -> float:
+    def _cost(self, wl: Workload, props: set[str] | None = None) -> float:
         base, ag = self.base, self.ag
-        touched = (self.ch.nodes | self.ch.removed | self.changed_loads | self.entry_changed
-                   | self._endpoints(self.changed_flows))
-        around = self._neighbours(touched)
+        moved = self.changed_loads | self.entry_changed | self._endpoints(self.changed_flows)
+        if props is not None and props.isdisjoint(NEIGHBOUR_PROPS):
+            # only props changed, none a neighbour's lines read: the changed nodes' own
+            # lines, and those around what the traffic changed
+            around = self.ch.nodes | self._neighbours(moved)
+        else:
+            around = self._neighbours(self.ch.nodes | self.ch.removed | moved)
         ctx = Ctx(self.after, wl, base.pricing, Unrecorded())
         delta: dict[str, list[float]] = {}
         for n in around:

@@ -189,7 +189,8 @@ class Architecture:
         return sorted(self.graph.nodes)
 
     def edges_sorted(self) -> list[tuple[str, str, EdgeAttrs]]:
-        return sorted(self.graph.edges(data=True), key=lambda e: (e[0], e[1]))
+        edges = [(a, b, d) for a, nbrs in self.graph._succ.items() for b, d in nbrs.items()]
+        return sorted(edges, key=lambda e: (e[0], e[1]))
 
     def nodes_of_kind(self, *kinds: str) -> Iterator[str]:
         wanted = set(kinds)
@@ -246,8 +247,9 @@ class Architecture:
     def to_dict(self) -> dict[str, Any]:
         """The `nodes` and `edges` of the JSON report's before/after objects."""
         nodes = []
+        nd = self.graph._node
         for name in self.node_names():
-            data = self.graph.nodes[name]
+            data = nd[name]
             item: dict[str, Any] = {
                 "name": name,
                 "kind": data["kind"],
@@ -304,6 +306,9 @@ def _freeze(value: Any) -> Any:
 
 
 def _jsonable(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # (most prop values: what the checks below would return them as)
     if isinstance(value, Mapping):
         return {str(k): _jsonable(value[k]) for k in sorted(value)}
     if isinstance(value, list | tuple):

@@ -440,9 +440,19 @@ def _only_failure_handling(d: Delta) -> bool:
         return False
     if any(n in nd and nd[n]["kind"] in API_KINDS for n in d.touched):
         return False
-    if any(b not in succ.get(a, ()) for a, b in d.edges):
+    if any(not _kept(g, d, a, b) for a, b in d.edges):
         return False
     return all(b in added or succ[a][b].get("label") in FAILURE_LABELS for a, b in d.new_edges)
+
+
+def _kept(g: nx.DiGraph, d: Delta, a: str, b: str) -> bool:
+    """The neighbourhood's edge a -> b still exists, read from the side of it the
+    neighbourhood holds (its target's predecessors, else its source's successors, both
+    read for its snapshot): a neighbour's own edges are not read, which an overlay would
+    copy and count among what the alternative changed."""
+    if b in d.nodes:
+        return a in g._pred.get(b, ())
+    return b in g._succ.get(a, ())
 
 
 def check(d: Delta) -> list[Violation]:

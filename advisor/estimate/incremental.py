@@ -349,6 +349,14 @@ def _service_kinds() -> frozenset[str]:
     return frozenset(kind_names()) - {"resource", "client", "http"}
 
 
+@functools.cache
+def _estimate_class() -> Any:
+    """`estimator.Estimate` (that module imports this one)."""
+    from advisor.estimate.estimator import Estimate
+
+    return Estimate
+
+
 class _Fallback(Exception):
     """The change is one the incremental estimate does not handle: estimate it whole."""
 
@@ -382,9 +390,7 @@ class _Run:
                 latency = self._latency(wl)
         except _Fallback:
             return None
-        from advisor.estimate.estimator import Estimate
-
-        return Estimate(monthly_usd=monthly, by_node={}, components=[],
+        return _estimate_class()(monthly_usd=monthly, by_node={}, components=[],
                         latency=latency.to_dict(), region=self.base.pricing.region,
                         entry_requests=self.base.wl.entry_rate, latency_result=latency,
                         partial=True)

@@ -219,3 +219,44 @@ def test_a_change_of_props_only_skips_the_walks_that_do_not_read_them(
     assert tuple(made) == walks
     assert (inc.monthly_usd, *(inc.latency[k] for k in FIGURES), inc.has_response) == \
         (full.monthly_usd, *(full.latency[k] for k in FIGURES), full.has_response)
+
+
+@pytest.mark.parametrize(("dead", "walks"), [
+    (True, ("traffic",)),  # a dead-letter queue: the data never reaches it
+    (False, ("traffic", "latency")),  # a node the data reaches: its latency counts
+])
+def test_a_dead_end_added_leaves_the_latency_walk_out(
+        monkeypatch: pytest.MonkeyPatch, dead: bool, walks: tuple[str, ...]) -> None:
+    """A change that adds a node only failed records reach (a dead-letter queue, named
+    by the queue it serves) leaves every input of the latency model as it was: the base's
+    latencies are the change's; a node the data reaches is walked. Either way the figures
+    are the full estimate's, to the last bit."""
+    from advisor.dsl import parse_text
+    from advisor.estimate import incremental
+    from advisor.overlay import overlay_copy
+
+    before = parse_text(PROPS_ONLY, "props.arch")
+    before.resolve_modes()
+    base = estimate(before)
+    after = overlay_copy(before)
+    if dead:
+        after.add_node("orders_dlq", "sqs", {"is_dlq": True})
+        after.graph.nodes["orders"]["props"]["dlq"] = "orders_dlq"
+        after.add_edge("orders", "orders_dlq", mode="async", label="dead letters")
+    else:
+        after.add_node("audit", "sqs", {})
+        after.add_edge("worker", "audit", mode="async")
+    made: list[str] = []
+    run = incremental._Run
+    for walk, method in (("traffic", "_propagate"), ("latency", "_latency")):
+        def noted(self: object, *args: object, _walk: str = walk,
+                  _method: object = getattr(run, method)) -> object:
+            made.append(_walk)
+            return _method(self, *args)  # type: ignore[operator]
+        monkeypatch.setattr(run, method, noted)
+    inc = estimate_rewrite(before, base, after)
+    full = estimate(after)
+    assert inc.partial
+    assert tuple(made) == walks
+    assert (inc.monthly_usd, *(inc.latency[k] for k in FIGURES), inc.has_response) == \
+        (full.monthly_usd, *(full.latency[k] for k in FIGURES), full.has_response)

@@ -22,7 +22,12 @@ from advisor.estimate import estimate
 from advisor.estimate.assumptions import Assumptions
 from advisor.estimate.cost import NEIGHBOUR_PROPS, Ctx, node_lines
 from advisor.estimate.data import load_pricing
-from advisor.estimate.latency import LATENCY_PROPS, compute_latency
+from advisor.estimate.latency import (
+    LATENCY_EDGE_KEYS,
+    LATENCY_EDGE_PROPS,
+    LATENCY_PROPS,
+    compute_latency,
+)
 from advisor.estimate.propagate import FLOW_PROPS, FlowRules
 from advisor.importers import load_any
 from advisor.model import Architecture
@@ -178,6 +183,33 @@ def test_the_props_read_are_declared(name: str, arch: Architecture) -> None:
         f"{name}: usage lines read {sorted(around - NEIGHBOUR_PROPS)} of a neighbour"
 
 
+def edge_reads(arch: Architecture) -> tuple[set[str], set[str]]:
+    """(the keys of an edge's data, the names of its props) the latency model reads."""
+    wl = estimate(arch).workload
+    keys: set[str] = set()
+    props: set[str] = set()
+    succ, pred = arch.graph._succ, arch.graph._pred
+    saved = {(a, b): d for a, nbrs in succ.items() for b, d in nbrs.items()}
+    try:
+        for (a, b), d in saved.items():
+            noted = Noting(d, keys)
+            if isinstance(d.get("props"), dict):
+                dict.__setitem__(noted, "props", Noting(d["props"], props))
+            succ[a][b] = pred[b][a] = noted  # (one dict per edge, as in networkx)
+        compute_latency(arch, wl)
+    finally:
+        for (a, b), d in saved.items():
+            succ[a][b] = pred[b][a] = d
+    return keys, props
+
+
+@pytest.mark.parametrize(("name", "arch"), designs(), ids=lambda v: v if isinstance(v, str) else "")
+def test_the_edge_data_the_latency_model_reads_is_declared(name: str, arch: Architecture) -> None:
+    keys, props = edge_reads(arch)
+    assert keys <= {*LATENCY_EDGE_KEYS, "props"}, f"{name}: reads {sorted(keys)} of an edge"
+    assert props <= set(LATENCY_EDGE_PROPS), f"{name}: reads {sorted(props)} of an edge's props"
+
+
 def test_the_rare_design_reads_what_it_declares() -> None:
     """The design that takes the rarer branches reads every declared prop (so the check
     above covers them all), and a prop nothing reads for traffic or latency (a queue's
@@ -186,6 +218,8 @@ def test_the_rare_design_reads_what_it_declares() -> None:
     assert flow == FLOW_PROPS
     assert latency == LATENCY_PROPS
     assert "visibility" not in flow | latency and "memory" not in flow | latency
+    keys, props = edge_reads(parse_text(RARE, "rare.arch"))
+    assert keys == {*LATENCY_EDGE_KEYS, "props"} and props == set(LATENCY_EDGE_PROPS)
 
 
 def test_the_neighbour_design_reads_what_cost_declares() -> None:

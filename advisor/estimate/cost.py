@@ -171,8 +171,10 @@ NEIGHBOUR_PROPS = frozenset({
 def node_lines(ctx: Ctx, n: str) -> list[Usage]:
     """Every priced usage line node `n` is charged: its kind's and the cross-cutting
     dimensions' (advisor/estimate/dimensions.py), without empty lines and without
-    optional ones the pricing data has no price for. A node's lines depend only on it,
-    its neighbours and the edges between them (what the incremental estimate relies on)."""
+    optional ones the pricing data has no price for. A node's lines depend only on its
+    own kind, props and load, on the edges it has (their data, flows and batches) and on
+    its neighbours' kinds, loads and `NEIGHBOUR_PROPS` (what the incremental estimate
+    relies on)."""
     usage, dimension_lines_of = _line_functions()
     fn = usage.get(ctx.nodes[n]["kind"])
     lines = [*(fn(ctx, n) if fn is not None else ()), *dimension_lines_of(ctx, n)]

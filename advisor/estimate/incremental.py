@@ -60,6 +60,8 @@ from advisor.estimate.cost import (
 from advisor.estimate.data import Pricing, load_pricing
 from advisor.estimate.latency import (
     API_ENTRY_CATEGORIES,
+    LATENCY_EDGE_KEYS,
+    LATENCY_EDGE_PROPS,
     LATENCY_PROPS,
     LatencyResult,
     LatencyState,
@@ -383,11 +385,9 @@ class _Run:
                 wl = self._unchanged_workload()
             else:
                 wl = self._propagate()
-            monthly = self._cost(wl, props)
-            if props is not None and props.isdisjoint(LATENCY_PROPS) and not self.changed_loads:
-                latency = self._unchanged_latency()
-            else:
-                latency = self._latency(wl)
+            monthly = self._cost(wl)
+            untouched = self._latency_untouched()
+            latency = self._unchanged_latency() if untouched else self._latency(wl)
         except _Fallback:
             return None
         return _estimate_class()(monthly_usd=monthly, by_node={}, components=[],
@@ -561,9 +561,8 @@ class _Run:
         """The names of the props that differ on the changed nodes, when that is all the
         change is: the same nodes of the same kinds, the same edges, the same failure
         destinations (an edge into one whose status flipped joined the changed edges)
-        and entry points. None otherwise. A walk that reads none of those props (the
-        traffic's, `propagate.FLOW_PROPS`; the latency's, `latency.LATENCY_PROPS`) comes
-        out as the base's: it is not made."""
+        and entry points. None otherwise. When the traffic's walk reads none of those
+        props (`propagate.FLOW_PROPS`) it comes out as the base's: it is not made."""
         ch = self.ch
         if ch.removed or ch.edges or ch.added_edges or self.entry_changed:
             return None
@@ -586,6 +585,50 @@ class _Run:
         return Workload(nodes=bwl.nodes, edges=bwl.edges, entries=self.entries,  # type: ignore[arg-type]
                         back_edges=bwl.back_edges, failure_edges=self.failure,  # type: ignore[arg-type]
                         entry_rate=self.base.rate, succ=bwl.succ, batches=bwl.batches)
+
+    def _latency_untouched(self) -> bool:
+        """Whether the change leaves every input of the latency model as it was for the
+        nodes the design had: their kinds, the props the model reads (LATENCY_PROPS),
+        their loads, the entry points, and of their edges the mode, label, `invocation`
+        and whether only failed records take it; what it adds is dead ends the data
+        never reaches (a dead-letter queue: it sends nothing, every edge into it carries
+        failed records only). Then its latencies are the base's."""
+        ch = self.ch
+        if ch.removed or self.entry_changed:
+            return False
+        bn, an = self.bg._node, self.ag._node
+        new_nodes = {n for n in ch.nodes if n not in bn}
+        if not self.changed_loads <= new_nodes:
+            return False
+        for n in ch.nodes:
+            old = bn.get(n)
+            if old is None:
+                continue
+            cur = an[n]
+            if old["kind"] != cur["kind"]:
+                return False
+            bp, ap = old["props"], cur["props"]
+            if any(bp.get(k, _GONE) != ap.get(k, _GONE) for k in LATENCY_PROPS):
+                return False
+        failure, before_failure = self.failure, self.base.wl.failure_edges
+        bs, as_ = self.bg._succ, self.ag._succ
+        for a, b in ch.edges:
+            cur = as_[a].get(b) if a in an else None
+            if cur is None:
+                return False  # an edge removed
+            old = bs[a].get(b) if a in bn else None
+            if old is None:  # added: only into a dead end, only for failed records
+                if b not in new_nodes or (a, b) not in failure:
+                    return False
+                continue
+            if ((a, b) in failure) != ((a, b) in before_failure) \
+                    or any(old.get(k) != cur.get(k) for k in LATENCY_EDGE_KEYS):
+                return False
+            op, cp = old.get("props") or {}, cur.get("props") or {}
+            if any(op.get(k) != cp.get(k) for k in LATENCY_EDGE_PROPS):
+                return False
+        return all(not as_[n] and all((p, n) in failure for p in self.ag._pred[n])
+                   for n in new_nodes)
 
     def _unchanged_latency(self) -> LatencyResult:
         """The base's response and delivery times, as `_latency` works them out for a
@@ -688,15 +731,26 @@ class _Run:
                         entry_rate=rate, succ=succ, batches=batches)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ cost
-    def _cost(self, wl: Workload, props: set[str] | None = None) -> float:
-        base, ag = self.base, self.ag
-        moved = self.changed_loads | self.entry_changed | self._endpoints(self.changed_flows)
-        if props is not None and props.isdisjoint(NEIGHBOUR_PROPS):
-            # only props changed, none a neighbour's lines read: the changed nodes' own
-            # lines, and those around what the traffic changed
-            around = self.ch.nodes | self._neighbours(moved)
-        else:
-            around = self._neighbours(self.ch.nodes | self.ch.removed | moved)
+    def _spreads(self, n: str) -> bool:
+        """Whether the change of node `n` can alter its neighbours' lines: it is new or
+        gone, of another kind, or one of the props they read changed (NEIGHBOUR_PROPS)."""
+        old, new = self.bg._node.get(n), self.ag._node.get(n)
+        if old is None or new is None or old["kind"] != new["kind"]:
+            return True
+        bp, ap = old["props"], new["props"]
+        return any(bp.get(k, _GONE) != ap.get(k, _GONE) for k in NEIGHBOUR_PROPS)
+
+    def _cost(self, wl: Workload) -> float:
+        """The lines priced again: a node's depend on its own data and load, on the
+        edges it has (their data, flows and batches) and on its neighbours' kinds, loads
+        and the props of theirs it reads (`cost.node_lines`). So the changed nodes', the
+        ends of every changed edge and flow, and the neighbours of what changed in a way
+        they read (a load, an entry, a node gone, new, of another kind, or such a prop)."""
+        base, ag, ch = self.base, self.ag, self.ch
+        spread = self.changed_loads | self.entry_changed | ch.removed | {
+            n for n in ch.nodes if self._spreads(n)}
+        around = (ch.nodes | self._endpoints(self.changed_flows) | self._endpoints(ch.edges)
+                  | self._neighbours(spread))
         ctx = Ctx(self.after, wl, base.pricing, Unrecorded())
         delta: dict[str, list[float]] = {}
         for n in around:

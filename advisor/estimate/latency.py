@@ -39,6 +39,9 @@ LATENCY_PROPS = frozenset({
     "duration", "runtime", "provisioned_concurrency", "concurrency", "type", "fifo", "efo",
     "buffer_interval", "buffer_size",
 })
+# and what it reads of an edge: its mode and label, and of its props `invocation`
+LATENCY_EDGE_KEYS = ("mode", "label")
+LATENCY_EDGE_PROPS = ("invocation",)
 
 
 @dataclass

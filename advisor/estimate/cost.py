@@ -237,6 +237,7 @@ def compute_cost(arch: Architecture, wl: Workload, pricing: Pricing, free_tier: 
     components: list[dict[str, Any]] = []
     prices = {k: pricing.price(k) for k in totals}
     labels = {k: f"{_per_label(p.per)}{p.unit}" for k, p in prices.items()}
+    free_keys = {k for k, p in prices.items() if all(t == 0 for _upto, t in p.tiers)}
     for u in usages:
         price = prices[u.key]
         total = totals[u.key]
@@ -253,7 +254,7 @@ def compute_cost(arch: Architecture, wl: Workload, pricing: Pricing, free_tier: 
             "price_key": u.key,
             "raw_quantity": u.quantity,  # in the price's unit, before `per`
         }
-        if all(p == 0 for _upto, p in price.tiers):
+        if u.key in free_keys:
             component["free_source"] = price.source  # a dimension AWS does not charge for
         components.append(component)
     if terms:

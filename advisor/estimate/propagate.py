@@ -127,17 +127,19 @@ def _entries(arch: Architecture, rate: float) -> tuple[dict[str, float], list[st
     notes: list[str] = []
     entries: dict[str, float] = {}
     scheduled: dict[str, float] = {}
-    for n in arch.node_names():
-        if g.in_degree(n) == 0:
+    names = arch.node_names()  # (sorted once)
+    pred = g._pred
+    for n in names:
+        if not pred[n]:
             r = _schedule_of(arch, n)
             if r is not None:
                 scheduled[n] = r
-    clients = [n for n in arch.node_names() if category_of(arch.kind(n)) == "client"]
+    clients = [n for n in names if category_of(arch.kind(n)) == "client"]
     if clients:
         sharing = clients
     else:
-        unfed = [n for n in arch.node_names()
-                 if g.in_degree(n) == 0 and n not in scheduled
+        unfed = [n for n in names
+                 if not pred[n] and n not in scheduled
                  and category_of(arch.kind(n)) not in PASSIVE_CATEGORIES]
         # the nodes nothing feeds that start a flow; a design of one node (its dead-letter
         # queues aside: a lone queue, a queue and its DLQ) takes the traffic at that node
@@ -185,14 +187,15 @@ def _topo(arch: Architecture, back: set[tuple[str, str]]) -> list[str]:
     import heapq
 
     g = arch.graph
+    adj = g._succ  # (the graph's own dicts: no view objects)
     indeg = {n: 0 for n in g}
-    for a, b in g.edges():
-        if (a, b) not in back:
-            indeg[b] += 1
+    for a, nbrs in adj.items():
+        for b in nbrs:
+            if (a, b) not in back:
+                indeg[b] += 1
     ready = [n for n, d in indeg.items() if d == 0]
     heapq.heapify(ready)
     order: list[str] = []
-    adj = g.succ
     while ready:
         n = heapq.heappop(ready)
         order.append(n)
@@ -233,7 +236,7 @@ def _failure_targets(arch: Architecture) -> set[tuple[str, str]]:
     failed = arch.failure_destinations()
     return {
         (a, b)
-        for a, b, data in arch.graph.edges(data=True)
+        for a, nbrs in arch.graph._succ.items() for b, data in nbrs.items()
         if b in failed or str(data.get("label") or "").lower() in FAILURE_LABELS
     }
 

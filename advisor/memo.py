@@ -12,7 +12,7 @@ that should die with the run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -43,4 +43,25 @@ def by_identity(compute: Callable[[K], V]) -> IdentityMemo[K, V]:
     return IdentityMemo(compute)
 
 
-__all__ = ["IdentityMemo", "by_identity"]
+class once(Generic[V]):
+    """A property computed on first read and kept on the instance (in its `__dict__`):
+    `functools.cached_property` without the lock Python 3.11 takes on every first read,
+    for objects an analysis makes by the ten thousand (a rewrite's `Delta` per
+    alternative). Not for objects shared between threads."""
+
+    def __init__(self, compute: Callable[[Any], V]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> V:
+        if obj is None:
+            return self  # type: ignore[return-value]
+        value = obj.__dict__[self.name] = self.compute(obj)
+        return value
+
+
+__all__ = ["IdentityMemo", "by_identity", "once"]

@@ -169,7 +169,7 @@ class Architecture:
 
     # ----------------------------------------------------------------- reading
     def kind(self, name: str) -> str:
-        return str(self.graph.nodes[name]["kind"])
+        return str(self.graph._node[name]["kind"])
 
     def props(self, name: str) -> Props:
         return dict(self.graph.nodes[name]["props"])
@@ -189,13 +189,14 @@ class Architecture:
         return sorted(self.graph.nodes)
 
     def edges_sorted(self) -> list[tuple[str, str, EdgeAttrs]]:
-        return sorted(self.graph.edges(data=True), key=lambda e: (e[0], e[1]))
+        edges = [(a, b, d) for a, nbrs in self.graph._succ.items() for b, d in nbrs.items()]
+        return sorted(edges, key=lambda e: (e[0], e[1]))
 
     def nodes_of_kind(self, *kinds: str) -> Iterator[str]:
+        """The names of the nodes of these kinds, sorted (the matching ones sorted, not
+        every name: a large design's estimate asks for several kinds)."""
         wanted = set(kinds)
-        for name in self.node_names():
-            if self.kind(name) in wanted:
-                yield name
+        return iter(sorted(n for n, d in self.graph._node.items() if str(d["kind"]) in wanted))
 
     def entry_points(self) -> list[str]:
         """Nodes where traffic starts: clients, schedules, and nodes with no callers."""
@@ -266,8 +267,9 @@ class Architecture:
     def to_dict(self) -> dict[str, Any]:
         """The `nodes` and `edges` of the JSON report's before/after objects."""
         nodes = []
+        nd = self.graph._node
         for name in self.node_names():
-            data = self.graph.nodes[name]
+            data = nd[name]
             item: dict[str, Any] = {
                 "name": name,
                 "kind": data["kind"],
@@ -324,6 +326,9 @@ def _freeze(value: Any) -> Any:
 
 
 def _jsonable(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # (most prop values: what the checks below would return them as)
     if isinstance(value, Mapping):
         return {str(k): _jsonable(value[k]) for k in sorted(value)}
     if isinstance(value, list | tuple):

@@ -122,13 +122,16 @@ def overlay_copy(arch: Architecture) -> Architecture:
     def preds(b: Any, nbrs: dict[Any, Any]) -> dict[Any, Any]:
         # a full copy adds the edges source by source: its predecessors come in the
         # order of the nodes, not in the order the original's edges were added
+        if len(nbrs) < 2:  # (one order only)
+            return {a: edge(a, b, d) for a, d in nbrs.items()}
         order = node_order(g)
         return {a: edge(a, b, nbrs[a]) for a in sorted(nbrs, key=order.__getitem__)}
 
     new._pred = CopyOnAccess(g._pred, preds)  # type: ignore[assignment]
     new.overlay_of = g  # type: ignore[attr-defined]
     return Architecture(
-        name=arch.name, graph=new, workload=copy.deepcopy(arch.workload),
+        name=arch.name, graph=new,
+        workload=copy.deepcopy(arch.workload) if arch.workload else type(arch.workload)(),
         groups=list(arch.groups), source=arch.source, format=arch.format,
         notes=list(arch.notes),
     )
@@ -142,7 +145,7 @@ def changed_nodes(after: Architecture, before: Architecture) -> set[str] | None:
     if getattr(g, "overlay_of", None) is not before.graph:
         return None
     maps = (g._node, g._succ, g._pred)
-    if not all(isinstance(m, CopyOnAccess) for m in maps):
+    if not all(type(m) is CopyOnAccess for m in maps):  # (not an ABC instance check each)
         return None
     out: set[str] = set()
     for m in maps:

@@ -265,10 +265,12 @@ class Estimates:
 
     def __init__(self, options: Options) -> None:
         from advisor.estimate import estimate
+        from advisor.estimate.estimator import estimate_rewrite
         from advisor.memo import by_identity
 
         kwargs = options.estimate_kwargs()
         self.kwargs = kwargs
+        self._estimate_rewrite = estimate_rewrite
         self.of = by_identity(lambda arch: estimate(arch, **kwargs))
         # (before, after) -> the rewrite's estimate; the designs are kept, so ids stay theirs
         self._rewrites: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
@@ -279,12 +281,10 @@ class Estimates:
         the rewrite changes (`advisor.estimate.estimator.estimate_rewrite`: the same
         totals as estimating `after` whole), once per pair. `last`: the pair is not asked
         for again (its entry is dropped, and the designs it kept alive with it)."""
-        from advisor.estimate.estimator import estimate_rewrite
-
         key = (id(before), id(after))
         got = self._rewrites.pop(key, None) if last else self._rewrites.get(key)
         if got is None:
-            est = estimate_rewrite(before, self.of(before), after, **self.kwargs)
+            est = self._estimate_rewrite(before, self.of(before), after, **self.kwargs)
             got = (before, after, est)
             if not last:
                 self._rewrites[key] = got

@@ -166,3 +166,97 @@ def test_a_lone_entry_that_starts_no_flow_is_estimated_whole_after_a_change() ->
     inc = estimate_rewrite(before, base, after, requests=1_000_000)
     assert not inc.partial
     assert inc.monthly_usd == full.monthly_usd
+
+
+PROPS_ONLY = """architecture "props only"
+workload { requests = 4M/month, payload = 2KB }
+client   app
+apigw    api    { type = rest, auth = none }
+lambda   front  { memory = 512MB, duration = 80ms, runtime = python3.12 }
+sqs      orders { visibility = 60s }
+lambda   worker { memory = 256MB, duration = 30ms }
+dynamodb table
+app -> api -> front -> orders
+orders -> worker [batch = 10]
+worker -> table
+"""
+
+
+@pytest.mark.parametrize(("node", "props", "walks"), [
+    ("orders", {"visibility": 600_000.0}, ()),  # read by neither walk: both reused
+    ("front", {"memory": 1024 * 1024**2}, ()),  # cost only: its own lines
+    ("worker", {"tracing": True}, ()),  # cost only, a neighbour's lines read it too
+    ("api", {"tracing": True, "account": "111111111111"}, ()),
+    ("worker", {"duration": 90.0}, ("latency",)),  # the latency model reads it
+    ("orders", {"requests": 1_000_000.0}, ("traffic", "latency")),  # the load changes
+])
+def test_a_change_of_props_only_skips_the_walks_that_do_not_read_them(
+        monkeypatch: pytest.MonkeyPatch, node: str, props: dict, walks: tuple[str, ...]) -> None:
+    """A change that only sets props: the traffic walk is made only when it reads one of
+    them (`FLOW_PROPS`), the latency walk only when it reads one or a load changed
+    (`LATENCY_PROPS`), the neighbours' lines priced again only when they read one
+    (`NEIGHBOUR_PROPS`); either way the figures are the full estimate's, to the last bit."""
+    from advisor.dsl import parse_text
+    from advisor.estimate import incremental
+    from advisor.overlay import overlay_copy
+
+    before = parse_text(PROPS_ONLY, "props.arch")
+    before.resolve_modes()
+    base = estimate(before)
+    after = overlay_copy(before)
+    after.graph.nodes[node]["props"].update(props)
+    made: list[str] = []
+    run = incremental._Run
+    for walk, method in (("traffic", "_propagate"), ("latency", "_latency")):
+        def noted(self: object, *args: object, _walk: str = walk,
+                  _method: object = getattr(run, method)) -> object:
+            made.append(_walk)
+            return _method(self, *args)  # type: ignore[operator]
+        monkeypatch.setattr(run, method, noted)
+    inc = estimate_rewrite(before, base, after)
+    full = estimate(after)
+    assert inc.partial
+    assert tuple(made) == walks
+    assert (inc.monthly_usd, *(inc.latency[k] for k in FIGURES), inc.has_response) == \
+        (full.monthly_usd, *(full.latency[k] for k in FIGURES), full.has_response)
+
+
+@pytest.mark.parametrize(("dead", "walks"), [
+    (True, ("traffic",)),  # a dead-letter queue: the data never reaches it
+    (False, ("traffic", "latency")),  # a node the data reaches: its latency counts
+])
+def test_a_dead_end_added_leaves_the_latency_walk_out(
+        monkeypatch: pytest.MonkeyPatch, dead: bool, walks: tuple[str, ...]) -> None:
+    """A change that adds a node only failed records reach (a dead-letter queue, named
+    by the queue it serves) leaves every input of the latency model as it was: the base's
+    latencies are the change's; a node the data reaches is walked. Either way the figures
+    are the full estimate's, to the last bit."""
+    from advisor.dsl import parse_text
+    from advisor.estimate import incremental
+    from advisor.overlay import overlay_copy
+
+    before = parse_text(PROPS_ONLY, "props.arch")
+    before.resolve_modes()
+    base = estimate(before)
+    after = overlay_copy(before)
+    if dead:
+        after.add_node("orders_dlq", "sqs", {"is_dlq": True})
+        after.graph.nodes["orders"]["props"]["dlq"] = "orders_dlq"
+        after.add_edge("orders", "orders_dlq", mode="async", label="dead letters")
+    else:
+        after.add_node("audit", "sqs", {})
+        after.add_edge("worker", "audit", mode="async")
+    made: list[str] = []
+    run = incremental._Run
+    for walk, method in (("traffic", "_propagate"), ("latency", "_latency")):
+        def noted(self: object, *args: object, _walk: str = walk,
+                  _method: object = getattr(run, method)) -> object:
+            made.append(_walk)
+            return _method(self, *args)  # type: ignore[operator]
+        monkeypatch.setattr(run, method, noted)
+    inc = estimate_rewrite(before, base, after)
+    full = estimate(after)
+    assert inc.partial
+    assert tuple(made) == walks
+    assert (inc.monthly_usd, *(inc.latency[k] for k in FIGURES), inc.has_response) == \
+        (full.monthly_usd, *(full.latency[k] for k in FIGURES), full.has_response)

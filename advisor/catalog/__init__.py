@@ -126,7 +126,10 @@ def all_kind_words() -> list[str]:
     return sorted(_alias_map())
 
 
+@cache
 def category_of(kind: str) -> str:
+    """The kind's category (`other` for a kind the catalog does not know); asked for
+    several times per node by the matcher and the estimates, so kept per kind."""
     info = kinds().get(kind)
     return str(info["category"]) if info else "other"
 

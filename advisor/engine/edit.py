@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import networkx as nx
 
 from advisor import catalog
+from advisor.memo import once
 from advisor.model import Architecture
 
 
@@ -45,7 +45,7 @@ class Delta:
     alternative: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)  # the pattern's match params
 
-    @cached_property
+    @once
     def removed(self) -> list[str]:
         """Nodes of the neighbourhood that no longer exist (worked out once: a delta is
         read after its rewrite, when the design no longer changes)."""
@@ -66,7 +66,7 @@ class Delta:
     def before_succs(self, n: str) -> list[str]:
         return sorted(b for (a, b) in self.edges if a == n)
 
-    @cached_property
+    @once
     def new_edges(self) -> list[tuple[str, str]]:
         """Edges of the neighbourhood that exist now and did not before."""
         g = self.after.graph
@@ -80,12 +80,12 @@ class Delta:
             out.update((n, q) for q in succ[n] if (n, q) not in edges)
         return sorted(out)
 
-    @cached_property
+    @once
     def failures(self) -> set[str]:
         """Failure destinations named around what changed (DLQs, on-failure targets)."""
         return self.after.failure_destinations(set(self.touched) | set(self.added))
 
-    @cached_property
+    @once
     def structural(self) -> bool:
         """Nodes or edges came or went (else only props changed)."""
         if self.added or self.removed or self.new_edges:
@@ -137,7 +137,7 @@ class Editor:
 
     # ------------------------------------------------------------ primitives
     def set_props(self, n: str, props: dict[str, Any]) -> None:
-        self.g.nodes[n]["props"].update(props)
+        self.g._node[n]["props"].update(props)
         self.touched.add(n)
 
     def _unique(self, name: str) -> str:
@@ -153,9 +153,9 @@ class Editor:
         """Add a -> b (mode from the catalog when None), or merge `props` into it."""
         if a == b:
             return
-        mode = mode or catalog.default_edge_mode(self.g.nodes[a]["kind"], self.g.nodes[b]["kind"])
+        mode = mode or catalog.default_edge_mode(self.g._node[a]["kind"], self.g._node[b]["kind"])
         if self.g.has_edge(a, b):
-            data = self.g.edges[a, b]
+            data = self.g._succ[a][b]
             data["props"] = {**data.get("props", {}), **props}
         else:
             self.g.add_edge(a, b, mode=mode, label=label, props=dict(props), loc=None)

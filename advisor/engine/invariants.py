@@ -94,7 +94,7 @@ def _work_succs(d: Delta, x: str) -> list[str]:
     out = []
     for s in d.before_succs(x):
         data = d.edges[(x, s)]
-        kind = d.before_kind(s) or (d.after.graph.nodes[s]["kind"] if s in d.after.graph else "")
+        kind = d.before_kind(s) or (d.after.graph._node[s]["kind"] if s in d.after.graph else "")
         if s in side or data.get("label") in FAILURE_LABELS:
             continue
         if category_of(kind) in INCIDENTAL_CATEGORIES:
@@ -111,12 +111,12 @@ def _authenticates(kind: str, props: dict[str, Any]) -> str | None:
 
 
 def _credentialed(g: nx.DiGraph, n: str) -> bool:
-    return g.nodes[n]["props"].get("credentials") not in (None, "none")
+    return g._node[n]["props"].get("credentials") not in (None, "none")
 
 
 def _kind(d: Delta, n: str) -> str:
     g = d.after.graph
-    return str(g.nodes[n]["kind"]) if n in g else str(d.before_kind(n) or "")
+    return str(g._node[n]["kind"]) if n in g else str(d.before_kind(n) or "")
 
 
 # ---------------------------------------------------------------------- invariants
@@ -153,7 +153,7 @@ def auth_kept(d: Delta) -> str | None:
     problems: list[str] = []
 
     def guarded(n: str) -> bool:
-        return n in g and _authenticates(g.nodes[n]["kind"], g.nodes[n]["props"]) is not None
+        return n in g and _authenticates(g._node[n]["kind"], g._node[n]["props"]) is not None
 
     for x in d.removed:
         kind, props = d.before_kind(x) or "", d.before_props(x)
@@ -174,11 +174,11 @@ def auth_kept(d: Delta) -> str | None:
     for n in sorted(d.touched):
         if n in g._node and n in d.nodes and d.nodes[n]["kind"] in API_KINDS:
             before = _authenticates(d.before_kind(n) or "", d.before_props(n))
-            after = _authenticates(g.nodes[n]["kind"], g.nodes[n]["props"])
+            after = _authenticates(g._node[n]["kind"], g._node[n]["props"])
             if before and not after:
                 problems.append(f"{n} loses its {before} authorization")
-            if g.nodes[n]["kind"] == "apigw" and after:
-                kind_type = catalog.prop_value(g.nodes[n]["props"], "apigw", "type")
+            if g._node[n]["kind"] == "apigw" and after:
+                kind_type = catalog.prop_value(g._node[n]["props"], "apigw", "type")
                 was = catalog.prop_value(d.before_props(n), "apigw", "type")
                 changed = kind_type != was or before != after
                 if changed and after not in by_type.get(kind_type, (after,)):
@@ -202,7 +202,7 @@ def semantic_changes(d: Delta) -> dict[str, str]:
             hops = [(p, y) for y in g._succ[p]
                     if (p, y) not in d.edges or y in targets or y in d.added]
             hop_props = [{**(g.edges[e].get("props") or {}),
-                          **(g.nodes[e[1]]["props"] if e[1] in d.added else {})} for e in hops]
+                          **(g._node[e[1]]["props"] if e[1] in d.added else {})} for e in hops]
             for prop, aspect in (("filter", "filter"), ("batch", "batching"),
                                  ("window", "windowing")):
                 value = eprops.get(prop)
@@ -211,7 +211,7 @@ def semantic_changes(d: Delta) -> dict[str, str]:
                 if not any(h.get(prop) == value for h in hop_props):
                     out.setdefault(aspect, f"the {prop} = {value} of {p} -> {x} is not on the"
                                            f" new path from {p}")
-            if _ordered(_kind(d, p), d.before_props(p) if p in d.nodes else g.nodes[p]["props"]):
+            if _ordered(_kind(d, p), d.before_props(p) if p in d.nodes else g._node[p]["props"]):
                 breaking = _order_breaking_hop(d, p, targets)
                 if breaking:
                     out.setdefault("ordering", f"{p} is ordered, but {breaking}")
@@ -241,7 +241,7 @@ def _order_breaking_hop(d: Delta, p: str, targets: set[str]) -> str | None:
         # an intermediate hop; a new sink stands for what the code already sent to
         if n not in g or not g._succ[n] or not _reaches(g, p, n):
             continue
-        kind, props = g.nodes[n]["kind"], g.nodes[n]["props"]
+        kind, props = g._node[n]["kind"], g._node[n]["props"]
         for rule in rules:
             if rule["kind"] == kind and all(check_condition(props, kind, c)
                                             for c in rule.get("props", ())):
@@ -261,9 +261,9 @@ def no_orphan_added(d: Delta) -> str | None:
             continue
         if nd[a]["props"].get("is_dlq") or a in d.failures:
             continue
-        if _stands_for_code_target(d, g.nodes[a]["kind"]):
+        if _stands_for_code_target(d, g._node[a]["kind"]):
             continue
-        orphans.append(f"{a} ({g.nodes[a]['kind']})")
+        orphans.append(f"{a} ({g._node[a]['kind']})")
     return f"adds {', '.join(orphans)}, which nothing reads" if orphans else None
 
 
@@ -286,12 +286,12 @@ def no_phantom_copy(d: Delta) -> str | None:
     copies = []
     removed_ids = {d.nodes[x].get("source_id") for x in d.removed} - {None}
     for n in sorted(set(d.touched) | set(d.added)):
-        if n in g and n not in d.nodes and g.nodes[n].get("source_id") in removed_ids:
+        if n in g and n not in d.nodes and g._node[n].get("source_id") in removed_ids:
             copies.append(f"{n} keeps the template resource of a removed node")
     for a in d.added:
         if a not in g:
             continue
-        kind = g.nodes[a]["kind"]
+        kind = g._node[a]["kind"]
         for x in d.removed:
             if d.before_kind(x) == kind and a.startswith(x):
                 copies.append(f"{a} is a copy of the removed {x}")
@@ -312,7 +312,7 @@ def no_phantom_copy(d: Delta) -> str | None:
 
 def _same_service(g: nx.DiGraph, a: str, kind: str, added: set[str]) -> list[str]:
     """Nodes of the design (not added) of the same kind or AWS service as `a`."""
-    service = g.nodes[a]["props"].get("service")
+    service = g._node[a]["props"].get("service")
 
     def same(data: dict[str, Any]) -> bool:
         if kind == "resource":
@@ -341,7 +341,7 @@ def integration_exists(d: Delta) -> str | None:
             continue  # a redrive or dead-letter target: a setting of the source, not a hop
         if category_of(kb) in SETTING_CATEGORIES:
             continue  # an authorizer's user pool, a log group, a key: settings, not hops
-        pa, pb = g.nodes[a]["props"], g.nodes[b]["props"]
+        pa, pb = g._node[a]["props"], g._node[b]["props"]
         if kb == "resource" and pb.get("service"):
             kb = str(pb["service"])  # a service the catalog has no kind for (Comprehend)
         mech = _mechanism(ka, kb, any_service, pa, pb)
@@ -355,12 +355,12 @@ def integration_exists(d: Delta) -> str | None:
     for n in sorted(set(d.touched) | {a for a, _ in d.new_edges}):
         if n not in nd or nd[n]["kind"] != "apigw":
             continue
-        if g.nodes[n]["props"].get("type") != "http":
+        if g._node[n]["props"].get("type") != "http":
             continue
         was = d.before_props(n).get("type") if n in d.nodes else "http"
-        integrations = [(g.nodes[s]["kind"], category_of(g.nodes[s]["kind"]),
-                         g.edges[n, s].get("props") or {}) for s in sorted(g._succ[n])]
-        lacks = (apis.rest_only(g.nodes[n]["props"], integrations) if was != "http"
+        integrations = [(g._node[s]["kind"], category_of(g._node[s]["kind"]),
+                         g._succ[n][s].get("props") or {}) for s in sorted(g._succ[n])]
+        lacks = (apis.rest_only(g._node[n]["props"], integrations) if was != "http"
                  else apis.http_api_lacks(integrations))
         if lacks:
             problems.append(f"{n} as an HTTP API would lose {'; '.join(lacks)}")
@@ -409,9 +409,9 @@ def _dynamic_targets(d: Delta) -> dict[str, str]:
         g = d.after.graph
         targets = [s for s in _work_succs(d, x) if s in g]
         kind = props.get("glue_target")
-        targets += [a for a in d.added if a in g and g.nodes[a]["kind"] == kind]
-        targets += [a for a in d.added if a in g and g.nodes[a]["kind"] == "resource"
-                    and g.nodes[a]["props"].get("service") == kind]
+        targets += [a for a in d.added if a in g and g._node[a]["kind"] == kind]
+        targets += [a for a in d.added if a in g and g._node[a]["kind"] == "resource"
+                    and g._node[a]["props"].get("service") == kind]
         for s in targets:
             out.setdefault(s, what)
     return out
@@ -440,9 +440,19 @@ def _only_failure_handling(d: Delta) -> bool:
         return False
     if any(n in nd and nd[n]["kind"] in API_KINDS for n in d.touched):
         return False
-    if any(b not in succ.get(a, ()) for a, b in d.edges):
+    if any(not _kept(g, d, a, b) for a, b in d.edges):
         return False
     return all(b in added or succ[a][b].get("label") in FAILURE_LABELS for a, b in d.new_edges)
+
+
+def _kept(g: nx.DiGraph, d: Delta, a: str, b: str) -> bool:
+    """The neighbourhood's edge a -> b still exists, read from the side of it the
+    neighbourhood holds (its target's predecessors, else its source's successors, both
+    read for its snapshot): a neighbour's own edges are not read, which an overlay would
+    copy and count among what the alternative changed."""
+    if b in d.nodes:
+        return a in g._pred.get(b, ())
+    return b in g._succ.get(a, ())
 
 
 def check(d: Delta) -> list[Violation]:

@@ -74,17 +74,17 @@ def must_add(d: Delta) -> list[Item]:
 
     mechanisms: dict[tuple[str, str], str] = {}
     for a, b in d.new_edges:
-        data_ab = g.edges[a, b]
-        ka, kb = g.nodes[a]["kind"], g.nodes[b]["kind"]
+        data_ab = g._succ[a][b]
+        ka, kb = g._node[a]["kind"], g._node[b]["kind"]
         if ka in ("client", "lambda") or data_ab.get("label") in FAILURE_LABELS:
             continue
-        pb = g.nodes[b]["props"]
+        pb = g._node[b]["props"]
         kb_eff = str(pb.get("service") or kb) if kb == "resource" else kb
-        mech = _mechanism(ka, kb_eff, any_service, g.nodes[a]["props"], pb)
+        mech = _mechanism(ka, kb_eff, any_service, g._node[a]["props"], pb)
         if mech is None:
             continue
         mechanisms[(a, b)] = mech
-        http = ka == "apigw" and catalog.prop_value(g.nodes[a]["props"], ka, "type") == "http"
+        http = ka == "apigw" and catalog.prop_value(g._node[a]["props"], ka, "type") == "http"
         for entry in spec.get("integrations", {}).get(mech, ()):
             if entry.get("targets") and kb_eff not in entry["targets"]:
                 continue
@@ -115,13 +115,13 @@ def must_add(d: Delta) -> list[Item]:
             for detail in s3_event(d, fns, a, b):
                 add("notification", detail, untraced=True)
     for n in sorted(d.touched):
-        if n in g and n in d.nodes and g.nodes[n]["kind"] == "apigw":
+        if n in g and n in d.nodes and g._node[n]["kind"] == "apigw":
             was = catalog.prop_value(d.before_props(n), "apigw", "type")
-            now = catalog.prop_value(g.nodes[n]["props"], "apigw", "type")
+            now = catalog.prop_value(g._node[n]["props"], "apigw", "type")
             if was != now:
                 add("api_type", _text(spec["api_type"], n=n, was=was, now=now), True)
     for n in d.added:
-        rule = (spec.get("added") or {}).get(g.nodes[n]["kind"]) if n in g else None
+        rule = (spec.get("added") or {}).get(g._node[n]["kind"]) if n in g else None
         if rule:
             add(rule["kind"], _text(rule["text"], n=n, call=call, fn=fn))
     for x in fns:
@@ -334,8 +334,8 @@ def _from_evidence(d: Delta, x: str, mechanisms: dict[tuple[str, str], str],
     sources = {d.before_kind(p) for p in d.before_preds(x)}
     for a_b, mech in into:
         a, b = a_b
-        kb = g.nodes[b]["kind"]
-        mtitle = _mech_title(mech, g.nodes[a]["kind"], any_service)
+        kb = g._node[b]["kind"]
+        mtitle = _mech_title(mech, g._node[a]["kind"], any_service)
         if kb == "sns" and "Subject" in evidence.call_params(items):
             call = evidence.has(items, "sdk-call") or {}
             rule = spec["sns_subject"]
@@ -366,7 +366,7 @@ def _timeouts(d: Delta, x: str, add: Any) -> None:
     timeout = d.before_props(x).get("timeout")
     if timeout is None:
         return
-    kinds = {g.nodes[a]["kind"] for a in d.added if a in g}
+    kinds = {g._node[a]["kind"] for a in d.added if a in g}
     for kind, rule in (data().get("timeouts") or {}).items():
         limit = float(rule["limit_ms"])
         if kind in kinds and float(timeout) > limit:

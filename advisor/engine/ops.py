@@ -128,14 +128,14 @@ class Rewriter(Editor):
         if kind == "unset":
             n = self._existing(self._name(op["node"], nodes, names))
             for p in op["props"]:
-                self.g.nodes[n]["props"].pop(p, None)
+                self.g._node[n]["props"].pop(p, None)
             self.touched.add(n)
             return [Change(rule, "unset", [n], f"{n}: removed {', '.join(op['props'])}")]
         if kind == "set_kind":
             n = self._existing(self._name(op["node"], nodes, names))
-            old = self.g.nodes[n]["kind"]
+            old = self.g._node[n]["kind"]
             keep = set(op.get("keep_props", ()))
-            data = self.g.nodes[n]
+            data = self.g._node[n]
             data["kind"] = op["kind"]
             data["props"] = {k: v for k, v in data["props"].items() if k in keep}
             self.touched.add(n)
@@ -147,12 +147,12 @@ class Rewriter(Editor):
             template = self._fmt(op["name"], nodes)
             group: tuple[str, ...] = ()
             if "group_of" in op:
-                group = tuple(self.g.nodes[self._name(op["group_of"], nodes, names)]
+                group = tuple(self.g._node[self._name(op["group_of"], nodes, names)]
                               .get("group", ()))
             props = {k: self._value(v, nodes, names) for k, v in op.get("props", {}).items()}
             if op["kind"] == "sqs" and props.get("is_dlq") and any(
-                    n in self.g and self.g.nodes[n]["kind"] in ("sqs", "sns")
-                    and self.g.nodes[n]["props"].get("fifo") for n in nodes):
+                    n in self.g and self.g._node[n]["kind"] in ("sqs", "sns")
+                    and self.g._node[n]["props"].get("fifo") for n in nodes):
                 props["fifo"] = True  # a FIFO queue's or FIFO subscription's DLQ must be FIFO
             name = self.new_node(template, op["kind"], props, group)
             names[template] = name
@@ -168,7 +168,7 @@ class Rewriter(Editor):
             b = self._existing(self._name(op["to"], nodes, names))
             if not self.g.has_edge(a, b):
                 raise Refused(f"no edge {a} -> {b}")
-            data = self.g.edges[a, b]
+            data = self.g._succ[a][b]
             props = {k: self._value(v, nodes, names) for k, v in op.get("props", {}).items()}
             data["props"] = {**data.get("props", {}), **props}
             for p in op.get("unset", ()):
@@ -188,7 +188,7 @@ class Rewriter(Editor):
 
     def _guard_security(self, n: str, credentialed: list[str]) -> None:
         """Refuse to drop an authenticating API unless every caller now authenticates."""
-        data = self.g.nodes[n]
+        data = self.g._node[n]
         if data["kind"] not in API_KINDS:
             return
         auth = catalog.prop_value(data["props"], data["kind"], "auth")
@@ -220,9 +220,9 @@ class Rewriter(Editor):
         self._guard_security(x, credentialed)
         carry = op.get("carry", ["filter", "fanout"])
         x_props = ctx.props(x)
-        out_data = self.g.edges[x, s]
+        out_data = self.g._succ[x][s]
         for p in preds:
-            in_props = self.g.edges[p, x].get("props") or {}
+            in_props = self.g._succ[p][x].get("props") or {}
             props = {k: v for k, v in in_props.items() if k in carry}
             props.update({k: v for k, v in (out_data.get("props") or {}).items() if k in carry})
             props.update({k: self._value(v, nodes, names)
@@ -236,9 +236,9 @@ class Rewriter(Editor):
             self.add_edge(p, s, op.get("mode"), props, out_data.get("label"))
         if cred:
             for p in preds:
-                self.g.nodes[p]["props"]["credentials"] = cred
+                self.g._node[p]["props"]["credentials"] = cred
             identity = self.new_node(f"{x}_identity", "cognito", {"pool": "identity"},
-                                     tuple(self.g.nodes[x].get("group", ())))
+                                     tuple(self.g._node[x].get("group", ())))
             changes.append(Change(rule, "add_node", [identity],
                                   f"added cognito {identity} (identity pool: {cred} credentials"
                                   f" for {', '.join(preds)})"))
@@ -255,7 +255,7 @@ class Rewriter(Editor):
                  names: dict[str, str]) -> list[Change]:
         """Put a new node of another kind in x's place, taking over its edges."""
         template = self._fmt(op["name"], nodes)
-        data = self.g.nodes[x]
+        data = self.g._node[x]
         props = {k: self._value(v, nodes, names) for k, v in op.get("props", {}).items()}
         new = self.new_node(template, op["kind"], props, tuple(data.get("group", ())))
         names[template] = new
@@ -269,7 +269,7 @@ class Rewriter(Editor):
             self.add_edge(new, s, None, dict(d.get("props") or {}), d.get("label"))
         if op.get("carry_failure") and failure and failure in self.g:
             for p in self.g.predecessors(new):
-                eprops = self.g.edges[p, new]["props"]
+                eprops = self.g._succ[p][new]["props"]
                 eprops.setdefault("on_failure", failure)
         self.g.remove_node(x)
         self.touched.add(new)

@@ -118,11 +118,12 @@ def _expand(arch: Architecture, seeds: set[str], radius: int) -> set[str]:
     g = arch.graph
     region = {n for n in seeds if n in g}
     frontier = set(region)
+    pred, succ = g._pred, g._succ  # (every node of the frontier is in the graph)
     for _ in range(radius):
         nxt: set[str] = set()
         for n in frontier:
-            nxt.update(g.predecessors(n))
-            nxt.update(g.successors(n))
+            nxt.update(pred[n])
+            nxt.update(succ[n])
         nxt -= region
         if not nxt:
             break

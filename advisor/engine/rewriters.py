@@ -45,7 +45,7 @@ def require_rest_api(rw: Editor, nodes: tuple[str, ...], args: dict[str, Any]) -
     """Service integrations with SNS, Firehose, DynamoDB and S3 exist on REST APIs only:
     an HTTP API in front of them becomes a REST API."""
     api = nodes[0]
-    props = rw.arch.graph.nodes[api]["props"]
+    props = rw.arch.graph._node[api]["props"]
     if props.get("type") == "http":
         rw.set_props(api, {"type": "rest"})
         return f"{api}.type = rest (HTTP APIs have no service integration for {nodes[-1]})"
@@ -59,11 +59,11 @@ def close_stream_gaps(rw: Editor, nodes: tuple[str, ...], args: dict[str, Any]) 
     existing settings are kept (a stated MaximumRetryAttempts of 0 stays 0)."""
     source, fn = nodes[0], nodes[1]
     g = rw.arch.graph
-    eprops = g.edges[source, fn].setdefault("props", {})
+    eprops = g._succ[source][fn].setdefault("props", {})
     done = []
     if not eprops.get("on_failure") and not eprops.get("dlq"):
         name = rw.new_node(f"{source}_{fn}_failures", "sqs", {"is_dlq": True},
-                           tuple(g.nodes[fn].get("group", ())))
+                           tuple(g._node[fn].get("group", ())))
         rw.add_edge(fn, name, "async", {}, "on failure")
         eprops["on_failure"] = name
         done.append(f"on_failure = {name}")
@@ -85,11 +85,11 @@ def set_log_retention(rw: Editor, nodes: tuple[str, ...], args: dict[str, Any]) 
     n = nodes[0]
     days = int(args.get("days", 30))
     g = rw.arch.graph
-    if g.nodes[n]["kind"] == "logs":
+    if g._node[n]["kind"] == "logs":
         rw.set_props(n, {"retention": days})
         return f"{n}.retention = {days} days"
     groups = [m for m in list(g.successors(n)) + list(g.predecessors(n))
-              if g.nodes[m]["kind"] == "logs"]
+              if g._node[m]["kind"] == "logs"]
     if groups:
         for m in sorted(groups):
             rw.set_props(m, {"retention": days})
@@ -120,7 +120,7 @@ def forward_natively(rw: Editor, nodes: tuple[str, ...], args: dict[str, Any]) -
     routes = {p: route_to(ctx.kind(p), tkind, args, ctx.props(p), tprops) for p in preds}
     if not preds or any(r is None for r in routes.values()):
         raise Refused(f"not every trigger of {fn} reaches {tkind} natively")
-    group = tuple(g.nodes[fn].get("group", ()))
+    group = tuple(g._node[fn].get("group", ()))
     failure = props.get("on_failure") or props.get("dlq")
     if not target:
         known = tkind in catalog.kind_names()
@@ -135,7 +135,7 @@ def forward_natively(rw: Editor, nodes: tuple[str, ...], args: dict[str, Any]) -
         # what the trigger's edge into the function says (a filter, a batch size, a
         # batching window) goes on the first hop of the new path: the pipe's source
         # parameters or the rule's pattern
-        carried = {k: v for k, v in (g.edges[p, fn].get("props") or {}).items()
+        carried = {k: v for k, v in (g._succ[p][fn].get("props") or {}).items()
                    if k in CARRIED_EDGE_PROPS}
         for kind in routes[p] or []:
             word = {"pipes": "pipe", "sfn": "workflow"}.get(kind, kind)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from advisor.estimate.data import model_default
+from advisor.estimate.data import default_value, model_default
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,22 @@ class Assumptions:
                        state=v["state"])
             for k, v in sorted(self.items.items())
         ]
+
+
+class Unrecorded(Assumptions):
+    """The assumptions of an estimate that gives totals only (an alternative's
+    incremental estimate, advisor/estimate/incremental.py): the defaults it falls back on
+    are returned as `Assumptions` returns them, and nothing is recorded, since nothing
+    reads them (the full estimates of the before and after designs state them)."""
+
+    def add(self, id: str, text: str, *, nodes: tuple[str, ...] | list[str] = (),
+            value: Any = None, unit: str = "", source: str = "", weak: bool = False,
+            state: str = "") -> None:
+        return None
+
+    def default(self, section: str, name: str, text: str, *, nodes: tuple[str, ...] | list[str] = (),
+                state: str = "") -> Any:
+        return default_value(section, name)
 
 
 def assumption_rows(before: Any, after: Any = None) -> list[dict[str, Any]]:
@@ -157,5 +173,5 @@ def assumptions_for(result: Any) -> dict[str, Any]:
             "rows": assumption_rows(before, after)}
 
 
-__all__ = ["Assumption", "Assumptions", "assumption_line", "assumption_rows", "assumptions_for",
+__all__ = ["Assumption", "Assumptions", "Unrecorded", "assumption_line", "assumption_rows", "assumptions_for",
            "workload_text"]

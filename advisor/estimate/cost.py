@@ -93,12 +93,12 @@ class Ctx:
         return self.wl.nodes[node]
 
     def out_flows(self, node: str) -> list[tuple[str, float, dict[str, Any]]]:
-        adj = self.g.succ[node]
+        adj = self.g._succ[node]
         return [(s, self.wl.edges.get((node, s), 0.0), adj[s].get("props") or {}) for s in self.wl.succ[node]]
 
     def in_flows(self, node: str) -> list[tuple[str, float, dict[str, Any]]]:
         """(predecessor, records per month, edge data) for every edge into `node`."""
-        adj = self.g.pred[node]
+        adj = self.g._pred[node]
         return [(p, self.wl.edges.get((p, node), 0.0), adj[p]) for p in sorted(adj)]
 
     def looped_in(self, node: str) -> list[str]:
@@ -170,18 +170,39 @@ def _free_allowance(pricing: Pricing, totals: dict[str, float], terms: tuple[str
     return out
 
 
+# the props of a node that another node's usage lines read (a traced caller, an account
+# boundary, a bus rule's pattern or schedule, a Firehose's buffer behind a bucket, the log
+# lines written into a log group): a change of other props alters only the node's own
+# lines, which the incremental estimate relies on (tests/test_estimate_prop_reads.py checks
+# the list against what `node_lines` reads of each node's neighbours)
+NEIGHBOUR_PROPS = frozenset({
+    "tracing", "account", "pattern", "schedule", "buffer_interval", "buffer_size",
+    "log_bytes", "access_log_bytes", "access_logging",
+})
+
+
 def node_lines(ctx: Ctx, n: str) -> list[Usage]:
     """Every priced usage line node `n` is charged: its kind's and the cross-cutting
     dimensions' (advisor/estimate/dimensions.py), without empty lines and without
-    optional ones the pricing data has no price for. A node's lines depend only on it,
-    its neighbours and the edges between them (what the incremental estimate relies on)."""
+    optional ones the pricing data has no price for. A node's lines depend only on its
+    own kind, props and load, on the edges it has (their data, flows and batches) and on
+    its neighbours' kinds, loads and `NEIGHBOUR_PROPS` (what the incremental estimate
+    relies on)."""
+    usage, dimension_lines_of = _line_functions()
+    fn = usage.get(ctx.nodes[n]["kind"])
+    lines = [*(fn(ctx, n) if fn is not None else ()), *dimension_lines_of(ctx, n)]
+    prices = ctx.pricing.prices
+    return [u for u in lines if u.quantity > 0 and not (u.optional and u.key not in prices)]
+
+
+@cache
+def _line_functions() -> tuple[dict[str, UsageFn], Callable[[Ctx, str], list[Usage]]]:
+    """The per-kind usage functions and the dimensions' lines of one node (modules that
+    import this one: looked up once, not on each of an analysis's many calls)."""
     from advisor.estimate.dimensions import dimension_lines_of
     from advisor.estimate.services import USAGE
 
-    fn = USAGE.get(ctx.nodes[n]["kind"])
-    lines = [*(fn(ctx, n) if fn is not None else ()), *dimension_lines_of(ctx, n)]
-    has = ctx.pricing.has
-    return [u for u in lines if u.quantity > 0 and not (u.optional and not has(u.key))]
+    return USAGE, dimension_lines_of
 
 
 def collect_usage(arch: Architecture, wl: Workload, pricing: Pricing,
@@ -229,6 +250,7 @@ def compute_cost(arch: Architecture, wl: Workload, pricing: Pricing, free_tier: 
     components: list[dict[str, Any]] = []
     prices = {k: pricing.price(k) for k in totals}
     labels = {k: f"{_per_label(p.per)}{p.unit}" for k, p in prices.items()}
+    free_keys = {k for k, p in prices.items() if all(t == 0 for _upto, t in p.tiers)}
     for u in usages:
         price = prices[u.key]
         total = totals[u.key]
@@ -245,7 +267,7 @@ def compute_cost(arch: Architecture, wl: Workload, pricing: Pricing, free_tier: 
             "price_key": u.key,
             "raw_quantity": u.quantity,  # in the price's unit, before `per`
         }
-        if all(p == 0 for _upto, p in price.tiers):
+        if u.key in free_keys:
             component["free_source"] = price.source  # a dimension AWS does not charge for
         components.append(component)
     if terms:

@@ -56,7 +56,7 @@ def access_log_bytes(c: Ctx, api: str) -> float:
 
 
 def _writes_logs_to_group(c: Ctx, n: str) -> bool:
-    return any(c.kind(s) == "logs" for s in c.g.successors(n))
+    return any(c.kind(s) == "logs" for s in c.g._succ[n])
 
 
 def log_bytes_into(c: Ctx, group: str) -> float:
@@ -118,11 +118,11 @@ def data_transfer_out(c: Ctx) -> list[Usage]:
 def data_transfer_of(c: Ctx, n: str) -> list[Usage]:
     """The data transfer lines `data_transfer_out` gives node `n` (responses to the
     clients that call it, requests it sends to external endpoints), in its order."""
-    lines = [u for client in c.g.pred[n] if c.kind(client) == "client"
+    lines = [u for client in c.g._pred[n] if c.kind(client) == "client"
              for u in _response_transfer(c, client, n, c.wl.edges.get((client, n), 0.0))]
-    lines += [u for endpoint in c.g.succ[n] if c.kind(endpoint) == "http"
+    lines += [u for endpoint in c.g._succ[n] if c.kind(endpoint) == "http"
               for u in _request_transfer(c, n, endpoint)]
-    return sorted(lines, key=lambda u: u.name)
+    return sorted(lines, key=lambda u: u.name) if len(lines) > 1 else lines
 
 
 def _response_transfer(c: Ctx, client: str, s: str, flow: float) -> list[Usage]:
@@ -130,9 +130,9 @@ def _response_transfer(c: Ctx, client: str, s: str, flow: float) -> list[Usage]:
     ingestion services, S3 or DynamoDB, nor for asynchronous calls)."""
     if flow <= 0 or c.kind(s) not in REQUEST_RESPONSE_KINDS:
         return []
-    if c.g.edges[client, s].get("mode") not in (None, "sync"):
+    if c.g._succ[client][s].get("mode") not in (None, "sync"):
         return []
-    if c.kind(s) in READ_ONLY_RESPONSES and operation(c.g.edges[client, s]).kind != "read":
+    if c.kind(s) in READ_ONLY_RESPONSES and operation(c.g._succ[client][s]).kind != "read":
         return []
     workload = c.arch.workload or {}
     stated_response = workload.get("response")
@@ -166,8 +166,8 @@ def _request_transfer(c: Ctx, n: str, endpoint: str) -> list[Usage]:
 
 # ----------------------------------------------------------------------------- KMS
 def _producers_consumers(c: Ctx, n: str) -> tuple[int, int]:
-    producers = sum(1 for p in c.g.predecessors(n) if c.kind(p) != "kms") or 1
-    consumers = sum(1 for s in c.g.successors(n)
+    producers = sum(1 for p in c.g._pred[n] if c.kind(p) != "kms") or 1
+    consumers = sum(1 for s in c.g._succ[n]
                     if c.kind(s) != "kms" and (n, s) not in c.wl.failure_edges)
     return producers, consumers
 
@@ -214,7 +214,7 @@ def kms_encryption_of(c: Ctx, n: str) -> list[Usage]:
     if c.stated(n, "encryption") != "sse-kms":
         return []
     lines = []
-    keys = [m for m in (*c.g.predecessors(n), *c.g.successors(n)) if c.kind(m) == "kms"]
+    keys = [m for m in (*c.g._pred[n], *c.g._succ[n]) if c.kind(m) == "kms"]
     named = c.nodes[n]["props"].get("kms_key")
     if isinstance(named, str) and named in c.g and c.kind(named) == "kms":
         keys.append(named)  # the key it names (`kms_key`): priced as that node
@@ -255,7 +255,7 @@ def _traced(c: Ctx, n: str) -> bool:
 
 def xray_traces_of(c: Ctx, n: str) -> list[Usage]:
     """The traces line of one traced node where a traced call chain starts (else none)."""
-    if not _traced(c, n) or any(_traced(c, p) for p in c.g.predecessors(n)):
+    if not _traced(c, n) or any(_traced(c, p) for p in c.g._pred[n]):
         return []
     stated = c.stated(n, "xray_traces")
     load = c.load(n)

@@ -17,6 +17,7 @@ from typing import Any
 from advisor.estimate.assumptions import Assumption, Assumptions
 from advisor.estimate.cost import compute_cost
 from advisor.estimate.data import load_pricing
+from advisor.estimate.incremental import base_of, estimate_change
 from advisor.estimate.latency import LatencyResult, compute_latency
 from advisor.estimate.propagate import Workload, propagate
 from advisor.estimate.semantics import implicit_services
@@ -204,8 +205,6 @@ def estimate_rewrite(
     `partial` estimate without the per-node breakdown), else `after` estimated whole.
     `change`: what the rewrite changed (`incremental.Change`), when the caller knows."""
     if usage is None:
-        from advisor.estimate.incremental import base_of, estimate_change
-
         base = base_of(before, before_est, region, requests, free_tier, pricing_file)
         got = estimate_change(base, after, change) if base is not None else None
         if got is not None:

@@ -47,11 +47,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.catalog import category_of, kind_names
-from advisor.estimate.assumptions import Assumptions
-from advisor.estimate.cost import Ctx, Usage, charges, free_terms, monthly_total, node_lines
+from advisor.estimate.assumptions import Unrecorded
+from advisor.estimate.cost import (
+    NEIGHBOUR_PROPS,
+    Ctx,
+    Usage,
+    charges,
+    free_terms,
+    monthly_total,
+    node_lines,
+)
 from advisor.estimate.data import Pricing, load_pricing
 from advisor.estimate.latency import (
     API_ENTRY_CATEGORIES,
+    LATENCY_EDGE_KEYS,
+    LATENCY_EDGE_PROPS,
+    LATENCY_PROPS,
     LatencyResult,
     LatencyState,
     Timing,
@@ -59,6 +70,7 @@ from advisor.estimate.latency import (
 )
 from advisor.estimate.propagate import (
     FAILURE_LABELS,
+    FLOW_PROPS,
     PASSIVE_CATEGORIES,
     FlowRules,
     Workload,
@@ -162,18 +174,23 @@ class Overlay:
 
 class _FailureEdges:
     """`(a, b) in failure_edges` for the changed design: the edge's target is a failure
-    destination there, or its label says it only carries failures (read from the changed
-    design for the edges the change touched, else from the base's, which it equals)."""
+    destination there (one of the base's, unless the change flipped it, or one the change
+    made), or its label says it only carries failures (read from the changed design for
+    the edges the change touched, else from the base's, which it equals)."""
 
-    def __init__(self, arch: Architecture, failed: Any, labelled: set[tuple[str, str]],
-                 changed: set[tuple[str, str]]) -> None:
+    __slots__ = ("adj", "changed", "failed", "flipped", "labelled")
+
+    def __init__(self, arch: Architecture, failed: set[str], flipped: set[str],
+                 labelled: set[tuple[str, str]], changed: set[tuple[str, str]]) -> None:
         self.adj = arch.graph._succ
-        self.failed = failed
+        self.failed = failed  # the base's failure destinations
+        self.flipped = flipped  # names the change made or unmade failure destinations
         self.labelled = labelled
         self.changed = changed
 
     def __contains__(self, edge: Any) -> bool:
-        if self.failed(edge[1]):
+        b = edge[1]
+        if (b in self.failed) != (b in self.flipped):
             return True
         if edge not in self.changed:
             return edge in self.labelled
@@ -240,12 +257,13 @@ class Base:
         self.index = {n: i for i, n in enumerate(wl.order)}
         self.failed = Counter(r for n in g._node for r in _declared_failures(arch, n))
         self.failed_names = sum(1 for c in self.failed.values() if c > 0)
+        self.failed_set = {r for r, c in self.failed.items() if c > 0}
         # edges whose label says they only carry failures
         self.labelled = {(a, b) for a, nbrs in g._succ.items() for b, data in nbrs.items()
                          if _failure_label(data)}
         self.clients = sum(1 for d in g._node.values() if category_of(d["kind"]) == "client")
         self.scheduled = {n for n in wl.entries
-                          if g.in_degree(n) == 0 and _schedule_of(arch, n) is not None}
+                          if not g._pred[n] and _schedule_of(arch, n) is not None}
         self.sharing = len(wl.entries) - len(self.scheduled)
         # the workload went to the one node nothing feeds although it starts no flow
         # (propagate's one-node rule: a lone queue and its dead-letter queue); whether the
@@ -277,6 +295,12 @@ class Base:
             key: (sorted(((self.arrivals[n][0], n) for n in nodes), reverse=True),
                   sorted(((self.arrivals[n][1], n) for n in nodes), reverse=True))
             for key, nodes in (("storage", self.storage), ("sinks", self.sinks))}
+        # the totals `_Run._latency` gives a change that alters none of its inputs: the
+        # slowest entry point and the last store of this design, picked as it picks them
+        rank50, rank99 = self.rank["storage" if self.storage else "sinks"]
+        self.unchanged_latency = (
+            self.api_rank[0][:2] if self.api_rank else None,
+            (rank50[0][0], rank99[0][0]) if rank50 else None)
 
     def partials(self, key: str) -> list[float]:
         """The exact partial sums of a price key's lines (worked out when first asked)."""
@@ -327,6 +351,14 @@ def _service_kinds() -> frozenset[str]:
     return frozenset(kind_names()) - {"resource", "client", "http"}
 
 
+@functools.cache
+def _estimate_class() -> Any:
+    """`estimator.Estimate` (that module imports this one)."""
+    from advisor.estimate.estimator import Estimate
+
+    return Estimate
+
+
 class _Fallback(Exception):
     """The change is one the incremental estimate does not handle: estimate it whole."""
 
@@ -348,14 +380,17 @@ class _Run:
             self._no_cycle()
             self._entries()
             self._same_cycles()
-            wl = self._propagate()
+            props = self._changed_props()
+            if props is not None and props.isdisjoint(FLOW_PROPS):
+                wl = self._unchanged_workload()
+            else:
+                wl = self._propagate()
             monthly = self._cost(wl)
-            latency = self._latency(wl)
+            untouched = self._latency_untouched()
+            latency = self._unchanged_latency() if untouched else self._latency(wl)
         except _Fallback:
             return None
-        from advisor.estimate.estimator import Estimate
-
-        return Estimate(monthly_usd=monthly, by_node={}, components=[],
+        return _estimate_class()(monthly_usd=monthly, by_node={}, components=[],
                         latency=latency.to_dict(), region=self.base.pricing.region,
                         entry_requests=self.base.wl.entry_rate, latency_result=latency,
                         partial=True)
@@ -393,22 +428,22 @@ class _Run:
         """Failure destinations of the changed design, from what changed nodes and edges
         declare; the edges whose failure status changes join the changed edges."""
         declarers = self.ch.nodes | self.ch.removed | {a for a, _b in self.ch.edges}
-        delta: Counter[str] = Counter()
+        delta: dict[str, int] = {}  # (a plain dict: a Counter's methods cost more than these few)
         for n in declarers:
             if n in self.bg._node:
-                delta.subtract(_declared_failures(self.base.arch, n))
+                for r in _declared_failures(self.base.arch, n):
+                    delta[r] = delta.get(r, 0) - 1
             if n in self.ag._node:
-                delta.update(_declared_failures(self.after, n))
+                for r in _declared_failures(self.after, n):
+                    delta[r] = delta.get(r, 0) + 1
         failed = self.base.failed
-        now = {r: failed[r] + d for r, d in delta.items() if d}
-        self.flipped = {r for r, c in now.items() if (c > 0) != (failed[r] > 0)}
+        now = {r: failed.get(r, 0) + d for r, d in delta.items() if d}
+        self.flipped = {r for r, c in now.items() if (c > 0) != (failed.get(r, 0) > 0)}
         self.now = now
 
-        def is_failed(n: str) -> bool:
-            return (now[n] if n in now else failed[n]) > 0
-
         changed = set(self.ch.edges)  # (before the edges into flipped destinations join)
-        self.failure = _FailureEdges(self.after, is_failed, self.base.labelled, changed)
+        self.failure = _FailureEdges(self.after, self.base.failed_set, self.flipped,
+                                     self.base.labelled, changed)
         for g in (self.ag, self.bg):
             for r in self.flipped:
                 if r in g._node:
@@ -488,7 +523,7 @@ class _Run:
             if n not in ag._node:
                 continue
             kind = ag._node[n]["kind"]
-            scheduled = _schedule_of(self.after, n) if ag.in_degree(n) == 0 else None
+            scheduled = _schedule_of(self.after, n) if not ag._pred[n] else None
             if clients > 0:
                 shares = category_of(kind) == "client"
             else:
@@ -520,6 +555,92 @@ class _Run:
         for n in self.ch.removed:
             if n in base.wl.entries:
                 self.entries.remove(n)
+
+    # ------------------------------------------------------------------ props only
+    def _changed_props(self) -> set[str] | None:
+        """The names of the props that differ on the changed nodes, when that is all the
+        change is: the same nodes of the same kinds, the same edges, the same failure
+        destinations (an edge into one whose status flipped joined the changed edges)
+        and entry points. None otherwise. When the traffic's walk reads none of those
+        props (`propagate.FLOW_PROPS`) it comes out as the base's: it is not made."""
+        ch = self.ch
+        if ch.removed or ch.edges or ch.added_edges or self.entry_changed:
+            return None
+        bn, an = self.bg._node, self.ag._node
+        names: set[str] = set()
+        for n in ch.nodes:
+            old, new = bn.get(n), an.get(n)
+            if old is None or new is None or old["kind"] != new["kind"]:
+                return None
+            bp, ap = old["props"], new["props"]
+            names.update(k for k in bp.keys() | ap.keys() if bp.get(k, _GONE) != ap.get(k, _GONE))
+        return names
+
+    def _unchanged_workload(self) -> Workload:
+        """The base's loads and flows, as `_propagate` works them out for a change that
+        alters none of their inputs."""
+        bwl = self.base.wl
+        self.changed_loads = set()
+        self.changed_flows = set()
+        return Workload(nodes=bwl.nodes, edges=bwl.edges, entries=self.entries,  # type: ignore[arg-type]
+                        back_edges=bwl.back_edges, failure_edges=self.failure,  # type: ignore[arg-type]
+                        entry_rate=self.base.rate, succ=bwl.succ, batches=bwl.batches)
+
+    def _latency_untouched(self) -> bool:
+        """Whether the change leaves every input of the latency model as it was for the
+        nodes the design had: their kinds, the props the model reads (LATENCY_PROPS),
+        their loads, the entry points, and of their edges the mode, label, `invocation`
+        and whether only failed records take it; what it adds is dead ends the data
+        never reaches (a dead-letter queue: it sends nothing, every edge into it carries
+        failed records only). Then its latencies are the base's."""
+        ch = self.ch
+        if ch.removed or self.entry_changed:
+            return False
+        bn, an = self.bg._node, self.ag._node
+        new_nodes = {n for n in ch.nodes if n not in bn}
+        if not self.changed_loads <= new_nodes:
+            return False
+        for n in ch.nodes:
+            old = bn.get(n)
+            if old is None:
+                continue
+            cur = an[n]
+            if old["kind"] != cur["kind"]:
+                return False
+            bp, ap = old["props"], cur["props"]
+            if any(bp.get(k, _GONE) != ap.get(k, _GONE) for k in LATENCY_PROPS):
+                return False
+        failure, before_failure = self.failure, self.base.wl.failure_edges
+        bs, as_ = self.bg._succ, self.ag._succ
+        for a, b in ch.edges:
+            cur = as_[a].get(b) if a in an else None
+            if cur is None:
+                return False  # an edge removed
+            old = bs[a].get(b) if a in bn else None
+            if old is None:  # added: only into a dead end, only for failed records
+                if b not in new_nodes or (a, b) not in failure:
+                    return False
+                continue
+            if ((a, b) in failure) != ((a, b) in before_failure) \
+                    or any(old.get(k) != cur.get(k) for k in LATENCY_EDGE_KEYS):
+                return False
+            op, cp = old.get("props") or {}, cur.get("props") or {}
+            if any(op.get(k) != cp.get(k) for k in LATENCY_EDGE_PROPS):
+                return False
+        return all(not as_[n] and all((p, n) in failure for p in self.ag._pred[n])
+                   for n in new_nodes)
+
+    def _unchanged_latency(self) -> LatencyResult:
+        """The base's response and delivery times, as `_latency` works them out for a
+        change that alters none of their inputs."""
+        response, delivery = self.base.unchanged_latency
+        out = LatencyResult()
+        if response is not None:
+            out.has_response = True
+            out.response_p50_ms, out.response_p99_ms = response
+        if delivery is not None:
+            out.delivery_p50_ms, out.delivery_p99_ms = delivery
+        return out
 
     # ------------------------------------------------------------------ traffic
     def _priority(self, n: str, memo: dict[str, float]) -> float:
@@ -554,12 +675,13 @@ class _Run:
                 flows.remove(e)
                 batches.remove(e)
         rate, base_payload = base.rate, base.base_payload  # (the workloads are the same)
-        rules = FlowRules(self.after, Assumptions(), base_payload, bwl.back_edges, self.failure,
+        rules = FlowRules(self.after, Unrecorded(), base_payload, bwl.back_edges, self.failure,
                           succ)
         self.changed_loads: set[str] = set()
         self.changed_flows: set[tuple[str, str]] = set(ch.edges)
-        force_out = set(out_changed) | (ch.nodes & ag._node.keys())
-        seeds = (ch.nodes | self.entry_changed | self._endpoints(ch.edges)) & ag._node.keys()
+        an = ag._node
+        force_out = set(out_changed) | {n for n in ch.nodes if n in an}
+        seeds = {n for n in (ch.nodes | self.entry_changed | self._endpoints(ch.edges)) if n in an}
         prio: dict[str, float] = {}
         fresh: dict[str, float] = {}
         heap = [(self._priority(n, fresh), n) for n in seeds]
@@ -609,12 +731,27 @@ class _Run:
                         entry_rate=rate, succ=succ, batches=batches)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ cost
+    def _spreads(self, n: str) -> bool:
+        """Whether the change of node `n` can alter its neighbours' lines: it is new or
+        gone, of another kind, or one of the props they read changed (NEIGHBOUR_PROPS)."""
+        old, new = self.bg._node.get(n), self.ag._node.get(n)
+        if old is None or new is None or old["kind"] != new["kind"]:
+            return True
+        bp, ap = old["props"], new["props"]
+        return any(bp.get(k, _GONE) != ap.get(k, _GONE) for k in NEIGHBOUR_PROPS)
+
     def _cost(self, wl: Workload) -> float:
-        base, ag = self.base, self.ag
-        touched = (self.ch.nodes | self.ch.removed | self.changed_loads | self.entry_changed
-                   | self._endpoints(self.changed_flows))
-        around = self._neighbours(touched)
-        ctx = Ctx(self.after, wl, base.pricing, Assumptions())
+        """The lines priced again: a node's depend on its own data and load, on the
+        edges it has (their data, flows and batches) and on its neighbours' kinds, loads
+        and the props of theirs it reads (`cost.node_lines`). So the changed nodes', the
+        ends of every changed edge and flow, and the neighbours of what changed in a way
+        they read (a load, an entry, a node gone, new, of another kind, or such a prop)."""
+        base, ag, ch = self.base, self.ag, self.ch
+        spread = self.changed_loads | self.entry_changed | ch.removed | {
+            n for n in ch.nodes if self._spreads(n)}
+        around = (ch.nodes | self._endpoints(self.changed_flows) | self._endpoints(ch.edges)
+                  | self._neighbours(spread))
+        ctx = Ctx(self.after, wl, base.pricing, Unrecorded())
         delta: dict[str, list[float]] = {}
         for n in around:
             old: list[Usage] = base.lines.get(n, []) if n in self.bg._node else []
@@ -630,12 +767,12 @@ class _Run:
         totals = Overlay(base.totals)
         for key, values in delta.items():
             totals[key] = math.fsum([*base.partials(key), *values])
-        merged = {k: totals[k] for k in (*base.totals, *(k for k in delta if k not in base.totals))}
-        if base.terms:
+        if base.terms:  # the free tier is shared among keys: charged over every total
+            merged = {k: totals[k] for k in (*base.totals, *(k for k in delta if k not in base.totals))}
             charge = charges(base.pricing, merged, base.terms)
         else:
             charge = dict(base.charges)
-            charge.update(charges(base.pricing, {k: merged[k] for k in delta}, ()))
+            charge.update(charges(base.pricing, {k: totals[k] for k in delta}, ()))
         # a key whose lines are all gone was absent from a full estimate: its 0 adds nothing
         return monthly_total(charge)
 
@@ -645,7 +782,7 @@ class _Run:
         model = _Model(self.after, wl)
         touched = (self.ch.nodes | self.changed_loads | self.entry_changed
                    | self._endpoints(self.changed_flows))
-        live = touched & ag._node.keys()
+        live = {n for n in touched if n in ag._node}
         out = LatencyResult()
         self._response(model, live, out)
         self._delivery(model, live, out)
@@ -690,7 +827,7 @@ class _Run:
                     if p not in queued:
                         queued.add(p)
                         heapq.heappush(heap, (-self._priority(p, fresh), p))
-        changed = recomputed | self.entry_changed | (self.ch.nodes & ag._node.keys())
+        changed = recomputed | self.entry_changed | {n for n in self.ch.nodes if n in ag._node}
         best: tuple[float, float] | None = None
         for p50, p99, e in base.api_rank:
             if e not in changed and e not in self.ch.removed and e in self.entries:

@@ -30,6 +30,18 @@ from advisor.units import SECONDS_PER_MONTH
 
 MS_PER_MONTH = SECONDS_PER_MONTH * 1000.0
 API_ENTRY_CATEGORIES = frozenset({"client", "edge"})
+# every node prop the latency model reads (a function's duration, runtime and
+# concurrency, a workflow's or an API's type, a queue's FIFO and a stream's enhanced
+# fan-out, a buffer's size and interval): a change of other props leaves the latencies
+# as they were, which the incremental estimate relies on (advisor/estimate/incremental.py;
+# tests/test_estimate_prop_reads.py checks the list against what the model reads)
+LATENCY_PROPS = frozenset({
+    "duration", "runtime", "provisioned_concurrency", "concurrency", "type", "fifo", "efo",
+    "buffer_interval", "buffer_size",
+})
+# and what it reads of an edge: its mode and label, and of its props `invocation`
+LATENCY_EDGE_KEYS = ("mode", "label")
+LATENCY_EDGE_PROPS = ("invocation",)
 
 
 @dataclass
@@ -95,17 +107,34 @@ def runtime_family(runtime: str) -> str:
     return "default"
 
 
+@cache
+def _cold_model() -> tuple[float, float, float, float]:
+    """latency.yaml's cold-start model as numbers (idle reclaim and environment lifetime
+    in minutes, the p50 and p99 cold shares), read once: every alternative's latency
+    estimate asks for them."""
+    model = latency_data()["cold_model"]
+    return (float(model["idle_reclaim_minutes"]["value"]),
+            float(model["environment_lifetime_minutes"]["value"]),
+            float(model["p50_threshold"]["value"]), float(model["p99_threshold"]["value"]))
+
+
+@cache
+def _cold_start(family: str) -> tuple[float, float]:
+    """A runtime family's cold start (p50, p99 ms)."""
+    table = latency_data()["cold_start"]
+    cold = table.get(family) or table["default"]
+    return float(cold["p50_ms"]), float(cold["p99_ms"])
+
+
 def cold_share(arch: Architecture, wl: Workload, n: str) -> float:
     """Share of a function's invocations that start a new execution environment."""
-    props = arch.graph.nodes[n]["props"]
+    props = arch.graph._node[n]["props"]
     if props.get("provisioned_concurrency"):
         return 0.0
     inv = wl.nodes[n].invocations
     if inv <= 0:
         return 1.0
-    model = latency_data()["cold_model"]
-    idle = float(model["idle_reclaim_minutes"]["value"])
-    lifetime = float(model["environment_lifetime_minutes"]["value"])
+    idle, lifetime, _p50, _p99 = _cold_model()
     duration = float(props["duration"] if "duration" in props else _default("lambda", "duration"))
     stated = props.get("concurrency")
     busy = inv / SECONDS_PER_MONTH * duration / 1000.0
@@ -127,14 +156,12 @@ class _Model:
         self.g = arch.graph
         self.nodes: dict[str, dict[str, Any]] = arch.graph._node  # read only
         self.services = latency_data()["services"]
-        model = latency_data()["cold_model"]
-        self.p50_cold = float(model["p50_threshold"]["value"])
-        self.p99_cold = float(model["p99_threshold"]["value"])
+        _idle, _lifetime, self.p50_cold, self.p99_cold = _cold_model()
         self.max_cold = 0.0
         self._own: dict[tuple[str, bool], Timing] = {}
         self._memo: dict[str, Timing] = {}  # response time of a node's sync tree
         self._paths: dict[str, list[str]] = {}
-        self._hops: dict[tuple[str, str, bool, bool], dict[str, Any] | None] = {}
+        self._kids: dict[str, list[str]] = {}  # sync_children, per node (read only)
 
     def prop(self, n: str, name: str) -> Any:
         data = self.nodes[n]
@@ -153,15 +180,14 @@ class _Model:
             duration = float(self.prop(n, "duration") or 0)
             base = _service("lambda")
             share = cold_share(self.arch, self.wl, n)
-            fam = runtime_family(str(self.prop(n, "runtime") or ""))
-            cold = latency_data()["cold_start"].get(fam) or latency_data()["cold_start"]["default"]
-            p50 = duration + base.p50 + (float(cold["p50_ms"]) if share >= self.p50_cold else 0.0)
-            p99 = duration + base.p99 + (float(cold["p99_ms"]) if share >= self.p99_cold else 0.0)
+            cold50, cold99 = _cold_start(runtime_family(str(self.prop(n, "runtime") or "")))
+            p50 = duration + base.p50 + (cold50 if share >= self.p50_cold else 0.0)
+            p99 = duration + base.p99 + (cold99 if share >= self.p99_cold else 0.0)
             t = Timing(p50, p99)
         elif kind == "sfn":
             sub = str(self.prop(n, "type") or "standard")
             waited = sub == "express" and any(
-                (e.get("props") or {}).get("invocation") == "sync" for e in self.g.pred[n].values()
+                (e.get("props") or {}).get("invocation") == "sync" for e in self.g._pred[n].values()
             )
             if response and not waited:
                 # StartExecution returns at once; only StartSyncExecution (an Express
@@ -179,14 +205,20 @@ class _Model:
         return t
 
     def sync_children(self, n: str) -> list[str]:
-        adj = self.g.succ[n]
-        return [
-            s
-            for s in self.wl.succ[n]
-            if adj[s].get("mode", "sync") in (None, "sync")
-            and (n, s) not in self.wl.back_edges
-            and (n, s) not in self.wl.failure_edges
-        ]
+        """The callees `n` waits for (not to be changed: kept for the model's design and
+        workload, which do not change while it is in use)."""
+        got = self._kids.get(n)
+        if got is None:
+            adj = self.g._succ[n]
+            back, failure = self.wl.back_edges, self.wl.failure_edges
+            got = self._kids[n] = [
+                s
+                for s in self.wl.succ[n]
+                if adj[s].get("mode", "sync") in (None, "sync")
+                and (n, s) not in back
+                and (n, s) not in failure
+            ]
+        return got
 
     def response(self, entry: str) -> tuple[Timing, list[str]]:
         """Time a caller of `entry` waits: own time plus sync callees, memoised."""
@@ -241,25 +273,31 @@ class _Model:
                 ) -> tuple[float, float, str | None] | None:
         """When the data is at `n` (p50, p99) and the caller it comes from last, from when
         it is at each caller (`arrivals[p]`: (p50, p99)); None when nothing reaches it."""
-        cands50: list[tuple[float, str | None]] = []
-        cands99: list[float] = []
-        if is_entry:
-            cands50.append((0.0, None))
-            cands99.append(0.0)
+        # the latest arrival over the callers, the first of equal ones by (time, caller)
+        # as `max` takes it; the entry itself arrives at 0
+        best: tuple[float, str] | None = (0.0, "") if is_entry else None
+        via: str | None = None
+        t99: float | None = 0.0 if is_entry else None
         pred = self.g._pred[n]
-        for p in pred:
+        back, failure = self.wl.back_edges, self.wl.failure_edges
+        for p, data in pred.items():
             got = arrivals.get(p)
-            if got is None or self.dead(p, n):
+            if got is None or (p, n) in back or (p, n) in failure:
                 continue  # not reached, a loop, or the path only failed records take
-            sync = pred[p].get("mode", "sync") in (None, "sync")
-            h = Timing(0.0, 0.0) if sync else self.hop(p, n)
-            cands50.append((got[0] + h.p50, p))
-            cands99.append(got[1] + h.p99)
-        if not cands50:
+            if data.get("mode", "sync") in (None, "sync"):
+                c50, c99 = got[0] + 0.0, got[1] + 0.0
+            else:
+                h = self.hop(p, n)
+                c50, c99 = got[0] + h.p50, got[1] + h.p99
+            key = (c50, p or "")
+            if best is None or key > best:
+                best, via = key, p
+            if t99 is None or c99 > t99:
+                t99 = c99
+        if best is None or t99 is None:
             return None
         own = self.own(n, response=False)
-        t50, via = max(cands50, key=lambda x: (x[0], x[1] or ""))
-        return t50 + own.p50, max(cands99) + own.p99, via
+        return best[0] + own.p50, t99 + own.p99, via
 
     def dead(self, a: str, b: str) -> bool:
         return (a, b) in self.wl.back_edges or (a, b) in self.wl.failure_edges
@@ -270,24 +308,8 @@ class _Model:
         props_a = self.nodes[a]["props"]
         fifo = bool(prop_value(props_a, ka, "fifo"))
         efo = bool(prop_value(props_a, ka, "efo"))
-        key = (ka, kb, fifo, efo)
-        if key not in self._hops:
-            self._hops[key] = next(
-                (
-                    r
-                    for r in latency_data()["hops"]
-                    if r["source"] in ("*", ka)
-                    and r["target"] in ("*", kb)
-                    and (fifo or not r.get("fifo"))
-                    and (efo or not r.get("efo"))
-                ),
-                None,
-            )
-        rule = self._hops[key]
-        if rule is None:
-            return Timing(0.0, 0.0)
-        t = Timing(float(rule["p50_ms"]), float(rule["p99_ms"]))
-        if rule.get("buffered"):
+        t, buffered = _hop_rule(ka, kb, fifo, efo)
+        if buffered:
             wait = self.buffer_period(a)
             t = Timing(t.p50 + wait / 2.0, t.p99 + wait * 0.99)
         return t
@@ -300,6 +322,28 @@ class _Model:
         if rate <= 0:
             return interval
         return min(interval, size / rate)
+
+
+@cache
+def _hop_rule(ka: str, kb: str, fifo: bool, efo: bool) -> tuple[Timing, bool]:
+    """The delivery time of a hop between two kinds (latency.yaml `hops`: the first rule
+    that matches; 0 when none does) and whether it waits for a buffer to fill. Worked
+    out once per pair of kinds, not once per design (each alternative's estimate has
+    its own model)."""
+    rule = next(
+        (
+            r
+            for r in latency_data()["hops"]
+            if r["source"] in ("*", ka)
+            and r["target"] in ("*", kb)
+            and (fifo or not r.get("fifo"))
+            and (efo or not r.get("efo"))
+        ),
+        None,
+    )
+    if rule is None:
+        return Timing(0.0, 0.0), False
+    return Timing(float(rule["p50_ms"]), float(rule["p99_ms"])), bool(rule.get("buffered"))
 
 
 def compute_latency(arch: Architecture, wl: Workload) -> LatencyResult:

@@ -118,7 +118,7 @@ def _schedule_of(arch: Architecture, name: str) -> float | None:
     kind = arch.kind(name)
     if kind not in ("scheduler", "eventbridge"):
         return None
-    props = arch.graph.nodes[name]["props"]
+    props = arch.graph._node[name]["props"]
     expr = prop_value(props, kind, "schedule")
     if kind == "eventbridge" and "schedule" not in props:
         return None
@@ -130,16 +130,18 @@ def _entries(arch: Architecture, rate: float) -> tuple[dict[str, float], list[st
     notes: list[str] = []
     entries: dict[str, float] = {}
     scheduled: dict[str, float] = {}
-    for n in arch.node_names():
-        if g.in_degree(n) == 0:
+    names = arch.node_names()  # (sorted once)
+    pred = g._pred
+    for n in names:
+        if not pred[n]:
             r = _schedule_of(arch, n)
             if r is not None:
                 scheduled[n] = r
-    clients = [n for n in arch.node_names() if category_of(arch.kind(n)) == "client"]
+    clients = [n for n in names if category_of(arch.kind(n)) == "client"]
     if clients:
         sharing = clients
     else:
-        unfed = [n for n in arch.node_names()
+        unfed = [n for n in names
                  if arch.unfed(n) and n not in scheduled
                  and category_of(arch.kind(n)) not in PASSIVE_CATEGORIES]
         # the nodes nothing feeds that start a flow; a design of one node (its dead-letter
@@ -188,14 +190,15 @@ def _topo(arch: Architecture, back: set[tuple[str, str]]) -> list[str]:
     import heapq
 
     g = arch.graph
+    adj = g._succ  # (the graph's own dicts: no view objects)
     indeg = {n: 0 for n in g}
-    for a, b in g.edges():
-        if (a, b) not in back:
-            indeg[b] += 1
+    for a, nbrs in adj.items():
+        for b in nbrs:
+            if (a, b) not in back:
+                indeg[b] += 1
     ready = [n for n, d in indeg.items() if d == 0]
     heapq.heapify(ready)
     order: list[str] = []
-    adj = g.succ
     while ready:
         n = heapq.heappop(ready)
         order.append(n)
@@ -236,7 +239,7 @@ def _failure_targets(arch: Architecture) -> set[tuple[str, str]]:
     failed = arch.failure_destinations()
     return {
         (a, b)
-        for a, b, data in arch.graph.edges(data=True)
+        for a, nbrs in arch.graph._succ.items() for b, data in nbrs.items()
         if b in failed or str(data.get("label") or "").lower() in FAILURE_LABELS
     }
 
@@ -319,6 +322,13 @@ def _records_per_batch(arch: Architecture, a: str, b: str, eprops: dict, batch: 
     else:
         gathered = per_s * window_s
     return max(1.0, min(batch, gathered))
+
+
+# every node prop `FlowRules` reads (a node's stated requests and payload, a stream's
+# capacity mode and shards): a change of other props leaves loads and flows as they were,
+# which the incremental estimate relies on (entry points and failure destinations, which
+# read other props, it works out apart; tests/test_estimate_prop_reads.py checks the list)
+FLOW_PROPS = frozenset({"requests", "payload", "mode", "shards"})
 
 
 class FlowRules:

@@ -101,7 +101,7 @@ def operation(edge: dict[str, Any]) -> Operation:
 def is_authorizer_edge(arch: Architecture, a: str, b: str) -> bool:
     """An API's call to its authorizer: labelled so (the importers label them
     "authorizer"), or a call from an API to an identity service (a Cognito user pool)."""
-    data = arch.graph.edges[a, b]
+    data = arch.graph._succ[a][b]
     if AUTHORIZER_WORDS & set(words(str(data.get("label") or ""))):
         return True
     return category_of(arch.kind(a)) == "edge" and category_of(arch.kind(b)) == "identity"
@@ -118,11 +118,11 @@ def is_side_call(arch: Architecture, a: str, b: str) -> bool:
 def is_cross_account(arch: Architecture, a: str, b: str) -> bool:
     """The edge crosses an account boundary: stated on the edge (`cross_account = true`),
     or both nodes state an `account` and they differ."""
-    data = arch.graph.edges[a, b]
+    data = arch.graph._succ[a][b]
     if (data.get("props") or {}).get("cross_account") is True:
         return True
-    pa = arch.graph.nodes[a]["props"].get("account")
-    pb = arch.graph.nodes[b]["props"].get("account")
+    pa = arch.graph._node[a]["props"].get("account")
+    pb = arch.graph._node[b]["props"].get("account")
     return pa is not None and pb is not None and str(pa) != str(pb)
 
 

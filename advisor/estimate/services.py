@@ -175,7 +175,7 @@ def _eventbridge(c: Ctx, n: str) -> list[Usage]:
     load = c.load(n)
     per = chunks(load.payload, c.rule("eventbridge.chunk_bytes", 65536))
     props = c.nodes[n]["props"]
-    if c.g.in_degree(n) == 0 and "schedule" in props:
+    if not c.g._pred[n] and "schedule" in props:
         return []  # a scheduled rule: no event charge
     billed = free = 0.0
     flows = c.in_flows(n)

@@ -81,3 +81,21 @@ def test_changed_nodes_only_of_its_own_base() -> None:
     assert changed_nodes(overlay_copy(base), fast_copy(base)) is None
     assert changed_nodes(fast_copy(base), base) is None
     assert changed_nodes(overlay_copy(base), base) == set()
+
+
+def test_an_overlay_graph_is_made_as_networkx_makes_one() -> None:
+    """The overlay's graph, made without networkx's dispatching constructor, has what a
+    constructed DiGraph has, in the same kinds of attributes, and works as one."""
+    import networkx as nx
+
+    from advisor.overlay import _graph_over
+
+    node, succ, pred = {"a": {}}, {"a": {}}, {"a": {}}
+    made = _graph_over(node, succ, pred)
+    plain = nx.DiGraph()
+    assert type(made) is nx.DiGraph
+    assert set(made.__dict__) == set(plain.__dict__)
+    assert made._node is node and made._adj is succ and made._succ is succ and made._pred is pred
+    made.add_edge("a", "b", mode="sync")
+    assert list(made.edges(data=True)) == [("a", "b", {"mode": "sync"})]
+    assert dict(made.in_degree()) == {"a": 0, "b": 1} and made.graph == {}

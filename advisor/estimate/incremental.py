@@ -82,6 +82,8 @@ from advisor.model import FAILURE_PROPS, Architecture
 from advisor.overlay import changed_nodes
 
 _GONE = object()
+# the props a node declares failure destinations by (`_declared_failures`)
+FAILURE_NAMES = frozenset({*FAILURE_PROPS, "is_dlq"})
 
 
 # ---------------------------------------------------------------------- what changed
@@ -375,12 +377,23 @@ class _Run:
 
     def estimate(self) -> Any:
         try:
-            self._implicit_services()
-            self._failures()
-            self._no_cycle()
-            self._entries()
-            self._same_cycles()
             props = self._changed_props()
+            # a change of props only: what reads none of them is as it was in the base
+            kept = props is not None and props.isdisjoint(FAILURE_NAMES)
+            if props is None or "glue_target" in props:
+                self._implicit_services()
+            if kept:
+                self._failures_kept()
+            else:
+                self._failures()
+            self._no_cycle()
+            if kept and "schedule" not in props:  # type: ignore[operator]
+                self._entries_kept()
+            else:
+                self._entries()
+            self._same_cycles()
+            if self.ch.edges or self.entry_changed:
+                props = None  # failure destinations or entry points moved after all
             if props is not None and props.isdisjoint(FLOW_PROPS):
                 wl = self._unchanged_workload()
             else:
@@ -559,12 +572,13 @@ class _Run:
     # ------------------------------------------------------------------ props only
     def _changed_props(self) -> set[str] | None:
         """The names of the props that differ on the changed nodes, when that is all the
-        change is: the same nodes of the same kinds, the same edges, the same failure
-        destinations (an edge into one whose status flipped joined the changed edges)
-        and entry points. None otherwise. When the traffic's walk reads none of those
-        props (`propagate.FLOW_PROPS`) it comes out as the base's: it is not made."""
+        change is: the same nodes of the same kinds, the same edges. None otherwise.
+        What reads none of those props comes out as the base's and is not worked out:
+        the failure destinations (FAILURE_NAMES), the entry points (also `schedule`),
+        the undeclared services (`glue_target`), the traffic (`propagate.FLOW_PROPS`),
+        unless the failure destinations or the entry points moved after all."""
         ch = self.ch
-        if ch.removed or ch.edges or ch.added_edges or self.entry_changed:
+        if ch.removed or ch.edges or ch.added_edges:
             return None
         bn, an = self.bg._node, self.ag._node
         names: set[str] = set()
@@ -575,6 +589,24 @@ class _Run:
             bp, ap = old["props"], new["props"]
             names.update(k for k in bp.keys() | ap.keys() if bp.get(k, _GONE) != ap.get(k, _GONE))
         return names
+
+    def _failures_kept(self) -> None:
+        """`_failures` for a change of props that declare no failure destination: none
+        declared, none flipped, no edge's status changed."""
+        self.now = {}
+        self.flipped = set()
+        self.failure = _FailureEdges(self.after, self.base.failed_set, self.flipped,
+                                     self.base.labelled, set(self.ch.edges))
+
+    def _entries_kept(self) -> None:
+        """`_entries` for a change of props that neither entry points nor failure
+        destinations read (the same nodes, kinds and edges): every node's status is the
+        base's, and so are the designs `_entries` estimates whole."""
+        base = self.base
+        if base.lone_entry or (not base.sharing and self._lone_entry_possible()):
+            raise _Fallback
+        self.entries = Overlay(base.wl.entries)
+        self.entry_changed = set()
 
     def _unchanged_workload(self) -> Workload:
         """The base's loads and flows, as `_propagate` works them out for a change that

@@ -224,15 +224,16 @@ def test_a_change_of_props_only_skips_the_walks_that_do_not_read_them(
 
 
 @pytest.mark.parametrize(("dead", "walks"), [
-    (True, ("traffic",)),  # a dead-letter queue: the data never reaches it
-    (False, ("traffic", "latency")),  # a node the data reaches: its latency counts
+    (True, ()),  # a dead-letter queue: the data never reaches it
+    (False, ("traffic", "latency")),  # a node the data reaches: its traffic and latency count
 ])
-def test_a_dead_end_added_leaves_the_latency_walk_out(
+def test_a_dead_end_added_leaves_the_walks_out(
         monkeypatch: pytest.MonkeyPatch, dead: bool, walks: tuple[str, ...]) -> None:
     """A change that adds a node only failed records reach (a dead-letter queue, named
-    by the queue it serves) leaves every input of the latency model as it was: the base's
-    latencies are the change's; a node the data reaches is walked. Either way the figures
-    are the full estimate's, to the last bit."""
+    by the queue it serves) leaves every input of the traffic rules and the latency model
+    as they were for the other nodes: their loads, flows and latencies are the base's, the
+    dead end's load is worked out alone; a node the data reaches is walked. Either way the
+    figures are the full estimate's, to the last bit."""
     from advisor.dsl import parse_text
     from advisor.estimate import incremental
     from advisor.overlay import overlay_copy

@@ -100,6 +100,28 @@ def node_order(g: nx.DiGraph) -> dict[Any, int]:
     return got  # type: ignore[no-any-return]
 
 
+# what networkx's constructor gives an empty DiGraph; when it is this, an overlay's graph
+# is made as it would make it and then set, without its dispatching constructor (an
+# analysis makes one per alternative); else through the constructor
+_PLAIN_GRAPH = set(nx.DiGraph().__dict__) == {
+    "graph", "_node", "_adj", "_succ", "_pred", "__networkx_cache__"}
+
+
+def _graph_over(node: Any, succ: Any, pred: Any) -> nx.DiGraph:
+    """A DiGraph whose node and adjacency maps are these (as `nx.DiGraph()` with them
+    assigned)."""
+    if _PLAIN_GRAPH:
+        g = object.__new__(nx.DiGraph)
+        g.__dict__.update(graph={}, _node=node, _adj=succ, _succ=succ, _pred=pred,
+                          __networkx_cache__={})
+        return g
+    g = nx.DiGraph()
+    g._node = node
+    g._adj = g._succ = succ
+    g._pred = pred
+    return g
+
+
 def overlay_copy(arch: Architecture) -> Architecture:
     """A copy of `arch` that copies nodes and adjacencies only when they are looked up
     (`fast_copy`'s result: node and edge attributes and their props can be changed
@@ -115,10 +137,7 @@ def overlay_copy(arch: Architecture) -> Architecture:
             got = edge_copies[(a, b)] = {**data, "props": dict(data.get("props") or {})}
         return got
 
-    new = nx.DiGraph()
-    new._node = CopyOnAccess(g._node, lambda n, d: {**d, "props": dict(d["props"])})
-    new._adj = new._succ = CopyOnAccess(  # type: ignore[assignment]
-        g._succ, lambda a, nbrs: {b: edge(a, b, d) for b, d in nbrs.items()})
+    succ = CopyOnAccess(g._succ, lambda a, nbrs: {b: edge(a, b, d) for b, d in nbrs.items()})
     def preds(b: Any, nbrs: dict[Any, Any]) -> dict[Any, Any]:
         # a full copy adds the edges source by source: its predecessors come in the
         # order of the nodes, not in the order the original's edges were added
@@ -127,7 +146,8 @@ def overlay_copy(arch: Architecture) -> Architecture:
         order = node_order(g)
         return {a: edge(a, b, nbrs[a]) for a in sorted(nbrs, key=order.__getitem__)}
 
-    new._pred = CopyOnAccess(g._pred, preds)  # type: ignore[assignment]
+    new = _graph_over(CopyOnAccess(g._node, lambda n, d: {**d, "props": dict(d["props"])}),
+                      succ, CopyOnAccess(g._pred, preds))
     new.overlay_of = g  # type: ignore[attr-defined]
     return Architecture(
         name=arch.name, graph=new,

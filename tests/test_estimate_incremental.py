@@ -187,6 +187,8 @@ worker -> table
     ("front", {"memory": 1024 * 1024**2}, ()),  # cost only: its own lines
     ("worker", {"tracing": True}, ()),  # cost only, a neighbour's lines read it too
     ("api", {"tracing": True, "account": "111111111111"}, ()),
+    # a failure destination named: the worker's edge carries failed records only now
+    ("orders", {"dlq": "worker"}, ("traffic", "latency")),
     ("worker", {"duration": 90.0}, ("latency",)),  # the latency model reads it
     ("orders", {"requests": 1_000_000.0}, ("traffic", "latency")),  # the load changes
 ])
@@ -222,15 +224,16 @@ def test_a_change_of_props_only_skips_the_walks_that_do_not_read_them(
 
 
 @pytest.mark.parametrize(("dead", "walks"), [
-    (True, ("traffic",)),  # a dead-letter queue: the data never reaches it
-    (False, ("traffic", "latency")),  # a node the data reaches: its latency counts
+    (True, ()),  # a dead-letter queue: the data never reaches it
+    (False, ("traffic", "latency")),  # a node the data reaches: its traffic and latency count
 ])
-def test_a_dead_end_added_leaves_the_latency_walk_out(
+def test_a_dead_end_added_leaves_the_walks_out(
         monkeypatch: pytest.MonkeyPatch, dead: bool, walks: tuple[str, ...]) -> None:
     """A change that adds a node only failed records reach (a dead-letter queue, named
-    by the queue it serves) leaves every input of the latency model as it was: the base's
-    latencies are the change's; a node the data reaches is walked. Either way the figures
-    are the full estimate's, to the last bit."""
+    by the queue it serves) leaves every input of the traffic rules and the latency model
+    as they were for the other nodes: their loads, flows and latencies are the base's, the
+    dead end's load is worked out alone; a node the data reaches is walked. Either way the
+    figures are the full estimate's, to the last bit."""
     from advisor.dsl import parse_text
     from advisor.estimate import incremental
     from advisor.overlay import overlay_copy
@@ -260,3 +263,34 @@ def test_a_dead_end_added_leaves_the_latency_walk_out(
     assert tuple(made) == walks
     assert (inc.monthly_usd, *(inc.latency[k] for k in FIGURES), inc.has_response) == \
         (full.monthly_usd, *(full.latency[k] for k in FIGURES), full.has_response)
+
+
+SCHEDULED = """architecture "scheduled"
+scheduler nightly { schedule = "rate(1 day)" }
+lambda    job     { duration = 2s, memory = 1GB }
+dynamodb  table
+nightly -> job -> table
+"""
+
+
+@pytest.mark.parametrize("props", [
+    {"schedule": "rate(1 hour)"},  # the entry point's rate: every load changes
+    {"description": "nightly run"},  # read by nothing the estimate works out
+])
+def test_a_change_of_a_schedule_moves_the_entry_point(props: dict) -> None:
+    """Entry points are worked out again when a prop they read changes (`schedule`), and
+    kept when none does; the figures are the full estimate's either way."""
+    from advisor.dsl import parse_text
+    from advisor.overlay import overlay_copy
+
+    before = parse_text(SCHEDULED, "scheduled.arch")
+    before.resolve_modes()
+    base = estimate(before)
+    after = overlay_copy(before)
+    after.graph.nodes["nightly"]["props"].update(props)
+    inc = estimate_rewrite(before, base, after)
+    full = estimate(after)
+    assert inc.partial
+    assert (inc.monthly_usd, *(inc.latency[k] for k in FIGURES)) == \
+        (full.monthly_usd, *(full.latency[k] for k in FIGURES))
+    assert (inc.monthly_usd != base.monthly_usd) == ("schedule" in props)

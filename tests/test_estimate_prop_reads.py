@@ -28,7 +28,7 @@ from advisor.estimate.latency import (
     LATENCY_PROPS,
     compute_latency,
 )
-from advisor.estimate.propagate import FLOW_PROPS, FlowRules
+from advisor.estimate.propagate import FLOW_EDGE_KEYS, FLOW_EDGE_PROPS, FLOW_PROPS, FlowRules
 from advisor.importers import load_any
 from advisor.model import Architecture
 
@@ -183,8 +183,9 @@ def test_the_props_read_are_declared(name: str, arch: Architecture) -> None:
         f"{name}: usage lines read {sorted(around - NEIGHBOUR_PROPS)} of a neighbour"
 
 
-def edge_reads(arch: Architecture) -> tuple[set[str], set[str]]:
-    """(the keys of an edge's data, the names of its props) the latency model reads."""
+def edge_reads(arch: Architecture, traffic: bool = False) -> tuple[set[str], set[str]]:
+    """(the keys of an edge's data, the names of its props) the latency model reads, or
+    with `traffic` the traffic rules."""
     wl = estimate(arch).workload
     keys: set[str] = set()
     props: set[str] = set()
@@ -196,7 +197,13 @@ def edge_reads(arch: Architecture) -> tuple[set[str], set[str]]:
             if isinstance(d.get("props"), dict):
                 dict.__setitem__(noted, "props", Noting(d["props"], props))
             succ[a][b] = pred[b][a] = noted  # (one dict per edge, as in networkx)
-        compute_latency(arch, wl)
+        if traffic:
+            rules = FlowRules(arch, Assumptions(), 1024.0, wl.back_edges, wl.failure_edges,
+                              wl.succ)
+            for n in wl.order:
+                rules.out(n, rules.load(n, wl.entries.get(n), wl.edges, wl.nodes, wl.batches))
+        else:
+            compute_latency(arch, wl)
     finally:
         for (a, b), d in saved.items():
             succ[a][b] = pred[b][a] = d
@@ -204,10 +211,13 @@ def edge_reads(arch: Architecture) -> tuple[set[str], set[str]]:
 
 
 @pytest.mark.parametrize(("name", "arch"), designs(), ids=lambda v: v if isinstance(v, str) else "")
-def test_the_edge_data_the_latency_model_reads_is_declared(name: str, arch: Architecture) -> None:
+def test_the_edge_data_read_is_declared(name: str, arch: Architecture) -> None:
     keys, props = edge_reads(arch)
-    assert keys <= {*LATENCY_EDGE_KEYS, "props"}, f"{name}: reads {sorted(keys)} of an edge"
-    assert props <= set(LATENCY_EDGE_PROPS), f"{name}: reads {sorted(props)} of an edge's props"
+    assert keys <= {*LATENCY_EDGE_KEYS, "props"}, f"{name}: latency reads {sorted(keys)} of an edge"
+    assert props <= set(LATENCY_EDGE_PROPS), f"{name}: latency reads {sorted(props)} of its props"
+    keys, props = edge_reads(arch, traffic=True)
+    assert keys <= {*FLOW_EDGE_KEYS, "props"}, f"{name}: traffic reads {sorted(keys)} of an edge"
+    assert props <= set(FLOW_EDGE_PROPS), f"{name}: traffic reads {sorted(props)} of its props"
 
 
 def test_the_rare_design_reads_what_it_declares() -> None:
@@ -220,6 +230,8 @@ def test_the_rare_design_reads_what_it_declares() -> None:
     assert "visibility" not in flow | latency and "memory" not in flow | latency
     keys, props = edge_reads(parse_text(RARE, "rare.arch"))
     assert keys == {*LATENCY_EDGE_KEYS, "props"} and props == set(LATENCY_EDGE_PROPS)
+    keys, props = edge_reads(parse_text(RARE, "rare.arch"), traffic=True)
+    assert keys == {*FLOW_EDGE_KEYS, "props"} and props == set(FLOW_EDGE_PROPS)
 
 
 def test_the_neighbour_design_reads_what_cost_declares() -> None:

@@ -55,6 +55,14 @@ Resources:
       Att: !GetAtt [Table, StreamArn]
       Nothing: !Ref
 """,
+    # the same text plain and quoted, again and again: a scalar's tag is worked out once
+    # per (text, quoting), which must tell them apart
+    "repeated scalars": """\
+Resources: {}
+a: [1, "1", '1', 1, yes, "yes", yes, 'yes', null, "null", null, 1.5, "1.5", 1.5, 2001-12-14]
+b: {x: 1, y: "1", z: 1, w: yes, v: "yes", u: 1.5, t: '1.5'}
+c: [1, "1", yes, 'yes', ~, "~"]
+""",
     "scalars": """\
 Resources: {}
 a: [yes, no, on, off, true, False, ~, null, "", '']

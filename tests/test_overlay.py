@@ -81,3 +81,37 @@ def test_changed_nodes_only_of_its_own_base() -> None:
     assert changed_nodes(overlay_copy(base), fast_copy(base)) is None
     assert changed_nodes(fast_copy(base), base) is None
     assert changed_nodes(overlay_copy(base), base) == set()
+
+
+def test_an_overlay_graph_is_made_as_networkx_makes_one() -> None:
+    """The overlay's graph, made without networkx's dispatching constructor, has what a
+    constructed DiGraph has, in the same kinds of attributes, and works as one."""
+    import networkx as nx
+
+    from advisor.overlay import _graph_over
+
+    node, succ, pred = {"a": {}}, {"a": {}}, {"a": {}}
+    made = _graph_over(node, succ, pred)
+    plain = nx.DiGraph()
+    assert type(made) is nx.DiGraph
+    assert set(made.__dict__) == set(plain.__dict__)
+    assert made._node is node and made._adj is succ and made._succ is succ and made._pred is pred
+    made.add_edge("a", "b", mode="sync")
+    assert list(made.edges(data=True)) == [("a", "b", {"mode": "sync"})]
+    assert dict(made.in_degree()) == {"a": 0, "b": 1} and made.graph == {}
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_snapshot_of_an_untouched_overlay_reads_its_original_alike(seed: int) -> None:
+    """A rewrite's snapshot of an alternative's untouched overlay, taken from the original
+    graph without copying, holds what the snapshot through the overlay holds, in the same
+    order (the predecessors as the overlay orders them)."""
+    from advisor.engine.edit import Editor
+
+    rng = random.Random(seed)
+    base = design(rng, 10)
+    region = {f"n{i}" for i in rng.sample(range(10), 4)} | {"absent"}
+    slow = Editor(overlay_copy(base)).snapshot(region)
+    fast = Editor(overlay_copy(base)).snapshot(region, base.graph)
+    assert fast == slow
+    assert [list(fast["nodes"]), list(fast["edges"])] == [list(slow["nodes"]), list(slow["edges"])]

@@ -165,7 +165,7 @@ def _builder(base: Architecture, p: Pattern, nodes: tuple[str, ...], i: int,
     def build() -> Architecture | None:
         # copied where the rewrite touches it: one alternative costs what it changes
         work = overlay_copy(base)
-        rw = Rewriter(work)
+        rw = Rewriter(work, pristine_of=base.graph)  # (dropped, not restored, if refused)
         try:
             rw.apply(p, nodes, i, check=invariants.check)
         except Refused as exc:

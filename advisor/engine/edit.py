@@ -18,6 +18,7 @@ import networkx as nx
 from advisor import catalog
 from advisor.memo import once
 from advisor.model import Architecture
+from advisor.overlay import node_order
 
 
 class Refused(Exception):
@@ -114,11 +115,18 @@ def fast_copy(arch: Architecture) -> Architecture:
 
 
 class Editor:
-    """Changes `arch` in place and records the nodes it touched."""
+    """Changes `arch` in place and records the nodes it touched.
 
-    def __init__(self, arch: Architecture) -> None:
+    `pristine_of`: the graph `arch`'s is an untouched copy of (an alternative's overlay,
+    advisor/overlay.py). The first alternative's snapshot then reads that graph, which
+    never changes, instead of copying what it reads of the copy; and should that
+    alternative be refused, the copy is left as it is, to be dropped by its owner, not
+    restored."""
+
+    def __init__(self, arch: Architecture, pristine_of: nx.DiGraph | None = None) -> None:
         self.arch = arch
         self.g = arch.graph
+        self.pristine_of = pristine_of
         self.touched: set[str] = set()
         self.last_touched: set[str] = set()  # what the last alternative applied touched
         self.added: list[str] = []
@@ -161,8 +169,22 @@ class Editor:
             self.g.add_edge(a, b, mode=mode, label=label, props=dict(props), loc=None)
         self.touched.update((a, b))
 
-    def snapshot(self, region: set[str]) -> dict[str, Any]:
-        """Node and edge attributes around a match (props copied; values are immutable)."""
+    def snapshot(self, region: set[str], base: nx.DiGraph | None = None) -> dict[str, Any]:
+        """Node and edge attributes around a match (props copied; values are immutable);
+        `base`: the graph this one is an untouched copy of, whose own attributes are
+        taken (it never changes), the predecessors in the order the copy gives them."""
+        if base is not None:
+            bn, bp, bs = base._node, base._pred, base._succ
+            nodes = {n: bn[n] for n in region if n in bn}
+            edges = {}
+            for n in nodes:
+                preds = bp[n]
+                for a in (sorted(preds, key=node_order(base).__getitem__) if len(preds) > 1
+                          else preds):
+                    edges[(a, n)] = preds[a]
+                for b, d in bs[n].items():
+                    edges[(n, b)] = d
+            return {"nodes": nodes, "edges": edges}
         nd, pred, succ = self.g._node, self.g._pred, self.g._succ  # no view objects
         nodes = {n: {**nd[n], "props": dict(nd[n]["props"])} for n in region if n in nd}
         edges = {}

@@ -43,12 +43,14 @@ class Rewriter(Editor):
         it returns refuse the alternative like a failed op."""
         alt = pattern.alternatives[alt_index]
         region = set(nodes)
+        pristine, self.pristine_of = self.pristine_of, None  # (the first alternative only)
         if any(op["op"] in ("bypass", "remove", "replace", "call") for op in alt.get("ops", ())):
+            g = pristine if pristine is not None else self.g  # (the same neighbours)
             for n in nodes:  # these rewire neighbours too
-                if n in self.g:
-                    region.update(self.g._pred[n])
-                    region.update(self.g._succ[n])
-        snap = self.snapshot(region)
+                if n in g:
+                    region.update(g._pred[n])
+                    region.update(g._succ[n])
+        snap = self.snapshot(region, pristine)
         mark = len(self.added)
         outer = self.touched
         self.touched = set()
@@ -66,7 +68,8 @@ class Rewriter(Editor):
                     raise Refused("; ".join(f"{v['invariant']}: {v['why']}"
                                             for v in violations), violations)
         except Refused:
-            self.restore(snap, self.added[mark:])
+            if pristine is None:  # (an untouched copy's owner drops it instead)
+                self.restore(snap, self.added[mark:])
             del self.added[mark:]
             self.touched = outer
             raise

@@ -70,6 +70,8 @@ from advisor.estimate.latency import (
 )
 from advisor.estimate.propagate import (
     FAILURE_LABELS,
+    FLOW_EDGE_KEYS,
+    FLOW_EDGE_PROPS,
     FLOW_PROPS,
     PASSIVE_CATEGORIES,
     FlowRules,
@@ -82,6 +84,8 @@ from advisor.model import FAILURE_PROPS, Architecture
 from advisor.overlay import changed_nodes
 
 _GONE = object()
+# the props a node declares failure destinations by (`_declared_failures`)
+FAILURE_NAMES = frozenset({*FAILURE_PROPS, "is_dlq"})
 
 
 # ---------------------------------------------------------------------- what changed
@@ -375,14 +379,27 @@ class _Run:
 
     def estimate(self) -> Any:
         try:
-            self._implicit_services()
-            self._failures()
-            self._no_cycle()
-            self._entries()
-            self._same_cycles()
             props = self._changed_props()
+            # a change of props only: what reads none of them is as it was in the base
+            kept = props is not None and props.isdisjoint(FAILURE_NAMES)
+            if props is None or "glue_target" in props:
+                self._implicit_services()
+            if kept:
+                self._failures_kept()
+            else:
+                self._failures()
+            self._no_cycle()
+            if kept and "schedule" not in props:  # type: ignore[operator]
+                self._entries_kept()
+            else:
+                self._entries()
+            self._same_cycles()
+            if self.ch.edges or self.entry_changed:
+                props = None  # failure destinations or entry points moved after all
             if props is not None and props.isdisjoint(FLOW_PROPS):
                 wl = self._unchanged_workload()
+            elif self._traffic_kept():
+                wl = self._kept_workload()
             else:
                 wl = self._propagate()
             monthly = self._cost(wl)
@@ -559,12 +576,13 @@ class _Run:
     # ------------------------------------------------------------------ props only
     def _changed_props(self) -> set[str] | None:
         """The names of the props that differ on the changed nodes, when that is all the
-        change is: the same nodes of the same kinds, the same edges, the same failure
-        destinations (an edge into one whose status flipped joined the changed edges)
-        and entry points. None otherwise. When the traffic's walk reads none of those
-        props (`propagate.FLOW_PROPS`) it comes out as the base's: it is not made."""
+        change is: the same nodes of the same kinds, the same edges. None otherwise.
+        What reads none of those props comes out as the base's and is not worked out:
+        the failure destinations (FAILURE_NAMES), the entry points (also `schedule`),
+        the undeclared services (`glue_target`), the traffic (`propagate.FLOW_PROPS`),
+        unless the failure destinations or the entry points moved after all."""
         ch = self.ch
-        if ch.removed or ch.edges or ch.added_edges or self.entry_changed:
+        if ch.removed or ch.edges or ch.added_edges:
             return None
         bn, an = self.bg._node, self.ag._node
         names: set[str] = set()
@@ -576,6 +594,24 @@ class _Run:
             names.update(k for k in bp.keys() | ap.keys() if bp.get(k, _GONE) != ap.get(k, _GONE))
         return names
 
+    def _failures_kept(self) -> None:
+        """`_failures` for a change of props that declare no failure destination: none
+        declared, none flipped, no edge's status changed."""
+        self.now = {}
+        self.flipped = set()
+        self.failure = _FailureEdges(self.after, self.base.failed_set, self.flipped,
+                                     self.base.labelled, set(self.ch.edges))
+
+    def _entries_kept(self) -> None:
+        """`_entries` for a change of props that neither entry points nor failure
+        destinations read (the same nodes, kinds and edges): every node's status is the
+        base's, and so are the designs `_entries` estimates whole."""
+        base = self.base
+        if base.lone_entry or (not base.sharing and self._lone_entry_possible()):
+            raise _Fallback
+        self.entries = Overlay(base.wl.entries)
+        self.entry_changed = set()
+
     def _unchanged_workload(self) -> Workload:
         """The base's loads and flows, as `_propagate` works them out for a change that
         alters none of their inputs."""
@@ -586,33 +622,25 @@ class _Run:
                         back_edges=bwl.back_edges, failure_edges=self.failure,  # type: ignore[arg-type]
                         entry_rate=self.base.rate, succ=bwl.succ, batches=bwl.batches)
 
-    def _latency_untouched(self) -> bool:
-        """Whether the change leaves every input of the latency model as it was for the
-        nodes the design had: their kinds, the props the model reads (LATENCY_PROPS),
-        their loads, the entry points, and of their edges the mode, label, `invocation`
-        and whether only failed records take it; what it adds is dead ends the data
-        never reaches (a dead-letter queue: it sends nothing, every edge into it carries
-        failed records only). Then its latencies are the base's."""
-        ch = self.ch
-        if ch.removed or self.entry_changed:
-            return False
-        bn, an = self.bg._node, self.ag._node
-        new_nodes = {n for n in ch.nodes if n not in bn}
-        if not self.changed_loads <= new_nodes:
-            return False
-        for n in ch.nodes:
-            old = bn.get(n)
-            if old is None:
-                continue
-            cur = an[n]
-            if old["kind"] != cur["kind"]:
-                return False
-            bp, ap = old["props"], cur["props"]
-            if any(bp.get(k, _GONE) != ap.get(k, _GONE) for k in LATENCY_PROPS):
-                return False
+    def _new_dead_ends(self) -> set[str] | None:
+        """The nodes the change adds, when each is a dead end the data never reaches (it
+        sends nothing; every edge into it carries failed records only: a dead-letter
+        queue), else None."""
+        an, as_, failure = self.ag._node, self.ag._succ, self.failure
+        new = {n for n in self.ch.nodes if n not in self.bg._node}
+        for n in new:
+            if n not in an or as_[n] or any((p, n) not in failure for p in self.ag._pred[n]):
+                return None
+        return new
+
+    def _edges_kept(self, new_nodes: set[str], keys: tuple[str, ...],
+                    props: tuple[str, ...]) -> bool:
+        """Whether every changed edge is either added into one of `new_nodes` (a dead end)
+        for failed records only, or kept with the same failure-only status and the same
+        `keys` of its data and `props` of its props."""
         failure, before_failure = self.failure, self.base.wl.failure_edges
-        bs, as_ = self.bg._succ, self.ag._succ
-        for a, b in ch.edges:
+        bs, as_, bn, an = self.bg._succ, self.ag._succ, self.bg._node, self.ag._node
+        for a, b in self.ch.edges:
             cur = as_[a].get(b) if a in an else None
             if cur is None:
                 return False  # an edge removed
@@ -622,13 +650,75 @@ class _Run:
                     return False
                 continue
             if ((a, b) in failure) != ((a, b) in before_failure) \
-                    or any(old.get(k) != cur.get(k) for k in LATENCY_EDGE_KEYS):
+                    or any(old.get(k) != cur.get(k) for k in keys):
                 return False
             op, cp = old.get("props") or {}, cur.get("props") or {}
-            if any(op.get(k) != cp.get(k) for k in LATENCY_EDGE_PROPS):
+            if any(op.get(k) != cp.get(k) for k in props):
                 return False
-        return all(not as_[n] and all((p, n) in failure for p in self.ag._pred[n])
-                   for n in new_nodes)
+        return True
+
+    def _nodes_kept(self, names: frozenset[str]) -> bool:
+        """Whether every changed node the design had keeps its kind and the `names` props."""
+        bn, an = self.bg._node, self.ag._node
+        for n in self.ch.nodes:
+            old = bn.get(n)
+            if old is None:
+                continue
+            cur = an[n]
+            if old["kind"] != cur["kind"]:
+                return False
+            bp, ap = old["props"], cur["props"]
+            if any(bp.get(k, _GONE) != ap.get(k, _GONE) for k in names):
+                return False
+        return True
+
+    def _traffic_kept(self) -> bool:
+        """Whether the change leaves every input of the traffic rules as it was for the
+        nodes the design had (kinds, FLOW_PROPS, entry points, each edge's label, flow
+        props and failure-only status) and adds only dead ends: then their loads and
+        flows are the base's, and the dead ends' are worked out alone."""
+        if self.ch.removed or self.entry_changed:
+            return False
+        new = self._new_dead_ends()
+        return (new is not None and self._nodes_kept(FLOW_PROPS)
+                and self._edges_kept(new, FLOW_EDGE_KEYS, FLOW_EDGE_PROPS))
+
+    def _kept_workload(self) -> Workload:
+        """The base's loads and flows with the dead ends the change added: their own
+        load (nothing reaches them), nothing on the edges into them; as `_propagate`
+        works them out for such a change."""
+        base, ag, ch = self.base, self.ag, self.ch
+        bwl = base.wl
+        new = {n for n in ch.nodes if n not in self.bg._node}
+        succ = Overlay(bwl.succ)
+        for n in {a for a, _b in ch.added_edges} | new:
+            succ[n] = sorted(ag._succ[n])
+        loads, flows, batches = Overlay(bwl.nodes), Overlay(bwl.edges), Overlay(bwl.batches)
+        for key in ch.added_edges:
+            flows[key] = 0.0
+            batches.remove(key)
+        rules = FlowRules(self.after, Unrecorded(), base.base_payload, bwl.back_edges,
+                          self.failure, succ)
+        for n in new:
+            loads[n] = rules.load(n, self.entries.get(n), flows, loads, batches)
+        self.changed_loads = set(new)
+        self.changed_flows = set(ch.edges)
+        return Workload(nodes=loads, edges=flows, entries=self.entries,  # type: ignore[arg-type]
+                        back_edges=bwl.back_edges, failure_edges=self.failure,  # type: ignore[arg-type]
+                        entry_rate=base.rate, succ=succ, batches=batches)  # type: ignore[arg-type]
+
+    def _latency_untouched(self) -> bool:
+        """Whether the change leaves every input of the latency model as it was for the
+        nodes the design had: their kinds, the props the model reads (LATENCY_PROPS),
+        their loads, the entry points, and of their edges the mode, label, `invocation`
+        and whether only failed records take it; what it adds is dead ends the data
+        never reaches (a dead-letter queue). Then its latencies are the base's."""
+        if self.ch.removed or self.entry_changed:
+            return False
+        new = self._new_dead_ends()
+        return (new is not None and self.changed_loads <= new
+                and self._nodes_kept(LATENCY_PROPS)
+                and self._edges_kept(new, LATENCY_EDGE_KEYS, LATENCY_EDGE_PROPS))
 
     def _unchanged_latency(self) -> LatencyResult:
         """The base's response and delivery times, as `_latency` works them out for a

@@ -329,6 +329,10 @@ def _records_per_batch(arch: Architecture, a: str, b: str, eprops: dict, batch: 
 # which the incremental estimate relies on (entry points and failure destinations, which
 # read other props, it works out apart; tests/test_estimate_prop_reads.py checks the list)
 FLOW_PROPS = frozenset({"requests", "payload", "mode", "shards"})
+# and what they read of an edge (besides whether only failed records take it): its label,
+# and of its props the fan-out, filter, batch size and batching window
+FLOW_EDGE_KEYS = ("label",)
+FLOW_EDGE_PROPS = ("fanout", "filter", "batch", "window")
 
 
 class FlowRules:

@@ -83,6 +83,10 @@ class _Resolver(yaml.resolver.Resolver):
 
 _RESOLVER = _Resolver()
 _CONSTRUCT = yaml.constructor.SafeConstructor()
+# the tag a plain scalar resolves to, by (value, implicit): the resolver's regexes run
+# once per distinct scalar of a document, not once per scalar (a template repeats its
+# keys, types and values); a document's own, dropped when it is built
+_Tags = dict[tuple[str, Any], str]
 
 
 def load(text: str) -> Any:
@@ -112,6 +116,7 @@ def _build(parser: Any) -> Any:
     if not isinstance(event, DocumentStartEvent):
         raise _Slow
     stack: list[_Frame] = []
+    tags: _Tags = {}
     anchors: dict[str, tuple[Any, int]] = {}
     open_anchors: set[str] = set()
     aliases = 0
@@ -131,7 +136,7 @@ def _build(parser: Any) -> Any:
                 raise _Slow
             mark = event.start_mark
             if cls is ScalarEvent:
-                value, size = _scalar(event), 1
+                value, size = _scalar(event, tags), 1
                 if event.anchor is not None:
                     _new_anchor(event.anchor, anchors, open_anchors)
                     anchors[event.anchor] = (value, size)
@@ -209,11 +214,14 @@ def _close(frame: _Frame) -> tuple[Any, int]:
     return value, frame.size
 
 
-def _scalar(event: Any) -> Any:
+def _scalar(event: Any, tags: _Tags) -> Any:
     tag = event.tag
     value = event.value
     if tag is None or tag == "!":
-        tag = _RESOLVER.resolve(ScalarNode, value, event.implicit)
+        key = (value, event.implicit)
+        tag = tags.get(key)
+        if tag is None:
+            tag = tags[key] = _RESOLVER.resolve(ScalarNode, value, event.implicit)
     if tag in (_STR, _TIME):
         return value
     if tag.startswith("!") and not tag.startswith("!!"):

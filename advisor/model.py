@@ -329,7 +329,9 @@ def _jsonable(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value  # (most prop values: what the checks below would return them as)
-    if isinstance(value, Mapping):
+    if kind is float:
+        return int(value) if value.is_integer() else value
+    if kind is dict or isinstance(value, Mapping):
         return {str(k): _jsonable(value[k]) for k in sorted(value)}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]

@@ -157,6 +157,22 @@ def overlay_copy(arch: Architecture) -> Architecture:
     )
 
 
+def linked(adjacency: Any, a: Any, b: Any) -> bool:
+    """Whether `adjacency[a]` holds `b` (an edge a -> b), read without copying into an
+    overlay (`CopyOnAccess`): a check that only asks counts nothing as changed. (What an
+    overlay has not copied has the base's keys: an edge comes or goes on both sides.)"""
+    if type(adjacency) is CopyOnAccess:
+        for held in (adjacency.added, adjacency.local):
+            nbrs = held.get(a)
+            if nbrs is not None:
+                return b in nbrs
+        if a in adjacency.gone:
+            return False
+        adjacency = adjacency.base
+    nbrs = adjacency.get(a)
+    return nbrs is not None and b in nbrs
+
+
 def changed_nodes(after: Architecture, before: Architecture) -> set[str] | None:
     """The only nodes of `after` (an `overlay_copy` of `before`, then changed) that can
     differ from `before`'s, or whose edges can: what it copied, added or removed. None
@@ -186,4 +202,4 @@ def drop_views(arch: Architecture) -> None:
         del attrs[name]
 
 
-__all__ = ["CopyOnAccess", "changed_nodes", "drop_views", "overlay_copy"]
+__all__ = ["CopyOnAccess", "changed_nodes", "drop_views", "linked", "overlay_copy"]

@@ -115,3 +115,26 @@ def test_a_snapshot_of_an_untouched_overlay_reads_its_original_alike(seed: int) 
     fast = Editor(overlay_copy(base)).snapshot(region, base.graph)
     assert fast == slow
     assert [list(fast["nodes"]), list(fast["edges"])] == [list(slow["nodes"]), list(slow["edges"])]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_linked_reads_an_overlays_edges_as_a_look_up_does_without_copying(seed: int) -> None:
+    """`linked` says what `b in adjacency[a]` says, on an overlay after changes as on a
+    plain graph, and copies nothing into the overlay (it reports no key more as seen)."""
+    from advisor.overlay import linked
+
+    size = 12
+    base = design(random.Random(seed), size)
+    over = overlay_copy(base)
+    mutate(over, random.Random(seed + 1000), size)
+    full = fast_copy(base)
+    mutate(full, random.Random(seed + 1000), size)
+    g = over.graph
+    seen = changed_nodes(over, base)
+    names = [f"n{i}" for i in range(size)] + ["absent"]
+    for a in names:
+        for b in names:
+            for adjacency, plain in ((g._succ, full.graph._succ), (g._pred, full.graph._pred)):
+                assert linked(adjacency, a, b) == (a in plain and b in plain[a])
+                assert linked(plain, a, b) == (a in plain and b in plain[a])
+    assert changed_nodes(over, base) == seen

@@ -46,6 +46,7 @@ from advisor.engine.conditions import check_condition
 from advisor.engine.context import INCIDENTAL_CATEGORIES, SIDE_PROPS, category_of
 from advisor.engine.edit import Delta
 from advisor.engine.routes import NOT_AWS_APIS, code_targets, hop_mechanism
+from advisor.overlay import linked
 
 API_KINDS = ("apigw", "appsync", "alb")
 MAX_HOPS = 6  # a rewritten path is a few hops long (a pipe, a workflow, the target)
@@ -447,12 +448,12 @@ def _only_failure_handling(d: Delta) -> bool:
 
 def _kept(g: nx.DiGraph, d: Delta, a: str, b: str) -> bool:
     """The neighbourhood's edge a -> b still exists, read from the side of it the
-    neighbourhood holds (its target's predecessors, else its source's successors, both
-    read for its snapshot): a neighbour's own edges are not read, which an overlay would
-    copy and count among what the alternative changed."""
+    neighbourhood holds (its target's predecessors, else its source's successors) and
+    without copying into an overlay (`overlay.linked`): what a check only reads does
+    not count among what the alternative changed."""
     if b in d.nodes:
-        return a in g._pred.get(b, ())
-    return b in g._succ.get(a, ())
+        return linked(g._pred, b, a)
+    return linked(g._succ, a, b)
 
 
 def check(d: Delta) -> list[Violation]:

@@ -12,9 +12,10 @@ action with the resource types it takes. Run after upgrading cfn-lint:
 from __future__ import annotations
 
 import json
-import sys
 from importlib.metadata import version
 from pathlib import Path
+
+from generated import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "advisor" / "importers" / "iam_unscoped_actions.yaml"
@@ -47,15 +48,7 @@ def render() -> str:
 
 def main() -> int:
     text = render()
-    if "--check" in sys.argv:
-        if not OUT.is_file() or OUT.read_text("utf-8") != text:
-            print(f"{OUT} is stale: run python tools/gen_iam_unscoped_actions.py",
-                  file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text, "utf-8")
-    print(f"wrote {OUT}")
-    return 0
+    return write_or_check(OUT, text, "tools/gen_iam_unscoped_actions.py")
 
 
 if __name__ == "__main__":

@@ -13,9 +13,10 @@ with the value the template gives. Run after upgrading aws-sam-translator:
 from __future__ import annotations
 
 import json
-import sys
 from importlib.metadata import version
 from pathlib import Path
+
+from generated import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "advisor" / "importers" / "cloudformation" / "sam_policy_templates.yaml"
@@ -44,15 +45,8 @@ def render() -> str:
 
 def main() -> int:
     text = render()
-    if "--check" in sys.argv:
-        if not OUT.is_file() or OUT.read_text("utf-8") != text:
-            print(f"{OUT} is stale: run python tools/gen_sam_policy_templates.py",
-                  file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text, "utf-8")
-    print(f"wrote {OUT} ({text.count('  - ')} statements)")
-    return 0
+    return write_or_check(OUT, text, "tools/gen_sam_policy_templates.py",
+                          f" ({text.count('  - ')} statements)")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """`python -m advisor` is the `advisor` command."""
 
-from advisor.cli import main
+from advisor.launch import main
 
 main()

@@ -9,6 +9,8 @@
 | `execution` | this process or a pool of worker processes; timeouts, crashes, order |
 | `dask_executor` | the same unit on Dask (dask.distributed) workers |
 | `cache` | the result cache (`.archadvisor_cache/`) |
+| `states` | what a file or folder looks like now (content hash, names), for the cache |
+| `replay` | the record of a whole run, replayed when the same command sees no change |
 | `runner` | a run: cache first, then an executor; outcomes in input order |
 | `files` | the few bytes the main process reads (ignore files, fingerprints) |
 
@@ -20,7 +22,10 @@ batch; batch.discover(...); batch.run(...)`).
 from __future__ import annotations
 
 import importlib
-from typing import Any
+
+TYPE_CHECKING = False  # typing's own flag costs its import, which a replay avoids
+if TYPE_CHECKING:
+    from typing import Any
 
 # name -> the module that owns it; each module is imported on first use, so a rerun
 # served from the cache never loads the worker pool, and `from advisor.batch import X`

@@ -35,6 +35,11 @@ so a rewritten entry leaves no stale part behind. A rerun in those formats reads
 data and parts, and unpickles nothing (the first run at a new width makes the parts).
 
 Timeouts, crashes and internal errors are never cached: they may not happen next time.
+
+A whole run that the cache served can also be replayed (`advisor.batch.replay`): the
+same command over unchanged files prints the last run's bytes before this module is even
+imported. It reads the states of files and folders from `advisor.batch.states`, as this
+module does, and the dependencies of every entry through `ResultCache.watched`.
 """
 
 from __future__ import annotations
@@ -44,20 +49,23 @@ import dataclasses
 import io
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from advisor.batch.files import NotReadable, read_bytes
+from advisor.batch.states import (
+    CACHE_DIR_NAME,
+    code_stamp,
+    digest,
+    file_state,
+    tree_content,
+    tree_state,
+)
 
-CACHE_DIR_NAME = ".archadvisor_cache"
 ENTRY_FORMAT = 1
 MAGIC = b"archadvisor-cache %d\n" % ENTRY_FORMAT
 PART_MAGIC = b"archadvisor-cache-part %d " % ENTRY_FORMAT
-INPUT_LIMIT = 20 * 1024 * 1024 + 1  # the importers' bound, plus the byte that exceeds it
-TREE_LIMIT = 2000  # names recorded under a template's folder (the handler search's bound)
-TREE_SKIP = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__",
-                       ".terraform", ".aws-sam", "cdk.out", CACHE_DIR_NAME})
 HEADER_LIMIT = 16 * 1024 * 1024
 PICKLE_PROTOCOL = 5  # pickle.HIGHEST_PROTOCOL of the Pythons we support
 ENTRY_LIMIT = 1 << 30
@@ -66,12 +74,6 @@ GITIGNORE = "# Created by archadvisor: the result cache, never committed.\n*\n"
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by archadvisor.\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
-
-
-try:  # the same function; importing it alone skips OpenSSL's start-up in hashlib
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - another Python implementation
-    from hashlib import blake2b
 
 
 try:
@@ -87,48 +89,6 @@ except ImportError:  # pragma: no cover - orjson is a dependency
 
     def _dumps(data: Any) -> bytes:
         return json.dumps(data, sort_keys=True, default=str).encode()
-
-
-def _digest(*parts: bytes) -> str:
-    h = blake2b(digest_size=20)
-    for part in parts:
-        h.update(len(part).to_bytes(8, "little"))
-        h.update(part)
-    return h.hexdigest()
-
-
-def file_state(path: str) -> str:
-    """What a dependency looks like now: its content hash and size, or why there is none."""
-    try:
-        data = read_bytes(path, INPUT_LIMIT)
-    except NotReadable as exc:
-        return "absent" if not os.path.lexists(path) else f"unreadable: {exc}"
-    size = len(data)
-    if size >= INPUT_LIMIT:  # only the start is hashed; the size still tells growth
-        with contextlib.suppress(OSError):
-            size = os.stat(path).st_size
-    return f"{_digest(data)}:{size}"
-
-
-def tree_state(directory: str) -> str:
-    """The names of the files under `directory` (sorted walk, bounded, tool folders left
-    out): a file appearing or vanishing there changes it, an edit does not."""
-    names: list[str] = []
-    stack = [""]
-    while stack and len(names) < TREE_LIMIT:
-        rel = stack.pop()
-        try:
-            with os.scandir(os.path.join(directory, rel) if rel else directory) as it:
-                entries = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in it)
-        except OSError:
-            continue
-        for name, is_dir in entries:
-            path = f"{rel}/{name}" if rel else name
-            if not is_dir:
-                names.append(path)
-            elif name not in TREE_SKIP:
-                stack.append(path)
-    return _digest("\n".join(names[:TREE_LIMIT]).encode("utf-8", "surrogateescape"))
 
 
 # ------------------------------------------------------------------ entries
@@ -317,56 +277,33 @@ def run_key(settings: Any) -> str:
         "workload_defaults": settings.workload_defaults,
         "analyzer": getattr(settings.analyzer, "__qualname__", None),
     }
-    package = Path(advisor.__file__).resolve().parent
-    # the built-in pack, as `advisor.resources.bundled("patterns")` finds it in a checkout
-    # and in a wheel (importlib.resources itself costs more than the rest of a rerun)
-    patterns = [package / "patterns", *(Path(d) for d in options.pattern_dirs)]
     parts = [
         _dumps(config),
-        _tree_content(patterns),
-        _tree_content([package / "estimate" / "data"]),
+        tree_content(content_roots(settings)).encode(),
         f"{advisor.__version__} {sys.version_info[:2]} {PICKLE_PROTOCOL}".encode(),
-        _code_stamp(package),
+        code_stamp(package_dir()).encode(),
     ]
-    return _digest(*parts)
+    return digest(*parts)
 
 
-def _tree_content(roots: Iterable[Path]) -> bytes:
-    """The content of every file under `roots` (pattern packs, pricing data)."""
-    h = blake2b(digest_size=20)
-    for root in roots:
-        h.update(str(root).encode() + b"\0")
-        for dirpath, dirs, files in os.walk(root, followlinks=True):
-            dirs.sort()
-            for name in sorted(files):
-                path = os.path.join(dirpath, name)
-                h.update(os.path.relpath(path, root).encode() + b"\0")
-                with contextlib.suppress(NotReadable):
-                    h.update(read_bytes(path, INPUT_LIMIT))
-    return h.digest()
+def package_dir() -> str:
+    """The installed package's folder (its code stamp and built-in data are under it)."""
+    import advisor
+
+    return str(Path(advisor.__file__).resolve().parent)
 
 
-def _code_stamp(package: Path) -> bytes:
-    """Path, size and mtime of the package's code and data (an edit in a checkout, an
-    upgrade or a reinstall changes it); the grammar is reached through its link."""
-    h = blake2b(digest_size=20)
-    stack = [str(package / "grammar"), str(package)]
-    while stack:
-        folder = stack.pop()
-        try:
-            with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError:
-            continue
-        for e in entries:
-            if e.is_dir(follow_symlinks=False):
-                if e.name != "__pycache__":
-                    stack.append(e.path)
-            elif not e.is_symlink():
-                with contextlib.suppress(OSError):
-                    st = e.stat(follow_symlinks=False)
-                    h.update(f"{e.path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.digest()
+def content_roots(settings: Any) -> list[str]:
+    """The folders whose every file's content a run's results depend on: the pattern
+    packs (the built-in one, as `advisor.resources.bundled("patterns")` finds it in a
+    checkout and in a wheel, and `--patterns`) and the pricing data (built in, and the
+    folders `ADVISOR_PRICING_PATH` adds)."""
+    from advisor.estimate.pricingdirs import search_dirs
+
+    package = package_dir()
+    pricing = search_dirs()
+    return [os.path.join(package, "patterns"), *settings.options.pattern_dirs,
+            os.path.join(package, "estimate", "data"), *pricing]
 
 
 class ResultCache:
@@ -381,7 +318,11 @@ class ResultCache:
         self._stamps: dict[str, str] = {}  # key -> digest of the header `check` accepted
         self.hits = 0
         self.misses = 0
+        self.unkeyed = 0  # inputs that could not be cached (analysed afresh every time)
         self.writable = True
+        self.watch = False  # keep the dependencies of the entries written (`watched`)
+        self._written_deps: dict[str, str] = {}
+        self._written_trees: dict[str, str] = {}
 
     @classmethod
     def for_settings(cls, directory: str | os.PathLike[str], settings: Any) -> ResultCache:
@@ -401,22 +342,31 @@ class ResultCache:
         """The entry name for an input; None when it cannot be cached (a discovery error
         or a path that is not a regular file, reported afresh each time)."""
         if inp.error:
+            self.unkeyed += 1
             return None
         where = os.path.abspath(inp.path)  # side files are found from here
         if inp.kind == "module":
             try:
                 names = sorted(os.listdir(inp.path))
             except OSError:
+                self.unkeyed += 1
                 return None
             content = "\0".join(names).encode("utf-8", "surrogateescape")
         else:
             state = self._state(where)
             if state == "absent" or state.startswith("unreadable"):
+                self.unkeyed += 1
                 return None
             content = state.encode()
-        return _digest(inp.path.encode("utf-8", "surrogateescape"),
+        return digest(inp.path.encode("utf-8", "surrogateescape"),
                        where.encode("utf-8", "surrogateescape"),
                        f"{inp.kind} {int(bool(inp.scanned))}".encode(), content)
+
+    def watched(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(file -> state, folder -> tree state) of everything this run's results were
+        checked against or written with: the inputs and their dependencies (what a replay
+        of the run checks, `advisor.batch.replay`)."""
+        return {**self._written_deps, **self._states}, {**self._written_trees, **self._trees}
 
     def _entry_path(self, key: str) -> str:
         return os.path.join(self._root_text, key[:2], key)
@@ -441,7 +391,7 @@ class ResultCache:
             self.misses += 1
             return None
         self.hits += 1
-        self._stamps[key] = _digest(line)
+        self._stamps[key] = digest(line)
         return str(status)
 
     def load(self, key: str) -> CachedResult | None:
@@ -473,7 +423,7 @@ class ResultCache:
         written, else the one `check` accepted."""
         if entry is not None:
             end = entry.find(b"\n", len(MAGIC))
-            stamp = _digest(entry[len(MAGIC):end + 1]) if end >= 0 else None
+            stamp = digest(entry[len(MAGIC):end + 1]) if end >= 0 else None
         else:
             stamp = self._stamps.get(key)
         if stamp is None or not self.writable:
@@ -487,7 +437,7 @@ class ResultCache:
             self.writable = False
 
     def _part_path(self, key: str, tag: str) -> str:
-        return f"{self._entry_path(key)}.{_digest(tag.encode('utf-8', 'surrogateescape'))[:16]}"
+        return f"{self._entry_path(key)}.{digest(tag.encode('utf-8', 'surrogateescape'))[:16]}"
 
     def _tree(self, folder: str) -> str:
         state = self._trees.get(folder)
@@ -500,6 +450,8 @@ class ResultCache:
         """Store an entry atomically; a cache that cannot be written is left alone."""
         if not self.writable:
             return
+        if self.watch:
+            self._note_written(entry)
         target = Path(self._entry_path(key))
         try:
             self._prepare(target.parent)
@@ -508,6 +460,13 @@ class ResultCache:
             write_atomic(target, entry)
         except OSError:
             self.writable = False  # read-only checkout, full disk: run on without it
+
+    def _note_written(self, entry: bytes) -> None:
+        end = entry.find(b"\n", len(MAGIC))
+        header = _loads(entry[len(MAGIC):end])
+        self._written_deps.update((path, state) for path, state in header["deps"])
+        if header.get("tree"):
+            self._written_trees[header["tree"][0]] = header["tree"][1]
 
     def _prepare(self, folder: Path) -> None:
         if folder.is_dir():

@@ -190,6 +190,8 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
 
         where = cache_dir or cfg.cache_dir or default_directory(cfg.path)
         cache = ResultCache.for_settings(where, settings)
+    _watch(cache, settings, paths, repeatable=not (output or write_baseline or as_system
+                                                    or executor == "dask"))
     # workers (and the result cache) hand over each result's part of the text report or
     # of the SARIF log, so this process reads plain data and puts the parts together:
     # not where something after them changes a result (a baseline hides findings, a
@@ -223,7 +225,7 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
                           scheduler=scheduler, materialize=full)
     if fmt == "jsonl" and not write_baseline:
         outcomes, report, hidden = _stream_lines(stream, output, baseline, show_blocked)
-        sys.exit(exit_code(outcomes, report, threshold))
+        _exit(outcomes, report, threshold)
     outcomes = list(stream)
     report = Report(results=[o.result for o in outcomes], show_blocked=show_blocked)
     hidden = _baselines(report, baseline, write_baseline)
@@ -233,7 +235,7 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
 
         with _binary_output(output) as out:
             out.write(report_bytes(report, fragments))
-        sys.exit(exit_code(outcomes, report, threshold))
+        _exit(outcomes, report, threshold)
     text = _render(report, fmt, threshold, color=None if output is None else False,
                    fragments=fragments,
                    sections=[o.text for o in outcomes] if settings.text_layout else None,
@@ -244,6 +246,34 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
         Path(output).write_text(text if text.endswith("\n") else text + "\n", "utf-8")
     else:
         click.echo(text, nl=not text.endswith("\n"))
+    _exit(outcomes, report, threshold)
+
+
+def _watch(cache: Any, settings: Any, paths: tuple[str, ...], repeatable: bool) -> None:
+    """Tell the replay recorder (advisor.batch.replay) whether this run can be replayed:
+    its results come through the result cache and it prints its report."""
+    from advisor.batch import replay
+
+    recorder = replay.current()
+    if recorder is None:
+        return
+    if cache is None or not repeatable:
+        recorder.decline()
+        return
+    from advisor.batch.cache import content_roots
+
+    recorder.accept(cache, content_roots(settings), list(paths))
+
+
+def _exit(outcomes: list[Any], report: Any, threshold: str) -> None:
+    """Exit with the run's code, once its report is written (the replay recorder learns
+    whether every result was cacheable)."""
+    from advisor import batch
+    from advisor.batch import replay
+
+    recorder = replay.current()
+    if recorder is not None:
+        recorder.complete(all(o.status in batch.CACHEABLE for o in outcomes))
     sys.exit(exit_code(outcomes, report, threshold))
 
 

@@ -9,7 +9,6 @@ another region's prices.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -20,8 +19,7 @@ import yaml
 
 from advisor.datafiles import safe_load
 from advisor.errors import AdvisorError, Diagnostic
-
-PRICING_PATH_ENV = "ADVISOR_PRICING_PATH"  # extra directories holding <region>.yaml
+from advisor.estimate.pricingdirs import PRICING_PATH_ENV, search_dirs
 
 
 @dataclass(frozen=True)
@@ -134,11 +132,6 @@ def parse_pricing(data: Any, path: str) -> Pricing:
     return Pricing(region=region, prices=prices, free_tier=free, rules=rules, path=path)
 
 
-def _search_dirs() -> list[Path]:
-    dirs = [Path(p) for p in os.environ.get(PRICING_PATH_ENV, "").split(os.pathsep) if p]
-    return dirs
-
-
 @cache
 def _load_file(path: str) -> Pricing:
     try:
@@ -173,7 +166,7 @@ def load_pricing(region: str = "us-east-1", path: str | None = None) -> Pricing:
         if pricing.region != region:
             raise _bad(path, f"pricing file is for {pricing.region}, not {region}")
         return pricing
-    for d in _search_dirs():
+    for d in map(Path, search_dirs()):
         candidate = d / f"{region}.yaml"
         if candidate.is_file():
             return _load_file(str(candidate.resolve()))

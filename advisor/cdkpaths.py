@@ -8,6 +8,7 @@ must not import the importers, the model and networkx to ask (advisor/batch/file
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 MANIFEST = "manifest.json"
@@ -28,6 +29,13 @@ def is_unsynthesized_app(path: str) -> bool:
     return p.is_dir() and (p / "cdk.json").is_file() and find_assembly(path) is None
 
 
+def looked_at(path: str) -> list[str]:
+    """The files `find_assembly` and `is_unsynthesized_app` look for in `path` (a replay of
+    a run checks that none appeared or changed, advisor.batch.replay)."""
+    return [os.path.join(path, MANIFEST), os.path.join(path, "cdk.out", MANIFEST),
+            os.path.join(path, "cdk.json")]
+
+
 def _is_manifest(path: Path) -> bool:
     try:
         with open(path, "rb") as handle:
@@ -37,4 +45,4 @@ def _is_manifest(path: Path) -> bool:
     return b'"artifacts"' in head or b'"version"' in head
 
 
-__all__ = ["MANIFEST", "find_assembly", "is_unsynthesized_app"]
+__all__ = ["MANIFEST", "find_assembly", "is_unsynthesized_app", "looked_at"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,22 @@ from tests.test_cache import LOGIC, project
 REPO = Path(__file__).resolve().parents[1]
 
 
+def age(root: Path, seconds: float = 10.0) -> None:
+    """Date every file and folder under `root` back: a run leaves no record when what it
+    checks changed while it ran, and the test's own writes are that recent."""
+    when = time.time() - seconds
+    for path in [root, *root.rglob("*")]:
+        if not path.is_symlink() and not path.is_fifo():
+            os.utime(path, (when, when))
+
+
 def advisor(root: Path, *args: str, env: dict[str, str] | None = None,
-            stdin: bytes | None = None) -> tuple[int, bytes, bytes, bool]:
-    """(exit code, stdout, stderr without the import trace, served from a record)."""
+            stdin: bytes | None = None, fresh_files: bool = False,
+            ) -> tuple[int, bytes, bytes, bool]:
+    """(exit code, stdout, stderr without the import trace, served from a record); the
+    project's files are dated back first unless `fresh_files`."""
+    if not fresh_files:
+        age(root)
     full_env = {k: v for k, v in os.environ.items()
                 if not k.startswith(("COLUMNS", "NO_COLOR", "ADVISOR_"))}
     full_env.update({"PYTHONPATH": str(REPO), **(env or {})})
@@ -206,6 +220,32 @@ def test_an_input_that_cannot_be_fingerprinted_leaves_no_record(tmp_path: Path) 
     os.mkfifo(root / "pipe.yaml")
     first = run(root, tmp_path)
     assert b"pipe.yaml" in first[1]
+    assert not run(root, tmp_path)[3]
+
+
+def test_a_file_changed_while_the_run_went_leaves_no_record(tmp_path: Path) -> None:
+    # its time says it changed after the run started: what the run printed may be of the
+    # content before, the state a record would keep of the content after
+    root = project(tmp_path / "p")
+    age(root)
+    later = time.time() + 60
+    os.utime(root / "svc" / "template.yaml", (later, later))
+    args = ("analyze", ".", "--format", "json", "-j", "1", "--cache-dir", str(tmp_path / "c"))
+    advisor(root, *args, fresh_files=True)
+    assert not advisor(root, *args, fresh_files=True)[3]
+    assert not (tmp_path / "c" / replay.FOLDER).exists()
+    advisor(root, *args)
+    assert advisor(root, *args)[3]
+
+
+def test_a_cdk_assembly_that_appears_in_a_named_folder_is_seen(tmp_path: Path) -> None:
+    # a folder named on the command line that holds cdk.out/manifest.json is one CDK
+    # input; cdk.out itself is never walked, so only the probe of that name can tell
+    root = project(tmp_path / "p")
+    (root / "cdk.out").mkdir()
+    run(root, tmp_path)
+    assert run(root, tmp_path)[3]
+    (root / "cdk.out" / "manifest.json").write_text('{"version": "36.0.0", "artifacts": {}}')
     assert not run(root, tmp_path)[3]
 
 

@@ -35,7 +35,8 @@ Only a run that can be repeated leaves a record: one served by the result cache 
 (not `-o`, not `--write-baseline`), on this machine's workers (not Dask), with neither
 standard output nor standard error a terminal (a person at a terminal does not need 50 ms
 and would see colours and a progress bar), where every input had a cacheable result (no
-timeout, crash or internal error; every input fingerprinted), and whose output is under
+timeout, crash or internal error; every input fingerprinted), during which nothing it
+checks changed (a file's time at or after the run's start), and whose output is under
 `COPY_LIMIT` (a streamed `jsonl` scan keeps flat memory). Records live in the cache
 directory's `replay/` folder; the `KEEP` most recent are kept. A record is trusted like
 the rest of the cache directory (restore it from your own CI cache, not from a repository
@@ -53,6 +54,7 @@ import contextlib
 import io
 import os
 import sys
+import time
 
 from advisor.batch.states import (
     CACHE_DIR_NAME,
@@ -74,6 +76,7 @@ ENV_NAMES = frozenset({"NO_COLOR", "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE", 
                        "LINES", "TERM", "COLORTERM", "LANG", "LANGUAGE", "LC_ALL",
                        "LC_CTYPE", "LC_MESSAGES", "TZ"})
 ENV_PREFIXES = ("ADVISOR_", "ARCHADVISOR_", "PYTHON")
+TICK_NS = 20_000_000  # file times are taken from a coarse clock: up to a tick behind
 _WRITE_MODES = frozenset("wax+")
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 _SYSTEM = ("/proc/", "/sys/", "/dev/")
@@ -307,6 +310,7 @@ class Recorder:
         self.args = list(args)
         self.name = record_name(args)
         self.pid = os.getpid()
+        self.started_ns = time.time_ns()
         self.opened: dict[str, None] = {}
         self.listed: dict[str, None] = {}
         self.cache = None
@@ -422,7 +426,7 @@ class Recorder:
         files, trees = cache.watched()
         for path, state in files.items():
             checks[("f", path)] = state
-        for path in (*self.extra, *_probes()):
+        for path in (*self.extra, *_probes(self.extra)):
             checks.setdefault(("f", path), file_state(path))
         for raw in list(self.opened):
             path = os.path.abspath(raw)
@@ -438,19 +442,24 @@ class Recorder:
             # a folder whose every listing is checked already: its tree cannot change
             if not all(os.path.abspath(f) in listed for f in tree_folders(folder)):
                 checks[("t", folder)] = state
+        if _changed_since(self.started_ns, checks):
+            return None
         out = [[kind, arg, state] for (kind, arg), state in checks.items()]
         out.extend(["c", root, tree_content([root])] for root in dict.fromkeys(self.roots))
         return out
 
 
-def _probes() -> list[str]:
-    """Where a config or usage file would be found from here (advisor.config,
-    advisor.estimate.usagefile): each name, here and in every folder above."""
+def _probes(paths: list[str]) -> list[str]:
+    """Files whose appearing would change what the run does, looked for by their name
+    only: a CDK assembly or app in a folder named on the command line
+    (advisor.cdkpaths), a config or usage file here or in any folder above
+    (advisor.config, advisor.estimate.usagefile)."""
+    from advisor.cdkpaths import looked_at
     from advisor.config import YAML_NAMES
     from advisor.estimate.usagefile import FILE_NAMES
 
     names = (*YAML_NAMES, "pyproject.toml", *FILE_NAMES)
-    out = []
+    out = [probe for path in paths if os.path.isdir(path) for probe in looked_at(path)]
     here = os.getcwd()
     while True:
         out.extend(os.path.join(here, name) for name in names)
@@ -458,6 +467,23 @@ def _probes() -> list[str]:
         if parent == here:
             return out
         here = parent
+
+
+def _changed_since(started_ns: int, checks: dict[tuple[str, str], str]) -> bool:
+    """Did any file or folder the record checks change while the run was going (its
+    mtime at or after the run's start, less a clock tick)? Then what the run printed may
+    be of the content before, and its states of the content after: no record (as git's
+    index does for racily clean files)."""
+    since = started_ns - TICK_NS
+    for kind, path in checks:
+        folders = tree_folders(path) if kind == "t" else (path,) if kind in "fl" else ()
+        for folder in folders:
+            try:
+                if os.stat(folder).st_mtime_ns >= since:
+                    return True
+            except OSError:
+                continue
+    return False
 
 
 def _prune(folder: str) -> None:

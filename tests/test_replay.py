@@ -78,26 +78,26 @@ def test_a_rerun_is_replayed_byte_for_byte(tmp_path: Path, fmt: str) -> None:
     assert list((tmp_path / "c" / replay.FOLDER).iterdir())
 
 
-def _changed(root: Path, tmp: Path, change: object, fmt: str = "json") -> None:
+def _changed(root: Path, tmp: Path, change: object, fmt: str = "json", *more: str) -> None:
     """After `change()`, the next run is not a replay and prints what a fresh run does;
     the run after that is a replay again."""
-    run(root, tmp, fmt)
-    assert run(root, tmp, fmt)[3]
-    before = fresh(root, fmt)
+    run(root, tmp, fmt, *more)
+    assert run(root, tmp, fmt, *more)[3]
+    before = fresh(root, fmt, *more)
     change()  # type: ignore[operator]
-    after = run(root, tmp, fmt)
+    after = run(root, tmp, fmt, *more)
     assert not after[3]
-    assert after[1] == fresh(root, fmt)
-    again = run(root, tmp, fmt)
+    assert after[1] == fresh(root, fmt, *more)
+    assert after[1] != before
+    again = run(root, tmp, fmt, *more)
     assert again[3] and again[1] == after[1]
-    assert before  # the project had a report to begin with
 
 
 def test_an_edited_template_is_seen(tmp_path: Path) -> None:
     root = project(tmp_path / "p")
     template = root / "svc" / "template.yaml"
     _changed(root, tmp_path, lambda: template.write_text(
-        template.read_text().replace("StageName: prod", "StageName: live")))
+        template.read_text() + "  Other:\n    Type: AWS::SQS::Queue\n"))
 
 
 QUEUE = """AWSTemplateFormatVersion: '2010-09-09'
@@ -221,6 +221,28 @@ def test_an_input_that_cannot_be_fingerprinted_leaves_no_record(tmp_path: Path) 
     first = run(root, tmp_path)
     assert b"pipe.yaml" in first[1]
     assert not run(root, tmp_path)[3]
+
+
+def test_an_edited_baseline_is_seen(tmp_path: Path) -> None:
+    root = project(tmp_path / "p")
+    # outside the walked folder, so it is no input: only the run's settings read it
+    base = tmp_path / "base.json"
+    advisor(root, "analyze", ".", "--no-cache", "--write-baseline", str(base))
+    assert b'"fingerprint"' in base.read_bytes()
+    age(tmp_path)
+    _changed(root, tmp_path, lambda: base.write_text(
+        '{"tool": "archadvisor", "version": 1, "findings": []}\n') or age(tmp_path),
+        "json", "--baseline", str(base))
+
+
+def test_a_glob_the_tool_expands_leaves_no_record(tmp_path: Path) -> None:
+    # the folders a glob lists are not noted, so a new match could not be seen
+    root = project(tmp_path / "p")
+    args = ("analyze", "svc/*.yaml", "--format", "json", "--cache-dir", str(tmp_path / "c"))
+    first = advisor(root, *args)
+    assert b"template.yaml" in first[1]
+    assert not advisor(root, *args)[3]
+    assert not (tmp_path / "c" / replay.FOLDER).exists()
 
 
 def test_a_file_changed_while_the_run_went_leaves_no_record(tmp_path: Path) -> None:

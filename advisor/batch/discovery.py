@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from advisor.batch import files
 from advisor.batch.files import read_bytes, read_lines
 from advisor.batch.ignore import IgnoreRules
 
@@ -105,6 +106,8 @@ def _expand(raw: str) -> list[tuple[str, bool]]:
         return [(raw, False)]
     import glob
 
+    if files.WATCH is not None:  # the folders a glob lists are not noted: no replay
+        files.WATCH.globbed = True
     matches = sorted(glob.glob(raw, recursive=True))
     return [(m, True) for m in matches] or [(raw, False)]
 
@@ -155,7 +158,7 @@ def _walk(root: str, rel: str, walk: _Walk, inherited: IgnoreRules,
         return  # a symlink loop: this directory is already being walked above us
     ancestors = ancestors | {real}
     try:
-        with os.scandir(root) as it:
+        with files.scandir(root) as it:
             entries = sorted(it, key=lambda e: e.name)
     except OSError as exc:
         yield Input(root, error=f"cannot read directory: {exc.strerror or exc}")
@@ -219,7 +222,7 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
 
 def _has_tf(directory: str) -> bool:
     try:
-        with os.scandir(directory) as it:
+        with files.scandir(directory) as it:
             return any(e.name.endswith(TF_SUFFIX) and _is_file(e) for e in it)
     except OSError:
         return False

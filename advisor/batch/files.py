@@ -17,6 +17,19 @@ import stat
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
 
 
+class Watch:
+    """What this process read and listed (paths as given), and whether a glob was
+    expanded, while a run is being recorded for its replay (advisor.batch.replay)."""
+
+    def __init__(self) -> None:
+        self.read: dict[str, None] = {}
+        self.listed: dict[str, None] = {}
+        self.globbed = False
+
+
+WATCH: Watch | None = None  # set by advisor.batch.replay.start
+
+
 class NotReadable(Exception):
     """A path that is not a regular file, or cannot be opened; `str()` says why."""
 
@@ -27,6 +40,8 @@ def read_bytes(path: str, limit: int) -> bytes:
     The type is checked from `stat` before the open (opening some devices has effects of
     its own) and again on the descriptor, in case the path changed in between.
     """
+    if WATCH is not None:
+        WATCH.read[path] = None
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             raise NotReadable("not a regular file")
@@ -53,6 +68,13 @@ def read_bytes(path: str, limit: int) -> bytes:
         os.close(fd)
 
 
+def scandir(path: str) -> os._ScandirIterator[str]:  # type: ignore[name-defined]
+    """`os.scandir`, noted while a run is recorded: the directory walk lists through it."""
+    if WATCH is not None:
+        WATCH.listed[path] = None
+    return os.scandir(path)
+
+
 def read_lines(path: str, limit: int) -> list[str]:
     """A small text file's lines (ignore files); [] when it cannot be read."""
     try:
@@ -61,4 +83,4 @@ def read_lines(path: str, limit: int) -> list[str]:
         return []
 
 
-__all__ = ["NotReadable", "read_bytes", "read_lines"]
+__all__ = ["WATCH", "NotReadable", "Watch", "read_bytes", "read_lines", "scandir"]

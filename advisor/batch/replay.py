@@ -20,18 +20,19 @@ What it checks (each as it was when the run finished):
 
 - the package's code stamp, and the content of the pattern packs and pricing data (as
   the result cache's run key does);
-- every file the run's own process opened for reading (configuration files, ignore
-  files, `.tf` module calls, baselines, ...) and every folder it listed (the directory
-  walk, globs), seen through Python's audit hooks, so that a new read is covered without
-  being declared here; the Python installation and the package are covered by the
-  version and the code stamp instead;
+- every file the run's own process read and every folder it listed to find its inputs
+  (ignore files, `.tf` module calls, the directory walk: through `advisor.batch.files`,
+  the one reader of the main process), and the files its settings came from (config,
+  usage file, baseline, Terraform variable files); the Python installation and the
+  package are covered by the version and the code stamp;
 - where a config or usage file could appear: each candidate name in the working
   directory and each folder above it, and every path named on the command line;
 - every input's content and every dependency its cached result was checked against
   (handler code, state machines, OpenAPI bodies, the names under a function's folder).
 
 Only a run that can be repeated leaves a record: one served by the result cache (so not
-`--no-cache`, standard input, `--show-blocked` or a system), writing to standard output
+`--no-cache`, standard input, `--show-blocked` or a system), with no glob for the walk
+to expand (a shell's expansion is fine), writing to standard output
 (not `-o`, not `--write-baseline`), on this machine's workers (not Dask), with neither
 standard output nor standard error a terminal (a person at a terminal does not need 50 ms
 and would see colours and a progress bar), where every input had a cacheable result (no
@@ -56,6 +57,7 @@ import os
 import sys
 import time
 
+from advisor.batch import files
 from advisor.batch.states import (
     CACHE_DIR_NAME,
     code_stamp,
@@ -309,37 +311,15 @@ class Recorder:
     def __init__(self, args: list[str]) -> None:
         self.args = list(args)
         self.name = record_name(args)
-        self.pid = os.getpid()
         self.started_ns = time.time_ns()
-        self.opened: dict[str, None] = {}
-        self.listed: dict[str, None] = {}
+        self.watch = files.Watch()
         self.cache = None
         self.extra: list[str] = []  # paths named on the command line
+        self.read: list[str] = []  # the files the settings came from
         self.roots: list[str] = []
         self.repeatable = False
         self.completed = False  # the command reached its end with every result cacheable
-        self.broken = False  # the hook saw something it could not note
         self.streams: list[tuple[_Copy, io.TextIOWrapper]] = []
-
-    def hook(self, event: str, args: tuple) -> None:
-        """sys.addaudithook: note what this process reads and lists (not its workers).
-        Never raises: an exception here would fail the operation it watches."""
-        try:
-            if event == "open":
-                path, mode, flags = args
-                if isinstance(path, int) or os.getpid() != self.pid:
-                    return
-                if (mode and _WRITE_MODES.intersection(mode)) or (flags or 0) & _WRITE_FLAGS:
-                    return
-                self.opened[os.fsdecode(path)] = None
-            elif event in ("os.scandir", "os.listdir"):
-                path = args[0]
-                if isinstance(path, int) or os.getpid() != self.pid:
-                    return
-                self.listed[os.fsdecode(path if path is not None else ".")] = None
-        except Exception:  # an odd argument: the record is off, the run goes on
-            self.repeatable = False
-            self.broken = True
 
     def copy_output(self) -> None:
         """Keep a copy of what is printed (standard output and error)."""
@@ -352,13 +332,17 @@ class Recorder:
             setattr(sys, name, wrapper)
             self.streams.append((copy, wrapper))
 
-    def accept(self, cache: object, roots: list[str], paths: list[str]) -> None:
+    def accept(self, cache: object, roots: list[str], paths: list[str],
+               read: list[str]) -> None:
         """The command is repeatable so far: its results come through `cache`, which
-        depends on the content under `roots`; `paths` were named on its command line."""
+        depends on the content under `roots`; `paths` were named on its command line;
+        `read` are the files its settings came from (config, usage file, baseline,
+        Terraform variable files)."""
         self.cache = cache
         self.roots = list(roots)
         self.extra = [os.path.abspath(p) for p in paths]
-        self.repeatable = not self.broken
+        self.read = [os.path.abspath(p) for p in read]
+        self.repeatable = True
         cache.watch = True  # type: ignore[attr-defined]
 
     def complete(self, cacheable: bool) -> None:
@@ -379,7 +363,7 @@ class Recorder:
             wrapper.flush()
         copies = [copy.copy for copy, _ in self.streams]
         cache = self.cache
-        if not (self.repeatable and self.completed) or self.broken or cache is None \
+        if not (self.repeatable and self.completed) or self.watch.globbed or cache is None \
                 or len(copies) != 2 or None in copies or not isinstance(code, int) \
                 or not getattr(cache, "writable", False) or getattr(cache, "unkeyed", 1):
             return
@@ -417,7 +401,6 @@ class Recorder:
         derived = entry_path("")
         covered = (os.path.join(package, ""), os.path.join(cache_dir, ""), *unseen, *_SYSTEM,
                    *((os.path.join(os.path.abspath(derived), ""),) if derived else ()))
-        hooks = {p for p in sys.path if p and not os.path.isdir(p)}
         if any(os.path.join(p, "").startswith(unseen) for p in self.extra):
             return None  # inputs inside the Python installation: not watched
         checks: dict[tuple[str, str], str] = {
@@ -426,16 +409,16 @@ class Recorder:
         files, trees = cache.watched()
         for path, state in files.items():
             checks[("f", path)] = state
-        for path in (*self.extra, *_probes(self.extra)):
+        for path in (*self.extra, *self.read, *_probes(self.extra)):
             checks.setdefault(("f", path), file_state(path))
-        for raw in list(self.opened):
+        for raw in list(self.watch.read):
             path = os.path.abspath(raw)
-            if not path.startswith(covered) and raw not in hooks:
+            if not path.startswith(covered):
                 checks.setdefault(("f", path), file_state(path))
         listed = set()
-        for raw in list(self.listed):
+        for raw in list(self.watch.listed):
             path = os.path.abspath(raw)
-            if not os.path.join(path, "").startswith(covered) and raw not in hooks:
+            if not os.path.join(path, "").startswith(covered):
                 checks.setdefault(("l", path), listing_state(path))
                 listed.add(path)
         for folder, state in trees.items():
@@ -508,7 +491,7 @@ def start(args: list[str]) -> None:
     if any(os.isatty(fd) for fd in (1, 2)):
         return
     recorder = Recorder(args)
-    sys.addaudithook(recorder.hook)
+    files.WATCH = recorder.watch
     recorder.copy_output()
     _RECORDER = recorder
 

@@ -191,7 +191,8 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
         where = cache_dir or cfg.cache_dir or default_directory(cfg.path)
         cache = ResultCache.for_settings(where, settings)
     _watch(cache, settings, paths, repeatable=not (output or write_baseline or as_system
-                                                    or executor == "dask"))
+                                                    or executor == "dask"),
+           read=[p for p in (cfg.path, usage, baseline, *var_files) if p])
     # workers (and the result cache) hand over each result's part of the text report or
     # of the SARIF log, so this process reads plain data and puts the parts together:
     # not where something after them changes a result (a baseline hides findings, a
@@ -249,9 +250,11 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
     _exit(outcomes, report, threshold)
 
 
-def _watch(cache: Any, settings: Any, paths: tuple[str, ...], repeatable: bool) -> None:
+def _watch(cache: Any, settings: Any, paths: tuple[str, ...], repeatable: bool,
+           read: list[str]) -> None:
     """Tell the replay recorder (advisor.batch.replay) whether this run can be replayed:
-    its results come through the result cache and it prints its report."""
+    its results come through the result cache and it prints its report (`read`: the
+    files its settings came from)."""
     from advisor.batch import replay
 
     recorder = replay.current()
@@ -262,7 +265,7 @@ def _watch(cache: Any, settings: Any, paths: tuple[str, ...], repeatable: bool) 
         return
     from advisor.batch.cache import content_roots
 
-    recorder.accept(cache, content_roots(settings), list(paths))
+    recorder.accept(cache, content_roots(settings), list(paths), read)
 
 
 def _exit(outcomes: list[Any], report: Any, threshold: str) -> None:

@@ -248,10 +248,12 @@ def test_a_glob_the_tool_expands_leaves_no_record(tmp_path: Path) -> None:
 def test_a_file_changed_while_the_run_went_leaves_no_record(tmp_path: Path) -> None:
     # its time says it changed after the run started: what the run printed may be of the
     # content before, the state a record would keep of the content after
+    # (the config file: read when the run starts, its state taken when it ends)
     root = project(tmp_path / "p")
+    (root / ".archadvisor.yaml").write_text("region: us-east-1\n")
     age(root)
     later = time.time() + 60
-    os.utime(root / "svc" / "template.yaml", (later, later))
+    os.utime(root / ".archadvisor.yaml", (later, later))
     args = ("analyze", ".", "--format", "json", "-j", "1", "--cache-dir", str(tmp_path / "c"))
     advisor(root, *args, fresh_files=True)
     assert not advisor(root, *args, fresh_files=True)[3]

@@ -362,11 +362,13 @@ class ResultCache:
                        where.encode("utf-8", "surrogateescape"),
                        f"{inp.kind} {int(bool(inp.scanned))}".encode(), content)
 
-    def watched(self) -> tuple[dict[str, str], dict[str, str]]:
-        """(file -> state, folder -> tree state) of everything this run's results were
-        checked against or written with: the inputs and their dependencies (what a replay
-        of the run checks, `advisor.batch.replay`)."""
-        return {**self._written_deps, **self._states}, {**self._written_trees, **self._trees}
+    def watched(self) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        """What this run's results were checked against or written with, the inputs and
+        their dependencies (what a replay of the run checks, `advisor.batch.replay`):
+        file -> state taken here before any analysis read it; file -> state a worker
+        took after its analysis read it (entries written); folder -> tree state."""
+        return dict(self._states), dict(self._written_deps), \
+            {**self._written_trees, **self._trees}
 
     def _entry_path(self, key: str) -> str:
         return os.path.join(self._root_text, key[:2], key)

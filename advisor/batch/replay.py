@@ -71,7 +71,7 @@ from advisor.batch.states import (
 
 MAGIC = b"archadvisor-replay 2\n"
 FOLDER = "replay"
-KEEP = 16  # records kept per cache directory (one per distinct command)
+KEEP = 8  # records kept per cache directory (one per distinct command)
 COPY_LIMIT = 32 * 1024 * 1024  # bytes of output a record may hold
 RECORD_LIMIT = COPY_LIMIT + 64 * 1024 * 1024  # the output and its checks
 ENV_NAMES = frozenset({"NO_COLOR", "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "COLUMNS",
@@ -218,10 +218,25 @@ def parse(data: bytes) -> tuple[list[list[str]], int, bytes, bytes]:
             data[out + n_out:out + n_out + n_err])
 
 
-def _encode(checks: list[list[str]], code: int, out: bytes, err: bytes) -> bytes:
+def _write_record(path: str, checks: list[list[str]], code: int, out: bytes | bytearray,
+                  err: bytes | bytearray) -> None:
+    """Write a record atomically (a temporary file renamed over it), its output as it
+    was kept, without joining it into one more copy."""
+    import tempfile
+
     fields = "\0".join(field for check in checks for field in check).encode(
         "utf-8", "surrogateescape")
-    return MAGIC + b"%d %d %d %d\n" % (code, len(fields), len(out), len(err)) + fields + out + err
+    head = MAGIC + b"%d %d %d %d\n" % (code, len(fields), len(out), len(err))
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for part in (head, fields, out, err):
+                handle.write(part)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def holds(check: list[str]) -> bool:
@@ -358,7 +373,14 @@ class Recorder:
             copy.copy = None
 
     def finish(self, code: object) -> None:
-        """Leave the record, if the run was repeatable to the end."""
+        """Leave the record, if the run was repeatable to the end (never raises: the run
+        has answered already)."""
+        try:
+            self._finish(code)
+        except Exception:  # a closed stream, a file system that changed: no record
+            return
+
+    def _finish(self, code: object) -> None:
         for _, wrapper in self.streams:
             wrapper.flush()
         copies = [copy.copy for copy, _ in self.streams]
@@ -374,15 +396,10 @@ class Recorder:
             return
         if checks is None:
             return
-        record = _encode(checks, code, bytes(copies[0]), bytes(copies[1]))
         folder = os.path.join(directory, FOLDER)
         try:
-            from pathlib import Path
-
-            from advisor.usercache import write_atomic
-
             os.makedirs(folder, exist_ok=True)
-            write_atomic(Path(folder) / self.name, record)
+            _write_record(os.path.join(folder, self.name), checks, code, copies[0], copies[1])
             _prune(folder)
         except OSError:
             return
@@ -406,26 +423,33 @@ class Recorder:
         checks: dict[tuple[str, str], str] = {
             ("s", package): code_stamp(package),
         }
-        files, trees = cache.watched()
-        for path, state in files.items():
+        early, late_deps, trees = cache.watched()
+        for path, state in early.items():  # taken before the analysis read the file
             checks[("f", path)] = state
-        for path in (*self.extra, *self.read, *_probes(self.extra)):
-            checks.setdefault(("f", path), file_state(path))
-        for raw in list(self.watch.read):
-            path = os.path.abspath(raw)
+        late: dict[tuple[str, str], None] = {}  # taken after the content was used
+        for path, state in late_deps.items():
+            if ("f", path) not in checks:
+                checks[("f", path)] = state
+                late[("f", path)] = None
+        read = (os.path.abspath(p) for p in self.watch.read)
+        # read when the run started (settings, the walk), whatever else they are
+        for path in (*self.extra, *self.read, *_probes(self.extra), *read):
             if not path.startswith(covered):
-                checks.setdefault(("f", path), file_state(path))
+                if ("f", path) not in checks:
+                    checks[("f", path)] = file_state(path)
+                late[("f", path)] = None
         listed = set()
-        for raw in list(self.watch.listed):
+        for raw in self.watch.listed:
             path = os.path.abspath(raw)
-            if not os.path.join(path, "").startswith(covered):
-                checks.setdefault(("l", path), listing_state(path))
+            if ("l", path) not in checks and not os.path.join(path, "").startswith(covered):
+                checks[("l", path)] = listing_state(path)
+                late[("l", path)] = None
                 listed.add(path)
         for folder, state in trees.items():
             # a folder whose every listing is checked already: its tree cannot change
             if not all(os.path.abspath(f) in listed for f in tree_folders(folder)):
                 checks[("t", folder)] = state
-        if _changed_since(self.started_ns, checks):
+        if _changed_since(self.started_ns, late):
             return None
         out = [[kind, arg, state] for (kind, arg), state in checks.items()]
         out.extend(["c", root, tree_content([root])] for root in dict.fromkeys(self.roots))
@@ -452,20 +476,18 @@ def _probes(paths: list[str]) -> list[str]:
         here = parent
 
 
-def _changed_since(started_ns: int, checks: dict[tuple[str, str], str]) -> bool:
-    """Did any file or folder the record checks change while the run was going (its
-    mtime at or after the run's start, less a clock tick)? Then what the run printed may
-    be of the content before, and its states of the content after: no record (as git's
-    index does for racily clean files)."""
+def _changed_since(started_ns: int, checked: dict[tuple[str, str], None]) -> bool:
+    """Did any file or folder whose state was taken after the run used it change while
+    the run was going (its mtime at or after the run's start, less a clock tick)? Then
+    what the run printed may be of the content before, and the state of the content
+    after: no record (as git's index does for racily clean files)."""
     since = started_ns - TICK_NS
-    for kind, path in checks:
-        folders = tree_folders(path) if kind == "t" else (path,) if kind in "fl" else ()
-        for folder in folders:
-            try:
-                if os.stat(folder).st_mtime_ns >= since:
-                    return True
-            except OSError:
-                continue
+    for _, path in checked:
+        try:
+            if os.stat(path).st_mtime_ns >= since:
+                return True
+        except OSError:
+            continue
     return False
 
 

@@ -20,7 +20,13 @@ def main(argv: list[str] | None = None) -> None:
     if watched:
         from advisor.batch import replay
 
-        replay.serve(args)
+        try:
+            replay.serve(args)
+        except KeyboardInterrupt:  # as the command itself says it (advisor.cli.main)
+            from advisor.errors import ExitCode
+
+            sys.stderr.write("interrupted\n")
+            sys.exit(ExitCode.INTERRUPTED)
         replay.start(args)
     from advisor.cli import main as run
 

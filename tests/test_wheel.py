@@ -92,6 +92,19 @@ def test_check_analyze_and_patterns_from_the_wheel(installed: Path, outside: Pat
     assert listed == shipped
 
 
+def test_a_rerun_from_the_wheel_is_replayed(installed: Path, outside: Path) -> None:
+    """The installed entry point (advisor.launch) serves the same command again from its
+    record, before click is imported, with the same bytes and exit code."""
+    argv = [str(installed / "advisor"), "analyze", SAMPLE.name, "--format", "json"]
+    first = _run(argv, cwd=outside)
+    assert first.returncode in (0, 1), first.stderr
+    assert list((outside / ".archadvisor_cache" / "replay").iterdir())
+    traced = _run([str(installed / "python"), "-X", "importtime", *argv], cwd=outside)
+    assert (traced.returncode, traced.stdout) == (first.returncode, first.stdout)
+    imported = [line for line in traced.stderr.splitlines() if line.startswith("import time:")]
+    assert imported and not any(line.endswith((" click", " networkx")) for line in imported)
+
+
 def test_report_from_the_wheel_draws_the_aws_icons(installed: Path, outside: Path) -> None:
     """The icon set (a dependency's package data) is found from the installed wheel: the
     diagrams embed the icons instead of falling back to the plain shapes."""

@@ -273,3 +273,30 @@ def test_sam_event_resource_policy(tmp_path: Path) -> None:
         "            Method: get\n            Auth:\n              ResourcePolicy:\n"
         "                AwsAccountWhitelist: ['123456789012']"))
     _check(path, "Api", "resource_policy")
+
+
+@pytest.mark.parametrize(("api_type", "endpoint", "warned"), [
+    ("AWS::Serverless::HttpApi", "EDGE", True),
+    ("AWS::Serverless::WebSocketApi", "PRIVATE", True),
+    ("AWS::Serverless::HttpApi", "REGIONAL", False),
+    ("AWS::Serverless::Api", "EDGE", False),  # a REST API may have an edge domain
+])
+def test_sam_rejects_a_v2_api_domain_that_is_not_regional(
+        tmp_path: Path, api_type: str, endpoint: str, warned: bool) -> None:
+    # SAM: "EndpointConfiguration for Custom Domains must be one of ['REGIONAL']" for
+    # HttpApi and WebSocketApi; the template does not deploy, so the import says so
+    routes = "RouteSelectionExpression: $request.body.action\n      " \
+        if api_type.endswith("WebSocketApi") else ""
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        f"Resources:\n  Api:\n    Type: {api_type}\n    Properties:\n      {routes}"
+        + ("StageName: prod\n      " if api_type == "AWS::Serverless::Api" else "")
+        + "Domain:\n        DomainName: api.example.com\n"
+        f"        CertificateArn: arn:aws:acm:x\n        EndpointConfiguration: {endpoint}\n")
+    result = analyze_source(str(path), Options(estimates=False))
+    said = [n for n in result.notes if "must be REGIONAL" in n.message]
+    assert bool(said) is warned, [n.message for n in result.notes]
+    if warned:
+        assert said[0].severity == "warning" and said[0].line > 1
+        assert endpoint in said[0].message and "REGIONAL" in (said[0].suggestion or "")

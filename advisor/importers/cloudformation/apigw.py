@@ -46,13 +46,34 @@ def settle_auth(ctx: Ctx) -> None:
         ctx.set_props(api, auth=auth, open_routes=open_routes or None)
 
 
+def _regional_domain_only(ctx: Ctx, lid: str, p: dict[str, Any]) -> None:
+    """SAM refuses a custom `Domain` of an HttpApi or WebSocketApi whose
+    `EndpointConfiguration` is not REGIONAL (`EndpointConfiguration for Custom Domains
+    must be one of ['REGIONAL']`: API Gateway v2 has regional custom domains only), so
+    the template would not deploy: say so where it is written."""
+    domain = p.get("Domain")
+    if not isinstance(domain, dict) or "EndpointConfiguration" not in domain:
+        return
+    etype = ctx.scalar(domain["EndpointConfiguration"])
+    if not isinstance(etype, str) or etype == "REGIONAL":
+        return
+    line, col = ctx.line_of(domain["EndpointConfiguration"], lid)
+    ctx.info(f"{ctx.rtype(lid)} {lid}: a custom domain's EndpointConfiguration must be "
+             f"REGIONAL, not {etype}: SAM rejects the template (API Gateway HTTP and "
+             "WebSocket APIs have regional custom domains only)", line, col,
+             "use EndpointConfiguration: REGIONAL, or an AWS::Serverless::Api (REST) for an "
+             "edge-optimized domain", severity="warning")
+
+
 def api_props(ctx: Ctx, lid: str, node: str) -> None:
     rtype = ctx.rtype(lid)
     p = ctx.props_of(lid)
     if rtype == "AWS::Serverless::HttpApi":
         ctx.set_props(node, type="http")
+        _regional_domain_only(ctx, lid, p)
     elif rtype == "AWS::Serverless::WebSocketApi":
         ctx.set_props(node, type="websocket")
+        _regional_domain_only(ctx, lid, p)
     elif rtype == "AWS::ApiGatewayV2::Api":
         proto = str(ctx.scalar(p.get("ProtocolType")) or "HTTP").upper()
         ctx.set_props(node, type="websocket" if proto == "WEBSOCKET" else "http")

@@ -129,6 +129,43 @@ def test_javascript_a_helper_mapped_over_the_records_binds_each_record(
         read_call(js, "sqs.SendMessageCommand", "app.handler")
 
 
+@pytest.mark.parametrize("loop", [
+    "await Promise.all(event.Records.map((r) => forward(r)));",
+    "await Promise.all(event.Records.map(async (r) => { await forward(r); }));",
+    "event.Records.forEach(r => forward(r));",
+    "for (const r of event.Records) { await forward(r); }"])
+def test_javascript_an_arrow_over_the_records_passes_each_record(tmp_path: Path,
+                                                                 loop: str) -> None:
+    """An arrow's parameter in `event.Records.map((r) => ...)` is one record, as a `for
+    (const r of event.Records)` loop variable is: a helper called with it reads one."""
+    js = tmp_path / "app.js"
+    js.write_text("const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');\n"
+                  "const sqs = new SQSClient({});\n"
+                  "async function forward(record) {\n  await sqs.send(new SendMessageCommand({"
+                  " QueueUrl: process.env.Q, MessageBody: record.body }));\n}\n"
+                  f"exports.handler = async (event) => {{\n  {loop}\n}};\n")
+    call = read_call(js, "sqs.SendMessageCommand", "app.handler")
+    assert call.args == {"QueueUrl": Env("Q"), "MessageBody": Event("record", ("body",))}
+
+
+@pytest.mark.parametrize("loop", [
+    "await Promise.all(resp.Records.map((r) => forward(r)));",
+    "for (const r of resp.Records) { await forward(r); }"])
+def test_javascript_items_of_records_the_handler_fetched_are_not_the_events(
+        tmp_path: Path, loop: str) -> None:
+    # a Kinesis GetRecords answer has Records too: its items are no record of the event
+    js = tmp_path / "app.js"
+    js.write_text("const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');\n"
+                  "const sqs = new SQSClient({});\n"
+                  "async function forward(record) {\n  await sqs.send(new SendMessageCommand({"
+                  " QueueUrl: process.env.Q, MessageBody: record.body }));\n}\n"
+                  "exports.handler = async (event) => {\n"
+                  "  const resp = await kinesis.getRecords({ ShardIterator: event.it });\n"
+                  f"  {loop}\n}};\n")
+    with pytest.raises(Unpatchable, match="resp's records, which are not the event's"):
+        read_call(js, "sqs.SendMessageCommand", "app.handler")
+
+
 def test_vtl_templates_escape_and_reference() -> None:
     env = env_values({"Q": {"Ref": "Jobs"}, "NAME": "fixed"})
     def field(name: str) -> Event:  # a field of the parsed request body

@@ -244,7 +244,10 @@ class JsReader:
         self.read_first = False
         self.event = "event"
         self.decls: dict[str, list[int]] = {}  # name -> token index of its value
-        self.records: set[str] = set()
+        # loop variables over a name's records (`for (const r of event.Records)`, an
+        # arrow's parameter in `event.Records.map((r) => ...)`): name -> the roots looped
+        # over; one record each when the only root is the handler's event
+        self._loops: dict[str, set[str]] = {}
         # a helper's parameters while its call is read: name -> the token span of what
         # the handler passes for it (read as the handler's expression)
         self.bound: dict[str, tuple[int, int]] = {}
@@ -265,9 +268,19 @@ class JsReader:
                             self.decls.setdefault(name, []).append(-(j + 2) - 1)
             if value == "of" and i >= 2 and t[i - 1][0] == "id":
                 rest = t[i + 1:i + 4]
-                if [x[1] for x in rest[:1]] == ["event"] or (
-                        len(rest) >= 3 and rest[1][1] == "." and rest[2][1] == "Records"):
-                    self.records.add(t[i - 1][1])
+                if len(rest) >= 3 and rest[0][0] == "id" and rest[1][1] in (".", "?.") \
+                        and rest[2][1] == "Records":  # for (const r of event.Records)
+                    self._loops.setdefault(t[i - 1][1], set()).add(rest[0][1])
+                elif rest[:1] and rest[0][0] == "id" and \
+                        (len(rest) < 2 or rest[1][1] not in (".", "?.", "[", "(")):
+                    self._loops.setdefault(t[i - 1][1], set()).add(rest[0][1])  # of event
+            if _kind == "id" and value in CALLBACK_METHODS and i >= 4 and \
+                    t[i - 1][1] in (".", "?.") and \
+                    t[i - 2][1] == "Records" and t[i - 3][1] in (".", "?.") and \
+                    t[i - 4][0] == "id" and (i < 5 or t[i - 5][1] not in (".", "?.")):
+                param = _arrow_param(t, i + 1)  # event.Records.map((r) => forward(r))
+                if param is not None:
+                    self._loops.setdefault(param, set()).add(t[i - 4][1])
 
     def handler_param(self, name: str | None) -> None:
         """The handler's first parameter names the event."""
@@ -314,8 +327,12 @@ class JsReader:
                     self.bound = saved
             if name == self.event:
                 return Event("event")
-            if name in self.records:
+            if self._loops.get(name) == {self.event} and name not in self.decls:
                 return Event("record")
+            if name in self._loops and name not in self.decls:
+                over = ", ".join(sorted(self._loops[name]))
+                raise Untraced(f"the call uses {name}, an item of {over}'s records, which "
+                               "are not the event's")
             spots = sorted(set(self.decls.get(name, [])))
             if len(spots) != 1:
                 raise Untraced(f"the call uses {name}, which the handler "
@@ -607,6 +624,21 @@ def _binding(toks: list[tuple[str, Any]], functions: list[_Fn], handler: _Fn | N
     for param in helper.params[len(args):]:
         bound[param] = (pos, pos)  # not passed: undefined, which nothing maps
     return bound
+
+
+def _arrow_param(toks: list[tuple[str, Any]], at: int) -> str | None:
+    """The one parameter of an arrow function passed at `toks[at]` (`(` of the call):
+    `(r) =>`, `r =>`, `async (r) =>`; None for anything else."""
+    j = at + 1
+    if toks[j:j + 1] == [("id", "async")]:
+        j += 1
+    window = [x[1] for x in toks[j:j + 4]]
+    if len(window) >= 4 and window[0] == "(" and toks[j + 1][0] == "id" and \
+            window[2] == ")" and window[3] == "=>":
+        return str(toks[j + 1][1])
+    if len(window) >= 2 and toks[j][0] == "id" and window[1] == "=>":
+        return str(toks[j][1])
+    return None
 
 
 # array methods that call a function passed by name once per item (`records.map(send)`)

@@ -205,8 +205,8 @@ def test_the_run_key_reads_the_pricing_folders_of_the_environment(
     assert cache_mod.run_key(settings) != first
 
 
-@pytest.mark.parametrize("more", [["--no-cache"], ["-o", "report.json"],
-                                  ["--show-blocked"], ["--write-baseline", "base.json"]])
+@pytest.mark.parametrize("more", [["--no-cache"], ["--show-blocked"],
+                                  ["--write-baseline", "base.json"]])
 def test_runs_that_cannot_be_repeated_leave_no_record(tmp_path: Path, more: list[str]) -> None:
     root = project(tmp_path / "p")
     run(root, tmp_path, "json", *more)
@@ -221,6 +221,20 @@ def test_an_input_that_cannot_be_fingerprinted_leaves_no_record(tmp_path: Path) 
     first = run(root, tmp_path)
     assert b"pipe.yaml" in first[1]
     assert not run(root, tmp_path)[3]
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "json"])
+def test_a_report_written_with_o_is_written_again(tmp_path: Path, fmt: str) -> None:
+    # CI uploads `-o results.sarif`: the replay writes the file as the run did
+    root = project(tmp_path / "p")
+    out = tmp_path / f"report.{fmt}"
+    first = run(root, tmp_path, fmt, "-o", str(out))
+    written = out.read_bytes()
+    assert written and not first[3]
+    out.unlink()
+    again = run(root, tmp_path, fmt, "-o", str(out))
+    assert again[3] and again[:3] == first[:3]
+    assert out.read_bytes() == written == fresh(root, fmt)
 
 
 def test_an_edited_baseline_is_seen(tmp_path: Path) -> None:

@@ -32,8 +32,9 @@ What it checks (each as it was when the run finished):
 
 Only a run that can be repeated leaves a record: one served by the result cache (so not
 `--no-cache`, standard input, `--show-blocked` or a system), with no glob for the walk
-to expand (a shell's expansion is fine), writing to standard output
-(not `-o`, not `--write-baseline`), on this machine's workers (not Dask), with neither
+to expand (a shell's expansion is fine), writing its report to standard output or to
+`-o FILE` (kept, and written there again by the replay; not `--write-baseline`), on
+this machine's workers (not Dask), with neither
 standard output nor standard error a terminal (a person at a terminal does not need 50 ms
 and would see colours and a progress bar), where every input had a cacheable result (no
 timeout, crash or internal error; every input fingerprinted), during which nothing it
@@ -69,7 +70,7 @@ from advisor.batch.states import (
     tree_state,
 )
 
-MAGIC = b"archadvisor-replay 2\n"
+MAGIC = b"archadvisor-replay 3\n"
 FOLDER = "replay"
 KEEP = 8  # records kept per cache directory (one per distinct command)
 COPY_LIMIT = 32 * 1024 * 1024  # bytes of output a record may hold
@@ -148,12 +149,17 @@ def serve(args: list[str]) -> None:
             return
     except Exception:  # a damaged record, an odd file system: the full run decides
         return
-    fd, checks, code, start, n_out, n_err = record
+    fd, checks, code, start, sizes = record
+    n_out, n_err, n_file = sizes
     try:
         if not all(holds(check) for check in checks):
             os.close(fd)
             return
-    except Exception:  # an unreadable check: the full run decides
+        target = next((arg for kind, arg, _ in checks if kind == "o"), None)
+        if target is not None:  # `-o FILE`: the report goes there, as the run wrote it
+            with open(target, "wb") as report:
+                _copy(fd, start + n_out + n_err, n_file, report.fileno(), quiet=False)
+    except Exception:  # an unreadable check, an unwritable -o: the full run decides
         os.close(fd)
         return
     # from here on the output is being written: whatever happens, this run has answered
@@ -165,10 +171,11 @@ def serve(args: list[str]) -> None:
     raise SystemExit(code)
 
 
-def _open(path: str) -> tuple[int, list[list[str]], int, int, int, int] | None:
-    """(descriptor, checks, exit code, where the output starts, its two sizes) of the
-    record at `path`, None when there is none or it is not one. The output stays in the
-    file (`_copy` hands it to standard output without reading it into memory)."""
+def _open(path: str) -> tuple[int, list[list[str]], int, int, tuple[int, int, int]] | None:
+    """(descriptor, checks, exit code, where the output starts, the sizes of standard
+    output, standard error and the `-o` report) of the record at `path`, None when there
+    is none or it is not one. The output stays in the file (`_copy` hands it on without
+    reading it into memory)."""
     import stat
 
     try:
@@ -176,27 +183,27 @@ def _open(path: str) -> tuple[int, list[list[str]], int, int, int, int] | None:
     except OSError:
         return None
     try:
-        size = os.fstat(fd).st_size
-        if not stat.S_ISREG(os.fstat(fd).st_mode) or size > RECORD_LIMIT:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > RECORD_LIMIT:
             raise ValueError("not a record")
-        head = os.pread(fd, 256, 0)
-        code, n_checks, n_out, n_err, start = _head(head)
-        if start + n_checks + n_out + n_err != size:
+        code, n_checks, sizes, start = _head(os.pread(fd, 256, 0))
+        if start + n_checks + sum(sizes) != status.st_size:
             raise ValueError("truncated record")
         checks = _checks(os.pread(fd, n_checks, start))
-        return fd, checks, code, start + n_checks, n_out, n_err
+        return fd, checks, code, start + n_checks, sizes
     except (OSError, ValueError):
         os.close(fd)
         return None
 
 
-def _head(data: bytes) -> tuple[int, int, int, int, int]:
-    """(exit code, sizes of the checks, stdout and stderr, where the checks start)."""
+def _head(data: bytes) -> tuple[int, int, tuple[int, int, int], int]:
+    """(exit code, size of the checks, sizes of stdout, stderr and the -o report, where
+    the checks start)."""
     if not data.startswith(MAGIC):
         raise ValueError("not a record")
     end = data.index(b"\n", len(MAGIC))
-    code, n_checks, n_out, n_err = map(int, data[len(MAGIC):end].split())
-    return code, n_checks, n_out, n_err, end + 1
+    code, n_checks, n_out, n_err, n_file = map(int, data[len(MAGIC):end].split())
+    return code, n_checks, (n_out, n_err, n_file), end + 1
 
 
 def _checks(blob: bytes) -> list[list[str]]:
@@ -208,29 +215,31 @@ def _checks(blob: bytes) -> list[list[str]]:
     return [fields[i:i + 3] for i in range(0, len(fields), 3)]
 
 
-def parse(data: bytes) -> tuple[list[list[str]], int, bytes, bytes]:
-    """(checks, exit code, stdout, stderr) of a whole record; ValueError if it is not one."""
-    code, n_checks, n_out, n_err, start = _head(data[:256])
-    if len(data) != start + n_checks + n_out + n_err:
+def parse(data: bytes) -> tuple[list[list[str]], int, bytes, bytes, bytes]:
+    """(checks, exit code, stdout, stderr, -o report) of a whole record; ValueError if it
+    is not one."""
+    code, n_checks, (n_out, n_err, n_file), start = _head(data[:256])
+    if len(data) != start + n_checks + n_out + n_err + n_file:
         raise ValueError("truncated record")
     out = start + n_checks
-    return (_checks(data[start:out]), code, data[out:out + n_out],
-            data[out + n_out:out + n_out + n_err])
+    err = out + n_out
+    return (_checks(data[start:out]), code, data[out:err], data[err:err + n_err],
+            data[err + n_err:])
 
 
 def _write_record(path: str, checks: list[list[str]], code: int, out: bytes | bytearray,
-                  err: bytes | bytearray) -> None:
+                  err: bytes | bytearray, report: bytes = b"") -> None:
     """Write a record atomically (a temporary file renamed over it), its output as it
     was kept, without joining it into one more copy."""
     import tempfile
 
     fields = "\0".join(field for check in checks for field in check).encode(
         "utf-8", "surrogateescape")
-    head = MAGIC + b"%d %d %d %d\n" % (code, len(fields), len(out), len(err))
+    head = MAGIC + b"%d %d %d %d %d\n" % (code, len(fields), len(out), len(err), len(report))
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            for part in (head, fields, out, err):
+            for part in (head, fields, out, err, report):
                 handle.write(part)
         os.replace(tmp, path)
     except BaseException:
@@ -252,13 +261,14 @@ def holds(check: list[str]) -> bool:
         return tree_content([arg]) == state
     if kind == "s":
         return code_stamp(arg) == state
-    return False
+    return kind == "o"  # where the -o report goes: no fact to check
 
 
-def _copy(source: int, offset: int, count: int, target: int) -> None:
+def _copy(source: int, offset: int, count: int, target: int, quiet: bool = True) -> None:
     """`count` bytes of the file `source` from `offset` to the descriptor `target`
     (sendfile where the system has it). A descriptor that cannot take them (a closed
-    pipe, a full disk) ends it, as it ends any program's output."""
+    pipe, a full disk) ends it, as it ends any program's output (`quiet`), or raises
+    OSError (not `quiet`: a report file, which the full run then writes or fails on)."""
     sendfile = getattr(os, "sendfile", None)
     try:
         while count > 0:
@@ -279,11 +289,14 @@ def _copy(source: int, offset: int, count: int, target: int) -> None:
                 sendfile = None  # a descriptor sendfile does not serve: read and write
                 continue
             if sent == 0:
+                if not quiet:
+                    raise OSError("the record ended early")
                 return
             offset += sent
             count -= sent
     except OSError:
-        pass
+        if not quiet:
+            raise
 
 
 # ------------------------------------------------------------------ recording
@@ -331,6 +344,7 @@ class Recorder:
         self.cache = None
         self.extra: list[str] = []  # paths named on the command line
         self.read: list[str] = []  # the files the settings came from
+        self.output: str | None = None  # `-o FILE`: the report the run writes there
         self.roots: list[str] = []
         self.repeatable = False
         self.completed = False  # the command reached its end with every result cacheable
@@ -348,7 +362,7 @@ class Recorder:
             self.streams.append((copy, wrapper))
 
     def accept(self, cache: object, roots: list[str], paths: list[str],
-               read: list[str]) -> None:
+               read: list[str], output: str | None = None) -> None:
         """The command is repeatable so far: its results come through `cache`, which
         depends on the content under `roots`; `paths` were named on its command line;
         `read` are the files its settings came from (config, usage file, baseline,
@@ -357,6 +371,7 @@ class Recorder:
         self.roots = list(roots)
         self.extra = [os.path.abspath(p) for p in paths]
         self.read = [os.path.abspath(p) for p in read]
+        self.output = os.path.abspath(output) if output else None
         self.repeatable = True
         cache.watch = True  # type: ignore[attr-defined]
 
@@ -396,10 +411,17 @@ class Recorder:
             return
         if checks is None:
             return
+        report = b""
+        if self.output is not None:  # the report as the run wrote it
+            report = files.read_bytes(self.output, COPY_LIMIT + 1)
+            if len(report) > COPY_LIMIT:
+                return
+            checks.insert(0, ["o", self.output, ""])
         folder = os.path.join(directory, FOLDER)
         try:
             os.makedirs(folder, exist_ok=True)
-            _write_record(os.path.join(folder, self.name), checks, code, copies[0], copies[1])
+            _write_record(os.path.join(folder, self.name), checks, code, copies[0], copies[1],
+                          report)
             _prune(folder)
         except OSError:
             return

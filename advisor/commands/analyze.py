@@ -190,9 +190,9 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
 
         where = cache_dir or cfg.cache_dir or default_directory(cfg.path)
         cache = ResultCache.for_settings(where, settings)
-    _watch(cache, settings, paths, repeatable=not (output or write_baseline or as_system
+    _watch(cache, settings, paths, repeatable=not (write_baseline or as_system
                                                     or executor == "dask"),
-           read=[p for p in (cfg.path, usage, baseline, *var_files) if p])
+           read=[p for p in (cfg.path, usage, baseline, *var_files) if p], output=output)
     # workers (and the result cache) hand over each result's part of the text report or
     # of the SARIF log, so this process reads plain data and puts the parts together:
     # not where something after them changes a result (a baseline hides findings, a
@@ -251,10 +251,10 @@ def analyze_cmd(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int 
 
 
 def _watch(cache: Any, settings: Any, paths: tuple[str, ...], repeatable: bool,
-           read: list[str]) -> None:
+           read: list[str], output: str | None) -> None:
     """Tell the replay recorder (advisor.batch.replay) whether this run can be replayed:
-    its results come through the result cache and it prints its report (`read`: the
-    files its settings came from)."""
+    its results come through the result cache (`read`: the files its settings came
+    from; `output`: the -o file its report goes to)."""
     from advisor.batch import replay
 
     recorder = replay.current()
@@ -265,7 +265,7 @@ def _watch(cache: Any, settings: Any, paths: tuple[str, ...], repeatable: bool,
         return
     from advisor.batch.cache import content_roots
 
-    recorder.accept(cache, content_roots(settings), list(paths), read)
+    recorder.accept(cache, content_roots(settings), list(paths), read, output)
 
 
 def _exit(outcomes: list[Any], report: Any, threshold: str) -> None:

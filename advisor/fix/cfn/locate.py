@@ -30,7 +30,8 @@ class Site:
 def node_site(ctx: FixContext, tpl: Template, node: str) -> Site:
     data = ctx.node(node)
     sid = str(data.get("source_id") or node)
-    if (data.get("props") or {}).get("description") == OUTSIDE:
+    props = data.get("props") or {}
+    if props.get("external") or props.get("description") == OUTSIDE:
         raise Unpatchable(f"{node} is not declared in this template (it is referenced by "
                           "ARN, parameter or import from another stack)")
     if sid in tpl.resources:

@@ -264,9 +264,12 @@ def _env_write_backs(ctx: Ctx, reports: dict[str, HandlerReport]) -> None:
     handler, read, only acknowledges its input there (advisor/importers/write_back.py)."""
     for lid, targets in sorted(ctx.memo.get("env write-backs", {}).items()):
         node = ctx.names[lid]
+        report = reports.get(node)
         for target in sorted(targets):
-            if env_names_call(reports.get(node), ctx.arch.kind(target)) and \
-                    not ctx.arch.graph.has_edge(node, target):
+            kind = ctx.arch.kind(target)
+            if report is None and iam.cannot_write(ctx, lid, kind):
+                continue  # unread code, and no permission of its own to write there
+            if env_names_call(report, kind) and not ctx.arch.graph.has_edge(node, target):
                 ctx.edge(node, target, anchor=lid)
 
 

@@ -142,7 +142,9 @@ def test_unresolved_reference_is_reported_with_line_not_guessed():
           A: !Ref Missing
 """)
     info = [n for n in arch.notes if "Missing" in n.message]
-    assert info and info[0].severity == "info" and info[0].line == 7
+    # CloudFormation rejects an unresolved dependency: the stack would not deploy
+    assert info and info[0].severity == "warning" and info[0].line == 7
+    assert "would not deploy" in info[0].message
     assert list(arch.graph.edges) == []
 
 

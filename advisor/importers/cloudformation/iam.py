@@ -266,7 +266,9 @@ def wire_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
     for target, action in write_targets(ctx, stmts):
         granted.setdefault(target, set()).add(action.lower())
     for target, actions in granted.items():
-        own = target in sources and not (
+        # a WebSocket API's `@connections` grant is no trigger's permission: the function
+        # sends to the clients of the API that may also invoke it
+        own = target in sources and ctx.arch.kind(target) != "apigw" and not (
             target in polled and grants_write(actions, ctx.arch.kind(target)))
         if own or target in failures or not ctx.permission_is_use(node, target):
             # its own event source (the poll's permissions; an explicit write into a

@@ -106,3 +106,23 @@ def test_a_route_function_answering_its_own_api_is_an_edge_back(tmp_path: Path) 
 def test_terraform_manage_connections_is_an_edge_to_the_api(tmp_path: Path) -> None:
     arch = analyse_input(tmp_path, "terraform", TF).before
     assert arch.graph.has_edge("broadcast", "chat")
+
+
+TF_ROUTED = TF + """
+resource "aws_apigatewayv2_integration" "default" {
+  api_id           = aws_apigatewayv2_api.chat.id
+  integration_type = "AWS_PROXY"
+  integration_uri  = aws_lambda_function.broadcast.invoke_arn
+}
+
+resource "aws_apigatewayv2_route" "default" {
+  api_id    = aws_apigatewayv2_api.chat.id
+  route_key = "$default"
+  target    = "integrations/${aws_apigatewayv2_integration.default.id}"
+}
+"""
+
+
+def test_terraform_route_function_answering_its_own_api_is_an_edge_back(tmp_path: Path) -> None:
+    arch = analyse_input(tmp_path, "terraform", TF_ROUTED).before
+    assert arch.graph.has_edge("chat", "broadcast") and arch.graph.has_edge("broadcast", "chat")

@@ -359,3 +359,32 @@ def test_glue_needing_a_mapping_says_so(tmp_path: Path) -> None:
     fix = fix_result(result)
     glue = [r for r in fix.rewrites if r.rule.startswith("GLUE-")]
     assert glue and all(r.status == "not patched" and r.reason for r in glue)
+
+
+def test_stream_event_on_an_outside_stream_named_by_arn_text_is_patched(tmp_path: Path) -> None:
+    """A SAM Kinesis event whose `Stream` is ARN text (`!Sub ...:stream/${Name}`) names an
+    outside stream; the function's one stream event on it is where the fix goes."""
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Parameters:\n"
+        "  StreamName: {Type: String, Default: clicks}\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      Handler: a.b\n"
+        "      Runtime: python3.12\n"
+        "      CodeUri: .\n"
+        "      Events:\n"
+        "        Clicks:\n"
+        "          Type: Kinesis\n"
+        "          Properties:\n"
+        "            Stream: !Sub arn:aws:kinesis:${AWS::Region}:${AWS::AccountId}:stream/${StreamName}\n"
+        "            StartingPosition: LATEST\n")
+    result = analyze_source(str(path), Options(estimates=False))
+    fix = fix_result(result)
+    status = {r.rule: r.status for r in fix.rewrites}
+    assert status.get("REL-STREAM-POISON") == "patched", [(r.rule, r.reason) for r in fix.rewrites]
+    new = fix.changed[0].new
+    assert "BisectBatchOnFunctionError: true" in new and "OnFailure:" in new

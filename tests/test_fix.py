@@ -146,7 +146,7 @@ def test_long_form_template_gets_long_form_intrinsics(tmp_path: Path) -> None:
     assert "BatchSize: 100    # large batches, cheap\n      BisectBatchOnFunctionError: true" in new
 
 
-def test_outside_resource_is_listed_with_a_reason(tmp_path: Path) -> None:
+def test_outside_resource_settings_are_not_patched(tmp_path: Path) -> None:
     path = tmp_path / "t.yaml"
     path.write_text(
         "Transform: AWS::Serverless-2016-10-31\n"
@@ -163,11 +163,10 @@ def test_outside_resource_is_listed_with_a_reason(tmp_path: Path) -> None:
         "          Properties:\n"
         "            Queue: !ImportValue shared-queue-arn\n")
     result = analyze_source(str(path), Options(estimates=False))
+    assert result.before.props("shared_queue_arn").get("external") is True
     fix = fix_result(result)
-    rules = {r.rule: r for r in fix.rewrites}
-    assert "REL-SQS-DLQ" in rules
-    r = rules["REL-SQS-DLQ"]
-    assert r.status == "not patched" and "another stack" in r.reason
+    # the queue's redrive policy is the other stack's: no finding, nothing to patch here
+    assert "REL-SQS-DLQ" not in {r.rule for r in fix.rewrites}
     assert not fix.changed
 
 
@@ -360,3 +359,32 @@ def test_glue_needing_a_mapping_says_so(tmp_path: Path) -> None:
     fix = fix_result(result)
     glue = [r for r in fix.rewrites if r.rule.startswith("GLUE-")]
     assert glue and all(r.status == "not patched" and r.reason for r in glue)
+
+
+def test_stream_event_on_an_outside_stream_named_by_arn_text_is_patched(tmp_path: Path) -> None:
+    """A SAM Kinesis event whose `Stream` is ARN text (`!Sub ...:stream/${Name}`) names an
+    outside stream; the function's one stream event on it is where the fix goes."""
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Parameters:\n"
+        "  StreamName: {Type: String, Default: clicks}\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      Handler: a.b\n"
+        "      Runtime: python3.12\n"
+        "      CodeUri: .\n"
+        "      Events:\n"
+        "        Clicks:\n"
+        "          Type: Kinesis\n"
+        "          Properties:\n"
+        "            Stream: !Sub arn:aws:kinesis:${AWS::Region}:${AWS::AccountId}:stream/${StreamName}\n"
+        "            StartingPosition: LATEST\n")
+    result = analyze_source(str(path), Options(estimates=False))
+    fix = fix_result(result)
+    status = {r.rule: r.status for r in fix.rewrites}
+    assert status.get("REL-STREAM-POISON") == "patched", [(r.rule, r.reason) for r in fix.rewrites]
+    new = fix.changed[0].new
+    assert "BisectBatchOnFunctionError: true" in new and "OnFailure:" in new

@@ -85,6 +85,18 @@ def handler(event, context):
     ses.send_email(Source="a", Destination={}, Message={"Body": url})
 '''
 
+JS_V3_PRESIGN = '''
+// an upload URL: the command is signed, never sent; the client uploads to S3 itself
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
+const client = new S3Client();
+export const handler = async (event) => {
+  const command = new PutObjectCommand({ Bucket: process.env.BUCKET, Key: event.key });
+  const url = await getSignedUrl(client, command, { expiresIn: 3600 });
+  return { statusCode: 200, body: JSON.stringify({ url }) };
+};
+'''
+
 PY_SECRET = '''
 import boto3
 sm = boto3.client("secretsmanager")
@@ -161,6 +173,7 @@ def test_glue(source, language, evidence, target):
         (PY_HTTP, "python", "HTTP"),
         (PY_NO_CALL, "python", "no AWS SDK call"),
         (PY_PRESIGN, "python", "computes"),
+        (JS_V3_PRESIGN, "javascript", "computes"),
         (PY_SECRET, "python", "configuration"),
         (TS_TWO_COMMANDS, "javascript", "several SDK calls"),
         (JS_FETCH, "javascript", "HTTP"),

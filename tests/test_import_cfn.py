@@ -142,7 +142,9 @@ def test_unresolved_reference_is_reported_with_line_not_guessed():
           A: !Ref Missing
 """)
     info = [n for n in arch.notes if "Missing" in n.message]
-    assert info and info[0].severity == "info" and info[0].line == 7
+    # CloudFormation rejects an unresolved dependency: the stack would not deploy
+    assert info and info[0].severity == "warning" and info[0].line == 7
+    assert "would not deploy" in info[0].message
     assert list(arch.graph.edges) == []
 
 
@@ -457,6 +459,50 @@ Resources:
     assert fn["log_retention"] == 14 and fn["dlq"] == "Dlq"
     assert "Logs" not in arch.graph
     assert edge(arch, "clients", "Fn") is not None
+
+
+def test_log_group_named_after_a_function_physical_name():
+    """`/aws/lambda/<FunctionName>` written as a literal (or with the same parameter as the
+    function's name) is that function's log group, as Lambda names it: its retention is
+    the function's, and a group for another function is still a node of its own."""
+    arch = load("""
+Parameters:
+  Stage: {Type: String, Default: dev}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: orders-handler
+      Runtime: python3.12
+      Handler: app.handler
+      InlineCode: "def handler(e, c): return e"
+  Other:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: !Sub pay-${Stage}
+      Runtime: python3.12
+      Handler: app.handler
+      InlineCode: "def handler(e, c): return e"
+  FnLogs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: /aws/lambda/orders-handler
+      RetentionInDays: 1
+  OtherLogs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Sub /aws/lambda/pay-${Stage}
+      RetentionInDays: 30
+  Elsewhere:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: /aws/lambda/not-declared-here
+      RetentionInDays: 7
+""")
+    assert arch.props("Fn")["log_retention"] == 1
+    assert arch.props("Other")["log_retention"] == 30
+    assert "FnLogs" not in arch.graph and "OtherLogs" not in arch.graph
+    assert arch.kind("Elsewhere") == "logs"
 
 
 def test_suppression_metadata_from_three_tools():

@@ -376,3 +376,29 @@ def test_no_rewrite_takes_the_table_to_itself(tmp_path: Path) -> None:
     rules = {f.rule for f in result.findings}
     assert not {r for r in rules if r.startswith("GLUE-")}, rules
     assert "REL-STREAM-POISON" in rules  # the stream findings are still there
+
+
+NO_CODE = "CodeUri: consumer/"  # a folder that is not there: the handler is not read
+
+
+@pytest.mark.parametrize(("policies", "writes_back"), [
+    # every permission is stated on the function and none reaches the table: the
+    # environment variable (here, as often, shared by all functions) names a table the
+    # function cannot call
+    ("[{Statement: [{Effect: Allow, Action: events:PutEvents, Resource: '*'}]}]", False),
+    ("[{EventBridgePutEventsPolicy: {EventBusName: default}}]", False),
+    ("[]", False),
+    # a write of the table's service (on any resource), or every action: it may write back
+    ("[{Statement: [{Effect: Allow, Action: dynamodb:PutItem, Resource: '*'}]}]", True),
+    ("[{Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}]", True),
+    # a managed policy the importer does not read may grant it: the variable still counts
+    ("[AWSLambdaDynamoDBExecutionRole, AmazonDynamoDBFullAccess]", True),
+])
+def test_an_unread_handler_whose_policies_cannot_reach_its_table_does_not_write_back(
+        tmp_path: Path, policies: str, writes_back: bool) -> None:
+    text = sam_stream_consumer(policies, env="      Environment: {Variables: {TABLE: !Ref Table}}\n")
+    text = text.replace("InlineCode: \"def handler(event, context):\\n    return None\\n\"", NO_CODE)
+    assert NO_CODE in text
+    arch = load(tmp_path, text)
+    assert arch.graph.has_edge("Table", "Totals")
+    assert arch.graph.has_edge("Totals", "Table") is writes_back

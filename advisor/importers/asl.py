@@ -186,6 +186,15 @@ def task_parameters(state: dict[str, Any]) -> Any:
     return state.get("Parameters", state.get("Arguments"))
 
 
+def put_events_buses(params: Any) -> list[Any]:
+    """The `EventBusName` of each entry of an `events:putEvents` task, as written (a name,
+    an ARN, or a reference the importer resolves); an entry without one goes to the
+    default bus. A `EventBusName.$` path is chosen at run time and is not listed."""
+    entries = params.get("Entries") if isinstance(params, dict) else None
+    return [e["EventBusName"] for e in entries if isinstance(e, dict) and e.get("EventBusName")] \
+        if isinstance(entries, list) else []
+
+
 def next_states(state: dict[str, Any]) -> list[str]:
     """Every state this one can go to: Next, Default, each Choice and each Catch."""
     out = []

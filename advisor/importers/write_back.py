@@ -17,7 +17,9 @@ What shows a write-back, for both template importers:
   no evidence;
 - an environment variable naming the source, unless the handler was read and makes no
   call to the source's service other than acknowledging its own input (a queue URL the
-  code uses only to delete the messages it got is the poll's);
+  code uses only to delete the messages it got is the poll's), or the handler was not
+  read and the function's permissions, all stated on it, allow no write of that service
+  (CloudFormation: `iam.cannot_write`; a `Globals` variable every function shares);
 - the handler naming the source by its physical name (`handler_targets`).
 
 Other triggers (an S3 notification, an SNS subscription, a rule) are not covered: a

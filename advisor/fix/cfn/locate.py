@@ -30,7 +30,8 @@ class Site:
 def node_site(ctx: FixContext, tpl: Template, node: str) -> Site:
     data = ctx.node(node)
     sid = str(data.get("source_id") or node)
-    if (data.get("props") or {}).get("description") == OUTSIDE:
+    props = data.get("props") or {}
+    if props.get("external") or props.get("description") == OUTSIDE:
         raise Unpatchable(f"{node} is not declared in this template (it is referenced by "
                           "ARN, parameter or import from another stack)")
     if sid in tpl.resources:
@@ -97,5 +98,24 @@ def find_events(tpl: Template, fn: str, types: tuple[str, ...], source_ids: set[
     return out
 
 
+def outside_events(ctx: FixContext, tpl: Template, fn: str, node: str, types: tuple[str, ...],
+                   key: str) -> list[str]:
+    """For a source outside the template (`external`, named by ARN text or a parameter):
+    the SAM events of `fn` of these types whose `key` names no resource of the template.
+    Which outside source each one names is not checked: a caller uses the answer only
+    when there is exactly one."""
+    if not (ctx.node(node).get("props") or {}).get("external"):
+        return []
+    events = tpl.props(fn).get("Events")
+    out = []
+    for name, ev in events.items() if isinstance(events, dict) else ():
+        if not isinstance(ev, dict) or ev.get("Type") not in types:
+            continue
+        p = ev.get("Properties") if isinstance(ev.get("Properties"), dict) else {}
+        if p.get(key) is not None and not refs(p.get(key)) & set(tpl.resources):
+            out.append(str(name))
+    return out
+
+
 __all__ = ["Site", "edge_anchor", "find_events", "lids_at_line", "names", "node_site",
-           "points_to", "ref_target", "resource_of"]
+           "outside_events", "points_to", "ref_target", "resource_of"]

@@ -19,6 +19,7 @@ from advisor.fix.cfn.locate import (
     find_events,
     names,
     node_site,
+    outside_events,
     resource_of,
 )
 from advisor.fix.cfn.template import (
@@ -259,8 +260,9 @@ def stream_on_failure(ctx: FixContext, tpl: Template) -> None:
     else:
         if tpl.rtype(fn) != "AWS::Serverless::Function":
             raise Unpatchable(f"no event source mapping of {fn_node} on {src_node} found")
-        events = find_events(tpl, fn, ("Kinesis", "DynamoDB", "MSK", "SelfManagedKafka"),
-                             names(ctx, tpl, src_node), "Stream")
+        types = ("Kinesis", "DynamoDB", "MSK", "SelfManagedKafka")
+        events = find_events(tpl, fn, types, names(ctx, tpl, src_node), "Stream") or \
+            outside_events(ctx, tpl, fn, src_node, types, "Stream")
         if len(events) != 1:
             raise Unpatchable(f"{fn} has {len(events)} stream events on {src_node}")
         where = (fn, ("Events", events[0], "Properties"))

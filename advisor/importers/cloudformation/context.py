@@ -525,7 +525,7 @@ class Ctx:
         line, col = self.line_of(anchor if anchor is not None else value, owner)
         self.info(f"{what} is outside this template ({written or label}); shown as an "
                   f"external {kind}", line, col)
-        props: dict[str, Any] = {"description": "outside this template"}
+        props: dict[str, Any] = {"description": "outside this template", "external": True}
         if kind == "resource" and rtype:
             props["type"] = rtype
         node = self.implicit_node(label, kind, props)

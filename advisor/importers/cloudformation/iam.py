@@ -176,6 +176,41 @@ def write_targets(ctx: Ctx, stmts: list[dict[str, Any]]) -> list[tuple[str, str]
     return out
 
 
+def cannot_write(ctx: Ctx, lid: str, kind: str) -> bool:
+    """Whether a SAM function's permissions are all stated on it and none writes to
+    `kind`: no `Role`, every `Policies` entry an inline document or a policy template SAM
+    has (a managed policy is not read), and no statement allows `*` or a write action of
+    that service. SAM's generated role then holds only those and the basic execution
+    policy, so the function cannot write there whatever its environment names."""
+    from advisor.importers.cloudformation import sam_policy_templates
+    from advisor.importers.cloudformation.sam import policy_items
+
+    if ctx.rtype(lid) != "AWS::Serverless::Function" or ctx.props_of(lid).get("Role"):
+        return False
+    stmts: list[dict[str, Any]] = []
+    for item in policy_items(ctx, lid):
+        if not isinstance(item, dict) or not item:
+            return False
+        if "Statement" in item:
+            stmts.extend(statements_of_document(item))
+            continue
+        for name, params in item.items():
+            if name in ("Fn::Sub", "Ref"):  # a managed policy ARN
+                return False
+            expanded = sam_policy_templates.statements(str(name), params)
+            if not expanded:
+                return False  # a template this table does not know may grant anything
+            stmts.extend(expanded)
+    for stmt in stmts:
+        if str(ctx.scalar(stmt.get("Effect")) or "Allow") != "Allow":
+            continue
+        for action in _as_list(stmt.get("Action")):
+            text = ctx.scalar(action)
+            if not isinstance(text, str) or text.strip() == "*" or write_kind(text) == kind:
+                return False
+    return True
+
+
 # where a function or state machine names the role it acts with
 ROLE_PATHS = {
     "AWS::Lambda::Function": ("Role",),
@@ -231,7 +266,9 @@ def wire_iam(ctx: Ctx, lid: str, extra: list[dict[str, Any]]) -> None:
     for target, action in write_targets(ctx, stmts):
         granted.setdefault(target, set()).add(action.lower())
     for target, actions in granted.items():
-        own = target in sources and not (
+        # a WebSocket API's `@connections` grant is no trigger's permission: the function
+        # sends to the clients of the API that may also invoke it
+        own = target in sources and ctx.arch.kind(target) != "apigw" and not (
             target in polled and grants_write(actions, ctx.arch.kind(target)))
         if own or target in failures or not ctx.permission_is_use(node, target):
             # its own event source (the poll's permissions; an explicit write into a

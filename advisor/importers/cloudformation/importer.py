@@ -264,9 +264,12 @@ def _env_write_backs(ctx: Ctx, reports: dict[str, HandlerReport]) -> None:
     handler, read, only acknowledges its input there (advisor/importers/write_back.py)."""
     for lid, targets in sorted(ctx.memo.get("env write-backs", {}).items()):
         node = ctx.names[lid]
+        report = reports.get(node)
         for target in sorted(targets):
-            if env_names_call(reports.get(node), ctx.arch.kind(target)) and \
-                    not ctx.arch.graph.has_edge(node, target):
+            kind = ctx.arch.kind(target)
+            if report is None and iam.cannot_write(ctx, lid, kind):
+                continue  # unread code, and no permission of its own to write there
+            if env_names_call(report, kind) and not ctx.arch.graph.has_edge(node, target):
                 ctx.edge(node, target, anchor=lid)
 
 
@@ -322,7 +325,9 @@ def _alarm_topics(ctx: Ctx) -> set[str]:
 # ---------------------------------------------------------------------- notes
 def _unresolved_refs(ctx: Ctx) -> None:
     """Every Ref/GetAtt/Sub name that is neither a resource, a parameter, a pseudo
-    parameter nor something SAM generates: reported with its line, never guessed."""
+    parameter nor something SAM generates: reported with its line, never guessed. A
+    warning: CloudFormation refuses such a template ("Unresolved resource dependencies"),
+    as it refuses a misspelt resource type."""
     known = set(ctx.resources) | set(ctx.parameters)
     stack: list[tuple[Any, tuple[int, int]]] = [(ctx.resources, (1, 1))]
     seen: set[str] = set()
@@ -363,7 +368,10 @@ def _unresolved_refs(ctx: Ctx) -> None:
                 continue
             seen.add(name)
             ctx.info(f"reference to {name!r} does not resolve to a resource or parameter of "
-                     "this template; no edge drawn for it", where[0], where[1])
+                     "this template: CloudFormation rejects it (unresolved resource "
+                     "dependency), so the stack would not deploy; no edge drawn for it",
+                     where[0], where[1], "declare the resource or parameter, or fix the name",
+                     severity="warning")
 
 
 def _sam_generated(ctx: Ctx, name: str) -> bool:

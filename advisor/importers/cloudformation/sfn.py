@@ -258,8 +258,9 @@ def _wire_task(ctx: Ctx, node: str, lid: str, state: dict[str, Any], refs: _Refs
     if target is None and kind == "eventbridge" and service == "events":
         from advisor.importers.cloudformation.wiring.common import default_bus
 
-        entries = params.get("Entries") if isinstance(params, dict) else None
-        named = any(isinstance(e, dict) and e.get("EventBusName") for e in entries or [])
+        named = asl.put_events_buses(params)
+        found = [ctx.by_physical_name(_untoken(v, refs), kind) for v in named]
+        target = next((f for f in found if f is not None), None)
         if not named:
             target = default_bus(ctx)
     if target is None and kind == "http":

@@ -484,6 +484,15 @@ def inspect_js(text: str, function: str | None = None) -> tuple[HandlerReport, i
         for m in re.finditer(r"(?<![\w$.])" + re.escape(name) + r"\s*\(", code):
             if not _JS_DEF_BEFORE.search(code, max(0, m.start() - 30), m.start()):
                 record(m.start(), service, name[len("paginate"):], m.end() - 1, nth=1)
+    # a v3 presigner function (`getSignedUrl(client, command)`, `createPresignedPost`):
+    # it signs the command with the function's credentials and sends nothing; the call
+    # makes the handler real logic (`logic_methods`), as `s3.getSignedUrl` does in v2
+    for name, service in class_service.items():
+        if name not in data["logic_methods"]:
+            continue
+        for m in re.finditer(r"(?<![\w$.])" + re.escape(name) + r"\s*\(", code):
+            if not _JS_DEF_BEFORE.search(code, max(0, m.start() - 30), m.start()):
+                record(m.start(), service, name, m.end() - 1)
     for m in _COMMAND.finditer(code):
         name = m.group(1)
         service = class_service.get(f"{name}Command") or data["command_services"].get(name)

@@ -48,6 +48,7 @@ class Env(Protocol):
     def local(self, name: str, line: int) -> Any: ...
     def module(self, name: str, line: int) -> Any: ...
     def resource(self, rtype: str, name: str, line: int) -> Any: ...
+    def data(self, rtype: str, name: str, line: int) -> Any: ...
 
 
 @dataclass
@@ -336,6 +337,8 @@ def _ref(ref: Ref, scope: Scope) -> Any:
         base, rest = env.module(steps[0][1], line), steps[1:]
     elif root == "terraform" and steps == [("attr", "workspace")]:
         return "default"
+    elif root == "data" and len(steps) >= 2 and steps[0][0] == steps[1][0] == "attr":
+        base, rest = env.data(steps[0][1], steps[1][1], line), steps[2:]
     elif root in ("count", "each", "self", "path", "data", "terraform") or not steps:
         return Ref(ref.path, line, env.home)
     elif steps[0][0] == "attr":

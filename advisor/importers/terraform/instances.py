@@ -47,6 +47,7 @@ from advisor.importers.terraform.module import (
     module_files,
     read_module_files,
     render_key,
+    render_template_file,
 )
 
 MAX_INSTANCES = 256  # instances of one declaration; above it, one instance and a note
@@ -180,6 +181,23 @@ class ModuleEnv:
         if exp.kind == "each":
             return {k: Ref(address + render_key(k), line, self.mod) for k in exp.keys}
         return Ref(address, line, self.mod)
+
+    def data(self, rtype: str, name: str, line: int) -> Any:
+        """A data source read before `terraform apply` can be: `template_file` (its
+        `rendered` text). Every other data source stays symbolic."""
+        block = self.mod.data_blocks.get((rtype, name))
+        address = f"data.{rtype}.{name}"
+        if rtype != "template_file" or block is None or \
+                "count" in block.attrs or "for_each" in block.attrs:
+            return Ref(address, line, self.mod)
+
+        def rendered() -> Any:
+            scope = self.scope()
+            return {"rendered": render_template_file(
+                evaluate(block.attrs.get("template"), scope),
+                evaluate(block.attrs.get("vars"), scope))}
+
+        return self._remember("data", address, rendered, line, address)
 
     # ------------------------------------------------------------- count / for_each
     def expansion(self, what: str, address: str, block: Block) -> Expansion:

@@ -318,6 +318,21 @@ def _render_template(content: str, variables: dict[str, Any]) -> str:
     return _TEMPLATE_VAR_RE.sub(repl, content)
 
 
+def render_template_file(template: Any, variables: Any) -> Any:
+    """`data.template_file.<name>.rendered` (hashicorp/template): the `template` text with
+    its `vars` substituted as `templatefile()` does. `file()` has already read the text
+    (and decoded JSON); a JSON document is rendered string by string."""
+    if not isinstance(variables, dict) or not variables:
+        return template
+    if isinstance(template, str):
+        return _maybe_json(_render_template(template, variables))
+    if isinstance(template, dict):
+        return {k: render_template_file(v, variables) for k, v in template.items()}
+    if isinstance(template, list):
+        return [render_template_file(v, variables) for v in template]
+    return template
+
+
 def _maybe_json(content: str) -> Any:
     stripped = content.strip()
     if stripped[:1] in "{[":

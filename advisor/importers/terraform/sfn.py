@@ -83,7 +83,12 @@ def read_definition(
             if not targets and kind == "eventbridge":
                 from advisor.importers.terraform.wiring.common import default_bus
 
-                targets = [default_bus(ctx, b)]
+                named = asl.put_events_buses(params)
+                for v in named:
+                    if isinstance(v, str):
+                        targets += [n for n in ctx.by_literal(v) if ctx.arch.kind(n) == kind]
+                if not named:  # no entry names a bus: the account's default one
+                    targets = [default_bus(ctx, b)]
         if not targets:
             if kind is not None and kind not in ("sfn",):
                 ctx.note(

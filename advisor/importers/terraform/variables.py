@@ -76,6 +76,9 @@ class _NoEnv:
     def resource(self, rtype: str, name: str, line: int) -> Any:
         raise EvalError("references cannot be used here")
 
+    def data(self, rtype: str, name: str, line: int) -> Any:
+        raise EvalError("references cannot be used here")
+
 
 def _literal(value: Any) -> Any:
     result = evaluate(value, Scope(_NoEnv()))

@@ -3,9 +3,13 @@ as nodes, and subscription filters (log group -> destination)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from advisor.importers.cloudformation.context import Ctx
 from advisor.importers.cloudformation.wiring.common import target_node
 from advisor.importers.edge_labels import FILTERED
+
+LAMBDA_PREFIX = "/aws/lambda/"  # the group Lambda writes a function's logs to
 
 
 def wire_log_groups(ctx: Ctx) -> None:
@@ -18,7 +22,7 @@ def wire_log_groups(ctx: Ctx) -> None:
     for lid in ctx.of_type("AWS::Logs::LogGroup"):  # a node already if a subscription reads it
         p = ctx.props_of(lid)
         days = ctx.number(p.get("RetentionInDays"))
-        for fn in ctx.node_refs(p.get("LogGroupName")):
+        for fn in ctx.node_refs(p.get("LogGroupName")) or _named_function(ctx, p):
             if ctx.arch.kind(fn) == "lambda":
                 owned.add(lid)
                 ctx.set_prop_locs(fn, lid, "log_retention")  # where retention is (or goes)
@@ -38,6 +42,16 @@ def wire_log_groups(ctx: Ctx) -> None:
     for lid in sorted(ctx.deferred - owned):
         if ctx.deferred_kind.get(lid) == "logs":
             ctx.materialise(lid)
+
+
+def _named_function(ctx: Ctx, props: dict[str, Any]) -> list[str]:
+    """The declared function whose physical name the group's `/aws/lambda/<name>` spells
+    (a literal, or the same `${Param}` text as its `FunctionName`): Lambda writes there."""
+    text = ctx.text_of(props.get("LogGroupName"))
+    if not isinstance(text, str) or not text.startswith(LAMBDA_PREFIX):
+        return []
+    fn = ctx.by_physical_name(text[len(LAMBDA_PREFIX):], "lambda")
+    return [fn] if fn else []
 
 
 def wire_log_subscriptions(ctx: Ctx) -> None:

@@ -15,7 +15,7 @@ from advisor.importers import api_auth
 from advisor.importers.api_methods import add_method
 from advisor.importers.apigw_actions import subtype_action, uri_action
 from advisor.importers.edge_labels import AUTHORIZER
-from advisor.importers.terraform.hcl import Block
+from advisor.importers.terraform.hcl import Block, Expr
 from advisor.importers.terraform.module import Module, Resource
 from advisor.importers.terraform.props import as_json, flag, num
 from advisor.importers.terraform.wiring.common import default_bus, http_node, services
@@ -384,7 +384,7 @@ def _apigw_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module
         _registry_routes(ctx, name, res, b, mod)
     if res.type == "aws_api_gateway_rest_api" and b.get("policy") not in (None, ""):
         _rest_only(ctx, name, resource_policy=True)
-    body = as_json(b.get("body"))
+    body = as_json(b.get("body")) or _openapi_yaml(b.get("body"))
     if not isinstance(body, dict):
         if b.get("target") is not None:  # HTTP API quick create
             for target in ctx.nodes(mod, b.get("target"), b, "target"):
@@ -428,6 +428,29 @@ def _apigw_implied(ctx: Context, name: str, res: Resource, b: Block, mod: Module
                 "x-amazon-apigateway-request-validator"
             ):
                 ctx.set_props(name, validation=True)
+
+
+MAX_BODY_CHARS = 2 * 1024 * 1024  # what file()/templatefile() read at most
+
+
+def _openapi_yaml(value: Any) -> dict[str, Any] | None:
+    """An OpenAPI `body` written as YAML text (`file("api.yaml")`, `templatefile()`,
+    `data.template_file`): the document, when it is one (`openapi`/`swagger`, `paths`).
+    Read with YAML's safe loader; `${...}` references stay text for the wiring."""
+    text = value.text if isinstance(value, Expr) and value.func == "string" else value
+    if not isinstance(text, str) or len(text) > MAX_BODY_CHARS or "paths" not in text:
+        return None
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        doc = yaml.load(text, Loader=loader)  # a safe loader: data only, no objects
+    except yaml.YAMLError:
+        return None
+    if isinstance(doc, dict) and isinstance(doc.get("paths"), dict) and (
+            "openapi" in doc or "swagger" in doc):
+        return doc
+    return None
 
 
 def finish_apis(ctx: Context) -> None:

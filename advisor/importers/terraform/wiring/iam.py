@@ -252,10 +252,11 @@ def read_roles(ctx: Context) -> None:
                     for target in ctx.nodes(pmod, resources, None) if kinds else []:
                         if target == fn or ctx.arch.kind(target) not in kinds:
                             continue
-                        if target in sources and not (
+                        if target in sources and ctx.arch.kind(target) != "apigw" and not (
                                 target in polled and grants_write(acts, ctx.arch.kind(target))):
                             continue  # its own event source (the poll's), unless it writes
-                            # back into a polled one (advisor/importers/write_back.py)
+                            # back into a polled one (advisor/importers/write_back.py); a
+                            # WebSocket API's @connections grant is a send to its clients
                         known = ctx.arch.graph.has_edge(fn, target)
                         if not known and target in failure_targets:
                             continue  # Lambda itself delivers there, not the code

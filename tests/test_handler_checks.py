@@ -305,6 +305,37 @@ def test_rethrowing_or_reporting_the_failure_is_clean(tmp_path: Path, fmt: str,
                                 partial=True), "REL-HANDLER-CATCH-ALL")
 
 
+SETTLED_JS = (JS_HEAD + 'const save = async (records) => {\n'
+              '  const results = await Promise.allSettled(records.map(async (record) =>\n'
+              '    ddb.send(new PutItemCommand(item(JSON.parse(record.body))))));\n'
+              '  results.map((r) => (r.status === "rejected") ? console.log(r) : null);\n'
+              '  {after}\n'
+              '};\n'
+              'exports.handler = async (event) => {\n  await save(event.Records);\n};\n')
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_promise_all_settled_whose_rejections_are_only_logged_swallows_them(
+        tmp_path: Path, fmt: str) -> None:
+    # every failed write is settled into a result that is only logged: the batch always
+    # succeeds, so nothing is retried (no whole-batch retry either: no partial-batch finding)
+    code = SETTLED_JS.replace("{after}", "")
+    path = project(tmp_path, fmt, "javascript", code)
+    f = one(path, "REL-HANDLER-CATCH-ALL", fmt)
+    assert evidence_at(f, "catch-all")["line"] == line_of(code, "Promise.allSettled")
+    assert "Promise.allSettled" in f.message
+    assert not findings(path, "REL-BATCH-PARTIAL-FAILURES")
+
+
+@pytest.mark.parametrize("after", [
+    'if (results.some((r) => r.status === "rejected")) throw new Error("failed");',
+    "return results;"])
+def test_promise_all_settled_whose_rejections_are_rethrown_or_returned_is_not(
+        tmp_path: Path, after: str) -> None:
+    path = project(tmp_path, "sam", "javascript", SETTLED_JS.replace("{after}", after))
+    assert not findings(path, "REL-HANDLER-CATCH-ALL")
+
+
 # ---------------------------------------------------------------- partial batch responses
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -9,7 +9,9 @@ records nothing.
   least one on the handler's event parameter, and the event is not destructured;
 - `catch-all`: `try { ... } catch (e) { ... }` (JavaScript catches every error) around an
   SDK call (or a call to a function of the file that makes one) whose catch block does
-  not `throw`, reject, call back with the error, exit, or record the failure;
+  not `throw`, reject, call back with the error, exit, or record the failure; and
+  `Promise.allSettled(...)` in a function that makes SDK calls, whose outcomes that
+  function at most logs (every rejection becomes a result no one rethrows);
 - `per-record-call`: an SDK call that changes something (or an HTTP call) inside a loop
   over the records (`for (... of event.Records)`, `for (...; i < event.Records.length; ...)`,
   `event.Records.map/forEach(...)`), directly or in a function of the file called there;
@@ -90,7 +92,8 @@ def handler_facts(code: str, sites: list[CallSite], handler_params: set[str],
         out.append(Evidence(line_at(first), "first-record-only",
                             "reads only event.Records[0], never the other records of the batch"))
     bodies = _function_bodies(code, balanced) if sites else []
-    for pos, text in _catch_all(code, sites, bodies, balanced):
+    for pos, text in (*_catch_all(code, sites, bodies, balanced),
+                      *_settled_all(code, sites, bodies, balanced)):
         out.append(Evidence(line_at(pos), "catch-all", text))
     for site, how in _unchecked(code, sites, balanced):
         fields = batch_result_fields(site.call)
@@ -322,6 +325,40 @@ def _catch_all(code: str, sites: list[CallSite], bodies: list[tuple[str, int, in
         out.append((c.start() + c.group(0).index("catch"),
                     f"`{written}` catches every error around {around[0].text()} (line"
                     f" {around[0].line}) and does not rethrow"))
+    return out
+
+
+_ALL_SETTLED = re.compile(r"\bPromise\s*\.\s*allSettled\s*\(")
+
+
+def _settled_all(code: str, sites: list[CallSite], bodies: list[tuple[str, int, int]],
+                 balanced) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    """`Promise.allSettled(...)` in the function that makes the SDK calls it waits for,
+    its outcomes at most logged there: a rejection is settled into a result, and nothing
+    after it rethrows, rejects or records a failure (`_RECORDS_FAILURE`), so the
+    invocation succeeds whatever failed. Nothing is recorded when the outcomes leave the
+    function (returned, chained with `.then`, passed on), which the scan does not follow."""
+    out = []
+    for m in _ALL_SETTLED.finditer(code):
+        around = [(lo, hi) for _, lo, hi in bodies if lo <= m.start() < hi]
+        lo, hi = min(around, key=lambda span: span[1] - span[0]) if around else (0, len(code))
+        inside = [s.call for s in sites if lo <= s.pos < hi]
+        if not inside:
+            continue
+        close = m.end() - 1 + len(balanced(code, m.end() - 1))
+        prefix = _statement_prefix(code, m.start())
+        named = re.fullmatch(r"\s*(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:await\s*)?",
+                             prefix)
+        if named is None and not re.fullmatch(r"\s*await\s*", prefix):
+            continue  # returned, passed on or kept in a way not read here
+        after = code[close:hi]
+        if re.match(r"\s*\.\s*then\b", after) or _RECORDS_FAILURE.search(after):
+            continue
+        if named is not None and re.search(
+                rf"\breturn\b[^;\n]*(?<![\w$.]){re.escape(named.group(1))}(?![\w$])", after):
+            continue
+        out.append((m.start(), f"`Promise.allSettled` settles every error of {inside[0].text()}"
+                    f" (line {inside[0].line}) and nothing rethrows a rejection"))
     return out
 
 

@@ -288,3 +288,35 @@ def test_samples_estimate(path):
     est = estimate(parse_file(path))
     assert est.monthly_usd >= 0
     assert set(est.by_node) == set(parse_file(path).graph.nodes)
+
+
+BUCKET_NOTIFIES = """
+architecture "lake"
+workload { requests = 1M/month, payload = 1KB }
+client   devices
+firehose delivery {buffer}
+s3       lake
+lambda   index     { memory = 512MB, duration = 100ms }
+devices -> delivery -> lake -> index
+"""
+
+
+@pytest.mark.parametrize(("buffer", "interval_s"), [("", 300),
+                                                    ("{ buffer_interval = 60s }", 60)])
+def test_a_bucket_a_delivery_stream_writes_notifies_once_per_object(buffer: str,
+                                                                    interval_s: int) -> None:
+    # Firehose writes one object per buffer flush; S3 sends one event notification per
+    # object created, so the function runs once per object, not once per record
+    design = parse_text(BUCKET_NOTIFIES.replace("{buffer}", buffer))
+    loads = propagate(design).nodes
+    month_s = 730 * 3600
+    objects = month_s / interval_s  # 1 GB a month never fills a 5 MB buffer first
+    assert loads["lake"].records == pytest.approx(objects)  # the objects written
+    assert loads["lake"].bytes == pytest.approx(1e6 * 1024)  # holding every record
+    assert loads["index"].records == pytest.approx(objects)
+    assert loads["index"].invocations == pytest.approx(objects)
+    assert loads["index"].bytes == pytest.approx(1e6 * 1024)  # each event names one object
+    est = estimate(design)
+    assert line(est, "index", "Requests") == pytest.approx(objects * 0.20 / 1e6)
+    # the bucket's PUTs are the same objects (as they were)
+    assert line(est, "lake", "PUT") == pytest.approx(objects * 0.005 / 1000)

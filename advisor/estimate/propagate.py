@@ -39,10 +39,28 @@ from advisor.units import SECONDS_PER_MONTH
 DEFAULT_REQUESTS = 1_000_000.0  # per month, when the design states no workload
 DEFAULT_PAYLOAD = 1024.0  # bytes
 BATCHED_TARGETS = frozenset({"lambda"})  # kinds billed per invocation of a batch
+# kinds a Firehose delivery stream writes objects to, one per buffer flush: what arrives
+# there is those objects (each holding the records of one flush), so what they notify
+# (S3 event notifications) is one event per object, not per record
+OBJECT_TARGETS = frozenset({"s3"})
 POLLING_TARGETS = frozenset({"lambda", "pipes"})  # read their source in batches
 ESM_SOURCES = frozenset({"sqs", "kinesis", "dynamodb"})  # Lambda event source mappings, pipe sources
 PASSIVE_CATEGORIES = frozenset({"identity", "security", "observability"})
 MINUTES_PER_MONTH = SECONDS_PER_MONTH / 60
+
+
+def firehose_flushes(records: float, total_bytes: float, props: dict[str, Any]) -> float:
+    """Objects a delivery stream writes per month: one per buffer flush, when the buffer
+    fills (`buffer_size`) or its interval ends (`buffer_interval`; the catalog's defaults,
+    5 MB and 300 s, are Firehose's: latency.yaml gives the source), never more than one
+    per record."""
+    if records <= 0:
+        return 0.0
+    interval = float(prop_value(props, "firehose", "buffer_interval") or 300_000)
+    size = float(prop_value(props, "firehose", "buffer_size") or 5 * 1024**2)
+    by_time = SECONDS_PER_MONTH * 1000 / interval if interval > 0 else records
+    by_size = total_bytes / size if size > 0 else records
+    return min(records, max(by_time, by_size))
 
 
 @dataclass
@@ -325,10 +343,12 @@ def _records_per_batch(arch: Architecture, a: str, b: str, eprops: dict, batch: 
 
 
 # every node prop `FlowRules` reads (a node's stated requests and payload, a stream's
-# capacity mode and shards): a change of other props leaves loads and flows as they were,
-# which the incremental estimate relies on (entry points and failure destinations, which
-# read other props, it works out apart; tests/test_estimate_prop_reads.py checks the list)
-FLOW_PROPS = frozenset({"requests", "payload", "mode", "shards"})
+# capacity mode and shards, a delivery stream's buffer): a change of other props leaves
+# loads and flows as they were, which the incremental estimate relies on (entry points
+# and failure destinations, which read other props, it works out apart;
+# tests/test_estimate_prop_reads.py checks the list)
+FLOW_PROPS = frozenset({"requests", "payload", "mode", "shards", "buffer_interval",
+                        "buffer_size"})
 # and what they read of an edge (besides whether only failed records take it): its label,
 # and of its props the fan-out, filter, batch size and batching window
 FLOW_EDGE_KEYS = ("label",)
@@ -374,13 +394,18 @@ class FlowRules:
         if entry is not None:
             rec, inv, weighted = entry, entry, entry * self.base_payload
         batched = self.nodes[n]["kind"] in BATCHED_TARGETS
+        objects = self.nodes[n]["kind"] in OBJECT_TARGETS
         for p in sorted(self.pred[n]):
             if self.dead(p, n):
                 continue
             flow = flows[(p, n)]
-            rec += flow
             weighted += flow * loads[p].payload
             per = batches.get((p, n))
+            if per is not None and objects:  # the records arrive as objects of `per` each
+                rec += flow / per
+                inv += flow / per
+                continue
+            rec += flow
             inv += flow / per if per is not None and batched else flow
         props = self.nodes[n]["props"]
         payload = weighted / rec if rec > 0 else self.base_payload
@@ -401,7 +426,10 @@ class FlowRules:
         routes = [s for s in live if not is_side_call(arch, n, s)] if routing else live
         share = 1.0 / len(routes) if routing and routes else 1.0
         out: list[tuple[str, float, float | None]] = []
+        kind = self.nodes[n]["kind"]
         rec = load.records
+        flushes = firehose_flushes(load.records, load.bytes, self.nodes[n]["props"]) \
+            if kind == "firehose" else 0.0
         for s in succ:
             if self.dead(n, s) and not self.counted_once(n, s):
                 out.append((s, 0.0, None))
@@ -415,6 +443,8 @@ class FlowRules:
             per = None
             if batch is not None and flow > 0:
                 per = _records_per_batch(arch, n, s, eprops, batch, flow, load, self.stated)
+            elif flushes > 0 and self.nodes[s]["kind"] in OBJECT_TARGETS and flow > 0:
+                per = load.records / flushes  # records per object written
             out.append((s, flow, per))
         return out
 

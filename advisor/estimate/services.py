@@ -13,7 +13,8 @@ import math
 from typing import Any
 
 from advisor.catalog import is_event_rule
-from advisor.estimate.cost import GIB, HOURS_PER_MONTH, MS_PER_MONTH, Ctx, Usage, chunks, round_up
+from advisor.estimate.cost import GIB, HOURS_PER_MONTH, Ctx, Usage, chunks, round_up
+from advisor.estimate.propagate import firehose_flushes as _flushes
 from advisor.estimate.propagate import schedule_rate, stream_shards
 from advisor.estimate.semantics import (
     is_cross_account,
@@ -327,15 +328,9 @@ def _firehose(c: Ctx, n: str) -> list[Usage]:
 
 
 def firehose_flushes(c: Ctx, n: str) -> float:
-    """Objects a delivery stream writes per month: one per buffer flush."""
+    """Objects a delivery stream writes per month (propagate.firehose_flushes)."""
     load = c.load(n)
-    if load.records <= 0:
-        return 0.0
-    interval = float(c.prop(n, "buffer_interval") or 300_000)
-    size = float(c.prop(n, "buffer_size") or 5 * 1024**2)
-    by_time = MS_PER_MONTH / interval if interval > 0 else load.records
-    by_size = load.bytes / size if size > 0 else load.records
-    return min(load.records, max(by_time, by_size))
+    return _flushes(load.records, load.bytes, c.nodes[n]["props"])
 
 
 # ----------------------------------------------------------------------------- storage

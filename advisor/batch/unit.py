@@ -56,7 +56,8 @@ class Outcome:
 
     `entry` is the result encoded for the cache (`cache.encode_entry`), when the run keeps
     one; `fragment` its JSON (`jsonout.encode_result`), so the JSON writer need not
-    encode it again; `result` is a `cache.CachedResult` when it came from the cache.
+    encode it again (not made for a run whose report is text or SARIF parts, unless the
+    cache entry holds it); `result` is a `cache.CachedResult` when it came from the cache.
     """
 
     result: Any  # FileResult | cache.CachedResult
@@ -175,9 +176,15 @@ def _analyze_task(task: Task, settings: Settings) -> Outcome:
         not settings.sarif_parts or sarif is not None)
     if settings.light_results and wanted_parts:  # else the main process writes them
         from advisor.batch.cache import entry_fragment, light_result
-        from advisor.report.jsonout import encode_result
 
-        fragment = entry_fragment(entry) if entry is not None else encode_result(result)
+        if entry is not None:
+            fragment = entry_fragment(entry)
+        elif settings.text_layout is None and not settings.sarif_parts:
+            # only the JSON formats read a result's JSON: a report put together from
+            # text or SARIF parts has no use for it (a tenth of a text part's cost)
+            from advisor.report.jsonout import encode_result
+
+            fragment = encode_result(result)
         result = light_result(result)
     return Outcome(result, status, time.perf_counter() - start, entry, fragment=fragment,
                    text=text, sarif=sarif)

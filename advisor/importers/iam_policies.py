@@ -81,13 +81,20 @@ def is_wildcard(actions: list[str], resources: list[Any]) -> bool:
 
 
 @cache
+def _unscoped_services() -> dict[str, Any]:
+    """The services of the Service Authorization Reference (`iam_unscoped_actions.yaml`,
+    half a megabyte), read once per process: `_actions_of` asks it for each new prefix."""
+    from advisor.importers.reading import package_yaml
+
+    return package_yaml("iam_unscoped_actions.yaml").get("services") or {}
+
+
+@cache
 def _actions_of(prefix: str) -> tuple[frozenset[str], frozenset[str]] | None:
     """A service's actions that take no resource type and those that take one (the
     Service Authorization Reference, `iam_unscoped_actions.yaml`); None for a prefix it
     does not list."""
-    from advisor.importers.reading import package_yaml
-
-    spec = (package_yaml("iam_unscoped_actions.yaml").get("services") or {}).get(prefix)
+    spec = _unscoped_services().get(prefix)
     if spec is None:
         return None
     return frozenset(spec["unscoped"].split()), frozenset(spec["scoped"].split())

@@ -45,7 +45,8 @@ def local_path_problem(base: Path, uri: str, *, want_file: bool = False) -> str 
                 return None  # the listing was cut short: not judged
             return f"{shown} does not exist beside the template"
         nxt = os.path.join(here, part)
-        real = os.path.realpath(nxt)
+        # `here` is resolved already, so only this last name can be a link to follow
+        real = os.path.realpath(nxt) if os.path.islink(nxt) else nxt
         if os.path.commonpath([root, real]) != root:
             return None  # a symlink out of the template's folder: not followed
         here = real

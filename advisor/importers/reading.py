@@ -72,8 +72,7 @@ def read_text(path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT, *,
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise AdvisorError([Diagnostic(name, 1, 1, "not a regular file (changed while read)")])
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(limit + 1)
+        data = _read_bounded(fd, st.st_size, limit)
     except OSError as exc:
         raise AdvisorError([Diagnostic(name, 1, 1, f"cannot read: {exc.strerror or exc}",
                                        "check the path and permissions")]) from None
@@ -84,6 +83,21 @@ def read_text(path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT, *,
     if lenient:
         return data.decode("utf-8-sig", errors="replace")
     return decode(data, name)
+
+
+def _read_bounded(fd: int, size: int, limit: int) -> bytes:
+    """At most `limit + 1` bytes of `fd` (one more than allowed tells a file too large),
+    with `os.read` sized by the file's `stat`: a buffered file object asked for the limit
+    sets up a buffer of that size first, which made a read five times slower."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = os.read(fd, min(limit + 1 - total, max(size + 1 - total, 1 << 16)))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def file_type(mode: int) -> str:

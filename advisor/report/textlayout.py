@@ -128,12 +128,18 @@ def _next_word(text: str, index: int) -> int:
 def text(value: str, style: str = "") -> Parts:
     """A piece of text, without the control characters a terminal would act on (bell,
     backspace, carriage return, vertical tab, form feed)."""
-    return [(value.translate(_STRIPPED_CONTROLS), style)]
+    return [(_without_controls(value), style)]
 
 
 def append(parts: Parts, value: str, style: str = "") -> Parts:
-    parts.append((value.translate(_STRIPPED_CONTROLS), style))
+    parts.append((_without_controls(value), style))
     return parts
+
+
+def _without_controls(value: str) -> str:
+    """`value` less _STRIPPED_CONTROLS; a printable string has none of them, and asking
+    is far cheaper than a translation (most of the report's strings)."""
+    return value if value.isprintable() else value.translate(_STRIPPED_CONTROLS)
 
 
 def plain(parts: Sequence[Part]) -> str:
@@ -296,6 +302,9 @@ def _rstrip_end(parts: Parts, size: int) -> Parts:
 def measure(parts: Sequence[Part]) -> tuple[int, int]:
     """(narrowest, widest) a text can be laid out in: its longest word, its longest line."""
     value = plain(parts)
+    if value.isascii() and value.isprintable():  # one line, a cell a character (most cells)
+        words = value.split()
+        return (max(map(len, words)) if words else len(value)), len(value)
     length = len if single_cells(value.replace("\n", " ")) else cell_len
     widest = max(map(length, value.splitlines()), default=0)
     words = value.split()
@@ -306,14 +315,12 @@ def _measured(parts: Sequence[Part], max_width: int) -> tuple[int, int]:
     """measure() bounded by the space available, as a layout asks it."""
     if max_width < 1:
         return 0, 0
-    low, high = measure(parts)
-    low = max(0, min(max(0, low), high))
-    high = max(0, low, high)
-    low, high = min(low, max_width), min(high, max_width)
+    low, high = measure(parts)  # cell counts: never negative
+    low = min(low, high, max_width)
+    high = min(high, max_width)
     if high < 1:
         return 0, 0
-    low = max(0, min(low, high))
-    return low, max(low, high)
+    return low, high
 
 
 def fit(line: Parts, width: int, pad: bool = True) -> Parts:
@@ -465,11 +472,11 @@ class Table:
             header = self._headed and n == 0
             cells = [self._cell(i, row[i] if i < len(row) else [], w)
                      for i, w in enumerate(widths)]
-            height = max(len(c) for c in cells)
+            height = max(map(len, cells))
             for i, cell in enumerate(cells):
-                blank = [(" " * widths[i], "")]
-                fill = [blank] * (height - len(cell))
-                cells[i] = fill + cell if header else cell + fill
+                if len(cell) < height:  # filled out with blank lines
+                    fill = [[(" " * widths[i], "")]] * (height - len(cell))
+                    cells[i] = fill + cell if header else cell + fill
             for k in range(height):
                 line: Parts = [*left_edge]
                 for i, cell in enumerate(cells):

@@ -522,7 +522,8 @@ class _PyScan(ast.NodeVisitor):
 
 
 def _rejections(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST],
-                scopes: dict[ast.AST, _Scope], module: _Scope) -> list[Evidence]:
+                scopes: dict[ast.AST, _Scope], module: _Scope,
+                index: SyntaxIndex) -> list[Evidence]:
     """`if ...: return {"statusCode": 4xx, ...}` (or in the `else`, or an `except`): the
     handler answers some requests itself (validation), which a native integration,
     forwarding every request, does not. The status may be a local variable assigned a
@@ -531,7 +532,7 @@ def _rejections(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST],
     (`return error_response(400, "...")`, `return bad_request("...")`: see
     _answer_builders). `nodes`: the module's nodes (a walk from its root), `parents`
     their parents."""
-    builders = _answer_builders(nodes)
+    builders = _answer_builders(nodes, index)
     out = []
     for ret in nodes:
         if not isinstance(ret, ast.Return) or ret.value is None:
@@ -585,25 +586,28 @@ def _scope_of(node: ast.AST, parents: dict[ast.AST, ast.AST], scopes: dict[ast.A
     return scopes.get(cur, module) if cur is not None else module
 
 
-def _answer_builders(nodes: list[ast.AST]) -> dict[str, tuple[list[str], set[int | str]]]:
+def _answer_builders(nodes: list[ast.AST], index: SyntaxIndex,
+                     ) -> dict[str, tuple[list[str], set[int | str]]]:
     """Module functions that return an answer dict: name -> (their parameters, what
     their `statusCode` is: a 4xx constant, or the name of the parameter it is taken
     from). `def error_response(code, msg): return {"statusCode": code, ...}`, `def
     bad_request(msg): return {"statusCode": 400, ...}`; a dict built in a local name
-    and returned (`resp = {...}; return resp`) too."""
+    and returned (`resp = {...}; return resp`) too. Each function's nodes are the
+    index's walk (the order of `ast.walk`, listed once for both loops)."""
     out: dict[str, tuple[list[str], set[int | str]]] = {}
     for fn in nodes:
         if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
         locals_: dict[str, list[ast.AST]] = {}
-        for node in ast.walk(fn):
+        below = index.walk(fn)
+        for node in below:
             if isinstance(node, ast.Assign):
                 for t in node.targets:
                     if isinstance(t, ast.Name):
                         locals_.setdefault(t.id, []).append(node.value)
         statuses: set[int | str] = set()
-        for node in ast.walk(fn):
+        for node in below:
             if not isinstance(node, ast.Return) or node.value is None:
                 continue
             answers = [node.value] if isinstance(node.value, ast.Dict) else \
@@ -884,7 +888,7 @@ def _scan(tree: ast.Module, text: str, nodes: list[ast.AST], parents: dict[ast.A
         return HandlerReport("python", "unknown", reasons=["not read: nested too deeply"]), 0
     observed = scan.observed + markers(text, data()["markers_python"]) + \
         handler_facts(tree, nodes, index, parents, scopes, module, scan.calls) + \
-        _rejections(nodes, parents, scopes, module)  # type: ignore[arg-type]
+        _rejections(nodes, parents, scopes, module, index)  # type: ignore[arg-type]
     report = HandlerReport("python", "unknown", calls=sorted(scan.calls), http_calls=scan.http,
                            decisions=scan.decisions, observed=sorted(set(observed)))
     return report, scan.functions

@@ -183,6 +183,7 @@ def test_pricing_data_added_through_the_environment_is_part_of_the_run(tmp_path:
     prices = tmp_path / "prices"
     prices.mkdir()
     (prices / "notes.txt").write_text("one\n")
+    age(prices)
     env = {"ADVISOR_PRICING_PATH": str(prices)}
     run(root, tmp_path, env=env)
     assert run(root, tmp_path, env=env)[3]

@@ -396,6 +396,7 @@ class Recorder:
             return
 
     def _finish(self, code: object) -> None:
+        files.WATCH = None  # what the checks below read is not the run's
         for _, wrapper in self.streams:
             wrapper.flush()
         copies = [copy.copy for copy, _ in self.streams]
@@ -453,15 +454,21 @@ class Recorder:
             if ("f", path) not in checks:
                 checks[("f", path)] = state
                 late[("f", path)] = None
-        read = (os.path.abspath(p) for p in self.watch.read)
-        # read when the run started (settings, the walk), whatever else they are
-        for path in (*self.extra, *self.read, *_probes(self.extra), *read):
+        read = [os.path.abspath(p) for p in self.watch.read]
+        # read when the run started, before the inputs' states were taken: the settings,
+        # whatever else they are (a config file is also an input of a walk)
+        for path in self.read:
             if not path.startswith(covered):
-                if ("f", path) not in checks:
-                    checks[("f", path)] = file_state(path)
+                checks.setdefault(("f", path), file_state(path))
+                late[("f", path)] = None
+        # named on the command line, where a config or usage file could be, read by the
+        # walk: their states are taken now, unless the cache took them before (inputs)
+        for path in (*self.extra, *_probes(self.extra), *read):
+            if ("f", path) not in checks and not path.startswith(covered):
+                checks[("f", path)] = file_state(path)
                 late[("f", path)] = None
         listed = set()
-        for raw in self.watch.listed:
+        for raw in list(self.watch.listed):
             path = os.path.abspath(raw)
             if ("l", path) not in checks and not os.path.join(path, "").startswith(covered):
                 checks[("l", path)] = listing_state(path)

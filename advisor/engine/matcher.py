@@ -6,8 +6,9 @@
 A chain `[A, B, C]` with edge specs `[e0, e1]` matches every path a -> b -> c whose
 nodes satisfy the node specs and whose edges satisfy the edge specs. The search starts
 from the candidates of the chain's first node (taken from the kind index, so a pattern
-about API Gateways never looks at queues) and follows successors; a 100k-node graph
-costs one pass per pattern over the nodes of its first kind. Results are deduplicated by
+about API Gateways never looks at queues) and follows successors; `find` runs a block of
+a kind's nodes through every pattern that starts there before the next block, so each
+node's data is read from memory once, not once per pattern. Results are deduplicated by
 node tuple and sorted.
 """
 

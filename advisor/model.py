@@ -215,19 +215,33 @@ class Architecture:
         edges name (to keep a set current after a change). The engine exempts these from
         needing their own DLQ; the estimates send them no steady-state traffic."""
         nd, pred, succ = self.graph._node, self.graph._pred, self.graph._succ
-        names = nd.keys() if around is None else [n for n in around if n in nd]
         refs: set[str] = set()
-        for n in names:
-            props = nd[n]["props"]
+        add = refs.add
+        # (plain loops, no generator per node and edge: the whole-design pass runs once
+        # per matching round over every node and edge of a 100k-node design)
+        if around is None:
+            nodes: Iterable[tuple[str, NodeAttrs]] = nd.items()
+            edges: Iterable[EdgeAttrs] = (d for nbrs in succ.values() for d in nbrs.values())
+        else:
+            names = [n for n in around if n in nd]
+            nodes = [(n, nd[n]) for n in names]
+            edges = [d for n in names for adj in (pred[n], succ[n]) for d in adj.values()]
+        for n, data in nodes:
+            props = data["props"]
             if props:
-                refs.update(str(props[p]) for p in FAILURE_PROPS if props.get(p))
+                for p in FAILURE_PROPS:
+                    value = props.get(p)
+                    if value:
+                        add(str(value))
                 if props.get("is_dlq") is True:
-                    refs.add(n)
-            edges = succ[n].values() if around is None else [*pred[n].values(), *succ[n].values()]
-            for data in edges:
-                eprops = data.get("props")
-                if eprops:
-                    refs.update(str(eprops[p]) for p in FAILURE_PROPS if eprops.get(p))
+                    add(n)
+        for edge in edges:
+            eprops = edge.get("props")
+            if eprops:
+                for p in FAILURE_PROPS:
+                    value = eprops.get(p)
+                    if value:
+                        add(str(value))
         return refs
 
     def writes_back(self, a: str, b: str) -> bool:

@@ -320,3 +320,36 @@ def test_a_bucket_a_delivery_stream_writes_notifies_once_per_object(buffer: str,
     assert line(est, "index", "Requests") == pytest.approx(objects * 0.20 / 1e6)
     # the bucket's PUTs are the same objects (as they were)
     assert line(est, "lake", "PUT") == pytest.approx(objects * 0.005 / 1000)
+
+
+TRANSFORMED = """
+architecture "lake"
+workload { requests = 1M/month, payload = 1KB }
+client   devices
+firehose delivery
+lambda   enrich    { memory = 256MB, duration = 100ms }
+s3       lake
+devices -> delivery -> lake
+delivery -> enrich [label = "transform"]
+"""
+
+
+def test_a_delivery_stream_invokes_its_transform_once_per_buffered_batch() -> None:
+    # Firehose buffers records for its transform function (1 MB or 60 s by default) and
+    # invokes it once per buffered batch: 1 GB a month never fills 1 MB within a minute
+    design = parse_text(TRANSFORMED)
+    loads = propagate(design).nodes
+    batches = 730 * 60  # one a minute
+    assert loads["enrich"].records == pytest.approx(1e6)
+    assert loads["enrich"].invocations == pytest.approx(batches)
+    est = estimate(design)
+    assert line(est, "enrich", "Requests") == pytest.approx(batches * 0.20 / 1e6)
+    said = [a for a in est.assumptions if a.id.startswith("firehose.transform_buffer")]
+    assert {a.id for a in said} == {"firehose.transform_buffer_bytes",
+                                    "firehose.transform_buffer_interval_ms"}
+    assert all(a.nodes == ("enrich",) and "data-transformation" in a.source for a in said)
+    # at 100 MB a minute the 1 MB buffer fills first: one batch per MB
+    busy = parse_text(TRANSFORMED.replace("payload = 1KB", "payload = 100KB").replace(
+        "1M/month", "43.8M/month"))
+    per_mb = 43.8e6 * 100 * 1024 / 1048576
+    assert propagate(busy).nodes["enrich"].invocations == pytest.approx(per_mb)

@@ -294,3 +294,45 @@ def test_a_change_of_a_schedule_moves_the_entry_point(props: dict) -> None:
     assert (inc.monthly_usd, *(inc.latency[k] for k in FIGURES)) == \
         (full.monthly_usd, *(full.latency[k] for k in FIGURES))
     assert (inc.monthly_usd != base.monthly_usd) == ("schedule" in props)
+
+
+NAMED_KEY = """architecture "named key"
+workload { requests = 2M/month }
+client   app
+apigw    api    { type = http, auth = iam }
+lambda   front  { memory = 256MB, duration = 40ms }
+sqs      orders { encryption = sse-kms, kms_key = key }
+lambda   worker { memory = 256MB, duration = 30ms }
+sns      events { encryption = sse-kms, kms_key = key }
+kms      key
+app -> api -> front -> orders -> worker -> events
+"""
+
+
+@pytest.mark.parametrize("change", ["remove", "set_kind", "add"])
+def test_a_key_named_by_a_resource_far_from_it_is_priced_again(change: str) -> None:
+    """A queue and a topic encrypted with the customer managed key they name (`kms_key`)
+    are priced with that key and no assumed key of their own: their lines read the kind
+    of a node that need not be their neighbour. A change to that key alone (gone, of
+    another kind, or added under the name they give) prices them again, as the full
+    estimate of the changed design does (one shared key against two assumed ones)."""
+    from advisor.dsl import parse_text
+    from advisor.overlay import overlay_copy
+
+    before = parse_text(NAMED_KEY, "key.arch")
+    before.resolve_modes()
+    if change == "add":  # (the DSL refuses a `kms_key` that names no node)
+        before.graph.remove_node("key")
+    base = estimate(before)
+    after = overlay_copy(before)
+    if change == "remove":
+        after.graph.remove_node("key")
+    elif change == "set_kind":
+        after.graph.nodes["key"]["kind"] = "secretsmanager"
+    else:
+        after.add_node("key", "kms", {})
+    full = estimate(after)
+    inc = estimate_rewrite(before, base, after)
+    assert inc.partial
+    assert full.monthly_usd != base.monthly_usd  # the change reaches their lines
+    assert inc.monthly_usd == full.monthly_usd

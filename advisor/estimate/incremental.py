@@ -266,6 +266,13 @@ class Base:
         self.labelled = {(a, b) for a, nbrs in g._succ.items() for b, data in nbrs.items()
                          if _failure_label(data)}
         self.clients = sum(1 for d in g._node.values() if category_of(d["kind"]) == "client")
+        # resources by the key they name (`kms_key`): their lines read that node's kind,
+        # and it need not be their neighbour (`dimensions.kms_encryption_of`)
+        self.key_users: dict[str, list[str]] = {}
+        for n, d in g._node.items():
+            named = d["props"].get("kms_key")
+            if isinstance(named, str):
+                self.key_users.setdefault(named, []).append(n)
         self.scheduled = {n for n in wl.entries
                           if not g._pred[n] and _schedule_of(arch, n) is not None}
         self.sharing = len(wl.entries) - len(self.scheduled)
@@ -835,12 +842,16 @@ class _Run:
         edges it has (their data, flows and batches) and on its neighbours' kinds, loads
         and the props of theirs it reads (`cost.node_lines`). So the changed nodes', the
         ends of every changed edge and flow, and the neighbours of what changed in a way
-        they read (a load, an entry, a node gone, new, of another kind, or such a prop)."""
+        they read (a load, an entry, a node gone, new, of another kind, or such a prop),
+        and the resources that name such a node as their key (`Base.key_users`)."""
         base, ag, ch = self.base, self.ag, self.ch
         spread = self.changed_loads | self.entry_changed | ch.removed | {
             n for n in ch.nodes if self._spreads(n)}
         around = (ch.nodes | self._endpoints(self.changed_flows) | self._endpoints(ch.edges)
                   | self._neighbours(spread))
+        users = base.key_users
+        if users:
+            around.update(u for n in spread if n in users for u in users[n])
         ctx = Ctx(self.after, wl, base.pricing, Unrecorded())
         delta: dict[str, list[float]] = {}
         for n in around:

@@ -63,6 +63,25 @@ def firehose_flushes(records: float, total_bytes: float, props: dict[str, Any]) 
     return min(records, max(by_time, by_size))
 
 
+def _transform_batches(load: Load, fn: str, notes: Assumptions) -> float:
+    """Invocations of a delivery stream's transform function per month: one per buffered
+    batch, when Firehose's Lambda buffer fills or its interval ends (the defaults), never
+    more than one per record."""
+    size = float(notes.default(
+        "firehose", "transform_buffer_bytes",
+        "Firehose invokes its transform function once per buffered batch: when 1 MB has "
+        "gathered (its default Lambda buffering size hint)", nodes=(fn,),
+        state="`requests` on the function (its invocations a month)"))
+    interval = float(notes.default(
+        "firehose", "transform_buffer_interval_ms",
+        "or every 60 s, whichever comes first (its default Lambda buffering interval hint)",
+        nodes=(fn,),
+        state="`requests` on the function (its invocations a month)"))
+    by_time = SECONDS_PER_MONTH * 1000 / interval if interval > 0 else load.records
+    by_size = load.bytes / size if size > 0 else load.records
+    return max(1e-9, min(load.records, max(by_time, by_size)))
+
+
 @dataclass
 class Load:
     """Traffic at one node per month."""
@@ -445,6 +464,9 @@ class FlowRules:
                 per = _records_per_batch(arch, n, s, eprops, batch, flow, load, self.stated)
             elif flushes > 0 and self.nodes[s]["kind"] in OBJECT_TARGETS and flow > 0:
                 per = load.records / flushes  # records per object written
+            elif kind == "firehose" and adj[s].get("label") == "transform" and flow > 0 and \
+                    self.nodes[s]["kind"] in BATCHED_TARGETS:
+                per = load.records / _transform_batches(load, s, self.stated)
             out.append((s, flow, per))
         return out
 

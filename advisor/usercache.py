@@ -91,13 +91,17 @@ def _prune(folder: Path, prefix: str, keep: str) -> None:
                     os.unlink(entry.path)
 
 
-def write_atomic(path: Path, data: bytes, prefix: str = ".tmp-") -> None:
-    """Write `data` to `path` so that a reader sees the old file or the new one, never a
-    part (a temporary file in the same directory, then renamed); OSError when it cannot."""
+def write_atomic(path: Path, data: bytes | bytearray | tuple[bytes | bytearray, ...],
+                 prefix: str = ".tmp-") -> None:
+    """Write `data` (bytes, or a tuple of parts written one after the other, so that a
+    large file is not joined into one more copy first) to `path` so that a reader sees
+    the old file or the new one, never a part (a temporary file in the same directory,
+    then renamed); OSError when it cannot."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(data)
+            for part in data if isinstance(data, tuple) else (data,):
+                out.write(part)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -231,21 +231,14 @@ def _write_record(path: str, checks: list[list[str]], code: int, out: bytes | by
                   err: bytes | bytearray, report: bytes = b"") -> None:
     """Write a record atomically (a temporary file renamed over it), its output as it
     was kept, without joining it into one more copy."""
-    import tempfile
+    from pathlib import Path
+
+    from advisor.usercache import write_atomic
 
     fields = "\0".join(field for check in checks for field in check).encode(
         "utf-8", "surrogateescape")
     head = MAGIC + b"%d %d %d %d %d\n" % (code, len(fields), len(out), len(err), len(report))
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            for part in (head, fields, out, err, report):
-                handle.write(part)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(Path(path), (head, fields, out, err, report))
 
 
 def holds(check: list[str]) -> bool:

@@ -158,8 +158,7 @@ def _walk(root: str, rel: str, walk: _Walk, inherited: IgnoreRules,
         return  # a symlink loop: this directory is already being walked above us
     ancestors = ancestors | {real}
     try:
-        with files.scandir(root) as it:
-            entries = sorted(it, key=lambda e: e.name)
+        entries = files.list_dir(root)
     except OSError as exc:
         yield Input(root, error=f"cannot read directory: {exc.strerror or exc}")
         return
@@ -222,7 +221,7 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
 
 def _has_tf(directory: str) -> bool:
     try:
-        with files.scandir(directory) as it:
+        with os.scandir(directory) as it:  # the walk of the same folder notes its listing
             return any(e.name.endswith(TF_SUFFIX) and _is_file(e) for e in it)
     except OSError:
         return False

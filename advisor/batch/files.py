@@ -23,7 +23,7 @@ class Watch:
 
     def __init__(self) -> None:
         self.read: dict[str, None] = {}
-        self.listed: dict[str, None] = {}
+        self.listed: dict[str, str] = {}  # folder -> its state as listed
         self.globbed = False
 
 
@@ -68,11 +68,16 @@ def read_bytes(path: str, limit: int) -> bytes:
         os.close(fd)
 
 
-def scandir(path: str) -> os._ScandirIterator[str]:  # type: ignore[name-defined]
-    """`os.scandir`, noted while a run is recorded: the directory walk lists through it."""
+def list_dir(path: str) -> list[os.DirEntry[str]]:
+    """A folder's entries sorted by name (OSError when it cannot be listed); while a run
+    is recorded, the state of what was listed is kept (the directory walk lists here)."""
+    with os.scandir(path) as it:
+        entries = sorted(it, key=lambda e: e.name)
     if WATCH is not None:
-        WATCH.listed[path] = None
-    return os.scandir(path)
+        from advisor.batch.states import entries_state  # it reads files through this module
+
+        WATCH.listed[path] = entries_state(entries)
+    return entries
 
 
 def read_lines(path: str, limit: int) -> list[str]:
@@ -83,4 +88,4 @@ def read_lines(path: str, limit: int) -> list[str]:
         return []
 
 
-__all__ = ["WATCH", "NotReadable", "Watch", "read_bytes", "read_lines", "scandir"]
+__all__ = ["WATCH", "NotReadable", "Watch", "list_dir", "read_bytes", "read_lines"]

@@ -461,11 +461,10 @@ class Recorder:
                 checks[("f", path)] = file_state(path)
                 late[("f", path)] = None
         listed = set()
-        for raw in list(self.watch.listed):
+        for raw, state in self.watch.listed.items():  # as the walk saw them
             path = os.path.abspath(raw)
-            if ("l", path) not in checks and not os.path.join(path, "").startswith(covered):
-                checks[("l", path)] = listing_state(path)
-                late[("l", path)] = None
+            if not os.path.join(path, "").startswith(covered):
+                checks[("l", path)] = state
                 listed.add(path)
         for folder, state in trees.items():
             # a folder whose every listing is checked already: its tree cannot change

@@ -104,10 +104,15 @@ def listing_state(directory: str) -> str:
     x a dangling link), or why it cannot be listed: what a directory walk decides on."""
     try:
         with os.scandir(directory) as it:
-            entries = sorted(it, key=lambda e: e.name)
-            lines = [f"{_kind(e)}{e.name}" for e in entries]
+            return entries_state(sorted(it, key=lambda e: e.name))
     except OSError as exc:
         return f"unlistable: {exc.strerror or exc}"
+
+
+def entries_state(entries: list[os.DirEntry[str]]) -> str:
+    """`listing_state` of a folder from its entries, sorted by name, as a walk listed
+    them (the walk keeps the state of what it saw, not of a second look)."""
+    lines = [f"{_kind(e)}{e.name}" for e in entries]
     return digest("\n".join(lines).encode("utf-8", "surrogateescape"))
 
 
@@ -159,4 +164,4 @@ def code_stamp(package: str) -> str:
 
 
 __all__ = ["CACHE_DIR_NAME", "INPUT_LIMIT", "TREE_LIMIT", "TREE_SKIP", "code_stamp", "digest",
-           "file_state", "listing_state", "tree_content", "tree_folders", "tree_state"]
+           "entries_state", "file_state", "listing_state", "tree_content", "tree_folders", "tree_state"]

@@ -11,9 +11,10 @@ cfn-lint: `python tools/gen_resource_types.py` (`--check` fails when the file is
 from __future__ import annotations
 
 import json
-import sys
 from importlib.metadata import version
 from pathlib import Path
+
+from generated import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "advisor" / "importers" / "cloudformation" / "resource_types.yaml"
@@ -47,14 +48,8 @@ def render() -> str:
 
 def main() -> int:
     text = render()
-    if "--check" in sys.argv:
-        if not OUT.is_file() or OUT.read_text("utf-8") != text:
-            print(f"{OUT} is stale: run python tools/gen_resource_types.py", file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text, "utf-8")
-    print(f"wrote {OUT} ({text.count(chr(10)) - 6} types)")
-    return 0
+    return write_or_check(OUT, text, "tools/gen_resource_types.py",
+                          f" ({text.count(chr(10)) - 6} types)")
 
 
 if __name__ == "__main__":

@@ -155,23 +155,8 @@ def _top_level_keys(obj: str) -> dict[str, str]:
     if not body.startswith("{"):
         return {}
     body = body[1:-1] if body.endswith("}") else body[1:]
-    depth = 0
-    part_start = 0
-    parts = []
-    for m in _STRUCTURE.finditer(body):
-        ch = m.group(0)
-        if ch[0] in QUOTES:
-            continue
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif depth == 0:  # a comma between two entries
-            parts.append(body[part_start:m.start()])
-            part_start = m.end()
-    parts.append(body[part_start:])
     out: dict[str, str] = {}
-    for part in parts:
+    for part in _split_top(body):  # the entries, nesting kept whole
         key = _KEY.match(part)
         if key:
             out[key.group(1)] = (key.group(2) or key.group(1)).strip()

@@ -9,6 +9,7 @@ rounding would hide today and show on another design."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import shared_path
@@ -182,6 +183,26 @@ worker -> table
 """
 
 
+def _walked(monkeypatch: pytest.MonkeyPatch, before: Any, base: Any,
+            after: Any) -> tuple[list[str], Any, Any]:
+    """(the walks the incremental estimate of `after` ran, that estimate, the full one)."""
+    from advisor.estimate import incremental
+
+    made: list[str] = []
+    run = incremental._Run
+    for walk, method in (("traffic", "_propagate"), ("latency", "_latency")):
+        def noted(self: object, *args: object, _walk: str = walk,
+                  _method: object = getattr(run, method)) -> object:
+            made.append(_walk)
+            return _method(self, *args)  # type: ignore[operator]
+        monkeypatch.setattr(run, method, noted)
+    return made, estimate_rewrite(before, base, after), estimate(after)
+
+
+def _figures(est: Any) -> tuple[Any, ...]:
+    return (est.monthly_usd, *(est.latency[k] for k in FIGURES), est.has_response)
+
+
 @pytest.mark.parametrize(("node", "props", "walks"), [
     ("orders", {"visibility": 600_000.0}, ()),  # read by neither walk: both reused
     ("front", {"memory": 1024 * 1024**2}, ()),  # cost only: its own lines
@@ -199,7 +220,6 @@ def test_a_change_of_props_only_skips_the_walks_that_do_not_read_them(
     (`LATENCY_PROPS`), the neighbours' lines priced again only when they read one
     (`NEIGHBOUR_PROPS`); either way the figures are the full estimate's, to the last bit."""
     from advisor.dsl import parse_text
-    from advisor.estimate import incremental
     from advisor.overlay import overlay_copy
 
     before = parse_text(PROPS_ONLY, "props.arch")
@@ -207,20 +227,10 @@ def test_a_change_of_props_only_skips_the_walks_that_do_not_read_them(
     base = estimate(before)
     after = overlay_copy(before)
     after.graph.nodes[node]["props"].update(props)
-    made: list[str] = []
-    run = incremental._Run
-    for walk, method in (("traffic", "_propagate"), ("latency", "_latency")):
-        def noted(self: object, *args: object, _walk: str = walk,
-                  _method: object = getattr(run, method)) -> object:
-            made.append(_walk)
-            return _method(self, *args)  # type: ignore[operator]
-        monkeypatch.setattr(run, method, noted)
-    inc = estimate_rewrite(before, base, after)
-    full = estimate(after)
+    made, inc, full = _walked(monkeypatch, before, base, after)
     assert inc.partial
     assert tuple(made) == walks
-    assert (inc.monthly_usd, *(inc.latency[k] for k in FIGURES), inc.has_response) == \
-        (full.monthly_usd, *(full.latency[k] for k in FIGURES), full.has_response)
+    assert _figures(inc) == _figures(full)
 
 
 @pytest.mark.parametrize(("dead", "walks"), [
@@ -235,7 +245,6 @@ def test_a_dead_end_added_leaves_the_walks_out(
     dead end's load is worked out alone; a node the data reaches is walked. Either way the
     figures are the full estimate's, to the last bit."""
     from advisor.dsl import parse_text
-    from advisor.estimate import incremental
     from advisor.overlay import overlay_copy
 
     before = parse_text(PROPS_ONLY, "props.arch")
@@ -249,20 +258,10 @@ def test_a_dead_end_added_leaves_the_walks_out(
     else:
         after.add_node("audit", "sqs", {})
         after.add_edge("worker", "audit", mode="async")
-    made: list[str] = []
-    run = incremental._Run
-    for walk, method in (("traffic", "_propagate"), ("latency", "_latency")):
-        def noted(self: object, *args: object, _walk: str = walk,
-                  _method: object = getattr(run, method)) -> object:
-            made.append(_walk)
-            return _method(self, *args)  # type: ignore[operator]
-        monkeypatch.setattr(run, method, noted)
-    inc = estimate_rewrite(before, base, after)
-    full = estimate(after)
+    made, inc, full = _walked(monkeypatch, before, base, after)
     assert inc.partial
     assert tuple(made) == walks
-    assert (inc.monthly_usd, *(inc.latency[k] for k in FIGURES), inc.has_response) == \
-        (full.monthly_usd, *(full.latency[k] for k in FIGURES), full.has_response)
+    assert _figures(inc) == _figures(full)
 
 
 SCHEDULED = """architecture "scheduled"
